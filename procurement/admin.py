@@ -1,0 +1,200 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from .models import (
+    Address,
+    AuditEvent,
+    CatalogItem,
+    CatalogItemAttribute,
+    Category,
+    CostCentre,
+    CustomCatalog,
+    Employee,
+    ExchangeRate,
+    LegalEntity,
+    OrgUnit,
+    PriceList,
+    Role,
+    Supplier,
+)
+
+admin.site.site_header = "Procurement administration"
+admin.site.site_title = "Procurement admin"
+
+
+class AddressInline(admin.TabularInline[Address, LegalEntity]):
+    model = Address
+    extra = 0
+
+
+@admin.register(LegalEntity)
+class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
+    list_display = ["code", "name", "currency", "tax_id", "po_number_prefix", "is_active"]
+    list_filter = ["currency", "is_active"]
+    search_fields = ["code", "name", "tax_id"]
+    inlines = [AddressInline]
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin[Address]):
+    list_display = ["legal_entity", "kind", "name", "city", "country", "is_default"]
+    list_filter = ["legal_entity", "kind", "country"]
+    search_fields = ["name", "street", "city"]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
+    list_display = ["code", "name", "legal_entity", "parent", "manager"]
+    list_filter = ["legal_entity"]
+    search_fields = ["code", "name", "manager__user__username"]
+    autocomplete_fields = ["parent", "manager"]
+
+
+@admin.register(CostCentre)
+class CostCentreAdmin(admin.ModelAdmin[CostCentre]):
+    list_display = ["code", "name", "legal_entity", "org_unit", "owner", "is_active"]
+    list_filter = ["legal_entity", "is_active"]
+    search_fields = ["code", "name", "owner__user__username"]
+    autocomplete_fields = ["org_unit", "owner"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin[Role]):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class EmployeeAdminForm(forms.ModelForm[Employee]):
+    class Meta:
+        model = Employee
+        fields = "__all__"
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin[Employee]):
+    form = EmployeeAdminForm
+    list_display = ["user", "job_title", "org_unit", "manager", "signing_limit_display", "default_legal_entity"]
+    list_filter = ["legal_entities", "roles", "org_unit__legal_entity"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "job_title"]
+    autocomplete_fields = ["user", "org_unit", "manager", "default_cost_centre"]
+    filter_horizontal = ["roles", "legal_entities", "cost_centres"]
+    list_select_related = ["user", "org_unit", "manager__user", "default_legal_entity"]
+
+    @admin.display(description="signing limit")
+    def signing_limit_display(self, employee: Employee) -> str:
+        limit = employee.signing_limit
+        return str(limit) if limit is not None else "no limit"
+
+
+class EmployeeInline(admin.StackedInline[Employee, Any]):
+    model = Employee
+    fk_name = "user"
+    can_delete = False
+    autocomplete_fields = ["org_unit", "manager", "default_cost_centre"]
+    filter_horizontal = ["roles", "legal_entities", "cost_centres"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ProcurementUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    inlines = [EmployeeInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+class SupplierAdminForm(forms.ModelForm[Supplier]):
+    # The shared secret is write-only: never rendered back into the page.
+    order_shared_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current secret.",
+    )
+
+    class Meta:
+        model = Supplier
+        fields = "__all__"
+
+    def clean_order_shared_secret(self) -> str:
+        value: str = self.cleaned_data.get("order_shared_secret", "")
+        if not value and self.instance.pk:
+            return self.instance.order_shared_secret
+        return value
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin[Supplier]):
+    form = SupplierAdminForm
+    list_display = ["code", "name", "currency", "order_method", "contact_email", "is_active"]
+    list_filter = ["order_method", "currency", "is_active"]
+    search_fields = ["code", "name", "contact_name", "contact_email"]
+
+
+class CatalogItemAttributeInline(admin.TabularInline[CatalogItemAttribute, CatalogItem]):
+    model = CatalogItemAttribute
+    extra = 0
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
+    list_display = ["sku", "name", "supplier", "unspsc", "unit", "base_price_display", "lead_time_days", "is_active"]
+    list_filter = ["supplier", "unit", "is_active", "currency"]
+    search_fields = ["sku", "name", "unspsc", "manufacturer_part_id"]
+    list_select_related = ["supplier"]
+    inlines = [CatalogItemAttributeInline]
+
+    @admin.display(description="base price", ordering="base_price_minor")
+    def base_price_display(self, item: CatalogItem) -> str:
+        return str(item.base_price)
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin[PriceList]):
+    list_display = ["code", "name", "adjustment", "percent_off", "supplier", "unspsc_prefix", "is_active"]
+    list_filter = ["adjustment", "is_active", "legal_entities"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["legal_entities", "groups"]
+
+
+@admin.register(CustomCatalog)
+class CustomCatalogAdmin(admin.ModelAdmin[CustomCatalog]):
+    list_display = ["code", "name", "is_active"]
+    list_filter = ["is_active", "legal_entities"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["suppliers", "legal_entities", "groups"]
+    autocomplete_fields = ["items"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
+    list_display = ["from_currency", "to_currency", "rate", "valid_from"]
+    list_filter = ["from_currency", "to_currency"]
+    search_fields = ["from_currency", "to_currency"]
+    date_hierarchy = "valid_from"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = ["created_at", "event_type", "actor", "legal_entity", "object_type", "object_id"]
+    list_filter = ["event_type", "legal_entity"]
+    search_fields = ["event_type", "object_id", "actor__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

@@ -1,0 +1,118 @@
+"""REST API of the core app: tokens, the user's legal entities, the catalog."""
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .models import CatalogItem, CatalogItemAttribute, LegalEntity, Role
+from .selectors import (
+    catalog_item_price,
+    catalog_item_search,
+    employee_for_user,
+    legal_entities_for_employee,
+    legal_entity_for_user,
+    price_lists_applicable,
+)
+from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer
+from .services import catalog_item_create
+from .views import catalog_filters_from_query
+
+ERROR_SCHEMA = inline_serializer(
+    "Error", {"code": serializers.CharField(), "message": serializers.CharField()}
+)
+
+
+class IsCatalogAdmin(permissions.BasePermission):
+    """Superusers and employees with the admin role manage configuration."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        employee = employee_for_user(user=user)
+        return employee is not None and employee.roles.filter(code=Role.ADMIN).exists()
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ERROR_SCHEMA},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LegalEntityListView(generics.ListAPIView[LegalEntity]):
+    """The legal entities the caller may act for."""
+
+    serializer_class = LegalEntitySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[LegalEntity]:
+        return legal_entities_for_employee(employee=employee_for_user(user=self.request.user))
+
+
+CATALOG_PARAMETERS = [
+    OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code whose prices to show; "
+                     "default: the caller's default entity."),
+    OpenApiParameter("search", OpenApiTypes.STR, description="Words found in the SKU or name."),
+    OpenApiParameter("supplier", OpenApiTypes.STR, description="Supplier code."),
+    OpenApiParameter("category", OpenApiTypes.STR, description="UNSPSC code or prefix."),
+    OpenApiParameter("attr", OpenApiTypes.STR, many=True, description="Attribute filter as name:value."),
+]
+
+
+class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
+    """Catalog items visible to the caller, priced with the legal entity's price lists."""
+
+    serializer_class = CatalogItemSerializer
+    filter_backends: list[Any] = []
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[CatalogItem]:
+        params = self.request.query_params.copy()
+        if "search" in params:
+            params["q"] = params["search"]
+        self.legal_entity = legal_entity_for_user(user=self.request.user, code=params.get("legal_entity"))
+        items = catalog_item_search(
+            legal_entity=self.legal_entity, user=self.request.user, filters=catalog_filters_from_query(params)
+        )
+        return items.prefetch_related(Prefetch("attributes", CatalogItemAttribute.objects.order_by("name")))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return super().get_serializer_context() | {"prices": getattr(self, "prices", {})}
+
+    @extend_schema(parameters=CATALOG_PARAMETERS, responses={200: CatalogItemSerializer(many=True),
+                                                             403: ERROR_SCHEMA, 404: ERROR_SCHEMA})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset) or []
+        price_lists = price_lists_applicable(legal_entity=self.legal_entity, user=request.user)
+        self.prices = {item.pk: catalog_item_price(item=item, price_lists=price_lists) for item in page}
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["legal_entity"] = self.legal_entity.code
+        return response
+
+    @extend_schema(request=CatalogItemCreateSerializer, responses={201: CatalogItemSerializer, 400: ERROR_SCHEMA})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add an item to a supplier's catalog (administrators only)."""
+        incoming = CatalogItemCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        price = data.pop("price")
+        item = catalog_item_create(by=request.user, price=price["amount"], currency=price["currency"], **data)
+        return Response(CatalogItemSerializer(item).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,56 @@
+"""Money at the edges: Decimal amounts with a currency code; integer minor units in the database."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def currency_digits(currency: str) -> int:
+    """How many minor-unit digits a currency has (EUR 2, JPY 0, BHD 3), from CLDR via babel."""
+    return int(get_currency_precision(currency))
+
+
+def to_minor(amount: Decimal | str | int, currency: str) -> int:
+    """Convert a decimal amount to integer minor units, rounding half up per the currency's digits."""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as error:
+        raise MoneyError(f"{amount!r} is not a decimal amount") from error
+    if not value.is_finite():
+        raise MoneyError(f"{amount!r} is not a finite amount")
+    scale = Decimal(10) ** currency_digits(currency)
+    return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    digits = currency_digits(currency)
+    return (Decimal(minor) / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str) -> "Money":
+        return cls(from_minor(minor, currency), currency)
+
+    @property
+    def minor(self) -> int:
+        return to_minor(self.amount, self.currency)
+
+    def as_api(self) -> dict[str, str]:
+        """The API's shape: a decimal string with its currency code."""
+        return {"amount": str(self.amount), "currency": self.currency}
+
+    def format(self, locale: str = "en") -> str:
+        return str(format_currency(self.amount, self.currency, locale=locale))
+
+    def __str__(self) -> str:
+        return self.format()

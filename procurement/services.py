@@ -1,0 +1,69 @@
+"""Writes of the core domain. Each owns its transaction and records an audit event in it."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .errors import ProcurementError
+from .events import audit_event_record
+from .models import CatalogItem, CatalogItemAttribute, Supplier
+from .money import to_minor
+
+
+@transaction.atomic
+def catalog_item_create(
+    *,
+    by: Any,
+    supplier: Supplier,
+    sku: str,
+    name: str,
+    unspsc: str,
+    unit: str,
+    price: Decimal,
+    currency: str | None = None,
+    description: str = "",
+    lead_time_days: int = 0,
+    manufacturer: str = "",
+    manufacturer_part_id: str = "",
+    attributes: dict[str, str] | None = None,
+) -> CatalogItem:
+    """Add an item to a supplier's catalog; a SKU the supplier already has is refused."""
+    if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
+        raise ProcurementError(f"{supplier.code} already has an item {sku}.", code="duplicate_sku")
+    item_currency = currency or supplier.currency
+    item = CatalogItem(
+        supplier=supplier,
+        sku=sku,
+        name=name,
+        description=description,
+        unspsc=unspsc,
+        unit=unit.upper(),
+        base_price_minor=to_minor(price, item_currency),
+        currency=item_currency,
+        lead_time_days=lead_time_days,
+        manufacturer=manufacturer,
+        manufacturer_part_id=manufacturer_part_id,
+    )
+    try:
+        item.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        raise ProcurementError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()),
+                               code="invalid") from error
+    item.save()
+    CatalogItemAttribute.objects.bulk_create(
+        CatalogItemAttribute(item=item, name=key, value=str(value)) for key, value in (attributes or {}).items()
+    )
+    audit_event_record(event_type="catalog_item.created", actor=by, obj=item,
+                       data={"supplier": supplier.code, "sku": sku})
+    return item
+
+
+def notification_send(*, user: Any, subject: str, body: str) -> None:
+    """E-mail a user once the current transaction commits (nothing is sent for work that rolled back)."""
+    from .tasks import notification_email_send
+
+    if not user.email:
+        return
+    transaction.on_commit(lambda: notification_email_send.delay(user_id=user.pk, subject=subject, body=body))

@@ -1,0 +1,6 @@
+"""Local development: SQLite file, tasks in-process, debug pages."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)

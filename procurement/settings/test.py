@@ -1,0 +1,11 @@
+"""Test settings: PostgreSQL and Redis from the environment (make test starts them)."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests run queued tasks inline; the worker integration test turns this off to use a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,17 @@
+"""Celery tasks of the core app: take ids, load, call one service; idempotent and time-limited."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+
+
+@shared_task(
+    autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5, time_limit=60
+)
+def notification_email_send(*, user_id: int, subject: str, body: str) -> bool:
+    """Send one notification e-mail; a user who has gone or has no address is skipped."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    send_mail(subject, body, None, [user.email])
+    return True

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import api, views
+
+api_v1 = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("legal-entities/", api.LegalEntityListView.as_view(), name="api-legal-entities"),
+    path("catalog/items/", api.CatalogItemListView.as_view(), name="api-catalog-items"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("catalog/", views.catalog, name="catalog"),
+    path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

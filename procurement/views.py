@@ -1,0 +1,95 @@
+"""Server-rendered pages of the core app: the catalog and the legal-entity switcher."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .models import Supplier
+from .selectors import (
+    CatalogFilters,
+    catalog_attribute_facets,
+    catalog_categories,
+    catalog_item_price,
+    catalog_item_search,
+    catalog_items_visible,
+    price_lists_applicable,
+)
+
+CATALOG_PAGE_SIZE = 50
+
+
+def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
+    """Read the catalog's filters from a query string; `attr` values look like `colour:black`."""
+    attributes: dict[str, list[str]] = {}
+    for pair in query.getlist("attr"):
+        name, _, value = pair.partition(":")
+        if name and value:
+            attributes.setdefault(name, []).append(value)
+    return CatalogFilters(
+        search=query.get("q", "").strip()[:200],
+        supplier=query.get("supplier", "").strip()[:30],
+        category=query.get("category", "").strip()[:8],
+        attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
+    )
+
+
+def no_legal_entity(request: HttpRequest) -> HttpResponse:
+    return render(request, "no_legal_entity.html", status=403)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("catalog")
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    """The catalog as a dense table, priced with the chosen entity's price lists."""
+    legal_entity = request.org.legal_entity  # type: ignore[attr-defined]
+    if legal_entity is None:
+        return no_legal_entity(request)
+    filters = catalog_filters_from_query(request.GET)
+    items = catalog_item_search(legal_entity=legal_entity, user=request.user, filters=filters)
+    page = Paginator(items, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    price_lists = price_lists_applicable(legal_entity=legal_entity, user=request.user)
+    rows = [(item, catalog_item_price(item=item, price_lists=price_lists)) for item in page.object_list]
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    selected_attributes = {f"{name}:{value}" for name, values in filters.attributes for value in values}
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "query": query_without_page.urlencode(),
+        "selected_attributes": selected_attributes,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "catalog/_results.html", context)
+    visible = catalog_items_visible(legal_entity=legal_entity, user=request.user)
+    context |= {
+        "suppliers": Supplier.objects.filter(pk__in=visible.values("supplier")).order_by("name"),
+        "categories": catalog_categories(items=visible),
+        "facets": catalog_attribute_facets(items=items),
+        "price_lists": price_lists,
+    }
+    return render(request, "catalog/index.html", context)
+
+
+@require_POST
+@login_required
+def legal_entity_switch(request: HttpRequest) -> HttpResponse:
+    """Act for another entity the user belongs to; anything else is refused with a message."""
+    code = request.POST.get("legal_entity", "")
+    entity = request.org.choose(code)  # type: ignore[attr-defined]
+    if entity is None:
+        messages.error(request, f"You are not a member of legal entity {code!s:.20}.")
+    else:
+        messages.success(request, f"Now acting for {entity.name}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "catalog"
+    return redirect(target)
