@@ -1,0 +1,109 @@
+# Procurement: local run, tests, lint and checks. `make` lists the targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Python 3.12+ (Django 6 needs it): pyenv's pick for .python-version first, then the first of
+# python3.13, python3.12, python3 that is new enough. Empty when none is; `venv` says so.
+ifndef PYTHON
+PYTHON := $(shell \
+	for p in $$([ -f .python-version ] && command -v pyenv >/dev/null 2>&1 && pyenv which python 2>/dev/null) \
+		python3.13 python3.12 python3; do \
+		if command -v "$$p" >/dev/null 2>&1 \
+			&& "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+			command -v "$$p"; break; \
+		fi; \
+	done)
+endif
+
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+DEV := DJANGO_SETTINGS_MODULE=procurement.settings.dev
+# check --deploy needs prod settings to import: a dummy 60-character key and a throwaway database.
+DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=procurement.settings.prod \
+	SECRET_KEY=deploy-check-dummy-secret-key-not-for-use-0123456789abcdefgh \
+	ALLOWED_HOSTS=example.com REDIS_URL=
+# A local worker with prod settings may run on a dummy key; set SECRET_KEY to use your own.
+WORKER_SECRET_KEY := local-worker-dummy-secret-key-never-for-production-0123456789
+
+.PHONY: help venv run test lint check schema services worker bench clean
+
+help: ## List the targets
+	@echo "usage: make <target>"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(STAMP) ## Create .venv and install the project with dev extras (again when pyproject.toml changes)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: no Python 3.12+ found (tried pyenv for .python-version, python3.13, python3.12, python3)." >&2; \
+		echo "       Install one, or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; \
+	fi
+	@# A venv from an older or since-removed interpreter is rebuilt.
+	@if [ -e $(VENV) ] && ! $(VENV_PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		echo "rebuilding $(VENV): its interpreter is missing or older than 3.12"; rm -rf $(VENV); \
+	fi
+	@[ -x $(VENV_PY) ] || { echo "creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: venv ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
+	$(DEV) $(VENV_PY) manage.py migrate --noinput
+	$(DEV) $(VENV_PY) manage.py seed_demo
+	$(DEV) $(VENV_PY) manage.py runserver 127.0.0.1:8000
+
+test: venv ## Run pytest on throwaway PostgreSQL + Redis (PYTEST_ARGS="-k name" to narrow)
+	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff lint, ruff format check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+check: venv ## Migrations up to date, OpenAPI schema matches docs/api/openapi.yaml, check --deploy
+	$(DEV) $(VENV_PY) manage.py makemigrations --check --dry-run
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "$(DEV) $(VENV_PY) manage.py spectacular --file $$tmp/openapi.yaml --validate"; \
+	$(DEV) $(VENV_PY) manage.py spectacular --file "$$tmp/openapi.yaml" --validate; \
+	if ! diff -u docs/api/openapi.yaml "$$tmp/openapi.yaml"; then \
+		echo "error: docs/api/openapi.yaml differs from the code: run 'make schema' and commit it" >&2; \
+		exit 1; \
+	fi; \
+	echo "$(DEPLOY_CHECK_ENV) DATABASE_URL=sqlite:///$$tmp/db.sqlite3 $(VENV_PY) manage.py check --deploy --fail-level WARNING"; \
+	$(DEPLOY_CHECK_ENV) DATABASE_URL="sqlite:///$$tmp/db.sqlite3" \
+		$(VENV_PY) manage.py check --deploy --fail-level WARNING
+
+schema: venv ## Regenerate docs/api/openapi.yaml from the code
+	@mkdir -p docs/api
+	$(DEV) $(VENV_PY) manage.py spectacular --file docs/api/openapi.yaml --validate
+
+services: ## PostgreSQL + Redis kept in .services/ until Ctrl-C; prints the export lines
+	@"$(or $(PYTHON),python3)" scripts/testenv.py --serve
+
+worker: venv ## Celery worker with beat, prod settings; export DATABASE_URL/REDIS_URL from `make services` first
+	@if [ -z "$${DATABASE_URL:-}" ] || [ -z "$${REDIS_URL:-}" ]; then \
+		echo "error: the worker needs DATABASE_URL and REDIS_URL: run 'make services' in another" >&2; \
+		echo "       terminal and paste its export lines here first" >&2; \
+		exit 1; \
+	fi
+	DJANGO_SETTINGS_MODULE=procurement.settings.prod SECRET_KEY="$${SECRET_KEY:-$(WORKER_SECRET_KEY)}" \
+		$(if $(DEBUG),DEBUG=$(DEBUG)) $(VENV)/bin/celery -A procurement worker -B -l info
+
+bench: venv ## Run each bench/*.py with the venv's Python (figures printed as JSON)
+	@found=0; for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; \
+		case "$$(basename "$$script")" in _*) continue;; esac; \
+		found=1; echo "== $$script" >&2; $(VENV_PY) "$$script"; \
+	done; \
+	[ "$$found" = 1 ] || echo "no benchmarks in bench/"
+
+clean: ## Remove .venv, the SQLite database, .services/ and caches
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm db.sqlite3-journal .services \
+		.pytest_cache .mypy_cache .ruff_cache staticfiles test-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,52 @@
+import os
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from procurement.models import Employee
+
+from .factories import EmployeeFactory, LegalEntityFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` need PostgreSQL's behaviour; on CI they must run, never skip."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            if os.environ.get("CI"):
+                item.add_marker(pytest.mark.xfail(reason="CI must run on PostgreSQL", strict=True, run=False))
+            else:
+                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run `make test`"))
+
+
+@pytest.fixture
+def france(db):
+    return LegalEntityFactory(code="FR-TEST", name="Test France SAS", currency="EUR")
+
+
+@pytest.fixture
+def sweden(db):
+    return LegalEntityFactory(code="SE-TEST", name="Test Sverige AB", currency="SEK")
+
+
+@pytest.fixture
+def employee_in(db) -> Callable[..., Employee]:
+    def make(*entities, **kwargs) -> Employee:
+        return EmployeeFactory(legal_entities=list(entities), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
