@@ -158,6 +158,15 @@ class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
         return str(item.base_price)
 
 
+@admin.register(CatalogItemAttribute)
+class CatalogItemAttributeAdmin(admin.ModelAdmin[CatalogItemAttribute]):
+    list_display = ["item", "name", "value"]
+    list_filter = ["name"]
+    search_fields = ["name", "value", "item__sku", "item__name"]
+    list_select_related = ["item"]
+    autocomplete_fields = ["item"]
+
+
 @admin.register(PriceList)
 class PriceListAdmin(admin.ModelAdmin[PriceList]):
     list_display = ["code", "name", "adjustment", "percent_off", "supplier", "unspsc_prefix", "is_active"]

@@ -1,0 +1,59 @@
+"""The demo data that the README, the acceptance checks and integrators rely on."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.db.models import Count
+
+from procurement.models import CatalogItem, CostCentre, Employee, LegalEntity, PriceList, Supplier
+from procurement.money import Money
+from procurement.selectors import catalog_item_price, employee_manager_chain, price_lists_applicable
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in (LegalEntity, Employee, Supplier, CatalogItem,
+                                                                 PriceList, CostCentre)}
+
+
+def test_seed_demo_is_idempotent_and_builds_what_design_lists(db):
+    call_command("seed_demo", stdout=StringIO())
+    first = counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == first
+
+    assert {e.code: (e.name, e.currency) for e in LegalEntity.objects.all()} == {
+        "ACME-FR": ("Acme France SAS", "EUR"), "ACME-SE": ("Acme Sverige AB", "SEK"),
+    }
+    alice = Employee.objects.get(user__username="alice")
+    assert alice.user.check_password("demo")
+    assert set(alice.legal_entities.values_list("code", flat=True)) == {"ACME-FR", "ACME-SE"}
+    chain = employee_manager_chain(employee=alice)
+    assert [(m.user.username, m.signing_limit) for m in chain] == [
+        ("bob", Money.from_minor(100000, "EUR")), ("carol", Money.from_minor(1000000, "EUR")),
+        ("dave", Money.from_minor(10000000, "EUR")),
+    ]
+    erin = Employee.objects.get(user__username="erin")
+    assert erin.signing_limit is None and erin.roles.filter(code="finance").exists()
+    assert Employee.objects.get(user__username="frank").roles.filter(code="buyer").exists()
+    assert Employee.objects.get(user__username="admin").user.is_superuser
+
+    assert alice.default_cost_centre.code == "FR-ENG"
+    assert alice.cost_centres.filter(code="FR-LAB").exists()
+
+    per_supplier = dict(
+        CatalogItem.objects.values_list("supplier__code").annotate(n=Count("id")).values_list("supplier__code", "n")
+    )
+    assert sum(per_supplier.values()) >= 200 and len(per_supplier) == 3
+    assert not CatalogItem.objects.filter(unspsc="").exists()
+    assert PriceList.objects.count() == 2
+    assert Supplier.objects.filter(code="DEMO-PUNCHOUT").exists()
+
+
+def test_demo_prices_differ_between_the_two_entities(db):
+    call_command("seed_demo", stdout=StringIO())
+    alice = Employee.objects.get(user__username="alice").user
+    laptop = CatalogItem.objects.filter(supplier__code="NORDIC-IT").first()
+    france, sweden = LegalEntity.objects.get(code="ACME-FR"), LegalEntity.objects.get(code="ACME-SE")
+    fr = catalog_item_price(item=laptop, price_lists=price_lists_applicable(legal_entity=france, user=alice))
+    se = catalog_item_price(item=laptop, price_lists=price_lists_applicable(legal_entity=sweden, user=alice))
+    assert fr != se and fr.currency == se.currency == "SEK"
