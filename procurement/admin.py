@@ -69,15 +69,8 @@ class RoleAdmin(admin.ModelAdmin[Role]):
     search_fields = ["code", "name"]
 
 
-class EmployeeAdminForm(forms.ModelForm[Employee]):
-    class Meta:
-        model = Employee
-        fields = "__all__"
-
-
 @admin.register(Employee)
 class EmployeeAdmin(admin.ModelAdmin[Employee]):
-    form = EmployeeAdminForm
     list_display = ["user", "job_title", "org_unit", "manager", "signing_limit_display", "default_legal_entity"]
     list_filter = ["legal_entities", "roles", "org_unit__legal_entity"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "job_title"]
@@ -104,7 +97,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ProcurementUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class ProcurementUserAdmin(UserAdmin):
     inlines = [EmployeeInline]
 
 
@@ -117,13 +110,14 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 class SupplierAdminForm(forms.ModelForm[Supplier]):
     # The shared secret is write-only: never rendered back into the page.
     order_shared_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Leave empty to keep the current secret.",
     )
 
     class Meta:
         model = Supplier
-        fields = "__all__"
+        exclude: tuple[str, ...] = ()
 
     def clean_order_shared_secret(self) -> str:
         value: str = self.cleaned_data.get("order_shared_secret", "")

@@ -23,9 +23,7 @@ from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, Leg
 from .services import catalog_item_create
 from .views import catalog_filters_from_query
 
-ERROR_SCHEMA = inline_serializer(
-    "Error", {"code": serializers.CharField(), "message": serializers.CharField()}
-)
+ERROR_SCHEMA = inline_serializer("Error", {"code": serializers.CharField(), "message": serializers.CharField()})
 
 
 class IsCatalogAdmin(permissions.BasePermission):
@@ -43,8 +41,9 @@ class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ERROR_SCHEMA},
         auth=[],
     )
@@ -63,8 +62,11 @@ class LegalEntityListView(generics.ListAPIView[LegalEntity]):
 
 
 CATALOG_PARAMETERS = [
-    OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code whose prices to show; "
-                     "default: the caller's default entity."),
+    OpenApiParameter(
+        "legal_entity",
+        OpenApiTypes.STR,
+        description="Entity code whose prices to show; default: the caller's default entity.",
+    ),
     OpenApiParameter("search", OpenApiTypes.STR, description="Words found in the SKU or name."),
     OpenApiParameter("supplier", OpenApiTypes.STR, description="Supplier code."),
     OpenApiParameter("category", OpenApiTypes.STR, description="UNSPSC code or prefix."),
@@ -86,7 +88,7 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
     def get_queryset(self) -> QuerySet[CatalogItem]:
         params = self.request.query_params.copy()
         if "search" in params:
-            params["q"] = params["search"]
+            params["q"] = params.get("search", "")
         self.legal_entity = legal_entity_for_user(user=self.request.user, code=params.get("legal_entity"))
         items = catalog_item_search(
             legal_entity=self.legal_entity, user=self.request.user, filters=catalog_filters_from_query(params)
@@ -94,10 +96,12 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
         return items.prefetch_related(Prefetch("attributes", CatalogItemAttribute.objects.order_by("name")))
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return super().get_serializer_context() | {"prices": getattr(self, "prices", {})}
+        return {**super().get_serializer_context(), "prices": getattr(self, "prices", {})}
 
-    @extend_schema(parameters=CATALOG_PARAMETERS, responses={200: CatalogItemSerializer(many=True),
-                                                             403: ERROR_SCHEMA, 404: ERROR_SCHEMA})
+    @extend_schema(
+        parameters=CATALOG_PARAMETERS,
+        responses={200: CatalogItemSerializer(many=True), 403: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset) or []

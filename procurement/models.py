@@ -71,9 +71,7 @@ class OrgUnit(models.Model):
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="org_units")
     code = models.CharField(max_length=30)
     name = models.CharField(max_length=200)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     manager = models.ForeignKey(
         "Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_units"
     )
@@ -103,9 +101,7 @@ class CostCentre(models.Model):
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="cost_centres")
     code = models.CharField(max_length=30)
     name = models.CharField(max_length=200)
-    org_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_centres"
-    )
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="cost_centres")
     owner = models.ForeignKey(
         "Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_cost_centres"
     )
@@ -152,12 +148,8 @@ class Employee(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="employee")
     job_title = models.CharField(max_length=100, blank=True)
-    org_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees"
-    )
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="employees")
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     # Empty means no limit (a CFO); otherwise minor units of signing_limit_currency.
     signing_limit_minor = models.BigIntegerField(
         "signing limit (minor units)", null=True, blank=True, validators=[MinValueValidator(0)]
@@ -327,7 +319,11 @@ class PriceList(models.Model):
     fixed_off_minor = models.BigIntegerField("fixed amount off (minor units)", default=0)
     fixed_off_currency = models.CharField(max_length=3, blank=True, validators=[currency_code_validator])
     supplier = models.ForeignKey(
-        Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="price_lists",
+        Supplier,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="price_lists",
         help_text="Only this supplier's items; empty for all.",
     )
     unspsc_prefix = models.CharField(
@@ -401,9 +397,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    legal_entity = models.ForeignKey(
-        LegalEntity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    legal_entity = models.ForeignKey(LegalEntity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     event_type = models.CharField(max_length=60, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)

@@ -51,8 +51,9 @@ class Money:
 
     def format(self, locale: str = "en") -> str:
         """Amount then ISO code ("1,234.50 EUR"): unambiguous for clerks who buy in several currencies."""
-        return str(format_currency(self.amount, self.currency, format="#,##0.00\xa0¤¤", locale=locale,
-                                   currency_digits=True))
+        return str(
+            format_currency(self.amount, self.currency, format="#,##0.00\xa0¤¤", locale=locale, currency_digits=True)
+        )
 
     def __str__(self) -> str:
         return self.format()

@@ -22,7 +22,7 @@ class LegalEntitySerializer(serializers.ModelSerializer[LegalEntity]):
 
 
 class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
-    supplier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    supplier: serializers.SlugRelatedField[Supplier] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
@@ -31,8 +31,20 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     class Meta:
         model = CatalogItem
         fields = [
-            "id", "sku", "name", "description", "supplier", "supplier_name", "unit", "unspsc",
-            "lead_time_days", "manufacturer", "manufacturer_part_id", "price", "base_price", "attributes",
+            "id",
+            "sku",
+            "name",
+            "description",
+            "supplier",
+            "supplier_name",
+            "unit",
+            "unspsc",
+            "lead_time_days",
+            "manufacturer",
+            "manufacturer_part_id",
+            "price",
+            "base_price",
+            "attributes",
         ]
 
     @extend_schema_field(MoneySerializer)
@@ -49,7 +61,9 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
 
 
 class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
-    supplier = serializers.SlugRelatedField(slug_field="code", queryset=Supplier.objects.filter(is_active=True))
+    supplier: serializers.SlugRelatedField[Supplier] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Supplier.objects.filter(is_active=True)
+    )
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")

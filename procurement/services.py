@@ -49,14 +49,16 @@ def catalog_item_create(
     try:
         item.full_clean(validate_constraints=False)
     except ValidationError as error:
-        raise ProcurementError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()),
-                               code="invalid") from error
+        raise ProcurementError(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()), code="invalid"
+        ) from error
     item.save()
     CatalogItemAttribute.objects.bulk_create(
         CatalogItemAttribute(item=item, name=key, value=str(value)) for key, value in (attributes or {}).items()
     )
-    audit_event_record(event_type="catalog_item.created", actor=by, obj=item,
-                       data={"supplier": supplier.code, "sku": sku})
+    audit_event_record(
+        event_type="catalog_item.created", actor=by, obj=item, data={"supplier": supplier.code, "sku": sku}
+    )
     return item
 
 

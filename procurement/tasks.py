@@ -6,7 +6,12 @@ from django.core.mail import send_mail
 
 
 @shared_task(
-    autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5, time_limit=60, soft_time_limit=50
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
 )
 def notification_email_send(*, user_id: int, subject: str, body: str) -> bool:
     """Send one notification e-mail; a user who has gone or has no address is skipped."""

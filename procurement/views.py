@@ -90,6 +90,8 @@ def legal_entity_switch(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"Now acting for {entity.name}.")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "catalog"
     return redirect(target)

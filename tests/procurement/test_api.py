@@ -12,8 +12,9 @@ from tests.factories import CatalogItemFactory, PriceListFactory, SupplierFactor
 @pytest.fixture
 def priced_catalog(france, sweden):
     supplier = SupplierFactory(code="ACMEPENS", name="Acme Pens")
-    item = CatalogItemFactory(supplier=supplier, sku="PEN-1", name="Blue pen", base_price_minor=2000, unit="BX",
-                              unspsc="44121704")
+    item = CatalogItemFactory(
+        supplier=supplier, sku="PEN-1", name="Blue pen", base_price_minor=2000, unit="BX", unspsc="44121704"
+    )
     PriceListFactory(percent_off=Decimal("10"), legal_entities=[france])
     return item
 
@@ -25,8 +26,9 @@ def login(api_client, user):
 
 def test_a_token_is_issued_for_a_good_password_and_used_for_requests(api_client, france, employee_in):
     employee = employee_in(france)
-    response = api_client.post("/api/v1/auth/token/", {"username": employee.user.username,
-                                                       "password": "secret-pass"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": employee.user.username, "password": "secret-pass"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
 
@@ -38,8 +40,9 @@ def test_a_token_is_issued_for_a_good_password_and_used_for_requests(api_client,
 
 def test_a_wrong_password_gets_a_clear_error(api_client, france, employee_in):
     employee = employee_in(france)
-    response = api_client.post("/api/v1/auth/token/", {"username": employee.user.username, "password": "nope"},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": employee.user.username, "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "Unable to log in" in response.json()["message"]
@@ -51,8 +54,7 @@ def test_requests_without_a_token_are_refused(api_client):
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_catalog_lists_items_at_the_prices_of_the_named_entity(api_client, priced_catalog, france, sweden,
-                                                                employee_in):
+def test_catalog_lists_items_at_the_prices_of_the_named_entity(api_client, priced_catalog, france, sweden, employee_in):
     client = login(api_client, employee_in(france, sweden).user)
 
     french = client.get("/api/v1/catalog/items/", {"search": "pen", "legal_entity": "FR-TEST"}).json()
@@ -61,22 +63,26 @@ def test_catalog_lists_items_at_the_prices_of_the_named_entity(api_client, price
     assert french["next"] is None
     [item] = french["results"]
     assert {k: item[k] for k in ("sku", "name", "supplier", "unit", "unspsc", "price")} == {
-        "sku": "PEN-1", "name": "Blue pen", "supplier": "ACMEPENS", "unit": "BX", "unspsc": "44121704",
+        "sku": "PEN-1",
+        "name": "Blue pen",
+        "supplier": "ACMEPENS",
+        "unit": "BX",
+        "unspsc": "44121704",
         "price": {"amount": "18.00", "currency": "EUR"},
     }
     assert swedish["results"][0]["price"] == {"amount": "20.00", "currency": "EUR"}
 
 
-def test_without_an_entity_the_callers_default_entity_prices_apply(api_client, priced_catalog, france, sweden,
-                                                                   employee_in):
+def test_without_an_entity_the_callers_default_entity_prices_apply(
+    api_client, priced_catalog, france, sweden, employee_in
+):
     client = login(api_client, employee_in(france, sweden).user)
     body = client.get("/api/v1/catalog/items/").json()
     assert body["legal_entity"] == "FR-TEST"
     assert body["results"][0]["price"]["amount"] == "18.00"
 
 
-def test_an_entity_the_caller_does_not_belong_to_is_refused(api_client, priced_catalog, france, sweden,
-                                                            employee_in):
+def test_an_entity_the_caller_does_not_belong_to_is_refused(api_client, priced_catalog, france, sweden, employee_in):
     client = login(api_client, employee_in(sweden).user)
     response = client.get("/api/v1/catalog/items/", {"legal_entity": "FR-TEST"})
     assert response.status_code == 403
@@ -118,8 +124,15 @@ def admin_client(api_client, france, employee_in):
     return login(api_client, employee_in(france, roles=["admin"]).user)
 
 
-ITEM = {"supplier": "ACMEPENS", "sku": "PEN-2", "name": "Red pen", "unspsc": "44121704", "unit": "bx",
-        "price": {"amount": "2.50", "currency": "EUR"}, "attributes": {"colour": "red"}}
+ITEM = {
+    "supplier": "ACMEPENS",
+    "sku": "PEN-2",
+    "name": "Red pen",
+    "unspsc": "44121704",
+    "unit": "bx",
+    "price": {"amount": "2.50", "currency": "EUR"},
+    "attributes": {"colour": "red"},
+}
 
 
 def test_an_admin_adds_catalog_items(api_client, priced_catalog, france, employee_in):
@@ -150,9 +163,13 @@ def test_malformed_json_gets_a_clear_error_not_a_500(api_client, priced_catalog,
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"supplier": "NOPE"}, "supplier"), ({"unspsc": "44"}, "unspsc"),
-     ({"price": {"amount": "-1", "currency": "EUR"}}, "price"), ({"price": {"amount": "x", "currency": "EUR"}}, "price"),
-     ({"sku": ""}, "sku")],
+    [
+        ({"supplier": "NOPE"}, "supplier"),
+        ({"unspsc": "44"}, "unspsc"),
+        ({"price": {"amount": "-1", "currency": "EUR"}}, "price"),
+        ({"price": {"amount": "x", "currency": "EUR"}}, "price"),
+        ({"sku": ""}, "sku"),
+    ],
 )
 def test_invalid_fields_are_named_in_the_error(api_client, priced_catalog, france, employee_in, change, field):
     client = admin_client(api_client, france, employee_in)

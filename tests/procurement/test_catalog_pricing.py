@@ -32,8 +32,9 @@ def test_each_entity_sees_its_own_negotiated_price(france, sweden, employee_in):
     # Given an item at 100.00 EUR, 12 % off for France and 5.00 EUR off for Sweden
     item = CatalogItemFactory(base_price_minor=10000)
     PriceListFactory(percent_off=Decimal("12"), legal_entities=[france])
-    PriceListFactory(adjustment=PriceList.Adjustment.FIXED, fixed_off_minor=500, fixed_off_currency="EUR",
-                     legal_entities=[sweden])
+    PriceListFactory(
+        adjustment=PriceList.Adjustment.FIXED, fixed_off_minor=500, fixed_off_currency="EUR", legal_entities=[sweden]
+    )
     buyer = employee_in(france, sweden).user
 
     # Then each entity gets its own price
@@ -60,8 +61,9 @@ def test_lists_limited_to_a_supplier_category_or_dates_leave_other_items_at_base
     lab = CatalogItemFactory(base_price_minor=1999, unspsc="41121500")
     PriceListFactory(percent_off=Decimal("50"), unspsc_prefix="4112", legal_entities=[france])
     PriceListFactory(percent_off=Decimal("30"), supplier=SupplierFactory(), legal_entities=[france])
-    PriceListFactory(percent_off=Decimal("90"), legal_entities=[france],
-                     valid_to=timezone.localdate() - timedelta(days=1))
+    PriceListFactory(
+        percent_off=Decimal("90"), legal_entities=[france], valid_to=timezone.localdate() - timedelta(days=1)
+    )
     user = employee_in(france).user
 
     assert price_for(office, france, user).amount == Decimal("19.99")
@@ -71,8 +73,9 @@ def test_lists_limited_to_a_supplier_category_or_dates_leave_other_items_at_base
 def test_a_fixed_discount_never_makes_a_price_negative_nor_applies_across_currencies(france, employee_in):
     cheap = CatalogItemFactory(base_price_minor=300)
     krona = CatalogItemFactory(base_price_minor=300, supplier=SupplierFactory(currency="SEK"))
-    PriceListFactory(adjustment=PriceList.Adjustment.FIXED, fixed_off_minor=500, fixed_off_currency="EUR",
-                     legal_entities=[france])
+    PriceListFactory(
+        adjustment=PriceList.Adjustment.FIXED, fixed_off_minor=500, fixed_off_currency="EUR", legal_entities=[france]
+    )
     user = employee_in(france).user
     assert price_for(cheap, france, user) == Money(Decimal("0.00"), "EUR")
     assert price_for(krona, france, user) == Money(Decimal("3.00"), "SEK")

@@ -14,8 +14,9 @@ from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.worker,
-    pytest.mark.skipif(not os.environ.get("REDIS_URL") and not os.environ.get("CI"),
-                       reason="needs Redis: run `make test`"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL") and not os.environ.get("CI"), reason="needs Redis: run `make test`"
+    ),
 ]
 
 

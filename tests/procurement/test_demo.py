@@ -11,8 +11,10 @@ from procurement.selectors import catalog_item_price, employee_manager_chain, pr
 
 
 def counts():
-    return {model.__name__: model.objects.count() for model in (LegalEntity, Employee, Supplier, CatalogItem,
-                                                                 PriceList, CostCentre)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (LegalEntity, Employee, Supplier, CatalogItem, PriceList, CostCentre)
+    }
 
 
 def test_seed_demo_is_idempotent_and_builds_what_design_lists(db):
@@ -22,14 +24,16 @@ def test_seed_demo_is_idempotent_and_builds_what_design_lists(db):
     assert counts() == first
 
     assert {e.code: (e.name, e.currency) for e in LegalEntity.objects.all()} == {
-        "ACME-FR": ("Acme France SAS", "EUR"), "ACME-SE": ("Acme Sverige AB", "SEK"),
+        "ACME-FR": ("Acme France SAS", "EUR"),
+        "ACME-SE": ("Acme Sverige AB", "SEK"),
     }
     alice = Employee.objects.get(user__username="alice")
     assert alice.user.check_password("demo")
     assert set(alice.legal_entities.values_list("code", flat=True)) == {"ACME-FR", "ACME-SE"}
     chain = employee_manager_chain(employee=alice)
     assert [(m.user.username, m.signing_limit) for m in chain] == [
-        ("bob", Money.from_minor(100000, "EUR")), ("carol", Money.from_minor(1000000, "EUR")),
+        ("bob", Money.from_minor(100000, "EUR")),
+        ("carol", Money.from_minor(1000000, "EUR")),
         ("dave", Money.from_minor(10000000, "EUR")),
     ]
     erin = Employee.objects.get(user__username="erin")

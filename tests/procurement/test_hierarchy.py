@@ -1,5 +1,7 @@
 """The corporate hierarchy: who someone's managers are, however deep the tree."""
 
+import itertools
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -11,7 +13,7 @@ from tests.factories import EmployeeFactory
 def build_chain(depth: int) -> list[Employee]:
     """An employee at index 0 whose managers are the following entries, top manager last."""
     people = [EmployeeFactory() for _ in range(depth + 1)]
-    for person, manager in zip(people, people[1:], strict=False):
+    for person, manager in itertools.pairwise(people):
         person.manager = manager
         person.save(update_fields=["manager"])
     return people

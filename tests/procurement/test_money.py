@@ -9,7 +9,13 @@ from procurement.money import Money, MoneyError, from_minor, to_minor
 
 @pytest.mark.parametrize(
     ("amount", "currency", "minor"),
-    [("12.345", "EUR", 1235), ("12.344", "EUR", 1234), ("1000", "SEK", 100000), ("5.5", "JPY", 6), ("1.2345", "BHD", 1235)],
+    [
+        ("12.345", "EUR", 1235),
+        ("12.344", "EUR", 1234),
+        ("1000", "SEK", 100000),
+        ("5.5", "JPY", 6),
+        ("1.2345", "BHD", 1235),
+    ],
 )
 def test_amounts_round_half_up_to_the_currency_minor_unit(amount, currency, minor):
     assert to_minor(amount, currency) == minor

@@ -10,11 +10,11 @@ from tests.factories import CatalogItemAttributeFactory, CatalogItemFactory, Pri
 @pytest.fixture
 def catalog(france, sweden):
     supplier = SupplierFactory(code="PAPERCO", name="Paper Co")
-    ream = CatalogItemFactory(supplier=supplier, sku="PAP-A4", name="Copier paper A4", base_price_minor=500,
-                              unspsc="14111507")
+    ream = CatalogItemFactory(
+        supplier=supplier, sku="PAP-A4", name="Copier paper A4", base_price_minor=500, unspsc="14111507"
+    )
     CatalogItemAttributeFactory(item=ream, name="size", value="A4")
-    CatalogItemFactory(supplier=supplier, sku="PAP-A3", name="Copier paper A3", base_price_minor=900,
-                       unspsc="14111507")
+    CatalogItemFactory(supplier=supplier, sku="PAP-A3", name="Copier paper A3", base_price_minor=900, unspsc="14111507")
     PriceListFactory(percent_off=Decimal("20"), legal_entities=[france])
     PriceListFactory(percent_off=Decimal("10"), legal_entities=[sweden])
     return supplier
