@@ -92,7 +92,7 @@ def ensure_packages() -> None:
     stdout = subprocess.DEVNULL if os.environ.get("CI") else None  # keep CI logs to the point
     subprocess.run([*prefix, "apt-get", "update"], env=env, check=True, stdin=subprocess.DEVNULL, stdout=stdout)
     subprocess.run(
-        [*prefix, "apt-get", "install", "-y", "--no-install-recommends", *missing],
+        [*prefix, "apt-get", "install", "-y", *missing],
         env=env,
         check=True,
         stdin=subprocess.DEVNULL,
@@ -118,6 +118,8 @@ def pick_port(attempt: int, preferred: int | None) -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers do: connections in TIME_WAIT from the last run don't block the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -139,7 +141,11 @@ def postgres_user() -> pwd.struct_passwd:
 def pg_command(*argv: str | Path) -> list[str]:
     """PostgreSQL refuses to run as root: then drop to the postgres system user."""
     args = [str(a) for a in argv]
-    return ["runuser", "-u", "postgres", "--", *args] if as_root() else args
+    return [runuser(), "-u", "postgres", "--", *args] if as_root() else args
+
+
+def runuser() -> str:
+    return shutil.which("runuser") or "/usr/sbin/runuser"  # in sbin, which PATH may lack
 
 
 def chown_tree_to_postgres(path: Path) -> None:
@@ -154,7 +160,9 @@ def chown_tree_to_postgres(path: Path) -> None:
 def check_postgres_can_reach(path: Path) -> None:
     if not as_root():
         return
-    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(path)], stdin=subprocess.DEVNULL)
+    probe = subprocess.run(
+        [runuser(), "-u", "postgres", "--", "test", "-w", str(path)], stdin=subprocess.DEVNULL, cwd="/"
+    )
     if probe.returncode != 0:
         raise TestEnvError(
             f"the postgres user cannot reach {path}; make its parent directories world-searchable (chmod o+x)"
@@ -214,6 +222,7 @@ class Postgres:
             ),
             check=True,
             stdin=subprocess.DEVNULL,
+            cwd="/",  # the postgres user may not be allowed into ours
             stdout=subprocess.DEVNULL,
         )
         settings = {"listen_addresses": "'127.0.0.1'", "max_connections": "200"}
@@ -244,6 +253,7 @@ class Postgres:
                     "start",
                 ),
                 stdin=subprocess.DEVNULL,
+                cwd="/",  # the postgres user may not be allowed into ours
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -284,6 +294,7 @@ class Postgres:
         subprocess.run(
             pg_command(self.bindir / "pg_ctl", "--pgdata", self.data, "--mode", mode, "--wait", "stop"),
             stdin=subprocess.DEVNULL,
+            cwd="/",  # the postgres user may not be allowed into ours
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -349,8 +360,15 @@ class Redis:
             if self.process.poll() is not None:
                 return False
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(64).startswith(b"+PONG"):
+                # Ask for the server's pid: under a port race, the redis answering may be another run's.
+                conn.sendall(b"INFO server\r\n")
+                reply = b""
+                while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+                if f"process_id:{self.process.pid}\r\n".encode() in reply:
                     return True
             time.sleep(0.05)
         return False
