@@ -24,6 +24,8 @@ class LegalEntitySerializer(serializers.ModelSerializer[LegalEntity]):
 class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     supplier: serializers.SlugRelatedField[Supplier] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    # Declared, so the schema does not depend on the database backend's integer range.
+    lead_time_days = serializers.IntegerField(read_only=True, min_value=0)
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
