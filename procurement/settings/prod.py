@@ -27,7 +27,7 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Outgoing mail over SMTP; the environment names the relay.
-MAILERS: dict[str, dict[str, object]] = {
+MAILERS = {
     "default": {
         "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
         "OPTIONS": {
