@@ -10,7 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .models import CatalogItem, CatalogItemAttribute, LegalEntity, Role
+from .models import CatalogItem, CatalogItemAttribute, LegalEntity, Role, Supplier
 from .selectors import (
     catalog_item_price,
     catalog_item_search,
@@ -19,8 +19,8 @@ from .selectors import (
     legal_entity_for_user,
     price_lists_applicable,
 )
-from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer
-from .services import catalog_item_create
+from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer, SupplierSerializer
+from .services import catalog_item_create, supplier_create, supplier_update
 from .views import catalog_filters_from_query
 
 ERROR_SCHEMA = inline_serializer("Error", {"code": serializers.CharField(), "message": serializers.CharField()})
@@ -120,3 +120,44 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
         price = data.pop("price")
         item = catalog_item_create(by=request.user, price=price["amount"], currency=price["currency"], **data)
         return Response(CatalogItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class SupplierListView(generics.ListCreateAPIView[Supplier]):
+    """Suppliers: everyone may list them; administrators register them (configuration as code)."""
+
+    serializer_class = SupplierSerializer
+    filter_backends: list[Any] = []
+    queryset = Supplier.objects.order_by("code")
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(responses={201: SupplierSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = SupplierSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        supplier = supplier_create(by=request.user, fields=incoming.model_fields())
+        return Response(SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
+
+
+class SupplierDetailView(generics.RetrieveAPIView[Supplier]):
+    """One supplier by code; administrators change it with PATCH."""
+
+    serializer_class = SupplierSerializer
+    queryset = Supplier.objects.all()
+    lookup_field = "code"
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.request.method == "PATCH":
+            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(request=SupplierSerializer, responses={200: SupplierSerializer, 400: ERROR_SCHEMA})
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        supplier = self.get_object()
+        incoming = SupplierSerializer(supplier, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        supplier = supplier_update(by=request.user, supplier=supplier, fields=incoming.model_fields())
+        return Response(SupplierSerializer(supplier).data)

@@ -239,6 +239,8 @@ class Supplier(models.Model):
     order_from_identity = models.CharField(max_length=100, blank=True)
     order_to_domain = models.CharField(max_length=40, blank=True)
     order_to_identity = models.CharField(max_length=100, blank=True)
+    order_sender_domain = models.CharField(max_length=40, blank=True)
+    order_sender_identity = models.CharField(max_length=100, blank=True)
     order_shared_secret = models.CharField(max_length=200, blank=True)
     order_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)

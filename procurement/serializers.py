@@ -81,3 +81,81 @@ class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
         if Decimal(value["amount"]) < 0:
             raise serializers.ValidationError("A price cannot be negative.")
         return value
+
+
+class CredentialSerializer(serializers.Serializer[dict[str, str]]):
+    """A cXML credential: the domain (NetworkID, DUNS …) and the identity within it."""
+
+    domain = serializers.CharField(max_length=40, allow_blank=True, default="")
+    identity = serializers.CharField(max_length=100, allow_blank=True, default="")
+
+
+class SupplierSerializer(serializers.Serializer[Supplier]):
+    """A supplier as configured by administrators; the shared secret can be written, never read."""
+
+    code = serializers.RegexField(r"^[A-Z0-9][A-Z0-9_-]*$", max_length=30)
+    name = serializers.CharField(max_length=200)
+    currency = serializers.RegexField(r"^[A-Z]{3}$")
+    order_method = serializers.ChoiceField(choices=Supplier.OrderMethod.choices, default=Supplier.OrderMethod.NONE)
+    order_url = serializers.URLField(allow_blank=True, default="")
+    order_from = CredentialSerializer(required=False)
+    order_to = CredentialSerializer(required=False)
+    order_sender = CredentialSerializer(required=False)
+    shared_secret = serializers.CharField(max_length=200, allow_blank=True, write_only=True, required=False)
+    has_shared_secret = serializers.SerializerMethodField()
+    email = serializers.EmailField(allow_blank=True, default="", help_text="Where e-mailed orders go.")
+    contact_name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    contact_email = serializers.EmailField(allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, allow_blank=True, default="")
+    tax_id = serializers.CharField(max_length=40, allow_blank=True, default="")
+    address = serializers.CharField(allow_blank=True, default="")
+    is_active = serializers.BooleanField(default=True)
+
+    def get_has_shared_secret(self, supplier: Supplier) -> bool:
+        return bool(supplier.order_shared_secret)
+
+    def to_representation(self, supplier: Supplier) -> dict[str, Any]:
+        return {
+            "code": supplier.code,
+            "name": supplier.name,
+            "currency": supplier.currency,
+            "order_method": supplier.order_method,
+            "order_url": supplier.order_url,
+            "order_from": {"domain": supplier.order_from_domain, "identity": supplier.order_from_identity},
+            "order_to": {"domain": supplier.order_to_domain, "identity": supplier.order_to_identity},
+            "order_sender": {"domain": supplier.order_sender_domain, "identity": supplier.order_sender_identity},
+            "has_shared_secret": bool(supplier.order_shared_secret),
+            "email": supplier.order_email,
+            "contact_name": supplier.contact_name,
+            "contact_email": supplier.contact_email,
+            "phone": supplier.phone,
+            "tax_id": supplier.tax_id,
+            "address": supplier.address,
+            "is_active": supplier.is_active,
+        }
+
+    def model_fields(self) -> dict[str, Any]:
+        """The validated body as Supplier field values (only the fields given, for PATCH)."""
+        data = dict(self.validated_data)
+        fields: dict[str, Any] = {}
+        for credential in ("order_from", "order_to", "order_sender"):
+            if credential in data:
+                value = data.pop(credential)
+                fields[f"{credential}_domain"] = value.get("domain", "")
+                fields[f"{credential}_identity"] = value.get("identity", "")
+        if "shared_secret" in data:
+            fields["order_shared_secret"] = data.pop("shared_secret")
+        if "email" in data:
+            fields["order_email"] = data.pop("email")
+        return fields | data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        current: Supplier | None = self.instance
+        method = attrs.get("order_method", current.order_method if current else Supplier.OrderMethod.NONE)
+        url = attrs.get("order_url", current.order_url if current else "")
+        email = attrs.get("email", current.order_email if current else "")
+        if method == Supplier.OrderMethod.CXML and not url:
+            raise serializers.ValidationError({"order_url": "cXML ordering needs the supplier's order URL."})
+        if method == Supplier.OrderMethod.EMAIL and not email:
+            raise serializers.ValidationError({"email": "E-mail ordering needs the address orders go to."})
+        return attrs

@@ -69,3 +69,34 @@ def notification_send(*, user: Any, subject: str, body: str) -> None:
     if not user.email:
         return
     transaction.on_commit(lambda: notification_email_send.delay(user_id=user.pk, subject=subject, body=body))
+
+
+SECRET_FIELDS = {"order_shared_secret"}
+
+
+def _audit_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """What changed, with secrets named but never written down."""
+    return {key: ("***" if key in SECRET_FIELDS else value) for key, value in fields.items()}
+
+
+@transaction.atomic
+def supplier_create(*, by: Any, fields: dict[str, Any]) -> Supplier:
+    """Register a supplier; a code already in use is refused."""
+    if Supplier.objects.filter(code=fields["code"]).exists():
+        raise ProcurementError(f"There is already a supplier {fields['code']}.", code="duplicate_supplier")
+    supplier = Supplier.objects.create(**fields)
+    audit_event_record(event_type="supplier.created", actor=by, obj=supplier, data=_audit_fields(fields))
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> Supplier:
+    """Change a supplier's settings; the code, which orders and integrations refer to, stays."""
+    if "code" in fields and fields["code"] != supplier.code:
+        raise ProcurementError("A supplier's code cannot change.", code="code_immutable")
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    for key, value in fields.items():
+        setattr(supplier, key, value)
+    supplier.save()
+    audit_event_record(event_type="supplier.updated", actor=by, obj=supplier, data=_audit_fields(fields))
+    return supplier

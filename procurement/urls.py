@@ -9,6 +9,8 @@ api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("legal-entities/", api.LegalEntityListView.as_view(), name="api-legal-entities"),
     path("catalog/items/", api.CatalogItemListView.as_view(), name="api-catalog-items"),
+    path("suppliers/", api.SupplierListView.as_view(), name="api-suppliers"),
+    path("suppliers/<str:code>/", api.SupplierDetailView.as_view(), name="api-supplier"),
 ]
 
 urlpatterns = [
