@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -95,3 +95,22 @@ def legal_entity_switch(request: HttpRequest) -> HttpResponse:
     ):
         target = "catalog"
     return redirect(target)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """API callers get the API's error shape; people get a page."""
+    if _wants_json(request):
+        return JsonResponse({"code": "not_found", "message": f"There is nothing at {request.path}."}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "server_error", "message": "Something went wrong on our side; it is logged."}, status=500
+        )
+    return render(request, "500.html", status=500)

@@ -92,3 +92,11 @@ def test_static_files_and_api_docs_are_served(client, france, employee_in):
     client.force_login(employee_in(france).user)
     assert client.get("/api/docs/").status_code == 200
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_unknown_api_paths_answer_json_and_pages_answer_html(client, france, employee_in):
+    client.force_login(employee_in(france).user)
+    api = client.get("/api/v1/no-such-thing/")
+    assert api.status_code == 404 and api.json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "There is no page at this address" in page.content.decode()
