@@ -66,7 +66,7 @@ lint: venv ## ruff lint, ruff format check, mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
-check: venv ## Migrations up to date, OpenAPI schema matches docs/api/openapi.yaml, check --deploy
+check: venv ## Migrations up to date, schema matches docs/api/openapi.yaml, check --deploy, collectstatic
 	$(DEV) $(VENV_PY) manage.py makemigrations --check --dry-run
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	echo "$(DEV) $(VENV_PY) manage.py spectacular --file $$tmp/openapi.yaml --validate"; \
@@ -77,7 +77,10 @@ check: venv ## Migrations up to date, OpenAPI schema matches docs/api/openapi.ya
 	fi; \
 	echo "$(DEPLOY_CHECK_ENV) DATABASE_URL=sqlite:///$$tmp/db.sqlite3 $(VENV_PY) manage.py check --deploy --fail-level WARNING"; \
 	$(DEPLOY_CHECK_ENV) DATABASE_URL="sqlite:///$$tmp/db.sqlite3" \
-		$(VENV_PY) manage.py check --deploy --fail-level WARNING
+		$(VENV_PY) manage.py check --deploy --fail-level WARNING; \
+	echo "$(DEPLOY_CHECK_ENV) STATIC_ROOT=$$tmp/static $(VENV_PY) manage.py collectstatic --noinput"; \
+	$(DEPLOY_CHECK_ENV) DATABASE_URL="sqlite:///$$tmp/db.sqlite3" STATIC_ROOT="$$tmp/static" \
+		$(VENV_PY) manage.py collectstatic --noinput -v0
 
 schema: venv ## Regenerate docs/api/openapi.yaml from the code
 	@mkdir -p docs/api
