@@ -14,6 +14,7 @@ from .models import (
     Category,
     CostCentre,
     CustomCatalog,
+    DocumentSequence,
     Employee,
     ExchangeRate,
     LegalEntity,
@@ -201,3 +202,11 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+@admin.register(DocumentSequence)
+class DocumentSequenceAdmin(admin.ModelAdmin[DocumentSequence]):
+    list_display = ["legal_entity", "kind", "last_number"]
+    list_filter = ["legal_entity", "kind"]
+    search_fields = ["kind", "legal_entity__code"]
+    readonly_fields = ["legal_entity", "kind", "last_number"]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from .money import Money
 
@@ -281,7 +282,11 @@ class CatalogItem(models.Model):
             models.UniqueConstraint(fields=["supplier", "sku"], name="catalog_item_sku_per_supplier"),
             models.CheckConstraint(condition=Q(base_price_minor__gte=0), name="catalog_item_price_not_negative"),
         ]
-        indexes = [models.Index(fields=["sku"]), models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["sku"]),
+            models.Index(Lower("sku"), name="catalog_item_sku_lower"),
+            models.Index(fields=["name"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
@@ -410,3 +415,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.event_type} {self.object_type} {self.object_id}"
+
+
+class DocumentSequence(models.Model):
+    """Gap-free numbers per legal entity and document kind (requisitions, purchase orders)."""
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    last_number = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["legal_entity", "kind"], name="document_sequence_once"),
+            models.CheckConstraint(condition=Q(last_number__gte=0), name="document_sequence_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity_id} {self.kind} {self.last_number}"

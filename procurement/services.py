@@ -8,7 +8,8 @@ from django.db import transaction
 
 from .errors import ProcurementError
 from .events import audit_event_record
-from .models import CatalogItem, CatalogItemAttribute, Supplier
+from .lock_objects import document_sequence_qs_select_for_update
+from .models import CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import to_minor
 
 
@@ -100,3 +101,17 @@ def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> S
     supplier.save()
     audit_event_record(event_type="supplier.updated", actor=by, obj=supplier, data=_audit_fields(fields))
     return supplier
+
+
+@transaction.atomic
+def document_number_next(*, legal_entity: LegalEntity, kind: str) -> int:
+    """The next number of a kind of document for an entity: gap-free, safe under concurrency.
+
+    The sequence row is locked until the caller's transaction ends, so a rolled-back document
+    gives its number back.
+    """
+    DocumentSequence.objects.get_or_create(legal_entity=legal_entity, kind=kind)
+    sequence = document_sequence_qs_select_for_update().get(legal_entity=legal_entity, kind=kind)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number

@@ -1,1 +1,281 @@
-# Models of this app arrive with its issue; the app is wired so that migrations and URLs have a home.
+"""Requisitions (carts), their lines and account assignments, saved requisition lists, import jobs."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from procurement.models import (
+    Address,
+    CatalogItem,
+    CostCentre,
+    Employee,
+    LegalEntity,
+    OrgUnit,
+    Supplier,
+    currency_code_validator,
+    unit_validator,
+)
+from procurement.money import Money
+
+
+class RequisitionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_APPROVAL = "in_approval", "In approval"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    ORDERED = "ordered", "Ordered"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Requisition(models.Model):
+    """What an employee wants to buy for one legal entity. A draft requisition is a cart."""
+
+    Status = RequisitionStatus
+    EDITABLE = frozenset({RequisitionStatus.DRAFT, RequisitionStatus.RETURNED})
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="requisitions")
+    number = models.CharField(max_length=40)
+    requester = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="requisitions")
+    on_behalf_of = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="requisitions_on_behalf"
+    )
+    title = models.CharField(max_length=200)
+    justification = models.TextField(blank=True)
+    needed_by = models.DateField(null=True, blank=True)
+    ship_to = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    status = models.CharField(max_length=20, choices=RequisitionStatus.choices, default=RequisitionStatus.DRAFT)
+    # Sum of the lines converted to `currency` at stored rates; None while a rate is missing.
+    total_minor = models.BigIntegerField(null=True, blank=True, default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["legal_entity", "number"], name="requisition_number_per_entity"),
+            models.CheckConstraint(
+                condition=Q(total_minor__isnull=True) | Q(total_minor__gte=0), name="requisition_total_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["requester", "status"]), models.Index(fields=["legal_entity", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def total(self) -> Money | None:
+        if self.total_minor is None:
+            return None
+        return Money.from_minor(self.total_minor, self.currency)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class RequisitionLine(models.Model):
+    class Source(models.TextChoices):
+        CATALOG = "catalog", "Catalog"
+        PUNCHOUT = "punchout", "Punchout"
+        FREE_TEXT = "free_text", "Free text"
+        QUICK_ORDER = "quick_order", "Quick order"
+
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    catalog_item = models.ForeignKey(
+        CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="requisition_lines"
+    )
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    supplier_part_id = models.CharField(max_length=64, blank=True)
+    supplier_part_auxiliary_id = models.CharField(max_length=255, blank=True)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=13, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))])
+    unit = models.CharField(max_length=3, validators=[unit_validator])
+    unit_price_minor = models.BigIntegerField(validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    price_basis_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=Decimal(1))
+    # quantity × unit price ÷ price basis, rounded to the currency's minor unit.
+    total_minor = models.BigIntegerField(default=0)
+    unspsc = models.CharField(max_length=8, blank=True)
+    lead_time_days = models.PositiveIntegerField(null=True, blank=True)
+    manufacturer = models.CharField(max_length=100, blank=True)
+    manufacturer_part_id = models.CharField(max_length=64, blank=True)
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    gl_account = models.CharField("GL account", max_length=20, blank=True)
+    project = models.CharField(max_length=40, blank=True)
+    extrinsics = models.JSONField(default=dict, blank=True, help_text="Raw supplier extras, kept as received.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requisition", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["requisition", "line_number"], name="requisition_line_number_once"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="requisition_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price_minor__gte=0), name="requisition_line_price_not_negative"),
+            models.CheckConstraint(condition=Q(price_basis_quantity__gt=0), name="requisition_line_basis_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_number}. {self.description}"
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_minor(self.unit_price_minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+    def compute_total_minor(self) -> int:
+        exact = Decimal(self.unit_price_minor) * Decimal(self.quantity) / Decimal(self.price_basis_quantity)
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class RequisitionLineSplit(models.Model):
+    """Part of a line's cost charged to one cost centre; a line's splits sum to 100 %."""
+
+    line = models.ForeignKey(RequisitionLine, on_delete=models.CASCADE, related_name="splits")
+    cost_centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="+")
+    gl_account = models.CharField("GL account", max_length=20, blank=True)
+    project = models.CharField(max_length=40, blank=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100), name="requisition_split_percent_range"
+            ),
+            models.UniqueConstraint(
+                fields=["line", "cost_centre", "gl_account", "project"], name="requisition_split_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cost_centre.code} {self.percent} %"
+
+
+class RequisitionEvent(models.Model):
+    """Append-only history: every status move and every change after submission."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        EDITED = "edited", "Edited"
+        LINES_ADDED = "lines_added", "Lines added"
+        LINE_CHANGED = "line_changed", "Line changed"
+        LINES_REMOVED = "lines_removed", "Lines removed"
+        LINES_MOVED = "lines_moved", "Lines moved"
+        MERGED = "merged", "Carts merged"
+        COPIED = "copied", "Copied"
+        IMPORTED = "imported", "Imported"
+
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.requisition_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RequisitionList(models.Model):
+    """A saved, reusable list of items (re-order template), personal or shared with an org unit."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="requisition_lists")
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="requisition_lists")
+    shared_with = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requisition_lists",
+        help_text="Everyone in this org unit may use the list.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequisitionListItem(models.Model):
+    requisition_list = models.ForeignKey(RequisitionList, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    catalog_item = models.ForeignKey(CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept for free-text lines and for items that have since left the catalog.
+    sku = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=13, decimal_places=3)
+    unit = models.CharField(max_length=3)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit_price_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["requisition_list", "position"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="requisition_list_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+
+class ImportJob(models.Model):
+    """A pasted or uploaded quick order, processed in the background with visible progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_lines = models.PositiveIntegerField(default=0)
+    processed_lines = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} into {self.requisition_id}: {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_lines:
+            return 100 if self.status in {self.Status.DONE, self.Status.FAILED} else 0
+        return min(100, int(self.processed_lines * 100 / self.total_lines))

@@ -140,3 +140,10 @@ class CustomCatalogFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"CAT-{n}")
     name = factory.LazyAttribute(lambda o: f"Catalog {o.code}")
+
+
+def requisition_for(employee, legal_entity, **kwargs):
+    """A cart of `employee` in `legal_entity`, made through the service as users make them."""
+    from requisitions.services import requisition_create
+
+    return requisition_create(by=employee, legal_entity=legal_entity, **kwargs)

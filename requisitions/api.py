@@ -1,0 +1,489 @@
+"""REST API of requisitions. Thin: read the request, call a service, answer the requisition."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from procurement.api import ERROR_SCHEMA
+from procurement.errors import NoEmployeeProfile
+from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
+from procurement.money import Money
+from procurement.selectors import employee_for_user, legal_entity_for_user
+
+from .errors import RequisitionError, RequisitionNotFound
+from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
+from .quick_order import MAX_BYTES, QuickOrderFormatError, parse_text
+from .selectors import (
+    requisition_get,
+    requisition_lines,
+    requisition_lists_visible,
+    requisition_totals_by_currency,
+    requisitions_visible,
+)
+from .serializers import (
+    CommentSerializer,
+    ImportJobSerializer,
+    LineCreateSerializer,
+    LineUpdateSerializer,
+    MergeSerializer,
+    MoveLinesSerializer,
+    QuickAddResultSerializer,
+    QuickAddSerializer,
+    RequisitionCreateSerializer,
+    RequisitionEventSerializer,
+    RequisitionLineSerializer,
+    RequisitionListCreateSerializer,
+    RequisitionListSerializer,
+    RequisitionSerializer,
+    RequisitionUpdateSerializer,
+    UploadSerializer,
+)
+from .services import (
+    CatalogPick,
+    SplitSpec,
+    import_job_create,
+    requisition_cancel,
+    requisition_copy,
+    requisition_create,
+    requisition_create_from_list,
+    requisition_line_add_free_text,
+    requisition_line_splits_set,
+    requisition_line_update,
+    requisition_lines_add_from_catalog,
+    requisition_lines_move,
+    requisition_lines_remove,
+    requisition_list_create,
+    requisition_list_delete,
+    requisition_merge,
+    requisition_quick_add,
+    requisition_submit,
+    requisition_update,
+    requisition_withdraw,
+)
+
+
+def current_employee(request: Request) -> Employee:
+    employee = employee_for_user(user=request.user)
+    if employee is None:
+        raise NoEmployeeProfile("Your user has no employee profile; ask an administrator to create one.")
+    return employee
+
+
+def requisition_response(requisition: Requisition, *, status_code: int = 200, with_lines: bool = True) -> Response:
+    context: dict[str, Any] = {
+        "totals_by_currency": {requisition.pk: requisition_totals_by_currency(requisition=requisition)},
+    }
+    if with_lines:
+        context["lines"] = {requisition.pk: list(requisition_lines(requisition=requisition))}
+    return Response(RequisitionSerializer(requisition, context=context).data, status=status_code)
+
+
+def cost_centre_by_code(requisition: Requisition, code: str) -> CostCentre | None:
+    if not code:
+        return None
+    centre = CostCentre.objects.filter(legal_entity=requisition.legal_entity, code__iexact=code).first()
+    if centre is None:
+        raise RequisitionError(
+            f"There is no cost centre {code} in {requisition.legal_entity.code}.", code="invalid_cost_centre"
+        )
+    return centre
+
+
+class RequisitionListView(generics.GenericAPIView[Requisition]):
+    """The caller's requisitions (carts included); create a new cart."""
+
+    serializer_class = RequisitionSerializer
+    filter_backends: list[Any] = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, description="draft, submitted, in_approval, …"),
+            OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code."),
+            OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only those I requested (buyers see all)."),
+        ],
+        responses={200: RequisitionSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        employee = current_employee(request)
+        requisitions: QuerySet[Requisition] = requisitions_visible(employee=employee).select_related(
+            "legal_entity", "requester__user", "on_behalf_of__user"
+        )
+        status_filter = request.query_params.get("status")
+        if status_filter:
+            statuses = [value.strip() for value in status_filter.split(",")]
+            unknown = [value for value in statuses if value not in Requisition.Status.values]
+            if unknown:
+                raise RequisitionError(
+                    f"Unknown status {', '.join(unknown)}; use one of {', '.join(Requisition.Status.values)}.",
+                    code="invalid",
+                )
+            requisitions = requisitions.filter(status__in=statuses)
+        entity_code = request.query_params.get("legal_entity")
+        if entity_code:
+            requisitions = requisitions.filter(legal_entity=legal_entity_for_user(user=request.user, code=entity_code))
+        if request.query_params.get("mine") in {"1", "true", "yes"}:
+            requisitions = requisitions.filter(requester=employee)
+        page = self.paginate_queryset(requisitions.order_by("-created_at", "-id")) or []
+        return self.get_paginated_response(RequisitionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=RequisitionCreateSerializer,
+        responses={201: RequisitionSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample("New cart", value={"title": "Lab consumables", "legal_entity": "ACME-FR"}, request_only=True)
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        employee = current_employee(request)
+        incoming = RequisitionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        entity = legal_entity_for_user(user=request.user, code=data["legal_entity"] or None)
+        requisition = requisition_create(
+            by=employee,
+            legal_entity=entity,
+            title=data["title"],
+            justification=data["justification"],
+            needed_by=data["needed_by"],
+        )
+        return requisition_response(requisition, status_code=status.HTTP_201_CREATED)
+
+
+class RequisitionDetailView(APIView):
+    @extend_schema(responses={200: RequisitionSerializer, 404: ERROR_SCHEMA})
+    def get(self, request: Request, pk: int) -> Response:
+        return requisition_response(requisition_get(employee=current_employee(request), pk=pk))
+
+    @extend_schema(request=RequisitionUpdateSerializer, responses={200: RequisitionSerializer, 409: ERROR_SCHEMA})
+    def patch(self, request: Request, pk: int) -> Response:
+        employee = current_employee(request)
+        requisition = requisition_get(employee=employee, pk=pk)
+        incoming = RequisitionUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        fields = dict(incoming.validated_data)
+        if "ship_to" in fields and fields["ship_to"] is not None:
+            address = Address.objects.filter(pk=fields["ship_to"], legal_entity=requisition.legal_entity).first()
+            if address is None:
+                raise RequisitionError("That address is not one of the entity's.", code="invalid_ship_to")
+            fields["ship_to"] = address
+        return requisition_response(requisition_update(requisition=requisition, by=employee, fields=fields))
+
+
+class RequisitionLinesView(APIView):
+    @extend_schema(responses={200: RequisitionLineSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        requisition = requisition_get(employee=current_employee(request), pk=pk)
+        return Response(RequisitionLineSerializer(requisition_lines(requisition=requisition), many=True).data)
+
+    @extend_schema(
+        request=LineCreateSerializer,
+        responses={201: RequisitionSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample("Catalog line", value={"sku": "BT-PEN-BLA-10", "quantity": "5"}, request_only=True),
+            OpenApiExample(
+                "Free-text line",
+                value={
+                    "description": "Calibration of balance XS205",
+                    "quantity": "1",
+                    "unit": "EA",
+                    "unit_price": {"amount": "250.00", "currency": "EUR"},
+                    "supplier": "LABSOURCE",
+                    "cost_centre": "FR-LAB",
+                },
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        employee = current_employee(request)
+        requisition = requisition_get(employee=employee, pk=pk)
+        incoming = LineCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        centre = cost_centre_by_code(requisition, data["cost_centre"])
+        supplier = None
+        if data["supplier"]:
+            supplier = Supplier.objects.filter(code__iexact=data["supplier"]).first()
+            if supplier is None:
+                raise RequisitionError(f"There is no supplier {data['supplier']}.", code="unknown_supplier")
+        if data.get("sku"):
+            items = CatalogItem.objects.filter(sku__iexact=data["sku"], is_active=True)
+            if supplier is not None:
+                items = items.filter(supplier=supplier)
+            found = list(items.select_related("supplier")[:2])
+            if not found:
+                raise RequisitionError(f"There is no catalog item {data['sku']}.", code="unknown_sku")
+            if len(found) > 1:
+                raise RequisitionError(
+                    f"{data['sku']} is sold by several suppliers: name the supplier.", code="ambiguous_sku"
+                )
+            requisition_lines_add_from_catalog(
+                requisition=requisition,
+                by=employee,
+                picks=[CatalogPick(item=found[0], quantity=data["quantity"], cost_centre=centre)],
+            )
+        else:
+            price = data["unit_price"]
+            requisition_line_add_free_text(
+                requisition=requisition,
+                by=employee,
+                description=data["description"],
+                quantity=data["quantity"],
+                unit=data["unit"],
+                unit_price=Money(Decimal(price["amount"]), price["currency"]),
+                supplier=supplier,
+                cost_centre=centre,
+                gl_account=data["gl_account"],
+                project=data["project"],
+                unspsc=data["unspsc"],
+            )
+        requisition.refresh_from_db()
+        return requisition_response(requisition, status_code=status.HTTP_201_CREATED)
+
+
+class RequisitionLineDetailView(APIView):
+    def line(self, request: Request, pk: int, line_id: int) -> tuple[Employee, Requisition, RequisitionLine]:
+        employee = current_employee(request)
+        requisition = requisition_get(employee=employee, pk=pk)
+        line = requisition.lines.filter(pk=line_id).first()
+        if line is None:
+            raise RequisitionNotFound(f"{requisition.number} has no line {line_id}.")
+        return employee, requisition, line
+
+    @extend_schema(
+        request=LineUpdateSerializer,
+        responses={200: RequisitionSerializer, 400: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Split across cost centres",
+                request_only=True,
+                value={
+                    "splits": [{"cost_centre": "FR-ENG", "percent": "60"}, {"cost_centre": "FR-LAB", "percent": "40"}]
+                },
+            )
+        ],
+    )
+    def patch(self, request: Request, pk: int, line_id: int) -> Response:
+        employee, requisition, line = self.line(request, pk, line_id)
+        incoming = LineUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        fields = dict(incoming.validated_data)
+        splits = fields.pop("splits", None)
+        if "cost_centre" in fields:
+            fields["cost_centre"] = cost_centre_by_code(requisition, fields["cost_centre"])
+        if "unit_price" in fields:
+            fields["unit_price"] = Money(Decimal(fields["unit_price"]["amount"]), fields["unit_price"]["currency"])
+        if fields:
+            requisition_line_update(line=line, by=employee, fields=fields)
+        if splits is not None:
+            specs = [
+                SplitSpec(
+                    cost_centre=cost_centre_by_code(requisition, split["cost_centre"]),  # type: ignore[arg-type]
+                    percent=split["percent"],
+                    gl_account=split["gl_account"],
+                    project=split["project"],
+                )
+                for split in splits
+            ]
+            requisition_line_splits_set(line=line, by=employee, splits=specs)
+        requisition.refresh_from_db()
+        return requisition_response(requisition)
+
+    @extend_schema(responses={200: RequisitionSerializer, 409: ERROR_SCHEMA})
+    def delete(self, request: Request, pk: int, line_id: int) -> Response:
+        employee, requisition, line = self.line(request, pk, line_id)
+        requisition_lines_remove(requisition=requisition, by=employee, line_ids=[line.pk])
+        requisition.refresh_from_db()
+        return requisition_response(requisition)
+
+
+class QuickAddView(APIView):
+    @extend_schema(
+        request=QuickAddSerializer,
+        responses={200: QuickAddResultSerializer, 400: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Pasted lines", request_only=True, value={"text": "BT-PEN-BLA-10,5\nLS-GLV-NIT-M;2\nNOPE-1,1"}
+            ),
+            OpenApiExample(
+                "Result",
+                response_only=True,
+                value={"added": 2, "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}]},
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        employee = current_employee(request)
+        requisition = requisition_get(employee=employee, pk=pk)
+        incoming = QuickAddSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            parsed = parse_text(incoming.validated_data["text"])
+        except QuickOrderFormatError as error:
+            raise RequisitionError(str(error), code="invalid_quick_order") from error
+        result = requisition_quick_add(requisition=requisition, by=employee, parsed=parsed)
+        return Response(
+            {
+                "added": result.added,
+                "errors": [{"line": error.line, "message": error.message} for error in result.errors],
+            }
+        )
+
+
+class UploadView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer}, responses={202: ImportJobSerializer, 400: ERROR_SCHEMA}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Upload a CSV or XLSX quick order; poll the returned import until its status is done."""
+        employee = current_employee(request)
+        requisition = requisition_get(employee=employee, pk=pk)
+        incoming = UploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload = incoming.validated_data["file"]
+        if upload.size > MAX_BYTES:
+            raise RequisitionError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+        job = import_job_create(requisition=requisition, by=employee, filename=upload.name, content=upload.read())
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobView(APIView):
+    @extend_schema(responses={200: ImportJobSerializer, 404: ERROR_SCHEMA})
+    def get(self, request: Request, job_id: int) -> Response:
+        employee = current_employee(request)
+        job = ImportJob.objects.filter(pk=job_id, requisition__in=requisitions_visible(employee=employee)).first()
+        if job is None:
+            raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
+        return Response(ImportJobSerializer(job).data)
+
+
+def action_view(action: str) -> type[APIView]:
+    class ActionView(APIView):
+        @extend_schema(
+            request=CommentSerializer,
+            responses={200: RequisitionSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+            operation_id=f"requisition_{action}",
+        )
+        def post(self, request: Request, pk: int) -> Response:
+            employee = current_employee(request)
+            requisition = requisition_get(employee=employee, pk=pk)
+            if action == "submit":
+                return requisition_response(requisition_submit(requisition=requisition, by=employee))
+            incoming = CommentSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            comment = incoming.validated_data["comment"]
+            if action == "withdraw":
+                return requisition_response(requisition_withdraw(requisition=requisition, by=employee, comment=comment))
+            return requisition_response(requisition_cancel(requisition=requisition, by=employee, comment=comment))
+
+    ActionView.__name__ = f"Requisition{action.capitalize()}View"
+    ActionView.__doc__ = {
+        "submit": "Submit: validates the lines, runs the approval and budget checks, moves the requisition on.",
+        "withdraw": "The requester takes the requisition back before final approval.",
+        "cancel": "Cancel a cart or a returned requisition (buyers: approved or ordered ones too).",
+    }[action]
+    return ActionView
+
+
+class CopyView(APIView):
+    @extend_schema(request=None, responses={201: RequisitionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        """A new cart with the same lines at today's prices."""
+        employee = current_employee(request)
+        copy = requisition_copy(requisition=requisition_get(employee=employee, pk=pk), by=employee)
+        return requisition_response(copy, status_code=status.HTTP_201_CREATED)
+
+
+class MergeView(APIView):
+    @extend_schema(request=MergeSerializer, responses={200: RequisitionSerializer, 400: ERROR_SCHEMA})
+    def post(self, request: Request, pk: int) -> Response:
+        """Merge other carts into this one; they are cancelled, their lines move here."""
+        employee = current_employee(request)
+        target = requisition_get(employee=employee, pk=pk)
+        incoming = MergeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        sources = [requisition_get(employee=employee, pk=source) for source in incoming.validated_data["requisitions"]]
+        return requisition_response(requisition_merge(target=target, sources=sources, by=employee))
+
+
+class MoveLinesView(APIView):
+    @extend_schema(request=MoveLinesSerializer, responses={200: RequisitionSerializer, 400: ERROR_SCHEMA})
+    def post(self, request: Request, pk: int) -> Response:
+        """Move lines of this cart to another of the same legal entity; answers the source cart."""
+        employee = current_employee(request)
+        source = requisition_get(employee=employee, pk=pk)
+        incoming = MoveLinesSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        target = requisition_get(employee=employee, pk=incoming.validated_data["to"])
+        requisition_lines_move(source=source, target=target, by=employee, line_ids=incoming.validated_data["lines"])
+        source.refresh_from_db()
+        return requisition_response(source)
+
+
+class EventsView(APIView):
+    @extend_schema(responses={200: RequisitionEventSerializer(many=True)})
+    def get(self, request: Request, pk: int) -> Response:
+        """The requisition's history: every status move and change after submission."""
+        requisition = requisition_get(employee=current_employee(request), pk=pk)
+        events = requisition.events.select_related("actor").order_by("created_at", "id")
+        return Response(RequisitionEventSerializer(events, many=True).data)
+
+
+class RequisitionListsView(APIView):
+    @extend_schema(responses={200: RequisitionListSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        lists = requisition_lists_visible(employee=current_employee(request))
+        return Response(RequisitionListSerializer(lists, many=True).data)
+
+    @extend_schema(request=RequisitionListCreateSerializer, responses={201: RequisitionListSerializer})
+    def post(self, request: Request) -> Response:
+        """Save a requisition's lines as a reusable list."""
+        employee = current_employee(request)
+        incoming = RequisitionListCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        requisition = requisition_get(employee=employee, pk=data["requisition"])
+        saved = requisition_list_create(
+            requisition=requisition, by=employee, name=data["name"], shared_with_org_unit=data["shared_with_org_unit"]
+        )
+        saved_with_count = requisition_lists_visible(employee=employee).get(pk=saved.pk)
+        return Response(RequisitionListSerializer(saved_with_count).data, status=status.HTTP_201_CREATED)
+
+
+def visible_list(employee: Employee, list_id: int) -> RequisitionList:
+    found = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
+    if found is None:
+        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may see.")
+    return found
+
+
+class RequisitionListDetailView(APIView):
+    @extend_schema(responses={200: RequisitionListSerializer})
+    def get(self, request: Request, list_id: int) -> Response:
+        return Response(RequisitionListSerializer(visible_list(current_employee(request), list_id)).data)
+
+    @extend_schema(responses={204: None, 403: ERROR_SCHEMA})
+    def delete(self, request: Request, list_id: int) -> Response:
+        employee = current_employee(request)
+        requisition_list_delete(requisition_list=visible_list(employee, list_id), by=employee)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RequisitionListCartView(APIView):
+    @extend_schema(request=None, responses={201: RequisitionSerializer})
+    def post(self, request: Request, list_id: int) -> Response:
+        """A new cart from the list, at today's prices."""
+        employee = current_employee(request)
+        cart, _skipped = requisition_create_from_list(requisition_list=visible_list(employee, list_id), by=employee)
+        return requisition_response(cart, status_code=status.HTTP_201_CREATED)

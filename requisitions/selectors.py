@@ -1,0 +1,86 @@
+"""Reads of requisitions, always scoped to what the employee may see."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from procurement.models import CostCentre, Employee, Role
+from procurement.money import Money
+
+from .errors import RequisitionNotFound
+from .models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionList
+
+OVERSEEING_ROLES = (Role.BUYER, Role.FINANCE, Role.ADMIN)
+
+
+def requisitions_visible(*, employee: Employee) -> QuerySet[Requisition]:
+    """Own requisitions in the employee's entities; all of those entities' for buyers, finance and admins."""
+    entities = employee.legal_entities.filter(is_active=True).values("pk")
+    visible = Requisition.objects.filter(legal_entity__in=entities)
+    if employee.roles.filter(code__in=OVERSEEING_ROLES).exists():
+        return visible
+    return visible.filter(Q(requester=employee) | Q(on_behalf_of=employee))
+
+
+def requisition_get(*, employee: Employee, pk: int | str) -> Requisition:
+    """One requisition the employee may see; others (and other entities') do not exist for them."""
+    try:
+        return requisitions_visible(employee=employee).select_related("legal_entity", "requester__user").get(pk=pk)
+    except (Requisition.DoesNotExist, ValueError):
+        raise RequisitionNotFound(f"There is no requisition {pk} that you may see.") from None
+
+
+def requisition_lines(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
+    """Lines with everything a cart table shows, in a constant number of queries."""
+    return (
+        requisition.lines.select_related("supplier", "cost_centre", "catalog_item")
+        .prefetch_related(Prefetch("splits", RequisitionLineSplit.objects.select_related("cost_centre")))
+        .order_by("line_number")
+    )
+
+
+def requisition_totals_by_currency(*, requisition: Requisition) -> list[Money]:
+    rows = requisition.lines.order_by().values("currency").annotate(sum_minor=Sum("total_minor")).order_by("currency")
+    return [Money.from_minor(row["sum_minor"] or 0, row["currency"]) for row in rows]
+
+
+def carts_of(*, employee: Employee, legal_entity_id: int | None = None) -> QuerySet[Requisition]:
+    """The employee's open carts (draft requisitions), newest first."""
+    carts = Requisition.objects.filter(requester=employee, status=Requisition.Status.DRAFT)
+    if legal_entity_id is not None:
+        carts = carts.filter(legal_entity_id=legal_entity_id)
+    return carts.select_related("legal_entity").order_by("-updated_at", "-id")
+
+
+def cost_centres_chargeable(*, employee: Employee, legal_entity_id: int) -> QuerySet[CostCentre]:
+    """The employee's default cost centre and the others they may charge, in one entity."""
+    ids = [pk for pk in [employee.default_cost_centre_id] if pk]
+    return (
+        CostCentre.objects.filter(legal_entity_id=legal_entity_id, is_active=True)
+        .filter(Q(pk__in=ids) | Q(chargeable_by=employee))
+        .distinct()
+        .order_by("code")
+    )
+
+
+def requisition_lists_visible(*, employee: Employee, legal_entity_id: int | None = None) -> QuerySet[RequisitionList]:
+    """The employee's own lists and those shared with their org unit."""
+    lists = RequisitionList.objects.filter(
+        Q(owner=employee) | Q(shared_with__isnull=False, shared_with=employee.org_unit_id)
+    )
+    lists = lists.filter(legal_entity__in=employee.legal_entities.values("pk"))
+    if legal_entity_id is not None:
+        lists = lists.filter(legal_entity_id=legal_entity_id)
+    return lists.select_related("owner__user", "shared_with", "legal_entity").annotate(item_count=Count("items"))
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+def requisition_status_counts(*, requisitions: QuerySet[Requisition]) -> list[StatusCount]:
+    counts = dict(requisitions.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return [StatusCount(value, label, counts.get(value, 0)) for value, label in Requisition.Status.choices]

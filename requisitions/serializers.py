@@ -1,0 +1,287 @@
+"""API shapes of requisitions (DESIGN.md "API shapes"): amounts as decimal strings with a currency."""
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from procurement.money import Money
+from procurement.serializers import MoneySerializer
+
+from .models import ImportJob, Requisition, RequisitionEvent, RequisitionLine, RequisitionList
+
+
+class SplitSerializer(serializers.Serializer[Any]):
+    cost_centre = serializers.CharField(max_length=30)
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal(100), coerce_to_string=True
+    )
+    gl_account = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    project = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
+    sku = serializers.CharField(source="supplier_part_id", read_only=True)
+    supplier = serializers.SerializerMethodField()
+    cost_centre = serializers.SerializerMethodField()
+    unit_price = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3, coerce_to_string=True, read_only=True)
+    splits = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequisitionLine
+        fields = [
+            "id",
+            "line_number",
+            "sku",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "total",
+            "source",
+            "supplier",
+            "cost_centre",
+            "gl_account",
+            "project",
+            "splits",
+            "unspsc",
+            "lead_time_days",
+            "supplier_part_auxiliary_id",
+            "price_basis_quantity",
+            "extrinsics",
+        ]
+        read_only_fields = fields
+
+    def get_supplier(self, line: RequisitionLine) -> str | None:
+        return line.supplier.code if line.supplier else None
+
+    def get_cost_centre(self, line: RequisitionLine) -> str | None:
+        return line.cost_centre.code if line.cost_centre else None
+
+    @extend_schema_field(MoneySerializer)
+    def get_unit_price(self, line: RequisitionLine) -> dict[str, str]:
+        return line.unit_price.as_api()
+
+    @extend_schema_field(MoneySerializer)
+    def get_total(self, line: RequisitionLine) -> dict[str, str]:
+        return line.total.as_api()
+
+    @extend_schema_field(SplitSerializer(many=True))
+    def get_splits(self, line: RequisitionLine) -> list[dict[str, str]]:
+        return [
+            {
+                "cost_centre": split.cost_centre.code,
+                "percent": str(split.percent),
+                "gl_account": split.gl_account,
+                "project": split.project,
+            }
+            for split in line.splits.all()
+        ]
+
+
+class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
+    legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
+    requester = serializers.CharField(source="requester.user.username", read_only=True)
+    on_behalf_of = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    totals_by_currency = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+    ship_to: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Requisition
+        fields = [
+            "id",
+            "number",
+            "status",
+            "title",
+            "justification",
+            "needed_by",
+            "legal_entity",
+            "currency",
+            "requester",
+            "on_behalf_of",
+            "ship_to",
+            "total",
+            "totals_by_currency",
+            "line_count",
+            "lines",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+    def get_on_behalf_of(self, requisition: Requisition) -> str | None:
+        return requisition.on_behalf_of.user.username if requisition.on_behalf_of else None
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_total(self, requisition: Requisition) -> dict[str, str] | None:
+        total = requisition.total
+        return total.as_api() if total is not None else None
+
+    @extend_schema_field(MoneySerializer(many=True))
+    def get_totals_by_currency(self, requisition: Requisition) -> list[dict[str, str]]:
+        totals: list[Money] = self.context.get("totals_by_currency", {}).get(requisition.pk, [])
+        return [total.as_api() for total in totals]
+
+    @extend_schema_field(RequisitionLineSerializer(many=True))
+    def get_lines(self, requisition: Requisition) -> list[dict[str, Any]]:
+        lines = self.context.get("lines", {}).get(requisition.pk)
+        if lines is None:
+            return []
+        return list(RequisitionLineSerializer(lines, many=True).data)
+
+
+class RequisitionCreateSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    legal_entity = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    justification = serializers.CharField(required=False, allow_blank=True, default="")
+    needed_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RequisitionUpdateSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200, required=False)
+    justification = serializers.CharField(required=False, allow_blank=True)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    ship_to = serializers.IntegerField(required=False, allow_null=True, help_text="Address id of the entity.")
+
+
+class LineCreateSerializer(serializers.Serializer[Any]):
+    """A catalog line (`sku`, `quantity`) or a free-text line (`description`, `unit_price`, …)."""
+
+    sku = serializers.CharField(max_length=64, required=False)
+    supplier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3, min_value=Decimal("0.001"))
+    description = serializers.CharField(max_length=500, required=False)
+    unit = serializers.RegexField(r"^[A-Za-z0-9]{2,3}$", required=False, default="EA")
+    unit_price = MoneySerializer(required=False)
+    cost_centre = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    gl_account = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    project = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    unspsc = serializers.RegexField(r"^\d{8}$", required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("sku"):
+            return attrs
+        missing = [field for field in ("description", "unit_price") if not attrs.get(field)]
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    field: "Give a sku for a catalog line, or a description and unit_price for a free-text line."
+                    for field in missing
+                }
+            )
+        if Decimal(attrs["unit_price"]["amount"]) < 0:
+            raise serializers.ValidationError({"unit_price": "A price cannot be negative."})
+        return attrs
+
+
+class LineUpdateSerializer(serializers.Serializer[Any]):
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3, min_value=Decimal("0.001"), required=False)
+    cost_centre = serializers.CharField(max_length=30, required=False)
+    gl_account = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    project = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=500, required=False)
+    unit = serializers.RegexField(r"^[A-Za-z0-9]{2,3}$", required=False)
+    unit_price = MoneySerializer(required=False)
+    splits = SplitSerializer(many=True, required=False)
+
+
+class QuickAddSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(
+        allow_blank=False,
+        trim_whitespace=False,
+        help_text="Lines of `sku,quantity[,cost_centre]`; `;`, tab and spaces work too.",
+    )
+
+
+class QuickAddErrorSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class QuickAddResultSerializer(serializers.Serializer[Any]):
+    added = serializers.IntegerField()
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # Declared here: a class attribute named `errors` would hide Serializer.errors.
+        return {**super().get_fields(), "errors": QuickAddErrorSerializer(many=True)}
+
+
+class UploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="CSV, TXT or XLSX: `sku,quantity[,cost_centre]`, header optional.")
+
+
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    requisition: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {**super().get_fields(), "errors": QuickAddErrorSerializer(many=True, read_only=True)}
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "requisition",
+            "filename",
+            "status",
+            "total_lines",
+            "processed_lines",
+            "percent",
+            "added",
+            "errors",
+            "message",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    requisitions = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=1,
+        max_length=50,
+        help_text="Ids of the carts to merge into this one.",
+    )
+
+
+class MoveLinesSerializer(serializers.Serializer[Any]):
+    lines = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=10000)
+    to = serializers.IntegerField(help_text="Id of the cart the lines go to.")
+
+
+class RequisitionEventSerializer(serializers.ModelSerializer[RequisitionEvent]):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = RequisitionEvent
+        fields = ["id", "created_at", "actor", "kind", "from_status", "to_status", "comment", "data"]
+        read_only_fields = fields
+
+
+class RequisitionListSerializer(serializers.ModelSerializer[RequisitionList]):
+    owner = serializers.CharField(source="owner.user.username", read_only=True)
+    legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
+    shared_with = serializers.CharField(source="shared_with.code", read_only=True, default=None)
+    item_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RequisitionList
+        fields = ["id", "name", "owner", "legal_entity", "shared_with", "item_count", "created_at"]
+        read_only_fields = fields
+
+
+class RequisitionListCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    requisition = serializers.IntegerField(help_text="Id of the requisition whose lines the list keeps.")
+    shared_with_org_unit = serializers.BooleanField(default=False)

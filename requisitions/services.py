@@ -1,0 +1,964 @@
+"""Writes of requisitions. Each service owns its transaction, locks the requisition it changes and
+records what it did as a RequisitionEvent in the same transaction."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from procurement.models import Address, CatalogItem, CostCentre, Employee, LegalEntity, Supplier
+from procurement.money import Money, to_minor
+from procurement.selectors import (
+    catalog_item_price,
+    catalog_items_visible,
+    exchange_rate_get,
+    legal_entities_for_employee,
+    price_lists_applicable,
+)
+from procurement.services import document_number_next
+
+from . import hooks
+from .errors import (
+    NotRequester,
+    RequisitionError,
+    RequisitionNotEditable,
+    SubmissionInvalid,
+    TransitionNotAllowed,
+)
+from .lock_objects import requisitions_select_for_update
+from .models import (
+    ImportJob,
+    Requisition,
+    RequisitionEvent,
+    RequisitionLine,
+    RequisitionLineSplit,
+    RequisitionList,
+    RequisitionListItem,
+    RequisitionStatus,
+)
+from .quick_order import QuickOrderError, QuickOrderFormatError, QuickOrderParse, QuickOrderRow, parse_upload
+from .selectors import cost_centres_chargeable
+from .transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
+
+MAX_QUANTITY = Decimal("9999999")
+LINE_BATCH = 1000
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _event(
+    requisition: Requisition,
+    by: Employee | None,
+    kind: str,
+    *,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> RequisitionEvent:
+    return RequisitionEvent.objects.create(
+        requisition=requisition,
+        actor=by.user if by else None,
+        kind=kind,
+        comment=comment,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def _lock(requisition: Requisition) -> Requisition:
+    """Re-read the requisition under a row lock: concurrent edits of one cart take turns."""
+    [locked] = requisitions_select_for_update([requisition.pk])
+    return locked
+
+
+def _check_requester(requisition: Requisition, by: Employee) -> None:
+    if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
+        raise NotRequester("Only the requester may change this requisition.")
+
+
+def _check_editable(requisition: Requisition, by: Employee) -> None:
+    _check_requester(requisition, by)
+    if not requisition.is_editable:
+        raise RequisitionNotEditable(
+            f"{requisition.number} is {requisition.get_status_display().lower()}: it can be changed only while "
+            "it is a draft or has been returned to you."
+        )
+
+
+def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
+    """The one place a status changes: checked against the table, logged, told to the hooks."""
+    from_status = requisition.status
+    if not is_allowed(from_status, to_status):
+        raise TransitionNotAllowed(
+            f"A {RequisitionStatus(from_status).label.lower()} requisition cannot become "
+            f"{RequisitionStatus(to_status).label.lower()}."
+        )
+    requisition.status = to_status
+    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
+    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
+    for hook in hooks.registered():
+        hook.after_status_change(requisition=requisition, from_status=from_status, to_status=to_status, by=by)
+
+
+def requisition_status_move(
+    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = ""
+) -> Requisition:
+    """Move a requisition to another status (for approvals and purchase orders), under its row lock."""
+    with transaction.atomic():
+        locked = _lock(requisition)
+        _status_move(locked, to_status, by, comment=comment)
+        return locked
+
+
+def _refresh_totals(requisition: Requisition) -> None:
+    """Re-add the lines in minor units per currency and convert to the requisition's currency."""
+    per_currency = dict(
+        requisition.lines.order_by()
+        .values("currency")
+        .annotate(sum_minor=Sum("total_minor"))
+        .values_list("currency", "sum_minor")
+    )
+    total: int | None = 0
+    for currency, amount in per_currency.items():
+        if currency == requisition.currency:
+            total = None if total is None else total + (amount or 0)
+            continue
+        rate = exchange_rate_get(from_currency=currency, to_currency=requisition.currency)
+        if rate is None or total is None:
+            total = None
+            continue
+        converted = Money.from_minor(amount or 0, currency).amount * rate
+        total += to_minor(converted, requisition.currency)
+    requisition.total_minor = total
+    requisition.line_count = requisition.lines.count()
+    requisition.save(update_fields=["total_minor", "line_count", "updated_at"])
+
+
+def _lines_changed(requisition: Requisition, by: Employee) -> None:
+    _refresh_totals(requisition)
+    for hook in hooks.registered():
+        hook.after_lines_changed(requisition=requisition, by=by)
+
+
+def _next_line_number(requisition: Requisition) -> int:
+    return (requisition.lines.aggregate(top=Max("line_number"))["top"] or 0) + 1
+
+
+def _check_quantity(quantity: Decimal) -> Decimal:
+    if quantity <= 0:
+        raise RequisitionError("The quantity must be greater than 0.", code="invalid_quantity")
+    if quantity > MAX_QUANTITY:
+        raise RequisitionError(f"The quantity must be at most {MAX_QUANTITY}.", code="invalid_quantity")
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise RequisitionError("The quantity may have at most 3 decimals.", code="invalid_quantity")
+    return quantity
+
+
+def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None) -> CostCentre | None:
+    if cost_centre is None:
+        return None
+    if cost_centre.legal_entity_id != requisition.legal_entity_id:
+        raise RequisitionError(
+            f"Cost centre {cost_centre.code} belongs to another legal entity.", code="invalid_cost_centre"
+        )
+    allowed = cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
+    if not allowed.filter(pk=cost_centre.pk).exists():
+        raise RequisitionError(f"You may not charge cost centre {cost_centre.code}.", code="invalid_cost_centre")
+    return cost_centre
+
+
+def _default_cost_centre(requisition: Requisition) -> CostCentre | None:
+    default = requisition.requester.default_cost_centre
+    if default is not None and default.legal_entity_id == requisition.legal_entity_id:
+        return default
+    return cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id).first()
+
+
+# --- requisitions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def requisition_create(
+    *,
+    by: Employee,
+    legal_entity: LegalEntity,
+    title: str = "",
+    justification: str = "",
+    needed_by: date | None = None,
+    ship_to: Address | None = None,
+    on_behalf_of: Employee | None = None,
+) -> Requisition:
+    """Open a new cart (a draft requisition) for one of the employee's legal entities."""
+    if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
+        raise RequisitionError(f"You are not a member of legal entity {legal_entity.code}.", code="not_a_member")
+    if ship_to is not None and ship_to.legal_entity_id != legal_entity.pk:
+        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+    if ship_to is None:
+        ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
+    number = document_number_next(legal_entity=legal_entity, kind="requisition")
+    requisition = Requisition.objects.create(
+        legal_entity=legal_entity,
+        number=f"REQ-{legal_entity.code}-{number:06d}",
+        requester=by,
+        on_behalf_of=on_behalf_of,
+        title=title.strip() or f"Cart of {timezone.localdate():%d %b %Y}",
+        justification=justification,
+        needed_by=needed_by,
+        ship_to=ship_to,
+        currency=legal_entity.currency,
+    )
+    _event(requisition, by, RequisitionEvent.Kind.CREATED)
+    return requisition
+
+
+EDITABLE_FIELDS = ("title", "justification", "needed_by", "ship_to", "on_behalf_of")
+
+
+@transaction.atomic
+def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[str, Any]) -> Requisition:
+    """Change the header (title, justification, needed-by, ship-to, on-behalf-of) of an editable requisition."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise RequisitionError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code="invalid")
+    ship_to = fields.get("ship_to")
+    if ship_to is not None and ship_to.legal_entity_id != requisition.legal_entity_id:
+        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+    changes = {}
+    for key, value in fields.items():
+        old = getattr(requisition, key)
+        if old != value:
+            changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(requisition, key, value)
+    if changes:
+        requisition.save()
+        _event(requisition, by, RequisitionEvent.Kind.EDITED, data={"changes": changes})
+    return requisition
+
+
+@dataclass(frozen=True)
+class CatalogPick:
+    item: CatalogItem
+    quantity: Decimal
+    cost_centre: CostCentre | None = None
+
+
+def _catalog_lines(
+    requisition: Requisition, picks: Sequence[CatalogPick], source: str
+) -> tuple[list[RequisitionLine], list[RequisitionLine]]:
+    """New lines for the picks, or more quantity on lines that already hold the same item and cost centre."""
+    price_lists = price_lists_applicable(legal_entity=requisition.legal_entity, user=requisition.requester.user)
+    default_centre = _default_cost_centre(requisition)
+    existing = {
+        (line.catalog_item_id, line.cost_centre_id): line
+        for line in requisition.lines.filter(catalog_item__isnull=False, splits__isnull=True)
+    }
+    number = _next_line_number(requisition)
+    created: list[RequisitionLine] = []
+    updated: dict[int, RequisitionLine] = {}
+    for pick in picks:
+        centre = pick.cost_centre or default_centre
+        key = (pick.item.pk, centre.pk if centre else None)
+        line = existing.get(key)
+        if line is not None:
+            line.quantity = _check_quantity(line.quantity + pick.quantity)
+            line.total_minor = line.compute_total_minor()
+            if line.pk:
+                updated[line.pk] = line
+            continue
+        price = catalog_item_price(item=pick.item, price_lists=price_lists)
+        line = RequisitionLine(
+            requisition=requisition,
+            line_number=number,
+            source=source,
+            catalog_item=pick.item,
+            supplier=pick.item.supplier,
+            supplier_part_id=pick.item.sku,
+            description=pick.item.name,
+            quantity=_check_quantity(pick.quantity),
+            unit=pick.item.unit,
+            unit_price_minor=price.minor,
+            currency=price.currency,
+            unspsc=pick.item.unspsc,
+            lead_time_days=pick.item.lead_time_days,
+            manufacturer=pick.item.manufacturer,
+            manufacturer_part_id=pick.item.manufacturer_part_id,
+            cost_centre=centre,
+        )
+        line.total_minor = line.compute_total_minor()
+        number += 1
+        existing[key] = line
+        created.append(line)
+    return created, list(updated.values())
+
+
+@transaction.atomic
+def requisition_lines_add_from_catalog(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    picks: Sequence[CatalogPick],
+    source: str = RequisitionLine.Source.CATALOG,
+) -> list[RequisitionLine]:
+    """Add catalog items (many at once) to an editable cart at the entity's prices.
+
+    An item already in the cart for the same cost centre gets the quantity added instead of a second line.
+    Items outside what the requester may see for the cart's entity are refused with their SKUs.
+    """
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    if not picks:
+        return []
+    visible = set(
+        catalog_items_visible(legal_entity=requisition.legal_entity, user=requisition.requester.user)
+        .filter(pk__in={pick.item.pk for pick in picks})
+        .values_list("pk", flat=True)
+    )
+    refused = sorted({pick.item.sku for pick in picks if pick.item.pk not in visible})
+    if refused:
+        raise RequisitionError(
+            f"Not in the catalog of {requisition.legal_entity.code}: {', '.join(refused[:10])}.",
+            code="not_in_catalog",
+        )
+    for pick in picks:
+        _check_cost_centre(requisition, pick.cost_centre)
+    created, updated = _catalog_lines(requisition, picks, source)
+    for start in range(0, len(created), LINE_BATCH):
+        RequisitionLine.objects.bulk_create(created[start : start + LINE_BATCH])
+    if updated:
+        RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor"], batch_size=LINE_BATCH)
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        data={
+            "source": source,
+            "added": len(created),
+            "increased": len(updated),
+            "skus": [pick.item.sku for pick in picks[:20]],
+        },
+    )
+    _lines_changed(requisition, by)
+    return created + updated
+
+
+@transaction.atomic
+def requisition_line_add_free_text(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    description: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price: Money,
+    supplier: Supplier | None = None,
+    cost_centre: CostCentre | None = None,
+    unspsc: str = "",
+    gl_account: str = "",
+    project: str = "",
+) -> RequisitionLine:
+    """Add a line for something not in the catalog: a description, a price and a unit."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    if not description.strip():
+        raise RequisitionError("A free-text line needs a description.", code="invalid")
+    if unit_price.amount < 0:
+        raise RequisitionError("A price cannot be negative.", code="invalid_price")
+    line = RequisitionLine(
+        requisition=requisition,
+        line_number=_next_line_number(requisition),
+        source=RequisitionLine.Source.FREE_TEXT,
+        supplier=supplier,
+        description=description.strip()[:500],
+        quantity=_check_quantity(quantity),
+        unit=unit.upper(),
+        unit_price_minor=unit_price.minor,
+        currency=unit_price.currency,
+        unspsc=unspsc,
+        cost_centre=_check_cost_centre(requisition, cost_centre) or _default_cost_centre(requisition),
+        gl_account=gl_account,
+        project=project,
+    )
+    line.total_minor = line.compute_total_minor()
+    line.save()
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        data={"source": line.source, "added": 1, "description": line.description},
+    )
+    _lines_changed(requisition, by)
+    return line
+
+
+@transaction.atomic
+def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict[str, Any]) -> RequisitionLine:
+    """Change a line's quantity or account assignment (and, for free text, description, unit and price)."""
+    requisition = _lock(line.requisition)
+    _check_editable(requisition, by)
+    line = requisition.lines.select_for_update().get(pk=line.pk)
+    allowed = {"quantity", "cost_centre", "gl_account", "project"}
+    if line.source == RequisitionLine.Source.FREE_TEXT:
+        allowed |= {"description", "unit", "unit_price", "supplier", "unspsc"}
+    refused = set(fields) - allowed
+    if refused:
+        raise RequisitionError(
+            f"These fields of a {line.get_source_display().lower()} line cannot be changed: "
+            f"{', '.join(sorted(refused))}.",
+            code="invalid",
+        )
+    changes: dict[str, list[str | None]] = {}
+    for key, value in fields.items():
+        if key == "quantity":
+            value = _check_quantity(Decimal(value))
+        if key == "cost_centre":
+            value = _check_cost_centre(requisition, value)
+        if key == "unit_price":
+            if value.amount < 0:
+                raise RequisitionError("A price cannot be negative.", code="invalid_price")
+            old_price = str(line.unit_price)
+            line.unit_price_minor, line.currency = value.minor, value.currency
+            if old_price != str(line.unit_price):
+                changes["unit_price"] = [old_price, str(line.unit_price)]
+            continue
+        old = getattr(line, key)
+        if old != value:
+            changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(line, key, value)
+    line.total_minor = line.compute_total_minor()
+    line.save()
+    if changes:
+        _event(requisition, by, RequisitionEvent.Kind.LINE_CHANGED, data={"line": line.line_number, "changes": changes})
+        _lines_changed(requisition, by)
+    return line
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    cost_centre: CostCentre
+    percent: Decimal
+    gl_account: str = ""
+    project: str = ""
+
+
+@transaction.atomic
+def requisition_line_splits_set(*, line: RequisitionLine, by: Employee, splits: Sequence[SplitSpec]) -> RequisitionLine:
+    """Charge a line to several cost centres by percentage; the parts must add up to exactly 100 %.
+
+    An empty list removes the split, leaving the line's own cost centre.
+    """
+    requisition = _lock(line.requisition)
+    _check_editable(requisition, by)
+    line = requisition.lines.get(pk=line.pk)
+    if splits:
+        if len(splits) < 2:
+            raise RequisitionError(
+                "A split needs at least two parts; otherwise set the line's cost centre.", code="invalid_split"
+            )
+        total = sum((split.percent for split in splits), Decimal(0))
+        if total != Decimal(100):
+            raise RequisitionError(f"The parts add up to {total} %, not 100 %.", code="invalid_split")
+        seen = set()
+        for split in splits:
+            if split.percent <= 0 or split.percent != split.percent.quantize(Decimal("0.01")):
+                raise RequisitionError("Each part must be more than 0 % with at most 2 decimals.", code="invalid_split")
+            _check_cost_centre(requisition, split.cost_centre)
+            key = (split.cost_centre.pk, split.gl_account, split.project)
+            if key in seen:
+                raise RequisitionError(f"Cost centre {split.cost_centre.code} appears twice.", code="invalid_split")
+            seen.add(key)
+    line.splits.all().delete()
+    RequisitionLineSplit.objects.bulk_create(
+        RequisitionLineSplit(
+            line=line,
+            cost_centre=split.cost_centre,
+            percent=split.percent,
+            gl_account=split.gl_account,
+            project=split.project,
+        )
+        for split in splits
+    )
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINE_CHANGED,
+        data={"line": line.line_number, "splits": [[split.cost_centre.code, str(split.percent)] for split in splits]},
+    )
+    return line
+
+
+@transaction.atomic
+def requisition_lines_remove(*, requisition: Requisition, by: Employee, line_ids: Iterable[int]) -> int:
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    lines = requisition.lines.filter(pk__in=list(line_ids))
+    numbers = list(lines.values_list("line_number", flat=True))
+    if not numbers:
+        return 0
+    lines.delete()
+    _event(requisition, by, RequisitionEvent.Kind.LINES_REMOVED, data={"lines": numbers[:100], "count": len(numbers)})
+    _lines_changed(requisition, by)
+    return len(numbers)
+
+
+def _move_lines(source: Requisition, target: Requisition, lines: list[RequisitionLine]) -> None:
+    number = _next_line_number(target)
+    for line in sorted(lines, key=lambda line: line.line_number):
+        line.requisition = target
+        line.line_number = number
+        number += 1
+    RequisitionLine.objects.bulk_update(lines, ["requisition", "line_number"], batch_size=LINE_BATCH)
+
+
+def _check_same_cart_owner(source: Requisition, target: Requisition, by: Employee) -> None:
+    if source.pk == target.pk:
+        raise RequisitionError("Pick another cart to move the lines to.", code="same_cart")
+    _check_editable(source, by)
+    _check_editable(target, by)
+    if source.legal_entity_id != target.legal_entity_id:
+        raise RequisitionError(
+            f"{source.number} is for {source.legal_entity.code} and {target.number} for "
+            f"{target.legal_entity.code}: lines cannot move between legal entities.",
+            code="other_legal_entity",
+        )
+
+
+@transaction.atomic
+def requisition_lines_move(*, source: Requisition, target: Requisition, by: Employee, line_ids: Iterable[int]) -> int:
+    """Move lines from one of the employee's carts to another of the same legal entity."""
+    source, target = (
+        {r.pk: r for r in requisitions_select_for_update([source.pk, target.pk])}[pk] for pk in (source.pk, target.pk)
+    )
+    _check_same_cart_owner(source, target, by)
+    lines = list(source.lines.filter(pk__in=list(line_ids)))
+    if not lines:
+        return 0
+    numbers = [line.line_number for line in lines]
+    _move_lines(source, target, lines)
+    _event(source, by, RequisitionEvent.Kind.LINES_MOVED, data={"to": target.number, "lines": numbers[:100]})
+    _event(target, by, RequisitionEvent.Kind.LINES_MOVED, data={"from": source.number, "count": len(lines)})
+    _lines_changed(source, by)
+    _lines_changed(target, by)
+    return len(lines)
+
+
+@transaction.atomic
+def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by: Employee) -> Requisition:
+    """Merge carts into one: their lines move over (in order) and the emptied carts are cancelled."""
+    ids = sorted({target.pk, *(source.pk for source in sources)})
+    locked = {r.pk: r for r in requisitions_select_for_update(ids)}
+    target = locked[target.pk]
+    merged = [locked[source.pk] for source in sources if source.pk != target.pk]
+    if not merged:
+        raise RequisitionError("Pick at least one other cart to merge.", code="nothing_to_merge")
+    for source in merged:
+        _check_same_cart_owner(source, target, by)
+    for source in merged:
+        _move_lines(source, target, list(source.lines.all()))
+        _refresh_totals(source)
+        _status_move(source, RequisitionStatus.CANCELLED, by, comment=f"Merged into {target.number}.")
+    _event(target, by, RequisitionEvent.Kind.MERGED, data={"from": [source.number for source in merged]})
+    _lines_changed(target, by)
+    return target
+
+
+# --- quick order ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuickAddResult:
+    added: int
+    errors: list[QuickOrderError]
+
+
+def quick_order_resolve(
+    *, requisition: Requisition, rows: Sequence[QuickOrderRow]
+) -> tuple[list[tuple[QuickOrderRow, CatalogPick]], list[QuickOrderError]]:
+    """Turn `sku,qty[,cost centre]` rows into catalog picks; every row that cannot be added says why.
+
+    SKUs match whatever their case; a constant number of queries per 2,000 distinct SKUs.
+    """
+    user = requisition.requester.user
+    wanted = sorted({row.sku.lower() for row in rows})
+    candidates: dict[str, list[CatalogItem]] = defaultdict(list)
+    active = CatalogItem.objects.filter(is_active=True).annotate(sku_lower=Lower("sku")).select_related("supplier")
+    for start in range(0, len(wanted), 2000):
+        for item in active.filter(sku_lower__in=wanted[start : start + 2000]):
+            candidates[item.sku.lower()].append(item)
+    visible = set(
+        catalog_items_visible(legal_entity=requisition.legal_entity, user=user)
+        .filter(pk__in=[item.pk for items in candidates.values() for item in items])
+        .values_list("pk", flat=True)
+    )
+    centres = {
+        centre.code.lower(): centre
+        for centre in cost_centres_chargeable(
+            employee=requisition.requester, legal_entity_id=requisition.legal_entity_id
+        )
+    }
+    picks: list[tuple[QuickOrderRow, CatalogPick]] = []
+    errors: list[QuickOrderError] = []
+    for row in rows:
+        items = candidates.get(row.sku.lower(), [])
+        if not items:
+            errors.append(QuickOrderError(row.line, f"unknown SKU {row.sku}", row.sku))
+            continue
+        mine = [item for item in items if item.pk in visible]
+        if not mine:
+            errors.append(
+                QuickOrderError(
+                    row.line, f"{row.sku} is not in your catalog for {requisition.legal_entity.code}", row.sku
+                )
+            )
+            continue
+        if len(mine) > 1:
+            suppliers = ", ".join(sorted(item.supplier.code for item in mine))
+            errors.append(
+                QuickOrderError(
+                    row.line, f"{row.sku} is sold by several suppliers ({suppliers}): add it from the catalog", row.sku
+                )
+            )
+            continue
+        centre = None
+        if row.cost_centre:
+            centre = centres.get(row.cost_centre.lower())
+            if centre is None:
+                errors.append(QuickOrderError(row.line, f"you may not charge cost centre {row.cost_centre}", row.sku))
+                continue
+        picks.append((row, CatalogPick(item=mine[0], quantity=row.quantity, cost_centre=centre)))
+    return picks, errors
+
+
+def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: QuickOrderParse) -> QuickAddResult:
+    """Add pasted or uploaded lines: the good ones go in, each bad one comes back with its line number."""
+    resolved, errors = quick_order_resolve(requisition=requisition, rows=parsed.rows)
+    added = 0
+    if resolved:
+        try:
+            requisition_lines_add_from_catalog(
+                requisition=requisition,
+                by=by,
+                picks=[pick for _, pick in resolved],
+                source=RequisitionLine.Source.QUICK_ORDER,
+            )
+            added = len(resolved)
+        except RequisitionError as error:
+            if error.code != "invalid_quantity":
+                raise
+            # Quantities of one SKU added up past the limit: add row by row so the other rows still go in.
+            for row, pick in resolved:
+                try:
+                    requisition_lines_add_from_catalog(
+                        requisition=requisition, by=by, picks=[pick], source=RequisitionLine.Source.QUICK_ORDER
+                    )
+                    added += 1
+                except RequisitionError as row_error:
+                    errors.append(QuickOrderError(row.line, row_error.message, row.sku))
+    all_errors = sorted([*parsed.errors, *errors], key=lambda e: e.line)
+    return QuickAddResult(added=added, errors=all_errors)
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+def _submission_problems(requisition: Requisition) -> list[str]:
+    problems = []
+    lines = list(requisition.lines.prefetch_related("splits"))
+    if not lines:
+        problems.append("The requisition has no lines.")
+    for line in lines:
+        label = f"Line {line.line_number}"
+        if line.quantity <= 0:
+            problems.append(f"{label}: the quantity must be greater than 0.")
+        if not line.currency:
+            problems.append(f"{label}: the price has no currency.")
+        if line.source == RequisitionLine.Source.FREE_TEXT and line.unit_price_minor == 0:
+            problems.append(f"{label}: a free-text line needs a price.")
+        if line.cost_centre_id is None and not line.splits.all():
+            problems.append(f"{label}: no cost centre is charged.")
+        if line.supplier_id is None and line.source != RequisitionLine.Source.FREE_TEXT:
+            problems.append(f"{label}: no supplier.")
+    if lines and requisition.total_minor is None:
+        currencies = sorted({line.currency for line in lines} - {requisition.currency})
+        problems.append(f"No exchange rate from {', '.join(currencies)} to {requisition.currency} is stored.")
+    return problems
+
+
+@transaction.atomic
+def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition:
+    """Submit a draft or returned requisition: validate it, let approvals and budgets take part, and move it on."""
+    requisition = _lock(requisition)
+    _check_requester(requisition, by)
+    if not requisition.is_editable:
+        raise TransitionNotAllowed(f"{requisition.number} is already {requisition.get_status_display().lower()}.")
+    _refresh_totals(requisition)
+    problems = _submission_problems(requisition)
+    if problems:
+        raise SubmissionInvalid(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems=problems)
+    for hook in hooks.registered():
+        hook.validate_submit(requisition=requisition, by=by)
+    requisition.submitted_at = timezone.now()
+    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
+    for hook in hooks.registered():
+        hook.after_submit(requisition=requisition, by=by)
+    requisition.refresh_from_db()
+    return requisition
+
+
+@transaction.atomic
+def requisition_withdraw(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """The requester takes a requisition back before its final approval."""
+    requisition = _lock(requisition)
+    _check_requester(requisition, by)
+    if requisition.status not in WITHDRAWABLE:
+        raise TransitionNotAllowed(
+            f"{requisition.number} is {requisition.get_status_display().lower()}: only a requisition that is "
+            "submitted, in approval or returned can be withdrawn."
+        )
+    _status_move(requisition, RequisitionStatus.WITHDRAWN, by, comment=comment)
+    return requisition
+
+
+@transaction.atomic
+def requisition_cancel(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """Cancel a cart, a returned requisition, or (buyers) an approved or ordered one."""
+    from procurement.models import Role
+
+    requisition = _lock(requisition)
+    is_buyer = (
+        by.roles.filter(code=Role.BUYER).exists() and by.legal_entities.filter(pk=requisition.legal_entity_id).exists()
+    )
+    if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id) and not is_buyer:
+        raise NotRequester("Only the requester or a buyer may cancel this requisition.")
+    if requisition.status not in CANCELLABLE:
+        raise TransitionNotAllowed(
+            f"{requisition.number} is {requisition.get_status_display().lower()} and cannot be cancelled."
+        )
+    _status_move(requisition, RequisitionStatus.CANCELLED, by, comment=comment)
+    return requisition
+
+
+@transaction.atomic
+def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
+    """A new cart with the same header and lines; catalog lines at today's prices."""
+    copy = requisition_create(
+        by=by,
+        legal_entity=requisition.legal_entity,
+        title=f"Copy of {requisition.title}"[:200],
+        justification=requisition.justification,
+        ship_to=requisition.ship_to,
+    )
+    copy.copied_from = requisition
+    copy.save(update_fields=["copied_from"])
+    price_lists = price_lists_applicable(legal_entity=copy.legal_entity, user=by.user)
+    visible = set(catalog_items_visible(legal_entity=copy.legal_entity, user=by.user).values_list("pk", flat=True))
+    new_lines = []
+    skipped = []
+    for number, line in enumerate(requisition.lines.select_related("catalog_item").order_by("line_number"), 1):
+        fresh = RequisitionLine(
+            requisition=copy,
+            line_number=number,
+            source=line.source,
+            catalog_item=line.catalog_item,
+            supplier_id=line.supplier_id,
+            supplier_part_id=line.supplier_part_id,
+            supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price_minor=line.unit_price_minor,
+            currency=line.currency,
+            price_basis_quantity=line.price_basis_quantity,
+            unspsc=line.unspsc,
+            lead_time_days=line.lead_time_days,
+            manufacturer=line.manufacturer,
+            manufacturer_part_id=line.manufacturer_part_id,
+            cost_centre_id=line.cost_centre_id,
+            gl_account=line.gl_account,
+            project=line.project,
+            extrinsics=line.extrinsics,
+        )
+        if line.catalog_item is not None:
+            if line.catalog_item_id not in visible:
+                skipped.append(line.line_number)
+                continue
+            price = catalog_item_price(item=line.catalog_item, price_lists=price_lists)
+            fresh.unit_price_minor, fresh.currency = price.minor, price.currency
+        fresh.total_minor = fresh.compute_total_minor()
+        new_lines.append(fresh)
+    RequisitionLine.objects.bulk_create(new_lines, batch_size=LINE_BATCH)
+    _event(copy, by, RequisitionEvent.Kind.COPIED, data={"from": requisition.number, "skipped_lines": skipped})
+    _lines_changed(copy, by)
+    return copy
+
+
+# --- requisition lists ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def requisition_list_create(
+    *, requisition: Requisition, by: Employee, name: str, shared_with_org_unit: bool = False
+) -> RequisitionList:
+    """Save a requisition's lines as a named, reusable list (personal, or shared with the owner's org unit)."""
+    _check_requester(requisition, by)
+    if not name.strip():
+        raise RequisitionError("Give the list a name.", code="invalid")
+    if shared_with_org_unit and by.org_unit_id is None:
+        raise RequisitionError("You belong to no org unit to share the list with.", code="invalid")
+    saved = RequisitionList.objects.create(
+        name=name.strip()[:200],
+        owner=by,
+        legal_entity=requisition.legal_entity,
+        shared_with_id=by.org_unit_id if shared_with_org_unit else None,
+    )
+    RequisitionListItem.objects.bulk_create(
+        RequisitionListItem(
+            requisition_list=saved,
+            position=position,
+            catalog_item=line.catalog_item,
+            sku=line.supplier_part_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            supplier=line.supplier,
+            unit_price_minor=line.unit_price_minor,
+            currency=line.currency,
+            cost_centre=line.cost_centre,
+        )
+        for position, line in enumerate(requisition.lines.order_by("line_number"), 1)
+    )
+    return saved
+
+
+@transaction.atomic
+def requisition_create_from_list(
+    *, requisition_list: RequisitionList, by: Employee, title: str = ""
+) -> tuple[Requisition, list[str]]:
+    """A new cart from a saved list, at today's prices; items no longer available are named, not added."""
+    cart = requisition_create(by=by, legal_entity=requisition_list.legal_entity, title=title or requisition_list.name)
+    items = list(requisition_list.items.select_related("catalog_item__supplier", "cost_centre"))
+    visible = set(
+        catalog_items_visible(legal_entity=cart.legal_entity, user=by.user)
+        .filter(pk__in=[i.catalog_item_id for i in items if i.catalog_item_id])
+        .values_list("pk", flat=True)
+    )
+    allowed_centres = set(
+        cost_centres_chargeable(employee=by, legal_entity_id=cart.legal_entity_id).values_list("pk", flat=True)
+    )
+    picks, skipped = [], []
+    for entry in items:
+        if entry.catalog_item is not None and entry.catalog_item_id in visible:
+            centre = entry.cost_centre if entry.cost_centre_id in allowed_centres else None
+            picks.append(CatalogPick(item=entry.catalog_item, quantity=entry.quantity, cost_centre=centre))
+        elif entry.catalog_item is None and not entry.sku:
+            requisition_line_add_free_text(
+                requisition=cart,
+                by=by,
+                description=entry.description,
+                quantity=entry.quantity,
+                unit=entry.unit,
+                unit_price=Money.from_minor(entry.unit_price_minor, entry.currency),
+                supplier=entry.supplier,
+            )
+        else:
+            skipped.append(entry.sku or entry.description)
+    requisition_lines_add_from_catalog(requisition=cart, by=by, picks=picks)
+    cart.refresh_from_db()
+    return cart, skipped
+
+
+@transaction.atomic
+def requisition_list_delete(*, requisition_list: RequisitionList, by: Employee) -> None:
+    if requisition_list.owner_id != by.pk:
+        raise NotRequester("Only the owner may delete this list.")
+    requisition_list.delete()
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+IMPORT_CHUNK = 500
+
+
+@transaction.atomic
+def import_job_create(*, requisition: Requisition, by: Employee, filename: str, content: bytes) -> ImportJob:
+    """Queue an uploaded (or long pasted) quick order; a worker adds it chunk by chunk, showing progress."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)
+    transaction.on_commit(lambda: _enqueue_import(job.pk))
+    return job
+
+
+def _enqueue_import(job_id: int) -> None:
+    from .tasks import import_job_run
+
+    import_job_run.delay(job_id=job_id)
+
+
+def import_job_process(*, job_id: int) -> ImportJob:
+    """Parse the file, then add its rows in chunks; each chunk commits with its progress, so a retry
+    after a crash continues where it stopped and never adds a chunk twice."""
+    job = ImportJob.objects.select_related("requisition", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    try:
+        parsed = parse_upload(job.filename or "pasted.txt", bytes(job.content))
+    except QuickOrderFormatError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    rows = list(parsed.rows)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, total_lines=len(rows))
+    job.refresh_from_db()
+    start = job.processed_lines
+    while start < len(rows):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.processed_lines != start:  # another worker took this chunk
+                start = locked.processed_lines
+                continue
+            try:
+                result = requisition_quick_add(
+                    requisition=job.requisition, by=job.created_by, parsed=QuickOrderParse(rows=tuple(chunk), errors=())
+                )
+            except RequisitionError as error:
+                locked.status, locked.message, locked.finished_at = (
+                    ImportJob.Status.FAILED,
+                    error.message,
+                    timezone.now(),
+                )
+                locked.save()
+                return locked
+            locked.processed_lines = start + len(chunk)
+            locked.added += result.added
+            locked.errors = [*locked.errors, *({"line": e.line, "message": e.message} for e in result.errors)]
+            locked.save(update_fields=["processed_lines", "added", "errors"])
+        start += len(chunk)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked.errors = sorted(
+            [*locked.errors, *({"line": e.line, "message": e.message} for e in parsed.errors)], key=lambda e: e["line"]
+        )
+        locked.status, locked.finished_at = ImportJob.Status.DONE, timezone.now()
+        locked.save(update_fields=["errors", "status", "finished_at"])
+        _event(
+            job.requisition,
+            job.created_by,
+            RequisitionEvent.Kind.IMPORTED,
+            data={"file": job.filename, "added": locked.added, "errors": len(locked.errors)},
+        )
+    return locked
