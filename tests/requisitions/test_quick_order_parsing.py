@@ -114,7 +114,16 @@ def test_excel_sep_hint_line_sets_the_delimiter_and_is_not_an_item():
 
 @pytest.mark.parametrize(
     "header",
-    ["SKU;Qty", "sku;quantity", "Part number;Quantity", "Artikelnummer;Menge", "Référence;Qté", "Item;", "Product code;#"],
+    [
+        "SKU;Qty",
+        "sku;quantity",
+        "Part number;Quantity",
+        "Artikelnummer;Menge",
+        "Art.-Nr.;Menge",
+        "Référence;Qté",
+        "Item;",
+        "Product code;#",
+    ],
 )
 def test_a_header_row_is_skipped_and_the_data_keeps_its_line_numbers(header):
     # given a list whose first line is a column header
@@ -497,10 +506,10 @@ def test_old_xls_files_are_refused_with_advice():
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
     # when uploaded
     # then the user is told to save as .xlsx or CSV
-    with pytest.raises(QuickOrderFormatError, match=r"^Old \.xls files are not supported: save as \.xlsx or CSV$"):
-        parse_upload("ORDER.XLS", data)
-    with pytest.raises(QuickOrderFormatError, match="Old .xls files are not supported"):
-        parse_upload("order.xls", b"anything")
+    for filename, content in [("ORDER.XLS", data), ("order.xls", b"anything"), ("order.dat", data)]:
+        with pytest.raises(QuickOrderFormatError) as refused:
+            parse_upload(filename, content)
+        assert str(refused.value) == "Old .xls files are not supported: save as .xlsx or CSV"
 
 
 @pytest.mark.parametrize("data", [b"this is not a workbook", b"PK\x03\x04 truncated zip", b""])
@@ -517,8 +526,9 @@ def test_a_zip_that_is_no_workbook_is_not_a_readable_workbook():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
     # when uploaded, then it is refused as a whole
-    with pytest.raises(QuickOrderFormatError, match="not a readable .xlsx workbook"):
+    with pytest.raises(QuickOrderFormatError) as refused:
         parse_upload("order.xlsx", buffer.getvalue())
+    assert str(refused.value) == "The file is not a readable .xlsx workbook"
 
 
 def test_a_workbook_that_unpacks_to_far_too_much_is_refused(monkeypatch):
