@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procurement.context_processors.legal_entity",
+                "requisitions.context_processors.cart",
             ],
         },
     },
