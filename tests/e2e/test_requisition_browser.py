@@ -56,6 +56,16 @@ def test_alice_pastes_uploads_merges_and_submits(live_server, page: Page, tmp_pa
     expect(page.locator(".messages")).to_contain_text(f"Merged {starter.number}")
     expect(page.locator("#lines-table tbody tr")).to_have_count(3 + 4 + 2 + 4)
 
+    # She charges the first line 60/40 to engineering and the lab in the split dialog
+    page.locator("#lines-table tbody tr").first.get_by_role("button", name="Split…").click()
+    dialog = page.locator("#split-dialog")
+    dialog.get_by_label("Split cost centre 1").select_option(label="FR-ENG Engineering")
+    dialog.get_by_label("Split percent 1").fill("60")
+    dialog.get_by_label("Split cost centre 2").select_option(label="FR-LAB Laboratory")
+    dialog.get_by_label("Split percent 2").fill("40")
+    dialog.get_by_role("button", name="Save split").click()
+    expect(page.locator("#lines-table tbody tr").first).to_contain_text("FR-ENG 60 %, FR-LAB 40 %")
+
     # And submits it
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#requisition-status")).to_have_text("Submitted")
