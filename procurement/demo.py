@@ -623,6 +623,8 @@ def seed(report: Report) -> None:
 
 
 def _seed_people(entities: dict[str, LegalEntity]) -> list[str]:
+    for code, name in Role.ALL.items():  # also made by a migration, but a flushed database has none
+        Role.objects.get_or_create(code=code, defaults={"name": name})
     user_model = get_user_model()
     units: dict[str, OrgUnit] = {}
     for entity_code, code, name, parent, _ in ORG_UNITS:
