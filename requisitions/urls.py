@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("add-from-catalog/", views.add_from_catalog, name="add-from-catalog"),
+    path("choose/", views.choose, name="choose"),
     path("lists/", views.lists, name="lists"),
     path("lists/<int:list_id>/<str:name>/", views.list_action, name="list-action"),
     path("imports/<int:job_id>/", views.import_job, name="import-job"),

@@ -315,11 +315,20 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             shared_with_org_unit=request.POST.get("shared") == "on",
         )
         messages.success(request, f"Saved as list “{saved.name}”.")
-    elif name == "choose":
-        choose_cart(request, requisition)
-        messages.success(request, f"Items you add now go to {requisition.number}.")
-        return redirect(request.POST.get("next") or reverse("catalog"))
     return redirect("requisitions:detail", pk=requisition.pk)
+
+
+@require_POST
+@employee_required
+def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """Switch the cart that "Add to cart" fills."""
+    value = request.POST.get("cart", "")
+    cart = carts_of(employee=employee).filter(pk=value).first() if value.isdigit() else None
+    if cart is None:
+        raise RequisitionError("Pick one of your open carts.", code="not_a_cart")
+    choose_cart(request, cart)
+    messages.success(request, f"Items you add now go to {cart.number} “{cart.title}”.")
+    return redirect(request.POST.get("next") or reverse("catalog"))
 
 
 @require_POST

@@ -149,3 +149,15 @@ def test_the_cart_page_needs_the_same_queries_for_10_or_200_lines(
     with CaptureQueriesContext(connection) as many:
         assert browser.get(f"/requisitions/{cart.pk}/").status_code == 200
     assert len(many) == len(few)
+
+
+def test_choosing_which_cart_the_catalog_fills(browser, requester, france, items):
+    from requisitions.services import requisition_create
+
+    first = requisition_create(by=requester, legal_entity=france, title="First")
+    second = requisition_create(by=requester, legal_entity=france, title="Second")
+    browser.post("/requisitions/choose/", {"cart": first.pk, "next": "/catalog/"})
+    browser.post("/requisitions/add-from-catalog/", {f"qty-{items['PEN-1'].pk}": "1"})
+    assert (first.lines.count(), second.lines.count()) == (1, 0)
+    response = browser.post("/requisitions/choose/", {"cart": "999999"}, follow=True)
+    assert "Pick one of your open carts." in response.content.decode()
