@@ -2,9 +2,11 @@ import os
 from collections.abc import Callable
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from rest_framework.test import APIClient
 
+from procurement.celery import app as celery_app
 from procurement.models import Employee
 
 from .factories import EmployeeFactory, LegalEntityFactory
@@ -50,3 +52,15 @@ def api_client() -> APIClient:
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def redis_worker():
+    """A worker consuming from Redis in this process, with tasks no longer run inline."""
+    assert os.environ.get("REDIS_URL"), "make test provides REDIS_URL"
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = True

@@ -4,11 +4,9 @@ import os
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import transaction
 
-from procurement.celery import app as celery_app
 from procurement.services import notification_send
 from tests.factories import UserFactory
 
@@ -18,18 +16,6 @@ pytestmark = [
         not os.environ.get("REDIS_URL") and not os.environ.get("CI"), reason="needs Redis: run `make test`"
     ),
 ]
-
-
-@pytest.fixture
-def redis_worker():
-    """A worker consuming from Redis in this process, with tasks no longer run inline."""
-    assert os.environ.get("REDIS_URL"), "make test provides REDIS_URL"
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
-            yield
-    finally:
-        celery_app.conf.task_always_eager = True
 
 
 def wait_for_mail(count: int, seconds: float = 20) -> None:
