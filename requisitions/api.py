@@ -162,7 +162,17 @@ class RequisitionDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return requisition_response(requisition_get(employee=current_employee(request), pk=pk))
 
-    @extend_schema(request=RequisitionUpdateSerializer, responses={200: RequisitionSerializer, 409: ERROR_SCHEMA})
+    @extend_schema(
+        request=RequisitionUpdateSerializer,
+        responses={200: RequisitionSerializer, 409: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Header",
+                request_only=True,
+                value={"title": "Lab consumables Q1", "justification": "New assay", "needed_by": "2026-12-15"},
+            )
+        ],
+    )
     def patch(self, request: Request, pk: int) -> Response:
         employee = current_employee(request)
         requisition = requisition_get(employee=employee, pk=pk)
@@ -374,6 +384,15 @@ def action_view(action: str) -> type[APIView]:
             request=CommentSerializer,
             responses={200: RequisitionSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
             operation_id=f"requisition_{action}",
+            examples=[
+                OpenApiExample("Comment", request_only=True, value={"comment": "Ordered elsewhere"}),
+                OpenApiExample(
+                    "Refused",
+                    response_only=True,
+                    status_codes=["400"],
+                    value={"code": "submission_invalid", "message": "The requisition has no lines."},
+                ),
+            ],
         )
         def post(self, request: Request, pk: int) -> Response:
             employee = current_employee(request)
@@ -406,7 +425,11 @@ class CopyView(APIView):
 
 
 class MergeView(APIView):
-    @extend_schema(request=MergeSerializer, responses={200: RequisitionSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(
+        request=MergeSerializer,
+        responses={200: RequisitionSerializer, 400: ERROR_SCHEMA},
+        examples=[OpenApiExample("Merge two carts", request_only=True, value={"requisitions": [12, 15]})],
+    )
     def post(self, request: Request, pk: int) -> Response:
         """Merge other carts into this one; they are cancelled, their lines move here."""
         employee = current_employee(request)
@@ -418,7 +441,11 @@ class MergeView(APIView):
 
 
 class MoveLinesView(APIView):
-    @extend_schema(request=MoveLinesSerializer, responses={200: RequisitionSerializer, 400: ERROR_SCHEMA})
+    @extend_schema(
+        request=MoveLinesSerializer,
+        responses={200: RequisitionSerializer, 400: ERROR_SCHEMA},
+        examples=[OpenApiExample("Move two lines", request_only=True, value={"lines": [101, 102], "to": 15})],
+    )
     def post(self, request: Request, pk: int) -> Response:
         """Move lines of this cart to another of the same legal entity; answers the source cart."""
         employee = current_employee(request)
@@ -446,7 +473,17 @@ class RequisitionListsView(APIView):
         lists = requisition_lists_visible(employee=current_employee(request))
         return Response(RequisitionListSerializer(lists, many=True).data)
 
-    @extend_schema(request=RequisitionListCreateSerializer, responses={201: RequisitionListSerializer})
+    @extend_schema(
+        request=RequisitionListCreateSerializer,
+        responses={201: RequisitionListSerializer},
+        examples=[
+            OpenApiExample(
+                "Save a cart as a list",
+                request_only=True,
+                value={"name": "Monthly office supplies", "requisition": 12, "shared_with_org_unit": True},
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         """Save a requisition's lines as a reusable list."""
         employee = current_employee(request)

@@ -43,7 +43,7 @@ from .models import (
     RequisitionListItem,
     RequisitionStatus,
 )
-from .quick_order import QuickOrderError, QuickOrderFormatError, QuickOrderParse, QuickOrderRow, parse_upload
+from .quick_order import MAX_BYTES, QuickOrderError, QuickOrderFormatError, QuickOrderParse, QuickOrderRow, parse_upload
 from .selectors import cost_centres_chargeable
 from .transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
 
@@ -893,6 +893,8 @@ IMPORT_CHUNK = 500
 @transaction.atomic
 def import_job_create(*, requisition: Requisition, by: Employee, filename: str, content: bytes) -> ImportJob:
     """Queue an uploaded (or long pasted) quick order; a worker adds it chunk by chunk, showing progress."""
+    if len(content) > MAX_BYTES:
+        raise RequisitionError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large")
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)
