@@ -1,1 +1,205 @@
-# Models of this app arrive with its issue; the app is wired so that migrations and URLs have a home.
+"""Purchasing rules (data, versioned) and the approval chains resolved from them for each requisition."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+
+from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Supplier, currency_code_validator
+from procurement.money import Money
+from requisitions.models import Requisition, RequisitionLine
+
+
+class ApprovalMode(models.TextChoices):
+    ANY = "any", "Any one of them"
+    ALL = "all", "All of them"
+    N_OF_M = "n_of_m", "N of them"
+
+
+class PurchasingRule(models.Model):
+    """One admin-defined rule: when its conditions hold for a requisition, its effect adds to the chain.
+
+    Rules are evaluated in `position` order. Empty conditions match everything.
+    """
+
+    class Effect(models.TextChoices):
+        MANAGER_CHAIN = "manager_chain", "Manager chain up to a covering signing limit"
+        NAMED_APPROVER = "named_approver", "A named approver"
+        GROUP = "group", "A group of approvers"
+        ROLE = "role", "A role"
+        AUTO_APPROVE = "auto_approve", "Approve automatically"
+        BLOCK = "block", "Block with a message"
+
+    class RoleChoice(models.TextChoices):
+        COST_CENTRE_OWNER = "cost_centre_owner", "Owner of each cost centre charged"
+        FINANCE = "finance", "Finance"
+        BUYER = "buyer", "Purchasing (buyer)"
+
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=100, help_text="Rules are applied in this order, lowest first.")
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Conditions
+    legal_entity = models.ForeignKey(LegalEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The requester's unit or any unit below it.",
+    )
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    unspsc_prefix = models.CharField("UNSPSC prefix", max_length=8, blank=True)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    line_source = models.CharField(max_length=20, blank=True, choices=RequisitionLine.Source.choices)
+    min_amount_minor = models.BigIntegerField(
+        "above (minor units)", null=True, blank=True, help_text="Applies when the total is above this."
+    )
+    max_amount_minor = models.BigIntegerField(
+        "up to (minor units)", null=True, blank=True, help_text="Applies when the total is at most this."
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[currency_code_validator],
+        help_text="Currency of the amounts; totals in others are converted at stored rates.",
+    )
+    # Effect
+    effect = models.CharField(max_length=20, choices=Effect.choices)
+    approver = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=10, choices=ApprovalMode.choices, default=ApprovalMode.ANY)
+    required_count = models.PositiveSmallIntegerField(default=1, help_text="For N of M: how many must approve.")
+    role = models.CharField(max_length=30, blank=True, choices=RoleChoice.choices)
+    skip_insufficient = models.BooleanField(
+        "skip managers without enough authority",
+        default=False,
+        help_text="Manager chain: only the first manager whose limit covers the total signs.",
+    )
+    message = models.CharField(max_length=500, blank=True, help_text="Shown when the rule blocks a requisition.")
+    sla_hours = models.PositiveIntegerField(default=72, help_text="Working hours before a task escalates.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(effect="named_approver") | Q(approver__isnull=False),
+                name="rule_named_approver_needs_approver",
+            ),
+            models.CheckConstraint(
+                condition=~Q(effect="group") | Q(group__isnull=False), name="rule_group_needs_group"
+            ),
+            models.CheckConstraint(condition=~Q(effect="role") | ~Q(role=""), name="rule_role_needs_role"),
+            models.CheckConstraint(condition=Q(required_count__gte=1), name="rule_required_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+    def amount_range(self) -> str:
+        low = Money.from_minor(self.min_amount_minor, self.currency) if self.min_amount_minor is not None else None
+        high = Money.from_minor(self.max_amount_minor, self.currency) if self.max_amount_minor is not None else None
+        if low and high:
+            return f"above {low} up to {high}"
+        if low:
+            return f"above {low}"
+        if high:
+            return f"up to {high}"
+        return "any amount"
+
+
+class PurchasingRuleVersion(models.Model):
+    """What a rule said at one version; a chain records the versions that routed it."""
+
+    rule = models.ForeignKey(PurchasingRule, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["rule", "-version"]
+        constraints = [models.UniqueConstraint(fields=["rule", "version"], name="rule_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.version}"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ApprovalChain(models.Model):
+    """The chain resolved for one submission of a requisition; a resubmission resolves a new one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        RETURNED = "returned", "Returned"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded"
+
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="approval_chains")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    total_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    auto_approved = models.BooleanField(default=False)
+    rule_versions = models.JSONField(default=list, help_text="[{rule, version, name}] that routed this chain.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requisition", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"chain {self.pk} of {self.requisition_id} ({self.status})"
+
+
+class ApprovalStep(models.Model):
+    """One stage of a chain: one or more approvers, any-of, all-of or N-of-M."""
+
+    chain = models.ForeignKey(ApprovalChain, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    reason = models.CharField(max_length=300, blank=True)
+    mode = models.CharField(max_length=10, choices=ApprovalMode.choices, default=ApprovalMode.ANY)
+    required_count = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=StepStatus.choices, default=StepStatus.PENDING)
+    rule = models.ForeignKey(PurchasingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
+    sla_hours = models.PositiveIntegerField(default=72)
+
+    class Meta:
+        ordering = ["chain", "position"]
+        constraints = [models.UniqueConstraint(fields=["chain", "position"], name="approval_step_position_once")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class ApprovalStepApprover(models.Model):
+    """One person who may decide a step, and what they (or their delegate) decided."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="approvers")
+    approver = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="approval_assignments")
+    status = models.CharField(max_length=12, choices=StepStatus.choices, default=StepStatus.PENDING)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    delegated_from = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    escalated_from = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["step", "id"]
+        constraints = [models.UniqueConstraint(fields=["step", "approver"], name="approval_step_approver_once")]
+
+    def __str__(self) -> str:
+        return f"{self.approver} on {self.step}"

@@ -189,10 +189,8 @@ class AutoApproveHook(hooks.RequisitionHook):
 
 
 @pytest.fixture
-def hook_registry(monkeypatch):
-    registry: list[hooks.RequisitionHook] = []
-    monkeypatch.setattr(hooks, "_hooks", registry)
-    return registry
+def hook_registry():
+    return hooks._hooks  # emptied for every test of this package by the autouse fixture
 
 
 def test_a_submission_hook_can_refuse_and_nothing_is_kept(filled_cart, requester, hook_registry):

@@ -1,0 +1,296 @@
+"""Resolve who must approve a requisition, in what order, from the purchasing rules and the hierarchy.
+
+Reads only, in a constant number of queries whatever the depth of the hierarchy or the number of lines.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F
+
+from procurement.models import CostCentre, Employee, OrgUnit
+from procurement.money import Money, to_minor
+from procurement.selectors import employee_manager_chain, exchange_rate_get
+from requisitions.models import Requisition, RequisitionLineSplit
+
+from .models import ApprovalMode, PurchasingRule
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    reason: str
+    mode: str
+    required_count: int
+    approvers: tuple[Employee, ...]
+    rule: PurchasingRule | None
+    sla_hours: int = 72
+
+
+@dataclass
+class ResolvedChain:
+    total: Money
+    stages: list[Stage] = field(default_factory=list)
+    auto_approved: bool = False
+    blocked: str = ""
+    problems: list[str] = field(default_factory=list)
+    rules: list[PurchasingRule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RequisitionFacts:
+    """What the rules look at, read once."""
+
+    total: Money
+    legal_entity_id: int
+    requester: Employee
+    org_units: frozenset[int]  # the requester's unit and every unit above it
+    cost_centres: frozenset[int]
+    unspsc: frozenset[str]
+    suppliers: frozenset[int]
+    sources: frozenset[str]
+
+
+class _Rates:
+    """Exchange rates looked up once per currency pair during one resolution."""
+
+    def __init__(self, to_currency: str) -> None:
+        self.to_currency = to_currency
+        self._rates: dict[str, Decimal | None] = {}
+
+    def convert_minor(self, minor: int, currency: str) -> int | None:
+        if currency == self.to_currency:
+            return minor
+        if currency not in self._rates:
+            self._rates[currency] = exchange_rate_get(from_currency=currency, to_currency=self.to_currency)
+        rate = self._rates[currency]
+        if rate is None:
+            return None
+        return to_minor(Money.from_minor(minor, currency).amount * rate, self.to_currency)
+
+
+def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
+    requester = requisition.requester
+    lines = list(requisition.lines.values_list("cost_centre_id", "unspsc", "supplier_id", "source"))
+    split_centres = RequisitionLineSplit.objects.filter(line__requisition=requisition).values_list(
+        "cost_centre_id", flat=True
+    )
+    parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
+    units: set[int] = set()
+    unit = requester.org_unit_id
+    while unit is not None and unit not in units:
+        units.add(unit)
+        unit = parents.get(unit)
+    return RequisitionFacts(
+        total=Money.from_minor(requisition.total_minor or 0, requisition.currency),
+        legal_entity_id=requisition.legal_entity_id,
+        requester=requester,
+        org_units=frozenset(units),
+        cost_centres=frozenset({c for c, _, _, _ in lines if c} | set(split_centres)),
+        unspsc=frozenset(u for _, u, _, _ in lines if u),
+        suppliers=frozenset(s for _, _, s, _ in lines if s),
+        sources=frozenset(s for _, _, _, s in lines),
+    )
+
+
+def rule_matches(rule: PurchasingRule, facts: RequisitionFacts, rates: _Rates) -> bool:
+    """Every condition that is set must hold; amounts compare in the requisition's currency."""
+    if rule.legal_entity_id and rule.legal_entity_id != facts.legal_entity_id:
+        return False
+    if rule.org_unit_id and rule.org_unit_id not in facts.org_units:
+        return False
+    if rule.cost_centre_id and rule.cost_centre_id not in facts.cost_centres:
+        return False
+    if rule.unspsc_prefix and not any(code.startswith(rule.unspsc_prefix) for code in facts.unspsc):
+        return False
+    if rule.supplier_id and rule.supplier_id not in facts.suppliers:
+        return False
+    if rule.line_source and rule.line_source not in facts.sources:
+        return False
+    total = facts.total.minor
+    if rule.min_amount_minor is not None:
+        low = rates.convert_minor(rule.min_amount_minor, rule.currency)
+        if low is None or total <= low:
+            return False
+    if rule.max_amount_minor is not None:
+        high = rates.convert_minor(rule.max_amount_minor, rule.currency)
+        if high is None or total > high:
+            return False
+    return True
+
+
+def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
+    """The stages that must approve this requisition, with the reasons, or the problems that stop it."""
+    facts = requisition_facts(requisition=requisition)
+    rates = _Rates(requisition.currency)
+    resolved = ResolvedChain(total=facts.total)
+    rules = list(
+        PurchasingRule.objects.filter(is_active=True)
+        .select_related("approver__user", "group")
+        .order_by("position", "id")
+    )
+    matching = [rule for rule in rules if rule_matches(rule, facts, rates)]
+    resolved.rules = matching
+    blocks = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BLOCK]
+    if blocks:
+        resolved.blocked = blocks[0].message or f"Blocked by the rule “{blocks[0].name}”."
+        return resolved
+    if any(rule.effect == PurchasingRule.Effect.AUTO_APPROVE for rule in matching):
+        resolved.auto_approved = True
+        return resolved
+
+    requester = facts.requester
+    managers = employee_manager_chain(employee=requester)
+    if not matching:
+        # With no rule that applies, the corporate hierarchy decides: managers up to a covering limit.
+        matching = [PurchasingRule(name="Manager approval (default)", effect=PurchasingRule.Effect.MANAGER_CHAIN)]
+    group_ids = {rule.group_id for rule in matching if rule.effect == PurchasingRule.Effect.GROUP}
+    members: dict[int, list[Employee]] = defaultdict(list)
+    if group_ids:
+        for member in (
+            Employee.objects.filter(
+                user__groups__in=group_ids, user__is_active=True, legal_entities=facts.legal_entity_id
+            )
+            .annotate(group_id=F("user__groups__id"))
+            .select_related("user")
+            .order_by("user__username")
+        ):
+            members[member.group_id].append(member)
+    roles_wanted = {rule.role for rule in matching if rule.effect == PurchasingRule.Effect.ROLE} - {
+        PurchasingRule.RoleChoice.COST_CENTRE_OWNER
+    }
+    role_members: dict[str, list[Employee]] = defaultdict(list)
+    if roles_wanted:
+        for holder in (
+            Employee.objects.filter(
+                roles__code__in=roles_wanted, user__is_active=True, legal_entities=facts.legal_entity_id
+            )
+            .annotate(role_code=F("roles__code"))
+            .select_related("user")
+            .order_by("user__username")
+        ):
+            role_members[holder.role_code].append(holder)
+    owners: list[Employee] = []
+    if any(rule.role == PurchasingRule.RoleChoice.COST_CENTRE_OWNER for rule in matching):
+        owners = [
+            c.owner
+            for c in CostCentre.objects.filter(pk__in=facts.cost_centres, owner__isnull=False)
+            .select_related("owner__user")
+            .order_by("code")
+            if c.owner is not None
+        ]
+
+    def stand_in(people: list[Employee]) -> list[Employee]:
+        """Never the requester: their manager signs in their place."""
+        eligible = [person for person in people if person.pk != requester.pk]
+        if len(eligible) < len(people) and managers and all(m.pk != managers[0].pk for m in eligible):
+            eligible.append(managers[0])
+        return eligible
+
+    for rule in matching:
+        if rule.effect == PurchasingRule.Effect.MANAGER_CHAIN:
+            resolved.stages.extend(_manager_stages(rule, managers, facts, rates, resolved.problems))
+        elif rule.effect == PurchasingRule.Effect.NAMED_APPROVER and rule.approver is not None:
+            people = stand_in([rule.approver])
+            resolved.stages.append(
+                Stage(
+                    rule.name,
+                    f"named by the rule “{rule.name}”",
+                    ApprovalMode.ANY,
+                    1,
+                    tuple(people),
+                    rule,
+                    rule.sla_hours,
+                )
+            )
+        elif rule.effect == PurchasingRule.Effect.GROUP and rule.group is not None:
+            people = [person for person in members.get(rule.group.pk, []) if person.pk != requester.pk]
+            required = rule.required_count if rule.mode == ApprovalMode.N_OF_M else 1
+            if not people or (rule.mode == ApprovalMode.N_OF_M and len(people) < required):
+                resolved.problems.append(
+                    f"The group {rule.group.name} has too few members who may approve for this legal entity."
+                )
+                continue
+            resolved.stages.append(
+                Stage(
+                    rule.name,
+                    f"group {rule.group.name}, {rule.get_mode_display().lower()}",
+                    rule.mode,
+                    required,
+                    tuple(people),
+                    rule,
+                    rule.sla_hours,
+                )
+            )
+        elif rule.effect == PurchasingRule.Effect.ROLE:
+            if rule.role == PurchasingRule.RoleChoice.COST_CENTRE_OWNER:
+                people, mode = stand_in(_unique(owners)), ApprovalMode.ALL
+            else:
+                people, mode = stand_in(role_members.get(rule.role, [])), ApprovalMode.ANY
+            if not people:
+                resolved.problems.append(
+                    f"No one holds the role {rule.get_role_display().lower()} for this legal entity."
+                )
+                continue
+            resolved.stages.append(
+                Stage(
+                    rule.name,
+                    f"role: {rule.get_role_display().lower()}",
+                    mode,
+                    len(people) if mode == ApprovalMode.ALL else 1,
+                    tuple(people),
+                    rule,
+                    rule.sla_hours,
+                )
+            )
+    resolved.stages = _collapse(resolved.stages)
+    if not resolved.stages and not resolved.problems:
+        resolved.problems.append("No purchasing rule names an approver for this requisition.")
+    return resolved
+
+
+def _unique(people: list[Employee]) -> list[Employee]:
+    seen: set[int] = set()
+    return [p for p in people if not (p.pk in seen or seen.add(p.pk))]  # type: ignore[func-returns-value]
+
+
+def _manager_stages(
+    rule: PurchasingRule, managers: list[Employee], facts: RequisitionFacts, rates: _Rates, problems: list[str]
+) -> list[Stage]:
+    """Up the manager chain until someone's signing limit covers the total."""
+    stages = []
+    total = facts.total
+    for manager in managers:
+        if manager.pk == facts.requester.pk:
+            continue
+        limit = manager.signing_limit
+        covered = limit is None
+        if limit is not None:
+            converted = rates.convert_minor(limit.minor, limit.currency)
+            covered = converted is not None and converted >= total.minor
+        reason = "no signing limit" if limit is None else f"signing limit {limit}"
+        if covered or not rule.skip_insufficient:
+            stages.append(
+                Stage(f"Manager: {manager.display_name}", reason, ApprovalMode.ANY, 1, (manager,), rule, rule.sla_hours)
+            )
+        if covered:
+            return [stages[-1]] if rule.skip_insufficient else stages
+    problems.append(f"No one in {facts.requester.display_name}'s manager chain may sign {total}.")
+    return []
+
+
+def _collapse(stages: list[Stage]) -> list[Stage]:
+    """A person appears once, at their first stage; stages left without anyone disappear."""
+    seen: set[int] = set()
+    collapsed = []
+    for stage in stages:
+        people = tuple(person for person in stage.approvers if person.pk not in seen)
+        seen |= {person.pk for person in people}
+        if not people:
+            continue
+        required = min(stage.required_count, len(people)) if stage.mode != ApprovalMode.ANY else 1
+        if stage.mode == ApprovalMode.ALL:
+            required = len(people)
+        collapsed.append(Stage(stage.name, stage.reason, stage.mode, required, people, stage.rule, stage.sla_hours))
+    return collapsed

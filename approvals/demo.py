@@ -1,0 +1,78 @@
+"""Demo purchasing rules (DESIGN.md): manager chain; IT items need an IT reviewer; above 5,000 EUR finance too."""
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from procurement.demo import DEMO_PASSWORD
+from procurement.models import Employee, LegalEntity, OrgUnit, Role
+from procurement.money import to_minor
+
+from .models import ApprovalMode, PurchasingRule
+from .services import purchasing_rule_save
+
+IT_REVIEWERS = "IT reviewers"
+REVIEWERS = [("ivan", "Ivan", "Petit", "IT architect"), ("ines", "Inès", "Roux", "IT security officer")]
+
+
+@transaction.atomic
+def seed(report: Callable[[str], None]) -> None:
+    group, _ = Group.objects.get_or_create(name=IT_REVIEWERS)
+    entities = list(LegalEntity.objects.filter(code__in=["ACME-FR", "ACME-SE"]))
+    france = next(entity for entity in entities if entity.code == "ACME-FR")
+    carol = Employee.objects.get(user__username="carol")
+    user_model = get_user_model()
+    for username, first, last, title in REVIEWERS:
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@acme.example"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(group)
+        employee, _ = Employee.objects.update_or_create(
+            user=user,
+            defaults={
+                "job_title": title,
+                "manager": carol,
+                "default_legal_entity": france,
+                "org_unit": OrgUnit.objects.filter(code="FR-ENG").first(),
+            },
+        )
+        employee.legal_entities.set(entities)
+        employee.roles.set([Role.objects.get_or_create(code=Role.APPROVER, defaults={"name": "Approver"})[0]])
+
+    rules = [
+        {
+            "name": "Manager approval up to the signing limit",
+            "position": 10,
+            "effect": PurchasingRule.Effect.MANAGER_CHAIN,
+        },
+        {
+            "name": "IT equipment needs an IT reviewer",
+            "position": 20,
+            "effect": PurchasingRule.Effect.GROUP,
+            "unspsc_prefix": "43",
+            "group": group,
+            "mode": ApprovalMode.ANY,
+        },
+        {
+            "name": "Finance above 5,000 EUR",
+            "position": 30,
+            "effect": PurchasingRule.Effect.ROLE,
+            "role": PurchasingRule.RoleChoice.FINANCE,
+            "min_amount_minor": to_minor("5000", "EUR"),
+            "currency": "EUR",
+        },
+    ]
+    for spec in rules:
+        rule = PurchasingRule.objects.filter(name=spec["name"]).first() or PurchasingRule(name=spec["name"])
+        for key, value in spec.items():
+            setattr(rule, key, value)
+        purchasing_rule_save(rule=rule)
+    report(
+        f"purchasing rules: {', '.join(spec['name'] for spec in rules)}; "
+        f"group {IT_REVIEWERS}: {', '.join(r[0] for r in REVIEWERS)}"
+    )
