@@ -1,6 +1,7 @@
 """Demo purchasing rules (DESIGN.md): manager chain; IT items need an IT reviewer; above 5,000 EUR finance too."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -44,7 +45,7 @@ def seed(report: Callable[[str], None]) -> None:
         employee.legal_entities.set(entities)
         employee.roles.set([Role.objects.get_or_create(code=Role.APPROVER, defaults={"name": "Approver"})[0]])
 
-    rules = [
+    rules: list[dict[str, Any]] = [
         {
             "name": "Manager approval up to the signing limit",
             "position": 10,
