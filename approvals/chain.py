@@ -215,7 +215,7 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
             resolved.stages.append(
                 Stage(
                     rule.name,
-                    f"group {rule.group.name}, {rule.get_mode_display().lower()}",
+                    f"group {rule.group.name}",
                     rule.mode,
                     required,
                     tuple(people),

@@ -1,0 +1,122 @@
+from typing import Any
+
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, PurchasingRule, PurchasingRuleVersion
+from .services import purchasing_rule_save
+
+
+class RuleVersionInline(admin.TabularInline[PurchasingRuleVersion, PurchasingRule]):
+    model = PurchasingRuleVersion
+    extra = 0
+    can_delete = False
+    readonly_fields = ["version", "created_at", "created_by", "snapshot"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PurchasingRule)
+class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
+    list_display = [
+        "position",
+        "name",
+        "effect",
+        "legal_entity",
+        "unspsc_prefix",
+        "amount_range",
+        "is_active",
+        "version",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["effect", "is_active", "legal_entity"]
+    search_fields = ["name", "message", "unspsc_prefix"]
+    autocomplete_fields = ["approver", "org_unit", "cost_centre", "supplier"]
+    readonly_fields = ["version"]
+    inlines = [RuleVersionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "position", "is_active", "version"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    "legal_entity",
+                    "org_unit",
+                    "cost_centre",
+                    "unspsc_prefix",
+                    "supplier",
+                    "line_source",
+                    "min_amount_minor",
+                    "max_amount_minor",
+                    "currency",
+                ]
+            },
+        ),
+        (
+            "Then",
+            {
+                "fields": [
+                    "effect",
+                    "approver",
+                    "group",
+                    "mode",
+                    "required_count",
+                    "role",
+                    "skip_insufficient",
+                    "message",
+                    "sla_hours",
+                ]
+            },
+        ),
+    ]
+
+    def save_model(
+        self, request: HttpRequest, obj: PurchasingRule, form: ModelForm[PurchasingRule], change: bool
+    ) -> None:
+        # Through the service, so that every change becomes a new version.
+        purchasing_rule_save(rule=obj, by=request.user)
+
+
+class StepApproverInline(admin.TabularInline[ApprovalStepApprover, ApprovalStep]):
+    model = ApprovalStepApprover
+    extra = 0
+    readonly_fields = ["approver", "status", "comment", "decided_at", "decided_by", "delegated_from", "escalated_from"]
+    can_delete = False
+
+
+@admin.register(ApprovalStep)
+class ApprovalStepAdmin(admin.ModelAdmin[ApprovalStep]):
+    list_display = ["chain", "position", "name", "mode", "status"]
+    list_filter = ["status", "mode"]
+    search_fields = ["name", "chain__requisition__number"]
+    inlines = [StepApproverInline]
+    readonly_fields = [
+        "chain",
+        "position",
+        "name",
+        "reason",
+        "mode",
+        "required_count",
+        "status",
+        "rule",
+        "rule_version",
+        "sla_hours",
+    ]
+
+
+@admin.register(ApprovalChain)
+class ApprovalChainAdmin(admin.ModelAdmin[ApprovalChain]):
+    list_display = ["requisition", "status", "auto_approved", "created_at"]
+    list_filter = ["status", "auto_approved"]
+    search_fields = ["requisition__number", "requisition__title"]
+    readonly_fields = [
+        "requisition",
+        "status",
+        "total_minor",
+        "currency",
+        "auto_approved",
+        "rule_versions",
+        "created_at",
+    ]

@@ -1,0 +1,119 @@
+"""Reads of approvals: the chain of a requisition, stored or previewed, in one shape for pages and the API."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch
+
+from requisitions.models import Requisition
+
+from .chain import approval_chain_resolve
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover
+
+
+@dataclass(frozen=True)
+class ApproverView:
+    username: str
+    name: str
+    status: str
+    comment: str = ""
+    decided_at: datetime | None = None
+    decided_by: str = ""
+
+
+@dataclass(frozen=True)
+class StageView:
+    position: int
+    name: str
+    reason: str
+    mode: str
+    required: int
+    status: str
+    approvers: tuple[ApproverView, ...]
+
+
+@dataclass
+class ChainView:
+    status: str  # "preview" before submission, else the stored chain's status
+    total: str
+    currency: str
+    auto_approved: bool = False
+    blocked: str = ""
+    problems: list[str] = field(default_factory=list)
+    stages: list[StageView] = field(default_factory=list)
+
+
+def approval_chain_for(*, requisition: Requisition) -> ChainView:
+    """The stored chain of the latest submission, or a preview of who would sign if it were submitted now."""
+    stored = None
+    if not requisition.is_editable:
+        stored = (
+            ApprovalChain.objects.filter(requisition=requisition)
+            .exclude(status=ApprovalChain.Status.SUPERSEDED)
+            .prefetch_related(
+                Prefetch(
+                    "steps",
+                    ApprovalStep.objects.order_by("position").prefetch_related(
+                        Prefetch(
+                            "approvers",
+                            ApprovalStepApprover.objects.select_related("approver__user", "decided_by__user"),
+                        )
+                    ),
+                )
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    if stored is not None:
+        from procurement.money import Money
+
+        total = Money.from_minor(stored.total_minor, stored.currency)
+        return ChainView(
+            status=stored.status,
+            total=str(total.amount),
+            currency=total.currency,
+            auto_approved=stored.auto_approved,
+            stages=[
+                StageView(
+                    step.position,
+                    step.name,
+                    step.reason,
+                    step.mode,
+                    step.required_count,
+                    step.status,
+                    tuple(
+                        ApproverView(
+                            a.approver.user.username,
+                            a.approver.display_name,
+                            a.status,
+                            a.comment,
+                            a.decided_at,
+                            a.decided_by.user.username if a.decided_by else "",
+                        )
+                        for a in step.approvers.all()
+                    ),
+                )
+                for step in stored.steps.all()
+            ],
+        )
+    resolved = approval_chain_resolve(requisition=requisition)
+    return ChainView(
+        status="preview",
+        total=str(resolved.total.amount),
+        currency=resolved.total.currency,
+        auto_approved=resolved.auto_approved,
+        blocked=resolved.blocked,
+        problems=list(resolved.problems),
+        stages=[
+            StageView(
+                position,
+                stage.name,
+                stage.reason,
+                stage.mode,
+                stage.required_count,
+                "pending",
+                tuple(ApproverView(p.user.username, p.display_name, "pending") for p in stage.approvers),
+            )
+            for position, stage in enumerate(resolved.stages, 1)
+        ],
+    )
