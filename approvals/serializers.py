@@ -17,7 +17,7 @@ class StageViewSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     reason = serializers.CharField()
     mode = serializers.ChoiceField(choices=["any", "all", "n_of_m"])
-    required = serializers.IntegerField()
+    required_count = serializers.IntegerField(source="required", help_text="How many must approve.")
     status = serializers.CharField()
     approvers = ApproverViewSerializer(many=True)
 
