@@ -32,7 +32,7 @@ class ApprovalChainView(APIView):
                             "name": "Manager: Bob Dubois",
                             "reason": "signing limit 1,000.00 EUR",
                             "mode": "any",
-                            "required": 1,
+                            "required_count": 1,
                             "status": "pending",
                             "approvers": [
                                 {
