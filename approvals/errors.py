@@ -11,3 +11,17 @@ class NoEligibleApprover(ApprovalError):
 
 class RequisitionBlocked(ApprovalError):
     code = "blocked_by_rule"
+
+
+class TaskNotYours(ApprovalError):
+    code = "not_your_task"
+    status = 403
+
+
+class TaskAlreadyDecided(ApprovalError):
+    code = "already_decided"
+    status = 409
+
+
+class CommentRequired(ApprovalError):
+    code = "comment_required"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from viewflow.workflow.models import Process
 
 from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Supplier, currency_code_validator
 from procurement.money import Money
@@ -203,3 +204,15 @@ class ApprovalStepApprover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver} on {self.step}"
+
+
+class ApprovalProcess(Process):
+    """The viewflow process that walks one approval chain; its data names the chain and the requisition."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "approval process"
+
+    @property
+    def chain(self) -> ApprovalChain:
+        return ApprovalChain.objects.select_related("requisition").get(pk=self.data["chain"])

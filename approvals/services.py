@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from procurement.models import Employee
 from requisitions import hooks
@@ -11,8 +12,23 @@ from requisitions.models import Requisition, RequisitionStatus
 from requisitions.services import requisition_status_move
 
 from .chain import ResolvedChain, approval_chain_resolve
-from .errors import NoEligibleApprover, RequisitionBlocked
-from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, PurchasingRule, PurchasingRuleVersion, StepStatus
+from .errors import (
+    ApprovalError,
+    CommentRequired,
+    NoEligibleApprover,
+    RequisitionBlocked,
+    TaskAlreadyDecided,
+    TaskNotYours,
+)
+from .models import (
+    ApprovalChain,
+    ApprovalMode,
+    ApprovalStep,
+    ApprovalStepApprover,
+    PurchasingRule,
+    PurchasingRuleVersion,
+    StepStatus,
+)
 
 
 def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
@@ -89,7 +105,126 @@ def approval_chain_create(*, requisition: Requisition, by: Employee | None) -> A
         )
     else:
         requisition_status_move(requisition=requisition, to_status=RequisitionStatus.IN_APPROVAL, by=None)
+        from .flows import ApprovalFlow
+
+        ApprovalFlow.start.run(chain=chain)
     return chain
+
+
+class Decision:
+    APPROVE = "approve"
+    REJECT = "reject"
+    RETURN = "return"
+    STATUS = {APPROVE: StepStatus.APPROVED, REJECT: StepStatus.REJECTED, RETURN: StepStatus.RETURNED}
+
+
+def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str = "") -> ApprovalStepApprover:
+    """Record an approver's decision on their task and move the process on.
+
+    Under the process row lock: of two approvers of an any-of stage deciding at the same moment, the
+    first decides the stage and the second is told it is already decided.
+    """
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from .flows import ApprovalFlow
+
+    if decision not in Decision.STATUS:
+        raise ApprovalError(f"Unknown decision {decision!r}: approve, reject or return.", code="invalid")
+    comment = comment.strip()
+    if decision in (Decision.REJECT, Decision.RETURN) and not comment:
+        raise CommentRequired("Say why: a comment is required to reject or return.")
+    process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
+    if process_id is None:
+        raise TaskNotYours(f"There is no approval task {task_id} of yours.")
+    with ApprovalFlow.lock(process_id), transaction.atomic():
+        task = Task.objects.select_related("process").get(pk=task_id)
+        if task.flow_task != ApprovalFlow.approve or task.owner_id != by.user_id:
+            raise TaskNotYours(f"There is no approval task {task_id} of yours.")
+        if task.status != STATUS.ASSIGNED:
+            raise TaskAlreadyDecided("This approval has already been decided.")
+        assignment = (
+            ApprovalStepApprover.objects.select_for_update()
+            .select_related("step__chain__requisition")
+            .get(pk=task.data["assignment"])
+        )
+        step = assignment.step
+        requisition = step.chain.requisition
+        if by.pk in (requisition.requester_id, requisition.on_behalf_of_id):
+            raise TaskNotYours("Nobody approves their own requisition.")
+        if step.status != StepStatus.PENDING or assignment.status != StepStatus.PENDING:
+            raise TaskAlreadyDecided("This approval has already been decided.")
+        assignment.status = Decision.STATUS[decision]
+        assignment.comment = comment
+        assignment.decided_at = timezone.now()
+        assignment.decided_by = by
+        assignment.save()
+        _step_settle(step)
+        activation = ApprovalFlow.approve.activation_class(task)
+        activation.start(None)
+        activation.execute()
+        return assignment
+
+
+def _step_settle(step: ApprovalStep) -> None:
+    """A step is decided by its first rejection or return, or by enough approvals for its mode."""
+    statuses = list(step.approvers.values_list("status", flat=True))
+    approved = statuses.count(StepStatus.APPROVED)
+    if StepStatus.REJECTED in statuses:
+        step.status = StepStatus.REJECTED
+    elif StepStatus.RETURNED in statuses:
+        step.status = StepStatus.RETURNED
+    elif (
+        (step.mode == ApprovalMode.ANY and approved >= 1)
+        or (step.mode == ApprovalMode.ALL and approved == len(statuses))
+        or (step.mode == ApprovalMode.N_OF_M and approved >= step.required_count)
+    ):
+        step.status = StepStatus.APPROVED
+    else:
+        return
+    step.save(update_fields=["status"])
+    if step.status != StepStatus.PENDING:
+        step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+
+
+def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
+    """The process reached its end: the chain and the requisition take the outcome."""
+    chain = ApprovalChain.objects.select_related("requisition").get(pk=chain_id)
+    chain.status = outcome
+    chain.save(update_fields=["status"])
+    if outcome != ApprovalChain.Status.APPROVED:
+        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+    last = (
+        ApprovalStepApprover.objects.filter(step__chain=chain)
+        .exclude(decided_at=None)
+        .select_related("decided_by")
+        .order_by("-decided_at")
+        .first()
+    )
+    targets: dict[str, str] = {
+        ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
+        ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
+        ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
+    }
+    target = targets[outcome]
+    requisition_status_move(
+        requisition=chain.requisition,
+        to_status=target,
+        by=last.decided_by if last else None,
+        comment=last.comment if last else "",
+    )
+
+
+def approval_process_cancel(*, requisition: Requisition) -> None:
+    """Withdrawn or cancelled: open tasks and their processes end."""
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import PROCESS, STATUS
+
+    processes = Process.objects.filter(data__requisition=requisition.pk, status=PROCESS.NEW)
+    Task.objects.filter(process__in=processes, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
+        status=STATUS.CANCELED, finished=timezone.now()
+    )
+    processes.update(status=PROCESS.CANCELED, finished=timezone.now())
 
 
 class ApprovalHook(hooks.RequisitionHook):
@@ -117,3 +252,4 @@ class ApprovalHook(hooks.RequisitionHook):
                 status=StepStatus.CANCELLED
             )
             pending.update(status=ends[to_status])
+            approval_process_cancel(requisition=requisition)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "viewflow",
+    "viewflow.workflow",
     "procurement.apps.ProcurementConfig",
     "requisitions.apps.RequisitionsConfig",
     "approvals.apps.ApprovalsConfig",

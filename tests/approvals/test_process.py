@@ -1,0 +1,175 @@
+"""The approval process on viewflow: stages in order, any-of and all-of, reject, return and resubmit."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals.errors import ApprovalError
+from approvals.flows import ApprovalFlow
+from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
+from approvals.services import approval_decide, purchasing_rule_save
+from procurement.models import CatalogItem, Employee, LegalEntity
+from procurement.money import Money
+from requisitions.services import (
+    CatalogPick,
+    requisition_create,
+    requisition_line_add_free_text,
+    requisition_lines_add_from_catalog,
+    requisition_submit,
+    requisition_withdraw,
+)
+from tests.factories import EmployeeFactory
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=StringIO())
+
+
+def person(username: str) -> Employee:
+    return Employee.objects.select_related("user").get(user__username=username)
+
+
+def submitted(amount: str, username: str = "alice"):
+    requester = person(username)
+    cart = requisition_create(by=requester, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title=amount)
+    requisition_line_add_free_text(
+        requisition=cart,
+        by=requester,
+        description="Services",
+        quantity=Decimal(1),
+        unit="EA",
+        unit_price=Money(Decimal(amount), "EUR"),
+    )
+    return requisition_submit(requisition=cart, by=requester)
+
+
+def open_tasks(requisition) -> dict[str, int]:
+    """username → task id of the approval tasks waiting for a decision."""
+    tasks = Task.objects.filter(
+        process__data__requisition=requisition.pk, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED
+    ).select_related("owner")
+    return {task.owner.username: task.pk for task in tasks}
+
+
+def decide(requisition, username: str, decision: str = "approve", comment: str = ""):
+    return approval_decide(
+        task_id=open_tasks(requisition)[username], by=person(username), decision=decision, comment=comment
+    )
+
+
+def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
+    requisition = submitted("5000")
+    assert requisition.status == "in_approval"
+    assert set(open_tasks(requisition)) == {"bob"}
+    decide(requisition, "bob", comment="fine")
+    assert set(open_tasks(requisition)) == {"carol"}
+    decide(requisition, "carol")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved" and open_tasks(requisition) == {}
+    chain = ApprovalChain.objects.get(requisition=requisition)
+    assert chain.status == "approved"
+    assert [(s.name, s.status) for s in chain.steps.all()] == [
+        ("Manager: Bob Dubois", "approved"),
+        ("Manager: Carol Lefebvre", "approved"),
+    ]
+    last = requisition.events.filter(kind="status").last()
+    assert (last.to_status, last.actor.username) == ("approved", "carol")
+
+
+def test_any_of_closes_at_the_first_approval_and_cancels_the_others(demo):
+    alice = person("alice")
+    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+    requisition_lines_add_from_catalog(
+        requisition=cart,
+        by=alice,
+        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+    )
+    requisition = requisition_submit(requisition=cart, by=alice)
+    decide(requisition, "bob")
+    assert set(open_tasks(requisition)) == {"ines", "ivan"}
+    ines_task = open_tasks(requisition)["ines"]
+    decide(requisition, "ivan")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved"
+    assert Task.objects.get(pk=ines_task).status == STATUS.CANCELED
+    with pytest.raises(ApprovalError) as error:
+        approval_decide(task_id=ines_task, by=person("ines"), decision="approve")
+    assert error.value.code == "already_decided"
+
+
+def test_all_of_needs_every_approver(demo):
+    group = Group.objects.get(name="IT reviewers")
+    rule = PurchasingRule.objects.get(group=group)
+    rule.mode = ApprovalMode.ALL
+    purchasing_rule_save(rule=rule)
+    alice = person("alice")
+    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+    requisition_lines_add_from_catalog(
+        requisition=cart,
+        by=alice,
+        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+    )
+    requisition = requisition_submit(requisition=cart, by=alice)
+    decide(requisition, "bob")
+    decide(requisition, "ivan")
+    assert set(open_tasks(requisition)) == {"ines"}
+    requisition.refresh_from_db()
+    assert requisition.status == "in_approval"
+    decide(requisition, "ines")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved"
+
+
+def test_reject_ends_the_process_with_the_comment(demo):
+    requisition = submitted("5000")
+    with pytest.raises(ApprovalError) as error:
+        decide(requisition, "bob", "reject")
+    assert error.value.code == "comment_required"
+    decide(requisition, "bob", "reject", "Not in this budget year")
+    requisition.refresh_from_db()
+    assert requisition.status == "rejected" and open_tasks(requisition) == {}
+    last = requisition.events.filter(kind="status").last()
+    assert (last.to_status, last.comment) == ("rejected", "Not in this budget year")
+
+
+def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(demo):
+    requisition = submitted("5000")
+    decide(requisition, "bob")
+    decide(requisition, "carol", "return", "Add a quote")
+    requisition.refresh_from_db()
+    assert requisition.status == "returned"
+    resubmitted = requisition_submit(requisition=requisition, by=person("alice"))
+    assert resubmitted.status == "in_approval" and set(open_tasks(resubmitted)) == {"bob"}
+    assert list(ApprovalChain.objects.filter(requisition=requisition).values_list("status", flat=True)) == [
+        "pending",
+        "returned",
+    ]
+
+
+def test_only_the_owner_decides_and_never_the_requester(demo):
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    for intruder in ("carol", "alice", "erin"):
+        with pytest.raises(ApprovalError) as error:
+            approval_decide(task_id=task_id, by=person(intruder), decision="approve")
+        assert error.value.code == "not_your_task"
+    outsider = EmployeeFactory()
+    with pytest.raises(ApprovalError):
+        approval_decide(task_id=task_id, by=outsider, decision="approve")
+    requisition.refresh_from_db()
+    assert requisition.status == "in_approval"
+
+
+def test_withdrawing_cancels_the_open_tasks(demo):
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    requisition_withdraw(requisition=requisition, by=person("alice"))
+    assert Task.objects.get(pk=task_id).status == STATUS.CANCELED
+    with pytest.raises(ApprovalError):
+        approval_decide(task_id=task_id, by=person("bob"), decision="approve")
