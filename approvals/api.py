@@ -1,6 +1,8 @@
 """REST API of approvals."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,8 +11,10 @@ from procurement.api import ERROR_SCHEMA
 from requisitions.api import current_employee
 from requisitions.selectors import requisition_get
 
+from .inbox import approval_inbox
 from .selectors import approval_chain_for
-from .serializers import ChainViewSerializer
+from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
+from .services import approval_decide
 
 
 class ApprovalChainView(APIView):
@@ -54,3 +58,52 @@ class ApprovalChainView(APIView):
         """Who signs, in what order: a preview while the requisition is a cart, the stored chain after."""
         requisition = requisition_get(employee=current_employee(request), pk=pk)
         return Response(ChainViewSerializer(approval_chain_for(requisition=requisition)).data)
+
+
+class InboxView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("order", OpenApiTypes.STR, enum=["oldest", "newest", "amount"])],
+        responses={200: inline_serializer("Inbox", {"results": InboxItemSerializer(many=True)})},
+    )
+    def get(self, request: Request) -> Response:
+        """Everything the caller must decide, with the requisition, the lines and the chain so far."""
+        employee = current_employee(request)
+        items = approval_inbox(employee=employee, order=request.query_params.get("order", "oldest"))
+        return Response({"results": InboxItemSerializer(items, many=True).data})
+
+
+def decision_view(decision: str) -> type[APIView]:
+    class DecisionView(APIView):
+        @extend_schema(
+            request=DecisionSerializer,
+            responses={
+                200: inline_serializer(
+                    f"Decision{decision.capitalize()}",
+                    {
+                        "decision": serializers.CharField(),
+                        "requisition": serializers.IntegerField(),
+                        "requisition_status": serializers.CharField(),
+                    },
+                ),
+                403: ERROR_SCHEMA,
+                409: ERROR_SCHEMA,
+            },
+            operation_id=f"approval_task_{decision}",
+            examples=[OpenApiExample("Comment", request_only=True, value={"comment": "Please add a quote."})],
+        )
+        def post(self, request: Request, task_id: int) -> Response:
+            employee = current_employee(request)
+            incoming = DecisionSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            assignment = approval_decide(
+                task_id=task_id, by=employee, decision=decision, comment=incoming.validated_data["comment"]
+            )
+            requisition = assignment.step.chain.requisition
+            requisition.refresh_from_db()
+            return Response(
+                {"decision": decision, "requisition": requisition.pk, "requisition_status": requisition.status}
+            )
+
+    DecisionView.__name__ = f"Approval{decision.capitalize()}View"
+    DecisionView.__doc__ = f"{decision.capitalize()} an approval task of yours."
+    return DecisionView

@@ -32,3 +32,68 @@ class ChainViewSerializer(serializers.Serializer[Any]):
 
     def get_total(self, chain: Any) -> dict[str, str]:
         return {"amount": chain.total, "currency": chain.currency}
+
+
+class InboxRequisitionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    legal_entity = serializers.CharField(source="legal_entity.code")
+    requester = serializers.CharField(source="requester.user.username")
+    requester_name = serializers.CharField(source="requester.display_name")
+    justification = serializers.CharField()
+    line_count = serializers.IntegerField()
+    total = serializers.SerializerMethodField()
+
+    def get_total(self, requisition: Any) -> dict[str, str] | None:
+        return requisition.total.as_api() if requisition.total is not None else None
+
+
+class InboxStepSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    reason = serializers.CharField()
+    mode = serializers.CharField()
+    rule = serializers.CharField(source="rule.name", default=None)
+
+
+class InboxLineSerializer(serializers.Serializer[Any]):
+    line_number = serializers.IntegerField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3)
+    supplier = serializers.CharField(source="supplier.code", default=None)
+    total = serializers.SerializerMethodField()
+
+    def get_total(self, line: Any) -> dict[str, str]:
+        return dict(line.total.as_api())
+
+
+class InboxItemSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="task_id", help_text="The task id to approve, reject or return.")
+    created = serializers.DateTimeField()
+    requisition = InboxRequisitionSerializer()
+    step = InboxStepSerializer()
+    lines = InboxLineSerializer(many=True)
+    chain_so_far = serializers.SerializerMethodField()
+
+    def get_chain_so_far(self, item: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "position": step.position,
+                "name": step.name,
+                "status": step.status,
+                "decisions": [
+                    {"approver": a.approver.user.username, "status": a.status, "comment": a.comment}
+                    for a in step.approvers.all()
+                    if a.decided_at
+                ],
+            }
+            for step in item.earlier_steps
+        ]
+
+
+class DecisionSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="Required to reject or return."
+    )

@@ -1,6 +1,12 @@
-"""Pages of the approvals app; its issue fills them in."""
+"""Pages of approvals."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "approvals"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("bulk-approve/", views.bulk_approve, name="bulk-approve"),
+    path("tasks/<int:task_id>/<str:decision>/", views.decide, name="decide"),
+]

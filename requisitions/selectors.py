@@ -14,12 +14,13 @@ OVERSEEING_ROLES = (Role.BUYER, Role.FINANCE, Role.ADMIN)
 
 
 def requisitions_visible(*, employee: Employee) -> QuerySet[Requisition]:
-    """Own requisitions in the employee's entities; all of those entities' for buyers, finance and admins."""
+    """In the employee's entities: their own, those they are asked to approve; all for buyers, finance, admins."""
     entities = employee.legal_entities.filter(is_active=True).values("pk")
     visible = Requisition.objects.filter(legal_entity__in=entities)
     if employee.roles.filter(code__in=OVERSEEING_ROLES).exists():
         return visible
-    return visible.filter(Q(requester=employee) | Q(on_behalf_of=employee))
+    approving = Requisition.objects.filter(approval_chains__steps__approvers__approver=employee).values("pk")
+    return visible.filter(Q(requester=employee) | Q(on_behalf_of=employee) | Q(pk__in=approving))
 
 
 def requisition_get(*, employee: Employee, pk: int | str) -> Requisition:

@@ -1,0 +1,123 @@
+"""The inbox and decisions, by API and page; nobody decides or sees what is not theirs."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.factories import EmployeeFactory
+
+from .test_process import demo, open_tasks, person, submitted  # noqa: F401 - fixtures and helpers
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def api_as(api_client, username_or_employee):
+    employee = person(username_or_employee) if isinstance(username_or_employee, str) else username_or_employee
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    return api_client
+
+
+def test_the_inbox_shows_what_bob_must_decide_and_he_approves(api_client):
+    requisition = submitted("5000")
+    body = api_as(api_client, "bob").get("/api/v1/approvals/inbox/").json()
+    [item] = body["results"]
+    assert item["requisition"]["number"] == requisition.number
+    assert item["requisition"]["total"] == {"amount": "5000.00", "currency": "EUR"}
+    assert item["requisition"]["requester"] == "alice"
+    assert item["step"]["name"] == "Manager: Bob Dubois"
+    assert item["lines"][0]["description"] == "Services"
+
+    response = api_client.post(f"/api/v1/approvals/tasks/{item['id']}/approve/", {"comment": "ok"}, format="json")
+    assert response.json() == {
+        "decision": "approve",
+        "requisition": requisition.pk,
+        "requisition_status": "in_approval",
+    }
+    assert api_client.get("/api/v1/approvals/inbox/").json()["results"] == []
+    carol_inbox = api_as(api_client, "carol").get("/api/v1/approvals/inbox/").json()["results"]
+    assert carol_inbox[0]["chain_so_far"] == [
+        {
+            "position": 1,
+            "name": "Manager: Bob Dubois",
+            "status": "approved",
+            "decisions": [{"approver": "bob", "status": "approved", "comment": "ok"}],
+        }
+    ]
+
+
+def test_rejecting_needs_a_comment(api_client):
+    requisition = submitted("500")
+    task = open_tasks(requisition)["bob"]
+    client = api_as(api_client, "bob")
+    refused = client.post(f"/api/v1/approvals/tasks/{task}/reject/", {}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "comment_required"
+    done = client.post(f"/api/v1/approvals/tasks/{task}/reject/", {"comment": "No"}, format="json")
+    assert done.json()["requisition_status"] == "rejected"
+    again = client.post(f"/api/v1/approvals/tasks/{task}/approve/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_decided"
+
+
+def test_nobody_else_acts_on_bobs_task(api_client):
+    requisition = submitted("500")
+    task = open_tasks(requisition)["bob"]
+    for intruder in ("carol", "alice", "erin", "frank"):
+        response = api_as(api_client, intruder).post(f"/api/v1/approvals/tasks/{task}/approve/", {}, format="json")
+        assert response.status_code == 403 and response.json()["code"] == "not_your_task"
+    requisition.refresh_from_db()
+    assert requisition.status == "in_approval"
+
+
+def test_the_approver_sees_the_requisition_but_another_entity_does_not(client, api_client):
+    from procurement.models import LegalEntity
+
+    requisition = submitted("500")
+    assert api_as(api_client, "bob").get(f"/api/v1/requisitions/{requisition.pk}/").status_code == 200
+    assert api_as(api_client, "carol").get(f"/api/v1/requisitions/{requisition.pk}/").status_code == 404
+    swede = EmployeeFactory(legal_entities=[LegalEntity.objects.get(code="ACME-SE")], roles=["finance"])
+    assert api_as(api_client, swede).get(f"/api/v1/requisitions/{requisition.pk}/").status_code == 404
+    assert api_as(api_client, swede).get("/api/v1/approvals/inbox/").json()["results"] == []
+
+
+def test_the_inbox_page_decides_one_and_approves_many(client):
+    first, second, third = submitted("100"), submitted("200"), submitted("300")
+    client.force_login(person("bob").user)
+    page = client.get("/approvals/").content.decode()
+    assert all(r.number in page for r in (first, second, third))
+
+    response = client.post(
+        f"/approvals/tasks/{open_tasks(first)['bob']}/return/", {"comment": "Which project?"}, follow=True
+    )
+    assert f"{first.number}: returned." in response.content.decode()
+    response = client.post(
+        "/approvals/bulk-approve/", {"tasks": [open_tasks(second)["bob"], open_tasks(third)["bob"]]}, follow=True
+    )
+    assert f"Approved 2: {second.number}, {third.number}." in response.content.decode()
+    for requisition, status in ((first, "returned"), (second, "approved"), (third, "approved")):
+        requisition.refresh_from_db()
+        assert requisition.status == status
+
+
+def test_a_page_decision_without_comment_is_a_message(client):
+    requisition = submitted("100")
+    client.force_login(person("bob").user)
+    response = client.post(
+        f"/approvals/tasks/{open_tasks(requisition)['bob']}/reject/", {}, HTTP_REFERER="/approvals/", follow=True
+    )
+    assert "a comment is required to reject or return" in response.content.decode()
+
+
+def test_the_inbox_costs_the_same_queries_for_2_or_12_tasks(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        submitted("100")
+    client.force_login(person("bob").user)
+    client.get("/api/v1/approvals/inbox/")
+    api = client
+    with CaptureQueriesContext(connection) as few:
+        assert len(api.get("/api/v1/approvals/inbox/").json()["results"]) == 2
+    for _ in range(10):
+        submitted("100")
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get("/api/v1/approvals/inbox/").json()["results"]) == 12
+    assert len(many) == len(few)

@@ -1,0 +1,77 @@
+"""Two approvers of an any-of stage decide at the same moment: exactly one decision counts (PostgreSQL)."""
+
+import threading
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from approvals.errors import ApprovalError
+from approvals.models import ApprovalStepApprover
+from approvals.services import approval_decide
+from procurement.models import CatalogItem, Employee, LegalEntity
+from requisitions.services import (
+    CatalogPick,
+    requisition_create,
+    requisition_lines_add_from_catalog,
+    requisition_submit,
+)
+
+from .test_process import decide, open_tasks
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(*calls):
+    """Start every call on its own thread at the same moment; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision():
+    call_command("seed_demo", stdout=StringIO())
+    alice = Employee.objects.get(user__username="alice")
+    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+    requisition_lines_add_from_catalog(
+        requisition=cart,
+        by=alice,
+        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+    )
+    requisition = requisition_submit(requisition=cart, by=alice)
+    decide(requisition, "bob")
+    tasks = open_tasks(requisition)
+    ivan, ines = (Employee.objects.get(user__username=name) for name in ("ivan", "ines"))
+
+    results = run_concurrently(
+        lambda: approval_decide(task_id=tasks["ivan"], by=ivan, decision="approve"),
+        lambda: approval_decide(task_id=tasks["ines"], by=ines, decision="approve"),
+    )
+
+    decided = [r for r in results if isinstance(r, ApprovalStepApprover)]
+    refused = [r for r in results if isinstance(r, ApprovalError)]
+    assert len(decided) == 1 and len(refused) == 1, results
+    assert refused[0].code == "already_decided"
+    assert refused[0].message == "This approval has already been decided."
+    requisition.refresh_from_db()
+    assert requisition.status == "approved"
+    assert (
+        ApprovalStepApprover.objects.filter(step__chain__requisition=requisition, status="approved").count() == 2
+    )  # bob + the winner
