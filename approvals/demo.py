@@ -77,3 +77,36 @@ def seed(report: Callable[[str], None]) -> None:
         f"purchasing rules: {', '.join(spec['name'] for spec in rules)}; "
         f"group {IT_REVIEWERS}: {', '.join(r[0] for r in REVIEWERS)}"
     )
+    seed_submitted(report)
+
+
+SUBMITTED = [
+    ("Ergonomic chairs for the lab", "Ergonomic lab chair", 2, "389.00"),
+    ("Conference room screen", '65" conference display with wall mount', 1, "2450.00"),
+]
+
+
+def seed_submitted(report: Callable[[str], None]) -> None:
+    """Requisitions of alice's that wait in bob's inbox (made once)."""
+    from decimal import Decimal
+
+    from procurement.money import Money
+    from requisitions.models import Requisition
+    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+
+    alice = Employee.objects.get(user__username="alice")
+    france = LegalEntity.objects.get(code="ACME-FR")
+    for title, description, quantity, price in SUBMITTED:
+        if Requisition.objects.filter(requester=alice, title=title).exists():
+            continue
+        cart = requisition_create(by=alice, legal_entity=france, title=title, justification="Demo data")
+        requisition_line_add_free_text(
+            requisition=cart,
+            by=alice,
+            description=description,
+            quantity=Decimal(quantity),
+            unit="EA",
+            unit_price=Money(Decimal(price), "EUR"),
+        )
+        requisition_submit(requisition=cart, by=alice)
+    report(f"submitted for approval: {', '.join(title for title, *_ in SUBMITTED)} (bob's inbox)")

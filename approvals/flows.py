@@ -59,7 +59,7 @@ class ApprovalFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.check_stage)
     check_stage = flow.If(this.has_pending_stage).Then(this.split_stage).Else(this.mark_approved)
     split_stage = ApproverSplit().Approvers(this.approve, this.stage_approvers)
-    approve = flow.View(approve_task_view).Assign(this.task_owner).Next(this.join_stage)
+    approve = flow.View(approve_task_view).Assign(this.task_owner).onCreate(this.task_created).Next(this.join_stage)
     join_stage = flow.Join(continue_on_condition=this.stage_decided).Next(this.route)
     route = (
         flow.Switch()
@@ -95,6 +95,11 @@ class ApprovalFlow(flow.Flow):
             pk=activation.task.data["assignment"]
         )
         return assignment.approver.user
+
+    def task_created(self, activation: Any) -> None:
+        from .notifications import notify_task_created
+
+        notify_task_created(task=activation.task)
 
     def stage_decided(self, activation: Any, active_tasks: Any) -> bool:
         """Any-of closes at the first approval, all-of when all approved; reject and return at once."""

@@ -207,6 +207,14 @@ def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
         ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
     }
     target = targets[outcome]
+    from .notifications import notify_outcome
+
+    notify_outcome(
+        requisition=chain.requisition,
+        outcome=target.replace("_", " "),
+        by=last.decided_by if last else None,
+        comment=last.comment if last else "",
+    )
     requisition_status_move(
         requisition=chain.requisition,
         to_status=target,

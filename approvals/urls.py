@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk-approve/", views.bulk_approve, name="bulk-approve"),
     path("tasks/<int:task_id>/<str:decision>/", views.decide, name="decide"),
+    path("email/<str:token>/", views.email_decision, name="email-decision"),
 ]

@@ -10,6 +10,7 @@ from requisitions.views import employee_required
 
 from .errors import ApprovalError
 from .inbox import approval_inbox
+from .links import decision_link_load
 from .services import Decision, approval_decide
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
@@ -55,3 +56,47 @@ def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     if not done and not refused:
         messages.error(request, "Tick the requisitions to approve.")
     return redirect("approvals:inbox")
+
+
+def email_decision(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an e-mail link opens: no login, the signed link names the task and the approver.
+
+    Opening the link changes nothing (mail scanners open links too); the approver's click on the
+    page's button decides. A decided task, a forged or an expired link each get a clear page.
+    """
+    from procurement.models import Employee as EmployeeModel
+
+    link = decision_link_load(token)
+    if link is None:
+        return render(
+            request,
+            "approvals/email_decision.html",
+            {"error": "This link is not valid or has expired. Open your inbox instead."},
+            status=400,
+        )
+    employee = EmployeeModel.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
+    item = next((i for i in approval_inbox(employee=employee) if i.task_id == link.task_id), None) if employee else None
+    if employee is None or item is None:
+        return render(
+            request,
+            "approvals/email_decision.html",
+            {"error": "This approval has already been decided, or is no longer yours."},
+            status=410,
+        )
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        try:
+            approval_decide(
+                task_id=link.task_id, by=employee, decision=decision, comment=request.POST.get("comment", "")
+            )
+        except ApprovalError as error:
+            return render(
+                request, "approvals/email_decision.html", {"item": item, "error": error.message}, status=error.status
+            )
+        item.requisition.refresh_from_db()
+        return render(
+            request,
+            "approvals/email_decision.html",
+            {"done": LABELS.get(decision, decision), "item": item, "requisition": item.requisition},
+        )
+    return render(request, "approvals/email_decision.html", {"item": item})

@@ -1,0 +1,41 @@
+"""E-mails of approvals: a new task to decide, and the outcome for the requester. Sent after commit."""
+
+from typing import Any
+
+from procurement.services import notification_send
+
+from .links import decision_link_url
+from .models import ApprovalStepApprover
+
+
+def notify_task_created(*, task: Any) -> None:
+    assignment = ApprovalStepApprover.objects.select_related(
+        "approver__user", "step__chain__requisition__requester__user"
+    ).get(pk=task.data["assignment"])
+    requisition = assignment.step.chain.requisition
+    total = requisition.total
+    lines = "\n".join(
+        f"  {line.quantity.normalize()} × {line.description} — {line.total}"
+        for line in requisition.lines.order_by("line_number")[:10]
+    )
+    link = decision_link_url(task_id=task.pk, user_id=assignment.approver.user_id)
+    notification_send(
+        user=assignment.approver.user,
+        subject=f"Approve {requisition.number} ({total}) for {requisition.requester.display_name}",
+        body=(
+            f"{requisition.requester.display_name} asks you to approve {requisition.number} "
+            f"“{requisition.title}” for {total}.\n\n{lines}\n\n"
+            f"Step: {assignment.step.name} ({assignment.step.reason})\n\n"
+            f"Approve, return or reject here (valid for 7 days, no login needed):\n{link}\n"
+        ),
+    )
+
+
+def notify_outcome(*, requisition: Any, outcome: str, by: Any, comment: str) -> None:
+    who = by.display_name if by is not None else "The approval rules"
+    notification_send(
+        user=requisition.requester.user,
+        subject=f"{requisition.number} is {outcome}",
+        body=f"{who}: {requisition.number} “{requisition.title}” is {outcome}."
+        + (f"\n\nComment: {comment}" if comment else ""),
+    )
