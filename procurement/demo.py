@@ -574,8 +574,7 @@ def seed(report: Report) -> None:
         demo_items = list(spec["items"]())
         skus = [demo_item.sku for demo_item in demo_items]
         assert len(skus) == len(set(skus)), f"duplicate demo SKUs for {supplier.code}"
-        for demo_item in demo_items:
-            _seed_item(supplier, demo_item)
+        _seed_items(supplier, demo_items)
         item_count += len(demo_items)
     Supplier.objects.update_or_create(
         code="DEMO-PUNCHOUT",
@@ -693,22 +692,39 @@ def _seed_people(entities: dict[str, LegalEntity]) -> list[str]:
     return [*employees, "admin"]
 
 
-def _seed_item(supplier: Supplier, demo_item: DemoItem) -> None:
-    item, _ = CatalogItem.objects.update_or_create(
-        supplier=supplier,
-        sku=demo_item.sku,
-        defaults={
-            "name": demo_item.name,
-            "description": f"{demo_item.name}. Supplied by {supplier.name}.",
-            "unspsc": demo_item.unspsc,
-            "unit": demo_item.unit,
-            "base_price_minor": to_minor(demo_item.price, supplier.currency),
-            "currency": supplier.currency,
-            "lead_time_days": demo_item.lead_time_days,
-            "manufacturer": demo_item.manufacturer,
-            "is_active": True,
-        },
+def _seed_items(supplier: Supplier, demo_items: list[DemoItem]) -> None:
+    """Bring the supplier's demo items up to date in a handful of queries (bulk, not row by row)."""
+    existing = {item.sku: item for item in CatalogItem.objects.filter(supplier=supplier)}
+    wanted = []
+    for demo_item in demo_items:
+        item = existing.get(demo_item.sku) or CatalogItem(supplier=supplier, sku=demo_item.sku)
+        item.name = demo_item.name
+        item.description = f"{demo_item.name}. Supplied by {supplier.name}."
+        item.unspsc = demo_item.unspsc
+        item.unit = demo_item.unit
+        item.base_price_minor = to_minor(demo_item.price, supplier.currency)
+        item.currency = supplier.currency
+        item.lead_time_days = demo_item.lead_time_days
+        item.manufacturer = demo_item.manufacturer
+        item.is_active = True
+        wanted.append(item)
+    CatalogItem.objects.bulk_create([item for item in wanted if item.pk is None])
+    fields = [
+        "name",
+        "description",
+        "unspsc",
+        "unit",
+        "base_price_minor",
+        "currency",
+        "lead_time_days",
+        "manufacturer",
+        "is_active",
+    ]
+    CatalogItem.objects.bulk_update([item for item in wanted if item.sku in existing], fields, batch_size=500)
+    ids = {item.sku: item.pk for item in CatalogItem.objects.filter(supplier=supplier, sku__in=[i.sku for i in wanted])}
+    CatalogItemAttribute.objects.filter(item__supplier=supplier, item__sku__in=list(ids)).delete()
+    CatalogItemAttribute.objects.bulk_create(
+        CatalogItemAttribute(item_id=ids[demo_item.sku], name=name, value=value)
+        for demo_item in demo_items
+        for name, value in demo_item.attributes.items()
     )
-    for name, value in demo_item.attributes.items():
-        CatalogItemAttribute.objects.update_or_create(item=item, name=name, defaults={"value": value})
-    CatalogItemAttribute.objects.filter(item=item).exclude(name__in=demo_item.attributes).delete()
