@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, PurchasingRule, PurchasingRuleVersion
+from .models import (
+    ApprovalChain,
+    ApprovalStep,
+    ApprovalStepApprover,
+    Delegation,
+    PurchasingRule,
+    PurchasingRuleVersion,
+)
 from .services import purchasing_rule_save
 
 
@@ -120,3 +127,11 @@ class ApprovalChainAdmin(admin.ModelAdmin[ApprovalChain]):
         "rule_versions",
         "created_at",
     ]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin[Delegation]):
+    list_display = ["employee", "delegate", "starts_on", "ends_on", "comment"]
+    list_filter = ["starts_on"]
+    search_fields = ["employee__user__username", "delegate__user__username", "comment"]
+    autocomplete_fields = ["employee", "delegate"]

@@ -91,10 +91,22 @@ class ApprovalFlow(flow.Flow):
 
     def task_owner(self, activation: Any) -> Any:
         """Every task has an owner: the approver, or their delegate while they are away."""
-        assignment = ApprovalStepApprover.objects.select_related("approver__user").get(
+        from django.utils import timezone
+
+        from .routing import delegate_for
+
+        assignment = ApprovalStepApprover.objects.select_related("approver__user", "step__chain__requisition").get(
             pk=activation.task.data["assignment"]
         )
-        return assignment.approver.user
+        requisition = assignment.step.chain.requisition
+        delegate = delegate_for(
+            employee=assignment.approver, on=timezone.localdate(), requester_id=requisition.requester_id
+        )
+        if delegate is None:
+            return assignment.approver.user
+        assignment.delegated_from = assignment.approver
+        assignment.save(update_fields=["delegated_from"])
+        return delegate.user
 
     def task_created(self, activation: Any) -> None:
         from .notifications import notify_task_created

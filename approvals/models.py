@@ -216,3 +216,24 @@ class ApprovalProcess(Process):
     @property
     def chain(self) -> ApprovalChain:
         return ApprovalChain.objects.select_related("requisition").get(pk=self.data["chain"])
+
+
+class Delegation(models.Model):
+    """While `employee` is away, their approval tasks go to `delegate`; both names are kept on decisions."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="delegations")
+    delegate = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="delegations_received")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    comment = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(employee=models.F("delegate")), name="delegation_not_to_self"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} → {self.delegate} {self.starts_on}–{self.ends_on}"

@@ -18,14 +18,17 @@ def notify_task_created(*, task: Any) -> None:
         f"  {line.quantity.normalize()} × {line.description} — {line.total}"
         for line in requisition.lines.order_by("line_number")[:10]
     )
-    link = decision_link_url(task_id=task.pk, user_id=assignment.approver.user_id)
+    # The task's owner decides: the approver, their delegate, or the manager it escalated to.
+    owner = task.owner or assignment.approver.user
+    on_behalf = "" if owner.pk == assignment.approver.user_id else f" (for {assignment.approver.display_name})"
+    link = decision_link_url(task_id=task.pk, user_id=owner.pk)
     notification_send(
-        user=assignment.approver.user,
+        user=owner,
         subject=f"Approve {requisition.number} ({total}) for {requisition.requester.display_name}",
         body=(
             f"{requisition.requester.display_name} asks you to approve {requisition.number} "
             f"“{requisition.title}” for {total}.\n\n{lines}\n\n"
-            f"Step: {assignment.step.name} ({assignment.step.reason})\n\n"
+            f"Step: {assignment.step.name} ({assignment.step.reason}){on_behalf}\n\n"
             f"Approve, return or reject here (valid for 7 days, no login needed):\n{link}\n"
         ),
     )

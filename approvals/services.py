@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from procurement.models import Employee
 from requisitions import hooks
-from requisitions.models import Requisition, RequisitionStatus
+from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services import requisition_status_move
 
 from .chain import ResolvedChain, approval_chain_resolve
@@ -159,6 +159,17 @@ def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str =
         assignment.decided_at = timezone.now()
         assignment.decided_by = by
         assignment.save()
+        RequisitionEvent.objects.create(
+            requisition=requisition,
+            actor=by.user,
+            kind=RequisitionEvent.Kind.DECISION,
+            comment=comment,
+            data={
+                "decision": decision,
+                "step": step.name,
+                **({"for": assignment.approver.display_name} if assignment.approver_id != by.pk else {}),
+            },
+        )
         _step_settle(step)
         activation = ApprovalFlow.approve.activation_class(task)
         activation.start(None)
@@ -261,3 +272,36 @@ class ApprovalHook(hooks.RequisitionHook):
             )
             pending.update(status=ends[to_status])
             approval_process_cancel(requisition=requisition)
+
+
+@transaction.atomic
+def delegation_create(
+    *, employee: Employee, delegate: Employee, starts_on: Any, ends_on: Any, comment: str = ""
+) -> Any:
+    """Hand one's approvals to a colleague for a date range; open tasks move at once if it has begun."""
+    from .models import Delegation
+    from .routing import delegations_apply
+
+    if delegate.pk == employee.pk:
+        raise ApprovalError("Pick someone else to decide while you are away.", code="invalid_delegate")
+    if ends_on < starts_on:
+        raise ApprovalError("The absence ends before it starts.", code="invalid_dates")
+    if not delegate.legal_entities.filter(pk__in=employee.legal_entities.values("pk")).exists():
+        raise ApprovalError(f"{delegate.display_name} works for none of your legal entities.", code="invalid_delegate")
+    if Delegation.objects.filter(employee=employee, starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+        raise ApprovalError("You already have a delegation in those days.", code="overlapping_delegation")
+    delegation = Delegation.objects.create(
+        employee=employee, delegate=delegate, starts_on=starts_on, ends_on=ends_on, comment=comment[:200]
+    )
+    delegations_apply()
+    return delegation
+
+
+@transaction.atomic
+def delegation_delete(*, delegation: Any, by: Employee) -> None:
+    from .routing import delegations_apply
+
+    if delegation.employee_id != by.pk:
+        raise TaskNotYours("Only the absent approver may end their delegation.")
+    delegation.delete()
+    delegations_apply()

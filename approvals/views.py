@@ -100,3 +100,51 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             {"done": LABELS.get(decision, decision), "item": item, "requisition": item.requisition},
         )
     return render(request, "approvals/email_decision.html", {"item": item})
+
+
+@employee_required
+def away(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """Out of office: who decides my approvals while I am away."""
+    from django.utils.dateparse import parse_date
+
+    from procurement.models import Employee as EmployeeModel
+
+    from .models import Delegation
+    from .services import delegation_create, delegation_delete
+
+    if request.method == "POST":
+        if request.POST.get("delete", "").isdigit():
+            delegation = Delegation.objects.filter(pk=request.POST["delete"], employee=employee).first()
+            if delegation is not None:
+                delegation_delete(delegation=delegation, by=employee)
+                messages.success(request, "Delegation removed; your open tasks are yours again.")
+            return redirect("approvals:away")
+        delegate = EmployeeModel.objects.filter(pk=request.POST.get("delegate") or 0).first()
+        starts_on, ends_on = parse_date(request.POST.get("starts_on", "")), parse_date(request.POST.get("ends_on", ""))
+        if delegate is None or starts_on is None or ends_on is None:
+            raise ApprovalError("Pick a colleague and both dates.", code="invalid")
+        delegation_create(
+            employee=employee,
+            delegate=delegate,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, f"{delegate.display_name} decides your approvals from {starts_on} to {ends_on}.")
+        return redirect("approvals:away")
+    colleagues = (
+        EmployeeModel.objects.filter(legal_entities__in=employee.legal_entities.values("pk"), user__is_active=True)
+        .exclude(pk=employee.pk)
+        .select_related("user")
+        .distinct()
+        .order_by("user__first_name", "user__username")
+    )
+    return render(
+        request,
+        "approvals/away.html",
+        {
+            "delegations": Delegation.objects.filter(employee=employee).select_related("delegate__user"),
+            "received": Delegation.objects.filter(delegate=employee).select_related("employee__user"),
+            "colleagues": colleagues,
+        },
+    )

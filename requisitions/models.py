@@ -181,6 +181,10 @@ class RequisitionEvent(models.Model):
         MERGED = "merged", "Carts merged"
         COPIED = "copied", "Copied"
         IMPORTED = "imported", "Imported"
+        DECISION = "decision", "Approval decision"
+        DELEGATED = "delegated", "Approval delegated"
+        ESCALATED = "escalated", "Approval escalated"
+        REMINDED = "reminded", "Approver reminded"
 
     requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -167,7 +167,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "approvals-escalate": {"task": "approvals.tasks.approvals_escalate_task", "schedule": 15 * 60},
+    "approvals-delegations": {"task": "approvals.tasks.delegations_apply_task", "schedule": 60 * 60},
+}
 
 MAILERS: dict[str, dict[str, object]] = {
     "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},

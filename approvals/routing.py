@@ -1,0 +1,158 @@
+"""Who holds an approval task now: delegation while someone is away, escalation when a task waits too long."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from procurement.models import Employee
+from procurement.selectors import employee_manager_chain
+from procurement.services import notification_send
+from requisitions.models import RequisitionEvent
+
+from .models import ApprovalStepApprover, Delegation
+
+
+def delegate_for(*, employee: Employee, on: date, requester_id: int) -> Employee | None:
+    """The delegate standing in for `employee` on a day, unless that would make the requester approve."""
+    delegation = (
+        Delegation.objects.filter(employee=employee, starts_on__lte=on, ends_on__gte=on)
+        .select_related("delegate__user")
+        .order_by("-created_at")
+        .first()
+    )
+    if delegation is None or delegation.delegate_id == requester_id:
+        return None
+    return delegation.delegate
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Hours between two moments, counting Monday to Friday only."""
+    if end <= start:
+        return 0.0
+    hours = 0.0
+    cursor = start
+    while cursor < end:
+        next_day = (cursor + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        stop = min(next_day, end)
+        if cursor.weekday() < 5:
+            hours += (stop - cursor).total_seconds() / 3600
+        cursor = stop
+    return hours
+
+
+def _open_tasks() -> Any:
+    from .flows import ApprovalFlow
+
+    return Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
+
+
+def _assignment(task: Task) -> ApprovalStepApprover:
+    return ApprovalStepApprover.objects.select_related(
+        "approver__user", "step__chain__requisition__requester__user"
+    ).get(pk=task.data["assignment"])
+
+
+def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str) -> None:
+    from .flows import ApprovalFlow
+
+    with ApprovalFlow.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status != STATUS.ASSIGNED:
+            return
+        previous = task.owner
+        task.owner = to.user
+        task.save(update_fields=["owner"])
+        RequisitionEvent.objects.create(
+            requisition=assignment.step.chain.requisition,
+            kind=kind,
+            comment=note,
+            data={
+                "step": assignment.step.name,
+                "from": previous.get_username() if previous else "",
+                "to": to.user.get_username(),
+            },
+        )
+    from .notifications import notify_task_created
+
+    notify_task_created(task=task)
+
+
+@transaction.atomic
+def delegations_apply(*, today: date | None = None) -> int:
+    """Give open tasks of absent approvers to their delegates, and back when the absence is over."""
+    day = today or timezone.localdate()
+    moved = 0
+    for task in _open_tasks().select_related("owner"):
+        assignment = _assignment(task)
+        requisition = assignment.step.chain.requisition
+        delegate = delegate_for(employee=assignment.approver, on=day, requester_id=requisition.requester_id)
+        holder = delegate or assignment.approver
+        if assignment.escalated_from_id is not None or task.owner_id == holder.user_id:
+            continue
+        if delegate is not None:
+            assignment.delegated_from = assignment.approver
+            note = f"{assignment.approver.display_name} is away; {delegate.display_name} decides."
+            kind = RequisitionEvent.Kind.DELEGATED
+        else:
+            assignment.delegated_from = None
+            note = f"{assignment.approver.display_name} is back."
+            kind = RequisitionEvent.Kind.DELEGATED
+        assignment.save(update_fields=["delegated_from"])
+        _hand_over(task, assignment, holder, kind, note)
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def approvals_escalate(*, now: datetime | None = None) -> dict[str, int]:
+    """Remind approvers at two thirds of the step's SLA; past it, the task goes to their manager."""
+    moment = now or timezone.now()
+    reminded = escalated = 0
+    for task in _open_tasks().select_related("owner"):
+        assignment = _assignment(task)
+        waited = working_hours_between(task.assigned or task.created, moment)
+        sla = assignment.step.sla_hours
+        requisition = assignment.step.chain.requisition
+        if waited >= sla:
+            holder = Employee.objects.select_related("user").get(user=task.owner)
+            manager = next(
+                (
+                    m
+                    for m in employee_manager_chain(employee=holder)
+                    if m.pk not in (requisition.requester_id, requisition.on_behalf_of_id)
+                ),
+                None,
+            )
+            if manager is None:
+                continue
+            assignment.escalated_from = holder
+            assignment.save(update_fields=["escalated_from"])
+            _hand_over(
+                task,
+                assignment,
+                manager,
+                RequisitionEvent.Kind.ESCALATED,
+                f"Waited {waited:.0f} working hours with {holder.display_name}; now with {manager.display_name}.",
+            )
+            Task.objects.filter(pk=task.pk).update(assigned=moment)
+            escalated += 1
+        elif waited >= sla * 2 / 3 and not task.data.get("reminded"):
+            task.data = {**task.data, "reminded": True}
+            task.save(update_fields=["data"])
+            notification_send(
+                user=task.owner,
+                subject=f"Reminder: {requisition.number} waits for your approval",
+                body=f"{requisition.number} “{requisition.title}” has waited {waited:.0f} working hours. "
+                f"It goes to your manager after {sla}.",
+            )
+            RequisitionEvent.objects.create(
+                requisition=requisition,
+                kind=RequisitionEvent.Kind.REMINDED,
+                data={"to": task.owner.get_username() if task.owner else ""},
+            )
+            reminded += 1
+    return {"reminded": reminded, "escalated": escalated}
