@@ -11,10 +11,12 @@ from procurement.api import ERROR_SCHEMA
 from requisitions.api import current_employee
 from requisitions.selectors import requisition_get
 
-from .inbox import approval_inbox
+from .inbox import approval_inbox, approval_inbox_count
 from .selectors import approval_chain_for
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
 from .services import approval_decide
+
+INBOX_PAGE = 100
 
 
 class ApprovalChainView(APIView):
@@ -62,14 +64,37 @@ class ApprovalChainView(APIView):
 
 class InboxView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("order", OpenApiTypes.STR, enum=["oldest", "newest", "amount"])],
-        responses={200: inline_serializer("Inbox", {"results": InboxItemSerializer(many=True)})},
+        parameters=[
+            OpenApiParameter("order", OpenApiTypes.STR, enum=["oldest", "newest", "amount"]),
+            OpenApiParameter("page", OpenApiTypes.INT, description="100 tasks a page."),
+        ],
+        responses={
+            200: inline_serializer(
+                "Inbox",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.CharField(allow_null=True),
+                    "results": InboxItemSerializer(many=True),
+                },
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         """Everything the caller must decide, with the requisition, the lines and the chain so far."""
         employee = current_employee(request)
-        items = approval_inbox(employee=employee, order=request.query_params.get("order", "oldest"))
-        return Response({"results": InboxItemSerializer(items, many=True).data})
+        page = int(request.query_params["page"]) if request.query_params.get("page", "").isdigit() else 1
+        page = max(page, 1)
+        count = approval_inbox_count(employee=employee)
+        items = approval_inbox(
+            employee=employee,
+            order=request.query_params.get("order", "oldest"),
+            offset=(page - 1) * INBOX_PAGE,
+            limit=INBOX_PAGE,
+        )
+        query = request.query_params.copy()
+        query["page"] = str(page + 1)
+        next_url = request.build_absolute_uri(f"?{query.urlencode()}") if page * INBOX_PAGE < count else None
+        return Response({"count": count, "next": next_url, "results": InboxItemSerializer(items, many=True).data})
 
 
 def decision_view(decision: str) -> type[APIView]:

@@ -26,12 +26,19 @@ class InboxItem:
     earlier_steps: list[ApprovalStep]
 
 
-def approval_inbox(*, employee: Employee, order: str = "oldest") -> list[InboxItem]:
-    """Open tasks owned by the employee, in a constant number of queries whatever their number."""
+def approval_inbox_count(*, employee: Employee) -> int:
+    return Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED).count()
+
+
+def approval_inbox(*, employee: Employee, order: str = "oldest", offset: int = 0, limit: int = 100) -> list[InboxItem]:
+    """One page of the open tasks owned by the employee, in a constant number of queries.
+
+    Oldest and newest order the whole inbox; "amount" orders the page.
+    """
     tasks = list(
         Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
         .only("pk", "created", "data")
-        .order_by("created" if order == "oldest" else "-created")
+        .order_by("-created" if order == "newest" else "created", "pk")[offset : offset + limit]
     )
     assignment_ids = [task.data["assignment"] for task in tasks]
     assignments = {
@@ -50,14 +57,13 @@ def approval_inbox(*, employee: Employee, order: str = "oldest") -> list[InboxIt
         steps.setdefault(step.chain_id, []).append(step)
     requisition_ids = {a.step.chain.requisition_id for a in assignments.values()}
     lines: dict[int, list[RequisitionLine]] = {}
+    # The first five lines of each requisition: a summary, not the whole cart.
     for line in (
-        RequisitionLine.objects.filter(requisition_id__in=requisition_ids)
+        RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
         .select_related("supplier")
         .order_by("requisition_id", "line_number")
     ):
-        bucket = lines.setdefault(line.requisition_id, [])
-        if len(bucket) < 5:
-            bucket.append(line)
+        lines.setdefault(line.requisition_id, []).append(line)
     items = []
     for task in tasks:
         assignment = assignments.get(task.data["assignment"])
