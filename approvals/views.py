@@ -9,7 +9,7 @@ from procurement.models import Employee
 from requisitions.views import employee_required
 
 from .errors import ApprovalError
-from .inbox import approval_inbox, approval_inbox_count
+from .inbox import approval_inbox
 from .links import decision_link_load
 from .services import Decision, approval_decide
 
