@@ -148,3 +148,18 @@ def away(request: HttpRequest, employee: Employee) -> HttpResponse:
             "colleagues": colleagues,
         },
     )
+
+
+@employee_required
+def history(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """What I decided (myself, as a delegate or after an escalation), newest first."""
+    from .models import ApprovalStepApprover
+
+    decided = (
+        ApprovalStepApprover.objects.filter(decided_by=employee)
+        .select_related(
+            "approver__user", "step__chain__requisition__requester__user", "step__chain__requisition__legal_entity"
+        )
+        .order_by("-decided_at")[:200]
+    )
+    return render(request, "approvals/history.html", {"decided": decided})

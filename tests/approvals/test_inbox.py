@@ -123,3 +123,13 @@ def test_the_inbox_costs_the_same_queries_for_few_or_many_tasks(client):
     with CaptureQueriesContext(connection) as many:
         assert len(api.get("/api/v1/approvals/inbox/").json()["results"]) == before + 10
     assert len(many) == len(few)
+
+
+def test_the_history_page_lists_my_decisions(client):
+    requisition = submitted("100")
+    from approvals.services import approval_decide
+
+    approval_decide(task_id=open_tasks(requisition)["bob"], by=person("bob"), decision="reject", comment="Too soon")
+    client.force_login(person("bob").user)
+    page = client.get("/approvals/history/").content.decode()
+    assert requisition.number in page and "Too soon" in page and "Rejected" in page
