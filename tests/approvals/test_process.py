@@ -173,3 +173,41 @@ def test_withdrawing_cancels_the_open_tasks(demo):
     assert Task.objects.get(pk=task_id).status == STATUS.CANCELED
     with pytest.raises(ApprovalError):
         approval_decide(task_id=task_id, by=person("bob"), decision="approve")
+
+
+def test_n_of_m_needs_that_many_approvals(demo):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="IT reviewers")
+    third = EmployeeFactory(legal_entities=list(LegalEntity.objects.all()))
+    third.user.groups.add(group)
+    rule = PurchasingRule.objects.get(group=group)
+    rule.mode, rule.required_count = ApprovalMode.N_OF_M, 2
+    purchasing_rule_save(rule=rule)
+    alice = person("alice")
+    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+    requisition_lines_add_from_catalog(
+        requisition=cart,
+        by=alice,
+        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+    )
+    requisition = requisition_submit(requisition=cart, by=alice)
+    decide(requisition, "bob")
+    assert len(open_tasks(requisition)) == 3
+    decide(requisition, "ivan")
+    requisition.refresh_from_db()
+    assert requisition.status == "in_approval" and len(open_tasks(requisition)) == 2
+    decide(requisition, "ines")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved" and open_tasks(requisition) == {}
+
+
+def test_an_intruder_on_the_inbox_page_gets_a_message_and_nothing_changes(demo, client):
+    requisition = submitted("500")
+    client.force_login(person("carol").user)
+    response = client.post(
+        f"/approvals/tasks/{open_tasks(requisition)['bob']}/approve/", HTTP_REFERER="/approvals/", follow=True
+    )
+    assert "There is no approval task" in response.content.decode()
+    requisition.refresh_from_db()
+    assert requisition.status == "in_approval"
