@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
+from procurement.selectors import legal_entity_for_user
 from requisitions.api import current_employee
 from requisitions.selectors import requisition_get
 
@@ -67,6 +68,7 @@ class InboxView(APIView):
         parameters=[
             OpenApiParameter("order", OpenApiTypes.STR, enum=["oldest", "newest", "amount"]),
             OpenApiParameter("page", OpenApiTypes.INT, description="100 tasks a page."),
+            OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Only this entity's requisitions."),
         ],
         responses={
             200: inline_serializer(
@@ -84,12 +86,15 @@ class InboxView(APIView):
         employee = current_employee(request)
         page = int(request.query_params["page"]) if request.query_params.get("page", "").isdigit() else 1
         page = max(page, 1)
-        count = approval_inbox_count(employee=employee)
+        entity_code = request.query_params.get("legal_entity")
+        entity_id = legal_entity_for_user(user=request.user, code=entity_code).pk if entity_code else None
+        count = approval_inbox_count(employee=employee, legal_entity_id=entity_id)
         items = approval_inbox(
             employee=employee,
             order=request.query_params.get("order", "oldest"),
             offset=(page - 1) * INBOX_PAGE,
             limit=INBOX_PAGE,
+            legal_entity_id=entity_id,
         )
         query = request.query_params.copy()
         query["page"] = str(page + 1)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -26,17 +27,33 @@ class InboxItem:
     earlier_steps: list[ApprovalStep]
 
 
-def approval_inbox_count(*, employee: Employee) -> int:
-    return Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED).count()
+def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
+    tasks = Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
+    if legal_entity_id is not None:
+        tasks = tasks.filter(
+            process__data__requisition__in=Requisition.objects.filter(legal_entity_id=legal_entity_id).values("pk")
+        )
+    return tasks
 
 
-def approval_inbox(*, employee: Employee, order: str = "oldest", offset: int = 0, limit: int = 100) -> list[InboxItem]:
+def approval_inbox_count(*, employee: Employee, legal_entity_id: int | None = None) -> int:
+    return int(_open_tasks(employee, legal_entity_id).count())
+
+
+def approval_inbox(
+    *,
+    employee: Employee,
+    order: str = "oldest",
+    offset: int = 0,
+    limit: int = 100,
+    legal_entity_id: int | None = None,
+) -> list[InboxItem]:
     """One page of the open tasks owned by the employee, in a constant number of queries.
 
     Oldest and newest order the whole inbox; "amount" orders the page.
     """
     tasks = list(
-        Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
+        _open_tasks(employee, legal_entity_id)
         .only("pk", "created", "data")
         .order_by("-created" if order == "newest" else "created", "pk")[offset : offset + limit]
     )

@@ -133,3 +133,12 @@ def test_the_history_page_lists_my_decisions(client):
     client.force_login(person("bob").user)
     page = client.get("/approvals/history/").content.decode()
     assert requisition.number in page and "Too soon" in page and "Rejected" in page
+
+
+def test_the_inbox_filters_by_legal_entity(api_client):
+    submitted("100")
+    client = api_as(api_client, "bob")
+    french = client.get("/api/v1/approvals/inbox/", {"legal_entity": "ACME-FR"}).json()
+    swedish = client.get("/api/v1/approvals/inbox/", {"legal_entity": "ACME-SE"}).json()
+    assert french["count"] >= 1 and swedish["count"] == 0 and swedish["results"] == []
+    assert client.get("/api/v1/approvals/inbox/", {"legal_entity": "NOPE"}).status_code == 404
