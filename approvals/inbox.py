@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from viewflow.workflow.models import Task
+from django.db.models import BigIntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from procurement.models import Employee
@@ -30,9 +33,11 @@ class InboxItem:
 def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
     tasks = Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
     if legal_entity_id is not None:
-        tasks = tasks.filter(
-            process__data__requisition__in=Requisition.objects.filter(legal_entity_id=legal_entity_id).values("pk")
+        # The requisition id sits in the process's JSON data: cast it to compare with ids (PostgreSQL is strict).
+        processes = Process.objects.annotate(requisition_id=Cast(KT("data__requisition"), BigIntegerField())).filter(
+            requisition_id__in=Requisition.objects.filter(legal_entity_id=legal_entity_id).values("pk")
         )
+        tasks = tasks.filter(process__in=processes.values("pk"))
     return tasks
 
 
