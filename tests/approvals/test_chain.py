@@ -213,3 +213,26 @@ def test_resolution_costs_the_same_queries_at_depth_5_and_50(demo, django_assert
         assert len(resolved.stages) == depth + 2  # the managers, IT reviewers, finance
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_rules_that_cannot_apply_are_not_even_read(demo):
+    sweden = LegalEntity.objects.get(code="ACME-SE")
+    PurchasingRule.objects.bulk_create(
+        PurchasingRule(
+            name=f"other {n}",
+            position=500 + n,
+            effect=PurchasingRule.Effect.ROLE,
+            role="finance",
+            legal_entity=sweden if n % 2 else None,
+            unspsc_prefix="" if n % 2 else "99",
+        )
+        for n in range(200)
+    )
+    from approvals.chain import candidate_rules, requisition_facts
+
+    cart = cart_of("alice", "500")
+    assert {rule.name for rule in candidate_rules(requisition_facts(requisition=cart))} == {
+        "Manager approval up to the signing limit",
+        "Finance above 5,000 EUR",
+    }
+    assert chain_names(cart) == [["bob"]]
