@@ -1,15 +1,13 @@
 """Who signs: the demo rules and hierarchy give the chains DESIGN.md describes, and nobody else signs."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
 from approvals.services import purchasing_rule_save
-from procurement.models import CatalogItem, Employee, LegalEntity
+from procurement.models import CatalogItem, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.services import (
@@ -22,29 +20,7 @@ from requisitions.services import (
 )
 from tests.factories import EmployeeFactory
 
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
-
-
-def person(username: str) -> Employee:
-    return Employee.objects.select_related("user").get(user__username=username)
-
-
-def cart_of(username: str, amount: str, entity: str = "ACME-FR", currency: str = "EUR"):
-    requester = person(username)
-    cart = requisition_create(by=requester, legal_entity=LegalEntity.objects.get(code=entity), title=f"{amount}")
-    requisition_line_add_free_text(
-        requisition=cart,
-        by=requester,
-        description="Services",
-        quantity=Decimal(1),
-        unit="EA",
-        unit_price=Money(Decimal(amount), currency),
-    )
-    cart.refresh_from_db()
-    return cart
+from .helpers import cart_of, person
 
 
 def chain_names(requisition) -> list[list[str]]:

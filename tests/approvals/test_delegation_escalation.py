@@ -11,7 +11,7 @@ from approvals.models import ApprovalStepApprover
 from approvals.routing import approvals_escalate, delegations_apply, working_hours_between
 from approvals.services import approval_decide, delegation_create, delegation_delete
 
-from .test_process import demo, open_tasks, person, submitted  # noqa: F401 - fixtures and helpers
+from .helpers import open_tasks, person, submitted
 
 pytestmark = pytest.mark.usefixtures("demo")
 

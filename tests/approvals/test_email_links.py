@@ -8,7 +8,7 @@ from django.core import mail
 
 from approvals.links import decision_link_url
 
-from .test_process import demo, open_tasks, person, submitted  # noqa: F401 - fixtures and helpers
+from .helpers import open_tasks, person, submitted
 
 pytestmark = pytest.mark.usefixtures("demo")
 

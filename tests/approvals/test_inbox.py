@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from tests.factories import EmployeeFactory
 
-from .test_process import demo, open_tasks, person, submitted  # noqa: F401 - fixtures and helpers
+from .helpers import open_tasks, person, submitted
 
 pytestmark = pytest.mark.usefixtures("demo")
 

@@ -1,66 +1,26 @@
 """The approval process on viewflow: stages in order, any-of and all-of, reject, return and resubmit."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.errors import ApprovalError
-from approvals.flows import ApprovalFlow
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
 from approvals.services import approval_decide, purchasing_rule_save
-from procurement.models import CatalogItem, Employee, LegalEntity
-from procurement.money import Money
+from procurement.models import CatalogItem, LegalEntity
 from requisitions.services import (
     CatalogPick,
     requisition_create,
-    requisition_line_add_free_text,
     requisition_lines_add_from_catalog,
     requisition_submit,
     requisition_withdraw,
 )
 from tests.factories import EmployeeFactory
 
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
-
-
-def person(username: str) -> Employee:
-    return Employee.objects.select_related("user").get(user__username=username)
-
-
-def submitted(amount: str, username: str = "alice"):
-    requester = person(username)
-    cart = requisition_create(by=requester, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title=amount)
-    requisition_line_add_free_text(
-        requisition=cart,
-        by=requester,
-        description="Services",
-        quantity=Decimal(1),
-        unit="EA",
-        unit_price=Money(Decimal(amount), "EUR"),
-    )
-    return requisition_submit(requisition=cart, by=requester)
-
-
-def open_tasks(requisition) -> dict[str, int]:
-    """username → task id of the approval tasks waiting for a decision."""
-    tasks = Task.objects.filter(
-        process__data__requisition=requisition.pk, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED
-    ).select_related("owner")
-    return {task.owner.username: task.pk for task in tasks}
-
-
-def decide(requisition, username: str, decision: str = "approve", comment: str = ""):
-    return approval_decide(
-        task_id=open_tasks(requisition)[username], by=person(username), decision=decision, comment=comment
-    )
+from .helpers import decide, open_tasks, person, submitted
 
 
 def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):

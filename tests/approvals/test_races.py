@@ -19,7 +19,7 @@ from requisitions.services import (
     requisition_submit,
 )
 
-from .test_process import decide, open_tasks
+from .helpers import decide, open_tasks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
