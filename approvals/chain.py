@@ -263,8 +263,8 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
 
 
 def _unique(people: list[Employee]) -> list[Employee]:
-    seen: set[int] = set()
-    return [p for p in people if not (p.pk in seen or seen.add(p.pk))]  # type: ignore[func-returns-value]
+    """Each person once, in the order they first appear."""
+    return list({person.pk: person for person in people}.values())
 
 
 def _manager_stages(

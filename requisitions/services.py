@@ -43,11 +43,18 @@ from .models import (
     RequisitionListItem,
     RequisitionStatus,
 )
-from .quick_order import MAX_BYTES, QuickOrderError, QuickOrderFormatError, QuickOrderParse, QuickOrderRow, parse_upload
+from .quick_order import (
+    MAX_BYTES,
+    MAX_QUANTITY,
+    QuickOrderError,
+    QuickOrderFormatError,
+    QuickOrderParse,
+    QuickOrderRow,
+    parse_upload,
+)
 from .selectors import cost_centres_chargeable
 from .transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
 
-MAX_QUANTITY = Decimal("9999999")
 LINE_BATCH = 1000
 
 
