@@ -72,7 +72,8 @@ class InboxLineSerializer(serializers.Serializer[Any]):
 class InboxItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="task_id", help_text="The task id to approve, reject or return.")
     created = serializers.DateTimeField()
-    requisition = InboxRequisitionSerializer()
+    requisition = serializers.IntegerField(source="requisition.pk", help_text="The requisition's id.")
+    requisition_detail = InboxRequisitionSerializer(source="requisition")
     step = InboxStepSerializer()
     lines = InboxLineSerializer(many=True)
     chain_so_far = serializers.SerializerMethodField()
