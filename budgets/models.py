@@ -1,1 +1,85 @@
-# Models of this app arrive with its issue; the app is wired so that migrations and URLs have a home.
+"""Budgets and their append-only ledger. Available = amount − sum of entries; nothing else is stored."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from procurement.models import CostCentre, LegalEntity, currency_code_validator
+from procurement.money import Money
+from requisitions.models import Requisition
+
+
+class Budget(models.Model):
+    class Control(models.TextChoices):
+        HARD = "hard", "Hard stop"
+        WARN = "warn", "Warn"
+        NONE = "none", "None"
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="budgets")
+    cost_centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="budgets")
+    gl_account = models.CharField("GL account", max_length=20, blank=True, help_text="Empty: every account.")
+    unspsc_prefix = models.CharField("UNSPSC prefix", max_length=8, blank=True, help_text="Empty: every category.")
+    period_label = models.CharField(max_length=20, help_text="e.g. 2026, 2026-Q1, 2026-03")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    amount_minor = models.BigIntegerField("amount (minor units)")
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    control = models.CharField(max_length=5, choices=Control.choices, default=Control.HARD)
+    tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_entity", "cost_centre", "period_start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="budget_amount_not_negative"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="budget_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(tolerance_percent__gte=0) & Q(tolerance_percent__lte=100), name="budget_tolerance_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cost_centre.code} {self.period_label} {self.amount}"
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
+
+    def limit_minor(self) -> int:
+        """What may be committed: the amount plus the tolerance."""
+        return self.amount_minor + int(self.amount_minor * self.tolerance_percent / 100)
+
+
+class BudgetEntry(models.Model):
+    """One append-only movement on a budget, in the budget's currency, with the rate it was converted at."""
+
+    class Kind(models.TextChoices):
+        PRECOMMITMENT = "precommitment", "Pre-commitment (requisition)"
+        RELEASE = "release", "Release"
+        COMMITMENT = "commitment", "Commitment (purchase order)"
+        COMMITMENT_RELEASE = "commitment_release", "Commitment release"
+        ACTUAL = "actual", "Actual"
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount_minor = models.BigIntegerField(help_text="Positive consumes the budget, negative gives back.")
+    requisition = models.ForeignKey(
+        Requisition, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_entries"
+    )
+    source_amount_minor = models.BigIntegerField()
+    source_currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["budget", "created_at", "id"]
+        indexes = [models.Index(fields=["budget", "kind"]), models.Index(fields=["requisition", "budget"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_minor} on {self.budget_id}"

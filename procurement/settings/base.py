@@ -49,8 +49,8 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "procurement.apps.ProcurementConfig",
     "requisitions.apps.RequisitionsConfig",
-    "approvals.apps.ApprovalsConfig",
     "budgets.apps.BudgetsConfig",
+    "approvals.apps.ApprovalsConfig",
     "punchout.apps.PunchoutConfig",
 ]
 

@@ -14,7 +14,7 @@ def demo(db):
 
 
 def core_models():
-    return [model for model in admin.site._registry if model._meta.app_label in {"procurement", "approvals"}]
+    return [model for model in admin.site._registry if model._meta.app_label in {"procurement", "approvals", "budgets"}]
 
 
 def test_every_core_model_is_registered():
