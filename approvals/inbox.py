@@ -28,6 +28,53 @@ class InboxItem:
     assignment: ApprovalStepApprover
     lines: list[RequisitionLine]
     earlier_steps: list[ApprovalStep]
+    budget_impact: list["BudgetImpact"]
+
+
+@dataclass(frozen=True)
+class BudgetImpact:
+    """What the requisition holds on one budget, and what that budget has left after it."""
+
+    budget: str
+    control: str
+    this_requisition: Money
+    available: Money
+
+
+def budget_impacts(requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
+    """Two queries for a whole inbox page."""
+    from django.db.models import Sum
+
+    from budgets.models import Budget, BudgetEntry
+
+    held = list(
+        BudgetEntry.objects.filter(
+            requisition_id__in=requisition_ids, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
+        )
+        .values("requisition_id", "budget_id")
+        .annotate(held=Sum("amount_minor"))
+        .order_by("budget_id")
+    )
+    budgets = {
+        budget.pk: budget
+        for budget in Budget.objects.filter(pk__in={row["budget_id"] for row in held})
+        .select_related("cost_centre")
+        .annotate(used=Sum("entries__amount_minor"))
+    }
+    impacts: dict[int, list[BudgetImpact]] = {}
+    for row in held:
+        if not row["held"]:
+            continue
+        budget = budgets[row["budget_id"]]
+        impacts.setdefault(row["requisition_id"], []).append(
+            BudgetImpact(
+                budget=f"{budget.cost_centre.code} {budget.period_label}",
+                control=budget.control,
+                this_requisition=Money.from_minor(row["held"], budget.currency),
+                available=Money.from_minor(budget.amount_minor - (budget.used or 0), budget.currency),
+            )
+        )
+    return impacts
 
 
 def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
@@ -86,6 +133,7 @@ def approval_inbox(
         .order_by("requisition_id", "line_number")
     ):
         lines.setdefault(line.requisition_id, []).append(line)
+    impacts = budget_impacts(requisition_ids)
     items = []
     for task in tasks:
         assignment = assignments.get(task.data["assignment"])
@@ -104,6 +152,7 @@ def approval_inbox(
                 earlier_steps=[
                     s for s in steps.get(assignment.step.chain_id, []) if s.position < assignment.step.position
                 ],
+                budget_impact=impacts.get(requisition.pk, []),
             )
         )
     if order == "amount":

@@ -69,6 +69,19 @@ class InboxLineSerializer(serializers.Serializer[Any]):
         return dict(line.total.as_api())
 
 
+class BudgetImpactSerializer(serializers.Serializer[Any]):
+    budget = serializers.CharField()
+    control = serializers.CharField()
+    this_requisition = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField(help_text="Left on the budget with this requisition counted.")
+
+    def get_this_requisition(self, impact: Any) -> dict[str, str]:
+        return dict(impact.this_requisition.as_api())
+
+    def get_available(self, impact: Any) -> dict[str, str]:
+        return dict(impact.available.as_api())
+
+
 class InboxItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="task_id", help_text="The task id to approve, reject or return.")
     created = serializers.DateTimeField()
@@ -76,6 +89,7 @@ class InboxItemSerializer(serializers.Serializer[Any]):
     requisition_detail = InboxRequisitionSerializer(source="requisition")
     step = InboxStepSerializer()
     lines = InboxLineSerializer(many=True)
+    budget_impact = BudgetImpactSerializer(many=True)
     chain_so_far = serializers.SerializerMethodField()
 
     def get_chain_so_far(self, item: Any) -> list[dict[str, Any]]:

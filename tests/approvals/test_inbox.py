@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from procurement.money import Money
 from tests.factories import EmployeeFactory
 
 from .helpers import open_tasks, person, submitted
@@ -142,3 +143,20 @@ def test_the_inbox_filters_by_legal_entity(api_client):
     swedish = client.get("/api/v1/approvals/inbox/", {"legal_entity": "ACME-SE"}).json()
     assert french["count"] >= 1 and swedish["count"] == 0 and swedish["results"] == []
     assert client.get("/api/v1/approvals/inbox/", {"legal_entity": "NOPE"}).status_code == 404
+
+
+def test_the_inbox_shows_the_budget_impact(api_client):
+    requisition = submitted("300")
+    item = next(
+        i
+        for i in api_as(api_client, "bob").get("/api/v1/approvals/inbox/").json()["results"]
+        if i["requisition"] == requisition.pk
+    )
+    [impact] = item["budget_impact"]
+    assert impact["budget"].startswith("FR-ENG ") and impact["control"] == "warn"
+    assert impact["this_requisition"] == {"amount": "300.00", "currency": "EUR"}
+    from budgets.models import Budget
+    from budgets.services import budget_available_minor
+
+    budget = Budget.objects.get(cost_centre__code="FR-ENG")
+    assert impact["available"]["amount"] == str(Money.from_minor(budget_available_minor(budget=budget), "EUR").amount)
