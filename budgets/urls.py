@@ -1,6 +1,8 @@
-"""Pages of the budgets app; its issue fills them in."""
+"""Pages of budgets."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "budgets"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [path("", views.overview, name="overview")]

@@ -1,0 +1,122 @@
+"""Reads of budgets: advice while a cart is edited, and the overview with its picture."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from procurement.models import LegalEntity
+from procurement.money import Money, to_minor
+from procurement.selectors import exchange_rate_get
+from requisitions.models import Requisition
+
+from .models import Budget, BudgetEntry
+from .services import budgets_matching, requisition_charges
+
+
+@dataclass(frozen=True)
+class BudgetAdvice:
+    budget: Budget
+    available: Money
+    this_requisition: Money
+    after: Money
+
+    @property
+    def refused(self) -> bool:
+        return self.budget.control == Budget.Control.HARD and self.after.minor < -(
+            self.budget.limit_minor() - self.budget.amount_minor
+        )
+
+
+def budget_advice(*, requisition: Requisition) -> list[BudgetAdvice]:
+    """Per budget the cart touches: what is left now and after this requisition (nothing is reserved)."""
+    pairs = budgets_matching(
+        requisition=requisition, charges=requisition_charges(requisition=requisition), on=timezone.localdate()
+    )
+    needed: dict[int, int] = defaultdict(int)
+    budgets: dict[int, Budget] = {}
+    for budget, charge in pairs:
+        rate = exchange_rate_get(from_currency=charge.currency, to_currency=budget.currency)
+        if rate is None:
+            continue
+        needed[budget.pk] += to_minor(
+            Money.from_minor(charge.amount_minor, charge.currency).amount * rate, budget.currency
+        )
+        budgets[budget.pk] = budget
+    used = dict(
+        BudgetEntry.objects.filter(budget_id__in=budgets)
+        .values("budget_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("budget_id", "total")
+    )
+    held = dict(
+        BudgetEntry.objects.filter(budget_id__in=budgets, requisition=requisition)
+        .values("budget_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("budget_id", "total")
+    )
+    advice = []
+    for budget_id, budget in budgets.items():
+        available = budget.amount_minor - (used.get(budget_id) or 0)
+        # Once submitted, the requisition's own pre-commitment is already in `used`.
+        extra = needed[budget_id] - (held.get(budget_id) or 0)
+        advice.append(
+            BudgetAdvice(
+                budget,
+                Money.from_minor(available, budget.currency),
+                Money.from_minor(needed[budget_id], budget.currency),
+                Money.from_minor(available - extra, budget.currency),
+            )
+        )
+    return sorted(advice, key=lambda a: a.budget.pk)
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    budget: Budget
+    actual: int
+    committed: int
+    precommitted: int
+    available: int
+
+    def share(self, part: int) -> float:
+        """Share of the amount, for the bar (floats only for drawing)."""
+        return max(0.0, min(100.0, part * 100 / self.budget.amount_minor)) if self.budget.amount_minor else 0.0
+
+    @property
+    def bars(self) -> list[tuple[str, float, Money]]:
+        currency = self.budget.currency
+        return [
+            (label, self.share(value), Money.from_minor(value, currency))
+            for label, value in (
+                ("actual", self.actual),
+                ("committed", self.committed),
+                ("pre-committed", self.precommitted),
+                ("available", max(self.available, 0)),
+            )
+        ]
+
+
+def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
+    budgets = (
+        Budget.objects.filter(legal_entity=legal_entity)
+        .select_related("cost_centre")
+        .annotate(
+            actual=Sum("entries__amount_minor", filter=Q(entries__kind=BudgetEntry.Kind.ACTUAL)),
+            committed=Sum(
+                "entries__amount_minor",
+                filter=Q(entries__kind__in=[BudgetEntry.Kind.COMMITMENT, BudgetEntry.Kind.COMMITMENT_RELEASE]),
+            ),
+            precommitted=Sum(
+                "entries__amount_minor",
+                filter=Q(entries__kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]),
+            ),
+        )
+        .order_by("cost_centre__code", "period_start")
+    )
+    uses = []
+    for budget in budgets:
+        actual, committed, pre = (budget.actual or 0), (budget.committed or 0), (budget.precommitted or 0)
+        uses.append(BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre))
+    return uses
