@@ -1,12 +1,10 @@
 """Two approvers of an any-of stage decide at the same moment: exactly one decision counts (PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from approvals.errors import ApprovalError
 from approvals.models import ApprovalStepApprover
@@ -18,32 +16,11 @@ from requisitions.services import (
     requisition_lines_add_from_catalog,
     requisition_submit,
 )
+from tests.concurrency import run_concurrently
 
 from .helpers import decide, open_tasks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(*calls):
-    """Start every call on its own thread at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision():
@@ -61,8 +38,10 @@ def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision():
     ivan, ines = (Employee.objects.get(user__username=name) for name in ("ivan", "ines"))
 
     results = run_concurrently(
-        lambda: approval_decide(task_id=tasks["ivan"], by=ivan, decision="approve"),
-        lambda: approval_decide(task_id=tasks["ines"], by=ines, decision="approve"),
+        [
+            lambda: approval_decide(task_id=tasks["ivan"], by=ivan, decision="approve"),
+            lambda: approval_decide(task_id=tasks["ines"], by=ines, decision="approve"),
+        ]
     )
 
     decided = [r for r in results if isinstance(r, ApprovalStepApprover)]

@@ -1,10 +1,8 @@
 """Fifty submissions race for the last 1,000 EUR: exactly ten win, the rest are refused, never negative."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from budgets.models import Budget
 from budgets.services import budget_available_minor
@@ -13,29 +11,9 @@ from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo")]
-
-
-def run_concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
 
 
 def carts(count: int, amount: str, centres: list[str]) -> list[Requisition]:
