@@ -44,16 +44,15 @@ def working_hours_between(start: datetime, end: datetime) -> float:
     return hours
 
 
-def _open_tasks() -> Any:
+def _open_assignments() -> list[tuple[Any, ApprovalStepApprover]]:
+    """Every open approval task with its assignment, in two queries however many there are."""
     from .flows import ApprovalFlow
 
-    return Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
-
-
-def _assignment(task: Task) -> ApprovalStepApprover:
-    return ApprovalStepApprover.objects.select_related(
+    tasks = list(Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED).select_related("owner"))
+    assignments = ApprovalStepApprover.objects.select_related(
         "approver__user", "step__chain__requisition__requester__user"
-    ).get(pk=task.data["assignment"])
+    ).in_bulk([task.data["assignment"] for task in tasks])
+    return [(task, assignments[task.data["assignment"]]) for task in tasks if task.data["assignment"] in assignments]
 
 
 def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str) -> None:
@@ -85,24 +84,30 @@ def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind:
 def delegations_apply(*, today: date | None = None) -> int:
     """Give open tasks of absent approvers to their delegates, and back when the absence is over."""
     day = today or timezone.localdate()
+    # The delegations in force that day, one query: the newest one per absent approver wins.
+    away: dict[int, Delegation] = {}
+    for delegation in (
+        Delegation.objects.filter(starts_on__lte=day, ends_on__gte=day)
+        .select_related("delegate__user")
+        .order_by("created_at")
+    ):
+        away[delegation.employee_id] = delegation
     moved = 0
-    for task in _open_tasks().select_related("owner"):
-        assignment = _assignment(task)
+    for task, assignment in _open_assignments():
         requisition = assignment.step.chain.requisition
-        delegate = delegate_for(employee=assignment.approver, on=day, requester_id=requisition.requester_id)
+        current = away.get(assignment.approver_id)
+        delegate = current.delegate if current and current.delegate_id != requisition.requester_id else None
         holder = delegate or assignment.approver
         if assignment.escalated_from_id is not None or task.owner_id == holder.user_id:
             continue
-        if delegate is not None:
-            assignment.delegated_from = assignment.approver
-            note = f"{assignment.approver.display_name} is away; {delegate.display_name} decides."
-            kind = RequisitionEvent.Kind.DELEGATED
-        else:
-            assignment.delegated_from = None
-            note = f"{assignment.approver.display_name} is back."
-            kind = RequisitionEvent.Kind.DELEGATED
+        assignment.delegated_from = assignment.approver if delegate is not None else None
+        note = (
+            f"{assignment.approver.display_name} is away; {delegate.display_name} decides."
+            if delegate is not None
+            else f"{assignment.approver.display_name} is back."
+        )
         assignment.save(update_fields=["delegated_from"])
-        _hand_over(task, assignment, holder, kind, note)
+        _hand_over(task, assignment, holder, RequisitionEvent.Kind.DELEGATED, note)
         moved += 1
     return moved
 
@@ -112,8 +117,7 @@ def approvals_escalate(*, now: datetime | None = None) -> dict[str, int]:
     """Remind approvers at two thirds of the step's SLA; past it, the task goes to their manager."""
     moment = now or timezone.now()
     reminded = escalated = 0
-    for task in _open_tasks().select_related("owner"):
-        assignment = _assignment(task)
+    for task, assignment in _open_assignments():
         waited = working_hours_between(task.assigned or task.created, moment)
         sla = assignment.step.sla_hours
         requisition = assignment.step.chain.requisition

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -86,7 +86,5 @@ class BudgetListView(APIView):
         return Response({"results": [budget_row(budget) for budget in budgets]})
 
 
-def _kind(*kinds: str) -> Any:
-    from django.db.models import Q
-
+def _kind(*kinds: str) -> Q:
     return Q(entries__kind__in=kinds)
