@@ -34,6 +34,8 @@ class ResolvedChain:
     stages: list[Stage] = field(default_factory=list)
     auto_approved: bool = False
     blocked: str = ""
+    # Set when a hard-stop budget is exceeded and no budget-exception rule sends it to finance.
+    budget_refused: str = ""
     problems: list[str] = field(default_factory=list)
     rules: list[PurchasingRule] = field(default_factory=list)
 
@@ -143,21 +145,36 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     resolved = ResolvedChain(total=facts.total)
     rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
     matching = [rule for rule in rules if rule_matches(rule, facts, rates)]
+    # Budget-exception rules only act on a requisition over a hard-stop budget (set by the budget check).
+    exception_rules = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION]
+    matching = [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]
+    if requisition.budget_exception:
+        if not exception_rules:
+            resolved.budget_refused = requisition.budget_exception
+            return resolved
+        matching = exception_rules[:1] + matching
     resolved.rules = matching
     blocks = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BLOCK]
     if blocks:
         resolved.blocked = blocks[0].message or f"Blocked by the rule “{blocks[0].name}”."
         return resolved
-    if any(rule.effect == PurchasingRule.Effect.AUTO_APPROVE for rule in matching):
+    if not requisition.budget_exception and any(rule.effect == PurchasingRule.Effect.AUTO_APPROVE for rule in matching):
         resolved.auto_approved = True
         return resolved
 
     requester = facts.requester
     managers = employee_manager_chain(employee=requester)
-    if not matching:
+    if not [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]:
         # With no rule that applies, the corporate hierarchy decides: managers up to a covering limit.
-        matching = [PurchasingRule(name="Manager approval (default)", effect=PurchasingRule.Effect.MANAGER_CHAIN)]
-    group_ids = {rule.group_id for rule in matching if rule.effect == PurchasingRule.Effect.GROUP}
+        matching = [
+            *matching,
+            PurchasingRule(name="Manager approval (default)", effect=PurchasingRule.Effect.MANAGER_CHAIN),
+        ]
+    group_ids = {
+        rule.group_id
+        for rule in matching
+        if rule.effect in (PurchasingRule.Effect.GROUP, PurchasingRule.Effect.BUDGET_EXCEPTION) and rule.group_id
+    }
     members: dict[int, list[Employee]] = defaultdict(list)
     if group_ids:
         for member in (
@@ -169,9 +186,12 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
             .order_by("user__username")
         ):
             members[member.group_id].append(member)
-    roles_wanted = {rule.role for rule in matching if rule.effect == PurchasingRule.Effect.ROLE} - {
-        PurchasingRule.RoleChoice.COST_CENTRE_OWNER
+    roles_wanted = {rule.role for rule in matching if rule.effect == PurchasingRule.Effect.ROLE} | {
+        rule.role or PurchasingRule.RoleChoice.FINANCE
+        for rule in matching
+        if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION and not rule.group_id and not rule.approver_id
     }
+    roles_wanted -= {PurchasingRule.RoleChoice.COST_CENTRE_OWNER}
     role_members: dict[str, list[Employee]] = defaultdict(list)
     if roles_wanted:
         for holder in (
@@ -201,7 +221,31 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
         return eligible
 
     for rule in matching:
-        if rule.effect == PurchasingRule.Effect.MANAGER_CHAIN:
+        if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION:
+            if rule.approver is not None:
+                people = stand_in([rule.approver])
+            elif rule.group is not None:
+                people = [person for person in members.get(rule.group.pk, []) if person.pk != requester.pk]
+            else:
+                people = stand_in(role_members.get(rule.role or PurchasingRule.RoleChoice.FINANCE, []))
+            if not people:
+                resolved.budget_refused = (
+                    f"{requisition.budget_exception} The budget-exception rule “{rule.name}” names no one "
+                    "who may approve it."
+                )
+                return resolved
+            resolved.stages.append(
+                Stage(
+                    f"Budget exception: {rule.name}",
+                    requisition.budget_exception,
+                    ApprovalMode.ANY,
+                    1,
+                    tuple(people),
+                    rule,
+                    rule.sla_hours,
+                )
+            )
+        elif rule.effect == PurchasingRule.Effect.MANAGER_CHAIN:
             resolved.stages.extend(_manager_stages(rule, managers, facts, rates, resolved.problems))
         elif rule.effect == PurchasingRule.Effect.NAMED_APPROVER and rule.approver is not None:
             people = stand_in([rule.approver])

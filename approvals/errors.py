@@ -25,3 +25,9 @@ class TaskAlreadyDecided(ApprovalError):
 
 class CommentRequired(ApprovalError):
     code = "comment_required"
+
+
+class BudgetExceptionRefused(ApprovalError):
+    """A hard-stop budget is exceeded and no budget-exception rule sends the requisition to finance."""
+
+    code = "budget_exceeded"

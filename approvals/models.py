@@ -30,6 +30,7 @@ class PurchasingRule(models.Model):
         ROLE = "role", "A role"
         AUTO_APPROVE = "auto_approve", "Approve automatically"
         BLOCK = "block", "Block with a message"
+        BUDGET_EXCEPTION = "budget_exception", "Budget exception: let this stage override a hard-stop budget"
 
     class RoleChoice(models.TextChoices):
         COST_CENTRE_OWNER = "cost_centre_owner", "Owner of each cost centre charged"

@@ -14,6 +14,7 @@ from requisitions.services import requisition_status_move
 from .chain import ResolvedChain, approval_chain_resolve
 from .errors import (
     ApprovalError,
+    BudgetExceptionRefused,
     CommentRequired,
     NoEligibleApprover,
     RequisitionBlocked,
@@ -56,6 +57,8 @@ def purchasing_rule_save(*, rule: PurchasingRule, by: Any = None) -> PurchasingR
 
 
 def check_resolvable(resolved: ResolvedChain) -> None:
+    if resolved.budget_refused:
+        raise BudgetExceptionRefused(resolved.budget_refused)
     if resolved.blocked:
         raise RequisitionBlocked(resolved.blocked)
     if resolved.problems and not resolved.auto_approved:
@@ -250,6 +253,7 @@ class ApprovalHook(hooks.RequisitionHook):
     """Approvals take part in submission: refuse what cannot be routed, then store the chain."""
 
     name = "approvals"
+    routes_budget_exceptions = True
 
     def validate_submit(self, *, requisition: Requisition, by: Any) -> None:
         check_resolvable(approval_chain_resolve(requisition=requisition))

@@ -6,15 +6,21 @@ from django.db.models import Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement.api import ERROR_SCHEMA
+from procurement.errors import ProcurementError
 from procurement.money import Money
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
 from requisitions.api import current_employee
 
-from .models import Budget
+from .imports import BudgetImportFormatError, budgets_import
+from .models import Budget, BudgetEntry
+from .views import MAX_UPLOAD_BYTES, may_plan
 
 BudgetSchema = inline_serializer(
     "Budget",
@@ -27,6 +33,13 @@ BudgetSchema = inline_serializer(
         "available": serializers.CharField(),
         "currency": serializers.CharField(),
         "control": serializers.ChoiceField(choices=["hard", "warn", "none"]),
+        "gl_account": serializers.CharField(),
+        "unspsc_prefix": serializers.CharField(),
+        "period_kind": serializers.ChoiceField(choices=["year", "quarter", "month"]),
+        "period_start": serializers.DateField(),
+        "period_end": serializers.DateField(),
+        "tolerance_percent": serializers.CharField(),
+        "tolerance_amount": serializers.CharField(),
         "precommitted": serializers.CharField(),
         "committed": serializers.CharField(),
         "actual": serializers.CharField(),
@@ -48,6 +61,13 @@ def budget_row(budget: Any) -> dict[str, Any]:
         "available": money(budget.amount_minor - (budget.used or 0)),
         "currency": budget.currency,
         "control": budget.control,
+        "gl_account": budget.gl_account,
+        "unspsc_prefix": budget.unspsc_prefix,
+        "period_kind": budget.period_kind,
+        "period_start": budget.period_start.isoformat(),
+        "period_end": budget.period_end.isoformat(),
+        "tolerance_percent": str(budget.tolerance_percent),
+        "tolerance_amount": money(budget.tolerance_minor),
         "precommitted": money(held),
         "committed": money(budget.committed),
         "actual": money(budget.actual),
@@ -88,3 +108,133 @@ class BudgetListView(APIView):
 
 def _kind(*kinds: str) -> Q:
     return Q(entries__kind__in=kinds)
+
+
+EntrySchema = inline_serializer(
+    "BudgetEntry",
+    {
+        "id": serializers.IntegerField(),
+        "created_at": serializers.DateTimeField(),
+        "kind": serializers.ChoiceField(choices=BudgetEntry.Kind.values),
+        "amount": serializers.CharField(),
+        "currency": serializers.CharField(),
+        "source_amount": serializers.CharField(),
+        "source_currency": serializers.CharField(),
+        "rate": serializers.CharField(),
+        "requisition": serializers.IntegerField(allow_null=True),
+        "requisition_number": serializers.CharField(allow_null=True),
+        "over_limit": serializers.BooleanField(),
+        "note": serializers.CharField(),
+    },
+)
+PAGE_SIZE = 200
+
+
+class BudgetEntriesView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=BudgetEntry.Kind.values),
+            OpenApiParameter("requisition", OpenApiTypes.INT),
+            OpenApiParameter("before", OpenApiTypes.INT, description="Entries with an id below this (next page)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "BudgetEntries",
+                {"results": EntrySchema, "next_before": serializers.IntegerField(allow_null=True)},
+            ),
+            404: ERROR_SCHEMA,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """The ledger of one budget, newest first, in pages of 200 (pass `before` = `next_before`)."""
+        employee = current_employee(request)
+        budget = Budget.objects.filter(pk=pk, legal_entity__in=legal_entities_for_employee(employee=employee)).first()
+        if budget is None:
+            raise BudgetNotFound(f"There is no budget {pk} that you may see.")
+        entries = BudgetEntry.objects.filter(budget=budget).select_related("requisition").order_by("-id")
+        params = request.query_params
+        if params.get("kind"):
+            entries = entries.filter(kind=params["kind"])
+        if params.get("requisition", "").isdigit():
+            entries = entries.filter(requisition_id=int(params["requisition"]))
+        if params.get("before", "").isdigit():
+            entries = entries.filter(pk__lt=int(params["before"]))
+        page = list(entries[: PAGE_SIZE + 1])
+        more = len(page) > PAGE_SIZE
+        page = page[:PAGE_SIZE]
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": entry.pk,
+                        "created_at": entry.created_at.isoformat(),
+                        "kind": entry.kind,
+                        "amount": str(Money.from_minor(entry.amount_minor, budget.currency).amount),
+                        "currency": budget.currency,
+                        "source_amount": str(entry.source_amount.amount),
+                        "source_currency": entry.source_currency,
+                        "rate": str(entry.rate.normalize()),
+                        "requisition": entry.requisition_id,
+                        "requisition_number": entry.requisition.number if entry.requisition else None,
+                        "over_limit": entry.over_limit,
+                        "note": entry.note,
+                    }
+                    for entry in page
+                ],
+                "next_before": page[-1].pk if more else None,
+            }
+        )
+
+
+class BudgetImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("BudgetPlanUpload", {"file": serializers.FileField()})},
+        responses={
+            200: inline_serializer(
+                "BudgetImportResult",
+                {"created": serializers.IntegerField(), "changed": serializers.IntegerField()},
+            ),
+            400: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Load a CSV or XLSX budget plan (finance). With any bad line nothing is saved and each is listed."""
+        employee = current_employee(request)
+        if not may_plan(employee):
+            raise PermissionDenied("Only finance loads budget plans.")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise BudgetImportRefused("Send the plan as the multipart field `file`.")
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise BudgetImportRefused("The file is larger than 5 MB.", code="file_too_large")
+        try:
+            result = budgets_import(
+                filename=upload.name or "",
+                data=upload.read(),
+                entities=legal_entities_for_employee(employee=employee),
+                by=employee,
+            )
+        except BudgetImportFormatError as exc:
+            raise BudgetImportRefused(str(exc)) from exc
+        if result.errors:
+            return Response(
+                {
+                    "code": "invalid_lines",
+                    "message": f"Nothing was saved: {len(result.errors)} of {result.rows} lines have problems.",
+                    "errors": [{"line": error.line, "message": error.message} for error in result.errors],
+                },
+                status=400,
+            )
+        return Response({"created": result.created, "changed": result.changed})
+
+
+class BudgetNotFound(ProcurementError):
+    code = "not_found"
+    status = 404
+
+
+class BudgetImportRefused(ProcurementError):
+    code = "invalid_file"

@@ -17,17 +17,28 @@ class Budget(models.Model):
         WARN = "warn", "Warn"
         NONE = "none", "None"
 
+    class PeriodKind(models.TextChoices):
+        YEAR = "year", "Fiscal year"
+        QUARTER = "quarter", "Quarter"
+        MONTH = "month", "Month"
+
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="budgets")
     cost_centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="budgets")
     gl_account = models.CharField("GL account", max_length=20, blank=True, help_text="Empty: every account.")
     unspsc_prefix = models.CharField("UNSPSC prefix", max_length=8, blank=True, help_text="Empty: every category.")
-    period_label = models.CharField(max_length=20, help_text="e.g. 2026, 2026-Q1, 2026-03")
-    period_start = models.DateField()
+    period_kind = models.CharField(max_length=7, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    period_label = models.CharField(
+        max_length=20, help_text="e.g. 2026, 2026-Q1, 2026-03; FY2027, FY2027-Q1, FY2027-P01 for other fiscal years"
+    )
+    period_start = models.DateField(help_text="Set from the label and the legal entity's fiscal year start.")
     period_end = models.DateField()
     amount_minor = models.BigIntegerField("amount (minor units)")
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     control = models.CharField(max_length=5, choices=Control.choices, default=Control.HARD)
     tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    tolerance_minor = models.BigIntegerField(
+        "tolerance amount (minor units)", default=0, help_text="May be exceeded by this much, in the budget currency."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,6 +49,11 @@ class Budget(models.Model):
             models.CheckConstraint(
                 condition=Q(tolerance_percent__gte=0) & Q(tolerance_percent__lte=100), name="budget_tolerance_range"
             ),
+            models.CheckConstraint(condition=Q(tolerance_minor__gte=0), name="budget_tolerance_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["legal_entity", "cost_centre", "gl_account", "unspsc_prefix", "period_start", "period_end"],
+                name="budget_once_per_scope_and_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,9 +63,22 @@ class Budget(models.Model):
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.currency)
 
+    @property
+    def tolerance(self) -> Money:
+        return Money.from_minor(self.tolerance_minor, self.currency)
+
     def limit_minor(self) -> int:
-        """What may be committed: the amount plus the tolerance."""
-        return self.amount_minor + int(self.amount_minor * self.tolerance_percent / 100)
+        """What may be committed: the amount plus the tolerance (a share of the amount and a fixed amount)."""
+        return self.amount_minor + int(self.amount_minor * self.tolerance_percent / 100) + self.tolerance_minor
+
+    @property
+    def scope(self) -> str:
+        """What the budget covers beyond its cost centre."""
+        parts = [
+            f"GL {self.gl_account}" if self.gl_account else "",
+            f"UNSPSC {self.unspsc_prefix}…" if self.unspsc_prefix else "",
+        ]
+        return ", ".join(part for part in parts if part) or "everything"
 
 
 class BudgetEntry(models.Model):
@@ -76,6 +105,10 @@ class BudgetEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    over_limit = models.BooleanField(
+        default=False,
+        help_text="Pre-committed beyond a hard stop: allowed only with a finance budget-exception stage in the chain.",
+    )
 
     class Meta:
         ordering = ["budget", "created_at", "id"]
@@ -83,3 +116,11 @@ class BudgetEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_minor} on {self.budget_id}"
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.budget.currency)
+
+    @property
+    def source_amount(self) -> Money:
+        return Money.from_minor(self.source_amount_minor, self.source_currency)

@@ -85,6 +85,11 @@ class BudgetUse:
         return max(0.0, min(100.0, part * 100 / self.budget.amount_minor)) if self.budget.amount_minor else 0.0
 
     @property
+    def over(self) -> Money:
+        """How far the budget is overspent (through approved budget exceptions), zero when it is not."""
+        return Money.from_minor(max(-self.available, 0), self.budget.currency)
+
+    @property
     def bars(self) -> list[tuple[str, float, Money]]:
         currency = self.budget.currency
         return [
@@ -120,3 +125,46 @@ def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
         actual, committed, pre = (budget.actual or 0), (budget.committed or 0), (budget.precommitted or 0)
         uses.append(BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre))
     return uses
+
+
+@dataclass(frozen=True)
+class RequisitionHold:
+    """What one requisition holds on a budget now, and its state."""
+
+    requisition: Requisition
+    held: Money
+    over_limit: bool
+
+
+def budget_use(*, budget: Budget) -> BudgetUse:
+    totals = dict(
+        BudgetEntry.objects.filter(budget=budget)
+        .values("kind")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("kind", "total")
+    )
+    actual = totals.get(BudgetEntry.Kind.ACTUAL) or 0
+    committed = (totals.get(BudgetEntry.Kind.COMMITMENT) or 0) + (totals.get(BudgetEntry.Kind.COMMITMENT_RELEASE) or 0)
+    pre = (totals.get(BudgetEntry.Kind.PRECOMMITMENT) or 0) + (totals.get(BudgetEntry.Kind.RELEASE) or 0)
+    return BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre)
+
+
+def budget_holds(*, budget: Budget) -> list[RequisitionHold]:
+    """The requisitions behind a budget's pre-commitments, largest first, those that hold nothing left out."""
+    rows = (
+        BudgetEntry.objects.filter(budget=budget, requisition__isnull=False)
+        .values("requisition_id")
+        .annotate(
+            held=Sum("amount_minor"),
+            over=Sum("amount_minor", filter=Q(over_limit=True)),
+        )
+        .filter(held__gt=0)
+        .order_by("-held")
+    )
+    amounts = {row["requisition_id"]: row for row in rows}
+    requisitions = Requisition.objects.filter(pk__in=amounts).select_related("requester__user")
+    holds = [
+        RequisitionHold(r, Money.from_minor(amounts[r.pk]["held"], budget.currency), bool(amounts[r.pk]["over"]))
+        for r in requisitions
+    ]
+    return sorted(holds, key=lambda hold: -hold.held.amount)

@@ -7,10 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import is_currency
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from procurement.errors import ProcurementError
+from procurement.events import audit_event_record
+from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, to_minor
 from procurement.selectors import exchange_rate_get
 from requisitions import hooks
@@ -18,6 +22,7 @@ from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 
 from .models import Budget, BudgetEntry
+from .periods import Period, PeriodError, period_parse
 
 
 class BudgetExceeded(RequisitionError):
@@ -85,6 +90,9 @@ def funds_precommit(*, requisition: Requisition, by: Any) -> list[BudgetEntry]:
     on = timezone.localdate()
     pairs = budgets_matching(requisition=requisition, charges=requisition_charges(requisition=requisition), on=on)
     if not pairs:
+        if requisition.budget_exception:
+            requisition.budget_exception = ""
+            Requisition.objects.filter(pk=requisition.pk).update(budget_exception="")
         return []
     # Locks in primary-key order: two submissions touching the same budgets cannot deadlock.
     locked = {
@@ -127,19 +135,39 @@ def funds_precommit(*, requisition: Requisition, by: Any) -> list[BudgetEntry]:
                 note=f"{requisition.number} submitted",
             )
         )
+    over: set[int] = set()
     for budget_id, needed in per_budget.items():
         budget = locked[budget_id]
         available = budget_available_minor(budget=budget)
         if needed > available + (budget.limit_minor() - budget.amount_minor):
             text = (
-                f"Budget {budget.cost_centre.code} {budget.period_label} has "
+                f"Budget {budget.cost_centre.code} {budget.period_label}{_scope(budget)} has "
                 f"{Money.from_minor(max(available, 0), budget.currency)} left; this requisition needs "
                 f"{Money.from_minor(needed, budget.currency)}."
             )
-            (problems if budget.control == Budget.Control.HARD else warnings).append(text)
-    if problems:
-        raise BudgetExceeded(" ".join(problems))
+            if budget.control == Budget.Control.HARD:
+                problems.append(text)
+                over.add(budget_id)
+            else:
+                warnings.append(text)
+    exception = " ".join(problems)
+    if problems and not any(hook.routes_budget_exceptions for hook in hooks.registered()):
+        raise BudgetExceeded(exception)
+    if requisition.budget_exception != exception:
+        # Over a hard stop, the submission goes on only if the approval chain gets a finance
+        # budget-exception stage (approvals refuses it with budget_exceeded otherwise): never silently.
+        requisition.budget_exception = exception
+        Requisition.objects.filter(pk=requisition.pk).update(budget_exception=exception)
+    for entry in entries:
+        entry.over_limit = entry.budget_id in over
     BudgetEntry.objects.bulk_create(entries)
+    if problems:
+        RequisitionEvent.objects.create(
+            requisition=requisition,
+            kind=RequisitionEvent.Kind.EDITED,
+            comment="Budget exception requested: " + exception,
+            data={"budget_exception": True},
+        )
     if warnings:
         RequisitionEvent.objects.create(
             requisition=requisition,
@@ -181,6 +209,10 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
     return releases
 
 
+def _scope(budget: Budget) -> str:
+    return "" if budget.scope == "everything" else f" ({budget.scope})"
+
+
 EXITS = {
     RequisitionStatus.REJECTED,
     RequisitionStatus.RETURNED,
@@ -199,3 +231,98 @@ class BudgetHook(hooks.RequisitionHook):
     def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
         if to_status in EXITS:
             funds_release(requisition=requisition, by=by, reason=str(to_status))
+
+
+class BudgetInvalid(ProcurementError):
+    code = "invalid_budget"
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """One budget as finance writes it: a row of an import, or the admin form."""
+
+    legal_entity: LegalEntity
+    cost_centre: CostCentre
+    period: str
+    amount: Money
+    control: str = Budget.Control.HARD
+    gl_account: str = ""
+    unspsc_prefix: str = ""
+    tolerance_percent: Decimal = Decimal(0)
+    tolerance_amount: Decimal = Decimal(0)
+
+
+def budget_spec_check(spec: BudgetSpec) -> Period:
+    """The period the spec names; BudgetInvalid with a readable message for anything wrong."""
+    if spec.cost_centre.legal_entity_id != spec.legal_entity.pk:
+        raise BudgetInvalid(f"Cost centre {spec.cost_centre.code} does not belong to {spec.legal_entity.code}.")
+    if not is_currency(spec.amount.currency):
+        raise BudgetInvalid(f"{spec.amount.currency!r} is not an ISO 4217 currency code.")
+    if spec.amount.amount < 0:
+        raise BudgetInvalid("The amount must not be negative.")
+    if spec.control not in Budget.Control.values:
+        raise BudgetInvalid(f"Control {spec.control!r} is not one of hard, warn, none.")
+    if not Decimal(0) <= spec.tolerance_percent <= Decimal(100):
+        raise BudgetInvalid("The tolerance percentage is between 0 and 100.")
+    if spec.tolerance_amount < 0:
+        raise BudgetInvalid("The tolerance amount must not be negative.")
+    if spec.unspsc_prefix and not spec.unspsc_prefix.isdigit():
+        raise BudgetInvalid(f"UNSPSC prefix {spec.unspsc_prefix!r} is not digits.")
+    try:
+        return period_parse(spec.period, start_month=spec.legal_entity.fiscal_year_start_month)
+    except PeriodError as exc:
+        raise BudgetInvalid(str(exc)) from exc
+
+
+@transaction.atomic
+def budget_save(*, spec: BudgetSpec, by: Any = None) -> tuple[Budget, bool]:
+    """Create the budget, or change the one with the same scope and period; returns (budget, created).
+
+    Under the budget's row lock, so an amount cannot drop below what is already held while a submission runs.
+    """
+    period = budget_spec_check(spec)
+    scope = {
+        "legal_entity": spec.legal_entity,
+        "cost_centre": spec.cost_centre,
+        "gl_account": spec.gl_account.strip(),
+        "unspsc_prefix": spec.unspsc_prefix.strip(),
+        "period_start": period.start,
+        "period_end": period.end,
+    }
+    values = {
+        "period_kind": period.kind,
+        "period_label": period.label,
+        "amount_minor": spec.amount.minor,
+        "currency": spec.amount.currency,
+        "control": spec.control,
+        "tolerance_percent": spec.tolerance_percent,
+        "tolerance_minor": to_minor(spec.tolerance_amount, spec.amount.currency),
+    }
+    budget = Budget.objects.select_for_update().filter(**scope).first()
+    if budget is None:
+        budget = Budget.objects.create(**scope, **values)
+        created = True
+    else:
+        if budget.currency != spec.amount.currency and budget.entries.exists():
+            raise BudgetInvalid(
+                f"Budget {budget.cost_centre.code} {budget.period_label} has entries in {budget.currency}: "
+                f"its currency cannot change to {spec.amount.currency}."
+            )
+        used = budget.amount_minor - budget_available_minor(budget=budget)
+        if spec.control == Budget.Control.HARD and spec.amount.minor < used:
+            raise BudgetInvalid(
+                f"Budget {budget.cost_centre.code} {budget.period_label} already holds "
+                f"{Money.from_minor(used, budget.currency)}: a hard stop cannot be set below that."
+            )
+        for name, value in values.items():
+            setattr(budget, name, value)
+        budget.save()
+        created = False
+    audit_event_record(
+        event_type="budget.created" if created else "budget.changed",
+        actor=getattr(by, "user", by),
+        legal_entity=spec.legal_entity,
+        obj=budget,
+        data={"period": period.label, "amount": str(spec.amount.amount), "currency": spec.amount.currency},
+    )
+    return budget, created

@@ -5,4 +5,8 @@ from django.urls import path
 from . import views
 
 app_name = "budgets"
-urlpatterns = [path("", views.overview, name="overview")]
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("import/", views.import_plan, name="import"),
+    path("<int:pk>/", views.detail, name="detail"),
+]

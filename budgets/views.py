@@ -1,15 +1,73 @@
-"""Budget pages: the overview per cost centre with a picture of how each budget is used."""
+"""Budget pages: the overview with a picture of each budget's use, one budget's entries, and the plan import."""
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
-from procurement.models import Employee
+from procurement.models import Employee, Role
+from procurement.selectors import legal_entities_for_employee
 from requisitions.views import employee_required
 
-from .selectors import budget_overview
+from .imports import BudgetImportFormatError, budgets_import
+from .models import Budget, BudgetEntry
+from .selectors import budget_holds, budget_overview, budget_use
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def may_plan(employee: Employee) -> bool:
+    """Finance and administrators load budget plans."""
+    return employee.user.is_superuser or employee.roles.filter(code__in=[Role.FINANCE, Role.ADMIN]).exists()
 
 
 @employee_required
 def overview(request: HttpRequest, employee: Employee) -> HttpResponse:
     entity = request.org.legal_entity  # type: ignore[attr-defined]
-    return render(request, "budgets/overview.html", {"uses": budget_overview(legal_entity=entity)})
+    return render(
+        request,
+        "budgets/overview.html",
+        {"uses": budget_overview(legal_entity=entity), "may_plan": may_plan(employee)},
+    )
+
+
+@employee_required
+def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+    """One budget: its figures, the requisitions that hold part of it, and every ledger entry."""
+    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    budget = get_object_or_404(Budget.objects.select_related("cost_centre", "legal_entity"), pk=pk, legal_entity=entity)
+    entries = (
+        BudgetEntry.objects.filter(budget=budget)
+        .select_related("requisition", "created_by")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "budgets/detail.html",
+        {"budget": budget, "use": budget_use(budget=budget), "holds": budget_holds(budget=budget), "page": page},
+    )
+
+
+@employee_required
+def import_plan(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """Upload a CSV or XLSX budget plan; every bad line is listed and nothing is saved until all are good."""
+    if not may_plan(employee):
+        return render(request, "404.html", {"message": "Only finance loads budget plans."}, status=403)
+    context: dict[str, object] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "Choose a CSV or XLSX file."
+        elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            context["error"] = "The file is larger than 5 MB."
+        else:
+            try:
+                context["result"] = budgets_import(
+                    filename=upload.name or "",
+                    data=upload.read(),
+                    entities=legal_entities_for_employee(employee=employee),
+                    by=employee,
+                )
+            except BudgetImportFormatError as exc:
+                context["error"] = str(exc)
+    return render(request, "budgets/import.html", context, status=400 if context.get("error") else 200)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -26,12 +26,24 @@ class LegalEntity(models.Model):
     tax_id = models.CharField("tax id", max_length=40, blank=True)
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     po_number_prefix = models.CharField("PO number prefix", max_length=12)
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="1 = January (the calendar year). A fiscal year is named by the year it ends in (FY2027 "
+        "starting in July 2026 ends in June 2027).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "legal entities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year_start_month__gte=1) & Q(fiscal_year_start_month__lte=12),
+                name="entity_fiscal_year_start_month_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"

@@ -21,6 +21,9 @@ class RequisitionHook:
     """Override what you need; every method does nothing by default."""
 
     name = "hook"
+    # True for the hook that turns `requisition.budget_exception` (set by the budget check when a
+    # hard stop is exceeded) into an exception approval stage, or refuses the submission.
+    routes_budget_exceptions = False
 
     def validate_submit(self, *, requisition: Requisition, by: Any) -> None:
         """Refuse a submission by raising a RequisitionError (e.g. code budget_exceeded)."""

@@ -59,6 +59,10 @@ class Requisition(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    budget_exception = models.TextField(
+        blank=True,
+        help_text="Set at submission when a hard-stop budget is exceeded: a budget-exception stage must approve.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,6 +12,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
@@ -124,6 +125,16 @@ def parse_xlsx_bytes(data: bytes) -> QuickOrderParse:
 
     Formulas are read as their cached values. Raises QuickOrderFormatError for unreadable or oversized workbooks.
     """
+    with xlsx_rows(data, max_col=3) as rows:
+        return _collect(_xlsx_records(rows))
+
+
+@contextmanager
+def xlsx_rows(data: bytes, *, max_col: int) -> Iterator[Iterator[tuple[object, ...]]]:
+    """The cell values of the first worksheet of an .xlsx, row by row, refusing oversized or broken workbooks.
+
+    Raises QuickOrderFormatError, also for a broken sheet found while the rows are read.
+    """
     _check_size(data)
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
@@ -141,11 +152,12 @@ def parse_xlsx_bytes(data: bytes) -> QuickOrderParse:
         raise QuickOrderFormatError(NOT_XLSX) from exc
     try:
         if not workbook.worksheets:
-            return QuickOrderParse(rows=(), errors=())
+            yield iter(())
+            return
         sheet = workbook.worksheets[0]
         # Some generators store a wrong "dimension"; read-only mode would silently stop at it.
         sheet.reset_dimensions()
-        return _collect(_xlsx_records(sheet.iter_rows(min_row=1, max_col=3, values_only=True)))
+        yield sheet.iter_rows(min_row=1, max_col=max_col, values_only=True)
     except QuickOrderFormatError:
         raise
     except Exception as exc:  # a broken sheet XML only shows up while streaming the rows
@@ -154,24 +166,32 @@ def parse_xlsx_bytes(data: bytes) -> QuickOrderParse:
         workbook.close()
 
 
-def parse_upload(filename: str, data: bytes) -> QuickOrderParse:
-    """Parse an uploaded file, choosing the format from its content first and its extension second.
-
-    Zip content (``PK``) is read as .xlsx whatever the name; ``.xls`` is refused; everything else is read as text.
-    """
+def is_xlsx_upload(filename: str, data: bytes) -> bool:
+    """Whether an upload is an .xlsx workbook (by content first); refuses .xls and .ods with a clear message."""
     _check_size(data)
     extension = _extension(filename)
     if data.startswith(_ZIP_MAGIC):
         if extension == "ods":
             raise QuickOrderFormatError("OpenDocument .ods files are not supported: save as .xlsx or CSV")
-        return parse_xlsx_bytes(data)
+        return True
     if data.startswith(_OLE2_MAGIC) and extension in {"xlsx", "xlsm"}:
         raise QuickOrderFormatError(f"{NOT_XLSX}: password-protected workbooks cannot be read")
     if extension == "xls" or data.startswith(_OLE2_MAGIC):
         raise QuickOrderFormatError(XLS_NOT_SUPPORTED)
-    if extension in {"xlsx", "xlsm"}:
-        return parse_xlsx_bytes(data)
-    return parse_csv_bytes(data)
+    return extension in {"xlsx", "xlsm"}
+
+
+def decode_text(data: bytes) -> str:
+    """Uploaded text as str: BOMs, UTF-8, else cp1252 (Excel's "CSV"); refuses binary content."""
+    return _decode(data)
+
+
+def parse_upload(filename: str, data: bytes) -> QuickOrderParse:
+    """Parse an uploaded file, choosing the format from its content first and its extension second.
+
+    Zip content (``PK``) is read as .xlsx whatever the name; ``.xls`` is refused; everything else is read as text.
+    """
+    return parse_xlsx_bytes(data) if is_xlsx_upload(filename, data) else parse_csv_bytes(data)
 
 
 # --- whole input -------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_the_cart_page_warns_before_a_hard_stop_refuses(client):
     page = client.get(f"/requisitions/{cart.pk}/").content.decode()
     assert 'id="budget-check"' in page and "FR-LAB" in page
     assert "1,000.00\xa0EUR" in page and "-500.00\xa0EUR" in page
-    assert "submission will be refused" in page
+    assert "over the hard stop: refused unless a budget exception goes to finance" in page
 
 
 def test_the_overview_draws_each_budget(client):
