@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from procurement.demo import DEMO_PASSWORD
-from procurement.models import Employee, LegalEntity, OrgUnit, Role
+from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role
 from procurement.money import to_minor
 
 from .models import ApprovalMode, PurchasingRule
@@ -66,6 +66,14 @@ def seed(report: Callable[[str], None]) -> None:
             "role": PurchasingRule.RoleChoice.FINANCE,
             "min_amount_minor": to_minor("5000", "EUR"),
             "currency": "EUR",
+        },
+        {
+            # FR-LAB has no such rule: its hard stop refuses outright, as the demo shows.
+            "name": "IT budget overruns go to finance",
+            "position": 5,
+            "effect": PurchasingRule.Effect.BUDGET_EXCEPTION,
+            "cost_centre": CostCentre.objects.get(code="FR-IT"),
+            "role": PurchasingRule.RoleChoice.FINANCE,
         },
     ]
     for spec in rules:

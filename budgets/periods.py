@@ -86,6 +86,15 @@ def _year(text: str) -> int:
 
 def period_parse(label: str, *, start_month: int) -> Period:
     """The period a label names, for an entity whose fiscal year starts in `start_month`."""
+    try:
+        return _parse(label, start_month)
+    except PeriodError as exc:
+        if label and repr(label) not in str(exc):
+            raise PeriodError(f"{label!r}: {exc}") from None
+        raise
+
+
+def _parse(label: str, start_month: int) -> Period:
     text = re.sub(r"\s+", "", label or "").upper()
     if not text:
         raise PeriodError("The period is empty: write e.g. 2026, 2026-Q1, 2026-03 or FY2027-P01.")
