@@ -162,3 +162,25 @@ def test_a_cost_centre_of_another_entity_cannot_carry_a_budget(plan_world, swede
                 Money(Decimal(1), "EUR"),
             )
         )
+
+
+def test_the_admin_enters_a_budget_by_period_label(admin_client, plan_world):
+    entity = LegalEntity.objects.get(code="FR-TEST")
+    form = {
+        "legal_entity": entity.pk,
+        "cost_centre": CostCentre.objects.get(code="FR-OPS").pk,
+        "gl_account": "",
+        "unspsc_prefix": "",
+        "period_label": "FY2027-Q2",
+        "currency": "EUR",
+        "control": "hard",
+        "tolerance_percent": "0",
+        "amount": "7500.00",
+        "tolerance_amount": "0",
+    }
+    response = admin_client.post("/admin/budgets/budget/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    budget = Budget.objects.get()
+    assert (budget.period_start, budget.period_end, budget.amount_minor) == (date(2026, 10, 1), date(2026, 12, 31), 750000)
+    bad = admin_client.post("/admin/budgets/budget/add/", {**form, "period_label": "Q9"})
+    assert bad.status_code == 200 and "is not a period" in bad.content.decode()
