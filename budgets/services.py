@@ -209,6 +209,80 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
     return releases
 
 
+@transaction.atomic
+def funds_commit(*, requisition: Requisition, charges: list[Charge], by: Any, note: str) -> list[BudgetEntry]:
+    """An order is issued: the requisition's pre-commitments are released and the ordered amounts committed.
+
+    `charges` are what the order actually charges (its lines, at the order's prices), matched to budgets as
+    at submission. A commitment is never refused: the approval already happened; an order above what was
+    approved goes back through approval before it gets here.
+    """
+    on = timezone.localdate()
+    releases = funds_release(requisition=requisition, by=by, reason=f"ordered ({note})")
+    pairs = budgets_matching(requisition=requisition, charges=charges, on=on)
+    list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+    return releases + _entries(pairs, BudgetEntry.Kind.COMMITMENT, requisition, by, note, on)
+
+
+@transaction.atomic
+def funds_commitment_release(
+    *, requisition: Requisition, charges: list[Charge], by: Any, note: str
+) -> list[BudgetEntry]:
+    """Order lines are cancelled (or reduced): give back their commitment, at the rate it was committed at."""
+    on = timezone.localdate()
+    pairs = budgets_matching(requisition=requisition, charges=charges, on=on)
+    list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+    committed_rates = {
+        (row["budget_id"], row["source_currency"]): row["rate"]
+        for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.COMMITMENT)
+        .values("budget_id", "source_currency", "rate")
+        .order_by("id")
+    }
+    return _entries(pairs, BudgetEntry.Kind.COMMITMENT_RELEASE, requisition, by, note, on, committed_rates, sign=-1)
+
+
+def _entries(
+    pairs: list[tuple[Budget, Charge]],
+    kind: str,
+    requisition: Requisition,
+    by: Any,
+    note: str,
+    on: date,
+    rates: dict[tuple[int, str], Decimal] | None = None,
+    sign: int = 1,
+) -> list[BudgetEntry]:
+    demand: dict[tuple[int, str], int] = defaultdict(int)
+    budgets = {}
+    for budget, charge in pairs:
+        demand[(budget.pk, charge.currency)] += charge.amount_minor
+        budgets[budget.pk] = budget
+    entries = []
+    for (budget_id, currency), amount in demand.items():
+        budget = budgets[budget_id]
+        rate = (rates or {}).get((budget_id, currency)) or exchange_rate_get(
+            from_currency=currency, to_currency=budget.currency, on=on
+        )
+        if rate is None:
+            raise RequisitionError(
+                f"No exchange rate from {currency} to {budget.currency} is stored.", code="no_exchange_rate"
+            )
+        converted = to_minor(Money.from_minor(amount, currency).amount * rate, budget.currency)
+        entries.append(
+            BudgetEntry(
+                budget=budget,
+                kind=kind,
+                amount_minor=sign * converted,
+                requisition=requisition,
+                source_amount_minor=sign * amount,
+                source_currency=currency,
+                rate=rate,
+                created_by=by.user if by is not None else None,
+                note=note[:300],
+            )
+        )
+    return BudgetEntry.objects.bulk_create(entries)
+
+
 def _scope(budget: Budget) -> str:
     return "" if budget.scope == "everything" else f" ({budget.scope})"
 

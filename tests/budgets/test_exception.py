@@ -37,8 +37,10 @@ def test_without_an_exception_rule_the_hard_stop_refuses():
         requisition_submit(requisition=lab_cart("1200"), by=alice())
     assert error.value.code == "budget_exceeded"
     assert left("FR-LAB") == Money(Decimal("1000.00"), "EUR")
-    assert not BudgetEntry.objects.filter(kind=BudgetEntry.Kind.PRECOMMITMENT).exclude(requisition=None).filter(
-        budget__cost_centre__code="FR-LAB"
+    assert (
+        not BudgetEntry.objects.filter(kind=BudgetEntry.Kind.PRECOMMITMENT)
+        .exclude(requisition=None)
+        .filter(budget__cost_centre__code="FR-LAB")
     )
 
 

@@ -162,3 +162,32 @@ def test_budgets_api_shows_what_is_left_for_the_callers_entities_only(api_client
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
     codes = {row["cost_centre"] for row in api_client.get("/api/v1/budgets/").json()["results"]}
     assert codes == {"SE-ENG", "SE-OPS"}
+
+
+def test_an_order_turns_the_pre_commitment_into_a_commitment_and_cancelling_gives_it_back():
+    from budgets.selectors import budget_use
+    from budgets.services import funds_commit, funds_commitment_release, requisition_charges
+    from procurement.models import ExchangeRate
+
+    requisition = requisition_submit(requisition=lab_cart("1125", currency="SEK"), by=alice())
+    charges = requisition_charges(requisition=requisition)
+    funds_commit(requisition=requisition, charges=charges, by=None, note="PO-ACME-FR-000001")
+    lab = Budget.objects.get(cost_centre__code="FR-LAB")
+    use = budget_use(budget=lab)
+    assert (use.precommitted, use.committed, use.available) == (0, 10000, 100000 - 10000)
+    # The rate moves before the order line is cancelled: the release uses the rate it was committed at.
+    ExchangeRate.objects.create(from_currency="SEK", to_currency="EUR", rate=Decimal("0.5"), valid_from=date.today())
+    funds_commitment_release(requisition=requisition, charges=charges, by=None, note="PO line 1 cancelled")
+    use = budget_use(budget=lab)
+    assert (use.precommitted, use.committed, use.available) == (0, 0, 100000)
+    kinds = list(BudgetEntry.objects.filter(requisition=requisition).values_list("kind", "amount_minor"))
+    assert kinds == [
+        ("precommitment", 10000),
+        ("release", -10000),
+        ("commitment", 10000),
+        ("commitment_release", -10000),
+    ]
+    # A later exit of the requisition has nothing left to release: the order owns the money now.
+    from budgets.services import funds_release
+
+    assert funds_release(requisition=requisition, by=None, reason="withdrawn") == []

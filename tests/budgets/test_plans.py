@@ -106,9 +106,7 @@ def test_a_plan_with_bad_lines_saves_nothing_and_names_each_line(plan_world):
 
 def test_an_xlsx_plan_changes_existing_budgets(plan_world):
     entity = plan_world.legal_entities.get()
-    budget_save(
-        spec=BudgetSpec(entity, CostCentre.objects.get(code="FR-OPS"), "FY2027", Money(Decimal(1000), "EUR"))
-    )
+    budget_save(spec=BudgetSpec(entity, CostCentre.objects.get(code="FR-OPS"), "FY2027", Money(Decimal(1000), "EUR")))
     book = Workbook()
     sheet = book.active
     sheet.append(["Entity", "Cost center", "Period", "Budget", "Control", "Tolerance amount"])
@@ -181,6 +179,10 @@ def test_the_admin_enters_a_budget_by_period_label(admin_client, plan_world):
     response = admin_client.post("/admin/budgets/budget/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     budget = Budget.objects.get()
-    assert (budget.period_start, budget.period_end, budget.amount_minor) == (date(2026, 10, 1), date(2026, 12, 31), 750000)
+    assert (budget.period_start, budget.period_end, budget.amount_minor) == (
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+        750000,
+    )
     bad = admin_client.post("/admin/budgets/budget/add/", {**form, "period_label": "Q9"})
     assert bad.status_code == 200 and "is not a period" in bad.content.decode()
