@@ -1,9 +1,10 @@
 """Writes of requisitions. Each service owns its transaction, locks the requisition it changes and
 records what it did as a RequisitionEvent in the same transaction."""
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -407,6 +408,98 @@ def requisition_line_add_free_text(
     )
     _lines_changed(requisition, by)
     return line
+
+
+@dataclass(frozen=True)
+class ExternalLine:
+    """A line that comes from outside (a supplier's punchout cart), already mapped to our units and codes."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Money
+    supplier: Supplier | None
+    supplier_part_id: str = ""
+    supplier_part_auxiliary_id: str = ""
+    price_basis_quantity: Decimal = Decimal(1)
+    unspsc: str = ""
+    lead_time_days: int | None = None
+    manufacturer: str = ""
+    manufacturer_part_id: str = ""
+    catalog_item: CatalogItem | None = None
+    extrinsics: dict[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def requisition_lines_replace_external(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    lines: Sequence[ExternalLine],
+    replace_line_ids: Iterable[int] = (),
+    source: str = RequisitionLine.Source.PUNCHOUT,
+    note: str = "",
+) -> list[RequisitionLine]:
+    """Add lines from outside in one step, removing `replace_line_ids` first (a punchout edit replaces its lines).
+
+    Every line is checked (quantity, unit, price) before anything changes; the first bad one refuses all.
+    Cost centres are the requester's default; the lines keep the supplier's part ids and extras.
+    """
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    centre = _default_cost_centre(requisition)
+    built: list[RequisitionLine] = []
+    for index, spec in enumerate(lines, 1):
+        description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
+        if spec.unit_price.amount < 0:
+            raise RequisitionError(f"Line {index} ({description}) has a negative price.", code="invalid_price")
+        unit = (spec.unit or "EA").upper()
+        if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
+            raise RequisitionError(f"Line {index} ({description}) has the unit {unit!r}.", code="invalid_unit")
+        try:
+            quantity = _check_quantity(spec.quantity)
+        except RequisitionError as exc:
+            raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
+        if spec.price_basis_quantity <= 0:
+            raise RequisitionError(f"Line {index} ({description}) has a price basis of 0.", code="invalid_price")
+        line = RequisitionLine(
+            requisition=requisition,
+            source=source,
+            catalog_item=spec.catalog_item,
+            supplier=spec.supplier,
+            supplier_part_id=spec.supplier_part_id[:64],
+            supplier_part_auxiliary_id=spec.supplier_part_auxiliary_id[:255],
+            description=description,
+            quantity=quantity,
+            unit=unit,
+            unit_price_minor=spec.unit_price.minor,
+            currency=spec.unit_price.currency,
+            price_basis_quantity=spec.price_basis_quantity,
+            unspsc=spec.unspsc[:8] if spec.unspsc.isdigit() else "",
+            lead_time_days=spec.lead_time_days,
+            manufacturer=spec.manufacturer[:100],
+            manufacturer_part_id=spec.manufacturer_part_id[:64],
+            cost_centre=centre,
+            extrinsics=spec.extrinsics,
+        )
+        line.total_minor = line.compute_total_minor()
+        built.append(line)
+    removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
+    if removed:
+        requisition.lines.filter(pk__in=list(replace_line_ids)).delete()
+    number = _next_line_number(requisition)
+    for offset, line in enumerate(built):
+        line.line_number = number + offset
+    created = RequisitionLine.objects.bulk_create(built, batch_size=500)
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        comment=note,
+        data={"source": source, "added": len(created), "replaced": removed[:100]},
+    )
+    _lines_changed(requisition, by)
+    return created
 
 
 @transaction.atomic
