@@ -1,0 +1,336 @@
+"""cXML documents as frozen dataclasses: what the parser returns and what the builders take.
+
+Money and quantities are `Decimal`, never float. Text is stripped of surrounding whitespace.
+`payload_id` and `timestamp` left empty on a document given to a builder are generated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+__all__ = [
+    "Address",
+    "Classification",
+    "Contact",
+    "Credential",
+    "Document",
+    "Header",
+    "ItemIn",
+    "ItemOut",
+    "LineItem",
+    "Money",
+    "PriceBasisQuantity",
+    "ProfileRequest",
+    "ProfileResponse",
+    "ProfileTransaction",
+    "PunchOutOperation",
+    "PunchOutOrderMessage",
+    "PunchOutSetupRequest",
+    "PunchOutSetupResponse",
+    "Response",
+    "Status",
+]
+
+PunchOutOperation = Literal["create", "edit", "inspect"]
+DeploymentMode = Literal["production", "test"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credential:
+    """A party's identity in a domain (DUNS, NetworkID …); the shared secret only on the Sender."""
+
+    domain: str
+    identity: str
+    shared_secret: str | None = None
+
+    def __repr__(self) -> str:
+        # Never print a secret into a log or a traceback.
+        secret = "" if self.shared_secret is None else ", shared_secret='***'"
+        return f"Credential(domain={self.domain!r}, identity={self.identity!r}{secret})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Header:
+    """From, To and Sender. Ariba sends several From/To credentials; the first is `from_`/`to`, the rest `*_extra`."""
+
+    from_: Credential
+    to: Credential
+    sender: Credential
+    user_agent: str = ""
+    from_extra: tuple[Credential, ...] = ()
+    to_extra: tuple[Credential, ...] = ()
+
+    @property
+    def from_credentials(self) -> tuple[Credential, ...]:
+        return (self.from_, *self.from_extra)
+
+    @property
+    def to_credentials(self) -> tuple[Credential, ...]:
+        return (self.to, *self.to_extra)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Classification:
+    """A commodity code; UNSPSC values may have 8 or 10 digits and are kept as text."""
+
+    domain: str
+    value: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceBasisQuantity:
+    """The unit price is for `quantity` units of `unit_of_measure`; one ordered unit is `conversion_factor` of those."""
+
+    quantity: Decimal
+    conversion_factor: Decimal
+    unit_of_measure: str
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineItem:
+    """What ItemIn (a cart line from a supplier) and ItemOut (a line we send) share."""
+
+    quantity: Decimal
+    supplier_part_id: str
+    unit_price: Money
+    unit_of_measure: str
+    description: str = ""
+    description_lang: str = "en"
+    short_name: str = ""
+    supplier_part_auxiliary_id: str | None = None
+    buyer_part_id: str | None = None
+    classifications: tuple[Classification, ...] = ()
+    manufacturer_part_id: str | None = None
+    manufacturer_name: str | None = None
+    url: str | None = None
+    lead_time: int | None = None
+    price_basis_quantity: PriceBasisQuantity | None = None
+    extrinsics: Mapping[str, str] = field(default_factory=dict)
+    line_number: int | None = None
+
+    @property
+    def effective_unit_price(self) -> Decimal:
+        """The price of one ordered unit.
+
+        With a PriceBasisQuantity the UnitPrice is for `quantity` price units and one ordered unit is
+        `conversion_factor` price units, so one ordered unit costs price / quantity * conversion_factor
+        (the cXML line amount formula). Not rounded: round to the currency when storing.
+        """
+        basis = self.price_basis_quantity
+        if basis is None or not basis.quantity:
+            return self.unit_price.amount
+        return self.unit_price.amount / basis.quantity * basis.conversion_factor
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.effective_unit_price
+
+    @property
+    def text(self) -> str:
+        """The best single line of text: the description, else the short name."""
+        return self.description or self.short_name
+
+    def classification(self, domain: str) -> str | None:
+        """The first classification value of a domain, compared case-insensitively (UNSPSC, unspsc …)."""
+        wanted = domain.casefold()
+        return next((c.value for c in self.classifications if c.domain.casefold() == wanted), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemIn(LineItem):
+    """A line of a supplier's cart (PunchOutOrderMessage)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemOut(LineItem):
+    """A line we send back to the supplier in an edit or inspect PunchOutSetupRequest."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contact:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+    lang: str = "en"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Address:
+    """A ShipTo address. `phone` is read as display text and not written by the builders."""
+
+    name: str
+    address_id: str | None = None
+    deliver_to: tuple[str, ...] = ()
+    street: tuple[str, ...] = ()
+    city: str = ""
+    state: str | None = None
+    postal_code: str | None = None
+    country: str = ""
+    country_code: str = ""
+    email: str | None = None
+    phone: str | None = None
+    lang: str = "en"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Status:
+    """A cXML Status: `code` (HTTP-like: 200 OK, 201 Accepted, 204 No Content, 4xx/5xx errors), text, message."""
+
+    code: int
+    text: str
+    message: str = ""
+    lang: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
+
+@dataclass(frozen=True, kw_only=True)
+class PunchOutSetupRequest:
+    """A buyer opens a punchout session (create), or reopens a cart to change (edit) or look at (inspect) it.
+
+    `browser_form_post_url` is None when the sender gave no BrowserFormPost (then no cart can come
+    back); `extrinsics` keeps the sender's order and spelling of names (a repeated name keeps its first
+    value).
+    """
+
+    header: Header
+    buyer_cookie: str
+    operation: PunchOutOperation = "create"
+    browser_form_post_url: str | None = None
+    supplier_setup_url: str | None = None
+    extrinsics: Mapping[str, str] = field(default_factory=dict)
+    contacts: tuple[Contact, ...] = ()
+    ship_to: Address | None = None
+    selected_item: str | None = None
+    selected_item_auxiliary_id: str | None = None
+    items_out: tuple[ItemOut, ...] = ()
+    deployment_mode: DeploymentMode = "production"
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.contacts[0] if self.contacts else None
+
+    def extrinsic(self, name: str) -> str | None:
+        """An extrinsic by name, case-insensitively (UserEmail, userEmail …)."""
+        wanted = name.casefold()
+        return next((value for key, value in self.extrinsics.items() if key.casefold() == wanted), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PunchOutSetupResponse:
+    """The supplier's answer to a setup request: where to send the browser.
+
+    `start_page_url` is None only when `status` is not a success (the supplier refused the session).
+    """
+
+    status: Status
+    start_page_url: str | None
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PunchOutOrderMessage:
+    """A supplier's cart posted back through the browser.
+
+    How to read the lines for an edit or inspect session:
+    - `status.code == 204` ("No Content", `is_no_change`): the user left the shop without changing the
+      cart. Keep the requisition's current lines; do not replace them with `items` (usually empty).
+    - no Status (or 200/201) and no `items`: the user emptied the cart; remove the session's lines.
+    `total` is the supplier's own figure and may disagree with the lines; `lines_total` recomputes it.
+    """
+
+    header: Header
+    buyer_cookie: str
+    operation_allowed: PunchOutOperation = "create"
+    total: Money | None = None
+    shipping: Money | None = None
+    tax: Money | None = None
+    items: tuple[ItemIn, ...] = ()
+    status: Status | None = None
+    quote_status: str | None = None
+    ship_to: Address | None = None
+    deployment_mode: DeploymentMode = "production"
+    in_reply_to: str | None = None
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+    @property
+    def is_no_change(self) -> bool:
+        return self.status is not None and self.status.code == 204
+
+    @property
+    def lines_total(self) -> Money | None:
+        """The sum of the lines, when they share one currency (None for an empty or mixed-currency cart)."""
+        currencies = {item.unit_price.currency for item in self.items}
+        if len(currencies) != 1:
+            return None
+        return Money(amount=sum((item.line_total for item in self.items), Decimal(0)), currency=currencies.pop())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileRequest:
+    """Asks which transactions a server supports."""
+
+    header: Header
+    deployment_mode: DeploymentMode = "production"
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileTransaction:
+    request_name: str
+    url: str
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileResponse:
+    """The transactions a server accepts, each with the URL to post it to."""
+
+    transactions: tuple[ProfileTransaction, ...]
+    status: Status = field(default_factory=lambda: Status(code=200, text="OK"))
+    effective_date: datetime | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+    def url_for(self, request_name: str) -> str | None:
+        return next((t.url for t in self.transactions if t.request_name == request_name), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    """A bare Response: only a Status (the answer to an OrderRequest, or a refusal)."""
+
+    status: Status
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+
+Document = (
+    PunchOutSetupRequest | PunchOutSetupResponse | PunchOutOrderMessage | ProfileRequest | ProfileResponse | Response
+)

@@ -1,0 +1,144 @@
+"""Why a cXML document was refused, as a cXML Status code and a readable English message.
+
+Codes follow the cXML specification, which borrows HTTP's: 400 the document could not be read or is
+missing a required part, 401 the sender could not be authenticated, 406 the document parsed but is
+not one this endpoint accepts, 412 a precondition such as a live session does not hold, 413 the body
+is over the size limit (an HTTP code, used because cXML has none for it), 450 a request cXML defines
+but this system does not implement.
+"""
+
+from __future__ import annotations
+
+from punchout.xmlsafe import XmlEntityDeclared, XmlSafetyError, XmlTooLarge
+
+from .documents import Status
+
+__all__ = [
+    "STATUS_TEXTS",
+    "AuthenticationFailed",
+    "CXMLError",
+    "DocumentTooLarge",
+    "EntityNotAllowed",
+    "InvalidDocument",
+    "MalformedDocument",
+    "NotAPunchoutDocument",
+    "NotImplementedRequest",
+    "PreconditionFailed",
+    "SecretInBrowser",
+    "UnexpectedDocument",
+    "error_response",
+    "from_xml_error",
+]
+
+STATUS_TEXTS: dict[int, str] = {
+    200: "OK",
+    201: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    406: "Not Acceptable",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Request Entity Too Large",
+    450: "Not Implemented",
+    500: "Internal Server Error",
+}
+
+
+class CXMLError(Exception):
+    """A refusal to answer with a cXML Status: `status_code` and an English `message`."""
+
+    status_code: int = 400
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXTS.get(self.status_code, "Error")
+
+    def to_status(self) -> Status:
+        return Status(code=self.status_code, text=self.status_text, message=self.message, lang="en")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status_code}, {self.message!r})"
+
+
+class _FixedCodeError(CXMLError):
+    code: int = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.code, message)
+
+
+class MalformedDocument(_FixedCodeError):
+    """Not XML, not well-formed, or not a cXML document at all (400)."""
+
+
+class EntityNotAllowed(_FixedCodeError):
+    """The DOCTYPE declares entities: refused before parsing (400)."""
+
+
+class InvalidDocument(_FixedCodeError):
+    """A cXML document missing a required part or carrying an unreadable value (400)."""
+
+
+class SecretInBrowser(_FixedCodeError):
+    """A SharedSecret in a document that travelled through the user's browser (400)."""
+
+
+class AuthenticationFailed(_FixedCodeError):
+    """The sender's credential or shared secret did not match (401)."""
+
+    code = 401
+
+
+class NotAPunchoutDocument(_FixedCodeError):
+    """A cXML document this system knows but does not take here, e.g. an OrderRequest at the punchout endpoint (406)."""
+
+    code = 406
+
+    def __init__(self, message: str, *, document_type: str = "") -> None:
+        super().__init__(message)
+        self.document_type = document_type
+
+
+class UnexpectedDocument(NotAPunchoutDocument):
+    """A punchout document of the wrong kind for the parser called, e.g. a cart posted as a setup request (406)."""
+
+
+class PreconditionFailed(_FixedCodeError):
+    """The document is fine but the state it needs is not there, e.g. no live session for the BuyerCookie (412)."""
+
+    code = 412
+
+
+class DocumentTooLarge(_FixedCodeError):
+    """The body is over the size limit (413)."""
+
+    code = 413
+
+
+class NotImplementedRequest(_FixedCodeError):
+    """A request type this system does not implement (450)."""
+
+    code = 450
+
+
+def from_xml_error(error: XmlSafetyError) -> CXMLError:
+    """The cXML refusal for an error of the hardened XML parser."""
+    if isinstance(error, XmlTooLarge):
+        return DocumentTooLarge(error.message)
+    if isinstance(error, XmlEntityDeclared):
+        return EntityNotAllowed(error.message)
+    return MalformedDocument(error.message)
+
+
+def error_response(error: CXMLError, *, payload_id: str | None = None) -> bytes:
+    """A complete cXML `Response/Status` document for a refusal, ready to send back."""
+    from .build import build_response  # build imports this module
+
+    return build_response(error.to_status(), payload_id=payload_id)
