@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("requisitions.api_urls")),
     path("api/v1/", include("approvals.api_urls")),
     path("api/v1/", include("budgets.api_urls")),
+    path("api/v1/", include("punchout.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,1 +1,122 @@
-# Models of this app arrive with its issue; the app is wired so that migrations and URLs have a home.
+"""Punchout: connections to supplier web shops (cXML, OCI) and the sessions users open through them."""
+
+from django.db import models
+from django.db.models import Q
+
+from procurement.models import Employee, Supplier
+from requisitions.models import Requisition, RequisitionLine
+
+
+class PunchoutConnection(models.Model):
+    """How we punch out to one supplier's shop. Secrets are write-only: never shown back, never logged."""
+
+    class Protocol(models.TextChoices):
+        CXML = "cxml", "cXML"
+        OCI = "oci", "SAP OCI"
+
+    class Method(models.TextChoices):
+        GET = "GET", "GET"
+        POST = "POST", "POST"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="punchout_connections")
+    name = models.CharField(max_length=100, blank=True, help_text="Shown on the button; default: the supplier.")
+    protocol = models.CharField(max_length=4, choices=Protocol.choices, default=Protocol.CXML)
+    url = models.URLField(
+        "setup or catalog URL",
+        max_length=500,
+        help_text="cXML: where the PunchOutSetupRequest is posted. OCI: the catalog URL the browser is sent to.",
+    )
+    is_active = models.BooleanField(default=True)
+    # cXML
+    from_domain = models.CharField(max_length=40, blank=True, default="NetworkID")
+    from_identity = models.CharField(max_length=200, blank=True)
+    to_domain = models.CharField(max_length=40, blank=True, default="DUNS")
+    to_identity = models.CharField(max_length=200, blank=True)
+    sender_domain = models.CharField(max_length=40, blank=True, default="NetworkID")
+    sender_identity = models.CharField(max_length=200, blank=True)
+    shared_secret = models.CharField(max_length=200, blank=True)
+    deployment_mode = models.CharField(
+        max_length=10, choices=[("production", "production"), ("test", "test")], default="production"
+    )
+    extrinsics = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Extrinsics to send: any of UserEmail, UniqueName, UserFullName, CostCenter, BusinessUnit, "
+        "LegalEntity, Department.",
+    )
+    supports_edit = models.BooleanField(default=True)
+    supports_inspect = models.BooleanField(default=True)
+    # OCI
+    method = models.CharField("OCI method", max_length=4, choices=Method.choices, default=Method.POST)
+    oci_fields = models.JSONField(
+        "OCI login fields and parameters",
+        default=dict,
+        blank=True,
+        help_text='Sent with the call-up, e.g. {"USERNAME": "acme", "PASSWORD": "…", "~CALLER": "CTLG"}.',
+    )
+    unit_map = models.JSONField(
+        default=dict, blank=True, help_text='Supplier unit → ours (UN/CEFACT), e.g. {"ST": "EA", "KAR": "CT"}.'
+    )
+    charset_fallback = models.CharField(
+        max_length=20, default="iso-8859-1", help_text="Used when a returned form is not valid UTF-8."
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(default=20)
+    session_minutes = models.PositiveSmallIntegerField(default=60, help_text="How long a shopping session lasts.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["supplier__name", "name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.supplier.name
+
+
+class PunchoutSession(models.Model):
+    """One trip to a supplier's shop. The token authenticates the return: only its hash is stored."""
+
+    class Operation(models.TextChoices):
+        CREATE = "create", "Create"
+        EDIT = "edit", "Edit"
+        INSPECT = "inspect", "Inspect"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Shopping"
+        RETURNED = "returned", "Returned"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    connection = models.ForeignKey(PunchoutConnection, on_delete=models.PROTECT, related_name="sessions")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="punchout_sessions")
+    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="punchout_sessions")
+    operation = models.CharField(max_length=7, choices=Operation.choices, default=Operation.CREATE)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the return token.")
+    start_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="OCI: SHA-256 of the one-time call-up token."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    buyer_cookie = models.CharField(max_length=64)
+    start_url = models.URLField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    lines = models.ManyToManyField(
+        RequisitionLine, blank=True, related_name="punchout_sessions", help_text="The lines this session brought."
+    )
+    result = models.JSONField(default=dict, blank=True, help_text="What came back: counts, warnings, errors.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requisition", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(operation__in=["create", "edit", "inspect"]), name="punchout_session_operation_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.operation} for {self.requisition_id}"

@@ -1,6 +1,12 @@
-"""Pages of the punchout app; its issue fills them in."""
+"""Pages of the punchout app."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "punchout"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("start/", views.start, name="start"),
+    path("callup/<str:start_token>/", views.callup, name="callup"),
+    path("return/<str:token>/", views.return_cart, name="return"),
+]

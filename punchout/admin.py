@@ -1,0 +1,147 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from .models import PunchoutConnection, PunchoutSession
+from .services import punchout_connection_test
+
+
+class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
+    # Write-only: never rendered back into the page.
+    shared_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="cXML SharedSecret. Leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = PunchoutConnection
+        fields = [
+            "supplier",
+            "name",
+            "protocol",
+            "url",
+            "is_active",
+            "session_minutes",
+            "timeout_seconds",
+            "from_domain",
+            "from_identity",
+            "to_domain",
+            "to_identity",
+            "sender_domain",
+            "sender_identity",
+            "shared_secret",
+            "deployment_mode",
+            "extrinsics",
+            "supports_edit",
+            "supports_inspect",
+            "method",
+            "oci_fields",
+            "unit_map",
+            "charset_fallback",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = dict(self.instance.oci_fields or {})
+        # OCI passwords are not shown back either; leaving "***" keeps the stored one.
+        self.initial["oci_fields"] = {k: ("***" if "PASSWORD" in k.upper() else v) for k, v in fields.items()}
+
+    def clean_shared_secret(self) -> str:
+        value: str = self.cleaned_data.get("shared_secret", "")
+        return value or self.instance.shared_secret
+
+    def clean_oci_fields(self) -> dict[str, str]:
+        value = self.cleaned_data.get("oci_fields") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError('Give the fields as a JSON object, e.g. {"USERNAME": "acme"}.')
+        stored = self.instance.oci_fields or {}
+        return {k: (stored.get(k, "") if v == "***" else str(v)) for k, v in value.items()}
+
+
+@admin.register(PunchoutConnection)
+class PunchoutConnectionAdmin(admin.ModelAdmin[PunchoutConnection]):
+    form = PunchoutConnectionForm
+    list_display = ["supplier", "name", "protocol", "url", "is_active", "supports_edit", "supports_inspect"]
+    list_filter = ["protocol", "is_active"]
+    search_fields = ["supplier__code", "supplier__name", "url", "name"]
+    change_form_template = "admin/punchout/connection_change_form.html"
+    fieldsets = [
+        (None, {"fields": ["supplier", "name", "protocol", "url", "is_active", "session_minutes", "timeout_seconds"]}),
+        (
+            "cXML",
+            {
+                "fields": [
+                    ("from_domain", "from_identity"),
+                    ("to_domain", "to_identity"),
+                    ("sender_domain", "sender_identity"),
+                    "shared_secret",
+                    "deployment_mode",
+                    "extrinsics",
+                    "supports_edit",
+                    "supports_inspect",
+                ]
+            },
+        ),
+        ("SAP OCI", {"fields": ["method", "oci_fields", "unit_map", "charset_fallback"]}),
+    ]
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/test/",
+                self.admin_site.admin_view(self.test_connection),
+                name="punchout_punchoutconnection_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_connection(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Send a ProfileRequest (cXML) or the call-up (OCI) and show the raw answer."""
+        connection = get_object_or_404(PunchoutConnection, pk=pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:punchout_punchoutconnection_change", args=[pk]))
+        result = punchout_connection_test(connection=connection)
+        if not result.ok:
+            messages.error(request, result.summary)
+        context = {
+            **self.admin_site.each_context(request),
+            "connection": connection,
+            "result": result,
+            "title": f"Test of {connection}",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/punchout/connection_test.html", context)
+
+
+@admin.register(PunchoutSession)
+class PunchoutSessionAdmin(admin.ModelAdmin[PunchoutSession]):
+    list_display = ["created_at", "connection", "employee", "requisition", "operation", "status", "returned_at"]
+    list_filter = ["status", "operation", "connection"]
+    search_fields = ["requisition__number", "employee__user__username"]
+    exclude = ["token_hash", "start_token_hash"]
+    readonly_fields = [
+        "connection",
+        "employee",
+        "requisition",
+        "operation",
+        "status",
+        "buyer_cookie",
+        "start_url",
+        "expires_at",
+        "started_at",
+        "returned_at",
+        "result",
+        "lines",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PunchoutSession | None = None) -> bool:
+        return False

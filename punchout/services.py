@@ -1,0 +1,593 @@
+"""Outbound punchout: open a session at a supplier's shop, and take the cart it sends back.
+
+The protocol layer (punchout.cxml, punchout.oci) turns bytes into dataclasses; this module decides what
+they mean for a requisition. Nothing here logs a shared secret, a password or a token.
+"""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.errors import ProcurementError
+from procurement.models import CatalogItem, Employee
+from procurement.money import Money, currency_digits
+from procurement.selectors import catalog_item_price, price_lists_applicable
+from requisitions.errors import RequisitionError
+from requisitions.models import Requisition, RequisitionLine
+from requisitions.selectors import requisitions_visible
+from requisitions.services import ExternalLine, requisition_lines_replace_external
+
+from . import cxml, oci
+from .models import PunchoutConnection, PunchoutSession
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "Acme Procurement punchout 1.0"
+MAX_RETURN_BYTES = 40 * 1024 * 1024  # a 5,000-line cart in base64 is about 10 MB
+EXTRINSICS = ("UserEmail", "UniqueName", "UserFullName", "FirstName", "LastName", "CostCenter", "BusinessUnit")
+
+
+class PunchoutError(ProcurementError):
+    code = "punchout_error"
+
+
+class PunchoutReturnRefused(PunchoutError):
+    """The return cannot be taken: unknown, used, expired or foreign token, or a cart we cannot read."""
+
+    code = "punchout_return_refused"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 400) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    session: PunchoutSession
+    start_url: str  # cXML: the supplier's StartPage; OCI: our one-time call-up page
+    token: str  # the return token, for building the return URL (never stored in clear)
+
+
+def connections_for(*, requisition: Requisition) -> list[PunchoutConnection]:
+    return list(
+        PunchoutConnection.objects.filter(is_active=True, supplier__is_active=True)
+        .select_related("supplier")
+        .order_by("supplier__name", "name")
+    )
+
+
+def _session_lines(requisition: Requisition, connection: PunchoutConnection) -> list[RequisitionLine]:
+    """The lines earlier sessions with this shop brought into the requisition (what edit and inspect show)."""
+    return list(
+        requisition.lines.filter(
+            punchout_sessions__connection=connection, source=RequisitionLine.Source.PUNCHOUT
+        ).distinct()
+    )
+
+
+def _credential(domain: str, identity: str, secret: str | None = None) -> cxml.Credential:
+    return cxml.Credential(domain=domain or "NetworkID", identity=identity, shared_secret=secret)
+
+
+def _extrinsics(connection: PunchoutConnection, employee: Employee, requisition: Requisition) -> dict[str, str]:
+    user = employee.user
+    centre = requisition.requester.default_cost_centre
+    known = {
+        "UserEmail": user.email,
+        "UniqueName": user.username,
+        "UserFullName": employee.display_name,
+        "FirstName": user.first_name,
+        "LastName": user.last_name,
+        "CostCenter": centre.code if centre else "",
+        "BusinessUnit": employee.org_unit.code if employee.org_unit else "",
+        "LegalEntity": requisition.legal_entity.code,
+        "Department": employee.org_unit.name if employee.org_unit else "",
+    }
+    return {name: known[name] for name in connection.extrinsics or [] if known.get(name)}
+
+
+def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
+    items = []
+    for number, line in enumerate(lines, 1):
+        items.append(
+            cxml.ItemOut(
+                quantity=line.quantity,
+                supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
+                supplier_part_auxiliary_id=line.supplier_part_auxiliary_id or None,
+                unit_price=cxml.Money(
+                    amount=Money.from_minor(line.unit_price_minor, line.currency).amount, currency=line.currency
+                ),
+                unit_of_measure=line.unit,
+                description=line.description,
+                classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
+                manufacturer_part_id=line.manufacturer_part_id or None,
+                manufacturer_name=line.manufacturer or None,
+                line_number=number,
+            )
+        )
+    return tuple(items)
+
+
+@transaction.atomic
+def punchout_session_start(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    connection: PunchoutConnection,
+    operation: str,
+    return_url_for: Any,
+    callup_url_for: Any,
+) -> SessionStart:
+    """Open a shopping session: for cXML the setup request is sent now and its StartPage returned.
+
+    `return_url_for(token)` and `callup_url_for(token)` build absolute URLs on this server.
+    """
+    if operation not in PunchoutSession.Operation.values:
+        raise PunchoutError(f"Unknown punchout operation {operation!r}: create, edit or inspect.", code="invalid")
+    if not connection.is_active:
+        raise PunchoutError(f"The punchout to {connection} is switched off.", code="connection_inactive")
+    if operation == PunchoutSession.Operation.INSPECT:
+        if not requisitions_visible(employee=by).filter(pk=requisition.pk).exists():
+            raise RequisitionError("There is no such requisition that you may see.", code="not_found")
+        if not connection.supports_inspect:
+            raise PunchoutError(f"{connection} does not support inspecting a cart.", code="operation_not_supported")
+    else:
+        if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
+            raise RequisitionError("Only the requester may shop for this requisition.", code="not_requester")
+        if not requisition.is_editable:
+            raise RequisitionError(
+                f"{requisition.number} is {requisition.get_status_display().lower()}: it cannot take new lines.",
+                code="not_editable",
+            )
+        if operation == PunchoutSession.Operation.EDIT and not connection.supports_edit:
+            raise PunchoutError(f"{connection} does not support editing a cart.", code="operation_not_supported")
+    lines = _session_lines(requisition, connection) if operation != PunchoutSession.Operation.CREATE else []
+    token = secrets.token_urlsafe(32)  # 256 bits; only the hash is kept
+    session = PunchoutSession.objects.create(
+        connection=connection,
+        employee=by,
+        requisition=requisition,
+        operation=operation,
+        token_hash=token_hash(token),
+        buyer_cookie=secrets.token_hex(16),
+        expires_at=timezone.now() + timedelta(minutes=connection.session_minutes),
+    )
+    session.lines.set(lines)
+    return_url = return_url_for(token)
+    if connection.protocol == PunchoutConnection.Protocol.OCI:
+        start_token = secrets.token_urlsafe(32)
+        session.start_token_hash = token_hash(start_token)
+        session.start_url = callup_url_for(start_token)
+        session.save(update_fields=["start_token_hash", "start_url"])
+        return SessionStart(session, session.start_url, token)
+    request = cxml.PunchOutSetupRequest(
+        header=cxml.Header(
+            from_=_credential(connection.from_domain, connection.from_identity),
+            to=_credential(connection.to_domain, connection.to_identity),
+            sender=_credential(connection.sender_domain, connection.sender_identity, connection.shared_secret),
+            user_agent=USER_AGENT,
+        ),
+        buyer_cookie=session.buyer_cookie,
+        operation=operation,  # type: ignore[arg-type]
+        browser_form_post_url=return_url,
+        extrinsics=_extrinsics(connection, by, requisition),
+        contacts=(cxml.Contact(name=by.display_name, email=by.user.email or None, role="endUser"),),
+        items_out=_items_out(lines),
+        deployment_mode=connection.deployment_mode,  # type: ignore[arg-type]
+    )
+    start_page = _post_setup_request(connection, cxml.build_punchout_setup_request(request))
+    session.start_url = start_page
+    session.save(update_fields=["start_url"])
+    return SessionStart(session, start_page, token)
+
+
+def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
+    """POST the setup request and return the StartPage URL, or raise with what the supplier said."""
+    try:
+        answer = httpx.post(
+            connection.url,
+            content=body,
+            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
+            timeout=connection.timeout_seconds,
+        )
+    except httpx.HTTPError as exc:
+        logger.warning("punchout setup to %s failed: %s", connection.supplier.code, type(exc).__name__)
+        raise PunchoutError(
+            f"{connection} did not answer ({type(exc).__name__}); try again later.", code="supplier_unreachable"
+        ) from exc
+    try:
+        response = cxml.parse_punchout_setup_response(answer.content)
+    except cxml.CXMLError as exc:
+        raise PunchoutError(
+            f"{connection} answered HTTP {answer.status_code} with something that is not a PunchOutSetupResponse "
+            f"({exc.message}).",
+            code="supplier_error",
+        ) from exc
+    if response.status.code >= 300 or not response.start_page_url:
+        detail = response.status.message or response.status.text
+        raise PunchoutError(
+            f"{connection} refused the punchout: {response.status.code} {detail}".strip(), code="supplier_refused"
+        )
+    return response.start_page_url
+
+
+@transaction.atomic
+def punchout_callup(*, start_token: str, return_url_for: Any) -> tuple[PunchoutSession, oci.Callup]:
+    """OCI: the one-time page that sends the browser to the catalog with the login and HOOK_URL.
+
+    The return token is made here, so the HOOK_URL exists only in this one answer (we keep its hash).
+    """
+    session = (
+        PunchoutSession.objects.select_for_update()
+        .select_related("connection")
+        .filter(start_token_hash=token_hash(start_token))
+        .first()
+    )
+    if session is None or session.started_at is not None:
+        raise PunchoutReturnRefused(
+            "This punchout link has been used already or does not exist. Start the punchout again from your cart.",
+            code="callup_used",
+            status=410,
+        )
+    if session.expires_at <= timezone.now():
+        raise PunchoutReturnRefused("This punchout link has expired.", code="expired", status=410)
+    token = secrets.token_urlsafe(32)
+    session.token_hash = token_hash(token)
+    session.started_at = timezone.now()
+    session.save(update_fields=["token_hash", "started_at"])
+    connection = session.connection
+    fields = dict(connection.oci_fields or {})
+    login = {key: fields.pop(key) for key in ("USERNAME", "PASSWORD") if key in fields}
+    try:
+        callup = oci.build_callup(connection.url, connection.method, login, fields, return_url_for(token))
+    except oci.OciError as exc:
+        raise PunchoutError(f"The OCI connection to {connection} is misconfigured: {exc.message}") from exc
+    return session, callup
+
+
+@dataclass
+class ReturnOutcome:
+    session: PunchoutSession
+    added: int = 0
+    removed: int = 0
+    kept: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def _money_minor(amount: Decimal, currency: str) -> int:
+    digits = currency_digits(currency)
+    return int((amount * (Decimal(10) ** digits)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _unspsc(value: str | None) -> str:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return digits[:8] if len(digits) >= 8 else (digits if len(digits) in (2, 4, 6) else "")
+
+
+def _session_for_return(token: str, user: Any) -> PunchoutSession:
+    session = (
+        PunchoutSession.objects.select_for_update()
+        .select_related("connection__supplier", "requisition", "employee__user")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if session is None:
+        raise PunchoutReturnRefused(
+            "This punchout return is not for any session we know. Start the punchout again from your cart.",
+            code="unknown_session",
+            status=404,
+        )
+    if user is not None and getattr(user, "is_authenticated", False) and user.pk != session.employee.user_id:
+        raise PunchoutReturnRefused(
+            "This punchout session belongs to someone else: nothing was changed.", code="foreign_session", status=403
+        )
+    if session.status != PunchoutSession.Status.OPEN:
+        raise PunchoutReturnRefused(
+            f"This punchout session has already ended ({session.get_status_display().lower()}): nothing was changed. "
+            "Start the punchout again to shop more.",
+            code="session_used",
+            status=410,
+        )
+    if session.expires_at <= timezone.now():
+        session.status = PunchoutSession.Status.EXPIRED
+        session.save(update_fields=["status"])
+        raise PunchoutReturnRefused(
+            "This punchout session has expired: nothing was changed. Start the punchout again from your cart.",
+            code="expired",
+            status=410,
+        )
+    return session
+
+
+def punchout_return(*, token: str, fields: list[tuple[str, str]], user: Any = None) -> ReturnOutcome:
+    """Take the cart a shop posted back. Refusals change nothing, except that a used session stays used."""
+    with transaction.atomic():
+        session = _session_for_return(token, user)
+        outcome = ReturnOutcome(session)
+        try:
+            specs, total_note = _parse_cart(session, fields, outcome)
+        except PunchoutReturnRefused as refused:
+            session.status = PunchoutSession.Status.FAILED
+            session.returned_at = timezone.now()
+            session.result = {"error": refused.message}
+            session.save(update_fields=["status", "returned_at", "result"])
+            outcome.warnings.append(refused.message)
+            failed: PunchoutReturnRefused | None = refused
+        else:
+            failed = None
+            _apply(session, specs, outcome)
+            if total_note:
+                outcome.warnings.append(total_note)
+            session.status = PunchoutSession.Status.RETURNED
+            session.returned_at = timezone.now()
+            session.result = {
+                "added": outcome.added,
+                "removed": outcome.removed,
+                "kept": outcome.kept,
+                "warnings": outcome.warnings,
+            }
+            session.save(update_fields=["status", "returned_at", "result"])
+    if failed is not None:
+        raise failed
+    return outcome
+
+
+def _parse_cart(
+    session: PunchoutSession, fields: list[tuple[str, str]], outcome: ReturnOutcome
+) -> tuple[list[ExternalLine] | None, str]:
+    """The lines the shop sent, mapped to ours; None means "keep what is there" (cXML status 204)."""
+    if any(name.upper().startswith("NEW_ITEM-") for name, _ in fields):
+        try:
+            items = oci.parse_new_item_form(fields)
+        except oci.OciError as exc:
+            raise PunchoutReturnRefused(f"The shop's cart could not be read: {exc.message}", code="bad_cart") from exc
+        return [_oci_line(session, item, outcome) for item in items], ""
+    try:
+        document = cxml.extract_cxml_from_form(fields)
+        message = cxml.parse_punchout_order_message(document)
+    except cxml.CXMLError as exc:
+        raise PunchoutReturnRefused(
+            f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}", code="bad_cart"
+        ) from exc
+    if not secrets.compare_digest(message.buyer_cookie.strip(), session.buyer_cookie):
+        raise PunchoutReturnRefused(
+            "The cart names another punchout session (BuyerCookie does not match): nothing was changed.",
+            code="buyer_cookie_mismatch",
+            status=403,
+        )
+    if message.status is not None and message.status.code == 204:
+        return None, ""
+    lines = [_cxml_line(session, item, outcome) for item in message.items]
+    note = ""
+    if message.total is not None and message.items:
+        # Never trust the shop's Total: the lines count. Say so when they disagree.
+        computed = sum((item.line_total for item in message.items), Decimal(0))
+        if abs(computed - message.total.amount) >= Decimal("0.01"):
+            note = (
+                f"The shop's total ({message.total.amount} {message.total.currency}) differs from the sum of its "
+                f"lines ({computed.quantize(Decimal('0.01'))}); the lines count."
+            )
+    return lines, note
+
+
+def _contract_price(session: PunchoutSession, part_id: str) -> tuple[CatalogItem | None, Money | None]:
+    item = (
+        CatalogItem.objects.filter(supplier=session.connection.supplier, sku=part_id, is_active=True).first()
+        if part_id
+        else None
+    )
+    if item is None:
+        return None, None
+    lists = price_lists_applicable(legal_entity=session.requisition.legal_entity, user=session.employee.user)
+    return item, catalog_item_price(item=item, price_lists=lists)
+
+
+def _line(
+    session: PunchoutSession,
+    outcome: ReturnOutcome,
+    *,
+    index: int,
+    description: str,
+    quantity: Decimal | None,
+    unit: str,
+    price: Decimal | None,
+    currency: str,
+    part_id: str,
+    aux_id: str = "",
+    unspsc: str = "",
+    lead_time: int | None = None,
+    manufacturer: str = "",
+    manufacturer_part_id: str = "",
+    extrinsics: dict[str, Any] | None = None,
+) -> ExternalLine:
+    label = f"Line {index} ({(description or part_id)[:40]})"
+    if quantity is None or quantity <= 0:
+        raise PunchoutReturnRefused(f"{label} has no quantity.", code="bad_cart")
+    if price is None:
+        raise PunchoutReturnRefused(f"{label} has no price.", code="bad_cart")
+    currency = (currency or session.requisition.currency).upper()
+    try:
+        minor = _money_minor(price, currency)
+    except Exception as exc:  # babel refuses unknown currency codes
+        raise PunchoutReturnRefused(f"{label} has the unknown currency {currency!r}.", code="bad_cart") from exc
+    unit_price = Money.from_minor(minor, currency)
+    item, contract = _contract_price(session, part_id)
+    if contract is not None and contract.currency == currency and contract.amount < unit_price.amount:
+        outcome.warnings.append(f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}.")
+        unit_price = contract
+    if currency != session.requisition.currency:
+        outcome.warnings.append(f"{label} is in {currency}, the cart in {session.requisition.currency}.")
+    mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
+    return ExternalLine(
+        description=description or part_id,
+        quantity=quantity,
+        unit=mapped,
+        unit_price=unit_price,
+        supplier=session.connection.supplier,
+        supplier_part_id=part_id,
+        supplier_part_auxiliary_id=aux_id,
+        unspsc=_unspsc(unspsc) or (item.unspsc if item else ""),
+        lead_time_days=lead_time,
+        manufacturer=manufacturer,
+        manufacturer_part_id=manufacturer_part_id,
+        catalog_item=item,
+        extrinsics=extrinsics or {},
+    )
+
+
+def _cxml_line(session: PunchoutSession, item: cxml.ItemIn, outcome: ReturnOutcome) -> ExternalLine:
+    return _line(
+        session,
+        outcome,
+        index=item.line_number or 0,
+        description=item.text,
+        quantity=item.quantity,
+        unit=item.unit_of_measure,
+        price=item.effective_unit_price,
+        currency=item.unit_price.currency,
+        part_id=item.supplier_part_id,
+        aux_id=item.supplier_part_auxiliary_id or "",
+        unspsc=item.classification("UNSPSC") or "",
+        lead_time=item.lead_time,
+        manufacturer=item.manufacturer_name or "",
+        manufacturer_part_id=item.manufacturer_part_id or "",
+        extrinsics=dict(item.extrinsics),
+    )
+
+
+def _oci_line(session: PunchoutSession, item: oci.OciItem, outcome: ReturnOutcome) -> ExternalLine:
+    return _line(
+        session,
+        outcome,
+        index=item.index,
+        description=(item.long_text.split("\n")[0] if not item.description else item.description),
+        quantity=item.quantity,
+        unit=item.unit,
+        price=item.unit_price,
+        currency=item.currency,
+        part_id=item.vendor_material or item.material_number or item.ext_product_id,
+        aux_id=item.ext_quote_id,
+        unspsc=item.material_group if item.material_group.isdigit() else "",
+        lead_time=item.lead_time,
+        manufacturer=item.manufacturer_code,
+        manufacturer_part_id=item.manufacturer_material,
+        extrinsics={k: v for k, v in {"long_text": item.long_text, **dict(item.extra)}.items() if v},
+    )
+
+
+def _apply(session: PunchoutSession, specs: list[ExternalLine] | None, outcome: ReturnOutcome) -> None:
+    operation = session.operation
+    if operation == PunchoutSession.Operation.INSPECT or specs is None:
+        outcome.kept = True
+        return
+    replace = list(session.lines.values_list("pk", flat=True)) if operation == PunchoutSession.Operation.EDIT else []
+    if not specs and not replace:
+        outcome.kept = True
+        return
+    created = requisition_lines_replace_external(
+        requisition=session.requisition,
+        by=session.employee,
+        lines=specs,
+        replace_line_ids=replace,
+        note=f"Punchout to {session.connection}",
+    )
+    outcome.added = len(created)
+    outcome.removed = len(replace)
+    session.lines.set(created)
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    summary: str
+    sent: str  # with secrets masked
+    answer: str
+    http_status: int | None = None
+
+
+def _masked(text: str, *secrets_: str) -> str:
+    for secret in secrets_:
+        if secret:
+            text = text.replace(secret, "********")
+    return text
+
+
+def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTest:
+    """cXML: send a ProfileRequest and read the answer. OCI: call the catalog up and show what it returns."""
+    if connection.protocol == PunchoutConnection.Protocol.OCI:
+        fields = dict(connection.oci_fields or {})
+        login = {key: fields.pop(key) for key in ("USERNAME", "PASSWORD") if key in fields}
+        hook = f"{settings.SITE_URL.rstrip('/')}/punchout/return/connection-test/"
+        try:
+            call = oci.build_callup(connection.url, connection.method, login, fields, hook)
+        except oci.OciError as exc:
+            return ConnectionTest(False, f"The connection is misconfigured: {exc.message}", "", "")
+        password = login.get("PASSWORD", "")
+        sent = "\n".join(f"{name}={'********' if name.upper() == 'PASSWORD' else value}" for name, value in call.fields)
+        sent = f"{call.method} {_masked(call.url, password)}\n{sent}"
+        try:
+            if call.method == "GET":
+                answer = httpx.get(call.url, timeout=connection.timeout_seconds, follow_redirects=True)
+            else:
+                answer = httpx.post(
+                    call.url, data=dict(call.fields), timeout=connection.timeout_seconds, follow_redirects=True
+                )
+        except httpx.HTTPError as exc:
+            return ConnectionTest(False, f"The catalog did not answer: {type(exc).__name__}", sent, "")
+        ok = answer.status_code < 400
+        summary = f"The catalog answered HTTP {answer.status_code}" + (" (its start page)." if ok else ".")
+        return ConnectionTest(ok, summary, sent, answer.text[:20_000], answer.status_code)
+    request = cxml.ProfileRequest(
+        header=cxml.Header(
+            from_=_credential(connection.from_domain, connection.from_identity),
+            to=_credential(connection.to_domain, connection.to_identity),
+            sender=_credential(connection.sender_domain, connection.sender_identity, connection.shared_secret),
+            user_agent=USER_AGENT,
+        ),
+        deployment_mode=connection.deployment_mode,  # type: ignore[arg-type]
+    )
+    body = cxml.build_profile_request(request)
+    sent = _masked(body.decode("utf-8"), connection.shared_secret)
+    try:
+        answer = httpx.post(
+            connection.url,
+            content=body,
+            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
+            timeout=connection.timeout_seconds,
+        )
+    except httpx.HTTPError as exc:
+        return ConnectionTest(False, f"The supplier did not answer: {type(exc).__name__}", sent, "")
+    text = answer.content[:50_000].decode("utf-8", errors="replace")
+    try:
+        profile = cxml.parse_profile_response(answer.content)
+    except cxml.CXMLError:
+        try:
+            status = cxml.parse_response(answer.content).status
+        except cxml.CXMLError as exc:
+            return ConnectionTest(
+                False, f"HTTP {answer.status_code}, not a cXML answer: {exc.message}", sent, text, answer.status_code
+            )
+        ok = status.code < 300
+        summary = f"cXML status {status.code} {status.text}" + (f": {status.message}" if status.message else "")
+        return ConnectionTest(ok, summary, sent, text, answer.status_code)
+    names = ", ".join(t.request_name for t in profile.transactions) or "none listed"
+    return ConnectionTest(
+        profile.status.code < 300,
+        f"cXML status {profile.status.code}; the supplier supports: {names}.",
+        sent,
+        text,
+        answer.status_code,
+    )
