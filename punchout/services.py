@@ -104,7 +104,7 @@ def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
     for number, line in enumerate(lines, 1):
         items.append(
             cxml.ItemOut(
-                quantity=line.quantity,
+                quantity=line.quantity.normalize(),  # 2, not 2.000 (format_decimal writes 1E+1 as 10)
                 supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
                 supplier_part_auxiliary_id=line.supplier_part_auxiliary_id or None,
                 unit_price=cxml.Money(

@@ -98,4 +98,4 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
         raise PunchoutReturnRefused(
             f"The cart is larger than {MAX_RETURN_BYTES // (1024 * 1024)} MB.", code="too_large", status=413
         )
-    return oci.decode_form_body(body, request.content_params.get("charset"))
+    return oci.decode_form_body(body, (request.content_params or {}).get("charset"))

@@ -1,0 +1,323 @@
+"""Punching out from a cart to a supplier shop over real HTTP, and taking the cart it sends back."""
+
+import base64
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlparse
+
+import httpx
+import lxml.html
+import pytest
+from django.test import Client
+from django.utils import timezone
+from lxml import etree
+
+from procurement.models import CatalogItem, Employee, LegalEntity
+from punchout.models import PunchoutSession
+from requisitions.models import Requisition, RequisitionLine
+from requisitions.services import requisition_create
+
+from .support import dtd_errors
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def alice() -> Employee:
+    return Employee.objects.select_related("user").get(user__username="alice")
+
+
+@pytest.fixture
+def cart() -> Requisition:
+    return requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Shop run")
+
+
+@pytest.fixture
+def shopper(client) -> Client:
+    client.force_login(alice().user)
+    return client
+
+
+def form_of(page: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """The action and fields of the first form on a page, as a shopper would post them."""
+    form = lxml.html.fromstring(page).forms[0]
+    return form.action, [(i.name, i.value or "") for i in form.inputs if i.name and i.type != "submit"]
+
+
+def shop(start_url: str, quantities: dict[str, int]) -> tuple[str, list[tuple[str, str]]]:
+    """Open the shop page, set the quantities, check out: the auto-posting page's form comes back."""
+    page = httpx.get(start_url)
+    assert page.status_code == 200, page.text
+    checkout = start_url.rstrip("/") + "/checkout"
+    answer = httpx.post(checkout, data={part: str(q) for part, q in quantities.items()})
+    return form_of(answer.content)
+
+
+def post_back(action: str, fields: list[tuple[str, str]]):
+    """The shop's page posts cross-site: no session cookie and no CSRF token reach us."""
+    return Client(enforce_csrf_checks=True).post(urlparse(action).path, dict(fields))
+
+
+def punch_out(shopper, cart, connection, operation="create"):
+    response = shopper.post(
+        "/punchout/start/", {"requisition": cart.pk, "connection": connection.pk, "operation": operation}
+    )
+    assert response.status_code == 303, response.content[:500]
+    return response["Location"]
+
+
+def test_a_cxml_punchout_brings_the_shop_cart_into_the_requisition(shopper, cart, cxml_connection, site):
+    start_url = punch_out(shopper, cart, cxml_connection)
+    assert start_url.startswith(f"{site.url}/shop/")
+    # What we sent: valid cXML 1.2.069 with our return URL, the secret, the user's e-mail and a cookie.
+    (sent,) = site.setup_requests
+    assert dtd_errors(sent) == []
+    root = etree.fromstring(sent)
+    assert root.findtext("Header/Sender/Credential/SharedSecret") == "shop-secret-1"
+    setup = root.find("Request/PunchOutSetupRequest")
+    assert setup.get("operation") == "create"
+    assert "/punchout/return/" in setup.findtext("BrowserFormPost/URL")
+    extrinsics = {e.get("name"): e.text for e in setup.findall("Extrinsic")}
+    assert extrinsics["UserEmail"] == alice().user.email and extrinsics["CostCenter"] == "FR-ENG"
+
+    action, fields = shop(start_url, {"SHOP-PEN": 2, "SHOP-MOUSE": 1})
+    assert [name for name, _ in fields] == ["cxml-base64"]
+    back = post_back(action, fields)
+    assert back.status_code == 303
+    assert back["Location"] == f"/requisitions/{cart.pk}/?punchout={PunchoutSession.objects.get().pk}"
+
+    lines = {line.supplier_part_id: line for line in cart.lines.all()}
+    assert set(lines) == {"SHOP-PEN", "SHOP-MOUSE"}
+    pen = lines["SHOP-PEN"]
+    assert (pen.source, pen.quantity, pen.unit, pen.unit_price_minor, pen.currency) == (
+        RequisitionLine.Source.PUNCHOUT,
+        Decimal(2),
+        "BX",
+        1250,
+        "EUR",
+    )
+    assert (pen.supplier.code, pen.supplier_part_auxiliary_id, pen.unspsc) == ("TESTSHOP", "SHOP-PEN-AUX", "44121704")
+    cart.refresh_from_db()
+    assert cart.total_minor == 2 * 1250 + 1800
+    page = shopper.get(back["Location"]).content.decode()
+    assert "Back from Test cXML shop" in page and "2 lines added" in page
+
+
+def test_edit_sends_the_lines_back_and_replaces_them_and_204_keeps_them(shopper, cart, cxml_connection, site):
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 2, "SHOP-MOUSE": 1})
+    post_back(action, fields)
+    other = cart.lines.create(
+        line_number=99,
+        source="free_text",
+        description="Keep me",
+        quantity=1,
+        unit="EA",
+        unit_price_minor=100,
+        currency="EUR",
+        total_minor=100,
+    )
+
+    start_url = punch_out(shopper, cart, cxml_connection, "edit")
+    edit = etree.fromstring(site.setup_requests[-1])
+    assert dtd_errors(site.setup_requests[-1]) == []
+    items = {i.findtext("ItemID/SupplierPartID"): i for i in edit.iter("ItemOut")}
+    assert set(items) == {"SHOP-PEN", "SHOP-MOUSE"}  # the free-text line is not the shop's
+    assert items["SHOP-PEN"].findtext("ItemID/SupplierPartAuxiliaryID") == "SHOP-PEN-AUX"
+    assert items["SHOP-PEN"].get("quantity") == "2"
+
+    action, fields = shop(start_url, {"SHOP-PEN": 5, "SHOP-MOUSE": 0, "SHOP-PAPER": 1})
+    assert post_back(action, fields).status_code == 303
+    now = {line.supplier_part_id or line.description: line.quantity for line in cart.lines.all()}
+    assert now == {"SHOP-PEN": 5, "SHOP-PAPER": 1, "Keep me": 1}
+    assert cart.lines.filter(pk=other.pk).exists()
+
+    # The shop says "no change" (Status 204): the lines stay as they are.
+    punch_out(shopper, cart, cxml_connection, "edit")
+    session = PunchoutSession.objects.order_by("-pk").first()
+    cookie = etree.fromstring(site.setup_requests[-1]).findtext("Request/PunchOutSetupRequest/BuyerCookie")
+    message = (
+        '<cXML payloadID="x@shop" timestamp="2026-11-22T10:00:00+01:00"><Header><From><Credential domain="DUNS">'
+        '<Identity>shop</Identity></Credential></From><To><Credential domain="DUNS"><Identity>acme</Identity>'
+        '</Credential></To><Sender><Credential domain="DUNS"><Identity>shop</Identity></Credential>'
+        '<UserAgent>t</UserAgent></Sender></Header><Message><Status code="204" text="No Content"/>'
+        f'<PunchOutOrderMessage><BuyerCookie>{cookie}</BuyerCookie><PunchOutOrderMessageHeader operationAllowed="edit">'
+        '<Total><Money currency="EUR">0</Money></Total></PunchOutOrderMessageHeader></PunchOutOrderMessage>'
+        "</Message></cXML>"
+    )
+    return_url = etree.fromstring(site.setup_requests[-1]).findtext("Request/PunchOutSetupRequest/BrowserFormPost/URL")
+    assert post_back(return_url, [("cxml-urlencoded", message)]).status_code == 303
+    assert {line.supplier_part_id or line.description for line in cart.lines.all()} == {
+        "SHOP-PEN",
+        "SHOP-PAPER",
+        "Keep me",
+    }
+    session.refresh_from_db()
+    assert session.result["kept"] is True
+
+
+def test_inspect_changes_nothing(shopper, cart, cxml_connection, site):
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    post_back(action, fields)
+    action, fields = shop(punch_out(shopper, cart, cxml_connection, "inspect"), {"SHOP-PAPER": 9})
+    assert etree.fromstring(site.setup_requests[-1]).find("Request/PunchOutSetupRequest").get("operation") == (
+        "inspect"
+    )
+    assert post_back(action, fields).status_code == 303
+    assert [line.supplier_part_id for line in cart.lines.all()] == ["SHOP-PEN"]
+
+
+def test_a_return_is_taken_once_only_in_time_and_only_for_its_user(shopper, cart, cxml_connection, site):
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    assert post_back(action, fields).status_code == 303
+    replay = post_back(action, fields)
+    assert replay.status_code == 410 and "already ended" in replay.content.decode()
+    assert cart.lines.count() == 1
+
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    PunchoutSession.objects.filter(status="open").update(expires_at=timezone.now() - timedelta(seconds=1))
+    late = post_back(action, fields)
+    assert late.status_code == 410 and "expired" in late.content.decode()
+
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    bob = Client()
+    bob.force_login(Employee.objects.get(user__username="bob").user)
+    foreign = bob.post(urlparse(action).path, dict(fields))
+    assert foreign.status_code == 403 and "belongs to someone else" in foreign.content.decode()
+
+    unknown = Client().post("/punchout/return/not-a-token/", dict(fields))
+    assert unknown.status_code == 404
+    assert cart.lines.count() == 1
+
+
+def test_a_cart_for_another_buyer_cookie_is_refused(shopper, cart, cxml_connection, site):
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    message = base64.b64decode(fields[0][1]).replace(b"<BuyerCookie>", b"<BuyerCookie>x")
+    refused = post_back(action, [("cxml-base64", base64.b64encode(message).decode())])
+    assert refused.status_code == 403 and "BuyerCookie" in refused.content.decode()
+    assert cart.lines.count() == 0
+
+
+def test_the_shop_total_is_not_trusted_and_contract_prices_win(shopper, cart, cxml_connection, site, shop_supplier):
+    CatalogItem.objects.create(
+        supplier=shop_supplier,
+        sku="SHOP-MOUSE",
+        name="Wireless mouse",
+        unit="EA",
+        unspsc="43211708",
+        base_price_minor=1500,
+        currency="EUR",
+    )
+    site.total_override = "1.00"
+    start_url = punch_out(shopper, cart, cxml_connection)
+    back = post_back(*shop(start_url, {"SHOP-MOUSE": 2}))
+    mouse = cart.lines.get()
+    # 15.00 list price less ACME-FR's 12 % framework agreement: 13.20, below the shop's 18.00.
+    assert mouse.unit_price_minor == 1320 and mouse.catalog_item is not None
+    cart.refresh_from_db()
+    assert cart.total_minor == 2640
+    page = Client()
+    page.force_login(alice().user)
+    text = page.get(back["Location"]).content.decode()
+    assert "our contract price 13.20" in text and "The shop&#x27;s total (1.00 EUR) differs" in text
+
+
+def test_a_shop_that_refuses_the_setup_leaves_a_clear_message(shopper, cart, cxml_connection):
+    cxml_connection.shared_secret = "wrong"
+    cxml_connection.save()
+    response = shopper.post(
+        "/punchout/start/",
+        {"requisition": cart.pk, "connection": cxml_connection.pk},
+        HTTP_REFERER=f"/requisitions/{cart.pk}/",
+        follow=True,
+    )
+    assert "Test cXML shop refused the punchout: 401 Bad shared secret" in response.content.decode()
+    assert not PunchoutSession.objects.exists()
+
+
+def test_an_oci_punchout_posts_the_login_and_takes_new_item_fields(shopper, cart, oci_connection, site):
+    start_url = punch_out(shopper, cart, oci_connection)
+    assert start_url.startswith("http://testserver/punchout/callup/")
+    callup = Client().get(urlparse(start_url).path)  # works without a login: the token is the credential
+    action, fields = form_of(callup.content)
+    names = dict(fields)
+    assert action == f"{site.url}/oci/catalog"
+    assert names["USERNAME"] == "acme" and names["PASSWORD"] == "oci-pass-1" and names["~OkCode"] == "ADDI"
+    assert "/punchout/return/" in names["HOOK_URL"]
+    assert Client().get(urlparse(start_url).path).status_code == 410  # the call-up page works once
+
+    shop_page = httpx.post(action, data=dict(fields))
+    shop_id = lxml.html.fromstring(shop_page.content).forms[0].action.split("/")[2]
+    hook, new_items = shop(f"{site.url}/shop/{shop_id}", {"SHOP-MOUSE": 3, "SHOP-PEN": 1})
+    assert hook == names["HOOK_URL"]
+    assert post_back(hook, new_items).status_code == 303
+    mouse = cart.lines.get(supplier_part_id="SHOP-MOUSE")
+    assert (mouse.quantity, mouse.unit, mouse.unit_price_minor, mouse.lead_time_days) == (3, "EA", 1800, 3)
+    assert mouse.extrinsics["long_text"].startswith("Wireless mouse. Supplied by the test shop.")
+    assert cart.lines.get(supplier_part_id="SHOP-PEN").unspsc == "44121704"
+
+
+def test_an_oci_cart_in_latin_1_is_read(shopper, cart, oci_connection, site):
+    start_url = punch_out(shopper, cart, oci_connection)
+    _, fields = form_of(Client().get(urlparse(start_url).path).content)
+    hook = dict(fields)["HOOK_URL"]
+    body = (
+        "NEW_ITEM-DESCRIPTION[1]=B%FCroklammern&NEW_ITEM-QUANTITY[1]=2&NEW_ITEM-UNIT[1]=ST"
+        "&NEW_ITEM-PRICE[1]=3.5&NEW_ITEM-CURRENCY[1]=EUR&NEW_ITEM-VENDORMAT[1]=BK-1"
+    )
+    response = Client().post(urlparse(hook).path, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 303
+    assert cart.lines.get().description == "Büroklammern"
+
+
+def test_hostile_returns_are_refused_and_change_nothing(shopper, cart, cxml_connection, site):
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE cXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<cXML><Message><PunchOutOrderMessage><BuyerCookie>&x;</BuyerCookie></PunchOutOrderMessage></Message></cXML>"
+    )
+    refused = post_back(action, [("cxml-base64", base64.b64encode(xxe).decode())])
+    assert refused.status_code == 400 and "root:" not in refused.content.decode()
+    assert cart.lines.count() == 0
+
+    action, _ = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    huge = Client().post(
+        urlparse(action).path,
+        b"cxml-base64=" + b"A" * (50 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert huge.status_code == 413 and cart.lines.count() == 0
+
+
+def test_the_api_opens_a_session_and_admins_register_connections(api_client, cart, cxml_connection, site):
+    from rest_framework.authtoken.models import Token
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice().user).key}")
+    started = api_client.post(
+        "/api/v1/punchout/sessions/", {"requisition": cart.pk, "supplier": "TESTSHOP", "operation": "create"}
+    )
+    assert started.status_code == 201 and started.json()["start_url"].startswith(f"{site.url}/shop/")
+    refused = api_client.post(
+        "/api/v1/punchout/connections/", {"supplier": "TESTSHOP", "protocol": "oci", "url": "https://x.example/"}
+    )
+    assert refused.status_code == 403
+
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="admin")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    created = api_client.post(
+        "/api/v1/punchout/connections/",
+        {
+            "supplier": "TESTSHOP",
+            "protocol": "cxml",
+            "url": f"{site.url}/cxml/setup",
+            "from": {"domain": "NetworkID", "identity": "acme"},
+            "to": {"domain": "DUNS", "identity": "shop"},
+            "shared_secret": "top-secret",
+            "supports_edit": False,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["has_shared_secret"] is True and "top-secret" not in created.content.decode()
+    assert body["sender"] == {"domain": "NetworkID", "identity": "acme"}
