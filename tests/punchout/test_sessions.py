@@ -269,7 +269,7 @@ def test_an_oci_cart_in_latin_1_is_read(shopper, cart, oci_connection, site):
 
 
 def test_hostile_returns_are_refused_and_change_nothing(shopper, cart, cxml_connection, site):
-    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    action, _ = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
     xxe = (
         b'<?xml version="1.0"?><!DOCTYPE cXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         b"<cXML><Message><PunchOutOrderMessage><BuyerCookie>&x;</BuyerCookie></PunchOutOrderMessage></Message></cXML>"
