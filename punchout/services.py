@@ -354,7 +354,8 @@ def _parse_cart(
             items = oci.parse_new_item_form(fields)
         except oci.OciError as exc:
             raise PunchoutReturnRefused(f"The shop's cart could not be read: {exc.message}", code="bad_cart") from exc
-        return [_oci_line(session, item, outcome) for item in items], ""
+        contracts = _Contracts(session, {i.vendor_material or i.material_number or i.ext_product_id for i in items})
+        return [_oci_line(session, item, outcome, contracts) for item in items], ""
     try:
         document = cxml.extract_cxml_from_form(fields)
         message = cxml.parse_punchout_order_message(document)
@@ -370,7 +371,8 @@ def _parse_cart(
         )
     if message.status is not None and message.status.code == 204:
         return None, ""
-    lines = [_cxml_line(session, item, outcome) for item in message.items]
+    contracts = _Contracts(session, {item.supplier_part_id for item in message.items})
+    lines = [_cxml_line(session, item, outcome, contracts) for item in message.items]
     note = ""
     if message.total is not None and message.items:
         # Never trust the shop's Total: the lines count. Say so when they disagree.
@@ -383,21 +385,33 @@ def _parse_cart(
     return lines, note
 
 
-def _contract_price(session: PunchoutSession, part_id: str) -> tuple[CatalogItem | None, Money | None]:
-    item = (
-        CatalogItem.objects.filter(supplier=session.connection.supplier, sku=part_id, is_active=True).first()
-        if part_id
-        else None
-    )
-    if item is None:
-        return None, None
-    lists = price_lists_applicable(legal_entity=session.requisition.legal_entity, user=session.employee.user)
-    return item, catalog_item_price(item=item, price_lists=lists)
+class _Contracts:
+    """Our catalog's prices for the shop's part ids, read in two queries for the whole cart."""
+
+    def __init__(self, session: PunchoutSession, part_ids: set[str]) -> None:
+        self.items = {
+            item.sku: item
+            for item in CatalogItem.objects.filter(
+                supplier=session.connection.supplier, sku__in=[p for p in part_ids if p], is_active=True
+            )
+        }
+        self.lists = (
+            price_lists_applicable(legal_entity=session.requisition.legal_entity, user=session.employee.user)
+            if self.items
+            else []
+        )
+
+    def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
+        item = self.items.get(part_id)
+        if item is None:
+            return None, None
+        return item, catalog_item_price(item=item, price_lists=self.lists)
 
 
 def _line(
     session: PunchoutSession,
     outcome: ReturnOutcome,
+    contracts: _Contracts,
     *,
     index: int,
     description: str,
@@ -424,7 +438,7 @@ def _line(
     except Exception as exc:  # babel refuses unknown currency codes
         raise PunchoutReturnRefused(f"{label} has the unknown currency {currency!r}.", code="bad_cart") from exc
     unit_price = Money.from_minor(minor, currency)
-    item, contract = _contract_price(session, part_id)
+    item, contract = contracts.price(part_id)
     if contract is not None and contract.currency == currency and contract.amount < unit_price.amount:
         outcome.warnings.append(f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}.")
         unit_price = contract
@@ -448,10 +462,13 @@ def _line(
     )
 
 
-def _cxml_line(session: PunchoutSession, item: cxml.ItemIn, outcome: ReturnOutcome) -> ExternalLine:
+def _cxml_line(
+    session: PunchoutSession, item: cxml.ItemIn, outcome: ReturnOutcome, contracts: _Contracts
+) -> ExternalLine:
     return _line(
         session,
         outcome,
+        contracts,
         index=item.line_number or 0,
         description=item.text,
         quantity=item.quantity,
@@ -468,10 +485,13 @@ def _cxml_line(session: PunchoutSession, item: cxml.ItemIn, outcome: ReturnOutco
     )
 
 
-def _oci_line(session: PunchoutSession, item: oci.OciItem, outcome: ReturnOutcome) -> ExternalLine:
+def _oci_line(
+    session: PunchoutSession, item: oci.OciItem, outcome: ReturnOutcome, contracts: _Contracts
+) -> ExternalLine:
     return _line(
         session,
         outcome,
+        contracts,
         index=item.index,
         description=(item.long_text.split("\n")[0] if not item.description else item.description),
         quantity=item.quantity,
