@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from procurement.api import ERROR_SCHEMA, IsCatalogAdmin
 from procurement.events import audit_event_record
 from procurement.models import Supplier
+from procurement.serializers import CredentialSerializer
 from requisitions.api import current_employee
 from requisitions.selectors import requisitions_visible
 
@@ -72,11 +73,6 @@ class SessionListView(APIView):
         )
 
 
-class CredentialSerializer(serializers.Serializer[Any]):
-    domain = serializers.CharField(max_length=40)
-    identity = serializers.CharField(max_length=200)
-
-
 class ConnectionSerializer(serializers.Serializer[Any]):
     supplier = serializers.CharField()
     protocol = serializers.ChoiceField(choices=PunchoutConnection.Protocol.values)
@@ -106,7 +102,7 @@ class ConnectionSerializer(serializers.Serializer[Any]):
         return supplier
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data["protocol"] == "cxml" and not (data.get("to") and data.get("from")):
+        if data["protocol"] == "cxml" and not all((data.get(role) or {}).get("identity") for role in ("from", "to")):
             raise serializers.ValidationError({"to": "A cXML connection needs the from and to credentials."})
         return data
 
