@@ -121,7 +121,6 @@ def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
     return tuple(items)
 
 
-@transaction.atomic
 def punchout_session_start(
     *,
     requisition: Requisition,
@@ -156,23 +155,26 @@ def punchout_session_start(
             raise PunchoutError(f"{connection} does not support editing a cart.", code="operation_not_supported")
     lines = _session_lines(requisition, connection) if operation != PunchoutSession.Operation.CREATE else []
     token = secrets.token_urlsafe(32)  # 256 bits; only the hash is kept
-    session = PunchoutSession.objects.create(
-        connection=connection,
-        employee=by,
-        requisition=requisition,
-        operation=operation,
-        token_hash=token_hash(token),
-        buyer_cookie=secrets.token_hex(16),
-        expires_at=timezone.now() + timedelta(minutes=connection.session_minutes),
-    )
-    session.lines.set(lines)
-    return_url = return_url_for(token)
-    if connection.protocol == PunchoutConnection.Protocol.OCI:
-        start_token = secrets.token_urlsafe(32)
-        session.start_token_hash = token_hash(start_token)
-        session.start_url = callup_url_for(start_token)
-        session.save(update_fields=["start_token_hash", "start_url"])
+    start_token = secrets.token_urlsafe(32)
+    oci_call = connection.protocol == PunchoutConnection.Protocol.OCI
+    # Committed before the supplier is called: no transaction (or SQLite write lock) is held over the
+    # network, so a shop on this very server (the demo loop) can write its own session meanwhile.
+    with transaction.atomic():
+        session = PunchoutSession.objects.create(
+            connection=connection,
+            employee=by,
+            requisition=requisition,
+            operation=operation,
+            token_hash=token_hash(token),
+            buyer_cookie=secrets.token_hex(16),
+            expires_at=timezone.now() + timedelta(minutes=connection.session_minutes),
+            start_token_hash=token_hash(start_token) if oci_call else None,
+            start_url=callup_url_for(start_token) if oci_call else "",
+        )
+        session.lines.set(lines)
+    if oci_call:
         return SessionStart(session, session.start_url, token)
+    return_url = return_url_for(token)
     request = cxml.PunchOutSetupRequest(
         header=cxml.Header(
             from_=_credential(connection.from_domain, connection.from_identity),
@@ -188,7 +190,13 @@ def punchout_session_start(
         items_out=_items_out(lines),
         deployment_mode=connection.deployment_mode,  # type: ignore[arg-type]
     )
-    start_page = _post_setup_request(connection, cxml.build_punchout_setup_request(request))
+    try:
+        start_page = _post_setup_request(connection, cxml.build_punchout_setup_request(request))
+    except PunchoutError as exc:
+        session.status = PunchoutSession.Status.FAILED
+        session.result = {"error": exc.message}
+        session.save(update_fields=["status", "result"])
+        raise
     session.start_url = start_page
     session.save(update_fields=["start_url"])
     return SessionStart(session, start_page, token)
