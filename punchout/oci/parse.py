@@ -83,7 +83,7 @@ def _item(index: int, values: Mapping[str, str], long_text: str) -> OciItem:
         if attribute is not None:
             strings[attribute] = value.strip()
         elif field not in ("QUANTITY", "PRICE", "PRICEUNIT", "LEADTIME", "SERVICE"):
-            extra[field] = value
+            extra[field] = value.strip()
     price_unit = _number(values.get("PRICEUNIT", ""), index, "PRICEUNIT")
     if price_unit is not None and price_unit == 0:
         raise OciError("PRICEUNIT is zero", index=index, field="PRICEUNIT")
@@ -107,12 +107,15 @@ def parse_new_item_form(fields: FormFields) -> list[OciItem]:
     Pass pairs rather than a dict when a field may repeat (LONGTEXT lines), e.g. from Django
     `[(key, value) for key, values in request.POST.lists() for value in values]`. A repeated
     non-LONGTEXT field keeps its first value. Raises `OciError` naming the item and field for a
-    malformed number or a field without an index.
+    malformed number, a field without an index, or an OCI XML (`~xmlDocument`) post.
     """
     values: dict[int, dict[str, str]] = {}
     long_texts: dict[int, list[str]] = {}
     for raw_name, value in _pairs(fields):
         name = raw_name.strip()
+        if name.casefold() == "~xmldocument":
+            # Never drop a cart silently: the XML variant (ESAPO/XML_TYPE) is a different protocol.
+            raise OciError("the OCI XML variant (~xmlDocument) is not supported; the catalog must send NEW_ITEM fields")
         if not name.upper().startswith(_PREFIX):
             continue
         field = name[len(_PREFIX) :].upper()
