@@ -321,3 +321,40 @@ def test_the_api_opens_a_session_and_admins_register_connections(api_client, car
     body = created.json()
     assert body["has_shared_secret"] is True and "top-secret" not in created.content.decode()
     assert body["sender"] == {"domain": "NetworkID", "identity": "acme"}
+
+
+def test_a_shared_secret_sent_through_the_browser_is_refused(shopper, cart, cxml_connection, site):
+    from .support import sample
+
+    action, _ = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    leaked = sample("PunchOutOrderMessage__officeluv__lowercase_root_gbp_empty.xml")
+    refused = post_back(action, [("cxml-base64", base64.b64encode(leaked).decode())])
+    assert refused.status_code == 400 and "shared secret" in refused.content.decode().lower()
+    assert cart.lines.count() == 0
+
+
+def test_a_5000_line_oci_cart_passes_the_upload_limits_of_this_view_only(shopper, cart, oci_connection, site):
+    from urllib.parse import urlencode
+
+    start_url = punch_out(shopper, cart, oci_connection)
+    _, fields = form_of(Client().get(urlparse(start_url).path).content)
+    hook = urlparse(dict(fields)["HOOK_URL"]).path
+    items = []
+    for n in range(1, 5001):
+        items += [
+            (f"NEW_ITEM-DESCRIPTION[{n}]", f"Item {n}"),
+            (f"NEW_ITEM-QUANTITY[{n}]", "1"),
+            (f"NEW_ITEM-UNIT[{n}]", "EA"),
+            (f"NEW_ITEM-PRICE[{n}]", "2.50"),
+            (f"NEW_ITEM-CURRENCY[{n}]", "EUR"),
+            (f"NEW_ITEM-VENDORMAT[{n}]", f"P-{n}"),
+        ]
+    response = Client().post(hook, urlencode(items), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 303
+    cart.refresh_from_db()
+    assert (cart.line_count, cart.total_minor) == (5000, 5000 * 250)
+    # Everywhere else Django's limit of 1,000 fields still holds.
+    from django.urls import reverse
+
+    elsewhere = shopper.post(reverse("requisitions:update", args=[cart.pk]), dict(items[:1200]))
+    assert elsewhere.status_code == 400
