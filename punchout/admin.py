@@ -2,12 +2,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from .models import PunchoutConnection, PunchoutSession
+from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
 from .services import punchout_connection_test
 
 
@@ -144,4 +145,71 @@ class PunchoutSessionAdmin(admin.ModelAdmin[PunchoutSession]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: PunchoutSession | None = None) -> bool:
+        return False
+
+
+class ErpClientForm(forms.ModelForm[ErpClient]):
+    shared_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="cXML SharedSecret the ERP sends. Leave empty to keep the current one.",
+    )
+    oci_password = forms.CharField(
+        label="OCI password",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored hashed. Leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = ErpClient
+        fields = [
+            "code",
+            "name",
+            "legal_entity",
+            "is_active",
+            "user_mode",
+            "group",
+            "allowed_hosts",
+            "cxml_enabled",
+            "cxml_identities",
+            "shared_secret",
+            "oci_enabled",
+            "oci_username",
+            "start_minutes",
+            "session_minutes",
+        ]
+
+    def clean_shared_secret(self) -> str:
+        value: str = self.cleaned_data.get("shared_secret", "")
+        return value or self.instance.shared_secret
+
+    def save(self, commit: bool = True) -> ErpClient:
+        client = super().save(commit=False)
+        if self.cleaned_data.get("oci_password"):
+            client.oci_password_hash = make_password(self.cleaned_data["oci_password"])
+        if commit:
+            client.save()
+            self.save_m2m()
+        return client
+
+
+@admin.register(ErpClient)
+class ErpClientAdmin(admin.ModelAdmin[ErpClient]):
+    form = ErpClientForm
+    list_display = ["code", "name", "legal_entity", "cxml_enabled", "oci_enabled", "is_active"]
+    list_filter = ["legal_entity", "is_active"]
+    search_fields = ["code", "name", "oci_username"]
+
+
+@admin.register(InboundSession)
+class InboundSessionAdmin(admin.ModelAdmin[InboundSession]):
+    list_display = ["created_at", "client", "protocol", "operation", "status", "employee", "transferred_at"]
+    list_filter = ["status", "protocol", "client"]
+    exclude = ["start_token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InboundSession | None = None) -> bool:
         return False

@@ -120,3 +120,104 @@ class PunchoutSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {self.operation} for {self.requisition_id}"
+
+
+class ErpClient(models.Model):
+    """An ERP or e-procurement system (SAP, Ariba, Coupa) whose users punch out into our catalog.
+
+    Its users shop at `legal_entity`'s prices plus those of the client's group (price lists and custom
+    catalogs name the group). Secrets are write-only; the OCI password is stored hashed.
+    """
+
+    class UserMode(models.TextChoices):
+        MATCH = "match", "Match employees by e-mail, else a punchout-only user"
+        PUNCHOUT_ONLY = "punchout_only", "Always a punchout-only user"
+
+    code = models.CharField(max_length=30, unique=True, help_text="e.g. ERP-DEMO")
+    name = models.CharField(max_length=200)
+    legal_entity = models.ForeignKey(
+        "procurement.LegalEntity", on_delete=models.PROTECT, related_name="erp_clients", help_text="Buys for."
+    )
+    is_active = models.BooleanField(default=True)
+    cxml_enabled = models.BooleanField("cXML", default=True)
+    cxml_identities = models.JSONField(
+        "accepted From/Sender credentials",
+        default=list,
+        blank=True,
+        help_text='e.g. [{"domain": "NetworkID", "identity": "AN01000000001"}]; domains compare without case.',
+    )
+    shared_secret = models.CharField(max_length=200, blank=True)
+    oci_enabled = models.BooleanField("OCI", default=False)
+    oci_username = models.CharField(max_length=100, blank=True, db_index=True)
+    oci_password_hash = models.CharField(max_length=200, blank=True, editable=False)
+    allowed_hosts = models.JSONField(
+        default=list,
+        help_text='Hosts BrowserFormPost and HOOK_URL may point to, e.g. ["erp.example.com", ".sap.example.com"] '
+        "(a leading dot allows subdomains).",
+    )
+    group = models.OneToOneField(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="erp_client",
+        help_text="Its users' group: attach price lists and custom catalogs to it.",
+    )
+    user_mode = models.CharField(max_length=15, choices=UserMode.choices, default=UserMode.MATCH)
+    start_minutes = models.PositiveSmallIntegerField(default=5, help_text="How long a StartPage URL stays valid.")
+    session_minutes = models.PositiveSmallIntegerField(default=120, help_text="How long shopping may take.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "ERP client"
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class InboundSession(models.Model):
+    """One ERP user's visit to our catalog: from the setup request to the cart sent back."""
+
+    class Protocol(models.TextChoices):
+        CXML = "cxml", "cXML"
+        OCI = "oci", "SAP OCI"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the browser"
+        SHOPPING = "shopping", "Shopping"
+        TRANSFERRED = "transferred", "Cart sent back"
+        EXPIRED = "expired", "Expired"
+
+    client = models.ForeignKey(ErpClient, on_delete=models.PROTECT, related_name="sessions")
+    protocol = models.CharField(max_length=4, choices=Protocol.choices)
+    operation = models.CharField(max_length=7, default="create")
+    status = models.CharField(max_length=11, choices=Status.choices, default=Status.PENDING)
+    buyer_cookie = models.CharField(max_length=500, blank=True)
+    return_url = models.URLField("BrowserFormPost or HOOK_URL", max_length=2000)
+    oci_target = models.CharField("~TARGET", max_length=40, blank=True)
+    start_token_hash = models.CharField(max_length=64, unique=True)
+    start_expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    transferred_at = models.DateTimeField(null=True, blank=True)
+    employee = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_punchout_sessions"
+    )
+    requisition = models.ForeignKey(
+        Requisition, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_punchout_sessions"
+    )
+    user_email = models.EmailField(blank=True)
+    user_name = models.CharField(max_length=200, blank=True)
+    extrinsics = models.JSONField(default=dict, blank=True)
+    contact = models.JSONField(default=dict, blank=True)
+    ship_to = models.JSONField(default=dict, blank=True)
+    items_out = models.JSONField(default=list, blank=True, help_text="Edit and inspect: the ERP's lines.")
+    payload_id = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client.code} {self.protocol} {self.operation} {self.pk}"

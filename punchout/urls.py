@@ -1,4 +1,4 @@
-"""Pages of the punchout app."""
+"""Pages and protocol endpoints of the punchout app."""
 
 from django.urls import path
 
@@ -6,7 +6,13 @@ from . import views
 
 app_name = "punchout"
 urlpatterns = [
+    # Outbound: our users shop at suppliers
     path("start/", views.start, name="start"),
     path("callup/<str:start_token>/", views.callup, name="callup"),
     path("return/<str:token>/", views.return_cart, name="return"),
+    # Inbound: ERPs send their users to shop here
+    path("cxml/setup/", views.cxml_setup, name="cxml-setup"),
+    path("oci/", views.oci_callup, name="oci"),
+    path("inbound/start/<str:token>/", views.inbound_start, name="inbound-start"),
+    path("inbound/transfer/", views.inbound_transfer, name="inbound-transfer"),
 ]

@@ -1,19 +1,24 @@
 """Punchout pages: start a session from the cart, the OCI call-up page, and the return of the shop's cart."""
 
+import contextlib
 import logging
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from procurement.middleware import SESSION_KEY as ENTITY_SESSION_KEY
 from procurement.models import Employee
 from requisitions.selectors import requisitions_visible
-from requisitions.views import employee_required
+from requisitions.views import choose_cart, employee_required
 
-from . import oci
+from . import cxml, inbound, oci
 from .models import PunchoutConnection
 from .services import (
     MAX_RETURN_BYTES,
@@ -99,3 +104,126 @@ def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
             f"The cart is larger than {MAX_RETURN_BYTES // (1024 * 1024)} MB.", code="too_large", status=413
         )
     return oci.decode_form_body(body, (request.content_params or {}).get("charset"))
+
+
+# --- inbound: ERPs punch into our catalog -------------------------------------------------------------------
+
+INBOUND_SESSION_KEY = "punchout_inbound"
+PREVIOUS_ENTITY_KEY = "punchout_previous_entity"
+MAX_SETUP_BYTES = 5 * 1024 * 1024
+
+
+def inbound_urls(request: HttpRequest) -> dict[str, Any]:
+    return {"start_url_for": lambda token: request.build_absolute_uri(reverse("punchout:inbound-start", args=[token]))}
+
+
+@csrf_exempt  # a machine endpoint: the sender is authenticated by its cXML credentials
+@require_http_methods(["POST"])
+def cxml_setup(request: HttpRequest) -> HttpResponse:
+    """ERPs post PunchOutSetupRequest or ProfileRequest here; the answer is always cXML."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    body = request.read(MAX_SETUP_BYTES + 1) if length <= MAX_SETUP_BYTES else b""
+    if length > MAX_SETUP_BYTES or len(body) > MAX_SETUP_BYTES:
+        error = cxml.DocumentTooLarge(f"The request is larger than {MAX_SETUP_BYTES // (1024 * 1024)} MB.")
+        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=error.status_code)
+    if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
+        with contextlib.suppress(cxml.CXMLError):  # some systems post the document as a form field
+            body = cxml.extract_cxml_from_form(oci.decode_form_body(body))
+    answer = inbound.cxml_request(
+        data=body, setup_url=request.build_absolute_uri(reverse("punchout:cxml-setup")), **inbound_urls(request)
+    )
+    return HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
+
+
+CXML_TYPE = "text/xml; charset=utf-8"
+
+
+@csrf_exempt  # the SAP system posts the call-up cross-site; USERNAME and PASSWORD authenticate it
+@require_http_methods(["GET", "POST"])
+def oci_callup(request: HttpRequest) -> HttpResponse:
+    """The OCI call-up: log in, then shop (or DETAIL, VALIDATE, BACKGROUND_SEARCH)."""
+    if request.method == "GET":
+        params = oci.decode_form_body(request.META.get("QUERY_STRING", "").encode("latin-1"))
+    else:
+        params = oci.decode_form_body(request.read(MAX_SETUP_BYTES), (request.content_params or {}).get("charset"))
+    values = dict(params)
+    try:
+        login = inbound.oci_login(
+            params=values,
+            remote=request.META.get("REMOTE_ADDR", ""),
+            start_url_for=inbound_urls(request)["start_url_for"],
+        )
+    except inbound.OciLoginRefused as refused:
+        return render(request, "punchout/oci_refused.html", {"message": refused.message}, status=refused.status)
+    hook = login.params["HOOK_URL"]
+    target = login.params.get("~TARGET", "_top") or "_top"
+    if login.function == "VALIDATE":
+        quantity = decimal_or_one(login.params.get("QUANTITY"))
+        items = inbound.oci_items_for(
+            client=login.client, product_id=login.params.get("PRODUCTID", ""), quantity=quantity
+        )
+        fields = oci.build_new_item_fields(items)
+        return render(request, "punchout/transfer.html", {"url": hook, "fields": fields, "target": target})
+    if login.function == "BACKGROUND_SEARCH":
+        items = inbound.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", ""))
+        fields = oci.build_new_item_fields(items)
+        return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
+    url = login.start_url
+    if login.function == "DETAIL" and login.params.get("PRODUCTID"):
+        url += "?" + urlencode({"detail": login.params["PRODUCTID"]})
+    return SeeOther(url)
+
+
+def decimal_or_one(value: str | None) -> Decimal:
+    try:
+        quantity = Decimal((value or "1").strip().replace(",", "."))
+    except InvalidOperation:
+        return Decimal(1)
+    return quantity if quantity.is_finite() and quantity > 0 else Decimal(1)
+
+
+def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time StartPage: log the ERP's user in to a punchout session with its own cart."""
+    try:
+        session = inbound.inbound_start(token=token)
+    except inbound.StartRefused as refused:
+        return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
+    assert session.employee is not None and session.requisition is not None
+    previous_entity = request.session.get(ENTITY_SESSION_KEY) if request.user == session.employee.user else None
+    login(request, session.employee.user, backend="django.contrib.auth.backends.ModelBackend")
+    if previous_entity:
+        request.session[PREVIOUS_ENTITY_KEY] = previous_entity
+    request.session[INBOUND_SESSION_KEY] = session.pk
+    request.session[ENTITY_SESSION_KEY] = session.client.legal_entity.code
+    choose_cart(request, session.requisition)
+    if session.operation in ("edit", "inspect"):
+        return SeeOther(reverse("requisitions:detail", args=[session.requisition.pk]))
+    detail = request.GET.get("detail", "")
+    return SeeOther(reverse("catalog") + (f"?{urlencode({'q': detail})}" if detail else ""))
+
+
+@require_POST
+@employee_required
+def inbound_transfer(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """Send the cart back to the ERP: a page that posts it to the BrowserFormPost URL or HOOK_URL."""
+    session_id = request.session.get(INBOUND_SESSION_KEY)
+    if not isinstance(session_id, int):
+        return render(request, "punchout/refused.html", {"message": "You are not in a punchout session."}, status=400)
+    try:
+        transfer = inbound.inbound_transfer(session_id=session_id, employee=employee)
+    except inbound.StartRefused as refused:
+        return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
+    response = render(
+        request, "punchout/transfer.html", {"url": transfer.url, "fields": transfer.fields, "target": transfer.target}
+    )
+    # The punchout session ends with the transfer: a punchout-only user is logged out; an employee who
+    # was matched (and may have been logged in already, as in the demo loop) goes back to where they were.
+    if employee.user.has_usable_password():
+        request.session.pop(INBOUND_SESSION_KEY, None)
+        previous = request.session.pop(PREVIOUS_ENTITY_KEY, None)
+        if previous:
+            request.session[ENTITY_SESSION_KEY] = previous
+    else:
+        logout(request)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -28,6 +28,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Where people reach this server: links in e-mails start with it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Our own cXML identity: the To of documents sent to us, the From of those we send (domain DUNS).
+CXML_IDENTITY = os.environ.get("CXML_IDENTITY", "ACME-CATALOG")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "procurement.context_processors.legal_entity",
                 "requisitions.context_processors.cart",
+                "punchout.context_processors.inbound",
             ],
         },
     },

@@ -1,0 +1,518 @@
+"""Inbound punchout: ERP systems (SAP, Ariba, Coupa) send their users to shop our catalog and get the cart back.
+
+cXML: `cxml_request` answers a PunchOutSetupRequest with a one-time StartPage, or a ProfileRequest with
+what we support; every refusal is a cXML Status (400, 401, 403, 406), never an HTML page. OCI:
+`oci_login` checks the call-up's user and password (throttled) and opens the same kind of session.
+`inbound_start` turns the one-time StartPage into a logged-in punchout session; `inbound_transfer`
+builds what goes back (a PunchOutOrderMessage or NEW_ITEM-* fields).
+"""
+
+import base64
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from procurement.models import CatalogItem, Employee, PriceList
+from procurement.money import Money
+from procurement.selectors import catalog_item_price, price_lists_applicable
+from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
+from requisitions.services import (
+    ExternalLine,
+    requisition_create,
+    requisition_lines_replace_external,
+    requisition_status_move,
+)
+
+from . import cxml, oci
+from .models import ErpClient, InboundSession
+from .services import token_hash
+
+logger = logging.getLogger(__name__)
+
+OUR_IDENTITY = cxml.Credential(domain="DUNS", identity=getattr(settings, "CXML_IDENTITY", "ACME-CATALOG"))
+OCI_FAILURES_ALLOWED = 5
+OCI_LOCKOUT_SECONDS = 15 * 60
+
+
+class HostNotAllowed(cxml.CXMLError):
+    def __init__(self, what: str, url: str) -> None:
+        host = urlsplit(url).hostname or url[:80]
+        super().__init__(403, f"The {what} host {host} is not one this client may return to.")
+
+
+class OciLoginRefused(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def host_allowed(client: ErpClient, url: str) -> bool:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    host = parts.hostname.lower()
+    for allowed in client.allowed_hosts or []:
+        allowed = str(allowed).strip().lower()
+        if allowed.startswith(".") and (host.endswith(allowed) or host == allowed[1:]):
+            return True
+        if host == allowed:
+            return True
+    return False
+
+
+def erp_client_set_oci_password(*, client: ErpClient, password: str) -> None:
+    client.oci_password_hash = make_password(password)
+    client.save(update_fields=["oci_password_hash"])
+
+
+# --- cXML ------------------------------------------------------------------------------------------------
+
+
+def _client_for(header: cxml.Header) -> ErpClient:
+    """The client whose From or Sender identity this is and whose secret the Sender carries."""
+    presented = [*header.from_credentials, header.sender]
+    secret = header.sender.shared_secret or ""
+    for client in ErpClient.objects.filter(is_active=True, cxml_enabled=True).select_related("legal_entity"):
+        known = {
+            (str(c.get("domain", "")).casefold(), str(c.get("identity", "")).strip()) for c in client.cxml_identities
+        }
+        # Constant-time comparison of the secret; a wrong secret and an unknown identity answer alike.
+        if (
+            any((c.domain.casefold(), c.identity.strip()) in known for c in presented)
+            and client.shared_secret
+            and secrets.compare_digest(secret.encode(), client.shared_secret.encode())
+        ):
+            return client
+    raise cxml.AuthenticationFailed("Unknown sender or wrong shared secret.")
+
+
+@dataclass(frozen=True)
+class CxmlAnswer:
+    body: bytes
+    status: int
+
+
+def cxml_request(*, data: bytes, start_url_for: Any, setup_url: str) -> CxmlAnswer:
+    """Answer any cXML request posted to the setup endpoint; never raises."""
+    try:
+        kind = cxml.document_type(data)
+        if kind == "ProfileRequest":
+            profile = cxml.parse_profile_request(data)
+            _client_for(profile.header)
+            answer = cxml.ProfileResponse(
+                transactions=(
+                    cxml.ProfileTransaction(request_name="PunchOutSetupRequest", url=setup_url),
+                    cxml.ProfileTransaction(request_name="ProfileRequest", url=setup_url),
+                ),
+                options={"Operations": "create edit inspect"},
+            )
+            return CxmlAnswer(cxml.build_profile_response(answer), 200)
+        if kind != "PunchOutSetupRequest":
+            raise cxml.NotAPunchoutDocument(f"This endpoint takes PunchOutSetupRequest and ProfileRequest, not {kind}.")
+        request = cxml.parse_punchout_setup_request(data)
+        client = _client_for(request.header)
+        start_url = _open_cxml_session(client, request, start_url_for)
+        return CxmlAnswer(cxml.build_punchout_setup_response(start_url), 200)
+    except cxml.CXMLError as error:
+        logger.info("cXML setup refused: %s %s", error.status_code, error.message)
+        return CxmlAnswer(cxml.error_response(error), error.status_code)
+
+
+def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, start_url_for: Any) -> str:
+    url = (request.browser_form_post_url or "").strip()
+    if not url:
+        raise cxml.InvalidDocument("The PunchOutSetupRequest has no BrowserFormPost URL to return the cart to.")
+    if not host_allowed(client, url):
+        raise HostNotAllowed("BrowserFormPost", url)
+    extrinsics = dict(request.extrinsics)
+    contact = request.contacts[0] if request.contacts else None
+    email = _first(extrinsics, "UserEmail", "Email", "EmailAddress") or (contact.email if contact else "") or ""
+    name = (
+        _first(extrinsics, "UserFullName", "UniqueName")
+        or " ".join(filter(None, [_first(extrinsics, "FirstName"), _first(extrinsics, "LastName")]))
+        or (contact.name if contact else "")
+    )
+    items = [
+        {
+            "supplier_part_id": item.supplier_part_id,
+            "aux_id": item.supplier_part_auxiliary_id or "",
+            "quantity": str(item.quantity),
+            "price": str(item.unit_price.amount),
+            "currency": item.unit_price.currency,
+            "unit": item.unit_of_measure,
+            "description": item.text,
+        }
+        for item in request.items_out
+    ]
+    ship_to = request.ship_to
+    return _open_session(
+        client,
+        protocol=InboundSession.Protocol.CXML,
+        operation=request.operation,
+        buyer_cookie=request.buyer_cookie,
+        return_url=url,
+        email=email,
+        name=name,
+        extrinsics=extrinsics,
+        contact={"name": contact.name, "email": contact.email, "role": contact.role} if contact else {},
+        ship_to={"name": ship_to.name, "address_id": ship_to.address_id, "city": ship_to.city} if ship_to else {},
+        items_out=items,
+        payload_id=request.payload_id,
+        start_url_for=start_url_for,
+    )
+
+
+def _first(values: dict[str, str], *names: str) -> str:
+    lowered = {key.casefold(): value for key, value in values.items()}
+    for name in names:
+        value = (lowered.get(name.casefold()) or "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _open_session(client: ErpClient, *, start_url_for: Any, **fields: Any) -> str:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    InboundSession.objects.create(
+        client=client,
+        protocol=fields["protocol"],
+        operation=fields["operation"],
+        buyer_cookie=fields.get("buyer_cookie", "")[:500],
+        return_url=fields["return_url"],
+        oci_target=fields.get("oci_target", "")[:40],
+        start_token_hash=token_hash(token),
+        start_expires_at=now + timedelta(minutes=client.start_minutes),
+        expires_at=now + timedelta(minutes=client.session_minutes),
+        user_email=(fields.get("email") or "")[:254],
+        user_name=(fields.get("name") or "")[:200],
+        extrinsics=fields.get("extrinsics", {}),
+        contact=fields.get("contact", {}),
+        ship_to=fields.get("ship_to", {}),
+        items_out=fields.get("items_out", []),
+        payload_id=(fields.get("payload_id") or "")[:250],
+    )
+    url: str = start_url_for(token)
+    return url
+
+
+# --- OCI ---------------------------------------------------------------------------------------------------
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A real hash of a random password, so an unknown user name costs a full password check too."""
+    if not _DUMMY:
+        _DUMMY.append(make_password(secrets.token_hex(16)))
+    return _DUMMY[0]
+
+
+@dataclass(frozen=True)
+class OciLogin:
+    client: ErpClient
+    start_url: str
+    function: str
+    params: dict[str, str]
+
+
+def oci_login(*, params: dict[str, str], remote: str, start_url_for: Any) -> OciLogin:
+    """Check an OCI call-up (USERNAME, PASSWORD, HOOK_URL …). Five wrong passwords lock the name for 15 minutes."""
+    upper = {key.upper(): value for key, value in params.items()}
+    username = upper.get("USERNAME", "").strip()
+    password = upper.get("PASSWORD", "")
+    key = "oci-login-failures:" + hashlib.sha256(f"{username.casefold()}|{remote}".encode()).hexdigest()
+    if (cache.get(key) or 0) >= OCI_FAILURES_ALLOWED:
+        raise OciLoginRefused("Too many failed logins: try again in 15 minutes.", 429)
+    client = (
+        ErpClient.objects.filter(is_active=True, oci_enabled=True, oci_username=username).first() if username else None
+    )
+    # The hasher runs either way, so an unknown user costs as long as a wrong password.
+    valid = check_password(password, (client.oci_password_hash if client else "") or _dummy_hash())
+    if client is None or not valid or not client.oci_password_hash:
+        failures = (cache.get(key) or 0) + 1
+        cache.set(key, failures, OCI_LOCKOUT_SECONDS)
+        raise OciLoginRefused("Unknown user or wrong password.", 401)
+    cache.delete(key)
+    hook_url = upper.get("HOOK_URL", "").strip()
+    if not hook_url:
+        raise OciLoginRefused("The call-up has no HOOK_URL to return the cart to.", 400)
+    if not host_allowed(client, hook_url):
+        raise OciLoginRefused(HostNotAllowed("HOOK_URL", hook_url).message, 403)
+    function = upper.get("FUNCTION", "").strip().upper()
+    if function and function not in ("DETAIL", "VALIDATE", "BACKGROUND_SEARCH"):
+        raise OciLoginRefused(f"FUNCTION={function} is not supported: DETAIL, VALIDATE or BACKGROUND_SEARCH.", 400)
+    if function in ("VALIDATE", "BACKGROUND_SEARCH"):
+        return OciLogin(client, "", function, upper)  # answered at once, without a shopping session
+    start_url = _open_session(
+        client,
+        protocol=InboundSession.Protocol.OCI,
+        operation="create",
+        return_url=hook_url,
+        oci_target=upper.get("~TARGET", "_top") or "_top",
+        email=upper.get("EMAIL", "") or upper.get("USER_EMAIL", ""),
+        name=upper.get("USERNAME", ""),
+        extrinsics={k: v for k, v in params.items() if k.upper() not in ("PASSWORD", "USERNAME")},
+        start_url_for=start_url_for,
+    )
+    return OciLogin(client, start_url, function, upper)
+
+
+# --- the browser arrives -----------------------------------------------------------------------------------
+
+
+class StartRefused(Exception):
+    def __init__(self, message: str, status: int = 410) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@transaction.atomic
+def inbound_start(*, token: str) -> InboundSession:
+    """Use the one-time StartPage: the session gets its shopper and cart. Twice or late is refused."""
+    session = (
+        InboundSession.objects.select_for_update()
+        .select_related("client__legal_entity")
+        .filter(start_token_hash=token_hash(token))
+        .first()
+    )
+    if session is None or session.status != InboundSession.Status.PENDING:
+        raise StartRefused("This punchout link has been used already or does not exist. Start again from your ERP.")
+    if session.start_expires_at <= timezone.now():
+        session.status = InboundSession.Status.EXPIRED
+        session.save(update_fields=["status"])
+        raise StartRefused("This punchout link has expired. Start again from your ERP.")
+    client = session.client
+    employee = _shopper(client, session)
+    cart = requisition_create(by=employee, legal_entity=client.legal_entity, title=f"Punchout from {client.name}"[:200])
+    if session.items_out:
+        _load_items_out(cart, employee, session.items_out)
+    if session.operation == "inspect":
+        requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=employee, comment="Inspect")
+    session.employee = employee
+    session.requisition = cart
+    session.status = InboundSession.Status.SHOPPING
+    session.started_at = timezone.now()
+    session.save(update_fields=["employee", "requisition", "status", "started_at"])
+    return session
+
+
+def _shopper(client: ErpClient, session: InboundSession) -> Employee:
+    entity = client.legal_entity
+    if client.user_mode == ErpClient.UserMode.MATCH and session.user_email:
+        match = (
+            Employee.objects.filter(user__email__iexact=session.user_email, user__is_active=True, legal_entities=entity)
+            .select_related("user")
+            .first()
+        )
+        if match is not None:
+            return match
+    identity = session.user_email or session.user_name or "anonymous"
+    digest = hashlib.sha256(f"{client.code}|{identity.casefold()}".encode()).hexdigest()[:12]
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=f"punchout-{client.code.lower()}-{digest}"[:150],
+        defaults={"email": session.user_email, "first_name": session.user_name[:150]},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    employee, _ = Employee.objects.get_or_create(
+        user=user, defaults={"job_title": f"Punchout user of {client.name}"[:100], "default_legal_entity": entity}
+    )
+    employee.legal_entities.add(entity)
+    if client.group_id:
+        user.groups.add(client.group_id)
+    return employee
+
+
+def _load_items_out(cart: Requisition, employee: Employee, items: list[dict[str, str]]) -> None:
+    """Edit and inspect: the ERP's lines become the cart again, at today's prices where we still sell them."""
+    skus = {item["supplier_part_id"] for item in items}
+    catalog = {
+        (item.supplier_id, item.sku): item
+        for item in CatalogItem.objects.filter(sku__in=skus, is_active=True).select_related("supplier")
+    }
+    by_aux = {str(item.pk): item for item in catalog.values()}
+    lists = price_lists_applicable(legal_entity=cart.legal_entity, user=employee.user)
+    lines = []
+    for entry in items:
+        item = by_aux.get(entry.get("aux_id", "")) or next(
+            (i for (_, sku), i in catalog.items() if sku == entry["supplier_part_id"]), None
+        )
+        price = (
+            catalog_item_price(item=item, price_lists=lists)
+            if item
+            else Money(Decimal(entry["price"]), entry["currency"])
+        )
+        lines.append(
+            ExternalLine(
+                description=item.name if item else entry["description"],
+                quantity=Decimal(entry["quantity"]),
+                unit=item.unit if item else (entry["unit"] or "EA"),
+                unit_price=price,
+                supplier=item.supplier if item else None,
+                supplier_part_id=entry["supplier_part_id"],
+                unspsc=item.unspsc if item else "",
+                catalog_item=item,
+            )
+        )
+    requisition_lines_replace_external(
+        requisition=cart, by=employee, lines=lines, source=RequisitionLine.Source.CATALOG, note="Lines from the ERP"
+    )
+
+
+# --- the cart goes back ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transfer:
+    url: str
+    fields: list[tuple[str, str]]
+    target: str
+
+
+def _item_ins(cart: Requisition) -> list[RequisitionLine]:
+    return list(cart.lines.select_related("supplier", "catalog_item").order_by("line_number"))
+
+
+@transaction.atomic
+def inbound_transfer(*, session_id: int, employee: Employee) -> Transfer:
+    """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
+    session = (
+        InboundSession.objects.select_for_update()
+        .select_related("client", "requisition")
+        .filter(pk=session_id, employee=employee)
+        .first()
+    )
+    if session is None or session.status != InboundSession.Status.SHOPPING:
+        raise StartRefused("This punchout session has ended: start again from your ERP.")
+    lines = _item_ins(session.requisition) if session.requisition else []
+    if session.protocol == InboundSession.Protocol.OCI:
+        fields = oci.build_new_item_fields([_oci_item(n, line) for n, line in enumerate(lines, 1)])
+        transfer = Transfer(session.return_url, fields, session.oci_target or "_top")
+    else:
+        document = _order_message(session, lines)
+        transfer = Transfer(session.return_url, [("cxml-base64", base64.b64encode(document).decode())], "_top")
+    session.status = InboundSession.Status.TRANSFERRED
+    session.transferred_at = timezone.now()
+    session.save(update_fields=["status", "transferred_at"])
+    return transfer
+
+
+def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> bytes:
+    their = cxml.Credential(domain="NetworkID", identity=session.client.code)
+    identities = session.client.cxml_identities or []
+    if identities:
+        their = cxml.Credential(domain=identities[0].get("domain", "NetworkID"), identity=identities[0]["identity"])
+    currency = lines[0].currency if lines else session.client.legal_entity.currency
+    total = sum((Money.from_minor(line.total_minor, line.currency).amount for line in lines), Decimal(0))
+    items = tuple(
+        cxml.ItemIn(
+            quantity=line.quantity.normalize(),
+            supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
+            supplier_part_auxiliary_id=str(line.catalog_item_id) if line.catalog_item_id else None,
+            unit_price=cxml.Money(amount=line.unit_price.amount, currency=line.currency),
+            unit_of_measure=line.unit,
+            description=line.description,
+            classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
+            manufacturer_part_id=line.manufacturer_part_id or None,
+            manufacturer_name=line.manufacturer or None,
+            lead_time=line.lead_time_days,
+            line_number=number,
+        )
+        for number, line in enumerate(lines, 1)
+    )
+    operation = "inspect" if session.operation == "inspect" else "edit"
+    return cxml.build_punchout_order_message(
+        cxml.PunchOutOrderMessage(
+            header=cxml.Header(from_=OUR_IDENTITY, to=their, sender=OUR_IDENTITY, user_agent="Acme Procurement"),
+            buyer_cookie=session.buyer_cookie,
+            operation_allowed=operation,  # type: ignore[arg-type]
+            total=cxml.Money(amount=total, currency=currency),
+            items=items,
+            in_reply_to=session.payload_id or None,
+        )
+    )
+
+
+def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
+    return oci.OciItem(
+        index=index,
+        description=line.description,
+        quantity=line.quantity.normalize(),
+        unit=line.unit,
+        price=line.unit_price.amount,
+        currency=line.currency,
+        price_unit=Decimal(1),
+        lead_time=line.lead_time_days,
+        vendor_material=line.supplier_part_id[:40],
+        material_group=line.unspsc,
+        vendor=(line.supplier.code if line.supplier else "")[:10],
+        manufacturer_material=line.manufacturer_part_id[:40],
+        ext_product_id=str(line.catalog_item_id or ""),
+    )
+
+
+def client_price_lists(client: ErpClient) -> list[PriceList]:
+    """The price lists a client's users get: the legal entity's and the client group's, valid today."""
+    today = timezone.localdate()
+    audience = Q(legal_entities=client.legal_entity)
+    if client.group_id:
+        audience |= Q(groups=client.group_id)
+    return list(
+        PriceList.objects.filter(is_active=True)
+        .filter(audience)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .distinct()
+    )
+
+
+def oci_items_for(
+    *, client: ErpClient, product_id: str = "", search: str = "", quantity: Decimal = Decimal(1)
+) -> list[oci.OciItem]:
+    """VALIDATE (one product by SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices."""
+    items = CatalogItem.objects.filter(is_active=True, supplier__is_active=True).select_related("supplier")
+    if product_id:
+        items = items.filter(sku__iexact=product_id.strip())
+    else:
+        for word in search.split()[:8]:
+            items = items.filter(Q(name__icontains=word) | Q(sku__icontains=word))
+    lists = client_price_lists(client)
+    found = []
+    for index, item in enumerate(items.order_by("name", "pk")[: 1 if product_id else 50], 1):
+        price = catalog_item_price(item=item, price_lists=lists)
+        found.append(
+            oci.OciItem(
+                index=index,
+                description=item.name,
+                quantity=quantity,
+                unit=item.unit,
+                price=price.amount,
+                currency=price.currency,
+                lead_time=item.lead_time_days,
+                vendor_material=item.sku[:40],
+                material_group=item.unspsc,
+                vendor=item.supplier.code[:10],
+                manufacturer_material=item.manufacturer_part_id[:40],
+                ext_product_id=str(item.pk),
+            )
+        )
+    return found
