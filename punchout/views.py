@@ -86,23 +86,21 @@ def return_cart(request: HttpRequest, token: str) -> HttpResponse:
     return SeeOther(f"{url}?punchout={outcome.session.pk}")
 
 
-def _form_fields(request: HttpRequest) -> list[tuple[str, str]]:
+def _form_fields(request: HttpRequest, max_bytes: int = MAX_RETURN_BYTES) -> list[tuple[str, str]]:
     """The posted fields, read here rather than by Django so a 5,000-line cart passes its upload limits."""
     if request.method == "GET":
         return oci.decode_form_body(request.META.get("QUERY_STRING", "").encode("latin-1"))
     content_type = request.content_type or ""
     if content_type.startswith("multipart/"):
         return [(name, value) for name, values in request.POST.lists() for value in values]
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > MAX_RETURN_BYTES:
-        raise PunchoutReturnRefused(
-            f"The cart is larger than {MAX_RETURN_BYTES // (1024 * 1024)} MB.", code="too_large", status=413
-        )
-    body = request.read(MAX_RETURN_BYTES + 1)
-    if len(body) > MAX_RETURN_BYTES:
-        raise PunchoutReturnRefused(
-            f"The cart is larger than {MAX_RETURN_BYTES // (1024 * 1024)} MB.", code="too_large", status=413
-        )
+    too_large = PunchoutReturnRefused(
+        f"The request is larger than {max_bytes // (1024 * 1024)} MB.", code="too_large", status=413
+    )
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes:
+        raise too_large
+    body = request.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise too_large
     return oci.decode_form_body(body, (request.content_params or {}).get("charset"))
 
 
@@ -142,11 +140,10 @@ CXML_TYPE = "text/xml; charset=utf-8"
 @require_http_methods(["GET", "POST"])
 def oci_callup(request: HttpRequest) -> HttpResponse:
     """The OCI call-up: log in, then shop (or DETAIL, VALIDATE, BACKGROUND_SEARCH)."""
-    if request.method == "GET":
-        params = oci.decode_form_body(request.META.get("QUERY_STRING", "").encode("latin-1"))
-    else:
-        params = oci.decode_form_body(request.read(MAX_SETUP_BYTES), (request.content_params or {}).get("charset"))
-    values = dict(params)
+    try:
+        values = dict(_form_fields(request, max_bytes=MAX_SETUP_BYTES))
+    except PunchoutReturnRefused as refused:
+        return render(request, "punchout/oci_refused.html", {"message": refused.message}, status=refused.status)
     try:
         login = inbound.oci_login(
             params=values,
