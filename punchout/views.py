@@ -186,7 +186,10 @@ def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
     except inbound.StartRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
     assert session.employee is not None and session.requisition is not None
-    previous_entity = request.session.get(ENTITY_SESSION_KEY) if request.user == session.employee.user else None
+    previous_entity = None
+    if request.user == session.employee.user:  # already logged in here (the demo loop): come back to this entity
+        current = request.org.legal_entity  # type: ignore[attr-defined]
+        previous_entity = current.code if current else None
     login(request, session.employee.user, backend="django.contrib.auth.backends.ModelBackend")
     if previous_entity:
         request.session[PREVIOUS_ENTITY_KEY] = previous_entity
