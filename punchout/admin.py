@@ -3,10 +3,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+
+from procurement.models import CustomCatalog, PriceList
 
 from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
 from .services import punchout_connection_test
@@ -180,6 +183,23 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
             "session_minutes",
         ]
 
+    price_lists = forms.ModelMultipleChoiceField(
+        queryset=PriceList.objects.filter(is_active=True),
+        required=False,
+        help_text="Prices its users get on top of the legal entity's (through the client's group).",
+    )
+    custom_catalogs = forms.ModelMultipleChoiceField(
+        queryset=CustomCatalog.objects.filter(is_active=True),
+        required=False,
+        help_text="Restrict what its users see (through the client's group).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.group_id:
+            self.initial["price_lists"] = list(PriceList.objects.filter(groups=self.instance.group_id))
+            self.initial["custom_catalogs"] = list(CustomCatalog.objects.filter(groups=self.instance.group_id))
+
     def clean_shared_secret(self) -> str:
         value: str = self.cleaned_data.get("shared_secret", "")
         return value or self.instance.shared_secret
@@ -188,9 +208,19 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
         client = super().save(commit=False)
         if self.cleaned_data.get("oci_password"):
             client.oci_password_hash = make_password(self.cleaned_data["oci_password"])
-        if commit:
-            client.save()
-            self.save_m2m()
+        if client.group_id is None:
+            client.group, _ = Group.objects.get_or_create(name=f"ERP clients: {client.code}"[:150])
+        client.save()
+        group = client.group
+        assert group is not None
+        for model, chosen in (
+            (PriceList, self.cleaned_data["price_lists"]),
+            (CustomCatalog, self.cleaned_data["custom_catalogs"]),
+        ):
+            for thing in model.objects.filter(groups=group).exclude(pk__in=[c.pk for c in chosen]):
+                thing.groups.remove(group)
+            for thing in chosen:
+                thing.groups.add(group)
         return client
 
 

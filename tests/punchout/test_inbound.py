@@ -294,3 +294,34 @@ def test_oci_validate_and_background_search_answer_at_once():
     found = oci.parse_new_item_form(oci.fields_from_html(search.content))
     assert found and all(word.lower() in f.text.lower() or word.lower() in f.vendor_material.lower() for f in found)
     assert not InboundSession.objects.exists()
+
+
+def test_the_admin_sets_up_an_erp_client_with_hashed_password_and_its_prices(admin_client):
+    from django.contrib.auth.hashers import check_password
+
+    from procurement.models import LegalEntity, PriceList
+
+    price_list = PriceList.objects.first()
+    form = {
+        "code": "SAP-PROD",
+        "name": "SAP production",
+        "legal_entity": LegalEntity.objects.get(code="ACME-FR").pk,
+        "is_active": "on",
+        "user_mode": "punchout_only",
+        "allowed_hosts": '["sap.example.com"]',
+        "cxml_identities": "[]",
+        "shared_secret": "",
+        "oci_enabled": "on",
+        "oci_username": "sapprod",
+        "oci_password": "s3cret-pw",
+        "price_lists": [price_list.pk],
+        "start_minutes": "5",
+        "session_minutes": "120",
+    }
+    response = admin_client.post("/admin/punchout/erpclient/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client = ErpClient.objects.get(code="SAP-PROD")
+    assert check_password("s3cret-pw", client.oci_password_hash) and "s3cret-pw" not in client.oci_password_hash
+    assert price_list.groups.filter(pk=client.group_id).exists()
+    page = admin_client.get(f"/admin/punchout/erpclient/{client.pk}/change/").content.decode()
+    assert "s3cret-pw" not in page
