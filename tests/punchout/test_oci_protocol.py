@@ -184,7 +184,7 @@ def test_the_standard_post_callup_has_the_shape_of_an_sap_buyer():
     # given section A of the call-up samples: what an SAP SRM/S4 buyer posts
     lines = callup_section("A")
     method, url = lines[0].split(" ", 1)
-    sample = [tuple(line.split("=", 1)) for line in lines[1:]]
+    sample: list[tuple[str, str]] = [(name, value) for name, value in (line.split("=", 1) for line in lines[1:])]
     hook_url = unquote(dict(sample)["HOOK_URL"])
 
     # when we build the same call-up

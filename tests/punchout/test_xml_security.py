@@ -204,4 +204,4 @@ def test_unparsable_bodies_are_a_400_never_a_crash(data: bytes):
 
 def test_parse_xml_takes_bytes_only():
     with pytest.raises(TypeError):
-        parse_xml("<cXML/>")  # type: ignore[arg-type]
+        parse_xml("<cXML/>")
