@@ -144,7 +144,12 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     rates = _Rates(requisition.currency)
     resolved = ResolvedChain(total=facts.total)
     rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
-    matching = [rule for rule in rules if rule_matches(rule, facts, rates)]
+    # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
+    matching = [
+        rule
+        for rule in rules
+        if rule.effect != PurchasingRule.Effect.HOLD_FOR_BUYER and rule_matches(rule, facts, rates)
+    ]
     # Budget-exception rules only act on a requisition over a hard-stop budget (set by the budget check).
     exception_rules = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION]
     matching = [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]

@@ -31,6 +31,7 @@ class PurchasingRule(models.Model):
         AUTO_APPROVE = "auto_approve", "Approve automatically"
         BLOCK = "block", "Block with a message"
         BUDGET_EXCEPTION = "budget_exception", "Budget exception: let this stage override a hard-stop budget"
+        HOLD_FOR_BUYER = "hold_for_buyer", "Hold the purchase orders for a buyer's review (message: why)"
 
     class RoleChoice(models.TextChoices):
         COST_CENTRE_OWNER = "cost_centre_owner", "Owner of each cost centre charged"

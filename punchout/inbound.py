@@ -287,7 +287,7 @@ class StartRefused(Exception):
 def inbound_start(*, token: str) -> InboundSession:
     """Use the one-time StartPage: the session gets its shopper and cart. Twice or late is refused."""
     session = (
-        InboundSession.objects.select_for_update()
+        InboundSession.objects.select_for_update(of=("self",))
         .select_related("client__legal_entity")
         .filter(start_token_hash=token_hash(token))
         .first()
@@ -396,7 +396,7 @@ def _item_ins(cart: Requisition) -> list[RequisitionLine]:
 def inbound_transfer(*, session_id: int, employee: Employee) -> Transfer:
     """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
     session = (
-        InboundSession.objects.select_for_update()
+        InboundSession.objects.select_for_update(of=("self",))
         .select_related("client", "requisition")
         .filter(pk=session_id, employee=employee)
         .first()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "budgets.apps.BudgetsConfig",
     "approvals.apps.ApprovalsConfig",
     "punchout.apps.PunchoutConfig",
+    "procurement.orders.apps.OrdersConfig",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +174,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "approvals-escalate": {"task": "approvals.tasks.approvals_escalate_task", "schedule": 15 * 60},
     "approvals-delegations": {"task": "approvals.tasks.delegations_apply_task", "schedule": 60 * 60},
+    "orders-transmissions-sweep": {
+        "task": "procurement.orders.tasks.purchase_order_transmissions_sweep",
+        "schedule": 60,
+    },
 }
+# Purchase orders: tries per revision, and the first retry delay (doubling up to an hour).
+ORDER_TRANSMISSION_ATTEMPTS = int(os.environ.get("ORDER_TRANSMISSION_ATTEMPTS", 8))
+ORDER_TRANSMISSION_BASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_BASE_SECONDS", 30))
 
 MAILERS: dict[str, dict[str, object]] = {
     "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},

@@ -1,5 +1,6 @@
 """Fifty submissions race for the last 1,000 EUR: exactly ten win, the rest are refused, never negative."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -59,8 +60,8 @@ def test_overlapping_budgets_race_without_deadlock():
     Budget.objects.create(
         legal_entity=lab.legal_entity,
         cost_centre=lab.cost_centre,
-        period_label="now",
-        period_start=lab.period_start,
+        period_label="rest of the year",
+        period_start=date.today().replace(day=1),  # overlaps the yearly budget
         period_end=lab.period_end,
         amount_minor=50000,
         currency="EUR",

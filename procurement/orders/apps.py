@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    """Purchase orders: generated from approved requisitions, sent to suppliers, and their answers."""
+
+    name = "procurement.orders"
+    label = "orders"
+    verbose_name = "Purchase orders"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from requisitions.hooks import register
+
+        from .services import OrderHook
+
+        register(OrderHook())

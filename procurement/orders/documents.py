@@ -1,0 +1,202 @@
+"""What an order looks like to the supplier: the cXML OrderRequest of a revision, and the PDF."""
+
+from decimal import Decimal
+
+from django.conf import settings
+
+from procurement.models import Address
+from procurement.money import Money
+from procurement.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
+from punchout import cxml
+
+from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
+
+
+def _cxml_address(address: Address | None, fallback_name: str) -> cxml.Address:
+    if address is None:
+        return cxml.Address(name=fallback_name, address_id=None, country="", country_code="")
+    return cxml.Address(
+        name=address.name,
+        address_id=f"{address.legal_entity.code}-{address.pk}",
+        deliver_to=(address.name,),
+        street=tuple(line for line in address.street.splitlines() if line.strip()) or (address.street,),
+        city=address.city,
+        postal_code=address.postal_code,
+        country=address.country,
+        country_code=address.country,
+    )
+
+
+def _money(minor: int, currency: str) -> cxml.Money:
+    return cxml.Money(amount=Money.from_minor(minor, currency).amount, currency=currency)
+
+
+def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distribution, ...]:
+    source = line.requisition_line
+    splits = list(source.splits.select_related("cost_centre")) if source is not None else []
+    parts = (
+        [(split.cost_centre.code, split.gl_account or line.gl_account, split.percent) for split in splits]
+        if splits
+        else [(line.cost_centre.code if line.cost_centre else "", line.gl_account, Decimal(100))]
+    )
+    distributions = []
+    for centre, account, percent in parts:
+        if not centre and not account:
+            continue
+        segments = []
+        if centre:
+            segments.append(cxml.AccountingSegment(type="CostCenter", id=centre, description="Cost centre"))
+        if account:
+            segments.append(cxml.AccountingSegment(type="GeneralLedger", id=account, description="GL account"))
+        charge = int((Decimal(line.total_minor) * percent / 100).quantize(Decimal(1)))
+        distributions.append(
+            cxml.Distribution(
+                accounting_name=f"{percent.normalize()} %", segments=tuple(segments), charge=_money(charge, currency)
+            )
+        )
+    return tuple(distributions)
+
+
+def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
+    order = revision.purchase_order
+    supplier = order.supplier
+    lines = list(
+        order.lines.select_related("cost_centre", "requisition_line").exclude(status=PurchaseOrderLine.Status.CANCELLED)
+        if revision.kind != "delete"
+        else order.lines.select_related("cost_centre", "requisition_line")
+    )
+    previous = (
+        PurchaseOrderRevision.objects.filter(purchase_order=order, revision__lt=revision.revision)
+        .order_by("-revision")
+        .values_list("payload_id", flat=True)
+        .first()
+    )
+    requester = order.requisition.requester
+    return cxml.OrderRequest(
+        header=cxml.Header(
+            from_=cxml.Credential(
+                domain=supplier.order_from_domain or "DUNS",
+                identity=supplier.order_from_identity or settings.CXML_IDENTITY,
+            ),
+            to=cxml.Credential(
+                domain=supplier.order_to_domain or "DUNS", identity=supplier.order_to_identity or supplier.code
+            ),
+            sender=cxml.Credential(
+                domain=supplier.order_sender_domain or supplier.order_from_domain or "DUNS",
+                identity=supplier.order_sender_identity or supplier.order_from_identity or settings.CXML_IDENTITY,
+                shared_secret=supplier.order_shared_secret or None,
+            ),
+            user_agent="Acme Procurement",
+        ),
+        payload_id=revision.payload_id,
+        timestamp=revision.timestamp,
+        order_id=order.number,
+        order_date=order.issued_at or revision.timestamp,
+        order_type=revision.kind,  # type: ignore[arg-type]
+        order_version=revision.revision,
+        total=_money(revision.total_minor, order.currency),
+        bill_to=_cxml_address(order.bill_to, order.legal_entity.name),
+        ship_to=_cxml_address(order.ship_to, order.legal_entity.name) if order.ship_to else None,
+        items=tuple(
+            cxml.OrderItem(
+                line_number=line.line_number,
+                quantity=line.quantity.normalize(),
+                supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
+                supplier_part_auxiliary_id=line.supplier_part_auxiliary_id or None,
+                unit_price=_money(line.unit_price_minor, order.currency),
+                description=line.description,
+                unit_of_measure=line.unit,
+                classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
+                requested_delivery_date=line.needed_by,
+                manufacturer_part_id=None,
+                manufacturer_name=None,
+                distributions=_distributions(line, order.currency),
+                comments="",
+                extrinsics={},
+            )
+            for line in lines
+        ),
+        comments=revision.note if revision.kind != "new" else order.requisition.justification[:1000],
+        extrinsics={
+            "Requisition": order.requisition.number,
+            "Requester": requester.display_name,
+            "RequesterEmail": requester.user.email,
+        },
+        document_reference_payload_id=previous if revision.kind != "new" else None,
+    )
+
+
+def order_request_document(revision: PurchaseOrderRevision) -> bytes:
+    """The revision's OrderRequest as sent the first time (kept), so every retry is byte for byte the same."""
+    if revision.document:
+        return revision.document.encode("utf-8")
+    document = cxml.build_order_request(order_request_for(revision))
+    revision.document = document.decode("utf-8")
+    revision.save(update_fields=["document"])
+    return document
+
+
+def _party(address: Address | None, name: str) -> Party:
+    if address is None:
+        return Party(name=name)
+    return Party(
+        name=address.name,
+        address_lines=(*address.street.splitlines(), f"{address.postal_code} {address.city}", address.country),
+    )
+
+
+def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = None) -> bytes:
+    revision = revision or order.revisions.order_by("-revision").first()
+    entity = order.legal_entity
+    bill_to = order.bill_to
+    supplier = order.supplier
+    lines = order.lines.select_related("cost_centre").order_by("line_number")
+    status_note = ""
+    if order.status == PurchaseOrder.Status.CANCELLED:
+        status_note = "CANCELLED"
+    elif revision is not None and revision.revision > 1:
+        status_note = f"Revision {revision.revision} replaces revision {revision.revision - 1}"
+    requester = order.requisition.requester
+    return render_purchase_order_pdf(
+        PurchaseOrderPrint(
+            number=order.number,
+            revision=revision.revision if revision else order.revision,
+            order_date=(order.issued_at or order.created_at).date(),
+            currency=order.currency,
+            buyer=Party(
+                name=entity.name,
+                address_lines=_party(bill_to, entity.name).address_lines,
+                tax_id=entity.tax_id,
+            ),
+            supplier=Party(
+                name=supplier.name,
+                address_lines=tuple(line for line in supplier.address.splitlines() if line.strip()),
+                tax_id=supplier.tax_id,
+                email=supplier.order_email or supplier.contact_email,
+                phone=supplier.phone,
+            ),
+            bill_to=_party(bill_to, entity.name),
+            ship_to=_party(order.ship_to, entity.name),
+            lines=tuple(
+                PrintLine(
+                    number=line.line_number,
+                    sku=line.supplier_part_id,
+                    description=line.description + (" (cancelled)" if line.status == "cancelled" else ""),
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price.amount,
+                    total=line.total.amount,
+                    needed_by=line.needed_by,
+                    account=" ".join(
+                        filter(None, [line.cost_centre.code if line.cost_centre else "", line.gl_account])
+                    ),
+                )
+                for line in lines
+            ),
+            total=order.total.amount,
+            contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
+            requisition=order.requisition.number,
+            notes=order.requisition.justification[:500],
+            status_note=status_note,
+        )
+    )

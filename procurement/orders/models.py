@@ -1,0 +1,236 @@
+"""Purchase orders, their revisions, the outbox that sends them, and what suppliers answer."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from procurement.models import Address, CostCentre, Employee, LegalEntity, Supplier, currency_code_validator
+from procurement.money import Money
+from requisitions.models import Requisition, RequisitionLine
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", "Held for a buyer"
+        ISSUED = "issued", "Issued, sending"
+        SENT = "sent", "Sent"
+        MANUAL = "manual", "To be sent by hand"
+        FAILED = "failed", "Sending failed"
+        CONFIRMED = "confirmed", "Confirmed"
+        PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
+        REJECTED = "rejected", "Rejected by the supplier"
+        SHIPPED = "shipped", "Shipped"
+        PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="purchase_orders")
+    number = models.CharField(max_length=40)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    ship_to = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bill_to = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requisition = models.ForeignKey(Requisition, on_delete=models.PROTECT, related_name="purchase_orders")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
+    revision = models.PositiveIntegerField(default=1)
+    total_minor = models.BigIntegerField(default=0)
+    method = models.CharField(max_length=10, choices=Supplier.OrderMethod.choices)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["legal_entity", "number"], name="purchase_order_number_per_entity"),
+            models.CheckConstraint(condition=Q(total_minor__gte=0), name="purchase_order_total_not_negative"),
+        ]
+        indexes = [models.Index(fields=["legal_entity", "status"]), models.Index(fields=["supplier", "number"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+
+class PurchaseOrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed"
+        BACKORDERED = "backordered", "Backordered"
+        REJECTED = "rejected", "Rejected"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    requisition_line = models.ForeignKey(
+        RequisitionLine, null=True, on_delete=models.SET_NULL, related_name="purchase_order_lines"
+    )
+    supplier_part_id = models.CharField(max_length=64, blank=True)
+    supplier_part_auxiliary_id = models.CharField(max_length=255, blank=True)
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=13, decimal_places=3)
+    unit = models.CharField(max_length=3)
+    unit_price_minor = models.BigIntegerField()
+    price_basis_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=1)
+    total_minor = models.BigIntegerField()
+    unspsc = models.CharField(max_length=8, blank=True)
+    needed_by = models.DateField(null=True, blank=True)
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    gl_account = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    confirmed_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
+    backordered_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
+    confirmed_unit_price_minor = models.BigIntegerField(null=True, blank=True)
+    confirmed_delivery = models.DateTimeField(null=True, blank=True)
+    shipped_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
+
+    class Meta:
+        ordering = ["purchase_order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "line_number"], name="purchase_order_line_once"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="purchase_order_line_quantity_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id}/{self.line_number}"
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_minor(self.unit_price_minor, self.purchase_order.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.purchase_order.currency)
+
+
+class PurchaseOrderRevision(models.Model):
+    """One version of an order as sent: its payloadID never changes, so a retry is the same document."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", "New"
+        UPDATE = "update", "Update"
+        DELETE = "delete", "Cancel"
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    payload_id = models.CharField(max_length=250, unique=True)
+    timestamp = models.DateTimeField()
+    total_minor = models.BigIntegerField()
+    note = models.CharField(max_length=300, blank=True)
+    document = models.TextField(blank=True, help_text="The cXML OrderRequest of this revision, as sent.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["purchase_order", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "revision"], name="purchase_order_revision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order} rev {self.revision}"
+
+
+class Transmission(models.Model):
+    """The outbox: one row per revision to send, written in the same transaction as the revision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        MANUAL = "manual", "Manual"
+
+    revision = models.OneToOneField(PurchaseOrderRevision, on_delete=models.CASCADE, related_name="transmission")
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="transmissions")
+    method = models.CharField(max_length=10, choices=Supplier.OrderMethod.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["purchase_order", "created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order} rev {self.revision_id} {self.status}"
+
+
+class TransmissionAttempt(models.Model):
+    """Every try, with what went out and what came back (secrets masked)."""
+
+    transmission = models.ForeignKey(Transmission, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    request = models.TextField(blank=True)
+    response = models.TextField(blank=True)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    cxml_status = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=20)  # sent | retry | failed
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["transmission", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.transmission_id} #{self.number} {self.outcome}"
+
+
+class SupplierDocument(models.Model):
+    """A document a supplier sent us (confirmation, ship notice), kept with the answer we gave.
+
+    The unique (supplier, payloadID) makes a repeated delivery get the first answer and change nothing.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation"
+        SHIP_NOTICE = "ship_notice", "Ship notice"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="documents")
+    payload_id = models.CharField(max_length=250)
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="supplier_documents"
+    )
+    document = models.TextField()
+    answer = models.TextField()
+    answer_status = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "payload_id"], name="supplier_document_payload_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.kind} {self.payload_id}"
+
+
+class Shipment(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="shipments")
+    shipment_id = models.CharField(max_length=100)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivery_at = models.DateTimeField(null=True, blank=True)
+    lines = models.JSONField(default=list, blank=True, help_text="[{line, quantity}] or empty for the whole order")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["purchase_order", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order} {self.shipment_id}"

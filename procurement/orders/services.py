@@ -1,0 +1,321 @@
+"""Purchase orders from approved requisitions: grouped, numbered, committed and queued for sending in one step.
+
+Final approval moves a requisition to `approved`; the OrderHook then groups its lines by supplier x
+currency x ship-to into orders, numbers them per legal entity (gap-free, under the sequence row lock),
+turns the budget pre-commitments into commitments and writes an outbox row per order, all in the
+approval's transaction. The outbox is sent after commit (transmission.py). A purchasing rule with the
+effect "hold for a buyer" keeps the orders with a buyer, who issues them.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.chain import _Rates, candidate_rules, requisition_facts, rule_matches
+from approvals.models import PurchasingRule
+from budgets.services import Charge, funds_commit, funds_commitment_release
+from procurement.errors import ProcurementError
+from procurement.events import audit_event_record
+from procurement.models import Address, Employee, Role
+from procurement.money import Money
+from procurement.services import document_number_next, notification_send
+from punchout.cxml import new_payload_id
+from requisitions import hooks
+from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from requisitions.services import requisition_status_move
+
+from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
+
+
+class OrderError(ProcurementError):
+    code = "order_error"
+
+
+class NotABuyer(OrderError):
+    code = "not_a_buyer"
+    status = 403
+
+
+def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
+    return employee.user.is_superuser or (
+        employee.roles.filter(code__in=[Role.BUYER, Role.ADMIN]).exists()
+        and employee.legal_entities.filter(pk=legal_entity_id).exists()
+    )
+
+
+def _check_buyer(employee: Employee, order: PurchaseOrder) -> None:
+    if not is_buyer(employee, order.legal_entity_id):
+        raise NotABuyer("Only a buyer of this legal entity may do this.")
+
+
+def hold_reason(*, requisition: Requisition) -> str:
+    """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once."""
+    facts = requisition_facts(requisition=requisition)
+    rates = _Rates(requisition.currency)
+    for rule in candidate_rules(facts).filter(effect=PurchasingRule.Effect.HOLD_FOR_BUYER).order_by("position"):
+        if rule_matches(rule, facts, rates):
+            return rule.message or f"Held for a buyer by the rule “{rule.name}”."
+    return ""
+
+
+def order_charges(order: PurchaseOrder) -> list[Charge]:
+    """What an order charges, per cost centre: each line, or each split of its requisition line."""
+    charges = []
+    for line in order.lines.select_related("requisition_line").prefetch_related("requisition_line__splits"):
+        if line.status == PurchaseOrderLine.Status.CANCELLED:
+            continue
+        charges.extend(_line_charges(line, line.total_minor))
+    return charges
+
+
+def _line_charges(line: PurchaseOrderLine, amount_minor: int) -> list[Charge]:
+    source = line.requisition_line
+    splits = list(source.splits.all()) if source is not None else []
+    currency = line.purchase_order.currency
+    if not splits:
+        if line.cost_centre_id is None:
+            return []
+        return [Charge(line.cost_centre_id, line.gl_account, line.unspsc, amount_minor, currency)]
+    return [
+        Charge(
+            split.cost_centre_id,
+            split.gl_account or line.gl_account,
+            line.unspsc,
+            int((Decimal(amount_minor) * split.percent / 100).quantize(Decimal(1))),
+            currency,
+        )
+        for split in splits
+    ]
+
+
+@transaction.atomic
+def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -> list[PurchaseOrder]:
+    """Turn an approved requisition into orders, one per supplier x currency x ship-to."""
+    if requisition.purchase_orders.exists():
+        return list(requisition.purchase_orders.all())  # generated already (a repeated approval event)
+    lines = list(requisition.lines.select_related("supplier", "cost_centre").order_by("line_number"))
+    orderable = [line for line in lines if line.supplier_id is not None]
+    groups: dict[tuple[int, str, int | None], list[RequisitionLine]] = defaultdict(list)
+    for line in orderable:
+        assert line.supplier_id is not None
+        groups[(line.supplier_id, line.currency, requisition.ship_to_id)].append(line)
+    reason = hold_reason(requisition=requisition)
+    entity = requisition.legal_entity
+    bill_to = Address.objects.filter(legal_entity=entity, kind=Address.Kind.BILL_TO).order_by("-is_default").first()
+    orders = []
+    for (_, currency, ship_to_id), group in sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0])):
+        supplier = group[0].supplier
+        assert supplier is not None
+        number = document_number_next(legal_entity=entity, kind="purchase_order")
+        order = PurchaseOrder.objects.create(
+            legal_entity=entity,
+            number=f"{entity.po_number_prefix}{number:06d}",
+            supplier=supplier,
+            currency=currency,
+            ship_to_id=ship_to_id,
+            bill_to=bill_to,
+            requisition=requisition,
+            status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
+            method=supplier.order_method,
+            hold_reason=reason,
+        )
+        PurchaseOrderLine.objects.bulk_create(
+            PurchaseOrderLine(
+                purchase_order=order,
+                line_number=position,
+                requisition_line=line,
+                supplier_part_id=line.supplier_part_id,
+                supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_minor=line.unit_price_minor,
+                price_basis_quantity=line.price_basis_quantity,
+                total_minor=line.total_minor,
+                unspsc=line.unspsc,
+                needed_by=requisition.needed_by,
+                cost_centre=line.cost_centre,
+                gl_account=line.gl_account,
+            )
+            for position, line in enumerate(group, 1)
+        )
+        order.total_minor = sum(line.total_minor for line in group)
+        order.save(update_fields=["total_minor"])
+        orders.append(order)
+        if not reason:
+            _issue(order, by)
+    unordered = len(lines) - len(orderable)
+    note = f"{len(orders)} purchase order{'s' if len(orders) != 1 else ''}: " + ", ".join(o.number for o in orders)
+    if unordered:
+        note += f"; {unordered} line{'s' if unordered != 1 else ''} without a supplier for a buyer to order"
+    RequisitionEvent.objects.create(
+        requisition=requisition, kind=RequisitionEvent.Kind.EDITED, comment=note, data={"purchase_orders": True}
+    )
+    if reason:
+        _tell_buyers(requisition, f"{requisition.number} waits for a buyer: {reason}")
+    elif orders and not unordered:
+        requisition_status_move(requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=note)
+    return orders
+
+
+def _issue(order: PurchaseOrder, by: Employee | None) -> None:
+    """Commit the budget, write revision 1 and its outbox row (sent once the transaction commits)."""
+    funds_commit(requisition=order.requisition, charges=order_charges(order), by=by, note=order.number)
+    order.status = PurchaseOrder.Status.ISSUED
+    order.issued_at = timezone.now()
+    order.issued_by = by
+    order.save(update_fields=["status", "issued_at", "issued_by"])
+    _revision(order, PurchaseOrderRevision.Kind.NEW, by, "Issued")
+
+
+def _revision(order: PurchaseOrder, kind: str, by: Employee | None, note: str) -> PurchaseOrderRevision:
+    revision = PurchaseOrderRevision.objects.create(
+        purchase_order=order,
+        revision=order.revision,
+        kind=kind,
+        payload_id=new_payload_id(),
+        timestamp=timezone.now(),
+        total_minor=order.total_minor,
+        note=note[:300],
+        created_by=by.user if by else None,
+    )
+    transmission = Transmission.objects.create(
+        revision=revision,
+        purchase_order=order,
+        method=order.method,
+        status=Transmission.Status.MANUAL if order.method == "none" else Transmission.Status.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    if transmission.status == Transmission.Status.MANUAL:
+        order.status = PurchaseOrder.Status.MANUAL if kind != "delete" else PurchaseOrder.Status.CANCELLED
+        order.save(update_fields=["status"])
+    else:
+        from .transmission import transmission_enqueue
+
+        transaction.on_commit(lambda: transmission_enqueue(transmission.pk))
+    return revision
+
+
+def _tell_buyers(requisition: Requisition, text: str) -> None:
+    buyers = Employee.objects.filter(
+        roles__code=Role.BUYER, legal_entities=requisition.legal_entity_id, user__is_active=True
+    ).select_related("user")
+    for buyer in buyers:
+        notification_send(user=buyer.user, subject=text[:150], body=text)
+
+
+@transaction.atomic
+def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder:
+    """A buyer releases a held order."""
+    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    _check_buyer(by, order)
+    if order.status != PurchaseOrder.Status.HELD:
+        raise OrderError(f"{order.number} is {order.get_status_display().lower()}, not held.", code="not_held")
+    _issue(order, by)
+    audit_event_record(event_type="purchase_order.issued", actor=by.user, legal_entity=order.legal_entity, obj=order)
+    requisition = order.requisition
+    if not requisition.purchase_orders.filter(status=PurchaseOrder.Status.HELD).exists() and (
+        requisition.status == RequisitionStatus.APPROVED
+        and not requisition.lines.filter(supplier__isnull=True).exists()
+    ):
+        requisition_status_move(requisition=requisition, to_status=RequisitionStatus.ORDERED, by=by)
+    return order
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line_number: int
+    quantity: Decimal | None = None  # 0 cancels the line
+    needed_by: Any = None
+
+
+@transaction.atomic
+def purchase_order_change(
+    *, order: PurchaseOrder, by: Employee, changes: list[LineChange], note: str = ""
+) -> PurchaseOrder:
+    """A buyer lowers quantities, moves dates or cancels lines: a new revision goes out (update, or delete
+    when nothing is left), and the budget commitments follow. Raising an amount needs a new requisition."""
+    order = PurchaseOrder.objects.select_for_update().select_related("requisition").get(pk=order.pk)
+    _check_buyer(by, order)
+    if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
+        raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
+    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    released: list[Charge] = []
+    changed = []
+    for change in changes:
+        line = lines.get(change.line_number)
+        if line is None:
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+        if line.status == PurchaseOrderLine.Status.CANCELLED:
+            continue
+        if change.quantity is not None and change.quantity != line.quantity:
+            if change.quantity < 0:
+                raise OrderError(f"Line {line.line_number}: a quantity cannot be negative.", code="invalid")
+            if change.quantity > line.quantity:
+                raise OrderError(
+                    f"Line {line.line_number}: raising a quantity raises the amount, which needs approval; "
+                    "order the extra on a new requisition.",
+                    code="needs_approval",
+                )
+            old_total = line.total_minor
+            line.quantity = change.quantity
+            line.total_minor = int(
+                (Decimal(line.unit_price_minor) * change.quantity / line.price_basis_quantity).quantize(Decimal(1))
+            )
+            if change.quantity == 0:
+                line.status = PurchaseOrderLine.Status.CANCELLED
+            released.extend(_line_charges(line, old_total - line.total_minor))
+            changed.append(f"line {line.line_number} quantity {change.quantity.normalize()}")
+        if change.needed_by is not None and change.needed_by != line.needed_by:
+            line.needed_by = change.needed_by
+            changed.append(f"line {line.line_number} needed by {change.needed_by}")
+        line.save()
+    if not changed:
+        raise OrderError("Nothing changed.", code="no_change")
+    if released:
+        funds_commitment_release(
+            requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"
+        )
+    order.total_minor = sum(line.total_minor for line in lines.values())
+    order.revision += 1
+    everything_cancelled = all(line.status == PurchaseOrderLine.Status.CANCELLED for line in lines.values())
+    order.status = PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED
+    order.save(update_fields=["total_minor", "revision", "status"])
+    kind = PurchaseOrderRevision.Kind.DELETE if everything_cancelled else PurchaseOrderRevision.Kind.UPDATE
+    _revision(order, kind, by, note or "; ".join(changed))
+    audit_event_record(
+        event_type="purchase_order.changed",
+        actor=by.user,
+        legal_entity=order.legal_entity,
+        obj=order,
+        data={"revision": order.revision, "changes": changed},
+    )
+    return order
+
+
+def purchase_order_cancel(*, order: PurchaseOrder, by: Employee, note: str = "") -> PurchaseOrder:
+    lines = order.lines.exclude(status=PurchaseOrderLine.Status.CANCELLED)
+    return purchase_order_change(
+        order=order,
+        by=by,
+        changes=[LineChange(line.line_number, quantity=Decimal(0)) for line in lines],
+        note=note or "Cancelled",
+    )
+
+
+class OrderHook(hooks.RequisitionHook):
+    """Final approval makes the orders, in the approval's transaction."""
+
+    name = "orders"
+
+    def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
+        if to_status == RequisitionStatus.APPROVED:
+            purchase_orders_generate(requisition=requisition, by=by)
+
+
+def order_total(order: PurchaseOrder) -> Money:
+    return Money.from_minor(order.total_minor, order.currency)
