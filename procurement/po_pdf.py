@@ -179,17 +179,14 @@ class _PurchaseOrderDocument(FPDF):
         if self.page_no() == 1:
             return
         order = self.order
-        self._font("B", _BODY_SIZE)
-        self.cell(self.epw / 2, 5, _printable(order.buyer.name))
+        title = f"Purchase order {order.number} · Revision {order.revision} (continued)"
         self._font("", _BODY_SIZE)
-        self.cell(
-            self.epw / 2,
-            5,
-            f"Purchase order {order.number} · Revision {order.revision} (continued)",
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        title_width = min(self.get_string_width(title) + 2 * self.c_margin, self.epw)
+        buyer_width = self.epw - title_width
+        self._font("B", _BODY_SIZE)
+        self.cell(buyer_width, 5, self._clipped(_printable(order.buyer.name), buyer_width - 3))
+        self._font("", _BODY_SIZE)
+        self.cell(title_width, 5, title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if order.status_note:
             self._font("B", _BODY_SIZE, colour=_STATUS_COLOUR)
             self.multi_cell(0, 4.5, _shortened(_printable(order.status_note), 160), align="L", new_x=XPos.LMARGIN)
@@ -409,19 +406,13 @@ class _PurchaseOrderDocument(FPDF):
         if self.will_page_break(height + 2):
             self.add_page()
         self.ln(1)
-        label_width = 60.0
-        amount_width = 50.0
-        self.set_x(self.l_margin + self.epw - label_width - amount_width)
+        amount = f"{format_money(order.total, order.currency)} {order.currency}"
         self._font("B", 11)
+        amount_width = max(50.0, self.get_string_width(amount) + 2 * self.c_margin)
+        label_width = 30.0
+        self.set_x(self.l_margin + self.epw - label_width - amount_width)
         self.cell(label_width, height, "Total", align="R")
-        self.cell(
-            amount_width,
-            height,
-            f"{format_money(order.total, order.currency)} {order.currency}",
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        self.cell(amount_width, height, amount, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(5)
 
     def _closing_sections(self) -> None:
@@ -441,6 +432,14 @@ class _PurchaseOrderDocument(FPDF):
     def _font(self, style: str, size: float, colour: tuple[int, int, int] = _TEXT_COLOUR) -> None:
         self.set_font(FONT_FAMILY, style, size)
         self.set_text_color(*colour)
+
+    def _clipped(self, text: str, width: float) -> str:
+        """`text` cut short with an ellipsis to fit `width` mm in the current font."""
+        if self.get_string_width(text) <= width - 2 * self.c_margin:
+            return text
+        while text and self.get_string_width(text + "…") > width - 2 * self.c_margin:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     def _rule(self) -> None:
         self.set_draw_color(*_RULE_COLOUR)
