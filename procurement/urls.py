@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import api, views
+from .orders.views import cxml_inbound
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -23,12 +24,15 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),
     path("punchout/", include("punchout.urls")),
+    path("purchase-orders/", include("procurement.orders.urls")),
+    path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/v1/", include("requisitions.api_urls")),
     path("api/v1/", include("approvals.api_urls")),
     path("api/v1/", include("budgets.api_urls")),
     path("api/v1/", include("punchout.api_urls")),
+    path("api/v1/", include("procurement.orders.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,142 @@
+"""REST API of purchase orders: what was ordered, from whom, and how its sending went."""
+
+from typing import Any
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from procurement.api import ERROR_SCHEMA
+from procurement.errors import ProcurementError
+from procurement.money import Money
+from requisitions.api import current_employee
+
+from .models import PurchaseOrder, PurchaseOrderRevision
+from .selectors import purchase_orders_visible
+
+MoneySchema = inline_serializer(
+    "PurchaseOrderMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
+)
+OrderSchema = inline_serializer(
+    "PurchaseOrder",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "supplier": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=PurchaseOrder.Status.values),
+        "revision": serializers.IntegerField(),
+        "requisition": serializers.IntegerField(),
+        "legal_entity": serializers.CharField(),
+        "method": serializers.CharField(),
+        "total": MoneySchema,
+        "lines": serializers.ListField(child=serializers.DictField()),
+        "transmissions": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+def order_data(order: PurchaseOrder) -> dict[str, Any]:
+    def money(minor: int | None) -> dict[str, str] | None:
+        return None if minor is None else Money.from_minor(minor, order.currency).as_api()
+
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "supplier": order.supplier.code,
+        "status": order.status,
+        "revision": order.revision,
+        "requisition": order.requisition_id,
+        "legal_entity": order.legal_entity.code,
+        "method": order.method,
+        "total": money(order.total_minor),
+        "lines": [
+            {
+                "line_number": line.line_number,
+                "requisition_line": line.requisition_line_id,
+                "sku": line.supplier_part_id,
+                "description": line.description,
+                "quantity": str(line.quantity.normalize()),
+                "unit": line.unit,
+                "unit_price": money(line.unit_price_minor),
+                "total": money(line.total_minor),
+                "status": line.status,
+                "confirmed_quantity": None
+                if line.confirmed_quantity is None
+                else str(line.confirmed_quantity.normalize()),
+                "backordered_quantity": None
+                if line.backordered_quantity is None
+                else str(line.backordered_quantity.normalize()),
+                "confirmed_unit_price": money(line.confirmed_unit_price_minor),
+                "shipped_quantity": str(line.shipped_quantity.normalize()),
+            }
+            for line in order.lines.all()
+        ],
+        "transmissions": [
+            {
+                "revision": revision.revision,
+                "kind": revision.kind,
+                "payload_id": revision.payload_id,
+                "method": revision.transmission.method,
+                "status": revision.transmission.status,
+                "attempts": revision.transmission.attempts,
+                "sent_at": revision.transmission.sent_at.isoformat() if revision.transmission.sent_at else None,
+                "last_error": revision.transmission.last_error,
+            }
+            for revision in order.revisions.all()
+            if hasattr(revision, "transmission")
+        ],
+    }
+
+
+class PurchaseOrderListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("requisition", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("supplier", OpenApiTypes.STR),
+        ],
+        responses={200: inline_serializer("PurchaseOrders", {"results": OrderSchema})},
+    )
+    def get(self, request: Request) -> Response:
+        """Purchase orders the caller may see (buyers and finance: all of their entities'), newest first."""
+        employee = current_employee(request)
+        orders = purchase_orders_visible(employee=employee)
+        params = request.query_params
+        if params.get("requisition", "").isdigit():
+            orders = orders.filter(requisition_id=int(params["requisition"]))
+        if params.get("status"):
+            orders = orders.filter(status=params["status"])
+        if params.get("supplier"):
+            orders = orders.filter(supplier__code__iexact=params["supplier"])
+        orders = (
+            orders.select_related("supplier", "legal_entity")
+            .prefetch_related(
+                "lines",
+                Prefetch(
+                    "revisions", PurchaseOrderRevision.objects.select_related("transmission").order_by("revision")
+                ),
+            )
+            .order_by("-created_at", "-id")[:200]
+        )
+        return Response({"results": [order_data(order) for order in orders]})
+
+
+class PurchaseOrderDetailView(APIView):
+    @extend_schema(responses={200: OrderSchema, 404: ERROR_SCHEMA})
+    def get(self, request: Request, pk: int) -> Response:
+        employee = current_employee(request)
+        order = (
+            purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").filter(pk=pk).first()
+        )
+        if order is None:
+            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        return Response(order_data(order))
+
+
+class OrderNotFound(ProcurementError):
+    code = "not_found"
+    status = 404

@@ -1,0 +1,228 @@
+"""What suppliers send back at /cxml/inbound/: order confirmations and ship notices.
+
+The supplier is recognised by its From or Sender credential (the identity we address its orders to)
+and authenticated by its shared secret, compared in constant time. A document is applied once: its
+(supplier, payloadID) is unique, and a repeat gets the first answer again and changes nothing.
+Every refusal is a cXML Status (400 malformed, 401 credentials, 404 unknown order, 406 other documents).
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from procurement.models import Supplier
+from procurement.money import Money
+from punchout import cxml
+
+from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Shipment, SupplierDocument
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownOrder(cxml.CXMLError):
+    def __init__(self, message: str) -> None:
+        super().__init__(404, message)
+
+
+@dataclass(frozen=True)
+class InboundAnswer:
+    body: bytes
+    status: int
+
+
+def _supplier_for(header: cxml.Header) -> Supplier:
+    presented = [*header.from_credentials, header.sender]
+    secret = (header.sender.shared_secret or "").encode()
+    for credential in presented:
+        identity = credential.identity.strip()
+        if not identity:
+            continue
+        candidates = Supplier.objects.filter(is_active=True).filter(
+            Q(order_to_identity=identity) | Q(code__iexact=identity)
+        )
+        for supplier in candidates:
+            if supplier.order_shared_secret and secrets.compare_digest(secret, supplier.order_shared_secret.encode()):
+                return supplier
+    raise cxml.AuthenticationFailed("Unknown supplier or wrong shared secret.")
+
+
+def _order_for(supplier: Supplier, order_id: str | None, order_payload_id: str | None) -> PurchaseOrder:
+    orders = PurchaseOrder.objects.select_for_update().filter(supplier=supplier)
+    order = None
+    if order_payload_id:
+        revision = PurchaseOrderRevision.objects.filter(
+            payload_id=order_payload_id.strip(), purchase_order__supplier=supplier
+        ).first()
+        order = orders.filter(pk=revision.purchase_order_id).first() if revision else None
+    if order is None and order_id:
+        order = orders.filter(number=order_id.strip()).first()
+    if order is None:
+        raise UnknownOrder(f"No order {order_id or order_payload_id} of yours is known here.")
+    return order
+
+
+def supplier_document_receive(*, data: bytes) -> InboundAnswer:
+    """Authenticate, apply once, answer with a cXML Response; never raises."""
+    try:
+        kind = cxml.document_type(data)
+        if kind == "ConfirmationRequest":
+            document: object = cxml.parse_confirmation_request(data)
+        elif kind == "ShipNoticeRequest":
+            document = cxml.parse_ship_notice_request(data)
+        else:
+            raise cxml.NotAPunchoutDocument(
+                f"This endpoint takes ConfirmationRequest and ShipNoticeRequest, not {kind}."
+            )
+        assert isinstance(document, cxml.ConfirmationRequest | cxml.ShipNoticeRequest)
+        supplier = _supplier_for(document.header)
+        return _apply_once(supplier, document, data)
+    except cxml.CXMLError as error:
+        logger.info("supplier document refused: %s %s", error.status_code, error.message)
+        return InboundAnswer(cxml.error_response(error), error.status_code)
+
+
+def _apply_once(
+    supplier: Supplier, document: cxml.ConfirmationRequest | cxml.ShipNoticeRequest, data: bytes
+) -> InboundAnswer:
+    payload_id = document.payload_id.strip()
+    earlier = SupplierDocument.objects.filter(supplier=supplier, payload_id=payload_id).first()
+    if earlier is not None:
+        return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
+    try:
+        with transaction.atomic():
+            if isinstance(document, cxml.ConfirmationRequest):
+                order, summary = _confirm(supplier, document)
+                kind = SupplierDocument.Kind.CONFIRMATION
+            else:
+                order, summary = _ship(supplier, document)
+                kind = SupplierDocument.Kind.SHIP_NOTICE
+            answer = cxml.build_response(cxml.Status(code=200, text="OK", message=summary.get("text", "")))
+            SupplierDocument.objects.create(
+                supplier=supplier,
+                payload_id=payload_id,
+                kind=kind,
+                purchase_order=order,
+                document=data.decode("utf-8", errors="replace"),
+                answer=answer.decode("utf-8"),
+                answer_status=200,
+                summary=summary,
+            )
+    except IntegrityError:
+        # The same document arrived twice at once: the other delivery applied it; answer as it did.
+        earlier = SupplierDocument.objects.filter(supplier=supplier, payload_id=payload_id).first()
+        if earlier is None:
+            raise
+        return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
+    return InboundAnswer(answer, 200)
+
+
+def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tuple[PurchaseOrder, dict[str, object]]:
+    """Apply a confirmation. A later one supersedes earlier ones: for the whole order (accept, reject,
+    allDetail) or for the lines it names (detail)."""
+    order = _order_for(supplier, confirmation.order_id, confirmation.order_payload_id)
+    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    kind = confirmation.type
+    touched: list[int] = []
+    if kind in ("accept", "reject") and not confirmation.items:
+        for line in lines.values():
+            if line.status == PurchaseOrderLine.Status.CANCELLED:
+                continue
+            line.status = PurchaseOrderLine.Status.CONFIRMED if kind == "accept" else PurchaseOrderLine.Status.REJECTED
+            line.confirmed_quantity = line.quantity if kind == "accept" else Decimal(0)
+            line.backordered_quantity = Decimal(0)
+            line.confirmed_unit_price_minor = line.unit_price_minor if kind == "accept" else None
+            line.save()
+            touched.append(line.line_number)
+    else:
+        for item in confirmation.items:
+            line = lines.get(item.line_number)
+            if line is None:
+                raise cxml.InvalidDocument(
+                    f"ConfirmationItem for line {item.line_number}: {order.number} has no such line."
+                )
+            accepted = sum(
+                (s.quantity for s in item.statuses if s.type in ("accept", "detail", "allDetail")), Decimal(0)
+            )
+            backordered = item.quantity_with_status("backordered")
+            rejected = item.quantity_with_status("reject")
+            prices = [s.unit_price for s in item.statuses if s.unit_price is not None]
+            deliveries = [s.delivery_date for s in item.statuses if s.delivery_date is not None]
+            line.confirmed_quantity = accepted
+            line.backordered_quantity = backordered
+            if prices:
+                line.confirmed_unit_price_minor = Money(prices[0].amount, prices[0].currency).minor
+            elif accepted:
+                line.confirmed_unit_price_minor = line.unit_price_minor
+            if deliveries:
+                line.confirmed_delivery = deliveries[0]
+            if rejected and not accepted and not backordered:
+                line.status = PurchaseOrderLine.Status.REJECTED
+            elif backordered and not accepted:
+                line.status = PurchaseOrderLine.Status.BACKORDERED
+            else:
+                line.status = PurchaseOrderLine.Status.CONFIRMED
+            line.save()
+            touched.append(line.line_number)
+    live = [line for line in lines.values() if line.status != PurchaseOrderLine.Status.CANCELLED]
+    if live and all(line.status == PurchaseOrderLine.Status.REJECTED for line in live):
+        order.status = PurchaseOrder.Status.REJECTED
+    elif live and all(line.status == PurchaseOrderLine.Status.CONFIRMED for line in live):
+        order.status = PurchaseOrder.Status.CONFIRMED
+    else:
+        order.status = PurchaseOrder.Status.PARTLY_CONFIRMED
+    order.save(update_fields=["status"])
+    text = f"{order.number}: confirmation {kind} applied to lines {', '.join(map(str, touched))}"
+    return order, {"type": kind, "lines": touched, "order": order.number, "text": text}
+
+
+def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseOrder, dict[str, object]]:
+    orders = []
+    for portion in notice.portions:
+        order = _order_for(supplier, portion.order_id, portion.order_payload_id)
+        lines = {line.line_number: line for line in order.lines.select_for_update()}
+        shipped: list[dict[str, str]] = []
+        if portion.whole_order:
+            for line in lines.values():
+                if line.status in (PurchaseOrderLine.Status.CANCELLED, PurchaseOrderLine.Status.REJECTED):
+                    continue
+                line.shipped_quantity = line.quantity
+                line.status = PurchaseOrderLine.Status.SHIPPED
+                line.save()
+        else:
+            for item in portion.items:
+                line = lines.get(item.line_number)
+                if line is None:
+                    raise cxml.InvalidDocument(
+                        f"ShipNoticeItem for line {item.line_number}: {order.number} has no such line."
+                    )
+                if notice.operation == "delete":
+                    line.shipped_quantity = max(line.shipped_quantity - item.quantity, Decimal(0))
+                else:
+                    line.shipped_quantity = min(line.shipped_quantity + item.quantity, line.quantity)
+                if line.shipped_quantity >= line.quantity:
+                    line.status = PurchaseOrderLine.Status.SHIPPED
+                line.save()
+                shipped.append({"line": str(item.line_number), "quantity": str(item.quantity)})
+        Shipment.objects.create(
+            purchase_order=order,
+            shipment_id=notice.shipment_id[:100],
+            carrier=(notice.carrier or "")[:100],
+            tracking_number=(notice.tracking_number or "")[:100],
+            shipped_at=notice.shipment_date,
+            delivery_at=notice.delivery_date,
+            lines=shipped,
+        )
+        live = [line for line in lines.values() if line.status not in ("cancelled", "rejected")]
+        order.status = (
+            PurchaseOrder.Status.SHIPPED
+            if live and all(line.status == PurchaseOrderLine.Status.SHIPPED for line in live)
+            else PurchaseOrder.Status.PARTLY_SHIPPED
+        )
+        order.save(update_fields=["status"])
+        orders.append(order)
+    text = f"shipment {notice.shipment_id} recorded for {', '.join(o.number for o in orders)}"
+    return orders[0], {"shipment": notice.shipment_id, "orders": [o.number for o in orders], "text": text}

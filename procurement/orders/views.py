@@ -1,0 +1,146 @@
+"""Purchase order pages: the list, one order with everything that happened to it, its PDF, and buyer actions;
+and the endpoint where suppliers send confirmations and ship notices."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from procurement.models import Employee
+from requisitions.views import employee_required
+
+from .documents import order_pdf
+from .inbound import supplier_document_receive
+from .models import PurchaseOrder
+from .selectors import purchase_orders_visible
+from .services import (
+    LineChange,
+    OrderError,
+    is_buyer,
+    purchase_order_cancel,
+    purchase_order_change,
+    purchase_order_issue,
+)
+from .transmission import transmission_resend
+
+MAX_INBOUND_BYTES = 10 * 1024 * 1024
+CXML_TYPE = "text/xml; charset=utf-8"
+
+
+@employee_required
+def index(request: HttpRequest, employee: Employee) -> HttpResponse:
+    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    orders = (
+        purchase_orders_visible(employee=employee)
+        .filter(legal_entity=entity)
+        .select_related("supplier", "requisition")
+        .order_by("-created_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status:
+        orders = orders.filter(status=status)
+    return render(
+        request,
+        "orders/index.html",
+        {"orders": orders[:500], "statuses": PurchaseOrder.Status.choices, "status": status},
+    )
+
+
+def _order(employee: Employee, pk: int) -> PurchaseOrder:
+    return get_object_or_404(
+        purchase_orders_visible(employee=employee).select_related(
+            "supplier", "requisition__requester__user", "legal_entity", "ship_to", "bill_to"
+        ),
+        pk=pk,
+    )
+
+
+@employee_required
+def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+    order = _order(employee, pk)
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "lines": order.lines.select_related("cost_centre").order_by("line_number"),
+            "revisions": order.revisions.select_related("transmission").prefetch_related("transmission__attempt_log"),
+            "documents": order.supplier_documents.order_by("received_at"),
+            "shipments": order.shipments.all(),
+            "buyer": is_buyer(employee, order.legal_entity_id),
+        },
+    )
+
+
+@employee_required
+def pdf(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+    order = _order(employee, pk)
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    return response
+
+
+@require_POST
+@employee_required
+def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> HttpResponse:
+    order = _order(employee, pk)
+    try:
+        if name == "issue":
+            purchase_order_issue(order=order, by=employee)
+            messages.success(request, f"{order.number} is issued and on its way to {order.supplier.name}.")
+        elif name == "resend":
+            transmission_resend(order=order, by=employee)
+            messages.success(request, f"{order.number} is being sent again (same document, same payloadID).")
+        elif name == "cancel":
+            purchase_order_cancel(order=order, by=employee, note=request.POST.get("note", ""))
+            messages.success(request, f"{order.number} is cancelled; the supplier is told.")
+        elif name == "change":
+            changes = _changes(request, order)
+            purchase_order_change(order=order, by=employee, changes=changes, note=request.POST.get("note", ""))
+            messages.success(request, f"{order.number} revision sent to {order.supplier.name}.")
+        else:
+            raise OrderError(f"Unknown action {name}.")
+    except OrderError as error:
+        messages.error(request, error.message)
+    return redirect("orders:detail", pk=order.pk)
+
+
+def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
+    changes = []
+    for line in order.lines.all():
+        raw_quantity = request.POST.get(f"quantity-{line.line_number}", "").strip()
+        raw_date = request.POST.get(f"needed_by-{line.line_number}", "").strip()
+        quantity = None
+        if raw_quantity:
+            try:
+                quantity = Decimal(raw_quantity.replace(",", "."))
+            except InvalidOperation:
+                raise OrderError(
+                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code="invalid"
+                ) from None
+        needed_by: date | None = parse_date(raw_date) if raw_date else None
+        if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):
+            changes.append(LineChange(line.line_number, quantity=quantity, needed_by=needed_by))
+    return changes
+
+
+@csrf_exempt  # a machine endpoint: the supplier is authenticated by its cXML credentials
+def cxml_inbound(request: HttpRequest) -> HttpResponse:
+    """Suppliers post ConfirmationRequest and ShipNoticeRequest; the answer is always a cXML Response."""
+    from punchout import cxml
+
+    if request.method != "POST":
+        error = cxml.InvalidDocument("Post a cXML ConfirmationRequest or ShipNoticeRequest.")
+        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=405)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    body = request.read(MAX_INBOUND_BYTES + 1) if length <= MAX_INBOUND_BYTES else b""
+    if length > MAX_INBOUND_BYTES or len(body) > MAX_INBOUND_BYTES:
+        too_large = cxml.DocumentTooLarge("The document is larger than 10 MB.")
+        return HttpResponse(cxml.error_response(too_large), content_type=CXML_TYPE, status=413)
+    answer = supplier_document_receive(data=body)
+    return HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
