@@ -11,6 +11,7 @@ from decimal import Decimal
 from itertools import product
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -461,7 +462,16 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact_email": "orders@labsource.example",
         "phone": "+49 89 1234 5600",
         "address": "Laborstraße 4, 80331 München, Germany",
-        "order_method": Supplier.OrderMethod.EMAIL,
+        # Orders go over cXML to the pretend supplier of `make run` (/cxml/demo-supplier/).
+        "order_method": Supplier.OrderMethod.CXML,
+        "order_url": f"{settings.SITE_URL.rstrip('/')}/cxml/demo-supplier/",
+        "order_from_domain": "DUNS",
+        "order_from_identity": "ACME-CATALOG",
+        "order_to_domain": "DUNS",
+        "order_to_identity": "LABSOURCE",
+        "order_sender_domain": "DUNS",
+        "order_sender_identity": "ACME-CATALOG",
+        "order_shared_secret": "labsource-secret",
         "order_email": "orders@labsource.example",
         "items": _lab_items,
         "prefix": "",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -39,3 +40,8 @@ urlpatterns = [
 
 handler404 = "procurement.views.page_not_found"
 handler500 = "procurement.views.server_error"
+
+if settings.DEMO_SUPPLIER_ENDPOINT:
+    from .orders.demo_supplier import demo_supplier_orders
+
+    urlpatterns.append(path("cxml/demo-supplier/", demo_supplier_orders, name="demo-supplier"))

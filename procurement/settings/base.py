@@ -182,6 +182,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Purchase orders: tries per revision, and the first retry delay (doubling up to an hour).
 ORDER_TRANSMISSION_ATTEMPTS = int(os.environ.get("ORDER_TRANSMISSION_ATTEMPTS", 8))
 ORDER_TRANSMISSION_BASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_BASE_SECONDS", 30))
+# A pretend supplier that takes the demo's cXML orders (LABSOURCE); on in development only.
+DEMO_SUPPLIER_ENDPOINT = False
 
 MAILERS: dict[str, dict[str, object]] = {
     "default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")},

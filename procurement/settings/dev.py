@@ -6,3 +6,5 @@ from .base import env_bool
 DEBUG = env_bool("DEBUG", True)
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+DEMO_SUPPLIER_ENDPOINT = True
