@@ -347,7 +347,8 @@ def build_order_request(order: OrderRequest) -> bytes:
 
     Writes the given payloadID and timestamp (never new ones) and the Sender's SharedSecret. Raises
     ValueError for an order that cannot be sent: no payloadID or timestamp, no lines, repeated line
-    numbers, or an update or delete without the payloadID of the order it replaces.
+    numbers, a Distribution without segments, or an update or delete without the payloadID of the order
+    it replaces.
     """
     if not order.payload_id.strip():
         raise ValueError("an OrderRequest needs the payloadID stored with the order (a retry sends the same one)")
@@ -360,8 +361,12 @@ def build_order_request(order: OrderRequest) -> bytes:
     line_numbers = [item.line_number for item in order.items]
     if len(set(line_numbers)) != len(line_numbers):
         raise ValueError(f"an OrderRequest's line numbers must differ: {line_numbers}")
+    for item in order.items:
+        if any(not distribution.segments for distribution in item.distributions):
+            raise ValueError(f"a Distribution of line {item.line_number} needs at least one accounting segment")
     if order.order_type != "new" and not order.document_reference_payload_id:
-        raise ValueError(f"an {order.order_type} OrderRequest needs the payloadID of the order it replaces")
+        article = "an" if order.order_type == "update" else "a"
+        raise ValueError(f"{article} {order.order_type} OrderRequest needs the payloadID of the order it replaces")
 
     lang = order.lang or "en-US"
     root = _root(order.payload_id, order.timestamp, lang)
@@ -574,7 +579,9 @@ def _confirmation_status(element: Element, what: str) -> ConfirmationLineStatus:
             item = _item(item_element, 1, "ItemIn", ItemIn)
         except InvalidDocument as error:
             raise InvalidDocument(f"{what}: {error.message}") from None
-    unit_price = item.unit_price if item is not None else _optional_money(element.find("UnitPrice"), what)
+    unit_price = (
+        item.unit_price if item is not None else _optional_money(element.find("UnitPrice"), f"the UnitPrice of {what}")
+    )
     return ConfirmationLineStatus(
         type=_choice(element.get("type"), _CONFIRMATION_STATUS_TYPES, None, f"the type of {what}"),
         quantity=_quantity(element, what),
