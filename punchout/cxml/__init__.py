@@ -1,9 +1,9 @@
-"""cXML punchout protocol: bytes in, frozen dataclasses out, and back. No Django here.
+"""cXML punchout and purchase-order protocol: bytes in, frozen dataclasses out, and back. No Django here.
 
 Reading (every refusal is a `CXMLError` with `status_code` and an English `message`; answer it with
 `error_response(error)`):
 
-    parse_document(data: bytes, *, max_bytes=20 MB) -> Document      # any punchout document
+    parse_document(data: bytes, *, max_bytes=20 MB) -> Document | OrderDocument  # punchout and order documents
     document_type(data: bytes) -> str                                 # 'PunchOutSetupRequest', 'OrderRequest' …
     parse_punchout_setup_request(data) -> PunchOutSetupRequest        # an ERP punching into us
     parse_punchout_order_message(data) -> PunchOutOrderMessage        # a supplier's cart (refuses a SharedSecret)
@@ -14,7 +14,39 @@ Reading (every refusal is a `CXMLError` with `status_code` and an English `messa
     extract_cxml_from_form(fields) -> bytes                           # cxml-base64 / cxml-urlencoded form field
     credential_matches(presented, expected) -> bool                   # constant-time shared secret check
     parse_timestamp(text) -> datetime | None
-    register_document_parser(document_type, parser)                   # add OrderRequest etc. later
+    register_document_parser(document_type, parser)                   # teach parse_document a new type
+
+Purchase orders (`orders`; Decimal money, every refusal a 400 `InvalidDocument` naming the missing part,
+e.g. "ConfirmationItem 2 has no lineNumber"; 406 `UnexpectedDocument` for a document of another kind):
+
+    build_order_request(order: OrderRequest) -> bytes                 # the caller's payloadID and timestamp,
+                                                                      # the Sender's SharedSecret; valid cXML.dtd
+    parse_order_request(data, *, max_bytes=20 MB) -> OrderRequest
+    parse_confirmation_request(data, *, max_bytes=20 MB) -> ConfirmationRequest   # a supplier's confirmation
+    parse_ship_notice_request(data, *, max_bytes=20 MB) -> ShipNoticeRequest      # a supplier's shipping notice
+
+    OrderRequest(header, payload_id, timestamp, order_id, order_date, total, bill_to, items, order_type="new",
+                 order_version=1, ship_to=None, comments="", extrinsics={}, document_reference_payload_id=None,
+                 deployment_mode="production", lang="en-US")
+    OrderItem(line_number, quantity, supplier_part_id, unit_price, description, unit_of_measure,
+              supplier_part_auxiliary_id=None, buyer_part_id=None, classifications=(),
+              requested_delivery_date=None, manufacturer_part_id=None, manufacturer_name=None,
+              price_basis_quantity=None, distributions=(), comments="", extrinsics={})
+    Distribution(accounting_name, segments: tuple[AccountingSegment(type, id, description=""), ...], charge)
+    ConfirmationRequest(header, payload_id, timestamp, type, order_id, order_payload_id, operation, confirm_id,
+                        notice_date, order_date, total, comments, extrinsics, items: tuple[ConfirmationItem, ...])
+    ConfirmationItem(line_number, quantity, unit_of_measure, statuses: tuple[ConfirmationLineStatus, ...])
+    ConfirmationLineStatus(type, quantity, unit_of_measure, unit_price, delivery_date, shipment_date, comments,
+                           extrinsics, item: ItemIn | None)
+    ShipNoticeRequest(header, payload_id, timestamp, shipment_id, portions, operation, notice_date,
+                      shipment_date, delivery_date, carrier, carrier_identifiers, tracking_number, tracking_url,
+                      comments)
+    ShipNoticePortion(order_id, order_payload_id, order_date, items: tuple[ShipNoticeLine, ...])  # .whole_order
+    ShipNoticeLine(line_number, quantity, unit_of_measure, supplier_part_id=None)
+
+A confirmation or ship notice names our order by `order_payload_id` (our OrderRequest's payloadID) and/or
+`order_id`, at least one. Its `header.sender` keeps the SharedSecret: authenticate the supplier with
+`credential_matches` before acting on it.
 
 Writing (UTF-8 bytes, cXML 1.2.069 DOCTYPE, fresh payloadID and timestamp):
 
@@ -76,6 +108,28 @@ from .errors import (
     UnexpectedDocument,
     error_response,
 )
+from .orders import (
+    AccountingSegment,
+    ConfirmationItem,
+    ConfirmationLineStatus,
+    ConfirmationOperation,
+    ConfirmationRequest,
+    ConfirmationStatusType,
+    ConfirmationType,
+    Distribution,
+    OrderDocument,
+    OrderItem,
+    OrderRequest,
+    OrderType,
+    ShipNoticeLine,
+    ShipNoticeOperation,
+    ShipNoticePortion,
+    ShipNoticeRequest,
+    build_order_request,
+    parse_confirmation_request,
+    parse_order_request,
+    parse_ship_notice_request,
+)
 from .parse import (
     KNOWN_DOCUMENT_TYPES,
     PUNCHOUT_DOCUMENT_TYPES,
@@ -98,12 +152,20 @@ __all__ = [
     "DOCTYPE",
     "KNOWN_DOCUMENT_TYPES",
     "PUNCHOUT_DOCUMENT_TYPES",
+    "AccountingSegment",
     "Address",
     "AuthenticationFailed",
     "CXMLError",
     "Classification",
+    "ConfirmationItem",
+    "ConfirmationLineStatus",
+    "ConfirmationOperation",
+    "ConfirmationRequest",
+    "ConfirmationStatusType",
+    "ConfirmationType",
     "Contact",
     "Credential",
+    "Distribution",
     "Document",
     "DocumentTooLarge",
     "EntityNotAllowed",
@@ -116,6 +178,10 @@ __all__ = [
     "Money",
     "NotAPunchoutDocument",
     "NotImplementedRequest",
+    "OrderDocument",
+    "OrderItem",
+    "OrderRequest",
+    "OrderType",
     "PreconditionFailed",
     "PriceBasisQuantity",
     "ProfileRequest",
@@ -127,8 +193,13 @@ __all__ = [
     "PunchOutSetupResponse",
     "Response",
     "SecretInBrowser",
+    "ShipNoticeLine",
+    "ShipNoticeOperation",
+    "ShipNoticePortion",
+    "ShipNoticeRequest",
     "Status",
     "UnexpectedDocument",
+    "build_order_request",
     "build_profile_request",
     "build_profile_response",
     "build_punchout_order_message",
@@ -142,13 +213,16 @@ __all__ = [
     "format_decimal",
     "format_timestamp",
     "new_payload_id",
+    "parse_confirmation_request",
     "parse_document",
+    "parse_order_request",
     "parse_profile_request",
     "parse_profile_response",
     "parse_punchout_order_message",
     "parse_punchout_setup_request",
     "parse_punchout_setup_response",
     "parse_response",
+    "parse_ship_notice_request",
     "parse_timestamp",
     "register_document_parser",
 ]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote_plus
 
 from lxml.etree import _Element as Element
@@ -56,6 +56,9 @@ from .errors import (
     UnexpectedDocument,
     from_xml_error,
 )
+
+if TYPE_CHECKING:
+    from .orders import OrderDocument  # orders imports this module
 
 __all__ = [
     "KNOWN_DOCUMENT_TYPES",
@@ -731,11 +734,11 @@ def document_type(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return _body(_parse_root(data, max_bytes))[0]
 
 
-def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Parse any punchout document into its dataclass.
+def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document | OrderDocument:
+    """Parse any punchout or order document (see `orders`) into its dataclass.
 
     Raises a `CXMLError`: 400 unreadable or missing a required part, 413 too large, 406 a cXML document
-    that is not a punchout document (OrderRequest, ShipNoticeRequest …), 450 an unknown request.
+    this system does not read (InvoiceDetailRequest, StatusUpdateRequest …), 450 an unknown request.
     """
     return _dispatch(_parse_root(data, max_bytes))  # type: ignore[return-value]
 

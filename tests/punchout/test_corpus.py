@@ -12,13 +12,16 @@ from urllib.parse import parse_qsl
 import pytest
 
 from punchout.cxml import (
+    ConfirmationRequest,
     CXMLError,
+    OrderRequest,
     ProfileRequest,
     ProfileResponse,
     PunchOutOrderMessage,
     PunchOutSetupRequest,
     PunchOutSetupResponse,
     Response,
+    ShipNoticeRequest,
     document_type,
     extract_cxml_from_form,
     parse_document,
@@ -71,6 +74,34 @@ class StatusOnly:
 class Profile:
     kind: str  # "request" or "response"
     transactions: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    """An OrderRequest read with this order id, number of lines, and first line's part id and quantity."""
+
+    order_id: str
+    lines: int
+    part: str
+    quantity: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A ConfirmationRequest of this type for this order, with this many ConfirmationItems."""
+
+    type: str
+    order_id: str
+    lines: int
+
+
+@dataclass(frozen=True)
+class ShipNotice:
+    """A ShipNoticeRequest for this shipment, one portion per order id; `whole` when no lines are listed."""
+
+    shipment_id: str
+    order_ids: tuple[str, ...]
+    whole: bool
 
 
 @dataclass(frozen=True)
@@ -164,29 +195,32 @@ CXML_EXPECTED: dict[str, object] = {
     "Response__business-cxml__ping_200.xml": StatusOnly(200),
     "Response__officeluv__400.xml": StatusOnly(400),
     "Response__officeluv__unknown_attribute.xml": StatusOnly(200),
+    # Orders (details per file: test_orders_protocol.py)
+    "OrderRequest__cxml-php__1.2.050.xml": Order("DO1234", 2, "1233244", "10"),
+    "OrderRequest__cxml-php__builder_fixture.xml": Order("myorder-1", 2, "5555", "3"),
+    "OrderRequest__cxml-php__custom_dtd_payment.xml": Order("acme-1-1", 1, "QA-ACME-AUTOTEST", "1"),
+    "OrderRequest__officeluv__1.2.014.xml": Order("3309", 2, "product:1861", "1"),
+    "OrderRequest__officeluv__coupa_segments_distribution.xml": Order("6112", 2, "223-4511", "1"),
+    # Order confirmations
+    "ConfirmationRequest__derived__detail_pricechange_backorder_split.xml": Confirmation("detail", "DO1234", 2),
+    "ConfirmationRequest__derived__reject_whole_order.xml": Confirmation("reject", "DO1234", 0),
+    "ConfirmationRequest__officeluv__detail_accept_extrinsics.xml": Confirmation("detail", "400-2591453-0", 3),
+    "ConfirmationRequest__sosedoff__envelope3.xml": Confirmation("detail", "400-2591453-0", 3),
+    # Ship notices
+    "ShipNoticeRequest__cxml-php__fulfill_1.2.050.xml": ShipNotice("S2-123", ("DO1234",), whole=True),
+    "ShipNoticeRequest__derived__partial_with_items.xml": ShipNotice("ASN-2025-0042", ("DO1234",), whole=False),
     # Unknown request: 450 Not Implemented
     "Request__business-cxml__garbage_unknown_request.xml": Refused(450, "GarbageRequest is not a cXML document"),
-    # cXML documents this punchout layer recognises but does not handle: 406
+    # cXML documents this protocol layer recognises but does not read: 406
     "CatalogUploadRequest__cxml-php__1.2.063.xml": not_punchout("CatalogUploadRequest"),
-    "ConfirmationRequest__derived__detail_pricechange_backorder_split.xml": not_punchout("ConfirmationRequest"),
-    "ConfirmationRequest__derived__reject_whole_order.xml": not_punchout("ConfirmationRequest"),
-    "ConfirmationRequest__officeluv__detail_accept_extrinsics.xml": not_punchout("ConfirmationRequest"),
-    "ConfirmationRequest__sosedoff__envelope3.xml": not_punchout("ConfirmationRequest"),
     "Index__cxml-php__1.2.063.xml": not_punchout("Index"),
     "InvoiceDetailRequest__officeluv__backed_and_unbacked.xml": not_punchout("InvoiceDetailRequest"),
     "InvoiceDetailRequest__officeluv__backed_by_multiple_pos.xml": not_punchout("InvoiceDetailRequest"),
     "InvoiceDetailRequest__officeluv__taxes_at_line.xml": not_punchout("InvoiceDetailRequest"),
     "InvoiceDetailRequest__officeluv__taxes_at_line_multiple.xml": not_punchout("InvoiceDetailRequest"),
     "InvoiceDetailRequest__officeluv__taxes_at_total.xml": not_punchout("InvoiceDetailRequest"),
-    "OrderRequest__cxml-php__1.2.050.xml": not_punchout("OrderRequest"),
-    "OrderRequest__cxml-php__builder_fixture.xml": not_punchout("OrderRequest"),
-    "OrderRequest__cxml-php__custom_dtd_payment.xml": not_punchout("OrderRequest"),
-    "OrderRequest__officeluv__1.2.014.xml": not_punchout("OrderRequest"),
-    "OrderRequest__officeluv__coupa_segments_distribution.xml": not_punchout("OrderRequest"),
     "ProductActivityMessage__cxml-php__1.2.050.xml": not_punchout("ProductActivityMessage"),
     "QuoteMessage__cxml-php__1.2.060.xml": not_punchout("QuoteMessage"),
-    "ShipNoticeRequest__cxml-php__fulfill_1.2.050.xml": not_punchout("ShipNoticeRequest"),
-    "ShipNoticeRequest__derived__partial_with_items.xml": not_punchout("ShipNoticeRequest"),
     "StatusUpdateRequest__cxml-php__1.2.050.xml": not_punchout("StatusUpdateRequest"),
     # Browser form posts carrying the 6-mils cart: the form field is extracted, then parsed
     "POOM_6-mils__form-body_cxml-base64.txt": CHAIR,
@@ -237,6 +271,21 @@ def check_cxml_outcome(document: object, expected: object) -> None:
         case Profile(kind="response"):
             assert isinstance(document, ProfileResponse)
             assert len(document.transactions) == expected.transactions
+        case Order():
+            assert isinstance(document, OrderRequest)
+            assert document.order_id == expected.order_id
+            assert len(document.items) == expected.lines
+            assert document.items[0].supplier_part_id == expected.part
+            assert document.items[0].quantity == Decimal(expected.quantity)
+        case Confirmation():
+            assert isinstance(document, ConfirmationRequest)
+            assert (document.type, document.order_id) == (expected.type, expected.order_id)
+            assert len(document.items) == expected.lines
+        case ShipNotice():
+            assert isinstance(document, ShipNoticeRequest)
+            assert document.shipment_id == expected.shipment_id
+            assert tuple(portion.order_id for portion in document.portions) == expected.order_ids
+            assert all(portion.whole_order == expected.whole for portion in document.portions)
         case _:
             raise AssertionError(f"no check for {expected!r}")
 
