@@ -100,7 +100,7 @@ def _apply_once(
             else:
                 order, summary = _ship(supplier, document)
                 kind = SupplierDocument.Kind.SHIP_NOTICE
-            answer = cxml.build_response(cxml.Status(code=200, text="OK", message=summary.get("text", "")))
+            answer = cxml.build_response(cxml.Status(code=200, text="OK", message=str(summary.get("text", ""))))
             SupplierDocument.objects.create(
                 supplier=supplier,
                 payload_id=payload_id,
@@ -139,8 +139,8 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
             touched.append(line.line_number)
     else:
         for item in confirmation.items:
-            line = lines.get(item.line_number)
-            if line is None:
+            found = lines.get(item.line_number)
+            if found is None:
                 raise cxml.InvalidDocument(
                     f"ConfirmationItem for line {item.line_number}: {order.number} has no such line."
                 )
@@ -194,11 +194,12 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
                 line.save()
         else:
             for item in portion.items:
-                line = lines.get(item.line_number)
-                if line is None:
+                found = lines.get(item.line_number)
+                if found is None:
                     raise cxml.InvalidDocument(
                         f"ShipNoticeItem for line {item.line_number}: {order.number} has no such line."
                     )
+                line = found
                 if notice.operation == "delete":
                     line.shipped_quantity = max(line.shipped_quantity - item.quantity, Decimal(0))
                 else:
