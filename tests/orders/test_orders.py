@@ -1,0 +1,218 @@
+"""From approved requisition to purchase orders at the suppliers, and the suppliers' answers back."""
+
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core import mail
+from django.db.models import Sum
+from lxml import etree
+from pypdf import PdfReader
+
+from approvals.models import PurchasingRule
+from approvals.services import purchasing_rule_save
+from budgets.models import BudgetEntry
+from procurement.models import Employee, Supplier
+from procurement.orders.models import PurchaseOrder, PurchaseOrderLine, Transmission
+from procurement.orders.services import LineChange, OrderError, purchase_order_change, purchase_order_issue
+from procurement.orders.transmission import transmission_resend, transmission_send
+from requisitions.models import RequisitionStatus
+from tests.punchout.support import dtd_errors
+
+from .conftest import cxml_supplier, ordered
+
+pytestmark = pytest.mark.usefixtures("auto_approve")
+
+
+def frank() -> Employee:
+    return Employee.objects.select_related("user").get(user__username="frank")
+
+
+def send_all() -> list[str]:
+    return [
+        transmission_send(transmission_id=pk) for pk in Transmission.objects.order_by("pk").values_list("pk", flat=True)
+    ]
+
+
+def test_approval_makes_one_order_per_supplier_numbered_and_committed(endpoint, django_capture_on_commit_callbacks):
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    burotec = Supplier.objects.get(code="BUROTEC")
+    with django_capture_on_commit_callbacks(execute=True):
+        requisition = ordered(
+            [(acme, "Torque wrench", "2", "120.00"), (burotec, "Paper A4", "10", "4.50"), (acme, "Drill", "1", "99.90")]
+        )
+    requisition.refresh_from_db()
+    assert requisition.status == RequisitionStatus.ORDERED
+    orders = {order.supplier.code: order for order in requisition.purchase_orders.all()}
+    assert set(orders) == {"ACMETOOLS", "BUROTEC"}
+    numbers = sorted(order.number for order in orders.values())
+    assert numbers[0].startswith(requisition.legal_entity.po_number_prefix)
+    assert int(numbers[1][-6:]) == int(numbers[0][-6:]) + 1  # consecutive
+    tools = orders["ACMETOOLS"]
+    assert [(line.line_number, line.description, line.quantity) for line in tools.lines.all()] == [
+        (1, "Torque wrench", 2),
+        (2, "Drill", 1),
+    ]
+    assert all(line.requisition_line.requisition_id == requisition.pk for line in tools.lines.all())
+    assert tools.total_minor == 33990
+    # The budget: the pre-commitment is released and the orders' amounts are committed, in that transaction.
+    kinds = dict(
+        BudgetEntry.objects.filter(requisition=requisition).values_list("kind").annotate(total=Sum("amount_minor"))
+    )
+    assert kinds["commitment"] == 33990 + 4500 and kinds["precommitment"] + kinds["release"] == 0
+    # Sent on commit: cXML to the supplier endpoint, e-mail with a PDF to Burotec.
+    assert endpoint.orders() == {tools.number}
+    (document,) = endpoint.documents
+    assert dtd_errors(document) == []
+    root = etree.fromstring(document)
+    assert root.find("Request/OrderRequest/OrderRequestHeader").get("type") == "new"
+    assert [i.get("lineNumber") for i in root.iter("ItemOut")] == ["1", "2"]
+    assert (
+        root.findtext(".//Distribution/Accounting/AccountingSegment/Name") is not None
+        or root.find(".//Distribution") is not None
+    )
+    tools.refresh_from_db()
+    assert tools.status == PurchaseOrder.Status.SENT
+    attempt = tools.transmissions.get().attempt_log.get()
+    assert attempt.outcome == "sent" and "supplier-secret" not in attempt.request and "********" in attempt.request
+    (email,) = [m for m in mail.outbox if "Purchase order" in m.subject]
+    assert email.to == ["commandes@burotec.example"]
+    name, content, kind = email.attachments[0]
+    assert kind == "application/pdf" and orders["BUROTEC"].number in name
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+    assert orders["BUROTEC"].number in text and "Paper A4" in text and "Acme France" in text
+
+
+def test_lines_without_a_supplier_wait_for_a_buyer(endpoint):
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    requisition = ordered([(acme, "Torque wrench", "1", "10"), (None, "Something special", "1", "5")])
+    requisition.refresh_from_db()
+    assert requisition.status == RequisitionStatus.APPROVED
+    assert requisition.purchase_orders.count() == 1
+    assert "1 line without a supplier" in requisition.events.filter(data__purchase_orders=True).get().comment
+
+
+def test_a_hold_rule_keeps_orders_with_a_buyer_until_issued(endpoint, django_capture_on_commit_callbacks):
+    purchasing_rule_save(
+        rule=PurchasingRule(
+            name="Big orders to a buyer",
+            position=2,
+            effect=PurchasingRule.Effect.HOLD_FOR_BUYER,
+            min_amount_minor=50000,
+            message="Above 500 EUR a buyer checks the order first.",
+        )
+    )
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        requisition = ordered([(acme, "Lathe", "1", "900")])
+    order = requisition.purchase_orders.get()
+    assert order.status == PurchaseOrder.Status.HELD and "500 EUR" in order.hold_reason
+    assert endpoint.calls == 0 and not BudgetEntry.objects.filter(requisition=requisition, kind="commitment").exists()
+    with pytest.raises(OrderError):
+        purchase_order_issue(order=order, by=Employee.objects.get(user__username="alice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_issue(order=order, by=frank())
+    order.refresh_from_db()
+    requisition.refresh_from_db()
+    assert (order.status, requisition.status) == (PurchaseOrder.Status.SENT, RequisitionStatus.ORDERED)
+    assert endpoint.orders() == {order.number}
+
+
+def test_server_errors_are_retried_with_the_same_payload_id_and_4xx_is_not(
+    endpoint, django_capture_on_commit_callbacks
+):
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    order = ordered([(acme, "Torque wrench", "1", "10")]).purchase_orders.get()
+    endpoint.failure_rate = 1.0  # down
+    assert transmission_send(transmission_id=order.transmissions.get().pk) == "retry"
+    transmission = order.transmissions.get()
+    assert transmission.status == "retrying" and transmission.next_attempt_at is not None
+    endpoint.failure_rate = 0.0
+    assert transmission_send(transmission_id=transmission.pk) == "sent"
+    assert transmission_send(transmission_id=transmission.pk) == "skipped"  # never twice
+    payloads = {payload for _, payload in endpoint.created}
+    assert payloads == {transmission.revision.payload_id}
+
+    refused = ordered([(cxml_supplier("PICKY", endpoint.url), "Bolt", "1", "1")]).purchase_orders.get()
+    endpoint.refuse_with = 400
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert transmission_send(transmission_id=refused.transmissions.get().pk) == "failed"
+    refused.refresh_from_db()
+    assert refused.status == PurchaseOrder.Status.FAILED and refused.transmissions.get().attempts == 1
+    assert any(refused.number in m.subject for m in mail.outbox)  # the buyer is told
+    endpoint.refuse_with = None
+    transmission_resend(order=refused, by=frank())
+    assert transmission_send(transmission_id=refused.transmissions.get().pk) == "sent"
+
+
+def test_a_buyer_change_sends_an_update_and_a_full_cancel_a_delete(endpoint, django_capture_on_commit_callbacks):
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        requisition = ordered([(acme, "Torque wrench", "4", "100"), (acme, "Drill", "1", "50")])
+    order = requisition.purchase_orders.get()
+    first = order.revisions.get().payload_id
+    with pytest.raises(OrderError, match="needs approval"):
+        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(5))])
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(2))], note="Fewer")
+    order.refresh_from_db()
+    assert (order.revision, order.total_minor) == (2, 25000)
+    update = etree.fromstring(endpoint.documents[-1])
+    header = update.find("Request/OrderRequest/OrderRequestHeader")
+    assert (header.get("type"), header.find("DocumentReference").get("payloadID")) == ("update", first)
+    assert dtd_errors(endpoint.documents[-1]) == []
+    committed = sum(
+        BudgetEntry.objects.filter(requisition=requisition, kind__in=["commitment", "commitment_release"]).values_list(
+            "amount_minor", flat=True
+        )
+    )
+    assert committed == 25000
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_change(
+            order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(0)), LineChange(2, quantity=Decimal(0))]
+        )
+    order.refresh_from_db()
+    assert order.status == PurchaseOrder.Status.CANCELLED
+    assert etree.fromstring(endpoint.documents[-1]).find(".//OrderRequestHeader").get("type") == "delete"
+    assert all(line.status == PurchaseOrderLine.Status.CANCELLED for line in order.lines.all())
+
+
+def test_the_api_lists_orders_of_a_requisition_with_their_transmissions(
+    endpoint, api_client, django_capture_on_commit_callbacks
+):
+    from rest_framework.authtoken.models import Token
+
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        requisition = ordered([(acme, "Torque wrench", "2", "120.00")])
+    api_client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=Employee.objects.get(user__username='alice').user).key}"
+    )
+    (order,) = api_client.get("/api/v1/purchase-orders/", {"requisition": requisition.pk}).json()["results"]
+    assert order["supplier"] == "ACMETOOLS" and order["status"] == "sent"
+    assert order["total"] == {"amount": "240.00", "currency": "EUR"}
+    assert order["lines"][0]["quantity"] == "2"
+    (sent,) = order["transmissions"]
+    assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["payload_id"]
+    swede = __import__("tests.factories", fromlist=["EmployeeFactory"]).EmployeeFactory(
+        legal_entities=[
+            __import__("procurement.models", fromlist=["LegalEntity"]).LegalEntity.objects.get(code="ACME-SE")
+        ]
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
+    assert api_client.get("/api/v1/purchase-orders/").json()["results"] == []
+
+
+def test_the_pages_show_the_order_its_sending_and_its_pdf(endpoint, client, django_capture_on_commit_callbacks):
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ordered([(acme, "Torque wrench", "2", "120.00")]).purchase_orders.get()
+    client.force_login(frank().user)
+    listing = client.get("/purchase-orders/").content.decode()
+    assert order.number in listing
+    page = client.get(f"/purchase-orders/{order.pk}/").content.decode()
+    assert "Torque wrench" in page and order.revisions.get().payload_id in page and "Attempt 1" in page
+    pdf = client.get(f"/purchase-orders/{order.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert order.number in "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
