@@ -403,14 +403,19 @@ def test_document_type_recognises_every_kind():
 
 
 def test_a_parser_can_be_registered_for_a_new_document_type():
-    # given a parser for OrderRequest (as the supplier-document work will add)
+    # given another parser for OrderRequest
+    previous = cxml_parse._PARSERS.get("OrderRequest")
     register_document_parser("OrderRequest", lambda root, body, wrapper: ("order", body.find("OrderRequestHeader")))
     try:
-        # when an OrderRequest is parsed, then the new parser answers instead of a 406
+        # when an OrderRequest is parsed, then the registered parser answers
         kind, header = parse_document(sample("OrderRequest__cxml-php__1.2.050.xml"))
         assert kind == "order" and header.get("orderID")
     finally:
-        cxml_parse._PARSERS.pop("OrderRequest")
+        # put back the real one: the registry lives for the whole test session
+        if previous is None:
+            cxml_parse._PARSERS.pop("OrderRequest")
+        else:
+            cxml_parse._PARSERS["OrderRequest"] = previous
 
 
 # ------------------------------------------------------------------------------------ authentication
