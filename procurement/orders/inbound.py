@@ -144,6 +144,7 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
                 raise cxml.InvalidDocument(
                     f"ConfirmationItem for line {item.line_number}: {order.number} has no such line."
                 )
+            line = found
             accepted = sum(
                 (s.quantity for s in item.statuses if s.type in ("accept", "detail", "allDetail")), Decimal(0)
             )
