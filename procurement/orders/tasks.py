@@ -11,7 +11,7 @@ def purchase_order_transmit(*, transmission_id: int) -> str:
     return transmission_send(transmission_id=transmission_id)
 
 
-@shared_task(time_limit=60)
+@shared_task(time_limit=60, soft_time_limit=50)
 def purchase_order_transmissions_sweep() -> int:
     """Beat, every minute: send what is due and has no task (lost on a crash, or retries in-process)."""
     due = transmissions_due()

@@ -41,7 +41,7 @@ def transmission_enqueue(transmission_id: int, delay: float = 0.0) -> None:
     from .tasks import purchase_order_transmit
 
     if delay > 0:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if purchase_order_transmit.app.conf.task_always_eager:
             return  # in-process tasks cannot wait: the sweeper or "resend" picks the row up when due
         purchase_order_transmit.apply_async(kwargs={"transmission_id": transmission_id}, countdown=delay)
     else:

@@ -7,6 +7,7 @@ Written with lxml, not with our protocol layer.
 
 import random
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +28,7 @@ class SupplierEndpoint:
         self.created: Counter[tuple[str, str]] = Counter()  # (orderID, payloadID) -> orders created
         self.repeats = 0
         self.documents: list[bytes] = []
+        self.delay = 0.0  # seconds to think before answering
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +51,8 @@ class SupplierEndpoint:
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.calls += 1
             fail = self.random.random() < self.failure_rate

@@ -1,0 +1,158 @@
+"""Orders reach suppliers exactly once through Redis and real Celery workers: healthy, flaky (30 % of calls
+answered 500 or cut off), refusing (4xx, never retried), and a worker killed mid-run and started again."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from procurement.celery import app as celery_app
+from procurement.orders import transmission
+from procurement.orders.models import PurchaseOrder, Transmission
+from procurement.orders.tasks import purchase_order_transmissions_sweep
+
+from .conftest import cxml_supplier, ordered
+from .supplier_endpoint import SupplierEndpoint
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("auto_approve"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL") and not os.environ.get("CI"), reason="needs Redis: run `make test`"
+    ),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    monkeypatch.setattr(transmission, "BASE_DELAY", 0.05)
+    monkeypatch.setattr(transmission, "MAX_DELAY", 0.5)
+    monkeypatch.setattr(transmission, "MAX_ATTEMPTS", 30)
+
+
+def place_orders(supplier_url: str, count: int) -> list[str]:
+    supplier = cxml_supplier("WORKERSUP", supplier_url)
+    numbers = []
+    for n in range(count):
+        requisition = ordered([(supplier, f"Part {n}", "1", "10.00")], title=f"Worker {n}")
+        numbers.append(requisition.purchase_orders.get().number)
+    return numbers
+
+
+def wait_until(condition, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def settled() -> bool:
+    return not Transmission.objects.filter(status__in=["pending", "retrying"]).exists()
+
+
+def test_a_healthy_supplier_gets_each_order_once(redis_worker):
+    endpoint = SupplierEndpoint()
+    try:
+        numbers = place_orders(endpoint.url, 10)
+        assert wait_until(settled)
+        assert endpoint.orders() == set(numbers) and set(endpoint.created.values()) == {1}
+        assert endpoint.calls == 10
+        assert set(PurchaseOrder.objects.values_list("status", flat=True)) == {"sent"}
+    finally:
+        endpoint.close()
+
+
+def test_a_flaky_supplier_still_gets_every_order_exactly_once(redis_worker, quick_retries):
+    endpoint = SupplierEndpoint(failure_rate=0.3, seed=11)
+    try:
+        numbers = place_orders(endpoint.url, 20)
+        assert wait_until(settled, 90)
+        assert endpoint.failures > 0  # it really failed, and we came back
+        assert endpoint.orders() == set(numbers)
+        assert all(count == 1 for count in endpoint.created.values())
+        assert set(Transmission.objects.values_list("status", flat=True)) == {"sent"}
+        assert sum(Transmission.objects.values_list("attempts", flat=True)) == endpoint.calls
+    finally:
+        endpoint.close()
+
+
+def test_a_refusal_is_not_retried(redis_worker, quick_retries):
+    endpoint = SupplierEndpoint(refuse_with=400)
+    try:
+        place_orders(endpoint.url, 3)
+        assert wait_until(settled)
+        time.sleep(0.5)
+        assert endpoint.calls == 3 and not endpoint.created
+        assert set(Transmission.objects.values_list("status", "attempts")) == {("failed", 1)}
+        assert set(PurchaseOrder.objects.values_list("status", flat=True)) == {"failed"}
+    finally:
+        endpoint.close()
+
+
+def worker_process() -> subprocess.Popen[bytes]:
+    """A real `celery worker` process on the test database and the test Redis."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+        "ORDER_TRANSMISSION_BASE_SECONDS": "0.05",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "procurement",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_killing_the_worker_mid_run_loses_nothing():
+    endpoint = SupplierEndpoint()
+    endpoint.delay = 0.15  # slow enough to be killed in the middle
+    celery_app.conf.task_always_eager = False
+    first = worker_process()
+    second = None
+    try:
+        numbers = place_orders(endpoint.url, 12)
+        assert wait_until(lambda: len(endpoint.created) >= 3, 60)
+        first.send_signal(signal.SIGKILL)  # no goodbye: unacknowledged tasks stay with the dead worker
+        first.wait(10)
+        assert Transmission.objects.filter(status="pending").exists()
+        second = worker_process()
+        # Beat's sweeper finds what is due and has no live task, as it does every minute.
+        assert wait_until(
+            lambda: bool(purchase_order_transmissions_sweep.delay().get(timeout=30) >= 0) and settled(), 90
+        )
+        assert endpoint.orders() == set(numbers)
+        assert all(count == 1 for count in endpoint.created.values())
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        celery_app.conf.task_always_eager = True
+        endpoint.close()
