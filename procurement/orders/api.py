@@ -100,6 +100,7 @@ class PurchaseOrderListView(APIView):
             OpenApiParameter("supplier", OpenApiTypes.STR),
         ],
         responses={200: inline_serializer("PurchaseOrders", {"results": OrderSchema})},
+        operation_id="purchase_orders_list",
     )
     def get(self, request: Request) -> Response:
         """Purchase orders the caller may see (buyers and finance: all of their entities'), newest first."""
@@ -126,7 +127,7 @@ class PurchaseOrderListView(APIView):
 
 
 class PurchaseOrderDetailView(APIView):
-    @extend_schema(responses={200: OrderSchema, 404: ERROR_SCHEMA})
+    @extend_schema(responses={200: OrderSchema, 404: ERROR_SCHEMA}, operation_id="purchase_order_retrieve")
     def get(self, request: Request, pk: int) -> Response:
         employee = current_employee(request)
         order = (

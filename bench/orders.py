@@ -1,0 +1,154 @@
+"""Benchmark purchase orders end to end through Redis and a real Celery worker, with a supplier on localhost:
+
+- orders generated and transmitted per second (each requisition auto-approved into one cXML order);
+- a full requisition of 5 lines from 3 suppliers through three approvals (bob, carol, erin) to orders, cost per
+  requisition, against the same requisition approved without orders (baseline in the same run).
+
+Needs PostgreSQL and Redis: .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/orders.py
+Scale with BENCH_ORDERS (200) and BENCH_FULL (20). Prints one JSON object.
+"""
+
+import json
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
+if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+    sys.exit("bench/orders.py needs PostgreSQL and Redis: run it through scripts/testenv.py")
+
+import django
+
+django.setup()
+
+from celery.contrib.testing.worker import start_worker  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from approvals.models import PurchasingRule  # noqa: E402
+from approvals.services import approval_decide, purchasing_rule_save  # noqa: E402
+from procurement.celery import app as celery_app  # noqa: E402
+from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
+from procurement.money import Money  # noqa: E402
+from procurement.orders.models import Transmission  # noqa: E402
+from requisitions import hooks  # noqa: E402
+from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit  # noqa: E402
+from tests.orders.supplier_endpoint import SECRET, SupplierEndpoint  # noqa: E402
+
+ORDERS = int(os.environ.get("BENCH_ORDERS", 200))
+FULL = int(os.environ.get("BENCH_FULL", 20))
+
+
+def supplier(code: str, url: str) -> Supplier:
+    return Supplier.objects.create(
+        code=code,
+        name=code,
+        currency="EUR",
+        order_method=Supplier.OrderMethod.CXML,
+        order_url=url,
+        order_from_identity="ACME-CATALOG",
+        order_to_identity=code,
+        order_sender_identity="ACME-CATALOG",
+        order_shared_secret=SECRET,
+    )
+
+
+def requisition(alice: Employee, france: LegalEntity, lines: list[tuple[Supplier, str]], title: str):  # type: ignore[no-untyped-def]
+    cart = requisition_create(by=alice, legal_entity=france, title=title)
+    for n, (who, price) in enumerate(lines):
+        requisition_line_add_free_text(
+            requisition=cart,
+            by=alice,
+            description=f"Part {n}",
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal(price), "EUR"),
+            supplier=who,
+        )
+    return requisition_submit(requisition=cart, by=alice)
+
+
+def wait_sent(total: int, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while Transmission.objects.filter(status="sent").count() < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def approve_three_stages(requisition_id: int, people: dict[str, Employee]) -> None:
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    for username in ("bob", "carol", "erin"):
+        task = Task.objects.get(
+            process__data__requisition=requisition_id, status=STATUS.ASSIGNED, owner__username=username
+        )
+        approval_decide(task_id=task.pk, by=people[username], decision="approve")
+
+
+def main() -> None:
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    celery_app.conf.task_always_eager = False
+    endpoint = SupplierEndpoint()
+    people = {e.user.username: e for e in Employee.objects.select_related("user")}
+    alice, france = people["alice"], LegalEntity.objects.get(code="ACME-FR")
+    shops = [supplier(f"BENCH{n}", endpoint.url) for n in range(3)]
+    result: dict[str, object] = {"database": connection.vendor, "broker": "redis"}
+    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+        # 1. Throughput: auto-approved one-line requisitions, each one order sent over cXML.
+        rule = purchasing_rule_save(
+            rule=PurchasingRule(name="bench auto", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE)
+        )
+        start = time.perf_counter()
+        for n in range(ORDERS):
+            requisition(alice, france, [(shops[n % 3], "10")], f"throughput {n}")
+        generated = time.perf_counter() - start
+        wait_sent(ORDERS)
+        elapsed = time.perf_counter() - start
+        result["orders"] = ORDERS
+        result["orders_generated_per_second"] = round(ORDERS / generated, 1)
+        result["orders_generated_and_sent_per_second"] = round(ORDERS / elapsed, 1)
+        result["supplier_calls"] = endpoint.calls
+        result["each_order_received_once"] = len(endpoint.created) == ORDERS and set(endpoint.created.values()) == {1}
+        rule.is_active = False
+        rule.save()
+
+        # 2. Full path: 5 lines from 3 suppliers, 5,500 EUR: bob, carol (signing limits) and erin (finance above
+        # 5,000 EUR) approve, then three orders are sent.
+        lines = [(shops[n % 3], "1100") for n in range(5)]
+        sent_before = Transmission.objects.filter(status="sent").count()
+        costs = []
+        for n in range(FULL):
+            start = time.perf_counter()
+            made = requisition(alice, france, lines, f"full {n}")
+            approve_three_stages(made.pk, people)
+            costs.append(time.perf_counter() - start)
+        wait_sent(sent_before + 3 * FULL)
+        full_total = sum(costs)
+        registered = hooks.registered()
+        hooks._hooks[:] = [hook for hook in registered if hook.name != "orders"]
+        baseline = []
+        try:
+            for n in range(FULL):
+                start = time.perf_counter()
+                made = requisition(alice, france, lines, f"baseline {n}")
+                approve_three_stages(made.pk, people)
+                baseline.append(time.perf_counter() - start)
+        finally:
+            hooks._hooks[:] = list(registered)
+        result["full_requisitions"] = FULL
+        result["full_ms_per_requisition_to_orders_queued"] = round(full_total / FULL * 1000, 1)
+        result["baseline_ms_per_requisition_approved_without_orders"] = round(sum(baseline) / FULL * 1000, 1)
+        result["orders_share_of_full_cost"] = round(1 - sum(baseline) / full_total, 2)
+        result["all_sent"] = Transmission.objects.exclude(status="sent").count() == 0
+    endpoint.close()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
