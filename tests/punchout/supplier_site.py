@@ -101,6 +101,12 @@ class SupplierSite:
         secret = root.findtext("Header/Sender/Credential/SharedSecret")
         if secret != SECRET:
             return 200, "text/xml", self.status_response(401, "Unauthorized", "Bad shared secret")
+        if root.find("Request/ProfileRequest") is not None:
+            answer = f"""<?xml version="1.0" encoding="UTF-8"?>
+<cXML payloadID="profile@shop.example" timestamp="2026-11-22T10:00:00+01:00"><Response><Status code="200" text="OK"/>
+<ProfileResponse effectiveDate="2026-01-01T00:00:00+00:00"><Transaction requestName="PunchOutSetupRequest">
+<URL>{self.url}/cxml/setup</URL></Transaction></ProfileResponse></Response></cXML>"""
+            return 200, "text/xml; charset=utf-8", answer.encode()
         setup = root.find("Request/PunchOutSetupRequest")
         shop_id = str(next(self.counter))
         session = ShopSession(

@@ -358,3 +358,17 @@ def test_a_5000_line_oci_cart_passes_the_upload_limits_of_this_view_only(shopper
 
     elsewhere = shopper.post(reverse("requisitions:update", args=[cart.pk]), dict(items[:1200]))
     assert elsewhere.status_code == 400
+
+
+def test_the_admin_tests_a_connection_and_sees_the_raw_answer_without_the_secret(
+    admin_client, cxml_connection, oci_connection
+):
+    page = admin_client.post(f"/admin/punchout/punchoutconnection/{cxml_connection.pk}/test/").content.decode()
+    assert "OK" in page and "the supplier supports: PunchOutSetupRequest" in page
+    assert "ProfileRequest" in page and "shop-secret-1" not in page and "********" in page
+    oci = admin_client.post(f"/admin/punchout/punchoutconnection/{oci_connection.pk}/test/").content.decode()
+    assert "The catalog answered HTTP 200" in oci and "oci-pass-1" not in oci
+    cxml_connection.shared_secret = "wrong"
+    cxml_connection.save()
+    refused = admin_client.post(f"/admin/punchout/punchoutconnection/{cxml_connection.pk}/test/").content.decode()
+    assert "Failed" in refused and "401" in refused
