@@ -234,3 +234,27 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase_order} {self.shipment_id}"
+
+
+class OrderChange(models.Model):
+    """A buyer's change that raises an order's amount: it goes through approval as a change requisition
+    (the extra quantities, charged as the order lines are) and reaches the supplier once approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPLIED = "applied", "Approved and sent"
+        REFUSED = "refused", "Not approved"
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="changes")
+    requisition = models.OneToOneField(Requisition, on_delete=models.PROTECT, related_name="order_change")
+    changes = models.JSONField(help_text='[{"line": 1, "quantity": "5"}]: the new quantities')
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_by = models.ForeignKey(Employee, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order} change {self.pk}"

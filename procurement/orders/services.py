@@ -26,9 +26,15 @@ from procurement.services import document_number_next, notification_send
 from punchout.cxml import new_payload_id
 from requisitions import hooks
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
-from requisitions.services import requisition_status_move
+from requisitions.services import (
+    ExternalLine,
+    requisition_create,
+    requisition_lines_replace_external,
+    requisition_status_move,
+    requisition_submit,
+)
 
-from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
+from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 
 
 class OrderError(ProcurementError):
@@ -238,12 +244,28 @@ def purchase_order_change(
     *, order: PurchaseOrder, by: Employee, changes: list[LineChange], note: str = ""
 ) -> PurchaseOrder:
     """A buyer lowers quantities, moves dates or cancels lines: a new revision goes out (update, or delete
-    when nothing is left), and the budget commitments follow. Raising an amount needs a new requisition."""
+    when nothing is left), and the budget commitments follow. Raised quantities go through approval first
+    (a change requisition); the rest of the change goes out at once."""
     order = PurchaseOrder.objects.select_for_update().select_related("requisition").get(pk=order.pk)
     _check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
     lines = {line.line_number: line for line in order.lines.select_for_update()}
+    increases = [
+        change
+        for change in changes
+        if change.quantity is not None
+        and change.line_number in lines
+        and lines[change.line_number].status != PurchaseOrderLine.Status.CANCELLED
+        and change.quantity > lines[change.line_number].quantity
+    ]
+    changes = [change for change in changes if change not in increases]
+    if not changes:
+        if not increases:
+            raise OrderError("Nothing changed.", code="no_change")
+        _request_increase(order, lines, increases, by, note)
+        order.refresh_from_db()
+        return order
     released: list[Charge] = []
     changed = []
     for change in changes:
@@ -255,12 +277,6 @@ def purchase_order_change(
         if change.quantity is not None and change.quantity != line.quantity:
             if change.quantity < 0:
                 raise OrderError(f"Line {line.line_number}: a quantity cannot be negative.", code="invalid")
-            if change.quantity > line.quantity:
-                raise OrderError(
-                    f"Line {line.line_number}: raising a quantity raises the amount, which needs approval; "
-                    "order the extra on a new requisition.",
-                    code="needs_approval",
-                )
             old_total = line.total_minor
             line.quantity = change.quantity
             line.total_minor = int(
@@ -294,6 +310,9 @@ def purchase_order_change(
         obj=order,
         data={"revision": order.revision, "changes": changed},
     )
+    if increases:  # after the rest is out, so an approval at once starts from the new revision
+        _request_increase(order, {line.line_number: line for line in order.lines.all()}, increases, by, note)
+        order.refresh_from_db()
     return order
 
 
@@ -307,14 +326,124 @@ def purchase_order_cancel(*, order: PurchaseOrder, by: Employee, note: str = "")
     )
 
 
+def _request_increase(
+    order: PurchaseOrder,
+    lines: dict[int, PurchaseOrderLine],
+    increases: list[LineChange],
+    by: Employee,
+    note: str,
+) -> OrderChange:
+    """Raising quantities raises the amount: the extra goes through approval as a change requisition of the
+    original requester (their chain, the rules, the budgets), and reaches the supplier once approved."""
+    original = order.requisition
+    requester = original.requester
+    extras = []
+    for increase in increases:
+        line = lines[increase.line_number]
+        assert increase.quantity is not None
+        extras.append((line, increase.quantity - line.quantity))
+    requisition = requisition_create(
+        by=requester,
+        legal_entity=order.legal_entity,
+        title=f"Change of {order.number}: more of {len(extras)} line{'s' if len(extras) != 1 else ''}",
+        justification=note or f"Asked by {by.display_name} (buyer) on {order.number}",
+        ship_to=order.ship_to,
+    )
+    created = requisition_lines_replace_external(
+        requisition=requisition,
+        by=requester,
+        lines=[
+            ExternalLine(
+                description=f"{line.description} (more on {order.number} line {line.line_number})",
+                quantity=extra,
+                unit=line.unit,
+                unit_price=Money.from_minor(line.unit_price_minor, order.currency),
+                supplier=order.supplier,
+                supplier_part_id=line.supplier_part_id,
+                supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
+                price_basis_quantity=line.price_basis_quantity,
+                unspsc=line.unspsc,
+            )
+            for line, extra in extras
+        ],
+        source=RequisitionLine.Source.FREE_TEXT,
+        note=f"Change of {order.number}",
+    )
+    for new_line, (line, _) in zip(created, extras, strict=True):
+        new_line.cost_centre_id = line.cost_centre_id
+        new_line.gl_account = line.gl_account
+        new_line.save(update_fields=["cost_centre", "gl_account"])
+    change = OrderChange.objects.create(
+        purchase_order=order,
+        requisition=requisition,
+        changes=[{"line": increase.line_number, "quantity": str(increase.quantity)} for increase in increases],
+        note=note[:300],
+        created_by=by,
+    )
+    requisition_submit(requisition=requisition, by=requester)  # budgets and the approval chain take part
+    audit_event_record(
+        event_type="purchase_order.change_requested",
+        actor=by.user,
+        legal_entity=order.legal_entity,
+        obj=order,
+        data={"requisition": requisition.number, "changes": change.changes},
+    )
+    return change
+
+
+def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
+    order = PurchaseOrder.objects.select_for_update().get(pk=change.purchase_order_id)
+    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    applied = []
+    charges: list[Charge] = []
+    for entry in change.changes:
+        line = lines[int(entry["line"])]
+        quantity = Decimal(entry["quantity"])
+        old_total = line.total_minor
+        line.quantity = quantity
+        line.total_minor = int(
+            (Decimal(line.unit_price_minor) * quantity / line.price_basis_quantity).quantize(Decimal(1))
+        )
+        line.status = PurchaseOrderLine.Status.OPEN
+        line.save()
+        charges.extend(_line_charges(line, line.total_minor - old_total))
+        applied.append(f"line {line.line_number} quantity {quantity.normalize()}")
+    funds_commit(requisition=change.requisition, charges=charges, by=by, note=f"{order.number} change")
+    order.total_minor = sum(line.total_minor for line in lines.values())
+    order.revision += 1
+    order.status = PurchaseOrder.Status.ISSUED
+    order.save(update_fields=["total_minor", "revision", "status"])
+    _revision(
+        order, PurchaseOrderRevision.Kind.UPDATE, by, f"Approved in {change.requisition.number}: " + "; ".join(applied)
+    )
+    change.status = OrderChange.Status.APPLIED
+    change.save(update_fields=["status"])
+    requisition_status_move(
+        requisition=change.requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {order.number}"
+    )
+
+
 class OrderHook(hooks.RequisitionHook):
-    """Final approval makes the orders, in the approval's transaction."""
+    """Final approval makes the orders (or applies an approved order change), in the approval's transaction."""
 
     name = "orders"
 
     def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
+        change = OrderChange.objects.filter(requisition=requisition, status=OrderChange.Status.PENDING).first()
         if to_status == RequisitionStatus.APPROVED:
-            purchase_orders_generate(requisition=requisition, by=by)
+            if change is not None:
+                _apply_approved_change(change, by)
+            else:
+                purchase_orders_generate(requisition=requisition, by=by)
+        elif change is not None and to_status in (
+            RequisitionStatus.REJECTED,
+            RequisitionStatus.WITHDRAWN,
+            RequisitionStatus.CANCELLED,
+            RequisitionStatus.RETURNED,
+        ):
+            change.status = OrderChange.Status.REFUSED
+            change.save(update_fields=["status"])
+            _tell_buyers(requisition, f"The change of {change.purchase_order.number} was not approved ({to_status}).")
 
 
 def order_total(order: PurchaseOrder) -> Money:

@@ -101,8 +101,19 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             messages.success(request, f"{order.number} is cancelled; the supplier is told.")
         elif name == "change":
             changes = _changes(request, order)
-            purchase_order_change(order=order, by=employee, changes=changes, note=request.POST.get("note", ""))
-            messages.success(request, f"{order.number} revision sent to {order.supplier.name}.")
+            revision = order.revision
+            changed = purchase_order_change(
+                order=order, by=employee, changes=changes, note=request.POST.get("note", "")
+            )
+            pending = changed.changes.filter(status="pending").order_by("-created_at").first()
+            if changed.revision > revision:
+                messages.success(request, f"{order.number} revision sent to {order.supplier.name}.")
+            if pending is not None:
+                messages.info(
+                    request,
+                    f"The higher quantities wait for approval in {pending.requisition.number}; the supplier hears "
+                    "of them once approved.",
+                )
         else:
             raise OrderError(f"Unknown action {name}.")
     except OrderError as error:

@@ -152,8 +152,6 @@ def test_a_buyer_change_sends_an_update_and_a_full_cancel_a_delete(endpoint, dja
         requisition = ordered([(acme, "Torque wrench", "4", "100"), (acme, "Drill", "1", "50")])
     order = requisition.purchase_orders.get()
     first = order.revisions.get().payload_id
-    with pytest.raises(OrderError, match="needs approval"):
-        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(5))])
     with django_capture_on_commit_callbacks(execute=True):
         purchase_order_change(order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(2))], note="Fewer")
     order.refresh_from_db()
@@ -216,3 +214,38 @@ def test_the_pages_show_the_order_its_sending_and_its_pdf(endpoint, client, djan
     pdf = client.get(f"/purchase-orders/{order.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert order.number in "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+
+
+def test_raising_a_quantity_goes_through_approval_before_the_supplier_hears_of_it(
+    endpoint, django_capture_on_commit_callbacks
+):
+    from approvals.models import ApprovalChain
+    from procurement.orders.models import OrderChange
+    from tests.approvals.helpers import decide
+
+    PurchasingRule.objects.filter(effect=PurchasingRule.Effect.AUTO_APPROVE).update(max_amount_minor=20000)
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ordered([(acme, "Torque wrench", "1", "150")]).purchase_orders.get()  # auto-approved (≤ 200 EUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, quantity=Decimal(9))], note="Team of 9")
+    change = OrderChange.objects.get()
+    order.refresh_from_db()
+    # The extra 8 x 150 EUR goes to alice's manager chain, as a requisition of hers would; nothing left yet.
+    assert change.status == "pending" and order.revision == 1 and len(endpoint.documents) == 1
+    assert change.requisition.requester.user.username == "alice" and change.requisition.total_minor == 120000
+    assert change.requisition.lines.get().cost_centre_id == order.lines.get().cost_centre_id
+    assert ApprovalChain.objects.filter(requisition=change.requisition).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(change.requisition, "bob")
+        decide(change.requisition, "carol")
+    change.refresh_from_db()
+    order.refresh_from_db()
+    assert change.status == "applied" and order.revision == 2 and order.total_minor == 135000
+    update = etree.fromstring(endpoint.documents[-1])
+    assert update.find(".//OrderRequestHeader").get("type") == "update"
+    assert update.find(".//ItemOut").get("quantity") == "9"
+    commitments = BudgetEntry.objects.filter(
+        kind__in=["commitment", "commitment_release"], requisition__in=[order.requisition, change.requisition]
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    assert commitments == 135000
