@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from procurement.demo import DEMO_PASSWORD
-from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role
+from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role, Supplier
 from procurement.money import to_minor
 
 from .models import ApprovalMode, PurchasingRule
@@ -89,8 +89,9 @@ def seed(report: Callable[[str], None]) -> None:
 
 
 SUBMITTED = [
-    ("Ergonomic chairs for the lab", "Ergonomic lab chair", 2, "389.00"),
-    ("Conference room screen", '65" conference display with wall mount', 1, "2450.00"),
+    # title, line, quantity, price, supplier: once approved they become orders (cXML to LabSource, e-mail to Burotec)
+    ("Ergonomic chairs for the lab", "Ergonomic lab chair", 2, "389.00", "LABSOURCE"),
+    ("Conference room screen", '65" conference display with wall mount', 1, "2450.00", "BUROTEC"),
 ]
 
 
@@ -104,7 +105,7 @@ def seed_submitted(report: Callable[[str], None]) -> None:
 
     alice = Employee.objects.get(user__username="alice")
     france = LegalEntity.objects.get(code="ACME-FR")
-    for title, description, quantity, price in SUBMITTED:
+    for title, description, quantity, price, supplier in SUBMITTED:
         if Requisition.objects.filter(requester=alice, title=title).exists():
             continue
         cart = requisition_create(by=alice, legal_entity=france, title=title, justification="Demo data")
@@ -115,6 +116,7 @@ def seed_submitted(report: Callable[[str], None]) -> None:
             quantity=Decimal(quantity),
             unit="EA",
             unit_price=Money(Decimal(price), "EUR"),
+            supplier=Supplier.objects.get(code=supplier),
         )
         requisition_submit(requisition=cart, by=alice)
     report(f"submitted for approval: {', '.join(title for title, *_ in SUBMITTED)} (bob's inbox)")
