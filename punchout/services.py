@@ -82,6 +82,26 @@ def _credential(domain: str, identity: str, secret: str | None = None) -> cxml.C
     return cxml.Credential(domain=domain or "NetworkID", identity=identity, shared_secret=secret)
 
 
+def _header(connection: PunchoutConnection) -> cxml.Header:
+    """Our From and Sender (with the shared secret) and the shop's To, as the connection names them."""
+    return cxml.Header(
+        from_=_credential(connection.from_domain, connection.from_identity),
+        to=_credential(connection.to_domain, connection.to_identity),
+        sender=_credential(connection.sender_domain, connection.sender_identity, connection.shared_secret),
+        user_agent=USER_AGENT,
+    )
+
+
+def _post_cxml(connection: PunchoutConnection, body: bytes) -> httpx.Response:
+    """POST a cXML document to the shop's URL (raises httpx.HTTPError when it does not answer)."""
+    return httpx.post(
+        connection.url,
+        content=body,
+        headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
+        timeout=connection.timeout_seconds,
+    )
+
+
 def _extrinsics(connection: PunchoutConnection, employee: Employee, requisition: Requisition) -> dict[str, str]:
     user = employee.user
     centre = requisition.requester.default_cost_centre
@@ -176,12 +196,7 @@ def punchout_session_start(
         return SessionStart(session, session.start_url, token)
     return_url = return_url_for(token)
     request = cxml.PunchOutSetupRequest(
-        header=cxml.Header(
-            from_=_credential(connection.from_domain, connection.from_identity),
-            to=_credential(connection.to_domain, connection.to_identity),
-            sender=_credential(connection.sender_domain, connection.sender_identity, connection.shared_secret),
-            user_agent=USER_AGENT,
-        ),
+        header=_header(connection),
         buyer_cookie=session.buyer_cookie,
         operation=operation,  # type: ignore[arg-type]
         browser_form_post_url=return_url,
@@ -205,12 +220,7 @@ def punchout_session_start(
 def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
     """POST the setup request and return the StartPage URL, or raise with what the supplier said."""
     try:
-        answer = httpx.post(
-            connection.url,
-            content=body,
-            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
-            timeout=connection.timeout_seconds,
-        )
+        answer = _post_cxml(connection, body)
     except httpx.HTTPError as exc:
         logger.warning("punchout setup to %s failed: %s", connection.supplier.code, type(exc).__name__)
         raise PunchoutError(
@@ -579,23 +589,13 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
         summary = f"The catalog answered HTTP {answer.status_code}" + (" (its start page)." if ok else ".")
         return ConnectionTest(ok, summary, sent, answer.text[:20_000], answer.status_code)
     request = cxml.ProfileRequest(
-        header=cxml.Header(
-            from_=_credential(connection.from_domain, connection.from_identity),
-            to=_credential(connection.to_domain, connection.to_identity),
-            sender=_credential(connection.sender_domain, connection.sender_identity, connection.shared_secret),
-            user_agent=USER_AGENT,
-        ),
+        header=_header(connection),
         deployment_mode=connection.deployment_mode,  # type: ignore[arg-type]
     )
     body = cxml.build_profile_request(request)
     sent = _masked(body.decode("utf-8"), connection.shared_secret)
     try:
-        answer = httpx.post(
-            connection.url,
-            content=body,
-            headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
-            timeout=connection.timeout_seconds,
-        )
+        answer = _post_cxml(connection, body)
     except httpx.HTTPError as exc:
         return ConnectionTest(False, f"The supplier did not answer: {type(exc).__name__}", sent, "")
     text = answer.content[:50_000].decode("utf-8", errors="replace")

@@ -206,12 +206,17 @@ def _revision(order: PurchaseOrder, kind: str, by: Employee | None, note: str) -
     return revision
 
 
-def _tell_buyers(requisition: Requisition, text: str) -> None:
+def buyers_notify(*, legal_entity_id: int, subject: str, body: str) -> None:
+    """E-mail the buyers of a legal entity (after the transaction commits)."""
     buyers = Employee.objects.filter(
-        roles__code=Role.BUYER, legal_entities=requisition.legal_entity_id, user__is_active=True
+        roles__code=Role.BUYER, legal_entities=legal_entity_id, user__is_active=True
     ).select_related("user")
     for buyer in buyers:
-        notification_send(user=buyer.user, subject=text[:150], body=text)
+        notification_send(user=buyer.user, subject=subject[:150], body=body)
+
+
+def _tell_buyers(requisition: Requisition, text: str) -> None:
+    buyers_notify(legal_entity_id=requisition.legal_entity_id, subject=text, body=text)
 
 
 @transaction.atomic

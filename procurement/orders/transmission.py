@@ -17,8 +17,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import Employee, Role
-from procurement.services import notification_send
+from procurement.models import Employee
 from punchout import cxml
 
 from .documents import order_pdf, order_request_document
@@ -160,12 +159,13 @@ def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: Trans
 
 
 def _tell_buyers(order: PurchaseOrder, error: str) -> None:
-    buyers = Employee.objects.filter(
-        roles__code=Role.BUYER, legal_entities=order.legal_entity_id, user__is_active=True
-    ).select_related("user")
-    text = f"Purchase order {order.number} could not be sent to {order.supplier.name}: {error}"
-    for buyer in buyers:
-        notification_send(user=buyer.user, subject=f"{order.number} was not sent", body=text)
+    from .services import buyers_notify
+
+    buyers_notify(
+        legal_entity_id=order.legal_entity_id,
+        subject=f"{order.number} was not sent",
+        body=f"Purchase order {order.number} could not be sent to {order.supplier.name}: {error}",
+    )
 
 
 @transaction.atomic
