@@ -162,7 +162,9 @@ def budget_holds(*, budget: Budget) -> list[RequisitionHold]:
         .order_by("-held")
     )
     amounts = {row["requisition_id"]: row for row in rows}
-    requisitions = Requisition.objects.filter(pk__in=amounts).select_related("requester__user")
+    requisitions = (
+        Requisition.objects.filter(pk__in=amounts).select_related("requester__user").prefetch_related("purchase_orders")
+    )
     holds = [
         RequisitionHold(r, Money.from_minor(amounts[r.pk]["held"], budget.currency), bool(amounts[r.pk]["over"]))
         for r in requisitions

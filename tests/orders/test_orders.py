@@ -249,3 +249,16 @@ def test_raising_a_quantity_goes_through_approval_before_the_supplier_hears_of_i
         kind__in=["commitment", "commitment_release"], requisition__in=[order.requisition, change.requisition]
     ).aggregate(total=Sum("amount_minor"))["total"]
     assert commitments == 135000
+
+
+def test_the_budget_page_leads_to_the_orders_behind_a_commitment(endpoint, client):
+    from budgets.models import Budget
+
+    acme = cxml_supplier("ACMETOOLS", endpoint.url)
+    order = ordered([(acme, "Torque wrench", "2", "120.00")]).purchase_orders.get()
+    budget = Budget.objects.get(cost_centre__code="FR-ENG")
+    client.force_login(Employee.objects.get(user__username="erin").user)
+    page = client.get(f"/budgets/{budget.pk}/").content.decode()
+    holds = page[page.index('id="budget-holds"') : page.index('id="budget-entries"')]
+    assert f'href="/purchase-orders/{order.pk}/"' in holds and "240.00" in holds
+    assert "Commitment (purchase order)" in page and order.number in page
