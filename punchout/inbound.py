@@ -516,3 +516,10 @@ def oci_items_for(
             )
         )
     return found
+
+
+def inbound_leave(*, session_id: int, employee: Employee) -> None:
+    """The user leaves without sending a cart: the session ends (nothing goes back to the ERP)."""
+    InboundSession.objects.filter(pk=session_id, employee=employee, status=InboundSession.Status.SHOPPING).update(
+        status=InboundSession.Status.EXPIRED
+    )

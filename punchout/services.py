@@ -249,7 +249,7 @@ def punchout_callup(*, start_token: str, return_url_for: Any) -> tuple[PunchoutS
     The return token is made here, so the HOOK_URL exists only in this one answer (we keep its hash).
     """
     session = (
-        PunchoutSession.objects.select_for_update()
+        PunchoutSession.objects.select_for_update(of=("self",))
         .select_related("connection")
         .filter(start_token_hash=token_hash(start_token))
         .first()
@@ -297,7 +297,7 @@ def _unspsc(value: str | None) -> str:
 
 def _session_for_return(token: str, user: Any) -> PunchoutSession:
     session = (
-        PunchoutSession.objects.select_for_update()
+        PunchoutSession.objects.select_for_update(of=("self",))
         .select_related("connection__supplier", "requisition", "employee__user")
         .filter(token_hash=token_hash(token))
         .first()

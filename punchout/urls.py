@@ -15,4 +15,5 @@ urlpatterns = [
     path("oci/", views.oci_callup, name="oci"),
     path("inbound/start/<str:token>/", views.inbound_start, name="inbound-start"),
     path("inbound/transfer/", views.inbound_transfer, name="inbound-transfer"),
+    path("inbound/leave/", views.inbound_leave, name="inbound-leave"),
 ]

@@ -216,8 +216,14 @@ def inbound_transfer(request: HttpRequest, employee: Employee) -> HttpResponse:
     response = render(
         request, "punchout/transfer.html", {"url": transfer.url, "fields": transfer.fields, "target": transfer.target}
     )
-    # The punchout session ends with the transfer: a punchout-only user is logged out; an employee who
-    # was matched (and may have been logged in already, as in the demo loop) goes back to where they were.
+    _end_punchout(request, employee)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _end_punchout(request: HttpRequest, employee: Employee) -> None:
+    """A punchout-only user is logged out; an employee who was matched (and may have been logged in already,
+    as in the demo loop) goes back to where they were."""
     if employee.user.has_usable_password():
         request.session.pop(INBOUND_SESSION_KEY, None)
         previous = request.session.pop(PREVIOUS_ENTITY_KEY, None)
@@ -225,5 +231,14 @@ def inbound_transfer(request: HttpRequest, employee: Employee) -> HttpResponse:
             request.session[ENTITY_SESSION_KEY] = previous
     else:
         logout(request)
-    response["Cache-Control"] = "no-store"
-    return response
+
+
+@require_POST
+@employee_required
+def inbound_leave(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """Leave the punchout session without sending anything back."""
+    session_id = request.session.get(INBOUND_SESSION_KEY)
+    if isinstance(session_id, int):
+        inbound.inbound_leave(session_id=session_id, employee=employee)
+    _end_punchout(request, employee)
+    return SeeOther(reverse("home"))

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "procurement.middleware.LegalEntityMiddleware",
+    "punchout.middleware.PunchoutScopeMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"

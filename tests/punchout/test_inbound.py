@@ -325,3 +325,20 @@ def test_the_admin_sets_up_an_erp_client_with_hashed_password_and_its_prices(adm
     assert price_list.groups.filter(pk=client.group_id).exists()
     page = admin_client.get(f"/admin/punchout/erpclient/{client.pk}/change/").content.decode()
     assert "s3cret-pw" not in page
+
+
+def test_a_punchout_login_opens_only_the_catalog_and_the_cart(client):
+    """The ERP vouched for who the user is, not for approving or buying here: the rest stays closed."""
+    erin = Employee.objects.get(user__username="erin")  # finance: approver, budgets, orders
+    url = start_page(post_setup(client, setup_request(email=erin.user.email)))
+    browser = Client()
+    browser.get(urlparse(url).path)
+    assert browser.get("/catalog/").status_code == 200
+    cart = InboundSession.objects.get().requisition
+    assert browser.get(f"/requisitions/{cart.pk}/").status_code == 200
+    for closed in ("/approvals/", "/budgets/", "/purchase-orders/", "/admin/", "/api/v1/approvals/inbox/"):
+        assert browser.get(closed).status_code == 403, closed
+    # Leaving ends the session, and erin's own pages are open again.
+    assert browser.post("/punchout/inbound/leave/").status_code == 303
+    assert InboundSession.objects.get().status == "expired"
+    assert browser.get("/approvals/").status_code == 200
