@@ -210,16 +210,32 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
 
 
 @transaction.atomic
-def funds_commit(*, requisition: Requisition, charges: list[Charge], by: Any, note: str) -> list[BudgetEntry]:
+def funds_commit(
+    *, requisition: Requisition, charges: list[Charge], by: Any, note: str, release_all: bool = True
+) -> list[BudgetEntry]:
     """An order is issued: the requisition's pre-commitments are released and the ordered amounts committed.
 
     `charges` are what the order actually charges (its lines, at the order's prices), matched to budgets as
     at submission. A commitment is never refused: the approval already happened; an order above what was
-    approved goes back through approval before it gets here.
+    approved goes back through approval before it gets here. With `release_all` false (other orders of
+    the requisition still wait for a buyer) only this order's share of the pre-commitment is released,
+    at the rate it was pre-committed at, so the rest stays held.
     """
     on = timezone.localdate()
-    releases = funds_release(requisition=requisition, by=by, reason=f"ordered ({note})")
     pairs = budgets_matching(requisition=requisition, charges=charges, on=on)
+    if release_all:
+        releases = funds_release(requisition=requisition, by=by, reason=f"ordered ({note})")
+    else:
+        list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+        precommitted_rates = {
+            (row["budget_id"], row["source_currency"]): row["rate"]
+            for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.PRECOMMITMENT)
+            .values("budget_id", "source_currency", "rate")
+            .order_by("id")
+        }
+        releases = _entries(
+            pairs, BudgetEntry.Kind.RELEASE, requisition, by, f"ordered ({note})", on, precommitted_rates, sign=-1
+        )
     list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
     return releases + _entries(pairs, BudgetEntry.Kind.COMMITMENT, requisition, by, note, on)
 

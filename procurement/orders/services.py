@@ -170,7 +170,14 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
 
 def _issue(order: PurchaseOrder, by: Employee | None) -> None:
     """Commit the budget, write revision 1 and its outbox row (sent once the transaction commits)."""
-    funds_commit(requisition=order.requisition, charges=order_charges(order), by=by, note=order.number)
+    others_held = order.requisition.purchase_orders.filter(status=PurchaseOrder.Status.HELD).exclude(pk=order.pk)
+    funds_commit(
+        requisition=order.requisition,
+        charges=order_charges(order),
+        by=by,
+        note=order.number,
+        release_all=not others_held.exists(),  # the last one clears what is left (rounding of splits)
+    )
     order.status = PurchaseOrder.Status.ISSUED
     order.issued_at = timezone.now()
     order.issued_by = by

@@ -262,3 +262,33 @@ def test_the_budget_page_leads_to_the_orders_behind_a_commitment(endpoint, clien
     holds = page[page.index('id="budget-holds"') : page.index('id="budget-entries"')]
     assert f'href="/purchase-orders/{order.pk}/"' in holds and "240.00" in holds
     assert "Commitment (purchase order)" in page and order.number in page
+
+
+def test_issuing_one_held_order_keeps_the_others_money_held(endpoint, django_capture_on_commit_callbacks):
+    purchasing_rule_save(
+        rule=PurchasingRule(name="All to a buyer", position=2, effect=PurchasingRule.Effect.HOLD_FOR_BUYER)
+    )
+    requisition = ordered(
+        [(cxml_supplier("ONE", endpoint.url), "A", "1", "100"), (cxml_supplier("TWO", endpoint.url), "B", "1", "50")]
+    )
+    first, second = requisition.purchase_orders.order_by("supplier__code")
+
+    def held() -> dict[str, int]:
+        rows = (
+            BudgetEntry.objects.filter(requisition=requisition).values_list("kind").annotate(total=Sum("amount_minor"))
+        )
+        totals = dict(rows)
+        return {
+            "pre": totals.get("precommitment", 0) + totals.get("release", 0),
+            "committed": totals.get("commitment", 0),
+        }
+
+    assert held() == {"pre": 15000, "committed": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_issue(order=first, by=frank())
+    assert held() == {"pre": 5000, "committed": 10000}  # the second order's 50 EUR stay held
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_issue(order=second, by=frank())
+    assert held() == {"pre": 0, "committed": 15000}
+    requisition.refresh_from_db()
+    assert requisition.status == RequisitionStatus.ORDERED
