@@ -258,7 +258,7 @@ def purchase_order_change(
     """A buyer lowers quantities, moves dates or cancels lines: a new revision goes out (update, or delete
     when nothing is left), and the budget commitments follow. Raised quantities go through approval first
     (a change requisition); the rest of the change goes out at once."""
-    order = PurchaseOrder.objects.select_for_update().select_related("requisition").get(pk=order.pk)
+    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     _check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
@@ -271,7 +271,10 @@ def purchase_order_change(
         and lines[change.line_number].status != PurchaseOrderLine.Status.CANCELLED
         and change.quantity > lines[change.line_number].quantity
     ]
-    changes = [change for change in changes if change not in increases]
+    # A new date on a line whose quantity goes up goes out now; the extra quantity waits for approval.
+    changes = [change for change in changes if change not in increases] + [
+        LineChange(change.line_number, needed_by=change.needed_by) for change in increases if change.needed_by
+    ]
     if not changes:
         if not increases:
             raise OrderError("Nothing changed.", code="no_change")
