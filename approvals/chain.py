@@ -54,7 +54,7 @@ class RequisitionFacts:
     sources: frozenset[str]
 
 
-class _Rates:
+class Rates:
     """Exchange rates looked up once per currency pair during one resolution."""
 
     def __init__(self, to_currency: str) -> None:
@@ -96,7 +96,7 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     )
 
 
-def rule_matches(rule: PurchasingRule, facts: RequisitionFacts, rates: _Rates) -> bool:
+def rule_matches(rule: PurchasingRule, facts: RequisitionFacts, rates: Rates) -> bool:
     """Every condition that is set must hold; amounts compare in the requisition's currency."""
     if rule.legal_entity_id and rule.legal_entity_id != facts.legal_entity_id:
         return False
@@ -141,7 +141,7 @@ def candidate_rules(facts: RequisitionFacts) -> QuerySet[PurchasingRule]:
 def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     """The stages that must approve this requisition, with the reasons, or the problems that stop it."""
     facts = requisition_facts(requisition=requisition)
-    rates = _Rates(requisition.currency)
+    rates = Rates(requisition.currency)
     resolved = ResolvedChain(total=facts.total)
     rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
     # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
@@ -317,7 +317,7 @@ def _unique(people: list[Employee]) -> list[Employee]:
 
 
 def _manager_stages(
-    rule: PurchasingRule, managers: list[Employee], facts: RequisitionFacts, rates: _Rates, problems: list[str]
+    rule: PurchasingRule, managers: list[Employee], facts: RequisitionFacts, rates: Rates, problems: list[str]
 ) -> list[Stage]:
     """Up the manager chain until someone's signing limit covers the total."""
     stages = []

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from requisitions.api import current_employee
 
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry
+from .selectors import budget_use_of, budgets_with_use
 from .views import MAX_UPLOAD_BYTES, may_plan
 
 BudgetSchema = inline_serializer(
@@ -48,17 +48,18 @@ BudgetSchema = inline_serializer(
 
 
 def budget_row(budget: Any) -> dict[str, Any]:
+    use = budget_use_of(budget)
+
     def money(minor: int | None) -> str:
         return str(Money.from_minor(minor or 0, budget.currency).amount)
 
-    held = (budget.precommitted or 0) + (budget.released or 0)
     return {
         "id": budget.pk,
         "legal_entity": budget.legal_entity.code,
         "cost_centre": budget.cost_centre.code,
         "period": budget.period_label,
         "amount": money(budget.amount_minor),
-        "available": money(budget.amount_minor - (budget.used or 0)),
+        "available": money(use.available),
         "currency": budget.currency,
         "control": budget.control,
         "gl_account": budget.gl_account,
@@ -68,9 +69,9 @@ def budget_row(budget: Any) -> dict[str, Any]:
         "period_end": budget.period_end.isoformat(),
         "tolerance_percent": str(budget.tolerance_percent),
         "tolerance_amount": money(budget.tolerance_minor),
-        "precommitted": money(held),
-        "committed": money(budget.committed),
-        "actual": money(budget.actual),
+        "precommitted": money(use.precommitted),
+        "committed": money(use.committed),
+        "actual": money(use.actual),
     }
 
 
@@ -92,22 +93,10 @@ class BudgetListView(APIView):
             )
         if request.query_params.get("cost_centre"):
             budgets = budgets.filter(cost_centre__code__iexact=request.query_params["cost_centre"])
-        budgets = (
-            budgets.select_related("legal_entity", "cost_centre")
-            .annotate(
-                used=Sum("entries__amount_minor"),
-                precommitted=Sum("entries__amount_minor", filter=_kind("precommitment")),
-                released=Sum("entries__amount_minor", filter=_kind("release")),
-                committed=Sum("entries__amount_minor", filter=_kind("commitment", "commitment_release")),
-                actual=Sum("entries__amount_minor", filter=_kind("actual")),
-            )
-            .order_by("legal_entity__code", "cost_centre__code", "period_start")
+        budgets = budgets_with_use(budgets.select_related("legal_entity", "cost_centre")).order_by(
+            "legal_entity__code", "cost_centre__code", "period_start"
         )
         return Response({"results": [budget_row(budget) for budget in budgets]})
-
-
-def _kind(*kinds: str) -> Q:
-    return Q(entries__kind__in=kinds)
 
 
 EntrySchema = inline_serializer(

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from procurement.models import LegalEntity
@@ -103,28 +103,32 @@ class BudgetUse:
         ]
 
 
-def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
-    budgets = (
-        Budget.objects.filter(legal_entity=legal_entity)
-        .select_related("cost_centre")
-        .annotate(
-            actual=Sum("entries__amount_minor", filter=Q(entries__kind=BudgetEntry.Kind.ACTUAL)),
-            committed=Sum(
-                "entries__amount_minor",
-                filter=Q(entries__kind__in=[BudgetEntry.Kind.COMMITMENT, BudgetEntry.Kind.COMMITMENT_RELEASE]),
-            ),
-            precommitted=Sum(
-                "entries__amount_minor",
-                filter=Q(entries__kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]),
-            ),
-        )
-        .order_by("cost_centre__code", "period_start")
+def budgets_with_use(budgets: QuerySet[Budget]) -> QuerySet[Budget]:
+    """Annotate each budget with what its ledger holds per stage (actual, committed, pre-committed)."""
+    return budgets.annotate(
+        actual=Sum("entries__amount_minor", filter=Q(entries__kind=BudgetEntry.Kind.ACTUAL)),
+        committed=Sum(
+            "entries__amount_minor",
+            filter=Q(entries__kind__in=[BudgetEntry.Kind.COMMITMENT, BudgetEntry.Kind.COMMITMENT_RELEASE]),
+        ),
+        precommitted=Sum(
+            "entries__amount_minor",
+            filter=Q(entries__kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]),
+        ),
     )
-    uses = []
-    for budget in budgets:
-        actual, committed, pre = (budget.actual or 0), (budget.committed or 0), (budget.precommitted or 0)
-        uses.append(BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre))
-    return uses
+
+
+def budget_use_of(budget: Budget) -> BudgetUse:
+    """The use of a budget annotated by `budgets_with_use`."""
+    actual = getattr(budget, "actual", None) or 0
+    committed = getattr(budget, "committed", None) or 0
+    pre = getattr(budget, "precommitted", None) or 0
+    return BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre)
+
+
+def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
+    budgets = budgets_with_use(Budget.objects.filter(legal_entity=legal_entity).select_related("cost_centre"))
+    return [budget_use_of(budget) for budget in budgets.order_by("cost_centre__code", "period_start")]
 
 
 @dataclass(frozen=True)
@@ -137,16 +141,7 @@ class RequisitionHold:
 
 
 def budget_use(*, budget: Budget) -> BudgetUse:
-    totals = dict(
-        BudgetEntry.objects.filter(budget=budget)
-        .values("kind")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("kind", "total")
-    )
-    actual = totals.get(BudgetEntry.Kind.ACTUAL) or 0
-    committed = (totals.get(BudgetEntry.Kind.COMMITMENT) or 0) + (totals.get(BudgetEntry.Kind.COMMITMENT_RELEASE) or 0)
-    pre = (totals.get(BudgetEntry.Kind.PRECOMMITMENT) or 0) + (totals.get(BudgetEntry.Kind.RELEASE) or 0)
-    return BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre)
+    return budget_use_of(budgets_with_use(Budget.objects.filter(pk=budget.pk)).get())
 
 
 def budget_holds(*, budget: Budget) -> list[RequisitionHold]:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.chain import _Rates, candidate_rules, requisition_facts, rule_matches
+from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit, funds_commitment_release
 from procurement.errors import ProcurementError
@@ -53,7 +53,7 @@ def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
     )
 
 
-def _check_buyer(employee: Employee, order: PurchaseOrder) -> None:
+def check_buyer(employee: Employee, order: PurchaseOrder) -> None:
     if not is_buyer(employee, order.legal_entity_id):
         raise NotABuyer("Only a buyer of this legal entity may do this.")
 
@@ -61,7 +61,7 @@ def _check_buyer(employee: Employee, order: PurchaseOrder) -> None:
 def hold_reason(*, requisition: Requisition) -> str:
     """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once."""
     facts = requisition_facts(requisition=requisition)
-    rates = _Rates(requisition.currency)
+    rates = Rates(requisition.currency)
     for rule in candidate_rules(facts).filter(effect=PurchasingRule.Effect.HOLD_FOR_BUYER).order_by("position"):
         if rule_matches(rule, facts, rates):
             return rule.message or f"Held for a buyer by the rule “{rule.name}”."
@@ -230,7 +230,7 @@ def _tell_buyers(requisition: Requisition, text: str) -> None:
 def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder:
     """A buyer releases a held order."""
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
-    _check_buyer(by, order)
+    check_buyer(by, order)
     if order.status != PurchaseOrder.Status.HELD:
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}, not held.", code="not_held")
     _issue(order, by)
@@ -259,7 +259,7 @@ def purchase_order_change(
     when nothing is left), and the budget commitments follow. Raised quantities go through approval first
     (a change requisition); the rest of the change goes out at once."""
     order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
-    _check_buyer(by, order)
+    check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
     lines = {line.line_number: line for line in order.lines.select_for_update()}

@@ -171,9 +171,9 @@ def _tell_buyers(order: PurchaseOrder, error: str) -> None:
 @transaction.atomic
 def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     """Send the order's latest revision again, with the same payloadID (the supplier drops a duplicate)."""
-    from .services import _check_buyer
+    from .services import check_buyer
 
-    _check_buyer(by, order)
+    check_buyer(by, order)
     transmission = (
         Transmission.objects.select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
