@@ -27,7 +27,7 @@ from procurement.money import Money, currency_digits
 from requisitions.quick_order import QuickOrderFormatError, decode_text, is_xlsx_upload, xlsx_rows
 
 from .models import Budget
-from .services import BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
+from .services import MAX_AMOUNT, BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
 
 MAX_ROWS = 20_000
 
@@ -211,6 +211,8 @@ def _spec(value: Any, allowed: dict[str, LegalEntity], centres: dict[tuple[str, 
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise BudgetInvalid(f"Currency {currency!r} is not an ISO 4217 code.")
     amount = _decimal(amount_text, "Amount")
+    if abs(amount) >= MAX_AMOUNT:
+        raise BudgetInvalid(f"The amount must be below {MAX_AMOUNT:,}.")
     if amount != amount.quantize(Decimal(1).scaleb(-currency_digits(currency))):
         raise BudgetInvalid(f"Amount {amount_text!r} has more decimals than {currency} has.")
     money = Money(amount, currency)

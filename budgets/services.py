@@ -323,6 +323,9 @@ class BudgetHook(hooks.RequisitionHook):
             funds_release(requisition=requisition, by=by, reason=str(to_status))
 
 
+MAX_AMOUNT = Decimal(10) ** 13  # minor units stay well inside a BIGINT whatever the currency
+
+
 class BudgetInvalid(ProcurementError):
     code = "invalid_budget"
 
@@ -350,6 +353,8 @@ def budget_spec_check(spec: BudgetSpec) -> Period:
         raise BudgetInvalid(f"{spec.amount.currency!r} is not an ISO 4217 currency code.")
     if spec.amount.amount < 0:
         raise BudgetInvalid("The amount must not be negative.")
+    if spec.amount.amount >= MAX_AMOUNT or spec.tolerance_amount >= MAX_AMOUNT:
+        raise BudgetInvalid(f"The amount must be below {MAX_AMOUNT:,}.")
     if spec.control not in Budget.Control.values:
         raise BudgetInvalid(f"Control {spec.control!r} is not one of hard, warn, none.")
     if not Decimal(0) <= spec.tolerance_percent <= Decimal(100):

@@ -337,27 +337,28 @@ def punchout_return(*, token: str, fields: list[tuple[str, str]], user: Any = No
         outcome = ReturnOutcome(session)
         try:
             specs, total_note = _parse_cart(session, fields, outcome)
+            _apply(session, specs, outcome)  # its own savepoint: a refused cart leaves no line behind
         except PunchoutReturnRefused as refused:
-            session.status = PunchoutSession.Status.FAILED
-            session.returned_at = timezone.now()
-            session.result = {"error": refused.message}
-            session.save(update_fields=["status", "returned_at", "result"])
-            outcome.warnings.append(refused.message)
             failed: PunchoutReturnRefused | None = refused
+        except ProcurementError as error:  # e.g. the cart was submitted meanwhile, or a line is unusable
+            failed = PunchoutReturnRefused(f"The shop's cart was not added: {error.message}", code=error.code)
         else:
             failed = None
-            _apply(session, specs, outcome)
             if total_note:
                 outcome.warnings.append(total_note)
-            session.status = PunchoutSession.Status.RETURNED
-            session.returned_at = timezone.now()
-            session.result = {
+        session.status = PunchoutSession.Status.FAILED if failed else PunchoutSession.Status.RETURNED
+        session.returned_at = timezone.now()
+        session.result = (
+            {"error": failed.message}
+            if failed
+            else {
                 "added": outcome.added,
                 "removed": outcome.removed,
                 "kept": outcome.kept,
                 "warnings": outcome.warnings,
             }
-            session.save(update_fields=["status", "returned_at", "result"])
+        )
+        session.save(update_fields=["status", "returned_at", "result"])
     if failed is not None:
         raise failed
     return outcome
@@ -453,8 +454,12 @@ def _line(
     currency = (currency or session.requisition.currency).upper()
     try:
         minor = _money_minor(price, currency)
-    except Exception as exc:  # babel refuses unknown currency codes
-        raise PunchoutReturnRefused(f"{label} has the unknown currency {currency!r}.", code="bad_cart") from exc
+    except Exception as exc:  # an unknown currency code (babel) or a price beyond any real one (decimal)
+        raise PunchoutReturnRefused(
+            f"{label} has a price we cannot use: {price} {currency!r}.", code="bad_cart"
+        ) from exc
+    if abs(minor) >= 10**15:
+        raise PunchoutReturnRefused(f"{label} has a price we cannot use: {price} {currency}.", code="bad_cart")
     unit_price = Money.from_minor(minor, currency)
     item, contract = contracts.price(part_id)
     if contract is not None and contract.currency == currency and contract.amount < unit_price.amount:

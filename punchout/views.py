@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from procurement.errors import ProcurementError
 from procurement.middleware import SESSION_KEY as ENTITY_SESSION_KEY
 from procurement.models import Employee
 from requisitions.selectors import requisitions_visible
@@ -46,8 +47,11 @@ class SeeOther(HttpResponseRedirect):
 @employee_required
 def start(request: HttpRequest, employee: Employee) -> HttpResponse:
     """From the cart: open a session and send the browser to the shop."""
-    requisition = get_object_or_404(requisitions_visible(employee=employee), pk=request.POST.get("requisition"))
-    connection = get_object_or_404(PunchoutConnection, pk=request.POST.get("connection"), is_active=True)
+    requisition_id, connection_id = request.POST.get("requisition", ""), request.POST.get("connection", "")
+    if not (requisition_id.isdigit() and connection_id.isdigit()):
+        return render(request, "404.html", {"message": "Choose a cart and a shop."}, status=400)
+    requisition = get_object_or_404(requisitions_visible(employee=employee), pk=int(requisition_id))
+    connection = get_object_or_404(PunchoutConnection, pk=int(connection_id), is_active=True)
     started = punchout_session_start(
         requisition=requisition,
         by=employee,
@@ -185,6 +189,9 @@ def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
         session = inbound.inbound_start(token=token)
     except inbound.StartRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
+    except ProcurementError as error:  # the ERP's lines could not become a cart (quantity, unit …)
+        message = f"Your purchasing system's cart could not be opened here: {error.message}"
+        return render(request, "punchout/refused.html", {"message": message}, status=400)
     assert session.employee is not None and session.requisition is not None
     previous_entity = None
     if request.user == session.employee.user:  # already logged in here (the demo loop): come back to this entity
@@ -213,6 +220,9 @@ def inbound_transfer(request: HttpRequest, employee: Employee) -> HttpResponse:
         transfer = inbound.inbound_transfer(session_id=session_id, employee=employee)
     except inbound.StartRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
+    except oci.OciError as error:  # a line that cannot be written as OCI fields; the session stays open
+        message = f"The cart cannot be sent as SAP OCI: {error.message}"
+        return render(request, "punchout/refused.html", {"message": message}, status=400)
     response = render(
         request, "punchout/transfer.html", {"url": transfer.url, "fields": transfer.fields, "target": transfer.target}
     )

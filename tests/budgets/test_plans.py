@@ -87,11 +87,12 @@ def test_a_plan_with_bad_lines_saves_nothing_and_names_each_line(plan_world):
         "FR-TEST,FR-OPS,FY2027,5,EUR,hard",  # the same budget as line 2
         "",
         "FR-TEST,FR-IT,2027,-5,EUR,warn",
+        "FR-TEST,FR-IT,2028,1e30,EUR,warn",
     )
     result = budgets_import(filename="plan.csv", data=data, entities=[plan_world.legal_entities.get()])
-    assert not result.saved and result.rows == 10
+    assert not result.saved and result.rows == 11
     errors = {error.line: error.message for error in result.errors}
-    assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9, 10, 12]
+    assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9, 10, 12, 13]
     assert "SE-TEST is unknown or not one you may plan for" in errors[3]
     assert "FR-NOPE is not a cost centre of FR-TEST" in errors[4]
     assert "'2027-Q9' is not a period" in errors[5]
@@ -101,6 +102,7 @@ def test_a_plan_with_bad_lines_saves_nothing_and_names_each_line(plan_world):
     assert "'maybe' is not one of hard, warn, none" in errors[9]
     assert errors[10] == "The same budget as line 2."
     assert "must not be negative" in errors[12]
+    assert "must be below" in errors[13]
     assert not Budget.objects.exists()
 
 

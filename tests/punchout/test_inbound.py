@@ -342,3 +342,13 @@ def test_a_punchout_login_opens_only_the_catalog_and_the_cart(client):
     assert browser.post("/punchout/inbound/leave/").status_code == 303
     assert InboundSession.objects.get().status == "expired"
     assert browser.get("/approvals/").status_code == 200
+
+
+def test_erp_lines_that_cannot_become_a_cart_are_refused_clearly(client):
+    item_out = """<ItemOut quantity="0.0001"><ItemID><SupplierPartID>NOPE-1</SupplierPartID></ItemID><ItemDetail>
+<UnitPrice><Money currency="SEK">1.00</Money></UnitPrice><Description xml:lang="en">x</Description>
+<UnitOfMeasure>EA</UnitOfMeasure></ItemDetail></ItemOut>"""
+    url = start_page(post_setup(client, setup_request(operation="edit", items=item_out)))
+    refused = Client().get(urlparse(url).path)
+    assert refused.status_code == 400 and "could not be opened here" in refused.content.decode()
+    assert InboundSession.objects.get().status == "pending"

@@ -372,3 +372,15 @@ def test_the_admin_tests_a_connection_and_sees_the_raw_answer_without_the_secret
     cxml_connection.save()
     refused = admin_client.post(f"/admin/punchout/punchoutconnection/{cxml_connection.pk}/test/").content.decode()
     assert "Failed" in refused and "401" in refused
+
+
+def test_a_cart_submitted_while_its_owner_shopped_refuses_the_return_clearly(shopper, cart, cxml_connection, site):
+    from requisitions.models import Requisition as RequisitionModel
+
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 1})
+    RequisitionModel.objects.filter(pk=cart.pk).update(status="submitted")
+    refused = post_back(action, fields)
+    assert refused.status_code == 400 and "was not added" in refused.content.decode()
+    assert cart.lines.count() == 0
+    assert PunchoutSession.objects.get().status == "failed"
+    assert shopper.post("/punchout/start/", {"requisition": "abc", "connection": "1"}).status_code == 400
