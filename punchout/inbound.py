@@ -3,11 +3,9 @@
 cXML: `cxml_request` answers a PunchOutSetupRequest with a one-time StartPage, or a ProfileRequest with
 what we support; every refusal is a cXML Status (400, 401, 403, 406), never an HTML page. OCI:
 `oci_login` checks the call-up's user and password (throttled) and opens the same kind of session.
-`inbound_start` turns the one-time StartPage into a logged-in punchout session; `inbound_transfer`
-builds what goes back (a PunchOutOrderMessage or NEW_ITEM-* fields).
+The browser side (StartPage, transfer) is in `punchout.punchin`.
 """
 
-import base64
 import hashlib
 import logging
 import secrets
@@ -18,23 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from procurement.models import CatalogItem, Employee, PriceList
-from procurement.money import Money
-from procurement.selectors import catalog_item_price, price_lists_applicable
-from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
-from requisitions.services import (
-    ExternalLine,
-    requisition_create,
-    requisition_lines_replace_external,
-    requisition_status_move,
-)
+from procurement.models import CatalogItem, PriceList
+from procurement.selectors import catalog_item_price
 
 from . import cxml, oci
 from .models import ErpClient, InboundSession
@@ -273,203 +261,6 @@ def oci_login(*, params: dict[str, str], remote: str, start_url_for: Any) -> Oci
     return OciLogin(client, start_url, function, upper)
 
 
-# --- the browser arrives -----------------------------------------------------------------------------------
-
-
-class StartRefused(Exception):
-    def __init__(self, message: str, status: int = 410) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-@transaction.atomic
-def inbound_start(*, token: str) -> InboundSession:
-    """Use the one-time StartPage: the session gets its shopper and cart. Twice or late is refused."""
-    session = (
-        InboundSession.objects.select_for_update(of=("self",))
-        .select_related("client__legal_entity")
-        .filter(start_token_hash=token_hash(token))
-        .first()
-    )
-    if session is None or session.status != InboundSession.Status.PENDING:
-        raise StartRefused("This punchout link has been used already or does not exist. Start again from your ERP.")
-    if session.start_expires_at <= timezone.now():
-        session.status = InboundSession.Status.EXPIRED
-        session.save(update_fields=["status"])
-        raise StartRefused("This punchout link has expired. Start again from your ERP.")
-    client = session.client
-    employee = _shopper(client, session)
-    cart = requisition_create(by=employee, legal_entity=client.legal_entity, title=f"Punchout from {client.name}"[:200])
-    if session.items_out:
-        _load_items_out(cart, employee, session.items_out)
-    if session.operation == "inspect":
-        requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=employee, comment="Inspect")
-    session.employee = employee
-    session.requisition = cart
-    session.status = InboundSession.Status.SHOPPING
-    session.started_at = timezone.now()
-    session.save(update_fields=["employee", "requisition", "status", "started_at"])
-    return session
-
-
-def _shopper(client: ErpClient, session: InboundSession) -> Employee:
-    entity = client.legal_entity
-    if client.user_mode == ErpClient.UserMode.MATCH and session.user_email:
-        match = (
-            Employee.objects.filter(user__email__iexact=session.user_email, user__is_active=True, legal_entities=entity)
-            .select_related("user")
-            .first()
-        )
-        if match is not None:
-            return match
-    identity = session.user_email or session.user_name or "anonymous"
-    digest = hashlib.sha256(f"{client.code}|{identity.casefold()}".encode()).hexdigest()[:12]
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(
-        username=f"punchout-{client.code.lower()}-{digest}"[:150],
-        defaults={"email": session.user_email, "first_name": session.user_name[:150]},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    employee, _ = Employee.objects.get_or_create(
-        user=user, defaults={"job_title": f"Punchout user of {client.name}"[:100], "default_legal_entity": entity}
-    )
-    employee.legal_entities.add(entity)
-    if client.group_id:
-        user.groups.add(client.group_id)
-    return employee
-
-
-def _load_items_out(cart: Requisition, employee: Employee, items: list[dict[str, str]]) -> None:
-    """Edit and inspect: the ERP's lines become the cart again, at today's prices where we still sell them."""
-    skus = {item["supplier_part_id"] for item in items}
-    catalog = {
-        (item.supplier_id, item.sku): item
-        for item in CatalogItem.objects.filter(sku__in=skus, is_active=True).select_related("supplier")
-    }
-    by_aux = {str(item.pk): item for item in catalog.values()}
-    lists = price_lists_applicable(legal_entity=cart.legal_entity, user=employee.user)
-    lines = []
-    for entry in items:
-        item = by_aux.get(entry.get("aux_id", "")) or next(
-            (i for (_, sku), i in catalog.items() if sku == entry["supplier_part_id"]), None
-        )
-        price = (
-            catalog_item_price(item=item, price_lists=lists)
-            if item
-            else Money(Decimal(entry["price"]), entry["currency"])
-        )
-        lines.append(
-            ExternalLine(
-                description=item.name if item else entry["description"],
-                quantity=Decimal(entry["quantity"]),
-                unit=item.unit if item else (entry["unit"] or "EA"),
-                unit_price=price,
-                supplier=item.supplier if item else None,
-                supplier_part_id=entry["supplier_part_id"],
-                unspsc=item.unspsc if item else "",
-                catalog_item=item,
-            )
-        )
-    requisition_lines_replace_external(
-        requisition=cart, by=employee, lines=lines, source=RequisitionLine.Source.CATALOG, note="Lines from the ERP"
-    )
-
-
-# --- the cart goes back ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Transfer:
-    url: str
-    fields: list[tuple[str, str]]
-    target: str
-
-
-def _item_ins(cart: Requisition) -> list[RequisitionLine]:
-    return list(cart.lines.select_related("supplier", "catalog_item").order_by("line_number"))
-
-
-@transaction.atomic
-def inbound_transfer(*, session_id: int, employee: Employee) -> Transfer:
-    """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
-    session = (
-        InboundSession.objects.select_for_update(of=("self",))
-        .select_related("client", "requisition")
-        .filter(pk=session_id, employee=employee)
-        .first()
-    )
-    if session is None or session.status != InboundSession.Status.SHOPPING:
-        raise StartRefused("This punchout session has ended: start again from your ERP.")
-    lines = _item_ins(session.requisition) if session.requisition else []
-    if session.protocol == InboundSession.Protocol.OCI:
-        fields = oci.build_new_item_fields([_oci_item(n, line) for n, line in enumerate(lines, 1)])
-        transfer = Transfer(session.return_url, fields, session.oci_target or "_top")
-    else:
-        document = _order_message(session, lines)
-        transfer = Transfer(session.return_url, [("cxml-base64", base64.b64encode(document).decode())], "_top")
-    session.status = InboundSession.Status.TRANSFERRED
-    session.transferred_at = timezone.now()
-    session.save(update_fields=["status", "transferred_at"])
-    return transfer
-
-
-def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> bytes:
-    their = cxml.Credential(domain="NetworkID", identity=session.client.code)
-    identities = session.client.cxml_identities or []
-    if identities:
-        their = cxml.Credential(domain=identities[0].get("domain", "NetworkID"), identity=identities[0]["identity"])
-    currency = lines[0].currency if lines else session.client.legal_entity.currency
-    total = sum((Money.from_minor(line.total_minor, line.currency).amount for line in lines), Decimal(0))
-    items = tuple(
-        cxml.ItemIn(
-            quantity=line.quantity.normalize(),
-            supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
-            supplier_part_auxiliary_id=str(line.catalog_item_id) if line.catalog_item_id else None,
-            unit_price=cxml.Money(amount=line.unit_price.amount, currency=line.currency),
-            unit_of_measure=line.unit,
-            description=line.description,
-            classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
-            manufacturer_part_id=line.manufacturer_part_id or None,
-            manufacturer_name=line.manufacturer or None,
-            lead_time=line.lead_time_days,
-            line_number=number,
-        )
-        for number, line in enumerate(lines, 1)
-    )
-    operation = "inspect" if session.operation == "inspect" else "edit"
-    return cxml.build_punchout_order_message(
-        cxml.PunchOutOrderMessage(
-            header=cxml.Header(from_=OUR_IDENTITY, to=their, sender=OUR_IDENTITY, user_agent="Acme Procurement"),
-            buyer_cookie=session.buyer_cookie,
-            operation_allowed=operation,  # type: ignore[arg-type]
-            total=cxml.Money(amount=total, currency=currency),
-            items=items,
-            in_reply_to=session.payload_id or None,
-        )
-    )
-
-
-def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
-    return oci.OciItem(
-        index=index,
-        description=line.description,
-        quantity=line.quantity.normalize(),
-        unit=line.unit,
-        price=line.unit_price.amount,
-        currency=line.currency,
-        price_unit=Decimal(1),
-        lead_time=line.lead_time_days,
-        vendor_material=line.supplier_part_id[:40],
-        material_group=line.unspsc,
-        vendor=(line.supplier.code if line.supplier else "")[:10],
-        manufacturer_material=line.manufacturer_part_id[:40],
-        ext_product_id=str(line.catalog_item_id or ""),
-    )
-
-
 def client_price_lists(client: ErpClient) -> list[PriceList]:
     """The price lists a client's users get: the legal entity's and the client group's, valid today."""
     today = timezone.localdate()
@@ -516,10 +307,3 @@ def oci_items_for(
             )
         )
     return found
-
-
-def inbound_leave(*, session_id: int, employee: Employee) -> None:
-    """The user leaves without sending a cart: the session ends (nothing goes back to the ERP)."""
-    InboundSession.objects.filter(pk=session_id, employee=employee, status=InboundSession.Status.SHOPPING).update(
-        status=InboundSession.Status.EXPIRED
-    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import punchin_views, views
 
 app_name = "punchout"
 urlpatterns = [
@@ -13,7 +13,7 @@ urlpatterns = [
     # Inbound: ERPs send their users to shop here
     path("cxml/setup/", views.cxml_setup, name="cxml-setup"),
     path("oci/", views.oci_callup, name="oci"),
-    path("inbound/start/<str:token>/", views.inbound_start, name="inbound-start"),
-    path("inbound/transfer/", views.inbound_transfer, name="inbound-transfer"),
-    path("inbound/leave/", views.inbound_leave, name="inbound-leave"),
+    path("inbound/start/<str:token>/", punchin_views.inbound_start, name="inbound-start"),
+    path("inbound/transfer/", punchin_views.inbound_transfer, name="inbound-transfer"),
+    path("inbound/leave/", punchin_views.inbound_leave, name="inbound-leave"),
 ]
