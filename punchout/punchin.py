@@ -8,6 +8,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -70,25 +71,24 @@ def inbound_start(*, token: str) -> InboundSession:
 
 
 def _shopper(client: ErpClient, session: InboundSession) -> Employee:
+    """The punch-in identity of this ERP user: a user of its own, never an employee's account.
+
+    The ERP vouches for who shops, not for anything else here: naming an employee's, an approver's or the
+    superuser's e-mail gives a shopper with that e-mail and no other right. The identity has no password
+    (it cannot log in) and is recognised by `is_punchin_user`.
+    """
     entity = client.legal_entity
-    if client.user_mode == ErpClient.UserMode.MATCH and session.user_email:
-        match = (
-            Employee.objects.filter(user__email__iexact=session.user_email, user__is_active=True, legal_entities=entity)
-            .select_related("user")
-            .first()
-        )
-        if match is not None:
-            return match
     identity = session.user_email or session.user_name or "anonymous"
     digest = hashlib.sha256(f"{client.code}|{identity.casefold()}".encode()).hexdigest()[:12]
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
-        username=f"punchout-{client.code.lower()}-{digest}"[:150],
+        username=f"{PUNCHIN_USERNAME_PREFIX}{client.code.lower()}-{digest}"[:150],
         defaults={"email": session.user_email, "first_name": session.user_name[:150]},
     )
-    if created:
+    if created or user.has_usable_password() or user.is_staff or user.is_superuser:
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["password", "is_staff", "is_superuser"])
     employee, _ = Employee.objects.get_or_create(
         user=user, defaults={"job_title": f"Punchout user of {client.name}"[:100], "default_legal_entity": entity}
     )
@@ -96,6 +96,16 @@ def _shopper(client: ErpClient, session: InboundSession) -> Employee:
     if client.group_id:
         user.groups.add(client.group_id)
     return employee
+
+
+PUNCHIN_USERNAME_PREFIX = "punchout-"
+
+
+def is_punchin_user(user: Any) -> bool:
+    """A punch-in identity: it may shop in a live punch-in session and nothing else, ever."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.has_usable_password():
+        return False
+    return InboundSession.objects.filter(employee__user_id=user.pk).exists()
 
 
 def _load_items_out(cart: Requisition, employee: Employee, items: list[dict[str, str]]) -> None:
@@ -149,15 +159,15 @@ def _item_ins(cart: Requisition) -> list[RequisitionLine]:
 
 
 @transaction.atomic
-def inbound_transfer(*, session_id: int, employee: Employee) -> Transfer:
+def inbound_transfer(*, session_id: int) -> Transfer:
     """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
     session = (
         InboundSession.objects.select_for_update(of=("self",))
         .select_related("client", "requisition")
-        .filter(pk=session_id, employee=employee)
+        .filter(pk=session_id)
         .first()
     )
-    if session is None or session.status != InboundSession.Status.SHOPPING:
+    if session is None or session.status != InboundSession.Status.SHOPPING or session.expires_at <= timezone.now():
         raise StartRefused("This punchout session has ended: start again from your ERP.")
     lines = _item_ins(session.requisition) if session.requisition else []
     if session.protocol == InboundSession.Protocol.OCI:
@@ -166,9 +176,7 @@ def inbound_transfer(*, session_id: int, employee: Employee) -> Transfer:
     else:
         document = _order_message(session, lines)
         transfer = Transfer(session.return_url, [("cxml-base64", base64.b64encode(document).decode())], "_top")
-    session.status = InboundSession.Status.TRANSFERRED
-    session.transferred_at = timezone.now()
-    session.save(update_fields=["status", "transferred_at"])
+    _end(session, InboundSession.Status.TRANSFERRED, f"Sent to {session.client.name}")
     return transfer
 
 
@@ -226,8 +234,45 @@ def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
     )
 
 
-def inbound_leave(*, session_id: int, employee: Employee) -> None:
-    """The user leaves without sending a cart: the session ends (nothing goes back to the ERP)."""
-    InboundSession.objects.filter(pk=session_id, employee=employee, status=InboundSession.Status.SHOPPING).update(
-        status=InboundSession.Status.EXPIRED
+def inbound_leave(*, session_id: int) -> None:
+    """The user leaves without sending a cart: the session ends and nothing goes back to the ERP."""
+    with transaction.atomic():
+        session = InboundSession.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+        if session is not None and session.status == InboundSession.Status.SHOPPING:
+            _end(session, InboundSession.Status.EXPIRED, "Left the punchout session without sending the cart")
+
+
+def inbound_expire(*, session_id: int) -> None:
+    """A shopping session past its time ends like a leave; the browser's punch-in is over."""
+    with transaction.atomic():
+        session = (
+            InboundSession.objects.select_for_update(of=("self",))
+            .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__lte=timezone.now())
+            .first()
+        )
+        if session is not None:
+            _end(session, InboundSession.Status.EXPIRED, "The punchout session expired")
+
+
+def _end(session: InboundSession, status: str, comment: str) -> None:
+    """End the session; its cart is closed, so it can never be submitted or shopped into again here."""
+    session.status = status
+    fields = ["status"]
+    if status == InboundSession.Status.TRANSFERRED:
+        session.transferred_at = timezone.now()
+        fields.append("transferred_at")
+    session.save(update_fields=fields)
+    cart = session.requisition
+    if cart is not None and cart.status in (RequisitionStatus.DRAFT, RequisitionStatus.RETURNED):
+        requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=None, comment=comment)
+
+
+def live_session(*, session_id: Any) -> InboundSession | None:
+    """The shopping session a browser's punch-in points to, if it is still shopping and in time."""
+    if not isinstance(session_id, int):
+        return None
+    return (
+        InboundSession.objects.select_related("client__legal_entity", "employee__user", "requisition")
+        .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__gt=timezone.now())
+        .first()
     )

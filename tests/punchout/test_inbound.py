@@ -205,12 +205,14 @@ def test_the_cart_goes_back_as_a_punchout_order_message_at_the_client_prices(cli
     assert InboundSession.objects.get().status == "transferred"
 
 
-def test_a_known_employee_is_matched_by_e_mail(client):
+def test_an_employee_named_by_the_erp_shops_as_a_punch_in_identity_not_as_the_employee(client):
     alice = Employee.objects.get(user__username="alice")
     url = start_page(post_setup(client, setup_request(email=alice.user.email)))
     browser = Client()
     browser.get(urlparse(url).path)
-    assert InboundSession.objects.get().employee == alice
+    shopper = InboundSession.objects.get().employee
+    assert shopper != alice and shopper.user.email == alice.user.email
+    assert not shopper.user.has_usable_password() and not shopper.user.is_staff
 
 
 def test_edit_starts_with_the_erp_lines_and_inspect_is_read_only(client):
@@ -338,10 +340,12 @@ def test_a_punchout_login_opens_only_the_catalog_and_the_cart(client):
     assert browser.get(f"/requisitions/{cart.pk}/").status_code == 200
     for closed in ("/approvals/", "/budgets/", "/purchase-orders/", "/admin/", "/api/v1/approvals/inbox/"):
         assert browser.get(closed).status_code == 403, closed
-    # Leaving ends the session, and erin's own pages are open again.
-    assert browser.post("/punchout/inbound/leave/").status_code == 303
+    # Leaving ends the session; the browser was never erin, so her pages stay closed.
+    left = browser.post("/punchout/inbound/leave/")
+    assert left.status_code == 200 and "nothing was sent to Demo ERP" in left.content.decode()
     assert InboundSession.objects.get().status == "expired"
-    assert browser.get("/approvals/").status_code == 200
+    assert browser.get("/approvals/")["Location"].startswith("/login/")
+    assert browser.get("/catalog/")["Location"].startswith("/login/")
 
 
 def test_erp_lines_that_cannot_become_a_cart_are_refused_clearly(client):
