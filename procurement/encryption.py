@@ -20,6 +20,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.functional import cached_property
 
 PREFIX = "encrypted:fernet:"
@@ -180,6 +181,8 @@ class EncryptedPasswordsJSONField(models.JSONField):
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         value = super().from_db_value(value, expression, connection)
+        if isinstance(expression, KeyTransform) and password_like(expression.key_name) and isinstance(value, str):
+            return secret_decrypt(value, where=self._where(expression.key_name))  # values("oci_fields__PASSWORD")
         if not isinstance(value, dict):
             return value
         return {

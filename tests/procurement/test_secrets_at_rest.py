@@ -129,6 +129,8 @@ def test_a_connection_secret_and_oci_password_from_the_api_are_stored_encrypted(
     assert (stored_fields["USERNAME"], stored_fields["~CALLER"]) == ("acme", "CTLG")
     assert stored_fields["PASSWORD"].startswith(PREFIX) and "oci-password-1" not in raw("oci_fields", oci_connection.pk)
     assert oci_connection.oci_fields == {"USERNAME": "acme", "PASSWORD": "oci-password-1", "~CALLER": "CTLG"}
+    by_key = PunchoutConnection.objects.filter(pk=oci_connection.pk).values_list("oci_fields__PASSWORD", flat=True)
+    assert by_key.get() == "oci-password-1"
     assert "oci-password-1" not in repr(oci_connection) and "connection-secret-1" not in repr(cxml_connection)
 
 
