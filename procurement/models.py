@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from .encryption import EncryptedTextField
 from .money import Money
 
 currency_code_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as EUR.")
@@ -254,7 +255,7 @@ class Supplier(models.Model):
     order_to_identity = models.CharField(max_length=100, blank=True)
     order_sender_domain = models.CharField(max_length=40, blank=True)
     order_sender_identity = models.CharField(max_length=100, blank=True)
-    order_shared_secret = models.CharField(max_length=200, blank=True)
+    order_shared_secret = EncryptedTextField(max_length=200, blank=True, help_text="Encrypted at rest.")
     order_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
 

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from procurement.encryption import EncryptedPasswordsJSONField, EncryptedTextField
 from procurement.models import Employee, Supplier
 from requisitions.models import Requisition, RequisitionLine
 
@@ -34,7 +35,7 @@ class PunchoutConnection(models.Model):
     to_identity = models.CharField(max_length=200, blank=True)
     sender_domain = models.CharField(max_length=40, blank=True, default="NetworkID")
     sender_identity = models.CharField(max_length=200, blank=True)
-    shared_secret = models.CharField(max_length=200, blank=True)
+    shared_secret = EncryptedTextField(max_length=200, blank=True, help_text="Encrypted at rest.")
     deployment_mode = models.CharField(
         max_length=10, choices=[("production", "production"), ("test", "test")], default="production"
     )
@@ -48,11 +49,12 @@ class PunchoutConnection(models.Model):
     supports_inspect = models.BooleanField(default=True)
     # OCI
     method = models.CharField("OCI method", max_length=4, choices=Method.choices, default=Method.POST)
-    oci_fields = models.JSONField(
+    oci_fields = EncryptedPasswordsJSONField(
         "OCI login fields and parameters",
         default=dict,
         blank=True,
-        help_text='Sent with the call-up, e.g. {"USERNAME": "acme", "PASSWORD": "…", "~CALLER": "CTLG"}.',
+        help_text='Sent with the call-up, e.g. {"USERNAME": "acme", "PASSWORD": "…", "~CALLER": "CTLG"}. '
+        "Passwords are encrypted at rest.",
     )
     unit_map = models.JSONField(
         default=dict, blank=True, help_text='Supplier unit → ours (UN/CEFACT), e.g. {"ST": "EA", "KAR": "CT"}.'
@@ -146,7 +148,7 @@ class ErpClient(models.Model):
         blank=True,
         help_text='e.g. [{"domain": "NetworkID", "identity": "AN01000000001"}]; domains compare without case.',
     )
-    shared_secret = models.CharField(max_length=200, blank=True)
+    shared_secret = EncryptedTextField(max_length=200, blank=True, help_text="Encrypted at rest.")
     oci_enabled = models.BooleanField("OCI", default=False)
     oci_username = models.CharField(max_length=100, blank=True, db_index=True)
     oci_password_hash = models.CharField(max_length=200, blank=True, editable=False)

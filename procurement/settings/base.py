@@ -24,6 +24,12 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key-change-me")
+# Fernet keys that encrypt supplier and ERP client shared secrets and OCI passwords at rest
+# (procurement/encryption.py): comma-separated, newest first; the first encrypts, all decrypt.
+# Development and tests use this published key (base64 of "dev-and-test-only-key-not-secret");
+# production refuses to start with it or without SECRETS_ENCRYPTION_KEYS.
+DEV_SECRETS_ENCRYPTION_KEY = "ZGV2LWFuZC10ZXN0LW9ubHkta2V5LW5vdC1zZWNyZXQ="
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", DEV_SECRETS_ENCRYPTION_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Where people reach this server: links in e-mails start with it.

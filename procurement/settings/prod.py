@@ -2,15 +2,34 @@
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import DEV_SECRETS_ENCRYPTION_KEY, env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
+
+# Comma-separated Fernet keys, newest first (see base.py); no default here.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", "")
+if not SECRETS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "SECRETS_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, newest first); generate "
+        'one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    )
+if DEV_SECRETS_ENCRYPTION_KEY in SECRETS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("SECRETS_ENCRYPTION_KEYS must not contain the published development key in production")
+for _position, _key in enumerate(SECRETS_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        # The message names the position, never the key.
+        raise ImproperlyConfigured(
+            f"SECRETS_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
