@@ -95,6 +95,10 @@ worker: venv ## Celery worker with beat, prod settings; export DATABASE_URL/REDI
 		echo "       terminal and paste its export lines here first" >&2; \
 		exit 1; \
 	fi
+	@if [ -z "$${SECRETS_ENCRYPTION_KEYS:-}" ]; then \
+		echo "error: the worker needs SECRETS_ENCRYPTION_KEYS, the same as the web side's (docs/security.md)" >&2; \
+		exit 1; \
+	fi
 	DJANGO_SETTINGS_MODULE=procurement.settings.prod SECRET_KEY="$${SECRET_KEY:-$(WORKER_SECRET_KEY)}" \
 		$(if $(DEBUG),DEBUG=$(DEBUG)) $(VENV)/bin/celery -A procurement worker -B -l info
 
