@@ -36,12 +36,12 @@ urlpatterns = [
     path("api/v1/", include("punchout.api_urls")),
     path("api/v1/", include("procurement.orders.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view loads its start-up script from /api/docs/?script instead of inline; swagger-ui's
-    # stylesheet draws its icons as data: images, which only this page allows.
+    # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
+    # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.
     path(
         "api/docs/",
         csp_override(settings.SECURE_CSP | {"img-src": ["'self'", "data:"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html")
         ),
         name="api-docs",
     ),
