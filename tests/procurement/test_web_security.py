@@ -234,3 +234,11 @@ def test_the_entity_switcher_never_redirects_off_site(client, clerk, target):
     client.force_login(clerk.user)
     response = client.post("/legal-entity/", {"legal_entity": "FR-SEC", "next": target})
     assert response.status_code == 302 and _stays_here(response["Location"]), response["Location"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_logging_out_never_redirects_off_site(client, clerk, target):
+    client.force_login(clerk.user)
+    response = client.post("/logout/", {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert "_auth_user_id" not in client.session
