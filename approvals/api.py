@@ -12,12 +12,14 @@ from procurement.selectors import legal_entity_for_user
 from requisitions.api import current_employee
 from requisitions.selectors import requisition_get
 
+from .forms import bounded_int, decision_origin
 from .inbox import approval_inbox, approval_inbox_count
 from .selectors import approval_chain_for
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
 from .services import approval_decide
 
 INBOX_PAGE = 100
+INBOX_MAX_PAGE = 1_000_000
 
 
 class ApprovalChainView(APIView):
@@ -84,8 +86,7 @@ class InboxView(APIView):
     def get(self, request: Request) -> Response:
         """Everything the caller must decide, with the requisition, the lines and the chain so far."""
         employee = current_employee(request)
-        page = int(request.query_params["page"]) if request.query_params.get("page", "").isdigit() else 1
-        page = max(page, 1)
+        page = bounded_int(request.query_params.get("page"), high=INBOX_MAX_PAGE) or 1
         entity_code = request.query_params.get("legal_entity")
         entity_id = legal_entity_for_user(user=request.user, code=entity_code).pk if entity_code else None
         count = approval_inbox_count(employee=employee, legal_entity_id=entity_id)
@@ -126,7 +127,11 @@ def decision_view(decision: str) -> type[APIView]:
             incoming = DecisionSerializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             assignment = approval_decide(
-                task_id=task_id, by=employee, decision=decision, comment=incoming.validated_data["comment"]
+                task_id=task_id,
+                by=employee,
+                decision=decision,
+                comment=incoming.validated_data["comment"],
+                origin=decision_origin(request, via="api"),
             )
             requisition = assignment.step.chain.requisition
             requisition.refresh_from_db()

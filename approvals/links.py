@@ -1,4 +1,9 @@
-"""One-click decision links for e-mails: signed, expiring, for one task of one approver."""
+"""One-click decision links for e-mails: signed, expiring, for one task of one approver.
+
+A link is a bearer token until its task is decided (then it is spent): it expires after
+settings.APPROVAL_LINK_MAX_AGE_HOURS, and above the legal entity's e-mail approval limit it only shows
+the requisition and asks the approver to log in before deciding.
+"""
 
 from dataclasses import dataclass
 
@@ -6,14 +11,21 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from requisitions.models import Requisition
+
+from .chain import Rates
+
 SALT = "approvals.decision-link"
-MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
 class DecisionLink:
     task_id: int
     user_id: int
+
+
+def decision_link_max_age_hours() -> int:
+    return int(settings.APPROVAL_LINK_MAX_AGE_HOURS)
 
 
 def decision_link_url(*, task_id: int, user_id: int) -> str:
@@ -24,9 +36,23 @@ def decision_link_url(*, task_id: int, user_id: int) -> str:
 def decision_link_load(token: str) -> DecisionLink | None:
     """The task and approver a link was made for, or None when it is forged, altered or expired."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
+        data = signing.loads(token, salt=SALT, max_age=decision_link_max_age_hours() * 3600)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("t"), int) or not isinstance(data.get("u"), int):
         return None
     return DecisionLink(task_id=data["t"], user_id=data["u"])
+
+
+def decision_link_needs_login(*, requisition: Requisition) -> bool:
+    """Whether the requisition's total is above its entity's e-mail approval limit (or cannot be compared).
+
+    The limit is in the entity's currency; a total that is unknown or cannot be converted needs a login.
+    """
+    limit = requisition.legal_entity.email_approval_limit_minor
+    if limit is None:
+        return False
+    if requisition.total_minor is None:
+        return True
+    limit_in_total_currency = Rates(requisition.currency).convert_minor(limit, requisition.legal_entity.currency)
+    return limit_in_total_currency is None or requisition.total_minor > limit_in_total_currency

@@ -199,6 +199,11 @@ class ApprovalStepApprover(models.Model):
     decided_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     delegated_from = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     escalated_from = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Where the decision came from: the page or link, and the browser that clicked (the e-mail link is a
+    # bearer token, so the link's owner alone does not say who decided).
+    decided_via = models.CharField(max_length=20, blank=True)
+    decided_from_ip = models.GenericIPAddressField("decided from IP address", null=True, blank=True)
+    decided_user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["step", "id"]

@@ -4,7 +4,7 @@ from typing import Any
 
 from procurement.services import notification_send
 
-from .links import decision_link_url
+from .links import decision_link_max_age_hours, decision_link_needs_login, decision_link_url
 from .models import ApprovalStepApprover
 
 
@@ -22,6 +22,12 @@ def notify_task_created(*, task: Any) -> None:
     owner = task.owner or assignment.approver.user
     on_behalf = "" if owner.pk == assignment.approver.user_id else f" (for {assignment.approver.display_name})"
     link = decision_link_url(task_id=task.pk, user_id=owner.pk)
+    hours = decision_link_max_age_hours()
+    how = (
+        f"valid for {hours} hours; you will be asked to log in"
+        if decision_link_needs_login(requisition=requisition)
+        else f"valid for {hours} hours, no login needed"
+    )
     notification_send(
         user=owner,
         subject=f"Approve {requisition.number} ({total}) for {requisition.requester.display_name}",
@@ -29,7 +35,7 @@ def notify_task_created(*, task: Any) -> None:
             f"{requisition.requester.display_name} asks you to approve {requisition.number} "
             f"“{requisition.title}” for {total}.\n\n{lines}\n\n"
             f"Step: {assignment.step.name} ({assignment.step.reason}){on_behalf}\n\n"
-            f"Approve, return or reject here (valid for 7 days, no login needed):\n{link}\n"
+            f"Approve, return or reject here ({how}):\n{link}\n"
         ),
     )
 

@@ -1,5 +1,6 @@
 """Writes of approvals: rules (versioned) and the chain stored when a requisition is submitted."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -114,6 +115,29 @@ def approval_chain_create(*, requisition: Requisition, by: Employee | None) -> A
     return chain
 
 
+# The largest id a database key holds (BigAutoField), and the longest comment on a decision.
+MAX_ID = 2**63 - 1
+COMMENT_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class DecisionOrigin:
+    """Where a decision was made: `via` (inbox, e-mail link, e-mail link after login, api) and the client.
+
+    `ip` is the connecting address (REMOTE_ADDR); `forwarded_for` what an X-Forwarded-For header claimed.
+    """
+
+    via: str
+    ip: str | None = None
+    forwarded_for: str = ""
+    user_agent: str = ""
+
+    def audit(self) -> dict[str, str]:
+        data = {"via": self.via, "ip": self.ip or "", "forwarded_for": self.forwarded_for[:200]}
+        data["user_agent"] = self.user_agent[:300]
+        return {key: value for key, value in data.items() if value}
+
+
 class Decision:
     APPROVE = "approve"
     REJECT = "reject"
@@ -121,8 +145,10 @@ class Decision:
     STATUS = {APPROVE: StepStatus.APPROVED, REJECT: StepStatus.REJECTED, RETURN: StepStatus.RETURNED}
 
 
-def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str = "") -> ApprovalStepApprover:
-    """Record an approver's decision on their task and move the process on.
+def approval_decide(
+    *, task_id: int, by: Employee, decision: str, comment: str = "", origin: DecisionOrigin | None = None
+) -> ApprovalStepApprover:
+    """Record an approver's decision on their task and move the process on; `origin` joins the audit.
 
     Under the process row lock: of two approvers of an any-of stage deciding at the same moment, the
     first decides the stage and the second is told it is already decided.
@@ -134,7 +160,11 @@ def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str =
 
     if decision not in Decision.STATUS:
         raise ApprovalError(f"Unknown decision {decision!r}: approve, reject or return.", code="invalid")
+    if not 0 < task_id <= MAX_ID:
+        raise TaskNotYours(f"There is no approval task {task_id} of yours.")
     comment = comment.strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code="invalid")
     if decision in (Decision.REJECT, Decision.RETURN) and not comment:
         raise CommentRequired("Say why: a comment is required to reject or return.")
     process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
@@ -161,6 +191,10 @@ def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str =
         assignment.comment = comment
         assignment.decided_at = timezone.now()
         assignment.decided_by = by
+        if origin is not None:
+            assignment.decided_via = origin.via[:20]
+            assignment.decided_from_ip = origin.ip
+            assignment.decided_user_agent = origin.user_agent[:300]
         assignment.save()
         RequisitionEvent.objects.create(
             requisition=requisition,
@@ -171,6 +205,7 @@ def approval_decide(*, task_id: int, by: Employee, decision: str, comment: str =
                 "decision": decision,
                 "step": step.name,
                 **({"for": assignment.approver.display_name} if assignment.approver_id != by.pk else {}),
+                **(origin.audit() if origin is not None else {}),
             },
         )
         _step_settle(step)

@@ -1,24 +1,31 @@
 """The approver's inbox page: decide one by one with a comment, or approve many at once."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from procurement.models import Employee
+from procurement.views import safe_return_url
 from requisitions.views import employee_required
 
 from .errors import ApprovalError
+from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import approval_inbox
-from .links import decision_link_load
+from .links import decision_link_load, decision_link_needs_login
 from .services import Decision, approval_decide
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
+INBOX_ORDERS = ("oldest", "newest", "amount")
 
 
 @employee_required
 def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
     order = request.GET.get("order", "oldest")
+    order = order if order in INBOX_ORDERS else "oldest"
     return render(
         request, "approvals/inbox.html", {"items": approval_inbox(employee=employee, order=order), "order": order}
     )
@@ -28,10 +35,14 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
 @employee_required
 def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str) -> HttpResponse:
     assignment = approval_decide(
-        task_id=task_id, by=employee, decision=decision, comment=request.POST.get("comment", "")
+        task_id=task_id,
+        by=employee,
+        decision=decision,
+        comment=request.POST.get("comment", ""),
+        origin=decision_origin(request, via="inbox"),
     )
     messages.success(request, f"{assignment.step.chain.requisition.number}: {LABELS[decision]}.")
-    return redirect(request.POST.get("next") or "approvals:inbox")
+    return redirect(safe_return_url(request, request.POST.get("next"), "approvals:inbox"))
 
 
 @require_POST
@@ -39,16 +50,21 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
 def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Approve every ticked task; each one that cannot be approved says why, the others go through."""
     done, refused = [], []
-    for value in request.POST.getlist("tasks"):
-        if not value.isdigit():
+    for value in request.POST.getlist("tasks")[:500]:
+        task_id = bounded_int(value)
+        if task_id is None:
             continue
         try:
             assignment = approval_decide(
-                task_id=int(value), by=employee, decision=Decision.APPROVE, comment=request.POST.get("comment", "")
+                task_id=task_id,
+                by=employee,
+                decision=Decision.APPROVE,
+                comment=request.POST.get("comment", ""),
+                origin=decision_origin(request, via="inbox"),
             )
             done.append(assignment.step.chain.requisition.number)
         except ApprovalError as error:
-            refused.append(f"task {value}: {error.message}")
+            refused.append(f"task {task_id}: {error.message}")
     if done:
         messages.success(request, f"Approved {len(done)}: {', '.join(done)}.")
     for reason in refused:
@@ -59,94 +75,112 @@ def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 def email_decision(request: HttpRequest, token: str) -> HttpResponse:
-    """The page an e-mail link opens: no login, the signed link names the task and the approver.
+    """The page an e-mail link opens: the signed link names the task and the approver.
 
     Opening the link changes nothing (mail scanners open links too); the approver's click on the
-    page's button decides. A decided task, a forged or an expired link each get a clear page.
+    page's button decides, and the audit records the browser that clicked. Up to the entity's e-mail
+    approval limit the link alone decides; above it the approver logs in first and comes back here, and
+    the decision is then theirs as the logged-in assignee. A decided task, a forged or an expired link
+    each get a clear page.
     """
-    from procurement.models import Employee as EmployeeModel
-
+    page = "approvals/email_decision.html"
     link = decision_link_load(token)
     if link is None:
         return render(
-            request,
-            "approvals/email_decision.html",
-            {"error": "This link is not valid or has expired. Open your inbox instead."},
-            status=400,
+            request, page, {"error": "This link is not valid or has expired. Open your inbox instead."}, status=400
         )
-    employee = EmployeeModel.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
-    item = next((i for i in approval_inbox(employee=employee) if i.task_id == link.task_id), None) if employee else None
-    if employee is None or item is None:
+    owner = Employee.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
+    item = next((i for i in approval_inbox(employee=owner) if i.task_id == link.task_id), None) if owner else None
+    if owner is None or item is None:
         return render(
-            request,
-            "approvals/email_decision.html",
-            {"error": "This approval has already been decided, or is no longer yours."},
-            status=410,
+            request, page, {"error": "This approval has already been decided, or is no longer yours."}, status=410
         )
+    logged_in_as_owner = request.user.is_authenticated and request.user.pk == link.user_id
+    if decision_link_needs_login(requisition=item.requisition) and not logged_in_as_owner:
+        login_url = f"{reverse('login')}?{urlencode({'next': request.path})}"
+        context = {"item": item, "login_url": login_url, "owner": owner}
+        if request.user.is_authenticated:
+            context["error"] = f"This approval waits for {owner.display_name}: log in as them to decide."
+            return render(request, page, context, status=403)
+        if request.method == "POST":
+            context["error"] = "Log in to decide this approval: its amount needs it."
+            return render(request, page, context, status=403)
+        return render(request, page, context)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         try:
             approval_decide(
-                task_id=link.task_id, by=employee, decision=decision, comment=request.POST.get("comment", "")
+                task_id=link.task_id,
+                by=owner,
+                decision=decision,
+                comment=request.POST.get("comment", ""),
+                origin=decision_origin(request, via="e-mail link + login" if logged_in_as_owner else "e-mail link"),
             )
         except ApprovalError as error:
-            return render(
-                request, "approvals/email_decision.html", {"item": item, "error": error.message}, status=error.status
-            )
+            return render(request, page, {"item": item, "error": error.message}, status=error.status)
         item.requisition.refresh_from_db()
         return render(
-            request,
-            "approvals/email_decision.html",
-            {"done": LABELS.get(decision, decision), "item": item, "requisition": item.requisition},
+            request, page, {"done": LABELS.get(decision, decision), "item": item, "requisition": item.requisition}
         )
-    return render(request, "approvals/email_decision.html", {"item": item})
+    return render(request, page, {"item": item})
 
 
 @employee_required
 def away(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Out of office: who decides my approvals while I am away."""
-    from django.utils.dateparse import parse_date
-
-    from procurement.models import Employee as EmployeeModel
-
     from .models import Delegation
     from .services import delegation_create, delegation_delete
 
-    if request.method == "POST":
-        if request.POST.get("delete", "").isdigit():
-            delegation = Delegation.objects.filter(pk=request.POST["delete"], employee=employee).first()
-            if delegation is not None:
-                delegation_delete(delegation=delegation, by=employee)
-                messages.success(request, "Delegation removed; your open tasks are yours again.")
-            return redirect("approvals:away")
-        delegate = EmployeeModel.objects.filter(pk=request.POST.get("delegate") or 0).first()
-        starts_on, ends_on = parse_date(request.POST.get("starts_on", "")), parse_date(request.POST.get("ends_on", ""))
-        if delegate is None or starts_on is None or ends_on is None:
-            raise ApprovalError("Pick a colleague and both dates.", code="invalid")
-        delegation_create(
-            employee=employee,
-            delegate=delegate,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            comment=request.POST.get("comment", ""),
-        )
-        messages.success(request, f"{delegate.display_name} decides your approvals from {starts_on} to {ends_on}.")
-        return redirect("approvals:away")
     colleagues = (
-        EmployeeModel.objects.filter(legal_entities__in=employee.legal_entities.values("pk"), user__is_active=True)
+        Employee.objects.filter(legal_entities__in=employee.legal_entities.values("pk"), user__is_active=True)
         .exclude(pk=employee.pk)
         .select_related("user")
         .distinct()
         .order_by("user__first_name", "user__username")
     )
+    form = DelegationForm(colleagues=colleagues)
+    status = 200
+    if request.method == "POST" and "delete" in request.POST:
+        delegation_id = bounded_int(request.POST.get("delete"))
+        delegation = Delegation.objects.filter(pk=delegation_id, employee=employee).first() if delegation_id else None
+        if delegation is None:
+            messages.error(request, "That delegation is not there any more.")
+        else:
+            delegation_delete(delegation=delegation, by=employee)
+            messages.success(request, "Delegation removed; your open tasks are yours again.")
+        return redirect("approvals:away")
+    if request.method == "POST":
+        form = DelegationForm(request.POST, colleagues=colleagues)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                delegation_create(
+                    employee=employee,
+                    delegate=data["delegate"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    comment=data["comment"],
+                )
+            except ApprovalError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"{data['delegate'].display_name} decides your approvals "
+                    f"from {data['starts_on']} to {data['ends_on']}.",
+                )
+                return redirect("approvals:away")
+        status = 400
     return render(
         request,
         "approvals/away.html",
         {
+            "form": form,
             "delegations": Delegation.objects.filter(employee=employee).select_related("delegate__user"),
             "received": Delegation.objects.filter(delegate=employee).select_related("employee__user"),
             "colleagues": colleagues,
         },
+        status=status,
     )
 
 

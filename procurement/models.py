@@ -35,6 +35,14 @@ class LegalEntity(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    email_approval_limit_minor = models.BigIntegerField(
+        "e-mail approval limit (minor units)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
+        "to log in before deciding. Empty: links decide any amount.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -43,7 +51,11 @@ class LegalEntity(models.Model):
             models.CheckConstraint(
                 condition=Q(fiscal_year_start_month__gte=1) & Q(fiscal_year_start_month__lte=12),
                 name="entity_fiscal_year_start_month_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(email_approval_limit_minor__isnull=True) | Q(email_approval_limit_minor__gte=0),
+                name="entity_email_approval_limit_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:

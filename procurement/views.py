@@ -37,6 +37,20 @@ def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
     )
 
 
+def safe_return_url(request: HttpRequest, value: str | None, fallback: str) -> str:
+    """`value` when it leads to a page of this site, else `fallback` (a path or a URL name).
+
+    A return URL comes from the browser (`next`, a Referer): anything that a browser would read as
+    another host (`https://evil.example`, `//evil.example`, `/\\evil.example`, `https:evil.example`, a
+    leading control character) or a scheme other than http(s) falls back.
+    """
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return fallback
+
+
 def no_legal_entity(request: HttpRequest) -> HttpResponse:
     return render(request, "no_legal_entity.html", status=403)
 
@@ -89,12 +103,7 @@ def legal_entity_switch(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"You are not a member of legal entity {code!s:.20}.")
     else:
         messages.success(request, f"Now acting for {entity.name}.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "catalog"
-    return redirect(target)
+    return redirect(safe_return_url(request, request.POST.get("next"), "catalog"))
 
 
 def _wants_json(request: HttpRequest) -> bool:
