@@ -152,7 +152,7 @@ def setup_request() -> bytes:
 @pytest.mark.parametrize("gunicorn", [True, False], ids=["gunicorn-dechunked", "raw-chunked"])
 def test_a_chunked_setup_request_is_read_whole(gunicorn):
     cache.clear()
-    status, headers, content = wsgi_post("/punchout/cxml/setup/", setup_request(), "text/xml", gunicorn=gunicorn)
+    status, _headers, content = wsgi_post("/punchout/cxml/setup/", setup_request(), "text/xml", gunicorn=gunicorn)
     assert status == "200 OK", content[:500]
     root = etree.fromstring(content)
     assert root.find("Response/Status").get("code") == "200"
@@ -164,7 +164,7 @@ def test_a_chunked_setup_request_is_read_whole(gunicorn):
 @pytest.mark.parametrize("gunicorn", [True, False], ids=["gunicorn-dechunked", "raw-chunked"])
 def test_a_chunked_return_is_read_whole(cart, return_path, gunicorn):
     body = encode_multipart(BOUNDARY, {"cxml-base64": base64.b64encode(order_message()).decode()})
-    status, headers, _ = wsgi_post(return_path, body, f"multipart/form-data; boundary={BOUNDARY}", gunicorn=gunicorn)
+    status, _headers, _ = wsgi_post(return_path, body, f"multipart/form-data; boundary={BOUNDARY}", gunicorn=gunicorn)
     assert status.startswith("303")
     assert cart.lines.get().supplier_part_id == "BIG-1"
 
@@ -172,7 +172,7 @@ def test_a_chunked_return_is_read_whole(cart, return_path, gunicorn):
 @pytest.mark.parametrize("gunicorn", [True, False], ids=["gunicorn-dechunked", "raw-chunked"])
 def test_a_chunked_setup_request_over_the_limit_is_a_413_status(gunicorn):
     body = setup_request() + b" " * (5 * 1024 * 1024)
-    status, headers, content = wsgi_post("/punchout/cxml/setup/", body, "text/xml", gunicorn=gunicorn)
+    status, _headers, content = wsgi_post("/punchout/cxml/setup/", body, "text/xml", gunicorn=gunicorn)
     assert status.startswith("413")
     status_element = etree.fromstring(content).find("Response/Status")
     assert status_element.get("code") == "413" and "larger than 5 MB" in (status_element.text or "")
