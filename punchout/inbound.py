@@ -25,7 +25,7 @@ from procurement.selectors import catalog_item_price
 
 from . import cxml, oci
 from .models import ErpClient, InboundSession
-from .redact import redact_text
+from .redact import redact_form_fields, redact_text
 from .services import token_hash
 from .throttle import Throttled, throttle_check, throttle_failure, throttle_success
 from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
@@ -160,6 +160,8 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
     except WebAddressRefused as refused:
         raise HostNotAllowed("BrowserFormPost", refused) from None
     extrinsics = dict(request.extrinsics)
+    # Kept with the session (and shown to staff): a password-like extrinsic is stored masked.
+    stored_extrinsics = dict(redact_form_fields(list(extrinsics.items())))
     contact = request.contacts[0] if request.contacts else None
     email = _first(extrinsics, "UserEmail", "Email", "EmailAddress") or (contact.email if contact else "") or ""
     name = (
@@ -188,7 +190,7 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         return_url=url,
         email=email,
         name=name,
-        extrinsics=extrinsics,
+        extrinsics=stored_extrinsics,
         contact={"name": contact.name, "email": contact.email, "role": contact.role} if contact else {},
         ship_to={"name": ship_to.name, "address_id": ship_to.address_id, "city": ship_to.city} if ship_to else {},
         items_out=items,
@@ -292,7 +294,9 @@ def oci_login(*, params: dict[str, str], start_url_for: Any) -> OciLogin:
         oci_target=upper.get("~TARGET", "_top") or "_top",
         email=upper.get("EMAIL", "") or upper.get("USER_EMAIL", ""),
         name=upper.get("USERNAME", ""),
-        extrinsics={k: v for k, v in params.items() if k.upper() not in ("PASSWORD", "~PASSWORD", "USERNAME")},
+        extrinsics=dict(
+            redact_form_fields([(k, v) for k, v in params.items() if k.upper() not in ("PASSWORD", "USERNAME")])
+        ),
         start_url_for=start_url_for,
     )
     return OciLogin(client, start_url, function, upper)

@@ -118,3 +118,13 @@ def test_an_unexpected_error_in_the_oci_call_up_is_the_oci_error_page(monkeypatc
     assert "Internal error: the document was not applied" in (
         lxml.html.fromstring(response.content).get_element_by_id("oci-refused").text_content()
     )
+
+
+def test_password_like_call_up_fields_are_stored_masked():
+    from punchout.models import InboundSession
+
+    landed = Client().post("/punchout/oci/", oci_params(PWD="second-factor-9", **{"~PASSWORD": "tilde-secret"}))
+    assert landed.status_code == 303
+    stored = InboundSession.objects.get().extrinsics
+    assert (stored["PWD"], stored["~PASSWORD"]) == ("********", "********")
+    assert "PASSWORD" not in stored and "demo-secret" not in str(stored)

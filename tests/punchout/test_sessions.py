@@ -386,9 +386,7 @@ def test_a_cart_submitted_while_its_owner_shopped_refuses_the_return_clearly(sho
     assert shopper.post("/punchout/start/", {"requisition": "abc", "connection": "1"}).status_code == 400
 
 
-def test_a_call_up_link_works_only_for_its_own_user_when_a_browser_is_logged_in(
-    shopper, cart, oci_connection, site
-):
+def test_a_call_up_link_works_only_for_its_own_user_when_a_browser_is_logged_in(shopper, cart, oci_connection, site):
     from django.contrib.auth import get_user_model
 
     start_url = punch_out(shopper, cart, oci_connection)
@@ -399,7 +397,7 @@ def test_a_call_up_link_works_only_for_its_own_user_when_a_browser_is_logged_in(
     assert "oci-pass-1" not in refused.content.decode()
     # The refusal did not use the link up: its owner still gets the call-up.
     owner = shopper.get(urlparse(start_url).path)
-    action, fields = form_of(owner.content)
+    action, _ = form_of(owner.content)
     assert owner.status_code == 200 and action == f"{site.url}/oci/catalog"
 
 
