@@ -27,7 +27,7 @@ from . import cxml, oci
 from .models import ErpClient, InboundSession
 from .redact import redact_form_fields, redact_text
 from .services import token_hash
-from .throttle import Throttled, throttle_check, throttle_failure, throttle_success
+from .throttle import Throttled, cxml_header_credentials, throttle_check, throttle_failure, throttle_success
 from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
 
 logger = logging.getLogger(__name__)
@@ -75,19 +75,13 @@ class TooManyFailures(cxml.CXMLError):
         self.retry_after = throttled.retry_after
 
 
-def cxml_credential_names(header: cxml.Header) -> list[str]:
-    """What the cXML throttle counts failures against: every From and the Sender identity presented."""
-    presented = [*header.from_credentials, header.sender]
-    return [f"{c.domain.strip().casefold()}|{c.identity.strip()}" for c in presented if c.identity.strip()]
-
-
 def _client_for(header: cxml.Header) -> ErpClient:
     """The client whose From or Sender identity this is and whose secret the Sender carries.
 
     Throttled per identity: during a backoff even the right secret is refused (429), so a guesser learns
     nothing; a success resets the count.
     """
-    names = cxml_credential_names(header)
+    names = cxml_header_credentials(header)
     try:
         throttle_check(scope="cxml-erp", credentials=names)
     except Throttled as throttled:

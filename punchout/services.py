@@ -661,7 +661,7 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
             )
         ok = status.code < 300
         summary = f"cXML status {status.code} {status.text}" + (f": {status.message}" if status.message else "")
-        return ConnectionTest(ok, summary, sent, text, answer.status_code)
+        return ConnectionTest(ok, _masked(summary, connection.shared_secret), sent, text, answer.status_code)
     names = ", ".join(t.request_name for t in profile.transactions) or "none listed"
     return ConnectionTest(
         profile.status.code < 300,

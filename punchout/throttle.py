@@ -11,7 +11,7 @@ every attempt is refused *before* its credential is checked, so a right secret a
 The cache is Django's default cache: Redis when REDIS_URL is set, otherwise a file cache that every worker
 process of the machine shares (settings.CACHES).
 
-Use it like this on any endpoint that checks a secret:
+Use it like this on any endpoint that checks a secret (for cXML, names = cxml_header_credentials(header)):
 
     try:
         throttle_check(scope="cxml", credentials=names)   # raises Throttled during a wait
@@ -30,11 +30,14 @@ from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 
+from . import cxml
+
 __all__ = [
     "BASE_DELAY_SECONDS",
     "FREE_FAILURES",
     "MAX_DELAY_SECONDS",
     "Throttled",
+    "cxml_header_credentials",
     "throttle_check",
     "throttle_failure",
     "throttle_success",
@@ -56,6 +59,16 @@ class Throttled(Exception):
         self.retry_after = max(1, retry_after)
         self.message = f"Too many failed logins: try again in {self.retry_after} seconds."
         super().__init__(self.message)
+
+
+def cxml_header_credentials(header: cxml.Header) -> list[str]:
+    """What a cXML endpoint counts failures against: every From identity and the Sender identity presented.
+
+    Every one of them, so a guesser cannot escape the count by varying the Sender while naming its target
+    in From (or the other way round).
+    """
+    presented = [*header.from_credentials, header.sender]
+    return [f"{c.domain.strip().casefold()}|{c.identity.strip()}" for c in presented if c.identity.strip()]
 
 
 def _keys(scope: str, credentials: Iterable[str]) -> list[str]:
