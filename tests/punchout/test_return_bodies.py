@@ -183,3 +183,59 @@ def test_a_chunked_oci_call_up_is_read_whole():
     body = b"USERNAME=erp-demo&PASSWORD=demo-secret&HOOK_URL=http%3A%2F%2Flocalhost%3A8123%2Fhook"
     status, headers, _ = wsgi_post("/punchout/oci/", body, "application/x-www-form-urlencoded", gunicorn=False)
     assert status.startswith("303") and "/punchout/inbound/start/" in headers["Location"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_setup_request_through_a_real_gunicorn(tmp_path):
+    """gunicorn de-chunks the body and sets wsgi.input_terminated: the document arrives whole."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    # The test opens the listening socket and hands it to gunicorn: requests queue on it from the start,
+    # so nothing has to wait for the server to come up.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+        "DATABASE_URL": (
+            f"postgresql://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}"
+            f"/{connection.settings_dict['NAME']}"
+        ),
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}", "--workers", "1", "procurement.wsgi"],
+        env=env,
+        pass_fds=[listener.fileno()],
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "gunicorn.log").open("wb"),
+    )
+    try:
+        erp = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = setup_request()
+        erp.request(
+            "POST",
+            "/punchout/cxml/setup/",
+            body=iter([body[:500], body[500:]]),
+            headers={"Content-Type": "text/xml", "Host": "127.0.0.1"},
+            encode_chunked=True,
+        )
+        answer = erp.getresponse()
+        content = answer.read()
+        erp.close()
+    finally:
+        server.terminate()
+        server.wait(30)
+        listener.close()
+    assert answer.status == 200, (content[:500], (tmp_path / "gunicorn.log").read_text()[-2000:])
+    root = etree.fromstring(content)
+    assert root.find("Response/Status").get("code") == "200"
+    assert "/punchout/inbound/start/" in root.findtext("Response/PunchOutSetupResponse/StartPage/URL")
