@@ -7,17 +7,18 @@ and a form at 1,000 fields: too little for a 5,000-line cart. Here:
 - with a Content-Length, that many bytes are read (refused at once when over the limit);
 - under a server that has already removed the chunking (gunicorn: `wsgi.input_terminated`), the input is
   read to its end; otherwise a chunked body is de-chunked here (Django's runserver hands it on raw);
-- multipart/form-data is split with the standard library's MIME parser; urlencoded bodies and GET query
+- multipart/form-data is split here (RFC 7578), with Django's header parameter parser; urlencoded bodies and GET query
   strings with the OCI codec (which knows the Latin-1 fallback of SAP pages).
 
 Anything over `max_bytes` raises BodyTooLarge, which the views answer with a 413 in their protocol.
 """
 
-import email.parser
-import email.policy
+import binascii
+import quopri
 from typing import BinaryIO
 
 from django.http import HttpRequest
+from django.utils.http import parse_header_parameters
 
 from . import oci
 
@@ -108,23 +109,47 @@ def request_body_read(request: HttpRequest, *, max_bytes: int) -> bytes:
 
 
 def _multipart_fields(content_type: str, body: bytes, charset: str | None) -> list[tuple[str, str]]:
-    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", errors="replace")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
-    if not message.is_multipart():
-        raise BodyUnreadable("The multipart form could not be read (no boundary or no parts).")
+    """multipart/form-data (RFC 7578) split in one pass: the MIME parser of the standard library takes
+    seconds for the 100,000 fields of a large OCI cart."""
+    _, params = parse_header_parameters(content_type)
+    boundary = params.get("boundary", "")
+    if not boundary or len(boundary) > 200:
+        raise BodyUnreadable("The multipart form has no usable boundary.")
+    delimiter = b"--" + boundary.encode("latin-1", errors="replace")
+    first = body.find(delimiter)
+    if first < 0:
+        raise BodyUnreadable("The multipart form has no parts.")
     fields: list[tuple[str, str]] = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
+    for part in body[first + len(delimiter) :].split(b"\r\n" + delimiter):
+        if part.startswith(b"--"):
+            break  # the closing delimiter
+        head, separator, content = part.partition(b"\r\n\r\n")
+        if not separator:
+            raise BodyUnreadable("A part of the multipart form has no header.")
+        headers: dict[str, str] = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            header, colon, value = line.partition(":")
+            if colon:
+                headers[header.strip().lower()] = value.strip()
+        _, disposition = parse_header_parameters(headers.get("content-disposition", ""))
+        name = disposition.get("name")
         if not name:
             continue
-        decoded = part.get_payload(decode=True)
-        payload = decoded if isinstance(decoded, bytes) else b""
-        encoding = part.get_content_charset() or charset or "utf-8"
+        transfer = headers.get("content-transfer-encoding", "").lower()
         try:
-            value = payload.decode(encoding)
+            if transfer == "base64":
+                content = binascii.a2b_base64(content)
+            elif transfer == "quoted-printable":
+                content = quopri.decodestring(content)
+        except binascii.Error:
+            raise BodyUnreadable(f"The form field {name[:40]!r} is not valid base64.") from None
+        _, type_params = parse_header_parameters(headers.get("content-type", "text/plain"))
+        encoding = type_params.get("charset") or charset or "utf-8"
+        try:
+            value = content.decode(encoding)
         except (LookupError, UnicodeDecodeError):
-            value = payload.decode("iso-8859-1")
-        fields.append((str(name), value))
+            value = content.decode("iso-8859-1")
+        fields.append((name, value))
         if len(fields) > MAX_FIELDS:
             raise BodyUnreadable(f"The form has more than {MAX_FIELDS} fields.")
     return fields
