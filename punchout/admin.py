@@ -13,7 +13,7 @@ from procurement.models import CustomCatalog, PriceList
 
 from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
 from .services import punchout_connection_test
-from .web_addresses import WebAddressRefused, web_address_parse
+from .web_addresses import WebAddressRefused, allow_list_entry_clean, web_address_parse
 
 
 def connection_url_clean(value: str) -> str:
@@ -215,6 +215,16 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
     def clean_shared_secret(self) -> str:
         value: str = self.cleaned_data.get("shared_secret", "")
         return value or self.instance.shared_secret
+
+    def clean_allowed_hosts(self) -> list[str]:
+        """Hosts as browsers read them, so what is listed is what the return URLs are compared with."""
+        value = self.cleaned_data.get("allowed_hosts") or []
+        if not isinstance(value, list):
+            raise forms.ValidationError('Give the hosts as a JSON list, e.g. ["erp.example.com", ".example.com"].')
+        try:
+            return [allow_list_entry_clean(str(entry)) for entry in value]
+        except WebAddressRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
     def save(self, commit: bool = True) -> ErpClient:
         client = super().save(commit=False)

@@ -18,6 +18,7 @@ __all__ = [
     "HostNotListed",
     "WebAddress",
     "WebAddressRefused",
+    "allow_list_entry_clean",
     "host_allowed_by",
     "web_address_allowed",
     "web_address_parse",
@@ -87,6 +88,20 @@ def _host_of(pattern: str) -> str:
         return str(URL(f"http://{name}/").hostname).rstrip(".")
     except ValueError:
         return ""
+
+
+def allow_list_entry_clean(entry: str) -> str:
+    """An allow-list entry as we keep it: a host (`erp.example`, `127.0.0.1`, `::1`) or `.domain` for its
+    subdomains too, in WHATWG form; WebAddressRefused for anything else (a URL, user@host, a port, a path)."""
+    text = str(entry).strip()
+    bare = text.lstrip(".")
+    is_ipv6 = bare.count(":") >= 2
+    if not bare or any(ch in bare for ch in "/\\@?#*% ") or (":" in bare and not is_ipv6):
+        raise WebAddressRefused(f"{text[:80]!r} is not a host name: give a host like erp.example or .example.com.")
+    host = _host_of(text)
+    if not host:
+        raise WebAddressRefused(f"{text[:80]!r} is not a host name.")
+    return ("." if text.startswith(".") and not is_ipv6 else "") + host
 
 
 def host_allowed_by(host: str, allowed: Iterable[str]) -> bool:

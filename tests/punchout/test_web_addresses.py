@@ -228,3 +228,41 @@ def test_connection_urls_entered_in_the_admin_follow_the_same_rules(db, shop_sup
     )
     assert not form.is_valid()
     assert any(message in error for error in form.errors["url"])
+
+
+@pytest.mark.parametrize(
+    ("entries", "kept", "error"),
+    [
+        (["ERP.example.", ".Example.COM", "0x7f.1", "::1"], ["erp.example", ".example.com", "127.0.0.1", "[::1]"], ""),
+        (["https://erp.example/"], None, "is not a host name"),
+        (["user@erp.example"], None, "is not a host name"),
+        (["erp.example:8443"], None, "is not a host name"),
+        (["*.example.com"], None, "is not a host name"),
+    ],
+)
+def test_an_erp_clients_allowed_hosts_are_kept_as_browsers_read_them(db, entries, kept, error):
+    import json
+
+    from procurement.models import LegalEntity
+    from punchout.admin import ErpClientForm
+
+    entity = LegalEntity.objects.create(code="LE-1", name="Entity", currency="EUR", po_number_prefix="PO")
+    form = ErpClientForm(
+        data={
+            "code": "ERP-X",
+            "name": "ERP X",
+            "legal_entity": entity.pk,
+            "is_active": "on",
+            "user_mode": "match",
+            "allowed_hosts": json.dumps(entries),
+            "cxml_identities": "[]",
+            "start_minutes": 5,
+            "session_minutes": 120,
+        }
+    )
+    if kept is not None:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["allowed_hosts"] == kept
+    else:
+        assert not form.is_valid()
+        assert any(error in message for message in form.errors["allowed_hosts"])
