@@ -541,7 +541,7 @@ def _cxml_line(
         lead_time=item.lead_time,
         manufacturer=item.manufacturer_name or "",
         manufacturer_part_id=item.manufacturer_part_id or "",
-        extrinsics=dict(item.extrinsics),
+        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))),
     )
 
 
@@ -564,7 +564,9 @@ def _oci_line(
         lead_time=item.lead_time,
         manufacturer=item.manufacturer_code,
         manufacturer_part_id=item.manufacturer_material,
-        extrinsics={k: v for k, v in {"long_text": item.long_text, **dict(item.extra)}.items() if v},
+        extrinsics={
+            k: v for k, v in redact_form_fields([("long_text", item.long_text), *dict(item.extra).items()]) if v
+        },
     )
 
 

@@ -239,3 +239,22 @@ def test_a_chunked_setup_request_through_a_real_gunicorn(tmp_path):
     root = etree.fromstring(content)
     assert root.find("Response/Status").get("code") == "200"
     assert "/punchout/inbound/start/" in root.findtext("Response/PunchOutSetupResponse/StartPage/URL")
+
+
+def test_a_password_a_shop_sends_with_its_cart_is_kept_masked(cart, return_path):
+    response = Client().post(
+        return_path,
+        {
+            "NEW_ITEM-DESCRIPTION[1]": "Stapler",
+            "NEW_ITEM-QUANTITY[1]": "1",
+            "NEW_ITEM-UNIT[1]": "EA",
+            "NEW_ITEM-PRICE[1]": "4.00",
+            "NEW_ITEM-CURRENCY[1]": "EUR",
+            "NEW_ITEM-VENDORMAT[1]": "ST-1",
+            "NEW_ITEM-PASSWORD[1]": "shop-login-secret",
+            "NEW_ITEM-GTIN[1]": "4006381333931",
+        },
+    )
+    assert response.status_code == 303
+    line = cart.lines.get()
+    assert (line.extrinsics["PASSWORD"], line.extrinsics["GTIN"]) == ("********", "4006381333931")
