@@ -13,6 +13,15 @@ from procurement.models import CustomCatalog, PriceList
 
 from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
 from .services import punchout_connection_test
+from .web_addresses import WebAddressRefused, allow_list_entry_clean, web_address_parse
+
+
+def connection_url_clean(value: str) -> str:
+    """A connection's URL as browsers and we read it (WHATWG): http(s), no user-info, no backslash or spaces."""
+    try:
+        return web_address_parse(value.strip()).href
+    except WebAddressRefused as refused:
+        raise forms.ValidationError(refused.message) from None
 
 
 class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
@@ -59,6 +68,9 @@ class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
     def clean_shared_secret(self) -> str:
         value: str = self.cleaned_data.get("shared_secret", "")
         return value or self.instance.shared_secret
+
+    def clean_url(self) -> str:
+        return connection_url_clean(self.cleaned_data.get("url", ""))
 
     def clean_oci_fields(self) -> dict[str, str]:
         value = self.cleaned_data.get("oci_fields") or {}
@@ -128,7 +140,8 @@ class PunchoutSessionAdmin(admin.ModelAdmin[PunchoutSession]):
     list_display = ["created_at", "connection", "employee", "requisition", "operation", "status", "returned_at"]
     list_filter = ["status", "operation", "connection"]
     search_fields = ["requisition__number", "employee__user__username"]
-    exclude = ["token_hash", "start_token_hash"]
+    # Neither the tokens' hashes nor the start URL (an OCI call-up link or a shop's StartPage is a credential).
+    exclude = ["token_hash", "start_token_hash", "start_url"]
     readonly_fields = [
         "connection",
         "employee",
@@ -136,7 +149,6 @@ class PunchoutSessionAdmin(admin.ModelAdmin[PunchoutSession]):
         "operation",
         "status",
         "buyer_cookie",
-        "start_url",
         "expires_at",
         "started_at",
         "returned_at",
@@ -203,6 +215,16 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
     def clean_shared_secret(self) -> str:
         value: str = self.cleaned_data.get("shared_secret", "")
         return value or self.instance.shared_secret
+
+    def clean_allowed_hosts(self) -> list[str]:
+        """Hosts as browsers read them, so what is listed is what the return URLs are compared with."""
+        value = self.cleaned_data.get("allowed_hosts") or []
+        if not isinstance(value, list):
+            raise forms.ValidationError('Give the hosts as a JSON list, e.g. ["erp.example.com", ".example.com"].')
+        try:
+            return [allow_list_entry_clean(str(entry)) for entry in value]
+        except WebAddressRefused as refused:
+            raise forms.ValidationError(refused.message) from None
 
     def save(self, commit: bool = True) -> ErpClient:
         client = super().save(commit=False)

@@ -19,6 +19,7 @@ from requisitions.selectors import requisitions_visible
 from .models import PunchoutConnection, PunchoutSession
 from .services import PunchoutError, punchout_session_start
 from .views import url_builders
+from .web_addresses import WebAddressRefused, web_address_parse
 
 
 class SessionCreateSerializer(serializers.Serializer[Any]):
@@ -100,6 +101,12 @@ class ConnectionSerializer(serializers.Serializer[Any]):
         if supplier is None:
             raise serializers.ValidationError(f"There is no supplier {value}.")
         return supplier
+
+    def validate_url(self, value: str) -> str:
+        try:
+            return web_address_parse(value.strip()).href
+        except WebAddressRefused as refused:
+            raise serializers.ValidationError(refused.message) from None
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if data["protocol"] == "cxml" and not all((data.get(role) or {}).get("identity") for role in ("from", "to")):

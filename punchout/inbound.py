@@ -2,64 +2,63 @@
 
 cXML: `cxml_request` answers a PunchOutSetupRequest with a one-time StartPage, or a ProfileRequest with
 what we support; every refusal is a cXML Status (400, 401, 403, 406), never an HTML page. OCI:
-`oci_login` checks the call-up's user and password (throttled) and opens the same kind of session.
+`oci_login` checks the call-up's user and password and opens the same kind of session. Both are throttled
+per credential in the shared cache (`punchout.throttle`): after five failures in a row a caller waits an
+exponentially growing delay, capped at five minutes, answered 429 with Retry-After.
 The browser side (StartPage, transfer) is in `punchout.punchin`.
 """
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from procurement.models import CatalogItem, PriceList
+from procurement.models import CatalogItem, CustomCatalog, PriceList
 from procurement.selectors import catalog_item_price
 
 from . import cxml, oci
 from .models import ErpClient, InboundSession
+from .redact import redact_form_fields, redact_text
 from .services import token_hash
+from .throttle import Throttled, cxml_header_credentials, throttle_check, throttle_failure, throttle_success
+from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
 
 logger = logging.getLogger(__name__)
 
 OUR_IDENTITY = cxml.Credential(domain="DUNS", identity=getattr(settings, "CXML_IDENTITY", "ACME-CATALOG"))
-OCI_FAILURES_ALLOWED = 5
-OCI_LOCKOUT_SECONDS = 15 * 60
 
 
 class HostNotAllowed(cxml.CXMLError):
-    def __init__(self, what: str, url: str) -> None:
-        host = urlsplit(url).hostname or url[:80]
-        super().__init__(403, f"The {what} host {host} is not one this client may return to.")
+    def __init__(self, what: str, refused: WebAddressRefused) -> None:
+        if isinstance(refused, HostNotListed):
+            message = f"The {what} host {refused.host} is not one this client may return to."
+        else:
+            message = f"The {what} URL is not one this client may return to: {refused.message}"
+        super().__init__(403, message)
 
 
 class OciLoginRefused(Exception):
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
-def host_allowed(client: ErpClient, url: str) -> bool:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    host = parts.hostname.lower()
-    for allowed in client.allowed_hosts or []:
-        allowed = str(allowed).strip().lower()
-        if allowed.startswith(".") and (host.endswith(allowed) or host == allowed[1:]):
-            return True
-        if host == allowed:
-            return True
-    return False
+def host_allowed(client: ErpClient, url: str) -> str:
+    """The return URL as a browser reads it (WHATWG), if its host is on the client's allow-list.
+
+    Raises WebAddressRefused for user-info, backslashes, control characters, schemes other than
+    http(s) and hosts not on the list. Hand on the returned URL, not the one the ERP sent.
+    """
+    return web_address_allowed(url, client.allowed_hosts or []).href
 
 
 def erp_client_set_oci_password(*, client: ErpClient, password: str) -> None:
@@ -70,8 +69,33 @@ def erp_client_set_oci_password(*, client: ErpClient, password: str) -> None:
 # --- cXML ------------------------------------------------------------------------------------------------
 
 
+class TooManyFailures(cxml.CXMLError):
+    def __init__(self, throttled: Throttled) -> None:
+        super().__init__(429, throttled.message)
+        self.retry_after = throttled.retry_after
+
+
 def _client_for(header: cxml.Header) -> ErpClient:
-    """The client whose From or Sender identity this is and whose secret the Sender carries."""
+    """The client whose From or Sender identity this is and whose secret the Sender carries.
+
+    Throttled per identity: during a backoff even the right secret is refused (429), so a guesser learns
+    nothing; a success resets the count.
+    """
+    names = cxml_header_credentials(header)
+    try:
+        throttle_check(scope="cxml-erp", credentials=names)
+    except Throttled as throttled:
+        raise TooManyFailures(throttled) from None
+    try:
+        client = _client_matching(header)
+    except cxml.AuthenticationFailed:
+        throttle_failure(scope="cxml-erp", credentials=names)
+        raise
+    throttle_success(scope="cxml-erp", credentials=names)
+    return client
+
+
+def _client_matching(header: cxml.Header) -> ErpClient:
     presented = [*header.from_credentials, header.sender]
     secret = header.sender.shared_secret or ""
     for client in ErpClient.objects.filter(is_active=True, cxml_enabled=True).select_related("legal_entity"):
@@ -92,6 +116,7 @@ def _client_for(header: cxml.Header) -> ErpClient:
 class CxmlAnswer:
     body: bytes
     status: int
+    retry_after: int | None = None
 
 
 def cxml_request(*, data: bytes, start_url_for: Any, setup_url: str) -> CxmlAnswer:
@@ -116,17 +141,21 @@ def cxml_request(*, data: bytes, start_url_for: Any, setup_url: str) -> CxmlAnsw
         start_url = _open_cxml_session(client, request, start_url_for)
         return CxmlAnswer(cxml.build_punchout_setup_response(start_url), 200)
     except cxml.CXMLError as error:
-        logger.info("cXML setup refused: %s %s", error.status_code, error.message)
-        return CxmlAnswer(cxml.error_response(error), error.status_code)
+        logger.info("cXML setup refused: %s %s", error.status_code, redact_text(error.message))
+        return CxmlAnswer(cxml.error_response(error), error.status_code, getattr(error, "retry_after", None))
 
 
 def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, start_url_for: Any) -> str:
     url = (request.browser_form_post_url or "").strip()
     if not url:
         raise cxml.InvalidDocument("The PunchOutSetupRequest has no BrowserFormPost URL to return the cart to.")
-    if not host_allowed(client, url):
-        raise HostNotAllowed("BrowserFormPost", url)
+    try:
+        url = host_allowed(client, url)
+    except WebAddressRefused as refused:
+        raise HostNotAllowed("BrowserFormPost", refused) from None
     extrinsics = dict(request.extrinsics)
+    # Kept with the session (and shown to staff): a password-like extrinsic is stored masked.
+    stored_extrinsics = dict(redact_form_fields(list(extrinsics.items())))
     contact = request.contacts[0] if request.contacts else None
     email = _first(extrinsics, "UserEmail", "Email", "EmailAddress") or (contact.email if contact else "") or ""
     name = (
@@ -155,7 +184,7 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         return_url=url,
         email=email,
         name=name,
-        extrinsics=extrinsics,
+        extrinsics=stored_extrinsics,
         contact={"name": contact.name, "email": contact.email, "role": contact.role} if contact else {},
         ship_to={"name": ship_to.name, "address_id": ship_to.address_id, "city": ship_to.city} if ship_to else {},
         items_out=items,
@@ -219,29 +248,33 @@ class OciLogin:
     params: dict[str, str]
 
 
-def oci_login(*, params: dict[str, str], remote: str, start_url_for: Any) -> OciLogin:
-    """Check an OCI call-up (USERNAME, PASSWORD, HOOK_URL …). Five wrong passwords lock the name for 15 minutes."""
+def oci_login(*, params: dict[str, str], start_url_for: Any) -> OciLogin:
+    """Check an OCI call-up (USERNAME, PASSWORD, HOOK_URL …), throttled per USERNAME (see punchout.throttle)."""
     upper = {key.upper(): value for key, value in params.items()}
     username = upper.get("USERNAME", "").strip()
     password = upper.get("PASSWORD", "")
-    key = "oci-login-failures:" + hashlib.sha256(f"{username.casefold()}|{remote}".encode()).hexdigest()
-    if (cache.get(key) or 0) >= OCI_FAILURES_ALLOWED:
-        raise OciLoginRefused("Too many failed logins: try again in 15 minutes.", 429)
+    names = [username]
+    try:
+        throttle_check(scope="oci-erp", credentials=names)
+    except Throttled as throttled:
+        raise OciLoginRefused(throttled.message, 429, throttled.retry_after) from None
     client = (
         ErpClient.objects.filter(is_active=True, oci_enabled=True, oci_username=username).first() if username else None
     )
     # The hasher runs either way, so an unknown user costs as long as a wrong password.
     valid = check_password(password, (client.oci_password_hash if client else "") or _dummy_hash())
     if client is None or not valid or not client.oci_password_hash:
-        failures = (cache.get(key) or 0) + 1
-        cache.set(key, failures, OCI_LOCKOUT_SECONDS)
+        throttle_failure(scope="oci-erp", credentials=names)
         raise OciLoginRefused("Unknown user or wrong password.", 401)
-    cache.delete(key)
+    throttle_success(scope="oci-erp", credentials=names)
     hook_url = upper.get("HOOK_URL", "").strip()
     if not hook_url:
         raise OciLoginRefused("The call-up has no HOOK_URL to return the cart to.", 400)
-    if not host_allowed(client, hook_url):
-        raise OciLoginRefused(HostNotAllowed("HOOK_URL", hook_url).message, 403)
+    try:
+        hook_url = host_allowed(client, hook_url)
+    except WebAddressRefused as refused:
+        raise OciLoginRefused(HostNotAllowed("HOOK_URL", refused).message, 403) from None
+    upper["HOOK_URL"] = hook_url
     function = upper.get("FUNCTION", "").strip().upper()
     if function and function not in ("DETAIL", "VALIDATE", "BACKGROUND_SEARCH"):
         raise OciLoginRefused(f"FUNCTION={function} is not supported: DETAIL, VALIDATE or BACKGROUND_SEARCH.", 400)
@@ -255,7 +288,9 @@ def oci_login(*, params: dict[str, str], remote: str, start_url_for: Any) -> Oci
         oci_target=upper.get("~TARGET", "_top") or "_top",
         email=upper.get("EMAIL", "") or upper.get("USER_EMAIL", ""),
         name=upper.get("USERNAME", ""),
-        extrinsics={k: v for k, v in params.items() if k.upper() not in ("PASSWORD", "USERNAME")},
+        extrinsics=dict(
+            redact_form_fields([(k, v) for k, v in params.items() if k.upper() not in ("PASSWORD", "USERNAME")])
+        ),
         start_url_for=start_url_for,
     )
     return OciLogin(client, start_url, function, upper)
@@ -276,11 +311,29 @@ def client_price_lists(client: ErpClient) -> list[PriceList]:
     )
 
 
+def client_catalog_items(client: ErpClient) -> QuerySet[CatalogItem]:
+    """The items the client's punch-in users see when they shop: the core's custom-catalog rule
+    (procurement.selectors.catalog_items_visible) applied to the client's legal entity and group.
+
+    The core selector takes a user (catalogs reach users through their groups); the machine side of OCI
+    has no user, only the client's group, so the same rule is applied here to the group itself.
+    """
+    items = CatalogItem.objects.filter(is_active=True, supplier__is_active=True)
+    audience = Q(legal_entities=client.legal_entity)
+    if client.group_id:
+        audience |= Q(groups=client.group_id)
+    catalogs = CustomCatalog.objects.filter(is_active=True).filter(audience)
+    if not catalogs.exists():
+        return items
+    return items.filter(Q(supplier__custom_catalogs__in=catalogs) | Q(custom_catalogs__in=catalogs)).distinct()
+
+
 def oci_items_for(
     *, client: ErpClient, product_id: str = "", search: str = "", quantity: Decimal = Decimal(1)
 ) -> list[oci.OciItem]:
-    """VALIDATE (one product by SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices."""
-    items = CatalogItem.objects.filter(is_active=True, supplier__is_active=True).select_related("supplier")
+    """VALIDATE (one product by SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices,
+    within the client's assortment."""
+    items = client_catalog_items(client).select_related("supplier")
     if product_id:
         items = items.filter(sku__iexact=product_id.strip())
     else:

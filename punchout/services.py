@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from procurement.errors import ProcurementError
@@ -28,11 +28,14 @@ from requisitions.services import ExternalLine, requisition_lines_replace_extern
 
 from . import cxml, oci
 from .models import PunchoutConnection, PunchoutSession
+from .redact import MASK, redact_form_fields, redact_text, redact_url
+from .web_addresses import WebAddressRefused, web_address_parse
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Acme Procurement punchout 1.0"
 MAX_RETURN_BYTES = 40 * 1024 * 1024  # a 5,000-line cart in base64 is about 10 MB
+MAX_QUANTITY = Decimal(10) ** 10  # requisition lines hold 13 digits, 3 of them decimals
 EXTRINSICS = ("UserEmail", "UniqueName", "UserFullName", "FirstName", "LastName", "CostCenter", "BusinessUnit")
 
 
@@ -95,7 +98,7 @@ def _header(connection: PunchoutConnection) -> cxml.Header:
 def _post_cxml(connection: PunchoutConnection, body: bytes) -> httpx.Response:
     """POST a cXML document to the shop's URL (raises httpx.HTTPError when it does not answer)."""
     return httpx.post(
-        connection.url,
+        web_address_parse(connection.url.strip()).href,  # the rules every URL we use follows
         content=body,
         headers={"Content-Type": "text/xml; charset=utf-8", "User-Agent": USER_AGENT},
         timeout=connection.timeout_seconds,
@@ -189,11 +192,11 @@ def punchout_session_start(
             buyer_cookie=secrets.token_hex(16),
             expires_at=timezone.now() + timedelta(minutes=connection.session_minutes),
             start_token_hash=token_hash(start_token) if oci_call else None,
-            start_url=callup_url_for(start_token) if oci_call else "",
+            start_url="",  # OCI: the one-time call-up URL is a credential; it lives only in this answer
         )
         session.lines.set(lines)
     if oci_call:
-        return SessionStart(session, session.start_url, token)
+        return SessionStart(session, callup_url_for(start_token), token)
     return_url = return_url_for(token)
     request = cxml.PunchOutSetupRequest(
         header=_header(connection),
@@ -209,7 +212,7 @@ def punchout_session_start(
         start_page = _post_setup_request(connection, cxml.build_punchout_setup_request(request))
     except PunchoutError as exc:
         session.status = PunchoutSession.Status.FAILED
-        session.result = {"error": exc.message}
+        session.result = {"error": redact_text(exc.message)}
         session.save(update_fields=["status", "result"])
         raise
     session.start_url = start_page
@@ -221,6 +224,8 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
     """POST the setup request and return the StartPage URL, or raise with what the supplier said."""
     try:
         answer = _post_cxml(connection, body)
+    except WebAddressRefused as refused:
+        raise PunchoutError(f"{connection} has an unusable URL: {refused.message}", code="invalid") from None
     except httpx.HTTPError as exc:
         logger.warning("punchout setup to %s failed: %s", connection.supplier.code, type(exc).__name__)
         raise PunchoutError(
@@ -235,25 +240,41 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
             code="supplier_error",
         ) from exc
     if response.status.code >= 300 or not response.start_page_url:
-        detail = response.status.message or response.status.text
+        detail = redact_text(response.status.message or response.status.text)
         raise PunchoutError(
             f"{connection} refused the punchout: {response.status.code} {detail}".strip(), code="supplier_refused"
         )
-    return response.start_page_url
+    try:
+        # Read as the browser will read it: a javascript:, data: or user@host StartPage never reaches a browser.
+        return web_address_parse(response.start_page_url.strip()).href
+    except WebAddressRefused as refused:
+        raise PunchoutError(
+            f"{connection} answered a StartPage we will not open: {refused.message}", code="supplier_error"
+        ) from None
 
 
 @transaction.atomic
-def punchout_callup(*, start_token: str, return_url_for: Any) -> tuple[PunchoutSession, oci.Callup]:
+def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) -> tuple[PunchoutSession, oci.Callup]:
     """OCI: the one-time page that sends the browser to the catalog with the login and HOOK_URL.
 
     The return token is made here, so the HOOK_URL exists only in this one answer (we keep its hash).
+    A browser logged in as someone else than the session's shopper is refused without using the link up;
+    without a login (an API caller handing the link to its browser) the single-use token is the credential.
     """
     session = (
         PunchoutSession.objects.select_for_update(of=("self",))
-        .select_related("connection")
+        .select_related("connection", "employee")
         .filter(start_token_hash=token_hash(start_token))
         .first()
     )
+    if (
+        session is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "pk", None) != session.employee.user_id
+    ):
+        raise PunchoutReturnRefused(
+            "This punchout link belongs to someone else's session.", code="foreign_session", status=403
+        )
     if session is None or session.started_at is not None:
         raise PunchoutReturnRefused(
             "This punchout link has been used already or does not exist. Start the punchout again from your cart.",
@@ -270,7 +291,11 @@ def punchout_callup(*, start_token: str, return_url_for: Any) -> tuple[PunchoutS
     fields = dict(connection.oci_fields or {})
     login = {key: fields.pop(key) for key in ("USERNAME", "PASSWORD") if key in fields}
     try:
-        callup = oci.build_callup(connection.url, connection.method, login, fields, return_url_for(token))
+        url = web_address_parse(connection.url.strip()).href
+        callup = oci.build_callup(url, connection.method, login, fields, return_url_for(token))
+        web_address_parse(callup.url)  # what the browser is sent to, query included
+    except WebAddressRefused as refused:
+        raise PunchoutError(f"The OCI connection to {connection} has an unusable URL: {refused.message}") from None
     except oci.OciError as exc:
         raise PunchoutError(f"The OCI connection to {connection} is misconfigured: {exc.message}") from exc
     return session, callup
@@ -342,6 +367,13 @@ def punchout_return(*, token: str, fields: list[tuple[str, str]], user: Any = No
             failed: PunchoutReturnRefused | None = refused
         except ProcurementError as error:  # e.g. the cart was submitted meanwhile, or a line is unusable
             failed = PunchoutReturnRefused(f"The shop's cart was not added: {error.message}", code=error.code)
+        except (cxml.CXMLError, oci.OciError) as error:  # a codec refusal raised past _parse_cart's own handling
+            failed = PunchoutReturnRefused(f"The shop's cart could not be read: {error.message}", code="bad_cart")
+        except (ArithmeticError, ValueError, DataError):  # a number our columns cannot hold, however it got here
+            logger.info("punchout return refused: a value the cart's columns cannot hold")
+            failed = PunchoutReturnRefused(
+                "The shop's cart was not added: it has a number (quantity or price) we cannot store.", code="bad_cart"
+            )
         else:
             failed = None
             if total_note:
@@ -349,7 +381,7 @@ def punchout_return(*, token: str, fields: list[tuple[str, str]], user: Any = No
         session.status = PunchoutSession.Status.FAILED if failed else PunchoutSession.Status.RETURNED
         session.returned_at = timezone.now()
         session.result = (
-            {"error": failed.message}
+            {"error": redact_text(failed.message)}
             if failed
             else {
                 "added": outcome.added,
@@ -447,8 +479,13 @@ def _line(
     extrinsics: dict[str, Any] | None = None,
 ) -> ExternalLine:
     label = f"Line {index} ({(description or part_id)[:40]})"
-    if quantity is None or quantity <= 0:
+    if quantity is None or not quantity.is_finite() or quantity <= 0:
         raise PunchoutReturnRefused(f"{label} has no quantity.", code="bad_cart")
+    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
+        raise PunchoutReturnRefused(
+            f"{label} has a quantity we cannot hold: {str(quantity)[:30]} (at most 10 digits and 3 decimals).",
+            code="bad_cart",
+        )
     if price is None:
         raise PunchoutReturnRefused(f"{label} has no price.", code="bad_cart")
     currency = (currency or session.requisition.currency).upper()
@@ -504,7 +541,7 @@ def _cxml_line(
         lead_time=item.lead_time,
         manufacturer=item.manufacturer_name or "",
         manufacturer_part_id=item.manufacturer_part_id or "",
-        extrinsics=dict(item.extrinsics),
+        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))),
     )
 
 
@@ -527,7 +564,9 @@ def _oci_line(
         lead_time=item.lead_time,
         manufacturer=item.manufacturer_code,
         manufacturer_part_id=item.manufacturer_material,
-        extrinsics={k: v for k, v in {"long_text": item.long_text, **dict(item.extra)}.items() if v},
+        extrinsics={
+            k: v for k, v in redact_form_fields([("long_text", item.long_text), *dict(item.extra).items()]) if v
+        },
     )
 
 
@@ -562,9 +601,11 @@ class ConnectionTest:
 
 
 def _masked(text: str, *secrets_: str) -> str:
+    """Credentials out of a document we show or keep: by their place in cXML/OCI, and the known values anywhere."""
+    text = redact_text(text)
     for secret in secrets_:
         if secret:
-            text = text.replace(secret, "********")
+            text = text.replace(secret, MASK)
     return text
 
 
@@ -575,12 +616,15 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
         login = {key: fields.pop(key) for key in ("USERNAME", "PASSWORD") if key in fields}
         hook = f"{settings.SITE_URL.rstrip('/')}/punchout/return/connection-test/"
         try:
-            call = oci.build_callup(connection.url, connection.method, login, fields, hook)
+            url = web_address_parse(connection.url.strip()).href
+            call = oci.build_callup(url, connection.method, login, fields, hook)
+        except WebAddressRefused as refused:
+            return ConnectionTest(False, f"The connection's URL is not usable: {refused.message}", "", "")
         except oci.OciError as exc:
             return ConnectionTest(False, f"The connection is misconfigured: {exc.message}", "", "")
         password = login.get("PASSWORD", "")
-        sent = "\n".join(f"{name}={'********' if name.upper() == 'PASSWORD' else value}" for name, value in call.fields)
-        sent = f"{call.method} {_masked(call.url, password)}\n{sent}"
+        sent = "\n".join(f"{name}={value}" for name, value in redact_form_fields(list(call.fields)))
+        sent = _masked(f"{call.method} {redact_url(call.url)}\n{sent}", password)
         try:
             if call.method == "GET":
                 answer = httpx.get(call.url, timeout=connection.timeout_seconds, follow_redirects=True)
@@ -592,7 +636,7 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
             return ConnectionTest(False, f"The catalog did not answer: {type(exc).__name__}", sent, "")
         ok = answer.status_code < 400
         summary = f"The catalog answered HTTP {answer.status_code}" + (" (its start page)." if ok else ".")
-        return ConnectionTest(ok, summary, sent, answer.text[:20_000], answer.status_code)
+        return ConnectionTest(ok, summary, sent, _masked(answer.text[:20_000], password), answer.status_code)
     request = cxml.ProfileRequest(
         header=_header(connection),
         deployment_mode=connection.deployment_mode,  # type: ignore[arg-type]
@@ -600,10 +644,14 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
     body = cxml.build_profile_request(request)
     sent = _masked(body.decode("utf-8"), connection.shared_secret)
     try:
+        web_address_parse(connection.url.strip())
+    except WebAddressRefused as refused:
+        return ConnectionTest(False, f"The connection's URL is not usable: {refused.message}", sent, "")
+    try:
         answer = _post_cxml(connection, body)
     except httpx.HTTPError as exc:
         return ConnectionTest(False, f"The supplier did not answer: {type(exc).__name__}", sent, "")
-    text = answer.content[:50_000].decode("utf-8", errors="replace")
+    text = _masked(answer.content[:50_000].decode("utf-8", errors="replace"), connection.shared_secret)
     try:
         profile = cxml.parse_profile_response(answer.content)
     except cxml.CXMLError:
@@ -615,7 +663,7 @@ def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTes
             )
         ok = status.code < 300
         summary = f"cXML status {status.code} {status.text}" + (f": {status.message}" if status.message else "")
-        return ConnectionTest(ok, summary, sent, text, answer.status_code)
+        return ConnectionTest(ok, _masked(summary, connection.shared_secret), sent, text, answer.status_code)
     names = ", ".join(t.request_name for t in profile.transactions) or "none listed"
     return ConnectionTest(
         profile.status.code < 300,

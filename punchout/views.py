@@ -12,14 +12,17 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from procurement.machine_endpoints import cxml_endpoint, oci_endpoint
 from procurement.models import Employee
 from requisitions.selectors import requisitions_visible
 from requisitions.views import employee_required
 
 from . import cxml, inbound, oci
 from .models import PunchoutConnection
+from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
 from .services import (
     MAX_RETURN_BYTES,
+    PunchoutError,
     PunchoutReturnRefused,
     punchout_callup,
     punchout_return,
@@ -62,9 +65,13 @@ def start(request: HttpRequest, employee: Employee) -> HttpResponse:
 def callup(request: HttpRequest, start_token: str) -> HttpResponse:
     """OCI: a one-time page that posts the login and HOOK_URL to the catalog (the token is the credential)."""
     try:
-        session, call = punchout_callup(start_token=start_token, return_url_for=url_builders(request)["return_url_for"])
+        session, call = punchout_callup(
+            start_token=start_token, return_url_for=url_builders(request)["return_url_for"], user=request.user
+        )
     except PunchoutReturnRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
+    except PunchoutError as misconfigured:
+        return render(request, "punchout/refused.html", {"message": misconfigured.message}, status=502)
     if call.method == "GET":
         return SeeOther(call.url)
     response = render(request, "punchout/callup.html", {"call": call, "session": session})
@@ -78,7 +85,7 @@ def callup(request: HttpRequest, start_token: str) -> HttpResponse:
 def return_cart(request: HttpRequest, token: str) -> HttpResponse:
     """The shop's cart comes back: cXML (base64 or urlencoded) or OCI NEW_ITEM-* fields."""
     try:
-        fields = _form_fields(request)
+        fields = _form_fields(request, max_bytes=MAX_RETURN_BYTES)
         outcome = punchout_return(token=token, fields=fields, user=request.user)
     except PunchoutReturnRefused as refused:
         logger.info("punchout return refused: %s", refused.code)
@@ -87,22 +94,12 @@ def return_cart(request: HttpRequest, token: str) -> HttpResponse:
     return SeeOther(f"{url}?punchout={outcome.session.pk}")
 
 
-def _form_fields(request: HttpRequest, max_bytes: int = MAX_RETURN_BYTES) -> list[tuple[str, str]]:
+def _form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]]:
     """The posted fields, read here rather than by Django so a 5,000-line cart passes its upload limits."""
-    if request.method == "GET":
-        return oci.decode_form_body(request.META.get("QUERY_STRING", "").encode("latin-1"))
-    content_type = request.content_type or ""
-    if content_type.startswith("multipart/"):
-        return [(name, value) for name, values in request.POST.lists() for value in values]
-    too_large = PunchoutReturnRefused(
-        f"The request is larger than {max_bytes // (1024 * 1024)} MB.", code="too_large", status=413
-    )
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_bytes:
-        raise too_large
-    body = request.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        raise too_large
-    return oci.decode_form_body(body, (request.content_params or {}).get("charset"))
+    try:
+        return request_form_fields(request, max_bytes=max_bytes)
+    except (BodyTooLarge, BodyUnreadable) as error:
+        raise PunchoutReturnRefused(error.message, code="too_large", status=error.status) from error
 
 
 # --- inbound: ERPs punch into our catalog -------------------------------------------------------------------
@@ -116,12 +113,16 @@ def inbound_urls(request: HttpRequest) -> dict[str, Any]:
 
 @csrf_exempt  # a machine endpoint: the sender is authenticated by its cXML credentials
 @require_http_methods(["POST"])
+@cxml_endpoint
 def cxml_setup(request: HttpRequest) -> HttpResponse:
     """ERPs post PunchOutSetupRequest or ProfileRequest here; the answer is always cXML."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    body = request.read(MAX_SETUP_BYTES + 1) if length <= MAX_SETUP_BYTES else b""
-    if length > MAX_SETUP_BYTES or len(body) > MAX_SETUP_BYTES:
-        error = cxml.DocumentTooLarge(f"The request is larger than {MAX_SETUP_BYTES // (1024 * 1024)} MB.")
+    try:
+        body = request_body_read(request, max_bytes=MAX_SETUP_BYTES)
+    except BodyTooLarge as too_large:
+        error: cxml.CXMLError = cxml.DocumentTooLarge(too_large.message)
+        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=error.status_code)
+    except BodyUnreadable as unreadable:
+        error = cxml.CXMLError(400, unreadable.message)
         return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=error.status_code)
     if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
         with contextlib.suppress(cxml.CXMLError):  # some systems post the document as a form field
@@ -129,7 +130,10 @@ def cxml_setup(request: HttpRequest) -> HttpResponse:
     answer = inbound.cxml_request(
         data=body, setup_url=request.build_absolute_uri(reverse("punchout:cxml-setup")), **inbound_urls(request)
     )
-    return HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
+    response = HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
+    if answer.retry_after:
+        response["Retry-After"] = str(answer.retry_after)
+    return response
 
 
 CXML_TYPE = "text/xml; charset=utf-8"
@@ -137,42 +141,66 @@ CXML_TYPE = "text/xml; charset=utf-8"
 
 @csrf_exempt  # the SAP system posts the call-up cross-site; USERNAME and PASSWORD authenticate it
 @require_http_methods(["GET", "POST"])
+@oci_endpoint
 def oci_callup(request: HttpRequest) -> HttpResponse:
     """The OCI call-up: log in, then shop (or DETAIL, VALIDATE, BACKGROUND_SEARCH)."""
     try:
         values = dict(_form_fields(request, max_bytes=MAX_SETUP_BYTES))
     except PunchoutReturnRefused as refused:
-        return render(request, "punchout/oci_refused.html", {"message": refused.message}, status=refused.status)
+        return _oci_refused(request, refused.message, refused.status)
     try:
-        login = inbound.oci_login(
-            params=values,
-            remote=request.META.get("REMOTE_ADDR", ""),
-            start_url_for=inbound_urls(request)["start_url_for"],
-        )
+        login = inbound.oci_login(params=values, start_url_for=inbound_urls(request)["start_url_for"])
     except inbound.OciLoginRefused as refused:
-        return render(request, "punchout/oci_refused.html", {"message": refused.message}, status=refused.status)
+        response = _oci_refused(request, refused.message, refused.status)
+        if refused.retry_after:
+            response["Retry-After"] = str(refused.retry_after)
+        return response
     hook = login.params["HOOK_URL"]
     target = login.params.get("~TARGET", "_top") or "_top"
     if login.function == "VALIDATE":
-        quantity = decimal_or_one(login.params.get("QUANTITY"))
+        try:
+            quantity = oci_quantity(login.params.get("QUANTITY"))
+        except ValueError as bad:
+            return _oci_refused(request, str(bad), 400)
         items = inbound.oci_items_for(
             client=login.client, product_id=login.params.get("PRODUCTID", ""), quantity=quantity
         )
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/transfer.html", {"url": hook, "fields": fields, "target": target})
     if login.function == "BACKGROUND_SEARCH":
-        items = inbound.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", ""))
+        items = inbound.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", "")[:200])
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
     url = login.start_url
     if login.function == "DETAIL" and login.params.get("PRODUCTID"):
-        url += "?" + urlencode({"detail": login.params["PRODUCTID"]})
+        url += "?" + urlencode({"detail": login.params["PRODUCTID"][:100]})
     return SeeOther(url)
 
 
-def decimal_or_one(value: str | None) -> Decimal:
-    try:
-        quantity = Decimal((value or "1").strip().replace(",", "."))
-    except InvalidOperation:
+def _oci_refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "punchout/oci_refused.html", {"message": message}, status=status)
+
+
+MAX_QUANTITY_CHARACTERS = 15
+MAX_QUANTITY_DECIMALS = 3
+
+
+def oci_quantity(value: str | None) -> Decimal:
+    """VALIDATE's QUANTITY: 1 when absent; otherwise a positive number that a requisition line can hold."""
+    text = (value or "").strip().replace(",", ".")
+    if not text:
         return Decimal(1)
-    return quantity if quantity.is_finite() and quantity > 0 else Decimal(1)
+    if len(text) > MAX_QUANTITY_CHARACTERS:
+        raise ValueError(f"QUANTITY is longer than {MAX_QUANTITY_CHARACTERS} characters.")
+    try:
+        quantity = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"QUANTITY {text!r} is not a number.") from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise ValueError(f"QUANTITY {text!r} is not a positive number.")
+    exponent = quantity.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_QUANTITY_DECIMALS:
+        raise ValueError(f"QUANTITY {text!r} has more than {MAX_QUANTITY_DECIMALS} decimals.")
+    if quantity >= Decimal(10) ** 10:  # requisition lines hold 13 digits, 3 of them decimals
+        raise ValueError(f"QUANTITY {text!r} is larger than a requisition line can hold.")
+    return quantity

@@ -190,6 +190,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# One cache shared by every worker process (login throttling counts in it): Redis when there is one,
+# otherwise files on this machine (CACHE_DIR), which the processes of the embedded default share.
+CACHES: dict[str, dict[str, object]] = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "tmp" / "cache")),
+        }
+    }
+)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis (the embedded default) tasks run in-process when they are queued.

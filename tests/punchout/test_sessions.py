@@ -384,3 +384,99 @@ def test_a_cart_submitted_while_its_owner_shopped_refuses_the_return_clearly(sho
     assert cart.lines.count() == 0
     assert PunchoutSession.objects.get().status == "failed"
     assert shopper.post("/punchout/start/", {"requisition": "abc", "connection": "1"}).status_code == 400
+
+
+def test_a_call_up_link_works_only_for_its_own_user_when_a_browser_is_logged_in(shopper, cart, oci_connection, site):
+    from django.contrib.auth import get_user_model
+
+    start_url = punch_out(shopper, cart, oci_connection)
+    someone_else = Client()
+    someone_else.force_login(get_user_model().objects.create_user("mallory"))
+    refused = someone_else.get(urlparse(start_url).path)
+    assert refused.status_code == 403 and "belongs to someone else" in refused.content.decode()
+    assert "oci-pass-1" not in refused.content.decode()
+    # The refusal did not use the link up: its owner still gets the call-up.
+    owner = shopper.get(urlparse(start_url).path)
+    action, _ = form_of(owner.content)
+    assert owner.status_code == 200 and action == f"{site.url}/oci/catalog"
+
+
+def test_the_admin_never_sees_a_call_up_link(shopper, cart, oci_connection, admin_client):
+    start_url = punch_out(shopper, cart, oci_connection)
+    session = PunchoutSession.objects.get()
+    assert session.start_url == ""  # the one-time link is only in the answer that opened the session
+    page = admin_client.get(f"/admin/punchout/punchoutsession/{session.pk}/change/").content.decode()
+    assert urlparse(start_url).path not in page and "/punchout/callup/" not in page
+    listing = admin_client.get("/admin/punchout/punchoutsession/").content.decode()
+    assert "/punchout/callup/" not in listing
+    # Unused, the link still works for the session's own browser (and nobody could read it in the admin).
+    assert Client().get(urlparse(start_url).path).status_code == 200
+
+
+def test_a_connection_test_shows_the_suppliers_answer_with_its_credentials_masked(admin_client, cxml_connection, site):
+    def chatty_setup(body: bytes) -> tuple[int, str, bytes]:
+        return (
+            200,
+            "text/xml",
+            b'<?xml version="1.0"?><cXML payloadID="p@shop" timestamp="2026-11-22T10:00:00+01:00"><Header>'
+            b'<From><Credential domain="DUNS"><Identity>shop</Identity></Credential></From>'
+            b'<To><Credential domain="NetworkID"><Identity>acme</Identity></Credential></To>'
+            b'<Sender><Credential domain="DUNS"><Identity>shop</Identity>'
+            b"<SharedSecret>the-shops-own-secret</SharedSecret></Credential><UserAgent>x</UserAgent></Sender>"
+            b'</Header><Response><Status code="200" text="OK"/><ProfileResponse effectiveDate="2026-01-01">'
+            b"</ProfileResponse></Response></cXML>",
+        )
+
+    site.cxml_setup = chatty_setup
+    page = admin_client.post(f"/admin/punchout/punchoutconnection/{cxml_connection.pk}/test/").content.decode()
+    assert "the-shops-own-secret" not in page and "shop-secret-1" not in page
+    assert "&lt;SharedSecret&gt;********&lt;/SharedSecret&gt;" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_or_row_lock_is_open_while_the_supplier_is_called(cart, cxml_connection, site):
+    import threading
+
+    from django.db import connection, connections
+
+    arrived, release = threading.Event(), threading.Event()
+    answer_setup = site.cxml_setup
+
+    def held_setup(body: bytes) -> tuple[int, str, bytes]:
+        arrived.set()
+        release.wait(30)
+        return answer_setup(body)
+
+    site.cxml_setup = held_setup
+    outcome: dict[str, int] = {}
+
+    def shop_in_another_request() -> None:
+        try:
+            browser = Client()
+            browser.force_login(alice().user)
+            outcome["status"] = browser.post(
+                "/punchout/start/", {"requisition": cart.pk, "connection": cxml_connection.pk}
+            ).status_code
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=shop_in_another_request)
+    worker.start()
+    try:
+        assert arrived.wait(30), "the supplier was never called"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.state, count(l.pid) FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid"
+                " AND l.locktype IN ('transactionid', 'tuple')"
+                " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+                " AND (a.state LIKE 'idle in transaction%%' OR l.pid IS NOT NULL) GROUP BY a.state"
+            )
+            held = cursor.fetchall()
+        # The session row is committed and visible to everyone while the shop thinks.
+        assert PunchoutSession.objects.filter(requisition=cart, status="open").count() == 1
+    finally:
+        release.set()
+        worker.join(30)
+    assert held == []
+    assert outcome["status"] == 303
