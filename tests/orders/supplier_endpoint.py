@@ -29,6 +29,8 @@ class SupplierEndpoint:
         self.repeats = 0
         self.documents: list[bytes] = []
         self.delay = 0.0  # seconds to think before answering
+        self.arrived = threading.Event()  # set when a request has come in
+        self.hold: threading.Event | None = None  # when set, each request waits for it before answering
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +53,9 @@ class SupplierEndpoint:
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        self.arrived.set()
+        if self.hold is not None:
+            self.hold.wait(60)
         if self.delay:
             time.sleep(self.delay)
         with self.lock:
