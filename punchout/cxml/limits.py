@@ -8,8 +8,8 @@ these constants equal the Django columns, so they cannot drift apart.
 - Quantities (order lines, requisition lines, confirmed, backordered and shipped quantities, price basis
   quantities) are DecimalField(max_digits=13, decimal_places=3).
 - Amounts are stored as integer minor units in a BigIntegerField; with the most minor digits any
-  currency has (4: CLF, UYW) a 14-digit amount still fits, and so does an 11-digit one times an order's
-  quantity in the punchout's own cap. More decimals than any currency has are kept (a screw at
+  currency has (4: CLF, UYW) a 14-digit amount still fits (10^18 < 2^63). Line totals (quantity times
+  price) are bounded where they are computed. More decimals than any currency has are kept (a screw at
   0.00125 EUR, a cart Total summed from prices per 1,000) and rounded per currency when stored, up to
   the 28 digits Decimal arithmetic keeps.
 - Lead times (days) and line numbers are PositiveIntegerFields; a lead time has OCI's 5 digits.

@@ -86,7 +86,7 @@ def test_the_order_we_send_is_kept_without_our_secret_even_when_it_needs_escapin
     with django_capture_on_commit_callbacks(execute=True):
         order = ordered([(supplier, "Torque wrench", "2", "120.00")]).purchase_orders.get()
     # When the order went out: the supplier got the real secret (escaped as XML wants it) …
-    (sent,) = endpoint.documents
+    (sent,) = endpoint.received
     assert "<SharedSecret>s3&lt;cr&amp;t&gt;" + SECRET + "</SharedSecret>" in sent.decode()
     # … and what we keep of it, and everything a person can see, has it masked
     revision = PurchaseOrderRevision.objects.get(purchase_order=order)
@@ -108,7 +108,7 @@ def test_a_retry_sends_the_suppliers_current_secret(endpoint, django_capture_on_
     Transmission.objects.filter(pk=transmission.pk).update(status="pending")
     transmission_send(transmission_id=transmission.pk)
     # Then the same document went out, with the new secret in it
-    first, again = endpoint.documents
+    first, again = endpoint.received
     assert again == first.replace(b"supplier-secret", b"a-new-secret")
 
 

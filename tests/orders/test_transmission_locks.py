@@ -93,21 +93,17 @@ def test_a_claim_of_a_sender_that_died_expires_and_the_row_is_sent_again(not_sen
         endpoint.close()
 
 
-class RecordingBackend(EmailBackend):
-    """The test mail backend, noting whether a transaction was open when each message went out."""
+def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, monkeypatch):
+    # Given an order sent by e-mail, and one to a supplier that refuses it (its buyers are told by e-mail),
+    # and the test mail server noting whether a transaction was open when each message went out
+    in_transaction: dict[str, bool] = {}
+    deliver = EmailBackend.send_messages
 
-    sent: dict[str, bool] = {}
+    def noting(backend, messages):
+        in_transaction.update({message.subject: connection.in_atomic_block for message in messages})
+        return deliver(backend, messages)
 
-    def send_messages(self, messages):
-        for message in messages:
-            RecordingBackend.sent[message.subject] = connection.in_atomic_block
-        return super().send_messages(messages)
-
-
-def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, settings):
-    # Given an order sent by e-mail, and one to a supplier that refuses it (its buyers are told by e-mail)
-    settings.EMAIL_BACKEND = "tests.orders.test_transmission_locks.RecordingBackend"
-    RecordingBackend.sent = {}
+    monkeypatch.setattr(EmailBackend, "send_messages", noting)
     burotec = Supplier.objects.get(code="BUROTEC")
     refusing = SupplierEndpoint(refuse_with=400)
     try:
@@ -120,5 +116,5 @@ def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, settings):
         refusing.close()
     # Then the order e-mail and the buyers' notice went out, each with no transaction open
     ours = {f"Purchase order {by_mail.number}", f"{refused.number} was not sent"}
-    assert {subject: RecordingBackend.sent.get(subject) for subject in ours} == dict.fromkeys(ours, False)
+    assert {subject: in_transaction.get(subject) for subject in ours} == dict.fromkeys(ours, False)
     assert ours <= {message.subject for message in mail.outbox}
