@@ -15,6 +15,7 @@
 
 import logging
 import secrets
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -111,10 +112,22 @@ def transmission_send(*, transmission_id: int) -> str:
     transmission = claim.transmission
     order = transmission.purchase_order
     attempt = TransmissionAttempt(number=claim.number, started_at=timezone.now())
-    if transmission.method == "email":
-        outcome = _send_email(order, transmission, attempt)
-    else:
-        outcome = _send_cxml(order, transmission, attempt)
+    try:
+        if transmission.method == "email":
+            outcome = _send_email(order, transmission, attempt)
+        else:
+            outcome = _send_cxml(order, transmission, attempt)
+    except Exception as exc:  # a bad URL, a time limit, a bug: recorded and retried like a transport error
+        # The text only masked (an invalid URL's may carry user-info), and where it failed.
+        logger.error(
+            "transmission %s: unexpected %s while sending: %s\n%s",
+            transmission.pk,
+            type(exc).__name__,
+            redact_text(str(exc))[:300],
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        attempt.error = f"{type(exc).__name__}: {exc}"
+        outcome = _Outcome.RETRY
     attempt.finished_at = timezone.now()
     attempt.outcome = outcome
     attempt.error = redact_text(attempt.error)[:500]

@@ -147,3 +147,17 @@ def test_the_migration_masks_what_was_stored_before(endpoint, django_capture_on_
     # and the supplier's repeat of that document is recognised as the same one
     repeat = post(raw)
     assert repeat.status_code == 200 and repeat.content == b"<cXML/>"
+
+
+def test_an_unexpected_error_while_sending_is_recorded_and_retried_not_left_claimed(endpoint):
+    # Given a supplier whose order URL httpx cannot even build a request for (a control character)
+    supplier = cxml_supplier("BADURL", "http://buyer:hunter2@supplier\x01.example/orders")
+    order = ordered([(supplier, "Drill", "1", "99.90")]).purchase_orders.get()
+    outbox = order.transmissions.get()
+    # When the worker sends it
+    outcome = transmission_send(transmission_id=outbox.pk)
+    # Then the attempt is recorded and the row waits for its retry, rather than staying claimed
+    outbox.refresh_from_db()
+    attempt = outbox.attempt_log.get()
+    assert (outcome, outbox.status, outbox.attempts, outbox.claim) == ("retry", "retrying", 1, "")
+    assert attempt.error.startswith("InvalidURL: ") and "hunter2" not in attempt.error + outbox.last_error
