@@ -76,8 +76,10 @@ def _claim(transmission_id: int) -> _Claim | None:
     """Take the row for one send, in a short transaction; None when it is not due or someone else has it."""
     now = timezone.now()
     with transaction.atomic():
+        # Only this row (of=self): with SKIP LOCKED, a lock on a joined row (the supplier or the legal entity,
+        # key-share locked by anyone writing an order for them) would skip the row and lose the send.
         transmission = (
-            Transmission.objects.select_for_update(skip_locked=True)
+            Transmission.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("purchase_order__supplier", "purchase_order__legal_entity", "revision")
             .filter(pk=transmission_id)
             .first()
@@ -138,7 +140,11 @@ def transmission_send(*, transmission_id: int) -> str:
 def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
     """Log the attempt and, while the claim stands, move the row and the order (a second short transaction)."""
     with transaction.atomic():
-        transmission = Transmission.objects.select_for_update().select_related("revision").get(pk=claim.transmission.pk)
+        transmission = (
+            Transmission.objects.select_for_update(of=("self",))
+            .select_related("revision")
+            .get(pk=claim.transmission.pk)
+        )
         attempt.transmission = transmission
         attempt.save()
         if transmission.status != Transmission.Status.SENDING or transmission.claim != claim.token:
@@ -146,7 +152,9 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             logger.warning("transmission %s: outcome %s of an overtaken claim only logged", transmission.pk, outcome)
             return
         order = (
-            PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=transmission.purchase_order_id)
+            PurchaseOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .get(pk=transmission.purchase_order_id)
         )
         transmission.claim = ""
         transmission.claimed_until = None

@@ -118,3 +118,34 @@ def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, monkeypatch):
     ours = {f"Purchase order {by_mail.number}", f"{refused.number} was not sent"}
     assert {subject: in_transaction.get(subject) for subject in ours} == dict.fromkeys(ours, False)
     assert ours <= {message.subject for message in mail.outbox}
+
+
+def test_an_order_is_sent_while_someone_else_holds_its_suppliers_row(not_sent_yet):
+    # Given an order due to be sent, and another transaction holding its supplier's row (a clerk saving the
+    # supplier, or anyone writing an order for it) at the moment the worker picks the order up
+    endpoint = SupplierEndpoint()
+    supplier = cxml_supplier("BUSYSUP", endpoint.url)
+    order = ordered([(supplier, "Drill", "1", "99.90")]).purchase_orders.get()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_supplier() -> None:
+        try:
+            with transaction.atomic():
+                Supplier.objects.select_for_update(no_key=True).get(pk=supplier.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_supplier)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        # When the worker sends it
+        outcome = transmission_send(transmission_id=order.transmissions.get().pk)
+    finally:
+        release.set()
+        holder.join(30)
+        endpoint.close()
+    # Then it is sent, not skipped (and then lost: no task would come back for it)
+    assert outcome == "sent" and endpoint.orders() == {order.number}
