@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
 from procurement.money import Money
+from punchout.cxml import format_decimal
 from requisitions.api import current_employee
 
 from .models import PurchaseOrder, PurchaseOrderRevision
@@ -59,19 +60,19 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "requisition_line": line.requisition_line_id,
                 "sku": line.supplier_part_id,
                 "description": line.description,
-                "quantity": str(line.quantity.normalize()),
+                "quantity": format_decimal(line.quantity.normalize()),
                 "unit": line.unit,
                 "unit_price": money(line.unit_price_minor),
                 "total": money(line.total_minor),
                 "status": line.status,
                 "confirmed_quantity": None
                 if line.confirmed_quantity is None
-                else str(line.confirmed_quantity.normalize()),
+                else format_decimal(line.confirmed_quantity.normalize()),
                 "backordered_quantity": None
                 if line.backordered_quantity is None
-                else str(line.backordered_quantity.normalize()),
+                else format_decimal(line.backordered_quantity.normalize()),
                 "confirmed_unit_price": money(line.confirmed_unit_price_minor),
-                "shipped_quantity": str(line.shipped_quantity.normalize()),
+                "shipped_quantity": format_decimal(line.shipped_quantity.normalize()),
             }
             for line in order.lines.all()
         ],

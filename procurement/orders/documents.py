@@ -1,5 +1,6 @@
 """What an order looks like to the supplier: the cXML OrderRequest of a revision, and the PDF."""
 
+import html
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from procurement.models import Address
 from procurement.money import Money
 from procurement.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
 from punchout import cxml
+from punchout.redact import MASK, redact_cxml
 
 from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
 
@@ -51,7 +53,9 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
         charge = int((Decimal(line.total_minor) * percent / 100).quantize(Decimal(1)))
         distributions.append(
             cxml.Distribution(
-                accounting_name=f"{percent.normalize()} %", segments=tuple(segments), charge=_money(charge, currency)
+                accounting_name=f"{cxml.format_decimal(percent.normalize())} %",
+                segments=tuple(segments),
+                charge=_money(charge, currency),
             )
         )
     return tuple(distributions)
@@ -126,14 +130,24 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
     )
 
 
+_MASKED_SECRET = f"<SharedSecret>{MASK}</SharedSecret>"
+
+
 def order_request_document(revision: PurchaseOrderRevision) -> bytes:
-    """The revision's OrderRequest as sent the first time (kept), so every retry is byte for byte the same."""
-    if revision.document:
-        return revision.document.encode("utf-8")
-    document = cxml.build_order_request(order_request_for(revision))
-    revision.document = document.decode("utf-8")
-    revision.save(update_fields=["document"])
-    return document
+    """The revision's OrderRequest as built the first time, so every retry is the same document.
+
+    It is kept with its SharedSecret masked (shown on the order page and in the admin); the supplier's
+    current secret goes back in when it is sent.
+    """
+    if not revision.document:
+        built = cxml.build_order_request(order_request_for(revision)).decode("utf-8")
+        revision.document = redact_cxml(built)
+        revision.save(update_fields=["document"])
+    secret = revision.purchase_order.supplier.order_shared_secret
+    document = revision.document
+    if secret:
+        document = document.replace(_MASKED_SECRET, f"<SharedSecret>{html.escape(secret, quote=False)}</SharedSecret>")
+    return document.encode("utf-8")
 
 
 def _party(address: Address | None, name: str) -> Party:

@@ -2,30 +2,52 @@
 
 The supplier is recognised by its From or Sender credential (the identity we address its orders to)
 and authenticated by its shared secret, compared in constant time. A document is applied once: its
-(supplier, payloadID) is unique, and a repeat gets the first answer again and changes nothing.
-Every refusal is a cXML Status (400 malformed, 401 credentials, 404 unknown order, 406 other documents).
+(supplier, payloadID) is unique; a repeat of the same document (compared by a hash of it with its
+credentials masked) gets the first answer again and changes nothing, another document under a used
+payloadID is refused (409). Documents are kept with their credentials masked.
+Every refusal is a cXML Status (400 malformed, missing payloadID, a price in another currency than the
+order's; 401 credentials; 404 unknown order; 406 other documents; 409 a reused payloadID).
 """
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel.numbers import list_currencies
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from procurement.models import Supplier
 from procurement.money import Money
 from punchout import cxml
+from punchout.redact import redact_cxml
 
-from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Shipment, SupplierDocument
+from .models import (
+    QUANTITY_MAX,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderRevision,
+    Shipment,
+    SupplierDocument,
+)
 
 logger = logging.getLogger(__name__)
+
+
+PAYLOAD_ID_MAX = SupplierDocument._meta.get_field("payload_id").max_length or 250
+CURRENCIES = frozenset(list_currencies())  # ISO 4217, as CLDR knows it
 
 
 class UnknownOrder(cxml.CXMLError):
     def __init__(self, message: str) -> None:
         super().__init__(404, message)
+
+
+class PayloadReused(cxml.CXMLError):
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
 
 
 @dataclass(frozen=True)
@@ -89,9 +111,15 @@ def _apply_once(
     supplier: Supplier, document: cxml.ConfirmationRequest | cxml.ShipNoticeRequest, data: bytes
 ) -> InboundAnswer:
     payload_id = document.payload_id.strip()
+    if not payload_id:
+        raise cxml.InvalidDocument("the cXML document has no payloadID: it is needed to apply a document once")
+    if len(payload_id) > PAYLOAD_ID_MAX:
+        raise cxml.InvalidDocument(f"the payloadID is longer than {PAYLOAD_ID_MAX} characters")
+    kept = redact_cxml(data.decode("utf-8", errors="replace"))
+    digest = hashlib.sha256(kept.encode("utf-8")).hexdigest()
     earlier = SupplierDocument.objects.filter(supplier=supplier, payload_id=payload_id).first()
     if earlier is not None:
-        return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
+        return _repeat(earlier, digest)
     try:
         with transaction.atomic():
             if isinstance(document, cxml.ConfirmationRequest):
@@ -106,7 +134,8 @@ def _apply_once(
                 payload_id=payload_id,
                 kind=kind,
                 purchase_order=order,
-                document=data.decode("utf-8", errors="replace"),
+                document=kept,
+                document_hash=digest,
                 answer=answer.decode("utf-8"),
                 answer_status=200,
                 summary=summary,
@@ -116,8 +145,39 @@ def _apply_once(
         earlier = SupplierDocument.objects.filter(supplier=supplier, payload_id=payload_id).first()
         if earlier is None:
             raise
-        return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
+        return _repeat(earlier, digest)
     return InboundAnswer(answer, 200)
+
+
+def _repeat(earlier: SupplierDocument, digest: str) -> InboundAnswer:
+    """The first answer again for the same document; a refusal for another document under its payloadID."""
+    if earlier.document_hash != digest:
+        raise PayloadReused(
+            f"payloadID {earlier.payload_id} was already used for a different document: nothing was applied. "
+            "A new document needs a new payloadID."
+        )
+    return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
+
+
+def _price_minor(order: PurchaseOrder, line_number: int, price: cxml.Money) -> int:
+    """A confirmed unit price in the order's minor units; refused unless in the order's currency, 0 or more."""
+    where = f"ConfirmationItem for line {line_number}"
+    if price.currency not in CURRENCIES:
+        raise cxml.InvalidDocument(f"{where}: {price.currency[:10]!r} is not an ISO 4217 currency code")
+    if price.currency != order.currency:
+        raise cxml.InvalidDocument(
+            f"{where}: the price is in {price.currency}, but {order.number} is in {order.currency}; "
+            f"confirm prices in {order.currency}"
+        )
+    if price.amount < 0:
+        raise cxml.InvalidDocument(f"{where}: the price is negative")
+    return Money(price.amount, order.currency).minor
+
+
+def _storable(quantity: Decimal, what: str) -> Decimal:
+    if quantity > QUANTITY_MAX:
+        raise cxml.InvalidDocument(f"{what} adds up to more than {QUANTITY_MAX}: it cannot be stored")
+    return quantity
 
 
 def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tuple[PurchaseOrder, dict[str, object]]:
@@ -152,10 +212,12 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
             rejected = item.quantity_with_status("reject")
             prices = [s.unit_price for s in item.statuses if s.unit_price is not None]
             deliveries = [s.delivery_date for s in item.statuses if s.delivery_date is not None]
-            line.confirmed_quantity = accepted
-            line.backordered_quantity = backordered
-            if prices:
-                line.confirmed_unit_price_minor = Money(prices[0].amount, prices[0].currency).minor
+            where = f"ConfirmationItem for line {item.line_number}"
+            line.confirmed_quantity = _storable(accepted, f"the accepted quantity of {where}")
+            line.backordered_quantity = _storable(backordered, f"the backordered quantity of {where}")
+            minors = [_price_minor(order, item.line_number, price) for price in prices]
+            if minors:
+                line.confirmed_unit_price_minor = minors[0]
             elif accepted:
                 line.confirmed_unit_price_minor = line.unit_price_minor
             if deliveries:
@@ -208,7 +270,7 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
                 if line.shipped_quantity >= line.quantity:
                     line.status = PurchaseOrderLine.Status.SHIPPED
                 line.save()
-                shipped.append({"line": str(item.line_number), "quantity": str(item.quantity)})
+                shipped.append({"line": str(item.line_number), "quantity": cxml.format_decimal(item.quantity)})
         Shipment.objects.create(
             purchase_order=order,
             shipment_id=notice.shipment_id[:100],

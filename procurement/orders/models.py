@@ -1,12 +1,25 @@
 """Purchase orders, their revisions, the outbox that sends them, and what suppliers answer."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from procurement.models import Address, CostCentre, Employee, LegalEntity, Supplier, currency_code_validator
 from procurement.money import Money
+from punchout.cxml.limits import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from requisitions.models import Requisition, RequisitionLine
+
+# The largest quantity a DecimalField(13, 3) holds; SQLite does not enforce max_digits, the constraints do.
+QUANTITY_MAX = Decimal(10) ** (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES) - Decimal(1).scaleb(
+    -QUANTITY_DECIMAL_PLACES
+)
+
+
+def _in_range(field: str, *, nullable: bool = False, above_zero: bool = False) -> Q:
+    within = Q(**{f"{field}__gt" if above_zero else f"{field}__gte": 0}) & Q(**{f"{field}__lte": QUANTITY_MAX})
+    return within | Q(**{f"{field}__isnull": True}) if nullable else within
 
 
 class PurchaseOrder(models.Model):
@@ -93,6 +106,32 @@ class PurchaseOrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["purchase_order", "line_number"], name="purchase_order_line_once"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="purchase_order_line_quantity_not_negative"),
+            # What a supplier's document may set is bounded by the codecs; these hold on every database.
+            models.CheckConstraint(condition=_in_range("quantity"), name="purchase_order_line_quantity_in_range"),
+            models.CheckConstraint(
+                condition=_in_range("confirmed_quantity", nullable=True),
+                name="purchase_order_line_confirmed_quantity_in_range",
+            ),
+            models.CheckConstraint(
+                condition=_in_range("backordered_quantity", nullable=True),
+                name="purchase_order_line_backordered_quantity_in_range",
+            ),
+            models.CheckConstraint(
+                condition=_in_range("shipped_quantity"), name="purchase_order_line_shipped_quantity_in_range"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("price_basis_quantity", above_zero=True),
+                name="purchase_order_line_price_basis_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price_minor__gte=0), name="purchase_order_line_unit_price_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(total_minor__gte=0), name="purchase_order_line_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(confirmed_unit_price_minor__gte=0) | Q(confirmed_unit_price_minor__isnull=True),
+                name="purchase_order_line_confirmed_price_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(line_number__gte=1), name="purchase_order_line_number_positive"),
         ]
 
     def __str__(self) -> str:
@@ -122,7 +161,9 @@ class PurchaseOrderRevision(models.Model):
     timestamp = models.DateTimeField()
     total_minor = models.BigIntegerField()
     note = models.CharField(max_length=300, blank=True)
-    document = models.TextField(blank=True, help_text="The cXML OrderRequest of this revision, as sent.")
+    document = models.TextField(
+        blank=True, help_text="The cXML OrderRequest of this revision, as sent, its SharedSecret masked."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -143,6 +184,7 @@ class Transmission(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
         RETRYING = "retrying", "Retrying"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -157,6 +199,10 @@ class Transmission(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A sender claims the row (status sending) for a lease, sends with no transaction open, and records the
+    # outcome only while its claim stands; a crashed sender's claim expires and the sweeper sends again.
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["purchase_order", "created_at"]
@@ -167,7 +213,7 @@ class Transmission(models.Model):
 
 
 class TransmissionAttempt(models.Model):
-    """Every try, with what went out and what came back (secrets masked)."""
+    """Every try, with what went out and what came back (credentials masked with punchout.redact)."""
 
     transmission = models.ForeignKey(Transmission, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveIntegerField()
@@ -190,7 +236,9 @@ class TransmissionAttempt(models.Model):
 class SupplierDocument(models.Model):
     """A document a supplier sent us (confirmation, ship notice), kept with the answer we gave.
 
-    The unique (supplier, payloadID) makes a repeated delivery get the first answer and change nothing.
+    The unique (supplier, payloadID) makes a repeated delivery get the first answer and change nothing;
+    `document_hash` tells a repeat (same content) from another document under a used payloadID (refused).
+    `document` is kept with its credentials masked (punchout.redact), and the hash is of that text.
     """
 
     class Kind(models.TextChoices):
@@ -204,6 +252,7 @@ class SupplierDocument(models.Model):
         PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="supplier_documents"
     )
     document = models.TextField()
+    document_hash = models.CharField(max_length=64, blank=True)
     answer = models.TextField()
     answer_status = models.PositiveIntegerField()
     summary = models.JSONField(default=dict, blank=True)

@@ -23,7 +23,7 @@ from procurement.events import audit_event_record
 from procurement.models import Address, Employee, Role
 from procurement.money import Money
 from procurement.services import document_number_next, notification_send
-from punchout.cxml import new_payload_id
+from punchout.cxml import format_decimal, new_payload_id
 from requisitions import hooks
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from requisitions.services import (
@@ -300,7 +300,7 @@ def purchase_order_change(
             if change.quantity == 0:
                 line.status = PurchaseOrderLine.Status.CANCELLED
             released.extend(_line_charges(line, old_total - line.total_minor))
-            changed.append(f"line {line.line_number} quantity {change.quantity.normalize()}")
+            changed.append(f"line {line.line_number} quantity {format_decimal(change.quantity.normalize())}")
         if change.needed_by is not None and change.needed_by != line.needed_by:
             line.needed_by = change.needed_by
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
@@ -422,7 +422,7 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
         line.status = PurchaseOrderLine.Status.OPEN
         line.save()
         charges.extend(_line_charges(line, line.total_minor - old_total))
-        applied.append(f"line {line.line_number} quantity {quantity.normalize()}")
+        applied.append(f"line {line.line_number} quantity {format_decimal(quantity.normalize())}")
     funds_commit(requisition=change.requisition, charges=charges, by=by, note=f"{order.number} change")
     order.total_minor = sum(line.total_minor for line in lines.values())
     order.revision += 1

@@ -1,24 +1,34 @@
 """Sending orders: the outbox row of each revision is sent by a Celery task, exactly once at the supplier.
 
 - The payloadID is fixed per revision, so a retry is the identical document (suppliers drop repeats).
-- A row is sent under its row lock (SKIP LOCKED): a redelivered task and the sweeper never send it twice
-  at the same time, and a row that is `sent` is never sent again.
+- No transaction or row lock is held while we talk to the supplier (HTTP) or the mail server (SMTP): a
+  sender claims the row in a short transaction (status `sending`, a random claim and a lease), sends with
+  no transaction open, and records the attempt and its outcome in a second short transaction, only while
+  its claim stands. A redelivered task and the sweeper never send a claimed row at the same time (SKIP
+  LOCKED while claiming, then the live lease), and a row that is `sent` is never sent again. A sender that
+  dies mid-send leaves a claim that expires; the sweeper then sends again with the same payloadID.
 - Transport errors, HTTP 5xx and cXML 5xx statuses are retried with exponential backoff; HTTP or cXML
-  4xx are not. After the last try the order is marked failed and the buyers are told; "resend" starts over.
-- Every attempt is logged with what went out (shared secret masked) and what came back.
+  4xx are not. After the last try the order is marked failed and the buyers are told (after commit);
+  "resend" starts over.
+- Every attempt is logged with what went out and what came back, credentials masked (punchout.redact).
 """
 
 import logging
+import secrets
+import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from procurement.models import Employee
 from punchout import cxml
+from punchout.redact import redact_cxml, redact_text
 
 from .documents import order_pdf, order_request_document
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
@@ -29,6 +39,10 @@ MAX_ATTEMPTS = getattr(settings, "ORDER_TRANSMISSION_ATTEMPTS", 8)
 BASE_DELAY = getattr(settings, "ORDER_TRANSMISSION_BASE_SECONDS", 30.0)
 MAX_DELAY = 3600.0
 TIMEOUT = 30.0
+# How long a claim stands: longer than one send can take (httpx's timeout applies per phase), so a live
+# sender is not overtaken; a crashed one's row is sent again by the sweeper after it.
+LEASE_SECONDS = float(getattr(settings, "ORDER_TRANSMISSION_LEASE_SECONDS", 4 * TIMEOUT))
+RESPONSE_KEPT = 20_000
 
 
 def retry_delay(attempts: int) -> float:
@@ -51,31 +65,99 @@ class _Outcome:
     SENT, RETRY, FAILED = "sent", "retry", "failed"
 
 
-def transmission_send(*, transmission_id: int) -> str:
-    """Try once to send a pending transmission. Returns what happened: sent, retry, failed, or skipped."""
+@dataclass(frozen=True)
+class _Claim:
+    transmission: Transmission
+    token: str
+    number: int
+
+
+def _claim(transmission_id: int) -> _Claim | None:
+    """Take the row for one send, in a short transaction; None when it is not due or someone else has it."""
+    now = timezone.now()
     with transaction.atomic():
+        # Only this row (of=self): with SKIP LOCKED, a lock on a joined row (the supplier or the legal entity,
+        # key-share locked by anyone writing an order for them) would skip the row and lose the send.
         transmission = (
-            Transmission.objects.select_for_update(skip_locked=True)
-            .select_related("purchase_order__supplier", "revision")
+            Transmission.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("purchase_order__supplier", "purchase_order__legal_entity", "revision")
             .filter(pk=transmission_id)
             .first()
         )
         if transmission is None:
-            return "skipped"  # someone else is sending it right now
-        if transmission.status not in (Transmission.Status.PENDING, Transmission.Status.RETRYING):
-            return "skipped"  # sent, failed or manual: never again by itself
-        order = transmission.purchase_order
-        transmission.attempts += 1
-        attempt = TransmissionAttempt(
-            transmission=transmission, number=transmission.attempts, started_at=timezone.now()
+            return None  # someone is claiming or recording it right now
+        waiting = transmission.status in (Transmission.Status.PENDING, Transmission.Status.RETRYING)
+        abandoned = transmission.status == Transmission.Status.SENDING and (
+            transmission.claimed_until is None or transmission.claimed_until <= now
         )
+        if not (waiting or abandoned):
+            return None  # being sent under a live claim, or sent, failed or manual: never again by itself
+        transmission.status = Transmission.Status.SENDING
+        transmission.attempts += 1
+        transmission.claim = secrets.token_hex(16)
+        transmission.claimed_until = now + timedelta(seconds=LEASE_SECONDS)
+        transmission.save(update_fields=["status", "attempts", "claim", "claimed_until"])
+        if transmission.method != "email":
+            order_request_document(transmission.revision)  # built and kept once, before the first send
+    return _Claim(transmission, transmission.claim, transmission.attempts)
+
+
+def transmission_send(*, transmission_id: int) -> str:
+    """Try once to send a pending transmission. Returns what happened: sent, retry, failed, or skipped.
+
+    Call it outside any transaction (a Celery task, an on-commit callback): the wait for the supplier then
+    holds no database lock, not even SQLite's write lock.
+    """
+    claim = _claim(transmission_id)
+    if claim is None:
+        return "skipped"
+    transmission = claim.transmission
+    order = transmission.purchase_order
+    attempt = TransmissionAttempt(number=claim.number, started_at=timezone.now())
+    try:
         if transmission.method == "email":
             outcome = _send_email(order, transmission, attempt)
         else:
             outcome = _send_cxml(order, transmission, attempt)
-        attempt.finished_at = timezone.now()
-        attempt.outcome = outcome
+    except Exception as exc:  # a bad URL, a time limit, a bug: recorded and retried like a transport error
+        # The text only masked (an invalid URL's may carry user-info), and where it failed.
+        logger.error(
+            "transmission %s: unexpected %s while sending: %s\n%s",
+            transmission.pk,
+            type(exc).__name__,
+            redact_text(str(exc))[:300],
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        attempt.error = f"{type(exc).__name__}: {exc}"
+        outcome = _Outcome.RETRY
+    attempt.finished_at = timezone.now()
+    attempt.outcome = outcome
+    attempt.error = redact_text(attempt.error)[:500]
+    _record(claim, attempt, outcome)
+    return outcome
+
+
+def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
+    """Log the attempt and, while the claim stands, move the row and the order (a second short transaction)."""
+    with transaction.atomic():
+        transmission = (
+            Transmission.objects.select_for_update(of=("self",))
+            .select_related("revision")
+            .get(pk=claim.transmission.pk)
+        )
+        attempt.transmission = transmission
         attempt.save()
+        if transmission.status != Transmission.Status.SENDING or transmission.claim != claim.token:
+            # Our lease ran out and another sender took over, or a buyer resent it: theirs is the outcome.
+            logger.warning("transmission %s: outcome %s of an overtaken claim only logged", transmission.pk, outcome)
+            return
+        order = (
+            PurchaseOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .get(pk=transmission.purchase_order_id)
+        )
+        transmission.claim = ""
+        transmission.claimed_until = None
         retry_in = 0.0
         if outcome == _Outcome.SENT:
             transmission.status = Transmission.Status.SENT
@@ -97,18 +179,17 @@ def transmission_send(*, transmission_id: int) -> str:
             if order.status != PurchaseOrder.Status.CANCELLED:
                 order.status = PurchaseOrder.Status.FAILED
                 order.save(update_fields=["status"])
-            _tell_buyers(order, attempt.error)
+            _tell_buyers(order, attempt.error)  # e-mailed once this commits
         transmission.save()
+        transmission_id = transmission.pk
         if retry_in:
             transaction.on_commit(lambda: transmission_enqueue(transmission_id, retry_in))
-    return outcome
 
 
 def _send_cxml(order: PurchaseOrder, transmission: Transmission, attempt: TransmissionAttempt) -> str:
     supplier = order.supplier
     document = order_request_document(transmission.revision)
-    secret = supplier.order_shared_secret
-    attempt.request = document.decode("utf-8").replace(secret, "********") if secret else document.decode("utf-8")
+    attempt.request = redact_cxml(document.decode("utf-8"))
     try:
         response = httpx.post(
             supplier.order_url,
@@ -120,7 +201,7 @@ def _send_cxml(order: PurchaseOrder, transmission: Transmission, attempt: Transm
         attempt.error = f"{type(exc).__name__}: {exc}"[:500]
         return _Outcome.RETRY
     attempt.http_status = response.status_code
-    attempt.response = response.text[:20_000]
+    attempt.response = redact_text(response.text[: 5 * RESPONSE_KEPT])[:RESPONSE_KEPT]
     status = None
     try:
         status = cxml.parse_response(response.content).status
@@ -184,7 +265,9 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     transmission.status = Transmission.Status.PENDING
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
-    transmission.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transmission.claim = ""  # a send under way is overtaken: it logs its attempt, this one decides
+    transmission.claimed_until = None
+    transmission.save(update_fields=["status", "attempts", "next_attempt_at", "claim", "claimed_until"])
     if order.status == PurchaseOrder.Status.FAILED:
         order.status = PurchaseOrder.Status.ISSUED
         order.save(update_fields=["status"])
@@ -193,10 +276,12 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
 
 
 def transmissions_due() -> list[int]:
-    """Rows the sweeper should (re)send: pending or retrying and due (a lost task, a restarted worker)."""
+    """Rows the sweeper should (re)send: pending or retrying and due (a lost task, a restarted worker), and
+    rows whose sender's claim expired."""
+    now = timezone.now()
     return list(
         Transmission.objects.filter(
-            status__in=[Transmission.Status.PENDING, Transmission.Status.RETRYING],
-            next_attempt_at__lte=timezone.now(),
+            Q(status__in=[Transmission.Status.PENDING, Transmission.Status.RETRYING], next_attempt_at__lte=now)
+            | Q(status=Transmission.Status.SENDING, claimed_until__lte=now)  # the sender died mid-send
         ).values_list("pk", flat=True)[:500]
     )

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
 from requisitions.views import employee_required
 
@@ -141,6 +142,7 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
 
 
 @csrf_exempt  # a machine endpoint: the supplier is authenticated by its cXML credentials
+@cxml_endpoint  # an unexpected error is answered as a cXML Status 500, never an HTML page
 def cxml_inbound(request: HttpRequest) -> HttpResponse:
     """Suppliers post ConfirmationRequest and ShipNoticeRequest; the answer is always a cXML Response."""
     from punchout import cxml

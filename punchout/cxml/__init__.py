@@ -16,6 +16,11 @@ Reading (every refusal is a `CXMLError` with `status_code` and an English `messa
     parse_timestamp(text) -> datetime | None
     register_document_parser(document_type, parser)                   # teach parse_document a new type
 
+Numbers are plain decimals (no exponent, NaN or Infinity) bounded by what our columns hold (`limits`:
+quantities 13 digits with 3 decimals, amounts 14 digits before the point, lead times 99999 days, line
+numbers 2147483647); a number beyond is refused with a 400 naming the field and the limit. Refusal
+messages never quote a credential (see `punchout.redact`).
+
 Purchase orders (`orders`; Decimal money, every refusal a 400 `InvalidDocument` naming the missing part,
 e.g. "ConfirmationItem 2 has no lineNumber"; 406 `UnexpectedDocument` for a document of another kind):
 

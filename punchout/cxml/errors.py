@@ -9,6 +9,7 @@ but this system does not implement.
 
 from __future__ import annotations
 
+from punchout.redact import redact_text
 from punchout.xmlsafe import XmlEntityDeclared, XmlSafetyError, XmlTooLarge
 
 from .documents import Status
@@ -47,11 +48,16 @@ STATUS_TEXTS: dict[int, str] = {
 
 
 class CXMLError(Exception):
-    """A refusal to answer with a cXML Status: `status_code` and an English `message`."""
+    """A refusal to answer with a cXML Status: `status_code` and an English `message`.
+
+    The message is answered and logged, so any credential it might quote (a SharedSecret snippet, a
+    PASSWORD field, a URL's user-info) is masked.
+    """
 
     status_code: int = 400
 
     def __init__(self, status_code: int, message: str) -> None:
+        message = redact_text(message)
         super().__init__(message)
         self.status_code = status_code
         self.message = message

@@ -29,10 +29,12 @@ from .build import _money as _write_money
 from .build import _root, _serialise, _sub, format_decimal, format_timestamp
 from .documents import Address, Classification, DeploymentMode, Header, ItemIn, ItemOut, Money, PriceBasisQuantity
 from .errors import InvalidDocument, UnexpectedDocument
+from .limits import LINE_NUMBER_MAX
 from .parse import (
     _address,
     _article,
     _body,
+    _bounded_quantity,
     _deployment_mode,
     _envelope,
     _extrinsics,
@@ -441,8 +443,11 @@ def _line_number(element: Element, what: str, default: int | None = None) -> int
             raise InvalidDocument(f"{what} has no lineNumber")
         return default
     if not raw.isascii() or not raw.isdigit():
-        raise InvalidDocument(f"the lineNumber of {what} is not a whole number: {raw!r}")
-    return int(raw)
+        raise InvalidDocument(f"the lineNumber of {what} is not a whole number: {raw[:40]!r}")
+    number = int(raw) if len(raw.lstrip("0")) <= len(str(LINE_NUMBER_MAX)) else LINE_NUMBER_MAX + 1
+    if number > LINE_NUMBER_MAX:
+        raise InvalidDocument(f"the lineNumber of {what} is larger than {LINE_NUMBER_MAX}: it cannot be stored")
+    return number
 
 
 def _quantity(element: Element, what: str) -> Decimal:
@@ -451,10 +456,10 @@ def _quantity(element: Element, what: str) -> Decimal:
         raise InvalidDocument(f"{what} has no quantity")
     quantity = _number(raw)
     if quantity is None:
-        raise InvalidDocument(f"the quantity of {what} is not a number: {raw.strip()!r}")
+        raise InvalidDocument(f"the quantity of {what} is not a number: {raw.strip()[:40]!r}")
     if quantity < 0:
-        raise InvalidDocument(f"{what} has a negative quantity: {raw.strip()!r}")
-    return quantity
+        raise InvalidDocument(f"{what} has a negative quantity: {raw.strip()[:40]!r}")
+    return _bounded_quantity(quantity, f"the quantity of {what}")
 
 
 def _attribute(element: Element, name: str) -> str | None:
@@ -558,7 +563,7 @@ def _parse_order_request(root: Element, body: Element, request: Element | None) 
         order_id=order_id,
         order_date=parse_timestamp(header.get("orderDate")),
         order_type=_choice(header.get("type"), _ORDER_TYPES, "new", "the OrderRequestHeader type"),
-        order_version=int(version) if version.isascii() and version.isdigit() else 1,
+        order_version=int(version) if version.isascii() and version.isdigit() and len(version) <= 9 else 1,
         total=_money(header.find("Total/Money"), "the OrderRequestHeader Total"),
         bill_to=bill_to,
         ship_to=_address(header.find("ShipTo/Address")),
@@ -582,6 +587,8 @@ def _confirmation_status(element: Element, what: str) -> ConfirmationLineStatus:
     unit_price = (
         item.unit_price if item is not None else _optional_money(element.find("UnitPrice"), f"the UnitPrice of {what}")
     )
+    if unit_price is not None and unit_price.amount < 0:
+        raise InvalidDocument(f"the UnitPrice of {what} is negative: a confirmed price is 0 or more")
     return ConfirmationLineStatus(
         type=_choice(element.get("type"), _CONFIRMATION_STATUS_TYPES, None, f"the type of {what}"),
         quantity=_quantity(element, what),

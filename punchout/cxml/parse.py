@@ -56,6 +56,15 @@ from .errors import (
     UnexpectedDocument,
     from_xml_error,
 )
+from .limits import (
+    AMOUNT_MAX_DECIMAL_PLACES,
+    AMOUNT_MAX_INTEGER_DIGITS,
+    LEAD_TIME_MAX_DAYS,
+    LINE_NUMBER_MAX,
+    QUANTITY_DECIMAL_PLACES,
+    QUANTITY_MAX_DIGITS,
+    bounded_decimal,
+)
 
 if TYPE_CHECKING:
     from .orders import OrderDocument  # orders imports this module
@@ -166,7 +175,25 @@ def _children(element: Element) -> Iterable[Element]:
     return (child for child in element if isinstance(child.tag, str))
 
 
+# Plain decimals only: no exponent (1E+26), NaN, Infinity or thousands separator; "1,5" is not a number.
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_QUANTITY_INTEGER_DIGITS = QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES
+
+
+def _bounded(value: Decimal, what: str, integer_digits: int, decimal_places: int) -> Decimal:
+    """`value` within the limits our columns hold (see `limits`), else a 400 naming the field and the limit."""
+    checked = bounded_decimal(value, integer_digits=integer_digits, decimal_places=decimal_places)
+    if isinstance(checked, str):
+        raise InvalidDocument(f"{what} {checked}: it cannot be stored")
+    return checked
+
+
+def _amount(value: Decimal, what: str) -> Decimal:
+    return _bounded(value, what, AMOUNT_MAX_INTEGER_DIGITS, AMOUNT_MAX_DECIMAL_PLACES)
+
+
+def _bounded_quantity(value: Decimal, what: str) -> Decimal:
+    return _bounded(value, what, _QUANTITY_INTEGER_DIGITS, QUANTITY_DECIMAL_PLACES)
 
 
 def _decimal(value: str | None, what: str) -> Decimal:
@@ -174,7 +201,7 @@ def _decimal(value: str | None, what: str) -> Decimal:
     if not text:
         raise InvalidDocument(f"{what} is empty")
     if not _NUMBER.fullmatch(text):
-        raise InvalidDocument(f"{what} is not a number: {text!r}")
+        raise InvalidDocument(f"{what} is not a number: {text[:40]!r}")
     return Decimal(text)
 
 
@@ -184,7 +211,7 @@ def _money(element: Element | None, what: str) -> Money:
     currency = (element.get("currency") or "").strip().upper()
     if not currency:
         raise InvalidDocument(f"{what} has no currency")
-    return Money(amount=_decimal(element.text, what), currency=currency)
+    return Money(amount=_amount(_decimal(element.text, what), what), currency=currency)
 
 
 def _optional_money(parent: Element | None, what: str) -> Money | None:
@@ -195,7 +222,18 @@ def _optional_money(parent: Element | None, what: str) -> Money | None:
 
 def _int_or_none(value: str | None) -> int | None:
     text = (value or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _bounded_int(value: str | None, what: str, largest: int, unit: str = "") -> int | None:
+    """A whole number up to `largest` (None when it is not a whole number: read leniently), else a 400."""
+    text = (value or "").strip().lstrip("0") or "0"
+    number = _int_or_none(text) if len(text) <= len(str(largest)) else None
+    if number is None and text.isascii() and text.isdigit():
+        number = largest + 1  # too many digits to convert (Python refuses past 4,300)
+    if number is not None and number > largest:
+        raise InvalidDocument(f"{what} is larger than {largest}{unit}: it cannot be stored")
+    return number
 
 
 def _lang(element: Element | None, default: str = "en-US") -> str:
@@ -311,7 +349,9 @@ def _status(element: Element | None) -> Status | None:
         return None
     code = (element.get("code") or "").strip()
     if not code.isdigit():
-        raise InvalidDocument(f"the Status code is not a number: {code!r}")
+        raise InvalidDocument(f"the Status code is not a number: {code[:40]!r}")
+    if not code.isascii() or len(code) != 3:
+        raise InvalidDocument(f"the Status code is not a three-digit code: {code[:40]!r}")
     lang = (element.get(XML_LANG) or "").strip() or None
     return Status(code=int(code), text=(element.get("text") or "").strip(), message=_text(element), lang=lang)
 
@@ -418,8 +458,9 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
         if raw_quantity is None or not raw_quantity.strip():
             raise InvalidDocument(f"{line} has no quantity")
         if quantity is None:
-            raise InvalidDocument(f"the quantity of {line} is not a number: {raw_quantity.strip()!r}")
-        raise InvalidDocument(f"{line} has a negative quantity: {raw_quantity.strip()!r}")
+            raise InvalidDocument(f"the quantity of {line} is not a number: {raw_quantity.strip()[:40]!r}")
+        raise InvalidDocument(f"{line} has a negative quantity: {raw_quantity.strip()[:40]!r}")
+    quantity = _bounded_quantity(quantity, f"the quantity of {kind} {position}")
 
     supplier_part_id: str | None = None
     auxiliary_id: str | None = None
@@ -464,7 +505,9 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
             amount_text = "" if money is None else (money.text or "").strip()
             currency = "" if money is None else (money.get("currency") or "").strip().upper()
             if currency and _NUMBER.fullmatch(amount_text):
-                unit_price = Money(amount=Decimal(amount_text), currency=currency)
+                unit_price = Money(
+                    amount=_amount(Decimal(amount_text), f"the UnitPrice of {kind} {position}"), currency=currency
+                )
             else:
                 unit_price = _money(money, f"the UnitPrice of {kind} {position}")  # raises the precise error
         elif tag == "Description":
@@ -482,10 +525,15 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
                 classifications.append(Classification(domain=(child.get("domain") or "").strip(), value=value))
         elif tag == "PriceBasisQuantity":
             line = f"{kind} {position}"
+            basis_what = f"the PriceBasisQuantity quantity of {line}"
+            factor_what = f"the PriceBasisQuantity conversionFactor of {line}"
             basis = PriceBasisQuantity(
-                quantity=_decimal(child.get("quantity"), f"the PriceBasisQuantity quantity of {line}"),
-                conversion_factor=_decimal(
-                    child.get("conversionFactor"), f"the PriceBasisQuantity conversionFactor of {line}"
+                quantity=_bounded_quantity(_decimal(child.get("quantity"), basis_what), basis_what),
+                conversion_factor=_bounded(
+                    _decimal(child.get("conversionFactor"), factor_what),
+                    factor_what,
+                    _QUANTITY_INTEGER_DIGITS,
+                    AMOUNT_MAX_DECIMAL_PLACES,
                 ),
                 unit_of_measure=_text(child.find("UnitOfMeasure")),
                 description=_text(child.find("Description")),
@@ -497,7 +545,7 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
         elif tag == "URL":
             url = (child.text or "").strip()
         elif tag == "LeadTime":
-            lead_time = _int_or_none(child.text)
+            lead_time = _bounded_int(child.text, f"the LeadTime of {kind} {position}", LEAD_TIME_MAX_DAYS, " days")
         elif tag == "Extrinsic":
             extrinsic_elements.append(child)
     if unit_price is None:
@@ -521,7 +569,9 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
         lead_time=lead_time,
         price_basis_quantity=basis,
         extrinsics=_extrinsics(extrinsic_elements) if extrinsic_elements else {},
-        line_number=None if line_number is None else _int_or_none(line_number),
+        line_number=None
+        if line_number is None
+        else _bounded_int(line_number, f"the lineNumber of {kind} {position}", LINE_NUMBER_MAX),
     )
 
 

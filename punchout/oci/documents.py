@@ -7,16 +7,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from punchout.redact import redact_form_fields, redact_text, redact_url
+
 __all__ = ["Callup", "OciError", "OciItem"]
 
 
 class OciError(ValueError):
-    """An OCI form or call-up that cannot be read or written; names the item index and field when it can."""
+    """An OCI form or call-up that cannot be read or written; names the item index and field when it can.
+
+    The message is shown and logged, so a password field or a URL's user-info it might quote is masked.
+    """
 
     def __init__(self, message: str, *, index: int | None = None, field: str | None = None) -> None:
         prefix = f"OCI item {index}: " if index is not None else ""
-        super().__init__(prefix + message)
-        self.message = prefix + message
+        message = redact_text(prefix + message)
+        super().__init__(message)
+        self.message = message
         self.index = index
         self.field = field
 
@@ -88,6 +94,11 @@ class Callup(NamedTuple):
     method: str
     url: str
     fields: list[tuple[str, str]]
+
+    def __repr__(self) -> str:  # a logged call-up must not show the catalog password
+        return (
+            f"Callup(method={self.method!r}, url={redact_url(self.url)!r}, fields={redact_form_fields(self.fields)!r})"
+        )
 
 
 # The OCI field behind each OciItem string attribute.

@@ -18,6 +18,14 @@ from urllib.parse import unquote_to_bytes
 
 import lxml.html
 
+from punchout.cxml.limits import (
+    AMOUNT_MAX_DECIMAL_PLACES,
+    AMOUNT_MAX_INTEGER_DIGITS,
+    LEAD_TIME_MAX_DAYS,
+    QUANTITY_DECIMAL_PLACES,
+    QUANTITY_MAX_DIGITS,
+    bounded_decimal,
+)
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
 from .documents import STRING_ATTRIBUTES, OciError, OciItem
@@ -54,10 +62,21 @@ def _longtext_index(name: str) -> int | None:
     return None
 
 
+# What our columns hold (see punchout.cxml.limits): quantities DecimalField(13, 3), prices in minor units.
+_LIMITS = {
+    "QUANTITY": (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES, QUANTITY_DECIMAL_PLACES),
+    "PRICEUNIT": (QUANTITY_MAX_DIGITS - QUANTITY_DECIMAL_PLACES, QUANTITY_DECIMAL_PLACES),
+    "PRICE": (AMOUNT_MAX_INTEGER_DIGITS, AMOUNT_MAX_DECIMAL_PLACES),
+}
+
+
 def _number(raw: str, index: int, field: str) -> Decimal | None:
+    """A plain non-negative decimal within what we can store; no exponent, NaN or Infinity."""
     text = raw.strip()
     if not text:
         return None
+    if len(text) > 100:  # no real number is this long; do not quote it back
+        raise OciError(f"{field} is not a number we can store ({len(text)} characters)", index=index, field=field)
     if text.startswith("-"):
         raise OciError(f"{field} is negative: {raw!r}", index=index, field=field)
     if "," in text:
@@ -72,7 +91,23 @@ def _number(raw: str, index: int, field: str) -> Decimal | None:
         text = text.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(text):
         raise OciError(f"{field} is not a number: {raw!r}", index=index, field=field)
-    return Decimal(text)
+    integer_digits, decimal_places = _LIMITS[field]
+    checked = bounded_decimal(Decimal(text), integer_digits=integer_digits, decimal_places=decimal_places)
+    if isinstance(checked, str):
+        raise OciError(f"{field} {checked}: it cannot be stored", index=index, field=field)
+    return checked
+
+
+def _lead_time(raw: str, index: int) -> int | None:
+    """Days as a whole number (None when it is not one: catalogs write "2-3 days"), at most 5 digits."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text.lstrip("0")) > len(str(LEAD_TIME_MAX_DAYS)) or int(text) > LEAD_TIME_MAX_DAYS:
+        raise OciError(
+            f"LEADTIME is larger than {LEAD_TIME_MAX_DAYS} days: it cannot be stored", index=index, field="LEADTIME"
+        )
+    return int(text)
 
 
 def _item(index: int, values: Mapping[str, str], long_text: str) -> OciItem:
@@ -87,13 +122,12 @@ def _item(index: int, values: Mapping[str, str], long_text: str) -> OciItem:
     price_unit = _number(values.get("PRICEUNIT", ""), index, "PRICEUNIT")
     if price_unit is not None and price_unit == 0:
         raise OciError("PRICEUNIT is zero", index=index, field="PRICEUNIT")
-    lead_time = values.get("LEADTIME", "").strip()
     return OciItem(
         index=index,
         quantity=_number(values.get("QUANTITY", ""), index, "QUANTITY"),
         price=_number(values.get("PRICE", ""), index, "PRICE"),
         price_unit=price_unit if price_unit is not None else Decimal(1),
-        lead_time=int(lead_time) if lead_time.isdigit() else None,
+        lead_time=_lead_time(values.get("LEADTIME", ""), index),
         service=values.get("SERVICE", "").strip().upper() == "X",
         long_text=long_text.strip(),
         extra=extra,

@@ -27,8 +27,11 @@ class SupplierEndpoint:
         self.failures = 0
         self.created: Counter[tuple[str, str]] = Counter()  # (orderID, payloadID) -> orders created
         self.repeats = 0
-        self.documents: list[bytes] = []
+        self.documents: list[bytes] = []  # orders taken
+        self.received: list[bytes] = []  # every body, taken or not
         self.delay = 0.0  # seconds to think before answering
+        self.arrived = threading.Event()  # set when a request has come in
+        self.hold: threading.Event | None = None  # when set, each request waits for it before answering
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +54,11 @@ class SupplierEndpoint:
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        with self.lock:
+            self.received.append(body)
+        self.arrived.set()
+        if self.hold is not None:
+            self.hold.wait(60)
         if self.delay:
             time.sleep(self.delay)
         with self.lock:

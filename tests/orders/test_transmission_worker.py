@@ -58,7 +58,7 @@ def wait_until(condition, seconds: float = 60) -> bool:
 
 
 def settled() -> bool:
-    return not Transmission.objects.filter(status__in=["pending", "retrying"]).exists()
+    return not Transmission.objects.filter(status__in=["pending", "sending", "retrying"]).exists()
 
 
 def test_a_healthy_supplier_gets_each_order_once(redis_worker):
@@ -106,7 +106,7 @@ def worker_process() -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "procurement.settings.test",
+        "DJANGO_SETTINGS_MODULE": "tests.orders.worker_settings",
         "ORDER_TRANSMISSION_BASE_SECONDS": "0.05",
     }
     return subprocess.Popen(

@@ -38,7 +38,7 @@ def text(max_size: int = 60, min_size: int = 0) -> st.SearchStrategy[str]:
     return pieces.map(lambda parts: "".join(parts)[:max_size].strip()).filter(lambda value: len(value) >= min_size)
 
 
-quantities = st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False, allow_infinity=False)
+quantities = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
 prices = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False)
 currencies = st.sampled_from(["EUR", "USD", "SEK", "GBP"])
 units = st.sampled_from(["EA", "C62", "HUR", "BX", "KGM"])

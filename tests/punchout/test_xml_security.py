@@ -205,3 +205,40 @@ def test_unparsable_bodies_are_a_400_never_a_crash(data: bytes):
 def test_parse_xml_takes_bytes_only():
     with pytest.raises(TypeError):
         parse_xml("<cXML/>")
+
+
+# ------------------------------------------------------------------ error messages never quote a secret
+
+SECRET = "Zq7Wv9Kp2X"
+SECRET_PIECES = {SECRET[start : start + 4] for start in range(len(SECRET) - 3)}
+
+
+def secret_documents() -> Iterator[tuple[str, bytes]]:
+    """Every sample that carries a SharedSecret, with SECRET as its secret."""
+    from .support import CXML_SAMPLES
+
+    for path in sorted(CXML_SAMPLES.glob("*.xml")):
+        data = path.read_bytes()
+        if b"<SharedSecret>" in data:
+            start = data.index(b"<SharedSecret>") + len(b"<SharedSecret>")
+            yield path.name, data[:start] + SECRET.encode() + data[data.index(b"</SharedSecret>", start) :]
+
+
+def test_no_malformed_secret_is_quoted_in_an_error_message():
+    # Given every sample with a secret, broken in and around its SharedSecret in the ways sloppy senders break
+    # it (a character XML needs escaped, a lost '>', a cut), e.g. "<SharedSecret Zq7…" once quoted as an
+    # attribute name
+    quoted = []
+    for name, data in secret_documents():
+        start = data.index(SECRET.encode())
+        for at in range(start - 3, start + len(SECRET) + 3):
+            for insert in (b" ", b"&", b"<", b":", b"\xff"):
+                for broken in (data[:at] + insert + data[at:], data[:at] + insert + data[at + 1 :], data[:at]):
+                    # When it is read
+                    try:
+                        parse_document(broken)
+                    except CXMLError as error:
+                        # Then no refusal quotes any four characters of the secret
+                        if any(piece in error.message for piece in SECRET_PIECES):
+                            quoted.append((name, at, insert, error.message))
+    assert quoted == []
