@@ -30,6 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Rerun one failing case: FUZZ_CASE=<case id> (or a prefix ending in "*"). The document's baseline always runs.
 CASE_FILTER = os.environ.get("FUZZ_CASE", "")
 MAX_FAILURE_LINES = 30
+# Every failure (not only the distinct ones of the assertion message), one JSON object a line, appended here.
+FAILURES_FILE = os.environ.get("FUZZ_FAILURES_FILE", "")
 
 _ANSWER_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
@@ -95,6 +97,7 @@ class Figures:
     requests: int = 0
     slowest_ms: float = 0.0
     slowest_case: str = ""
+    slowest_mutation: str = ""
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -128,8 +131,9 @@ def _where(frames: list[tuple[str, int, str]]) -> str:
 class Fuzzer:
     """Posts mutants to endpoints, keeps the figures, and collects every failure for one assertion."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, seed: int | None = None) -> None:
         self.name = name
+        self.seed = seed
         self.figures: dict[str, Figures] = {}
         self.failures: list[Failure] = []
         self.logged = _Captured()
@@ -176,7 +180,7 @@ class Fuzzer:
                         )
                 finally:
                     logger.removeHandler(self.logged)
-                    self._time(endpoint, case, time.perf_counter() - started, response)
+                    self._time(endpoint, case, mutant, time.perf_counter() - started, response)
                 self._judge(case, mutant, endpoint, response, check)
                 if CASE_FILTER:  # rerunning a case: show what it sent and what came back
                     print(f"{case} [{mutant.label}] -> {response.status_code} {_gist(response)}")
@@ -208,7 +212,7 @@ class Fuzzer:
             return f"{kind} (answered {response.status_code} by the endpoint's decorator)", _where(frames)
         return f"HTTP {response.status_code}: {response.content[:120]!r}", "answer"
 
-    def _time(self, endpoint: str, case: str, seconds: float, response: HttpResponse | None) -> None:
+    def _time(self, endpoint: str, case: str, mutant: Mutant, seconds: float, response: HttpResponse | None) -> None:
         figures = self.figures.setdefault(endpoint, Figures())
         figures.requests += 1
         status = str(response.status_code) if response is not None else "raised"
@@ -216,6 +220,7 @@ class Fuzzer:
         if seconds * 1000 > figures.slowest_ms:
             figures.slowest_ms = round(seconds * 1000, 1)
             figures.slowest_case = case
+            figures.slowest_mutation = mutant.label[:120]
 
     def _fail(self, case: str, mutant: Mutant, endpoint: str, status: int, what: str, where: str) -> None:
         self.failures.append(Failure(case, mutant.label, endpoint, status, what, where))
@@ -224,7 +229,7 @@ class Fuzzer:
 
     def summary(self) -> dict[str, object]:
         return {
-            "seed_cases": self.name,
+            "seed": self.seed,
             "requests": sum(f.requests for f in self.figures.values()),
             "failures": len(self.failures),
             "endpoints": {
@@ -232,6 +237,7 @@ class Fuzzer:
                     "requests": f.requests,
                     "slowest_ms": f.slowest_ms,
                     "slowest_case": f.slowest_case,
+                    "slowest_mutation": f.slowest_mutation,
                     "statuses": dict(sorted(f.statuses.items())),
                 }
                 for endpoint, f in sorted(self.figures.items())
@@ -243,6 +249,10 @@ class Fuzzer:
         figures[self.name] = summary
         record_property("fuzz", json.dumps(summary, sort_keys=True))
         print(json.dumps({"fuzz": {self.name: summary}}, sort_keys=True))
+        if FAILURES_FILE:
+            with open(FAILURES_FILE, "a", encoding="utf-8") as out:
+                for failure in self.failures:
+                    out.write(json.dumps({"test": self.name, **failure.__dict__}) + "\n")
 
     def failure_text(self) -> str:
         """Distinct failures first (endpoint, error, where; how many; one case to rerun), capped."""

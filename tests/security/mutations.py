@@ -47,6 +47,8 @@ HUGE_NUMBERS: tuple[str, ...] = (
 )
 # Put into every numeric field of every document: the two shapes of "too large for any column".
 SWEEP_NUMBERS: tuple[str, ...] = ("1E+26", "99999999999")
+# Put into every currency of every document: too long for a currency column, and unknown.
+SWEEP_CURRENCIES: tuple[str, ...] = ("EURO", "XXX")
 UNKNOWN_CURRENCIES: tuple[str, ...] = ("XXX", "ZZZ", "", "EURO", "eur", "\u20ac", "US$", "123", "JPY", "BHD", "CLF")
 LONG_STRINGS: tuple[str, ...] = (
     "A" * 100_000,
@@ -394,24 +396,49 @@ def xml_mutants(
     return mutants
 
 
-def xml_number_sweep(
+def _currency_spots(tree: etree._ElementTree) -> list[etree._Element]:
+    return [e for e in tree.getroot().iter() if isinstance(e.tag, str) and "currency" in e.attrib]
+
+
+def xml_sweep(
     base: bytes,
-    rng: random.Random,
     *,
     fresh_payload_id: Callable[[], str],
     content_type: str = "text/xml; charset=utf-8",
 ) -> list[Mutant]:
-    """Every numeric text and attribute of the document, one at a time, with each sweep number (the number
-    family of `xml_mutants` tries the other odd numbers at random spots)."""
+    """Every numeric text and attribute, and every currency, of the document, one at a time, with each sweep
+    value (the number and currency families of `xml_mutants` try the other odd values at random spots)."""
     mutants = []
-    for position in range(len(number_spots(parse_tree(base)))):
-        for value in SWEEP_NUMBERS:
-            tree = parse_tree(base)
-            tree.getroot().set("payloadID", fresh_payload_id())
+
+    def variant(change: Callable[[etree._ElementTree], str], family: str) -> None:
+        tree = parse_tree(base)
+        tree.getroot().set("payloadID", fresh_payload_id())
+        detail = change(tree)
+        mutants.append(Mutant(family, detail, serialise(tree), content_type))
+
+    def number(position: int, value: str) -> Callable[[etree._ElementTree], str]:
+        def change(tree: etree._ElementTree) -> str:
             element, attribute = number_spots(tree)[position]
             _set(element, attribute, value)
-            detail = f"{_spot_name(tree, element, attribute)} = {value!r}"
-            mutants.append(Mutant("number", detail, serialise(tree), content_type))
+            return f"{_spot_name(tree, element, attribute)} = {value!r}"
+
+        return change
+
+    def currency(position: int, value: str) -> Callable[[etree._ElementTree], str]:
+        def change(tree: etree._ElementTree) -> str:
+            element = _currency_spots(tree)[position]
+            element.set("currency", value)
+            return f"{_where(tree, element)}@currency = {value!r}"
+
+        return change
+
+    tree = parse_tree(base)
+    for position in range(len(number_spots(tree))):
+        for value in SWEEP_NUMBERS:
+            variant(number(position, value), "number")
+    for position in range(len(_currency_spots(tree))):
+        for value in SWEEP_CURRENCIES:
+            variant(currency(position, value), "currency")
     return mutants
 
 
@@ -434,17 +461,24 @@ def encode_multipart(fields: Fields, boundary: str = "fuzz-boundary-7d1c") -> tu
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def form_number_sweep(base: Fields, rng: random.Random, *, numeric: re.Pattern[str]) -> list[Mutant]:
-    """Every numeric field of the form (of its first item), one at a time, with each sweep number."""
+def form_sweep(
+    base: Fields,
+    *,
+    numeric: re.Pattern[str],
+    currency: re.Pattern[str] = re.compile(r"CURRENCY", re.IGNORECASE),
+) -> list[Mutant]:
+    """Every numeric and currency field of the form (of its first item), one at a time, with each sweep value."""
     mutants = []
     for position, (name, _) in enumerate(base):
         index = re.search(r"\[(\d+)\]", name)
-        if not numeric.search(name) or (index and int(index.group(1)) > 1):
+        if index and int(index.group(1)) > 1:
             continue  # the first item shows what every item's field does
-        for value in SWEEP_NUMBERS:
+        values = SWEEP_NUMBERS if numeric.search(name) else SWEEP_CURRENCIES if currency.search(name) else ()
+        for value in values:
             fields = list(base)
             fields[position] = (name, value)
-            mutants.append(Mutant("number", f"{name} = {value!r}", encode_form(fields), FORM))
+            family = "number" if values is SWEEP_NUMBERS else "currency"
+            mutants.append(Mutant(family, f"{name} = {value!r}", encode_form(fields), FORM))
     return mutants
 
 
