@@ -28,7 +28,7 @@ from .mutations import Mutant
 
 REPO = Path(__file__).resolve().parents[2]
 # Rerun one failing case: FUZZ_CASE=<case id> (or a prefix ending in "*"). The document's baseline always runs.
-CASE_FILTER = os.environ.get("FUZZ_CASE", "")
+CASE_FILTER = os.environ.get("FUZZ_CASE", "").split(" ")[0]  # "<case> StartPage" reruns <case> and its follow-up
 MAX_FAILURE_LINES = 30
 # Every failure (not only the distinct ones of the assertion message), one JSON object a line, appended here.
 FAILURES_FILE = os.environ.get("FUZZ_FAILURES_FILE", "")
@@ -88,8 +88,15 @@ class Failure:
     where: str
 
     @property
+    def headline(self) -> str:
+        return re.split(r" LINE \d+:", self.what)[0]  # a database error quotes its statement after this
+
+    @property
     def signature(self) -> tuple[str, str, str]:
-        return (self.endpoint, self.what.split(":")[0], self.where)
+        """The same error at the same place, whatever the values quoted in its message."""
+        first = re.split(r" DETAIL:", self.headline)[0]
+        kind = re.sub(r"\d+", "#", re.sub(r"\"[^\"]*\"|'[^']*'", "…", first))[:70]
+        return (self.endpoint, kind, self.where)
 
 
 @dataclass
@@ -263,7 +270,7 @@ class Fuzzer:
         for (endpoint, _, where), members in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
             first = members[0]
             lines.append(
-                f"- {endpoint} {first.status} x{len(members)}: {first.what} @ {where}"
+                f"- {endpoint} {first.status} x{len(members)}: {first.headline} @ {where}"
                 f" | case {first.case} [{first.mutation[:120]}]"
             )
         if len(lines) > MAX_FAILURE_LINES:

@@ -273,7 +273,7 @@ def test_setup_endpoint_survives_mutations_of_every_document(demo, fuzz_figures,
             return
         url = etree.fromstring(response.content).findtext("Response/PunchOutSetupResponse/StartPage/URL")
         if url:
-            start = Mutant("browser", "the StartPage of the answer", b"", "", "GET")
+            start = Mutant("browser", f"StartPage after [{case.mutant.label}]", b"", "", "GET")
             fuzzer.send(
                 Client(),
                 endpoint="StartPage (after setup)",
@@ -387,7 +387,7 @@ def test_supplier_endpoint_survives_mutations_of_every_document(fuzz_supplier, f
                 endpoint="order pages (after a 2xx)",
                 path=page,
                 case=f"{case.id} {page}",
-                mutant=Mutant("browser", f"GET {page}", b"", "", "GET"),
+                mutant=Mutant("browser", f"GET {page} after [{case.mutant.label}]", b"", "", "GET"),
                 check=html_answer_problem,
             )
 
