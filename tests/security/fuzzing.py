@@ -62,8 +62,6 @@ def html_answer_problem(response: HttpResponse) -> str | None:
     text = response.content.decode("utf-8", errors="replace")
     if any(marker in text for marker in DEBUG_PAGE_MARKERS):
         return f"HTTP {response.status_code} answer is a Django debug page"
-    if not text.strip():
-        return f"HTTP {response.status_code} answer is empty"
     return None
 
 

@@ -49,6 +49,8 @@ HUGE_NUMBERS: tuple[str, ...] = (
 SWEEP_NUMBERS: tuple[str, ...] = ("1E+26", "99999999999")
 # Put into every currency of every document: too long for a currency column, and unknown.
 SWEEP_CURRENCIES: tuple[str, ...] = ("EURO", "XXX")
+# Put into every other text: longer than any column we have but a URL's, and not ASCII.
+SWEEP_TEXT = "\u00dc" * 2_500
 UNKNOWN_CURRENCIES: tuple[str, ...] = ("XXX", "ZZZ", "", "EURO", "eur", "\u20ac", "US$", "123", "JPY", "BHD", "CLF")
 LONG_STRINGS: tuple[str, ...] = (
     "A" * 100_000,
@@ -400,14 +402,24 @@ def _currency_spots(tree: etree._ElementTree) -> list[etree._Element]:
     return [e for e in tree.getroot().iter() if isinstance(e.tag, str) and "currency" in e.attrib]
 
 
+def _text_spots(tree: etree._ElementTree) -> list[etree._Element]:
+    """Every text outside the header that is not a number."""
+    numbers = [element for element, attribute in number_spots(tree) if attribute is None]
+    return [
+        e
+        for e in _elements(tree, outside_header=True)
+        if len(e) == 0 and (e.text or "").strip() and not any(e is number for number in numbers)
+    ]
+
+
 def xml_sweep(
     base: bytes,
     *,
     fresh_payload_id: Callable[[], str],
     content_type: str = "text/xml; charset=utf-8",
 ) -> list[Mutant]:
-    """Every numeric text and attribute, and every currency, of the document, one at a time, with each sweep
-    value (the number and currency families of `xml_mutants` try the other odd values at random spots)."""
+    """Every numeric text and attribute, every currency and every other text of the document, one at a time,
+    with each sweep value (the families of `xml_mutants` try the other odd values at random spots)."""
     mutants = []
 
     def variant(change: Callable[[etree._ElementTree], str], family: str) -> None:
@@ -432,6 +444,14 @@ def xml_sweep(
 
         return change
 
+    def text(position: int) -> Callable[[etree._ElementTree], str]:
+        def change(tree: etree._ElementTree) -> str:
+            element = _text_spots(tree)[position]
+            element.text = SWEEP_TEXT
+            return f"{_where(tree, element)} text = {len(SWEEP_TEXT)} chars"
+
+        return change
+
     tree = parse_tree(base)
     for position in range(len(number_spots(tree))):
         for value in SWEEP_NUMBERS:
@@ -439,6 +459,8 @@ def xml_sweep(
     for position in range(len(_currency_spots(tree))):
         for value in SWEEP_CURRENCIES:
             variant(currency(position, value), "currency")
+    for position in range(len(_text_spots(tree))):
+        variant(text(position), "long_text")
     return mutants
 
 
@@ -466,19 +488,28 @@ def form_sweep(
     *,
     numeric: re.Pattern[str],
     currency: re.Pattern[str] = re.compile(r"CURRENCY", re.IGNORECASE),
+    text: re.Pattern[str] = re.compile(r""),
 ) -> list[Mutant]:
-    """Every numeric and currency field of the form (of its first item), one at a time, with each sweep value."""
+    """Every field of the form (of its first item), one at a time, with each sweep value of its kind: numbers,
+    currencies, and a long text in every other field that `text` matches (all by default)."""
     mutants = []
     for position, (name, _) in enumerate(base):
         index = re.search(r"\[(\d+)\]", name)
         if index and int(index.group(1)) > 1:
             continue  # the first item shows what every item's field does
-        values = SWEEP_NUMBERS if numeric.search(name) else SWEEP_CURRENCIES if currency.search(name) else ()
+        if numeric.search(name):
+            family, values = "number", SWEEP_NUMBERS
+        elif currency.search(name):
+            family, values = "currency", SWEEP_CURRENCIES
+        elif text.search(name):
+            family, values = "long_text", (SWEEP_TEXT,)
+        else:
+            continue
         for value in values:
             fields = list(base)
             fields[position] = (name, value)
-            family = "number" if values is SWEEP_NUMBERS else "currency"
-            mutants.append(Mutant(family, f"{name} = {value!r}", encode_form(fields), FORM))
+            detail = f"{name} = {value!r}" if family != "long_text" else f"{name} = {len(value)} chars"
+            mutants.append(Mutant(family, detail, encode_form(fields), FORM))
     return mutants
 
 

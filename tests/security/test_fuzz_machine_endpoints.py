@@ -63,11 +63,11 @@ from .mutations import (
 
 SEED = 20261202
 # Mutants per document of the endpoint's own kind; documents of other kinds get their baseline and one.
-SETUP_MUTANTS = 20
-INBOUND_MUTANTS = 30
-RETURN_MUTANTS = 10
-RETURN_MUTANTS_PER_JSON_CASE = 4  # the JSON samples hold 26 small carts between them
-OCI_MUTANTS = 28
+SETUP_MUTANTS = 16
+INBOUND_MUTANTS = 24
+RETURN_MUTANTS = 8
+RETURN_MUTANTS_PER_JSON_CASE = 4
+OCI_MUTANTS = 20
 
 SETUP = "/punchout/cxml/setup/"
 INBOUND = "/cxml/inbound/"
@@ -80,6 +80,10 @@ OCI_HOOK = "http://localhost:8123"
 SUPPLIER_DOMAIN, SUPPLIER_IDENTITY, SUPPLIER_SECRET = "NetworkId", "fuzz@supplier.example", "fuzz-supplier-secret"
 COOKIE = "fuzz-buyer-cookie-0001"
 OCI_NUMERIC = re.compile(r"^NEW_ITEM-(QUANTITY|PRICE|PRICEUNIT|LEADTIME)\[", re.IGNORECASE)
+OCI_TEXT = re.compile(
+    r"^NEW_ITEM-(DESCRIPTION|LONGTEXT|UNIT|VENDORMAT|MATNR|MATGROUP|VENDOR|MANUFACTMAT|MANUFACTCODE|EXT_[A-Z_]+)",
+    re.IGNORECASE,
+)
 CALLUP_NUMERIC = re.compile(r"^QUANTITY$", re.IGNORECASE)
 
 # --------------------------------------------------------------------------------------------- corpus
@@ -269,7 +273,8 @@ def test_setup_endpoint_survives_mutations_of_every_document(demo, fuzz_figures,
 
     def follow_start_page(response: HttpResponse) -> None:
         # The StartPage turns the ERP's ItemOut lines into a cart: there the setup's numbers reach the database.
-        if b"ItemOut" not in case.mutant.body:
+        changed_a_line = case.mutant.family in ("number", "currency") and "ItemOut" in case.mutant.detail
+        if not (changed_a_line or (case.mutant.family == "baseline" and b"ItemOut" in case.mutant.body)):
             return
         url = etree.fromstring(response.content).findtext("Response/PunchOutSetupResponse/StartPage/URL")
         if url:
@@ -377,7 +382,7 @@ def test_supplier_endpoint_survives_mutations_of_every_document(fuzz_supplier, f
 
     def read_the_order(response: HttpResponse) -> None:
         # Finding 3: an accepted document must leave an order that buyers can still open and list.
-        if case.mutant.family not in ("baseline", "number", "long_text"):
+        if case.mutant.family not in ("baseline", "number"):
             return
         order = orders[current]
         pages = [f"/purchase-orders/{order.pk}/"] + (["/purchase-orders/"] if case.mutant.family == "baseline" else [])
@@ -485,7 +490,7 @@ def test_oci_endpoint_survives_mutations_of_every_document(demo, fuzz_figures, r
         if home(path) == OCI:
             batch: list[Case] = []
             for name, fields, base in callups(item.sku, item.name.split()[0]):
-                mutants = form_mutants(
+                mutants = form_sweep(fields, numeric=CALLUP_NUMERIC) + form_mutants(
                     fields,
                     rng_for(OCI, name),
                     OCI_MUTANTS,
@@ -648,10 +653,14 @@ def test_punchout_return_survives_mutations_of_every_document(open_session, fuzz
             for name, sample, raw in oci_carts(path):
                 fields = complete_cart(sample)
                 rng = rng_for(RETURN, name)
-                mutants = form_sweep(fields, numeric=OCI_NUMERIC) + form_mutants(
+                # The JSON samples' 26 small carts are parser gotchas with the same fields as the pages: the
+                # pages get the sweep of every field, the gotchas a few random mutants each.
+                page = path.suffix == ".html"
+                sweep = form_sweep(fields, numeric=OCI_NUMERIC, text=OCI_TEXT) if page else []
+                mutants = sweep + form_mutants(
                     fields,
                     rng,
-                    RETURN_MUTANTS if path.suffix == ".html" else RETURN_MUTANTS_PER_JSON_CASE,
+                    RETURN_MUTANTS if page else RETURN_MUTANTS_PER_JSON_CASE,
                     numeric=OCI_NUMERIC,
                     add_numeric=[
                         "NEW_ITEM-QUANTITY[1]",

@@ -161,7 +161,8 @@ def test_the_sweep_puts_each_value_into_every_number_and_currency_once():
     spots = number_spots(parse_tree(CART))
     assert len(spots) == 9  # 3 Money, 2 ItemIn@quantity, 2 Classification, 2 LeadTime
     sweep = xml_sweep(CART, fresh_payload_id=ids())
-    assert len(sweep) == 9 * len(SWEEP_NUMBERS) + 3 * len(SWEEP_CURRENCIES)
+    texts = 9  # BuyerCookie, 2 x (SupplierPartID, SupplierPartAuxiliaryID, UnitOfMeasure), ShortName, Description
+    assert len(sweep) == 9 * len(SWEEP_NUMBERS) + 3 * len(SWEEP_CURRENCIES) + texts
     assert "ItemIn[2]@quantity = '1E+26'" in {m.detail.rsplit("/", 1)[-1] for m in sweep}
     assert all(b'payloadID="p' in m.body for m in sweep)  # each a fresh payloadID: none is a replay
     form = form_sweep(
