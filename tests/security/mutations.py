@@ -412,14 +412,23 @@ def _text_spots(tree: etree._ElementTree) -> list[etree._Element]:
     ]
 
 
+def _sweep_numbers(rng: random.Random) -> Callable[[int], tuple[str, ...]]:
+    """The numbers for the n-th numeric field: both sweep numbers, and the other odd numbers in turn."""
+    others = [n for n in HUGE_NUMBERS if n not in SWEEP_NUMBERS]
+    offset = rng.randrange(len(others))
+    return lambda position: (*SWEEP_NUMBERS, others[(offset + position) % len(others)])
+
+
 def xml_sweep(
     base: bytes,
+    rng: random.Random,
     *,
     fresh_payload_id: Callable[[], str],
     content_type: str = "text/xml; charset=utf-8",
 ) -> list[Mutant]:
     """Every numeric text and attribute, every currency and every other text of the document, one at a time,
-    with each sweep value (the families of `xml_mutants` try the other odd values at random spots)."""
+    with each sweep value (the families of `xml_mutants` try the odd values at random spots too)."""
+    numbers_for = _sweep_numbers(rng)
     mutants = []
 
     def variant(change: Callable[[etree._ElementTree], str], family: str) -> None:
@@ -454,7 +463,7 @@ def xml_sweep(
 
     tree = parse_tree(base)
     for position in range(len(number_spots(tree))):
-        for value in SWEEP_NUMBERS:
+        for value in numbers_for(position):
             variant(number(position, value), "number")
     for position in range(len(_currency_spots(tree))):
         for value in SWEEP_CURRENCIES:
@@ -485,20 +494,23 @@ def encode_multipart(fields: Fields, boundary: str = "fuzz-boundary-7d1c") -> tu
 
 def form_sweep(
     base: Fields,
+    rng: random.Random,
     *,
     numeric: re.Pattern[str],
     currency: re.Pattern[str] = re.compile(r"CURRENCY", re.IGNORECASE),
     text: re.Pattern[str] = re.compile(r""),
+    every_number: bool = False,
 ) -> list[Mutant]:
-    """Every field of the form (of its first item), one at a time, with each sweep value of its kind: numbers,
-    currencies, and a long text in every other field that `text` matches (all by default)."""
+    """Every field of the form (of its first item), one at a time, with each sweep value of its kind: numbers
+    (all odd numbers with `every_number`), currencies, and a long text in every field `text` matches."""
+    numbers_for = _sweep_numbers(rng)
     mutants = []
     for position, (name, _) in enumerate(base):
         index = re.search(r"\[(\d+)\]", name)
         if index and int(index.group(1)) > 1:
             continue  # the first item shows what every item's field does
         if numeric.search(name):
-            family, values = "number", SWEEP_NUMBERS
+            family, values = "number", HUGE_NUMBERS if every_number else numbers_for(position)
         elif currency.search(name):
             family, values = "currency", SWEEP_CURRENCIES
         elif text.search(name):

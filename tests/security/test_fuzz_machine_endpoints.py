@@ -295,7 +295,7 @@ def test_setup_endpoint_survives_mutations_of_every_document(demo, fuzz_figures,
             tree.getroot().set("payloadID", pid)
             body = serialise(tree)
             rng = rng_for(SETUP, path.name)
-            mutants = xml_sweep(body, fresh_payload_id=fresh) + xml_mutants(
+            mutants = xml_sweep(body, rng, fresh_payload_id=fresh) + xml_mutants(
                 body, rng, SETUP_MUTANTS, fresh_payload_id=fresh, baseline_payload_id=pid
             )
             # Some ERPs post the document as a form field: the same document, and a mutant, that way.
@@ -406,7 +406,7 @@ def test_supplier_endpoint_survives_mutations_of_every_document(fuzz_supplier, f
             tree.getroot().set("payloadID", pid)
             body = serialise(tree)
             rng = rng_for(INBOUND, path.name)
-            mutants = xml_sweep(body, fresh_payload_id=fresh) + xml_mutants(
+            mutants = xml_sweep(body, rng, fresh_payload_id=fresh) + xml_mutants(
                 body, rng, INBOUND_MUTANTS, fresh_payload_id=fresh, baseline_payload_id=pid
             )
             batch = list(cases(f"inbound:{path.name}", baseline(body, "text/xml; charset=utf-8"), mutants))
@@ -490,9 +490,11 @@ def test_oci_endpoint_survives_mutations_of_every_document(demo, fuzz_figures, r
         if home(path) == OCI:
             batch: list[Case] = []
             for name, fields, base in callups(item.sku, item.name.split()[0]):
-                mutants = form_sweep(fields, numeric=CALLUP_NUMERIC) + form_mutants(
+                rng = rng_for(OCI, name)
+                # VALIDATE's QUANTITY gets every odd number: it is priced and written back at once.
+                mutants = form_sweep(fields, rng, numeric=CALLUP_NUMERIC, every_number=True) + form_mutants(
                     fields,
-                    rng_for(OCI, name),
+                    rng,
                     OCI_MUTANTS,
                     numeric=CALLUP_NUMERIC,
                     add_numeric=["QUANTITY"],
@@ -631,7 +633,7 @@ def test_punchout_return_survives_mutations_of_every_document(open_session, fuzz
         if home(path) == RETURN and protocol == "cxml":
             field, xml = shop_cart(path)
             rng = rng_for(RETURN, path.name)
-            inner = xml_sweep(xml, fresh_payload_id=fresh) + xml_mutants(
+            inner = xml_sweep(xml, rng, fresh_payload_id=fresh) + xml_mutants(
                 xml, rng, RETURN_MUTANTS, fresh_payload_id=fresh, baseline_payload_id=""
             )
             mutants = [
@@ -656,7 +658,7 @@ def test_punchout_return_survives_mutations_of_every_document(open_session, fuzz
                 # The JSON samples' 26 small carts are parser gotchas with the same fields as the pages: the
                 # pages get the sweep of every field, the gotchas a few random mutants each.
                 page = path.suffix == ".html"
-                sweep = form_sweep(fields, numeric=OCI_NUMERIC, text=OCI_TEXT) if page else []
+                sweep = form_sweep(fields, rng, numeric=OCI_NUMERIC, text=OCI_TEXT) if page else []
                 mutants = sweep + form_mutants(
                     fields,
                     rng,

@@ -21,6 +21,7 @@ from tests.punchout.support import sample
 from .fuzzing import MAX_FAILURE_LINES, Fuzzer, cxml_answer_problem, html_answer_problem
 from .mutations import (
     FORM_FAMILIES,
+    HUGE_NUMBERS,
     SWEEP_CURRENCIES,
     SWEEP_NUMBERS,
     XML_FAMILIES,
@@ -157,21 +158,20 @@ def test_the_same_seed_gives_the_same_mutants_and_every_family_is_used():
     assert {m.family for m in forms} == set(FORM_FAMILIES)
 
 
-def test_the_sweep_puts_each_value_into_every_number_and_currency_once():
+def test_the_sweep_reaches_every_number_currency_and_text_once_per_value():
     spots = number_spots(parse_tree(CART))
     assert len(spots) == 9  # 3 Money, 2 ItemIn@quantity, 2 Classification, 2 LeadTime
-    sweep = xml_sweep(CART, fresh_payload_id=ids())
+    sweep = xml_sweep(CART, random.Random(7), fresh_payload_id=ids())
     texts = 9  # BuyerCookie, 2 x (SupplierPartID, SupplierPartAuxiliaryID, UnitOfMeasure), ShortName, Description
-    assert len(sweep) == 9 * len(SWEEP_NUMBERS) + 3 * len(SWEEP_CURRENCIES) + texts
+    # every number gets both sweep numbers and one of the other odd numbers, in turn
+    assert len(sweep) == 9 * (len(SWEEP_NUMBERS) + 1) + 3 * len(SWEEP_CURRENCIES) + texts
+    others = [m.detail.rsplit(" = ", 1)[1] for m in sweep if m.family == "number"][2::3]
+    assert len(set(others)) == 9 and not set(others) & {repr(n) for n in SWEEP_NUMBERS}
     assert "ItemIn[2]@quantity = '1E+26'" in {m.detail.rsplit("/", 1)[-1] for m in sweep}
     assert all(b'payloadID="p' in m.body for m in sweep)  # each a fresh payloadID: none is a replay
-    form = form_sweep(
-        [("NEW_ITEM-QUANTITY[1]", "1"), ("NEW_ITEM-CURRENCY[1]", "EUR"), ("NEW_ITEM-QUANTITY[2]", "1")],
-        numeric=re.compile(r"QUANTITY"),
-    )
-    assert [m.detail for m in form] == [
-        "NEW_ITEM-QUANTITY[1] = '1E+26'",
-        "NEW_ITEM-QUANTITY[1] = '99999999999'",
-        "NEW_ITEM-CURRENCY[1] = 'EURO'",
-        "NEW_ITEM-CURRENCY[1] = 'XXX'",
-    ]
+    fields = [("NEW_ITEM-QUANTITY[1]", "1"), ("NEW_ITEM-CURRENCY[1]", "EUR"), ("NEW_ITEM-QUANTITY[2]", "1")]
+    form = [m.detail for m in form_sweep(fields, random.Random(7), numeric=re.compile(r"QUANTITY"))]
+    assert form[:2] == ["NEW_ITEM-QUANTITY[1] = '1E+26'", "NEW_ITEM-QUANTITY[1] = '99999999999'"]
+    assert form[3:] == ["NEW_ITEM-CURRENCY[1] = 'EURO'", "NEW_ITEM-CURRENCY[1] = 'XXX'"]  # item 2 is left out
+    every = form_sweep(fields[:1], random.Random(7), numeric=re.compile(r"QUANTITY"), every_number=True)
+    assert [m.detail for m in every] == [f"NEW_ITEM-QUANTITY[1] = {n!r}" for n in HUGE_NUMBERS]
