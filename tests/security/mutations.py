@@ -45,8 +45,8 @@ HUGE_NUMBERS: tuple[str, ...] = (
     "",
     " ",
 )
-# Put into every numeric field of every document: the two shapes of "too large for any column".
-SWEEP_NUMBERS: tuple[str, ...] = ("1E+26", "99999999999")
+# Put into every numeric field of every document: the shapes of "too large for any column".
+SWEEP_NUMBERS: tuple[str, ...] = ("1E+26", "99999999999", "123456789012345678901234")
 # Put into every currency of every document: too long for a currency column, and unknown.
 SWEEP_CURRENCIES: tuple[str, ...] = ("EURO", "XXX")
 # Put into every other text: longer than any column we have but a URL's, and not ASCII.
