@@ -22,7 +22,9 @@ from django.db.models import Q
 from procurement.models import Supplier
 from procurement.money import Money
 from punchout import cxml
+from punchout.inbound import TooManyFailures
 from punchout.redact import redact_cxml
+from punchout.throttle import Throttled, cxml_header_credentials, throttle_check, throttle_failure, throttle_success
 
 from .models import (
     QUANTITY_MAX,
@@ -54,6 +56,7 @@ class PayloadReused(cxml.CXMLError):
 class InboundAnswer:
     body: bytes
     status: int
+    retry_after: int | None = None
 
 
 def _supplier_for(header: cxml.Header) -> Supplier:
@@ -100,11 +103,28 @@ def supplier_document_receive(*, data: bytes) -> InboundAnswer:
                 f"This endpoint takes ConfirmationRequest and ShipNoticeRequest, not {kind}."
             )
         assert isinstance(document, cxml.ConfirmationRequest | cxml.ShipNoticeRequest)
-        supplier = _supplier_for(document.header)
+        supplier = _supplier_throttled(document.header)
         return _apply_once(supplier, document, data)
     except cxml.CXMLError as error:
         logger.info("supplier document refused: %s %s", error.status_code, error.message)
-        return InboundAnswer(cxml.error_response(error), error.status_code)
+        return InboundAnswer(cxml.error_response(error), error.status_code, getattr(error, "retry_after", None))
+
+
+def _supplier_throttled(header: cxml.Header) -> Supplier:
+    """`_supplier_for`, with failures counted per identity: during a backoff even the right secret is refused
+    (429 with Retry-After), so a guesser learns nothing; a success resets the count."""
+    names = cxml_header_credentials(header)
+    try:
+        throttle_check(scope="cxml-supplier", credentials=names)
+    except Throttled as throttled:
+        raise TooManyFailures(throttled) from None
+    try:
+        supplier = _supplier_for(header)
+    except cxml.AuthenticationFailed:
+        throttle_failure(scope="cxml-supplier", credentials=names)
+        raise
+    throttle_success(scope="cxml-supplier", credentials=names)
+    return supplier
 
 
 def _apply_once(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
+from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
 from requisitions.views import employee_required
 
 from .documents import order_pdf
@@ -148,12 +149,18 @@ def cxml_inbound(request: HttpRequest) -> HttpResponse:
     from punchout import cxml
 
     if request.method != "POST":
-        error = cxml.InvalidDocument("Post a cXML ConfirmationRequest or ShipNoticeRequest.")
-        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=405)
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    body = request.read(MAX_INBOUND_BYTES + 1) if length <= MAX_INBOUND_BYTES else b""
-    if length > MAX_INBOUND_BYTES or len(body) > MAX_INBOUND_BYTES:
-        too_large = cxml.DocumentTooLarge("The document is larger than 10 MB.")
-        return HttpResponse(cxml.error_response(too_large), content_type=CXML_TYPE, status=413)
+        wrong = cxml.InvalidDocument("Post a cXML ConfirmationRequest or ShipNoticeRequest.")
+        return HttpResponse(cxml.error_response(wrong), content_type=CXML_TYPE, status=405)
+    try:
+        body = request_body_read(request, max_bytes=MAX_INBOUND_BYTES)
+    except BodyTooLarge as too_large:
+        error: cxml.CXMLError = cxml.DocumentTooLarge(too_large.message)
+        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=error.status_code)
+    except BodyUnreadable as unreadable:
+        error = cxml.CXMLError(400, unreadable.message)
+        return HttpResponse(cxml.error_response(error), content_type=CXML_TYPE, status=error.status_code)
     answer = supplier_document_receive(data=body)
-    return HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
+    response = HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
+    if answer.retry_after:
+        response["Retry-After"] = str(answer.retry_after)
+    return response

@@ -224,6 +224,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # Purchase orders: tries per revision, and the first retry delay (doubling up to an hour).
 ORDER_TRANSMISSION_ATTEMPTS = int(os.environ.get("ORDER_TRANSMISSION_ATTEMPTS", 8))
 ORDER_TRANSMISSION_BASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_BASE_SECONDS", 30))
+# How long a worker's claim on an order it is sending holds before the sweeper may send it again.
+ORDER_TRANSMISSION_LEASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_LEASE_SECONDS", 120))
 # How long an approval link in an e-mail can decide (a bearer token until used); above an entity's
 # e-mail approval limit the link asks the approver to log in.
 APPROVAL_LINK_MAX_AGE_HOURS = int(os.environ.get("APPROVAL_LINK_MAX_AGE_HOURS", 48))

@@ -275,3 +275,27 @@ def test_a_malformed_secret_is_not_quoted_into_the_log_or_the_answer(order, capl
     assert (code, message.split(", line")[0]) == (400, "the document is not well-formed XML: undeclared entity")
     assert caplog.records and "Zq7Wv9Kp2Xq" not in caplog.text
     assert b"Zq7Wv9Kp2Xq" not in response.content
+
+
+# ------------------------------------------------------------------------------------ finding 7: throttling
+
+
+def test_wrong_supplier_secrets_are_slowed_down_per_identity_and_the_right_one_waits_too(order):
+    """Given a supplier identity that fails five times, when anyone posts as it again during the backoff, then
+    even the right secret gets a 429 Status with Retry-After and nothing is applied (no oracle)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    wrong = confirmation(order).replace(f"<SharedSecret>{SUPPLIER_SECRET}<", "<SharedSecret>guess<")
+    assert wrong != confirmation(order)
+    for attempt in range(5):
+        refused = post(wrong.replace("conf-1@", f"guess-{attempt}@"))
+        assert (refused.status_code, status(refused)[0]) == (401, 401)
+    throttled = post(confirmation(order))
+    assert (throttled.status_code, status(throttled)[0]) == (429, 429)
+    assert int(throttled["Retry-After"]) == 2
+    assert "Too many failed logins: try again in 2 seconds." == status(throttled)[1]
+    order.refresh_from_db()
+    assert unchanged(order)
+    cache.clear()
+    assert post(confirmation(order)).status_code == 200

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0005_legalentity_fiscal_year_start_month_and_more'),
+        ('procurement', '0007_supplier_secret_encrypt_stored'),
     ]
 
     operations = [
