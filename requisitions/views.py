@@ -17,6 +17,7 @@ from procurement.errors import ProcurementError
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, MoneyError
 from procurement.selectors import catalog_items_visible
+from procurement.views import safe_return_url
 
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionList
@@ -73,7 +74,7 @@ def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             return render(request, "404.html", {"message": error.message}, status=404)
         except ProcurementError as error:
             messages.error(request, error.message)
-            return redirect(request.META.get("HTTP_REFERER") or reverse("requisitions:index"))
+            return redirect(safe_return_url(request, request.META.get("HTTP_REFERER"), reverse("requisitions:index")))
 
     return wrapper
 
@@ -328,7 +329,7 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
         raise RequisitionError("Pick one of your open carts.", code="not_a_cart")
     choose_cart(request, cart)
     messages.success(request, f"Items you add now go to {cart.number} “{cart.title}”.")
-    return redirect(request.POST.get("next") or reverse("catalog"))
+    return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
 
 
 @require_POST
@@ -345,7 +346,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
                 wanted[int(key[4:])] = quantity
     if not wanted:
         messages.error(request, "Enter a quantity next to the items you want.")
-        return redirect(request.POST.get("next") or reverse("catalog"))
+        return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
     items = catalog_items_visible(legal_entity=entity, user=request.user).filter(pk__in=wanted)
     found = {item.pk: item for item in items.select_related("supplier")}
     cart = current_cart(request, employee, create=True)
@@ -361,7 +362,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
         f"Added {len(found)} item{'s' if len(found) != 1 else ''} to {cart.number} "
         f"“{cart.title}”." + (f" {missing} could not be added." if missing else ""),
     )
-    return redirect(request.POST.get("next") or reverse("catalog"))
+    return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
 
 
 @employee_required

@@ -102,6 +102,9 @@ def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach
     browser, session = punch_in(client, alice.user.email)
     add_to_cart(browser)
 
+    page = browser.get(f"/requisitions/{session.requisition_id}/").content.decode()
+    for refused_here in ("Submit for approval", "Copy", "Cancel cart", "Split…", "Paste or upload lines", "Move"):
+        assert refused_here not in page, refused_here  # the page offers nothing the punch-in may not do
     submit = browser.post(f"/requisitions/{session.requisition_id}/save/", {"action": "submit"})
     assert submit.status_code == 403
     assert browser.get(f"/requisitions/{alices_cart.pk}/").status_code == 403

@@ -161,3 +161,21 @@ def test_choosing_which_cart_the_catalog_fills(browser, requester, france, items
     assert (first.lines.count(), second.lines.count()) == (1, 0)
     response = browser.post("/requisitions/choose/", {"cart": "999999"}, follow=True)
     assert "Pick one of your open carts." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example", "\t//evil.example"]
+)
+def test_the_cart_pages_never_send_the_browser_to_another_site(browser, requester, france, items, next_url):
+    """`next` and the Referer come from the browser: a return to another host goes to the catalog instead."""
+    from requisitions.services import requisition_create
+
+    cart = requisition_create(by=requester, legal_entity=france, title="First")
+    added = browser.post("/requisitions/add-from-catalog/", {f"qty-{items['PEN-1'].pk}": "1", "next": next_url})
+    assert added.status_code == 302 and added["Location"] == "/catalog/"
+    nothing = browser.post("/requisitions/add-from-catalog/", {"next": next_url})
+    assert nothing["Location"] == "/catalog/"
+    chosen = browser.post("/requisitions/choose/", {"cart": cart.pk, "next": next_url})
+    assert chosen["Location"] == "/catalog/"
+    refused = browser.post("/requisitions/choose/", {"cart": "999999"}, headers={"Referer": next_url})
+    assert refused["Location"] == "/requisitions/"
