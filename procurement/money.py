@@ -3,11 +3,31 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 
 class MoneyError(ValueError):
     pass
+
+
+CURRENCIES = frozenset(list_currencies())  # ISO 4217, as CLDR knows it
+MAX_MINOR = 2**63 - 1  # what a BigIntegerField holds: the largest amount the database can store or add up
+
+
+def is_currency(code: str) -> bool:
+    """An ISO 4217 currency code we can store and round (EUR, SEK, JPY …); 'EURO' or 'XXY' are not."""
+    return code in CURRENCIES
+
+
+def minor_storable(amount: "Money") -> int:
+    """The amount in minor units, refused with a MoneyError when the currency is unknown or the database
+    could not hold it."""
+    if not is_currency(amount.currency):
+        raise MoneyError(f"{amount.currency[:10]!r} is not an ISO 4217 currency code")
+    minor = amount.minor
+    if abs(minor) > MAX_MINOR:
+        raise MoneyError(f"{amount.amount} {amount.currency} is too large to store")
+    return minor
 
 
 def currency_digits(currency: str) -> int:
@@ -24,7 +44,10 @@ def to_minor(amount: Decimal | str | int, currency: str) -> int:
     if not value.is_finite():
         raise MoneyError(f"{amount!r} is not a finite amount")
     scale = Decimal(10) ** currency_digits(currency)
-    return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except InvalidOperation as error:  # more digits than Decimal's context holds
+        raise MoneyError(f"{amount} is too large an amount") from error
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from procurement.models import Address, CatalogItem, CostCentre, Employee, LegalEntity, Supplier
-from procurement.money import Money, to_minor
+from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable, to_minor
 from procurement.selectors import (
     catalog_item_price,
     catalog_items_visible,
@@ -160,6 +160,9 @@ def _lines_changed(requisition: Requisition, by: Employee) -> None:
 
 def _next_line_number(requisition: Requisition) -> int:
     return (requisition.lines.aggregate(top=Max("line_number"))["top"] or 0) + 1
+
+
+MAX_LEAD_TIME_DAYS = 99_999  # what OCI's LEADTIME (5 digits) and our column hold
 
 
 def _check_quantity(quantity: Decimal) -> Decimal:
@@ -462,6 +465,16 @@ def requisition_lines_replace_external(
             raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
         if spec.price_basis_quantity <= 0:
             raise RequisitionError(f"Line {index} ({description}) has a price basis of 0.", code="invalid_price")
+        try:
+            unit_price_minor = minor_storable(spec.unit_price)
+        except MoneyError as exc:
+            raise RequisitionError(f"Line {index} ({description}): {exc}.", code="invalid_price") from None
+        lead_time = spec.lead_time_days
+        if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
+            raise RequisitionError(
+                f"Line {index} ({description}) has a lead time of {lead_time} days: at most {MAX_LEAD_TIME_DAYS}.",
+                code="invalid_lead_time",
+            )
         line = RequisitionLine(
             requisition=requisition,
             source=source,
@@ -472,17 +485,21 @@ def requisition_lines_replace_external(
             description=description,
             quantity=quantity,
             unit=unit,
-            unit_price_minor=spec.unit_price.minor,
+            unit_price_minor=unit_price_minor,
             currency=spec.unit_price.currency,
             price_basis_quantity=spec.price_basis_quantity,
             unspsc=spec.unspsc[:8] if spec.unspsc.isdigit() else "",
-            lead_time_days=spec.lead_time_days,
+            lead_time_days=lead_time,
             manufacturer=spec.manufacturer[:100],
             manufacturer_part_id=spec.manufacturer_part_id[:64],
             cost_centre=centre,
             extrinsics=spec.extrinsics,
         )
         line.total_minor = line.compute_total_minor()
+        if line.total_minor > MAX_MINOR:
+            raise RequisitionError(
+                f"Line {index} ({description}) comes to more than can be stored.", code="invalid_price"
+            )
         built.append(line)
     removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
     if removed:

@@ -15,12 +15,11 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import list_currencies
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from procurement.models import Supplier
-from procurement.money import Money
+from procurement.money import Money, is_currency
 from punchout import cxml
 from punchout.inbound import TooManyFailures
 from punchout.redact import redact_cxml
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 
 PAYLOAD_ID_MAX = SupplierDocument._meta.get_field("payload_id").max_length or 250
-CURRENCIES = frozenset(list_currencies())  # ISO 4217, as CLDR knows it
 
 
 class UnknownOrder(cxml.CXMLError):
@@ -182,7 +180,7 @@ def _repeat(earlier: SupplierDocument, digest: str) -> InboundAnswer:
 def _price_minor(order: PurchaseOrder, line_number: int, price: cxml.Money) -> int:
     """A confirmed unit price in the order's minor units; refused unless in the order's currency, 0 or more."""
     where = f"ConfirmationItem for line {line_number}"
-    if price.currency not in CURRENCIES:
+    if not is_currency(price.currency):
         raise cxml.InvalidDocument(f"{where}: {price.currency[:10]!r} is not an ISO 4217 currency code")
     if price.currency != order.currency:
         raise cxml.InvalidDocument(

@@ -294,7 +294,7 @@ def test_wrong_supplier_secrets_are_slowed_down_per_identity_and_the_right_one_w
     throttled = post(confirmation(order))
     assert (throttled.status_code, status(throttled)[0]) == (429, 429)
     assert int(throttled["Retry-After"]) == 2
-    assert "Too many failed logins: try again in 2 seconds." == status(throttled)[1]
+    assert status(throttled)[1] == "Too many failed logins: try again in 2 seconds."
     order.refresh_from_db()
     assert unchanged(order)
     cache.clear()

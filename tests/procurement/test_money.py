@@ -35,3 +35,17 @@ def test_garbage_amounts_are_refused_with_a_clear_error(bad):
 def test_money_shows_amount_and_iso_code():
     assert str(Money(Decimal("1234.5"), "EUR")) == "1,234.50\xa0EUR"
     assert Money.from_minor(123456, "SEK").as_api() == {"amount": "1234.56", "currency": "SEK"}
+
+
+def test_only_iso_currencies_and_storable_amounts_pass_the_edge():
+    from procurement.money import MAX_MINOR, is_currency, minor_storable
+
+    assert (is_currency("EUR"), is_currency("JPY"), is_currency("EURO"), is_currency("eur")) == (True, True, False, False)
+    assert minor_storable(Money(Decimal("12.345"), "EUR")) == 1235
+    assert minor_storable(Money(Decimal(500), "JPY")) == 500
+    with pytest.raises(MoneyError, match="'XXY' is not an ISO 4217 currency code"):
+        minor_storable(Money(Decimal(1), "XXY"))
+    with pytest.raises(MoneyError, match="too large to store"):
+        minor_storable(Money(Decimal(MAX_MINOR), "EUR"))
+    with pytest.raises(MoneyError, match="too large an amount"):
+        minor_storable(Money(Decimal("1" * 40), "EUR"))

@@ -348,11 +348,30 @@ def test_a_punchout_login_opens_only_the_catalog_and_the_cart(client):
     assert browser.get("/catalog/")["Location"].startswith("/login/")
 
 
-def test_erp_lines_that_cannot_become_a_cart_are_refused_clearly(client):
-    item_out = """<ItemOut quantity="0.0001"><ItemID><SupplierPartID>NOPE-1</SupplierPartID></ItemID><ItemDetail>
-<UnitPrice><Money currency="SEK">1.00</Money></UnitPrice><Description xml:lang="en">x</Description>
+def item_out(quantity: str = "1", currency: str = "SEK", amount: str = "1.00") -> str:
+    return f"""<ItemOut quantity="{quantity}"><ItemID><SupplierPartID>NOPE-1</SupplierPartID></ItemID><ItemDetail>
+<UnitPrice><Money currency="{currency}">{amount}</Money></UnitPrice><Description xml:lang="en">x</Description>
 <UnitOfMeasure>EA</UnitOfMeasure></ItemDetail></ItemOut>"""
-    url = start_page(post_setup(client, setup_request(operation="edit", items=item_out)))
-    refused = Client().get(urlparse(url).path)
-    assert refused.status_code == 400 and "could not be opened here" in refused.content.decode()
-    assert InboundSession.objects.get().status == "pending"
+
+
+def test_erp_lines_our_columns_cannot_hold_are_refused_at_setup(client):
+    response = post_setup(client, setup_request(operation="edit", items=item_out(quantity="0.0001")))
+    assert (response.status_code, status_of(response)) == (
+        400,
+        (400, "the quantity of ItemOut 1 has more than 3 decimals: it cannot be stored"),
+    )
+    assert not InboundSession.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "line", [item_out(currency="EURO"), item_out(currency="XXY"), item_out(amount="123456789012345678901234")]
+)
+def test_erp_lines_that_cannot_become_a_cart_are_refused_clearly(client, line):
+    response = post_setup(client, setup_request(operation="edit", items=line))
+    if response.status_code == 200:
+        refused = Client().get(urlparse(start_page(response)).path)
+        assert refused.status_code == 400 and "could not be opened here" in refused.content.decode()
+        assert InboundSession.objects.get().status == "pending"
+    else:
+        assert (response.status_code, status_of(response)[0]) == (400, 400)
+        assert not InboundSession.objects.exists()

@@ -164,7 +164,8 @@ def test_choosing_which_cart_the_catalog_fills(browser, requester, france, items
 
 
 @pytest.mark.parametrize(
-    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example", "\t//evil.example"]
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example", "\t//evil.example"],
 )
 def test_the_cart_pages_never_send_the_browser_to_another_site(browser, requester, france, items, next_url):
     """`next` and the Referer come from the browser: a return to another host goes to the catalog instead."""
