@@ -183,7 +183,6 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
             "name",
             "legal_entity",
             "is_active",
-            "user_mode",
             "group",
             "allowed_hosts",
             "cxml_enabled",

@@ -128,12 +128,9 @@ class ErpClient(models.Model):
     """An ERP or e-procurement system (SAP, Ariba, Coupa) whose users punch out into our catalog.
 
     Its users shop at `legal_entity`'s prices plus those of the client's group (price lists and custom
-    catalogs name the group). Secrets are write-only; the OCI password is stored hashed.
+    catalogs name the group), each as a punch-in identity of the client, never as an employee's account.
+    Secrets are write-only; the OCI password is stored hashed.
     """
-
-    class UserMode(models.TextChoices):
-        MATCH = "match", "Match employees by e-mail, else a punchout-only user"
-        PUNCHOUT_ONLY = "punchout_only", "Always a punchout-only user"
 
     code = models.CharField(max_length=30, unique=True, help_text="e.g. ERP-DEMO")
     name = models.CharField(max_length=200)
@@ -165,7 +162,6 @@ class ErpClient(models.Model):
         related_name="erp_client",
         help_text="Its users' group: attach price lists and custom catalogs to it.",
     )
-    user_mode = models.CharField(max_length=15, choices=UserMode.choices, default=UserMode.MATCH)
     start_minutes = models.PositiveSmallIntegerField(default=5, help_text="How long a StartPage URL stays valid.")
     session_minutes = models.PositiveSmallIntegerField(default=120, help_text="How long shopping may take.")
     created_at = models.DateTimeField(auto_now_add=True)

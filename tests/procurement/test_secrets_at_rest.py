@@ -142,7 +142,6 @@ def test_an_erp_client_from_the_admin_keeps_its_secret_encrypted_its_password_ha
         "name": "SAP production",
         "legal_entity": france.pk,
         "is_active": "on",
-        "user_mode": "punchout_only",
         "allowed_hosts": '["sap.example.com"]',
         "cxml_identities": '[{"domain": "NetworkID", "identity": "SAP-PROD"}]',
         "shared_secret": "erp-secret-1",

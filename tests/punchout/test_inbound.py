@@ -309,7 +309,6 @@ def test_the_admin_sets_up_an_erp_client_with_hashed_password_and_its_prices(adm
         "name": "SAP production",
         "legal_entity": LegalEntity.objects.get(code="ACME-FR").pk,
         "is_active": "on",
-        "user_mode": "punchout_only",
         "allowed_hosts": '["sap.example.com"]',
         "cxml_identities": "[]",
         "shared_secret": "",

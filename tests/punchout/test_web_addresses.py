@@ -253,7 +253,6 @@ def test_an_erp_clients_allowed_hosts_are_kept_as_browsers_read_them(db, entries
             "name": "ERP X",
             "legal_entity": entity.pk,
             "is_active": "on",
-            "user_mode": "match",
             "allowed_hosts": json.dumps(entries),
             "cxml_identities": "[]",
             "start_minutes": 5,
