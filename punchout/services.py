@@ -414,7 +414,7 @@ def _parse_cart(
         raise PunchoutReturnRefused(
             f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}", code="bad_cart"
         ) from exc
-    if not secrets.compare_digest(message.buyer_cookie.strip(), session.buyer_cookie):
+    if not secrets.compare_digest(message.buyer_cookie.strip().encode(), session.buyer_cookie.encode()):
         raise PunchoutReturnRefused(
             "The cart names another punchout session (BuyerCookie does not match): nothing was changed.",
             code="buyer_cookie_mismatch",

@@ -9,6 +9,7 @@ after WHATWG host parsing: lower case, IDNA (punycode), IPv4 in any notation (21
 trailing dot.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,7 +59,14 @@ def web_address_parse(text: str) -> WebAddress:
     if len(text) > MAX_LENGTH:
         raise WebAddressRefused(f"The address is longer than {MAX_LENGTH} characters.")
     # Browsers drop tabs and newlines anywhere and spaces and controls at the ends: refuse them rather than guess.
-    if any(ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in text):
+    # A space inside the path or query is only encoded (%20) by a browser, as in the address we pass on.
+    scheme_and_authority = re.split(r"[/?#]", text.split("//", 1)[1], maxsplit=1)[0] if "//" in text else text
+    if (
+        any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in text)
+        or text != text.strip(" ")
+        or " " in text.split("//", 1)[0]
+        or " " in scheme_and_authority
+    ):
         raise WebAddressRefused("The address contains spaces or control characters.")
     if "\\" in text:
         raise WebAddressRefused("The address contains a backslash.")

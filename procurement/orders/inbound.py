@@ -125,6 +125,17 @@ def _supplier_throttled(header: cxml.Header) -> Supplier:
     return supplier
 
 
+def _storable_text(data: bytes) -> str:
+    """The document as text we can keep: UTF-8, or UTF-16 when its first bytes show it; redacted, and
+    without NUL characters, which no PostgreSQL text column holds."""
+    encoding = "utf-8"
+    if data[:2] in (b"\xff\xfe", b"<\x00"):
+        encoding = "utf-16-le"
+    elif data[:2] in (b"\xfe\xff", b"\x00<"):
+        encoding = "utf-16-be"
+    return redact_cxml(data.decode(encoding, errors="replace")).replace("\x00", "\ufffd")
+
+
 def _apply_once(
     supplier: Supplier, document: cxml.ConfirmationRequest | cxml.ShipNoticeRequest, data: bytes
 ) -> InboundAnswer:
@@ -133,7 +144,7 @@ def _apply_once(
         raise cxml.InvalidDocument("the cXML document has no payloadID: it is needed to apply a document once")
     if len(payload_id) > PAYLOAD_ID_MAX:
         raise cxml.InvalidDocument(f"the payloadID is longer than {PAYLOAD_ID_MAX} characters")
-    kept = redact_cxml(data.decode("utf-8", errors="replace"))
+    kept = _storable_text(data)
     digest = hashlib.sha256(kept.encode("utf-8")).hexdigest()
     earlier = SupplierDocument.objects.filter(supplier=supplier, payload_id=payload_id).first()
     if earlier is not None:

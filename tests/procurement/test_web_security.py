@@ -120,6 +120,7 @@ PROD_ENV = {
     "SECRET_KEY": "deploy-check-dummy-secret-key-not-for-use-0123456789abcdefgh",
     "ALLOWED_HOSTS": "example.com",
     "REDIS_URL": "",
+    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",  # the Makefile's check key
 }
 
 

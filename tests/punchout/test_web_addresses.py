@@ -72,6 +72,10 @@ def test_hosts_are_compared_after_whatwg_host_parsing(text, host, allowed):
 
 def test_the_address_handed_on_is_the_normalised_one():
     assert web_address_parse("http://0x7f.1:8000/a b".replace(" ", "%20")).href == "http://127.0.0.1:8000/a%20b"
+    # A space in the path is only encoded by a browser (Odoo's HOOK_URL template has one); in the host it is not.
+    assert web_address_parse("http://127.0.0.1/return/<uuid4 id>").href == "http://127.0.0.1/return/%3Cuuid4%20id%3E"
+    with pytest.raises(WebAddressRefused, match="spaces or control"):
+        web_address_parse("http://evil.example @127.0.0.1/")
 
 
 # --- the endpoints that take a URL from outside ---------------------------------------------------------
