@@ -107,7 +107,7 @@ class PunchinMiddleware:
             if isinstance(session_id, int):
                 punchin.inbound_expire(session_id=session_id)
             response = (
-                render(request, "punchout/refused.html", {"message": _ENDED}, status=410)
+                render(request, "punchout/refused.html", _ENDED_CONTEXT, status=410)
                 if request.path in _PUNCHIN_PAGES
                 else self.get_response(request)
             )
@@ -142,12 +142,14 @@ class PunchinMiddleware:
 
 
 _ENDED = "This punchout session has ended: start again from your purchasing system."
+_ENDED_CONTEXT = {"message": _ENDED, "heading": "Punchout session ended"}
 
 
 def _refused(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "punchout_session", "message": REFUSED_MESSAGE}, status=403)
-    return render(request, "punchout/refused.html", {"message": REFUSED_MESSAGE}, status=403)
+    context = {"message": REFUSED_MESSAGE, "heading": "Not available during a punchout session"}
+    return render(request, "punchout/refused.html", context, status=403)
 
 
 class NotPunchinUser(BasePermission):

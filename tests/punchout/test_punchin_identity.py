@@ -72,6 +72,8 @@ def test_a_punch_in_naming_the_superuser_or_an_approver_reaches_only_the_catalog
     assert browser.get("/catalog/").status_code == 200
     assert browser.get(f"/requisitions/{session.requisition_id}/").status_code == 200
     assert_nothing_beyond_the_cart(browser)
+    refused = browser.get("/approvals/").content.decode()
+    assert "Not available during a punchout session" in refused and "transfer the cart or leave" in refused
 
     browser.post("/punchout/inbound/transfer/")
     assert_nothing_beyond_the_cart(browser)
