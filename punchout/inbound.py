@@ -27,7 +27,7 @@ from . import cxml, oci
 from .models import ErpClient, InboundSession
 from .redact import redact_form_fields, redact_text
 from .services import token_hash
-from .throttle import Throttled, cxml_header_credentials, throttle_check, throttle_failure, throttle_success
+from .throttle import Throttled, cxml_sender_authenticate, throttle_check, throttle_failure, throttle_success
 from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
 
 logger = logging.getLogger(__name__)
@@ -69,30 +69,10 @@ def erp_client_set_oci_password(*, client: ErpClient, password: str) -> None:
 # --- cXML ------------------------------------------------------------------------------------------------
 
 
-class TooManyFailures(cxml.CXMLError):
-    def __init__(self, throttled: Throttled) -> None:
-        super().__init__(429, throttled.message)
-        self.retry_after = throttled.retry_after
-
-
 def _client_for(header: cxml.Header) -> ErpClient:
-    """The client whose From or Sender identity this is and whose secret the Sender carries.
-
-    Throttled per identity: during a backoff even the right secret is refused (429), so a guesser learns
-    nothing; a success resets the count.
-    """
-    names = cxml_header_credentials(header)
-    try:
-        throttle_check(scope="cxml-erp", credentials=names)
-    except Throttled as throttled:
-        raise TooManyFailures(throttled) from None
-    try:
-        client = _client_matching(header)
-    except cxml.AuthenticationFailed:
-        throttle_failure(scope="cxml-erp", credentials=names)
-        raise
-    throttle_success(scope="cxml-erp", credentials=names)
-    return client
+    """The client whose From or Sender identity this is and whose secret the Sender carries; throttled per
+    identity (see `punchout.throttle`)."""
+    return cxml_sender_authenticate(scope="cxml-erp", header=header, authenticate=_client_matching)
 
 
 def _client_matching(header: cxml.Header) -> ErpClient:

@@ -115,3 +115,28 @@ def throttle_success(*, scope: str, credentials: Iterable[str]) -> None:
     """A right credential outside a wait: forget its failures."""
     keys = _keys(scope, credentials)
     cache.delete_many([*keys, *(k + ":until" for k in keys)])
+
+
+class TooManyFailures(cxml.CXMLError):
+    """A cXML sender in its backoff: answered as Status 429, with Retry-After."""
+
+    def __init__(self, throttled: Throttled) -> None:
+        super().__init__(429, throttled.message)
+        self.retry_after = throttled.retry_after
+
+
+def cxml_sender_authenticate[T](*, scope: str, header: cxml.Header, authenticate: Callable[[cxml.Header], T]) -> T:
+    """`authenticate(header)` with failures counted per identity presented: during a backoff even the right
+    secret is refused (TooManyFailures), so a guesser learns nothing; a success resets the count."""
+    names = cxml_header_credentials(header)
+    try:
+        throttle_check(scope=scope, credentials=names)
+    except Throttled as throttled:
+        raise TooManyFailures(throttled) from None
+    try:
+        found = authenticate(header)
+    except cxml.AuthenticationFailed:
+        throttle_failure(scope=scope, credentials=names)
+        raise
+    throttle_success(scope=scope, credentials=names)
+    return found

@@ -21,9 +21,8 @@ from django.db.models import Q
 from procurement.models import Supplier
 from procurement.money import Money, is_currency
 from punchout import cxml
-from punchout.inbound import TooManyFailures
 from punchout.redact import redact_cxml
-from punchout.throttle import Throttled, cxml_header_credentials, throttle_check, throttle_failure, throttle_success
+from punchout.throttle import cxml_sender_authenticate
 
 from .models import (
     QUANTITY_MAX,
@@ -109,20 +108,8 @@ def supplier_document_receive(*, data: bytes) -> InboundAnswer:
 
 
 def _supplier_throttled(header: cxml.Header) -> Supplier:
-    """`_supplier_for`, with failures counted per identity: during a backoff even the right secret is refused
-    (429 with Retry-After), so a guesser learns nothing; a success resets the count."""
-    names = cxml_header_credentials(header)
-    try:
-        throttle_check(scope="cxml-supplier", credentials=names)
-    except Throttled as throttled:
-        raise TooManyFailures(throttled) from None
-    try:
-        supplier = _supplier_for(header)
-    except cxml.AuthenticationFailed:
-        throttle_failure(scope="cxml-supplier", credentials=names)
-        raise
-    throttle_success(scope="cxml-supplier", credentials=names)
-    return supplier
+    """`_supplier_for`, throttled per identity (see `punchout.throttle`)."""
+    return cxml_sender_authenticate(scope="cxml-supplier", header=header, authenticate=_supplier_for)
 
 
 def _storable_text(data: bytes) -> str:
