@@ -1,7 +1,24 @@
-"""Money at the edges: Decimal amounts with a currency code; integer minor units in the database."""
+"""Money at the edges: Decimal amounts with a currency code; integer minor units in the database.
 
+Every money rule of the product has one function here, and every caller uses it (docs/money.md):
+
+- rounding: an exact amount becomes the currency's minor unit (its digits come from CLDR via babel) once,
+  at the end, half up (`round_minor`), the commercial rounding clerks and ERPs expect (0.005 → 0.01);
+- a line total is quantity × unit price ÷ price basis quantity, rounded once (`line_total_minor`);
+- a charge split over cost centres is shared by largest remainder, so the parts add up exactly to the
+  line (`split_minor`);
+- a conversion multiplies by the stored rate of the day, rounded once (`convert_minor`); the rate used is
+  the one recorded wherever a converted amount is stored (`rate_stored` gives it the stored precision);
+- a requisition's or an order's total is the sum of its line totals (`total_minor`);
+- what is left on a budget is its amount less what is used (`available_minor`), and it may be overdrawn
+  up to its tolerances (`budget_limit_minor`);
+- a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
+- a decimal is written in plain digits, never in exponent form (`decimal_text`).
+"""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
@@ -50,6 +67,146 @@ def to_minor(amount: Decimal | str | int, currency: str) -> int:
         raise MoneyError(f"{amount} is too large an amount") from error
 
 
+RATE_PLACES = 10  # ExchangeRate.rate and every recorded rate: DecimalField(max_digits=20, decimal_places=10)
+ONE = Decimal(1)
+
+
+def round_minor(exact: Decimal) -> int:
+    """An exact amount in minor units (a Decimal with fractions of a cent) as whole minor units, half up:
+    the only rounding of amounts in the product."""
+    with localcontext() as context:
+        context.prec = 60  # a BIGINT of minor units times a quantity never loses digits
+        return int(exact.quantize(ONE, rounding=ROUND_HALF_UP))
+
+
+def line_total_minor(*, quantity: Decimal, unit_price_minor: int, price_basis_quantity: Decimal = ONE) -> int:
+    """quantity × unit price ÷ price basis quantity, rounded once at the end: 500 at 12.50 per 100 is 62.50."""
+    if price_basis_quantity <= 0:
+        raise MoneyError("The price basis quantity must be more than 0.")
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(unit_price_minor) * Decimal(quantity) / Decimal(price_basis_quantity)
+    return round_minor(exact)
+
+
+def line_total(*, quantity: Decimal, unit_price: "Money", price_basis_quantity: Decimal = ONE) -> "Money":
+    """`line_total_minor` for a Money unit price (a price with more digits than its currency is kept exact
+    until the end)."""
+    digits = currency_digits(unit_price.currency)
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(unit_price.amount) * Decimal(quantity) / Decimal(price_basis_quantity) * Decimal(10) ** digits
+    return Money.from_minor(round_minor(exact), unit_price.currency)
+
+
+def total_minor(line_totals: Iterable[int]) -> int:
+    """A requisition's or an order's total: the plain sum of its (already rounded) line totals."""
+    return sum(line_totals, 0)
+
+
+def split_minor(amount_minor: int, weights: Sequence[Decimal]) -> list[int]:
+    """Share an amount by weights (percentages, say) by largest remainder: each part is the floor of its
+    exact share, and the minor units left over go one each to the largest remainders (ties to the earlier
+    part). The parts always add up to the amount exactly; a negative amount (a release) splits as its
+    opposite does."""
+    if not weights:
+        return []
+    if any(weight < 0 for weight in weights):
+        raise MoneyError("A split's weights cannot be negative.")
+    whole = sum(weights, Decimal(0))
+    if whole <= 0:
+        raise MoneyError("A split's weights must add up to more than 0.")
+    if amount_minor < 0:
+        return [-part for part in split_minor(-amount_minor, weights)]
+    with localcontext() as context:
+        context.prec = 60
+        exact = [Decimal(amount_minor) * weight / whole for weight in weights]
+        parts = [int(share.to_integral_value(rounding=ROUND_DOWN)) for share in exact]
+        remainders = [share - part for share, part in zip(exact, parts, strict=True)]
+    left = amount_minor - sum(parts)
+    for index in sorted(range(len(parts)), key=lambda i: (-remainders[i], i))[:left]:
+        parts[index] += 1
+    return parts
+
+
+def rate_stored(rate: Decimal) -> Decimal:
+    """A rate at the precision it is stored and recorded with (10 places), so that the rate a ledger entry
+    records reproduces its converted amount."""
+    return Decimal(rate).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP)
+
+
+def inverse_rate(rate: Decimal) -> Decimal:
+    """The rate the other way (1 SEK = 1 / 11.25 EUR), at the stored precision."""
+    if rate <= 0:
+        raise MoneyError("An exchange rate must be more than 0.")
+    with localcontext() as context:
+        context.prec = 60
+        return rate_stored(ONE / Decimal(rate))
+
+
+def convert_minor(amount_minor: int, *, from_currency: str, to_currency: str, rate: Decimal) -> int:
+    """An amount in another currency at `rate` (1 from_currency = rate to_currency), rounded once.
+
+    Back and forth at a rate and its inverse, an amount comes back within one minor unit whenever the
+    target currency's minor unit is worth no more than the source's (EUR → SEK → EUR, EUR → JPY → EUR)."""
+    if from_currency == to_currency:
+        return amount_minor
+    if rate <= 0:
+        raise MoneyError("An exchange rate must be more than 0.")
+    shift = currency_digits(to_currency) - currency_digits(from_currency)
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(amount_minor) * Decimal(rate) * Decimal(10) ** shift
+    return round_minor(exact)
+
+
+def convert(amount: "Money", *, to_currency: str, rate: Decimal) -> "Money":
+    return Money.from_minor(
+        convert_minor(amount.minor, from_currency=amount.currency, to_currency=to_currency, rate=rate), to_currency
+    )
+
+
+def available_minor(*, amount_minor: int, used_minor: int | None) -> int:
+    """What is left on a budget: its amount less every ledger entry against it (negative when overdrawn)."""
+    return amount_minor - (used_minor or 0)
+
+
+def budget_limit_minor(*, amount_minor: int, tolerance_percent: Decimal, tolerance_minor: int) -> int:
+    """How far a budget may be drawn: its amount plus its tolerances (a percentage, rounded down, and an
+    amount)."""
+    with localcontext() as context:
+        context.prec = 60
+        percent_part = int((Decimal(amount_minor) * Decimal(tolerance_percent) / 100).to_integral_value(ROUND_DOWN))
+    return amount_minor + percent_part + tolerance_minor
+
+
+def price_after_percent_minor(base_minor: int, percent_off: Decimal) -> int:
+    """A base price less a percentage, rounded once."""
+    with localcontext() as context:
+        context.prec = 60
+        return round_minor(Decimal(base_minor) * (Decimal(100) - Decimal(percent_off)) / Decimal(100))
+
+
+def decimal_text(value: Decimal | int, places: int | None = None) -> str:
+    """A decimal in plain digits for documents, pages and the API: never exponent form (10, not 1E+1).
+
+    With `places`, exactly that many decimals (an amount: 12.50); without, no trailing zeros (2.5, 10)."""
+    value = Decimal(value)
+    if not value.is_finite():
+        raise MoneyError(f"{value} is not a finite number")
+    if places is not None:
+        with localcontext() as context:
+            context.prec = 60
+            value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    elif value == value.to_integral_value():
+        value = value.quantize(ONE)
+    else:
+        value = value.normalize()
+    if value == 0:
+        value = abs(value)  # never "-0" or "-0.00"
+    return format(value, "f")
+
+
 def from_minor(minor: int, currency: str) -> Decimal:
     digits = currency_digits(currency)
     return (Decimal(minor) / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))
@@ -70,7 +227,7 @@ class Money:
 
     def as_api(self) -> dict[str, str]:
         """The API's shape: a decimal string with its currency code."""
-        return {"amount": str(self.amount), "currency": self.currency}
+        return {"amount": decimal_text(self.amount, currency_digits(self.currency)), "currency": self.currency}
 
     def format(self, locale: str = "en") -> str:
         """Amount then ISO code ("1,234.50 EUR"): unambiguous for clerks who buy in several currencies."""
