@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from procurement.celery import app as celery_app
 from procurement.models import Employee
 
+from . import document_guard
 from .factories import EmployeeFactory, LegalEntityFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously there.
@@ -24,6 +25,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.xfail(reason="CI must run on PostgreSQL", strict=True, run=False))
             else:
                 item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run `make test`"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _xml_documents_guarded():
+    undo = document_guard.guard_xml()
+    yield
+    undo()
+
+
+@pytest.fixture(autouse=True)
+def _no_exponent_form(request):
+    """No page, API answer, document or e-mail of any test writes a number in exponent form (1E+2)."""
+    document_guard.take()
+    yield
+    from django.core import mail
+
+    for message in getattr(mail, "outbox", []):
+        document_guard.scan(f"{message.subject}\n{message.body}", f"the e-mail {message.subject!r}")
+        for alternative, _type in getattr(message, "alternatives", []):
+            document_guard.scan(str(alternative), f"the e-mail {message.subject!r}")
+    found = document_guard.take()
+    assert not found, "numbers written in exponent form:\n" + "\n".join(found)
 
 
 @pytest.fixture

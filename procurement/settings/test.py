@@ -12,3 +12,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files through the finders, as runserver does: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Every response a test sees is read for numbers in exponent form (tests/document_guard.py).
+MIDDLEWARE = ["tests.document_guard.ExponentGuardMiddleware", *MIDDLEWARE]  # noqa: F405

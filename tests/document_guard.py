@@ -1,0 +1,68 @@
+"""The exponent-form guard: no number we write may read `1E+2`, `9E+1 %` or `1e-05`.
+
+Every test runs under it. It reads what the product hands to someone else:
+- every HTTP response of the test client and the live server (pages, API JSON, cXML, OCI forms, CSV),
+  through `ExponentGuardMiddleware` (installed by procurement.settings.test);
+- every XML document we serialise (OrderRequest, PunchOutOrderMessage, Status answers …), wherever it is sent;
+- every e-mail in the test outbox.
+A finding fails the test that produced it, naming where the number was written.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+# A number in exponent form standing on its own: not part of a word, a base64 token or a longer number.
+EXPONENT = re.compile(r"(?<![\w.+/=])(?<!\w-)[0-9]+(?:\.[0-9]+)?[eE][+-][0-9]+(?![\w+/=])")
+_TEXT_TYPES = ("application/json", "application/xml", "text/")
+
+findings: list[str] = []
+scanned: list[str] = []  # where each scanned text came from, for tests that walk the product
+
+
+def scan(text: str, where: str) -> None:
+    scanned.append(where)
+    for match in EXPONENT.finditer(text):
+        start, end = max(match.start() - 60, 0), match.end() + 60
+        findings.append(f"{where}: {match.group()!r} in …{text[start:end]}…")
+
+
+def take() -> list[str]:
+    found = list(findings)
+    findings.clear()
+    scanned.clear()
+    return found
+
+
+class ExponentGuardMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if not getattr(response, "streaming", False) and content_type.startswith(_TEXT_TYPES):
+            scan(response.content.decode("utf-8", "replace"), f"{request.method} {request.path} answered")
+        return response
+
+
+def guard_xml() -> Callable[[], None]:
+    """Scan every document lxml serialises; returns the function that undoes it."""
+    from lxml import etree
+
+    original = etree.tostring
+
+    def tostring(*args: Any, **kwargs: Any) -> Any:
+        written = original(*args, **kwargs)
+        text = written.decode("utf-8", "replace") if isinstance(written, bytes) else str(written)
+        scan(text, "an XML document written")
+        return written
+
+    etree.tostring = tostring
+
+    def undo() -> None:
+        etree.tostring = original
+
+    return undo
