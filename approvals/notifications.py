@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from procurement.money import decimal_text
 from procurement.services import notification_send
 
 from .links import decision_link_max_age_hours, decision_link_needs_login, decision_link_url
@@ -15,7 +16,7 @@ def notify_task_created(*, task: Any) -> None:
     requisition = assignment.step.chain.requisition
     total = requisition.total
     lines = "\n".join(
-        f"  {line.quantity.normalize()} × {line.description} — {line.total}"
+        f"  {decimal_text(line.quantity)} × {line.description} — {line.total}"
         for line in requisition.lines.order_by("line_number")[:10]
     )
     # The task's owner decides: the approver, their delegate, or the manager it escalated to.

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.http import HttpRequest
 
 from .models import (
@@ -182,6 +183,8 @@ class CustomCatalogAdmin(admin.ModelAdmin[CustomCatalog]):
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
     list_display = ["from_currency", "to_currency", "rate", "valid_from"]
+    # Django would write the rate's step as "1e-10"; a person reads ten decimals.
+    formfield_overrides = {models.DecimalField: {"widget": forms.NumberInput(attrs={"step": "0.0000000001"})}}
     list_filter = ["from_currency", "to_currency"]
     search_fields = ["from_currency", "to_currency"]
     date_hierarchy = "valid_from"

@@ -30,6 +30,8 @@ def test_a_number_in_exponent_form_is_found(text):
         "nonce-aB3E+5fGh/9E+1x==",  # a base64 token holds such runs inside words
         "SKU NX-1E-4",
         "2026-12-10T00:00:00+01:00",
+        "QUANTITY &#x27;1E+26&#x27; is larger than a requisition line can hold.",
+        "the UnitPrice is not a number: '1e-30'",
     ],
 )
 def test_words_tokens_and_dates_are_not_numbers(text):
