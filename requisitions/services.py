@@ -15,7 +15,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from procurement.models import Address, CatalogItem, CostCentre, Employee, LegalEntity, Supplier
-from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable, to_minor
+from procurement.money import (
+    MAX_MINOR,
+    Money,
+    MoneyError,
+    convert_minor,
+    decimal_text,
+    minor_storable,
+    total_minor,
+)
 from procurement.selectors import (
     catalog_item_price,
     catalog_items_visible,
@@ -129,27 +137,32 @@ def requisition_status_move(
 
 
 def _refresh_totals(requisition: Requisition) -> None:
-    """Re-add the lines in minor units per currency and convert to the requisition's currency."""
+    """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
+    is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
+    A currency without a stored rate leaves the total unknown (None) and is recorded with rate None."""
     per_currency = dict(
         requisition.lines.order_by()
         .values("currency")
         .annotate(sum_minor=Sum("total_minor"))
         .values_list("currency", "sum_minor")
     )
-    total: int | None = 0
-    for currency, amount in per_currency.items():
+    parts: list[int] = []
+    rates: dict[str, str | None] = {}
+    known = True
+    for currency, amount in sorted(per_currency.items()):
         if currency == requisition.currency:
-            total = None if total is None else total + (amount or 0)
+            parts.append(amount or 0)
             continue
         rate = exchange_rate_get(from_currency=currency, to_currency=requisition.currency)
-        if rate is None or total is None:
-            total = None
+        rates[currency] = None if rate is None else decimal_text(rate)
+        if rate is None:
+            known = False
             continue
-        converted = Money.from_minor(amount or 0, currency).amount * rate
-        total += to_minor(converted, requisition.currency)
-    requisition.total_minor = total
+        parts.append(convert_minor(amount or 0, from_currency=currency, to_currency=requisition.currency, rate=rate))
+    requisition.total_minor = total_minor(parts) if known else None
+    requisition.total_rates = rates
     requisition.line_count = requisition.lines.count()
-    requisition.save(update_fields=["total_minor", "line_count", "updated_at"])
+    requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
 
 
 def _lines_changed(requisition: Requisition, by: Employee) -> None:
