@@ -237,3 +237,22 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+# Prices people type (free-text lines on the page and in the API, catalog base prices in the admin): at most
+# 999,999,999.99 in the price's currency, never negative. Beyond that it is a typing slip (99,999,999,999,999),
+# and a line of 10,000 such units still fits any BIGINT of minor units.
+MAX_TYPED_PRICE = Decimal("999999999.99")
+
+
+def typed_price_check(amount: Decimal, currency: str) -> None:
+    """Refuse (MoneyError) a typed price that is not a finite number, is negative, exceeds MAX_TYPED_PRICE,
+    or is in a code that is not ISO 4217."""
+    if not is_currency(currency):
+        raise MoneyError(f"{currency[:10]!r} is not an ISO 4217 currency code (EUR, SEK, USD …).")
+    if not Decimal(amount).is_finite():
+        raise MoneyError("Give the price as a number, e.g. 12.50.")
+    if amount < 0:
+        raise MoneyError("A price cannot be negative.")
+    if amount > MAX_TYPED_PRICE:
+        raise MoneyError(f"A price can be at most {decimal_text(MAX_TYPED_PRICE, 2)} {currency}.")

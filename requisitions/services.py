@@ -21,8 +21,10 @@ from procurement.money import (
     MoneyError,
     convert_minor,
     decimal_text,
+    is_currency,
     minor_storable,
     total_minor,
+    typed_price_check,
 )
 from procurement.selectors import (
     catalog_item_price,
@@ -186,6 +188,26 @@ def _check_quantity(quantity: Decimal) -> Decimal:
     if quantity != quantity.quantize(Decimal("0.001")):
         raise RequisitionError("The quantity may have at most 3 decimals.", code="invalid_quantity")
     return quantity
+
+
+def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
+    """A price a person typed (free-text line, page or API): an ISO 4217 currency that is the requisition's or has
+    a stored rate to it, not negative, at most MAX_TYPED_PRICE (docs/money.md)."""
+    currency = unit_price.currency
+    try:
+        typed_price_check(unit_price.amount, currency)
+    except MoneyError as error:
+        code = "invalid_currency" if not is_currency(currency) else "invalid_price"
+        raise RequisitionError(str(error), code=code) from None
+    if (
+        currency != requisition.currency
+        and exchange_rate_get(from_currency=currency, to_currency=requisition.currency) is None
+    ):
+        raise RequisitionError(
+            f"No exchange rate from {currency} to {requisition.currency} is stored: use {requisition.currency} "
+            "or ask finance to add the rate.",
+            code="invalid_currency",
+        )
 
 
 def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None) -> CostCentre | None:
@@ -397,8 +419,7 @@ def requisition_line_add_free_text(
     _check_editable(requisition, by)
     if not description.strip():
         raise RequisitionError("A free-text line needs a description.", code="invalid")
-    if unit_price.amount < 0:
-        raise RequisitionError("A price cannot be negative.", code="invalid_price")
+    _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
         line_number=_next_line_number(requisition),
@@ -555,8 +576,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
         if key == "cost_centre":
             value = _check_cost_centre(requisition, value)
         if key == "unit_price":
-            if value.amount < 0:
-                raise RequisitionError("A price cannot be negative.", code="invalid_price")
+            _check_typed_price(requisition, value)
             old_price = str(line.unit_price)
             line.unit_price_minor, line.currency = value.minor, value.currency
             if old_price != str(line.unit_price):
