@@ -13,7 +13,8 @@ Every money rule of the product has one function here, and every caller uses it 
 - what is left on a budget is its amount less what is used (`available_minor`), and it may be overdrawn
   up to its tolerances (`budget_limit_minor`);
 - a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
-- a decimal is written in plain digits, never in exponent form (`decimal_text`).
+- a decimal is written in plain digits, never in exponent form (`decimal_text`);
+- a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -148,7 +149,8 @@ def convert_minor(amount_minor: int, *, from_currency: str, to_currency: str, ra
     """An amount in another currency at `rate` (1 from_currency = rate to_currency), rounded once.
 
     Back and forth at a rate and its inverse, an amount comes back within one minor unit whenever the
-    target currency's minor unit is worth no more than the source's (EUR → SEK → EUR, EUR → JPY → EUR)."""
+    target currency's minor unit is worth no more than the source's (EUR → SEK → EUR, EUR → JPY → EUR) and
+    amount × rate stays below 10**9 minor units (beyond, the inverse rate's 10th decimal shows)."""
     if from_currency == to_currency:
         return amount_minor
     if rate <= 0:
@@ -239,7 +241,7 @@ class Money:
         return self.format()
 
 
-# Prices people type (free-text lines on the page and in the API, catalog base prices in the admin): at most
+# Prices people type (free-text lines on the page and in the API, catalog items in the API and admin): at most
 # 999,999,999.99 in the price's currency, never negative. Beyond that it is a typing slip (99,999,999,999,999),
 # and a line of 10,000 such units still fits any BIGINT of minor units.
 MAX_TYPED_PRICE = Decimal("999999999.99")
