@@ -24,7 +24,7 @@ def major_amount_field(label: str, *, required: bool = False, help_text: str = "
     )
 
 
-class MajorAmountsForm(forms.ModelForm):  # type: ignore[type-arg]
+class MajorAmountsForm(forms.ModelForm):
     """A model form whose `amounts` are typed and shown in major units, stored in their *_minor columns.
 
     `amounts` maps a form field to (its model minor-unit field, the field holding its currency); the currency is
@@ -48,11 +48,11 @@ class MajorAmountsForm(forms.ModelForm):  # type: ignore[type-arg]
             )
             self.fields[name].label = f"{self.fields[name].label} ({where})"
             self.fields[name].help_text = " ".join(
-                part for part in (self.fields[name].help_text, "e.g. 50.00 for fifty, not 5000.") if part
+                str(part) for part in (self.fields[name].help_text, "e.g. 50.00 for fifty, not 5000.") if part
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for name, (minor_field, currency_field) in self.amounts.items():
             if name not in self.fields or name in self.errors:
                 continue
