@@ -208,7 +208,13 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                 PrintLine(
                     number=line.line_number,
                     sku=line.supplier_part_id,
-                    description=line.description + (" (cancelled)" if line.status == "cancelled" else ""),
+                    description=line.description
+                    + (" (cancelled)" if line.status == "cancelled" else "")
+                    + (
+                        f" (price per {decimal_text(line.price_basis_quantity)} {line.unit})"
+                        if line.price_basis_quantity != 1
+                        else ""
+                    ),
                     quantity=line.quantity,
                     unit=line.unit,
                     unit_price=line.unit_price.amount,
