@@ -494,10 +494,9 @@ def _parse_cart(
             currency,
         )
         if to_minor(message.total.amount, currency) != computed.minor:
-            note = (
-                f"The shop's total ({decimal_text(message.total.amount)} {currency}) differs from the sum of its "
-                f"lines ({computed}); the lines count."
-            )
+            theirs = decimal_text(message.total.amount, currency_digits(currency))
+            note = f"The shop's total ({theirs} {currency}) differs from the sum of its lines ({computed}); "
+            note += "the lines count."
     return lines, note
 
 
