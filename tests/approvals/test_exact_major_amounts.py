@@ -1,8 +1,6 @@
 """Defect 18 of issue 13: every amount a person types in the admin is in major units of its currency
 ("50.00" EUR), shown back the same way; the database keeps minor units (5000)."""
 
-
-
 from approvals.models import PurchasingRule
 from procurement.models import Employee, LegalEntity
 from tests.factories import CatalogItemFactory, EmployeeFactory, SupplierFactory
