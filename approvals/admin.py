@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from procurement.admin_amounts import MajorAmountsForm, major_amount_field
+
 from .models import (
     ApprovalChain,
     ApprovalStep,
@@ -25,8 +27,21 @@ class RuleVersionInline(admin.TabularInline[PurchasingRuleVersion, PurchasingRul
         return False
 
 
+class PurchasingRuleForm(MajorAmountsForm):
+    """The amount range is typed in major units of the rule's currency: 50.00 EUR, never 5000."""
+
+    amounts = {"min_amount": ("min_amount_minor", "currency"), "max_amount": ("max_amount_minor", "currency")}
+    min_amount = major_amount_field("Above", help_text="Applies when the total is above this.")
+    max_amount = major_amount_field("Up to", help_text="Applies when the total is at most this.")
+
+    class Meta:
+        model = PurchasingRule
+        exclude = ["min_amount_minor", "max_amount_minor"]
+
+
 @admin.register(PurchasingRule)
 class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
+    form = PurchasingRuleForm
     list_display = [
         "position",
         "name",
@@ -55,9 +70,9 @@ class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
                     "unspsc_prefix",
                     "supplier",
                     "line_source",
-                    "min_amount_minor",
-                    "max_amount_minor",
                     "currency",
+                    "min_amount",
+                    "max_amount",
                 ]
             },
         ),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet
 
 from procurement.models import CostCentre, Employee, OrgUnit
-from procurement.money import Money, to_minor
+from procurement.money import Money, convert_minor
 from procurement.selectors import employee_manager_chain, exchange_rate_get
 from requisitions.models import Requisition, RequisitionLineSplit
 
@@ -69,7 +69,7 @@ class Rates:
         rate = self._rates[currency]
         if rate is None:
             return None
-        return to_minor(Money.from_minor(minor, currency).amount * rate, self.to_currency)
+        return convert_minor(minor, from_currency=currency, to_currency=self.to_currency, rate=rate)
 
 
 def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
@@ -143,6 +143,10 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     facts = requisition_facts(requisition=requisition)
     rates = Rates(requisition.currency)
     resolved = ResolvedChain(total=facts.total)
+    if requisition.total_minor is None:
+        # A line's currency has no stored rate: the total is unknown, never 0.00 (docs/money.md).
+        resolved.problems.extend(requisition.missing_rates or ["The total cannot be converted at stored rates."])
+        return resolved
     rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
     # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
     matching = [

@@ -11,7 +11,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from procurement.models import Employee
-from procurement.money import Money
+from procurement.money import Money, available_minor
 from requisitions.models import Requisition, RequisitionLine
 
 from .flows import ApprovalFlow
@@ -33,12 +33,14 @@ class InboxItem:
 
 @dataclass(frozen=True)
 class BudgetImpact:
-    """What the requisition holds on one budget, and what that budget has left after it."""
+    """What the requisition holds on one budget, what that budget has left without it and after it
+    (left now − this requisition = left after, to the cent: the same ledger entries)."""
 
     budget: str
     control: str
     this_requisition: Money
-    available: Money
+    available: Money  # left after: with this requisition counted
+    left_now: Money  # without this requisition's pre-commitment
 
 
 def budget_impacts(requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
@@ -66,12 +68,14 @@ def budget_impacts(requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
         if not row["held"]:
             continue
         budget = budgets[row["budget_id"]]
+        after = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used)
         impacts.setdefault(row["requisition_id"], []).append(
             BudgetImpact(
                 budget=f"{budget.cost_centre.code} {budget.period_label}",
                 control=budget.control,
                 this_requisition=Money.from_minor(row["held"], budget.currency),
-                available=Money.from_minor(budget.amount_minor - (budget.used or 0), budget.currency),
+                available=Money.from_minor(after, budget.currency),
+                left_now=Money.from_minor(after + row["held"], budget.currency),
             )
         )
     return impacts

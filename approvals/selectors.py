@@ -35,7 +35,7 @@ class StageView:
 @dataclass
 class ChainView:
     status: str  # "preview" before submission, else the stored chain's status
-    total: str
+    total: str | None  # None while a line's currency has no stored rate (the problems say which)
     currency: str
     auto_approved: bool = False
     blocked: str = ""
@@ -70,7 +70,7 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
         total = Money.from_minor(stored.total_minor, stored.currency)
         return ChainView(
             status=stored.status,
-            total=str(total.amount),
+            total=total.as_api()["amount"],
             currency=total.currency,
             auto_approved=stored.auto_approved,
             stages=[
@@ -99,7 +99,7 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
     resolved = approval_chain_resolve(requisition=requisition)
     return ChainView(
         status="preview",
-        total=str(resolved.total.amount),
+        total=None if requisition.total_minor is None else resolved.total.as_api()["amount"],
         currency=resolved.total.currency,
         auto_approved=resolved.auto_approved,
         blocked=resolved.blocked,

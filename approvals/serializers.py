@@ -30,7 +30,8 @@ class ChainViewSerializer(serializers.Serializer[Any]):
     problems = serializers.ListField(child=serializers.CharField())
     stages = StageViewSerializer(many=True)
 
-    def get_total(self, chain: Any) -> dict[str, str]:
+    def get_total(self, chain: Any) -> dict[str, str | None]:
+        """The amount is null while a line's currency has no stored rate (see `problems`)."""
         return {"amount": chain.total, "currency": chain.currency}
 
 
@@ -74,12 +75,16 @@ class BudgetImpactSerializer(serializers.Serializer[Any]):
     control = serializers.CharField()
     this_requisition = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField(help_text="Left on the budget with this requisition counted.")
+    left_now = serializers.SerializerMethodField(help_text="Left on the budget without this requisition.")
 
     def get_this_requisition(self, impact: Any) -> dict[str, str]:
         return dict(impact.this_requisition.as_api())
 
     def get_available(self, impact: Any) -> dict[str, str]:
         return dict(impact.available.as_api())
+
+    def get_left_now(self, impact: Any) -> dict[str, str]:
+        return dict(impact.left_now.as_api())
 
 
 class InboxItemSerializer(serializers.Serializer[Any]):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from procurement.models import CostCentre, LegalEntity, currency_code_validator
-from procurement.money import Money
+from procurement.money import Money, budget_limit_minor
 from requisitions.models import Requisition
 
 
@@ -69,7 +69,11 @@ class Budget(models.Model):
 
     def limit_minor(self) -> int:
         """What may be committed: the amount plus the tolerance (a share of the amount and a fixed amount)."""
-        return self.amount_minor + int(self.amount_minor * self.tolerance_percent / 100) + self.tolerance_minor
+        return budget_limit_minor(
+            amount_minor=self.amount_minor,
+            tolerance_percent=self.tolerance_percent,
+            tolerance_minor=self.tolerance_minor,
+        )
 
     @property
     def scope(self) -> str:

@@ -7,16 +7,18 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from procurement.models import LegalEntity
-from procurement.money import Money, to_minor
-from procurement.selectors import exchange_rate_get
+from procurement.money import Money, available_minor
 from requisitions.models import Requisition
 
 from .models import Budget, BudgetEntry
-from .services import budgets_matching, requisition_charges
+from .services import budgets_matching, charges_demand, requisition_charges
 
 
 @dataclass(frozen=True)
 class BudgetAdvice:
+    """One budget a cart charges: what is left without this requisition ("left now"), what this requisition
+    takes (its ledger entries once submitted, else what submitting would pre-commit) and what is left after."""
+
     budget: Budget
     available: Money
     this_requisition: Money
@@ -30,43 +32,43 @@ class BudgetAdvice:
 
 
 def budget_advice(*, requisition: Requisition) -> list[BudgetAdvice]:
-    """Per budget the cart touches: what is left now and after this requisition (nothing is reserved)."""
-    pairs = budgets_matching(
-        requisition=requisition, charges=requisition_charges(requisition=requisition), on=timezone.localdate()
-    )
+    """Per budget the cart touches: what is left without it, what it takes, and what is left after it.
+
+    Before submission "this requisition" is what submitting would pre-commit, computed as the ledger would
+    (`charges_demand`); after, it is what the ledger holds for it. "Left now" never counts the requisition's own
+    entries and "left after" always does, so left now − this requisition = left after, to the cent.
+    """
+    on = timezone.localdate()
+    pairs = budgets_matching(requisition=requisition, charges=requisition_charges(requisition=requisition), on=on)
     needed: dict[int, int] = defaultdict(int)
     budgets: dict[int, Budget] = {}
-    for budget, charge in pairs:
-        rate = exchange_rate_get(from_currency=charge.currency, to_currency=budget.currency)
-        if rate is None:
-            continue
-        needed[budget.pk] += to_minor(
-            Money.from_minor(charge.amount_minor, charge.currency).amount * rate, budget.currency
-        )
-        budgets[budget.pk] = budget
+    for part in charges_demand(pairs, on=on, skip_missing=True):
+        needed[part.budget.pk] += part.converted_minor
+        budgets[part.budget.pk] = part.budget
     used = dict(
         BudgetEntry.objects.filter(budget_id__in=budgets)
         .values("budget_id")
         .annotate(total=Sum("amount_minor"))
         .values_list("budget_id", "total")
     )
-    held = dict(
+    own = dict(
         BudgetEntry.objects.filter(budget_id__in=budgets, requisition=requisition)
         .values("budget_id")
         .annotate(total=Sum("amount_minor"))
         .values_list("budget_id", "total")
     )
+    submitted = not requisition.is_editable
     advice = []
     for budget_id, budget in budgets.items():
-        available = budget.amount_minor - (used.get(budget_id) or 0)
-        # Once submitted, the requisition's own pre-commitment is already in `used`.
-        extra = needed[budget_id] - (held.get(budget_id) or 0)
+        held = own.get(budget_id) or 0
+        left_now = available_minor(amount_minor=budget.amount_minor, used_minor=(used.get(budget_id) or 0) - held)
+        this = held if submitted and budget_id in own else needed[budget_id]
         advice.append(
             BudgetAdvice(
                 budget,
-                Money.from_minor(available, budget.currency),
-                Money.from_minor(needed[budget_id], budget.currency),
-                Money.from_minor(available - extra, budget.currency),
+                Money.from_minor(left_now, budget.currency),
+                Money.from_minor(this, budget.currency),
+                Money.from_minor(left_now - this, budget.currency),
             )
         )
     return sorted(advice, key=lambda a: a.budget.pk)
@@ -123,7 +125,13 @@ def budget_use_of(budget: Budget) -> BudgetUse:
     actual = getattr(budget, "actual", None) or 0
     committed = getattr(budget, "committed", None) or 0
     pre = getattr(budget, "precommitted", None) or 0
-    return BudgetUse(budget, actual, committed, pre, budget.amount_minor - actual - committed - pre)
+    return BudgetUse(
+        budget,
+        actual,
+        committed,
+        pre,
+        available_minor(amount_minor=budget.amount_minor, used_minor=actual + committed + pre),
+    )
 
 
 def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
 from procurement.models import CostCentre, LegalEntity
-from procurement.money import Money, to_minor
+from procurement.money import Money, available_minor, convert_minor, rate_stored, split_minor, to_minor
 from procurement.selectors import exchange_rate_get
 from requisitions import hooks
 from requisitions.errors import RequisitionError
@@ -46,8 +46,9 @@ def requisition_charges(*, requisition: Requisition) -> list[Charge]:
         splits = list(line.splits.all())
         if not splits and line.cost_centre_id:
             charges.append(Charge(line.cost_centre_id, line.gl_account, line.unspsc, line.total_minor, line.currency))
-        for split in splits:
-            part = int((Decimal(line.total_minor) * split.percent / 100).quantize(Decimal(1)))
+        # Largest remainder: the splits of a line add up to its total exactly (docs/money.md).
+        parts = split_minor(line.total_minor, [split.percent for split in splits])
+        for split, part in zip(splits, parts, strict=True):
             charges.append(
                 Charge(split.cost_centre_id, split.gl_account or line.gl_account, line.unspsc, part, line.currency)
             )
@@ -80,8 +81,58 @@ def budgets_matching(*, requisition: Requisition, charges: list[Charge], on: dat
 
 
 def budget_available_minor(*, budget: Budget) -> int:
-    used = BudgetEntry.objects.filter(budget=budget).aggregate(total=Sum("amount_minor"))["total"] or 0
-    return budget.amount_minor - used
+    used = BudgetEntry.objects.filter(budget=budget).aggregate(total=Sum("amount_minor"))["total"]
+    return available_minor(amount_minor=budget.amount_minor, used_minor=used)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a requisition's charges in one currency come to on one budget, converted once at a stored rate."""
+
+    budget: Budget
+    currency: str
+    source_minor: int
+    rate: Decimal
+    converted_minor: int
+
+
+class NoExchangeRate(RequisitionError):
+    code = "no_exchange_rate"
+
+
+def charges_demand(
+    pairs: list[tuple[Budget, Charge]],
+    *,
+    on: date,
+    rates: dict[tuple[int, str], Decimal] | None = None,
+    skip_missing: bool = False,
+) -> list[Demand]:
+    """The charges on each budget added up per currency, each sum converted once at the rate given for it (the
+    rate it was booked at) or the stored rate of the day: the one computation of the ledger's entries and of the
+    budget panel's figures, so they agree to the cent. A missing rate raises NoExchangeRate (or skips that sum)."""
+    demand: dict[tuple[int, str], int] = defaultdict(int)
+    budgets: dict[int, Budget] = {}
+    for budget, charge in pairs:
+        demand[(budget.pk, charge.currency)] += charge.amount_minor
+        budgets[budget.pk] = budget
+    looked_up: dict[tuple[str, str], Decimal | None] = {}
+    result = []
+    for (budget_id, currency), amount in demand.items():
+        budget = budgets[budget_id]
+        rate = (rates or {}).get((budget_id, currency))
+        if rate is None:
+            key = (currency, budget.currency)
+            if key not in looked_up:
+                looked_up[key] = exchange_rate_get(from_currency=currency, to_currency=budget.currency, on=on)
+            rate = looked_up[key]
+        if rate is None:
+            if skip_missing:
+                continue
+            raise NoExchangeRate(f"No exchange rate from {currency} to {budget.currency} is stored.")
+        rate = rate_stored(rate)
+        converted = convert_minor(amount, from_currency=currency, to_currency=budget.currency, rate=rate)
+        result.append(Demand(budget, currency, amount, rate, converted))
+    return result
 
 
 @transaction.atomic
@@ -102,35 +153,22 @@ def funds_precommit(*, requisition: Requisition, by: Any) -> list[BudgetEntry]:
         .order_by("pk")
         .select_related("cost_centre")
     }
-    demand: dict[tuple[int, str], int] = defaultdict(int)
-    for budget, charge in pairs:
-        demand[(budget.pk, charge.currency)] += charge.amount_minor
     entries: list[BudgetEntry] = []
     problems: list[str] = []
     warnings: list[str] = []
     per_budget: dict[int, int] = defaultdict(int)
-    rates: dict[tuple[str, str], Decimal | None] = {}
-    for (budget_id, currency), amount in demand.items():
-        budget = locked[budget_id]
-        key = (currency, budget.currency)
-        if key not in rates:
-            rates[key] = exchange_rate_get(from_currency=currency, to_currency=budget.currency, on=on)
-        rate = rates[key]
-        if rate is None:
-            raise RequisitionError(
-                f"No exchange rate from {currency} to {budget.currency} is stored.", code="no_exchange_rate"
-            )
-        converted = to_minor(Money.from_minor(amount, currency).amount * rate, budget.currency)
-        per_budget[budget_id] += converted
+    for part in charges_demand([(locked[b.pk], charge) for b, charge in pairs], on=on):
+        budget = part.budget
+        per_budget[budget.pk] += part.converted_minor
         entries.append(
             BudgetEntry(
                 budget=budget,
                 kind=BudgetEntry.Kind.PRECOMMITMENT,
-                amount_minor=converted,
+                amount_minor=part.converted_minor,
                 requisition=requisition,
-                source_amount_minor=amount,
-                source_currency=currency,
-                rate=rate,
+                source_amount_minor=part.source_minor,
+                source_currency=part.currency,
+                rate=part.rate,
                 created_by=by.user if by is not None else None,
                 note=f"{requisition.number} submitted",
             )
@@ -198,7 +236,7 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
             requisition=requisition,
             source_amount_minor=-row["source"],
             source_currency=row["source_currency"],
-            rate=(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+            rate=rate_stored(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
             created_by=by.user if by is not None else None,
             note=f"{requisition.number} {reason}",
         )
@@ -267,35 +305,20 @@ def _entries(
     rates: dict[tuple[int, str], Decimal] | None = None,
     sign: int = 1,
 ) -> list[BudgetEntry]:
-    demand: dict[tuple[int, str], int] = defaultdict(int)
-    budgets = {}
-    for budget, charge in pairs:
-        demand[(budget.pk, charge.currency)] += charge.amount_minor
-        budgets[budget.pk] = budget
-    entries = []
-    for (budget_id, currency), amount in demand.items():
-        budget = budgets[budget_id]
-        rate = (rates or {}).get((budget_id, currency)) or exchange_rate_get(
-            from_currency=currency, to_currency=budget.currency, on=on
+    entries = [
+        BudgetEntry(
+            budget=part.budget,
+            kind=kind,
+            amount_minor=sign * part.converted_minor,
+            requisition=requisition,
+            source_amount_minor=sign * part.source_minor,
+            source_currency=part.currency,
+            rate=part.rate,
+            created_by=by.user if by is not None else None,
+            note=note[:300],
         )
-        if rate is None:
-            raise RequisitionError(
-                f"No exchange rate from {currency} to {budget.currency} is stored.", code="no_exchange_rate"
-            )
-        converted = to_minor(Money.from_minor(amount, currency).amount * rate, budget.currency)
-        entries.append(
-            BudgetEntry(
-                budget=budget,
-                kind=kind,
-                amount_minor=sign * converted,
-                requisition=requisition,
-                source_amount_minor=sign * amount,
-                source_currency=currency,
-                rate=rate,
-                created_by=by.user if by is not None else None,
-                note=note[:300],
-            )
-        )
+        for part in charges_demand(pairs, on=on, rates=rates)
+    ]
     return BudgetEntry.objects.bulk_create(entries)
 
 

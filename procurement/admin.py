@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -7,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.http import HttpRequest
 
+from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
 from .models import (
     Address,
     AuditEvent,
@@ -34,8 +36,22 @@ class AddressInline(admin.TabularInline[Address, LegalEntity]):
     extra = 0
 
 
+class LegalEntityForm(MajorAmountsForm):
+    amounts = {"email_approval_limit": ("email_approval_limit_minor", "currency")}
+    email_approval_limit = major_amount_field(
+        "E-mail approval limit",
+        help_text="Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
+        "to log in before deciding. Empty: links decide any amount.",
+    )
+
+    class Meta:
+        model = LegalEntity
+        exclude = ["email_approval_limit_minor"]
+
+
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
+    form = LegalEntityForm
     list_display = ["code", "name", "currency", "tax_id", "po_number_prefix", "is_active"]
     list_filter = ["currency", "is_active"]
     search_fields = ["code", "name", "tax_id"]
@@ -71,8 +87,18 @@ class RoleAdmin(admin.ModelAdmin[Role]):
     search_fields = ["code", "name"]
 
 
+class EmployeeForm(MajorAmountsForm):
+    amounts = {"signing_limit": ("signing_limit_minor", "signing_limit_currency")}
+    signing_limit = major_amount_field("Signing limit", help_text="Empty: no limit.")
+
+    class Meta:
+        model = Employee
+        exclude = ["signing_limit_minor"]
+
+
 @admin.register(Employee)
 class EmployeeAdmin(admin.ModelAdmin[Employee]):
+    form = EmployeeForm
     list_display = ["user", "job_title", "org_unit", "manager", "signing_limit_display", "default_legal_entity"]
     list_filter = ["legal_entities", "roles", "org_unit__legal_entity"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "job_title"]
@@ -88,6 +114,7 @@ class EmployeeAdmin(admin.ModelAdmin[Employee]):
 
 class EmployeeInline(admin.StackedInline[Employee, Any]):
     model = Employee
+    form = EmployeeForm
     fk_name = "user"
     can_delete = False
     autocomplete_fields = ["org_unit", "manager", "default_cost_centre"]
@@ -141,8 +168,20 @@ class CatalogItemAttributeInline(admin.TabularInline[CatalogItemAttribute, Catal
     extra = 0
 
 
+class CatalogItemForm(MajorAmountsForm):
+    amounts = {"base_price": ("base_price_minor", "currency")}
+    base_price = forms.DecimalField(
+        label="Base price", min_value=Decimal(0), max_value=MAX_TYPED_PRICE, max_digits=15, decimal_places=3
+    )
+
+    class Meta:
+        model = CatalogItem
+        exclude = ["base_price_minor"]
+
+
 @admin.register(CatalogItem)
 class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
+    form = CatalogItemForm
     list_display = ["sku", "name", "supplier", "unspsc", "unit", "base_price_display", "lead_time_days", "is_active"]
     list_filter = ["supplier", "unit", "is_active", "currency"]
     search_fields = ["sku", "name", "unspsc", "manufacturer_part_id"]
@@ -163,8 +202,18 @@ class CatalogItemAttributeAdmin(admin.ModelAdmin[CatalogItemAttribute]):
     autocomplete_fields = ["item"]
 
 
+class PriceListForm(MajorAmountsForm):
+    amounts = {"fixed_off": ("fixed_off_minor", "fixed_off_currency")}
+    fixed_off = major_amount_field("Fixed amount off")
+
+    class Meta:
+        model = PriceList
+        exclude = ["fixed_off_minor"]
+
+
 @admin.register(PriceList)
 class PriceListAdmin(admin.ModelAdmin[PriceList]):
+    form = PriceListForm
     list_display = ["code", "name", "adjustment", "percent_off", "supplier", "unspsc_prefix", "is_active"]
     list_filter = ["adjustment", "is_active", "legal_entities"]
     search_fields = ["code", "name"]

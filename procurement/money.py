@@ -13,7 +13,8 @@ Every money rule of the product has one function here, and every caller uses it 
 - what is left on a budget is its amount less what is used (`available_minor`), and it may be overdrawn
   up to its tolerances (`budget_limit_minor`);
 - a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
-- a decimal is written in plain digits, never in exponent form (`decimal_text`).
+- a decimal is written in plain digits, never in exponent form (`decimal_text`);
+- a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -148,7 +149,8 @@ def convert_minor(amount_minor: int, *, from_currency: str, to_currency: str, ra
     """An amount in another currency at `rate` (1 from_currency = rate to_currency), rounded once.
 
     Back and forth at a rate and its inverse, an amount comes back within one minor unit whenever the
-    target currency's minor unit is worth no more than the source's (EUR → SEK → EUR, EUR → JPY → EUR)."""
+    target currency's minor unit is worth no more than the source's (EUR → SEK → EUR, EUR → JPY → EUR) and
+    amount × rate stays below 10**9 minor units (beyond, the inverse rate's 10th decimal shows)."""
     if from_currency == to_currency:
         return amount_minor
     if rate <= 0:
@@ -237,3 +239,22 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+# Prices people type (free-text lines on the page and in the API, catalog items in the API and admin): at most
+# 999,999,999.99 in the price's currency, never negative. Beyond that it is a typing slip (99,999,999,999,999),
+# and a line of 10,000 such units still fits any BIGINT of minor units.
+MAX_TYPED_PRICE = Decimal("999999999.99")
+
+
+def typed_price_check(amount: Decimal, currency: str) -> None:
+    """Refuse (MoneyError) a typed price that is not a finite number, is negative, exceeds MAX_TYPED_PRICE,
+    or is in a code that is not ISO 4217."""
+    if not is_currency(currency):
+        raise MoneyError(f"{currency[:10]!r} is not an ISO 4217 currency code (EUR, SEK, USD …).")
+    if not Decimal(amount).is_finite():
+        raise MoneyError("Give the price as a number, e.g. 12.50.")
+    if amount < 0:
+        raise MoneyError("A price cannot be negative.")
+    if amount > MAX_TYPED_PRICE:
+        raise MoneyError(f"A price can be at most {decimal_text(MAX_TYPED_PRICE, 2)} {currency}.")

@@ -8,14 +8,14 @@ supplier name holds prints the same on every machine.
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from procurement.money import currency_digits
+from procurement.money import currency_digits, decimal_text
 
 FONT_DIRECTORY = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVuSans"
@@ -77,27 +77,24 @@ def render_purchase_order_pdf(order: PurchaseOrderPrint) -> bytes:
 
 def format_money(amount: Decimal, currency: str) -> str:
     """An amount rounded half up to the currency's digits, with thousands separators: 1,234.50."""
-    digits = currency_digits(currency)
-    rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{_without_negative_zero(rounded):,.{digits}f}"
+    return _grouped(decimal_text(amount, currency_digits(currency)))
 
 
 def format_unit_price(amount: Decimal, currency: str) -> str:
     """Like `format_money`, but keeping the extra decimals a unit price was quoted with."""
-    exponent = amount.normalize().as_tuple().exponent
-    quoted_digits = -exponent if isinstance(exponent, int) else 0
+    quoted_digits = len(decimal_text(amount).partition(".")[2])
     digits = min(max(currency_digits(currency), quoted_digits), UNIT_PRICE_MAX_DIGITS)
-    rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{_without_negative_zero(rounded):,.{digits}f}"
+    return _grouped(decimal_text(amount, digits))
 
 
 def format_quantity(quantity: Decimal) -> str:
     """A quantity without trailing zeros, with thousands separators: 1,200 and 2.5."""
-    return f"{_without_negative_zero(quantity.normalize()):,f}"
+    return _grouped(decimal_text(quantity))
 
 
-def _without_negative_zero(value: Decimal) -> Decimal:
-    return abs(value) if value.is_zero() else value
+def _grouped(plain: str) -> str:
+    """Plain digits (from `decimal_text`) with thousands separators, the decimals kept as they are."""
+    return f"{Decimal(plain):,f}"
 
 
 def _printable(text: str) -> str:

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -21,7 +21,7 @@ from .models import (
     LegalEntity,
     PriceList,
 )
-from .money import Money
+from .money import Money, inverse_rate, price_after_percent_minor
 
 
 def employee_for_user(*, user: Any) -> Employee | None:
@@ -174,8 +174,7 @@ def price_after_list(*, item: CatalogItem, price_list: PriceList) -> int | None:
         if price_list.fixed_off_currency != item.currency:
             return None
         return max(0, item.base_price_minor - price_list.fixed_off_minor)
-    factor = (Decimal(100) - price_list.percent_off) / Decimal(100)
-    return int((Decimal(item.base_price_minor) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return price_after_percent_minor(item.base_price_minor, price_list.percent_off)
 
 
 def catalog_item_price(*, item: CatalogItem, price_lists: Iterable[PriceList]) -> Money:
@@ -207,4 +206,5 @@ def exchange_rate_get(*, from_currency: str, to_currency: str, on: date | None =
         .values_list("rate", flat=True)
         .first()
     )
-    return (Decimal(1) / inverse) if inverse else None
+    # The inverse at the stored precision, so a rate recorded with a converted amount reproduces it.
+    return inverse_rate(inverse) if inverse else None

@@ -10,7 +10,7 @@ from .errors import ProcurementError
 from .events import audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update
 from .models import CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
-from .money import to_minor
+from .money import MoneyError, to_minor, typed_price_check
 
 
 @transaction.atomic
@@ -34,6 +34,10 @@ def catalog_item_create(
     if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
         raise ProcurementError(f"{supplier.code} already has an item {sku}.", code="duplicate_sku")
     item_currency = currency or supplier.currency
+    try:
+        typed_price_check(price, item_currency)  # the bound of every typed price (docs/money.md)
+    except MoneyError as error:
+        raise ProcurementError(str(error), code="invalid_price") from None
     item = CatalogItem(
         supplier=supplier,
         sku=sku,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from procurement.models import CatalogItem, Employee
 from procurement.money import Money
+from procurement.money import total_minor as money_total_minor
 from procurement.selectors import catalog_item_price, price_lists_applicable
 from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
 from requisitions.services import (
@@ -186,7 +187,7 @@ def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> byt
     if identities:
         their = cxml.Credential(domain=identities[0].get("domain", "NetworkID"), identity=identities[0]["identity"])
     currency = lines[0].currency if lines else session.client.legal_entity.currency
-    total = sum((Money.from_minor(line.total_minor, line.currency).amount for line in lines), Decimal(0))
+    total = Money.from_minor(money_total_minor(line.total_minor for line in lines), currency).amount
     items = tuple(
         cxml.ItemIn(
             quantity=line.quantity.normalize(),

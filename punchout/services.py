@@ -9,7 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from procurement.errors import ProcurementError
 from procurement.models import CatalogItem, Employee
-from procurement.money import Money, currency_digits
+from procurement.money import (
+    Money,
+    MoneyError,
+    currency_digits,
+    decimal_text,
+    line_total_minor,
+    to_minor,
+    total_minor,
+)
 from procurement.selectors import catalog_item_price, price_lists_applicable
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionLine
@@ -122,6 +130,17 @@ def _extrinsics(connection: PunchoutConnection, employee: Employee, requisition:
     return {name: known[name] for name in connection.extrinsics or [] if known.get(name)}
 
 
+def _basis_out(line: RequisitionLine) -> cxml.PriceBasisQuantity | None:
+    """The line's price basis as cXML says it: the price is for `quantity` of the ordered unit."""
+    if line.price_basis_quantity == 1:
+        return None
+    return cxml.PriceBasisQuantity(
+        quantity=Decimal(decimal_text(line.price_basis_quantity)),
+        conversion_factor=Decimal(1),
+        unit_of_measure=line.unit,
+    )
+
+
 def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
     items = []
     for number, line in enumerate(lines, 1):
@@ -138,6 +157,7 @@ def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
                 classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
                 manufacturer_part_id=line.manufacturer_part_id or None,
                 manufacturer_name=line.manufacturer or None,
+                price_basis_quantity=_basis_out(line),
                 line_number=number,
             )
         )
@@ -310,9 +330,43 @@ class ReturnOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def _money_minor(amount: Decimal, currency: str) -> int:
+MAX_PRICE_BASIS = Decimal(10) ** 10  # price_basis_quantity holds 13 digits, 3 of them decimals
+_THOUSANDTH = Decimal("0.001")
+
+
+def _price_and_basis(price: Decimal, basis: Decimal, currency: str) -> tuple[int, Decimal]:
+    """The shop's price of `basis` units as (unit price in minor units, price basis quantity), kept exact.
+
+    The price is never divided by its basis (that rounds before multiplying: 12.50 per 100 × 500 must be
+    62.50, docs/money.md). A price with more digits than its currency is quoted per 10, 100 … times the basis
+    while the basis fits its column; only then is it rounded, once."""
     digits = currency_digits(currency)
-    return int((amount * (Decimal(10) ** digits)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    for shift in range(0, 7):
+        scale = Decimal(10) ** shift
+        scaled_basis = basis * scale
+        if scaled_basis >= MAX_PRICE_BASIS:
+            break
+        minor = price * scale * (Decimal(10) ** digits)
+        if minor == minor.to_integral_value():
+            return int(minor), scaled_basis
+    return to_minor(price, currency), basis
+
+
+def _cxml_basis(item: cxml.ItemIn) -> tuple[Decimal, Decimal]:
+    """(price, price basis quantity in ordered units) of a cXML line.
+
+    PriceBasisQuantity says the UnitPrice is for `quantity` price units and one ordered unit is
+    `conversionFactor` price units (cXML DTD), so the price is for quantity ÷ conversionFactor ordered units.
+    When that is not exact to 3 decimals, the price is moved onto the basis instead (price × factor for
+    `quantity` units)."""
+    price = item.unit_price.amount
+    basis = item.price_basis_quantity
+    if basis is None or not basis.quantity or not basis.conversion_factor:
+        return price, Decimal(1)
+    per_ordered = basis.quantity / basis.conversion_factor
+    if per_ordered == per_ordered.quantize(_THOUSANDTH) and 0 < per_ordered < MAX_PRICE_BASIS:
+        return price, per_ordered
+    return price * basis.conversion_factor, basis.quantity
 
 
 def _unspsc(value: str | None) -> str:
@@ -425,14 +479,24 @@ def _parse_cart(
     contracts = _Contracts(session, {item.supplier_part_id for item in message.items})
     lines = [_cxml_line(session, item, outcome, contracts) for item in message.items]
     note = ""
-    if message.total is not None and message.items:
-        # Never trust the shop's Total: the lines count. Say so when they disagree.
-        computed = sum((item.line_total for item in message.items), Decimal(0))
-        if abs(computed - message.total.amount) >= Decimal("0.01"):
-            note = (
-                f"The shop's total ({message.total.amount} {message.total.currency}) differs from the sum of its "
-                f"lines ({computed.quantize(Decimal('0.01'))}); the lines count."
-            )
+    currency = message.total.currency if message.total is not None else ""
+    if message.total is not None and lines and all(line.unit_price.currency == currency for line in lines):
+        # Never trust the shop's Total: the lines count (each rounded once, then added). Say so when they disagree.
+        computed = Money.from_minor(
+            total_minor(
+                line_total_minor(
+                    quantity=line.quantity,
+                    unit_price_minor=line.unit_price.minor,
+                    price_basis_quantity=line.price_basis_quantity,
+                )
+                for line in lines
+            ),
+            currency,
+        )
+        if to_minor(message.total.amount, currency) != computed.minor:
+            theirs = decimal_text(message.total.amount, currency_digits(currency))
+            note = f"The shop's total ({theirs} {currency}) differs from the sum of its lines ({computed}); "
+            note += "the lines count."
     return lines, note
 
 
@@ -471,6 +535,7 @@ def _line(
     price: Decimal | None,
     currency: str,
     part_id: str,
+    price_basis: Decimal = Decimal(1),
     aux_id: str = "",
     unspsc: str = "",
     lead_time: int | None = None,
@@ -489,9 +554,11 @@ def _line(
     if price is None:
         raise PunchoutReturnRefused(f"{label} has no price.", code="bad_cart")
     currency = (currency or session.requisition.currency).upper()
+    if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
+        raise PunchoutReturnRefused(f"{label} has a price basis we cannot use: {price_basis}.", code="bad_cart")
     try:
-        minor = _money_minor(price, currency)
-    except Exception as exc:  # an unknown currency code (babel) or a price beyond any real one (decimal)
+        minor, price_basis = _price_and_basis(price, price_basis, currency)
+    except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
         raise PunchoutReturnRefused(
             f"{label} has a price we cannot use: {price} {currency!r}.", code="bad_cart"
         ) from exc
@@ -499,9 +566,17 @@ def _line(
         raise PunchoutReturnRefused(f"{label} has a price we cannot use: {price} {currency}.", code="bad_cart")
     unit_price = Money.from_minor(minor, currency)
     item, contract = contracts.price(part_id)
-    if contract is not None and contract.currency == currency and contract.amount < unit_price.amount:
-        outcome.warnings.append(f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}.")
-        unit_price = contract
+    if contract is not None and contract.currency == currency:
+        # Our contract price is for one unit: compare the line totals, each rounded once.
+        theirs = line_total_minor(quantity=quantity, unit_price_minor=minor, price_basis_quantity=price_basis)
+        ours = line_total_minor(quantity=quantity, unit_price_minor=contract.minor)
+        if ours < theirs:
+            outcome.warnings.append(
+                f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}"
+                + (f" per {price_basis.normalize():f}" if price_basis != 1 else "")
+                + "."
+            )
+            unit_price, price_basis = contract, Decimal(1)
     if currency != session.requisition.currency:
         outcome.warnings.append(f"{label} is in {currency}, the cart in {session.requisition.currency}.")
     mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
@@ -513,6 +588,7 @@ def _line(
         supplier=session.connection.supplier,
         supplier_part_id=part_id,
         supplier_part_auxiliary_id=aux_id,
+        price_basis_quantity=price_basis,
         unspsc=_unspsc(unspsc) or (item.unspsc if item else ""),
         lead_time_days=lead_time,
         manufacturer=manufacturer,
@@ -525,6 +601,7 @@ def _line(
 def _cxml_line(
     session: PunchoutSession, item: cxml.ItemIn, outcome: ReturnOutcome, contracts: _Contracts
 ) -> ExternalLine:
+    price, basis = _cxml_basis(item)
     return _line(
         session,
         outcome,
@@ -533,7 +610,8 @@ def _cxml_line(
         description=item.text,
         quantity=item.quantity,
         unit=item.unit_of_measure,
-        price=item.effective_unit_price,
+        price=price,
+        price_basis=basis,
         currency=item.unit_price.currency,
         part_id=item.supplier_part_id,
         aux_id=item.supplier_part_auxiliary_id or "",
@@ -556,7 +634,8 @@ def _oci_line(
         description=(item.long_text.split("\n")[0] if not item.description else item.description),
         quantity=item.quantity,
         unit=item.unit,
-        price=item.unit_price,
+        price=item.price,  # for PRICEUNIT units: kept with its basis, never divided first
+        price_basis=item.price_unit,
         currency=item.currency,
         part_id=item.vendor_material or item.material_number or item.ext_product_id,
         aux_id=item.ext_quote_id,

@@ -1,6 +1,6 @@
 """Requisitions (carts), their lines and account assignments, saved requisition lists, import jobs."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -18,7 +18,7 @@ from procurement.models import (
     currency_code_validator,
     unit_validator,
 )
-from procurement.money import Money
+from procurement.money import Money, line_total_minor
 
 
 class RequisitionStatus(models.TextChoices):
@@ -52,8 +52,11 @@ class Requisition(models.Model):
     ship_to = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     status = models.CharField(max_length=20, choices=RequisitionStatus.choices, default=RequisitionStatus.DRAFT)
-    # Sum of the lines converted to `currency` at stored rates; None while a rate is missing.
+    # Sum of the lines converted to `currency` at stored rates; None while a rate is missing (docs/money.md).
     total_minor = models.BigIntegerField(null=True, blank=True, default=0)
+    # The rates the total was converted at, {"SEK": "0.0890000000"} (1 SEK = rate × currency); empty when
+    # every line is in the requisition's currency.
+    total_rates = models.JSONField(default=dict, blank=True)
     line_count = models.PositiveIntegerField(default=0)
     copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,6 +85,24 @@ class Requisition(models.Model):
         if self.total_minor is None:
             return None
         return Money.from_minor(self.total_minor, self.currency)
+
+    @property
+    def missing_rates(self) -> list[str]:
+        """Why the total is unknown: "No exchange rate from XYZ to EUR is stored." per currency lacking a rate."""
+        return [
+            f"No exchange rate from {currency} to {self.currency} is stored."
+            for currency, rate in sorted((self.total_rates or {}).items())
+            if rate is None
+        ]
+
+    @property
+    def rates_used(self) -> list[str]:
+        """The stored rates the total was converted at, as a clerk reads them: "1 SEK = 0.0890000000 EUR"."""
+        return [
+            f"1 {currency} = {rate} {self.currency}"
+            for currency, rate in sorted((self.total_rates or {}).items())
+            if rate is not None
+        ]
 
     @property
     def is_editable(self) -> bool:
@@ -143,8 +164,11 @@ class RequisitionLine(models.Model):
         return Money.from_minor(self.total_minor, self.currency)
 
     def compute_total_minor(self) -> int:
-        exact = Decimal(self.unit_price_minor) * Decimal(self.quantity) / Decimal(self.price_basis_quantity)
-        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return line_total_minor(
+            quantity=self.quantity,
+            unit_price_minor=self.unit_price_minor,
+            price_basis_quantity=self.price_basis_quantity,
+        )
 
 
 class RequisitionLineSplit(models.Model):

@@ -91,6 +91,12 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
     lines = serializers.SerializerMethodField()
     ship_to: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 
+    total_rates = serializers.JSONField(
+        read_only=True,
+        help_text='The stored rates the total was converted at, per line currency: {"SEK": "0.089"} means '
+        "1 SEK = 0.089 in the requisition's currency; null for a currency without a stored rate (total is null).",
+    )
+
     class Meta:
         model = Requisition
         fields = [
@@ -106,6 +112,7 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
             "on_behalf_of",
             "ship_to",
             "total",
+            "total_rates",
             "totals_by_currency",
             "line_count",
             "lines",

@@ -15,7 +15,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from procurement.models import Address, CatalogItem, CostCentre, Employee, LegalEntity, Supplier
-from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable, to_minor
+from procurement.money import (
+    MAX_MINOR,
+    Money,
+    MoneyError,
+    convert_minor,
+    decimal_text,
+    is_currency,
+    minor_storable,
+    total_minor,
+    typed_price_check,
+)
 from procurement.selectors import (
     catalog_item_price,
     catalog_items_visible,
@@ -129,27 +139,32 @@ def requisition_status_move(
 
 
 def _refresh_totals(requisition: Requisition) -> None:
-    """Re-add the lines in minor units per currency and convert to the requisition's currency."""
+    """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
+    is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
+    A currency without a stored rate leaves the total unknown (None) and is recorded with rate None."""
     per_currency = dict(
         requisition.lines.order_by()
         .values("currency")
         .annotate(sum_minor=Sum("total_minor"))
         .values_list("currency", "sum_minor")
     )
-    total: int | None = 0
-    for currency, amount in per_currency.items():
+    parts: list[int] = []
+    rates: dict[str, str | None] = {}
+    known = True
+    for currency, amount in sorted(per_currency.items()):
         if currency == requisition.currency:
-            total = None if total is None else total + (amount or 0)
+            parts.append(amount or 0)
             continue
         rate = exchange_rate_get(from_currency=currency, to_currency=requisition.currency)
-        if rate is None or total is None:
-            total = None
+        rates[currency] = None if rate is None else decimal_text(rate)
+        if rate is None:
+            known = False
             continue
-        converted = Money.from_minor(amount or 0, currency).amount * rate
-        total += to_minor(converted, requisition.currency)
-    requisition.total_minor = total
+        parts.append(convert_minor(amount or 0, from_currency=currency, to_currency=requisition.currency, rate=rate))
+    requisition.total_minor = total_minor(parts) if known else None
+    requisition.total_rates = rates
     requisition.line_count = requisition.lines.count()
-    requisition.save(update_fields=["total_minor", "line_count", "updated_at"])
+    requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
 
 
 def _lines_changed(requisition: Requisition, by: Employee) -> None:
@@ -173,6 +188,26 @@ def _check_quantity(quantity: Decimal) -> Decimal:
     if quantity != quantity.quantize(Decimal("0.001")):
         raise RequisitionError("The quantity may have at most 3 decimals.", code="invalid_quantity")
     return quantity
+
+
+def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
+    """A price a person typed (free-text line, page or API): an ISO 4217 currency that is the requisition's or has
+    a stored rate to it, not negative, at most MAX_TYPED_PRICE (docs/money.md)."""
+    currency = unit_price.currency
+    try:
+        typed_price_check(unit_price.amount, currency)
+    except MoneyError as error:
+        code = "invalid_currency" if not is_currency(currency) else "invalid_price"
+        raise RequisitionError(str(error), code=code) from None
+    if (
+        currency != requisition.currency
+        and exchange_rate_get(from_currency=currency, to_currency=requisition.currency) is None
+    ):
+        raise RequisitionError(
+            f"No exchange rate from {currency} to {requisition.currency} is stored: use {requisition.currency} "
+            "or ask finance to add the rate.",
+            code="invalid_currency",
+        )
 
 
 def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None) -> CostCentre | None:
@@ -384,8 +419,7 @@ def requisition_line_add_free_text(
     _check_editable(requisition, by)
     if not description.strip():
         raise RequisitionError("A free-text line needs a description.", code="invalid")
-    if unit_price.amount < 0:
-        raise RequisitionError("A price cannot be negative.", code="invalid_price")
+    _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
         line_number=_next_line_number(requisition),
@@ -542,8 +576,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
         if key == "cost_centre":
             value = _check_cost_centre(requisition, value)
         if key == "unit_price":
-            if value.amount < 0:
-                raise RequisitionError("A price cannot be negative.", code="invalid_price")
+            _check_typed_price(requisition, value)
             old_price = str(line.unit_price)
             line.unit_price_minor, line.currency = value.minor, value.currency
             if old_price != str(line.unit_price):

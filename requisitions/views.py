@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
 from procurement.models import Address, CostCentre, Employee, Supplier
-from procurement.money import Money, MoneyError
+from procurement.money import Money
 from procurement.selectors import catalog_items_visible
 from procurement.views import safe_return_url
 
@@ -152,27 +152,28 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     requisition = requisition_get(employee=employee, pk=pk)
     if requisition.is_editable and requisition.requester_id == employee.pk:
         choose_cart(request, requisition)
+    return render(request, "requisitions/detail.html", _detail_context(employee, requisition))
+
+
+def _detail_context(employee: Employee, requisition: Requisition, **extra: Any) -> dict[str, Any]:
     lines = list(requisition_lines(requisition=requisition))
     others = carts_of(employee=employee, legal_entity_id=requisition.legal_entity_id).exclude(pk=requisition.pk)
-    return render(
-        request,
-        "requisitions/detail.html",
-        {
-            "requisition": requisition,
-            "lines": lines,
-            "totals": requisition_totals_by_currency(requisition=requisition),
-            "editable": requisition.is_editable
-            and employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
-            "mine": employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
-            "cost_centres": cost_centres_chargeable(
-                employee=requisition.requester, legal_entity_id=requisition.legal_entity_id
-            ),
-            "addresses": Address.objects.filter(legal_entity=requisition.legal_entity, kind=Address.Kind.SHIP_TO),
-            "other_carts": others,
-            "events": requisition.events.select_related("actor").order_by("-created_at", "-id")[:200],
-            "suppliers": Supplier.objects.filter(is_active=True).order_by("name"),
-        },
-    )
+    return {
+        "requisition": requisition,
+        "lines": lines,
+        "totals": requisition_totals_by_currency(requisition=requisition),
+        "editable": requisition.is_editable and employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
+        "mine": employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
+        "cost_centres": cost_centres_chargeable(
+            employee=requisition.requester, legal_entity_id=requisition.legal_entity_id
+        ),
+        "addresses": Address.objects.filter(legal_entity=requisition.legal_entity, kind=Address.Kind.SHIP_TO),
+        "other_carts": others,
+        "events": requisition.events.select_related("actor").order_by("-created_at", "-id")[:200],
+        "suppliers": Supplier.objects.filter(is_active=True).order_by("name"),
+        "free_text": {"quantity": "1", "unit": "EA", "currency": requisition.currency},
+        **extra,
+    }
 
 
 @require_POST
@@ -229,29 +230,50 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 @require_POST
 @employee_required
 def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+    """Add a free-text line; a refusal shows the cart again with what was typed and the error at its field."""
     requisition = requisition_get(employee=employee, pk=pk)
     post = request.POST
+    typed = {name: post.get(name, "") for name in ("description", "quantity", "unit", "unit_price", "currency")}
+    typed["supplier"], typed["cost_centre"] = post.get("supplier", ""), post.get("cost_centre", "")
+    currency = typed["currency"].strip().upper() or requisition.currency
     try:
-        price = Money(
-            Decimal(post.get("unit_price", "").replace(",", ".") or "0"), post.get("currency", requisition.currency)
+        try:
+            price = Money(Decimal(typed["unit_price"].strip().replace(",", ".") or "0"), currency)
+            if not price.amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise RequisitionError("Give the price as a number, e.g. 12.50.", code="invalid_price") from None
+        supplier = Supplier.objects.filter(pk=post.get("supplier") or 0).first()
+        centre = CostCentre.objects.filter(
+            pk=post.get("cost_centre") or 0, legal_entity=requisition.legal_entity
+        ).first()
+        requisition_line_add_free_text(
+            requisition=requisition,
+            by=employee,
+            description=post.get("description", ""),
+            quantity=decimal_or_none(post.get("quantity")) or Decimal(0),
+            unit=post.get("unit", "EA")[:3] or "EA",
+            unit_price=price,
+            supplier=supplier,
+            cost_centre=centre,
         )
-        _ = price.minor
-    except (InvalidOperation, MoneyError):
-        raise RequisitionError("Give the price as a number, e.g. 12.50.", code="invalid_price") from None
-    supplier = Supplier.objects.filter(pk=post.get("supplier") or 0).first()
-    centre = CostCentre.objects.filter(pk=post.get("cost_centre") or 0, legal_entity=requisition.legal_entity).first()
-    requisition_line_add_free_text(
-        requisition=requisition,
-        by=employee,
-        description=post.get("description", ""),
-        quantity=decimal_or_none(post.get("quantity")) or Decimal(0),
-        unit=post.get("unit", "EA")[:3] or "EA",
-        unit_price=price,
-        supplier=supplier,
-        cost_centre=centre,
-    )
+    except RequisitionError as error:
+        if error.code in ("not_requester", "not_editable") or not requisition.is_editable:
+            raise
+        field = FREE_TEXT_ERROR_FIELDS.get(error.code, "description")
+        context = _detail_context(employee, requisition, free_text=typed, free_text_errors={field: error.message})
+        return render(request, "requisitions/detail.html", context, status=400)
     messages.success(request, "Free-text line added.")
     return redirect("requisitions:detail", pk=pk)
+
+
+FREE_TEXT_ERROR_FIELDS = {
+    "invalid_price": "unit_price",
+    "invalid_currency": "currency",
+    "invalid_quantity": "quantity",
+    "invalid_unit": "unit",
+    "invalid_cost_centre": "cost_centre",
+}
 
 
 @require_POST

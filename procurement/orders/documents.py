@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from procurement.models import Address
-from procurement.money import Money
+from procurement.money import Money, decimal_text, split_minor
 from procurement.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
 from punchout import cxml
 from punchout.redact import MASK, redact_cxml
@@ -41,8 +41,10 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
         if splits
         else [(line.cost_centre.code if line.cost_centre else "", line.gl_account, Decimal(100))]
     )
+    # Largest remainder: the Distribution charges add up to the line's total exactly (docs/money.md).
+    charges = split_minor(line.total_minor, [percent for _, _, percent in parts])
     distributions = []
-    for centre, account, percent in parts:
+    for (centre, account, percent), charge in zip(parts, charges, strict=True):
         if not centre and not account:
             continue
         segments = []
@@ -50,7 +52,6 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
             segments.append(cxml.AccountingSegment(type="CostCenter", id=centre, description="Cost centre"))
         if account:
             segments.append(cxml.AccountingSegment(type="GeneralLedger", id=account, description="GL account"))
-        charge = int((Decimal(line.total_minor) * percent / 100).quantize(Decimal(1)))
         distributions.append(
             cxml.Distribution(
                 accounting_name=f"{cxml.format_decimal(percent.normalize())} %",
@@ -59,6 +60,17 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
             )
         )
     return tuple(distributions)
+
+
+def _price_basis(line: PurchaseOrderLine) -> cxml.PriceBasisQuantity | None:
+    """The price is for `price_basis_quantity` ordered units (12.50 per 100): cXML's PriceBasisQuantity."""
+    if line.price_basis_quantity == 1:
+        return None
+    return cxml.PriceBasisQuantity(
+        quantity=Decimal(decimal_text(line.price_basis_quantity)),
+        conversion_factor=Decimal(1),
+        unit_of_measure=line.unit,
+    )
 
 
 def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
@@ -108,6 +120,7 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
                 supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
                 supplier_part_auxiliary_id=line.supplier_part_auxiliary_id or None,
                 unit_price=_money(line.unit_price_minor, order.currency),
+                price_basis_quantity=_price_basis(line),
                 description=line.description,
                 unit_of_measure=line.unit,
                 classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
@@ -195,7 +208,13 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                 PrintLine(
                     number=line.line_number,
                     sku=line.supplier_part_id,
-                    description=line.description + (" (cancelled)" if line.status == "cancelled" else ""),
+                    description=line.description
+                    + (" (cancelled)" if line.status == "cancelled" else "")
+                    + (
+                        f" (price per {decimal_text(line.price_basis_quantity)} {line.unit})"
+                        if line.price_basis_quantity != 1
+                        else ""
+                    ),
                     quantity=line.quantity,
                     unit=line.unit,
                     unit_price=line.unit_price.amount,

@@ -21,7 +21,7 @@ from budgets.services import Charge, funds_commit, funds_commitment_release
 from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
 from procurement.models import Address, Employee, Role
-from procurement.money import Money
+from procurement.money import Money, line_total_minor, split_minor
 from procurement.services import document_number_next, notification_send
 from punchout.cxml import format_decimal, new_payload_id
 from requisitions import hooks
@@ -86,15 +86,11 @@ def _line_charges(line: PurchaseOrderLine, amount_minor: int) -> list[Charge]:
         if line.cost_centre_id is None:
             return []
         return [Charge(line.cost_centre_id, line.gl_account, line.unspsc, amount_minor, currency)]
+    # Largest remainder: the split charges add up to the line's amount exactly (docs/money.md).
+    parts = split_minor(amount_minor, [split.percent for split in splits])
     return [
-        Charge(
-            split.cost_centre_id,
-            split.gl_account or line.gl_account,
-            line.unspsc,
-            int((Decimal(amount_minor) * split.percent / 100).quantize(Decimal(1))),
-            currency,
-        )
-        for split in splits
+        Charge(split.cost_centre_id, split.gl_account or line.gl_account, line.unspsc, part, currency)
+        for split, part in zip(splits, parts, strict=True)
     ]
 
 
@@ -294,8 +290,10 @@ def purchase_order_change(
                 raise OrderError(f"Line {line.line_number}: a quantity cannot be negative.", code="invalid")
             old_total = line.total_minor
             line.quantity = change.quantity
-            line.total_minor = int(
-                (Decimal(line.unit_price_minor) * change.quantity / line.price_basis_quantity).quantize(Decimal(1))
+            line.total_minor = line_total_minor(
+                quantity=change.quantity,
+                unit_price_minor=line.unit_price_minor,
+                price_basis_quantity=line.price_basis_quantity,
             )
             if change.quantity == 0:
                 line.status = PurchaseOrderLine.Status.CANCELLED
@@ -416,8 +414,8 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
         quantity = Decimal(entry["quantity"])
         old_total = line.total_minor
         line.quantity = quantity
-        line.total_minor = int(
-            (Decimal(line.unit_price_minor) * quantity / line.price_basis_quantity).quantize(Decimal(1))
+        line.total_minor = line_total_minor(
+            quantity=quantity, unit_price_minor=line.unit_price_minor, price_basis_quantity=line.price_basis_quantity
         )
         line.status = PurchaseOrderLine.Status.OPEN
         line.save()

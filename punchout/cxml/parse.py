@@ -538,6 +538,11 @@ def _item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, 
                 unit_of_measure=_text(child.find("UnitOfMeasure")),
                 description=_text(child.find("Description")),
             )
+            if basis.quantity <= 0 or basis.conversion_factor <= 0:
+                # The price is for `quantity` units, one ordered unit being `conversionFactor` of them: 0 means nothing.
+                raise InvalidDocument(
+                    f"the PriceBasisQuantity of {line} must have a quantity and conversionFactor above 0"
+                )
         elif tag == "ManufacturerPartID":
             manufacturer_part_id = (child.text or "").strip()
         elif tag == "ManufacturerName":

@@ -86,7 +86,7 @@ def test_editing_a_rule_in_the_admin_makes_a_new_version(admin_client, alice_car
         "name": "Finance above 8,000 EUR",
         "position": 30,
         "is_active": "on",
-        "min_amount_minor": 800000,
+        "min_amount": "8000.00",  # major units (issue 13, defect 18)
         "currency": "EUR",
         "effect": "role",
         "role": "finance",
@@ -107,4 +107,5 @@ def test_editing_a_rule_in_the_admin_makes_a_new_version(admin_client, alice_car
     assert response.status_code == 302, response.content.decode()[:2000]
     rule.refresh_from_db()
     assert (rule.name, rule.version, rule.versions.count()) == ("Finance above 8,000 EUR", 2, 2)
+    assert rule.min_amount_minor == 800000
     assert rule.versions.get(version=1).snapshot["name"] == "Finance above 5,000 EUR"

@@ -17,9 +17,11 @@ from requisitions.errors import (
 from requisitions.models import Requisition, RequisitionEvent
 from requisitions.models import RequisitionStatus as S
 from requisitions.services import (
+    ExternalLine,
     requisition_cancel,
     requisition_copy,
     requisition_line_add_free_text,
+    requisition_lines_replace_external,
     requisition_status_move,
     requisition_submit,
     requisition_update,
@@ -84,13 +86,20 @@ def test_a_free_text_line_without_price_blocks_submission(cart, requester):
 
 
 def test_a_line_in_a_currency_without_rate_blocks_submission(cart, requester):
-    requisition_line_add_free_text(
+    # A typed free-text price is refused at once (issue 13, defect 15); a shop's line is taken and blocks submission.
+    with pytest.raises(RequisitionError, match="No exchange rate from JPY to EUR"):
+        requisition_line_add_free_text(
+            requisition=cart,
+            by=requester,
+            description="Yen thing",
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal(500), "JPY"),
+        )
+    requisition_lines_replace_external(
         requisition=cart,
         by=requester,
-        description="Yen thing",
-        quantity=Decimal(1),
-        unit="EA",
-        unit_price=Money(Decimal(500), "JPY"),
+        lines=[ExternalLine("Yen thing", Decimal(1), "EA", Money(Decimal(500), "JPY"), None)],
     )
     with pytest.raises(SubmissionInvalid, match="No exchange rate from JPY to EUR"):
         requisition_submit(requisition=cart, by=requester)
