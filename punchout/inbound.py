@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from procurement.models import CatalogItem, CustomCatalog, PriceList
+from procurement.money import Money, MoneyError, minor_storable
 from procurement.selectors import catalog_item_price
 
 from . import cxml, oci
@@ -143,6 +144,8 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         or " ".join(filter(None, [_first(extrinsics, "FirstName"), _first(extrinsics, "LastName")]))
         or (contact.name if contact else "")
     )
+    for number, item in enumerate(request.items_out, 1):
+        _item_out_checked(number, item)
     items = [
         {
             "supplier_part_id": item.supplier_part_id,
@@ -169,8 +172,18 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         ship_to={"name": ship_to.name, "address_id": ship_to.address_id, "city": ship_to.city} if ship_to else {},
         items_out=items,
         payload_id=request.payload_id,
+        deployment_mode=request.deployment_mode,
         start_url_for=start_url_for,
     )
+
+
+def _item_out_checked(number: int, item: cxml.ItemOut) -> None:
+    """An ERP line we could not even read back as money is refused at setup (400), before anything is stored."""
+    price = item.unit_price
+    try:
+        minor_storable(Money(price.amount, price.currency))
+    except MoneyError as error:
+        raise cxml.InvalidDocument(f"The unit price of ItemOut {number} cannot be read: {error}.") from None
 
 
 def _first(values: dict[str, str], *names: str) -> str:
@@ -202,6 +215,7 @@ def _open_session(client: ErpClient, *, start_url_for: Any, **fields: Any) -> st
         ship_to=fields.get("ship_to", {}),
         items_out=fields.get("items_out", []),
         payload_id=(fields.get("payload_id") or "")[:250],
+        deployment_mode=fields.get("deployment_mode") or "production",
     )
     url: str = start_url_for(token)
     return url
