@@ -322,14 +322,32 @@ def client_catalog_items(client: ErpClient) -> QuerySet[CatalogItem]:
     return items.filter(Q(supplier__custom_catalogs__in=catalogs) | Q(custom_catalogs__in=catalogs)).distinct()
 
 
+def _product_named(product_id: str) -> Q:
+    """OCI's PRODUCTID names a product by the EXT_PRODUCT_ID we hand out in every cart (our item id) or by
+    our part id (VENDORMAT, the SKU)."""
+    product_id = product_id.strip()
+    named = Q(sku__iexact=product_id)
+    if product_id.isdigit() and len(product_id) < 19:
+        named |= Q(pk=int(product_id))
+    return named
+
+
+def oci_product_sku(*, client: ErpClient, product_id: str) -> str:
+    """DETAIL: the part id of the product PRODUCTID names in the client's assortment ('' when none); an id
+    matching one item's SKU and another's EXT_PRODUCT_ID names the SKU's."""
+    items = list(client_catalog_items(client).filter(_product_named(product_id)).values_list("pk", "sku")[:2])
+    by_sku = [sku for _, sku in items if sku.casefold() == product_id.strip().casefold()]
+    return by_sku[0] if by_sku else (items[0][1] if items else "")
+
+
 def oci_items_for(
     *, client: ErpClient, product_id: str = "", search: str = "", quantity: Decimal = Decimal(1)
 ) -> list[oci.OciItem]:
-    """VALIDATE (one product by SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices,
+    """VALIDATE (one product by EXT_PRODUCT_ID or SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices,
     within the client's assortment."""
     items = client_catalog_items(client).select_related("supplier")
     if product_id:
-        items = items.filter(sku__iexact=product_id.strip())
+        items = items.filter(_product_named(product_id))
     else:
         for word in search.split()[:8]:
             items = items.filter(Q(name__icontains=word) | Q(sku__icontains=word))
