@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from procurement.models import CatalogItem, CustomCatalog, PriceList
+from procurement.money import Money, MoneyError, minor_storable
 from procurement.selectors import catalog_item_price
 
 from . import cxml, oci
@@ -143,6 +144,8 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         or " ".join(filter(None, [_first(extrinsics, "FirstName"), _first(extrinsics, "LastName")]))
         or (contact.name if contact else "")
     )
+    for number, item in enumerate(request.items_out, 1):
+        _item_out_checked(number, item)
     items = [
         {
             "supplier_part_id": item.supplier_part_id,
@@ -169,8 +172,18 @@ def _open_cxml_session(client: ErpClient, request: cxml.PunchOutSetupRequest, st
         ship_to={"name": ship_to.name, "address_id": ship_to.address_id, "city": ship_to.city} if ship_to else {},
         items_out=items,
         payload_id=request.payload_id,
+        deployment_mode=request.deployment_mode,
         start_url_for=start_url_for,
     )
+
+
+def _item_out_checked(number: int, item: cxml.ItemOut) -> None:
+    """An ERP line we could not even read back as money is refused at setup (400), before anything is stored."""
+    price = item.unit_price
+    try:
+        minor_storable(Money(price.amount, price.currency))
+    except MoneyError as error:
+        raise cxml.InvalidDocument(f"The unit price of ItemOut {number} cannot be read: {error}.") from None
 
 
 def _first(values: dict[str, str], *names: str) -> str:
@@ -202,6 +215,7 @@ def _open_session(client: ErpClient, *, start_url_for: Any, **fields: Any) -> st
         ship_to=fields.get("ship_to", {}),
         items_out=fields.get("items_out", []),
         payload_id=(fields.get("payload_id") or "")[:250],
+        deployment_mode=fields.get("deployment_mode") or "production",
     )
     url: str = start_url_for(token)
     return url
@@ -308,14 +322,32 @@ def client_catalog_items(client: ErpClient) -> QuerySet[CatalogItem]:
     return items.filter(Q(supplier__custom_catalogs__in=catalogs) | Q(custom_catalogs__in=catalogs)).distinct()
 
 
+def _product_named(product_id: str) -> Q:
+    """OCI's PRODUCTID names a product by the EXT_PRODUCT_ID we hand out in every cart (our item id) or by
+    our part id (VENDORMAT, the SKU)."""
+    product_id = product_id.strip()
+    named = Q(sku__iexact=product_id)
+    if product_id.isdigit() and len(product_id) < 19:
+        named |= Q(pk=int(product_id))
+    return named
+
+
+def oci_product_sku(*, client: ErpClient, product_id: str) -> str:
+    """DETAIL: the part id of the product PRODUCTID names in the client's assortment ('' when none); an id
+    matching one item's SKU and another's EXT_PRODUCT_ID names the SKU's."""
+    items = list(client_catalog_items(client).filter(_product_named(product_id)).values_list("pk", "sku")[:2])
+    by_sku = [sku for _, sku in items if sku.casefold() == product_id.strip().casefold()]
+    return by_sku[0] if by_sku else (items[0][1] if items else "")
+
+
 def oci_items_for(
     *, client: ErpClient, product_id: str = "", search: str = "", quantity: Decimal = Decimal(1)
 ) -> list[oci.OciItem]:
-    """VALIDATE (one product by SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices,
+    """VALIDATE (one product by EXT_PRODUCT_ID or SKU) and BACKGROUND_SEARCH (up to 50 matches) at the client's prices,
     within the client's assortment."""
     items = client_catalog_items(client).select_related("supplier")
     if product_id:
-        items = items.filter(sku__iexact=product_id.strip())
+        items = items.filter(_product_named(product_id))
     else:
         for word in search.split()[:8]:
             items = items.filter(Q(name__icontains=word) | Q(sku__icontains=word))

@@ -74,15 +74,28 @@ def punchin_close(request: HttpRequest, response: HttpResponse) -> None:
 
 def _in_scope(request: HttpRequest, session: InboundSession) -> bool:
     path = request.path
-    if path in _PUNCHIN_PAGES or path in ("/", "/catalog/"):
+    if path in _PUNCHIN_PAGES or path in ("/", "/catalog/", "/requisitions/add-from-catalog/"):
         return True
-    if path == "/requisitions/add-from-catalog/":
-        return session.operation != "inspect"
     match = _CART_PATH.match(path)
     if match is None or int(match["pk"]) != session.requisition_id:
         return False
     # Saving the cart is shopping; submitting it for approval here, or moving lines to other carts, is not.
     return not (path.endswith("/save/") and request.POST.get("action", "save") in ("submit", "move"))
+
+
+LOOK_ONLY_MESSAGE = (
+    "This punchout session is only for looking at the items of your purchasing system: nothing can be added, "
+    "changed or saved here. Go back to your purchasing system to change them."
+)
+
+
+def _writes_while_looking(request: HttpRequest, session: InboundSession) -> bool:
+    """An inspect session shows the ERP's lines and changes nothing: any write but going back is refused."""
+    return (
+        session.operation == "inspect"
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and request.path not in _PUNCHIN_PAGES
+    )
 
 
 class PunchinMiddleware:
@@ -117,6 +130,9 @@ class PunchinMiddleware:
             if not request.user.is_authenticated and not request.path.startswith(_PUBLIC_PREFIXES):
                 return _refused(request)
             return self.get_response(request)
+        if _writes_while_looking(request, session):
+            context = {"message": LOOK_ONLY_MESSAGE, "heading": "This punchout session is only for looking"}
+            return render(request, "punchout/refused.html", context, status=403)
         return self._as_punchin(request, store, session)
 
     def _as_punchin(self, request: HttpRequest, store: SessionBase, session: InboundSession) -> HttpResponse:

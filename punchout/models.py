@@ -212,6 +212,11 @@ class InboundSession(models.Model):
     ship_to = models.JSONField(default=dict, blank=True)
     items_out = models.JSONField(default=list, blank=True, help_text="Edit and inspect: the ERP's lines.")
     payload_id = models.CharField(max_length=250, blank=True)
+    deployment_mode = models.CharField(
+        max_length=10,
+        default="production",
+        help_text='cXML: "test" when the setup request came in test mode; the cart goes back in the same mode.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

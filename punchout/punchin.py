@@ -14,10 +14,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import CatalogItem, Employee
-from procurement.money import Money
-from procurement.money import total_minor as money_total_minor
-from procurement.selectors import catalog_item_price, price_lists_applicable
+from procurement.models import Employee
+from procurement.money import (
+    Money,
+    convert_minor,
+    currency_digits,
+    decimal_text,
+    line_total_minor,
+    rate_stored,
+    total_minor,
+)
+from procurement.selectors import catalog_item_price, exchange_rate_get, price_lists_applicable
 from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
 from requisitions.services import (
     ExternalLine,
@@ -27,7 +34,7 @@ from requisitions.services import (
 )
 
 from . import cxml, oci
-from .inbound import OUR_IDENTITY
+from .inbound import OUR_IDENTITY, client_catalog_items
 from .models import ErpClient, InboundSession
 from .services import token_hash
 
@@ -59,15 +66,17 @@ def inbound_start(*, token: str) -> InboundSession:
     client = session.client
     employee = _shopper(client, session)
     cart = requisition_create(by=employee, legal_entity=client.legal_entity, title=f"Punchout from {client.name}"[:200])
+    fields = ["employee", "requisition", "status", "started_at"]
     if session.items_out:
-        _load_items_out(cart, employee, session.items_out)
+        session.items_out = _load_items_out(cart, employee, client, session.items_out)
+        fields.append("items_out")
     if session.operation == "inspect":
         requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=employee, comment="Inspect")
     session.employee = employee
     session.requisition = cart
     session.status = InboundSession.Status.SHOPPING
     session.started_at = timezone.now()
-    session.save(update_fields=["employee", "requisition", "status", "started_at"])
+    session.save(update_fields=fields)
     return session
 
 
@@ -109,40 +118,57 @@ def is_punchin_user(user: Any) -> bool:
     return InboundSession.objects.filter(employee__user_id=user.pk).exists()
 
 
-def _load_items_out(cart: Requisition, employee: Employee, items: list[dict[str, str]]) -> None:
-    """Edit and inspect: the ERP's lines become the cart again, at today's prices where we still sell them."""
-    skus = {item["supplier_part_id"] for item in items}
+def _load_items_out(
+    cart: Requisition, employee: Employee, client: ErpClient, items: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Edit and inspect: the ERP's lines become the cart again, at today's prices, when they are what we
+    handed out: our part id (SupplierPartID) and our item id (SupplierPartAuxiliaryID) naming the same item,
+    still sold to this client. Any other line is not taken (never priced by the ERP's figures): it comes
+    back marked `not_taken` with the reason, and the cart page lists it for the shopper."""
+    ids = [entry.get("aux_id", "").strip() for entry in items]
     catalog = {
-        (item.supplier_id, item.sku): item
-        for item in CatalogItem.objects.filter(sku__in=skus, is_active=True).select_related("supplier")
+        str(item.pk): item
+        for item in client_catalog_items(client)
+        .filter(pk__in=[int(aux) for aux in ids if aux.isdigit() and len(aux) < 19])
+        .select_related("supplier")
     }
-    by_aux = {str(item.pk): item for item in catalog.values()}
     lists = price_lists_applicable(legal_entity=cart.legal_entity, user=employee.user)
-    lines = []
+    lines, marked = [], []
     for entry in items:
-        item = by_aux.get(entry.get("aux_id", "")) or next(
-            (i for (_, sku), i in catalog.items() if sku == entry["supplier_part_id"]), None
-        )
-        price = (
-            catalog_item_price(item=item, price_lists=lists)
-            if item
-            else Money(Decimal(entry["price"]), entry["currency"])
-        )
+        part, aux = entry.get("supplier_part_id", "").strip(), entry.get("aux_id", "").strip()
+        item = catalog.get(aux)
+        if item is None or item.sku != part:
+            marked.append({**entry, "not_taken": _not_taken_reason(part, aux, item)})
+            continue
+        marked.append({key: value for key, value in entry.items() if key != "not_taken"})
         lines.append(
             ExternalLine(
-                description=item.name if item else entry["description"],
+                description=item.name,
                 quantity=Decimal(entry["quantity"]),
-                unit=item.unit if item else (entry["unit"] or "EA"),
-                unit_price=price,
-                supplier=item.supplier if item else None,
-                supplier_part_id=entry["supplier_part_id"],
-                unspsc=item.unspsc if item else "",
+                unit=item.unit,
+                unit_price=catalog_item_price(item=item, price_lists=lists),
+                supplier=item.supplier,
+                supplier_part_id=item.sku,
+                supplier_part_auxiliary_id=str(item.pk),
+                unspsc=item.unspsc,
+                lead_time_days=item.lead_time_days,
+                manufacturer=item.manufacturer,
+                manufacturer_part_id=item.manufacturer_part_id,
                 catalog_item=item,
             )
         )
     requisition_lines_replace_external(
         requisition=cart, by=employee, lines=lines, source=RequisitionLine.Source.CATALOG, note="Lines from the ERP"
     )
+    return marked
+
+
+def _not_taken_reason(part: str, aux: str, item: Any) -> str:
+    if not aux:
+        return "it carries no item id of ours (SupplierPartAuxiliaryID)"
+    if item is None:
+        return "we do not sell this item (any more)"
+    return f"its part id and item id name different items (item {aux} is {item.sku})"
 
 
 # --- the cart goes back ------------------------------------------------------------------------------------
@@ -181,28 +207,89 @@ def inbound_transfer(*, session_id: int) -> Transfer:
     return transfer
 
 
+class CartRefused(Exception):
+    """The cart cannot go back as it is; the session stays open so the shopper can change it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _LineOut:
+    """A cart line as the ERP reads it: its unit price in the cart's currency and quantity × that price."""
+
+    line: RequisitionLine
+    unit_price: Money
+    total_minor: int
+    extrinsics: dict[str, str]
+
+
+def _cart_currency(session: InboundSession, lines: list[RequisitionLine]) -> str:
+    """One currency per cart: the lines' when they share one, else the client's legal entity's."""
+    currencies = {line.currency for line in lines}
+    return currencies.pop() if len(currencies) == 1 else session.client.legal_entity.currency
+
+
+def _lines_in(currency: str, session: InboundSession, lines: list[RequisitionLine]) -> list[_LineOut]:
+    """Each line in the cart's currency: a line in another currency is converted at the stored rate of the
+    day (its unit price, rounded once; the ERP multiplies it out) and its extrinsics say from what."""
+    today = timezone.localdate()
+    out, missing = [], []
+    for line in lines:
+        unit_minor, extrinsics = line.unit_price_minor, {}
+        if line.currency != currency:
+            rate = exchange_rate_get(from_currency=line.currency, to_currency=currency, on=today)
+            if rate is None:
+                missing.append(line.currency)
+                continue
+            rate = rate_stored(rate)
+            unit_minor = convert_minor(unit_minor, from_currency=line.currency, to_currency=currency, rate=rate)
+            extrinsics = {
+                "OriginalUnitPrice": decimal_text(line.unit_price.amount, currency_digits(line.currency)),
+                "OriginalCurrency": line.currency,
+                "ExchangeRate": decimal_text(rate),
+                "ExchangeRateDate": today.isoformat(),
+            }
+        total = line_total_minor(
+            quantity=line.quantity, unit_price_minor=unit_minor, price_basis_quantity=line.price_basis_quantity
+        )
+        out.append(_LineOut(line, Money.from_minor(unit_minor, currency), total, extrinsics))
+    if missing:
+        others = ", ".join(sorted(set(missing)))
+        raise CartRefused(
+            f"Your cart cannot be sent to {session.client.name} in one currency: it has lines in {others}, and "
+            f"no exchange rate {others} → {currency} is stored for {today.isoformat()}. Remove the lines in "
+            f"{others}, or ask us to store the rate, then transfer again."
+        )
+    return out
+
+
 def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> bytes:
     their = cxml.Credential(domain="NetworkID", identity=session.client.code)
     identities = session.client.cxml_identities or []
     if identities:
         their = cxml.Credential(domain=identities[0].get("domain", "NetworkID"), identity=identities[0]["identity"])
-    currency = lines[0].currency if lines else session.client.legal_entity.currency
-    total = Money.from_minor(money_total_minor(line.total_minor for line in lines), currency).amount
+    currency = _cart_currency(session, lines)
+    written = _lines_in(currency, session, lines)
+    total = Money.from_minor(total_minor(out.total_minor for out in written), currency).amount
     items = tuple(
         cxml.ItemIn(
-            quantity=line.quantity.normalize(),
-            supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
-            supplier_part_auxiliary_id=str(line.catalog_item_id) if line.catalog_item_id else None,
-            unit_price=cxml.Money(amount=line.unit_price.amount, currency=line.currency),
-            unit_of_measure=line.unit,
-            description=line.description,
-            classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
-            manufacturer_part_id=line.manufacturer_part_id or None,
-            manufacturer_name=line.manufacturer or None,
-            lead_time=line.lead_time_days,
+            quantity=out.line.quantity.normalize(),
+            supplier_part_id=out.line.supplier_part_id or f"LINE-{out.line.line_number}",
+            supplier_part_auxiliary_id=str(out.line.catalog_item_id) if out.line.catalog_item_id else None,
+            unit_price=cxml.Money(amount=out.unit_price.amount, currency=currency),
+            unit_of_measure=out.line.unit,
+            description=out.line.description,
+            price_basis_quantity=_price_basis(out.line),
+            classifications=(cxml.Classification(domain="UNSPSC", value=out.line.unspsc),) if out.line.unspsc else (),
+            manufacturer_part_id=out.line.manufacturer_part_id or None,
+            manufacturer_name=out.line.manufacturer or None,
+            lead_time=out.line.lead_time_days,
             line_number=number,
+            extrinsics=out.extrinsics,
         )
-        for number, line in enumerate(lines, 1)
+        for number, out in enumerate(written, 1)
     )
     operation = "inspect" if session.operation == "inspect" else "edit"
     return cxml.build_punchout_order_message(
@@ -213,7 +300,18 @@ def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> byt
             total=cxml.Money(amount=total, currency=currency),
             items=items,
             in_reply_to=session.payload_id or None,
+            deployment_mode="test" if session.deployment_mode == "test" else "production",
         )
+    )
+
+
+def _price_basis(line: RequisitionLine) -> cxml.PriceBasisQuantity | None:
+    """A price for more than one unit (per 100, say) is written with its basis, so the ERP multiplies out
+    quantity × price ÷ basis as we do."""
+    if line.price_basis_quantity == 1:
+        return None
+    return cxml.PriceBasisQuantity(
+        quantity=line.price_basis_quantity, conversion_factor=Decimal(1), unit_of_measure=line.unit
     )
 
 
@@ -225,7 +323,7 @@ def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
         unit=line.unit,
         price=line.unit_price.amount,
         currency=line.currency,
-        price_unit=Decimal(1),
+        price_unit=line.price_basis_quantity,
         lead_time=line.lead_time_days,
         vendor_material=line.supplier_part_id[:40],
         material_group=line.unspsc,

@@ -65,13 +65,20 @@ def inbound_transfer(request: HttpRequest) -> HttpResponse:
         return response
     except oci.OciError as error:  # a line that cannot be written as OCI fields; the session stays open
         message = f"The cart cannot be sent as SAP OCI: {error.message}"
-        return render(request, "punchout/refused.html", {"message": message}, status=400)
+        return render(request, "punchout/refused.html", _not_sent(session, message), status=400)
+    except punchin.CartRefused as refused:  # mixed currencies without a stored rate; the session stays open
+        return render(request, "punchout/refused.html", _not_sent(session, refused.message), status=400)
     response = render(
         request, "punchout/transfer.html", {"url": transfer.url, "fields": transfer.fields, "target": transfer.target}
     )
     punchin_close(request, response)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _not_sent(session: InboundSession, message: str) -> dict[str, object]:
+    back = reverse("requisitions:detail", args=[session.requisition_id]) if session.requisition_id else ""
+    return {"message": message, "heading": "The cart was not sent", "back_url": back, "back_text": "Back to the cart"}
 
 
 @require_POST

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -173,7 +174,9 @@ def oci_callup(request: HttpRequest) -> HttpResponse:
         return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
     url = login.start_url
     if login.function == "DETAIL" and login.params.get("PRODUCTID"):
-        url += "?" + urlencode({"detail": login.params["PRODUCTID"][:100]})
+        product_id = login.params["PRODUCTID"][:100]
+        sku = inbound.oci_product_sku(client=login.client, product_id=product_id)
+        url += "?" + urlencode({"detail": sku or product_id})
     return SeeOther(url)
 
 
@@ -182,6 +185,7 @@ def _oci_refused(request: HttpRequest, message: str, status: int) -> HttpRespons
 
 
 MAX_QUANTITY_CHARACTERS = 15
+_OCI_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 MAX_QUANTITY_DECIMALS = 3
 
 
@@ -192,6 +196,8 @@ def oci_quantity(value: str | None) -> Decimal:
         return Decimal(1)
     if len(text) > MAX_QUANTITY_CHARACTERS:
         raise ValueError(f"QUANTITY is longer than {MAX_QUANTITY_CHARACTERS} characters.")
+    if not _OCI_NUMBER.fullmatch(text):  # OCI numbers are digits and a point: no exponent, NaN or Infinity
+        raise ValueError(f"QUANTITY {text!r} is not a number.")
     try:
         quantity = Decimal(text)
     except InvalidOperation:

@@ -33,7 +33,7 @@ from .documents import (
     PunchOutSetupRequest,
     Status,
 )
-from .errors import STATUS_TEXTS
+from .errors import status_text
 
 __all__ = [
     "CXML_VERSION",
@@ -146,7 +146,7 @@ def _status(parent: Element, status: Status) -> None:
         "Status",
         status.message,
         code=str(status.code),
-        text=status.text or STATUS_TEXTS.get(status.code, ""),
+        text=status_text(status.code, status.text),
         lang=status.lang or "en",
     )
 

@@ -29,22 +29,39 @@ __all__ = [
     "UnexpectedDocument",
     "error_response",
     "from_xml_error",
+    "status_text",
 ]
 
 STATUS_TEXTS: dict[int, str] = {
+    # The cXML Reference Guide's table of Status codes, with its texts ...
     200: "OK",
     201: "Accepted",
     204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
+    402: "Payment Required",
     403: "Forbidden",
     406: "Not Acceptable",
     409: "Conflict",
     412: "Precondition Failed",
-    413: "Request Entity Too Large",
+    417: "Expectation Failed",
     450: "Not Implemented",
+    475: "Signature Required",
+    476: "Signature Verification Failed",
+    477: "Signature Unacceptable",
     500: "Internal Server Error",
+    550: "Unable to reach cXML server",
+    551: "Unable to forward request",
+    560: "Temporary server error",
+    # ... and the two HTTP codes we answer that cXML has none for, with HTTP's texts.
+    413: "Request Entity Too Large",
+    429: "Too Many Requests",
 }
+
+
+def status_text(code: int, given: str = "") -> str:
+    """The standard text of a Status code: every Status we write carries it (our words go in the content)."""
+    return STATUS_TEXTS.get(code) or given or "Error"
 
 
 class CXMLError(Exception):
@@ -64,7 +81,7 @@ class CXMLError(Exception):
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXTS.get(self.status_code, "Error")
+        return status_text(self.status_code)
 
     def to_status(self) -> Status:
         return Status(code=self.status_code, text=self.status_text, message=self.message, lang="en")
