@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -136,7 +135,14 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 raise OrderError(
                     f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code="invalid"
                 ) from None
-        needed_by: date | None = parse_date(raw_date) if raw_date else None
+        needed_by: date | None = None
+        if raw_date:
+            try:
+                needed_by = date.fromisoformat(raw_date)
+            except ValueError:
+                raise OrderError(
+                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).", code="invalid"
+                ) from None
         if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):
             changes.append(LineChange(line.line_number, quantity=quantity, needed_by=needed_by))
     return changes
