@@ -1,5 +1,6 @@
 """REST API of purchase orders: what was ordered, from whom, and how its sending went."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
@@ -36,8 +37,14 @@ OrderSchema = inline_serializer(
         "total": MoneySchema,
         "lines": serializers.ListField(child=serializers.DictField()),
         "transmissions": serializers.ListField(child=serializers.DictField()),
+        "shipments": serializers.ListField(child=serializers.DictField()),
     },
 )
+
+
+def _day(value: date | None) -> str | None:
+    """A date-only meaning (a delivery day) as YYYY-MM-DD, never a date-time a client would shift."""
+    return None if value is None else value.isoformat()
 
 
 def order_data(order: PurchaseOrder) -> dict[str, Any]:
@@ -73,8 +80,19 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 else format_decimal(line.backordered_quantity.normalize()),
                 "confirmed_unit_price": money(line.confirmed_unit_price_minor),
                 "shipped_quantity": format_decimal(line.shipped_quantity.normalize()),
+                "confirmed_delivery_date": _day(line.confirmed_delivery_date),
             }
             for line in order.lines.all()
+        ],
+        "shipments": [
+            {
+                "shipment_id": shipment.shipment_id,
+                "carrier": shipment.carrier,
+                "tracking_number": shipment.tracking_number,
+                "shipped_date": _day(shipment.shipped_date),
+                "delivery_date": _day(shipment.delivery_date),
+            }
+            for shipment in order.shipments.all()
         ],
         "transmissions": [
             {
@@ -118,6 +136,7 @@ class PurchaseOrderListView(APIView):
             orders.select_related("supplier", "legal_entity")
             .prefetch_related(
                 "lines",
+                "shipments",
                 Prefetch(
                     "revisions", PurchaseOrderRevision.objects.select_related("transmission").order_by("revision")
                 ),

@@ -98,7 +98,10 @@ class PurchaseOrderLine(models.Model):
     confirmed_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     backordered_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     confirmed_unit_price_minor = models.BigIntegerField(null=True, blank=True)
-    confirmed_delivery = models.DateTimeField(null=True, blank=True)
+    confirmed_delivery = models.DateTimeField(null=True, blank=True, help_text="The moment as the supplier sent it.")
+    # The day the supplier meant: the date of its deliveryDate in the supplier's own offset (a delivery at
+    # local midnight, 2026-12-10T00:00+01:00, is the 10th, though it is the 9th in UTC).
+    confirmed_delivery_date = models.DateField(null=True, blank=True)
     shipped_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
 
     class Meta:
@@ -275,6 +278,9 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=100, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivery_at = models.DateTimeField(null=True, blank=True)
+    # The days the supplier meant, in its own offset (see PurchaseOrderLine.confirmed_delivery_date).
+    shipped_date = models.DateField(null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True)
     lines = models.JSONField(default=list, blank=True, help_text="[{line, quantity}] or empty for the whole order")
     created_at = models.DateTimeField(auto_now_add=True)
 
