@@ -12,7 +12,8 @@ HEADER = """<?xml version="1.0" encoding="UTF-8"?>
   <Header>
     <From><Credential domain="NetworkId"><Identity>supplier@supplier.com</Identity></Credential></From>
     <To><Credential domain="NetworkId"><Identity>acme</Identity></Credential></To>
-    <Sender><Credential domain="NetworkId"><Identity>supplier@supplier.com</Identity><SharedSecret>coyote</SharedSecret></Credential>
+    <Sender><Credential domain="NetworkId"><Identity>supplier@supplier.com</Identity>
+      <SharedSecret>coyote</SharedSecret></Credential>
       <UserAgent>Supplier OMS</UserAgent></Sender>
   </Header>
   <Request deploymentMode="production">
@@ -32,7 +33,8 @@ def confirmation(order: PurchaseOrder, items: str, kind: str = "detail") -> str:
     return (
         HEADER.format(payload=f"conf-{next(_numbers)}@supplier.example")
         + f"""    <ConfirmationRequest>
-      <ConfirmationHeader confirmID="SO-{next(_numbers)}" operation="new" type="{kind}" noticeDate="2026-12-01T09:00:00+01:00"/>
+      <ConfirmationHeader confirmID="SO-{next(_numbers)}" operation="new" type="{kind}"
+        noticeDate="2026-12-01T09:00:00+01:00"/>
       {_reference(order)}
       {items}
     </ConfirmationRequest>
@@ -59,7 +61,8 @@ def ship_notice(order: PurchaseOrder, *, shipment_date: str, delivery_date: str)
     return (
         HEADER.format(payload=f"asn-{next(_numbers)}@supplier.example")
         + f"""    <ShipNoticeRequest>
-      <ShipNoticeHeader shipmentID="ASN-{next(_numbers)}" operation="new" noticeDate="{shipment_date}" shipmentDate="{shipment_date}" deliveryDate="{delivery_date}"/>
+      <ShipNoticeHeader shipmentID="ASN-{next(_numbers)}" operation="new" noticeDate="{shipment_date}"
+        shipmentDate="{shipment_date}" deliveryDate="{delivery_date}"/>
       <ShipControl><CarrierIdentifier domain="companyName">UPS</CarrierIdentifier>
         <ShipmentIdentifier domain="trackingNumber">1Z999</ShipmentIdentifier></ShipControl>
       <ShipNoticePortion>{_reference(order)}</ShipNoticePortion>

@@ -1,4 +1,4 @@
-"""Dates a supplier writes as timestamps mean calendar days: the day in the supplier's own offset (issue 13, defect 4)."""
+"""Dates a supplier writes as timestamps mean days: the day in the supplier's own offset (issue 13, defect 4)."""
 
 from datetime import date
 from decimal import Decimal
