@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from punchout.cxml import format_decimal
 from requisitions.api import current_employee
 
@@ -38,6 +38,10 @@ OrderSchema = inline_serializer(
         "lines": serializers.ListField(child=serializers.DictField()),
         "transmissions": serializers.ListField(child=serializers.DictField()),
         "shipments": serializers.ListField(child=serializers.DictField()),
+        "confirmed_short": serializers.BooleanField(),
+        "over_confirmed": serializers.BooleanField(),
+        "backordered": serializers.BooleanField(),
+        "status_text": serializers.CharField(),
     },
 )
 
@@ -50,6 +54,8 @@ def _day(value: date | None) -> str | None:
 def order_data(order: PurchaseOrder) -> dict[str, Any]:
     def money(minor: int | None) -> dict[str, str] | None:
         return None if minor is None else Money.from_minor(minor, order.currency).as_api()
+
+    lines = list(order.lines.all())
 
     return {
         "id": order.pk,
@@ -81,9 +87,17 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "confirmed_unit_price": money(line.confirmed_unit_price_minor),
                 "shipped_quantity": format_decimal(line.shipped_quantity.normalize()),
                 "confirmed_delivery_date": _day(line.confirmed_delivery_date),
+                "shortfall_quantity": decimal_text(line.shortfall_quantity),
+                "over_confirmed_quantity": decimal_text(line.over_confirmed_quantity),
+                "status_text": line.status_text,
+                "supplier_says": line.supplier_says,
             }
-            for line in order.lines.all()
+            for line in lines
         ],
+        "confirmed_short": any(line.shortfall_quantity for line in lines),
+        "over_confirmed": any(line.over_confirmed_quantity for line in lines),
+        "backordered": any(line.backordered_quantity for line in lines if line.answered),
+        "status_text": order.get_status_display(),
         "shipments": [
             {
                 "shipment_id": shipment.shipment_id,

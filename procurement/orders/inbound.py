@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from procurement.models import Supplier
-from procurement.money import Money, is_currency
+from procurement.money import Money, decimal_text, is_currency
 from punchout import cxml
 from punchout.redact import redact_cxml
 from punchout.throttle import cxml_sender_authenticate
@@ -255,15 +255,22 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
             line.save()
             touched.append(line.line_number)
     live = [line for line in lines.values() if line.status != PurchaseOrderLine.Status.CANCELLED]
+    short = [line for line in live if line.shortfall_quantity]
     if live and all(line.status == PurchaseOrderLine.Status.REJECTED for line in live):
         order.status = PurchaseOrder.Status.REJECTED
-    elif live and all(line.status == PurchaseOrderLine.Status.CONFIRMED for line in live):
-        order.status = PurchaseOrder.Status.CONFIRMED
+    elif live and all(line.answered for line in live):
+        # Every line answered (a backorder is a promise too): short when any of it will not come.
+        order.status = PurchaseOrder.Status.CONFIRMED_SHORT if short else PurchaseOrder.Status.CONFIRMED
     else:
         order.status = PurchaseOrder.Status.PARTLY_CONFIRMED
     order.save(update_fields=["status"])
     text = f"{order.number}: confirmation {kind} applied to lines {', '.join(map(str, touched))}"
-    return order, {"type": kind, "lines": touched, "order": order.number, "text": text}
+    summary: dict[str, object] = {"type": kind, "lines": touched, "order": order.number, "text": text}
+    if short:
+        summary["short"] = [
+            {"line": line.line_number, "quantity": decimal_text(line.shortfall_quantity)} for line in short
+        ]
+    return order, summary
 
 
 def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseOrder, dict[str, object]]:

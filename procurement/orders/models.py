@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from procurement.models import Address, CostCentre, Employee, LegalEntity, Supplier, currency_code_validator
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from punchout.cxml.limits import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from requisitions.models import Requisition, RequisitionLine
 
@@ -31,6 +31,7 @@ class PurchaseOrder(models.Model):
         FAILED = "failed", "Sending failed"
         CONFIRMED = "confirmed", "Confirmed"
         PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
+        CONFIRMED_SHORT = "confirmed_short", "Confirmed short"
         REJECTED = "rejected", "Rejected by the supplier"
         SHIPPED = "shipped", "Shipped"
         PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
@@ -147,6 +148,62 @@ class PurchaseOrderLine(models.Model):
     @property
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.purchase_order.currency)
+
+    # What the supplier's answer means for the quantity ordered. Only a line the supplier answered (confirmed,
+    # backordered or rejected) has a shortfall or an excess; an open line (not answered yet, or changed since)
+    # has neither.
+    ANSWERED = (Status.CONFIRMED, Status.BACKORDERED, Status.REJECTED)
+
+    @property
+    def answered(self) -> bool:
+        return self.status in self.ANSWERED and self.confirmed_quantity is not None
+
+    @property
+    def shortfall_quantity(self) -> Decimal:
+        """How much of the quantity ordered the supplier will not deliver: neither confirmed nor backordered."""
+        if not self.answered:
+            return Decimal(0)
+        promised = (self.confirmed_quantity or Decimal(0)) + (self.backordered_quantity or Decimal(0))
+        return max(self.quantity - promised, Decimal(0))
+
+    @property
+    def over_confirmed_quantity(self) -> Decimal:
+        """How much more than ordered the supplier confirmed (or backordered)."""
+        if not self.answered:
+            return Decimal(0)
+        promised = (self.confirmed_quantity or Decimal(0)) + (self.backordered_quantity or Decimal(0))
+        return max(promised - self.quantity, Decimal(0))
+
+    @property
+    def status_text(self) -> str:
+        if self.status == self.Status.CONFIRMED and self.shortfall_quantity:
+            return "Confirmed short"
+        if self.status == self.Status.CONFIRMED and self.over_confirmed_quantity:
+            return "Confirmed, more than ordered"
+        if self.status == self.Status.CONFIRMED and self.backordered_quantity:
+            return "Confirmed, part backordered"
+        return self.get_status_display()
+
+    @property
+    def supplier_says(self) -> str:
+        """The supplier's answer on this line in words: "2 of 2.5 confirmed, 0.5 short", "20 backordered"…"""
+        if self.confirmed_quantity is None:
+            return ""
+        ordered = decimal_text(self.quantity)
+        parts = []
+        if self.confirmed_quantity or not self.backordered_quantity:
+            parts.append(f"{decimal_text(self.confirmed_quantity)} of {ordered} confirmed")
+        if self.backordered_quantity:
+            parts.append(f"{decimal_text(self.backordered_quantity)} of {ordered} backordered")
+        if self.shortfall_quantity:
+            parts.append(f"{decimal_text(self.shortfall_quantity)} short")
+        if self.over_confirmed_quantity:
+            parts.append(f"{decimal_text(self.over_confirmed_quantity)} more than ordered")
+        if self.confirmed_unit_price_minor is not None and self.confirmed_unit_price_minor != self.unit_price_minor:
+            parts.append("price changed")
+        if self.confirmed_delivery_date:
+            parts.append(f"delivery {self.confirmed_delivery_date.isoformat()}")
+        return ", ".join(parts)
 
 
 class PurchaseOrderRevision(models.Model):

@@ -64,12 +64,15 @@ def _order(employee: Employee, pk: int) -> PurchaseOrder:
 @employee_required
 def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     order = _order(employee, pk)
+    lines = list(order.lines.select_related("cost_centre").order_by("line_number"))
     return render(
         request,
         "orders/detail.html",
         {
             "order": order,
-            "lines": order.lines.select_related("cost_centre").order_by("line_number"),
+            "lines": lines,
+            "short_lines": [line for line in lines if line.shortfall_quantity],
+            "over_lines": [line for line in lines if line.over_confirmed_quantity],
             "revisions": order.revisions.select_related("transmission").prefetch_related("transmission__attempt_log"),
             "documents": order.supplier_documents.order_by("received_at"),
             "shipments": order.shipments.all(),
