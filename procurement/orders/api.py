@@ -19,6 +19,8 @@ from requisitions.api import current_employee
 
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import purchase_orders_visible
+from .services import OrderError
+from .transmission import transmission_mark_sent
 
 MoneySchema = inline_serializer(
     "PurchaseOrderMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
@@ -118,6 +120,8 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "attempts": revision.transmission.attempts,
                 "sent_at": revision.transmission.sent_at.isoformat() if revision.transmission.sent_at else None,
                 "last_error": revision.transmission.last_error,
+                "sent_by": revision.transmission.sent_by.display_name if revision.transmission.sent_by else None,
+                "sent_note": revision.transmission.sent_note,
             }
             for revision in order.revisions.all()
             if hasattr(revision, "transmission")
@@ -152,7 +156,8 @@ class PurchaseOrderListView(APIView):
                 "lines",
                 "shipments",
                 Prefetch(
-                    "revisions", PurchaseOrderRevision.objects.select_related("transmission").order_by("revision")
+                    "revisions",
+                    PurchaseOrderRevision.objects.select_related("transmission__sent_by").order_by("revision"),
                 ),
             )
             .order_by("-created_at", "-id")[:200]
@@ -169,6 +174,27 @@ class PurchaseOrderDetailView(APIView):
         )
         if order is None:
             raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        return Response(order_data(order))
+
+
+class PurchaseOrderMarkSentView(APIView):
+    @extend_schema(
+        request=inline_serializer("PurchaseOrderMarkSent", {"note": serializers.CharField(required=False)}),
+        responses={200: OrderSchema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+        operation_id="purchase_order_mark_sent",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """A buyer sent the latest revision of an order by hand (order method "none"): who and when are recorded,
+        and the order becomes sent."""
+        employee = current_employee(request)
+        order = purchase_orders_visible(employee=employee).filter(pk=pk).first()
+        if order is None:
+            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        note = request.data.get("note", "") if hasattr(request.data, "get") else ""
+        if not isinstance(note, str):
+            raise OrderError("note must be a text.", code="invalid")
+        transmission_mark_sent(order=order, by=employee, note=note)
+        order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))
 
 

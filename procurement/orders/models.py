@@ -259,6 +259,9 @@ class Transmission(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who marked a revision of an order sent by hand (order method "none") as sent; empty when we sent it.
+    sent_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_note = models.CharField(max_length=300, blank=True)
     # A sender claims the row (status sending) for a lease, sends with no transaction open, and records the
     # outcome only while its claim stands; a crashed sender's claim expires and the sweeper sends again.
     claim = models.CharField(max_length=32, blank=True)
