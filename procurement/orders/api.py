@@ -36,6 +36,7 @@ OrderSchema = inline_serializer(
         "requisition": serializers.IntegerField(),
         "legal_entity": serializers.CharField(),
         "method": serializers.CharField(),
+        "supplier_note": serializers.CharField(),
         "total": MoneySchema,
         "lines": serializers.ListField(child=serializers.DictField()),
         "transmissions": serializers.ListField(child=serializers.DictField()),
@@ -68,6 +69,7 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
         "requisition": order.requisition_id,
         "legal_entity": order.legal_entity.code,
         "method": order.method,
+        "supplier_note": order.supplier_note,
         "total": money(order.total_minor),
         "lines": [
             {
@@ -75,6 +77,7 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "requisition_line": line.requisition_line_id,
                 "sku": line.supplier_part_id,
                 "description": line.description,
+                "supplier_note": line.supplier_note,
                 "quantity": format_decimal(line.quantity.normalize()),
                 "unit": line.unit,
                 "unit_price": money(line.unit_price_minor),

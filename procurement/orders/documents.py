@@ -61,6 +61,15 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
     return tuple(distributions)
 
 
+def _header_comments(order: PurchaseOrder, revision: PurchaseOrderRevision) -> str:
+    """What the supplier reads in the header Comments: the note to the supplier, and for a changed or cancelled
+    order what changed. Never the requisition's justification, which is internal."""
+    parts = [order.supplier_note]
+    if revision.kind != PurchaseOrderRevision.Kind.NEW:
+        parts.append(revision.note)
+    return "\n\n".join(part.strip() for part in parts if part.strip())
+
+
 def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
     order = revision.purchase_order
     supplier = order.supplier
@@ -115,12 +124,12 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
                 manufacturer_part_id=None,
                 manufacturer_name=None,
                 distributions=_distributions(line, order.currency),
-                comments="",
+                comments=line.supplier_note,
                 extrinsics={},
             )
             for line in lines
         ),
-        comments=revision.note if revision.kind != "new" else order.requisition.justification[:1000],
+        comments=_header_comments(order, revision),
         extrinsics={
             "Requisition": order.requisition.number,
             "Requester": requester.display_name,
@@ -201,6 +210,7 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                     unit_price=line.unit_price.amount,
                     total=line.total.amount,
                     needed_by=line.needed_by,
+                    note=line.supplier_note,
                     account=" ".join(
                         filter(None, [line.cost_centre.code if line.cost_centre else "", line.gl_account])
                     ),
@@ -210,7 +220,7 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
             total=order.total.amount,
             contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
             requisition=order.requisition.number,
-            notes=order.requisition.justification[:500],
+            notes=order.supplier_note,  # never the requisition's justification: that one stays in the company
             status_note=status_note,
         )
     )

@@ -49,6 +49,9 @@ class PurchaseOrder(models.Model):
     total_minor = models.BigIntegerField(default=0)
     method = models.CharField(max_length=10, choices=Supplier.OrderMethod.choices)
     hold_reason = models.CharField(max_length=300, blank=True)
+    # The requisition's note to the supplier, kept as ordered: the PDF's Notes and the OrderRequest's Comments.
+    # (The requisition's justification is internal and never goes to a supplier.)
+    supplier_note = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -95,6 +98,7 @@ class PurchaseOrderLine(models.Model):
     needed_by = models.DateField(null=True, blank=True)
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     gl_account = models.CharField(max_length=20, blank=True)
+    supplier_note = models.CharField(max_length=1000, blank=True)  # the line's note to the supplier, as ordered
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     confirmed_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     backordered_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)

@@ -129,6 +129,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
             status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
             method=supplier.order_method,
             hold_reason=reason,
+            supplier_note=requisition.supplier_note,
         )
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(
@@ -147,6 +148,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
                 needed_by=requisition.needed_by,
                 cost_centre=line.cost_centre,
                 gl_account=line.gl_account,
+                supplier_note=line.supplier_note,
             )
             for position, line in enumerate(group, 1)
         )
