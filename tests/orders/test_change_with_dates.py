@@ -66,7 +66,7 @@ def test_the_service_ignores_an_unchanged_date_given_as_a_date_time_or_text(endp
     order.refresh_from_db()
     assert (order.lines.get().quantity, order.lines.get().needed_by) == (3, NEEDED_BY)
     with pytest.raises(OrderError, match="Nothing changed"):
-        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, needed_by="2026-12-10")])  # type: ignore[arg-type]
+        purchase_order_change(order=order, by=frank(), changes=[LineChange(1, needed_by="2026-12-10")])
 
 
 def test_moving_the_date_and_raising_the_quantity_sends_the_date_now(endpoint, django_capture_on_commit_callbacks):

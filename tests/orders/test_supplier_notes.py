@@ -60,8 +60,8 @@ def noted_cart(supplier: Supplier) -> Requisition:
 
 
 def test_the_order_request_carries_the_notes_and_not_the_justification(endpoint):
-    order = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
-    order = order.purchase_orders.get()
+    requisition = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
+    order = requisition.purchase_orders.get()
     assert (order.supplier_note, [line.supplier_note for line in order.lines.all()]) == (HEADER_NOTE, [LINE_NOTE, ""])
     document = order_request_document(order.revisions.get())
     assert dtd_errors(document) == []
@@ -88,8 +88,8 @@ def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justifica
 def test_an_update_keeps_the_note_and_says_what_changed_without_the_justification(endpoint):
     from procurement.orders.services import LineChange, purchase_order_change
 
-    order = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
-    order = order.purchase_orders.get()
+    requisition = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
+    order = requisition.purchase_orders.get()
     frank = Employee.objects.get(user__username="frank")
     purchase_order_change(order=order, by=frank, changes=[LineChange(2, quantity=Decimal(0))], note="Drill not needed")
     document = order_request_document(order.revisions.get(revision=2))
