@@ -44,6 +44,7 @@ TIMEOUT = 30.0
 # sender is not overtaken; a crashed one's row is sent again by the sweeper after it.
 LEASE_SECONDS = float(getattr(settings, "ORDER_TRANSMISSION_LEASE_SECONDS", 4 * TIMEOUT))
 RESPONSE_KEPT = 20_000
+SENT_NOTE_MAX = Transmission._meta.get_field("sent_note").max_length or 300
 
 
 def retry_delay(attempts: int) -> float:
@@ -298,6 +299,9 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     from .services import OrderError, check_buyer
 
     check_buyer(by, order)
+    note = (note or "").strip()
+    if len(note) > SENT_NOTE_MAX:
+        raise OrderError(f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code="invalid")
     order = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
         Transmission.objects.select_for_update(of=("self",))
@@ -316,7 +320,7 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     transmission.status = Transmission.Status.SENT
     transmission.sent_at = now
     transmission.sent_by = by
-    transmission.sent_note = note.strip()[:300]
+    transmission.sent_note = note
     transmission.next_attempt_at = None
     transmission.save(update_fields=["status", "sent_at", "sent_by", "sent_note", "next_attempt_at"])
     if order.status == PurchaseOrder.Status.MANUAL:

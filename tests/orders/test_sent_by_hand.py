@@ -72,6 +72,8 @@ def test_a_buyer_marks_an_order_sent_by_hand_after_confirming(by_hand, client):
 def test_the_api_marks_sent_and_shows_who_and_when(by_hand, api_client):
     order = by_hand
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=frank().user)[0].key}")
+    too_long = api_client.post(f"/api/v1/purchase-orders/{order.pk}/mark-sent/", {"note": "x" * 301}, format="json")
+    assert too_long.status_code == 400 and too_long.json()["code"] == "invalid"
     before = api_client.get(f"/api/v1/purchase-orders/{order.pk}/").json()
     assert before["status"] == "manual" and before["transmissions"][0]["sent_by"] is None
     response = api_client.post(f"/api/v1/purchase-orders/{order.pk}/mark-sent/", {"note": "phoned"}, format="json")
