@@ -4,6 +4,7 @@ import html
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from procurement.models import Address
 from procurement.money import Money
@@ -184,7 +185,8 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
         PurchaseOrderPrint(
             number=order.number,
             revision=revision.revision if revision else order.revision,
-            order_date=(order.issued_at or order.created_at).date(),
+            # The buyer's day (the configured time zone), not whatever day the moment is in UTC.
+            order_date=timezone.localdate(order.issued_at or order.created_at),
             currency=order.currency,
             buyer=Party(
                 name=entity.name,
