@@ -89,3 +89,19 @@ def test_the_requested_delivery_date_we_send_is_the_buyers_day(endpoint):
     assert written == "2026-12-10"
     (read,) = cxml.parse_order_request(document).items
     assert read.requested_delivery_date == date(2026, 12, 10)
+
+
+def test_the_migration_reads_the_days_of_documents_already_kept(endpoint):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("procurement.orders.migrations.0006_confirmed_and_shipped_dates")
+    order = order_at(endpoint.url)
+    post(confirmation(order, item(1, "10", ("accept", "10", 'deliveryDate="2026-12-10T00:00:00+01:00"'))))
+    post(ship_notice(order, shipment_date="2026-12-08T00:00:00+01:00", delivery_date="2026-12-10T00:00:00+01:00"))
+    order.lines.update(confirmed_delivery_date=None)  # as before the migration
+    order.shipments.update(shipped_date=None, delivery_date=None)
+    migration.days_from_kept_documents(apps, None)
+    assert order.lines.get().confirmed_delivery_date == date(2026, 12, 10)
+    assert order.shipments.values_list("shipped_date", "delivery_date").get() == (date(2026, 12, 8), date(2026, 12, 10))
