@@ -44,6 +44,7 @@ class PrintLine:
     total: Decimal
     needed_by: date | None = None
     account: str = ""  # cost centre / GL, shown small under the description
+    note: str = ""  # the line's note to the supplier, under the description
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -328,6 +329,8 @@ class _PurchaseOrderDocument(FPDF):
         wrapped = self._wrap
         sku, description, unit = self.columns[1], self.columns[2], self.columns[4]
         description_lines = wrapped(line.description, description.width, _TABLE_SIZE)
+        if line.note.strip():
+            description_lines += wrapped(f"Note: {line.note.strip()}", description.width, _SMALL_SIZE)
         small_print = []
         if line.needed_by is not None:
             small_print.append(f"Needed by {line.needed_by.isoformat()}")

@@ -153,6 +153,7 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             title=data["title"],
             justification=data["justification"],
             needed_by=data["needed_by"],
+            supplier_note=data["supplier_note"],
         )
         return requisition_response(requisition, status_code=status.HTTP_201_CREATED)
 
@@ -235,11 +236,13 @@ class RequisitionLinesView(APIView):
                 raise RequisitionError(
                     f"{data['sku']} is sold by several suppliers: name the supplier.", code="ambiguous_sku"
                 )
-            requisition_lines_add_from_catalog(
+            added = requisition_lines_add_from_catalog(
                 requisition=requisition,
                 by=employee,
                 picks=[CatalogPick(item=found[0], quantity=data["quantity"], cost_centre=centre)],
             )
+            if data["supplier_note"] and added:
+                requisition_line_update(line=added[0], by=employee, fields={"supplier_note": data["supplier_note"]})
         else:
             price = data["unit_price"]
             requisition_line_add_free_text(
@@ -254,6 +257,7 @@ class RequisitionLinesView(APIView):
                 gl_account=data["gl_account"],
                 project=data["project"],
                 unspsc=data["unspsc"],
+                supplier_note=data["supplier_note"],
             )
         requisition.refresh_from_db()
         return requisition_response(requisition, status_code=status.HTTP_201_CREATED)

@@ -34,6 +34,9 @@ class RequisitionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+SUPPLIER_NOTE_MAX = 1000  # a note to the supplier, on the requisition and on each line
+
+
 class Requisition(models.Model):
     """What an employee wants to buy for one legal entity. A draft requisition is a cart."""
 
@@ -47,7 +50,9 @@ class Requisition(models.Model):
         Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="requisitions_on_behalf"
     )
     title = models.CharField(max_length=200)
-    justification = models.TextField(blank=True)
+    justification = models.TextField(blank=True, help_text="Internal: why it is needed. Never sent to a supplier.")
+    # What the suppliers read: printed on the purchase order (PDF) and sent as the OrderRequest's Comments.
+    supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True)
     needed_by = models.DateField(null=True, blank=True)
     ship_to = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
@@ -140,6 +145,8 @@ class RequisitionLine(models.Model):
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     gl_account = models.CharField("GL account", max_length=20, blank=True)
     project = models.CharField(max_length=40, blank=True)
+    # What the supplier reads on this line of its purchase order (PDF, ItemOut Comments).
+    supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True)
     extrinsics = models.JSONField(default=dict, blank=True, help_text="Raw supplier extras, kept as received.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -51,6 +51,7 @@ class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
             "lead_time_days",
             "supplier_part_auxiliary_id",
             "price_basis_quantity",
+            "supplier_note",
             "extrinsics",
         ]
         read_only_fields = fields
@@ -105,6 +106,7 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
             "status",
             "title",
             "justification",
+            "supplier_note",
             "needed_by",
             "legal_entity",
             "currency",
@@ -148,12 +150,25 @@ class RequisitionCreateSerializer(serializers.Serializer[Any]):
     legal_entity = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     justification = serializers.CharField(required=False, allow_blank=True, default="")
     needed_by = serializers.DateField(required=False, allow_null=True, default=None)
+    supplier_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Printed on the purchase order and sent as cXML Comments; the justification stays internal.",
+    )
 
 
 class RequisitionUpdateSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=200, required=False)
     justification = serializers.CharField(required=False, allow_blank=True)
     needed_by = serializers.DateField(required=False, allow_null=True)
+    supplier_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="Printed on the purchase order and sent as cXML Comments; the justification stays internal.",
+    )
     ship_to = serializers.IntegerField(required=False, allow_null=True, help_text="Address id of the entity.")
 
 
@@ -170,6 +185,13 @@ class LineCreateSerializer(serializers.Serializer[Any]):
     gl_account = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     project = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     unspsc = serializers.RegexField(r"^\d{8}$", required=False, allow_blank=True, default="")
+    supplier_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="This line's note to the supplier (purchase order PDF, ItemOut Comments).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("sku"):
@@ -196,6 +218,12 @@ class LineUpdateSerializer(serializers.Serializer[Any]):
     unit = serializers.RegexField(r"^[A-Za-z0-9]{2,3}$", required=False)
     unit_price = MoneySerializer(required=False)
     splits = SplitSerializer(many=True, required=False)
+    supplier_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="This line's note to the supplier (purchase order PDF, ItemOut Comments).",
+    )
 
 
 class QuickAddSerializer(serializers.Serializer[Any]):

@@ -45,6 +45,7 @@ from .errors import (
 )
 from .lock_objects import requisitions_select_for_update
 from .models import (
+    SUPPLIER_NOTE_MAX,
     ImportJob,
     Requisition,
     RequisitionEvent,
@@ -243,6 +244,7 @@ def requisition_create(
     needed_by: date | None = None,
     ship_to: Address | None = None,
     on_behalf_of: Employee | None = None,
+    supplier_note: str = "",
 ) -> Requisition:
     """Open a new cart (a draft requisition) for one of the employee's legal entities."""
     if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
@@ -259,6 +261,7 @@ def requisition_create(
         on_behalf_of=on_behalf_of,
         title=title.strip() or f"Cart of {timezone.localdate():%d %b %Y}",
         justification=justification,
+        supplier_note=_supplier_note(supplier_note),
         needed_by=needed_by,
         ship_to=ship_to,
         currency=legal_entity.currency,
@@ -267,7 +270,18 @@ def requisition_create(
     return requisition
 
 
-EDITABLE_FIELDS = ("title", "justification", "needed_by", "ship_to", "on_behalf_of")
+EDITABLE_FIELDS = ("title", "justification", "supplier_note", "needed_by", "ship_to", "on_behalf_of")
+
+
+def _supplier_note(text: str) -> str:
+    """A note to the supplier (requisition or line), trimmed; refused when longer than it can be sent."""
+    text = (text or "").strip()
+    if len(text) > SUPPLIER_NOTE_MAX:
+        raise RequisitionError(
+            f"A note to the supplier has at most {SUPPLIER_NOTE_MAX} characters ({len(text)} given).",
+            code="invalid_supplier_note",
+        )
+    return text
 
 
 @transaction.atomic
@@ -281,6 +295,8 @@ def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[s
     ship_to = fields.get("ship_to")
     if ship_to is not None and ship_to.legal_entity_id != requisition.legal_entity_id:
         raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+    if "supplier_note" in fields:
+        fields = {**fields, "supplier_note": _supplier_note(fields["supplier_note"])}
     changes = {}
     for key, value in fields.items():
         old = getattr(requisition, key)
@@ -413,6 +429,7 @@ def requisition_line_add_free_text(
     unspsc: str = "",
     gl_account: str = "",
     project: str = "",
+    supplier_note: str = "",
 ) -> RequisitionLine:
     """Add a line for something not in the catalog: a description, a price and a unit."""
     requisition = _lock(requisition)
@@ -434,6 +451,7 @@ def requisition_line_add_free_text(
         cost_centre=_check_cost_centre(requisition, cost_centre) or _default_cost_centre(requisition),
         gl_account=gl_account,
         project=project,
+        supplier_note=_supplier_note(supplier_note),
     )
     line.total_minor = line.compute_total_minor()
     line.save()
@@ -559,7 +577,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
     requisition = _lock(line.requisition)
     _check_editable(requisition, by)
     line = requisition.lines.select_for_update().get(pk=line.pk)
-    allowed = {"quantity", "cost_centre", "gl_account", "project"}
+    allowed = {"quantity", "cost_centre", "gl_account", "project", "supplier_note"}
     if line.source == RequisitionLine.Source.FREE_TEXT:
         allowed |= {"description", "unit", "unit_price", "supplier", "unspsc"}
     refused = set(fields) - allowed
@@ -575,6 +593,8 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
             value = _check_quantity(Decimal(value))
         if key == "cost_centre":
             value = _check_cost_centre(requisition, value)
+        if key == "supplier_note":
+            value = _supplier_note(value)
         if key == "unit_price":
             _check_typed_price(requisition, value)
             old_price = str(line.unit_price)
@@ -908,6 +928,7 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
         title=f"Copy of {requisition.title}"[:200],
         justification=requisition.justification,
         ship_to=requisition.ship_to,
+        supplier_note=requisition.supplier_note,
     )
     copy.copied_from = requisition
     copy.save(update_fields=["copied_from"])
@@ -937,6 +958,7 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
             cost_centre_id=line.cost_centre_id,
             gl_account=line.gl_account,
             project=line.project,
+            supplier_note=line.supplier_note,
             extrinsics=line.extrinsics,
         )
         if line.catalog_item is not None:

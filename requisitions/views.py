@@ -187,6 +187,8 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     if "title" in post:
         header["title"] = post["title"].strip()[:200] or requisition.title
         header["justification"] = post.get("justification", "")
+        if "supplier_note" in post:
+            header["supplier_note"] = post["supplier_note"]
         header["needed_by"] = parse_date(post.get("needed_by", "")) if post.get("needed_by") else None
         ship_to = post.get("ship_to")
         header["ship_to"] = (
@@ -209,6 +211,9 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         centre_id = post.get(f"cost_centre-{line_id}", "")
         if centre_id.isdigit() and int(centre_id) != line.cost_centre_id and int(centre_id) in centres:
             changes["cost_centre"] = centres[int(centre_id)]
+        note = post.get(f"supplier_note-{line_id}")
+        if note is not None and note.strip() != line.supplier_note:
+            changes["supplier_note"] = note
         if changes:
             requisition_line_update(line=line, by=employee, fields=changes)
     if action == "remove" and selected:

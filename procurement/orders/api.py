@@ -1,5 +1,6 @@
 """REST API of purchase orders: what was ordered, from whom, and how its sending went."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
@@ -12,12 +13,14 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from punchout.cxml import format_decimal
 from requisitions.api import current_employee
 
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import purchase_orders_visible
+from .services import OrderError
+from .transmission import transmission_mark_sent
 
 MoneySchema = inline_serializer(
     "PurchaseOrderMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
@@ -33,16 +36,29 @@ OrderSchema = inline_serializer(
         "requisition": serializers.IntegerField(),
         "legal_entity": serializers.CharField(),
         "method": serializers.CharField(),
+        "supplier_note": serializers.CharField(),
         "total": MoneySchema,
         "lines": serializers.ListField(child=serializers.DictField()),
         "transmissions": serializers.ListField(child=serializers.DictField()),
+        "shipments": serializers.ListField(child=serializers.DictField()),
+        "confirmed_short": serializers.BooleanField(),
+        "over_confirmed": serializers.BooleanField(),
+        "backordered": serializers.BooleanField(),
+        "status_text": serializers.CharField(),
     },
 )
+
+
+def _day(value: date | None) -> str | None:
+    """A date-only meaning (a delivery day) as YYYY-MM-DD, never a date-time a client would shift."""
+    return None if value is None else value.isoformat()
 
 
 def order_data(order: PurchaseOrder) -> dict[str, Any]:
     def money(minor: int | None) -> dict[str, str] | None:
         return None if minor is None else Money.from_minor(minor, order.currency).as_api()
+
+    lines = list(order.lines.all())
 
     return {
         "id": order.pk,
@@ -53,6 +69,7 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
         "requisition": order.requisition_id,
         "legal_entity": order.legal_entity.code,
         "method": order.method,
+        "supplier_note": order.supplier_note,
         "total": money(order.total_minor),
         "lines": [
             {
@@ -60,6 +77,7 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "requisition_line": line.requisition_line_id,
                 "sku": line.supplier_part_id,
                 "description": line.description,
+                "supplier_note": line.supplier_note,
                 "quantity": format_decimal(line.quantity.normalize()),
                 "unit": line.unit,
                 "unit_price": money(line.unit_price_minor),
@@ -73,8 +91,27 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 else format_decimal(line.backordered_quantity.normalize()),
                 "confirmed_unit_price": money(line.confirmed_unit_price_minor),
                 "shipped_quantity": format_decimal(line.shipped_quantity.normalize()),
+                "confirmed_delivery_date": _day(line.confirmed_delivery_date),
+                "shortfall_quantity": decimal_text(line.shortfall_quantity),
+                "over_confirmed_quantity": decimal_text(line.over_confirmed_quantity),
+                "status_text": line.status_text,
+                "supplier_says": line.supplier_says,
             }
-            for line in order.lines.all()
+            for line in lines
+        ],
+        "confirmed_short": any(line.shortfall_quantity for line in lines),
+        "over_confirmed": any(line.over_confirmed_quantity for line in lines),
+        "backordered": any(line.backordered_quantity for line in lines if line.answered),
+        "status_text": order.get_status_display(),
+        "shipments": [
+            {
+                "shipment_id": shipment.shipment_id,
+                "carrier": shipment.carrier,
+                "tracking_number": shipment.tracking_number,
+                "shipped_date": _day(shipment.shipped_date),
+                "delivery_date": _day(shipment.delivery_date),
+            }
+            for shipment in order.shipments.all()
         ],
         "transmissions": [
             {
@@ -86,6 +123,8 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "attempts": revision.transmission.attempts,
                 "sent_at": revision.transmission.sent_at.isoformat() if revision.transmission.sent_at else None,
                 "last_error": revision.transmission.last_error,
+                "sent_by": revision.transmission.sent_by.display_name if revision.transmission.sent_by else None,
+                "sent_note": revision.transmission.sent_note,
             }
             for revision in order.revisions.all()
             if hasattr(revision, "transmission")
@@ -118,8 +157,10 @@ class PurchaseOrderListView(APIView):
             orders.select_related("supplier", "legal_entity")
             .prefetch_related(
                 "lines",
+                "shipments",
                 Prefetch(
-                    "revisions", PurchaseOrderRevision.objects.select_related("transmission").order_by("revision")
+                    "revisions",
+                    PurchaseOrderRevision.objects.select_related("transmission__sent_by").order_by("revision"),
                 ),
             )
             .order_by("-created_at", "-id")[:200]
@@ -136,6 +177,27 @@ class PurchaseOrderDetailView(APIView):
         )
         if order is None:
             raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        return Response(order_data(order))
+
+
+class PurchaseOrderMarkSentView(APIView):
+    @extend_schema(
+        request=inline_serializer("PurchaseOrderMarkSent", {"note": serializers.CharField(required=False)}),
+        responses={200: OrderSchema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+        operation_id="purchase_order_mark_sent",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """A buyer sent the latest revision of an order by hand (order method "none"): who and when are recorded,
+        and the order becomes sent."""
+        employee = current_employee(request)
+        order = purchase_orders_visible(employee=employee).filter(pk=pk).first()
+        if order is None:
+            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        note = request.data.get("note", "") if hasattr(request.data, "get") else ""
+        if not isinstance(note, str):
+            raise OrderError("note must be a text.", code="invalid")
+        transmission_mark_sent(order=order, by=employee, note=note)
+        order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))
 
 

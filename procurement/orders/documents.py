@@ -4,6 +4,7 @@ import html
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from procurement.models import Address
 from procurement.money import Money, decimal_text, split_minor
@@ -73,6 +74,15 @@ def _price_basis(line: PurchaseOrderLine) -> cxml.PriceBasisQuantity | None:
     )
 
 
+def _header_comments(order: PurchaseOrder, revision: PurchaseOrderRevision) -> str:
+    """What the supplier reads in the header Comments: the note to the supplier, and for a changed or cancelled
+    order what changed. Never the requisition's justification, which is internal."""
+    parts = [order.supplier_note]
+    if revision.kind != PurchaseOrderRevision.Kind.NEW:
+        parts.append(revision.note)
+    return "\n\n".join(part.strip() for part in parts if part.strip())
+
+
 def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
     order = revision.purchase_order
     supplier = order.supplier
@@ -128,12 +138,12 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
                 manufacturer_part_id=None,
                 manufacturer_name=None,
                 distributions=_distributions(line, order.currency),
-                comments="",
+                comments=line.supplier_note,
                 extrinsics={},
             )
             for line in lines
         ),
-        comments=revision.note if revision.kind != "new" else order.requisition.justification[:1000],
+        comments=_header_comments(order, revision),
         extrinsics={
             "Requisition": order.requisition.number,
             "Requester": requester.display_name,
@@ -188,7 +198,8 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
         PurchaseOrderPrint(
             number=order.number,
             revision=revision.revision if revision else order.revision,
-            order_date=(order.issued_at or order.created_at).date(),
+            # The buyer's day (the configured time zone), not whatever day the moment is in UTC.
+            order_date=timezone.localdate(order.issued_at or order.created_at),
             currency=order.currency,
             buyer=Party(
                 name=entity.name,
@@ -220,6 +231,7 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                     unit_price=line.unit_price.amount,
                     total=line.total.amount,
                     needed_by=line.needed_by,
+                    note=line.supplier_note,
                     account=" ".join(
                         filter(None, [line.cost_centre.code if line.cost_centre else "", line.gl_account])
                     ),
@@ -229,7 +241,7 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
             total=order.total.amount,
             contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
             requisition=order.requisition.number,
-            notes=order.requisition.justification[:500],
+            notes=order.supplier_note,  # never the requisition's justification: that one stays in the company
             status_note=status_note,
         )
     )

@@ -13,13 +13,14 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from procurement.models import Supplier
-from procurement.money import Money, is_currency
+from procurement.money import Money, decimal_text, is_currency
 from punchout import cxml
 from punchout.redact import redact_cxml
 from punchout.throttle import cxml_sender_authenticate
@@ -175,6 +176,12 @@ def _repeat(earlier: SupplierDocument, digest: str) -> InboundAnswer:
     return InboundAnswer(earlier.answer.encode(), earlier.answer_status)
 
 
+def supplier_date(moment: datetime | None) -> date | None:
+    """The calendar day a supplier's timestamp names, in the supplier's own offset (or as written, without
+    one): never converted to UTC or to our time zone first, which moves a local midnight to the day before."""
+    return None if moment is None else moment.date()
+
+
 def _price_minor(order: PurchaseOrder, line_number: int, price: cxml.Money) -> int:
     """A confirmed unit price in the order's minor units; refused unless in the order's currency, 0 or more."""
     where = f"ConfirmationItem for line {line_number}"
@@ -238,6 +245,7 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
                 line.confirmed_unit_price_minor = line.unit_price_minor
             if deliveries:
                 line.confirmed_delivery = deliveries[0]
+                line.confirmed_delivery_date = supplier_date(deliveries[0])
             if rejected and not accepted and not backordered:
                 line.status = PurchaseOrderLine.Status.REJECTED
             elif backordered and not accepted:
@@ -247,15 +255,22 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
             line.save()
             touched.append(line.line_number)
     live = [line for line in lines.values() if line.status != PurchaseOrderLine.Status.CANCELLED]
+    short = [line for line in live if line.shortfall_quantity]
     if live and all(line.status == PurchaseOrderLine.Status.REJECTED for line in live):
         order.status = PurchaseOrder.Status.REJECTED
-    elif live and all(line.status == PurchaseOrderLine.Status.CONFIRMED for line in live):
-        order.status = PurchaseOrder.Status.CONFIRMED
+    elif live and all(line.answered for line in live):
+        # Every line answered (a backorder is a promise too): short when any of it will not come.
+        order.status = PurchaseOrder.Status.CONFIRMED_SHORT if short else PurchaseOrder.Status.CONFIRMED
     else:
         order.status = PurchaseOrder.Status.PARTLY_CONFIRMED
     order.save(update_fields=["status"])
     text = f"{order.number}: confirmation {kind} applied to lines {', '.join(map(str, touched))}"
-    return order, {"type": kind, "lines": touched, "order": order.number, "text": text}
+    summary: dict[str, object] = {"type": kind, "lines": touched, "order": order.number, "text": text}
+    if short:
+        summary["short"] = [
+            {"line": line.line_number, "quantity": decimal_text(line.shortfall_quantity)} for line in short
+        ]
+    return order, summary
 
 
 def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseOrder, dict[str, object]]:
@@ -294,6 +309,8 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
             tracking_number=(notice.tracking_number or "")[:100],
             shipped_at=notice.shipment_date,
             delivery_at=notice.delivery_date,
+            shipped_date=supplier_date(notice.shipment_date),
+            delivery_date=supplier_date(notice.delivery_date),
             lines=shipped,
         )
         live = [line for line in lines.values() if line.status not in ("cancelled", "rejected")]

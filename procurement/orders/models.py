@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from procurement.models import Address, CostCentre, Employee, LegalEntity, Supplier, currency_code_validator
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from punchout.cxml.limits import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from requisitions.models import Requisition, RequisitionLine
 
@@ -31,6 +31,7 @@ class PurchaseOrder(models.Model):
         FAILED = "failed", "Sending failed"
         CONFIRMED = "confirmed", "Confirmed"
         PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
+        CONFIRMED_SHORT = "confirmed_short", "Confirmed short"
         REJECTED = "rejected", "Rejected by the supplier"
         SHIPPED = "shipped", "Shipped"
         PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
@@ -48,6 +49,9 @@ class PurchaseOrder(models.Model):
     total_minor = models.BigIntegerField(default=0)
     method = models.CharField(max_length=10, choices=Supplier.OrderMethod.choices)
     hold_reason = models.CharField(max_length=300, blank=True)
+    # The requisition's note to the supplier, kept as ordered: the PDF's Notes and the OrderRequest's Comments.
+    # (The requisition's justification is internal and never goes to a supplier.)
+    supplier_note = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -94,11 +98,15 @@ class PurchaseOrderLine(models.Model):
     needed_by = models.DateField(null=True, blank=True)
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     gl_account = models.CharField(max_length=20, blank=True)
+    supplier_note = models.CharField(max_length=1000, blank=True)  # the line's note to the supplier, as ordered
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     confirmed_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     backordered_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     confirmed_unit_price_minor = models.BigIntegerField(null=True, blank=True)
-    confirmed_delivery = models.DateTimeField(null=True, blank=True)
+    confirmed_delivery = models.DateTimeField(null=True, blank=True, help_text="The moment as the supplier sent it.")
+    # The day the supplier meant: the date of its deliveryDate in the supplier's own offset (a delivery at
+    # local midnight, 2026-12-10T00:00+01:00, is the 10th, though it is the 9th in UTC).
+    confirmed_delivery_date = models.DateField(null=True, blank=True)
     shipped_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
 
     class Meta:
@@ -144,6 +152,62 @@ class PurchaseOrderLine(models.Model):
     @property
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.purchase_order.currency)
+
+    # What the supplier's answer means for the quantity ordered. Only a line the supplier answered (confirmed,
+    # backordered or rejected) has a shortfall or an excess; an open line (not answered yet, or changed since)
+    # has neither.
+    ANSWERED = (Status.CONFIRMED, Status.BACKORDERED, Status.REJECTED)
+
+    @property
+    def answered(self) -> bool:
+        return self.status in self.ANSWERED and self.confirmed_quantity is not None
+
+    @property
+    def shortfall_quantity(self) -> Decimal:
+        """How much of the quantity ordered the supplier will not deliver: neither confirmed nor backordered."""
+        if not self.answered:
+            return Decimal(0)
+        promised = (self.confirmed_quantity or Decimal(0)) + (self.backordered_quantity or Decimal(0))
+        return max(self.quantity - promised, Decimal(0))
+
+    @property
+    def over_confirmed_quantity(self) -> Decimal:
+        """How much more than ordered the supplier confirmed (or backordered)."""
+        if not self.answered:
+            return Decimal(0)
+        promised = (self.confirmed_quantity or Decimal(0)) + (self.backordered_quantity or Decimal(0))
+        return max(promised - self.quantity, Decimal(0))
+
+    @property
+    def status_text(self) -> str:
+        if self.status == self.Status.CONFIRMED and self.shortfall_quantity:
+            return "Confirmed short"
+        if self.status == self.Status.CONFIRMED and self.over_confirmed_quantity:
+            return "Confirmed, more than ordered"
+        if self.status == self.Status.CONFIRMED and self.backordered_quantity:
+            return "Confirmed, part backordered"
+        return self.get_status_display()
+
+    @property
+    def supplier_says(self) -> str:
+        """The supplier's answer on this line in words: "2 of 2.5 confirmed, 0.5 short", "20 backordered"…"""
+        if self.confirmed_quantity is None:
+            return ""
+        ordered = decimal_text(self.quantity)
+        parts = []
+        if self.confirmed_quantity or not self.backordered_quantity:
+            parts.append(f"{decimal_text(self.confirmed_quantity)} of {ordered} confirmed")
+        if self.backordered_quantity:
+            parts.append(f"{decimal_text(self.backordered_quantity)} of {ordered} backordered")
+        if self.shortfall_quantity:
+            parts.append(f"{decimal_text(self.shortfall_quantity)} short")
+        if self.over_confirmed_quantity:
+            parts.append(f"{decimal_text(self.over_confirmed_quantity)} more than ordered")
+        if self.confirmed_unit_price_minor is not None and self.confirmed_unit_price_minor != self.unit_price_minor:
+            parts.append("price changed")
+        if self.confirmed_delivery_date:
+            parts.append(f"delivery {self.confirmed_delivery_date.isoformat()}")
+        return ", ".join(parts)
 
 
 class PurchaseOrderRevision(models.Model):
@@ -199,6 +263,9 @@ class Transmission(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who marked a revision of an order sent by hand (order method "none") as sent; empty when we sent it.
+    sent_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sent_note = models.CharField(max_length=300, blank=True)
     # A sender claims the row (status sending) for a lease, sends with no transaction open, and records the
     # outcome only while its claim stands; a crashed sender's claim expires and the sweeper sends again.
     claim = models.CharField(max_length=32, blank=True)
@@ -275,6 +342,9 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=100, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivery_at = models.DateTimeField(null=True, blank=True)
+    # The days the supplier meant, in its own offset (see PurchaseOrderLine.confirmed_delivery_date).
+    shipped_date = models.DateField(null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True)
     lines = models.JSONField(default=list, blank=True, help_text="[{line, quantity}] or empty for the whole order")
     created_at = models.DateTimeField(auto_now_add=True)
 

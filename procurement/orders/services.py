@@ -8,7 +8,8 @@ effect "hold for a buyer" keeps the orders with a buyer, who issues them.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -124,6 +125,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
             status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
             method=supplier.order_method,
             hold_reason=reason,
+            supplier_note=requisition.supplier_note,
         )
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(
@@ -142,6 +144,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
                 needed_by=requisition.needed_by,
                 cost_centre=line.cost_centre,
                 gl_account=line.gl_account,
+                supplier_note=line.supplier_note,
             )
             for position, line in enumerate(group, 1)
         )
@@ -244,7 +247,34 @@ def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder
 class LineChange:
     line_number: int
     quantity: Decimal | None = None  # 0 cancels the line
-    needed_by: Any = None
+    needed_by: date | None = None
+
+
+def _as_date(value: object, line_number: int) -> date | None:
+    """A needed-by date as a calendar date: a date-time is taken as the date it names (in its own offset), an
+    ISO text is read; anything else is refused. A date and a date-time never compare equal in Python, so
+    without this an unchanged date would count as a change (or a changed one be missed)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise OrderError(f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code="invalid")
+
+
+def _changes_something(change: LineChange, line: PurchaseOrderLine) -> bool:
+    """Whether a change asks for anything the line does not already have (fields left as they are are no change)."""
+    if line.status == PurchaseOrderLine.Status.CANCELLED:
+        return False
+    return (change.quantity is not None and change.quantity != line.quantity) or (
+        change.needed_by is not None and change.needed_by != line.needed_by
+    )
 
 
 @transaction.atomic
@@ -259,17 +289,27 @@ def purchase_order_change(
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
     lines = {line.line_number: line for line in order.lines.select_for_update()}
+    for change in changes:
+        if change.line_number not in lines:
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+    # Only what differs from the line counts: a form sends every field back, the unchanged date with the
+    # raised quantity, and that date alone must not turn the change into "Nothing changed".
+    changes = [
+        replace(change, needed_by=_as_date(change.needed_by, change.line_number))
+        for change in changes
+        if change.line_number in lines
+    ]
+    changes = [change for change in changes if _changes_something(change, lines[change.line_number])]
     increases = [
         change
         for change in changes
-        if change.quantity is not None
-        and change.line_number in lines
-        and lines[change.line_number].status != PurchaseOrderLine.Status.CANCELLED
-        and change.quantity > lines[change.line_number].quantity
+        if change.quantity is not None and change.quantity > lines[change.line_number].quantity
     ]
     # A new date on a line whose quantity goes up goes out now; the extra quantity waits for approval.
     changes = [change for change in changes if change not in increases] + [
-        LineChange(change.line_number, needed_by=change.needed_by) for change in increases if change.needed_by
+        LineChange(change.line_number, needed_by=change.needed_by)
+        for change in increases
+        if change.needed_by is not None and change.needed_by != lines[change.line_number].needed_by
     ]
     if not changes:
         if not increases:

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from procurement.events import audit_event_record
 from procurement.models import Employee
 from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
@@ -43,6 +44,7 @@ TIMEOUT = 30.0
 # sender is not overtaken; a crashed one's row is sent again by the sweeper after it.
 LEASE_SECONDS = float(getattr(settings, "ORDER_TRANSMISSION_LEASE_SECONDS", 4 * TIMEOUT))
 RESPONSE_KEPT = 20_000
+SENT_NOTE_MAX = Transmission._meta.get_field("sent_note").max_length or 300
 
 
 def retry_delay(attempts: int) -> float:
@@ -285,3 +287,56 @@ def transmissions_due() -> list[int]:
             | Q(status=Transmission.Status.SENDING, claimed_until__lte=now)  # the sender died mid-send
         ).values_list("pk", flat=True)[:500]
     )
+
+
+@transaction.atomic
+def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = "") -> Transmission:
+    """A buyer sent the order's latest revision by hand (order method "none"): record who and when.
+
+    The revision's outbox row becomes sent (by that buyer, at that moment) and the order moves as a
+    transmitted order does (to sent); the event is in the audit log.
+    """
+    from .services import OrderError, check_buyer
+
+    check_buyer(by, order)
+    note = (note or "").strip()
+    if len(note) > SENT_NOTE_MAX:
+        raise OrderError(f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code="invalid")
+    order = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    transmission = (
+        Transmission.objects.select_for_update(of=("self",))
+        .select_related("revision")
+        .filter(purchase_order=order)
+        .order_by("-revision__revision")
+        .first()
+    )
+    if transmission is None or transmission.method != "none":
+        raise OrderError(f"{order.number} is sent electronically, not by hand.", code="not_manual")
+    if transmission.status != Transmission.Status.MANUAL:
+        raise OrderError(
+            f"{order.number} revision {transmission.revision.revision} is already marked as sent.", code="already_sent"
+        )
+    now = timezone.now()
+    transmission.status = Transmission.Status.SENT
+    transmission.sent_at = now
+    transmission.sent_by = by
+    transmission.sent_note = note
+    transmission.next_attempt_at = None
+    transmission.save(update_fields=["status", "sent_at", "sent_by", "sent_note", "next_attempt_at"])
+    if order.status == PurchaseOrder.Status.MANUAL:
+        order.status = PurchaseOrder.Status.SENT
+        order.save(update_fields=["status"])
+    audit_event_record(
+        event_type="purchase_order.marked_sent",
+        actor=by.user,
+        legal_entity=order.legal_entity,
+        obj=order,
+        data={
+            "revision": transmission.revision.revision,
+            "payload_id": transmission.revision.payload_id,
+            "by": by.display_name,
+            "at": now.isoformat(),
+            "note": transmission.sent_note,
+        },
+    )
+    return transmission

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/pdf/", views.pdf, name="pdf"),
     path("<int:pk>/<str:name>/", views.action, name="action"),
+    path("<int:pk>/<str:name>/confirm/", views.confirm, name="confirm"),
 ]

@@ -5,9 +5,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -18,7 +17,7 @@ from requisitions.views import employee_required
 
 from .documents import order_pdf
 from .inbound import supplier_document_receive
-from .models import PurchaseOrder
+from .models import PurchaseOrder, Transmission
 from .selectors import purchase_orders_visible
 from .services import (
     LineChange,
@@ -28,7 +27,7 @@ from .services import (
     purchase_order_change,
     purchase_order_issue,
 )
-from .transmission import transmission_resend
+from .transmission import transmission_mark_sent, transmission_resend
 
 MAX_INBOUND_BYTES = 10 * 1024 * 1024
 CXML_TYPE = "text/xml; charset=utf-8"
@@ -65,13 +64,22 @@ def _order(employee: Employee, pk: int) -> PurchaseOrder:
 @employee_required
 def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     order = _order(employee, pk)
+    lines = list(order.lines.select_related("cost_centre").order_by("line_number"))
+    transmissions = list(order.transmissions.select_related("revision", "sent_by").order_by("revision__revision"))
+    latest = transmissions[-1] if transmissions else None
     return render(
         request,
         "orders/detail.html",
         {
             "order": order,
-            "lines": order.lines.select_related("cost_centre").order_by("line_number"),
-            "revisions": order.revisions.select_related("transmission").prefetch_related("transmission__attempt_log"),
+            "lines": lines,
+            "short_lines": [line for line in lines if line.shortfall_quantity],
+            "over_lines": [line for line in lines if line.over_confirmed_quantity],
+            "revisions": order.revisions.select_related("transmission__sent_by").prefetch_related(
+                "transmission__attempt_log"
+            ),
+            "manual_pending": latest is not None and latest.status == Transmission.Status.MANUAL,
+            "sent_by_hand": [t for t in transmissions if t.sent_by_id is not None],
             "documents": order.supplier_documents.order_by("received_at"),
             "shipments": order.shipments.all(),
             "buyer": is_buyer(employee, order.legal_entity_id),
@@ -87,12 +95,59 @@ def pdf(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     return response
 
 
+# Actions that ask first: the order page links to a confirmation page (no script needed: the CSP forbids
+# inline scripts, and a page works without any), whose form posts the action with confirm=yes.
+CONFIRMED_ACTIONS = {
+    "resend": (
+        "Resend {number}?",
+        "The latest revision goes to {supplier} again, as the same document with the same payloadID "
+        "(a supplier that keeps payloadIDs does not create a second order).",
+        "Yes, resend",
+    ),
+    "mark_sent": (
+        "Mark {number} as sent?",
+        "{supplier} takes no electronic orders: confirm that you sent revision {revision} yourself (e-mail, "
+        "portal, phone). Your name and the time are recorded.",
+        "Yes, I sent it",
+    ),
+}
+
+
+@employee_required
+def confirm(request: HttpRequest, employee: Employee, pk: int, name: str) -> HttpResponse:
+    order = _order(employee, pk)
+    if name not in CONFIRMED_ACTIONS:
+        raise Http404("No such action.")
+    title, text, button = CONFIRMED_ACTIONS[name]
+    facts = {"number": order.number, "supplier": order.supplier.name, "revision": order.revision}
+    return render(
+        request,
+        "orders/confirm.html",
+        {
+            "order": order,
+            "name": name,
+            "title": title.format(**facts),
+            "text": text.format(**facts),
+            "button": button,
+            "buyer": is_buyer(employee, order.legal_entity_id),
+        },
+    )
+
+
 @require_POST
 @employee_required
 def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> HttpResponse:
     order = _order(employee, pk)
+    if name in CONFIRMED_ACTIONS and request.POST.get("confirm") != "yes":
+        return redirect("orders:confirm", pk=order.pk, name=name)  # asked first, then done
     try:
-        if name == "issue":
+        if name == "mark_sent":
+            sent = transmission_mark_sent(order=order, by=employee, note=request.POST.get("note", ""))
+            messages.success(
+                request,
+                f"{order.number} revision {sent.revision.revision} is marked as sent by {employee.display_name}.",
+            )
+        elif name == "issue":
             purchase_order_issue(order=order, by=employee)
             messages.success(request, f"{order.number} is issued and on its way to {order.supplier.name}.")
         elif name == "resend":
@@ -136,7 +191,14 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 raise OrderError(
                     f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code="invalid"
                 ) from None
-        needed_by: date | None = parse_date(raw_date) if raw_date else None
+        needed_by: date | None = None
+        if raw_date:
+            try:
+                needed_by = date.fromisoformat(raw_date)
+            except ValueError:
+                raise OrderError(
+                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).", code="invalid"
+                ) from None
         if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):
             changes.append(LineChange(line.line_number, quantity=quantity, needed_by=needed_by))
     return changes
