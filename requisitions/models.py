@@ -18,7 +18,7 @@ from procurement.models import (
     currency_code_validator,
     unit_validator,
 )
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 
 
 class RequisitionStatus(models.TextChoices):
@@ -133,6 +133,10 @@ class RequisitionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_number}. {self.description}"
+
+    @property
+    def quantity_text(self) -> str:
+        return decimal_text(self.quantity)
 
     @property
     def unit_price(self) -> Money:
@@ -252,6 +256,10 @@ class RequisitionListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description}"
+
+    @property
+    def quantity_text(self) -> str:
+        return decimal_text(self.quantity)
 
 
 class ImportJob(models.Model):
