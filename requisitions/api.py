@@ -349,7 +349,13 @@ class QuickAddView(APIView):
             OpenApiExample(
                 "Result",
                 response_only=True,
-                value={"added": 2, "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}]},
+                value={
+                    "lines_read": 3,
+                    "added": 2,
+                    "not_added": 1,
+                    "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}],
+                    "error_groups": [{"reason": "Unknown SKU", "count": 1, "lines": [3]}],
+                },
             ),
         ],
     )
@@ -365,8 +371,14 @@ class QuickAddView(APIView):
         result = requisition_quick_add(requisition=requisition, by=employee, parsed=parsed)
         return Response(
             {
+                "lines_read": result.lines_read,
                 "added": result.added,
+                "not_added": result.not_added,
                 "errors": [{"line": error.line, "message": error.message} for error in result.errors],
+                "error_groups": [
+                    {"reason": group.reason, "count": group.count, "lines": list(group.lines)}
+                    for group in result.error_groups
+                ],
             }
         )
 

@@ -217,8 +217,19 @@ class QuickAddErrorSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
 
 
+class QuickAddErrorGroupSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text='What the lines share, e.g. "Unknown SKU".')
+    count = serializers.IntegerField()
+    lines = serializers.ListField(child=serializers.IntegerField())
+
+
 class QuickAddResultSerializer(serializers.Serializer[Any]):
+    """Every line read is added or not added: `lines_read` = `added` + `not_added`."""
+
+    lines_read = serializers.IntegerField()
     added = serializers.IntegerField()
+    not_added = serializers.IntegerField()
+    error_groups = QuickAddErrorGroupSerializer(many=True)
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # Declared here: a class attribute named `errors` would hide Serializer.errors.
