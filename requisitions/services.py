@@ -541,7 +541,11 @@ def requisition_lines_replace_external(
         if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
             raise RequisitionError(f"Line {index} ({description}) has the unit {unit!r}.", code="invalid_unit")
         try:
-            quantity = _check_quantity(spec.quantity)
+            quantity = (
+                catalog_quantity_check(item=spec.catalog_item, quantity=spec.quantity)
+                if spec.catalog_item is not None
+                else _check_quantity(spec.quantity)
+            )
         except RequisitionError as exc:
             raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
         if spec.price_basis_quantity <= 0:

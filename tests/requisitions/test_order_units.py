@@ -187,3 +187,22 @@ def test_a_list_item_quantity_follows_the_order_unit(cart, requester, boxes):
     assert refused.value.message == "GLOVE-BX is sold in multiples of 1 BX: order 2, not 0.5."
     entry.refresh_from_db()
     assert entry.quantity == 2
+
+
+def test_a_punchout_return_follows_the_order_unit_of_an_item_we_sell(cart, requester, boxes):
+    from procurement.money import Money
+    from requisitions.services import ExternalLine, requisition_lines_replace_external
+
+    line = ExternalLine(
+        description="Gloves",
+        quantity=Decimal("1.5"),
+        unit="BX",
+        unit_price=Money(Decimal("12.50"), "EUR"),
+        supplier=boxes.supplier,
+        supplier_part_id="GLOVE-BX",
+        catalog_item=boxes,
+    )
+    with pytest.raises(RequisitionError) as refused:
+        requisition_lines_replace_external(requisition=cart, by=requester, lines=[line])
+    assert refused.value.message == "Line 1 (Gloves): GLOVE-BX is sold in multiples of 1 BX: order 2, not 1.5."
+    assert cart.lines.count() == 0
