@@ -64,6 +64,7 @@ from .services import (
 )
 
 CART_SESSION_KEY = "cart:{entity}"
+CART_TYPED_KEY = "cart-typed:{pk}"
 SYNC_PASTE_LINES = 1000
 
 
@@ -161,6 +162,10 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     if requisition.is_editable and requisition.requester_id == employee.pk:
         choose_cart(request, requisition)
     lines = list(requisition_lines(requisition=requisition))
+    typed = request.session.pop(CART_TYPED_KEY.format(pk=requisition.pk), None) or {}
+    for line in lines:
+        line.typed_quantity = typed.get("quantities", {}).get(str(line.pk), line.quantity_text)  # type: ignore[attr-defined]
+        line.quantity_error = typed.get("errors", {}).get(str(line.pk), "")  # type: ignore[attr-defined]
     others = carts_of(employee=employee, legal_entity_id=requisition.legal_entity_id).exclude(pk=requisition.pk)
     return render(
         request,
@@ -229,7 +234,19 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         if centre_id.isdigit() and int(centre_id) != line.cost_centre_id and int(centre_id) in centres:
             changes["cost_centre"] = centres[int(centre_id)]
         if changes:
-            requisition_line_update(line=line, by=employee, fields=changes)
+            try:
+                requisition_line_update(line=line, by=employee, fields=changes)
+            except RequisitionError as error:
+                if error.code != "invalid_quantity":
+                    raise
+                # Nothing of the form is stored (one transaction); the cart shows what was typed, with the error.
+                request.session[CART_TYPED_KEY.format(pk=requisition.pk)] = {
+                    "quantities": {
+                        str(pk): post.get(f"quantity-{pk}", "")[:20] for pk in lines if f"quantity-{pk}" in post
+                    },
+                    "errors": {str(line_id): error.message},
+                }
+                raise
     if action == "remove" and selected:
         count = requisition_lines_remove(requisition=requisition, by=employee, line_ids=selected)
         messages.success(request, f"Removed {count} line{'s' if count != 1 else ''}.")

@@ -152,6 +152,11 @@ def test_the_cart_page_refuses_a_part_box_and_stores_nothing_of_the_form(browser
     assert (line.quantity, cart.title) == (Decimal(2), "Office things")
     page = browser.get(f"/requisitions/{cart.pk}/").content.decode()
     assert "min. 2, in multiples of 1" in page
+    assert f'name="quantity-{line.pk}" value="2.5"' in page
+    assert (
+        '<span class="error" role="alert">GLOVE-BX is sold in multiples of 1 BX: order 2 or 3, not 2.5.</span>' in page
+    )
+    assert f'name="quantity-{line.pk}" value="2"' in browser.get(f"/requisitions/{cart.pk}/").content.decode()
 
 
 def test_a_line_update_follows_the_order_unit(cart, requester, boxes):
