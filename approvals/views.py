@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from procurement.models import Employee
 from procurement.views import safe_return_url
+from requisitions.selectors import employees_selectable
 from requisitions.views import employee_required
 
 from .errors import ApprovalError
@@ -131,13 +132,8 @@ def away(request: HttpRequest, employee: Employee) -> HttpResponse:
     from .models import Delegation
     from .services import delegation_create, delegation_delete
 
-    colleagues = (
-        Employee.objects.filter(legal_entities__in=employee.legal_entities.values("pk"), user__is_active=True)
-        .exclude(pk=employee.pk)
-        .select_related("user")
-        .distinct()
-        .order_by("user__first_name", "user__username")
-    )
+    # Active colleagues of one's entities; never a punch-in identity (an ERP's shopper cannot decide anything).
+    colleagues = employees_selectable(legal_entity_ids=employee.legal_entities.values("pk"), exclude=employee)
     form = DelegationForm(colleagues=colleagues)
     status = 200
     if request.method == "POST" and "delete" in request.POST:

@@ -182,7 +182,18 @@ class CatalogItemForm(MajorAmountsForm):
 @admin.register(CatalogItem)
 class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
     form = CatalogItemForm
-    list_display = ["sku", "name", "supplier", "unspsc", "unit", "base_price_display", "lead_time_days", "is_active"]
+    list_display = [
+        "sku",
+        "name",
+        "supplier",
+        "unspsc",
+        "unit",
+        "order_multiple",
+        "minimum_quantity",
+        "base_price_display",
+        "lead_time_days",
+        "is_active",
+    ]
     list_filter = ["supplier", "unit", "is_active", "currency"]
     search_fields = ["sku", "name", "unspsc", "manufacturer_part_id"]
     list_select_related = ["supplier"]

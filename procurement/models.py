@@ -11,11 +11,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from .encryption import EncryptedTextField
-from .money import Money
+from .money import Money, decimal_text
 
 currency_code_validator = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code such as EUR.")
 entity_code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", "Use capitals, digits, - and _.")
 unspsc_validator = RegexValidator(r"^\d{2}(\d{2}){0,3}$", "UNSPSC codes have 2, 4, 6 or 8 digits.")
+QUANTITY_STEP = Decimal("0.001")  # quantities are stored with 3 decimals
 unit_validator = RegexValidator(r"^[A-Z0-9]{2,3}$", "Use a UN/CEFACT unit code such as EA or C62.")
 
 
@@ -298,6 +299,23 @@ class CatalogItem(models.Model):
     lead_time_days = models.PositiveIntegerField(default=0)
     manufacturer = models.CharField(max_length=100, blank=True)
     manufacturer_part_id = models.CharField(max_length=64, blank=True)
+    # The order unit: quantities are whole multiples of `order_multiple` (1 for pieces, 12 for a dozen sold
+    # only by the dozen; 0.001, the smallest quantity stored, for goods sold by weight or length) and at least
+    # `minimum_quantity`. `catalog_item_quantity_problem` is the one rule every entry point applies.
+    order_multiple = models.DecimalField(
+        max_digits=13,
+        decimal_places=3,
+        default=QUANTITY_STEP,
+        validators=[MinValueValidator(QUANTITY_STEP)],
+        help_text="Quantities are whole multiples of this (1 for pieces; 0.001 for any quantity).",
+    )
+    minimum_quantity = models.DecimalField(
+        max_digits=13,
+        decimal_places=3,
+        default=QUANTITY_STEP,
+        validators=[MinValueValidator(QUANTITY_STEP)],
+        help_text="The smallest quantity one may order (a multiple of the order multiple).",
+    )
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -306,6 +324,8 @@ class CatalogItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["supplier", "sku"], name="catalog_item_sku_per_supplier"),
             models.CheckConstraint(condition=Q(base_price_minor__gte=0), name="catalog_item_price_not_negative"),
+            models.CheckConstraint(condition=Q(order_multiple__gt=0), name="catalog_item_order_multiple_positive"),
+            models.CheckConstraint(condition=Q(minimum_quantity__gt=0), name="catalog_item_minimum_positive"),
         ]
         indexes = [
             models.Index(fields=["sku"]),
@@ -319,6 +339,53 @@ class CatalogItem(models.Model):
     @property
     def base_price(self) -> Money:
         return Money.from_minor(self.base_price_minor, self.currency)
+
+    @property
+    def has_order_unit(self) -> bool:
+        """Whether the item restricts quantities beyond "positive, at most 3 decimals"."""
+        return self.order_multiple != QUANTITY_STEP or self.minimum_quantity > self.order_multiple
+
+    @property
+    def smallest_quantity(self) -> Decimal:
+        """The smallest quantity that may be ordered: the minimum, rounded up to a whole multiple."""
+        steps = -(-self.minimum_quantity // self.order_multiple)
+        return max(steps, Decimal(1)) * self.order_multiple
+
+    @property
+    def order_multiple_text(self) -> str:
+        return decimal_text(self.order_multiple)
+
+    @property
+    def smallest_quantity_text(self) -> str:
+        return decimal_text(self.smallest_quantity)
+
+    def quantity_problem(self, quantity: Decimal) -> str:
+        """Why `quantity` cannot be ordered of this item ("" when it can): positive, whole multiples, minimum."""
+        unit = self.unit
+        if quantity <= 0:
+            return f"{self.sku}: the quantity must be greater than 0, not {decimal_text(quantity)}."
+        if quantity % self.order_multiple:
+            lower = (quantity // self.order_multiple) * self.order_multiple
+            upper = lower + self.order_multiple
+            near = [q for q in (lower, upper) if q >= self.smallest_quantity] or [self.smallest_quantity]
+            options = " or ".join(decimal_text(q) for q in near)
+            return (
+                f"{self.sku} is sold in multiples of {decimal_text(self.order_multiple)} {unit}: "
+                f"order {options}, not {decimal_text(quantity)}."
+            )
+        if quantity < self.minimum_quantity:
+            return (
+                f"{self.sku}: order at least {decimal_text(self.smallest_quantity)} {unit}, "
+                f"not {decimal_text(quantity)}."
+            )
+        return ""
+
+    def clean(self) -> None:
+        multiple, minimum = self.order_multiple, self.minimum_quantity
+        if multiple and minimum and multiple > 0 and minimum > 0 and minimum % multiple:
+            raise ValidationError(
+                {"minimum_quantity": f"Give a whole multiple of the order multiple {decimal_text(multiple)}."}
+            )
 
 
 class CatalogItemAttribute(models.Model):

@@ -6,8 +6,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import CatalogItem, LegalEntity, Supplier
-from .money import Money
+from .models import QUANTITY_STEP, CatalogItem, LegalEntity, Supplier
+from .money import Money, decimal_text
 
 
 class MoneySerializer(serializers.Serializer[Money]):
@@ -26,6 +26,10 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     # Declared, so the schema does not depend on the database backend's integer range.
     lead_time_days = serializers.IntegerField(read_only=True, min_value=0)
+    order_multiple = serializers.SerializerMethodField(
+        help_text='Quantities are whole multiples of this (plain digits, e.g. "12"; "0.001": any quantity).'
+    )
+    minimum_quantity = serializers.SerializerMethodField(help_text="The smallest quantity one may order.")
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
@@ -44,10 +48,18 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
             "lead_time_days",
             "manufacturer",
             "manufacturer_part_id",
+            "order_multiple",
+            "minimum_quantity",
             "price",
             "base_price",
             "attributes",
         ]
+
+    def get_order_multiple(self, item: CatalogItem) -> str:
+        return decimal_text(item.order_multiple)
+
+    def get_minimum_quantity(self, item: CatalogItem) -> str:
+        return decimal_text(item.smallest_quantity)
 
     @extend_schema_field(MoneySerializer)
     def get_price(self, item: CatalogItem) -> dict[str, str]:
@@ -76,6 +88,16 @@ class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
     manufacturer = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     manufacturer_part_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     attributes = serializers.DictField(child=serializers.CharField(max_length=100), required=False, default=dict)
+    order_multiple = serializers.DecimalField(
+        max_digits=13,
+        decimal_places=3,
+        min_value=QUANTITY_STEP,
+        default=QUANTITY_STEP,
+        help_text="Quantities are whole multiples of this: 1 for pieces, 12 for an item sold by the dozen.",
+    )
+    minimum_quantity = serializers.DecimalField(
+        max_digits=13, decimal_places=3, min_value=QUANTITY_STEP, default=QUANTITY_STEP
+    )
 
     def validate_price(self, value: dict[str, Any]) -> dict[str, Any]:
         if Decimal(value["amount"]) < 0:

@@ -9,7 +9,7 @@ from django.db import transaction
 from .errors import ProcurementError
 from .events import audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update
-from .models import CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
+from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import MoneyError, to_minor, typed_price_check
 
 
@@ -29,6 +29,8 @@ def catalog_item_create(
     manufacturer: str = "",
     manufacturer_part_id: str = "",
     attributes: dict[str, str] | None = None,
+    order_multiple: Decimal = QUANTITY_STEP,
+    minimum_quantity: Decimal = QUANTITY_STEP,
 ) -> CatalogItem:
     """Add an item to a supplier's catalog; a SKU the supplier already has is refused."""
     if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
@@ -50,6 +52,8 @@ def catalog_item_create(
         lead_time_days=lead_time_days,
         manufacturer=manufacturer,
         manufacturer_part_id=manufacturer_part_id,
+        order_multiple=order_multiple,
+        minimum_quantity=minimum_quantity,
     )
     try:
         item.full_clean(validate_constraints=False)

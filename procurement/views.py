@@ -60,6 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("catalog")
 
 
+CATALOG_TYPED_KEY = "catalog:typed"
+
+
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
     """The catalog as a dense table, priced with the chosen entity's price lists."""
@@ -70,7 +73,18 @@ def catalog(request: HttpRequest) -> HttpResponse:
     items = catalog_item_search(legal_entity=legal_entity, user=request.user, filters=filters)
     page = Paginator(items, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
     price_lists = price_lists_applicable(legal_entity=legal_entity, user=request.user)
-    rows = [(item, catalog_item_price(item=item, price_lists=price_lists)) for item in page.object_list]
+    # Quantities refused by "Add to cart" come back as typed, each with its error next to the field.
+    typed = request.session.pop(CATALOG_TYPED_KEY, None) or {}
+    typed_values, typed_errors = typed.get("typed", {}), typed.get("errors", {})
+    rows = [
+        (
+            item,
+            catalog_item_price(item=item, price_lists=price_lists),
+            typed_values.get(str(item.pk), ""),
+            typed_errors.get(str(item.pk), ""),
+        )
+        for item in page.object_list
+    ]
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     selected_attributes = {f"{name}:{value}" for name, values in filters.attributes for value in values}

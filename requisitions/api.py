@@ -42,12 +42,14 @@ from .serializers import (
     RequisitionLineSerializer,
     RequisitionListCreateSerializer,
     RequisitionListSerializer,
+    RequisitionListUpdateSerializer,
     RequisitionSerializer,
     RequisitionUpdateSerializer,
     UploadSerializer,
 )
 from .services import (
     CatalogPick,
+    ListItemSpec,
     SplitSpec,
     import_job_create,
     requisition_cancel,
@@ -61,7 +63,9 @@ from .services import (
     requisition_lines_move,
     requisition_lines_remove,
     requisition_list_create,
+    requisition_list_create_from_items,
     requisition_list_delete,
+    requisition_list_update,
     requisition_merge,
     requisition_quick_add,
     requisition_submit,
@@ -95,6 +99,31 @@ def cost_centre_by_code(requisition: Requisition, code: str) -> CostCentre | Non
             f"There is no cost centre {code} in {requisition.legal_entity.code}.", code="invalid_cost_centre"
         )
     return centre
+
+
+def employee_by_username(username: str | None) -> Employee | None:
+    """The employee named in `on_behalf_of`; the service decides whether one may request for them."""
+    if not username:
+        return None
+    person = Employee.objects.select_related("user").filter(user__username=username).first()
+    if person is None:
+        raise RequisitionError(f"There is no colleague with the username {username}.", code="invalid_on_behalf_of")
+    return person
+
+
+def catalog_item_by_sku(sku: str, supplier_code: str = "") -> CatalogItem:
+    items = CatalogItem.objects.filter(sku__iexact=sku, is_active=True)
+    if supplier_code:
+        supplier = Supplier.objects.filter(code__iexact=supplier_code).first()
+        if supplier is None:
+            raise RequisitionError(f"There is no supplier {supplier_code}.", code="unknown_supplier")
+        items = items.filter(supplier=supplier)
+    found = list(items.select_related("supplier")[:2])
+    if not found:
+        raise RequisitionError(f"There is no catalog item {sku}.", code="unknown_sku")
+    if len(found) > 1:
+        raise RequisitionError(f"{sku} is sold by several suppliers: name the supplier.", code="ambiguous_sku")
+    return found[0]
 
 
 class RequisitionListView(generics.GenericAPIView[Requisition]):
@@ -154,6 +183,7 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             justification=data["justification"],
             needed_by=data["needed_by"],
             supplier_note=data["supplier_note"],
+            on_behalf_of=employee_by_username(data["on_behalf_of"]),
         )
         return requisition_response(requisition, status_code=status.HTTP_201_CREATED)
 
@@ -165,7 +195,7 @@ class RequisitionDetailView(APIView):
 
     @extend_schema(
         request=RequisitionUpdateSerializer,
-        responses={200: RequisitionSerializer, 409: ERROR_SCHEMA},
+        responses={200: RequisitionSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
         examples=[
             OpenApiExample(
                 "Header",
@@ -185,6 +215,8 @@ class RequisitionDetailView(APIView):
             if address is None:
                 raise RequisitionError("That address is not one of the entity's.", code="invalid_ship_to")
             fields["ship_to"] = address
+        if "on_behalf_of" in fields:
+            fields["on_behalf_of"] = employee_by_username(fields["on_behalf_of"])
         return requisition_response(requisition_update(requisition=requisition, by=employee, fields=fields))
 
 
@@ -226,20 +258,11 @@ class RequisitionLinesView(APIView):
             if supplier is None:
                 raise RequisitionError(f"There is no supplier {data['supplier']}.", code="unknown_supplier")
         if data.get("sku"):
-            items = CatalogItem.objects.filter(sku__iexact=data["sku"], is_active=True)
-            if supplier is not None:
-                items = items.filter(supplier=supplier)
-            found = list(items.select_related("supplier")[:2])
-            if not found:
-                raise RequisitionError(f"There is no catalog item {data['sku']}.", code="unknown_sku")
-            if len(found) > 1:
-                raise RequisitionError(
-                    f"{data['sku']} is sold by several suppliers: name the supplier.", code="ambiguous_sku"
-                )
+            item = catalog_item_by_sku(data["sku"], data["supplier"])
             added = requisition_lines_add_from_catalog(
                 requisition=requisition,
                 by=employee,
-                picks=[CatalogPick(item=found[0], quantity=data["quantity"], cost_centre=centre)],
+                picks=[CatalogPick(item=item, quantity=data["quantity"], cost_centre=centre)],
             )
             if data["supplier_note"] and added:
                 requisition_line_update(line=added[0], by=employee, fields={"supplier_note": data["supplier_note"]})
@@ -330,7 +353,13 @@ class QuickAddView(APIView):
             OpenApiExample(
                 "Result",
                 response_only=True,
-                value={"added": 2, "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}]},
+                value={
+                    "lines_read": 3,
+                    "added": 2,
+                    "not_added": 1,
+                    "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}],
+                    "error_groups": [{"reason": "Unknown SKU", "count": 1, "lines": [3]}],
+                },
             ),
         ],
     )
@@ -346,8 +375,14 @@ class QuickAddView(APIView):
         result = requisition_quick_add(requisition=requisition, by=employee, parsed=parsed)
         return Response(
             {
+                "lines_read": result.lines_read,
                 "added": result.added,
+                "not_added": result.not_added,
                 "errors": [{"line": error.line, "message": error.message} for error in result.errors],
+                "error_groups": [
+                    {"reason": group.reason, "count": group.count, "lines": list(group.lines)}
+                    for group in result.error_groups
+                ],
             }
         )
 
@@ -471,35 +506,76 @@ class EventsView(APIView):
         return Response(RequisitionEventSerializer(events, many=True).data)
 
 
+def list_response(employee: Employee, list_id: int, *, status_code: int = 200) -> Response:
+    saved = requisition_lists_visible(employee=employee).prefetch_related(*LIST_PREFETCH).get(pk=list_id)
+    return Response(RequisitionListSerializer(saved).data, status=status_code)
+
+
+LIST_PREFETCH = ("items__supplier", "items__cost_centre", "items__catalog_item")
+
+
 class RequisitionListsView(APIView):
     @extend_schema(responses={200: RequisitionListSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        lists = requisition_lists_visible(employee=current_employee(request))
+        lists = requisition_lists_visible(employee=current_employee(request)).prefetch_related(*LIST_PREFETCH)
         return Response(RequisitionListSerializer(lists, many=True).data)
 
     @extend_schema(
         request=RequisitionListCreateSerializer,
-        responses={201: RequisitionListSerializer},
+        responses={201: RequisitionListSerializer, 400: ERROR_SCHEMA},
         examples=[
             OpenApiExample(
                 "Save a cart as a list",
                 request_only=True,
                 value={"name": "Monthly office supplies", "requisition": 12, "shared_with_org_unit": True},
-            )
+            ),
+            OpenApiExample(
+                "A list of catalog items",
+                request_only=True,
+                value={
+                    "name": "Lab gloves",
+                    "legal_entity": "ACME-FR",
+                    "items": [{"sku": "LS-GLV-NIT-M", "quantity": "4"}, {"sku": "BT-PEN-BLA-10", "quantity": "2"}],
+                },
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
-        """Save a requisition's lines as a reusable list."""
+        """Save a requisition's lines, or catalog items, as a reusable list."""
         employee = current_employee(request)
         incoming = RequisitionListCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        requisition = requisition_get(employee=employee, pk=data["requisition"])
-        saved = requisition_list_create(
-            requisition=requisition, by=employee, name=data["name"], shared_with_org_unit=data["shared_with_org_unit"]
-        )
-        saved_with_count = requisition_lists_visible(employee=employee).get(pk=saved.pk)
-        return Response(RequisitionListSerializer(saved_with_count).data, status=status.HTTP_201_CREATED)
+        if "requisition" in data:
+            requisition = requisition_get(employee=employee, pk=data["requisition"])
+            saved = requisition_list_create(
+                requisition=requisition,
+                by=employee,
+                name=data["name"],
+                shared_with_org_unit=data["shared_with_org_unit"],
+            )
+        else:
+            entity = legal_entity_for_user(user=request.user, code=data["legal_entity"] or None)
+            specs = []
+            for entry in data["items"]:
+                item = catalog_item_by_sku(entry["sku"], entry["supplier"])
+                centre = None
+                if entry["cost_centre"]:
+                    centre = CostCentre.objects.filter(legal_entity=entity, code__iexact=entry["cost_centre"]).first()
+                    if centre is None:
+                        raise RequisitionError(
+                            f"There is no cost centre {entry['cost_centre']} in {entity.code}.",
+                            code="invalid_cost_centre",
+                        )
+                specs.append(ListItemSpec(item=item, quantity=entry["quantity"], cost_centre=centre))
+            saved = requisition_list_create_from_items(
+                by=employee,
+                legal_entity=entity,
+                name=data["name"],
+                items=specs,
+                shared_with_org_unit=data["shared_with_org_unit"],
+            )
+        return list_response(employee, saved.pk, status_code=status.HTTP_201_CREATED)
 
 
 def visible_list(employee: Employee, list_id: int) -> RequisitionList:
@@ -510,9 +586,37 @@ def visible_list(employee: Employee, list_id: int) -> RequisitionList:
 
 
 class RequisitionListDetailView(APIView):
-    @extend_schema(responses={200: RequisitionListSerializer})
+    @extend_schema(responses={200: RequisitionListSerializer, 404: ERROR_SCHEMA})
     def get(self, request: Request, list_id: int) -> Response:
-        return Response(RequisitionListSerializer(visible_list(current_employee(request), list_id)).data)
+        employee = current_employee(request)
+        return list_response(employee, visible_list(employee, list_id).pk)
+
+    @extend_schema(
+        request=RequisitionListUpdateSerializer,
+        responses={200: RequisitionListSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Rename, change a quantity, remove an item",
+                request_only=True,
+                value={"name": "Lab gloves (monthly)", "items": [{"id": 31, "quantity": "6"}], "remove": [32]},
+            )
+        ],
+    )
+    def patch(self, request: Request, list_id: int) -> Response:
+        """Rename the list, change its items' quantities, remove items (the owner only)."""
+        employee = current_employee(request)
+        saved = visible_list(employee, list_id)
+        incoming = RequisitionListUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        requisition_list_update(
+            requisition_list=saved,
+            by=employee,
+            name=data.get("name"),
+            quantities={entry["id"]: entry["quantity"] for entry in data.get("items", [])},
+            remove=data.get("remove", []),
+        )
+        return list_response(employee, saved.pk)
 
     @extend_schema(responses={204: None, 403: ERROR_SCHEMA})
     def delete(self, request: Request, list_id: int) -> Response:

@@ -18,7 +18,7 @@ from procurement.models import (
     currency_code_validator,
     unit_validator,
 )
-from procurement.money import Money, line_total_minor
+from procurement.money import Money, decimal_text, line_total_minor
 
 
 class RequisitionStatus(models.TextChoices):
@@ -163,6 +163,10 @@ class RequisitionLine(models.Model):
         return f"{self.line_number}. {self.description}"
 
     @property
+    def quantity_text(self) -> str:
+        return decimal_text(self.quantity)
+
+    @property
     def unit_price(self) -> Money:
         return Money.from_minor(self.unit_price_minor, self.currency)
 
@@ -283,6 +287,10 @@ class RequisitionListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description}"
+
+    @property
+    def quantity_text(self) -> str:
+        return decimal_text(self.quantity)
 
 
 class ImportJob(models.Model):

@@ -13,7 +13,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from io import BytesIO
 from itertools import islice
@@ -48,6 +48,52 @@ class QuickOrderError:
     line: int  # 1-based line number (0 for whole-input errors)
     message: str
     sku: str = ""
+    reason: str = field(default="", compare=False)  # what errors of one kind share ("Unknown SKU")
+
+    @property
+    def group(self) -> str:
+        return self.reason or self.message
+
+
+@dataclass(frozen=True)
+class QuickOrderErrorGroup:
+    """Errors of one kind: "Unknown SKU — 3,316 lines: 4, 5, 6 …"."""
+
+    reason: str
+    lines: tuple[int, ...]
+    messages: tuple[str, ...]  # the first few, one per line
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def text(self) -> str:
+        if self.count == 1:
+            return f"Line {self.lines[0]}: {self.messages[0]}"
+        shown = ", ".join(str(line) for line in self.lines[:GROUP_LINES_SHOWN])
+        more = " …" if self.count > GROUP_LINES_SHOWN else ""
+        return f"{self.reason} — {self.count:,} lines: {shown}{more}"
+
+
+GROUP_LINES_SHOWN = 20
+
+
+def errors_grouped(errors: Iterable[QuickOrderError]) -> list[QuickOrderErrorGroup]:
+    """Identical errors together, in the order their first line appears; each group lists its line numbers."""
+    lines: dict[str, list[int]] = {}
+    messages: dict[str, list[str]] = {}
+    for error in sorted(errors, key=lambda e: e.line):
+        lines.setdefault(error.group, []).append(error.line)
+        if len(messages.setdefault(error.group, [])) < GROUP_LINES_SHOWN:
+            messages[error.group].append(error.message)
+    return [QuickOrderErrorGroup(reason, tuple(numbers), tuple(messages[reason])) for reason, numbers in lines.items()]
+
+
+def text_lines(text: str, numbers: Iterable[int]) -> str:
+    """The lines of a pasted text with these 1-based numbers, as typed (to offer the failed lines again)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(lines[number - 1] for number in sorted(set(numbers)) if 0 < number <= len(lines))
 
 
 @dataclass(frozen=True)
@@ -212,7 +258,11 @@ def _collect(records: Iterable[_Record]) -> QuickOrderParse:
         try:
             rows.append(_row(line, sku, quantity, cost_centre))
         except _LineError as exc:
-            errors.append(QuickOrderError(line=line, message=str(exc), sku=_shorten(_INVALID_CHARS.sub("?", sku))))
+            message = str(exc)
+            reason = "Quantity is not a number" if message.endswith("is not a number") else ""
+            errors.append(
+                QuickOrderError(line=line, message=message, sku=_shorten(_INVALID_CHARS.sub("?", sku)), reason=reason)
+            )
     return QuickOrderParse(rows=tuple(rows), errors=tuple(errors))
 
 

@@ -1,7 +1,9 @@
 """Reads of requisitions, always scoped to what the employee may see."""
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from procurement.models import CostCentre, Employee, Role
@@ -62,6 +64,30 @@ def cost_centres_chargeable(*, employee: Employee, legal_entity_id: int) -> Quer
         .distinct()
         .order_by("code")
     )
+
+
+def employees_selectable(*, legal_entity_ids: Any, exclude: Employee | None = None) -> QuerySet[Employee]:
+    """People one may pick (to request for, to decide while one is away): active users who work for one of these
+    entities. Never a punch-in identity: a shopper an ERP vouched for, who has no account of their own
+    (`punchout.punchin.is_punchin_user`: no usable password and a punch-in session)."""
+    punchin_identities = Employee.objects.filter(
+        inbound_punchout_sessions__isnull=False, user__password__startswith=UNUSABLE_PASSWORD_PREFIX
+    ).values("pk")
+    people = (
+        Employee.objects.filter(legal_entities__in=legal_entity_ids, user__is_active=True)
+        .exclude(pk__in=punchin_identities)
+        .select_related("user")
+        .distinct()
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    return people.exclude(pk=exclude.pk) if exclude is not None else people
+
+
+def requestable_for(*, employee: Employee, legal_entity_id: int) -> QuerySet[Employee]:
+    """Whom the employee may request for ("on behalf of") in a legal entity: colleagues of that entity, as for
+    approval delegations (`approvals.services.delegation_create`), never themselves, nor someone inactive or a
+    punch-in identity."""
+    return employees_selectable(legal_entity_ids=[legal_entity_id], exclude=employee)
 
 
 def requisition_lists_visible(*, employee: Employee, legal_entity_id: int | None = None) -> QuerySet[RequisitionList]:

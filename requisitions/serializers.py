@@ -9,7 +9,7 @@ from rest_framework import serializers
 from procurement.money import Money
 from procurement.serializers import MoneySerializer
 
-from .models import ImportJob, Requisition, RequisitionEvent, RequisitionLine, RequisitionList
+from .models import ImportJob, Requisition, RequisitionEvent, RequisitionLine, RequisitionList, RequisitionListItem
 
 
 class SplitSerializer(serializers.Serializer[Any]):
@@ -157,6 +157,13 @@ class RequisitionCreateSerializer(serializers.Serializer[Any]):
         default="",
         help_text="Printed on the purchase order and sent as cXML Comments; the justification stays internal.",
     )
+    on_behalf_of = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Username of the colleague (of the same legal entity) the requisition is for; null: yourself.",
+    )
 
 
 class RequisitionUpdateSerializer(serializers.Serializer[Any]):
@@ -170,6 +177,12 @@ class RequisitionUpdateSerializer(serializers.Serializer[Any]):
         help_text="Printed on the purchase order and sent as cXML Comments; the justification stays internal.",
     )
     ship_to = serializers.IntegerField(required=False, allow_null=True, help_text="Address id of the entity.")
+    on_behalf_of = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        help_text="Username of the colleague the requisition is for; null: yourself.",
+    )
 
 
 class LineCreateSerializer(serializers.Serializer[Any]):
@@ -239,8 +252,19 @@ class QuickAddErrorSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
 
 
+class QuickAddErrorGroupSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text='What the lines share, e.g. "Unknown SKU".')
+    count = serializers.IntegerField()
+    lines = serializers.ListField(child=serializers.IntegerField())
+
+
 class QuickAddResultSerializer(serializers.Serializer[Any]):
+    """Every line read is added or not added: `lines_read` = `added` + `not_added`."""
+
+    lines_read = serializers.IntegerField()
     added = serializers.IntegerField()
+    not_added = serializers.IntegerField()
+    error_groups = QuickAddErrorGroupSerializer(many=True)
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # Declared here: a class attribute named `errors` would hide Serializer.errors.
@@ -304,19 +328,93 @@ class RequisitionEventSerializer(serializers.ModelSerializer[RequisitionEvent]):
         read_only_fields = fields
 
 
+class RequisitionListItemSerializer(serializers.ModelSerializer[RequisitionListItem]):
+    quantity = serializers.SerializerMethodField(help_text='Plain digits, e.g. "12" or "2.5".')
+    supplier = serializers.SerializerMethodField()
+    cost_centre = serializers.SerializerMethodField()
+    unit_price = serializers.SerializerMethodField(help_text="The price when the list was saved.")
+    available = serializers.SerializerMethodField(help_text="Whether the item is still in the catalog.")
+
+    class Meta:
+        model = RequisitionListItem
+        fields = [
+            "id",
+            "position",
+            "sku",
+            "description",
+            "quantity",
+            "unit",
+            "supplier",
+            "unit_price",
+            "cost_centre",
+            "available",
+        ]
+        read_only_fields = fields
+
+    def get_quantity(self, entry: RequisitionListItem) -> str:
+        return entry.quantity_text
+
+    def get_supplier(self, entry: RequisitionListItem) -> str | None:
+        return entry.supplier.code if entry.supplier else None
+
+    def get_cost_centre(self, entry: RequisitionListItem) -> str | None:
+        return entry.cost_centre.code if entry.cost_centre else None
+
+    @extend_schema_field(MoneySerializer)
+    def get_unit_price(self, entry: RequisitionListItem) -> dict[str, str]:
+        return Money.from_minor(entry.unit_price_minor, entry.currency).as_api()
+
+    def get_available(self, entry: RequisitionListItem) -> bool:
+        if entry.catalog_item_id is None:
+            return not entry.sku  # a free-text item is always available; a SKU that left the catalog is not
+        return bool(entry.catalog_item and entry.catalog_item.is_active)
+
+
 class RequisitionListSerializer(serializers.ModelSerializer[RequisitionList]):
     owner = serializers.CharField(source="owner.user.username", read_only=True)
     legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
     shared_with = serializers.CharField(source="shared_with.code", read_only=True, default=None)
     item_count = serializers.IntegerField(read_only=True)
+    items = RequisitionListItemSerializer(many=True, read_only=True)
 
     class Meta:
         model = RequisitionList
-        fields = ["id", "name", "owner", "legal_entity", "shared_with", "item_count", "created_at"]
+        fields = ["id", "name", "owner", "legal_entity", "shared_with", "item_count", "items", "created_at"]
         read_only_fields = fields
 
 
+class ListItemCreateSerializer(serializers.Serializer[Any]):
+    sku = serializers.CharField(max_length=64)
+    supplier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3, min_value=Decimal("0.001"))
+    cost_centre = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+
 class RequisitionListCreateSerializer(serializers.Serializer[Any]):
+    """From a requisition's lines (`requisition`), or from catalog items (`items`, with `legal_entity`)."""
+
     name = serializers.CharField(max_length=200)
-    requisition = serializers.IntegerField(help_text="Id of the requisition whose lines the list keeps.")
+    requisition = serializers.IntegerField(
+        required=False, help_text="Id of the requisition whose lines the list keeps."
+    )
+    legal_entity = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    items = ListItemCreateSerializer(many=True, required=False, max_length=2000)  # type: ignore[call-arg]
     shared_with_org_unit = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("requisition" in attrs) == ("items" in attrs):
+            raise serializers.ValidationError({"items": "Give either a requisition or items."})
+        return attrs
+
+
+class ListItemQuantitySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=13, decimal_places=3)
+
+
+class RequisitionListUpdateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    items = ListItemQuantitySerializer(many=True, required=False, help_text="New quantities of items, by id.")
+    remove = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=2000, help_text="Ids of items to remove."
+    )

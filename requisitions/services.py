@@ -59,12 +59,14 @@ from .quick_order import (
     MAX_BYTES,
     MAX_QUANTITY,
     QuickOrderError,
+    QuickOrderErrorGroup,
     QuickOrderFormatError,
     QuickOrderParse,
     QuickOrderRow,
+    errors_grouped,
     parse_upload,
 )
-from .selectors import cost_centres_chargeable
+from .selectors import cost_centres_chargeable, requestable_for
 from .transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
 
 LINE_BATCH = 1000
@@ -211,6 +213,54 @@ def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
         )
 
 
+def catalog_quantity_check(*, item: CatalogItem, quantity: Decimal) -> Decimal:
+    """The one quantity rule for a catalog item, applied by every entry point (catalog page, API, quick order,
+    upload, the cart's quantity change, merging carts, requisition lists): greater than 0, at most 3 decimals
+    and 9,999,999, a whole multiple of the item's order multiple and at least its minimum quantity.
+
+    Raises `invalid_quantity` with a message that names the item, e.g. "BOX-12 is sold in multiples of 12 EA:
+    order 12 or 24, not 18."
+    """
+    problem = item.quantity_problem(quantity)
+    if problem:
+        raise RequisitionError(problem, code="invalid_quantity")
+    try:
+        return _check_quantity(quantity)
+    except RequisitionError as error:
+        raise RequisitionError(f"{item.sku}: {error.message}", code=error.code) from None
+
+
+def _splits_key(line: RequisitionLine) -> tuple[tuple[int, str, str, str], ...]:
+    if line.pk is None:
+        return ()
+    return tuple(
+        sorted(
+            (split.cost_centre_id, str(split.percent), split.gl_account, split.project) for split in line.splits.all()
+        )
+    )
+
+
+def combine_key(line: RequisitionLine) -> tuple[Any, ...] | None:
+    """Lines with the same key are one line: the same catalog item at the same price, charged the same way
+    (cost centre, GL account, project and splits). Quick order and merging carts both combine by it;
+    free-text and punchout lines are never combined."""
+    if line.catalog_item_id is None or line.source not in COMBINABLE_SOURCES:
+        return None
+    return (
+        line.catalog_item_id,
+        line.unit_price_minor,
+        line.currency,
+        line.price_basis_quantity,
+        line.cost_centre_id,
+        line.gl_account,
+        line.project,
+        _splits_key(line),
+    )
+
+
+COMBINABLE_SOURCES = (RequisitionLine.Source.CATALOG, RequisitionLine.Source.QUICK_ORDER)
+
+
 def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None) -> CostCentre | None:
     if cost_centre is None:
         return None
@@ -234,6 +284,22 @@ def _default_cost_centre(requisition: Requisition) -> CostCentre | None:
 # --- requisitions --------------------------------------------------------------------------------
 
 
+def _check_on_behalf_of(requisition: Requisition, by: Employee, person: Employee | None) -> Employee | None:
+    """Only a colleague of the requisition's entity (active, not a punch-in identity, not the requester)."""
+    if person is None:
+        return None
+    if person.pk == requisition.requester_id:
+        return None  # for oneself: no one else
+    allowed = requestable_for(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
+    if not allowed.filter(pk=person.pk).exists():
+        raise RequisitionError(
+            f"You cannot request for {person.display_name}: pick an active colleague of "
+            f"{requisition.legal_entity.code}.",
+            code="invalid_on_behalf_of",
+        )
+    return person
+
+
 @transaction.atomic
 def requisition_create(
     *,
@@ -253,6 +319,10 @@ def requisition_create(
         raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
     if ship_to is None:
         ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
+    if on_behalf_of is not None:
+        _check_on_behalf_of(Requisition(requester=by, legal_entity=legal_entity), by, on_behalf_of)
+        if on_behalf_of.pk == by.pk:
+            on_behalf_of = None
     number = document_number_next(legal_entity=legal_entity, kind="requisition")
     requisition = Requisition.objects.create(
         legal_entity=legal_entity,
@@ -297,6 +367,10 @@ def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[s
         raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
     if "supplier_note" in fields:
         fields = {**fields, "supplier_note": _supplier_note(fields["supplier_note"])}
+    if "on_behalf_of" in fields:
+        if fields["on_behalf_of"] is not None and by.pk != requisition.requester_id:
+            raise NotRequester("Only the requester may say for whom the requisition is.")
+        fields = {**fields, "on_behalf_of": _check_on_behalf_of(requisition, by, fields["on_behalf_of"])}
     changes = {}
     for key, value in fields.items():
         old = getattr(requisition, key)
@@ -322,24 +396,31 @@ def _catalog_lines(
     """New lines for the picks, or more quantity on lines that already hold the same item and cost centre."""
     price_lists = price_lists_applicable(legal_entity=requisition.legal_entity, user=requisition.requester.user)
     default_centre = _default_cost_centre(requisition)
-    existing = {
-        (line.catalog_item_id, line.cost_centre_id): line
-        for line in requisition.lines.filter(catalog_item__isnull=False, splits__isnull=True)
-    }
+    existing: dict[tuple[Any, ...], RequisitionLine] = {}
+    for found in requisition.lines.filter(
+        catalog_item__isnull=False, splits__isnull=True, source__in=COMBINABLE_SOURCES
+    ).prefetch_related("splits"):
+        found_key = combine_key(found)
+        if found_key is not None:
+            existing.setdefault(found_key, found)
     number = _next_line_number(requisition)
     created: list[RequisitionLine] = []
     updated: dict[int, RequisitionLine] = {}
+    prices: dict[int, Money] = {}
     for pick in picks:
+        catalog_quantity_check(item=pick.item, quantity=pick.quantity)
         centre = pick.cost_centre or default_centre
-        key = (pick.item.pk, centre.pk if centre else None)
+        if pick.item.pk not in prices:
+            prices[pick.item.pk] = catalog_item_price(item=pick.item, price_lists=price_lists)
+        price = prices[pick.item.pk]
+        key = (pick.item.pk, price.minor, price.currency, Decimal(1), centre.pk if centre else None, "", "", ())
         line = existing.get(key)
         if line is not None:
-            line.quantity = _check_quantity(line.quantity + pick.quantity)
+            line.quantity = catalog_quantity_check(item=pick.item, quantity=line.quantity + pick.quantity)
             line.total_minor = line.compute_total_minor()
             if line.pk:
                 updated[line.pk] = line
             continue
-        price = catalog_item_price(item=pick.item, price_lists=price_lists)
         line = RequisitionLine(
             requisition=requisition,
             line_number=number,
@@ -348,7 +429,7 @@ def _catalog_lines(
             supplier=pick.item.supplier,
             supplier_part_id=pick.item.sku,
             description=pick.item.name,
-            quantity=_check_quantity(pick.quantity),
+            quantity=pick.quantity,
             unit=pick.item.unit,
             unit_price_minor=price.minor,
             currency=price.currency,
@@ -512,7 +593,11 @@ def requisition_lines_replace_external(
         if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
             raise RequisitionError(f"Line {index} ({description}) has the unit {unit!r}.", code="invalid_unit")
         try:
-            quantity = _check_quantity(spec.quantity)
+            quantity = (
+                catalog_quantity_check(item=spec.catalog_item, quantity=spec.quantity)
+                if spec.catalog_item is not None
+                else _check_quantity(spec.quantity)
+            )
         except RequisitionError as exc:
             raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
         if spec.price_basis_quantity <= 0:
@@ -589,7 +674,9 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
         )
     changes: dict[str, list[str | None]] = {}
     for key, value in fields.items():
-        if key == "quantity":
+        if key == "quantity" and line.catalog_item is not None:
+            value = catalog_quantity_check(item=line.catalog_item, quantity=Decimal(value))
+        elif key == "quantity":
             value = _check_quantity(Decimal(value))
         if key == "cost_centre":
             value = _check_cost_centre(requisition, value)
@@ -734,11 +821,41 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
         raise RequisitionError("Pick at least one other cart to merge.", code="nothing_to_merge")
     for source in merged:
         _check_same_cart_owner(source, target, by)
+    kept: dict[tuple[Any, ...], RequisitionLine] = {}
+    for line in target.lines.select_related("catalog_item").prefetch_related("splits").order_by("line_number"):
+        key = combine_key(line)
+        if key is not None:
+            kept.setdefault(key, line)
+    combined: list[str] = []
     for source in merged:
-        _move_lines(source, target, list(source.lines.all()))
+        moving = []
+        for line in source.lines.select_related("catalog_item").prefetch_related("splits").order_by("line_number"):
+            key = combine_key(line)
+            into = kept.get(key) if key is not None else None
+            if into is not None and into.catalog_item is not None:
+                try:
+                    quantity = catalog_quantity_check(item=into.catalog_item, quantity=into.quantity + line.quantity)
+                except RequisitionError:
+                    into = None  # the sum would break a rule (too large, another multiple): keep the line apart
+            if into is None:
+                moving.append(line)
+                if key is not None:
+                    kept[key] = line
+                continue
+            into.quantity = quantity
+            into.total_minor = into.compute_total_minor()
+            into.save(update_fields=["quantity", "total_minor"])
+            combined.append(f"{source.number} line {line.line_number} → line {into.line_number}")
+            line.delete()
+        _move_lines(source, target, moving)
         _refresh_totals(source)
         _status_move(source, RequisitionStatus.CANCELLED, by, comment=f"Merged into {target.number}.")
-    _event(target, by, RequisitionEvent.Kind.MERGED, data={"from": [source.number for source in merged]})
+    _event(
+        target,
+        by,
+        RequisitionEvent.Kind.MERGED,
+        data={"from": [source.number for source in merged], "combined": combined[:100]},
+    )
     _lines_changed(target, by)
     return target
 
@@ -746,10 +863,30 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
 # --- quick order ---------------------------------------------------------------------------------
 
 
+NOTHING_TO_READ = (
+    "There was nothing to read: give one item per line as SKU, quantity (e.g. PEN-1,5), "
+    "or upload a CSV or Excel file with the SKU in the first column and the quantity in the second."
+)
+
+
 @dataclass(frozen=True)
 class QuickAddResult:
+    """Every line read is either added or not added (with one error), so read = added + not added."""
+
     added: int
     errors: list[QuickOrderError]
+
+    @property
+    def not_added(self) -> int:
+        return len(self.errors)
+
+    @property
+    def lines_read(self) -> int:
+        return self.added + self.not_added
+
+    @property
+    def error_groups(self) -> list[QuickOrderErrorGroup]:
+        return errors_grouped(self.errors)
 
 
 def quick_order_resolve(
@@ -782,13 +919,16 @@ def quick_order_resolve(
     for row in rows:
         items = candidates.get(row.sku.lower(), [])
         if not items:
-            errors.append(QuickOrderError(row.line, f"unknown SKU {row.sku}", row.sku))
+            errors.append(QuickOrderError(row.line, f"unknown SKU {row.sku}", row.sku, "Unknown SKU"))
             continue
         mine = [item for item in items if item.pk in visible]
         if not mine:
             errors.append(
                 QuickOrderError(
-                    row.line, f"{row.sku} is not in your catalog for {requisition.legal_entity.code}", row.sku
+                    row.line,
+                    f"{row.sku} is not in your catalog for {requisition.legal_entity.code}",
+                    row.sku,
+                    f"Not in your catalog for {requisition.legal_entity.code}",
                 )
             )
             continue
@@ -796,7 +936,10 @@ def quick_order_resolve(
             suppliers = ", ".join(sorted(item.supplier.code for item in mine))
             errors.append(
                 QuickOrderError(
-                    row.line, f"{row.sku} is sold by several suppliers ({suppliers}): add it from the catalog", row.sku
+                    row.line,
+                    f"{row.sku} is sold by several suppliers ({suppliers}): add it from the catalog",
+                    row.sku,
+                    "Sold by several suppliers: add it from the catalog",
                 )
             )
             continue
@@ -804,14 +947,30 @@ def quick_order_resolve(
         if row.cost_centre:
             centre = centres.get(row.cost_centre.lower())
             if centre is None:
-                errors.append(QuickOrderError(row.line, f"you may not charge cost centre {row.cost_centre}", row.sku))
+                errors.append(
+                    QuickOrderError(
+                        row.line,
+                        f"you may not charge cost centre {row.cost_centre}",
+                        row.sku,
+                        f"You may not charge cost centre {row.cost_centre}",
+                    )
+                )
                 continue
+        problem = mine[0].quantity_problem(row.quantity)
+        if problem:
+            errors.append(QuickOrderError(row.line, problem, row.sku, "Quantity not allowed for the item's order unit"))
+            continue
         picks.append((row, CatalogPick(item=mine[0], quantity=row.quantity, cost_centre=centre)))
     return picks, errors
 
 
 def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: QuickOrderParse) -> QuickAddResult:
-    """Add pasted or uploaded lines: the good ones go in, each bad one comes back with its line number."""
+    """Add pasted or uploaded lines: the good ones go in, each bad one comes back with its line number.
+
+    Input with no line at all is refused (`nothing_to_read`): there is nothing to say "done" about.
+    """
+    if not parsed.rows and not parsed.errors:
+        raise RequisitionError(NOTHING_TO_READ, code="nothing_to_read")
     resolved, errors = quick_order_resolve(requisition=requisition, rows=parsed.rows)
     added = 0
     if resolved:
@@ -834,7 +993,9 @@ def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: Qui
                     )
                     added += 1
                 except RequisitionError as row_error:
-                    errors.append(QuickOrderError(row.line, row_error.message, row.sku))
+                    errors.append(
+                        QuickOrderError(row.line, row_error.message, row.sku, "Quantity too large once added up")
+                    )
     all_errors = sorted([*parsed.errors, *errors], key=lambda e: e.line)
     return QuickAddResult(added=added, errors=all_errors)
 
@@ -1031,6 +1192,10 @@ def requisition_create_from_list(
     picks, skipped = [], []
     for entry in items:
         if entry.catalog_item is not None and entry.catalog_item_id in visible:
+            problem = entry.catalog_item.quantity_problem(entry.quantity)
+            if problem:
+                skipped.append(problem)
+                continue
             centre = entry.cost_centre if entry.cost_centre_id in allowed_centres else None
             picks.append(CatalogPick(item=entry.catalog_item, quantity=entry.quantity, cost_centre=centre))
         elif entry.catalog_item is None and not entry.sku:
@@ -1048,6 +1213,133 @@ def requisition_create_from_list(
     requisition_lines_add_from_catalog(requisition=cart, by=by, picks=picks)
     cart.refresh_from_db()
     return cart, skipped
+
+
+def _check_list_owner(requisition_list: RequisitionList, by: Employee) -> None:
+    if requisition_list.owner_id != by.pk:
+        raise NotRequester("Only the owner may change this list.")
+
+
+def list_item_quantity_check(*, entry: RequisitionListItem, quantity: Decimal) -> Decimal:
+    """A saved list's item follows the same quantity rule as a cart line."""
+    label = entry.sku or entry.description
+    if entry.catalog_item is not None:
+        return catalog_quantity_check(item=entry.catalog_item, quantity=quantity)
+    try:
+        return _check_quantity(quantity)
+    except RequisitionError as error:
+        raise RequisitionError(f"{label}: {error.message}", code=error.code) from None
+
+
+@transaction.atomic
+def requisition_list_update(
+    *,
+    requisition_list: RequisitionList,
+    by: Employee,
+    name: str | None = None,
+    quantities: dict[int, Decimal] | None = None,
+    remove: Iterable[int] = (),
+) -> RequisitionList:
+    """Rename a saved list, change its items' quantities (each by its item's order unit) and remove items.
+
+    Only the owner may; every value is checked before anything is stored. Item ids not in the list are refused.
+    """
+    saved = RequisitionList.objects.select_for_update().get(pk=requisition_list.pk)
+    _check_list_owner(saved, by)
+    items = {entry.pk: entry for entry in saved.items.select_related("catalog_item")}
+    quantities = quantities or {}
+    removing = set(remove)
+    unknown = sorted((set(quantities) | removing) - set(items))
+    if unknown:
+        raise RequisitionError(
+            f"The list “{saved.name}” has no item {', '.join(str(pk) for pk in unknown[:10])}.", code="unknown_item"
+        )
+    if name is not None:
+        if not name.strip():
+            raise RequisitionError("Give the list a name.", code="invalid")
+        saved.name = name.strip()[:200]
+    changed = []
+    for pk, quantity in quantities.items():
+        if pk in removing:
+            continue
+        entry = items[pk]
+        entry.quantity = list_item_quantity_check(entry=entry, quantity=Decimal(quantity))
+        changed.append(entry)
+    RequisitionListItem.objects.bulk_update(changed, ["quantity"])
+    if removing:
+        saved.items.filter(pk__in=removing).delete()
+    for position, entry in enumerate(saved.items.order_by("position", "pk"), 1):
+        if entry.position != position:
+            entry.position = position
+            entry.save(update_fields=["position"])
+    saved.save()
+    return saved
+
+
+@dataclass(frozen=True)
+class ListItemSpec:
+    item: CatalogItem
+    quantity: Decimal
+    cost_centre: CostCentre | None = None
+
+
+@transaction.atomic
+def requisition_list_create_from_items(
+    *,
+    by: Employee,
+    legal_entity: LegalEntity,
+    name: str,
+    items: Sequence[ListItemSpec],
+    shared_with_org_unit: bool = False,
+) -> RequisitionList:
+    """A saved list of catalog items (each quantity by its order unit), without a cart first."""
+    if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
+        raise RequisitionError(f"You are not a member of legal entity {legal_entity.code}.", code="not_a_member")
+    if not name.strip():
+        raise RequisitionError("Give the list a name.", code="invalid")
+    if not items:
+        raise RequisitionError("A list needs at least one item.", code="invalid")
+    if shared_with_org_unit and by.org_unit_id is None:
+        raise RequisitionError("You belong to no org unit to share the list with.", code="invalid")
+    visible = set(
+        catalog_items_visible(legal_entity=legal_entity, user=by.user)
+        .filter(pk__in=[spec.item.pk for spec in items])
+        .values_list("pk", flat=True)
+    )
+    refused = sorted({spec.item.sku for spec in items if spec.item.pk not in visible})
+    if refused:
+        raise RequisitionError(
+            f"Not in the catalog of {legal_entity.code}: {', '.join(refused[:10])}.", code="not_in_catalog"
+        )
+    price_lists = price_lists_applicable(legal_entity=legal_entity, user=by.user)
+    entries = []
+    for position, spec in enumerate(items, 1):
+        quantity = catalog_quantity_check(item=spec.item, quantity=spec.quantity)
+        price = catalog_item_price(item=spec.item, price_lists=price_lists)
+        entries.append(
+            RequisitionListItem(
+                position=position,
+                catalog_item=spec.item,
+                sku=spec.item.sku,
+                description=spec.item.name,
+                quantity=quantity,
+                unit=spec.item.unit,
+                supplier=spec.item.supplier,
+                unit_price_minor=price.minor,
+                currency=price.currency,
+                cost_centre=spec.cost_centre,
+            )
+        )
+    saved = RequisitionList.objects.create(
+        name=name.strip()[:200],
+        owner=by,
+        legal_entity=legal_entity,
+        shared_with_id=by.org_unit_id if shared_with_org_unit else None,
+    )
+    for entry in entries:
+        entry.requisition_list = saved
+    RequisitionListItem.objects.bulk_create(entries)
+    return saved
 
 
 @transaction.atomic
@@ -1080,6 +1372,17 @@ def _enqueue_import(job_id: int) -> None:
     import_job_run.delay(job_id=job_id)
 
 
+def _error_json(error: QuickOrderError) -> dict[str, Any]:
+    return {"line": error.line, "message": error.message, "reason": error.group}
+
+
+def import_job_errors_grouped(*, job: ImportJob) -> list[QuickOrderErrorGroup]:
+    """The import's errors, identical ones together ("Unknown SKU — 3,316 lines: 4, 5, 6 …")."""
+    return errors_grouped(
+        QuickOrderError(line=e["line"], message=e["message"], reason=e.get("reason", "")) for e in job.errors
+    )
+
+
 def import_job_process(*, job_id: int) -> ImportJob:
     """Parse the file, then add its rows in chunks; each chunk commits with its progress, so a retry
     after a crash continues where it stopped and never adds a chunk twice."""
@@ -1095,7 +1398,16 @@ def import_job_process(*, job_id: int) -> ImportJob:
         job.refresh_from_db()
         return job
     rows = list(parsed.rows)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, total_lines=len(rows))
+    if not rows and not parsed.errors:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=NOTHING_TO_READ, finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    # Every line read counts once: added, or not added with its error (parse errors included).
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, total_lines=len(rows) + len(parsed.errors)
+    )
     job.refresh_from_db()
     start = job.processed_lines
     while start < len(rows):
@@ -1119,16 +1431,17 @@ def import_job_process(*, job_id: int) -> ImportJob:
                 return locked
             locked.processed_lines = start + len(chunk)
             locked.added += result.added
-            locked.errors = [*locked.errors, *({"line": e.line, "message": e.message} for e in result.errors)]
+            locked.errors = [*locked.errors, *(_error_json(e) for e in result.errors)]
             locked.save(update_fields=["processed_lines", "added", "errors"])
         start += len(chunk)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        locked.errors = sorted(
-            [*locked.errors, *({"line": e.line, "message": e.message} for e in parsed.errors)], key=lambda e: e["line"]
-        )
+        if locked.status == ImportJob.Status.DONE:  # another worker finished it
+            return locked
+        locked.errors = sorted([*locked.errors, *(_error_json(e) for e in parsed.errors)], key=lambda e: e["line"])
+        locked.processed_lines = locked.total_lines
         locked.status, locked.finished_at = ImportJob.Status.DONE, timezone.now()
-        locked.save(update_fields=["errors", "status", "finished_at"])
+        locked.save(update_fields=["errors", "processed_lines", "status", "finished_at"])
         _event(
             job.requisition,
             job.created_by,

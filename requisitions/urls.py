@@ -11,6 +11,7 @@ urlpatterns = [
     path("add-from-catalog/", views.add_from_catalog, name="add-from-catalog"),
     path("choose/", views.choose, name="choose"),
     path("lists/", views.lists, name="lists"),
+    path("lists/<int:list_id>/edit/", views.list_edit, name="list-edit"),
     path("lists/<int:list_id>/<str:name>/", views.list_action, name="list-action"),
     path("imports/<int:job_id>/", views.import_job, name="import-job"),
     path("<int:pk>/", views.detail, name="detail"),

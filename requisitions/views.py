@@ -1,5 +1,6 @@
 """Pages of requisitions: my requisitions, the cart, quick order import with progress, saved lists."""
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import wraps
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,16 +17,17 @@ from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
 from procurement.models import Address, CostCentre, Employee, Supplier
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from procurement.selectors import catalog_items_visible
-from procurement.views import safe_return_url
+from procurement.views import CATALOG_TYPED_KEY, safe_return_url
 
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionList
-from .quick_order import QuickOrderFormatError, parse_text
+from .quick_order import QuickOrderFormatError, parse_text, text_lines
 from .selectors import (
     carts_of,
     cost_centres_chargeable,
+    requestable_for,
     requisition_get,
     requisition_lines,
     requisition_lists_visible,
@@ -33,9 +36,13 @@ from .selectors import (
     requisitions_visible,
 )
 from .services import (
+    NOTHING_TO_READ,
     CatalogPick,
     SplitSpec,
+    catalog_quantity_check,
     import_job_create,
+    import_job_errors_grouped,
+    list_item_quantity_check,
     requisition_cancel,
     requisition_copy,
     requisition_create,
@@ -48,6 +55,7 @@ from .services import (
     requisition_lines_remove,
     requisition_list_create,
     requisition_list_delete,
+    requisition_list_update,
     requisition_merge,
     requisition_quick_add,
     requisition_submit,
@@ -56,6 +64,7 @@ from .services import (
 )
 
 CART_SESSION_KEY = "cart:{entity}"
+CART_TYPED_KEY = "cart-typed:{pk}"
 SYNC_PASTE_LINES = 1000
 
 
@@ -152,11 +161,15 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     requisition = requisition_get(employee=employee, pk=pk)
     if requisition.is_editable and requisition.requester_id == employee.pk:
         choose_cart(request, requisition)
-    return render(request, "requisitions/detail.html", _detail_context(employee, requisition))
+    return render(request, "requisitions/detail.html", _detail_context(request, employee, requisition))
 
 
-def _detail_context(employee: Employee, requisition: Requisition, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, employee: Employee, requisition: Requisition, **extra: Any) -> dict[str, Any]:
     lines = list(requisition_lines(requisition=requisition))
+    typed = request.session.pop(CART_TYPED_KEY.format(pk=requisition.pk), None) or {}
+    for line in lines:
+        line.typed_quantity = typed.get("quantities", {}).get(str(line.pk), line.quantity_text)  # type: ignore[attr-defined]
+        line.quantity_error = typed.get("errors", {}).get(str(line.pk), "")  # type: ignore[attr-defined]
     others = carts_of(employee=employee, legal_entity_id=requisition.legal_entity_id).exclude(pk=requisition.pk)
     return {
         "requisition": requisition,
@@ -172,14 +185,18 @@ def _detail_context(employee: Employee, requisition: Requisition, **extra: Any) 
         "events": requisition.events.select_related("actor").order_by("-created_at", "-id")[:200],
         "suppliers": Supplier.objects.filter(is_active=True).order_by("name"),
         "free_text": {"quantity": "1", "unit": "EA", "currency": requisition.currency},
+        "requestable_for": requestable_for(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id),
         **extra,
     }
 
 
 @require_POST
 @employee_required
+@transaction.atomic
 def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
-    """Save the cart: header fields, line quantities and cost centres, removals and moves, in one go."""
+    """Save the cart: header fields, line quantities and cost centres, removals and moves, in one go.
+
+    One transaction: a refused value (a quantity outside the item's order unit) stores nothing of the form."""
     requisition = requisition_get(employee=employee, pk=pk)
     post = request.POST
     action = post.get("action", "save")
@@ -194,6 +211,12 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         header["ship_to"] = (
             Address.objects.filter(pk=ship_to, legal_entity=requisition.legal_entity).first() if ship_to else None
         )
+        if "on_behalf_of" in post and employee.pk == requisition.requester_id:
+            person_id = post.get("on_behalf_of", "")
+            person = Employee.objects.filter(pk=person_id).first() if person_id.isdigit() else None
+            if person_id and person is None:
+                raise RequisitionError("Pick a colleague from the list.", code="invalid_on_behalf_of")
+            header["on_behalf_of"] = person
         requisition_update(requisition=requisition, by=employee, fields=header)
     lines = {line.pk: line for line in requisition.lines.select_related("cost_centre")}
     centres = {
@@ -215,7 +238,19 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         if note is not None and note.strip() != line.supplier_note:
             changes["supplier_note"] = note
         if changes:
-            requisition_line_update(line=line, by=employee, fields=changes)
+            try:
+                requisition_line_update(line=line, by=employee, fields=changes)
+            except RequisitionError as error:
+                if error.code != "invalid_quantity":
+                    raise
+                # Nothing of the form is stored (one transaction); the cart shows what was typed, with the error.
+                request.session[CART_TYPED_KEY.format(pk=requisition.pk)] = {
+                    "quantities": {
+                        str(pk): post.get(f"quantity-{pk}", "")[:20] for pk in lines if f"quantity-{pk}" in post
+                    },
+                    "errors": {str(line_id): error.message},
+                }
+                raise
     if action == "remove" and selected:
         count = requisition_lines_remove(requisition=requisition, by=employee, line_ids=selected)
         messages.success(request, f"Removed {count} line{'s' if count != 1 else ''}.")
@@ -266,7 +301,9 @@ def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResp
         if error.code in ("not_requester", "not_editable") or not requisition.is_editable:
             raise
         field = FREE_TEXT_ERROR_FIELDS.get(error.code, "description")
-        context = _detail_context(employee, requisition, free_text=typed, free_text_errors={field: error.message})
+        context = _detail_context(
+            request, employee, requisition, free_text=typed, free_text_errors={field: error.message}
+        )
         return render(request, "requisitions/detail.html", context, status=400)
     messages.success(request, "Free-text line added.")
     return redirect("requisitions:detail", pk=pk)
@@ -359,63 +396,139 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
 
 
+def _quantity_typed(value: str) -> Decimal | None:
+    try:
+        quantity = Decimal(value.strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return quantity if quantity.is_finite() else None
+
+
 @require_POST
 @employee_required
 def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
-    """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once."""
+    """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once.
+
+    Each quantity follows its item's order unit (positive, whole multiples, at least the minimum). If one is
+    refused, nothing is added: the catalog comes back with what was typed and the error next to the field.
+    """
     entity = request.org.legal_entity  # type: ignore[attr-defined]
-    wanted: dict[int, Decimal] = {}
+    back = safe_return_url(request, request.POST.get("next"), reverse("catalog"))
+    typed: dict[int, str] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
         if key.startswith("qty-") and key[4:].isdigit() and value.strip():
-            quantity = decimal_or_none(value)
-            if quantity is not None and quantity != 0:
-                wanted[int(key[4:])] = quantity
-    if not wanted:
+            typed[int(key[4:])] = value.strip()[:20]
+    if not typed:
         messages.error(request, "Enter a quantity next to the items you want.")
-        return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
-    items = catalog_items_visible(legal_entity=entity, user=request.user).filter(pk__in=wanted)
+        return redirect(back)
+    items = catalog_items_visible(legal_entity=entity, user=request.user).filter(pk__in=typed)
     found = {item.pk: item for item in items.select_related("supplier")}
+    errors: dict[int, str] = {}
+    picks: list[CatalogPick] = []
+    for pk, value in typed.items():
+        item = found.get(pk)
+        quantity = _quantity_typed(value)
+        if item is None:
+            errors[pk] = "This item is not in your catalog."
+        elif quantity is None:
+            errors[pk] = f"{item.sku}: {value!r} is not a number."
+        else:
+            try:
+                picks.append(CatalogPick(item=item, quantity=catalog_quantity_check(item=item, quantity=quantity)))
+            except RequisitionError as error:
+                errors[pk] = error.message
+    if errors:
+        request.session[CATALOG_TYPED_KEY] = {
+            "typed": {str(pk): value for pk, value in typed.items()},
+            "errors": {str(pk): message for pk, message in errors.items()},
+        }
+        count = len(errors)
+        messages.error(
+            request,
+            f"Nothing was added: {count} quantit{'ies' if count != 1 else 'y'} cannot be ordered. "
+            + " ".join(errors.values()),
+        )
+        return redirect(back)
     cart = current_cart(request, employee, create=True)
     assert cart is not None
-    requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=employee,
-        picks=[CatalogPick(item=found[pk], quantity=quantity) for pk, quantity in wanted.items() if pk in found],
-    )
-    missing = len(wanted) - len(found)
+    requisition_lines_add_from_catalog(requisition=cart, by=employee, picks=picks)
+    added = ", ".join(f"{decimal_text(pick.quantity)} {pick.item.unit} {pick.item.sku}" for pick in picks[:10])
     messages.success(
         request,
-        f"Added {len(found)} item{'s' if len(found) != 1 else ''} to {cart.number} "
-        f"“{cart.title}”." + (f" {missing} could not be added." if missing else ""),
+        f"Added {len(picks)} item{'s' if len(picks) != 1 else ''} to {cart.number} “{cart.title}”: {added}"
+        + (" …" if len(picks) > 10 else "")
+        + ".",
     )
-    return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
+    return redirect(back)
+
+
+QUICK_ORDER_TOKENS_KEY = "quick-order:submitted"
+QUICK_ORDER_TOKENS_KEPT = 50
+
+
+def _submission_seen(request: HttpRequest, token: str) -> bool:
+    """Whether this quick-order form was sent before (a resubmission); remembers it if not."""
+    if not token:
+        return False
+    seen: list[str] = request.session.get(QUICK_ORDER_TOKENS_KEY, [])
+    if token in seen:
+        return True
+    request.session[QUICK_ORDER_TOKENS_KEY] = [*seen, token[:64]][-QUICK_ORDER_TOKENS_KEPT:]
+    return False
 
 
 @employee_required
 def import_page(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
-    """Paste `sku,qty` lines or upload CSV/XLSX; long work shows a progress bar."""
+    """Paste `sku,qty` lines or upload CSV/XLSX; long work shows a progress bar.
+
+    Each form carries a one-time submission token: sending it again (back button, reload, double click) adds
+    nothing twice. After a partial success the box keeps only the lines that were not added.
+    """
     requisition = requisition_get(employee=employee, pk=pk)
     context: dict[str, Any] = {"requisition": requisition, "jobs": requisition.import_jobs.all()[:5]}
+    status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         text = request.POST.get("text", "")
-        if upload is not None:
-            job = import_job_create(
-                requisition=requisition, by=employee, filename=upload.name or "upload", content=upload.read()
-            )
-            return redirect("requisitions:import-job", job_id=job.pk)
-        if text.count("\n") >= SYNC_PASTE_LINES:
+        context["text"] = text
+        if _submission_seen(request, request.POST.get("submission", "")):
+            context["text"] = ""
+            context["resubmitted"] = True
+        elif upload is not None:
+            content = upload.read()
+            if not content.strip():
+                context["file_error"] = NOTHING_TO_READ
+                status = 400
+            else:
+                job = import_job_create(
+                    requisition=requisition, by=employee, filename=upload.name or "upload", content=content
+                )
+                return redirect("requisitions:import-job", job_id=job.pk)
+        elif not text.strip():
+            context["text_error"] = NOTHING_TO_READ
+            status = 400
+        elif text.count("\n") >= SYNC_PASTE_LINES:
             job = import_job_create(
                 requisition=requisition, by=employee, filename="pasted.txt", content=text.encode("utf-8")
             )
             return redirect("requisitions:import-job", job_id=job.pk)
-        try:
-            result = requisition_quick_add(requisition=requisition, by=employee, parsed=parse_text(text))
-        except QuickOrderFormatError as error:
-            raise RequisitionError(str(error), code="invalid_quick_order") from error
-        context |= {"result": result, "text": text}
-    return render(request, "requisitions/import.html", context)
+        else:
+            try:
+                result = requisition_quick_add(requisition=requisition, by=employee, parsed=parse_text(text))
+            except QuickOrderFormatError as error:
+                context["text_error"] = str(error)
+                status = 400
+            except RequisitionError as error:
+                if error.code != "nothing_to_read":
+                    raise
+                context["text_error"] = error.message
+                status = 400
+            else:
+                # Only the lines not added stay in the box: fixing and sending them again adds nothing twice.
+                context |= {"result": result, "text": text_lines(text, [e.line for e in result.errors])}
+    context["submission"] = uuid.uuid4().hex
+    return render(request, "requisitions/import.html", context, status=status)
 
 
 @employee_required
@@ -428,7 +541,8 @@ def import_job(request: HttpRequest, employee: Employee, job_id: int) -> HttpRes
     if job is None:
         raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
     template = "requisitions/_import_progress.html" if request.htmx else "requisitions/import_job.html"  # type: ignore[attr-defined]
-    return render(request, template, {"job": job, "requisition": job.requisition})
+    groups = import_job_errors_grouped(job=job) if job.status == ImportJob.Status.DONE else []
+    return render(request, template, {"job": job, "requisition": job.requisition, "error_groups": groups})
 
 
 @employee_required
@@ -440,6 +554,69 @@ def lists(request: HttpRequest, employee: Employee) -> HttpResponse:
         {
             "lists": requisition_lists_visible(employee=employee, legal_entity_id=entity.pk).prefetch_related("items"),
         },
+    )
+
+
+@employee_required
+def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpResponse:
+    """Edit a saved list: its name, each item's quantity (by the item's order unit), and remove items.
+
+    A refused value keeps everything typed, shows the error next to its field and stores nothing."""
+    saved: RequisitionList | None = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
+    if saved is None or saved.owner_id != employee.pk:
+        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may change.")
+    entries = list(saved.items.select_related("catalog_item", "supplier").order_by("position"))
+    typed_name = saved.name
+    typed: dict[int, str] = {entry.pk: entry.quantity_text for entry in entries}
+    removing: set[int] = set()
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        post = request.POST
+        typed_name = post.get("name", "")[:200]
+        removing = {int(v) for v in post.getlist("remove") if v.isdigit()}
+        quantities: dict[int, Decimal] = {}
+        for entry in entries:
+            value = post.get(f"quantity-{entry.pk}", "").strip()[:20]
+            typed[entry.pk] = value
+            if entry.pk in removing:
+                continue
+            quantity = _quantity_typed(value) if value else None
+            if quantity is None:
+                errors[str(entry.pk)] = f"{entry.sku or entry.description}: give the quantity as a number."
+            else:
+                quantities[entry.pk] = quantity
+        if not typed_name.strip():
+            errors["name"] = "Give the list a name."
+        if not errors:
+            for pk, quantity in quantities.items():  # one message per item, next to its field
+                entry = next(e for e in entries if e.pk == pk)
+                if quantity != entry.quantity:
+                    try:
+                        list_item_quantity_check(entry=entry, quantity=quantity)
+                    except RequisitionError as error:
+                        errors[str(pk)] = error.message
+        if not errors:
+            try:
+                requisition_list_update(
+                    requisition_list=saved,
+                    by=employee,
+                    name=typed_name,
+                    quantities=quantities,
+                    remove=removing,
+                )
+            except RequisitionError as error:
+                errors["form"] = error.message
+            else:
+                messages.success(request, f"Saved the list “{typed_name.strip()}”.")
+                return redirect("requisitions:lists")
+        status = 400
+    rows = [(entry, typed.get(entry.pk, ""), errors.get(str(entry.pk), ""), entry.pk in removing) for entry in entries]
+    return render(
+        request,
+        "requisitions/list_edit.html",
+        {"saved": saved, "name": typed_name, "rows": rows, "errors": errors},
+        status=status,
     )
 
 

@@ -13,4 +13,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Every response a test sees is read for numbers in exponent form (tests/document_guard.py).
-MIDDLEWARE = ["tests.document_guard.ExponentGuardMiddleware", *MIDDLEWARE]  # noqa: F405
+MIDDLEWARE = ["tests.document_guard.ExponentGuardMiddleware", *MIDDLEWARE]

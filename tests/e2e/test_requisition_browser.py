@@ -33,7 +33,7 @@ def test_alice_pastes_uploads_merges_and_submits(live_server, page: Page, tmp_pa
     page.get_by_label("Lines to add").fill("BT-PEN-BLA-10,5\nBT-NOTE-YEL;2\nNO-SUCH-SKU,1\nLS-BKR-250\t3\nls-coat-m 1")
     page.get_by_role("button", name="Add lines").click()
     result = page.locator("#quick-add-result")
-    expect(result).to_contain_text("4 lines added")
+    expect(result).to_contain_text("5 lines read · 4 added · 1 not added")
     expect(result).to_contain_text("Line 3: unknown SKU NO-SUCH-SKU")
 
     # Then uploads an Excel file with a header and an odd decimal comma

@@ -35,6 +35,6 @@ def test_a_1200_line_file_is_added_by_the_worker(redis_worker, cart, requester, 
             break
         time.sleep(0.1)
     assert (job.status, job.added, job.processed_lines, job.percent) == ("done", 1200, 1201, 100)
-    assert job.errors == [{"line": 1202, "message": "unknown SKU MISSING"}]
+    assert job.errors == [{"line": 1202, "message": "unknown SKU MISSING", "reason": "Unknown SKU"}]
     cart.refresh_from_db()
     assert cart.line_count == 1200

@@ -75,7 +75,7 @@ def test_the_split_dialog_refuses_parts_that_do_not_add_up(browser, filled_cart,
 def test_pasting_lines_shows_what_was_added_and_each_bad_line(browser, cart, items):
     response = browser.post(f"/requisitions/{cart.pk}/import/", {"text": "PEN-1,2\nWHAT,1\nPAD-1,0"})
     page = response.content.decode()
-    assert "1 line added" in page
+    assert "3 lines read · 1 added · 2 not added" in page
     assert "Line 2: unknown SKU WHAT" in page and "Line 3: quantity must be greater than 0" in page
 
 
