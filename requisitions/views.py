@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
+from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, MoneyError
 from procurement.selectors import catalog_items_visible
@@ -176,6 +177,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 
 
 @require_POST
+@once_per_form("Already done: the cart was not changed again.")
 @employee_required
 def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     """Save the cart: header fields, line quantities and cost centres, removals and moves, in one go."""
@@ -333,6 +335,7 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 @require_POST
+@once_per_form("Already added: the cart was not changed again.")
 @employee_required
 def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once."""
