@@ -238,6 +238,14 @@ def _form_request_hash(request: HttpRequest) -> str:
     return _digest(request.path.encode(), json.dumps(fields).encode())
 
 
+def _tell_once(request: HttpRequest, level: int, text: str) -> None:
+    """A message, unless the same one still waits to be shown (the first request's error, unread)."""
+    storage = messages.get_messages(request)
+    waiting = [*getattr(storage, "_loaded_messages", []), *getattr(storage, "_queued_messages", [])]
+    if not any(m.level == level and m.message == text for m in waiting):
+        messages.add_message(request, level, text)
+
+
 def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A POST carrying a form token acts once per token and content; a repeat goes where the first went.
 
@@ -279,12 +287,12 @@ def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]]
             if outcome == "replay":
                 errors = json.loads(bytes(row.response_body) or b"{}").get("errors", [])
                 for error in errors:
-                    messages.error(request, error)
+                    _tell_once(request, messages.ERROR, error)
                 if not errors:
-                    messages.info(request, replay_message)
+                    _tell_once(request, messages.INFO, replay_message)
                 return HttpResponseRedirect(row.response_headers.get("Location", "/"))
             # Still running (a second click while the first is answered): back where the form was.
-            messages.info(request, replay_message)
+            _tell_once(request, messages.INFO, replay_message)
             fallback = request.POST.get("next") or request.headers.get("Referer")
             return HttpResponseRedirect(safe_return_url(request, fallback, "/"))
 
