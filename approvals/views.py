@@ -21,7 +21,7 @@ from .selectors import approval_decided_by
 from .services import Decision, approval_decide
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
-STATUS_LABELS = {status: LABELS[decision] for decision, status in Decision.STATUS.items()}
+STATUS_LABELS: dict[str, str] = {str(status): LABELS[decision] for decision, status in Decision.STATUS.items()}
 INBOX_ORDERS = ("oldest", "newest", "amount")
 
 
@@ -52,7 +52,10 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
         earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
         if earlier is None:
             raise
-        messages.info(request, f"{earlier.step.chain.requisition.number}: already {STATUS_LABELS.get(earlier.status, earlier.status)}.")
+        messages.info(
+            request,
+            f"{earlier.step.chain.requisition.number}: already {STATUS_LABELS.get(earlier.status, earlier.status)}.",
+        )
         return redirect(next_url)
     messages.success(request, f"{assignment.step.chain.requisition.number}: {LABELS[decision]}.")
     return redirect(next_url)
@@ -110,9 +113,13 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
         # link alone only where the link alone may decide).
         earlier = approval_decided_by(task_id=link.task_id, employee_id=owner.pk, user_id=owner.user_id)
         requisition = earlier.step.chain.requisition if earlier is not None else None
-        if earlier is not None and requisition is not None and (
-            not decision_link_needs_login(requisition=requisition)
-            or (request.user.is_authenticated and request.user.pk == link.user_id)
+        if (
+            earlier is not None
+            and requisition is not None
+            and (
+                not decision_link_needs_login(requisition=requisition)
+                or (request.user.is_authenticated and request.user.pk == link.user_id)
+            )
         ):
             return render(
                 request,

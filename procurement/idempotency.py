@@ -35,8 +35,8 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.http.response import HttpResponseRedirectBase
 from django.http.request import RawPostDataException
+from django.http.response import HttpResponseRedirectBase
 from django.utils import timezone
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
@@ -49,7 +49,7 @@ Outcome = Literal["new", "replay", "running", "reused"]
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
-FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (a field name, not a secret)
 FORM_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Headers of a stored API response that a replay repeats.
 REPLAYED_RESPONSE_HEADERS = ("Content-Type", "Location")
@@ -151,7 +151,8 @@ def _api_request_hash(request: Request) -> str:
         # A multipart upload already read as a stream, or larger than a body kept in memory: its fields
         # and files, read in chunks.
         parts: list[bytes] = []
-        for name, value in sorted(request.data.items()):
+        data = request.data if isinstance(request.data, dict) else {}
+        for name, value in sorted(data.items()):
             if hasattr(value, "chunks"):
                 file_digest = hashlib.sha256()
                 for chunk in value.chunks():
@@ -272,9 +273,7 @@ def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]]
                     raise
                 if isinstance(response, HttpResponseRedirectBase):
                     storage = messages.get_messages(request)
-                    errors = [
-                        m.message for m in getattr(storage, "_queued_messages", []) if m.level >= messages.ERROR
-                    ]
+                    errors = [m.message for m in getattr(storage, "_queued_messages", []) if m.level >= messages.ERROR]
                     idempotency_record(
                         row,
                         status=response.status_code,
@@ -299,3 +298,34 @@ def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]]
         return wrapper
 
     return decorator
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------------
+
+
+def openapi_idempotency_header(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: every POST (the token endpoint aside) names the header and its 400/409/422."""
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        operation = operations.get("post")
+        if operation is None or path.endswith("/auth/token/"):
+            continue
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": HEADER,
+                "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": "^[ -~]+$"},
+                "description": (
+                    "Optional. The same key again with the same request answers the stored response "
+                    f"(header `{REPLAYED_HEADER}: true`) and acts once; kept 24 h (docs/api.md)."
+                ),
+            }
+        )
+        responses = operation.setdefault("responses", {})
+        for code, text in (
+            ("400", "Invalid request, or an invalid_idempotency_key."),
+            ("409", "idempotency_key_in_progress: a request with this key still runs."),
+            ("422", "idempotency_key_reused: this key was used for another request."),
+        ):
+            responses.setdefault(code, {"content": {"application/json": {"schema": error}}, "description": text})
+    return result

@@ -39,7 +39,9 @@ def pen(france):
 
 def new_cart(api, key=None, title="Lab"):
     headers = {"Idempotency-Key": key} if key is not None else {}
-    return api.post("/api/v1/requisitions/", {"title": title, "legal_entity": "FR-TEST"}, format="json", headers=headers)
+    return api.post(
+        "/api/v1/requisitions/", {"title": title, "legal_entity": "FR-TEST"}, format="json", headers=headers
+    )
 
 
 def test_a_repeated_post_with_the_same_key_creates_one_cart_and_answers_the_first_response(api, requester):
