@@ -4,7 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from procurement.idempotency import FORM_TOKEN_FIELD, form_token as new_form_token
+from procurement.idempotency import FORM_TOKEN_FIELD
+from procurement.idempotency import form_token as new_form_token
 
 register = template.Library()
 
