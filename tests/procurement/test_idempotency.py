@@ -203,10 +203,10 @@ def test_two_requests_racing_with_one_key_create_one_cart(france, requester):
         return new_cart(client, key="race")
 
     results = run_concurrently([post, post, post, post])
-    statuses = sorted(r.status_code for r in results)  # type: ignore[union-attr]
+    statuses = sorted(r.status_code for r in results)
     assert Requisition.objects.filter(requester=requester).count() == 1
     assert statuses[0] == 201
     # The others either waited for the answer (201, replayed) or met the claim still running (409).
     assert set(statuses) <= {201, 409}
-    replayed = [r for r in results if r.status_code == 201 and r.get("Idempotent-Replayed") == "true"]  # type: ignore[union-attr]
+    replayed = [r for r in results if r.status_code == 201 and r.get("Idempotent-Replayed") == "true"]
     assert len(replayed) == statuses.count(201) - 1
