@@ -90,3 +90,24 @@ def test_submit_for_approval_twice_submits_once_and_shows_no_error(browser, fill
         ("info", "Already done: the cart was not changed again."),
     ]
     assert filled_cart.events.filter(kind=RequisitionEvent.Kind.STATUS, from_status="draft").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_of_one_form_racing_add_the_quantity_once(requester, items):
+    from django.test import Client
+
+    from tests.concurrency import run_concurrently
+
+    form = {f"qty-{items['PEN-1'].pk}": "3", "next": "/catalog/", "form_token": "r" * 22}
+
+    def post():
+        client = Client()
+        client.force_login(requester.user)
+        return client.post("/requisitions/add-from-catalog/", form)
+
+    results = run_concurrently([post, post, post])
+    assert [r.status_code for r in results] == [302, 302, 302]
+    assert {r["Location"] for r in results} == {"/catalog/"}
+    [line] = Requisition.objects.get(requester=requester).lines.all()
+    assert line.quantity == 3
