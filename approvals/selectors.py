@@ -117,3 +117,21 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
             for position, stage in enumerate(resolved.stages, 1)
         ],
     )
+
+
+def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> ApprovalStepApprover | None:
+    """The decision `employee` already made on their approval task `task_id`, if they made one.
+
+    A second click on Approve (or a second visit of a decision link) answers this first outcome.
+    """
+    from viewflow.workflow.models import Task
+
+    data = Task.objects.filter(pk=task_id, owner_id=user_id).values_list("data", flat=True).first()
+    assignment_id = data.get("assignment") if isinstance(data, dict) else None
+    if not isinstance(assignment_id, int):
+        return None
+    return (
+        ApprovalStepApprover.objects.filter(pk=assignment_id, decided_by_id=employee_id, decided_at__isnull=False)
+        .select_related("step__chain__requisition")
+        .first()
+    )

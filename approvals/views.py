@@ -8,18 +8,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from procurement.idempotency import once_per_form
 from procurement.models import Employee
 from procurement.views import safe_return_url
 from requisitions.selectors import employees_selectable
 from requisitions.views import employee_required
 
-from .errors import ApprovalError
+from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import approval_inbox
 from .links import decision_link_load, decision_link_needs_login
+from .selectors import approval_decided_by
 from .services import Decision, approval_decide
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
+STATUS_LABELS: dict[str, str] = {str(status): LABELS[decision] for decision, status in Decision.STATUS.items()}
 INBOX_ORDERS = ("oldest", "newest", "amount")
 
 
@@ -33,20 +36,34 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 @require_POST
+@once_per_form("Already decided.")
 @employee_required
 def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str) -> HttpResponse:
-    assignment = approval_decide(
-        task_id=task_id,
-        by=employee,
-        decision=decision,
-        comment=request.POST.get("comment", ""),
-        origin=decision_origin(request, via="inbox"),
-    )
+    """Approve, return or reject; a second click on a task this approver decided says what they decided."""
+    next_url = safe_return_url(request, request.POST.get("next"), "approvals:inbox")
+    try:
+        assignment = approval_decide(
+            task_id=task_id,
+            by=employee,
+            decision=decision,
+            comment=request.POST.get("comment", ""),
+            origin=decision_origin(request, via="inbox"),
+        )
+    except TaskAlreadyDecided:
+        earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
+        if earlier is None:
+            raise
+        messages.info(
+            request,
+            f"{earlier.step.chain.requisition.number}: already {STATUS_LABELS.get(earlier.status, earlier.status)}.",
+        )
+        return redirect(next_url)
     messages.success(request, f"{assignment.step.chain.requisition.number}: {LABELS[decision]}.")
-    return redirect(safe_return_url(request, request.POST.get("next"), "approvals:inbox"))
+    return redirect(next_url)
 
 
 @require_POST
+@once_per_form("Already approved.")
 @employee_required
 def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Approve every ticked task; each one that cannot be approved says why, the others go through."""
@@ -92,6 +109,29 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
         )
     owner = Employee.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
     item = next((i for i in approval_inbox(employee=owner) if i.task_id == link.task_id), None) if owner else None
+    if owner is not None and item is None and request.method == "POST":
+        # A second click on the page's button: the first decided, this one answers what it decided (to the
+        # link alone only where the link alone may decide).
+        earlier = approval_decided_by(task_id=link.task_id, employee_id=owner.pk, user_id=owner.user_id)
+        requisition = earlier.step.chain.requisition if earlier is not None else None
+        if (
+            earlier is not None
+            and requisition is not None
+            and (
+                not decision_link_needs_login(requisition=requisition)
+                or (request.user.is_authenticated and request.user.pk == link.user_id)
+            )
+        ):
+            return render(
+                request,
+                page,
+                {
+                    "done": STATUS_LABELS.get(earlier.status, earlier.status),
+                    "already": True,
+                    "item": {"requisition": requisition},
+                    "requisition": requisition,
+                },
+            )
     if owner is None or item is None:
         return render(
             request, page, {"error": "This approval has already been decided, or is no longer yours."}, status=410

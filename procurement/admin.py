@@ -20,6 +20,7 @@ from .models import (
     DocumentSequence,
     Employee,
     ExchangeRate,
+    IdempotencyKey,
     LegalEntity,
     OrgUnit,
     PriceList,
@@ -273,3 +274,28 @@ class DocumentSequenceAdmin(admin.ModelAdmin[DocumentSequence]):
     list_filter = ["legal_entity", "kind"]
     search_fields = ["kind", "legal_entity__code"]
     readonly_fields = ["legal_entity", "kind", "last_number"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
+    """Repeated POSTs remembered for a day (procurement.idempotency): read only."""
+
+    list_display = ["created_at", "user", "key", "response_status", "completed_at"]
+    search_fields = ["key", "user__username"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "user",
+        "key",
+        "request_hash",
+        "created_at",
+        "completed_at",
+        "response_status",
+        "response_headers",
+    ]
+    exclude = ["response_body"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: IdempotencyKey | None = None) -> bool:
+        return False

@@ -524,3 +524,27 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_entity_id} {self.kind} {self.last_number}"
+
+
+class IdempotencyKey(models.Model):
+    """One POST remembered by its key, so that sending it again answers the first answer (procurement.idempotency).
+
+    `key` is the API's `Idempotency-Key` header (prefixed `api:`) or a page form's one-time token (prefixed
+    `form:`); the unique (user, key) row is the claim: the first insert wins, a repeat finds the row. A row
+    without `completed_at` is a request still running. Rows expire after settings.IDEMPOTENCY_KEY_TTL.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.BinaryField(default=bytes, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA, IsCatalogAdmin
 from procurement.events import audit_event_record
+from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import Supplier
 from procurement.serializers import CredentialSerializer
 from requisitions.api import current_employee
@@ -137,7 +138,7 @@ def connection_data(connection: PunchoutConnection) -> dict[str, Any]:
 
 
 class ConnectionListView(APIView):
-    permission_classes = [permissions.IsAuthenticated, IsCatalogAdmin]
+    permission_classes = [permissions.IsAuthenticated, IsCatalogAdmin, IdempotencyKeyPermission]
 
     @extend_schema(responses={200: inline_serializer("PunchoutConnections", {"results": serializers.ListField()})})
     def get(self, request: Request) -> Response:

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
+from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
 from procurement.selectors import catalog_items_visible
@@ -191,6 +192,7 @@ def _detail_context(request: HttpRequest, employee: Employee, requisition: Requi
 
 
 @require_POST
+@once_per_form("Already done: the cart was not changed again.")
 @employee_required
 @transaction.atomic
 def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
@@ -405,6 +407,7 @@ def _quantity_typed(value: str) -> Decimal | None:
 
 
 @require_POST
+@once_per_form("Already added: the cart was not changed again.")
 @employee_required
 def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once.

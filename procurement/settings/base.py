@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "procurement.middleware.LegalEntityMiddleware",
+    "procurement.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "procurement.urls"
@@ -165,6 +166,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "punchout.middleware.NotPunchinUser",
+        "procurement.idempotency.IdempotencyKeyPermission",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -177,6 +179,11 @@ REST_FRAMEWORK = {
     ],
 }
 
+# Idempotent POSTs (procurement.idempotency, docs/api.md): how long a key and its stored answer are kept, and
+# after how long a claim without an answer is taken as abandoned.
+IDEMPOTENCY_KEY_TTL = int(os.environ.get("IDEMPOTENCY_KEY_TTL", 24 * 3600))
+IDEMPOTENCY_KEY_LOCK_SECONDS = 300
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Procurement API",
     "DESCRIPTION": "Requisitions, approvals, budgets, punchout and purchase orders.",
@@ -187,6 +194,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "procurement.idempotency.openapi_idempotency_header",
+    ],
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

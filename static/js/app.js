@@ -20,6 +20,42 @@
     if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
+  // Every POST form acts once: after its submit its buttons are disabled until the next page (a double
+  // click sends one request). Disabled a moment later, not here: a disabled button's name=value (the
+  // `action` of the cart form, the decision of the e-mail page) would be left out of what is sent. A form
+  // refused by data-confirm, sent by htmx or into another window (target) is left alone.
+  // <form data-allow-resubmit> opts out.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method !== "post" || form.hasAttribute("data-allow-resubmit")) return;
+    if (form.dataset.submitting === "true") { event.preventDefault(); return; }
+    if (event.defaultPrevented || (form.target && form.target !== "_self")) return;
+    form.dataset.submitting = "true";
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]").forEach(function (button) {
+        if (button.disabled) return;
+        button.disabled = true;
+        button.dataset.disabledBySubmit = "true";
+      });
+      if (form.id) {
+        document.querySelectorAll('[type=submit][form="' + CSS.escape(form.id) + '"]').forEach(function (button) {
+          if (button.disabled) return;
+          button.disabled = true;
+          button.dataset.disabledBySubmit = "true";
+        });
+      }
+    }, 0);
+  });
+  // Back (or Forward) restores a page from the back/forward cache as it was left: with its buttons disabled.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-disabled-by-submit]").forEach(function (button) {
+      button.disabled = false;
+      delete button.dataset.disabledBySubmit;
+    });
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) { delete form.dataset.submitting; });
+  });
+
   document.addEventListener("click", function (event) {
     // <input type="checkbox" data-check-all="selected">: ticks or clears every checkbox named `selected`.
     const all = event.target.closest("input[type=checkbox][data-check-all]");
