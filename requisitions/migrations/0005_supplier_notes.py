@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requisitions', '0003_requisition_budget_exception'),
+        ('requisitions', '0004_requisition_total_rates'),
     ]
 
     operations = [

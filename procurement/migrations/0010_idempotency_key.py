@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0008_legal_entity_email_approval_limit'),
+        ('procurement', '0009_catalog_item_order_unit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
