@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
 from requisitions.api import current_employee
 
@@ -162,7 +162,7 @@ class BudgetEntriesView(APIView):
                         "currency": budget.currency,
                         "source_amount": str(entry.source_amount.amount),
                         "source_currency": entry.source_currency,
-                        "rate": str(entry.rate.normalize()),
+                        "rate": decimal_text(entry.rate),
                         "requisition": entry.requisition_id,
                         "requisition_number": entry.requisition.number if entry.requisition else None,
                         "over_limit": entry.over_limit,

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
 from procurement.money import Money, decimal_text
-from punchout.cxml import format_decimal
 from requisitions.api import current_employee
 
 from .models import PurchaseOrder, PurchaseOrderRevision
@@ -78,19 +77,19 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "sku": line.supplier_part_id,
                 "description": line.description,
                 "supplier_note": line.supplier_note,
-                "quantity": format_decimal(line.quantity.normalize()),
+                "quantity": decimal_text(line.quantity),
                 "unit": line.unit,
                 "unit_price": money(line.unit_price_minor),
                 "total": money(line.total_minor),
                 "status": line.status,
                 "confirmed_quantity": None
                 if line.confirmed_quantity is None
-                else format_decimal(line.confirmed_quantity.normalize()),
+                else decimal_text(line.confirmed_quantity),
                 "backordered_quantity": None
                 if line.backordered_quantity is None
-                else format_decimal(line.backordered_quantity.normalize()),
+                else decimal_text(line.backordered_quantity),
                 "confirmed_unit_price": money(line.confirmed_unit_price_minor),
-                "shipped_quantity": format_decimal(line.shipped_quantity.normalize()),
+                "shipped_quantity": decimal_text(line.shipped_quantity),
                 "confirmed_delivery_date": _day(line.confirmed_delivery_date),
                 "shortfall_quantity": decimal_text(line.shortfall_quantity),
                 "over_confirmed_quantity": decimal_text(line.over_confirmed_quantity),

@@ -55,7 +55,7 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
             segments.append(cxml.AccountingSegment(type="GeneralLedger", id=account, description="GL account"))
         distributions.append(
             cxml.Distribution(
-                accounting_name=f"{cxml.format_decimal(percent.normalize())} %",
+                accounting_name=f"{decimal_text(percent)} %",
                 segments=tuple(segments),
                 charge=_money(charge, currency),
             )

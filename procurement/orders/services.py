@@ -22,9 +22,9 @@ from budgets.services import Charge, funds_commit, funds_commitment_release
 from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
 from procurement.models import Address, Employee, Role
-from procurement.money import Money, line_total_minor, split_minor
+from procurement.money import Money, decimal_text, line_total_minor, split_minor, total_minor
 from procurement.services import document_number_next, notification_send
-from punchout.cxml import format_decimal, new_payload_id
+from punchout.cxml import new_payload_id
 from requisitions import hooks
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from requisitions.services import (
@@ -148,7 +148,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
             )
             for position, line in enumerate(group, 1)
         )
-        order.total_minor = sum(line.total_minor for line in group)
+        order.total_minor = total_minor(line.total_minor for line in group)
         order.save(update_fields=["total_minor"])
         orders.append(order)
         if not reason:
@@ -338,7 +338,7 @@ def purchase_order_change(
             if change.quantity == 0:
                 line.status = PurchaseOrderLine.Status.CANCELLED
             released.extend(_line_charges(line, old_total - line.total_minor))
-            changed.append(f"line {line.line_number} quantity {format_decimal(change.quantity.normalize())}")
+            changed.append(f"line {line.line_number} quantity {decimal_text(change.quantity)}")
         if change.needed_by is not None and change.needed_by != line.needed_by:
             line.needed_by = change.needed_by
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
@@ -349,7 +349,7 @@ def purchase_order_change(
         funds_commitment_release(
             requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"
         )
-    order.total_minor = sum(line.total_minor for line in lines.values())
+    order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
     everything_cancelled = all(line.status == PurchaseOrderLine.Status.CANCELLED for line in lines.values())
     order.status = PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED
@@ -460,9 +460,9 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
         line.status = PurchaseOrderLine.Status.OPEN
         line.save()
         charges.extend(_line_charges(line, line.total_minor - old_total))
-        applied.append(f"line {line.line_number} quantity {format_decimal(quantity.normalize())}")
+        applied.append(f"line {line.line_number} quantity {decimal_text(quantity)}")
     funds_commit(requisition=change.requisition, charges=charges, by=by, note=f"{order.number} change")
-    order.total_minor = sum(line.total_minor for line in lines.values())
+    order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
     order.status = PurchaseOrder.Status.ISSUED
     order.save(update_fields=["total_minor", "revision", "status"])

@@ -39,7 +39,7 @@ def test_add_to_cart_posted_twice_with_the_form_adds_the_quantity_once(browser, 
     assert again["Location"] == first["Location"] == "/catalog/?q=pen"
     # The first answer's message was not read yet (the browser left it for the second): both are shown.
     assert told(again) == [
-        ("success", f"Added 1 item to {cart.number} “{cart.title}”."),
+        ("success", f"Added 1 item to {cart.number} “{cart.title}”: 3 EA PEN-1."),
         ("info", "Already added: the cart was not changed again."),
     ]
 
@@ -62,9 +62,10 @@ def test_a_form_that_failed_answers_its_error_again_and_adds_nothing(browser, re
     form = {f"qty-{items['PEN-1'].pk}": "lots", "form_token": "t" * 22}
     first = browser.post("/requisitions/add-from-catalog/", form)
     again = browser.post("/requisitions/add-from-catalog/", form)
-    assert told(first) == [("error", "'lots' is not a number.")]
-    assert told(again) == [("error", "'lots' is not a number.")]  # said once, though both were answered
-    assert told(browser.post("/requisitions/add-from-catalog/", form)) == [("error", "'lots' is not a number.")]
+    refused = ("error", "Nothing was added: 1 quantity cannot be ordered. PEN-1: 'lots' is not a number.")
+    assert told(first) == [refused]
+    assert told(again) == [refused]  # said once, though both were answered
+    assert told(browser.post("/requisitions/add-from-catalog/", form)) == [refused]
     assert again["Location"] == first["Location"]
     assert not Requisition.objects.filter(requester=requester).exists()
 
