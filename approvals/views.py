@@ -67,7 +67,9 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
 @employee_required
 def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Approve every ticked task; each one that cannot be approved says why, the others go through."""
-    done, refused = [], []
+    done: list[str] = []
+    already: list[str] = []
+    refused: list[str] = []
     for value in request.POST.getlist("tasks")[:500]:
         task_id = bounded_int(value)
         if task_id is None:
@@ -81,13 +83,23 @@ def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
                 origin=decision_origin(request, via="inbox"),
             )
             done.append(assignment.step.chain.requisition.number)
+        except TaskAlreadyDecided as error:
+            # Ticked again after deciding it one by one (or a second click): the first outcome, as information.
+            earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
+            if earlier is None:
+                refused.append(f"task {task_id}: {error.message}")
+            else:
+                label = STATUS_LABELS.get(earlier.status, earlier.status)
+                already.append(f"{earlier.step.chain.requisition.number}: already {label}.")
         except ApprovalError as error:
             refused.append(f"task {task_id}: {error.message}")
     if done:
         messages.success(request, f"Approved {len(done)}: {', '.join(done)}.")
+    for note in already:
+        messages.info(request, note)
     for reason in refused:
         messages.error(request, reason)
-    if not done and not refused:
+    if not done and not refused and not already:
         messages.error(request, "Tick the requisitions to approve.")
     return redirect("approvals:inbox")
 

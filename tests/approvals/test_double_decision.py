@@ -112,3 +112,15 @@ def test_bulk_approve_sent_twice_approves_once(client):
     assert ("info", "Already approved.") in told(again)
     assert not [m for m in told(again) if m[0] == "error"]
     assert decisions_on(first) == decisions_on(second) == 1
+
+
+def test_ticking_a_task_already_approved_one_by_one_says_so_as_information(client):
+    requisition = submitted("100")
+    client.force_login(person("bob").user)
+    task = open_tasks(requisition)["bob"]
+    client.post(f"/approvals/tasks/{task}/approve/", {})
+    response = client.post("/approvals/bulk-approve/", {"tasks": [str(task)]}, follow=True)
+    page = response.content.decode()
+    assert f'<li class="info">{requisition.number}: already approved.</li>' in page
+    assert 'class="error"' not in page
+    assert decisions_on(requisition) == 1
