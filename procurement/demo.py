@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import (
+    QUANTITY_STEP,
     Address,
     CatalogItem,
     CatalogItemAttribute,
@@ -702,6 +703,9 @@ def _seed_people(entities: dict[str, LegalEntity]) -> list[str]:
     return [*employees, "admin"]
 
 
+WHOLE_UNITS = frozenset({"EA", "PK", "BX", "RM"})
+
+
 def _seed_items(supplier: Supplier, demo_items: list[DemoItem]) -> None:
     """Bring the supplier's demo items up to date in a handful of queries (bulk, not row by row)."""
     existing = {item.sku: item for item in CatalogItem.objects.filter(supplier=supplier)}
@@ -716,6 +720,8 @@ def _seed_items(supplier: Supplier, demo_items: list[DemoItem]) -> None:
         item.currency = supplier.currency
         item.lead_time_days = demo_item.lead_time_days
         item.manufacturer = demo_item.manufacturer
+        # Pieces, packs, boxes and reams are ordered whole: 1.5 boxes is refused with the item's message.
+        item.order_multiple = item.minimum_quantity = Decimal(1) if demo_item.unit in WHOLE_UNITS else QUANTITY_STEP
         item.is_active = True
         wanted.append(item)
     CatalogItem.objects.bulk_create([item for item in wanted if item.pk is None])
@@ -728,6 +734,8 @@ def _seed_items(supplier: Supplier, demo_items: list[DemoItem]) -> None:
         "currency",
         "lead_time_days",
         "manufacturer",
+        "order_multiple",
+        "minimum_quantity",
         "is_active",
     ]
     CatalogItem.objects.bulk_update([item for item in wanted if item.sku in existing], fields, batch_size=500)

@@ -1,5 +1,6 @@
 """The demo data that the README, the acceptance checks and integrators rely on."""
 
+from decimal import Decimal
 from io import StringIO
 
 from django.core.management import call_command
@@ -61,3 +62,12 @@ def test_demo_prices_differ_between_the_two_entities(db):
     fr = catalog_item_price(item=laptop, price_lists=price_lists_applicable(legal_entity=france, user=alice))
     se = catalog_item_price(item=laptop, price_lists=price_lists_applicable(legal_entity=sweden, user=alice))
     assert fr != se and fr.currency == se.currency == "SEK"
+
+
+def test_demo_items_counted_in_pieces_packs_boxes_or_reams_are_ordered_whole(db):
+    call_command("seed_demo", stdout=StringIO())
+    box = CatalogItem.objects.filter(unit="BX").first()
+    assert box is not None and (box.order_multiple, box.minimum_quantity) == (1, 1)
+    assert box.quantity_problem(Decimal("1.5")) == (f"{box.sku} is sold in multiples of 1 BX: order 1 or 2, not 1.5.")
+    assert box.quantity_problem(Decimal(2)) == ""
+    assert not CatalogItem.objects.exclude(unit__in=["EA", "PK", "BX", "RM"]).exclude(order_multiple=Decimal("0.001"))
