@@ -36,9 +36,9 @@ def test_alice_pastes_uploads_merges_and_submits(live_server, page: Page, tmp_pa
     expect(result).to_contain_text("5 lines read · 4 added · 1 not added")
     expect(result).to_contain_text("Line 3: unknown SKU NO-SUCH-SKU")
 
-    # Then uploads an Excel file with a header and an odd decimal comma
+    # Then uploads an Excel file with a header and a decimal comma (packs are ordered whole: 2,0)
     workbook = openpyxl.Workbook()
-    for row in [("Artikelnummer", "Menge"), ("LS-GOG-CLE", 2), ("LS-FLT-42", "1,5")]:
+    for row in [("Artikelnummer", "Menge"), ("LS-GOG-CLE", 2), ("LS-FLT-42", "2,0")]:
         workbook.active.append(row)
     path = tmp_path / "order.xlsx"
     workbook.save(path)
