@@ -281,7 +281,7 @@ def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> byt
             unit_price=cxml.Money(amount=out.unit_price.amount, currency=currency),
             unit_of_measure=out.line.unit,
             description=out.line.description,
-            price_basis_quantity=_price_basis(out.line),
+            price_basis_quantity=cxml.PriceBasisQuantity.per(out.line.price_basis_quantity, out.line.unit),
             classifications=(cxml.Classification(domain="UNSPSC", value=out.line.unspsc),) if out.line.unspsc else (),
             manufacturer_part_id=out.line.manufacturer_part_id or None,
             manufacturer_name=out.line.manufacturer or None,
@@ -302,16 +302,6 @@ def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> byt
             in_reply_to=session.payload_id or None,
             deployment_mode="test" if session.deployment_mode == "test" else "production",
         )
-    )
-
-
-def _price_basis(line: RequisitionLine) -> cxml.PriceBasisQuantity | None:
-    """A price for more than one unit (per 100, say) is written with its basis, so the ERP multiplies out
-    quantity × price ÷ basis as we do."""
-    if line.price_basis_quantity == 1:
-        return None
-    return cxml.PriceBasisQuantity(
-        quantity=line.price_basis_quantity, conversion_factor=Decimal(1), unit_of_measure=line.unit
     )
 
 

@@ -130,17 +130,6 @@ def _extrinsics(connection: PunchoutConnection, employee: Employee, requisition:
     return {name: known[name] for name in connection.extrinsics or [] if known.get(name)}
 
 
-def _basis_out(line: RequisitionLine) -> cxml.PriceBasisQuantity | None:
-    """The line's price basis as cXML says it: the price is for `quantity` of the ordered unit."""
-    if line.price_basis_quantity == 1:
-        return None
-    return cxml.PriceBasisQuantity(
-        quantity=Decimal(decimal_text(line.price_basis_quantity)),
-        conversion_factor=Decimal(1),
-        unit_of_measure=line.unit,
-    )
-
-
 def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
     items = []
     for number, line in enumerate(lines, 1):
@@ -157,7 +146,7 @@ def _items_out(lines: list[RequisitionLine]) -> tuple[cxml.ItemOut, ...]:
                 classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),
                 manufacturer_part_id=line.manufacturer_part_id or None,
                 manufacturer_name=line.manufacturer or None,
-                price_basis_quantity=_basis_out(line),
+                price_basis_quantity=cxml.PriceBasisQuantity.per(line.price_basis_quantity, line.unit),
                 line_number=number,
             )
         )

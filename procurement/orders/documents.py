@@ -63,17 +63,6 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
     return tuple(distributions)
 
 
-def _price_basis(line: PurchaseOrderLine) -> cxml.PriceBasisQuantity | None:
-    """The price is for `price_basis_quantity` ordered units (12.50 per 100): cXML's PriceBasisQuantity."""
-    if line.price_basis_quantity == 1:
-        return None
-    return cxml.PriceBasisQuantity(
-        quantity=Decimal(decimal_text(line.price_basis_quantity)),
-        conversion_factor=Decimal(1),
-        unit_of_measure=line.unit,
-    )
-
-
 def _header_comments(order: PurchaseOrder, revision: PurchaseOrderRevision) -> str:
     """What the supplier reads in the header Comments: the note to the supplier, and for a changed or cancelled
     order what changed. Never the requisition's justification, which is internal."""
@@ -130,7 +119,7 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
                 supplier_part_id=line.supplier_part_id or f"LINE-{line.line_number}",
                 supplier_part_auxiliary_id=line.supplier_part_auxiliary_id or None,
                 unit_price=_money(line.unit_price_minor, order.currency),
-                price_basis_quantity=_price_basis(line),
+                price_basis_quantity=cxml.PriceBasisQuantity.per(line.price_basis_quantity, line.unit),
                 description=line.description,
                 unit_of_measure=line.unit,
                 classifications=(cxml.Classification(domain="UNSPSC", value=line.unspsc),) if line.unspsc else (),

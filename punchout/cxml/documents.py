@@ -96,6 +96,14 @@ class PriceBasisQuantity:
     unit_of_measure: str
     description: str = ""
 
+    @classmethod
+    def per(cls, basis: Decimal, unit_of_measure: str) -> PriceBasisQuantity | None:
+        """A price for `basis` ordered units (12.50 per 100 EA), or None for a price per unit: the reader
+        multiplies out quantity × price ÷ basis as we do."""
+        if basis == 1:
+            return None
+        return cls(quantity=basis.normalize(), conversion_factor=Decimal(1), unit_of_measure=unit_of_measure)
+
 
 @dataclass(frozen=True, kw_only=True)
 class LineItem:
