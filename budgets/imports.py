@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from procurement.models import CostCentre, LegalEntity
-from procurement.money import Money, currency_digits
+from procurement.money import Money, within_currency_digits
 from requisitions.quick_order import QuickOrderFormatError, decode_text, is_xlsx_upload, xlsx_rows
 
 from .models import Budget
@@ -213,7 +213,7 @@ def _spec(value: Any, allowed: dict[str, LegalEntity], centres: dict[tuple[str, 
     amount = _decimal(amount_text, "Amount")
     if abs(amount) >= MAX_AMOUNT:
         raise BudgetInvalid(f"The amount must be below {MAX_AMOUNT:,}.")
-    if amount != amount.quantize(Decimal(1).scaleb(-currency_digits(currency))):
+    if not within_currency_digits(amount, currency):
         raise BudgetInvalid(f"Amount {amount_text!r} has more decimals than {currency} has.")
     money = Money(amount, currency)
     control = (value("control") or Budget.Control.HARD).lower().replace(" ", "_")

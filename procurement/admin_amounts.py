@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django import forms
 
-from .money import MAX_TYPED_PRICE, currency_digits, from_minor, is_currency, to_minor
+from .money import MAX_TYPED_PRICE, currency_digits, from_minor, is_currency, to_minor, within_currency_digits
 
 MAX_TYPED_AMOUNT = Decimal(10) ** 13  # limits and budgets: like budgets.services.MAX_AMOUNT
 
@@ -68,9 +68,8 @@ class MajorAmountsForm(forms.ModelForm):
                     continue
                 self.add_error(name, "Give the currency (an ISO 4217 code) of this amount.")
                 continue
-            digits = currency_digits(currency)
-            if value != value.quantize(Decimal(1).scaleb(-digits)):
-                self.add_error(name, f"{currency} amounts have {digits} decimals at most.")
+            if not within_currency_digits(value, currency):
+                self.add_error(name, f"{currency} amounts have {currency_digits(currency)} decimals at most.")
                 continue
             setattr(self.instance, minor_field, to_minor(value, currency))
         return cleaned

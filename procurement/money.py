@@ -209,6 +209,11 @@ def decimal_text(value: Decimal | int, places: int | None = None) -> str:
     return format(value, "f")
 
 
+def within_currency_digits(amount: Decimal, currency: str) -> bool:
+    """Whether an amount a person typed has no more decimals than its currency (12.50 EUR yes, 5000.5 JPY no)."""
+    return amount == amount.quantize(Decimal(1).scaleb(-currency_digits(currency)))
+
+
 def from_minor(minor: int, currency: str) -> Decimal:
     digits = currency_digits(currency)
     return (Decimal(minor) / (Decimal(10) ** digits)).quantize(Decimal(1).scaleb(-digits))

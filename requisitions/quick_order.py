@@ -1,6 +1,7 @@
 """Quick order entry: parse the SKU/quantity lists employees paste or upload to fill a cart.
 
-Pure Python (stdlib + openpyxl) so views, import jobs and tests can use it without Django or a database.
+Pure Python (stdlib, openpyxl and the core money module) so views, import jobs and tests can use it without
+Django or a database.
 Accepted shape, one item per line or row: ``sku, quantity[, cost centre]``; anything after the third column is ignored.
 """
 
@@ -19,6 +20,8 @@ from io import BytesIO
 from itertools import islice
 
 from openpyxl import load_workbook
+
+from procurement.money import decimal_text
 
 MAX_LINES = 20_000  # more lines than this: refuse the whole input with one error
 MAX_BYTES = 5 * 1024 * 1024
@@ -471,7 +474,7 @@ def _quantity_from_text(text: str) -> Decimal:
         raise _LineError("quantity must be greater than 0")
     if _AMBIGUOUS.fullmatch(text):
         thousands = text.lstrip("+").replace(",", "").replace(".", "")
-        decimal = _plain(_decimal(whole, fraction))
+        decimal = decimal_text(_decimal(whole, fraction))
         raise _LineError(f"quantity {_show(text)} is ambiguous: write {thousands} or {decimal}")
     # Length checks before Decimal() so a megabyte of digits costs nothing.
     if len(fraction) > MAX_DECIMALS:
@@ -504,10 +507,6 @@ def _checked(value: Decimal, shown: str) -> Decimal:
 def _normalised(value: Decimal) -> Decimal:
     """2.0 → 2 and 1.50 → 1.5, without normalize()'s 1E+2 for 100."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-def _plain(value: Decimal) -> str:
-    return format(_normalised(value), "f")
 
 
 def _show(text: str) -> str:
