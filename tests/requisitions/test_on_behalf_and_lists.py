@@ -240,3 +240,13 @@ def test_the_list_page_renames_changes_quantities_and_removes_items(browser, fil
     saved.refresh_from_db()
     assert saved.name == "Office 2"
     assert list(saved.items.values_list("sku", "quantity", "position")) == [("PEN-1", Decimal(4), 1)]
+
+
+def test_a_colleague_cannot_open_or_change_someone_elses_list_page(client, filled_cart, requester, france):
+    saved = requisition_list_create(requisition=filled_cart, by=requester, name="Office")
+    colleague = EmployeeFactory(legal_entities=[france], roles=[Role.REQUESTER])
+    client.force_login(colleague.user)
+    assert client.get(f"/requisitions/lists/{saved.pk}/edit/").status_code == 404
+    assert client.post(f"/requisitions/lists/{saved.pk}/edit/", {"name": "Mine now"}).status_code == 404
+    saved.refresh_from_db()
+    assert saved.name == "Office"
