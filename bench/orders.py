@@ -31,10 +31,10 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from approvals.models import PurchasingRule  # noqa: E402
 from approvals.services import approval_decide, purchasing_rule_save  # noqa: E402
+from orders.models import Transmission  # noqa: E402
 from procurement.celery import app as celery_app  # noqa: E402
 from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
 from procurement.money import Money  # noqa: E402
-from procurement.orders.models import Transmission  # noqa: E402
 from requisitions import hooks  # noqa: E402
 from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit  # noqa: E402
 from tests.orders.supplier_endpoint import SECRET, SupplierEndpoint  # noqa: E402

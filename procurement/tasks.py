@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 
 
 @shared_task(
+    name="procurement.notification_email_send",
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_backoff_max=600,

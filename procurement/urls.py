@@ -5,8 +5,9 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from orders.views import cxml_inbound
+
 from . import api, views
-from .orders.views import cxml_inbound
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -26,7 +27,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),
     path("punchout/", include("punchout.urls")),
-    path("purchase-orders/", include("procurement.orders.urls")),
+    path("purchase-orders/", include("orders.urls")),
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -34,7 +35,7 @@ urlpatterns = [
     path("api/v1/", include("approvals.api_urls")),
     path("api/v1/", include("budgets.api_urls")),
     path("api/v1/", include("punchout.api_urls")),
-    path("api/v1/", include("procurement.orders.api_urls")),
+    path("api/v1/", include("orders.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.
@@ -51,6 +52,6 @@ handler404 = "procurement.views.page_not_found"
 handler500 = "procurement.views.server_error"
 
 if settings.DEMO_SUPPLIER_ENDPOINT:
-    from .orders.demo_supplier import demo_supplier_orders
+    from orders.demo_supplier import demo_supplier_orders
 
     urlpatterns.append(path("cxml/demo-supplier/", demo_supplier_orders, name="demo-supplier"))

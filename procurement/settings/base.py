@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "budgets.apps.BudgetsConfig",
     "approvals.apps.ApprovalsConfig",
     "punchout.apps.PunchoutConfig",
-    "procurement.orders.apps.OrdersConfig",
+    "orders.apps.OrdersConfig",
 ]
 
 MIDDLEWARE = [
@@ -224,11 +224,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "approvals-escalate": {"task": "approvals.tasks.approvals_escalate_task", "schedule": 15 * 60},
-    "approvals-delegations": {"task": "approvals.tasks.delegations_apply_task", "schedule": 60 * 60},
+    "approvals-escalate": {"task": "approvals.approvals_escalate", "schedule": 15 * 60},
+    "approvals-delegations": {"task": "approvals.delegations_apply", "schedule": 60 * 60},
     "orders-transmissions-sweep": {
-        "task": "procurement.orders.tasks.purchase_order_transmissions_sweep",
+        "task": "orders.purchase_order_transmissions_sweep",
         "schedule": 60,
     },
 }

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
-from procurement.orders.models import PurchaseOrder
+from orders.models import PurchaseOrder
 from tests.orders.conftest import cxml_supplier, ordered
 from tests.orders.supplier_endpoint import SupplierEndpoint
 

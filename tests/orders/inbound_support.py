@@ -3,7 +3,7 @@
 from django.test import Client
 from lxml import etree
 
-from procurement.orders.models import PurchaseOrder
+from orders.models import PurchaseOrder
 from tests.punchout.support import sample
 
 from .conftest import cxml_supplier, ordered

@@ -2,7 +2,7 @@
 
 import itertools
 
-from procurement.orders.models import PurchaseOrder
+from orders.models import PurchaseOrder
 
 _numbers = itertools.count(1)
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 
+from orders.models import OrderChange, PurchaseOrder
+from orders.services import LineChange, OrderError, purchase_order_change
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
-from procurement.orders.models import OrderChange, PurchaseOrder
-from procurement.orders.services import LineChange, OrderError, purchase_order_change
 from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
 
 from .conftest import alice, cxml_supplier

@@ -4,7 +4,7 @@ import html
 
 import pytest
 
-from procurement.orders.models import PurchaseOrder
+from orders.models import PurchaseOrder
 
 from .inbound_support import post, status
 from .supplier_documents import confirmation, item

@@ -11,9 +11,9 @@ from lxml import etree
 from pypdf import PdfReader
 
 from budgets.models import BudgetEntry
+from orders.documents import order_pdf
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money
-from procurement.orders.documents import order_pdf
 from requisitions.services import (
     ExternalLine,
     SplitSpec,

@@ -9,9 +9,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from orders import inbound
+from orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
 from procurement.models import Employee
-from procurement.orders import inbound
-from procurement.orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
 
 from .inbound_support import CONFIRMATION, SUPPLIER_SECRET, for_order, post, sample_supplier_order, status
 

@@ -12,10 +12,10 @@ from pypdf import PdfReader
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
 from budgets.models import BudgetEntry
+from orders.models import PurchaseOrder, PurchaseOrderLine, Transmission
+from orders.services import LineChange, OrderError, purchase_order_change, purchase_order_issue
+from orders.transmission import transmission_resend, transmission_send
 from procurement.models import Employee, Supplier
-from procurement.orders.models import PurchaseOrder, PurchaseOrderLine, Transmission
-from procurement.orders.services import LineChange, OrderError, purchase_order_change, purchase_order_issue
-from procurement.orders.transmission import transmission_resend, transmission_send
 from requisitions.models import RequisitionStatus
 from tests.punchout.support import dtd_errors
 
@@ -220,7 +220,7 @@ def test_raising_a_quantity_goes_through_approval_before_the_supplier_hears_of_i
     endpoint, django_capture_on_commit_callbacks
 ):
     from approvals.models import ApprovalChain
-    from procurement.orders.models import OrderChange
+    from orders.models import OrderChange
     from tests.approvals.helpers import decide
 
     PurchasingRule.objects.filter(effect=PurchasingRule.Effect.AUTO_APPROVE).update(max_amount_minor=20000)

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from orders.models import PurchaseOrder
 from procurement.models import LegalEntity, Supplier
 from procurement.money import Money
-from procurement.orders.models import PurchaseOrder
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
 from tests.concurrency import run_concurrently

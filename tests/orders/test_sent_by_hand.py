@@ -5,9 +5,9 @@ import re
 import pytest
 from rest_framework.authtoken.models import Token
 
+from orders.models import PurchaseOrder, Transmission
 from procurement.events import AuditEvent
 from procurement.models import Employee, Supplier
-from procurement.orders.models import PurchaseOrder, Transmission
 
 from .conftest import cxml_supplier, ordered
 

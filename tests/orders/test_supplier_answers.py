@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from procurement.orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
+from orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
 from tests.punchout.support import sample
 
 from .conftest import cxml_supplier, ordered

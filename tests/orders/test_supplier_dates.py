@@ -7,10 +7,10 @@ import pytest
 from lxml import etree
 from rest_framework.authtoken.models import Token
 
+from orders.documents import order_request_document
+from orders.models import PurchaseOrder
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
-from procurement.orders.documents import order_request_document
-from procurement.orders.models import PurchaseOrder
 from punchout import cxml
 from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
 
@@ -96,7 +96,7 @@ def test_the_migration_reads_the_days_of_documents_already_kept(endpoint):
 
     from django.apps import apps
 
-    migration = import_module("procurement.orders.migrations.0006_confirmed_and_shipped_dates")
+    migration = import_module("orders.migrations.0006_confirmed_and_shipped_dates")
     order = order_at(endpoint.url)
     post(confirmation(order, item(1, "10", ("accept", "10", 'deliveryDate="2026-12-10T00:00:00+01:00"'))))
     post(ship_notice(order, shipment_date="2026-12-08T00:00:00+01:00", delivery_date="2026-12-10T00:00:00+01:00"))

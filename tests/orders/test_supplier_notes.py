@@ -9,11 +9,11 @@ from lxml import etree
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
+from orders.documents import order_pdf, order_request_document
+from orders.models import PurchaseOrder
+from orders.transmission import transmission_send
 from procurement.models import Employee, LegalEntity, Supplier
 from procurement.money import Money
-from procurement.orders.documents import order_pdf, order_request_document
-from procurement.orders.models import PurchaseOrder
-from procurement.orders.transmission import transmission_send
 from punchout import cxml
 from requisitions.models import Requisition
 from requisitions.services import (
@@ -86,7 +86,7 @@ def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justifica
 
 
 def test_an_update_keeps_the_note_and_says_what_changed_without_the_justification(endpoint):
-    from procurement.orders.services import LineChange, purchase_order_change
+    from orders.services import LineChange, purchase_order_change
 
     requisition = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
     order = requisition.purchase_orders.get()

@@ -10,14 +10,14 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from procurement.models import Employee
-from procurement.orders.models import (
+from orders.models import (
     PurchaseOrderRevision,
     SupplierDocument,
     Transmission,
     TransmissionAttempt,
 )
-from procurement.orders.transmission import transmission_send
+from orders.transmission import transmission_send
+from procurement.models import Employee
 from punchout.redact import MASK
 
 from .conftest import cxml_supplier, ordered
@@ -133,7 +133,7 @@ def test_the_migration_masks_what_was_stored_before(endpoint, django_capture_on_
         error=f"ConnectError: http://user:{SUPPLIER_SECRET}@supplier.example/",
     )  # fmt: skip
     # When the data migration runs
-    migration = importlib.import_module("procurement.orders.migrations.0004_redact_and_repair")
+    migration = importlib.import_module("orders.migrations.0004_redact_and_repair")
     migration.forwards(apps, None)
     # Then nothing stored holds the secret any more, and the document's hash is that of the masked text
     document.refresh_from_db()

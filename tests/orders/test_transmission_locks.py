@@ -8,10 +8,10 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 
+from orders import transmission
+from orders.models import PurchaseOrder, Transmission, TransmissionAttempt
+from orders.transmission import transmission_send, transmissions_due
 from procurement.models import Supplier
-from procurement.orders import transmission
-from procurement.orders.models import PurchaseOrder, Transmission, TransmissionAttempt
-from procurement.orders.transmission import transmission_send, transmissions_due
 
 from .conftest import cxml_supplier, ordered
 from .supplier_endpoint import SupplierEndpoint

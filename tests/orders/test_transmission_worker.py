@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from orders import transmission
+from orders.models import PurchaseOrder, Transmission
+from orders.tasks import purchase_order_transmissions_sweep
 from procurement.celery import app as celery_app
-from procurement.orders import transmission
-from procurement.orders.models import PurchaseOrder, Transmission
-from procurement.orders.tasks import purchase_order_transmissions_sweep
 
 from .conftest import cxml_supplier, ordered
 from .supplier_endpoint import SupplierEndpoint

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from orders.models import PurchaseOrderLine
 from procurement.models import CatalogItem
-from procurement.orders.models import PurchaseOrderLine
 from punchout import cxml, oci
 from punchout.cxml import InvalidDocument, parse_punchout_order_message
 from punchout.cxml.limits import (

@@ -36,8 +36,8 @@ from lxml import etree
 
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
+from orders.models import PurchaseOrder
 from procurement.models import CatalogItem, Employee, LegalEntity, Supplier
-from procurement.orders.models import PurchaseOrder
 from punchout import oci
 from punchout.demo import DEMO_SECRET
 from punchout.models import PunchoutConnection, PunchoutSession

@@ -15,8 +15,8 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from procurement import po_pdf
-from procurement.po_pdf import (
+from orders import po_pdf
+from orders.po_pdf import (
     Party,
     PrintLine,
     PurchaseOrderPrint,

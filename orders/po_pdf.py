@@ -1,7 +1,7 @@
 """Purchase order PDFs: a frozen print model in, PDF bytes out. Pure Python, no Django.
 
 The caller maps its models onto `PurchaseOrderPrint`; `render_purchase_order_pdf` lays it out on
-A4 with an embedded DejaVu Sans (vendored in `procurement/fonts/`) so any Unicode text a buyer or
+A4 with an embedded DejaVu Sans (vendored in `orders/fonts/`) so any Unicode text a buyer or
 supplier name holds prints the same on every machine.
 """
 

@@ -5,13 +5,19 @@ from celery import shared_task
 from .transmission import transmission_send, transmissions_due
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+@shared_task(
+    name="orders.purchase_order_transmit",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
 def purchase_order_transmit(*, transmission_id: int) -> str:
     """Send one outbox row once; it schedules its own retry when the supplier is down."""
     return transmission_send(transmission_id=transmission_id)
 
 
-@shared_task(time_limit=60, soft_time_limit=50)
+@shared_task(name="orders.purchase_order_transmissions_sweep", time_limit=60, soft_time_limit=50)
 def purchase_order_transmissions_sweep() -> int:
     """Beat, every minute: send what is due and has no task (lost on a crash, or retries in-process)."""
     due = transmissions_due()

@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from orders.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
 from procurement.models import Address
 from procurement.money import Money, decimal_text, split_minor
-from procurement.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
 from punchout import cxml
 from punchout.redact import MASK, redact_cxml
 

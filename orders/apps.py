@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     """Purchase orders: generated from approved requisitions, sent to suppliers, and their answers."""
 
-    name = "procurement.orders"
+    name = "orders"
     label = "orders"
     verbose_name = "Purchase orders"
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,35 @@
+"""Beat and the producers name tasks by their explicit Celery names, so a module can move without losing work."""
+
+import pytest
+from django.conf import settings
+
+from procurement.celery import app
+
+# Loading the task modules goes through celery's Django fixup, which touches the connection.
+pytestmark = pytest.mark.django_db
+
+EXPLICIT_NAMES = {
+    "orders.purchase_order_transmit",
+    "orders.purchase_order_transmissions_sweep",
+    "approvals.approvals_escalate",
+    "approvals.delegations_apply",
+    "requisitions.import_job_run",
+    "procurement.notification_email_send",
+}
+
+
+def test_every_task_of_ours_has_its_explicit_name() -> None:
+    app.loader.import_default_modules()
+    ours = {name for name in app.tasks if not name.startswith("celery.")}
+    assert ours == EXPLICIT_NAMES
+
+
+def test_every_beat_entry_names_a_registered_task() -> None:
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {
+        "approvals.approvals_escalate",
+        "approvals.delegations_apply",
+        "orders.purchase_order_transmissions_sweep",
+    }
+    assert scheduled <= set(app.tasks)
