@@ -61,10 +61,12 @@ run: venv ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite,
 test: venv ## Run pytest on throwaway PostgreSQL + Redis (PYTEST_ARGS="-k name" to narrow)
 	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff lint (its S rules are bandit's security checks), format check, mypy, pip-audit of the venv
+lint: venv ## ruff lint (its S rules are bandit's security checks), format check, mypy, app boundaries, pip-audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	@# The app layers and the pure protocol codecs (docs/architecture.md): import-linter's contracts in pyproject.toml.
+	$(VENV)/bin/lint-imports --no-cache
 	@# Known vulnerabilities (PyPI's advisories) in what `make venv` installed: the pins of pyproject.toml
 	@# and their dependencies. A found one fails; a package the index cannot answer for is only counted,
 	@# unless AUDIT_STRICT=1.
