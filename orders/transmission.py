@@ -31,7 +31,7 @@ from procurement.models import Employee
 from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
 
-from .documents import order_pdf, order_request_document
+from .order_documents import order_pdf, order_request_document
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 
 logger = logging.getLogger(__name__)

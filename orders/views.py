@@ -15,8 +15,8 @@ from procurement.models import Employee
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
 from requisitions.views import employee_required
 
-from .documents import order_pdf
-from .inbound import supplier_document_receive
+from .order_documents import order_pdf
+from .supplier_answers import supplier_document_receive
 from .models import PurchaseOrder, Transmission
 from .selectors import purchase_orders_visible
 from .services import (

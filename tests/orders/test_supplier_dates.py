@@ -7,7 +7,7 @@ import pytest
 from lxml import etree
 from rest_framework.authtoken.models import Token
 
-from orders.documents import order_request_document
+from orders.order_documents import order_request_document
 from orders.models import PurchaseOrder
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
