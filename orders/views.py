@@ -15,9 +15,8 @@ from procurement.models import Employee
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
 from requisitions.views import employee_required
 
-from .documents import order_pdf
-from .inbound import supplier_document_receive
 from .models import PurchaseOrder, Transmission
+from .order_documents import order_pdf
 from .selectors import purchase_orders_visible
 from .services import (
     LineChange,
@@ -27,6 +26,7 @@ from .services import (
     purchase_order_change,
     purchase_order_issue,
 )
+from .supplier_answers import supplier_document_receive
 from .transmission import transmission_mark_sent, transmission_resend
 
 MAX_INBOUND_BYTES = 10 * 1024 * 1024

@@ -14,15 +14,15 @@ Reading (every refusal is a `CXMLError` with `status_code` and an English `messa
     extract_cxml_from_form(fields) -> bytes                           # cxml-base64 / cxml-urlencoded form field
     credential_matches(presented, expected) -> bool                   # constant-time shared secret check
     parse_timestamp(text) -> datetime | None
-    register_document_parser(document_type, parser)                   # teach parse_document a new type
 
 Numbers are plain decimals (no exponent, NaN or Infinity) bounded by what our columns hold (`limits`:
 quantities 13 digits with 3 decimals, amounts 14 digits before the point, lead times 99999 days, line
 numbers 2147483647); a number beyond is refused with a 400 naming the field and the limit. Refusal
 messages never quote a credential (see `punchout.redact`).
 
-Purchase orders (`orders`; Decimal money, every refusal a 400 `InvalidDocument` naming the missing part,
-e.g. "ConfirmationItem 2 has no lineNumber"; 406 `UnexpectedDocument` for a document of another kind):
+Purchase orders (`order_request`, `supplier_documents`; Decimal money, every refusal a 400 `InvalidDocument`
+naming the missing part, e.g. "ConfirmationItem 2 has no lineNumber"; 406 `UnexpectedDocument` for a
+document of another kind):
 
     build_order_request(order: OrderRequest) -> bytes                 # the caller's payloadID and timestamp,
                                                                       # the Sender's SharedSecret; valid cXML.dtd
@@ -62,42 +62,44 @@ Writing (UTF-8 bytes, cXML 1.2.069 DOCTYPE, fresh payloadID and timestamp):
     build_profile_request(request: ProfileRequest) -> bytes
     build_profile_response(response: ProfileResponse) -> bytes
     error_response(error: CXMLError) -> bytes
+
+The modules, each importing only those listed before it:
+
+    elements            the dataclasses every document shares: Header, Credential, Status, Money, Address, LineItem …
+    errors, limits      the refusals with their cXML Status codes; the largest numbers our columns hold
+    values              reading and writing text, bounded decimals, Money, timestamps, Address, Contact, Extrinsic
+    envelope            the root, Header, Request/Message/Response and Status; the bare Response; credential checks
+    line_items          ItemIn and ItemOut, read and written
+    punchout, profile   PunchOutSetupRequest/Response and PunchOutOrderMessage; ProfileRequest/Response
+    order_request       the OrderRequest we send
+    supplier_documents  the ConfirmationRequest and ShipNoticeRequest a supplier sends about it
+    any_document        parse_document: any of the above by its type
 """
 
-from .build import (
-    CXML_VERSION,
-    DOCTYPE,
-    build_profile_request,
-    build_profile_response,
-    build_punchout_order_message,
-    build_punchout_setup_request,
-    build_punchout_setup_response,
-    build_response,
-    format_decimal,
-    format_timestamp,
-    new_payload_id,
-)
-from .documents import (
+from .any_document import KNOWN_DOCUMENT_TYPES, PUNCHOUT_DOCUMENT_TYPES, Document, OrderDocument, parse_document
+from .elements import (
     Address,
     Classification,
     Contact,
     Credential,
-    Document,
     Header,
     ItemIn,
     ItemOut,
     LineItem,
     Money,
     PriceBasisQuantity,
-    ProfileRequest,
-    ProfileResponse,
-    ProfileTransaction,
-    PunchOutOperation,
-    PunchOutOrderMessage,
-    PunchOutSetupRequest,
-    PunchOutSetupResponse,
-    Response,
     Status,
+)
+from .envelope import (
+    CXML_VERSION,
+    DOCTYPE,
+    Response,
+    build_response,
+    credential_matches,
+    document_type,
+    error_response,
+    new_payload_id,
+    parse_response,
 )
 from .errors import (
     AuthenticationFailed,
@@ -111,46 +113,53 @@ from .errors import (
     PreconditionFailed,
     SecretInBrowser,
     UnexpectedDocument,
-    error_response,
 )
-from .orders import (
+from .order_request import (
     AccountingSegment,
+    Distribution,
+    OrderItem,
+    OrderRequest,
+    OrderType,
+    build_order_request,
+    parse_order_request,
+)
+from .profile import (
+    ProfileRequest,
+    ProfileResponse,
+    ProfileTransaction,
+    build_profile_request,
+    build_profile_response,
+    parse_profile_request,
+    parse_profile_response,
+)
+from .punchout import (
+    PunchOutOperation,
+    PunchOutOrderMessage,
+    PunchOutSetupRequest,
+    PunchOutSetupResponse,
+    build_punchout_order_message,
+    build_punchout_setup_request,
+    build_punchout_setup_response,
+    extract_cxml_from_form,
+    parse_punchout_order_message,
+    parse_punchout_setup_request,
+    parse_punchout_setup_response,
+)
+from .supplier_documents import (
     ConfirmationItem,
     ConfirmationLineStatus,
     ConfirmationOperation,
     ConfirmationRequest,
     ConfirmationStatusType,
     ConfirmationType,
-    Distribution,
-    OrderDocument,
-    OrderItem,
-    OrderRequest,
-    OrderType,
     ShipNoticeLine,
     ShipNoticeOperation,
     ShipNoticePortion,
     ShipNoticeRequest,
-    build_order_request,
     parse_confirmation_request,
-    parse_order_request,
     parse_ship_notice_request,
 )
-from .parse import (
-    KNOWN_DOCUMENT_TYPES,
-    PUNCHOUT_DOCUMENT_TYPES,
-    credential_matches,
-    document_type,
-    extract_cxml_from_form,
-    parse_document,
-    parse_profile_request,
-    parse_profile_response,
-    parse_punchout_order_message,
-    parse_punchout_setup_request,
-    parse_punchout_setup_response,
-    parse_response,
-    parse_timestamp,
-    register_document_parser,
-)
+from .values import format_decimal, format_timestamp, parse_timestamp
 
 __all__ = [
     "CXML_VERSION",
@@ -229,5 +238,4 @@ __all__ = [
     "parse_response",
     "parse_ship_notice_request",
     "parse_timestamp",
-    "register_document_parser",
 ]

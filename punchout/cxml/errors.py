@@ -12,7 +12,7 @@ from __future__ import annotations
 from punchout.redact import redact_text
 from punchout.xmlsafe import XmlEntityDeclared, XmlSafetyError, XmlTooLarge
 
-from .documents import Status
+from .elements import Status
 
 __all__ = [
     "STATUS_TEXTS",
@@ -27,7 +27,6 @@ __all__ = [
     "PreconditionFailed",
     "SecretInBrowser",
     "UnexpectedDocument",
-    "error_response",
     "from_xml_error",
     "status_text",
 ]
@@ -158,10 +157,3 @@ def from_xml_error(error: XmlSafetyError) -> CXMLError:
     if isinstance(error, XmlEntityDeclared):
         return EntityNotAllowed(error.message)
     return MalformedDocument(error.message)
-
-
-def error_response(error: CXMLError, *, payload_id: str | None = None) -> bytes:
-    """A complete cXML `Response/Status` document for a refusal, ready to send back."""
-    from .build import build_response  # build imports this module
-
-    return build_response(error.to_status(), payload_id=payload_id)

@@ -15,9 +15,9 @@ Writing:
     build_new_item_fields(items: Iterable[OciItem]) -> list[tuple[str, str]]           # for an SAP HOOK_URL
 """
 
-from .build import OCI_FUNCTIONS, build_callup, build_new_item_fields, format_number
-from .documents import Callup, OciError, OciItem
+from .build import OCI_FUNCTIONS, Callup, build_callup, build_new_item_fields, format_number
 from .fields import FIELD_LENGTHS, LONGTEXT_LINE_LENGTH
+from .items import OciError, OciItem
 from .parse import DEFAULT_UNIT_MAP, decode_form_body, decode_text, fields_from_html, map_unit, parse_new_item_form
 
 __all__ = [

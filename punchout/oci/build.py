@@ -4,17 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .documents import STRING_ATTRIBUTES, Callup, OciError, OciItem
-from .fields import FIELD_LENGTHS, LONGTEXT_LINE_LENGTH, NUMBER_DECIMALS
+from punchout.redact import redact_form_fields, redact_url
 
-__all__ = ["OCI_FUNCTIONS", "build_callup", "build_new_item_fields", "format_number"]
+from .fields import FIELD_LENGTHS, LONGTEXT_LINE_LENGTH, NUMBER_DECIMALS
+from .items import STRING_ATTRIBUTES, OciError, OciItem
+
+__all__ = ["OCI_FUNCTIONS", "Callup", "build_callup", "build_new_item_fields", "format_number"]
 
 OCI_FUNCTIONS = frozenset({"DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH"})
 # Text fields that may be cut to length; every other over-long value is refused rather than corrupted.
 _TRUNCATABLE = frozenset({"DESCRIPTION", "ATTACHMENT_TITLE", "EXT_CATEGORY"})
 _MAX_PRICE_UNIT = Decimal(10) ** FIELD_LENGTHS["PRICEUNIT"] - 1
+
+
+class Callup(NamedTuple):
+    """How to send the browser to an OCI catalog: an auto-submitting form (or redirect for GET)."""
+
+    method: str
+    url: str
+    fields: list[tuple[str, str]]
+
+    def __repr__(self) -> str:  # a logged call-up must not show the catalog password
+        return (
+            f"Callup(method={self.method!r}, url={redact_url(self.url)!r}, fields={redact_form_fields(self.fields)!r})"
+        )
 
 
 def _checked_url(url: str, what: str) -> str:

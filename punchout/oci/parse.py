@@ -28,7 +28,7 @@ from punchout.cxml.limits import (
 )
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
-from .documents import STRING_ATTRIBUTES, OciError, OciItem
+from .items import STRING_ATTRIBUTES, OciError, OciItem
 
 __all__ = [
     "DEFAULT_UNIT_MAP",

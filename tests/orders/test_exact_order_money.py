@@ -11,7 +11,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from budgets.models import BudgetEntry
-from orders.documents import order_pdf
+from orders.order_documents import order_pdf
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money
 from requisitions.services import (

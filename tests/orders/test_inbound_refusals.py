@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from orders import inbound
+from orders import supplier_answers
 from orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
 from procurement.models import Employee
 
@@ -249,7 +249,7 @@ def test_an_unexpected_error_is_answered_as_a_cxml_status_500(order, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(inbound, "_confirm", broken)
+    monkeypatch.setattr(supplier_answers, "_confirm", broken)
     # When a supplier posts a confirmation
     response = post(confirmation(order))
     # Then the answer is a cXML Status 500, not an HTML page, and nothing was applied

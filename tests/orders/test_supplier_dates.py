@@ -7,8 +7,8 @@ import pytest
 from lxml import etree
 from rest_framework.authtoken.models import Token
 
-from orders.documents import order_request_document
 from orders.models import PurchaseOrder
+from orders.order_documents import order_request_document
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
 from punchout import cxml

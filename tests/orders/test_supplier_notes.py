@@ -9,8 +9,8 @@ from lxml import etree
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
-from orders.documents import order_pdf, order_request_document
 from orders.models import PurchaseOrder
+from orders.order_documents import order_pdf, order_request_document
 from orders.transmission import transmission_send
 from procurement.models import Employee, LegalEntity, Supplier
 from procurement.money import Money

@@ -4,7 +4,6 @@ Plain pytest, no Django: every OrderRequest we build is checked against the offi
 read back; every sample confirmation and ship notice is read with its expected values written down here.
 """
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -40,19 +39,8 @@ from punchout.cxml import (
     parse_order_request,
     parse_ship_notice_request,
 )
-from punchout.cxml import orders as cxml_orders
-from punchout.cxml import parse as cxml_parse
 
 from .support import FIXTURES, dtd_errors, sample
-
-
-@pytest.fixture(autouse=True)
-def _order_parsers_registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # test_cxml_protocol's registration test pops the OrderRequest parser when it is done; put ours back.
-    for kind, parser in cxml_orders._ORDER_PARSERS.items():
-        monkeypatch.setitem(cxml_parse._PARSERS, kind, parser)
-    yield
-
 
 FULFILL_DTD = FIXTURES / "cxml" / "dtd" / "1.2.069" / "Fulfill.dtd"
 

@@ -1,15 +1,15 @@
-"""OCI items and call-ups as frozen dataclasses. Quantities and prices are `Decimal`, never float."""
+"""An OCI item (one `NEW_ITEM-*[n]` line) as a frozen dataclass, the field behind each of its text attributes,
+and `OciError`. Quantities and prices are `Decimal`, never float."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
-from punchout.redact import redact_form_fields, redact_text, redact_url
+from punchout.redact import redact_text
 
-__all__ = ["Callup", "OciError", "OciItem"]
+__all__ = ["STRING_ATTRIBUTES", "OciError", "OciItem"]
 
 
 class OciError(ValueError):
@@ -86,19 +86,6 @@ class OciItem:
     def text(self) -> str:
         """The fullest text: the long text, else the description."""
         return self.long_text or self.description
-
-
-class Callup(NamedTuple):
-    """How to send the browser to an OCI catalog: an auto-submitting form (or redirect for GET)."""
-
-    method: str
-    url: str
-    fields: list[tuple[str, str]]
-
-    def __repr__(self) -> str:  # a logged call-up must not show the catalog password
-        return (
-            f"Callup(method={self.method!r}, url={redact_url(self.url)!r}, fields={redact_form_fields(self.fields)!r})"
-        )
 
 
 # The OCI field behind each OciItem string attribute.

@@ -1,4 +1,7 @@
-"""cXML documents as frozen dataclasses: what the parser returns and what the builders take.
+"""The parts every cXML document shares, as frozen dataclasses: the Header's credentials, a Status, Money,
+an Address or Contact, and the line of goods (LineItem: ItemIn, ItemOut) with its Classification and
+PriceBasisQuantity. The documents themselves are in `punchout`, `profile`, `order_request`,
+`supplier_documents` and `envelope` (the bare Response).
 
 Money and quantities are `Decimal`, never float. Text is stripped of surrounding whitespace.
 `payload_id` and `timestamp` left empty on a document given to a builder are generated.
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -17,25 +19,16 @@ __all__ = [
     "Classification",
     "Contact",
     "Credential",
-    "Document",
+    "DeploymentMode",
     "Header",
     "ItemIn",
     "ItemOut",
     "LineItem",
     "Money",
     "PriceBasisQuantity",
-    "ProfileRequest",
-    "ProfileResponse",
-    "ProfileTransaction",
-    "PunchOutOperation",
-    "PunchOutOrderMessage",
-    "PunchOutSetupRequest",
-    "PunchOutSetupResponse",
-    "Response",
     "Status",
 ]
 
-PunchOutOperation = Literal["create", "edit", "inspect"]
 DeploymentMode = Literal["production", "test"]
 
 
@@ -204,141 +197,3 @@ class Status:
     @property
     def ok(self) -> bool:
         return 200 <= self.code < 300
-
-
-@dataclass(frozen=True, kw_only=True)
-class PunchOutSetupRequest:
-    """A buyer opens a punchout session (create), or reopens a cart to change (edit) or look at (inspect) it.
-
-    `browser_form_post_url` is None when the sender gave no BrowserFormPost (then no cart can come
-    back); `extrinsics` keeps the sender's order and spelling of names (a repeated name keeps its first
-    value).
-    """
-
-    header: Header
-    buyer_cookie: str
-    operation: PunchOutOperation = "create"
-    browser_form_post_url: str | None = None
-    supplier_setup_url: str | None = None
-    extrinsics: Mapping[str, str] = field(default_factory=dict)
-    contacts: tuple[Contact, ...] = ()
-    ship_to: Address | None = None
-    selected_item: str | None = None
-    selected_item_auxiliary_id: str | None = None
-    items_out: tuple[ItemOut, ...] = ()
-    deployment_mode: DeploymentMode = "production"
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-    @property
-    def contact(self) -> Contact | None:
-        return self.contacts[0] if self.contacts else None
-
-    def extrinsic(self, name: str) -> str | None:
-        """An extrinsic by name, case-insensitively (UserEmail, userEmail …)."""
-        wanted = name.casefold()
-        return next((value for key, value in self.extrinsics.items() if key.casefold() == wanted), None)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PunchOutSetupResponse:
-    """The supplier's answer to a setup request: where to send the browser.
-
-    `start_page_url` is None only when `status` is not a success (the supplier refused the session).
-    """
-
-    status: Status
-    start_page_url: str | None
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-
-@dataclass(frozen=True, kw_only=True)
-class PunchOutOrderMessage:
-    """A supplier's cart posted back through the browser.
-
-    How to read the lines for an edit or inspect session:
-    - `status.code == 204` ("No Content", `is_no_change`): the user left the shop without changing the
-      cart. Keep the requisition's current lines; do not replace them with `items` (usually empty).
-    - no Status (or 200/201) and no `items`: the user emptied the cart; remove the session's lines.
-    `total` is the supplier's own figure and may disagree with the lines; `lines_total` recomputes it.
-    """
-
-    header: Header
-    buyer_cookie: str
-    operation_allowed: PunchOutOperation = "create"
-    total: Money | None = None
-    shipping: Money | None = None
-    tax: Money | None = None
-    items: tuple[ItemIn, ...] = ()
-    status: Status | None = None
-    quote_status: str | None = None
-    ship_to: Address | None = None
-    deployment_mode: DeploymentMode = "production"
-    in_reply_to: str | None = None
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-    @property
-    def is_no_change(self) -> bool:
-        return self.status is not None and self.status.code == 204
-
-    @property
-    def lines_total(self) -> Money | None:
-        """The sum of the lines, when they share one currency (None for an empty or mixed-currency cart)."""
-        currencies = {item.unit_price.currency for item in self.items}
-        if len(currencies) != 1:
-            return None
-        return Money(amount=sum((item.line_total for item in self.items), Decimal(0)), currency=currencies.pop())
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileRequest:
-    """Asks which transactions a server supports."""
-
-    header: Header
-    deployment_mode: DeploymentMode = "production"
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileTransaction:
-    request_name: str
-    url: str
-    options: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileResponse:
-    """The transactions a server accepts, each with the URL to post it to."""
-
-    transactions: tuple[ProfileTransaction, ...]
-    status: Status = field(default_factory=lambda: Status(code=200, text="OK"))
-    effective_date: datetime | None = None
-    options: Mapping[str, str] = field(default_factory=dict)
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-    def url_for(self, request_name: str) -> str | None:
-        return next((t.url for t in self.transactions if t.request_name == request_name), None)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Response:
-    """A bare Response: only a Status (the answer to an OrderRequest, or a refusal)."""
-
-    status: Status
-    payload_id: str = ""
-    timestamp: datetime | None = None
-    lang: str = "en-US"
-
-
-Document = (
-    PunchOutSetupRequest | PunchOutSetupResponse | PunchOutOrderMessage | ProfileRequest | ProfileResponse | Response
-)
