@@ -1,7 +1,7 @@
 """The browser side of an ERP punch-in: the one-time StartPage opens a shopping session, and the cart goes
 back to the ERP (a PunchOutOrderMessage or NEW_ITEM-* fields) at transfer.
 
-The setup itself (authenticating the ERP, opening the session) is in `punchout.inbound`.
+The setup itself (authenticating the ERP, opening the session) is in `punchout.erp_punchin_requests`.
 """
 
 import base64
@@ -34,7 +34,7 @@ from requisitions.services import (
 )
 
 from . import cxml, oci
-from .inbound import OUR_IDENTITY, client_catalog_items
+from .erp_punchin_requests import OUR_IDENTITY, client_catalog_items
 from .models import ErpClient, InboundSession
 from .services import token_hash
 

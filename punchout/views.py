@@ -18,7 +18,7 @@ from procurement.models import Employee
 from requisitions.selectors import requisitions_visible
 from requisitions.views import employee_required
 
-from . import cxml, inbound, oci
+from . import cxml, erp_punchin_requests, oci
 from .models import PunchoutConnection
 from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
 from .services import (
@@ -128,7 +128,7 @@ def cxml_setup(request: HttpRequest) -> HttpResponse:
     if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
         with contextlib.suppress(cxml.CXMLError):  # some systems post the document as a form field
             body = cxml.extract_cxml_from_form(oci.decode_form_body(body))
-    answer = inbound.cxml_request(
+    answer = erp_punchin_requests.cxml_request(
         data=body, setup_url=request.build_absolute_uri(reverse("punchout:cxml-setup")), **inbound_urls(request)
     )
     response = HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
@@ -150,8 +150,8 @@ def oci_callup(request: HttpRequest) -> HttpResponse:
     except PunchoutReturnRefused as refused:
         return _oci_refused(request, refused.message, refused.status)
     try:
-        login = inbound.oci_login(params=values, start_url_for=inbound_urls(request)["start_url_for"])
-    except inbound.OciLoginRefused as refused:
+        login = erp_punchin_requests.oci_login(params=values, start_url_for=inbound_urls(request)["start_url_for"])
+    except erp_punchin_requests.OciLoginRefused as refused:
         response = _oci_refused(request, refused.message, refused.status)
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
@@ -163,19 +163,19 @@ def oci_callup(request: HttpRequest) -> HttpResponse:
             quantity = oci_quantity(login.params.get("QUANTITY"))
         except ValueError as bad:
             return _oci_refused(request, str(bad), 400)
-        items = inbound.oci_items_for(
+        items = erp_punchin_requests.oci_items_for(
             client=login.client, product_id=login.params.get("PRODUCTID", ""), quantity=quantity
         )
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/transfer.html", {"url": hook, "fields": fields, "target": target})
     if login.function == "BACKGROUND_SEARCH":
-        items = inbound.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", "")[:200])
+        items = erp_punchin_requests.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", "")[:200])
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
     url = login.start_url
     if login.function == "DETAIL" and login.params.get("PRODUCTID"):
         product_id = login.params["PRODUCTID"][:100]
-        sku = inbound.oci_product_sku(client=login.client, product_id=product_id)
+        sku = erp_punchin_requests.oci_product_sku(client=login.client, product_id=product_id)
         url += "?" + urlencode({"detail": sku or product_id})
     return SeeOther(url)
 

@@ -1,4 +1,4 @@
-"""Inbound punchout: ERP systems (SAP, Ariba, Coupa) send their users to shop our catalog and get the cart back.
+"""ERP punch-in requests: ERP systems (SAP, Ariba, Coupa) set up a session to shop our catalog and get the cart back.
 
 cXML: `cxml_request` answers a PunchOutSetupRequest with a one-time StartPage, or a ProfileRequest with
 what we support; every refusal is a cXML Status (400, 401, 403, 406), never an HTML page. OCI:
