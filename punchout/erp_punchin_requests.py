@@ -27,8 +27,8 @@ from procurement.selectors import catalog_item_price
 from . import cxml, oci
 from .models import ErpClient, InboundSession
 from .redact import redact_form_fields, redact_text
-from .services import token_hash
 from .throttle import Throttled, cxml_sender_authenticate, throttle_check, throttle_failure, throttle_success
+from .tokens import token_hash
 from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
 
 logger = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from requisitions.services import (
 from . import cxml, oci
 from .erp_punchin_requests import OUR_IDENTITY, client_catalog_items
 from .models import ErpClient, InboundSession
-from .services import token_hash
+from .tokens import token_hash
 
 # --- the browser arrives -----------------------------------------------------------------------------------
 

@@ -1,36 +1,25 @@
-"""Punchout pages: start a session from the cart, the OCI call-up page, and the return of the shop's cart."""
+"""Punchout pages: the OCI call-up page of an outbound session, and the ERPs' setup and OCI call-up endpoints.
+
+Starting a session from a cart and taking the shop's cart back are pages of requisitions
+(`requisitions/punchout_views.py`), mounted in the same `punchout` URL namespace."""
 
 import contextlib
-import logging
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from procurement.machine_endpoints import cxml_endpoint, oci_endpoint
-from procurement.models import Employee
-from requisitions.selectors import requisitions_visible
-from requisitions.views import employee_required
 
 from . import cxml, erp_punchin_requests, oci
-from .models import PunchoutConnection
 from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
-from .services import (
-    MAX_RETURN_BYTES,
-    PunchoutError,
-    PunchoutReturnRefused,
-    punchout_callup,
-    punchout_return,
-    punchout_session_start,
-)
-
-logger = logging.getLogger(__name__)
+from .services import PunchoutError, PunchoutReturnRefused, punchout_callup
 
 
 def url_builders(request: HttpRequest) -> dict[str, Any]:
@@ -42,25 +31,6 @@ def url_builders(request: HttpRequest) -> dict[str, Any]:
 
 class SeeOther(HttpResponseRedirect):
     status_code = 303
-
-
-@require_POST
-@employee_required
-def start(request: HttpRequest, employee: Employee) -> HttpResponse:
-    """From the cart: open a session and send the browser to the shop."""
-    requisition_id, connection_id = request.POST.get("requisition", ""), request.POST.get("connection", "")
-    if not (requisition_id.isdigit() and connection_id.isdigit()):
-        return render(request, "404.html", {"message": "Choose a cart and a shop."}, status=400)
-    requisition = get_object_or_404(requisitions_visible(employee=employee), pk=int(requisition_id))
-    connection = get_object_or_404(PunchoutConnection, pk=int(connection_id), is_active=True)
-    started = punchout_session_start(
-        requisition=requisition,
-        by=employee,
-        connection=connection,
-        operation=request.POST.get("operation", "create"),
-        **url_builders(request),
-    )
-    return SeeOther(started.start_url)
 
 
 def callup(request: HttpRequest, start_token: str) -> HttpResponse:
@@ -81,21 +51,7 @@ def callup(request: HttpRequest, start_token: str) -> HttpResponse:
     return response
 
 
-@csrf_exempt  # the shop posts cross-site; the single-use token in the URL authenticates the return
-@require_http_methods(["GET", "POST"])
-def return_cart(request: HttpRequest, token: str) -> HttpResponse:
-    """The shop's cart comes back: cXML (base64 or urlencoded) or OCI NEW_ITEM-* fields."""
-    try:
-        fields = _form_fields(request, max_bytes=MAX_RETURN_BYTES)
-        outcome = punchout_return(token=token, fields=fields, user=request.user)
-    except PunchoutReturnRefused as refused:
-        logger.info("punchout return refused: %s", refused.code)
-        return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
-    url = reverse("requisitions:detail", args=[outcome.session.requisition_id])
-    return SeeOther(f"{url}?punchout={outcome.session.pk}")
-
-
-def _form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]]:
+def form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]]:
     """The posted fields, read here rather than by Django so a 5,000-line cart passes its upload limits."""
     try:
         return request_form_fields(request, max_bytes=max_bytes)
@@ -146,7 +102,7 @@ CXML_TYPE = "text/xml; charset=utf-8"
 def oci_callup(request: HttpRequest) -> HttpResponse:
     """The OCI call-up: log in, then shop (or DETAIL, VALIDATE, BACKGROUND_SEARCH)."""
     try:
-        values = dict(_form_fields(request, max_bytes=MAX_SETUP_BYTES))
+        values = dict(form_fields(request, max_bytes=MAX_SETUP_BYTES))
     except PunchoutReturnRefused as refused:
         return _oci_refused(request, refused.message, refused.status)
     try:
@@ -169,7 +125,9 @@ def oci_callup(request: HttpRequest) -> HttpResponse:
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/transfer.html", {"url": hook, "fields": fields, "target": target})
     if login.function == "BACKGROUND_SEARCH":
-        items = erp_punchin_requests.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", "")[:200])
+        items = erp_punchin_requests.oci_items_for(
+            client=login.client, search=login.params.get("SEARCHSTRING", "")[:200]
+        )
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
     url = login.start_url
