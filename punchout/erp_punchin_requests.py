@@ -5,7 +5,7 @@ what we support; every refusal is a cXML Status (400, 401, 403, 406), never an H
 `oci_login` checks the call-up's user and password and opens the same kind of session. Both are throttled
 per credential in the shared cache (`punchout.throttle`): after five failures in a row a caller waits an
 exponentially growing delay, capped at five minutes, answered 429 with Retry-After.
-The browser side (StartPage, transfer) is in `punchout.punchin`.
+The browser side (StartPage, transfer) is in `punchout.punchin_sessions` and `requisitions.punchin_carts`.
 """
 
 import logging

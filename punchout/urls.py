@@ -5,16 +5,13 @@
 
 from django.urls import path
 
-from . import punchin_views, views
+from . import views
 
 app_name = "punchout"
 urlpatterns = [
     # Outbound: our users shop at suppliers
     path("callup/<str:start_token>/", views.callup, name="callup"),
-    # Inbound: ERPs send their users to shop here
+    # Inbound: ERPs set up a punch-in (their users then shop here)
     path("cxml/setup/", views.cxml_setup, name="cxml-setup"),
     path("oci/", views.oci_callup, name="oci"),
-    path("inbound/start/<str:token>/", punchin_views.inbound_start, name="inbound-start"),
-    path("inbound/transfer/", punchin_views.inbound_transfer, name="inbound-transfer"),
-    path("inbound/leave/", punchin_views.inbound_leave, name="inbound-leave"),
 ]

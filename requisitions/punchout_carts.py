@@ -15,12 +15,11 @@ from django.db import DataError, transaction
 from procurement.errors import ProcurementError
 from procurement.models import Employee
 from punchout import cxml, oci
-from punchout.cart_lines import CartLine
+from punchout.cart_lines import CartLine, IncomingLine
 from punchout.models import PunchoutConnection, PunchoutSession
 from punchout.services import (
     CartToShop,
     PunchoutReturnRefused,
-    ReturnedLine,
     ReturnOutcome,
     SessionStart,
     punchout_cart_read,
@@ -153,12 +152,13 @@ def requisition_punchout_return(*, token: str, fields: list[tuple[str, str]], us
     return outcome
 
 
-def _external(line: ReturnedLine) -> ExternalLine:
-    return ExternalLine(**{f.name: getattr(line, f.name) for f in dataclass_fields(ReturnedLine)})
+def external_line(line: IncomingLine) -> ExternalLine:
+    """An incoming line as requisitions' services take it."""
+    return ExternalLine(**{f.name: getattr(line, f.name) for f in dataclass_fields(IncomingLine)})
 
 
 def _apply(
-    session: PunchoutSession, requisition: Requisition, lines: list[ReturnedLine] | None, outcome: ReturnOutcome
+    session: PunchoutSession, requisition: Requisition, lines: list[IncomingLine] | None, outcome: ReturnOutcome
 ) -> list[int] | None:
     """The returned lines into the requisition; the ids of the lines the session brought now (None: unchanged)."""
     operation = session.operation
@@ -172,7 +172,7 @@ def _apply(
     created = requisition_lines_replace_external(
         requisition=requisition,
         by=session.employee,
-        lines=[_external(line) for line in lines],
+        lines=[external_line(line) for line in lines],
         replace_line_ids=replace,
         note=f"Punchout to {session.connection}",
     )

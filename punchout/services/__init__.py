@@ -7,7 +7,6 @@ from ..tokens import token_hash
 from .cart_returns import (
     MAX_QUANTITY,
     MAX_RETURN_BYTES,
-    ReturnedLine,
     ReturnOutcome,
     punchout_cart_read,
     punchout_return_record,
@@ -35,7 +34,6 @@ __all__ = [
     "PunchoutError",
     "PunchoutReturnRefused",
     "ReturnOutcome",
-    "ReturnedLine",
     "SessionStart",
     "punchout_callup",
     "punchout_cart_read",

@@ -1,7 +1,7 @@
 """The cart a supplier's shop sends back: the session its token names, and its lines read and checked.
 
 The protocol layer (punchout.cxml, punchout.oci) turns the posted fields into dataclasses; this module maps
-them to `ReturnedLine`s in our units, prices and codes (contract prices win when lower) and keeps the
+them to `IncomingLine`s in our units, prices and codes (contract prices win when lower) and keeps the
 session's outcome. Putting the lines into the cart is the cart's app's work. Nothing here logs a shared
 secret, a password or a token.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from procurement.models import CatalogItem, LegalEntity, Supplier
+from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
     Money,
     MoneyError,
@@ -28,6 +28,7 @@ from procurement.money import (
 from procurement.selectors import catalog_item_price, price_lists_applicable
 
 from .. import cxml, oci
+from ..cart_lines import IncomingLine
 from ..errors import PunchoutReturnRefused
 from ..models import PunchoutSession
 from ..redact import redact_form_fields, redact_text
@@ -37,26 +38,6 @@ logger = logging.getLogger(__name__)
 
 MAX_RETURN_BYTES = 40 * 1024 * 1024  # a 5,000-line cart in base64 is about 10 MB
 MAX_QUANTITY = Decimal(10) ** 10  # requisition lines hold 13 digits, 3 of them decimals
-
-
-@dataclass(frozen=True)
-class ReturnedLine:
-    """A line of the shop's cart, mapped to our units, prices and codes."""
-
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Money
-    supplier: Supplier | None
-    supplier_part_id: str = ""
-    supplier_part_auxiliary_id: str = ""
-    price_basis_quantity: Decimal = Decimal(1)
-    unspsc: str = ""
-    lead_time_days: int | None = None
-    manufacturer: str = ""
-    manufacturer_part_id: str = ""
-    catalog_item: CatalogItem | None = None
-    extrinsics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,7 +137,7 @@ def punchout_cart_read(
     outcome: ReturnOutcome,
     currency: str,
     legal_entity: LegalEntity,
-) -> tuple[list[ReturnedLine] | None, str]:
+) -> tuple[list[IncomingLine] | None, str]:
     """The lines the shop sent, mapped to ours; None means "keep what is there" (cXML status 204).
 
     `currency` is the cart's, `legal_entity` the one whose contract prices apply. The second value is a
@@ -248,7 +229,7 @@ def _line(
     manufacturer: str = "",
     manufacturer_part_id: str = "",
     extrinsics: dict[str, Any] | None = None,
-) -> ReturnedLine:
+) -> IncomingLine:
     label = f"Line {index} ({(description or part_id)[:40]})"
     if quantity is None or not quantity.is_finite() or quantity <= 0:
         raise PunchoutReturnRefused(f"{label} has no quantity.", code="bad_cart")
@@ -286,7 +267,7 @@ def _line(
     if currency != cart_currency:
         outcome.warnings.append(f"{label} is in {currency}, the cart in {cart_currency}.")
     mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
-    return ReturnedLine(
+    return IncomingLine(
         description=description or part_id,
         quantity=quantity,
         unit=mapped,
@@ -306,7 +287,7 @@ def _line(
 
 def _cxml_line(
     session: PunchoutSession, cart_currency: str, item: cxml.ItemIn, outcome: ReturnOutcome, contracts: _Contracts
-) -> ReturnedLine:
+) -> IncomingLine:
     price, basis = _cxml_basis(item)
     return _line(
         session,
@@ -332,7 +313,7 @@ def _cxml_line(
 
 def _oci_line(
     session: PunchoutSession, cart_currency: str, item: oci.OciItem, outcome: ReturnOutcome, contracts: _Contracts
-) -> ReturnedLine:
+) -> IncomingLine:
     return _line(
         session,
         cart_currency,
