@@ -7,8 +7,10 @@ and assortment; on every other page the punch-in does not exist, so the browser 
 (usually nobody). Transfer, leave and expiry end the punch-in: its session is flushed and its cookie removed.
 
 A punch-in identity never holds an ordinary login: one found in the browser's session (from an older
-version, or by any other way) is logged out, and the API refuses it (`punchout.middleware.NotPunchinUser`). Lives in requisitions: ending
-a punch-in closes its cart, a requisition (`requisitions.punchin_carts`).
+version, or by any other way) is logged out, and the API refuses it (`punchout.middleware.NotPunchinUser`).
+
+This middleware lives in requisitions because ending a punch-in closes its cart, a requisition
+(`requisitions.punchin_carts`).
 """
 
 import re
