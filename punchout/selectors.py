@@ -2,7 +2,14 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from .models import PunchoutConnection, PunchoutSession
+
+
+def punchout_connections_switched_on() -> QuerySet[PunchoutConnection]:
+    """Connections one may open a session through (switched on)."""
+    return PunchoutConnection.objects.filter(is_active=True)
 
 
 def punchout_connections_offered() -> list[PunchoutConnection]:

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
-from punchout.models import PunchoutConnection, PunchoutSession
+from punchout.models import PunchoutSession
+from punchout.selectors import punchout_connections_switched_on
 from punchout.services import PunchoutError
 from punchout.views import url_builders
 
@@ -51,7 +52,8 @@ class SessionListView(APIView):
         if requisition is None:
             raise PunchoutError(f"There is no requisition {data['requisition']} that you may see.", code="not_found")
         connection = (
-            PunchoutConnection.objects.filter(supplier__code__iexact=data["supplier"], is_active=True)
+            punchout_connections_switched_on()
+            .filter(supplier__code__iexact=data["supplier"])
             .select_related("supplier")
             .first()
         )

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.models import Employee
-from punchout.models import PunchoutConnection
+from punchout.selectors import punchout_connections_switched_on
 from punchout.services import MAX_RETURN_BYTES, PunchoutReturnRefused
 from punchout.views import SeeOther, form_fields, url_builders
 
@@ -29,7 +29,7 @@ def start(request: HttpRequest, employee: Employee) -> HttpResponse:
     if not (requisition_id.isdigit() and connection_id.isdigit()):
         return render(request, "404.html", {"message": "Choose a cart and a shop."}, status=400)
     requisition = get_object_or_404(requisitions_visible(employee=employee), pk=int(requisition_id))
-    connection = get_object_or_404(PunchoutConnection, pk=int(connection_id), is_active=True)
+    connection = get_object_or_404(punchout_connections_switched_on(), pk=int(connection_id))
     started = requisition_punchout_start(
         requisition=requisition,
         by=employee,
