@@ -37,7 +37,7 @@ from lxml import etree  # noqa: E402
 from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
 from punchout import cxml  # noqa: E402
 from punchout.models import PunchoutConnection, PunchoutSession  # noqa: E402
-from punchout.services import token_hash  # noqa: E402
+from punchout.tokens import token_hash  # noqa: E402
 from requisitions.services import requisition_create  # noqa: E402
 
 LINES = int(os.environ.get("BENCH_LINES", 5000))

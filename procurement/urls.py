@@ -6,6 +6,8 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from orders.views import cxml_inbound
+from punchout import urls as punchout_urls
+from requisitions import punchout_urls as requisition_punchout_urls
 
 from . import api, views
 
@@ -26,7 +28,8 @@ urlpatterns = [
     path("requisitions/", include("requisitions.urls")),
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),
-    path("punchout/", include("punchout.urls")),
+    # One namespace, two apps: punchout's protocol pages and requisitions' pages that fill a cart from a punchout.
+    path("punchout/", include((punchout_urls.urlpatterns + requisition_punchout_urls.urlpatterns, "punchout"))),
     path("purchase-orders/", include("orders.urls")),
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("requisitions.api_urls")),
     path("api/v1/", include("approvals.api_urls")),
     path("api/v1/", include("budgets.api_urls")),
+    path("api/v1/", include(requisition_punchout_urls.api_urlpatterns)),
     path("api/v1/", include("punchout.api_urls")),
     path("api/v1/", include("orders.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from procurement.models import CustomCatalog, PriceList
 
 from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
-from .services import punchout_connection_test
+from .services.connection_tests import punchout_connection_test
 from .web_addresses import WebAddressRefused, allow_list_entry_clean, web_address_parse
 
 

@@ -1,4 +1,5 @@
-"""REST API of punchout: open a session (→ the URL to send the browser to), and connections as configuration."""
+"""REST API of punchout: connections as configuration. Opening a session for a requisition is requisitions'
+(`requisitions/punchout_api.py`), at /api/v1/punchout/sessions/."""
 
 from typing import Any
 
@@ -14,65 +15,9 @@ from procurement.events import audit_event_record
 from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import Supplier
 from procurement.serializers import CredentialSerializer
-from requisitions.api import current_employee
-from requisitions.selectors import requisitions_visible
 
-from .models import PunchoutConnection, PunchoutSession
-from .services import PunchoutError, punchout_session_start
-from .views import url_builders
+from .models import PunchoutConnection
 from .web_addresses import WebAddressRefused, web_address_parse
-
-
-class SessionCreateSerializer(serializers.Serializer[Any]):
-    requisition = serializers.IntegerField()
-    supplier = serializers.CharField(help_text="Supplier code.")
-    operation = serializers.ChoiceField(choices=PunchoutSession.Operation.values, default="create")
-
-
-class SessionListView(APIView):
-    @extend_schema(
-        request=SessionCreateSerializer,
-        responses={
-            201: inline_serializer(
-                "PunchoutSessionStarted",
-                {
-                    "id": serializers.IntegerField(),
-                    "start_url": serializers.URLField(),
-                    "protocol": serializers.CharField(),
-                },
-            ),
-            400: ERROR_SCHEMA,
-            404: ERROR_SCHEMA,
-        },
-    )
-    def post(self, request: Request) -> Response:
-        """Open a punchout session. cXML: the setup request is sent and `start_url` is the shop's StartPage.
-        OCI: `start_url` is a one-time page on this server that posts the call-up to the catalog."""
-        employee = current_employee(request)
-        incoming = SessionCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        requisition = requisitions_visible(employee=employee).filter(pk=data["requisition"]).first()
-        if requisition is None:
-            raise PunchoutError(f"There is no requisition {data['requisition']} that you may see.", code="not_found")
-        connection = (
-            PunchoutConnection.objects.filter(supplier__code__iexact=data["supplier"], is_active=True)
-            .select_related("supplier")
-            .first()
-        )
-        if connection is None:
-            raise PunchoutError(f"Supplier {data['supplier']} has no punchout connection.", code="no_connection")
-        started = punchout_session_start(
-            requisition=requisition,
-            by=employee,
-            connection=connection,
-            operation=data["operation"],
-            **url_builders(request._request),
-        )
-        return Response(
-            {"id": started.session.pk, "start_url": started.start_url, "protocol": connection.protocol},
-            status=status.HTTP_201_CREATED,
-        )
 
 
 class ConnectionSerializer(serializers.Serializer[Any]):

@@ -3,6 +3,6 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
-    path("punchout/sessions/", api.SessionListView.as_view(), name="api-punchout-sessions"),
+    # punchout/sessions/ (api-punchout-sessions) is requisitions' (requisitions/punchout_urls.py)
     path("punchout/connections/", api.ConnectionListView.as_view(), name="api-punchout-connections"),
 ]

@@ -5,7 +5,6 @@ from django.db.models import Q
 
 from procurement.encryption import EncryptedPasswordsJSONField, EncryptedTextField
 from procurement.models import Employee, Supplier
-from requisitions.models import Requisition, RequisitionLine
 
 
 class PunchoutConnection(models.Model):
@@ -93,7 +92,9 @@ class PunchoutSession(models.Model):
 
     connection = models.ForeignKey(PunchoutConnection, on_delete=models.PROTECT, related_name="sessions")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="punchout_sessions")
-    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="punchout_sessions")
+    requisition = models.ForeignKey(
+        "requisitions.Requisition", on_delete=models.CASCADE, related_name="punchout_sessions"
+    )
     operation = models.CharField(max_length=7, choices=Operation.choices, default=Operation.CREATE)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the return token.")
@@ -107,7 +108,10 @@ class PunchoutSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     lines = models.ManyToManyField(
-        RequisitionLine, blank=True, related_name="punchout_sessions", help_text="The lines this session brought."
+        "requisitions.RequisitionLine",
+        blank=True,
+        related_name="punchout_sessions",
+        help_text="The lines this session brought.",
     )
     result = models.JSONField(default=dict, blank=True, help_text="What came back: counts, warnings, errors.")
 
@@ -203,7 +207,11 @@ class InboundSession(models.Model):
         Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_punchout_sessions"
     )
     requisition = models.ForeignKey(
-        Requisition, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_punchout_sessions"
+        "requisitions.Requisition",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_punchout_sessions",
     )
     user_email = models.EmailField(blank=True)
     user_name = models.CharField(max_length=200, blank=True)

@@ -1,19 +1,17 @@
-"""Pages and protocol endpoints of the punchout app."""
+"""Pages and protocol endpoints of the punchout app.
+
+`procurement/urls.py` mounts them in the `punchout` namespace together with requisitions' punchout pages
+(`requisitions/punchout_urls.py`: start, return and the punch-in's start, transfer and leave)."""
 
 from django.urls import path
 
-from . import punchin_views, views
+from . import views
 
 app_name = "punchout"
 urlpatterns = [
     # Outbound: our users shop at suppliers
-    path("start/", views.start, name="start"),
     path("callup/<str:start_token>/", views.callup, name="callup"),
-    path("return/<str:token>/", views.return_cart, name="return"),
-    # Inbound: ERPs send their users to shop here
+    # Inbound: ERPs set up a punch-in (their users then shop here)
     path("cxml/setup/", views.cxml_setup, name="cxml-setup"),
     path("oci/", views.oci_callup, name="oci"),
-    path("inbound/start/<str:token>/", punchin_views.inbound_start, name="inbound-start"),
-    path("inbound/transfer/", punchin_views.inbound_transfer, name="inbound-transfer"),
-    path("inbound/leave/", punchin_views.inbound_leave, name="inbound-leave"),
 ]

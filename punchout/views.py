@@ -1,36 +1,25 @@
-"""Punchout pages: start a session from the cart, the OCI call-up page, and the return of the shop's cart."""
+"""Punchout pages: the OCI call-up page of an outbound session, and the ERPs' setup and OCI call-up endpoints.
+
+Starting a session from a cart and taking the shop's cart back are pages of requisitions
+(`requisitions/punchout_views.py`), mounted in the same `punchout` URL namespace."""
 
 import contextlib
-import logging
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from procurement.machine_endpoints import cxml_endpoint, oci_endpoint
-from procurement.models import Employee
-from requisitions.selectors import requisitions_visible
-from requisitions.views import employee_required
 
-from . import cxml, inbound, oci
-from .models import PunchoutConnection
+from . import cxml, erp_punchin_requests, oci
 from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
-from .services import (
-    MAX_RETURN_BYTES,
-    PunchoutError,
-    PunchoutReturnRefused,
-    punchout_callup,
-    punchout_return,
-    punchout_session_start,
-)
-
-logger = logging.getLogger(__name__)
+from .services import PunchoutError, PunchoutReturnRefused, punchout_callup
 
 
 def url_builders(request: HttpRequest) -> dict[str, Any]:
@@ -42,25 +31,6 @@ def url_builders(request: HttpRequest) -> dict[str, Any]:
 
 class SeeOther(HttpResponseRedirect):
     status_code = 303
-
-
-@require_POST
-@employee_required
-def start(request: HttpRequest, employee: Employee) -> HttpResponse:
-    """From the cart: open a session and send the browser to the shop."""
-    requisition_id, connection_id = request.POST.get("requisition", ""), request.POST.get("connection", "")
-    if not (requisition_id.isdigit() and connection_id.isdigit()):
-        return render(request, "404.html", {"message": "Choose a cart and a shop."}, status=400)
-    requisition = get_object_or_404(requisitions_visible(employee=employee), pk=int(requisition_id))
-    connection = get_object_or_404(PunchoutConnection, pk=int(connection_id), is_active=True)
-    started = punchout_session_start(
-        requisition=requisition,
-        by=employee,
-        connection=connection,
-        operation=request.POST.get("operation", "create"),
-        **url_builders(request),
-    )
-    return SeeOther(started.start_url)
 
 
 def callup(request: HttpRequest, start_token: str) -> HttpResponse:
@@ -81,21 +51,7 @@ def callup(request: HttpRequest, start_token: str) -> HttpResponse:
     return response
 
 
-@csrf_exempt  # the shop posts cross-site; the single-use token in the URL authenticates the return
-@require_http_methods(["GET", "POST"])
-def return_cart(request: HttpRequest, token: str) -> HttpResponse:
-    """The shop's cart comes back: cXML (base64 or urlencoded) or OCI NEW_ITEM-* fields."""
-    try:
-        fields = _form_fields(request, max_bytes=MAX_RETURN_BYTES)
-        outcome = punchout_return(token=token, fields=fields, user=request.user)
-    except PunchoutReturnRefused as refused:
-        logger.info("punchout return refused: %s", refused.code)
-        return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
-    url = reverse("requisitions:detail", args=[outcome.session.requisition_id])
-    return SeeOther(f"{url}?punchout={outcome.session.pk}")
-
-
-def _form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]]:
+def form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]]:
     """The posted fields, read here rather than by Django so a 5,000-line cart passes its upload limits."""
     try:
         return request_form_fields(request, max_bytes=max_bytes)
@@ -128,7 +84,7 @@ def cxml_setup(request: HttpRequest) -> HttpResponse:
     if (request.content_type or "").startswith("application/x-www-form-urlencoded"):
         with contextlib.suppress(cxml.CXMLError):  # some systems post the document as a form field
             body = cxml.extract_cxml_from_form(oci.decode_form_body(body))
-    answer = inbound.cxml_request(
+    answer = erp_punchin_requests.cxml_request(
         data=body, setup_url=request.build_absolute_uri(reverse("punchout:cxml-setup")), **inbound_urls(request)
     )
     response = HttpResponse(answer.body, content_type=CXML_TYPE, status=answer.status)
@@ -146,12 +102,12 @@ CXML_TYPE = "text/xml; charset=utf-8"
 def oci_callup(request: HttpRequest) -> HttpResponse:
     """The OCI call-up: log in, then shop (or DETAIL, VALIDATE, BACKGROUND_SEARCH)."""
     try:
-        values = dict(_form_fields(request, max_bytes=MAX_SETUP_BYTES))
+        values = dict(form_fields(request, max_bytes=MAX_SETUP_BYTES))
     except PunchoutReturnRefused as refused:
         return _oci_refused(request, refused.message, refused.status)
     try:
-        login = inbound.oci_login(params=values, start_url_for=inbound_urls(request)["start_url_for"])
-    except inbound.OciLoginRefused as refused:
+        login = erp_punchin_requests.oci_login(params=values, start_url_for=inbound_urls(request)["start_url_for"])
+    except erp_punchin_requests.OciLoginRefused as refused:
         response = _oci_refused(request, refused.message, refused.status)
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
@@ -163,19 +119,21 @@ def oci_callup(request: HttpRequest) -> HttpResponse:
             quantity = oci_quantity(login.params.get("QUANTITY"))
         except ValueError as bad:
             return _oci_refused(request, str(bad), 400)
-        items = inbound.oci_items_for(
+        items = erp_punchin_requests.oci_items_for(
             client=login.client, product_id=login.params.get("PRODUCTID", ""), quantity=quantity
         )
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/transfer.html", {"url": hook, "fields": fields, "target": target})
     if login.function == "BACKGROUND_SEARCH":
-        items = inbound.oci_items_for(client=login.client, search=login.params.get("SEARCHSTRING", "")[:200])
+        items = erp_punchin_requests.oci_items_for(
+            client=login.client, search=login.params.get("SEARCHSTRING", "")[:200]
+        )
         fields = oci.build_new_item_fields(items)
         return render(request, "punchout/background_search.html", {"url": hook, "fields": fields})
     url = login.start_url
     if login.function == "DETAIL" and login.params.get("PRODUCTID"):
         product_id = login.params["PRODUCTID"][:100]
-        sku = inbound.oci_product_sku(client=login.client, product_id=product_id)
+        sku = erp_punchin_requests.oci_product_sku(client=login.client, product_id=product_id)
         url += "?" + urlencode({"detail": sku or product_id})
     return SeeOther(url)
 

@@ -69,7 +69,7 @@ def cost_centres_chargeable(*, employee: Employee, legal_entity_id: int) -> Quer
 def employees_selectable(*, legal_entity_ids: Any, exclude: Employee | None = None) -> QuerySet[Employee]:
     """People one may pick (to request for, to decide while one is away): active users who work for one of these
     entities. Never a punch-in identity: a shopper an ERP vouched for, who has no account of their own
-    (`punchout.punchin.is_punchin_user`: no usable password and a punch-in session)."""
+    (`punchout.punchin_sessions.is_punchin_user`: no usable password and a punch-in session)."""
     punchin_identities = Employee.objects.filter(
         inbound_punchout_sessions__isnull=False, user__password__startswith=UNUSABLE_PASSWORD_PREFIX
     ).values("pk")

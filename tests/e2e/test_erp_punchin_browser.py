@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from procurement.models import CatalogItem, LegalEntity
 from procurement.selectors import catalog_item_price
 from punchout import cxml, oci
-from punchout.inbound import client_price_lists
+from punchout.erp_punchin_requests import client_price_lists
 from punchout.models import ErpClient, PunchoutConnection
 from requisitions.models import Requisition
 from tests.punchout.support import dtd_errors

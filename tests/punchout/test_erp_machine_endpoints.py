@@ -9,7 +9,7 @@ from lxml import etree
 
 from procurement.models import CatalogItem, CustomCatalog
 from procurement.selectors import catalog_items_visible
-from punchout import inbound, oci
+from punchout import erp_punchin_requests, oci
 from punchout.models import ErpClient
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -69,7 +69,7 @@ def test_the_machine_side_sees_what_the_clients_shoppers_see(assortment):
     shopper = get_user_model().objects.create_user("punchout-erp-demo-shopper")
     shopper.groups.add(client.group)
     shown = set(catalog_items_visible(legal_entity=client.legal_entity, user=shopper).values_list("pk", flat=True))
-    assert set(inbound.client_catalog_items(client).values_list("pk", flat=True)) == shown
+    assert set(erp_punchin_requests.client_catalog_items(client).values_list("pk", flat=True)) == shown
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_an_unexpected_error_in_the_cxml_setup_is_a_cxml_status(client, monkeypa
     def broken(**kwargs):
         raise RuntimeError("boom <SharedSecret>demo-secret</SharedSecret>")
 
-    monkeypatch.setattr(inbound, "cxml_request", broken)
+    monkeypatch.setattr(erp_punchin_requests, "cxml_request", broken)
     response = client.post("/punchout/cxml/setup/", b"<cXML/>", content_type="text/xml")
     assert response.status_code == 500 and response["Content-Type"].startswith("text/xml")
     status = etree.fromstring(response.content).find("Response/Status")
@@ -112,7 +112,7 @@ def test_an_unexpected_error_in_the_oci_call_up_is_the_oci_error_page(monkeypatc
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(inbound, "oci_login", broken)
+    monkeypatch.setattr(erp_punchin_requests, "oci_login", broken)
     response = Client().post("/punchout/oci/", oci_params())
     assert response.status_code == 500
     assert "Internal error: the document was not applied" in (

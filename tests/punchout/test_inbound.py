@@ -15,7 +15,7 @@ from lxml import etree
 from procurement.models import CatalogItem, Employee
 from procurement.selectors import catalog_item_price
 from punchout import cxml, oci
-from punchout.inbound import client_price_lists
+from punchout.erp_punchin_requests import client_price_lists
 from punchout.models import ErpClient, InboundSession
 from requisitions.models import RequisitionStatus
 

@@ -19,7 +19,7 @@ from lxml import etree
 
 from procurement.models import ExchangeRate
 from punchout import cxml
-from punchout.inbound import erp_client_set_oci_password
+from punchout.erp_punchin_requests import erp_client_set_oci_password
 from punchout.models import ErpClient, InboundSession
 from tests.factories import CatalogItemFactory, LegalEntityFactory, SupplierFactory
 

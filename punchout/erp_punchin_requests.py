@@ -1,11 +1,11 @@
-"""Inbound punchout: ERP systems (SAP, Ariba, Coupa) send their users to shop our catalog and get the cart back.
+"""ERP punch-in requests: ERP systems (SAP, Ariba, Coupa) set up a session to shop our catalog and get the cart back.
 
 cXML: `cxml_request` answers a PunchOutSetupRequest with a one-time StartPage, or a ProfileRequest with
 what we support; every refusal is a cXML Status (400, 401, 403, 406), never an HTML page. OCI:
 `oci_login` checks the call-up's user and password and opens the same kind of session. Both are throttled
 per credential in the shared cache (`punchout.throttle`): after five failures in a row a caller waits an
 exponentially growing delay, capped at five minutes, answered 429 with Retry-After.
-The browser side (StartPage, transfer) is in `punchout.punchin`.
+The browser side (StartPage, transfer) is in `punchout.punchin_sessions` and `requisitions.punchin_carts`.
 """
 
 import logging
@@ -27,8 +27,8 @@ from procurement.selectors import catalog_item_price
 from . import cxml, oci
 from .models import ErpClient, InboundSession
 from .redact import redact_form_fields, redact_text
-from .services import token_hash
 from .throttle import Throttled, cxml_sender_authenticate, throttle_check, throttle_failure, throttle_success
+from .tokens import token_hash
 from .web_addresses import HostNotListed, WebAddressRefused, web_address_allowed
 
 logger = logging.getLogger(__name__)

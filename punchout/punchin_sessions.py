@@ -1,7 +1,9 @@
-"""The browser side of an ERP punch-in: the one-time StartPage opens a shopping session, and the cart goes
-back to the ERP (a PunchOutOrderMessage or NEW_ITEM-* fields) at transfer.
+"""Punch-in sessions: the browser side of an ERP's punch-in. The one-time StartPage starts a shopping session,
+and at transfer the cart goes back to the ERP (a PunchOutOrderMessage or NEW_ITEM-* fields).
 
-The setup itself (authenticating the ERP, opening the session) is in `punchout.inbound`.
+The setup itself (authenticating the ERP, opening the session) is in `punchout.erp_punchin_requests`; the cart
+the shopper fills is a requisition, opened, sent and closed by `requisitions.punchin_carts`, which hands its
+lines over as plain `CartLine`s.
 """
 
 import base64
@@ -11,10 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import Employee
+from procurement.models import Employee, LegalEntity
 from procurement.money import (
     Money,
     convert_minor,
@@ -25,18 +26,12 @@ from procurement.money import (
     total_minor,
 )
 from procurement.selectors import catalog_item_price, exchange_rate_get, price_lists_applicable
-from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
-from requisitions.services import (
-    ExternalLine,
-    requisition_create,
-    requisition_lines_replace_external,
-    requisition_status_move,
-)
 
 from . import cxml, oci
-from .inbound import OUR_IDENTITY, client_catalog_items
+from .cart_lines import CartLine, IncomingLine
+from .erp_punchin_requests import OUR_IDENTITY, client_catalog_items
 from .models import ErpClient, InboundSession
-from .services import token_hash
+from .tokens import token_hash
 
 # --- the browser arrives -----------------------------------------------------------------------------------
 
@@ -48,9 +43,9 @@ class StartRefused(Exception):
         self.status = status
 
 
-@transaction.atomic
-def inbound_start(*, token: str) -> InboundSession:
-    """Use the one-time StartPage: the session gets its shopper and cart. Twice or late is refused."""
+def punchin_session_take(*, token: str) -> InboundSession:
+    """The pending session a one-time StartPage token names, locked for the rest of the transaction. Twice or
+    late is refused (a late one is marked expired)."""
     session = (
         InboundSession.objects.select_for_update(of=("self",))
         .select_related("client__legal_entity")
@@ -63,24 +58,25 @@ def inbound_start(*, token: str) -> InboundSession:
         session.status = InboundSession.Status.EXPIRED
         session.save(update_fields=["status"])
         raise StartRefused("This punchout link has expired. Start again from your ERP.")
-    client = session.client
-    employee = _shopper(client, session)
-    cart = requisition_create(by=employee, legal_entity=client.legal_entity, title=f"Punchout from {client.name}"[:200])
-    fields = ["employee", "requisition", "status", "started_at"]
-    if session.items_out:
-        session.items_out = _load_items_out(cart, employee, client, session.items_out)
-        fields.append("items_out")
-    if session.operation == "inspect":
-        requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=employee, comment="Inspect")
-    session.employee = employee
-    session.requisition = cart
-    session.status = InboundSession.Status.SHOPPING
-    session.started_at = timezone.now()
-    session.save(update_fields=fields)
     return session
 
 
-def _shopper(client: ErpClient, session: InboundSession) -> Employee:
+def punchin_session_shopping(
+    *, session: InboundSession, employee: Employee, requisition_id: int, items_out: list[dict[str, str]] | None
+) -> None:
+    """The session has its shopper and cart: shopping starts (with the ERP's lines marked, when it sent any)."""
+    fields = ["employee", "requisition", "status", "started_at"]
+    if items_out is not None:
+        session.items_out = items_out
+        fields.append("items_out")
+    session.employee = employee
+    session.requisition_id = requisition_id
+    session.status = InboundSession.Status.SHOPPING
+    session.started_at = timezone.now()
+    session.save(update_fields=fields)
+
+
+def punchin_shopper(*, client: ErpClient, session: InboundSession) -> Employee:
     """The punch-in identity of this ERP user: a user of its own, never an employee's account.
 
     The ERP vouches for who shops, not for anything else here: naming an employee's, an approver's or the
@@ -118,13 +114,15 @@ def is_punchin_user(user: Any) -> bool:
     return InboundSession.objects.filter(employee__user_id=user.pk).exists()
 
 
-def _load_items_out(
-    cart: Requisition, employee: Employee, client: ErpClient, items: list[dict[str, str]]
-) -> list[dict[str, str]]:
-    """Edit and inspect: the ERP's lines become the cart again, at today's prices, when they are what we
+def punchin_items_out_read(
+    *, client: ErpClient, legal_entity: LegalEntity, employee: Employee, items: list[dict[str, str]]
+) -> tuple[list[IncomingLine], list[dict[str, str]]]:
+    """Edit and inspect: the ERP's lines that become the cart again, at today's prices, when they are what we
     handed out: our part id (SupplierPartID) and our item id (SupplierPartAuxiliaryID) naming the same item,
     still sold to this client. Any other line is not taken (never priced by the ERP's figures): it comes
-    back marked `not_taken` with the reason, and the cart page lists it for the shopper."""
+    back marked `not_taken` with the reason, and the cart page lists it for the shopper.
+
+    Returns the lines for the cart and the ERP's entries as marked."""
     ids = [entry.get("aux_id", "").strip() for entry in items]
     catalog = {
         str(item.pk): item
@@ -132,7 +130,7 @@ def _load_items_out(
         .filter(pk__in=[int(aux) for aux in ids if aux.isdigit() and len(aux) < 19])
         .select_related("supplier")
     }
-    lists = price_lists_applicable(legal_entity=cart.legal_entity, user=employee.user)
+    lists = price_lists_applicable(legal_entity=legal_entity, user=employee.user)
     lines, marked = [], []
     for entry in items:
         part, aux = entry.get("supplier_part_id", "").strip(), entry.get("aux_id", "").strip()
@@ -142,7 +140,7 @@ def _load_items_out(
             continue
         marked.append({key: value for key, value in entry.items() if key != "not_taken"})
         lines.append(
-            ExternalLine(
+            IncomingLine(
                 description=item.name,
                 quantity=Decimal(entry["quantity"]),
                 unit=item.unit,
@@ -157,10 +155,7 @@ def _load_items_out(
                 catalog_item=item,
             )
         )
-    requisition_lines_replace_external(
-        requisition=cart, by=employee, lines=lines, source=RequisitionLine.Source.CATALOG, note="Lines from the ERP"
-    )
-    return marked
+    return lines, marked
 
 
 def _not_taken_reason(part: str, aux: str, item: Any) -> str:
@@ -181,13 +176,9 @@ class Transfer:
     target: str
 
 
-def _item_ins(cart: Requisition) -> list[RequisitionLine]:
-    return list(cart.lines.select_related("supplier", "catalog_item").order_by("line_number"))
-
-
-@transaction.atomic
-def inbound_transfer(*, session_id: int) -> Transfer:
-    """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
+def punchin_session_for_transfer(*, session_id: int) -> InboundSession:
+    """The shopping session whose cart goes back now, locked for the rest of the transaction; refused when it
+    has ended or run out of time."""
     session = (
         InboundSession.objects.select_for_update(of=("self",))
         .select_related("client", "requisition")
@@ -196,15 +187,16 @@ def inbound_transfer(*, session_id: int) -> Transfer:
     )
     if session is None or session.status != InboundSession.Status.SHOPPING or session.expires_at <= timezone.now():
         raise StartRefused("This punchout session has ended: start again from your ERP.")
-    lines = _item_ins(session.requisition) if session.requisition else []
+    return session
+
+
+def punchin_transfer_build(*, session: InboundSession, lines: list[CartLine]) -> Transfer:
+    """The cart to send back: cXML PunchOutOrderMessage or OCI NEW_ITEM fields (raises CartRefused, OciError)."""
     if session.protocol == InboundSession.Protocol.OCI:
         fields = oci.build_new_item_fields([_oci_item(n, line) for n, line in enumerate(lines, 1)])
-        transfer = Transfer(session.return_url, fields, session.oci_target or "_top")
-    else:
-        document = _order_message(session, lines)
-        transfer = Transfer(session.return_url, [("cxml-base64", base64.b64encode(document).decode())], "_top")
-    _end(session, InboundSession.Status.TRANSFERRED, f"Sent to {session.client.name}")
-    return transfer
+        return Transfer(session.return_url, fields, session.oci_target or "_top")
+    document = _order_message(session, lines)
+    return Transfer(session.return_url, [("cxml-base64", base64.b64encode(document).decode())], "_top")
 
 
 class CartRefused(Exception):
@@ -219,19 +211,19 @@ class CartRefused(Exception):
 class _LineOut:
     """A cart line as the ERP reads it: its unit price in the cart's currency and quantity × that price."""
 
-    line: RequisitionLine
+    line: CartLine
     unit_price: Money
     total_minor: int
     extrinsics: dict[str, str]
 
 
-def _cart_currency(session: InboundSession, lines: list[RequisitionLine]) -> str:
+def _cart_currency(session: InboundSession, lines: list[CartLine]) -> str:
     """One currency per cart: the lines' when they share one, else the client's legal entity's."""
     currencies = {line.currency for line in lines}
     return currencies.pop() if len(currencies) == 1 else session.client.legal_entity.currency
 
 
-def _lines_in(currency: str, session: InboundSession, lines: list[RequisitionLine]) -> list[_LineOut]:
+def _lines_in(currency: str, session: InboundSession, lines: list[CartLine]) -> list[_LineOut]:
     """Each line in the cart's currency: a line in another currency is converted at the stored rate of the
     day (its unit price, rounded once; the ERP multiplies it out) and its extrinsics say from what."""
     today = timezone.localdate()
@@ -265,7 +257,7 @@ def _lines_in(currency: str, session: InboundSession, lines: list[RequisitionLin
     return out
 
 
-def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> bytes:
+def _order_message(session: InboundSession, lines: list[CartLine]) -> bytes:
     their = cxml.Credential(domain="NetworkID", identity=session.client.code)
     identities = session.client.cxml_identities or []
     if identities:
@@ -305,7 +297,7 @@ def _order_message(session: InboundSession, lines: list[RequisitionLine]) -> byt
     )
 
 
-def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
+def _oci_item(index: int, line: CartLine) -> oci.OciItem:
     return oci.OciItem(
         index=index,
         description=line.description,
@@ -317,43 +309,44 @@ def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
         lead_time=line.lead_time_days,
         vendor_material=line.supplier_part_id[:40],
         material_group=line.unspsc,
-        vendor=(line.supplier.code if line.supplier else "")[:10],
+        vendor=line.supplier_code[:10],
         manufacturer_material=line.manufacturer_part_id[:40],
         ext_product_id=str(line.catalog_item_id or ""),
     )
 
 
-def inbound_leave(*, session_id: int) -> None:
-    """The user leaves without sending a cart: the session ends and nothing goes back to the ERP."""
-    with transaction.atomic():
-        session = InboundSession.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
-        if session is not None and session.status == InboundSession.Status.SHOPPING:
-            _end(session, InboundSession.Status.EXPIRED, "Left the punchout session without sending the cart")
+def punchin_session_leave(*, session_id: int) -> InboundSession | None:
+    """The user leaves without sending a cart: a shopping session ends (returned, for its cart to be closed)
+    and nothing goes back to the ERP. Call inside a transaction."""
+    session = InboundSession.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+    if session is None or session.status != InboundSession.Status.SHOPPING:
+        return None
+    punchin_session_end(session=session, status=InboundSession.Status.EXPIRED)
+    return session
 
 
-def inbound_expire(*, session_id: int) -> None:
-    """A shopping session past its time ends like a leave; the browser's punch-in is over."""
-    with transaction.atomic():
-        session = (
-            InboundSession.objects.select_for_update(of=("self",))
-            .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__lte=timezone.now())
-            .first()
-        )
-        if session is not None:
-            _end(session, InboundSession.Status.EXPIRED, "The punchout session expired")
+def punchin_session_expire(*, session_id: int) -> InboundSession | None:
+    """A shopping session past its time ends like a leave (returned, for its cart to be closed). Call inside a
+    transaction."""
+    session = (
+        InboundSession.objects.select_for_update(of=("self",))
+        .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__lte=timezone.now())
+        .first()
+    )
+    if session is None:
+        return None
+    punchin_session_end(session=session, status=InboundSession.Status.EXPIRED)
+    return session
 
 
-def _end(session: InboundSession, status: str, comment: str) -> None:
-    """End the session; its cart is closed, so it can never be submitted or shopped into again here."""
+def punchin_session_end(*, session: InboundSession, status: str) -> None:
+    """End the session (transferred or expired); its cart is the cart's app's to close."""
     session.status = status
     fields = ["status"]
     if status == InboundSession.Status.TRANSFERRED:
         session.transferred_at = timezone.now()
         fields.append("transferred_at")
     session.save(update_fields=fields)
-    cart = session.requisition
-    if cart is not None and cart.status in (RequisitionStatus.DRAFT, RequisitionStatus.RETURNED):
-        requisition_status_move(requisition=cart, to_status=RequisitionStatus.CANCELLED, by=None, comment=comment)
 
 
 def live_session(*, session_id: Any) -> InboundSession | None:

@@ -1,4 +1,5 @@
-"""The browser side of an ERP punch-in: the one-time StartPage, transfer of the cart, leaving."""
+"""The browser side of an ERP punch-in: the one-time StartPage, transfer of the cart, leaving. Mounted in the
+`punchout` URL namespace (`requisitions/punchout_urls.py`)."""
 
 from urllib.parse import urlencode
 
@@ -9,19 +10,21 @@ from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
 from procurement.middleware import SESSION_KEY as ENTITY_SESSION_KEY
-from requisitions.views import CART_SESSION_KEY
+from punchout import oci
+from punchout.middleware import punchin_close, punchin_open
+from punchout.models import InboundSession
+from punchout.punchin_sessions import CartRefused, StartRefused
+from punchout.views import SeeOther
 
-from . import oci, punchin
-from .middleware import punchin_close, punchin_open
-from .models import InboundSession
-from .views import SeeOther
+from .punchin_carts import punchin_cart_leave, punchin_cart_open, punchin_cart_transfer
+from .views import CART_SESSION_KEY
 
 
 def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time StartPage opens a punch-in beside the browser's own login, never in its place."""
     try:
-        session = punchin.inbound_start(token=token)
-    except punchin.StartRefused as refused:
+        session = punchin_cart_open(token=token)
+    except StartRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
     except ProcurementError as error:  # the ERP's lines could not become a cart (quantity, unit …)
         message = f"Your purchasing system's cart could not be opened here: {error.message}"
@@ -29,7 +32,7 @@ def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
     assert session.requisition is not None
     earlier = getattr(request, "punchin", None)
     if earlier is not None and earlier.pk != session.pk:
-        punchin.inbound_leave(session_id=earlier.pk)  # one punch-in per browser: a new StartPage ends the last
+        punchin_cart_leave(session_id=earlier.pk)  # one punch-in per browser: a new StartPage ends the last
     if session.operation in ("edit", "inspect"):
         response = SeeOther(reverse("requisitions:detail", args=[session.requisition.pk]))
     else:
@@ -58,15 +61,15 @@ def inbound_transfer(request: HttpRequest) -> HttpResponse:
     if session is None:
         return render(request, "punchout/refused.html", {"message": "You are not in a punchout session."}, status=400)
     try:
-        transfer = punchin.inbound_transfer(session_id=session.pk)
-    except punchin.StartRefused as refused:
+        transfer = punchin_cart_transfer(session_id=session.pk)
+    except StartRefused as refused:
         response = render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
         punchin_close(request, response)
         return response
     except oci.OciError as error:  # a line that cannot be written as OCI fields; the session stays open
         message = f"The cart cannot be sent as SAP OCI: {error.message}"
         return render(request, "punchout/refused.html", _not_sent(session, message), status=400)
-    except punchin.CartRefused as refused:  # mixed currencies without a stored rate; the session stays open
+    except CartRefused as refused:  # mixed currencies without a stored rate; the session stays open
         return render(request, "punchout/refused.html", _not_sent(session, refused.message), status=400)
     response = render(
         request, "punchout/transfer.html", {"url": transfer.url, "fields": transfer.fields, "target": transfer.target}
@@ -86,7 +89,7 @@ def inbound_leave(request: HttpRequest) -> HttpResponse:
     """Leave the punchout session without sending anything back; the punch-in ends here."""
     session = _punchin_session(request)
     if session is not None:
-        punchin.inbound_leave(session_id=session.pk)
+        punchin_cart_leave(session_id=session.pk)
         message = (
             f"You left the punchout session: nothing was sent to {session.client.name}. You can close this window."
         )

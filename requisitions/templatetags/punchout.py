@@ -2,9 +2,13 @@ from typing import Any
 
 from django import template
 
-from requisitions.models import Requisition, RequisitionLine
+from punchout.selectors import (
+    punchout_connection_ids_with_lines,
+    punchout_connections_offered,
+    punchout_session_of,
+)
 
-from ..models import PunchoutConnection, PunchoutSession
+from ..models import Requisition, RequisitionLine
 
 register = template.Library()
 
@@ -13,24 +17,14 @@ register = template.Library()
 def punchout_panel(context: dict[str, Any], requisition: Requisition, editable: bool) -> dict[str, Any]:
     """On the cart: the shops one can punch out to, edit or inspect, and what the last return brought."""
     request = context["request"]
-    connections = list(
-        PunchoutConnection.objects.filter(is_active=True, supplier__is_active=True).select_related("supplier")
-    )
-    visited = set(
-        PunchoutSession.objects.filter(
-            requisition=requisition,
-            lines__requisition=requisition,
-            lines__source=RequisitionLine.Source.PUNCHOUT,
-        ).values_list("connection_id", flat=True)
+    connections = punchout_connections_offered()
+    visited = punchout_connection_ids_with_lines(
+        requisition_id=requisition.pk, line_source=RequisitionLine.Source.PUNCHOUT
     )
     returned = None
     session_id = request.GET.get("punchout", "")
     if session_id.isdigit():
-        returned = (
-            PunchoutSession.objects.filter(pk=int(session_id), requisition=requisition, employee__user=request.user)
-            .select_related("connection__supplier")
-            .first()
-        )
+        returned = punchout_session_of(session_id=int(session_id), requisition_id=requisition.pk, user=request.user)
     return {
         "requisition": requisition,
         "editable": editable,

@@ -1,0 +1,56 @@
+"""Cart lines as punchout passes them to and from the cart's app, as plain data.
+
+`CartLine`: a line of one of our carts as punchout documents read it (what we send a shop as ItemOut, or an
+ERP as ItemIn or NEW_ITEM-*). `IncomingLine`: a line that comes into one of our carts from outside (a shop's
+returned cart, or the ERP's lines of an edit or inspect punch-in), already mapped to our units and codes."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from procurement.models import CatalogItem, Supplier
+from procurement.money import Money
+
+
+@dataclass(frozen=True)
+class CartLine:
+    pk: int
+    line_number: int
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price_minor: int
+    currency: str
+    price_basis_quantity: Decimal = Decimal(1)
+    supplier_code: str = ""
+    supplier_part_id: str = ""
+    supplier_part_auxiliary_id: str = ""
+    unspsc: str = ""
+    lead_time_days: int | None = None
+    manufacturer: str = ""
+    manufacturer_part_id: str = ""
+    catalog_item_id: int | None = None
+
+    @property
+    def unit_price(self) -> Money:
+        return Money.from_minor(self.unit_price_minor, self.currency)
+
+
+@dataclass(frozen=True)
+class IncomingLine:
+    """A line that comes into one of our carts from outside, already mapped to our units and codes."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Money
+    supplier: Supplier | None
+    supplier_part_id: str = ""
+    supplier_part_auxiliary_id: str = ""
+    price_basis_quantity: Decimal = Decimal(1)
+    unspsc: str = ""
+    lead_time_days: int | None = None
+    manufacturer: str = ""
+    manufacturer_part_id: str = ""
+    catalog_item: CatalogItem | None = None
+    extrinsics: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,17 @@
+"""What punchout refuses: the app's errors (the API's `code` values are theirs)."""
+
+from procurement.errors import ProcurementError
+
+
+class PunchoutError(ProcurementError):
+    code = "punchout_error"
+
+
+class PunchoutReturnRefused(PunchoutError):
+    """The return cannot be taken: unknown, used, expired or foreign token, or a cart we cannot read."""
+
+    code = "punchout_return_refused"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 400) -> None:
+        super().__init__(message, code=code)
+        self.status = status

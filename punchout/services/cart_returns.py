@@ -1,0 +1,368 @@
+"""The cart a supplier's shop sends back: the session its token names, and its lines read and checked.
+
+The protocol layer (punchout.cxml, punchout.oci) turns the posted fields into dataclasses; this module maps
+them to `IncomingLine`s in our units, prices and codes (contract prices win when lower) and keeps the
+session's outcome. Putting the lines into the cart is the cart's app's work. Nothing here logs a shared
+secret, a password or a token.
+"""
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from procurement.models import CatalogItem, LegalEntity
+from procurement.money import (
+    Money,
+    MoneyError,
+    currency_digits,
+    decimal_text,
+    line_total_minor,
+    to_minor,
+    total_minor,
+)
+from procurement.selectors import catalog_item_price, price_lists_applicable
+
+from .. import cxml, oci
+from ..cart_lines import IncomingLine
+from ..errors import PunchoutReturnRefused
+from ..models import PunchoutSession
+from ..redact import redact_form_fields, redact_text
+from ..tokens import token_hash
+
+logger = logging.getLogger(__name__)
+
+MAX_RETURN_BYTES = 40 * 1024 * 1024  # a 5,000-line cart in base64 is about 10 MB
+MAX_QUANTITY = Decimal(10) ** 10  # requisition lines hold 13 digits, 3 of them decimals
+
+
+@dataclass
+class ReturnOutcome:
+    session: PunchoutSession
+    added: int = 0
+    removed: int = 0
+    kept: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+MAX_PRICE_BASIS = Decimal(10) ** 10  # price_basis_quantity holds 13 digits, 3 of them decimals
+_THOUSANDTH = Decimal("0.001")
+
+
+def _price_and_basis(price: Decimal, basis: Decimal, currency: str) -> tuple[int, Decimal]:
+    """The shop's price of `basis` units as (unit price in minor units, price basis quantity), kept exact.
+
+    The price is never divided by its basis (that rounds before multiplying: 12.50 per 100 × 500 must be
+    62.50, docs/money.md). A price with more digits than its currency is quoted per 10, 100 … times the basis
+    while the basis fits its column; only then is it rounded, once."""
+    digits = currency_digits(currency)
+    for shift in range(0, 7):
+        scale = Decimal(10) ** shift
+        scaled_basis = basis * scale
+        if scaled_basis >= MAX_PRICE_BASIS:
+            break
+        minor = price * scale * (Decimal(10) ** digits)
+        if minor == minor.to_integral_value():
+            return int(minor), scaled_basis
+    return to_minor(price, currency), basis
+
+
+def _cxml_basis(item: cxml.ItemIn) -> tuple[Decimal, Decimal]:
+    """(price, price basis quantity in ordered units) of a cXML line.
+
+    PriceBasisQuantity says the UnitPrice is for `quantity` price units and one ordered unit is
+    `conversionFactor` price units (cXML DTD), so the price is for quantity ÷ conversionFactor ordered units.
+    When that is not exact to 3 decimals, the price is moved onto the basis instead (price × factor for
+    `quantity` units)."""
+    price = item.unit_price.amount
+    basis = item.price_basis_quantity
+    if basis is None or not basis.quantity or not basis.conversion_factor:
+        return price, Decimal(1)
+    per_ordered = basis.quantity / basis.conversion_factor
+    if per_ordered == per_ordered.quantize(_THOUSANDTH) and 0 < per_ordered < MAX_PRICE_BASIS:
+        return price, per_ordered
+    return price * basis.conversion_factor, basis.quantity
+
+
+def _unspsc(value: str | None) -> str:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    return digits[:8] if len(digits) >= 8 else (digits if len(digits) in (2, 4, 6) else "")
+
+
+def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSession:
+    """The open session a return token names, locked for the rest of the transaction; refused when it is
+    unknown, someone else's, used or expired (an expired session is marked so)."""
+    session = (
+        PunchoutSession.objects.select_for_update(of=("self",))
+        .select_related("connection__supplier", "requisition", "employee__user")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if session is None:
+        raise PunchoutReturnRefused(
+            "This punchout return is not for any session we know. Start the punchout again from your cart.",
+            code="unknown_session",
+            status=404,
+        )
+    if user is not None and getattr(user, "is_authenticated", False) and user.pk != session.employee.user_id:
+        raise PunchoutReturnRefused(
+            "This punchout session belongs to someone else: nothing was changed.", code="foreign_session", status=403
+        )
+    if session.status != PunchoutSession.Status.OPEN:
+        raise PunchoutReturnRefused(
+            f"This punchout session has already ended ({session.get_status_display().lower()}): nothing was changed. "
+            "Start the punchout again to shop more.",
+            code="session_used",
+            status=410,
+        )
+    if session.expires_at <= timezone.now():
+        session.status = PunchoutSession.Status.EXPIRED
+        session.save(update_fields=["status"])
+        raise PunchoutReturnRefused(
+            "This punchout session has expired: nothing was changed. Start the punchout again from your cart.",
+            code="expired",
+            status=410,
+        )
+    return session
+
+
+def punchout_cart_read(
+    *,
+    session: PunchoutSession,
+    fields: list[tuple[str, str]],
+    outcome: ReturnOutcome,
+    currency: str,
+    legal_entity: LegalEntity,
+) -> tuple[list[IncomingLine] | None, str]:
+    """The lines the shop sent, mapped to ours; None means "keep what is there" (cXML status 204).
+
+    `currency` is the cart's, `legal_entity` the one whose contract prices apply. The second value is a
+    note for the shopper when the shop's total differs from its lines."""
+    if any(name.upper().startswith("NEW_ITEM-") for name, _ in fields):
+        try:
+            items = oci.parse_new_item_form(fields)
+        except oci.OciError as exc:
+            raise PunchoutReturnRefused(f"The shop's cart could not be read: {exc.message}", code="bad_cart") from exc
+        contracts = _Contracts(
+            session, legal_entity, {i.vendor_material or i.material_number or i.ext_product_id for i in items}
+        )
+        return [_oci_line(session, currency, item, outcome, contracts) for item in items], ""
+    try:
+        document = cxml.extract_cxml_from_form(fields)
+        message = cxml.parse_punchout_order_message(document)
+    except cxml.CXMLError as exc:
+        raise PunchoutReturnRefused(
+            f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}", code="bad_cart"
+        ) from exc
+    if not secrets.compare_digest(message.buyer_cookie.strip().encode(), session.buyer_cookie.encode()):
+        raise PunchoutReturnRefused(
+            "The cart names another punchout session (BuyerCookie does not match): nothing was changed.",
+            code="buyer_cookie_mismatch",
+            status=403,
+        )
+    if message.status is not None and message.status.code == 204:
+        return None, ""
+    contracts = _Contracts(session, legal_entity, {item.supplier_part_id for item in message.items})
+    lines = [_cxml_line(session, currency, item, outcome, contracts) for item in message.items]
+    note = ""
+    total_currency = message.total.currency if message.total is not None else ""
+    if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
+        # Never trust the shop's Total: the lines count (each rounded once, then added). Say so when they disagree.
+        computed = Money.from_minor(
+            total_minor(
+                line_total_minor(
+                    quantity=line.quantity,
+                    unit_price_minor=line.unit_price.minor,
+                    price_basis_quantity=line.price_basis_quantity,
+                )
+                for line in lines
+            ),
+            total_currency,
+        )
+        if to_minor(message.total.amount, total_currency) != computed.minor:
+            theirs = decimal_text(message.total.amount, currency_digits(total_currency))
+            note = f"The shop's total ({theirs} {total_currency}) differs from the sum of its lines ({computed}); "
+            note += "the lines count."
+    return lines, note
+
+
+class _Contracts:
+    """Our catalog's prices for the shop's part ids, read in two queries for the whole cart."""
+
+    def __init__(self, session: PunchoutSession, legal_entity: LegalEntity, part_ids: set[str]) -> None:
+        self.items = {
+            item.sku: item
+            for item in CatalogItem.objects.filter(
+                supplier=session.connection.supplier, sku__in=[p for p in part_ids if p], is_active=True
+            )
+        }
+        self.lists = price_lists_applicable(legal_entity=legal_entity, user=session.employee.user) if self.items else []
+
+    def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
+        item = self.items.get(part_id)
+        if item is None:
+            return None, None
+        return item, catalog_item_price(item=item, price_lists=self.lists)
+
+
+def _line(
+    session: PunchoutSession,
+    cart_currency: str,
+    outcome: ReturnOutcome,
+    contracts: _Contracts,
+    *,
+    index: int,
+    description: str,
+    quantity: Decimal | None,
+    unit: str,
+    price: Decimal | None,
+    currency: str,
+    part_id: str,
+    price_basis: Decimal = Decimal(1),
+    aux_id: str = "",
+    unspsc: str = "",
+    lead_time: int | None = None,
+    manufacturer: str = "",
+    manufacturer_part_id: str = "",
+    extrinsics: dict[str, Any] | None = None,
+) -> IncomingLine:
+    label = f"Line {index} ({(description or part_id)[:40]})"
+    if quantity is None or not quantity.is_finite() or quantity <= 0:
+        raise PunchoutReturnRefused(f"{label} has no quantity.", code="bad_cart")
+    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
+        raise PunchoutReturnRefused(
+            f"{label} has a quantity we cannot hold: {str(quantity)[:30]} (at most 10 digits and 3 decimals).",
+            code="bad_cart",
+        )
+    if price is None:
+        raise PunchoutReturnRefused(f"{label} has no price.", code="bad_cart")
+    currency = (currency or cart_currency).upper()
+    if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
+        raise PunchoutReturnRefused(f"{label} has a price basis we cannot use: {price_basis}.", code="bad_cart")
+    try:
+        minor, price_basis = _price_and_basis(price, price_basis, currency)
+    except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
+        raise PunchoutReturnRefused(
+            f"{label} has a price we cannot use: {price} {currency!r}.", code="bad_cart"
+        ) from exc
+    if abs(minor) >= 10**15:
+        raise PunchoutReturnRefused(f"{label} has a price we cannot use: {price} {currency}.", code="bad_cart")
+    unit_price = Money.from_minor(minor, currency)
+    item, contract = contracts.price(part_id)
+    if contract is not None and contract.currency == currency:
+        # Our contract price is for one unit: compare the line totals, each rounded once.
+        theirs = line_total_minor(quantity=quantity, unit_price_minor=minor, price_basis_quantity=price_basis)
+        ours = line_total_minor(quantity=quantity, unit_price_minor=contract.minor)
+        if ours < theirs:
+            outcome.warnings.append(
+                f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}"
+                + (f" per {price_basis.normalize():f}" if price_basis != 1 else "")
+                + "."
+            )
+            unit_price, price_basis = contract, Decimal(1)
+    if currency != cart_currency:
+        outcome.warnings.append(f"{label} is in {currency}, the cart in {cart_currency}.")
+    mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
+    return IncomingLine(
+        description=description or part_id,
+        quantity=quantity,
+        unit=mapped,
+        unit_price=unit_price,
+        supplier=session.connection.supplier,
+        supplier_part_id=part_id,
+        supplier_part_auxiliary_id=aux_id,
+        price_basis_quantity=price_basis,
+        unspsc=_unspsc(unspsc) or (item.unspsc if item else ""),
+        lead_time_days=lead_time,
+        manufacturer=manufacturer,
+        manufacturer_part_id=manufacturer_part_id,
+        catalog_item=item,
+        extrinsics=extrinsics or {},
+    )
+
+
+def _cxml_line(
+    session: PunchoutSession, cart_currency: str, item: cxml.ItemIn, outcome: ReturnOutcome, contracts: _Contracts
+) -> IncomingLine:
+    price, basis = _cxml_basis(item)
+    return _line(
+        session,
+        cart_currency,
+        outcome,
+        contracts,
+        index=item.line_number or 0,
+        description=item.text,
+        quantity=item.quantity,
+        unit=item.unit_of_measure,
+        price=price,
+        price_basis=basis,
+        currency=item.unit_price.currency,
+        part_id=item.supplier_part_id,
+        aux_id=item.supplier_part_auxiliary_id or "",
+        unspsc=item.classification("UNSPSC") or "",
+        lead_time=item.lead_time,
+        manufacturer=item.manufacturer_name or "",
+        manufacturer_part_id=item.manufacturer_part_id or "",
+        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))),
+    )
+
+
+def _oci_line(
+    session: PunchoutSession, cart_currency: str, item: oci.OciItem, outcome: ReturnOutcome, contracts: _Contracts
+) -> IncomingLine:
+    return _line(
+        session,
+        cart_currency,
+        outcome,
+        contracts,
+        index=item.index,
+        description=(item.long_text.split("\n")[0] if not item.description else item.description),
+        quantity=item.quantity,
+        unit=item.unit,
+        price=item.price,  # for PRICEUNIT units: kept with its basis, never divided first
+        price_basis=item.price_unit,
+        currency=item.currency,
+        part_id=item.vendor_material or item.material_number or item.ext_product_id,
+        aux_id=item.ext_quote_id,
+        unspsc=item.material_group if item.material_group.isdigit() else "",
+        lead_time=item.lead_time,
+        manufacturer=item.manufacturer_code,
+        manufacturer_part_id=item.manufacturer_material,
+        extrinsics={
+            k: v for k, v in redact_form_fields([("long_text", item.long_text), *dict(item.extra).items()]) if v
+        },
+    )
+
+
+def punchout_session_line_ids(*, session: PunchoutSession) -> list[int]:
+    """The cart lines this session brought (an edit replaces them)."""
+    return list(session.lines.values_list("pk", flat=True))
+
+
+def punchout_return_record(
+    *,
+    session: PunchoutSession,
+    outcome: ReturnOutcome,
+    failed: PunchoutReturnRefused | None,
+    line_ids: Iterable[int] | None = None,
+) -> None:
+    """The session has ended: returned with what it changed (and the lines it brought), or failed with why."""
+    if line_ids is not None:
+        session.lines.set(list(line_ids))
+    session.status = PunchoutSession.Status.FAILED if failed else PunchoutSession.Status.RETURNED
+    session.returned_at = timezone.now()
+    session.result = (
+        {"error": redact_text(failed.message)}
+        if failed
+        else {
+            "added": outcome.added,
+            "removed": outcome.removed,
+            "kept": outcome.kept,
+            "warnings": outcome.warnings,
+        }
+    )
+    session.save(update_fields=["status", "returned_at", "result"])
