@@ -12,7 +12,8 @@ from django.db.models import F, Q, QuerySet
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import employee_manager_chain, exchange_rate_get
-from requisitions.models import Requisition, RequisitionLineSplit
+from requisitions.models import Requisition
+from requisitions.selectors import requisition_split_cost_centre_ids
 
 from .models import ApprovalMode, PurchasingRule
 
@@ -75,9 +76,7 @@ class Rates:
 def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     requester = requisition.requester
     lines = list(requisition.lines.values_list("cost_centre_id", "unspsc", "supplier_id", "source"))
-    split_centres = RequisitionLineSplit.objects.filter(line__requisition=requisition).values_list(
-        "cost_centre_id", flat=True
-    )
+    split_centres = requisition_split_cost_centre_ids(requisition=requisition)
     parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
     units: set[int] = set()
     unit = requester.org_unit_id

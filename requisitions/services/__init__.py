@@ -1,8 +1,8 @@
 """Writes of requisitions, by subdomain. Each service owns its transaction, locks the requisition it changes and
 records what it did as a RequisitionEvent in the same transaction.
 
-- lifecycle: the status moves (submit, withdraw, cancel as requisitions sees them; the steps of other apps on
-  that path are in p2p/submit_to_order.py)
+- lifecycle: the status moves and requisitions' own part of submit, withdraw and cancel (the whole path,
+  with the steps of budgets, approvals and orders, is p2p/submit_to_order.py), the change-log recorder
 - carts: open a cart, change its header, copy, move lines between carts, merge
 - lines: catalog, typed, external (punchout, ERP) lines; line changes, splits, removal
 - line_rules: the rules every line keeps (quantities, typed prices, cost centres, which lines combine)
@@ -19,7 +19,15 @@ from .carts import (
     requisition_update,
 )
 from .imports import IMPORT_CHUNK, import_job_create, import_job_errors_grouped, import_job_process
-from .lifecycle import requisition_cancel, requisition_status_move, requisition_submit, requisition_withdraw
+from .lifecycle import (
+    requisition_budget_exception_set,
+    requisition_event_record,
+    requisition_mark_cancelled,
+    requisition_mark_submitted,
+    requisition_mark_withdrawn,
+    requisition_status_move,
+    requisition_submit_check,
+)
 from .line_rules import COMBINABLE_SOURCES, MAX_LEAD_TIME_DAYS, catalog_quantity_check, combine_key
 from .lines import (
     CatalogPick,
@@ -63,10 +71,11 @@ __all__ = [
     "import_job_process",
     "list_item_quantity_check",
     "quick_order_resolve",
-    "requisition_cancel",
+    "requisition_budget_exception_set",
     "requisition_copy",
     "requisition_create",
     "requisition_create_from_list",
+    "requisition_event_record",
     "requisition_line_add_free_text",
     "requisition_line_splits_set",
     "requisition_line_update",
@@ -78,10 +87,12 @@ __all__ = [
     "requisition_list_create_from_items",
     "requisition_list_delete",
     "requisition_list_update",
+    "requisition_mark_cancelled",
+    "requisition_mark_submitted",
+    "requisition_mark_withdrawn",
     "requisition_merge",
     "requisition_quick_add",
     "requisition_status_move",
-    "requisition_submit",
+    "requisition_submit_check",
     "requisition_update",
-    "requisition_withdraw",
 ]

@@ -1,11 +1,16 @@
-"""A requisition's status: the one place it moves, and submit, withdraw and cancel as requisitions sees them."""
+"""A requisition's status: the one place it moves, and its own part of submit, withdraw and cancel.
+
+The steps other apps take on the way (funds, the approval chain, purchase orders) are called in order by
+p2p/submit_to_order.py, which calls these; requisitions itself never calls another app.
+"""
+
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from procurement.models import Employee
 
-from .. import hooks
 from ..errors import NotRequester, SubmissionInvalid, TransitionNotAllowed
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
@@ -13,7 +18,7 @@ from .shared import _check_requester, _event, _lock, _refresh_totals
 
 
 def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
-    """The one place a status changes: checked against the table, logged, told to the hooks."""
+    """The one place a status changes: checked against the table and logged as a RequisitionEvent."""
     from_status = requisition.status
     if not is_allowed(from_status, to_status):
         raise TransitionNotAllowed(
@@ -23,8 +28,6 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
     requisition.status = to_status
     requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
     _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
-    for hook in hooks.registered():
-        hook.after_status_change(requisition=requisition, from_status=from_status, to_status=to_status, by=by)
 
 
 def requisition_status_move(
@@ -60,9 +63,12 @@ def _submission_problems(requisition: Requisition) -> list[str]:
     return problems
 
 
-@transaction.atomic
-def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition:
-    """Submit a draft or returned requisition: validate it, let approvals and budgets take part, and move it on."""
+def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requisition:
+    """The requisition under its row lock, totals refreshed, if its requester may submit it as it is; raises
+    SubmissionInvalid naming every problem otherwise. Runs inside the caller's transaction (the lock holds
+    until the submission commits)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
     requisition = _lock(requisition)
     _check_requester(requisition, by)
     if not requisition.is_editable:
@@ -71,19 +77,19 @@ def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition
     problems = _submission_problems(requisition)
     if problems:
         raise SubmissionInvalid(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems=problems)
-    for hook in hooks.registered():
-        hook.validate_submit(requisition=requisition, by=by)
-    requisition.submitted_at = timezone.now()
-    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
-    for hook in hooks.registered():
-        hook.after_submit(requisition=requisition, by=by)
-    requisition.refresh_from_db()
     return requisition
 
 
+def requisition_mark_submitted(*, requisition: Requisition, by: Employee) -> None:
+    """The checked, locked requisition (requisition_submit_check) becomes `submitted`."""
+    requisition.submitted_at = timezone.now()
+    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
+
+
 @transaction.atomic
-def requisition_withdraw(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
-    """The requester takes a requisition back before its final approval."""
+def requisition_mark_withdrawn(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """The requester takes a requisition back before its final approval (the status move only: the funds it
+    holds and its approval tasks are ended by p2p.submit_to_order.requisition_withdraw)."""
     requisition = _lock(requisition)
     _check_requester(requisition, by)
     if requisition.status not in WITHDRAWABLE:
@@ -96,8 +102,9 @@ def requisition_withdraw(*, requisition: Requisition, by: Employee, comment: str
 
 
 @transaction.atomic
-def requisition_cancel(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
-    """Cancel a cart, a returned requisition, or (buyers) an approved or ordered one."""
+def requisition_mark_cancelled(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """Cancel a cart, a returned requisition, or (buyers) an approved or ordered one (the status move only:
+    p2p.submit_to_order.requisition_cancel ends what other apps hold)."""
     from procurement.models import Role
 
     requisition = _lock(requisition)
@@ -112,3 +119,23 @@ def requisition_cancel(*, requisition: Requisition, by: Employee, comment: str =
         )
     _status_move(requisition, RequisitionStatus.CANCELLED, by, comment=comment)
     return requisition
+
+
+def requisition_event_record(
+    *,
+    requisition: Requisition,
+    kind: str,
+    by: Employee | None = None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> RequisitionEvent:
+    """A row of the requisition's change log, for what another app did to it (a decision, a budget warning,
+    purchase orders made, a task handed over)."""
+    return _event(requisition, by, kind, comment=comment, data=data)
+
+
+def requisition_budget_exception_set(*, requisition: Requisition, text: str) -> None:
+    """Record (or clear, with "") why the requisition is over a hard-stop budget; the approval chain reads it."""
+    if requisition.budget_exception != text:
+        requisition.budget_exception = text
+        Requisition.objects.filter(pk=requisition.pk).update(budget_exception=text)

@@ -8,7 +8,6 @@ from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
 
-from .. import hooks
 from ..errors import NotRequester, RequisitionNotEditable
 from ..lock_objects import requisitions_select_for_update
 from ..models import Requisition, RequisitionEvent
@@ -87,9 +86,9 @@ def _refresh_totals(requisition: Requisition) -> None:
 
 
 def _lines_changed(requisition: Requisition, by: Employee) -> None:
+    """Lines were added, changed or removed (only while a draft or returned): the totals follow. No other app
+    takes part: budgets and approvals look at the lines again when the requisition is submitted."""
     _refresh_totals(requisition)
-    for hook in hooks.registered():
-        hook.after_lines_changed(requisition=requisition, by=by)
 
 
 def _next_line_number(requisition: Requisition) -> int:

@@ -9,15 +9,10 @@ from viewflow.workflow.status import STATUS
 
 from approvals.errors import ApprovalError
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
-from approvals.services import approval_decide, purchasing_rule_save
+from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import approval_decide, requisition_submit, requisition_withdraw
 from procurement.models import CatalogItem, LegalEntity
-from requisitions.services import (
-    CatalogPick,
-    requisition_create,
-    requisition_lines_add_from_catalog,
-    requisition_submit,
-    requisition_withdraw,
-)
+from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.factories import EmployeeFactory
 
 from .helpers import decide, open_tasks, person, submitted

@@ -8,14 +8,9 @@ from django.core.management import call_command
 
 from approvals.errors import ApprovalError
 from approvals.models import ApprovalStepApprover
-from approvals.services import approval_decide
+from p2p.submit_to_order import approval_decide, requisition_submit
 from procurement.models import CatalogItem, Employee, LegalEntity
-from requisitions.services import (
-    CatalogPick,
-    requisition_create,
-    requisition_lines_add_from_catalog,
-    requisition_submit,
-)
+from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.concurrency import run_concurrently
 
 from .helpers import decide, open_tasks

@@ -7,12 +7,12 @@ import pytest
 from approvals.models import ApprovalChain, PurchasingRule
 from approvals.services import purchasing_rule_save
 from budgets.models import BudgetEntry
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
 from requisitions import hooks
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services import requisition_submit
 from tests.approvals.helpers import decide, open_tasks
 
 from .test_funds import alice, lab_cart, left

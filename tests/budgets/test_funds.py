@@ -8,18 +8,16 @@ from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget, BudgetEntry
 from budgets.services import budget_available_minor
+from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.services import (
     SplitSpec,
-    requisition_cancel,
     requisition_create,
     requisition_line_add_free_text,
     requisition_line_splits_set,
     requisition_status_move,
-    requisition_submit,
-    requisition_withdraw,
 )
 
 pytestmark = pytest.mark.usefixtures("demo")
