@@ -1,5 +1,7 @@
 """Writes of approvals: rules (versioned) and the chain stored when a requisition is submitted."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +146,26 @@ class Decision:
     REJECT = "reject"
     RETURN = "return"
     STATUS = {APPROVE: StepStatus.APPROVED, REJECT: StepStatus.REJECTED, RETURN: StepStatus.RETURNED}
+
+
+@contextmanager
+def approval_decision_lock(*, task_id: int) -> Iterator[None]:
+    """A transaction holding the lock of the task's approval process, around a decision (approval_decide takes
+    the same lock again) and what follows from it. A task that does not exist takes no lock: approval_decide
+    says why it refuses."""
+    from viewflow.workflow.models import Task
+
+    from .flows import ApprovalFlow
+
+    process_id = None
+    if 0 < task_id <= MAX_ID:
+        process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
+    if process_id is None:
+        with transaction.atomic():
+            yield
+        return
+    with ApprovalFlow.lock(process_id), transaction.atomic():
+        yield
 
 
 def approval_decide(

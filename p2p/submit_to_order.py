@@ -35,7 +35,13 @@ from approvals import services as approvals
 from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalStepApprover
 from approvals.selectors import approval_chain_status
-from approvals.services import DecisionOrigin, approval_chain_create, approval_chains_end, check_resolvable
+from approvals.services import (
+    DecisionOrigin,
+    approval_chain_create,
+    approval_chains_end,
+    approval_decision_lock,
+    check_resolvable,
+)
 from budgets.services import funds_commit, funds_precommit, funds_release
 from orders.models import PurchaseOrder
 from orders.selectors import order_change_pending, purchase_orders_made
@@ -102,7 +108,7 @@ def approval_decide(
 ) -> ApprovalStepApprover:
     """An approver approves, rejects or returns (inbox, bulk, API, e-mail link). When the decision ends the
     chain, what follows runs in the same transaction, under the approval process lock."""
-    with transaction.atomic():
+    with approval_decision_lock(task_id=task_id):
         # 1. approvals: the decision recorded; the process moves to the next stage or ends, and the
         #    requisition takes the outcome (approved, rejected, returned).
         assignment = approvals.approval_decide(
