@@ -7,4 +7,3 @@ from django.core.management import call_command
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", stdout=StringIO())
-
