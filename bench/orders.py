@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,7 +80,9 @@ def wait_sent(total: int, seconds: float = 600) -> None:
         time.sleep(0.05)
 
 
-def approve_three_stages(requisition_id: int, people: dict[str, Employee], decide=approval_decide) -> None:  # type: ignore[no-untyped-def]
+def approve_three_stages(
+    requisition_id: int, people: dict[str, Employee], decide: Callable[..., object] = approval_decide
+) -> None:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
