@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from p2p.submit_to_order import approval_decide
 from procurement.api import ERROR_SCHEMA
 from procurement.selectors import legal_entity_for_user
 from requisitions.api import current_employee
@@ -16,7 +17,6 @@ from .forms import bounded_int, decision_origin
 from .inbox import approval_inbox, approval_inbox_count
 from .selectors import approval_chain_for
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
-from .services import approval_decide
 
 INBOX_PAGE = 100
 INBOX_MAX_PAGE = 1_000_000

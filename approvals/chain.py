@@ -12,7 +12,8 @@ from django.db.models import F, Q, QuerySet
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import employee_manager_chain, exchange_rate_get
-from requisitions.models import Requisition, RequisitionLineSplit
+from requisitions.models import Requisition
+from requisitions.selectors import requisition_split_cost_centre_ids
 
 from .models import ApprovalMode, PurchasingRule
 
@@ -75,9 +76,7 @@ class Rates:
 def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     requester = requisition.requester
     lines = list(requisition.lines.values_list("cost_centre_id", "unspsc", "supplier_id", "source"))
-    split_centres = RequisitionLineSplit.objects.filter(line__requisition=requisition).values_list(
-        "cost_centre_id", flat=True
-    )
+    split_centres = requisition_split_cost_centre_ids(requisition=requisition)
     parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
     units: set[int] = set()
     unit = requester.org_unit_id
@@ -139,7 +138,12 @@ def candidate_rules(facts: RequisitionFacts) -> QuerySet[PurchasingRule]:
 
 
 def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
-    """The stages that must approve this requisition, with the reasons, or the problems that stop it."""
+    """The stages that must approve this requisition, with the reasons, or the problems that stop it.
+
+    In order: the facts the rules look at; the rules that apply (a budget exception first, or refused without
+    one); a block or an automatic approval ends it there; otherwise everyone the rules name is read at once
+    and each rule becomes a stage; a person appears once, at their first stage.
+    """
     facts = requisition_facts(requisition=requisition)
     rates = Rates(requisition.currency)
     resolved = ResolvedChain(total=facts.total)
@@ -147,6 +151,29 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
         # A line's currency has no stored rate: the total is unknown, never 0.00 (docs/money.md).
         resolved.problems.extend(requisition.missing_rates or ["The total cannot be converted at stored rates."])
         return resolved
+    matching = _rules_that_apply(requisition, facts, rates, resolved)
+    if resolved.budget_refused:
+        return resolved
+    resolved.rules = matching
+    if _blocked_or_approved_outright(requisition, matching, resolved):
+        return resolved
+    candidates = _candidates(requisition, facts, matching)
+    for rule in _with_default_manager_chain(matching):
+        _stage_add(rule, requisition, facts, rates, candidates, resolved)
+        if resolved.budget_refused:
+            return resolved
+    resolved.stages = _collapse(resolved.stages)
+    if not resolved.stages and not resolved.problems:
+        resolved.problems.append("No purchasing rule names an approver for this requisition.")
+    return resolved
+
+
+def _rules_that_apply(
+    requisition: Requisition, facts: RequisitionFacts, rates: Rates, resolved: ResolvedChain
+) -> list[PurchasingRule]:
+    """The approval rules whose conditions hold, in position order. Budget-exception rules act only on a
+    requisition over a hard-stop budget (set by the budget check): the first one leads the chain; with none,
+    the requisition is refused (`resolved.budget_refused`)."""
     rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
     # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
     matching = [
@@ -154,31 +181,60 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
         for rule in rules
         if rule.effect != PurchasingRule.Effect.HOLD_FOR_BUYER and rule_matches(rule, facts, rates)
     ]
-    # Budget-exception rules only act on a requisition over a hard-stop budget (set by the budget check).
     exception_rules = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION]
     matching = [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]
     if requisition.budget_exception:
         if not exception_rules:
             resolved.budget_refused = requisition.budget_exception
-            return resolved
+            return []
         matching = exception_rules[:1] + matching
-    resolved.rules = matching
+    return matching
+
+
+def _blocked_or_approved_outright(
+    requisition: Requisition, matching: list[PurchasingRule], resolved: ResolvedChain
+) -> bool:
+    """A blocking rule stops the requisition; an auto-approve rule approves it (never over a budget)."""
     blocks = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BLOCK]
     if blocks:
         resolved.blocked = blocks[0].message or f"Blocked by the rule “{blocks[0].name}”."
-        return resolved
+        return True
     if not requisition.budget_exception and any(rule.effect == PurchasingRule.Effect.AUTO_APPROVE for rule in matching):
         resolved.auto_approved = True
-        return resolved
+        return True
+    return False
 
-    requester = facts.requester
-    managers = employee_manager_chain(employee=requester)
-    if not [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]:
-        # With no rule that applies, the corporate hierarchy decides: managers up to a covering limit.
-        matching = [
-            *matching,
-            PurchasingRule(name="Manager approval (default)", effect=PurchasingRule.Effect.MANAGER_CHAIN),
-        ]
+
+def _with_default_manager_chain(matching: list[PurchasingRule]) -> list[PurchasingRule]:
+    """With no rule that applies (a budget exception aside), the corporate hierarchy decides: managers up to a
+    covering limit."""
+    if [rule for rule in matching if rule.effect != PurchasingRule.Effect.BUDGET_EXCEPTION]:
+        return matching
+    return [*matching, PurchasingRule(name="Manager approval (default)", effect=PurchasingRule.Effect.MANAGER_CHAIN)]
+
+
+@dataclass
+class Candidates:
+    """Everyone the rules may name, read once: the requester's managers, group members, role holders and the
+    owners of the charged cost centres."""
+
+    requester: Employee
+    managers: list[Employee]
+    members: dict[int, list[Employee]]
+    role_members: dict[str, list[Employee]]
+    owners: list[Employee]
+
+    def stand_in(self, people: list[Employee]) -> list[Employee]:
+        """Never the requester: their manager signs in their place."""
+        eligible = [person for person in people if person.pk != self.requester.pk]
+        if len(eligible) < len(people) and self.managers and all(m.pk != self.managers[0].pk for m in eligible):
+            eligible.append(self.managers[0])
+        return eligible
+
+
+def _candidates(requisition: Requisition, facts: RequisitionFacts, matching: list[PurchasingRule]) -> Candidates:
+    managers = employee_manager_chain(employee=facts.requester)
+    matching = _with_default_manager_chain(matching)
     group_ids = {
         rule.group_id
         for rule in matching
@@ -221,98 +277,99 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
             .order_by("code")
             if c.owner is not None
         ]
+    return Candidates(facts.requester, managers, members, role_members, owners)
 
-    def stand_in(people: list[Employee]) -> list[Employee]:
-        """Never the requester: their manager signs in their place."""
-        eligible = [person for person in people if person.pk != requester.pk]
-        if len(eligible) < len(people) and managers and all(m.pk != managers[0].pk for m in eligible):
-            eligible.append(managers[0])
-        return eligible
 
-    for rule in matching:
-        if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION:
-            if rule.approver is not None:
-                people = stand_in([rule.approver])
-            elif rule.group is not None:
-                people = [person for person in members.get(rule.group.pk, []) if person.pk != requester.pk]
-            else:
-                people = stand_in(role_members.get(rule.role or PurchasingRule.RoleChoice.FINANCE, []))
-            if not people:
-                resolved.budget_refused = (
-                    f"{requisition.budget_exception} The budget-exception rule “{rule.name}” names no one "
-                    "who may approve it."
-                )
-                return resolved
-            resolved.stages.append(
-                Stage(
-                    f"Budget exception: {rule.name}",
-                    requisition.budget_exception,
-                    ApprovalMode.ANY,
-                    1,
-                    tuple(people),
-                    rule,
-                    rule.sla_hours,
-                )
+def _stage_add(
+    rule: PurchasingRule,
+    requisition: Requisition,
+    facts: RequisitionFacts,
+    rates: Rates,
+    candidates: Candidates,
+    resolved: ResolvedChain,
+) -> None:
+    """The stage one rule asks for, added to the chain; or the problem that it names no one (a budget-exception
+    rule naming no one refuses the requisition: `resolved.budget_refused`)."""
+    requester = candidates.requester
+    if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION:
+        if rule.approver is not None:
+            people = candidates.stand_in([rule.approver])
+        elif rule.group is not None:
+            people = [person for person in candidates.members.get(rule.group.pk, []) if person.pk != requester.pk]
+        else:
+            people = candidates.stand_in(
+                candidates.role_members.get(rule.role or PurchasingRule.RoleChoice.FINANCE, [])
             )
-        elif rule.effect == PurchasingRule.Effect.MANAGER_CHAIN:
-            resolved.stages.extend(_manager_stages(rule, managers, facts, rates, resolved.problems))
-        elif rule.effect == PurchasingRule.Effect.NAMED_APPROVER and rule.approver is not None:
-            people = stand_in([rule.approver])
-            resolved.stages.append(
-                Stage(
-                    rule.name,
-                    f"named by the rule “{rule.name}”",
-                    ApprovalMode.ANY,
-                    1,
-                    tuple(people),
-                    rule,
-                    rule.sla_hours,
-                )
+        if not people:
+            resolved.budget_refused = (
+                f"{requisition.budget_exception} The budget-exception rule “{rule.name}” names no one "
+                "who may approve it."
             )
-        elif rule.effect == PurchasingRule.Effect.GROUP and rule.group is not None:
-            people = [person for person in members.get(rule.group.pk, []) if person.pk != requester.pk]
-            required = rule.required_count if rule.mode == ApprovalMode.N_OF_M else 1
-            if not people or (rule.mode == ApprovalMode.N_OF_M and len(people) < required):
-                resolved.problems.append(
-                    f"The group {rule.group.name} has too few members who may approve for this legal entity."
-                )
-                continue
-            resolved.stages.append(
-                Stage(
-                    rule.name,
-                    f"group {rule.group.name}",
-                    rule.mode,
-                    required,
-                    tuple(people),
-                    rule,
-                    rule.sla_hours,
-                )
+            return
+        resolved.stages.append(
+            Stage(
+                f"Budget exception: {rule.name}",
+                requisition.budget_exception,
+                ApprovalMode.ANY,
+                1,
+                tuple(people),
+                rule,
+                rule.sla_hours,
             )
-        elif rule.effect == PurchasingRule.Effect.ROLE:
-            if rule.role == PurchasingRule.RoleChoice.COST_CENTRE_OWNER:
-                people, mode = stand_in(_unique(owners)), ApprovalMode.ALL
-            else:
-                people, mode = stand_in(role_members.get(rule.role, [])), ApprovalMode.ANY
-            if not people:
-                resolved.problems.append(
-                    f"No one holds the role {rule.get_role_display().lower()} for this legal entity."
-                )
-                continue
-            resolved.stages.append(
-                Stage(
-                    rule.name,
-                    f"role: {rule.get_role_display().lower()}",
-                    mode,
-                    len(people) if mode == ApprovalMode.ALL else 1,
-                    tuple(people),
-                    rule,
-                    rule.sla_hours,
-                )
+        )
+    elif rule.effect == PurchasingRule.Effect.MANAGER_CHAIN:
+        resolved.stages.extend(_manager_stages(rule, candidates.managers, facts, rates, resolved.problems))
+    elif rule.effect == PurchasingRule.Effect.NAMED_APPROVER and rule.approver is not None:
+        people = candidates.stand_in([rule.approver])
+        resolved.stages.append(
+            Stage(
+                rule.name,
+                f"named by the rule “{rule.name}”",
+                ApprovalMode.ANY,
+                1,
+                tuple(people),
+                rule,
+                rule.sla_hours,
             )
-    resolved.stages = _collapse(resolved.stages)
-    if not resolved.stages and not resolved.problems:
-        resolved.problems.append("No purchasing rule names an approver for this requisition.")
-    return resolved
+        )
+    elif rule.effect == PurchasingRule.Effect.GROUP and rule.group is not None:
+        people = [person for person in candidates.members.get(rule.group.pk, []) if person.pk != requester.pk]
+        required = rule.required_count if rule.mode == ApprovalMode.N_OF_M else 1
+        if not people or (rule.mode == ApprovalMode.N_OF_M and len(people) < required):
+            resolved.problems.append(
+                f"The group {rule.group.name} has too few members who may approve for this legal entity."
+            )
+            return
+        resolved.stages.append(
+            Stage(
+                rule.name,
+                f"group {rule.group.name}",
+                rule.mode,
+                required,
+                tuple(people),
+                rule,
+                rule.sla_hours,
+            )
+        )
+    elif rule.effect == PurchasingRule.Effect.ROLE:
+        if rule.role == PurchasingRule.RoleChoice.COST_CENTRE_OWNER:
+            people, mode = candidates.stand_in(_unique(candidates.owners)), ApprovalMode.ALL
+        else:
+            people, mode = candidates.stand_in(candidates.role_members.get(rule.role, [])), ApprovalMode.ANY
+        if not people:
+            resolved.problems.append(f"No one holds the role {rule.get_role_display().lower()} for this legal entity.")
+            return
+        resolved.stages.append(
+            Stage(
+                rule.name,
+                f"role: {rule.get_role_display().lower()}",
+                mode,
+                len(people) if mode == ApprovalMode.ALL else 1,
+                tuple(people),
+                rule,
+                rule.sla_hours,
+            )
+        )
 
 
 def _unique(people: list[Employee]) -> list[Employee]:

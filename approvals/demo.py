@@ -99,9 +99,10 @@ def seed_submitted(report: Callable[[str], None]) -> None:
     """Requisitions of alice's that wait in bob's inbox (made once)."""
     from decimal import Decimal
 
+    from p2p.submit_to_order import requisition_submit
     from procurement.money import Money
     from requisitions.models import Requisition
-    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+    from requisitions.services import requisition_create, requisition_line_add_free_text
 
     alice = Employee.objects.get(user__username="alice")
     france = LegalEntity.objects.get(code="ACME-FR")

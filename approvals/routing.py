@@ -12,6 +12,7 @@ from procurement.models import Employee
 from procurement.selectors import employee_manager_chain
 from procurement.services import notification_send
 from requisitions.models import RequisitionEvent
+from requisitions.services.lifecycle import requisition_event_record
 
 from .models import ApprovalStepApprover, Delegation
 
@@ -65,7 +66,7 @@ def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind:
         previous = task.owner
         task.owner = to.user
         task.save(update_fields=["owner"])
-        RequisitionEvent.objects.create(
+        requisition_event_record(
             requisition=assignment.step.chain.requisition,
             kind=kind,
             comment=note,
@@ -153,7 +154,7 @@ def approvals_escalate(*, now: datetime | None = None) -> dict[str, int]:
                 body=f"{requisition.number} “{requisition.title}” has waited {waited:.0f} working hours. "
                 f"It goes to your manager after {sla}.",
             )
-            RequisitionEvent.objects.create(
+            requisition_event_record(
                 requisition=requisition,
                 kind=RequisitionEvent.Kind.REMINDED,
                 data={"to": task.owner.get_username() if task.owner else ""},

@@ -135,3 +135,8 @@ def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> Appr
         .select_related("step__chain__requisition")
         .first()
     )
+
+
+def approval_chain_status(*, chain_id: int) -> str:
+    """The chain's status as stored now: pending, or the outcome its process reached."""
+    return ApprovalChain.objects.values_list("status", flat=True).get(pk=chain_id)

@@ -1,5 +1,7 @@
 """Writes of approvals: rules (versioned) and the chain stored when a requisition is submitted."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,11 +10,10 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from procurement.models import Employee
-from requisitions import hooks
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services import requisition_status_move
+from requisitions.services.lifecycle import requisition_event_record, requisition_status_move
 
-from .chain import ResolvedChain, approval_chain_resolve
+from .chain import ResolvedChain
 from .errors import (
     ApprovalError,
     BudgetExceptionRefused,
@@ -58,6 +59,8 @@ def purchasing_rule_save(*, rule: PurchasingRule, by: Any = None) -> PurchasingR
 
 
 def check_resolvable(resolved: ResolvedChain) -> None:
+    """Refuse a submission whose chain cannot be walked: over a hard-stop budget with no exception stage,
+    blocked by a rule, or with no one who may approve."""
     if resolved.budget_refused:
         raise BudgetExceptionRefused(resolved.budget_refused)
     if resolved.blocked:
@@ -67,10 +70,10 @@ def check_resolvable(resolved: ResolvedChain) -> None:
 
 
 @transaction.atomic
-def approval_chain_create(*, requisition: Requisition, by: Employee | None) -> ApprovalChain:
-    """Store the chain for this submission and move the requisition into approval (or approve it outright)."""
-    resolved = approval_chain_resolve(requisition=requisition)
-    check_resolvable(resolved)
+def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, by: Employee | None) -> ApprovalChain:
+    """Store the chain resolved for this submission (approval_chain_resolve, checked with check_resolvable) and
+    move the requisition into approval, starting the process, or approve it outright: then the chain's status
+    is `approved` and the caller goes on with what follows a final approval."""
     ApprovalChain.objects.filter(requisition=requisition, status=ApprovalChain.Status.PENDING).update(
         status=ApprovalChain.Status.SUPERSEDED
     )
@@ -145,6 +148,26 @@ class Decision:
     STATUS = {APPROVE: StepStatus.APPROVED, REJECT: StepStatus.REJECTED, RETURN: StepStatus.RETURNED}
 
 
+@contextmanager
+def approval_decision_lock(*, task_id: int) -> Iterator[None]:
+    """A transaction holding the lock of the task's approval process, around a decision (approval_decide takes
+    the same lock again) and what follows from it. A task that does not exist takes no lock: approval_decide
+    says why it refuses."""
+    from viewflow.workflow.models import Task
+
+    from .flows import ApprovalFlow
+
+    process_id = None
+    if 0 < task_id <= MAX_ID:
+        process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
+    if process_id is None:
+        with transaction.atomic():
+            yield
+        return
+    with ApprovalFlow.lock(process_id), transaction.atomic():
+        yield
+
+
 def approval_decide(
     *, task_id: int, by: Employee, decision: str, comment: str = "", origin: DecisionOrigin | None = None
 ) -> ApprovalStepApprover:
@@ -196,9 +219,9 @@ def approval_decide(
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
         assignment.save()
-        RequisitionEvent.objects.create(
+        requisition_event_record(
             requisition=requisition,
-            actor=by.user,
+            by=by,
             kind=RequisitionEvent.Kind.DECISION,
             comment=comment,
             data={
@@ -284,33 +307,17 @@ def approval_process_cancel(*, requisition: Requisition) -> None:
     processes.update(status=PROCESS.CANCELED, finished=timezone.now())
 
 
-class ApprovalHook(hooks.RequisitionHook):
-    """Approvals take part in submission: refuse what cannot be routed, then store the chain."""
-
-    name = "approvals"
-    routes_budget_exceptions = True
-
-    def validate_submit(self, *, requisition: Requisition, by: Any) -> None:
-        check_resolvable(approval_chain_resolve(requisition=requisition))
-
-    def after_submit(self, *, requisition: Requisition, by: Any) -> None:
-        approval_chain_create(requisition=requisition, by=by)
-
-    def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
-        ends: dict[str, str] = {
-            RequisitionStatus.WITHDRAWN: ApprovalChain.Status.WITHDRAWN,
-            RequisitionStatus.CANCELLED: ApprovalChain.Status.WITHDRAWN,
-        }
-        if to_status in ends:
-            pending = ApprovalChain.objects.filter(requisition=requisition, status=ApprovalChain.Status.PENDING)
-            ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(
-                status=StepStatus.CANCELLED
-            )
-            ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
-                status=StepStatus.CANCELLED
-            )
-            pending.update(status=ends[to_status])
-            approval_process_cancel(requisition=requisition)
+@transaction.atomic
+def approval_chains_end(*, requisition: Requisition, status: str) -> None:
+    """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are
+    cancelled and the approval processes end with their tasks."""
+    pending = ApprovalChain.objects.filter(requisition=requisition, status=ApprovalChain.Status.PENDING)
+    ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+    ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
+        status=StepStatus.CANCELLED
+    )
+    pending.update(status=status)
+    approval_process_cancel(requisition=requisition)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from p2p.submit_to_order import approval_decide
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
 from procurement.views import safe_return_url
@@ -19,7 +20,7 @@ from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import approval_inbox
 from .links import decision_link_load, decision_link_needs_login
 from .selectors import approval_decided_by
-from .services import Decision, approval_decide
+from .services import Decision
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
 STATUS_LABELS: dict[str, str] = {str(status): LABELS[decision] for decision, status in Decision.STATUS.items()}

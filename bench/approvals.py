@@ -40,7 +40,7 @@ from viewflow.workflow.token import Token  # noqa: E402
 from approvals.chain import approval_chain_resolve  # noqa: E402
 from approvals.flows import ApprovalFlow  # noqa: E402
 from approvals.models import ApprovalChain, ApprovalStep, ApprovalStepApprover, PurchasingRule  # noqa: E402
-from approvals.services import approval_decide  # noqa: E402
+from p2p.submit_to_order import approval_decide, requisition_exit, requisition_submit  # noqa: E402
 from procurement.models import Employee, LegalEntity  # noqa: E402
 from procurement.money import Money  # noqa: E402
 from requisitions.models import Requisition, RequisitionStatus  # noqa: E402
@@ -48,7 +48,6 @@ from requisitions.services import (  # noqa: E402
     requisition_create,
     requisition_line_add_free_text,
     requisition_status_move,
-    requisition_submit,
 )
 from tests.factories import EmployeeFactory  # noqa: E402
 
@@ -204,6 +203,7 @@ def decisions(france: LegalEntity) -> dict[str, object]:
     for requisition in baseline_carts:
         with transaction.atomic():
             requisition_status_move(requisition=requisition, to_status=RequisitionStatus.WITHDRAWN, by=alice)
+            requisition_exit(requisition=requisition, to_status=RequisitionStatus.WITHDRAWN, by=alice)
     baseline = time.perf_counter() - start
     return {
         "decisions": len(task_ids),

@@ -33,11 +33,12 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from budgets.models import Budget  # noqa: E402
 from budgets.selectors import budget_advice  # noqa: E402
 from budgets.services import budget_available_minor  # noqa: E402
+from p2p.submit_to_order import requisition_submit  # noqa: E402
 from procurement.models import CostCentre, Employee, LegalEntity  # noqa: E402
 from procurement.money import Money, to_minor  # noqa: E402
 from requisitions.errors import RequisitionError  # noqa: E402
 from requisitions.models import Requisition  # noqa: E402
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit  # noqa: E402
+from requisitions.services import requisition_create, requisition_line_add_free_text  # noqa: E402
 
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", 400))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 8))

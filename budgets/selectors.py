@@ -9,6 +9,7 @@ from django.utils import timezone
 from procurement.models import LegalEntity
 from procurement.money import Money, available_minor
 from requisitions.models import Requisition
+from requisitions.selectors import requisitions_with_requester
 
 from .models import Budget, BudgetEntry
 from .services import budgets_matching, charges_demand, requisition_charges
@@ -165,9 +166,7 @@ def budget_holds(*, budget: Budget) -> list[RequisitionHold]:
         .order_by("-held")
     )
     amounts = {row["requisition_id"]: row for row in rows}
-    requisitions = (
-        Requisition.objects.filter(pk__in=amounts).select_related("requester__user").prefetch_related("purchase_orders")
-    )
+    requisitions = requisitions_with_requester(ids=amounts).prefetch_related("purchase_orders")
     holds = [
         RequisitionHold(r, Money.from_minor(amounts[r.pk]["held"], budget.currency), bool(amounts[r.pk]["over"]))
         for r in requisitions

@@ -17,9 +17,10 @@ from procurement.events import audit_event_record
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, available_minor, convert_minor, rate_stored, split_minor, to_minor
 from procurement.selectors import exchange_rate_get
-from requisitions import hooks
 from requisitions.errors import RequisitionError
-from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from requisitions.models import Requisition, RequisitionEvent
+from requisitions.selectors import requisition_lines_for_charges
+from requisitions.services.lifecycle import requisition_budget_exception_set, requisition_event_record
 
 from .models import Budget, BudgetEntry
 from .periods import Period, PeriodError, period_parse
@@ -42,7 +43,7 @@ class Charge:
 
 def requisition_charges(*, requisition: Requisition) -> list[Charge]:
     charges = []
-    for line in RequisitionLine.objects.filter(requisition=requisition).prefetch_related("splits"):
+    for line in requisition_lines_for_charges(requisition=requisition):
         splits = list(line.splits.all())
         if not splits and line.cost_centre_id:
             charges.append(Charge(line.cost_centre_id, line.gl_account, line.unspsc, line.total_minor, line.currency))
@@ -136,14 +137,16 @@ def charges_demand(
 
 
 @transaction.atomic
-def funds_precommit(*, requisition: Requisition, by: Any) -> list[BudgetEntry]:
-    """Check and pre-commit, holding the budget rows until the submission commits (no overspending race)."""
+def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: bool = False) -> list[BudgetEntry]:
+    """Check and pre-commit, holding the budget rows until the submission commits (no overspending race).
+
+    Over a hard stop: refused with BudgetExceeded, unless `exceptions_routed` (the submission's approval chain
+    reads `requisition.budget_exception` and adds a finance budget-exception stage, or refuses it itself).
+    """
     on = timezone.localdate()
     pairs = budgets_matching(requisition=requisition, charges=requisition_charges(requisition=requisition), on=on)
     if not pairs:
-        if requisition.budget_exception:
-            requisition.budget_exception = ""
-            Requisition.objects.filter(pk=requisition.pk).update(budget_exception="")
+        requisition_budget_exception_set(requisition=requisition, text="")
         return []
     # Locks in primary-key order: two submissions touching the same budgets cannot deadlock.
     locked = {
@@ -189,25 +192,23 @@ def funds_precommit(*, requisition: Requisition, by: Any) -> list[BudgetEntry]:
             else:
                 warnings.append(text)
     exception = " ".join(problems)
-    if problems and not any(hook.routes_budget_exceptions for hook in hooks.registered()):
+    if problems and not exceptions_routed:
         raise BudgetExceeded(exception)
-    if requisition.budget_exception != exception:
-        # Over a hard stop, the submission goes on only if the approval chain gets a finance
-        # budget-exception stage (approvals refuses it with budget_exceeded otherwise): never silently.
-        requisition.budget_exception = exception
-        Requisition.objects.filter(pk=requisition.pk).update(budget_exception=exception)
+    # Over a hard stop, the submission goes on only if the approval chain gets a finance
+    # budget-exception stage (approvals refuses it with budget_exceeded otherwise): never silently.
+    requisition_budget_exception_set(requisition=requisition, text=exception)
     for entry in entries:
         entry.over_limit = entry.budget_id in over
     BudgetEntry.objects.bulk_create(entries)
     if problems:
-        RequisitionEvent.objects.create(
+        requisition_event_record(
             requisition=requisition,
             kind=RequisitionEvent.Kind.EDITED,
             comment="Budget exception requested: " + exception,
             data={"budget_exception": True},
         )
     if warnings:
-        RequisitionEvent.objects.create(
+        requisition_event_record(
             requisition=requisition,
             kind=RequisitionEvent.Kind.EDITED,
             comment="Budget warning: " + " ".join(warnings),
@@ -324,26 +325,6 @@ def _entries(
 
 def _scope(budget: Budget) -> str:
     return "" if budget.scope == "everything" else f" ({budget.scope})"
-
-
-EXITS = {
-    RequisitionStatus.REJECTED,
-    RequisitionStatus.RETURNED,
-    RequisitionStatus.WITHDRAWN,
-    RequisitionStatus.CANCELLED,
-}
-
-
-class BudgetHook(hooks.RequisitionHook):
-    name = "budgets"
-
-    def validate_submit(self, *, requisition: Requisition, by: Any) -> None:
-        # The check and the pre-commitment are one step under the budget locks: both or neither.
-        funds_precommit(requisition=requisition, by=by)
-
-    def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
-        if to_status in EXITS:
-            funds_release(requisition=requisition, by=by, reason=str(to_status))
 
 
 MAX_AMOUNT = Decimal(10) ** 13  # minor units stay well inside a BIGINT whatever the currency

@@ -8,10 +8,3 @@ class OrdersConfig(AppConfig):
     label = "orders"
     verbose_name = "Purchase orders"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from requisitions.hooks import register
-
-        from .services import OrderHook
-
-        register(OrderHook())

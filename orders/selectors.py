@@ -4,9 +4,10 @@ requisitions they may see."""
 from django.db.models import QuerySet
 
 from procurement.models import Employee, Role
+from requisitions.models import Requisition
 from requisitions.selectors import requisitions_visible
 
-from .models import PurchaseOrder
+from .models import OrderChange, PurchaseOrder
 
 
 def purchase_orders_visible(*, employee: Employee) -> QuerySet[PurchaseOrder]:
@@ -15,3 +16,17 @@ def purchase_orders_visible(*, employee: Employee) -> QuerySet[PurchaseOrder]:
     if employee.user.is_superuser or employee.roles.filter(code__in=[Role.BUYER, Role.FINANCE, Role.ADMIN]).exists():
         return orders
     return orders.filter(requisition__in=requisitions_visible(employee=employee).values("pk"))
+
+
+def purchase_orders_made(*, requisition: Requisition) -> bool:
+    """Whether the requisition's orders exist already (a repeated approval makes none)."""
+    return PurchaseOrder.objects.filter(requisition=requisition).exists()
+
+
+def order_change_pending(*, requisition: Requisition) -> OrderChange | None:
+    """The order change a change requisition waits to apply (None for an ordinary requisition)."""
+    return (
+        OrderChange.objects.select_related("purchase_order")
+        .filter(requisition=requisition, status=OrderChange.Status.PENDING)
+        .first()
+    )

@@ -1,17 +1,18 @@
-"""Purchase orders from approved requisitions: grouped, numbered, committed and queued for sending in one step.
+"""Purchase orders from approved requisitions: grouped, numbered, issued and queued for sending.
 
-Final approval moves a requisition to `approved`; the OrderHook then groups its lines by supplier x
-currency x ship-to into orders, numbers them per legal entity (gap-free, under the sequence row lock),
-turns the budget pre-commitments into commitments and writes an outbox row per order, all in the
-approval's transaction. The outbox is sent after commit (transmission.py). A purchasing rule with the
-effect "hold for a buyer" keeps the orders with a buyer, who issues them.
+On a final approval p2p/submit_to_order.py calls, in the approval's transaction: purchase_orders_create
+(lines grouped by supplier x currency x ship-to, numbered per legal entity, gap-free under the sequence
+row lock), then per order budgets' funds_commit and purchase_order_issued (revision 1 and its outbox
+row). The outbox is sent after commit (transmission.py). A purchasing rule with the effect "hold for a
+buyer" keeps the orders with a buyer, who issues them (purchase_order_issue). A buyer's change that
+raises quantities makes a change requisition (purchase_order_lines_change) that p2p submits; once it is
+approved p2p applies it (order_change_apply).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,15 +26,10 @@ from procurement.models import Address, Employee, Role
 from procurement.money import Money, decimal_text, line_total_minor, split_minor, total_minor
 from procurement.services import document_number_next, notification_send
 from punchout.cxml import new_payload_id
-from requisitions import hooks
-from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
-from requisitions.services import (
-    ExternalLine,
-    requisition_create,
-    requisition_lines_replace_external,
-    requisition_status_move,
-    requisition_submit,
-)
+from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
+from requisitions.services.carts import requisition_create
+from requisitions.services.lifecycle import requisition_status_move
+from requisitions.services.lines import ExternalLine, requisition_lines_replace_external
 
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 
@@ -95,11 +91,37 @@ def _line_charges(line: PurchaseOrderLine, amount_minor: int) -> list[Charge]:
     ]
 
 
+@dataclass(frozen=True)
+class NewOrders:
+    """The orders made for an approved requisition: those to issue now, those held for a buyer (with why)."""
+
+    orders: list[PurchaseOrder]
+    hold_reason: str
+    unordered_lines: int  # lines without a supplier, left for a buyer to order
+
+    @property
+    def to_issue(self) -> list[PurchaseOrder]:
+        return [] if self.hold_reason else list(self.orders)
+
+    @property
+    def note(self) -> str:
+        count = len(self.orders)
+        note = f"{count} purchase order{'s' if count != 1 else ''}: " + ", ".join(o.number for o in self.orders)
+        if self.unordered_lines:
+            lines = self.unordered_lines
+            note += f"; {lines} line{'s' if lines != 1 else ''} without a supplier for a buyer to order"
+        return note
+
+    @property
+    def complete(self) -> bool:
+        """Everything of the requisition is ordered: it becomes `ordered`."""
+        return bool(self.orders) and not self.hold_reason and not self.unordered_lines
+
+
 @transaction.atomic
-def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -> list[PurchaseOrder]:
-    """Turn an approved requisition into orders, one per supplier x currency x ship-to."""
-    if requisition.purchase_orders.exists():
-        return list(requisition.purchase_orders.all())  # generated already (a repeated approval event)
+def purchase_orders_create(*, requisition: Requisition) -> NewOrders:
+    """Turn an approved requisition into orders, one per supplier x currency x ship-to: held for a buyer when a
+    rule says so, otherwise `issued` and waiting for their budget commitment and purchase_order_issued."""
     lines = list(requisition.lines.select_related("supplier", "cost_centre").order_by("line_number"))
     orderable = [line for line in lines if line.supplier_id is not None]
     groups: dict[tuple[int, str, int | None], list[RequisitionLine]] = defaultdict(list)
@@ -151,24 +173,11 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
         order.total_minor = total_minor(line.total_minor for line in group)
         order.save(update_fields=["total_minor"])
         orders.append(order)
-        if not reason:
-            _issue(order, by)
-    unordered = len(lines) - len(orderable)
-    note = f"{len(orders)} purchase order{'s' if len(orders) != 1 else ''}: " + ", ".join(o.number for o in orders)
-    if unordered:
-        note += f"; {unordered} line{'s' if unordered != 1 else ''} without a supplier for a buyer to order"
-    RequisitionEvent.objects.create(
-        requisition=requisition, kind=RequisitionEvent.Kind.EDITED, comment=note, data={"purchase_orders": True}
-    )
-    if reason:
-        _tell_buyers(requisition, f"{requisition.number} waits for a buyer: {reason}")
-    elif orders and not unordered:
-        requisition_status_move(requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=note)
-    return orders
+    return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable))
 
 
 def _issue(order: PurchaseOrder, by: Employee | None) -> None:
-    """Commit the budget, write revision 1 and its outbox row (sent once the transaction commits)."""
+    """A buyer releases a held order: commit the budget, then issue it."""
     others_held = order.requisition.purchase_orders.filter(status=PurchaseOrder.Status.HELD).exclude(pk=order.pk)
     funds_commit(
         requisition=order.requisition,
@@ -177,6 +186,12 @@ def _issue(order: PurchaseOrder, by: Employee | None) -> None:
         note=order.number,
         release_all=not others_held.exists(),  # the last one clears what is left (rounding of splits)
     )
+    purchase_order_issued(order=order, by=by)
+
+
+def purchase_order_issued(*, order: PurchaseOrder, by: Employee | None) -> None:
+    """The order's budget is committed: it is issued, with revision 1 and its outbox row (sent once the
+    transaction commits)."""
     order.status = PurchaseOrder.Status.ISSUED
     order.issued_at = timezone.now()
     order.issued_by = by
@@ -278,12 +293,13 @@ def _changes_something(change: LineChange, line: PurchaseOrderLine) -> bool:
 
 
 @transaction.atomic
-def purchase_order_change(
+def purchase_order_lines_change(
     *, order: PurchaseOrder, by: Employee, changes: list[LineChange], note: str = ""
-) -> PurchaseOrder:
+) -> tuple[PurchaseOrder, OrderChange | None]:
     """A buyer lowers quantities, moves dates or cancels lines: a new revision goes out (update, or delete
-    when nothing is left), and the budget commitments follow. Raised quantities go through approval first
-    (a change requisition); the rest of the change goes out at once."""
+    when nothing is left), and the budget commitments follow. Raised quantities go through approval first:
+    they become a change requisition, returned as the OrderChange for the caller to submit
+    (p2p.submit_to_order.purchase_order_change); the rest of the change goes out at once."""
     order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
@@ -314,9 +330,7 @@ def purchase_order_change(
     if not changes:
         if not increases:
             raise OrderError("Nothing changed.", code="no_change")
-        _request_increase(order, lines, increases, by, note)
-        order.refresh_from_db()
-        return order
+        return order, _request_increase(order, lines, increases, by, note)
     released: list[Charge] = []
     changed = []
     for change in changes:
@@ -364,19 +378,21 @@ def purchase_order_change(
         data={"revision": order.revision, "changes": changed},
     )
     if increases:  # after the rest is out, so an approval at once starts from the new revision
-        _request_increase(order, {line.line_number: line for line in order.lines.all()}, increases, by, note)
-        order.refresh_from_db()
-    return order
+        lines_now = {line.line_number: line for line in order.lines.all()}
+        return order, _request_increase(order, lines_now, increases, by, note)
+    return order, None
 
 
 def purchase_order_cancel(*, order: PurchaseOrder, by: Employee, note: str = "") -> PurchaseOrder:
+    """Every open line to 0: lowering quantities never needs approval, so nothing is left to submit."""
     lines = order.lines.exclude(status=PurchaseOrderLine.Status.CANCELLED)
-    return purchase_order_change(
+    cancelled, _ = purchase_order_lines_change(
         order=order,
         by=by,
         changes=[LineChange(line.line_number, quantity=Decimal(0)) for line in lines],
         note=note or "Cancelled",
     )
+    return cancelled
 
 
 def _request_increase(
@@ -387,7 +403,8 @@ def _request_increase(
     note: str,
 ) -> OrderChange:
     """Raising quantities raises the amount: the extra goes through approval as a change requisition of the
-    original requester (their chain, the rules, the budgets), and reaches the supplier once approved."""
+    original requester (their chain, the rules, the budgets), and reaches the supplier once approved. The
+    change requisition is returned as a cart: the caller submits it."""
     original = order.requisition
     requester = original.requester
     extras = []
@@ -433,7 +450,6 @@ def _request_increase(
         note=note[:300],
         created_by=by,
     )
-    requisition_submit(requisition=requisition, by=requester)  # budgets and the approval chain take part
     audit_event_record(
         event_type="purchase_order.change_requested",
         actor=by.user,
@@ -444,7 +460,15 @@ def _request_increase(
     return change
 
 
-def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
+@dataclass(frozen=True)
+class AppliedChange:
+    order: PurchaseOrder
+    charges: list[Charge]  # what the raised quantities add, for the budget commitment
+
+
+def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedChange:
+    """The change requisition is approved: the raised quantities go on the order in a new revision and its
+    outbox row (sent after commit). The caller commits the budget for `charges`."""
     order = PurchaseOrder.objects.select_for_update().get(pk=change.purchase_order_id)
     lines = {line.line_number: line for line in order.lines.select_for_update()}
     applied = []
@@ -461,7 +485,6 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
         line.save()
         charges.extend(_line_charges(line, line.total_minor - old_total))
         applied.append(f"line {line.line_number} quantity {decimal_text(quantity)}")
-    funds_commit(requisition=change.requisition, charges=charges, by=by, note=f"{order.number} change")
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
     order.status = PurchaseOrder.Status.ISSUED
@@ -471,32 +494,14 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
     )
     change.status = OrderChange.Status.APPLIED
     change.save(update_fields=["status"])
-    requisition_status_move(
-        requisition=change.requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {order.number}"
-    )
+    return AppliedChange(order=order, charges=charges)
 
 
-class OrderHook(hooks.RequisitionHook):
-    """Final approval makes the orders (or applies an approved order change), in the approval's transaction."""
-
-    name = "orders"
-
-    def after_status_change(self, *, requisition: Requisition, from_status: str, to_status: str, by: Any) -> None:
-        change = OrderChange.objects.filter(requisition=requisition, status=OrderChange.Status.PENDING).first()
-        if to_status == RequisitionStatus.APPROVED:
-            if change is not None:
-                _apply_approved_change(change, by)
-            else:
-                purchase_orders_generate(requisition=requisition, by=by)
-        elif change is not None and to_status in (
-            RequisitionStatus.REJECTED,
-            RequisitionStatus.WITHDRAWN,
-            RequisitionStatus.CANCELLED,
-            RequisitionStatus.RETURNED,
-        ):
-            change.status = OrderChange.Status.REFUSED
-            change.save(update_fields=["status"])
-            _tell_buyers(requisition, f"The change of {change.purchase_order.number} was not approved ({to_status}).")
+def order_change_refuse(*, change: OrderChange, status: str) -> None:
+    """The change requisition was rejected, returned, withdrawn or cancelled: the change will not happen."""
+    change.status = OrderChange.Status.REFUSED
+    change.save(update_fields=["status"])
+    _tell_buyers(change.requisition, f"The change of {change.purchase_order.number} was not approved ({status}).")
 
 
 def order_total(order: PurchaseOrder) -> Money:

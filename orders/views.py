@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from p2p.submit_to_order import purchase_order_change
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
@@ -23,7 +24,6 @@ from .services import (
     OrderError,
     is_buyer,
     purchase_order_cancel,
-    purchase_order_change,
     purchase_order_issue,
 )
 from .supplier_answers import supplier_document_receive

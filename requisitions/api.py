@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import NoEmployeeProfile
 from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
@@ -52,7 +53,6 @@ from .services import (
     ListItemSpec,
     SplitSpec,
     import_job_create,
-    requisition_cancel,
     requisition_copy,
     requisition_create,
     requisition_create_from_list,
@@ -68,9 +68,7 @@ from .services import (
     requisition_list_update,
     requisition_merge,
     requisition_quick_add,
-    requisition_submit,
     requisition_update,
-    requisition_withdraw,
 )
 
 

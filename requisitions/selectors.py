@@ -42,6 +42,23 @@ def requisition_lines(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
     )
 
 
+def requisition_lines_for_charges(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
+    """The requisition's lines with their splits: what budgets charge to cost centres."""
+    return RequisitionLine.objects.filter(requisition=requisition).prefetch_related("splits")
+
+
+def requisition_split_cost_centre_ids(*, requisition: Requisition) -> list[int]:
+    """The cost centres the requisition's line splits charge (the approval chain's facts)."""
+    return list(
+        RequisitionLineSplit.objects.filter(line__requisition=requisition).values_list("cost_centre_id", flat=True)
+    )
+
+
+def requisitions_with_requester(*, ids: Any) -> QuerySet[Requisition]:
+    """Requisitions by id with their requester, for another app's lists (a budget's holds)."""
+    return Requisition.objects.filter(pk__in=ids).select_related("requester__user")
+
+
 def requisition_totals_by_currency(*, requisition: Requisition) -> list[Money]:
     rows = requisition.lines.order_by().values("currency").annotate(sum_minor=Sum("total_minor")).order_by("currency")
     return [Money.from_minor(row["sum_minor"] or 0, row["currency"]) for row in rows]

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import import_job_process
+from .services.imports import import_job_process
 
 
 @shared_task(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.errors import ProcurementError
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
@@ -44,7 +45,6 @@ from .services import (
     import_job_create,
     import_job_errors_grouped,
     list_item_quantity_check,
-    requisition_cancel,
     requisition_copy,
     requisition_create,
     requisition_create_from_list,
@@ -59,9 +59,7 @@ from .services import (
     requisition_list_update,
     requisition_merge,
     requisition_quick_add,
-    requisition_submit,
     requisition_update,
-    requisition_withdraw,
 )
 
 CART_SESSION_KEY = "cart:{entity}"

@@ -87,11 +87,3 @@ def redis_worker():
             yield
     finally:
         celery_app.conf.task_always_eager = True
-
-
-@pytest.fixture
-def without_orders(monkeypatch):
-    """Approval and budget tests end at `approved`: purchase orders (generated on approval) stay out of them."""
-    from requisitions import hooks
-
-    monkeypatch.setattr(hooks, "_hooks", [hook for hook in hooks.registered() if hook.name != "orders"])

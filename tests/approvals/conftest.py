@@ -8,8 +8,3 @@ from django.core.management import call_command
 def demo(db):
     """The demo data: entities, people, catalog, the purchasing rules and bob's waiting requisitions."""
     call_command("seed_demo", stdout=StringIO())
-
-
-@pytest.fixture(autouse=True)
-def _no_orders(without_orders):
-    pass

@@ -6,11 +6,11 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.flows import ApprovalFlow
-from approvals.services import approval_decide
+from p2p.submit_to_order import approval_decide, requisition_submit
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
 from requisitions.models import Requisition
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 
 def person(username: str) -> Employee:

@@ -7,6 +7,7 @@ import pytest
 from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
 from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import requisition_submit, requisition_withdraw
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
@@ -15,8 +16,6 @@ from requisitions.services import (
     requisition_create,
     requisition_line_add_free_text,
     requisition_lines_add_from_catalog,
-    requisition_submit,
-    requisition_withdraw,
 )
 from tests.factories import EmployeeFactory
 

@@ -9,7 +9,8 @@ from viewflow.workflow.models import Task
 from approvals.errors import ApprovalError
 from approvals.models import ApprovalStepApprover
 from approvals.routing import approvals_escalate, delegations_apply, working_hours_between
-from approvals.services import approval_decide, delegation_create, delegation_delete
+from approvals.services import delegation_create, delegation_delete
+from p2p.submit_to_order import approval_decide
 
 from .helpers import open_tasks, person, submitted
 

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.inbox import approval_inbox
+from p2p.submit_to_order import requisition_submit
 from procurement.models import ExchangeRate, LegalEntity, Role
 from procurement.money import Money
 from requisitions.models import RequisitionLine
@@ -23,7 +24,6 @@ from requisitions.services import (
     requisition_create,
     requisition_line_add_free_text,
     requisition_line_splits_set,
-    requisition_submit,
 )
 from tests.factories import CostCentreFactory, EmployeeFactory
 

@@ -128,7 +128,7 @@ def test_the_inbox_costs_the_same_queries_for_few_or_many_tasks(client):
 
 def test_the_history_page_lists_my_decisions(client):
     requisition = submitted("100")
-    from approvals.services import approval_decide
+    from p2p.submit_to_order import approval_decide
 
     approval_decide(task_id=open_tasks(requisition)["bob"], by=person("bob"), decision="reject", comment="Too soon")
     client.force_login(person("bob").user)

@@ -9,15 +9,10 @@ from viewflow.workflow.status import STATUS
 
 from approvals.errors import ApprovalError
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
-from approvals.services import approval_decide, purchasing_rule_save
+from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import approval_decide, requisition_submit, requisition_withdraw
 from procurement.models import CatalogItem, LegalEntity
-from requisitions.services import (
-    CatalogPick,
-    requisition_create,
-    requisition_lines_add_from_catalog,
-    requisition_submit,
-    requisition_withdraw,
-)
+from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.factories import EmployeeFactory
 
 from .helpers import decide, open_tasks, person, submitted
@@ -42,7 +37,15 @@ def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
     assert (last.to_status, last.actor.username) == ("approved", "carol")
 
 
-def test_any_of_closes_at_the_first_approval_and_cancels_the_others(demo):
+@pytest.fixture
+def orders_wait_for_a_buyer(demo):
+    """Final approval makes the orders and holds them for a buyer: the requisition stays `approved`."""
+    purchasing_rule_save(
+        rule=PurchasingRule(name="Buyers check every order", position=99, effect=PurchasingRule.Effect.HOLD_FOR_BUYER)
+    )
+
+
+def test_any_of_closes_at_the_first_approval_and_cancels_the_others(orders_wait_for_a_buyer):
     alice = person("alice")
     cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
     requisition_lines_add_from_catalog(
@@ -63,7 +66,7 @@ def test_any_of_closes_at_the_first_approval_and_cancels_the_others(demo):
     assert error.value.code == "already_decided"
 
 
-def test_all_of_needs_every_approver(demo):
+def test_all_of_needs_every_approver(orders_wait_for_a_buyer):
     group = Group.objects.get(name="IT reviewers")
     rule = PurchasingRule.objects.get(group=group)
     rule.mode = ApprovalMode.ALL
@@ -135,7 +138,7 @@ def test_withdrawing_cancels_the_open_tasks(demo):
         approval_decide(task_id=task_id, by=person("bob"), decision="approve")
 
 
-def test_n_of_m_needs_that_many_approvals(demo):
+def test_n_of_m_needs_that_many_approvals(orders_wait_for_a_buyer):
     from django.contrib.auth.models import Group
 
     group = Group.objects.get(name="IT reviewers")

@@ -7,15 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from approvals.errors import ApprovalError
-from approvals.models import ApprovalStepApprover
-from approvals.services import approval_decide
+from approvals.models import ApprovalStepApprover, PurchasingRule
+from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import approval_decide, requisition_submit
 from procurement.models import CatalogItem, Employee, LegalEntity
-from requisitions.services import (
-    CatalogPick,
-    requisition_create,
-    requisition_lines_add_from_catalog,
-    requisition_submit,
-)
+from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.concurrency import run_concurrently
 
 from .helpers import decide, open_tasks
@@ -25,6 +21,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision():
     call_command("seed_demo", stdout=StringIO())
+    # Final approval makes the orders and holds them for a buyer: the requisition stays `approved`.
+    purchasing_rule_save(
+        rule=PurchasingRule(name="Buyers check every order", position=99, effect=PurchasingRule.Effect.HOLD_FOR_BUYER)
+    )
     alice = Employee.objects.get(user__username="alice")
     cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
     requisition_lines_add_from_catalog(

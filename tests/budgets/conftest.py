@@ -7,8 +7,3 @@ from django.core.management import call_command
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", stdout=StringIO())
-
-
-@pytest.fixture(autouse=True)
-def _no_orders(without_orders):
-    pass

@@ -10,14 +10,10 @@ import pytest
 from approvals.inbox import budget_impacts
 from budgets.models import Budget, BudgetEntry
 from budgets.selectors import budget_advice
+from p2p.submit_to_order import requisition_submit
 from procurement.models import Role
 from procurement.money import Money
-from requisitions.services import (
-    SplitSpec,
-    requisition_line_add_free_text,
-    requisition_line_splits_set,
-    requisition_submit,
-)
+from requisitions.services import SplitSpec, requisition_line_add_free_text, requisition_line_splits_set
 from tests.factories import CostCentreFactory, EmployeeFactory, requisition_for
 
 

@@ -7,12 +7,11 @@ import pytest
 from approvals.models import ApprovalChain, PurchasingRule
 from approvals.services import purchasing_rule_save
 from budgets.models import BudgetEntry
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
-from requisitions import hooks
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services import requisition_submit
 from tests.approvals.helpers import decide, open_tasks
 
 from .test_funds import alice, lab_cart, left
@@ -94,12 +93,12 @@ def test_a_returned_requisition_brought_within_budget_loses_its_exception(lab_ex
     )
 
 
-def test_without_a_hook_that_routes_exceptions_the_budget_check_refuses_by_itself(lab_exception_rule, monkeypatch):
-    from budgets.services import BudgetHook
+def test_without_an_approval_chain_that_routes_exceptions_the_budget_check_refuses_by_itself(lab_exception_rule):
+    from budgets.services import funds_precommit
 
-    monkeypatch.setattr(hooks, "_hooks", [BudgetHook()])
+    cart = lab_cart("1200")
     with pytest.raises(RequisitionError) as error:
-        requisition_submit(requisition=lab_cart("1200"), by=alice())
+        funds_precommit(requisition=cart, by=alice())
     assert error.value.code == "budget_exceeded"
     assert left("FR-LAB") == Money(Decimal("1000.00"), "EUR")
 

@@ -8,19 +8,18 @@ from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget, BudgetEntry
 from budgets.services import budget_available_minor
+from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.services import (
     SplitSpec,
-    requisition_cancel,
     requisition_create,
     requisition_line_add_free_text,
     requisition_line_splits_set,
     requisition_status_move,
-    requisition_submit,
-    requisition_withdraw,
 )
+from tests.approvals.helpers import decide, open_tasks
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -75,9 +74,8 @@ def test_a_pre_commitment_is_released_on_every_way_out(way_out):
         requisition_status_move(requisition=requisition, to_status="returned", by=None)
         requisition_cancel(requisition=requisition, by=alice())
     else:
-        requisition_status_move(
-            requisition=requisition, to_status="rejected" if way_out == "reject" else "returned", by=None
-        )
+        [approver] = open_tasks(requisition)
+        decide(requisition, approver, way_out, comment="Not now")
     assert left("FR-LAB") == Money(Decimal("1000.00"), "EUR")
     kinds = list(BudgetEntry.objects.filter(requisition=requisition).values_list("kind", "amount_minor"))
     assert kinds == [("precommitment", 90000), ("release", -90000)]
@@ -85,7 +83,8 @@ def test_a_pre_commitment_is_released_on_every_way_out(way_out):
 
 def test_a_returned_requisition_pre_commits_again_when_resubmitted():
     requisition = requisition_submit(requisition=lab_cart("600"), by=alice())
-    requisition_status_move(requisition=requisition, to_status="returned", by=None)
+    [approver] = open_tasks(requisition)
+    decide(requisition, approver, "return", comment="Add a quote")
     requisition_submit(requisition=requisition, by=alice())
     assert left("FR-LAB") == Money(Decimal("400.00"), "EUR")
 

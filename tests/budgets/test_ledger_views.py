@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget, BudgetEntry
+from p2p.submit_to_order import requisition_submit, requisition_withdraw
 from procurement.models import Employee, LegalEntity
 from requisitions.errors import RequisitionError
-from requisitions.services import requisition_submit, requisition_withdraw
 from tests.factories import EmployeeFactory
 
 from .test_funds import alice, lab_cart

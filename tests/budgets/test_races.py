@@ -7,11 +7,12 @@ import pytest
 
 from budgets.models import Budget
 from budgets.services import budget_available_minor
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo")]

@@ -6,9 +6,10 @@ from django.core.management import call_command
 
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import requisition_submit
 from procurement.models import Employee, LegalEntity, Supplier
 from procurement.money import Money
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 from .supplier_endpoint import SECRET, SupplierEndpoint
 

@@ -7,10 +7,11 @@ import pytest
 from django.contrib.messages import get_messages
 
 from orders.models import OrderChange, PurchaseOrder
-from orders.services import LineChange, OrderError, purchase_order_change
+from orders.services import LineChange, OrderError
+from p2p.submit_to_order import purchase_order_change, requisition_submit
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 from .conftest import alice, cxml_supplier
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from budgets.models import BudgetEntry
 from orders.order_documents import order_pdf
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money
 from requisitions.services import (
@@ -20,7 +21,6 @@ from requisitions.services import (
     requisition_create,
     requisition_line_splits_set,
     requisition_lines_replace_external,
-    requisition_submit,
 )
 from tests.punchout.support import dtd_errors
 

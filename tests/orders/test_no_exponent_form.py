@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from budgets.models import Budget
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
 from requisitions.models import Requisition, RequisitionList
@@ -27,7 +28,6 @@ from requisitions.services import (
     requisition_create,
     requisition_line_add_free_text,
     requisition_line_splits_set,
-    requisition_submit,
 )
 
 from .. import document_guard

@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 
 from orders.models import PurchaseOrder
+from p2p.submit_to_order import requisition_submit
 from procurement.models import LegalEntity, Supplier
 from procurement.money import Money
 from requisitions.models import Requisition
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.concurrency import run_concurrently
 
 from .conftest import alice

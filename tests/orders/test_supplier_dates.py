@@ -9,10 +9,11 @@ from rest_framework.authtoken.models import Token
 
 from orders.models import PurchaseOrder
 from orders.order_documents import order_request_document
+from p2p.submit_to_order import requisition_submit
 from procurement.models import Employee, LegalEntity
 from procurement.money import Money
 from punchout import cxml
-from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 from .conftest import alice, cxml_supplier
 from .inbound_support import SUPPLIER_SECRET, post, status

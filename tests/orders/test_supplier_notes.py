@@ -12,15 +12,12 @@ from rest_framework.authtoken.models import Token
 from orders.models import PurchaseOrder
 from orders.order_documents import order_pdf, order_request_document
 from orders.transmission import transmission_send
+from p2p.submit_to_order import requisition_submit
 from procurement.models import Employee, LegalEntity, Supplier
 from procurement.money import Money
 from punchout import cxml
 from requisitions.models import Requisition
-from requisitions.services import (
-    requisition_create,
-    requisition_line_add_free_text,
-    requisition_submit,
-)
+from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.punchout.support import dtd_errors
 
 from .conftest import alice, cxml_supplier
@@ -86,7 +83,8 @@ def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justifica
 
 
 def test_an_update_keeps_the_note_and_says_what_changed_without_the_justification(endpoint):
-    from orders.services import LineChange, purchase_order_change
+    from orders.services import LineChange
+    from p2p.submit_to_order import purchase_order_change
 
     requisition = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())
     order = requisition.purchase_orders.get()

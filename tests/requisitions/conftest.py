@@ -9,9 +9,11 @@ from tests.factories import CatalogItemFactory, CostCentreFactory, EmployeeFacto
 
 @pytest.fixture
 def requester(france, sweden):
-    """An engineer in both test entities, charging FR-CC by default and allowed FR-LAB2 too."""
+    """An engineer in both test entities, charging FR-CC by default and allowed FR-LAB2 too; their manager
+    approves what they submit (approvals take part in every submission)."""
     employee = EmployeeFactory(legal_entities=[france, sweden], roles=[Role.REQUESTER])
     employee.default_cost_centre = CostCentreFactory(legal_entity=france, code="FR-CC")
+    employee.manager = EmployeeFactory(legal_entities=[france, sweden], job_title="Team lead")
     employee.save()
     employee.cost_centres.add(
         CostCentreFactory(legal_entity=france, code="FR-LAB2"), CostCentreFactory(legal_entity=sweden, code="SE-CC")
@@ -56,11 +58,3 @@ def filled_cart(cart, requester, items):
 @pytest.fixture
 def cost_centre(france):
     return CostCentre.objects.get(legal_entity=france, code="FR-LAB2")
-
-
-@pytest.fixture(autouse=True)
-def requisitions_alone(monkeypatch):
-    """These tests are about requisitions; approvals and budgets take part in tests of their own."""
-    from requisitions import hooks
-
-    monkeypatch.setattr(hooks, "_hooks", [])

@@ -224,7 +224,7 @@ def test_merging_carts_moves_every_line_and_cancels_the_others(filled_cart, requ
 
 
 def test_a_submitted_requisition_cannot_be_merged_into(filled_cart, requester, france):
-    from requisitions.services import requisition_submit
+    from p2p.submit_to_order import requisition_submit
 
     second = requisition_create(by=requester, legal_entity=france)
     requisition_submit(requisition=filled_cart, by=requester)

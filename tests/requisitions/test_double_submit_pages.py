@@ -87,7 +87,7 @@ def test_submit_for_approval_twice_submits_once_and_shows_no_error(browser, fill
     assert filled_cart.status != Requisition.Status.DRAFT
     assert again["Location"] == first["Location"] == f"/requisitions/{filled_cart.pk}/"
     assert told(again) == [
-        ("success", f"{filled_cart.number} is submitted."),
+        ("success", f"{filled_cart.number} is in approval."),
         ("info", "Already done: the cart was not changed again."),
     ]
     assert filled_cart.events.filter(kind=RequisitionEvent.Kind.STATUS, from_status="draft").count() == 1

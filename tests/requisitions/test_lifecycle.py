@@ -4,9 +4,10 @@ from decimal import Decimal
 from itertools import product
 
 import pytest
+from django.utils import timezone
 
+from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.money import Money
-from requisitions import hooks
 from requisitions.errors import (
     NotRequester,
     RequisitionError,
@@ -18,14 +19,11 @@ from requisitions.models import Requisition, RequisitionEvent
 from requisitions.models import RequisitionStatus as S
 from requisitions.services import (
     ExternalLine,
-    requisition_cancel,
     requisition_copy,
     requisition_line_add_free_text,
     requisition_lines_replace_external,
     requisition_status_move,
-    requisition_submit,
     requisition_update,
-    requisition_withdraw,
 )
 from requisitions.transitions import ALLOWED
 from tests.factories import EmployeeFactory
@@ -61,7 +59,7 @@ def test_every_status_move_follows_the_table(filled_cart, requester, from_status
 
 def test_submit_moves_a_valid_cart_on_and_stamps_it(filled_cart, requester):
     submitted = requisition_submit(requisition=filled_cart, by=requester)
-    assert submitted.status == S.SUBMITTED and submitted.submitted_at is not None
+    assert submitted.status == S.IN_APPROVAL and submitted.submitted_at is not None  # with the requester's manager
     assert submitted.total == Money(Decimal("54.98"), "EUR")  # 10 × 1.50 + 2 × 19.99
 
 
@@ -107,7 +105,7 @@ def test_a_line_in_a_currency_without_rate_blocks_submission(cart, requester):
 
 def test_a_submitted_requisition_cannot_be_edited(filled_cart, requester):
     requisition_submit(requisition=filled_cart, by=requester)
-    with pytest.raises(RequisitionNotEditable, match="submitted"):
+    with pytest.raises(RequisitionNotEditable, match="in approval"):
         requisition_update(requisition=filled_cart, by=requester, fields={"title": "changed"})
     with pytest.raises(RequisitionNotEditable):
         requisition_line_add_free_text(
@@ -125,13 +123,15 @@ def test_a_returned_requisition_is_edited_with_history_and_resubmitted(filled_ca
     requisition_status_move(requisition=filled_cart, to_status=S.RETURNED, by=None, comment="Add a justification")
     requisition_update(requisition=filled_cart, by=requester, fields={"justification": "For the new team"})
     resubmitted = requisition_submit(requisition=filled_cart, by=requester)
-    assert resubmitted.status == S.SUBMITTED
+    assert resubmitted.status == S.IN_APPROVAL
     edit = resubmitted.events.get(kind=RequisitionEvent.Kind.EDITED)
     assert edit.data["changes"]["justification"] == ["", "For the new team"]
     assert list(resubmitted.events.filter(kind="status").values_list("to_status", flat=True)) == [
         "submitted",
+        "in_approval",
         "returned",
         "submitted",
+        "in_approval",
     ]
 
 
@@ -187,31 +187,43 @@ def test_numbers_count_up_per_legal_entity(requester, france, sweden):
     assert numbers == ["REQ-FR-TEST-000001", "REQ-FR-TEST-000002", "REQ-SE-TEST-000001"]
 
 
-class RefusingHook(hooks.RequisitionHook):
-    def validate_submit(self, *, requisition, by):
-        raise RequisitionError("Budget FR-CC has only 10.00 EUR left.", code="budget_exceeded")
+def test_a_budget_hard_stop_refuses_submission_and_nothing_is_kept(filled_cart, requester, france):
+    from budgets.models import Budget, BudgetEntry
+    from budgets.services import BudgetSpec, budget_save
 
-
-class AutoApproveHook(hooks.RequisitionHook):
-    def after_submit(self, *, requisition, by):
-        requisition_status_move(requisition=requisition, to_status=S.APPROVED, by=None, comment="auto")
-
-
-@pytest.fixture
-def hook_registry():
-    return hooks._hooks  # emptied for every test of this package by the autouse fixture
-
-
-def test_a_submission_hook_can_refuse_and_nothing_is_kept(filled_cart, requester, hook_registry):
-    hooks.register(RefusingHook())
+    budget, _ = budget_save(
+        spec=BudgetSpec(
+            legal_entity=france,
+            cost_centre=requester.default_cost_centre,
+            period=f"{timezone.localdate():%Y-%m}",
+            amount=Money(Decimal("10.00"), "EUR"),
+            control=Budget.Control.HARD,
+        )
+    )
     with pytest.raises(RequisitionError) as error:
         requisition_submit(requisition=filled_cart, by=requester)
     assert error.value.code == "budget_exceeded"
     filled_cart.refresh_from_db()
     assert filled_cart.status == S.DRAFT and filled_cart.submitted_at is None
+    assert filled_cart.budget_exception == ""
     assert not filled_cart.events.filter(kind="status").exists()
+    assert not BudgetEntry.objects.filter(budget=budget).exists()
 
 
-def test_a_hook_may_move_the_requisition_on_after_submit(filled_cart, requester, hook_registry):
-    hooks.register(AutoApproveHook())
-    assert requisition_submit(requisition=filled_cart, by=requester).status == S.APPROVED
+def test_a_requisition_no_approver_is_needed_for_is_approved_and_ordered(filled_cart, requester):
+    from approvals.models import PurchasingRule
+    from approvals.services import purchasing_rule_save
+
+    purchasing_rule_save(
+        rule=PurchasingRule(
+            name="Office things need no approval", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE
+        )
+    )
+    submitted = requisition_submit(requisition=filled_cart, by=requester)
+    assert submitted.status == S.ORDERED
+    assert list(submitted.events.filter(kind="status").order_by("pk").values_list("to_status", flat=True)) == [
+        "submitted",
+        "approved",
+        "ordered",
+    ]
+    assert [(order.supplier.code, order.total_minor) for order in submitted.purchase_orders.all()] == [("OFFICE", 5498)]

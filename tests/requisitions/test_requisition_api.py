@@ -136,7 +136,7 @@ def test_submit_and_withdraw(api, items):
     assert empty.status_code == 400 and empty.json()["code"] == "submission_invalid"
     api.post(f"/api/v1/requisitions/{cart['id']}/lines/", {"sku": "PEN-1", "quantity": "1"}, format="json")
     submitted = api.post(f"/api/v1/requisitions/{cart['id']}/submit/").json()
-    assert submitted["status"] == "submitted"
+    assert submitted["status"] == "in_approval"
     again = api.post(f"/api/v1/requisitions/{cart['id']}/lines/", {"sku": "PEN-1", "quantity": "1"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "not_editable"
     withdrawn = api.post(f"/api/v1/requisitions/{cart['id']}/withdraw/", {"comment": "wrong"}, format="json")

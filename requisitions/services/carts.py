@@ -1,0 +1,271 @@
+"""Carts as a whole: open one, change its header, copy it, move lines between carts, merge carts."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.models import Address, Employee, LegalEntity
+from procurement.selectors import (
+    catalog_item_price,
+    catalog_items_visible,
+    legal_entities_for_employee,
+    price_lists_applicable,
+)
+from procurement.services import document_number_next
+
+from ..errors import NotRequester, RequisitionError
+from ..lock_objects import requisitions_select_for_update
+from ..models import SUPPLIER_NOTE_MAX, Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from ..selectors import requestable_for
+from .lifecycle import _status_move
+from .line_rules import catalog_quantity_check, combine_key
+from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number, _refresh_totals
+
+
+def _check_on_behalf_of(requisition: Requisition, by: Employee, person: Employee | None) -> Employee | None:
+    """Only a colleague of the requisition's entity (active, not a punch-in identity, not the requester)."""
+    if person is None:
+        return None
+    if person.pk == requisition.requester_id:
+        return None  # for oneself: no one else
+    allowed = requestable_for(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
+    if not allowed.filter(pk=person.pk).exists():
+        raise RequisitionError(
+            f"You cannot request for {person.display_name}: pick an active colleague of "
+            f"{requisition.legal_entity.code}.",
+            code="invalid_on_behalf_of",
+        )
+    return person
+
+
+@transaction.atomic
+def requisition_create(
+    *,
+    by: Employee,
+    legal_entity: LegalEntity,
+    title: str = "",
+    justification: str = "",
+    needed_by: date | None = None,
+    ship_to: Address | None = None,
+    on_behalf_of: Employee | None = None,
+    supplier_note: str = "",
+) -> Requisition:
+    """Open a new cart (a draft requisition) for one of the employee's legal entities."""
+    if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
+        raise RequisitionError(f"You are not a member of legal entity {legal_entity.code}.", code="not_a_member")
+    if ship_to is not None and ship_to.legal_entity_id != legal_entity.pk:
+        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+    if ship_to is None:
+        ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
+    if on_behalf_of is not None:
+        _check_on_behalf_of(Requisition(requester=by, legal_entity=legal_entity), by, on_behalf_of)
+        if on_behalf_of.pk == by.pk:
+            on_behalf_of = None
+    number = document_number_next(legal_entity=legal_entity, kind="requisition")
+    requisition = Requisition.objects.create(
+        legal_entity=legal_entity,
+        number=f"REQ-{legal_entity.code}-{number:06d}",
+        requester=by,
+        on_behalf_of=on_behalf_of,
+        title=title.strip() or f"Cart of {timezone.localdate():%d %b %Y}",
+        justification=justification,
+        supplier_note=_supplier_note(supplier_note),
+        needed_by=needed_by,
+        ship_to=ship_to,
+        currency=legal_entity.currency,
+    )
+    _event(requisition, by, RequisitionEvent.Kind.CREATED)
+    return requisition
+
+
+EDITABLE_FIELDS = ("title", "justification", "supplier_note", "needed_by", "ship_to", "on_behalf_of")
+
+
+def _supplier_note(text: str) -> str:
+    """A note to the supplier (requisition or line), trimmed; refused when longer than it can be sent."""
+    text = (text or "").strip()
+    if len(text) > SUPPLIER_NOTE_MAX:
+        raise RequisitionError(
+            f"A note to the supplier has at most {SUPPLIER_NOTE_MAX} characters ({len(text)} given).",
+            code="invalid_supplier_note",
+        )
+    return text
+
+
+@transaction.atomic
+def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[str, Any]) -> Requisition:
+    """Change the header (title, justification, needed-by, ship-to, on-behalf-of) of an editable requisition."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise RequisitionError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code="invalid")
+    ship_to = fields.get("ship_to")
+    if ship_to is not None and ship_to.legal_entity_id != requisition.legal_entity_id:
+        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+    if "supplier_note" in fields:
+        fields = {**fields, "supplier_note": _supplier_note(fields["supplier_note"])}
+    if "on_behalf_of" in fields:
+        if fields["on_behalf_of"] is not None and by.pk != requisition.requester_id:
+            raise NotRequester("Only the requester may say for whom the requisition is.")
+        fields = {**fields, "on_behalf_of": _check_on_behalf_of(requisition, by, fields["on_behalf_of"])}
+    changes = {}
+    for key, value in fields.items():
+        old = getattr(requisition, key)
+        if old != value:
+            changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(requisition, key, value)
+    if changes:
+        requisition.save()
+        _event(requisition, by, RequisitionEvent.Kind.EDITED, data={"changes": changes})
+    return requisition
+
+
+def _move_lines(source: Requisition, target: Requisition, lines: list[RequisitionLine]) -> None:
+    number = _next_line_number(target)
+    for line in sorted(lines, key=lambda line: line.line_number):
+        line.requisition = target
+        line.line_number = number
+        number += 1
+    RequisitionLine.objects.bulk_update(lines, ["requisition", "line_number"], batch_size=LINE_BATCH)
+
+
+def _check_same_cart_owner(source: Requisition, target: Requisition, by: Employee) -> None:
+    if source.pk == target.pk:
+        raise RequisitionError("Pick another cart to move the lines to.", code="same_cart")
+    _check_editable(source, by)
+    _check_editable(target, by)
+    if source.legal_entity_id != target.legal_entity_id:
+        raise RequisitionError(
+            f"{source.number} is for {source.legal_entity.code} and {target.number} for "
+            f"{target.legal_entity.code}: lines cannot move between legal entities.",
+            code="other_legal_entity",
+        )
+
+
+@transaction.atomic
+def requisition_lines_move(*, source: Requisition, target: Requisition, by: Employee, line_ids: Iterable[int]) -> int:
+    """Move lines from one of the employee's carts to another of the same legal entity."""
+    source, target = (
+        {r.pk: r for r in requisitions_select_for_update([source.pk, target.pk])}[pk] for pk in (source.pk, target.pk)
+    )
+    _check_same_cart_owner(source, target, by)
+    lines = list(source.lines.filter(pk__in=list(line_ids)))
+    if not lines:
+        return 0
+    numbers = [line.line_number for line in lines]
+    _move_lines(source, target, lines)
+    _event(source, by, RequisitionEvent.Kind.LINES_MOVED, data={"to": target.number, "lines": numbers[:100]})
+    _event(target, by, RequisitionEvent.Kind.LINES_MOVED, data={"from": source.number, "count": len(lines)})
+    _lines_changed(source, by)
+    _lines_changed(target, by)
+    return len(lines)
+
+
+@transaction.atomic
+def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by: Employee) -> Requisition:
+    """Merge carts into one: their lines move over (in order) and the emptied carts are cancelled."""
+    ids = sorted({target.pk, *(source.pk for source in sources)})
+    locked = {r.pk: r for r in requisitions_select_for_update(ids)}
+    target = locked[target.pk]
+    merged = [locked[source.pk] for source in sources if source.pk != target.pk]
+    if not merged:
+        raise RequisitionError("Pick at least one other cart to merge.", code="nothing_to_merge")
+    for source in merged:
+        _check_same_cart_owner(source, target, by)
+    kept: dict[tuple[Any, ...], RequisitionLine] = {}
+    for line in target.lines.select_related("catalog_item").prefetch_related("splits").order_by("line_number"):
+        key = combine_key(line)
+        if key is not None:
+            kept.setdefault(key, line)
+    combined: list[str] = []
+    for source in merged:
+        moving = []
+        for line in source.lines.select_related("catalog_item").prefetch_related("splits").order_by("line_number"):
+            key = combine_key(line)
+            into = kept.get(key) if key is not None else None
+            if into is not None and into.catalog_item is not None:
+                try:
+                    quantity = catalog_quantity_check(item=into.catalog_item, quantity=into.quantity + line.quantity)
+                except RequisitionError:
+                    into = None  # the sum would break a rule (too large, another multiple): keep the line apart
+            if into is None:
+                moving.append(line)
+                if key is not None:
+                    kept[key] = line
+                continue
+            into.quantity = quantity
+            into.total_minor = into.compute_total_minor()
+            into.save(update_fields=["quantity", "total_minor"])
+            combined.append(f"{source.number} line {line.line_number} → line {into.line_number}")
+            line.delete()
+        _move_lines(source, target, moving)
+        _refresh_totals(source)
+        _status_move(source, RequisitionStatus.CANCELLED, by, comment=f"Merged into {target.number}.")
+    _event(
+        target,
+        by,
+        RequisitionEvent.Kind.MERGED,
+        data={"from": [source.number for source in merged], "combined": combined[:100]},
+    )
+    _lines_changed(target, by)
+    return target
+
+
+@transaction.atomic
+def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
+    """A new cart with the same header and lines; catalog lines at today's prices."""
+    copy = requisition_create(
+        by=by,
+        legal_entity=requisition.legal_entity,
+        title=f"Copy of {requisition.title}"[:200],
+        justification=requisition.justification,
+        ship_to=requisition.ship_to,
+        supplier_note=requisition.supplier_note,
+    )
+    copy.copied_from = requisition
+    copy.save(update_fields=["copied_from"])
+    price_lists = price_lists_applicable(legal_entity=copy.legal_entity, user=by.user)
+    visible = set(catalog_items_visible(legal_entity=copy.legal_entity, user=by.user).values_list("pk", flat=True))
+    new_lines = []
+    skipped = []
+    for number, line in enumerate(requisition.lines.select_related("catalog_item").order_by("line_number"), 1):
+        fresh = RequisitionLine(
+            requisition=copy,
+            line_number=number,
+            source=line.source,
+            catalog_item=line.catalog_item,
+            supplier_id=line.supplier_id,
+            supplier_part_id=line.supplier_part_id,
+            supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price_minor=line.unit_price_minor,
+            currency=line.currency,
+            price_basis_quantity=line.price_basis_quantity,
+            unspsc=line.unspsc,
+            lead_time_days=line.lead_time_days,
+            manufacturer=line.manufacturer,
+            manufacturer_part_id=line.manufacturer_part_id,
+            cost_centre_id=line.cost_centre_id,
+            gl_account=line.gl_account,
+            project=line.project,
+            supplier_note=line.supplier_note,
+            extrinsics=line.extrinsics,
+        )
+        if line.catalog_item is not None:
+            if line.catalog_item_id not in visible:
+                skipped.append(line.line_number)
+                continue
+            price = catalog_item_price(item=line.catalog_item, price_lists=price_lists)
+            fresh.unit_price_minor, fresh.currency = price.minor, price.currency
+        fresh.total_minor = fresh.compute_total_minor()
+        new_lines.append(fresh)
+    RequisitionLine.objects.bulk_create(new_lines, batch_size=LINE_BATCH)
+    _event(copy, by, RequisitionEvent.Kind.COPIED, data={"from": requisition.number, "skipped_lines": skipped})
+    _lines_changed(copy, by)
+    return copy

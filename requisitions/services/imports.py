@@ -1,0 +1,121 @@
+"""Uploaded quick orders: queued, then added to the cart chunk by chunk by a worker."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.models import Employee
+
+from ..errors import RequisitionError
+from ..models import ImportJob, Requisition, RequisitionEvent
+from ..quick_order import (
+    MAX_BYTES,
+    QuickOrderError,
+    QuickOrderErrorGroup,
+    QuickOrderFormatError,
+    QuickOrderParse,
+    errors_grouped,
+    parse_upload,
+)
+from .quick_add import NOTHING_TO_READ, requisition_quick_add
+from .shared import _check_editable, _event, _lock
+
+IMPORT_CHUNK = 500
+
+
+@transaction.atomic
+def import_job_create(*, requisition: Requisition, by: Employee, filename: str, content: bytes) -> ImportJob:
+    """Queue an uploaded (or long pasted) quick order; a worker adds it chunk by chunk, showing progress."""
+    if len(content) > MAX_BYTES:
+        raise RequisitionError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)
+    transaction.on_commit(lambda: _enqueue_import(job.pk))
+    return job
+
+
+def _enqueue_import(job_id: int) -> None:
+    from ..tasks import import_job_run
+
+    import_job_run.delay(job_id=job_id)
+
+
+def _error_json(error: QuickOrderError) -> dict[str, Any]:
+    return {"line": error.line, "message": error.message, "reason": error.group}
+
+
+def import_job_errors_grouped(*, job: ImportJob) -> list[QuickOrderErrorGroup]:
+    """The import's errors, identical ones together ("Unknown SKU — 3,316 lines: 4, 5, 6 …")."""
+    return errors_grouped(
+        QuickOrderError(line=e["line"], message=e["message"], reason=e.get("reason", "")) for e in job.errors
+    )
+
+
+def import_job_process(*, job_id: int) -> ImportJob:
+    """Parse the file, then add its rows in chunks; each chunk commits with its progress, so a retry
+    after a crash continues where it stopped and never adds a chunk twice."""
+    job = ImportJob.objects.select_related("requisition", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    try:
+        parsed = parse_upload(job.filename or "pasted.txt", bytes(job.content))
+    except QuickOrderFormatError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    rows = list(parsed.rows)
+    if not rows and not parsed.errors:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=NOTHING_TO_READ, finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    # Every line read counts once: added, or not added with its error (parse errors included).
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, total_lines=len(rows) + len(parsed.errors)
+    )
+    job.refresh_from_db()
+    start = job.processed_lines
+    while start < len(rows):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.processed_lines != start:  # another worker took this chunk
+                start = locked.processed_lines
+                continue
+            try:
+                result = requisition_quick_add(
+                    requisition=job.requisition, by=job.created_by, parsed=QuickOrderParse(rows=tuple(chunk), errors=())
+                )
+            except RequisitionError as error:
+                locked.status, locked.message, locked.finished_at = (
+                    ImportJob.Status.FAILED,
+                    error.message,
+                    timezone.now(),
+                )
+                locked.save()
+                return locked
+            locked.processed_lines = start + len(chunk)
+            locked.added += result.added
+            locked.errors = [*locked.errors, *(_error_json(e) for e in result.errors)]
+            locked.save(update_fields=["processed_lines", "added", "errors"])
+        start += len(chunk)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status == ImportJob.Status.DONE:  # another worker finished it
+            return locked
+        locked.errors = sorted([*locked.errors, *(_error_json(e) for e in parsed.errors)], key=lambda e: e["line"])
+        locked.processed_lines = locked.total_lines
+        locked.status, locked.finished_at = ImportJob.Status.DONE, timezone.now()
+        locked.save(update_fields=["errors", "processed_lines", "status", "finished_at"])
+        _event(
+            job.requisition,
+            job.created_by,
+            RequisitionEvent.Kind.IMPORTED,
+            data={"file": job.filename, "added": locked.added, "errors": len(locked.errors)},
+        )
+    return locked

@@ -1,0 +1,141 @@
+"""A requisition's status: the one place it moves, and its own part of submit, withdraw and cancel.
+
+The steps other apps take on the way (funds, the approval chain, purchase orders) are called in order by
+p2p/submit_to_order.py, which calls these; requisitions itself never calls another app.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.models import Employee
+
+from ..errors import NotRequester, SubmissionInvalid, TransitionNotAllowed
+from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
+from .shared import _check_requester, _event, _lock, _refresh_totals
+
+
+def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
+    """The one place a status changes: checked against the table and logged as a RequisitionEvent."""
+    from_status = requisition.status
+    if not is_allowed(from_status, to_status):
+        raise TransitionNotAllowed(
+            f"A {RequisitionStatus(from_status).label.lower()} requisition cannot become "
+            f"{RequisitionStatus(to_status).label.lower()}."
+        )
+    requisition.status = to_status
+    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
+    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
+
+
+def requisition_status_move(
+    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = ""
+) -> Requisition:
+    """Move a requisition to another status (for approvals and purchase orders), under its row lock."""
+    with transaction.atomic():
+        locked = _lock(requisition)
+        _status_move(locked, to_status, by, comment=comment)
+        return locked
+
+
+def _submission_problems(requisition: Requisition) -> list[str]:
+    problems = []
+    lines = list(requisition.lines.prefetch_related("splits"))
+    if not lines:
+        problems.append("The requisition has no lines.")
+    for line in lines:
+        label = f"Line {line.line_number}"
+        if line.quantity <= 0:
+            problems.append(f"{label}: the quantity must be greater than 0.")
+        if not line.currency:
+            problems.append(f"{label}: the price has no currency.")
+        if line.source == RequisitionLine.Source.FREE_TEXT and line.unit_price_minor == 0:
+            problems.append(f"{label}: a free-text line needs a price.")
+        if line.cost_centre_id is None and not line.splits.all():
+            problems.append(f"{label}: no cost centre is charged.")
+        if line.supplier_id is None and line.source != RequisitionLine.Source.FREE_TEXT:
+            problems.append(f"{label}: no supplier.")
+    if lines and requisition.total_minor is None:
+        currencies = sorted({line.currency for line in lines} - {requisition.currency})
+        problems.append(f"No exchange rate from {', '.join(currencies)} to {requisition.currency} is stored.")
+    return problems
+
+
+def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requisition:
+    """The requisition under its row lock, totals refreshed, if its requester may submit it as it is; raises
+    SubmissionInvalid naming every problem otherwise. Runs inside the caller's transaction (the lock holds
+    until the submission commits)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
+    requisition = _lock(requisition)
+    _check_requester(requisition, by)
+    if not requisition.is_editable:
+        raise TransitionNotAllowed(f"{requisition.number} is already {requisition.get_status_display().lower()}.")
+    _refresh_totals(requisition)
+    problems = _submission_problems(requisition)
+    if problems:
+        raise SubmissionInvalid(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems=problems)
+    return requisition
+
+
+def requisition_mark_submitted(*, requisition: Requisition, by: Employee) -> None:
+    """The checked, locked requisition (requisition_submit_check) becomes `submitted`."""
+    requisition.submitted_at = timezone.now()
+    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
+
+
+@transaction.atomic
+def requisition_mark_withdrawn(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """The requester takes a requisition back before its final approval (the status move only: the funds it
+    holds and its approval tasks are ended by p2p.submit_to_order.requisition_withdraw)."""
+    requisition = _lock(requisition)
+    _check_requester(requisition, by)
+    if requisition.status not in WITHDRAWABLE:
+        raise TransitionNotAllowed(
+            f"{requisition.number} is {requisition.get_status_display().lower()}: only a requisition that is "
+            "submitted, in approval or returned can be withdrawn."
+        )
+    _status_move(requisition, RequisitionStatus.WITHDRAWN, by, comment=comment)
+    return requisition
+
+
+@transaction.atomic
+def requisition_mark_cancelled(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
+    """Cancel a cart, a returned requisition, or (buyers) an approved or ordered one (the status move only:
+    p2p.submit_to_order.requisition_cancel ends what other apps hold)."""
+    from procurement.models import Role
+
+    requisition = _lock(requisition)
+    is_buyer = (
+        by.roles.filter(code=Role.BUYER).exists() and by.legal_entities.filter(pk=requisition.legal_entity_id).exists()
+    )
+    if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id) and not is_buyer:
+        raise NotRequester("Only the requester or a buyer may cancel this requisition.")
+    if requisition.status not in CANCELLABLE:
+        raise TransitionNotAllowed(
+            f"{requisition.number} is {requisition.get_status_display().lower()} and cannot be cancelled."
+        )
+    _status_move(requisition, RequisitionStatus.CANCELLED, by, comment=comment)
+    return requisition
+
+
+def requisition_event_record(
+    *,
+    requisition: Requisition,
+    kind: str,
+    by: Employee | None = None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> RequisitionEvent:
+    """A row of the requisition's change log, for what another app did to it (a decision, a budget warning,
+    purchase orders made, a task handed over)."""
+    return _event(requisition, by, kind, comment=comment, data=data)
+
+
+def requisition_budget_exception_set(*, requisition: Requisition, text: str) -> None:
+    """Record (or clear, with "") why the requisition is over a hard-stop budget; the approval chain reads it."""
+    if requisition.budget_exception != text:
+        requisition.budget_exception = text
+        Requisition.objects.filter(pk=requisition.pk).update(budget_exception=text)

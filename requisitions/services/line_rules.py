@@ -1,0 +1,113 @@
+"""The rules a line keeps whoever adds it: quantities, typed prices, cost centres, which lines combine."""
+
+from decimal import Decimal
+from typing import Any
+
+from procurement.models import CatalogItem, CostCentre
+from procurement.money import Money, MoneyError, is_currency, typed_price_check
+from procurement.selectors import exchange_rate_get
+
+from ..errors import RequisitionError
+from ..models import Requisition, RequisitionLine
+from ..quick_order import MAX_QUANTITY
+from ..selectors import cost_centres_chargeable
+
+MAX_LEAD_TIME_DAYS = 99_999  # what OCI's LEADTIME (5 digits) and our column hold
+
+
+def _check_quantity(quantity: Decimal) -> Decimal:
+    if quantity <= 0:
+        raise RequisitionError("The quantity must be greater than 0.", code="invalid_quantity")
+    if quantity > MAX_QUANTITY:
+        raise RequisitionError(f"The quantity must be at most {MAX_QUANTITY}.", code="invalid_quantity")
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise RequisitionError("The quantity may have at most 3 decimals.", code="invalid_quantity")
+    return quantity
+
+
+def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
+    """A price a person typed (free-text line, page or API): an ISO 4217 currency that is the requisition's or has
+    a stored rate to it, not negative, at most MAX_TYPED_PRICE (docs/money.md)."""
+    currency = unit_price.currency
+    try:
+        typed_price_check(unit_price.amount, currency)
+    except MoneyError as error:
+        code = "invalid_currency" if not is_currency(currency) else "invalid_price"
+        raise RequisitionError(str(error), code=code) from None
+    if (
+        currency != requisition.currency
+        and exchange_rate_get(from_currency=currency, to_currency=requisition.currency) is None
+    ):
+        raise RequisitionError(
+            f"No exchange rate from {currency} to {requisition.currency} is stored: use {requisition.currency} "
+            "or ask finance to add the rate.",
+            code="invalid_currency",
+        )
+
+
+def catalog_quantity_check(*, item: CatalogItem, quantity: Decimal) -> Decimal:
+    """The one quantity rule for a catalog item, applied by every entry point (catalog page, API, quick order,
+    upload, the cart's quantity change, merging carts, requisition lists): greater than 0, at most 3 decimals
+    and 9,999,999, a whole multiple of the item's order multiple and at least its minimum quantity.
+
+    Raises `invalid_quantity` with a message that names the item, e.g. "BOX-12 is sold in multiples of 12 EA:
+    order 12 or 24, not 18."
+    """
+    problem = item.quantity_problem(quantity)
+    if problem:
+        raise RequisitionError(problem, code="invalid_quantity")
+    try:
+        return _check_quantity(quantity)
+    except RequisitionError as error:
+        raise RequisitionError(f"{item.sku}: {error.message}", code=error.code) from None
+
+
+def _splits_key(line: RequisitionLine) -> tuple[tuple[int, str, str, str], ...]:
+    if line.pk is None:
+        return ()
+    return tuple(
+        sorted(
+            (split.cost_centre_id, str(split.percent), split.gl_account, split.project) for split in line.splits.all()
+        )
+    )
+
+
+def combine_key(line: RequisitionLine) -> tuple[Any, ...] | None:
+    """Lines with the same key are one line: the same catalog item at the same price, charged the same way
+    (cost centre, GL account, project and splits). Quick order and merging carts both combine by it;
+    free-text and punchout lines are never combined."""
+    if line.catalog_item_id is None or line.source not in COMBINABLE_SOURCES:
+        return None
+    return (
+        line.catalog_item_id,
+        line.unit_price_minor,
+        line.currency,
+        line.price_basis_quantity,
+        line.cost_centre_id,
+        line.gl_account,
+        line.project,
+        _splits_key(line),
+    )
+
+
+COMBINABLE_SOURCES = (RequisitionLine.Source.CATALOG, RequisitionLine.Source.QUICK_ORDER)
+
+
+def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None) -> CostCentre | None:
+    if cost_centre is None:
+        return None
+    if cost_centre.legal_entity_id != requisition.legal_entity_id:
+        raise RequisitionError(
+            f"Cost centre {cost_centre.code} belongs to another legal entity.", code="invalid_cost_centre"
+        )
+    allowed = cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
+    if not allowed.filter(pk=cost_centre.pk).exists():
+        raise RequisitionError(f"You may not charge cost centre {cost_centre.code}.", code="invalid_cost_centre")
+    return cost_centre
+
+
+def _default_cost_centre(requisition: Requisition) -> CostCentre | None:
+    default = requisition.requester.default_cost_centre
+    if default is not None and default.legal_entity_id == requisition.legal_entity_id:
+        return default
+    return cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id).first()

@@ -1,0 +1,415 @@
+"""Lines of a cart: from the catalog, typed, from a punchout or an ERP, changed, split over cost centres,
+removed."""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from procurement.models import CatalogItem, CostCentre, Employee, Supplier
+from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
+from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
+
+from ..errors import RequisitionError
+from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit
+from .carts import _supplier_note
+from .line_rules import (
+    COMBINABLE_SOURCES,
+    MAX_LEAD_TIME_DAYS,
+    _check_cost_centre,
+    _check_quantity,
+    _check_typed_price,
+    _default_cost_centre,
+    catalog_quantity_check,
+    combine_key,
+)
+from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number
+
+
+@dataclass(frozen=True)
+class CatalogPick:
+    item: CatalogItem
+    quantity: Decimal
+    cost_centre: CostCentre | None = None
+
+
+def _catalog_lines(
+    requisition: Requisition, picks: Sequence[CatalogPick], source: str
+) -> tuple[list[RequisitionLine], list[RequisitionLine]]:
+    """New lines for the picks, or more quantity on lines that already hold the same item and cost centre."""
+    price_lists = price_lists_applicable(legal_entity=requisition.legal_entity, user=requisition.requester.user)
+    default_centre = _default_cost_centre(requisition)
+    existing: dict[tuple[Any, ...], RequisitionLine] = {}
+    for found in requisition.lines.filter(
+        catalog_item__isnull=False, splits__isnull=True, source__in=COMBINABLE_SOURCES
+    ).prefetch_related("splits"):
+        found_key = combine_key(found)
+        if found_key is not None:
+            existing.setdefault(found_key, found)
+    number = _next_line_number(requisition)
+    created: list[RequisitionLine] = []
+    updated: dict[int, RequisitionLine] = {}
+    prices: dict[int, Money] = {}
+    for pick in picks:
+        catalog_quantity_check(item=pick.item, quantity=pick.quantity)
+        centre = pick.cost_centre or default_centre
+        if pick.item.pk not in prices:
+            prices[pick.item.pk] = catalog_item_price(item=pick.item, price_lists=price_lists)
+        price = prices[pick.item.pk]
+        key = (pick.item.pk, price.minor, price.currency, Decimal(1), centre.pk if centre else None, "", "", ())
+        line = existing.get(key)
+        if line is not None:
+            line.quantity = catalog_quantity_check(item=pick.item, quantity=line.quantity + pick.quantity)
+            line.total_minor = line.compute_total_minor()
+            if line.pk:
+                updated[line.pk] = line
+            continue
+        line = RequisitionLine(
+            requisition=requisition,
+            line_number=number,
+            source=source,
+            catalog_item=pick.item,
+            supplier=pick.item.supplier,
+            supplier_part_id=pick.item.sku,
+            description=pick.item.name,
+            quantity=pick.quantity,
+            unit=pick.item.unit,
+            unit_price_minor=price.minor,
+            currency=price.currency,
+            unspsc=pick.item.unspsc,
+            lead_time_days=pick.item.lead_time_days,
+            manufacturer=pick.item.manufacturer,
+            manufacturer_part_id=pick.item.manufacturer_part_id,
+            cost_centre=centre,
+        )
+        line.total_minor = line.compute_total_minor()
+        number += 1
+        existing[key] = line
+        created.append(line)
+    return created, list(updated.values())
+
+
+@transaction.atomic
+def requisition_lines_add_from_catalog(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    picks: Sequence[CatalogPick],
+    source: str = RequisitionLine.Source.CATALOG,
+) -> list[RequisitionLine]:
+    """Add catalog items (many at once) to an editable cart at the entity's prices.
+
+    An item already in the cart for the same cost centre gets the quantity added instead of a second line.
+    Items outside what the requester may see for the cart's entity are refused with their SKUs.
+    """
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    if not picks:
+        return []
+    visible = set(
+        catalog_items_visible(legal_entity=requisition.legal_entity, user=requisition.requester.user)
+        .filter(pk__in={pick.item.pk for pick in picks})
+        .values_list("pk", flat=True)
+    )
+    refused = sorted({pick.item.sku for pick in picks if pick.item.pk not in visible})
+    if refused:
+        raise RequisitionError(
+            f"Not in the catalog of {requisition.legal_entity.code}: {', '.join(refused[:10])}.",
+            code="not_in_catalog",
+        )
+    for pick in picks:
+        _check_cost_centre(requisition, pick.cost_centre)
+    created, updated = _catalog_lines(requisition, picks, source)
+    for start in range(0, len(created), LINE_BATCH):
+        RequisitionLine.objects.bulk_create(created[start : start + LINE_BATCH])
+    if updated:
+        RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor"], batch_size=LINE_BATCH)
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        data={
+            "source": source,
+            "added": len(created),
+            "increased": len(updated),
+            "skus": [pick.item.sku for pick in picks[:20]],
+        },
+    )
+    _lines_changed(requisition, by)
+    return created + updated
+
+
+@transaction.atomic
+def requisition_line_add_free_text(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    description: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price: Money,
+    supplier: Supplier | None = None,
+    cost_centre: CostCentre | None = None,
+    unspsc: str = "",
+    gl_account: str = "",
+    project: str = "",
+    supplier_note: str = "",
+) -> RequisitionLine:
+    """Add a line for something not in the catalog: a description, a price and a unit."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    if not description.strip():
+        raise RequisitionError("A free-text line needs a description.", code="invalid")
+    _check_typed_price(requisition, unit_price)
+    line = RequisitionLine(
+        requisition=requisition,
+        line_number=_next_line_number(requisition),
+        source=RequisitionLine.Source.FREE_TEXT,
+        supplier=supplier,
+        description=description.strip()[:500],
+        quantity=_check_quantity(quantity),
+        unit=unit.upper(),
+        unit_price_minor=unit_price.minor,
+        currency=unit_price.currency,
+        unspsc=unspsc,
+        cost_centre=_check_cost_centre(requisition, cost_centre) or _default_cost_centre(requisition),
+        gl_account=gl_account,
+        project=project,
+        supplier_note=_supplier_note(supplier_note),
+    )
+    line.total_minor = line.compute_total_minor()
+    line.save()
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        data={"source": line.source, "added": 1, "description": line.description},
+    )
+    _lines_changed(requisition, by)
+    return line
+
+
+@dataclass(frozen=True)
+class ExternalLine:
+    """A line that comes from outside (a supplier's punchout cart), already mapped to our units and codes."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Money
+    supplier: Supplier | None
+    supplier_part_id: str = ""
+    supplier_part_auxiliary_id: str = ""
+    price_basis_quantity: Decimal = Decimal(1)
+    unspsc: str = ""
+    lead_time_days: int | None = None
+    manufacturer: str = ""
+    manufacturer_part_id: str = ""
+    catalog_item: CatalogItem | None = None
+    extrinsics: dict[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def requisition_lines_replace_external(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    lines: Sequence[ExternalLine],
+    replace_line_ids: Iterable[int] = (),
+    source: str = RequisitionLine.Source.PUNCHOUT,
+    note: str = "",
+) -> list[RequisitionLine]:
+    """Add lines from outside in one step, removing `replace_line_ids` first (a punchout edit replaces its lines).
+
+    Every line is checked (quantity, unit, price) before anything changes; the first bad one refuses all.
+    Cost centres are the requester's default; the lines keep the supplier's part ids and extras.
+    """
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    centre = _default_cost_centre(requisition)
+    built: list[RequisitionLine] = []
+    for index, spec in enumerate(lines, 1):
+        description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
+        if spec.unit_price.amount < 0:
+            raise RequisitionError(f"Line {index} ({description}) has a negative price.", code="invalid_price")
+        unit = (spec.unit or "EA").upper()
+        if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
+            raise RequisitionError(f"Line {index} ({description}) has the unit {unit!r}.", code="invalid_unit")
+        try:
+            quantity = (
+                catalog_quantity_check(item=spec.catalog_item, quantity=spec.quantity)
+                if spec.catalog_item is not None
+                else _check_quantity(spec.quantity)
+            )
+        except RequisitionError as exc:
+            raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
+        if spec.price_basis_quantity <= 0:
+            raise RequisitionError(f"Line {index} ({description}) has a price basis of 0.", code="invalid_price")
+        try:
+            unit_price_minor = minor_storable(spec.unit_price)
+        except MoneyError as exc:
+            raise RequisitionError(f"Line {index} ({description}): {exc}.", code="invalid_price") from None
+        lead_time = spec.lead_time_days
+        if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
+            raise RequisitionError(
+                f"Line {index} ({description}) has a lead time of {lead_time} days: at most {MAX_LEAD_TIME_DAYS}.",
+                code="invalid_lead_time",
+            )
+        line = RequisitionLine(
+            requisition=requisition,
+            source=source,
+            catalog_item=spec.catalog_item,
+            supplier=spec.supplier,
+            supplier_part_id=spec.supplier_part_id[:64],
+            supplier_part_auxiliary_id=spec.supplier_part_auxiliary_id[:255],
+            description=description,
+            quantity=quantity,
+            unit=unit,
+            unit_price_minor=unit_price_minor,
+            currency=spec.unit_price.currency,
+            price_basis_quantity=spec.price_basis_quantity,
+            unspsc=spec.unspsc[:8] if spec.unspsc.isdigit() else "",
+            lead_time_days=lead_time,
+            manufacturer=spec.manufacturer[:100],
+            manufacturer_part_id=spec.manufacturer_part_id[:64],
+            cost_centre=centre,
+            extrinsics=spec.extrinsics,
+        )
+        line.total_minor = line.compute_total_minor()
+        if line.total_minor > MAX_MINOR:
+            raise RequisitionError(
+                f"Line {index} ({description}) comes to more than can be stored.", code="invalid_price"
+            )
+        built.append(line)
+    removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
+    if removed:
+        requisition.lines.filter(pk__in=list(replace_line_ids)).delete()
+    number = _next_line_number(requisition)
+    for offset, line in enumerate(built):
+        line.line_number = number + offset
+    created = RequisitionLine.objects.bulk_create(built, batch_size=500)
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        comment=note,
+        data={"source": source, "added": len(created), "replaced": removed[:100]},
+    )
+    _lines_changed(requisition, by)
+    return created
+
+
+@transaction.atomic
+def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict[str, Any]) -> RequisitionLine:
+    """Change a line's quantity or account assignment (and, for free text, description, unit and price)."""
+    requisition = _lock(line.requisition)
+    _check_editable(requisition, by)
+    line = requisition.lines.select_for_update().get(pk=line.pk)
+    allowed = {"quantity", "cost_centre", "gl_account", "project", "supplier_note"}
+    if line.source == RequisitionLine.Source.FREE_TEXT:
+        allowed |= {"description", "unit", "unit_price", "supplier", "unspsc"}
+    refused = set(fields) - allowed
+    if refused:
+        raise RequisitionError(
+            f"These fields of a {line.get_source_display().lower()} line cannot be changed: "
+            f"{', '.join(sorted(refused))}.",
+            code="invalid",
+        )
+    changes: dict[str, list[str | None]] = {}
+    for key, value in fields.items():
+        if key == "quantity" and line.catalog_item is not None:
+            value = catalog_quantity_check(item=line.catalog_item, quantity=Decimal(value))
+        elif key == "quantity":
+            value = _check_quantity(Decimal(value))
+        if key == "cost_centre":
+            value = _check_cost_centre(requisition, value)
+        if key == "supplier_note":
+            value = _supplier_note(value)
+        if key == "unit_price":
+            _check_typed_price(requisition, value)
+            old_price = str(line.unit_price)
+            line.unit_price_minor, line.currency = value.minor, value.currency
+            if old_price != str(line.unit_price):
+                changes["unit_price"] = [old_price, str(line.unit_price)]
+            continue
+        old = getattr(line, key)
+        if old != value:
+            changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(line, key, value)
+    line.total_minor = line.compute_total_minor()
+    line.save()
+    if changes:
+        _event(requisition, by, RequisitionEvent.Kind.LINE_CHANGED, data={"line": line.line_number, "changes": changes})
+        _lines_changed(requisition, by)
+    return line
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    cost_centre: CostCentre
+    percent: Decimal
+    gl_account: str = ""
+    project: str = ""
+
+
+@transaction.atomic
+def requisition_line_splits_set(*, line: RequisitionLine, by: Employee, splits: Sequence[SplitSpec]) -> RequisitionLine:
+    """Charge a line to several cost centres by percentage; the parts must add up to exactly 100 %.
+
+    An empty list removes the split, leaving the line's own cost centre.
+    """
+    requisition = _lock(line.requisition)
+    _check_editable(requisition, by)
+    line = requisition.lines.get(pk=line.pk)
+    if splits:
+        if len(splits) < 2:
+            raise RequisitionError(
+                "A split needs at least two parts; otherwise set the line's cost centre.", code="invalid_split"
+            )
+        total = sum((split.percent for split in splits), Decimal(0))
+        if total != Decimal(100):
+            raise RequisitionError(f"The parts add up to {total} %, not 100 %.", code="invalid_split")
+        seen = set()
+        for split in splits:
+            if split.percent <= 0 or split.percent != split.percent.quantize(Decimal("0.01")):
+                raise RequisitionError("Each part must be more than 0 % with at most 2 decimals.", code="invalid_split")
+            _check_cost_centre(requisition, split.cost_centre)
+            key = (split.cost_centre.pk, split.gl_account, split.project)
+            if key in seen:
+                raise RequisitionError(f"Cost centre {split.cost_centre.code} appears twice.", code="invalid_split")
+            seen.add(key)
+    line.splits.all().delete()
+    RequisitionLineSplit.objects.bulk_create(
+        RequisitionLineSplit(
+            line=line,
+            cost_centre=split.cost_centre,
+            percent=split.percent,
+            gl_account=split.gl_account,
+            project=split.project,
+        )
+        for split in splits
+    )
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINE_CHANGED,
+        data={"line": line.line_number, "splits": [[split.cost_centre.code, str(split.percent)] for split in splits]},
+    )
+    return line
+
+
+@transaction.atomic
+def requisition_lines_remove(*, requisition: Requisition, by: Employee, line_ids: Iterable[int]) -> int:
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    lines = requisition.lines.filter(pk__in=list(line_ids))
+    numbers = list(lines.values_list("line_number", flat=True))
+    if not numbers:
+        return 0
+    lines.delete()
+    _event(requisition, by, RequisitionEvent.Kind.LINES_REMOVED, data={"lines": numbers[:100], "count": len(numbers)})
+    _lines_changed(requisition, by)
+    return len(numbers)

@@ -1,0 +1,95 @@
+"""What every write of a requisition shares: the row lock, who may change it, the event row, the totals."""
+
+from typing import Any
+
+from django.db.models import Max, Sum
+
+from procurement.models import Employee
+from procurement.money import convert_minor, decimal_text, total_minor
+from procurement.selectors import exchange_rate_get
+
+from ..errors import NotRequester, RequisitionNotEditable
+from ..lock_objects import requisitions_select_for_update
+from ..models import Requisition, RequisitionEvent
+
+LINE_BATCH = 1000
+
+
+def _event(
+    requisition: Requisition,
+    by: Employee | None,
+    kind: str,
+    *,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> RequisitionEvent:
+    return RequisitionEvent.objects.create(
+        requisition=requisition,
+        actor=by.user if by else None,
+        kind=kind,
+        comment=comment,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def _lock(requisition: Requisition) -> Requisition:
+    """Re-read the requisition under a row lock: concurrent edits of one cart take turns."""
+    [locked] = requisitions_select_for_update([requisition.pk])
+    return locked
+
+
+def _check_requester(requisition: Requisition, by: Employee) -> None:
+    if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
+        raise NotRequester("Only the requester may change this requisition.")
+
+
+def _check_editable(requisition: Requisition, by: Employee) -> None:
+    _check_requester(requisition, by)
+    if not requisition.is_editable:
+        raise RequisitionNotEditable(
+            f"{requisition.number} is {requisition.get_status_display().lower()}: it can be changed only while "
+            "it is a draft or has been returned to you."
+        )
+
+
+def _refresh_totals(requisition: Requisition) -> None:
+    """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
+    is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
+    A currency without a stored rate leaves the total unknown (None) and is recorded with rate None."""
+    per_currency = dict(
+        requisition.lines.order_by()
+        .values("currency")
+        .annotate(sum_minor=Sum("total_minor"))
+        .values_list("currency", "sum_minor")
+    )
+    parts: list[int] = []
+    rates: dict[str, str | None] = {}
+    known = True
+    for currency, amount in sorted(per_currency.items()):
+        if currency == requisition.currency:
+            parts.append(amount or 0)
+            continue
+        rate = exchange_rate_get(from_currency=currency, to_currency=requisition.currency)
+        rates[currency] = None if rate is None else decimal_text(rate)
+        if rate is None:
+            known = False
+            continue
+        parts.append(convert_minor(amount or 0, from_currency=currency, to_currency=requisition.currency, rate=rate))
+    requisition.total_minor = total_minor(parts) if known else None
+    requisition.total_rates = rates
+    requisition.line_count = requisition.lines.count()
+    requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
+
+
+def _lines_changed(requisition: Requisition, by: Employee) -> None:
+    """Lines were added, changed or removed (only while a draft or returned): the totals follow. No other app
+    takes part: budgets and approvals look at the lines again when the requisition is submitted."""
+    _refresh_totals(requisition)
+
+
+def _next_line_number(requisition: Requisition) -> int:
+    return (requisition.lines.aggregate(top=Max("line_number"))["top"] or 0) + 1
