@@ -15,7 +15,7 @@ from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
 from procurement.money import Money, decimal_text
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
-from requisitions.api import current_employee
+from procurement.web import current_employee
 
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry

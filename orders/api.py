@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import ProcurementError
 from procurement.money import Money, decimal_text
-from requisitions.api import current_employee
+from procurement.web import current_employee
 
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import purchase_orders_visible

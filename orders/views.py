@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
+from procurement.web import acting_legal_entity, employee_required
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
-from requisitions.views import employee_required
 
 from .documents import order_pdf
 from .inbound import supplier_document_receive
@@ -35,7 +35,7 @@ CXML_TYPE = "text/xml; charset=utf-8"
 
 @employee_required
 def index(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     orders = (
         purchase_orders_visible(employee=employee)
         .filter(legal_entity=entity)

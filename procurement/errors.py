@@ -14,6 +14,13 @@ class ProcurementError(Exception):
             self.code = code
 
 
+class NotFound(ProcurementError):
+    """Something the caller may not see or that does not exist: the API answers 404, pages show the 404 page."""
+
+    code = "not_found"
+    status = 404
+
+
 class LegalEntityNotFound(ProcurementError):
     code = "legal_entity_not_found"
     status = 404

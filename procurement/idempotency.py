@@ -42,7 +42,7 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 
 from .models import IdempotencyKey
-from .views import safe_return_url
+from .web import safe_return_url
 
 Outcome = Literal["new", "replay", "running", "reused"]
 

@@ -14,7 +14,7 @@ from procurement.events import audit_event_record
 from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import Supplier
 from procurement.serializers import CredentialSerializer
-from requisitions.api import current_employee
+from procurement.web import current_employee
 from requisitions.selectors import requisitions_visible
 
 from .models import PunchoutConnection, PunchoutSession

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.machine_endpoints import cxml_endpoint, oci_endpoint
 from procurement.models import Employee
+from procurement.web import employee_required
 from requisitions.selectors import requisitions_visible
-from requisitions.views import employee_required
 
 from . import cxml, inbound, oci
 from .models import PunchoutConnection

@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
-from procurement.errors import NoEmployeeProfile
 from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import Money
-from procurement.selectors import employee_for_user, legal_entity_for_user
+from procurement.selectors import legal_entity_for_user
+from procurement.web import current_employee
 
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
@@ -72,13 +72,6 @@ from .services import (
     requisition_update,
     requisition_withdraw,
 )
-
-
-def current_employee(request: Request) -> Employee:
-    employee = employee_for_user(user=request.user)
-    if employee is None:
-        raise NoEmployeeProfile("Your user has no employee profile; ask an administrator to create one.")
-    return employee
 
 
 def requisition_response(requisition: Requisition, *, status_code: int = 200, with_lines: bool = True) -> Response:

@@ -1,6 +1,6 @@
 """Domain errors of requisitions: each has a stable code for the API and a message for people."""
 
-from procurement.errors import ProcurementError
+from procurement.errors import NotFound, ProcurementError
 
 
 class RequisitionError(ProcurementError):
@@ -17,7 +17,7 @@ class TransitionNotAllowed(RequisitionError):
     status = 409
 
 
-class RequisitionNotFound(RequisitionError):
+class RequisitionNotFound(RequisitionError, NotFound):
     code = "not_found"
     status = 404
 

@@ -1,13 +1,10 @@
 """Pages of requisitions: my requisitions, the cart, quick order import with progress, saved lists."""
 
 import uuid
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,12 +12,12 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from procurement.errors import ProcurementError
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
 from procurement.selectors import catalog_items_visible
-from procurement.views import CATALOG_TYPED_KEY, safe_return_url
+from procurement.views import CATALOG_TYPED_KEY
+from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionList
@@ -69,29 +66,9 @@ CART_TYPED_KEY = "cart-typed:{pk}"
 SYNC_PASTE_LINES = 1000
 
 
-def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in, with an employee profile and a legal entity; domain errors become messages, not 500s."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        org = request.org  # type: ignore[attr-defined]
-        if org.employee is None or org.legal_entity is None:
-            return render(request, "no_legal_entity.html", status=403)
-        try:
-            return view(request, org.employee, *args, **kwargs)
-        except RequisitionNotFound as error:
-            return render(request, "404.html", {"message": error.message}, status=404)
-        except ProcurementError as error:
-            messages.error(request, error.message)
-            return redirect(safe_return_url(request, request.META.get("HTTP_REFERER"), reverse("requisitions:index")))
-
-    return wrapper
-
-
 def current_cart(request: HttpRequest, employee: Employee, *, create: bool = False) -> Requisition | None:
     """The cart the employee is filling for the chosen entity: the one picked last, else the newest."""
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     key = CART_SESSION_KEY.format(entity=entity.code)
     carts = carts_of(employee=employee, legal_entity_id=entity.pk)
     chosen_id = request.session.get(key)
@@ -122,7 +99,7 @@ def decimal_or_none(value: str | None) -> Decimal | None:
 def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     """My requisitions: every cart and requisition, filtered by status and entity."""
     requisitions = requisitions_visible(employee=employee).filter(requester=employee)
-    entity_code = request.GET.get("entity", request.org.legal_entity.code)  # type: ignore[attr-defined]
+    entity_code = request.GET.get("entity", acting_legal_entity(request).code)
     if entity_code != "all":
         requisitions = requisitions.filter(legal_entity__code=entity_code)
     counts = requisition_status_counts(requisitions=requisitions)
@@ -148,7 +125,7 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
 def create(request: HttpRequest, employee: Employee) -> HttpResponse:
     cart = requisition_create(
         by=employee,
-        legal_entity=request.org.legal_entity,  # type: ignore[attr-defined]
+        legal_entity=acting_legal_entity(request),
         title=request.POST.get("title", ""),
     )
     choose_cart(request, cart)
@@ -415,7 +392,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     Each quantity follows its item's order unit (positive, whole multiples, at least the minimum). If one is
     refused, nothing is added: the catalog comes back with what was typed and the error next to the field.
     """
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     back = safe_return_url(request, request.POST.get("next"), reverse("catalog"))
     typed: dict[int, str] = {}
     for key in request.POST:
@@ -550,7 +527,7 @@ def import_job(request: HttpRequest, employee: Employee, job_id: int) -> HttpRes
 
 @employee_required
 def lists(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     return render(
         request,
         "requisitions/lists.html",
