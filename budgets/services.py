@@ -21,12 +21,13 @@ from requisitions import hooks
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 
+from .error_codes import BudgetErrorCode
 from .models import Budget, BudgetEntry
 from .periods import Period, PeriodError, period_parse
 
 
 class BudgetExceeded(RequisitionError):
-    code = "budget_exceeded"
+    code = BudgetErrorCode.BUDGET_EXCEEDED
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Demand:
 
 
 class NoExchangeRate(RequisitionError):
-    code = "no_exchange_rate"
+    code = BudgetErrorCode.NO_EXCHANGE_RATE
 
 
 def charges_demand(
@@ -350,7 +351,7 @@ MAX_AMOUNT = Decimal(10) ** 13  # minor units stay well inside a BIGINT whatever
 
 
 class BudgetInvalid(ProcurementError):
-    code = "invalid_budget"
+    code = BudgetErrorCode.INVALID_BUDGET
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,16 @@ from requisitions.services import (
     requisition_submit,
 )
 
+from .error_codes import OrderErrorCode
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 
 
 class OrderError(ProcurementError):
-    code = "order_error"
+    code = OrderErrorCode.ORDER_ERROR
 
 
 class NotABuyer(OrderError):
-    code = "not_a_buyer"
+    code = OrderErrorCode.NOT_A_BUYER
     status = 403
 
 
@@ -231,7 +232,9 @@ def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     check_buyer(by, order)
     if order.status != PurchaseOrder.Status.HELD:
-        raise OrderError(f"{order.number} is {order.get_status_display().lower()}, not held.", code="not_held")
+        raise OrderError(
+            f"{order.number} is {order.get_status_display().lower()}, not held.", code=OrderErrorCode.NOT_HELD
+        )
     _issue(order, by)
     audit_event_record(event_type="purchase_order.issued", actor=by.user, legal_entity=order.legal_entity, obj=order)
     requisition = order.requisition
@@ -265,7 +268,9 @@ def _as_date(value: object, line_number: int) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise OrderError(f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code="invalid")
+    raise OrderError(
+        f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code=OrderErrorCode.INVALID
+    )
 
 
 def _changes_something(change: LineChange, line: PurchaseOrderLine) -> bool:
@@ -291,7 +296,7 @@ def purchase_order_change(
     lines = {line.line_number: line for line in order.lines.select_for_update()}
     for change in changes:
         if change.line_number not in lines:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
     # Only what differs from the line counts: a form sends every field back, the unchanged date with the
     # raised quantity, and that date alone must not turn the change into "Nothing changed".
     changes = [
@@ -313,7 +318,7 @@ def purchase_order_change(
     ]
     if not changes:
         if not increases:
-            raise OrderError("Nothing changed.", code="no_change")
+            raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
         _request_increase(order, lines, increases, by, note)
         order.refresh_from_db()
         return order
@@ -322,12 +327,14 @@ def purchase_order_change(
     for change in changes:
         line = lines.get(change.line_number)
         if line is None:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
         if line.status == PurchaseOrderLine.Status.CANCELLED:
             continue
         if change.quantity is not None and change.quantity != line.quantity:
             if change.quantity < 0:
-                raise OrderError(f"Line {line.line_number}: a quantity cannot be negative.", code="invalid")
+                raise OrderError(
+                    f"Line {line.line_number}: a quantity cannot be negative.", code=OrderErrorCode.INVALID
+                )
             old_total = line.total_minor
             line.quantity = change.quantity
             line.total_minor = line_total_minor(
@@ -344,7 +351,7 @@ def purchase_order_change(
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
         line.save()
     if not changed:
-        raise OrderError("Nothing changed.", code="no_change")
+        raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
     if released:
         funds_commitment_release(
             requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"

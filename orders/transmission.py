@@ -32,6 +32,7 @@ from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
 
 from .documents import order_pdf, order_request_document
+from .error_codes import OrderErrorCode
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,7 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     if transmission is None or transmission.method == "none":
         from .services import OrderError
 
-        raise OrderError(f"{order.number} is not sent electronically.", code="not_sendable")
+        raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
     transmission.status = Transmission.Status.PENDING
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
@@ -301,7 +302,9 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     check_buyer(by, order)
     note = (note or "").strip()
     if len(note) > SENT_NOTE_MAX:
-        raise OrderError(f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code="invalid")
+        raise OrderError(
+            f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code=OrderErrorCode.INVALID
+        )
     order = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
         Transmission.objects.select_for_update(of=("self",))
@@ -311,10 +314,11 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
         .first()
     )
     if transmission is None or transmission.method != "none":
-        raise OrderError(f"{order.number} is sent electronically, not by hand.", code="not_manual")
+        raise OrderError(f"{order.number} is sent electronically, not by hand.", code=OrderErrorCode.NOT_MANUAL)
     if transmission.status != Transmission.Status.MANUAL:
         raise OrderError(
-            f"{order.number} revision {transmission.revision.revision} is already marked as sent.", code="already_sent"
+            f"{order.number} revision {transmission.revision.revision} is already marked as sent.",
+            code=OrderErrorCode.ALREADY_SENT,
         )
     now = timezone.now()
     transmission.status = Transmission.Status.SENT

@@ -16,6 +16,7 @@ from procurement.web import acting_legal_entity, employee_required
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
 
 from .documents import order_pdf
+from .error_codes import OrderErrorCode
 from .inbound import supplier_document_receive
 from .models import PurchaseOrder, Transmission
 from .selectors import purchase_orders_visible
@@ -189,7 +190,7 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 quantity = Decimal(raw_quantity.replace(",", "."))
             except InvalidOperation:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code="invalid"
+                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code=OrderErrorCode.INVALID
                 ) from None
         needed_by: date | None = None
         if raw_date:
@@ -197,7 +198,8 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 needed_by = date.fromisoformat(raw_date)
             except ValueError:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).", code="invalid"
+                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).",
+                    code=OrderErrorCode.INVALID,
                 ) from None
         if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):
             changes.append(LineChange(line.line_number, quantity=quantity, needed_by=needed_by))

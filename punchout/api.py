@@ -17,6 +17,7 @@ from procurement.serializers import CredentialSerializer
 from procurement.web import current_employee
 from requisitions.selectors import requisitions_visible
 
+from .error_codes import PunchoutErrorCode
 from .models import PunchoutConnection, PunchoutSession
 from .services import PunchoutError, punchout_session_start
 from .views import url_builders
@@ -54,14 +55,18 @@ class SessionListView(APIView):
         data = incoming.validated_data
         requisition = requisitions_visible(employee=employee).filter(pk=data["requisition"]).first()
         if requisition is None:
-            raise PunchoutError(f"There is no requisition {data['requisition']} that you may see.", code="not_found")
+            raise PunchoutError(
+                f"There is no requisition {data['requisition']} that you may see.", code=PunchoutErrorCode.NOT_FOUND
+            )
         connection = (
             PunchoutConnection.objects.filter(supplier__code__iexact=data["supplier"], is_active=True)
             .select_related("supplier")
             .first()
         )
         if connection is None:
-            raise PunchoutError(f"Supplier {data['supplier']} has no punchout connection.", code="no_connection")
+            raise PunchoutError(
+                f"Supplier {data['supplier']} has no punchout connection.", code=PunchoutErrorCode.NO_CONNECTION
+            )
         started = punchout_session_start(
             requisition=requisition,
             by=employee,

@@ -35,6 +35,7 @@ from requisitions.selectors import requisitions_visible
 from requisitions.services import ExternalLine, requisition_lines_replace_external
 
 from . import cxml, oci
+from .error_codes import PunchoutErrorCode
 from .models import PunchoutConnection, PunchoutSession
 from .redact import MASK, redact_form_fields, redact_text, redact_url
 from .web_addresses import WebAddressRefused, web_address_parse
@@ -48,13 +49,13 @@ EXTRINSICS = ("UserEmail", "UniqueName", "UserFullName", "FirstName", "LastName"
 
 
 class PunchoutError(ProcurementError):
-    code = "punchout_error"
+    code = PunchoutErrorCode.PUNCHOUT_ERROR
 
 
 class PunchoutReturnRefused(PunchoutError):
     """The return cannot be taken: unknown, used, expired or foreign token, or a cart we cannot read."""
 
-    code = "punchout_return_refused"
+    code = PunchoutErrorCode.PUNCHOUT_RETURN_REFUSED
 
     def __init__(self, message: str, *, code: str | None = None, status: int = 400) -> None:
         super().__init__(message, code=code)

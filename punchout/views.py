@@ -19,6 +19,7 @@ from procurement.web import employee_required
 from requisitions.selectors import requisitions_visible
 
 from . import cxml, inbound, oci
+from .error_codes import PunchoutErrorCode
 from .models import PunchoutConnection
 from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
 from .services import (
@@ -100,7 +101,7 @@ def _form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str
     try:
         return request_form_fields(request, max_bytes=max_bytes)
     except (BodyTooLarge, BodyUnreadable) as error:
-        raise PunchoutReturnRefused(error.message, code="too_large", status=error.status) from error
+        raise PunchoutReturnRefused(error.message, code=PunchoutErrorCode.TOO_LARGE, status=error.status) from error
 
 
 # --- inbound: ERPs punch into our catalog -------------------------------------------------------------------

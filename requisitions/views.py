@@ -19,6 +19,7 @@ from procurement.selectors import catalog_items_visible
 from procurement.views import CATALOG_TYPED_KEY
 from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
+from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionList
 from .quick_order import QuickOrderFormatError, parse_text, text_lines
@@ -92,7 +93,7 @@ def decimal_or_none(value: str | None) -> Decimal | None:
     try:
         return Decimal(value.strip().replace(",", "."))
     except InvalidOperation:
-        raise RequisitionError(f"{value!r} is not a number.", code="invalid") from None
+        raise RequisitionError(f"{value!r} is not a number.", code=RequisitionErrorCode.INVALID) from None
 
 
 @employee_required
@@ -194,7 +195,9 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             person_id = post.get("on_behalf_of", "")
             person = Employee.objects.filter(pk=person_id).first() if person_id.isdigit() else None
             if person_id and person is None:
-                raise RequisitionError("Pick a colleague from the list.", code="invalid_on_behalf_of")
+                raise RequisitionError(
+                    "Pick a colleague from the list.", code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
+                )
             header["on_behalf_of"] = person
         requisition_update(requisition=requisition, by=employee, fields=header)
     lines = {line.pk: line for line in requisition.lines.select_related("cost_centre")}
@@ -261,7 +264,9 @@ def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResp
             if not price.amount.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            raise RequisitionError("Give the price as a number, e.g. 12.50.", code="invalid_price") from None
+            raise RequisitionError(
+                "Give the price as a number, e.g. 12.50.", code=RequisitionErrorCode.INVALID_PRICE
+            ) from None
         supplier = Supplier.objects.filter(pk=post.get("supplier") or 0).first()
         centre = CostCentre.objects.filter(
             pk=post.get("cost_centre") or 0, legal_entity=requisition.legal_entity
@@ -348,7 +353,7 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             requisition_get(employee=employee, pk=value) for value in request.POST.getlist("carts") if value.isdigit()
         ]
         if not sources:
-            raise RequisitionError("Tick the carts to merge into this one.", code="nothing_to_merge")
+            raise RequisitionError("Tick the carts to merge into this one.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
         requisition_merge(target=requisition, sources=sources, by=employee)
         messages.success(request, f"Merged {', '.join(s.number for s in sources)} into {requisition.number}.")
     elif name == "save-list":
@@ -369,7 +374,7 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     value = request.POST.get("cart", "")
     cart = carts_of(employee=employee).filter(pk=value).first() if value.isdigit() else None
     if cart is None:
-        raise RequisitionError("Pick one of your open carts.", code="not_a_cart")
+        raise RequisitionError("Pick one of your open carts.", code=RequisitionErrorCode.NOT_A_CART)
     choose_cart(request, cart)
     messages.success(request, f"Items you add now go to {cart.number} “{cart.title}”.")
     return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
