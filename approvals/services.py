@@ -23,6 +23,7 @@ from .errors import (
     TaskAlreadyDecided,
     TaskNotYours,
 )
+from .lock_objects import approval_step_approvers_qs_select_for_update, purchasing_rules_qs_select_for_update
 from .models import (
     ApprovalChain,
     ApprovalMode,
@@ -45,7 +46,7 @@ def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
 def purchasing_rule_save(*, rule: PurchasingRule, by: Any = None) -> PurchasingRule:
     """Save a rule; every change makes a new version, and the old one stays readable."""
     if rule.pk:
-        previous = PurchasingRule.objects.select_for_update().get(pk=rule.pk)
+        previous = purchasing_rules_qs_select_for_update().get(pk=rule.pk)
         if _snapshot(previous) == _snapshot(rule) and previous.version == rule.version:
             return rule
         rule.version = previous.version + 1
@@ -180,7 +181,7 @@ def approval_decide(
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided("This approval has already been decided.")
         assignment = (
-            ApprovalStepApprover.objects.select_for_update()
+            approval_step_approvers_qs_select_for_update()
             .select_related("step__chain__requisition")
             .get(pk=task.data["assignment"])
         )

@@ -25,6 +25,7 @@ from punchout import cxml
 from punchout.redact import redact_cxml
 from punchout.throttle import cxml_sender_authenticate
 
+from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import (
     QUANTITY_MAX,
     PurchaseOrder,
@@ -74,7 +75,8 @@ def _supplier_for(header: cxml.Header) -> Supplier:
 
 
 def _order_for(supplier: Supplier, order_id: str | None, order_payload_id: str | None) -> PurchaseOrder:
-    orders = PurchaseOrder.objects.select_for_update().filter(supplier=supplier)
+    # One row (`first()`), the newest with that number, as before.
+    orders = purchase_orders_qs_select_for_update().filter(supplier=supplier).order_by("-created_at", "-id")
     order = None
     if order_payload_id:
         revision = PurchaseOrderRevision.objects.filter(
@@ -207,7 +209,7 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
     """Apply a confirmation. A later one supersedes earlier ones: for the whole order (accept, reject,
     allDetail) or for the lines it names (detail)."""
     order = _order_for(supplier, confirmation.order_id, confirmation.order_payload_id)
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     kind = confirmation.type
     touched: list[int] = []
     if kind in ("accept", "reject") and not confirmation.items:
@@ -277,7 +279,7 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
     orders = []
     for portion in notice.portions:
         order = _order_for(supplier, portion.order_id, portion.order_payload_id)
-        lines = {line.line_number: line for line in order.lines.select_for_update()}
+        lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
         shipped: list[dict[str, str]] = []
         if portion.whole_order:
             for line in lines.values():

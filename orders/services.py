@@ -36,6 +36,7 @@ from requisitions.services import (
 )
 
 from .error_codes import OrderErrorCode
+from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 
 
@@ -229,7 +230,7 @@ def _tell_buyers(requisition: Requisition, text: str) -> None:
 @transaction.atomic
 def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder:
     """A buyer releases a held order."""
-    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    order = purchase_orders_qs_select_for_update().get(pk=order.pk)
     check_buyer(by, order)
     if order.status != PurchaseOrder.Status.HELD:
         raise OrderError(
@@ -289,11 +290,11 @@ def purchase_order_change(
     """A buyer lowers quantities, moves dates or cancels lines: a new revision goes out (update, or delete
     when nothing is left), and the budget commitments follow. Raised quantities go through approval first
     (a change requisition); the rest of the change goes out at once."""
-    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
+    order = purchase_orders_qs_select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     for change in changes:
         if change.line_number not in lines:
             raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
@@ -452,8 +453,8 @@ def _request_increase(
 
 
 def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
-    order = PurchaseOrder.objects.select_for_update().get(pk=change.purchase_order_id)
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    order = purchase_orders_qs_select_for_update().get(pk=change.purchase_order_id)
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     applied = []
     charges: list[Charge] = []
     for entry in change.changes:

@@ -33,6 +33,7 @@ from punchout.redact import redact_cxml, redact_text
 
 from .documents import order_pdf, order_request_document
 from .error_codes import OrderErrorCode
+from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def _claim(transmission_id: int) -> _Claim | None:
         # Only this row (of=self): with SKIP LOCKED, a lock on a joined row (the supplier or the legal entity,
         # key-share locked by anyone writing an order for them) would skip the row and lose the send.
         transmission = (
-            Transmission.objects.select_for_update(skip_locked=True, of=("self",))
+            transmissions_qs_select_for_update(skip_locked=True, of=("self",))
             .select_related("purchase_order__supplier", "purchase_order__legal_entity", "revision")
             .filter(pk=transmission_id)
             .first()
@@ -144,9 +145,7 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
     """Log the attempt and, while the claim stands, move the row and the order (a second short transaction)."""
     with transaction.atomic():
         transmission = (
-            Transmission.objects.select_for_update(of=("self",))
-            .select_related("revision")
-            .get(pk=claim.transmission.pk)
+            transmissions_qs_select_for_update(of=("self",)).select_related("revision").get(pk=claim.transmission.pk)
         )
         attempt.transmission = transmission
         attempt.save()
@@ -155,7 +154,7 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             logger.warning("transmission %s: outcome %s of an overtaken claim only logged", transmission.pk, outcome)
             return
         order = (
-            PurchaseOrder.objects.select_for_update(of=("self",))
+            purchase_orders_qs_select_for_update(of=("self",))
             .select_related("supplier")
             .get(pk=transmission.purchase_order_id)
         )
@@ -259,7 +258,7 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
 
     check_buyer(by, order)
     transmission = (
-        Transmission.objects.select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
+        transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
     if transmission is None or transmission.method == "none":
         from .services import OrderError
@@ -305,9 +304,9 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
         raise OrderError(
             f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code=OrderErrorCode.INVALID
         )
-    order = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order = purchase_orders_qs_select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
-        Transmission.objects.select_for_update(of=("self",))
+        transmissions_qs_select_for_update(of=("self",))
         .select_related("revision")
         .filter(purchase_order=order)
         .order_by("-revision__revision")

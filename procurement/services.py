@@ -9,7 +9,7 @@ from django.db import transaction
 from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 from .events import audit_event_record
-from .lock_objects import document_sequence_qs_select_for_update
+from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
 from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import MoneyError, to_minor, typed_price_check
 
@@ -106,7 +106,7 @@ def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> S
     """Change a supplier's settings; the code, which orders and integrations refer to, stays."""
     if "code" in fields and fields["code"] != supplier.code:
         raise ProcurementError("A supplier's code cannot change.", code=ProcurementErrorCode.CODE_IMMUTABLE)
-    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    supplier = suppliers_qs_select_for_update().get(pk=supplier.pk)
     for key, value in fields.items():
         setattr(supplier, key, value)
     supplier.save()

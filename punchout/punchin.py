@@ -35,6 +35,7 @@ from requisitions.services import (
 
 from . import cxml, oci
 from .inbound import OUR_IDENTITY, client_catalog_items
+from .lock_objects import inbound_sessions_qs_select_for_update
 from .models import ErpClient, InboundSession
 from .services import token_hash
 
@@ -52,7 +53,7 @@ class StartRefused(Exception):
 def inbound_start(*, token: str) -> InboundSession:
     """Use the one-time StartPage: the session gets its shopper and cart. Twice or late is refused."""
     session = (
-        InboundSession.objects.select_for_update(of=("self",))
+        inbound_sessions_qs_select_for_update()
         .select_related("client__legal_entity")
         .filter(start_token_hash=token_hash(token))
         .first()
@@ -189,10 +190,7 @@ def _item_ins(cart: Requisition) -> list[RequisitionLine]:
 def inbound_transfer(*, session_id: int) -> Transfer:
     """Build the cart to send back and end the session: cXML PunchOutOrderMessage or OCI NEW_ITEM fields."""
     session = (
-        InboundSession.objects.select_for_update(of=("self",))
-        .select_related("client", "requisition")
-        .filter(pk=session_id)
-        .first()
+        inbound_sessions_qs_select_for_update().select_related("client", "requisition").filter(pk=session_id).first()
     )
     if session is None or session.status != InboundSession.Status.SHOPPING or session.expires_at <= timezone.now():
         raise StartRefused("This punchout session has ended: start again from your ERP.")
@@ -326,7 +324,7 @@ def _oci_item(index: int, line: RequisitionLine) -> oci.OciItem:
 def inbound_leave(*, session_id: int) -> None:
     """The user leaves without sending a cart: the session ends and nothing goes back to the ERP."""
     with transaction.atomic():
-        session = InboundSession.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+        session = inbound_sessions_qs_select_for_update().filter(pk=session_id).first()
         if session is not None and session.status == InboundSession.Status.SHOPPING:
             _end(session, InboundSession.Status.EXPIRED, "Left the punchout session without sending the cart")
 
@@ -335,7 +333,7 @@ def inbound_expire(*, session_id: int) -> None:
     """A shopping session past its time ends like a leave; the browser's punch-in is over."""
     with transaction.atomic():
         session = (
-            InboundSession.objects.select_for_update(of=("self",))
+            inbound_sessions_qs_select_for_update()
             .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__lte=timezone.now())
             .first()
         )

@@ -36,6 +36,7 @@ from requisitions.services import ExternalLine, requisition_lines_replace_extern
 
 from . import cxml, oci
 from .error_codes import PunchoutErrorCode
+from .lock_objects import punchout_sessions_qs_select_for_update
 from .models import PunchoutConnection, PunchoutSession
 from .redact import MASK, redact_form_fields, redact_text, redact_url
 from .web_addresses import WebAddressRefused, web_address_parse
@@ -272,7 +273,7 @@ def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) 
     without a login (an API caller handing the link to its browser) the single-use token is the credential.
     """
     session = (
-        PunchoutSession.objects.select_for_update(of=("self",))
+        punchout_sessions_qs_select_for_update()
         .select_related("connection", "employee")
         .filter(start_token_hash=token_hash(start_token))
         .first()
@@ -366,7 +367,7 @@ def _unspsc(value: str | None) -> str:
 
 def _session_for_return(token: str, user: Any) -> PunchoutSession:
     session = (
-        PunchoutSession.objects.select_for_update(of=("self",))
+        punchout_sessions_qs_select_for_update()
         .select_related("connection__supplier", "requisition", "employee__user")
         .filter(token_hash=token_hash(token))
         .first()
