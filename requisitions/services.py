@@ -43,7 +43,12 @@ from .errors import (
     SubmissionInvalid,
     TransitionNotAllowed,
 )
-from .lock_objects import requisitions_select_for_update
+from .lock_objects import (
+    import_jobs_qs_select_for_update,
+    requisition_lines_qs_select_for_update,
+    requisition_lists_qs_select_for_update,
+    requisitions_select_for_update,
+)
 from .models import (
     SUPPLIER_NOTE_MAX,
     ImportJob,
@@ -661,7 +666,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
     """Change a line's quantity or account assignment (and, for free text, description, unit and price)."""
     requisition = _lock(line.requisition)
     _check_editable(requisition, by)
-    line = requisition.lines.select_for_update().get(pk=line.pk)
+    line = requisition_lines_qs_select_for_update(requisition=requisition).get(pk=line.pk)
     allowed = {"quantity", "cost_centre", "gl_account", "project", "supplier_note"}
     if line.source == RequisitionLine.Source.FREE_TEXT:
         allowed |= {"description", "unit", "unit_price", "supplier", "unspsc"}
@@ -1244,7 +1249,7 @@ def requisition_list_update(
 
     Only the owner may; every value is checked before anything is stored. Item ids not in the list are refused.
     """
-    saved = RequisitionList.objects.select_for_update().get(pk=requisition_list.pk)
+    saved = requisition_lists_qs_select_for_update().get(pk=requisition_list.pk)
     _check_list_owner(saved, by)
     items = {entry.pk: entry for entry in saved.items.select_related("catalog_item")}
     quantities = quantities or {}
@@ -1413,7 +1418,7 @@ def import_job_process(*, job_id: int) -> ImportJob:
     while start < len(rows):
         chunk = rows[start : start + IMPORT_CHUNK]
         with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            locked = import_jobs_qs_select_for_update().get(pk=job.pk)
             if locked.processed_lines != start:  # another worker took this chunk
                 start = locked.processed_lines
                 continue
@@ -1435,7 +1440,7 @@ def import_job_process(*, job_id: int) -> ImportJob:
             locked.save(update_fields=["processed_lines", "added", "errors"])
         start += len(chunk)
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = import_jobs_qs_select_for_update().get(pk=job.pk)
         if locked.status == ImportJob.Status.DONE:  # another worker finished it
             return locked
         locked.errors = sorted([*locked.errors, *(_error_json(e) for e in parsed.errors)], key=lambda e: e["line"])
