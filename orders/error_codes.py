@@ -16,3 +16,4 @@ class OrderErrorCode(StrEnum):
     NOT_SENDABLE = "not_sendable"
     NOT_MANUAL = "not_manual"
     ALREADY_SENT = "already_sent"
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"

@@ -19,7 +19,6 @@ from django.utils import timezone
 from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit, funds_commitment_release
-from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
 from procurement.models import Address, Employee, Role
 from procurement.money import Money, decimal_text, line_total_minor, split_minor, total_minor
@@ -36,17 +35,10 @@ from requisitions.services import (
 )
 
 from .error_codes import OrderErrorCode
+from .errors import NotABuyer, OrderError
 from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
-
-
-class OrderError(ProcurementError):
-    code = OrderErrorCode.ORDER_ERROR
-
-
-class NotABuyer(OrderError):
-    code = OrderErrorCode.NOT_A_BUYER
-    status = 403
+from .transitions import purchase_order_created_record, purchase_order_status_move
 
 
 def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
@@ -129,6 +121,7 @@ def purchase_orders_generate(*, requisition: Requisition, by: Employee | None) -
             hold_reason=reason,
             supplier_note=requisition.supplier_note,
         )
+        purchase_order_created_record(order=order, by=by, comment=f"From {requisition.number}")
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(
                 purchase_order=order,
@@ -179,10 +172,10 @@ def _issue(order: PurchaseOrder, by: Employee | None) -> None:
         note=order.number,
         release_all=not others_held.exists(),  # the last one clears what is left (rounding of splits)
     )
-    order.status = PurchaseOrder.Status.ISSUED
+    purchase_order_status_move(order=order, to_status=PurchaseOrder.Status.ISSUED, by=by, comment="Issued")
     order.issued_at = timezone.now()
     order.issued_by = by
-    order.save(update_fields=["status", "issued_at", "issued_by"])
+    order.save(update_fields=["issued_at", "issued_by"])
     _revision(order, PurchaseOrderRevision.Kind.NEW, by, "Issued")
 
 
@@ -205,8 +198,12 @@ def _revision(order: PurchaseOrder, kind: str, by: Employee | None, note: str) -
         next_attempt_at=timezone.now(),
     )
     if transmission.status == Transmission.Status.MANUAL:
-        order.status = PurchaseOrder.Status.MANUAL if kind != "delete" else PurchaseOrder.Status.CANCELLED
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.MANUAL if kind != "delete" else PurchaseOrder.Status.CANCELLED,
+            by=by,
+            comment=f"Revision {revision.revision} to be sent by hand",
+        )
     else:
         from .transmission import transmission_enqueue
 
@@ -360,8 +357,13 @@ def purchase_order_change(
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
     everything_cancelled = all(line.status == PurchaseOrderLine.Status.CANCELLED for line in lines.values())
-    order.status = PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED
-    order.save(update_fields=["total_minor", "revision", "status"])
+    order.save(update_fields=["total_minor", "revision"])
+    purchase_order_status_move(
+        order=order,
+        to_status=PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED,
+        by=by,
+        comment=f"Revision {order.revision}: {note or '; '.join(changed)}",
+    )
     kind = PurchaseOrderRevision.Kind.DELETE if everything_cancelled else PurchaseOrderRevision.Kind.UPDATE
     _revision(order, kind, by, note or "; ".join(changed))
     audit_event_record(
@@ -472,8 +474,13 @@ def _apply_approved_change(change: OrderChange, by: Employee | None) -> None:
     funds_commit(requisition=change.requisition, charges=charges, by=by, note=f"{order.number} change")
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
-    order.status = PurchaseOrder.Status.ISSUED
-    order.save(update_fields=["total_minor", "revision", "status"])
+    order.save(update_fields=["total_minor", "revision"])
+    purchase_order_status_move(
+        order=order,
+        to_status=PurchaseOrder.Status.ISSUED,
+        by=by,
+        comment=f"Revision {order.revision}: approved in {change.requisition.number}",
+    )
     _revision(
         order, PurchaseOrderRevision.Kind.UPDATE, by, f"Approved in {change.requisition.number}: " + "; ".join(applied)
     )

@@ -35,6 +35,7 @@ from .documents import order_pdf, order_request_document
 from .error_codes import OrderErrorCode
 from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
+from .transitions import purchase_order_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +168,12 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             transmission.next_attempt_at = None
             transmission.last_error = ""
             if order.status in (PurchaseOrder.Status.ISSUED, PurchaseOrder.Status.FAILED):
-                order.status = PurchaseOrder.Status.SENT
-                order.save(update_fields=["status"])
+                purchase_order_status_move(
+                    order=order,
+                    to_status=PurchaseOrder.Status.SENT,
+                    by=None,
+                    comment=f"Revision {transmission.revision.revision} sent",
+                )
         elif outcome == _Outcome.RETRY and transmission.attempts < MAX_ATTEMPTS:
             retry_in = retry_delay(transmission.attempts)
             transmission.status = Transmission.Status.RETRYING
@@ -179,8 +184,9 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             transmission.next_attempt_at = None
             transmission.last_error = attempt.error[:500]
             if order.status != PurchaseOrder.Status.CANCELLED:
-                order.status = PurchaseOrder.Status.FAILED
-                order.save(update_fields=["status"])
+                purchase_order_status_move(
+                    order=order, to_status=PurchaseOrder.Status.FAILED, by=None, comment=attempt.error[:500]
+                )
             _tell_buyers(order, attempt.error)  # e-mailed once this commits
         transmission.save()
         transmission_id = transmission.pk
@@ -271,8 +277,12 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     transmission.claimed_until = None
     transmission.save(update_fields=["status", "attempts", "next_attempt_at", "claim", "claimed_until"])
     if order.status == PurchaseOrder.Status.FAILED:
-        order.status = PurchaseOrder.Status.ISSUED
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.ISSUED,
+            by=by,
+            comment=f"Revision {transmission.revision.revision} sent again",
+        )
     transaction.on_commit(lambda: transmission_enqueue(transmission.pk))
     return transmission
 
@@ -327,8 +337,12 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     transmission.next_attempt_at = None
     transmission.save(update_fields=["status", "sent_at", "sent_by", "sent_note", "next_attempt_at"])
     if order.status == PurchaseOrder.Status.MANUAL:
-        order.status = PurchaseOrder.Status.SENT
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.SENT,
+            by=by,
+            comment=note or f"Revision {transmission.revision.revision} sent by hand",
+        )
     audit_event_record(
         event_type="purchase_order.marked_sent",
         actor=by.user,

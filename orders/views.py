@@ -83,6 +83,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             "sent_by_hand": [t for t in transmissions if t.sent_by_id is not None],
             "documents": order.supplier_documents.order_by("received_at"),
             "shipments": order.shipments.all(),
+            "status_history": order.events.select_related("by__user").order_by("created_at", "id"),
             "buyer": is_buyer(employee, order.legal_entity_id),
         },
     )
