@@ -17,9 +17,9 @@ from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
 from .error_codes import OrderErrorCode
+from .errors import OrderError
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import purchase_orders_visible
-from .services import OrderError
 from .transmission import transmission_mark_sent
 
 MoneySchema = inline_serializer(

@@ -33,6 +33,7 @@ from punchout.redact import redact_cxml, redact_text
 
 from .documents import order_pdf, order_request_document
 from .error_codes import OrderErrorCode
+from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 from .transitions import purchase_order_status_move
@@ -267,8 +268,6 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
         transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
     if transmission is None or transmission.method == "none":
-        from .services import OrderError
-
         raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
     transmission.status = Transmission.Status.PENDING
     transmission.attempts = 0
@@ -306,7 +305,7 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     The revision's outbox row becomes sent (by that buyer, at that moment) and the order moves as a
     transmitted order does (to sent); the event is in the audit log.
     """
-    from .services import OrderError, check_buyer
+    from .services import check_buyer
 
     check_buyer(by, order)
     note = (note or "").strip()

@@ -17,12 +17,12 @@ from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_r
 
 from .documents import order_pdf
 from .error_codes import OrderErrorCode
+from .errors import OrderError
 from .inbound import supplier_document_receive
 from .models import PurchaseOrder, Transmission
 from .selectors import purchase_orders_visible
 from .services import (
     LineChange,
-    OrderError,
     is_buyer,
     purchase_order_cancel,
     purchase_order_change,
