@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from p2p.submit_to_order import approval_decide
 from procurement.api import ERROR_SCHEMA
 from procurement.selectors import legal_entity_for_user
-from requisitions.api import current_employee
+from procurement.web import current_employee
 from requisitions.selectors import requisition_get
 
 from .forms import bounded_int, decision_origin

@@ -1,33 +1,35 @@
 from requisitions.errors import RequisitionError
 
+from .error_codes import ApprovalErrorCode
+
 
 class ApprovalError(RequisitionError):
-    code = "approval_error"
+    code = ApprovalErrorCode.APPROVAL_ERROR
 
 
 class NoEligibleApprover(ApprovalError):
-    code = "no_eligible_approver"
+    code = ApprovalErrorCode.NO_ELIGIBLE_APPROVER
 
 
 class RequisitionBlocked(ApprovalError):
-    code = "blocked_by_rule"
+    code = ApprovalErrorCode.BLOCKED_BY_RULE
 
 
 class TaskNotYours(ApprovalError):
-    code = "not_your_task"
+    code = ApprovalErrorCode.NOT_YOUR_TASK
     status = 403
 
 
 class TaskAlreadyDecided(ApprovalError):
-    code = "already_decided"
+    code = ApprovalErrorCode.ALREADY_DECIDED
     status = 409
 
 
 class CommentRequired(ApprovalError):
-    code = "comment_required"
+    code = ApprovalErrorCode.COMMENT_REQUIRED
 
 
 class BudgetExceptionRefused(ApprovalError):
     """A hard-stop budget is exceeded and no budget-exception rule sends the requisition to finance."""
 
-    code = "budget_exceeded"
+    code = ApprovalErrorCode.BUDGET_EXCEEDED

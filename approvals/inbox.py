@@ -1,21 +1,44 @@
 """The approver's inbox: every open approval task of an employee with what they need to decide it."""
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from django.conf import settings
 from django.db.models import BigIntegerField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.module_loading import import_string
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from procurement.models import Employee
-from procurement.money import Money, available_minor
+from procurement.money import Money
 from requisitions.models import Requisition, RequisitionLine
 
 from .flows import ApprovalFlow
 from .models import ApprovalStep, ApprovalStepApprover
+
+
+class BudgetImpactRow(Protocol):
+    """One budget a requisition holds part of, as the inbox shows it (read by budgets, see `budget_impacts`)."""
+
+    @property
+    def budget(self) -> str: ...
+    @property
+    def control(self) -> str: ...
+    @property
+    def this_requisition(self) -> Money: ...
+    @property
+    def available(self) -> Money:
+        """Left after: with this requisition counted."""
+        ...
+
+    @property
+    def left_now(self) -> Money:
+        """Left without this requisition's pre-commitment."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,57 +51,20 @@ class InboxItem:
     assignment: ApprovalStepApprover
     lines: list[RequisitionLine]
     earlier_steps: list[ApprovalStep]
-    budget_impact: list["BudgetImpact"]
+    budget_impact: Sequence[BudgetImpactRow]
 
 
-@dataclass(frozen=True)
-class BudgetImpact:
-    """What the requisition holds on one budget, what that budget has left without it and after it
-    (left now − this requisition = left after, to the cent: the same ledger entries)."""
+def budget_impacts(requisition_ids: set[int]) -> Mapping[int, Sequence[BudgetImpactRow]]:
+    """What each requisition holds on which budget, read by the reader the settings name.
 
-    budget: str
-    control: str
-    this_requisition: Money
-    available: Money  # left after: with this requisition counted
-    left_now: Money  # without this requisition's pre-commitment
-
-
-def budget_impacts(requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
-    """Two queries for a whole inbox page."""
-    from django.db.models import Sum
-
-    from budgets.models import Budget, BudgetEntry
-
-    held = list(
-        BudgetEntry.objects.filter(
-            requisition_id__in=requisition_ids, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
-        )
-        .values("requisition_id", "budget_id")
-        .annotate(held=Sum("amount_minor"))
-        .order_by("budget_id")
-    )
-    budgets = {
-        budget.pk: budget
-        for budget in Budget.objects.filter(pk__in={row["budget_id"] for row in held})
-        .select_related("cost_centre")
-        .annotate(used=Sum("entries__amount_minor"))
-    }
-    impacts: dict[int, list[BudgetImpact]] = {}
-    for row in held:
-        if not row["held"]:
-            continue
-        budget = budgets[row["budget_id"]]
-        after = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used)
-        impacts.setdefault(row["requisition_id"], []).append(
-            BudgetImpact(
-                budget=f"{budget.cost_centre.code} {budget.period_label}",
-                control=budget.control,
-                this_requisition=Money.from_minor(row["held"], budget.currency),
-                available=Money.from_minor(after, budget.currency),
-                left_now=Money.from_minor(after + row["held"], budget.currency),
-            )
-        )
-    return impacts
+    Budgets is a sibling of approvals (neither imports the other), so the composition root plugs budgets'
+    selector in: `APPROVALS_INBOX_BUDGET_IMPACTS` (a dotted path; empty shows no budget column data).
+    """
+    reader_path = getattr(settings, "APPROVALS_INBOX_BUDGET_IMPACTS", "")
+    if not reader_path or not requisition_ids:
+        return {}
+    reader: Callable[..., Mapping[int, Sequence[BudgetImpactRow]]] = import_string(reader_path)
+    return reader(requisition_ids=requisition_ids)
 
 
 def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:

@@ -14,6 +14,7 @@ from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import requisition_event_record, requisition_status_move
 
 from .chain import ResolvedChain
+from .error_codes import ApprovalErrorCode
 from .errors import (
     ApprovalError,
     BudgetExceptionRefused,
@@ -23,6 +24,7 @@ from .errors import (
     TaskAlreadyDecided,
     TaskNotYours,
 )
+from .lock_objects import approval_step_approvers_qs_select_for_update, purchasing_rules_qs_select_for_update
 from .models import (
     ApprovalChain,
     ApprovalMode,
@@ -45,7 +47,7 @@ def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
 def purchasing_rule_save(*, rule: PurchasingRule, by: Any = None) -> PurchasingRule:
     """Save a rule; every change makes a new version, and the old one stays readable."""
     if rule.pk:
-        previous = PurchasingRule.objects.select_for_update().get(pk=rule.pk)
+        previous = purchasing_rules_qs_select_for_update().get(pk=rule.pk)
         if _snapshot(previous) == _snapshot(rule) and previous.version == rule.version:
             return rule
         rule.version = previous.version + 1
@@ -182,12 +184,14 @@ def approval_decide(
     from .flows import ApprovalFlow
 
     if decision not in Decision.STATUS:
-        raise ApprovalError(f"Unknown decision {decision!r}: approve, reject or return.", code="invalid")
+        raise ApprovalError(
+            f"Unknown decision {decision!r}: approve, reject or return.", code=ApprovalErrorCode.INVALID
+        )
     if not 0 < task_id <= MAX_ID:
         raise TaskNotYours(f"There is no approval task {task_id} of yours.")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code="invalid")
+        raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code=ApprovalErrorCode.INVALID)
     if decision in (Decision.REJECT, Decision.RETURN) and not comment:
         raise CommentRequired("Say why: a comment is required to reject or return.")
     process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
@@ -200,7 +204,7 @@ def approval_decide(
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided("This approval has already been decided.")
         assignment = (
-            ApprovalStepApprover.objects.select_for_update()
+            approval_step_approvers_qs_select_for_update()
             .select_related("step__chain__requisition")
             .get(pk=task.data["assignment"])
         )
@@ -329,13 +333,17 @@ def delegation_create(
     from .routing import delegations_apply
 
     if delegate.pk == employee.pk:
-        raise ApprovalError("Pick someone else to decide while you are away.", code="invalid_delegate")
+        raise ApprovalError("Pick someone else to decide while you are away.", code=ApprovalErrorCode.INVALID_DELEGATE)
     if ends_on < starts_on:
-        raise ApprovalError("The absence ends before it starts.", code="invalid_dates")
+        raise ApprovalError("The absence ends before it starts.", code=ApprovalErrorCode.INVALID_DATES)
     if not delegate.legal_entities.filter(pk__in=employee.legal_entities.values("pk")).exists():
-        raise ApprovalError(f"{delegate.display_name} works for none of your legal entities.", code="invalid_delegate")
+        raise ApprovalError(
+            f"{delegate.display_name} works for none of your legal entities.", code=ApprovalErrorCode.INVALID_DELEGATE
+        )
     if Delegation.objects.filter(employee=employee, starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
-        raise ApprovalError("You already have a delegation in those days.", code="overlapping_delegation")
+        raise ApprovalError(
+            "You already have a delegation in those days.", code=ApprovalErrorCode.OVERLAPPING_DELEGATION
+        )
     delegation = Delegation.objects.create(
         employee=employee, delegate=delegate, starts_on=starts_on, ends_on=ends_on, comment=comment[:200]
     )

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from p2p.submit_to_order import approval_decide
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
-from procurement.views import safe_return_url
+from procurement.web import employee_required, safe_return_url
 from requisitions.selectors import employees_selectable
-from requisitions.views import employee_required
 
 from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin

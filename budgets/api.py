@@ -12,11 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
-from procurement.errors import ProcurementError
+from procurement.errors import NotFound, ProcurementError
 from procurement.money import Money, decimal_text
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
-from requisitions.api import current_employee
+from procurement.web import current_employee
 
+from .error_codes import BudgetErrorCode
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry
 from .selectors import budget_use_of, budgets_with_use
@@ -198,7 +199,7 @@ class BudgetImportView(APIView):
         if upload is None:
             raise BudgetImportRefused("Send the plan as the multipart field `file`.")
         if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            raise BudgetImportRefused("The file is larger than 5 MB.", code="file_too_large")
+            raise BudgetImportRefused("The file is larger than 5 MB.", code=BudgetErrorCode.FILE_TOO_LARGE)
         try:
             result = budgets_import(
                 filename=upload.name or "",
@@ -220,10 +221,10 @@ class BudgetImportView(APIView):
         return Response({"created": result.created, "changed": result.changed})
 
 
-class BudgetNotFound(ProcurementError):
-    code = "not_found"
+class BudgetNotFound(NotFound):
+    code = BudgetErrorCode.NOT_FOUND
     status = 404
 
 
 class BudgetImportRefused(ProcurementError):
-    code = "invalid_file"
+    code = BudgetErrorCode.INVALID_FILE

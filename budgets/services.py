@@ -22,12 +22,14 @@ from requisitions.models import Requisition, RequisitionEvent
 from requisitions.selectors import requisition_lines_for_charges
 from requisitions.services.lifecycle import requisition_budget_exception_set, requisition_event_record
 
+from .error_codes import BudgetErrorCode
+from .lock_objects import budgets_qs_select_for_update, budgets_select_for_update
 from .models import Budget, BudgetEntry
 from .periods import Period, PeriodError, period_parse
 
 
 class BudgetExceeded(RequisitionError):
-    code = "budget_exceeded"
+    code = BudgetErrorCode.BUDGET_EXCEEDED
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Demand:
 
 
 class NoExchangeRate(RequisitionError):
-    code = "no_exchange_rate"
+    code = BudgetErrorCode.NO_EXCHANGE_RATE
 
 
 def charges_demand(
@@ -151,10 +153,7 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
     # Locks in primary-key order: two submissions touching the same budgets cannot deadlock.
     locked = {
         b.pk: b
-        for b in Budget.objects.select_for_update()
-        .filter(pk__in={b.pk for b, _ in pairs})
-        .order_by("pk")
-        .select_related("cost_centre")
+        for b in budgets_qs_select_for_update().filter(pk__in={b.pk for b, _ in pairs}).select_related("cost_centre")
     }
     entries: list[BudgetEntry] = []
     problems: list[str] = []
@@ -228,7 +227,7 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
         .annotate(held=Sum("amount_minor"), source=Sum("source_amount_minor"))
     )
     ids = sorted({row["budget_id"] for row in open_amounts if row["held"]})
-    list(Budget.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    budgets_select_for_update(ids)
     releases = [
         BudgetEntry(
             budget_id=row["budget_id"],
@@ -265,7 +264,7 @@ def funds_commit(
     if release_all:
         releases = funds_release(requisition=requisition, by=by, reason=f"ordered ({note})")
     else:
-        list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+        budgets_select_for_update(b.pk for b, _ in pairs)
         precommitted_rates = {
             (row["budget_id"], row["source_currency"]): row["rate"]
             for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.PRECOMMITMENT)
@@ -275,7 +274,7 @@ def funds_commit(
         releases = _entries(
             pairs, BudgetEntry.Kind.RELEASE, requisition, by, f"ordered ({note})", on, precommitted_rates, sign=-1
         )
-    list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+    budgets_select_for_update(b.pk for b, _ in pairs)
     return releases + _entries(pairs, BudgetEntry.Kind.COMMITMENT, requisition, by, note, on)
 
 
@@ -286,7 +285,7 @@ def funds_commitment_release(
     """Order lines are cancelled (or reduced): give back their commitment, at the rate it was committed at."""
     on = timezone.localdate()
     pairs = budgets_matching(requisition=requisition, charges=charges, on=on)
-    list(Budget.objects.select_for_update().filter(pk__in={b.pk for b, _ in pairs}).order_by("pk"))
+    budgets_select_for_update(b.pk for b, _ in pairs)
     committed_rates = {
         (row["budget_id"], row["source_currency"]): row["rate"]
         for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.COMMITMENT)
@@ -331,7 +330,7 @@ MAX_AMOUNT = Decimal(10) ** 13  # minor units stay well inside a BIGINT whatever
 
 
 class BudgetInvalid(ProcurementError):
-    code = "invalid_budget"
+    code = BudgetErrorCode.INVALID_BUDGET
 
 
 @dataclass(frozen=True)
@@ -397,7 +396,7 @@ def budget_save(*, spec: BudgetSpec, by: Any = None) -> tuple[Budget, bool]:
         "tolerance_percent": spec.tolerance_percent,
         "tolerance_minor": to_minor(spec.tolerance_amount, spec.amount.currency),
     }
-    budget = Budget.objects.select_for_update().filter(**scope).first()
+    budget = budgets_qs_select_for_update().filter(**scope).first()
     if budget is None:
         budget = Budget.objects.create(**scope, **values)
         created = True

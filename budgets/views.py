@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from procurement.models import Employee, Role
 from procurement.selectors import legal_entities_for_employee
-from requisitions.views import employee_required
+from procurement.web import acting_legal_entity, employee_has_role, employee_required
 
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry
@@ -17,12 +17,12 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 def may_plan(employee: Employee) -> bool:
     """Finance and administrators load budget plans."""
-    return employee.user.is_superuser or employee.roles.filter(code__in=[Role.FINANCE, Role.ADMIN]).exists()
+    return employee_has_role(employee, Role.FINANCE, Role.ADMIN)
 
 
 @employee_required
 def overview(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     return render(
         request,
         "budgets/overview.html",
@@ -33,7 +33,7 @@ def overview(request: HttpRequest, employee: Employee) -> HttpResponse:
 @employee_required
 def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     """One budget: its figures, the requisitions that hold part of it, and every ledger entry."""
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     budget = get_object_or_404(Budget.objects.select_related("cost_centre", "legal_entity"), pk=pk, legal_entity=entity)
     entries = (
         BudgetEntry.objects.filter(budget=budget)

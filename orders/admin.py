@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import PurchaseOrder, PurchaseOrderLine, SupplierDocument, Transmission
+from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, SupplierDocument, Transmission
 
 
 class PurchaseOrderLineInline(admin.TabularInline[PurchaseOrderLine, PurchaseOrder]):
@@ -11,6 +11,16 @@ class PurchaseOrderLineInline(admin.TabularInline[PurchaseOrderLine, PurchaseOrd
     readonly_fields = [f.name for f in PurchaseOrderLine._meta.fields if f.name != "id"]
 
 
+class PurchaseOrderEventInline(admin.TabularInline[PurchaseOrderEvent, PurchaseOrder]):
+    """The order's status history: every move (from → to), who made it and why."""
+
+    model = PurchaseOrderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "from_status", "to_status", "by", "comment"]
+    fields = ["created_at", "from_status", "to_status", "by", "comment"]
+
+
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(admin.ModelAdmin[PurchaseOrder]):
     """Read here; orders change through the buyer's pages so that suppliers and budgets follow."""
@@ -18,7 +28,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin[PurchaseOrder]):
     list_display = ["number", "legal_entity", "supplier", "status", "revision", "total_minor", "created_at"]
     list_filter = ["legal_entity", "status", "method"]
     search_fields = ["number", "supplier__code", "requisition__number"]
-    inlines = [PurchaseOrderLineInline]
+    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,13 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
-from procurement.errors import ProcurementError
+from procurement.errors import NotFound
 from procurement.money import Money, decimal_text
-from requisitions.api import current_employee
+from procurement.web import current_employee
 
+from .error_codes import OrderErrorCode
+from .errors import OrderError
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import purchase_orders_visible
-from .services import OrderError
 from .transmission import transmission_mark_sent
 
 MoneySchema = inline_serializer(
@@ -194,12 +195,12 @@ class PurchaseOrderMarkSentView(APIView):
             raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
         note = request.data.get("note", "") if hasattr(request.data, "get") else ""
         if not isinstance(note, str):
-            raise OrderError("note must be a text.", code="invalid")
+            raise OrderError("note must be a text.", code=OrderErrorCode.INVALID)
         transmission_mark_sent(order=order, by=employee, note=note)
         order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))
 
 
-class OrderNotFound(ProcurementError):
-    code = "not_found"
+class OrderNotFound(NotFound):
+    code = OrderErrorCode.NOT_FOUND
     status = 404

@@ -377,3 +377,22 @@ class OrderChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase_order} change {self.pk}"
+
+
+class PurchaseOrderEvent(models.Model):
+    """Append-only history of an order's status: one row per move (`orders.transitions.purchase_order_status_move`)
+    and one when the order is made (from_status empty)."""
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True, choices=PurchaseOrder.Status.choices)
+    to_status = models.CharField(max_length=20, choices=PurchaseOrder.Status.choices)
+    # Who moved it; empty for moves made by the system (the sender, a supplier's document).
+    by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order} {self.from_status or '—'} → {self.to_status}"

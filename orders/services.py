@@ -20,7 +20,6 @@ from django.utils import timezone
 from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit, funds_commitment_release
-from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
 from procurement.models import Address, Employee, Role
 from procurement.money import Money, decimal_text, line_total_minor, split_minor, total_minor
@@ -31,16 +30,11 @@ from requisitions.services.carts import requisition_create
 from requisitions.services.lifecycle import requisition_status_move
 from requisitions.services.lines import ExternalLine, requisition_lines_replace_external
 
+from .error_codes import OrderErrorCode
+from .errors import NotABuyer, OrderError
+from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
-
-
-class OrderError(ProcurementError):
-    code = "order_error"
-
-
-class NotABuyer(OrderError):
-    code = "not_a_buyer"
-    status = 403
+from .transitions import purchase_order_created_record, purchase_order_status_move
 
 
 def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
@@ -119,7 +113,7 @@ class NewOrders:
 
 
 @transaction.atomic
-def purchase_orders_create(*, requisition: Requisition) -> NewOrders:
+def purchase_orders_create(*, requisition: Requisition, by: Employee | None = None) -> NewOrders:
     """Turn an approved requisition into orders, one per supplier x currency x ship-to: held for a buyer when a
     rule says so, otherwise `issued` and waiting for their budget commitment and purchase_order_issued."""
     lines = list(requisition.lines.select_related("supplier", "cost_centre").order_by("line_number"))
@@ -149,6 +143,7 @@ def purchase_orders_create(*, requisition: Requisition) -> NewOrders:
             hold_reason=reason,
             supplier_note=requisition.supplier_note,
         )
+        purchase_order_created_record(order=order, by=by, comment=f"From {requisition.number}")
         PurchaseOrderLine.objects.bulk_create(
             PurchaseOrderLine(
                 purchase_order=order,
@@ -192,10 +187,10 @@ def _issue(order: PurchaseOrder, by: Employee | None) -> None:
 def purchase_order_issued(*, order: PurchaseOrder, by: Employee | None) -> None:
     """The order's budget is committed: it is issued, with revision 1 and its outbox row (sent once the
     transaction commits)."""
-    order.status = PurchaseOrder.Status.ISSUED
+    purchase_order_status_move(order=order, to_status=PurchaseOrder.Status.ISSUED, by=by, comment="Issued")
     order.issued_at = timezone.now()
     order.issued_by = by
-    order.save(update_fields=["status", "issued_at", "issued_by"])
+    order.save(update_fields=["issued_at", "issued_by"])
     _revision(order, PurchaseOrderRevision.Kind.NEW, by, "Issued")
 
 
@@ -218,8 +213,12 @@ def _revision(order: PurchaseOrder, kind: str, by: Employee | None, note: str) -
         next_attempt_at=timezone.now(),
     )
     if transmission.status == Transmission.Status.MANUAL:
-        order.status = PurchaseOrder.Status.MANUAL if kind != "delete" else PurchaseOrder.Status.CANCELLED
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.MANUAL if kind != "delete" else PurchaseOrder.Status.CANCELLED,
+            by=by,
+            comment=f"Revision {revision.revision} to be sent by hand",
+        )
     else:
         from .transmission import transmission_enqueue
 
@@ -243,10 +242,12 @@ def _tell_buyers(requisition: Requisition, text: str) -> None:
 @transaction.atomic
 def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder:
     """A buyer releases a held order."""
-    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    order = purchase_orders_qs_select_for_update().get(pk=order.pk)
     check_buyer(by, order)
     if order.status != PurchaseOrder.Status.HELD:
-        raise OrderError(f"{order.number} is {order.get_status_display().lower()}, not held.", code="not_held")
+        raise OrderError(
+            f"{order.number} is {order.get_status_display().lower()}, not held.", code=OrderErrorCode.NOT_HELD
+        )
     _issue(order, by)
     audit_event_record(event_type="purchase_order.issued", actor=by.user, legal_entity=order.legal_entity, obj=order)
     requisition = order.requisition
@@ -280,7 +281,9 @@ def _as_date(value: object, line_number: int) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise OrderError(f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code="invalid")
+    raise OrderError(
+        f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code=OrderErrorCode.INVALID
+    )
 
 
 def _changes_something(change: LineChange, line: PurchaseOrderLine) -> bool:
@@ -300,14 +303,14 @@ def purchase_order_lines_change(
     when nothing is left), and the budget commitments follow. Raised quantities go through approval first:
     they become a change requisition, returned as the OrderChange for the caller to submit
     (p2p.submit_to_order.purchase_order_change); the rest of the change goes out at once."""
-    order = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
+    order = purchase_orders_qs_select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
         raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     for change in changes:
         if change.line_number not in lines:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
     # Only what differs from the line counts: a form sends every field back, the unchanged date with the
     # raised quantity, and that date alone must not turn the change into "Nothing changed".
     changes = [
@@ -329,19 +332,21 @@ def purchase_order_lines_change(
     ]
     if not changes:
         if not increases:
-            raise OrderError("Nothing changed.", code="no_change")
+            raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
         return order, _request_increase(order, lines, increases, by, note)
     released: list[Charge] = []
     changed = []
     for change in changes:
         line = lines.get(change.line_number)
         if line is None:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code="invalid")
+            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
         if line.status == PurchaseOrderLine.Status.CANCELLED:
             continue
         if change.quantity is not None and change.quantity != line.quantity:
             if change.quantity < 0:
-                raise OrderError(f"Line {line.line_number}: a quantity cannot be negative.", code="invalid")
+                raise OrderError(
+                    f"Line {line.line_number}: a quantity cannot be negative.", code=OrderErrorCode.INVALID
+                )
             old_total = line.total_minor
             line.quantity = change.quantity
             line.total_minor = line_total_minor(
@@ -358,7 +363,7 @@ def purchase_order_lines_change(
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
         line.save()
     if not changed:
-        raise OrderError("Nothing changed.", code="no_change")
+        raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
     if released:
         funds_commitment_release(
             requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"
@@ -366,8 +371,13 @@ def purchase_order_lines_change(
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
     everything_cancelled = all(line.status == PurchaseOrderLine.Status.CANCELLED for line in lines.values())
-    order.status = PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED
-    order.save(update_fields=["total_minor", "revision", "status"])
+    order.save(update_fields=["total_minor", "revision"])
+    purchase_order_status_move(
+        order=order,
+        to_status=PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED,
+        by=by,
+        comment=f"Revision {order.revision}: {note or '; '.join(changed)}",
+    )
     kind = PurchaseOrderRevision.Kind.DELETE if everything_cancelled else PurchaseOrderRevision.Kind.UPDATE
     _revision(order, kind, by, note or "; ".join(changed))
     audit_event_record(
@@ -469,8 +479,8 @@ class AppliedChange:
 def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedChange:
     """The change requisition is approved: the raised quantities go on the order in a new revision and its
     outbox row (sent after commit). The caller commits the budget for `charges`."""
-    order = PurchaseOrder.objects.select_for_update().get(pk=change.purchase_order_id)
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    order = purchase_orders_qs_select_for_update().get(pk=change.purchase_order_id)
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     applied = []
     charges: list[Charge] = []
     for entry in change.changes:
@@ -487,8 +497,13 @@ def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedCh
         applied.append(f"line {line.line_number} quantity {decimal_text(quantity)}")
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.revision += 1
-    order.status = PurchaseOrder.Status.ISSUED
-    order.save(update_fields=["total_minor", "revision", "status"])
+    order.save(update_fields=["total_minor", "revision"])
+    purchase_order_status_move(
+        order=order,
+        to_status=PurchaseOrder.Status.ISSUED,
+        by=by,
+        comment=f"Revision {order.revision}: approved in {change.requisition.number}",
+    )
     _revision(
         order, PurchaseOrderRevision.Kind.UPDATE, by, f"Approved in {change.requisition.number}: " + "; ".join(applied)
     )

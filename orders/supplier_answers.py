@@ -25,6 +25,8 @@ from punchout import cxml
 from punchout.redact import redact_cxml
 from punchout.throttle import cxml_sender_authenticate
 
+from .errors import PurchaseOrderTransitionNotAllowed
+from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import (
     QUANTITY_MAX,
     PurchaseOrder,
@@ -33,6 +35,7 @@ from .models import (
     Shipment,
     SupplierDocument,
 )
+from .transitions import purchase_order_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,20 @@ class UnknownOrder(cxml.CXMLError):
 class PayloadReused(cxml.CXMLError):
     def __init__(self, message: str) -> None:
         super().__init__(409, message)
+
+
+class OrderNotOpen(cxml.CXMLError):
+    """The document would move the order where it cannot go (a cancelled or held order): nothing is applied."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
+
+
+def _status_move(order: PurchaseOrder, to_status: str, comment: str) -> None:
+    try:
+        purchase_order_status_move(order=order, to_status=to_status, by=None, comment=comment)
+    except PurchaseOrderTransitionNotAllowed as refused:
+        raise OrderNotOpen(refused.message) from None
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,8 @@ def _supplier_for(header: cxml.Header) -> Supplier:
 
 
 def _order_for(supplier: Supplier, order_id: str | None, order_payload_id: str | None) -> PurchaseOrder:
-    orders = PurchaseOrder.objects.select_for_update().filter(supplier=supplier)
+    # One row (`first()`), the newest with that number, as before.
+    orders = purchase_orders_qs_select_for_update().filter(supplier=supplier).order_by("-created_at", "-id")
     order = None
     if order_payload_id:
         revision = PurchaseOrderRevision.objects.filter(
@@ -207,7 +225,7 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
     """Apply a confirmation. A later one supersedes earlier ones: for the whole order (accept, reject,
     allDetail) or for the lines it names (detail)."""
     order = _order_for(supplier, confirmation.order_id, confirmation.order_payload_id)
-    lines = {line.line_number: line for line in order.lines.select_for_update()}
+    lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     kind = confirmation.type
     touched: list[int] = []
     if kind in ("accept", "reject") and not confirmation.items:
@@ -257,14 +275,14 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
     live = [line for line in lines.values() if line.status != PurchaseOrderLine.Status.CANCELLED]
     short = [line for line in live if line.shortfall_quantity]
     if live and all(line.status == PurchaseOrderLine.Status.REJECTED for line in live):
-        order.status = PurchaseOrder.Status.REJECTED
+        status = PurchaseOrder.Status.REJECTED
     elif live and all(line.answered for line in live):
         # Every line answered (a backorder is a promise too): short when any of it will not come.
-        order.status = PurchaseOrder.Status.CONFIRMED_SHORT if short else PurchaseOrder.Status.CONFIRMED
+        status = PurchaseOrder.Status.CONFIRMED_SHORT if short else PurchaseOrder.Status.CONFIRMED
     else:
-        order.status = PurchaseOrder.Status.PARTLY_CONFIRMED
-    order.save(update_fields=["status"])
+        status = PurchaseOrder.Status.PARTLY_CONFIRMED
     text = f"{order.number}: confirmation {kind} applied to lines {', '.join(map(str, touched))}"
+    _status_move(order, status, text)
     summary: dict[str, object] = {"type": kind, "lines": touched, "order": order.number, "text": text}
     if short:
         summary["short"] = [
@@ -277,7 +295,7 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
     orders = []
     for portion in notice.portions:
         order = _order_for(supplier, portion.order_id, portion.order_payload_id)
-        lines = {line.line_number: line for line in order.lines.select_for_update()}
+        lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
         shipped: list[dict[str, str]] = []
         if portion.whole_order:
             for line in lines.values():
@@ -314,12 +332,12 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
             lines=shipped,
         )
         live = [line for line in lines.values() if line.status not in ("cancelled", "rejected")]
-        order.status = (
+        status = (
             PurchaseOrder.Status.SHIPPED
             if live and all(line.status == PurchaseOrderLine.Status.SHIPPED for line in live)
             else PurchaseOrder.Status.PARTLY_SHIPPED
         )
-        order.save(update_fields=["status"])
+        _status_move(order, status, f"Shipment {notice.shipment_id}")
         orders.append(order)
     text = f"shipment {notice.shipment_id} recorded for {', '.join(o.number for o in orders)}"
     return orders[0], {"shipment": notice.shipment_id, "orders": [o.number for o in orders], "text": text}

@@ -31,8 +31,12 @@ from procurement.models import Employee
 from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
 
+from .error_codes import OrderErrorCode
+from .errors import OrderError
+from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 from .order_documents import order_pdf, order_request_document
+from .transitions import purchase_order_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +85,7 @@ def _claim(transmission_id: int) -> _Claim | None:
         # Only this row (of=self): with SKIP LOCKED, a lock on a joined row (the supplier or the legal entity,
         # key-share locked by anyone writing an order for them) would skip the row and lose the send.
         transmission = (
-            Transmission.objects.select_for_update(skip_locked=True, of=("self",))
+            transmissions_qs_select_for_update(skip_locked=True, of=("self",))
             .select_related("purchase_order__supplier", "purchase_order__legal_entity", "revision")
             .filter(pk=transmission_id)
             .first()
@@ -143,9 +147,7 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
     """Log the attempt and, while the claim stands, move the row and the order (a second short transaction)."""
     with transaction.atomic():
         transmission = (
-            Transmission.objects.select_for_update(of=("self",))
-            .select_related("revision")
-            .get(pk=claim.transmission.pk)
+            transmissions_qs_select_for_update(of=("self",)).select_related("revision").get(pk=claim.transmission.pk)
         )
         attempt.transmission = transmission
         attempt.save()
@@ -154,7 +156,7 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             logger.warning("transmission %s: outcome %s of an overtaken claim only logged", transmission.pk, outcome)
             return
         order = (
-            PurchaseOrder.objects.select_for_update(of=("self",))
+            purchase_orders_qs_select_for_update(of=("self",))
             .select_related("supplier")
             .get(pk=transmission.purchase_order_id)
         )
@@ -167,8 +169,12 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             transmission.next_attempt_at = None
             transmission.last_error = ""
             if order.status in (PurchaseOrder.Status.ISSUED, PurchaseOrder.Status.FAILED):
-                order.status = PurchaseOrder.Status.SENT
-                order.save(update_fields=["status"])
+                purchase_order_status_move(
+                    order=order,
+                    to_status=PurchaseOrder.Status.SENT,
+                    by=None,
+                    comment=f"Revision {transmission.revision.revision} sent",
+                )
         elif outcome == _Outcome.RETRY and transmission.attempts < MAX_ATTEMPTS:
             retry_in = retry_delay(transmission.attempts)
             transmission.status = Transmission.Status.RETRYING
@@ -179,8 +185,9 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             transmission.next_attempt_at = None
             transmission.last_error = attempt.error[:500]
             if order.status != PurchaseOrder.Status.CANCELLED:
-                order.status = PurchaseOrder.Status.FAILED
-                order.save(update_fields=["status"])
+                purchase_order_status_move(
+                    order=order, to_status=PurchaseOrder.Status.FAILED, by=None, comment=attempt.error[:500]
+                )
             _tell_buyers(order, attempt.error)  # e-mailed once this commits
         transmission.save()
         transmission_id = transmission.pk
@@ -258,12 +265,10 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
 
     check_buyer(by, order)
     transmission = (
-        Transmission.objects.select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
+        transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
     if transmission is None or transmission.method == "none":
-        from .services import OrderError
-
-        raise OrderError(f"{order.number} is not sent electronically.", code="not_sendable")
+        raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
     transmission.status = Transmission.Status.PENDING
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
@@ -271,8 +276,12 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     transmission.claimed_until = None
     transmission.save(update_fields=["status", "attempts", "next_attempt_at", "claim", "claimed_until"])
     if order.status == PurchaseOrder.Status.FAILED:
-        order.status = PurchaseOrder.Status.ISSUED
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.ISSUED,
+            by=by,
+            comment=f"Revision {transmission.revision.revision} sent again",
+        )
     transaction.on_commit(lambda: transmission_enqueue(transmission.pk))
     return transmission
 
@@ -296,25 +305,28 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     The revision's outbox row becomes sent (by that buyer, at that moment) and the order moves as a
     transmitted order does (to sent); the event is in the audit log.
     """
-    from .services import OrderError, check_buyer
+    from .services import check_buyer
 
     check_buyer(by, order)
     note = (note or "").strip()
     if len(note) > SENT_NOTE_MAX:
-        raise OrderError(f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code="invalid")
-    order = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        raise OrderError(
+            f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code=OrderErrorCode.INVALID
+        )
+    order = purchase_orders_qs_select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
-        Transmission.objects.select_for_update(of=("self",))
+        transmissions_qs_select_for_update(of=("self",))
         .select_related("revision")
         .filter(purchase_order=order)
         .order_by("-revision__revision")
         .first()
     )
     if transmission is None or transmission.method != "none":
-        raise OrderError(f"{order.number} is sent electronically, not by hand.", code="not_manual")
+        raise OrderError(f"{order.number} is sent electronically, not by hand.", code=OrderErrorCode.NOT_MANUAL)
     if transmission.status != Transmission.Status.MANUAL:
         raise OrderError(
-            f"{order.number} revision {transmission.revision.revision} is already marked as sent.", code="already_sent"
+            f"{order.number} revision {transmission.revision.revision} is already marked as sent.",
+            code=OrderErrorCode.ALREADY_SENT,
         )
     now = timezone.now()
     transmission.status = Transmission.Status.SENT
@@ -324,8 +336,12 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     transmission.next_attempt_at = None
     transmission.save(update_fields=["status", "sent_at", "sent_by", "sent_note", "next_attempt_at"])
     if order.status == PurchaseOrder.Status.MANUAL:
-        order.status = PurchaseOrder.Status.SENT
-        order.save(update_fields=["status"])
+        purchase_order_status_move(
+            order=order,
+            to_status=PurchaseOrder.Status.SENT,
+            by=by,
+            comment=note or f"Revision {transmission.revision.revision} sent by hand",
+        )
     audit_event_record(
         event_type="purchase_order.marked_sent",
         actor=by.user,

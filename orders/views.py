@@ -13,15 +13,16 @@ from django.views.decorators.http import require_POST
 from p2p.submit_to_order import purchase_order_change
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
+from procurement.web import acting_legal_entity, employee_required
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
-from requisitions.views import employee_required
 
+from .error_codes import OrderErrorCode
+from .errors import OrderError
 from .models import PurchaseOrder, Transmission
 from .order_documents import order_pdf
 from .selectors import purchase_orders_visible
 from .services import (
     LineChange,
-    OrderError,
     is_buyer,
     purchase_order_cancel,
     purchase_order_issue,
@@ -35,7 +36,7 @@ CXML_TYPE = "text/xml; charset=utf-8"
 
 @employee_required
 def index(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     orders = (
         purchase_orders_visible(employee=employee)
         .filter(legal_entity=entity)
@@ -82,6 +83,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             "sent_by_hand": [t for t in transmissions if t.sent_by_id is not None],
             "documents": order.supplier_documents.order_by("received_at"),
             "shipments": order.shipments.all(),
+            "status_history": order.events.select_related("by__user").order_by("created_at", "id"),
             "buyer": is_buyer(employee, order.legal_entity_id),
         },
     )
@@ -189,7 +191,7 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 quantity = Decimal(raw_quantity.replace(",", "."))
             except InvalidOperation:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code="invalid"
+                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code=OrderErrorCode.INVALID
                 ) from None
         needed_by: date | None = None
         if raw_date:
@@ -197,7 +199,8 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 needed_by = date.fromisoformat(raw_date)
             except ValueError:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).", code="invalid"
+                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).",
+                    code=OrderErrorCode.INVALID,
                 ) from None
         if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):
             changes.append(LineChange(line.line_number, quantity=quantity, needed_by=needed_by))

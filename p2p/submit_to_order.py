@@ -142,7 +142,7 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
     if purchase_orders_made(requisition=requisition):
         return  # made already: a repeated approval makes no second set
     # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so.
-    new = purchase_orders_create(requisition=requisition)
+    new = purchase_orders_create(requisition=requisition, by=by)
     for order in new.to_issue:
         # 2. budgets: the order's amounts committed, the requisition's pre-commitment released.
         funds_commit(requisition=requisition, charges=order_charges(order), by=by, note=order.number)

@@ -22,6 +22,7 @@ from .selectors import (
 from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer, SupplierSerializer
 from .services import catalog_item_create, supplier_create, supplier_update
 from .views import catalog_filters_from_query
+from .web import employee_has_role
 
 ERROR_SCHEMA = inline_serializer("Error", {"code": serializers.CharField(), "message": serializers.CharField()})
 
@@ -34,7 +35,7 @@ class IsCatalogAdmin(permissions.BasePermission):
         if user.is_superuser:
             return True
         employee = employee_for_user(user=user)
-        return employee is not None and employee.roles.filter(code=Role.ADMIN).exists()
+        return employee is not None and employee_has_role(employee, Role.ADMIN)
 
 
 class TokenView(ObtainAuthToken):

@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 
 
@@ -32,13 +33,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"code": "invalid", "message": _first_message(exc.detail), "errors": exc.detail}
+        response.data = {
+            "code": ProcurementErrorCode.INVALID,
+            "message": _first_message(exc.detail),
+            "errors": exc.detail,
+        }
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
         response.data = {"code": code, "message": _first_message(exc.detail)}
     else:
-        response.data = {"code": "error", "message": _first_message(response.data)}
+        response.data = {"code": ProcurementErrorCode.ERROR, "message": _first_message(response.data)}
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        response.data["code"] = "method_not_allowed"
+        response.data["code"] = ProcurementErrorCode.METHOD_NOT_ALLOWED
     return response

@@ -41,8 +41,9 @@ from django.utils import timezone
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 
+from .error_codes import ProcurementErrorCode
 from .models import IdempotencyKey
-from .views import safe_return_url
+from .web import safe_return_url
 
 Outcome = Literal["new", "replay", "running", "reused"]
 
@@ -120,19 +121,19 @@ def _digest(*parts: bytes) -> str:
 
 class InvalidIdempotencyKey(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid_idempotency_key"
+    default_code = ProcurementErrorCode.INVALID_IDEMPOTENCY_KEY
     default_detail = f"An {HEADER} has 1 to {KEY_MAX_LENGTH} printable ASCII characters."
 
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "idempotency_key_reused"
+    default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_REUSED
     default_detail = f"This {HEADER} was used for another request: use a new key for a new request."
 
 
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_code = "idempotency_key_in_progress"
+    default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS
     default_detail = f"A request with this {HEADER} is still running: retry when it has answered."
 
 
@@ -140,7 +141,7 @@ class IdempotentReplay(exceptions.APIException):
     """Stops the view: IdempotencyMiddleware answers the stored response instead."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_code = "idempotent_replay"
+    default_code = ProcurementErrorCode.IDEMPOTENT_REPLAY
 
 
 def _api_request_hash(request: Request) -> str:

@@ -6,9 +6,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 from .events import audit_event_record
-from .lock_objects import document_sequence_qs_select_for_update
+from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
 from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import MoneyError, to_minor, typed_price_check
 
@@ -34,12 +35,12 @@ def catalog_item_create(
 ) -> CatalogItem:
     """Add an item to a supplier's catalog; a SKU the supplier already has is refused."""
     if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
-        raise ProcurementError(f"{supplier.code} already has an item {sku}.", code="duplicate_sku")
+        raise ProcurementError(f"{supplier.code} already has an item {sku}.", code=ProcurementErrorCode.DUPLICATE_SKU)
     item_currency = currency or supplier.currency
     try:
         typed_price_check(price, item_currency)  # the bound of every typed price (docs/money.md)
     except MoneyError as error:
-        raise ProcurementError(str(error), code="invalid_price") from None
+        raise ProcurementError(str(error), code=ProcurementErrorCode.INVALID_PRICE) from None
     item = CatalogItem(
         supplier=supplier,
         sku=sku,
@@ -59,7 +60,7 @@ def catalog_item_create(
         item.full_clean(validate_constraints=False)
     except ValidationError as error:
         raise ProcurementError(
-            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()), code="invalid"
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()), code=ProcurementErrorCode.INVALID
         ) from error
     item.save()
     CatalogItemAttribute.objects.bulk_create(
@@ -92,7 +93,9 @@ def _audit_fields(fields: dict[str, Any]) -> dict[str, Any]:
 def supplier_create(*, by: Any, fields: dict[str, Any]) -> Supplier:
     """Register a supplier; a code already in use is refused."""
     if Supplier.objects.filter(code=fields["code"]).exists():
-        raise ProcurementError(f"There is already a supplier {fields['code']}.", code="duplicate_supplier")
+        raise ProcurementError(
+            f"There is already a supplier {fields['code']}.", code=ProcurementErrorCode.DUPLICATE_SUPPLIER
+        )
     supplier = Supplier.objects.create(**fields)
     audit_event_record(event_type="supplier.created", actor=by, obj=supplier, data=_audit_fields(fields))
     return supplier
@@ -102,8 +105,8 @@ def supplier_create(*, by: Any, fields: dict[str, Any]) -> Supplier:
 def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> Supplier:
     """Change a supplier's settings; the code, which orders and integrations refer to, stays."""
     if "code" in fields and fields["code"] != supplier.code:
-        raise ProcurementError("A supplier's code cannot change.", code="code_immutable")
-    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        raise ProcurementError("A supplier's code cannot change.", code=ProcurementErrorCode.CODE_IMMUTABLE)
+    supplier = suppliers_qs_select_for_update().get(pk=supplier.pk)
     for key, value in fields.items():
         setattr(supplier, key, value)
     supplier.save()

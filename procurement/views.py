@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .models import Supplier
@@ -18,6 +17,7 @@ from .selectors import (
     catalog_items_visible,
     price_lists_applicable,
 )
+from .web import no_legal_entity, safe_return_url
 
 CATALOG_PAGE_SIZE = 50
 
@@ -35,24 +35,6 @@ def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
         category=query.get("category", "").strip()[:8],
         attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
     )
-
-
-def safe_return_url(request: HttpRequest, value: str | None, fallback: str) -> str:
-    """`value` when it leads to a page of this site, else `fallback` (a path or a URL name).
-
-    A return URL comes from the browser (`next`, a Referer): anything that a browser would read as
-    another host (`https://evil.example`, `//evil.example`, `/\\evil.example`, `https:evil.example`, a
-    leading control character) or a scheme other than http(s) falls back.
-    """
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return fallback
-
-
-def no_legal_entity(request: HttpRequest) -> HttpResponse:
-    return render(request, "no_legal_entity.html", status=403)
 
 
 @login_required

@@ -30,6 +30,7 @@ from procurement.selectors import catalog_item_price, exchange_rate_get, price_l
 from . import cxml, oci
 from .cart_lines import CartLine, IncomingLine
 from .erp_punchin_requests import OUR_IDENTITY, client_catalog_items
+from .lock_objects import inbound_sessions_qs_select_for_update
 from .models import ErpClient, InboundSession
 from .tokens import token_hash
 
@@ -47,7 +48,7 @@ def punchin_session_take(*, token: str) -> InboundSession:
     """The pending session a one-time StartPage token names, locked for the rest of the transaction. Twice or
     late is refused (a late one is marked expired)."""
     session = (
-        InboundSession.objects.select_for_update(of=("self",))
+        inbound_sessions_qs_select_for_update()
         .select_related("client__legal_entity")
         .filter(start_token_hash=token_hash(token))
         .first()
@@ -180,10 +181,7 @@ def punchin_session_for_transfer(*, session_id: int) -> InboundSession:
     """The shopping session whose cart goes back now, locked for the rest of the transaction; refused when it
     has ended or run out of time."""
     session = (
-        InboundSession.objects.select_for_update(of=("self",))
-        .select_related("client", "requisition")
-        .filter(pk=session_id)
-        .first()
+        inbound_sessions_qs_select_for_update().select_related("client", "requisition").filter(pk=session_id).first()
     )
     if session is None or session.status != InboundSession.Status.SHOPPING or session.expires_at <= timezone.now():
         raise StartRefused("This punchout session has ended: start again from your ERP.")
@@ -318,7 +316,7 @@ def _oci_item(index: int, line: CartLine) -> oci.OciItem:
 def punchin_session_leave(*, session_id: int) -> InboundSession | None:
     """The user leaves without sending a cart: a shopping session ends (returned, for its cart to be closed)
     and nothing goes back to the ERP. Call inside a transaction."""
-    session = InboundSession.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+    session = inbound_sessions_qs_select_for_update().filter(pk=session_id).first()
     if session is None or session.status != InboundSession.Status.SHOPPING:
         return None
     punchin_session_end(session=session, status=InboundSession.Status.EXPIRED)
@@ -329,7 +327,7 @@ def punchin_session_expire(*, session_id: int) -> InboundSession | None:
     """A shopping session past its time ends like a leave (returned, for its cart to be closed). Call inside a
     transaction."""
     session = (
-        InboundSession.objects.select_for_update(of=("self",))
+        inbound_sessions_qs_select_for_update()
         .filter(pk=session_id, status=InboundSession.Status.SHOPPING, expires_at__lte=timezone.now())
         .first()
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from procurement.machine_endpoints import cxml_endpoint, oci_endpoint
 
 from . import cxml, erp_punchin_requests, oci
+from .error_codes import PunchoutErrorCode
 from .request_bodies import BodyTooLarge, BodyUnreadable, request_body_read, request_form_fields
 from .services import PunchoutError, PunchoutReturnRefused, punchout_callup
 
@@ -56,7 +57,7 @@ def form_fields(request: HttpRequest, *, max_bytes: int) -> list[tuple[str, str]
     try:
         return request_form_fields(request, max_bytes=max_bytes)
     except (BodyTooLarge, BodyUnreadable) as error:
-        raise PunchoutReturnRefused(error.message, code="too_large", status=error.status) from error
+        raise PunchoutReturnRefused(error.message, code=PunchoutErrorCode.TOO_LARGE, status=error.status) from error
 
 
 # --- inbound: ERPs punch into our catalog -------------------------------------------------------------------

@@ -14,11 +14,12 @@ from rest_framework.views import APIView
 
 from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.api import ERROR_SCHEMA
-from procurement.errors import NoEmployeeProfile
 from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import Money
-from procurement.selectors import employee_for_user, legal_entity_for_user
+from procurement.selectors import legal_entity_for_user
+from procurement.web import current_employee
 
+from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
 from .quick_order import MAX_BYTES, QuickOrderFormatError, parse_text
@@ -72,13 +73,6 @@ from .services import (
 )
 
 
-def current_employee(request: Request) -> Employee:
-    employee = employee_for_user(user=request.user)
-    if employee is None:
-        raise NoEmployeeProfile("Your user has no employee profile; ask an administrator to create one.")
-    return employee
-
-
 def requisition_response(requisition: Requisition, *, status_code: int = 200, with_lines: bool = True) -> Response:
     context: dict[str, Any] = {
         "totals_by_currency": {requisition.pk: requisition_totals_by_currency(requisition=requisition)},
@@ -94,7 +88,8 @@ def cost_centre_by_code(requisition: Requisition, code: str) -> CostCentre | Non
     centre = CostCentre.objects.filter(legal_entity=requisition.legal_entity, code__iexact=code).first()
     if centre is None:
         raise RequisitionError(
-            f"There is no cost centre {code} in {requisition.legal_entity.code}.", code="invalid_cost_centre"
+            f"There is no cost centre {code} in {requisition.legal_entity.code}.",
+            code=RequisitionErrorCode.INVALID_COST_CENTRE,
         )
     return centre
 
@@ -105,7 +100,9 @@ def employee_by_username(username: str | None) -> Employee | None:
         return None
     person = Employee.objects.select_related("user").filter(user__username=username).first()
     if person is None:
-        raise RequisitionError(f"There is no colleague with the username {username}.", code="invalid_on_behalf_of")
+        raise RequisitionError(
+            f"There is no colleague with the username {username}.", code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
+        )
     return person
 
 
@@ -114,13 +111,15 @@ def catalog_item_by_sku(sku: str, supplier_code: str = "") -> CatalogItem:
     if supplier_code:
         supplier = Supplier.objects.filter(code__iexact=supplier_code).first()
         if supplier is None:
-            raise RequisitionError(f"There is no supplier {supplier_code}.", code="unknown_supplier")
+            raise RequisitionError(f"There is no supplier {supplier_code}.", code=RequisitionErrorCode.UNKNOWN_SUPPLIER)
         items = items.filter(supplier=supplier)
     found = list(items.select_related("supplier")[:2])
     if not found:
-        raise RequisitionError(f"There is no catalog item {sku}.", code="unknown_sku")
+        raise RequisitionError(f"There is no catalog item {sku}.", code=RequisitionErrorCode.UNKNOWN_SKU)
     if len(found) > 1:
-        raise RequisitionError(f"{sku} is sold by several suppliers: name the supplier.", code="ambiguous_sku")
+        raise RequisitionError(
+            f"{sku} is sold by several suppliers: name the supplier.", code=RequisitionErrorCode.AMBIGUOUS_SKU
+        )
     return found[0]
 
 
@@ -150,7 +149,7 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             if unknown:
                 raise RequisitionError(
                     f"Unknown status {', '.join(unknown)}; use one of {', '.join(Requisition.Status.values)}.",
-                    code="invalid",
+                    code=RequisitionErrorCode.INVALID,
                 )
             requisitions = requisitions.filter(status__in=statuses)
         entity_code = request.query_params.get("legal_entity")
@@ -211,7 +210,9 @@ class RequisitionDetailView(APIView):
         if "ship_to" in fields and fields["ship_to"] is not None:
             address = Address.objects.filter(pk=fields["ship_to"], legal_entity=requisition.legal_entity).first()
             if address is None:
-                raise RequisitionError("That address is not one of the entity's.", code="invalid_ship_to")
+                raise RequisitionError(
+                    "That address is not one of the entity's.", code=RequisitionErrorCode.INVALID_SHIP_TO
+                )
             fields["ship_to"] = address
         if "on_behalf_of" in fields:
             fields["on_behalf_of"] = employee_by_username(fields["on_behalf_of"])
@@ -254,7 +255,9 @@ class RequisitionLinesView(APIView):
         if data["supplier"]:
             supplier = Supplier.objects.filter(code__iexact=data["supplier"]).first()
             if supplier is None:
-                raise RequisitionError(f"There is no supplier {data['supplier']}.", code="unknown_supplier")
+                raise RequisitionError(
+                    f"There is no supplier {data['supplier']}.", code=RequisitionErrorCode.UNKNOWN_SUPPLIER
+                )
         if data.get("sku"):
             item = catalog_item_by_sku(data["sku"], data["supplier"])
             added = requisition_lines_add_from_catalog(
@@ -369,7 +372,7 @@ class QuickAddView(APIView):
         try:
             parsed = parse_text(incoming.validated_data["text"])
         except QuickOrderFormatError as error:
-            raise RequisitionError(str(error), code="invalid_quick_order") from error
+            raise RequisitionError(str(error), code=RequisitionErrorCode.INVALID_QUICK_ORDER) from error
         result = requisition_quick_add(requisition=requisition, by=employee, parsed=parsed)
         return Response(
             {
@@ -399,7 +402,9 @@ class UploadView(APIView):
         incoming.is_valid(raise_exception=True)
         upload = incoming.validated_data["file"]
         if upload.size > MAX_BYTES:
-            raise RequisitionError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+            raise RequisitionError(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code=RequisitionErrorCode.FILE_TOO_LARGE
+            )
         job = import_job_create(requisition=requisition, by=employee, filename=upload.name, content=upload.read())
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -563,7 +568,7 @@ class RequisitionListsView(APIView):
                     if centre is None:
                         raise RequisitionError(
                             f"There is no cost centre {entry['cost_centre']} in {entity.code}.",
-                            code="invalid_cost_centre",
+                            code=RequisitionErrorCode.INVALID_COST_CENTRE,
                         )
                 specs.append(ListItemSpec(item=item, quantity=entry["quantity"], cost_centre=centre))
             saved = requisition_list_create_from_items(

@@ -2,10 +2,22 @@
 
 from django.db.models import QuerySet
 
-from .models import Requisition
+from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
 
 
 def requisitions_select_for_update(ids: list[int]) -> list[Requisition]:
     """Lock these requisitions (in id order, so two merges cannot deadlock) and return them."""
     rows: QuerySet[Requisition] = Requisition.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return list(rows)
+
+
+def requisition_lines_qs_select_for_update(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
+    return RequisitionLine.objects.select_for_update().filter(requisition=requisition).order_by("pk")
+
+
+def requisition_lists_qs_select_for_update() -> QuerySet[RequisitionList]:
+    return RequisitionList.objects.select_for_update().order_by("pk")
+
+
+def import_jobs_qs_select_for_update() -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_for_update().order_by("pk")

@@ -9,12 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
+from procurement.web import current_employee
 from punchout.models import PunchoutSession
 from punchout.selectors import punchout_connections_switched_on
 from punchout.services import PunchoutError
 from punchout.views import url_builders
 
-from .api import current_employee
 from .punchout_carts import requisition_punchout_start
 from .selectors import requisitions_visible
 

@@ -10,13 +10,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.models import Employee
+from procurement.web import employee_required
 from punchout.selectors import punchout_connections_switched_on
 from punchout.services import MAX_RETURN_BYTES, PunchoutReturnRefused
 from punchout.views import SeeOther, form_fields, url_builders
 
 from .punchout_carts import requisition_punchout_return, requisition_punchout_start
 from .selectors import requisitions_visible
-from .views import employee_required
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,10 @@
 """Pages of requisitions: my requisitions, the cart, quick order import with progress, saved lists."""
 
 import uuid
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,13 +13,14 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
-from procurement.errors import ProcurementError
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
 from procurement.selectors import catalog_items_visible
-from procurement.views import CATALOG_TYPED_KEY, safe_return_url
+from procurement.views import CATALOG_TYPED_KEY
+from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
+from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError, RequisitionNotFound
 from .models import ImportJob, Requisition, RequisitionList
 from .quick_order import QuickOrderFormatError, parse_text, text_lines
@@ -67,29 +65,9 @@ CART_TYPED_KEY = "cart-typed:{pk}"
 SYNC_PASTE_LINES = 1000
 
 
-def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in, with an employee profile and a legal entity; domain errors become messages, not 500s."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        org = request.org  # type: ignore[attr-defined]
-        if org.employee is None or org.legal_entity is None:
-            return render(request, "no_legal_entity.html", status=403)
-        try:
-            return view(request, org.employee, *args, **kwargs)
-        except RequisitionNotFound as error:
-            return render(request, "404.html", {"message": error.message}, status=404)
-        except ProcurementError as error:
-            messages.error(request, error.message)
-            return redirect(safe_return_url(request, request.META.get("HTTP_REFERER"), reverse("requisitions:index")))
-
-    return wrapper
-
-
 def current_cart(request: HttpRequest, employee: Employee, *, create: bool = False) -> Requisition | None:
     """The cart the employee is filling for the chosen entity: the one picked last, else the newest."""
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     key = CART_SESSION_KEY.format(entity=entity.code)
     carts = carts_of(employee=employee, legal_entity_id=entity.pk)
     chosen_id = request.session.get(key)
@@ -113,14 +91,14 @@ def decimal_or_none(value: str | None) -> Decimal | None:
     try:
         return Decimal(value.strip().replace(",", "."))
     except InvalidOperation:
-        raise RequisitionError(f"{value!r} is not a number.", code="invalid") from None
+        raise RequisitionError(f"{value!r} is not a number.", code=RequisitionErrorCode.INVALID) from None
 
 
 @employee_required
 def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     """My requisitions: every cart and requisition, filtered by status and entity."""
     requisitions = requisitions_visible(employee=employee).filter(requester=employee)
-    entity_code = request.GET.get("entity", request.org.legal_entity.code)  # type: ignore[attr-defined]
+    entity_code = request.GET.get("entity", acting_legal_entity(request).code)
     if entity_code != "all":
         requisitions = requisitions.filter(legal_entity__code=entity_code)
     counts = requisition_status_counts(requisitions=requisitions)
@@ -146,7 +124,7 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
 def create(request: HttpRequest, employee: Employee) -> HttpResponse:
     cart = requisition_create(
         by=employee,
-        legal_entity=request.org.legal_entity,  # type: ignore[attr-defined]
+        legal_entity=acting_legal_entity(request),
         title=request.POST.get("title", ""),
     )
     choose_cart(request, cart)
@@ -215,7 +193,9 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             person_id = post.get("on_behalf_of", "")
             person = Employee.objects.filter(pk=person_id).first() if person_id.isdigit() else None
             if person_id and person is None:
-                raise RequisitionError("Pick a colleague from the list.", code="invalid_on_behalf_of")
+                raise RequisitionError(
+                    "Pick a colleague from the list.", code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
+                )
             header["on_behalf_of"] = person
         requisition_update(requisition=requisition, by=employee, fields=header)
     lines = {line.pk: line for line in requisition.lines.select_related("cost_centre")}
@@ -282,7 +262,9 @@ def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResp
             if not price.amount.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            raise RequisitionError("Give the price as a number, e.g. 12.50.", code="invalid_price") from None
+            raise RequisitionError(
+                "Give the price as a number, e.g. 12.50.", code=RequisitionErrorCode.INVALID_PRICE
+            ) from None
         supplier = Supplier.objects.filter(pk=post.get("supplier") or 0).first()
         centre = CostCentre.objects.filter(
             pk=post.get("cost_centre") or 0, legal_entity=requisition.legal_entity
@@ -369,7 +351,7 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             requisition_get(employee=employee, pk=value) for value in request.POST.getlist("carts") if value.isdigit()
         ]
         if not sources:
-            raise RequisitionError("Tick the carts to merge into this one.", code="nothing_to_merge")
+            raise RequisitionError("Tick the carts to merge into this one.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
         requisition_merge(target=requisition, sources=sources, by=employee)
         messages.success(request, f"Merged {', '.join(s.number for s in sources)} into {requisition.number}.")
     elif name == "save-list":
@@ -390,7 +372,7 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     value = request.POST.get("cart", "")
     cart = carts_of(employee=employee).filter(pk=value).first() if value.isdigit() else None
     if cart is None:
-        raise RequisitionError("Pick one of your open carts.", code="not_a_cart")
+        raise RequisitionError("Pick one of your open carts.", code=RequisitionErrorCode.NOT_A_CART)
     choose_cart(request, cart)
     messages.success(request, f"Items you add now go to {cart.number} “{cart.title}”.")
     return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
@@ -413,7 +395,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     Each quantity follows its item's order unit (positive, whole multiples, at least the minimum). If one is
     refused, nothing is added: the catalog comes back with what was typed and the error next to the field.
     """
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     back = safe_return_url(request, request.POST.get("next"), reverse("catalog"))
     typed: dict[int, str] = {}
     for key in request.POST:
@@ -548,7 +530,7 @@ def import_job(request: HttpRequest, employee: Employee, job_id: int) -> HttpRes
 
 @employee_required
 def lists(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = request.org.legal_entity  # type: ignore[attr-defined]
+    entity = acting_legal_entity(request)
     return render(
         request,
         "requisitions/lists.html",

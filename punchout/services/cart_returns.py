@@ -30,6 +30,7 @@ from procurement.selectors import catalog_item_price, price_lists_applicable
 from .. import cxml, oci
 from ..cart_lines import IncomingLine
 from ..errors import PunchoutReturnRefused
+from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutSession
 from ..redact import redact_form_fields, redact_text
 from ..tokens import token_hash
@@ -97,7 +98,7 @@ def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSes
     """The open session a return token names, locked for the rest of the transaction; refused when it is
     unknown, someone else's, used or expired (an expired session is marked so)."""
     session = (
-        PunchoutSession.objects.select_for_update(of=("self",))
+        punchout_sessions_qs_select_for_update()
         .select_related("connection__supplier", "requisition", "employee__user")
         .filter(token_hash=token_hash(token))
         .first()

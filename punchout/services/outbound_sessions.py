@@ -21,6 +21,7 @@ from procurement.models import Employee
 from .. import cxml, oci
 from ..cart_lines import CartLine
 from ..errors import PunchoutError, PunchoutReturnRefused
+from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutConnection, PunchoutSession
 from ..redact import redact_text
 from ..tokens import token_hash
@@ -199,7 +200,7 @@ def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) 
     without a login (an API caller handing the link to its browser) the single-use token is the credential.
     """
     session = (
-        PunchoutSession.objects.select_for_update(of=("self",))
+        punchout_sessions_qs_select_for_update()
         .select_related("connection", "employee")
         .filter(start_token_hash=token_hash(start_token))
         .first()

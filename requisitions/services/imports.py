@@ -8,6 +8,7 @@ from django.utils import timezone
 from procurement.models import Employee
 
 from ..errors import RequisitionError
+from ..lock_objects import import_jobs_qs_select_for_update
 from ..models import ImportJob, Requisition, RequisitionEvent
 from ..quick_order import (
     MAX_BYTES,
@@ -83,7 +84,7 @@ def import_job_process(*, job_id: int) -> ImportJob:
     while start < len(rows):
         chunk = rows[start : start + IMPORT_CHUNK]
         with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            locked = import_jobs_qs_select_for_update().get(pk=job.pk)
             if locked.processed_lines != start:  # another worker took this chunk
                 start = locked.processed_lines
                 continue
@@ -105,7 +106,7 @@ def import_job_process(*, job_id: int) -> ImportJob:
             locked.save(update_fields=["processed_lines", "added", "errors"])
         start += len(chunk)
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = import_jobs_qs_select_for_update().get(pk=job.pk)
         if locked.status == ImportJob.Status.DONE:  # another worker finished it
             return locked
         locked.errors = sorted([*locked.errors, *(_error_json(e) for e in parsed.errors)], key=lambda e: e["line"])

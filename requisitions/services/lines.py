@@ -14,6 +14,7 @@ from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
 from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
 
 from ..errors import RequisitionError
+from ..lock_objects import requisition_lines_qs_select_for_update
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit
 from .carts import _supplier_note
 from .line_rules import (
@@ -307,7 +308,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
     """Change a line's quantity or account assignment (and, for free text, description, unit and price)."""
     requisition = _lock(line.requisition)
     _check_editable(requisition, by)
-    line = requisition.lines.select_for_update().get(pk=line.pk)
+    line = requisition_lines_qs_select_for_update(requisition=requisition).get(pk=line.pk)
     allowed = {"quantity", "cost_centre", "gl_account", "project", "supplier_note"}
     if line.source == RequisitionLine.Source.FREE_TEXT:
         allowed |= {"description", "unit", "unit_price", "supplier", "unspsc"}

@@ -16,6 +16,7 @@ from procurement.selectors import (
 )
 
 from ..errors import NotRequester, RequisitionError
+from ..lock_objects import requisition_lists_qs_select_for_update
 from ..models import Requisition, RequisitionList, RequisitionListItem
 from ..selectors import cost_centres_chargeable
 from .carts import requisition_create
@@ -129,7 +130,7 @@ def requisition_list_update(
 
     Only the owner may; every value is checked before anything is stored. Item ids not in the list are refused.
     """
-    saved = RequisitionList.objects.select_for_update().get(pk=requisition_list.pk)
+    saved = requisition_lists_qs_select_for_update().get(pk=requisition_list.pk)
     _check_list_owner(saved, by)
     items = {entry.pk: entry for entry in saved.items.select_related("catalog_item")}
     quantities = quantities or {}

@@ -1,0 +1,19 @@
+"""Domain errors of purchase orders: each has a stable code for the API and a message for people."""
+
+from procurement.errors import ProcurementError
+
+from .error_codes import OrderErrorCode
+
+
+class OrderError(ProcurementError):
+    code: str = OrderErrorCode.ORDER_ERROR
+
+
+class NotABuyer(OrderError):
+    code = OrderErrorCode.NOT_A_BUYER
+    status = 403
+
+
+class PurchaseOrderTransitionNotAllowed(OrderError):
+    code = OrderErrorCode.TRANSITION_NOT_ALLOWED
+    status = 409
