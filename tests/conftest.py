@@ -11,20 +11,10 @@ from procurement.models import Employee
 
 from . import document_guard
 from .factories import EmployeeFactory, LegalEntityFactory
+from .postgres_rule import pytest_collection_modifyitems, pytest_runtest_setup  # noqa: F401 - the `postgres` rule
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` need PostgreSQL's behaviour; on CI they must run, never skip."""
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-    for item in items:
-        if "postgres" in item.keywords and not on_postgres:
-            if os.environ.get("CI"):
-                item.add_marker(pytest.mark.xfail(reason="CI must run on PostgreSQL", strict=True, run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run `make test`"))
 
 
 @pytest.fixture(scope="session", autouse=True)
