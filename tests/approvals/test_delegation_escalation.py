@@ -13,7 +13,7 @@ from approvals.services import approval_decide, delegation_create, delegation_de
 
 from .helpers import open_tasks, person, submitted
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("acme")
 
 
 def test_open_and_new_tasks_go_to_the_delegate_and_both_names_are_kept():

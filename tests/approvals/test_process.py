@@ -3,14 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.errors import ApprovalError
-from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
+from approvals.models import ApprovalChain, ApprovalMode
 from approvals.services import approval_decide, purchasing_rule_save
-from procurement.models import CatalogItem, LegalEntity
 from requisitions.services import (
     CatalogPick,
     requisition_create,
@@ -23,7 +21,7 @@ from tests.factories import EmployeeFactory
 from .helpers import decide, open_tasks, person, submitted
 
 
-def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
+def test_stages_are_decided_in_order_and_the_last_approval_approves(acme):
     requisition = submitted("5000")
     assert requisition.status == "in_approval"
     assert set(open_tasks(requisition)) == {"bob"}
@@ -42,15 +40,17 @@ def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
     assert (last.to_status, last.actor.username) == ("approved", "carol")
 
 
-def test_any_of_closes_at_the_first_approval_and_cancels_the_others(demo):
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+def submitted_it_item(acme, it_item):
+    """alice's cart of one IT item, submitted: bob, then the IT reviewers ivan and ines."""
+    cart = requisition_create(by=acme.alice, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+        requisition=cart, by=acme.alice, picks=[CatalogPick(item=it_item, quantity=Decimal(1))]
     )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    return requisition_submit(requisition=cart, by=acme.alice)
+
+
+def test_any_of_closes_at_the_first_approval_and_cancels_the_others(acme, it_item):
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     assert set(open_tasks(requisition)) == {"ines", "ivan"}
     ines_task = open_tasks(requisition)["ines"]
@@ -63,19 +63,11 @@ def test_any_of_closes_at_the_first_approval_and_cancels_the_others(demo):
     assert error.value.code == "already_decided"
 
 
-def test_all_of_needs_every_approver(demo):
-    group = Group.objects.get(name="IT reviewers")
-    rule = PurchasingRule.objects.get(group=group)
+def test_all_of_needs_every_approver(acme, it_item):
+    rule = acme.it_review
     rule.mode = ApprovalMode.ALL
     purchasing_rule_save(rule=rule)
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
-    requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
-    )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     decide(requisition, "ivan")
     assert set(open_tasks(requisition)) == {"ines"}
@@ -86,7 +78,7 @@ def test_all_of_needs_every_approver(demo):
     assert requisition.status == "approved"
 
 
-def test_reject_ends_the_process_with_the_comment(demo):
+def test_reject_ends_the_process_with_the_comment(acme):
     requisition = submitted("5000")
     with pytest.raises(ApprovalError) as error:
         decide(requisition, "bob", "reject")
@@ -98,7 +90,7 @@ def test_reject_ends_the_process_with_the_comment(demo):
     assert (last.to_status, last.comment) == ("rejected", "Not in this budget year")
 
 
-def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(demo):
+def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(acme):
     requisition = submitted("5000")
     decide(requisition, "bob")
     decide(requisition, "carol", "return", "Add a quote")
@@ -112,7 +104,7 @@ def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(demo):
     ]
 
 
-def test_only_the_owner_decides_and_never_the_requester(demo):
+def test_only_the_owner_decides_and_never_the_requester(acme):
     requisition = submitted("500")
     task_id = open_tasks(requisition)["bob"]
     for intruder in ("carol", "alice", "erin"):
@@ -126,7 +118,7 @@ def test_only_the_owner_decides_and_never_the_requester(demo):
     assert requisition.status == "in_approval"
 
 
-def test_withdrawing_cancels_the_open_tasks(demo):
+def test_withdrawing_cancels_the_open_tasks(acme):
     requisition = submitted("500")
     task_id = open_tasks(requisition)["bob"]
     requisition_withdraw(requisition=requisition, by=person("alice"))
@@ -135,23 +127,13 @@ def test_withdrawing_cancels_the_open_tasks(demo):
         approval_decide(task_id=task_id, by=person("bob"), decision="approve")
 
 
-def test_n_of_m_needs_that_many_approvals(demo):
-    from django.contrib.auth.models import Group
-
-    group = Group.objects.get(name="IT reviewers")
-    third = EmployeeFactory(legal_entities=list(LegalEntity.objects.all()))
-    third.user.groups.add(group)
-    rule = PurchasingRule.objects.get(group=group)
+def test_n_of_m_needs_that_many_approvals(acme, it_item):
+    third = EmployeeFactory(legal_entities=[acme.france, acme.sweden])
+    third.user.groups.add(acme.it_reviewers)
+    rule = acme.it_review
     rule.mode, rule.required_count = ApprovalMode.N_OF_M, 2
     purchasing_rule_save(rule=rule)
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
-    requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
-    )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     assert len(open_tasks(requisition)) == 3
     decide(requisition, "ivan")
@@ -162,7 +144,7 @@ def test_n_of_m_needs_that_many_approvals(demo):
     assert requisition.status == "approved" and open_tasks(requisition) == {}
 
 
-def test_an_intruder_on_the_inbox_page_gets_a_message_and_nothing_changes(demo, client):
+def test_an_intruder_on_the_inbox_page_gets_a_message_and_nothing_changes(acme, client):
     requisition = submitted("500")
     client.force_login(person("carol").user)
     response = client.post(
