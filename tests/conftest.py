@@ -1,8 +1,10 @@
 import os
 from collections.abc import Callable
+from io import StringIO
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -37,6 +39,13 @@ def _no_exponent_form(request):
             document_guard.scan(str(alternative), f"the e-mail {message.subject!r}")
     found = document_guard.take()
     assert not found, "numbers written in exponent form:\n" + "\n".join(found)
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data, loaded as a user loads it (`manage.py seed_demo`): only for the smoke tests of the demo.
+    Every other test builds what it needs with tests/factories.py."""
+    call_command("seed_demo", stdout=StringIO())
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def test_the_inbox_shows_the_budget_impact(api_client, acme):
         if i["requisition"] == requisition.pk
     )
     [impact] = item["budget_impact"]
-    assert impact["budget"].startswith("FR-ENG ") and impact["control"] == "warn"
+    assert impact["budget"] == f"FR-ENG {engineering.period_label}" and impact["control"] == "warn"
     assert impact["this_requisition"] == {"amount": "300.00", "currency": "EUR"}
     # 2,000 less 500 spent and the 300 held for this requisition
     assert impact["available"] == {"amount": "1200.00", "currency": "EUR"}
