@@ -272,12 +272,18 @@ class Company:
     alice: Employee
     erin: Employee
     frank: Employee
+    manager_chain: PurchasingRule
+    finance_review: PurchasingRule
+
+
+@dataclass
+class ItReview:
+    """The IT reviewers of `it_review(company)` and their rule."""
+
     ivan: Employee
     ines: Employee
-    it_reviewers: Group
-    manager_chain: PurchasingRule
-    it_review: PurchasingRule
-    finance_review: PurchasingRule
+    group: Group
+    rule: PurchasingRule
 
 
 def _person(username, first_name, last_name, *, entities, manager=None, limit_eur=None, roles=(), **fields):
@@ -300,9 +306,8 @@ def company() -> Company:
     - ACME-FR (EUR) and ACME-SE (SEK), 1 EUR = 11.25 SEK this year; everyone works in both, from ACME-FR,
       charging cost centre FR-ENG by default.
     - The manager chain alice → bob (signs up to 1,000 EUR) → carol (10,000 EUR) → dave (100,000 EUR);
-      erin is finance (no limit), frank a buyer; ivan and inès are the group "IT reviewers" (under carol).
-    - Three purchasing rules: the manager chain up to the signing limit (10); IT items (UNSPSC 43…) need
-      any one IT reviewer (20); finance above 5,000 EUR (30).
+      erin is finance (no limit, reports to dave), frank a buyer (reports to erin).
+    - Two purchasing rules: the manager chain up to the signing limit (position 10); finance above 5,000 EUR (30).
     """
     france = LegalEntityFactory(code="ACME-FR", name="Acme France SAS", currency="EUR", po_number_prefix="FR-PO-")
     sweden = LegalEntityFactory(code="ACME-SE", name="Acme Sverige AB", currency="SEK", po_number_prefix="SE-PO-")
@@ -319,9 +324,6 @@ def company() -> Company:
     alice = person("alice", "Alice", "Martin", manager=bob, limit_eur=0, roles=[Role.REQUESTER])
     erin = person("erin", "Erin", "Laurent", manager=dave, roles=[Role.APPROVER, Role.FINANCE])
     frank = person("frank", "Frank", "Girard", manager=erin, limit_eur=0, roles=[Role.REQUESTER, Role.BUYER])
-    ivan = person("ivan", "Ivan", "Petit", manager=carol, roles=[Role.APPROVER])
-    ines = person("ines", "Inès", "Roux", manager=carol, roles=[Role.APPROVER])
-    it_reviewers = GroupFactory(name="IT reviewers", members=[ivan, ines])
     return Company(
         france=france,
         sweden=sweden,
@@ -331,19 +333,8 @@ def company() -> Company:
         alice=alice,
         erin=erin,
         frank=frank,
-        ivan=ivan,
-        ines=ines,
-        it_reviewers=it_reviewers,
         manager_chain=PurchasingRuleFactory(
             name="Manager approval up to the signing limit", position=10, effect=PurchasingRule.Effect.MANAGER_CHAIN
-        ),
-        it_review=PurchasingRuleFactory(
-            name="IT equipment needs an IT reviewer",
-            position=20,
-            effect=PurchasingRule.Effect.GROUP,
-            unspsc_prefix="43",
-            group=it_reviewers,
-            mode=ApprovalMode.ANY,
         ),
         finance_review=PurchasingRuleFactory(
             name="Finance above 5,000 EUR",
@@ -354,6 +345,35 @@ def company() -> Company:
             currency="EUR",
         ),
     )
+
+
+def it_review(acme: Company) -> ItReview:
+    """ivan and inès (under carol, in both entities) form the group "IT reviewers"; a rule (position 20) has
+    any one of them approve a requisition with an IT item (UNSPSC 43…)."""
+    entities = [acme.france, acme.sweden]
+    centre = acme.alice.default_cost_centre
+    ivan = _person(
+        "ivan",
+        "Ivan",
+        "Petit",
+        entities=entities,
+        manager=acme.carol,
+        roles=[Role.APPROVER],
+        default_cost_centre=centre,
+    )
+    ines = _person(
+        "ines", "Inès", "Roux", entities=entities, manager=acme.carol, roles=[Role.APPROVER], default_cost_centre=centre
+    )
+    group = GroupFactory(name="IT reviewers", members=[ivan, ines])
+    rule = PurchasingRuleFactory(
+        name="IT equipment needs an IT reviewer",
+        position=20,
+        effect=PurchasingRule.Effect.GROUP,
+        unspsc_prefix="43",
+        group=group,
+        mode=ApprovalMode.ANY,
+    )
+    return ItReview(ivan=ivan, ines=ines, group=group, rule=rule)
 
 
 def requisition_for(employee, legal_entity, **kwargs):

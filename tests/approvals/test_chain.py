@@ -54,8 +54,8 @@ def test_an_it_item_adds_the_it_reviewers_any_of(acme, it_item):
     )
 
 
-def test_the_requester_never_approves_their_own(acme, it_item):
-    ivan = acme.ivan
+def test_the_requester_never_approves_their_own(acme, it_reviewers, it_item):
+    ivan = it_reviewers.ivan
     cart = requisition_create(by=ivan, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
         requisition=cart, by=ivan, picks=[CatalogPick(item=it_item, quantity=Decimal(1))]
@@ -152,7 +152,7 @@ def test_no_eligible_approver_refuses_submission(acme):
     assert "manager chain may sign 10.00" in error.value.message
 
 
-def test_resolution_costs_the_same_queries_at_depth_5_and_50(acme):
+def test_resolution_costs_the_same_queries_at_depth_5_and_50(acme, it_reviewers):
     france = acme.france
     counts = []
     for depth in (5, 50):
@@ -184,7 +184,7 @@ def test_resolution_costs_the_same_queries_at_depth_5_and_50(acme):
     assert counts[0] == counts[1]
 
 
-def test_rules_that_cannot_apply_are_not_even_read(acme):
+def test_rules_that_cannot_apply_are_not_even_read(acme, it_reviewers):
     sweden = acme.sweden
     PurchasingRule.objects.bulk_create(
         PurchasingRule(

@@ -63,8 +63,8 @@ def test_any_of_closes_at_the_first_approval_and_cancels_the_others(acme, it_ite
     assert error.value.code == "already_decided"
 
 
-def test_all_of_needs_every_approver(acme, it_item):
-    rule = acme.it_review
+def test_all_of_needs_every_approver(acme, it_reviewers, it_item):
+    rule = it_reviewers.rule
     rule.mode = ApprovalMode.ALL
     purchasing_rule_save(rule=rule)
     requisition = submitted_it_item(acme, it_item)
@@ -127,10 +127,10 @@ def test_withdrawing_cancels_the_open_tasks(acme):
         approval_decide(task_id=task_id, by=person("bob"), decision="approve")
 
 
-def test_n_of_m_needs_that_many_approvals(acme, it_item):
+def test_n_of_m_needs_that_many_approvals(acme, it_reviewers, it_item):
     third = EmployeeFactory(legal_entities=[acme.france, acme.sweden])
-    third.user.groups.add(acme.it_reviewers)
-    rule = acme.it_review
+    third.user.groups.add(it_reviewers.group)
+    rule = it_reviewers.rule
     rule.mode, rule.required_count = ApprovalMode.N_OF_M, 2
     purchasing_rule_save(rule=rule)
     requisition = submitted_it_item(acme, it_item)

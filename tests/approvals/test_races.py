@@ -20,9 +20,9 @@ from .helpers import decide, open_tasks
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision(acme, it_item):
+def test_any_of_with_two_approvers_at_the_same_moment_gives_one_decision(acme, it_reviewers, it_item):
     # Given an IT item of alice's that bob approved: it waits for any one of the IT reviewers ivan and ines
-    alice, ivan, ines = acme.alice, acme.ivan, acme.ines
+    alice, ivan, ines = acme.alice, it_reviewers.ivan, it_reviewers.ines
     cart = requisition_create(by=alice, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
         requisition=cart, by=alice, picks=[CatalogPick(item=it_item, quantity=Decimal(1))]
