@@ -26,6 +26,7 @@ from procurement.models import (
     Role,
     Supplier,
 )
+from procurement.money import to_minor
 
 PASSWORD = "secret-pass"
 
@@ -293,7 +294,7 @@ def _person(username, first_name, last_name, *, entities, manager=None, limit_eu
         ),
         legal_entities=entities,
         manager=manager,
-        signing_limit_minor=None if limit_eur is None else limit_eur * 100,
+        signing_limit_minor=None if limit_eur is None else to_minor(limit_eur, "EUR"),
         signing_limit_currency="" if limit_eur is None else "EUR",
         roles=list(roles),
         **fields,
@@ -350,20 +351,17 @@ def company() -> Company:
 def it_review(acme: Company) -> ItReview:
     """ivan and inès (under carol, in both entities) form the group "IT reviewers"; a rule (position 20) has
     any one of them approve a requisition with an IT item (UNSPSC 43…)."""
-    entities = [acme.france, acme.sweden]
-    centre = acme.alice.default_cost_centre
-    ivan = _person(
-        "ivan",
-        "Ivan",
-        "Petit",
-        entities=entities,
-        manager=acme.carol,
-        roles=[Role.APPROVER],
-        default_cost_centre=centre,
-    )
-    ines = _person(
-        "ines", "Inès", "Roux", entities=entities, manager=acme.carol, roles=[Role.APPROVER], default_cost_centre=centre
-    )
+
+    def reviewer(*args):
+        return _person(
+            *args,
+            entities=[acme.france, acme.sweden],
+            manager=acme.carol,
+            roles=[Role.APPROVER],
+            default_cost_centre=acme.alice.default_cost_centre,
+        )
+
+    ivan, ines = reviewer("ivan", "Ivan", "Petit"), reviewer("ines", "Inès", "Roux")
     group = GroupFactory(name="IT reviewers", members=[ivan, ines])
     rule = PurchasingRuleFactory(
         name="IT equipment needs an IT reviewer",
