@@ -1,8 +1,10 @@
 import os
 from collections.abc import Callable
+from io import StringIO
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -11,20 +13,10 @@ from procurement.models import Employee
 
 from . import document_guard
 from .factories import EmployeeFactory, LegalEntityFactory
+from .postgres_rule import pytest_collection_modifyitems, pytest_runtest_setup  # noqa: F401 - the `postgres` rule
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` need PostgreSQL's behaviour; on CI they must run, never skip."""
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-    for item in items:
-        if "postgres" in item.keywords and not on_postgres:
-            if os.environ.get("CI"):
-                item.add_marker(pytest.mark.xfail(reason="CI must run on PostgreSQL", strict=True, run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run `make test`"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,6 +39,13 @@ def _no_exponent_form(request):
             document_guard.scan(str(alternative), f"the e-mail {message.subject!r}")
     found = document_guard.take()
     assert not found, "numbers written in exponent form:\n" + "\n".join(found)
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data, loaded as a user loads it (`manage.py seed_demo`): only for the smoke tests of the demo.
+    Every other test builds what it needs with tests/factories.py."""
+    call_command("seed_demo", stdout=StringIO())
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared helpers of the approval tests: the demo's people, carts and open tasks."""
+"""Shared helpers of the approval tests: the test company's people (tests.factories.company), carts and open tasks."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Who signs: the demo rules and hierarchy give the chains DESIGN.md describes, and nobody else signs."""
+"""Who signs: the rules and hierarchy of the test company give the chains DESIGN.md describes, nobody else signs."""
 
 from decimal import Decimal
 
@@ -8,7 +8,6 @@ from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
 from approvals.services import purchasing_rule_save
 from p2p.submit_to_order import requisition_submit, requisition_withdraw
-from procurement.models import CatalogItem, LegalEntity
 from procurement.money import Money
 from requisitions.errors import RequisitionError
 from requisitions.services import (
@@ -36,17 +35,15 @@ def chain_names(requisition) -> list[list[str]]:
         ("25000", [["bob"], ["carol"], ["dave"], ["erin"]]),
     ],
 )
-def test_demo_chains_by_amount(demo, amount, expected):
+def test_chains_by_amount(acme, amount, expected):
     assert chain_names(cart_of("alice", amount)) == expected
 
 
-def test_an_it_item_adds_the_it_reviewers_any_of(demo):
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+def test_an_it_item_adds_the_it_reviewers_any_of(acme, it_item):
+    alice = acme.alice
+    cart = requisition_create(by=alice, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(2))],
+        requisition=cart, by=alice, picks=[CatalogPick(item=it_item, quantity=Decimal(2))]
     )
     cart.refresh_from_db()
     resolved = approval_chain_resolve(requisition=cart)
@@ -56,41 +53,39 @@ def test_an_it_item_adds_the_it_reviewers_any_of(demo):
     )
 
 
-def test_the_requester_never_approves_their_own(demo):
-    ivan = person("ivan")
-    cart = requisition_create(by=ivan, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+def test_the_requester_never_approves_their_own(acme, it_reviewers, it_item):
+    ivan = it_reviewers.ivan
+    cart = requisition_create(by=ivan, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=ivan,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+        requisition=cart, by=ivan, picks=[CatalogPick(item=it_item, quantity=Decimal(1))]
     )
     cart.refresh_from_db()
     assert chain_names(cart) == [["carol"], ["ines"]]
 
 
-def test_a_person_appears_once_at_their_first_stage(demo):
+def test_a_person_appears_once_at_their_first_stage(acme):
     erin_too = PurchasingRule(
-        name="CFO sees everything", position=5, effect=PurchasingRule.Effect.NAMED_APPROVER, approver=person("erin")
+        name="CFO sees everything", position=5, effect=PurchasingRule.Effect.NAMED_APPROVER, approver=acme.erin
     )
     purchasing_rule_save(rule=erin_too)
     assert chain_names(cart_of("alice", "25000")) == [["erin"], ["bob"], ["carol"], ["dave"]]
 
 
-def test_swedish_totals_compare_with_converted_thresholds(demo):
+def test_swedish_totals_compare_with_converted_thresholds(acme):
     # 5,000 EUR is 56,250 SEK at the stored rate; 60,000 SEK is above it and needs finance
     assert chain_names(cart_of("alice", "50000", "ACME-SE", "SEK"))[-1] != ["erin"]
     assert chain_names(cart_of("alice", "60000", "ACME-SE", "SEK"))[-1] == ["erin"]
 
 
-def test_skip_managers_without_authority_when_the_rule_says_so(demo):
-    rule = PurchasingRule.objects.get(effect=PurchasingRule.Effect.MANAGER_CHAIN)
+def test_skip_managers_without_authority_when_the_rule_says_so(acme):
+    rule = acme.manager_chain
     rule.skip_insufficient = True
     purchasing_rule_save(rule=rule)
     assert chain_names(cart_of("alice", "5000")) == [["carol"]]
 
 
-def test_submission_stores_the_chain_with_rule_versions_and_moves_into_approval(demo):
-    rule = PurchasingRule.objects.get(effect=PurchasingRule.Effect.MANAGER_CHAIN)
+def test_submission_stores_the_chain_with_rule_versions_and_moves_into_approval(acme):
+    rule = acme.manager_chain
     rule.name = "Managers sign"
     purchasing_rule_save(rule=rule)
     cart = cart_of("alice", "5000")
@@ -109,7 +104,7 @@ def test_submission_stores_the_chain_with_rule_versions_and_moves_into_approval(
     assert chain.status == "withdrawn" and set(chain.steps.values_list("status", flat=True)) == {"cancelled"}
 
 
-def test_a_block_rule_refuses_submission_with_its_message(demo):
+def test_a_block_rule_refuses_submission_with_its_message(acme):
     purchasing_rule_save(
         rule=PurchasingRule(
             name="No free text above 20,000",
@@ -128,7 +123,7 @@ def test_a_block_rule_refuses_submission_with_its_message(demo):
     assert cart.status == "draft"
 
 
-def test_auto_approve_below_an_amount(demo):
+def test_auto_approve_below_an_amount(acme):
     purchasing_rule_save(
         rule=PurchasingRule(
             name="Small purchases", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE, max_amount_minor=10_000
@@ -138,11 +133,9 @@ def test_auto_approve_below_an_amount(demo):
     assert requisition_submit(requisition=cart_of("alice", "101"), by=person("alice")).status == "in_approval"
 
 
-def test_no_eligible_approver_refuses_submission(demo, db):
-    france = LegalEntity.objects.get(code="ACME-FR")
-    loner = EmployeeFactory(legal_entities=[france])
-    loner.default_cost_centre = france.cost_centres.get(code="FR-ENG")
-    loner.save()
+def test_no_eligible_approver_refuses_submission(acme):
+    france = acme.france
+    loner = EmployeeFactory(legal_entities=[france], default_cost_centre=france.cost_centres.get(code="FR-ENG"))
     cart = requisition_create(by=loner, legal_entity=france)
     requisition_line_add_free_text(
         requisition=cart,
@@ -158,8 +151,8 @@ def test_no_eligible_approver_refuses_submission(demo, db):
     assert "manager chain may sign 10.00" in error.value.message
 
 
-def test_resolution_costs_the_same_queries_at_depth_5_and_50(demo, django_assert_num_queries):
-    france = LegalEntity.objects.get(code="ACME-FR")
+def test_resolution_costs_the_same_queries_at_depth_5_and_50(acme, it_reviewers):
+    france = acme.france
     counts = []
     for depth in (5, 50):
         boss = EmployeeFactory(legal_entities=[france], signing_limit_minor=None)
@@ -190,8 +183,8 @@ def test_resolution_costs_the_same_queries_at_depth_5_and_50(demo, django_assert
     assert counts[0] == counts[1]
 
 
-def test_rules_that_cannot_apply_are_not_even_read(demo):
-    sweden = LegalEntity.objects.get(code="ACME-SE")
+def test_rules_that_cannot_apply_are_not_even_read(acme, it_reviewers):
+    sweden = acme.sweden
     PurchasingRule.objects.bulk_create(
         PurchasingRule(
             name=f"other {n}",

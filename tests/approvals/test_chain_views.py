@@ -1,22 +1,18 @@
 """The chain preview before submit and the stored chain after, in the API and as a picture on the page."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from procurement.models import Employee, LegalEntity
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
 
 
 @pytest.fixture
-def alice_cart(db):
-    call_command("seed_demo", stdout=StringIO())
-    alice = Employee.objects.get(user__username="alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Chair")
+def alice_cart(acme):
+    alice = acme.alice
+    cart = requisition_create(by=alice, legal_entity=acme.france, title="Chair")
     requisition_line_add_free_text(
         requisition=cart,
         by=alice,

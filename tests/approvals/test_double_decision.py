@@ -11,7 +11,7 @@ from requisitions.models import RequisitionEvent
 
 from .helpers import open_tasks, person, submitted
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("acme")
 
 
 def told(response) -> list[tuple[str, str]]:
@@ -86,10 +86,10 @@ def test_approve_clicked_twice_on_the_email_page_shows_the_decision_both_times(c
     assert client.get(path).status_code == 410
 
 
-def test_above_the_link_limit_a_second_post_without_the_login_learns_nothing(client, settings):
+def test_above_the_link_limit_a_second_post_without_the_login_learns_nothing(client, acme):
     from procurement.models import LegalEntity
 
-    LegalEntity.objects.filter(code="ACME-FR").update(email_approval_limit_minor=100_000)
+    LegalEntity.objects.filter(pk=acme.france.pk).update(email_approval_limit_minor=100_000)
     requisition = submitted("5000")
     task = open_tasks(requisition)["bob"]
     url = decision_link_url(task_id=task, user_id=person("bob").user_id)

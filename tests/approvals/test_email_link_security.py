@@ -12,10 +12,11 @@ from approvals.links import decision_link_url
 from approvals.models import ApprovalStepApprover, Delegation
 from procurement.models import LegalEntity
 from requisitions.models import Requisition, RequisitionEvent
+from tests.factories import PASSWORD
 
 from .helpers import open_tasks, person, submitted
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("acme")
 
 CLICK = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Thunderbird/140.0"}
 
@@ -101,8 +102,8 @@ def test_an_inbox_decision_records_its_origin_too(client, django_capture_on_comm
 
 
 @pytest.fixture
-def france_limit_1000_eur(demo):
-    assert LegalEntity.objects.filter(code="ACME-FR").update(email_approval_limit_minor=100_000) == 1
+def france_limit_1000_eur(acme):
+    assert LegalEntity.objects.filter(pk=acme.france.pk).update(email_approval_limit_minor=100_000) == 1
 
 
 @pytest.mark.usefixtures("france_limit_1000_eur")
@@ -127,7 +128,7 @@ def test_above_the_entitys_limit_the_link_asks_for_a_login_and_decides_nothing_b
     assert open_tasks(requisition) == {"bob": task}
 
     # When bob logs in from there, he lands on the same page, now with the buttons
-    login = client.post("/login/", {"username": "bob", "password": "demo", "next": url})
+    login = client.post("/login/", {"username": "bob", "password": PASSWORD, "next": url})
     assert login.status_code == 302 and login["Location"] == url
     assert 'name="decision" value="approve"' in client.get(url).content.decode()
     # And his decision goes through as the logged-in assignee, audited as such

@@ -10,7 +10,7 @@ from approvals.links import decision_link_url
 
 from .helpers import open_tasks, person, submitted
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("acme")
 
 
 def submit_and_mail(django_capture_on_commit_callbacks, amount="5000"):

@@ -3,12 +3,12 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from procurement.money import Money
-from tests.factories import EmployeeFactory
+from budgets.models import Budget
+from tests.factories import BudgetEntryFactory, BudgetFactory, EmployeeFactory
 
 from .helpers import open_tasks, person, submitted
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("acme")
 
 
 def api_as(api_client, username_or_employee):
@@ -137,15 +137,23 @@ def test_the_history_page_lists_my_decisions(client):
 
 
 def test_the_inbox_filters_by_legal_entity(api_client):
-    submitted("100")
+    # Given two requisitions of ACME-FR waiting for bob, and none of ACME-SE
+    first, second = submitted("100"), submitted("200")
     client = api_as(api_client, "bob")
     french = client.get("/api/v1/approvals/inbox/", {"legal_entity": "ACME-FR"}).json()
     swedish = client.get("/api/v1/approvals/inbox/", {"legal_entity": "ACME-SE"}).json()
-    assert french["count"] >= 1 and swedish["count"] == 0 and swedish["results"] == []
+    assert french["count"] == 2 and {i["requisition"] for i in french["results"]} == {first.pk, second.pk}
+    assert swedish["count"] == 0 and swedish["results"] == []
     assert client.get("/api/v1/approvals/inbox/", {"legal_entity": "NOPE"}).status_code == 404
 
 
-def test_the_inbox_shows_the_budget_impact(api_client):
+def test_the_inbox_shows_the_budget_impact(api_client, acme):
+    # Given a warn-only budget of 2,000 EUR on alice's default cost centre FR-ENG, 500 EUR of it spent
+    engineering = BudgetFactory(
+        cost_centre=acme.alice.default_cost_centre, amount_minor=2_000_00, control=Budget.Control.WARN
+    )
+    BudgetEntryFactory(budget=engineering, amount_minor=500_00)
+    # When alice asks bob to approve 300 EUR
     requisition = submitted("300")
     item = next(
         i
@@ -153,10 +161,7 @@ def test_the_inbox_shows_the_budget_impact(api_client):
         if i["requisition"] == requisition.pk
     )
     [impact] = item["budget_impact"]
-    assert impact["budget"].startswith("FR-ENG ") and impact["control"] == "warn"
+    assert impact["budget"] == f"FR-ENG {engineering.period_label}" and impact["control"] == "warn"
     assert impact["this_requisition"] == {"amount": "300.00", "currency": "EUR"}
-    from budgets.models import Budget
-    from budgets.services import budget_available_minor
-
-    budget = Budget.objects.get(cost_centre__code="FR-ENG")
-    assert impact["available"]["amount"] == str(Money.from_minor(budget_available_minor(budget=budget), "EUR").amount)
+    # 2,000 less 500 spent and the 300 held for this requisition
+    assert impact["available"] == {"amount": "1200.00", "currency": "EUR"}

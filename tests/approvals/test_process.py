@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -11,14 +10,13 @@ from approvals.errors import ApprovalError
 from approvals.models import ApprovalChain, ApprovalMode, PurchasingRule
 from approvals.services import purchasing_rule_save
 from p2p.submit_to_order import approval_decide, requisition_submit, requisition_withdraw
-from procurement.models import CatalogItem, LegalEntity
 from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.factories import EmployeeFactory
 
 from .helpers import decide, open_tasks, person, submitted
 
 
-def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
+def test_stages_are_decided_in_order_and_the_last_approval_approves(acme):
     requisition = submitted("5000")
     assert requisition.status == "in_approval"
     assert set(open_tasks(requisition)) == {"bob"}
@@ -38,22 +36,24 @@ def test_stages_are_decided_in_order_and_the_last_approval_approves(demo):
 
 
 @pytest.fixture
-def orders_wait_for_a_buyer(demo):
+def orders_wait_for_a_buyer(acme):
     """Final approval makes the orders and holds them for a buyer: the requisition stays `approved`."""
     purchasing_rule_save(
         rule=PurchasingRule(name="Buyers check every order", position=99, effect=PurchasingRule.Effect.HOLD_FOR_BUYER)
     )
 
 
-def test_any_of_closes_at_the_first_approval_and_cancels_the_others(orders_wait_for_a_buyer):
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
+def submitted_it_item(acme, it_item):
+    """alice's cart of one IT item, submitted: bob, then the IT reviewers ivan and ines."""
+    cart = requisition_create(by=acme.alice, legal_entity=acme.france)
     requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
+        requisition=cart, by=acme.alice, picks=[CatalogPick(item=it_item, quantity=Decimal(1))]
     )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    return requisition_submit(requisition=cart, by=acme.alice)
+
+
+def test_any_of_closes_at_the_first_approval_and_cancels_the_others(acme, it_item, orders_wait_for_a_buyer):
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     assert set(open_tasks(requisition)) == {"ines", "ivan"}
     ines_task = open_tasks(requisition)["ines"]
@@ -66,19 +66,11 @@ def test_any_of_closes_at_the_first_approval_and_cancels_the_others(orders_wait_
     assert error.value.code == "already_decided"
 
 
-def test_all_of_needs_every_approver(orders_wait_for_a_buyer):
-    group = Group.objects.get(name="IT reviewers")
-    rule = PurchasingRule.objects.get(group=group)
+def test_all_of_needs_every_approver(acme, it_reviewers, it_item, orders_wait_for_a_buyer):
+    rule = it_reviewers.rule
     rule.mode = ApprovalMode.ALL
     purchasing_rule_save(rule=rule)
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
-    requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
-    )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     decide(requisition, "ivan")
     assert set(open_tasks(requisition)) == {"ines"}
@@ -89,7 +81,7 @@ def test_all_of_needs_every_approver(orders_wait_for_a_buyer):
     assert requisition.status == "approved"
 
 
-def test_reject_ends_the_process_with_the_comment(demo):
+def test_reject_ends_the_process_with_the_comment(acme):
     requisition = submitted("5000")
     with pytest.raises(ApprovalError) as error:
         decide(requisition, "bob", "reject")
@@ -101,7 +93,7 @@ def test_reject_ends_the_process_with_the_comment(demo):
     assert (last.to_status, last.comment) == ("rejected", "Not in this budget year")
 
 
-def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(demo):
+def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(acme):
     requisition = submitted("5000")
     decide(requisition, "bob")
     decide(requisition, "carol", "return", "Add a quote")
@@ -115,7 +107,7 @@ def test_return_sends_it_back_and_resubmission_resolves_a_new_chain(demo):
     ]
 
 
-def test_only_the_owner_decides_and_never_the_requester(demo):
+def test_only_the_owner_decides_and_never_the_requester(acme):
     requisition = submitted("500")
     task_id = open_tasks(requisition)["bob"]
     for intruder in ("carol", "alice", "erin"):
@@ -129,7 +121,7 @@ def test_only_the_owner_decides_and_never_the_requester(demo):
     assert requisition.status == "in_approval"
 
 
-def test_withdrawing_cancels_the_open_tasks(demo):
+def test_withdrawing_cancels_the_open_tasks(acme):
     requisition = submitted("500")
     task_id = open_tasks(requisition)["bob"]
     requisition_withdraw(requisition=requisition, by=person("alice"))
@@ -138,23 +130,13 @@ def test_withdrawing_cancels_the_open_tasks(demo):
         approval_decide(task_id=task_id, by=person("bob"), decision="approve")
 
 
-def test_n_of_m_needs_that_many_approvals(orders_wait_for_a_buyer):
-    from django.contrib.auth.models import Group
-
-    group = Group.objects.get(name="IT reviewers")
-    third = EmployeeFactory(legal_entities=list(LegalEntity.objects.all()))
-    third.user.groups.add(group)
-    rule = PurchasingRule.objects.get(group=group)
+def test_n_of_m_needs_that_many_approvals(acme, it_reviewers, it_item, orders_wait_for_a_buyer):
+    third = EmployeeFactory(legal_entities=[acme.france, acme.sweden])
+    third.user.groups.add(it_reviewers.group)
+    rule = it_reviewers.rule
     rule.mode, rule.required_count = ApprovalMode.N_OF_M, 2
     purchasing_rule_save(rule=rule)
-    alice = person("alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"))
-    requisition_lines_add_from_catalog(
-        requisition=cart,
-        by=alice,
-        picks=[CatalogPick(item=CatalogItem.objects.get(sku="NI-MS-WIRED"), quantity=Decimal(1))],
-    )
-    requisition = requisition_submit(requisition=cart, by=alice)
+    requisition = submitted_it_item(acme, it_item)
     decide(requisition, "bob")
     assert len(open_tasks(requisition)) == 3
     decide(requisition, "ivan")
@@ -165,7 +147,7 @@ def test_n_of_m_needs_that_many_approvals(orders_wait_for_a_buyer):
     assert requisition.status == "approved" and open_tasks(requisition) == {}
 
 
-def test_an_intruder_on_the_inbox_page_gets_a_message_and_nothing_changes(demo, client):
+def test_an_intruder_on_the_inbox_page_gets_a_message_and_nothing_changes(acme, client):
     requisition = submitted("500")
     client.force_login(person("carol").user)
     response = client.post(

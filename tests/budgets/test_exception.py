@@ -16,7 +16,7 @@ from tests.approvals.helpers import decide, open_tasks
 
 from .test_funds import alice, lab_cart, left
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("budgets")
 
 
 @pytest.fixture

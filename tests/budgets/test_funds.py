@@ -21,7 +21,7 @@ from requisitions.services import (
 )
 from tests.approvals.helpers import decide, open_tasks
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("budgets")
 
 
 def alice() -> Employee:
@@ -89,12 +89,12 @@ def test_a_returned_requisition_pre_commits_again_when_resubmitted():
     assert left("FR-LAB") == Money(Decimal("400.00"), "EUR")
 
 
-def test_a_warn_budget_lets_it_through_and_says_so():
-    budget = Budget.objects.get(cost_centre__code="FR-ENG")
-    already = budget.amount_minor - budget_available_minor(budget=budget)  # the demo's waiting requisitions
-    budget.amount_minor = already + 10000
-    budget.save()
+def test_a_warn_budget_lets_it_through_and_says_so(budgets):
+    # Given FR-ENG warns only, and has 100 EUR
+    Budget.objects.filter(pk=budgets.engineering.pk).update(amount_minor=100_00)
+    # When alice submits 500 EUR on it
     requisition = requisition_submit(requisition=lab_cart("500", centre="FR-ENG"), by=alice())
+    # Then it goes on to approval, with a warning in its history, and the budget is 400 EUR over
     assert requisition.status == "in_approval"
     warning = requisition.events.get(data__budget_warning=True)
     assert "FR-ENG" in warning.comment and "100.00\xa0EUR left" in warning.comment
@@ -157,7 +157,7 @@ def test_budgets_api_shows_what_is_left_for_the_callers_entities_only(api_client
     }
     from tests.factories import EmployeeFactory
 
-    swede = EmployeeFactory(legal_entities=[LegalEntity.objects.get(code="ACME-SE")])
+    swede = EmployeeFactory(legal_entities=[LegalEntity.objects.get(code="ACME-SE")])  # SE-ENG and SE-OPS
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
     codes = {row["cost_centre"] for row in api_client.get("/api/v1/budgets/").json()["results"]}
     assert codes == {"SE-ENG", "SE-OPS"}

@@ -16,7 +16,7 @@ from tests.factories import EmployeeFactory
 
 from .test_funds import alice, lab_cart
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("budgets")
 
 
 def token_for(employee: Employee) -> str:
@@ -60,7 +60,7 @@ def test_the_entries_api_pages_the_ledger_for_members_only(api_client):
         "1125.00",
         "SEK",
     )
-    assert entry["rate"].startswith("0.0888") and entry["over_limit"] is False
+    assert entry["rate"] == "0.0888888889" and entry["over_limit"] is False  # 1 / 11.25
     swede = EmployeeFactory(legal_entities=[LegalEntity.objects.get(code="ACME-SE")])
     api_client.credentials(HTTP_AUTHORIZATION=token_for(swede))
     refused = api_client.get(f"/api/v1/budgets/{lab.pk}/entries/")

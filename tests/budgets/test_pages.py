@@ -8,7 +8,7 @@ from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("budgets")
 
 
 def test_the_cart_page_warns_before_a_hard_stop_refuses(client):
@@ -33,5 +33,5 @@ def test_the_cart_page_warns_before_a_hard_stop_refuses(client):
 def test_the_overview_draws_each_budget(client):
     client.force_login(Employee.objects.get(user__username="erin").user)
     page = client.get("/budgets/").content.decode()
-    assert page.count('class="budget-bar"') == 5  # ACME-FR's budgets
+    assert page.count('class="budget-bar"') == 2  # ACME-FR's budgets: FR-LAB and FR-ENG
     assert 'data-budget="FR-LAB"' in page and "actual 19,000.00\xa0EUR" in page

@@ -15,7 +15,7 @@ from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.concurrency import run_concurrently
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("budgets")]
 
 
 def carts(count: int, amount: str, centres: list[str]) -> list[Requisition]:
@@ -73,4 +73,10 @@ def test_overlapping_budgets_race_without_deadlock():
     others = [r for r in results if not isinstance(r, Requisition | RequisitionError)]
     assert not others, others  # no deadlock, no other error
     assert len(won) == 5  # the 500 EUR budget runs out first
-    assert all(budget_available_minor(budget=b) >= 0 for b in Budget.objects.filter(control="hard"))
+    # never negative: the 500 EUR budget is spent to the cent, the yearly one holds the same 500 of its 1,000
+    hard = Budget.objects.filter(control="hard").select_related("cost_centre")
+    assert {(b.cost_centre.code, b.period_label): budget_available_minor(budget=b) for b in hard} == {
+        ("FR-LAB", lab.period_label): 500_00,
+        ("FR-LAB", "rest of the year"): 0,
+        ("SE-OPS", lab.period_label): 200_000_00,
+    }

@@ -4,13 +4,33 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from procurement.demo import seed
-from procurement.models import Supplier
+from tests.factories import (
+    AddressFactory,
+    CatalogItemAttributeFactory,
+    CategoryFactory,
+    CostCentreFactory,
+    EmployeeFactory,
+    ExchangeRateFactory,
+    LegalEntityFactory,
+    OrgUnitFactory,
+    PriceListFactory,
+    SupplierFactory,
+)
 
 
 @pytest.fixture
-def demo(db):
-    seed(lambda line: None)
+def one_of_each(db):
+    """A row of each core model a company sets up: entity, address, unit, cost centre, employee, category,
+    supplier, catalog item with an attribute, price list, exchange rate."""
+    entity = LegalEntityFactory(code="ACME-FR", name="Acme France SAS")
+    AddressFactory(legal_entity=entity)
+    unit = OrgUnitFactory(legal_entity=entity)
+    centre = CostCentreFactory(legal_entity=entity, org_unit=unit)
+    EmployeeFactory(legal_entities=[entity], org_unit=unit, default_cost_centre=centre, roles=["requester"])
+    CategoryFactory()
+    CatalogItemAttributeFactory(item__supplier=SupplierFactory(code="BUROTEC", name="Burotec Fournitures SARL"))
+    PriceListFactory(legal_entities=[entity])
+    ExchangeRateFactory()
 
 
 def core_models():
@@ -25,7 +45,7 @@ def test_every_core_model_is_registered():
 
 
 @pytest.mark.parametrize("model", core_models(), ids=lambda m: m._meta.model_name)
-def test_changelists_search_and_filter(admin_client, demo, model):
+def test_changelists_search_and_filter(admin_client, one_of_each, model):
     model_admin = admin.site._registry[model]
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert admin_client.get(url).status_code == 200
@@ -37,8 +57,7 @@ def test_changelists_search_and_filter(admin_client, demo, model):
         assert admin_client.get(change).status_code == 200
 
 
-def test_the_supplier_shared_secret_is_never_shown_back(admin_client, demo):
-    Supplier.objects.filter(code="BUROTEC").update(order_shared_secret="s3cr3t-value")
-    supplier = Supplier.objects.get(code="BUROTEC")
+def test_the_supplier_shared_secret_is_never_shown_back(admin_client, db):
+    supplier = SupplierFactory(order_shared_secret="s3cr3t-value")
     page = admin_client.get(reverse("admin:procurement_supplier_change", args=[supplier.pk])).content.decode()
     assert "s3cr3t-value" not in page

@@ -1,9 +1,11 @@
 """A task queued when a transaction commits runs on a real Celery worker through the test Redis."""
 
 import os
-import time
+import threading
+from collections.abc import Iterator
 
 import pytest
+from celery.signals import after_task_publish, task_postrun
 from django.core import mail
 from django.db import transaction
 
@@ -18,14 +20,43 @@ pytestmark = [
 ]
 
 
-def wait_for_mail(count: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while len(mail.outbox) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
+class TaskCounts:
+    """Tasks published to the broker and tasks the worker has finished, counted from Celery's own signals."""
+
+    def __init__(self) -> None:
+        self.published = 0
+        self.finished = 0
+        self.changed = threading.Condition()
+
+    def on_publish(self, **kwargs: object) -> None:
+        with self.changed:
+            self.published += 1
+            self.changed.notify_all()
+
+    def on_finish(self, **kwargs: object) -> None:
+        with self.changed:
+            self.finished += 1
+            self.changed.notify_all()
+
+    def wait_until_all_ran(self, at_least: int, seconds: float = 20) -> None:
+        """Wait until `at_least` tasks were published and the worker finished every task published."""
+        with self.changed:
+            done = self.changed.wait_for(lambda: at_least <= self.published <= self.finished, seconds)
+        assert done, f"the worker finished {self.finished} of {self.published} tasks in {seconds} s"
+
+
+@pytest.fixture
+def task_counts() -> Iterator[TaskCounts]:
+    counts = TaskCounts()
+    after_task_publish.connect(counts.on_publish, weak=False)
+    task_postrun.connect(counts.on_finish, weak=False)
+    yield counts
+    after_task_publish.disconnect(counts.on_publish)
+    task_postrun.disconnect(counts.on_finish)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_notification_queued_on_commit_is_sent_by_the_worker(redis_worker):
+def test_a_notification_queued_on_commit_is_sent_by_the_worker(redis_worker, task_counts):
     # Given a user with an e-mail address
     user = UserFactory(email="approver@example.com")
 
@@ -37,7 +68,6 @@ def test_a_notification_queued_on_commit_is_sent_by_the_worker(redis_worker):
         notification_send(user=user, subject="Requisition to approve", body="Please approve REQ-1.")
         assert mail.outbox == []  # nothing leaves before the commit
 
-    # Then the worker sends exactly the committed one
-    wait_for_mail(1)
-    time.sleep(0.5)
+    # Then, once the worker has run every task that reached the broker, it has sent exactly the committed one
+    task_counts.wait_until_all_ran(at_least=1)
     assert [(m.subject, m.to) for m in mail.outbox] == [("Requisition to approve", ["approver@example.com"])]

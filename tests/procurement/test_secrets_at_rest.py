@@ -248,9 +248,8 @@ DEMO_SETUP = b"""<?xml version="1.0" encoding="UTF-8"?>
 </PunchOutSetupRequest></Request></cXML>"""
 
 
-def test_the_demo_credentials_still_work_and_are_stored_encrypted(db):
-    call_command("seed_demo", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())  # idempotent: still one working secret
+def test_the_demo_credentials_still_work_and_are_stored_encrypted(demo):
+    call_command("seed_demo", stdout=StringIO())  # loaded again (idempotent): still one working secret
 
     erp = ErpClient.objects.get(code="ERP-DEMO")
     labsource = Supplier.objects.get(code="LABSOURCE")

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from p2p.submit_to_order import requisition_cancel
 from requisitions.models import Requisition
-from requisitions.services import requisition_cancel
 
 pytestmark = pytest.mark.django_db
 
