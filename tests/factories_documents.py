@@ -8,19 +8,21 @@ they need from these; the demo seed is only for the few smoke tests that load it
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from budgets.models import Budget
-from procurement.models import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role, Supplier
+from procurement.models import Address, CostCentre, Employee, LegalEntity, OrgUnit, PriceList, Role, Supplier
 from punchout.models import ErpClient, PunchoutConnection
 from tests.factories import (
     CostCentreFactory,
     EmployeeFactory,
     LegalEntityFactory,
     OrgUnitFactory,
+    PriceListFactory,
     SupplierFactory,
     UserFactory,
 )
@@ -138,6 +140,7 @@ class Organisation:
     engineering: CostCentre
     lab: CostCentre
     budget: Budget  # engineering's
+    framework: PriceList  # the French entity's framework agreement: 12 % off every list price
     requester: Employee  # alice, engineer: reports to bob
     lead: Employee  # bob, team lead: signs up to 1,000 EUR, reports to carol
     head: Employee  # carol, head of engineering: signs up to 10,000 EUR
@@ -166,6 +169,10 @@ def buying_organisation() -> Organisation:
     lab = CostCentreFactory(legal_entity=france, code="FR-ORG-LAB", name="Laboratory", org_unit=unit)
     budget = BudgetFactory(cost_centre=engineering, amount_minor=100_000_000, control=Budget.Control.WARN)
     BudgetFactory(cost_centre=lab, amount_minor=2_000_000, control=Budget.Control.HARD)
+    framework = PriceListFactory(
+        code="FR-ORG-FRAMEWORK", name="Acme France framework agreement", percent_off=Decimal("12.00"),
+        legal_entities=[france],
+    )  # fmt: skip
     both = [france, sweden]
     eur = {"signing_limit_currency": "EUR"}
     finance = _person("erin", "Erin", "Laurent", both, [Role.APPROVER, Role.FINANCE], default_cost_centre=engineering)
@@ -194,6 +201,7 @@ def buying_organisation() -> Organisation:
         engineering=engineering,
         lab=lab,
         budget=budget,
+        framework=framework,
         requester=requester,
         lead=lead,
         head=head,

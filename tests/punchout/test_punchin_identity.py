@@ -22,7 +22,7 @@ from requisitions.models import Requisition, RequisitionStatus
 from ..approvals.helpers import open_tasks
 from .test_inbound import post_setup, setup_request, start_page
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("punch_in")
 
 CLOSED_PAGES = (
     "/approvals/",
@@ -35,6 +35,31 @@ CLOSED_PAGES = (
     "/admin/auth/user/",
 )
 CLOSED_API = ("/api/v1/approvals/inbox/", "/api/v1/requisitions/", "/api/v1/budgets/", "/api/v1/purchase-orders/")
+
+
+@pytest.fixture
+def alices_requisitions(organisation) -> tuple[Requisition, Requisition]:
+    """alice's open cart of one line, and a requisition of hers waiting in bob's inbox (her manager's)."""
+    from decimal import Decimal
+
+    from procurement.money import Money
+    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+
+    alice = organisation.requester
+    made = []
+    for title in ("Lab restock", "Conference room screen"):
+        cart = requisition_create(by=alice, legal_entity=organisation.france, title=title)
+        requisition_line_add_free_text(
+            requisition=cart,
+            by=alice,
+            description=title,
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal("245.00"), "EUR"),
+        )
+        made.append(cart)
+    draft, waiting = made
+    return draft, requisition_submit(requisition=waiting, by=alice)
 
 
 def punch_in(client: Client, email: str, browser: Client | None = None, **setup: str) -> tuple[Client, InboundSession]:
@@ -80,9 +105,10 @@ def test_a_punch_in_naming_the_superuser_or_an_approver_reaches_only_the_catalog
     assert browser.get("/catalog/")["Location"].startswith("/login/")
 
 
-def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(client):
+def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(client, alices_requisitions):
     bob = Employee.objects.get(user__username="bob")
-    waiting = Requisition.objects.filter(status=RequisitionStatus.IN_APPROVAL).order_by("pk").first()
+    _, waiting = alices_requisitions
+    assert waiting.status == RequisitionStatus.IN_APPROVAL
     before = open_tasks(waiting)
     task_id = before["bob"]
     browser, _ = punch_in(client, bob.user.email)
@@ -98,9 +124,9 @@ def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(
     assert waiting.status == RequisitionStatus.IN_APPROVAL
 
 
-def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach(client):
+def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach(client, alices_requisitions):
     alice = Employee.objects.get(user__username="alice")
-    alices_cart = Requisition.objects.filter(requester=alice, status=RequisitionStatus.DRAFT).first()
+    alices_cart, _ = alices_requisitions
     browser, session = punch_in(client, alice.user.email)
     add_to_cart(browser)
 
@@ -122,15 +148,16 @@ def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach
     assert session.requisition.status == RequisitionStatus.CANCELLED  # sent to the ERP: never submitted here
 
 
-def test_a_start_page_never_replaces_the_login_the_browser_has(client):
+def test_a_start_page_never_replaces_the_login_the_browser_has(client, alices_requisitions):
     alice = Employee.objects.get(user__username="alice")
     browser = Client()
     browser.force_login(alice.user)
     alices_carts = {r.pk: r.lines.count() for r in Requisition.objects.filter(requester=alice, status="draft")}
+    assert alices_carts == {alices_requisitions[0].pk: 1}
 
     browser, session = punch_in(client, "someone@erp.example", browser=browser)
     catalog = browser.get("/catalog/").content.decode()
-    assert "Shopping for Demo ERP" in catalog
+    assert "Shopping for Test ERP" in catalog
     add_to_cart(browser, count=3)
     assert session.requisition.lines.count() == 3
     # Her own pages are hers, as before: the punch-in neither replaced nor widened her login.
@@ -150,7 +177,8 @@ def test_an_expired_punch_in_ends_and_opens_nothing(client):
     InboundSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert browser.get("/catalog/")["Location"].startswith("/login/")
-    assert "punchin" not in browser.cookies or browser.cookies["punchin"].value == ""
+    removed = browser.cookies["punchin"]  # the answer removed the punch-in cookie
+    assert (removed.value, removed["max-age"]) == ("", 0)
     session.refresh_from_db()
     assert session.status == "expired"
     assert Requisition.objects.get(pk=session.requisition_id).status == RequisitionStatus.CANCELLED
