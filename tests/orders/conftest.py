@@ -1,8 +1,6 @@
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
@@ -12,12 +10,6 @@ from requisitions.services import requisition_create, requisition_line_add_free_
 from tests.factories_documents import CxmlSupplierFactory, EmailSupplierFactory, Organisation, buying_organisation
 
 from .supplier_endpoint import SECRET, SupplierEndpoint
-
-
-@pytest.fixture
-def demo(db):
-    """The demo seed, for smoke tests that look at the product as the demo shows it."""
-    call_command("seed_demo", stdout=StringIO())
 
 
 @pytest.fixture
