@@ -151,7 +151,8 @@ def test_server_errors_are_retried_with_the_same_payload_id_and_4xx_is_not(
         assert transmission_send(transmission_id=refused.transmissions.get().pk) == "failed"
     refused.refresh_from_db()
     assert refused.status == PurchaseOrder.Status.FAILED and refused.transmissions.get().attempts == 1
-    assert any(refused.number in m.subject for m in mail.outbox)  # the buyer is told
+    # The entity's one buyer is told, once.
+    assert [(m.subject, m.to) for m in mail.outbox] == [(f"{refused.number} was not sent", [frank().user.email])]
     endpoint.refuse_with = None
     transmission_resend(order=refused, by=frank())
     assert transmission_send(transmission_id=refused.transmissions.get().pk) == "sent"
