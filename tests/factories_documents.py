@@ -9,6 +9,7 @@ they need from these; the demo seed is only for the few smoke tests that load it
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 import factory
 from django.contrib.auth.hashers import make_password
@@ -164,9 +165,11 @@ def buying_organisation() -> Organisation:
     sweden = LegalEntityFactory(code="SE-ORG", name="Acme Sverige AB", currency="SEK", po_number_prefix="SE-PO-")
     AddressFactory(legal_entity=france, kind=Address.Kind.BILL_TO, name="Acme France SAS — Comptabilité")
     AddressFactory(legal_entity=france, kind=Address.Kind.SHIP_TO, name="Acme France SAS — Site de Lyon")
-    unit: OrgUnit = OrgUnitFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering")
-    engineering = CostCentreFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering", org_unit=unit)
-    lab = CostCentreFactory(legal_entity=france, code="FR-ORG-LAB", name="Laboratory", org_unit=unit)
+    unit = cast(OrgUnit, OrgUnitFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering"))
+    engineering = cast(
+        CostCentre, CostCentreFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering", org_unit=unit)
+    )
+    lab = cast(CostCentre, CostCentreFactory(legal_entity=france, code="FR-ORG-LAB", name="Laboratory", org_unit=unit))
     budget = BudgetFactory(cost_centre=engineering, amount_minor=100_000_000, control=Budget.Control.WARN)
     BudgetFactory(cost_centre=lab, amount_minor=2_000_000, control=Budget.Control.HARD)
     framework = PriceListFactory(
