@@ -13,7 +13,7 @@ from .supplier_site import OCI_PASSWORD, OCI_USER, SECRET, SupplierSite
 
 @pytest.fixture
 def demo(db):
-    """The demo seed, for smoke tests of the demo as a user sees it (the demo punchout shop)."""
+    """The demo seed, only for the smoke tests of the demo as its users see it (test_demo_smoke.py)."""
     call_command("seed_demo", stdout=StringIO())
 
 
