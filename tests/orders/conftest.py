@@ -1,26 +1,34 @@
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
 from p2p.submit_to_order import requisition_submit
-from procurement.models import Employee, LegalEntity, Supplier
+from procurement.models import Employee, Supplier
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories_documents import CxmlSupplierFactory, EmailSupplierFactory, Organisation, buying_organisation
 
 from .supplier_endpoint import SECRET, SupplierEndpoint
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
+def organisation(db) -> Organisation:
+    """Who buys, built for the test: alice requests, bob and carol approve, erin is finance, frank the buyer."""
+    return buying_organisation()
 
 
 @pytest.fixture
-def auto_approve(demo):
+def burotec(db) -> Supplier:
+    """A supplier that takes its orders by e-mail, with the PDF attached."""
+    return EmailSupplierFactory(
+        code="BUROTEC", name="Burotec Fournitures SARL", order_email="commandes@burotec.example"
+    )
+
+
+@pytest.fixture
+def auto_approve(organisation):
     """Every requisition is approved at submission: these tests are about what comes after."""
     return purchasing_rule_save(
         rule=PurchasingRule(name="Approve everything", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE)
@@ -35,31 +43,17 @@ def endpoint():
 
 
 def cxml_supplier(code: str, url: str, secret: str = SECRET) -> Supplier:
-    return Supplier.objects.create(
-        code=code,
-        name=f"{code.title()} Ltd",
-        currency="EUR",
-        address="1 Supply Road\n75001 Paris\nFrance",
-        order_method=Supplier.OrderMethod.CXML,
-        order_url=url,
-        order_from_domain="DUNS",
-        order_from_identity="ACME-CATALOG",
-        order_to_domain="DUNS",
-        order_to_identity=f"{code}-ID",
-        order_sender_domain="DUNS",
-        order_sender_identity="ACME-CATALOG",
-        order_shared_secret=secret,
-        order_email=f"orders@{code.lower()}.example",
-    )
+    return CxmlSupplierFactory(code=code, order_url=url, order_shared_secret=secret)
 
 
 def alice() -> Employee:
-    return Employee.objects.select_related("user").get(user__username="alice")
+    """The requester of `buying_organisation()` (the `organisation` fixture)."""
+    return Employee.objects.select_related("user", "default_legal_entity").get(user__username="alice")
 
 
 def ordered(lines: list[tuple[Supplier | None, str, str, str]], title: str = "Order test"):
     """Submit a requisition of (supplier, description, quantity, unit price EUR) lines; auto-approved."""
-    cart = requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title=title)
+    cart = requisition_create(by=alice(), legal_entity=alice().default_legal_entity, title=title)
     for supplier, description, quantity, price in lines:
         requisition_line_add_free_text(
             requisition=cart,

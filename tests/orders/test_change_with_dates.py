@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from orders.models import OrderChange, PurchaseOrder
 from orders.services import LineChange, OrderError
 from p2p.submit_to_order import purchase_order_change, requisition_submit
-from procurement.models import Employee, LegalEntity
+from procurement.models import Employee
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
 
@@ -26,9 +26,7 @@ def frank() -> Employee:
 
 def dated_order(url: str) -> PurchaseOrder:
     supplier = cxml_supplier("ACMETOOLS", url)
-    cart = requisition_create(
-        by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Dated", needed_by=NEEDED_BY
-    )
+    cart = requisition_create(by=alice(), legal_entity=alice().default_legal_entity, title="Dated", needed_by=NEEDED_BY)
     requisition_line_add_free_text(
         requisition=cart,
         by=alice(),

@@ -35,7 +35,8 @@ def test_a_line_priced_per_100_and_split_in_two_reaches_the_supplier_exactly(
     acme = cxml_supplier("ACMETOOLS", endpoint.url)
     acme.order_email = ""
     acme.save()
-    cart = requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Screws")
+    france = LegalEntity.objects.get(pk=alice().default_legal_entity_id)
+    cart = requisition_create(by=alice(), legal_entity=france, title="Screws")
     # given 500 screws at 12.51 EUR per 100: 62.55 EUR, split 50/50 over two cost centres
     [line] = requisition_lines_replace_external(
         requisition=cart,
@@ -53,7 +54,7 @@ def test_a_line_priced_per_100_and_split_in_two_reaches_the_supplier_exactly(
             )
         ],
     )
-    centres = [CostCentre.objects.get(code="FR-ENG"), CostCentre.objects.get(code="FR-LAB")]
+    centres = list(CostCentre.objects.filter(legal_entity=france).order_by("code"))  # engineering, lab
     requisition_line_splits_set(
         line=line, by=alice(), splits=[SplitSpec(cost_centre=centre, percent=Decimal(50)) for centre in centres]
     )

@@ -3,8 +3,8 @@ as `9E+1 %` / `1E+1 %`, an API quantity of 10 as `"1E+1"`.
 
 The guard in tests/document_guard.py reads every response, document and e-mail of every test. This test walks
 the product the way its users and integrators read it after an order of round quantities, split 90/10: every
-GET endpoint of the API as each demo persona, and the pages of the requisition, the order, the inbox and the
-budgets, so the guard sees each of them at least once.
+GET endpoint of the API as each persona of the buying organisation, and the pages of the requisition, the order,
+the inbox and the budgets, so the guard sees each of them at least once.
 """
 
 import re
@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from budgets.models import Budget
 from p2p.submit_to_order import requisition_submit
-from procurement.models import CostCentre, Employee, LegalEntity
+from procurement.models import Employee
 from procurement.money import Money
 from requisitions.models import Requisition, RequisitionList
 from requisitions.services import (
@@ -70,10 +70,13 @@ def _values(path: str, requisition: Requisition, order_pk: int) -> dict[str, lis
 def test_every_api_answer_page_and_document_of_an_ordered_split_writes_plain_numbers(
     endpoint, django_capture_on_commit_callbacks
 ):
+    from tests.factories import SupplierFactory
+
     # Given an order of 10 and 100 pieces, the first line charged 90/10 to two cost centres
     supplier = cxml_supplier("ROUND", endpoint.url)
+    SupplierFactory(code="NORDIC-IT", name="Nordic IT Supply AB", currency="SEK")  # a supplier in another currency
 
-    cart = requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Round numbers")
+    cart = requisition_create(by=alice(), legal_entity=alice().default_legal_entity, title="Round numbers")
     for description, quantity, price in (("Paper", "10", "2.50"), ("Pens", "100", "0.10")):
         requisition_line_add_free_text(
             requisition=cart,
@@ -90,8 +93,8 @@ def test_every_api_answer_page_and_document_of_an_ordered_split_writes_plain_num
         line=first,
         by=alice(),
         splits=[
-            SplitSpec(cost_centre=CostCentre.objects.get(code="FR-ENG"), percent=Decimal("90")),
-            SplitSpec(cost_centre=CostCentre.objects.get(code="FR-LAB"), percent=Decimal("10")),
+            SplitSpec(cost_centre=alice().default_cost_centre, percent=Decimal("90")),
+            SplitSpec(cost_centre=alice().cost_centres.get(), percent=Decimal("10")),
         ],
     )
     with django_capture_on_commit_callbacks(execute=True):

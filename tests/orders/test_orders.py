@@ -16,7 +16,7 @@ from orders.models import PurchaseOrder, PurchaseOrderLine, Transmission
 from orders.services import LineChange, OrderError, purchase_order_issue
 from orders.transmission import transmission_resend, transmission_send
 from p2p.submit_to_order import purchase_order_change
-from procurement.models import Employee, Supplier
+from procurement.models import Employee
 from requisitions.models import RequisitionStatus
 from tests.punchout.support import dtd_errors
 
@@ -35,9 +35,10 @@ def send_all() -> list[str]:
     ]
 
 
-def test_approval_makes_one_order_per_supplier_numbered_and_committed(endpoint, django_capture_on_commit_callbacks):
+def test_approval_makes_one_order_per_supplier_numbered_and_committed(
+    endpoint, burotec, organisation, django_capture_on_commit_callbacks
+):
     acme = cxml_supplier("ACMETOOLS", endpoint.url)
-    burotec = Supplier.objects.get(code="BUROTEC")
     with django_capture_on_commit_callbacks(execute=True):
         requisition = ordered(
             [(acme, "Torque wrench", "2", "120.00"), (burotec, "Paper A4", "10", "4.50"), (acme, "Drill", "1", "99.90")]
@@ -68,10 +69,20 @@ def test_approval_makes_one_order_per_supplier_numbered_and_committed(endpoint, 
     root = etree.fromstring(document)
     assert root.find("Request/OrderRequest/OrderRequestHeader").get("type") == "new"
     assert [i.get("lineNumber") for i in root.iter("ItemOut")] == ["1", "2"]
-    assert (
-        root.findtext(".//Distribution/Accounting/AccountingSegment/Name") is not None
-        or root.find(".//Distribution") is not None
-    )
+    # Each line is charged in full to the requester's cost centre.
+    distributions = [
+        (
+            distribution.find("Accounting").get("name"),
+            [(segment.get("id"), segment.findtext("Name")) for segment in distribution.iter("AccountingSegment")],
+            distribution.findtext("Charge/Money"),
+        )
+        for distribution in root.iter("Distribution")
+    ]
+    centre = organisation.engineering.code
+    assert distributions == [
+        ("100 %", [(centre, "CostCenter")], "240.00"),
+        ("100 %", [(centre, "CostCenter")], "99.90"),
+    ]
     tools.refresh_from_db()
     assert tools.status == PurchaseOrder.Status.SENT
     attempt = tools.transmissions.get().attempt_log.get()
@@ -141,7 +152,8 @@ def test_server_errors_are_retried_with_the_same_payload_id_and_4xx_is_not(
         assert transmission_send(transmission_id=refused.transmissions.get().pk) == "failed"
     refused.refresh_from_db()
     assert refused.status == PurchaseOrder.Status.FAILED and refused.transmissions.get().attempts == 1
-    assert any(refused.number in m.subject for m in mail.outbox)  # the buyer is told
+    # The entity's one buyer is told, once.
+    assert [(m.subject, m.to) for m in mail.outbox] == [(f"{refused.number} was not sent", [frank().user.email])]
     endpoint.refuse_with = None
     transmission_resend(order=refused, by=frank())
     assert transmission_send(transmission_id=refused.transmissions.get().pk) == "sent"
@@ -178,7 +190,7 @@ def test_a_buyer_change_sends_an_update_and_a_full_cancel_a_delete(endpoint, dja
 
 
 def test_the_api_lists_orders_of_a_requisition_with_their_transmissions(
-    endpoint, api_client, django_capture_on_commit_callbacks
+    endpoint, api_client, organisation, django_capture_on_commit_callbacks
 ):
     from rest_framework.authtoken.models import Token
 
@@ -195,9 +207,7 @@ def test_the_api_lists_orders_of_a_requisition_with_their_transmissions(
     (sent,) = order["transmissions"]
     assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["payload_id"]
     swede = __import__("tests.factories", fromlist=["EmployeeFactory"]).EmployeeFactory(
-        legal_entities=[
-            __import__("procurement.models", fromlist=["LegalEntity"]).LegalEntity.objects.get(code="ACME-SE")
-        ]
+        legal_entities=[organisation.sweden]
     )
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
     assert api_client.get("/api/v1/purchase-orders/").json()["results"] == []
@@ -252,13 +262,11 @@ def test_raising_a_quantity_goes_through_approval_before_the_supplier_hears_of_i
     assert commitments == 135000
 
 
-def test_the_budget_page_leads_to_the_orders_behind_a_commitment(endpoint, client):
-    from budgets.models import Budget
-
+def test_the_budget_page_leads_to_the_orders_behind_a_commitment(endpoint, client, organisation):
     acme = cxml_supplier("ACMETOOLS", endpoint.url)
     order = ordered([(acme, "Torque wrench", "2", "120.00")]).purchase_orders.get()
-    budget = Budget.objects.get(cost_centre__code="FR-ENG")
-    client.force_login(Employee.objects.get(user__username="erin").user)
+    budget = organisation.budget  # the requester's cost centre's
+    client.force_login(organisation.finance.user)
     page = client.get(f"/budgets/{budget.pk}/").content.decode()
     holds = page[page.index('id="budget-holds"') : page.index('id="budget-entries"')]
     assert f'href="/purchase-orders/{order.pk}/"' in holds and "240.00" in holds

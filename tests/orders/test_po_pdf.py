@@ -289,7 +289,7 @@ def test_a_long_order_runs_over_pages_with_the_table_header_and_page_numbers_on_
 
     # then it spans several pages, each numbered "Page n of m" and each with the table header
     count = len(pages)
-    assert count >= 3
+    assert count == 6
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {count}" in page
         assert "PO-ACME-SE-000042" in page
@@ -347,7 +347,7 @@ def test_a_description_longer_than_a_page_continues_on_the_next_page():
 
     # then the description flows on over the next pages, under a repeated table header, without a word lost
     pages = [flat(page) for page in pages_text(pdf)]
-    assert len(pages) >= 3
+    assert len(pages) == 12
     assert re.findall(r"word\d{4}", " ".join(pages)) == huge.split()
     assert all("# SKU Description" in page for page in pages if "word" in page)
     # the amounts print once, on the line's first page

@@ -6,7 +6,7 @@ import pytest
 
 from orders.models import PurchaseOrder
 from p2p.submit_to_order import requisition_submit
-from procurement.models import LegalEntity, Supplier
+from procurement.models import Supplier
 from procurement.money import Money
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pyt
 
 def test_twenty_approvals_at_once_get_twenty_consecutive_numbers():
     supplier = Supplier.objects.create(code="RACE", name="Race supplies", currency="EUR")  # sent by hand
-    france = LegalEntity.objects.get(code="ACME-FR")
+    france = alice().default_legal_entity
     carts = []
     for n in range(20):
         cart = requisition_create(by=alice(), legal_entity=france, title=f"race {n}")

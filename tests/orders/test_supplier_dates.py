@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from orders.models import PurchaseOrder
 from orders.order_documents import order_request_document
 from p2p.submit_to_order import requisition_submit
-from procurement.models import Employee, LegalEntity
+from procurement.models import Employee
 from procurement.money import Money
 from punchout import cxml
 from requisitions.services import requisition_create, requisition_line_add_free_text
@@ -26,9 +26,7 @@ def order_at(url: str, *, needed_by: date | None = None, quantity: str = "10") -
     supplier = cxml_supplier("SAMPLESUP", url, secret=SUPPLIER_SECRET)
     supplier.order_to_identity = "supplier@supplier.com"
     supplier.save()
-    cart = requisition_create(
-        by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Dates", needed_by=needed_by
-    )
+    cart = requisition_create(by=alice(), legal_entity=alice().default_legal_entity, title="Dates", needed_by=needed_by)
     requisition_line_add_free_text(
         requisition=cart,
         by=alice(),

@@ -13,7 +13,7 @@ from orders.models import PurchaseOrder
 from orders.order_documents import order_pdf, order_request_document
 from orders.transmission import transmission_send
 from p2p.submit_to_order import requisition_submit
-from procurement.models import Employee, LegalEntity, Supplier
+from procurement.models import Employee, Supplier
 from procurement.money import Money
 from punchout import cxml
 from requisitions.models import Requisition
@@ -36,7 +36,7 @@ def pdf_text(content: bytes) -> str:
 def noted_cart(supplier: Supplier) -> Requisition:
     cart = requisition_create(
         by=alice(),
-        legal_entity=LegalEntity.objects.get(code="ACME-FR"),
+        legal_entity=alice().default_legal_entity,
         title="Notes",
         justification=SECRET_REASON,
         supplier_note=HEADER_NOTE,
@@ -71,8 +71,7 @@ def test_the_order_request_carries_the_notes_and_not_the_justification(endpoint)
     assert (parsed.comments, parsed.items[0].comments) == (HEADER_NOTE, LINE_NOTE)
 
 
-def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justification(endpoint):
-    burotec = Supplier.objects.get(code="BUROTEC")  # orders by e-mail with the PDF
+def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justification(endpoint, burotec):
     order = requisition_submit(requisition=noted_cart(burotec), by=alice()).purchase_orders.get()
     assert transmission_send(transmission_id=order.transmissions.get().pk) == "sent"
     (email,) = [m for m in mail.outbox if order.number in m.subject]
@@ -98,7 +97,7 @@ def test_an_update_keeps_the_note_and_says_what_changed_without_the_justificatio
 
 
 def test_the_cart_page_keeps_the_notes_and_the_order_page_shows_them(endpoint, client):
-    cart = requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Page")
+    cart = requisition_create(by=alice(), legal_entity=alice().default_legal_entity, title="Page")
     line = requisition_line_add_free_text(
         requisition=cart,
         by=alice(),
@@ -167,7 +166,7 @@ def test_the_api_takes_and_shows_the_notes(endpoint, api_client):
 
 def test_a_justification_alone_never_reaches_the_supplier(endpoint):
     cart = requisition_create(
-        by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Quiet", justification=SECRET_REASON
+        by=alice(), legal_entity=alice().default_legal_entity, title="Quiet", justification=SECRET_REASON
     )
     requisition_line_add_free_text(
         requisition=cart,

@@ -93,7 +93,7 @@ def test_a_claim_of_a_sender_that_died_expires_and_the_row_is_sent_again(not_sen
         endpoint.close()
 
 
-def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, monkeypatch):
+def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, monkeypatch, burotec):
     # Given an order sent by e-mail, and one to a supplier that refuses it (its buyers are told by e-mail),
     # and the test mail server noting whether a transaction was open when each message went out
     in_transaction: dict[str, bool] = {}
@@ -104,7 +104,6 @@ def test_e_mails_go_out_with_no_transaction_open(not_sent_yet, monkeypatch):
         return deliver(backend, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", noting)
-    burotec = Supplier.objects.get(code="BUROTEC")
     refusing = SupplierEndpoint(refuse_with=400)
     try:
         by_mail = ordered([(burotec, "Paper A4", "10", "4.50")]).purchase_orders.get()

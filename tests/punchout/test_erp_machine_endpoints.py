@@ -12,7 +12,7 @@ from procurement.selectors import catalog_items_visible
 from punchout import erp_punchin_requests, oci
 from punchout.models import ErpClient
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("punch_in")
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +22,8 @@ def fresh_cache():
 
 def oci_params(**extra: str) -> dict[str, str]:
     return {
-        "USERNAME": "erp-demo",
-        "PASSWORD": "demo-secret",
+        "USERNAME": "erp-test",
+        "PASSWORD": "erp-secret",
         "HOOK_URL": "http://localhost:8123/sap/hook?client=100",
         **extra,
     }
@@ -36,7 +36,7 @@ def new_items(response) -> list[oci.OciItem]:
 @pytest.fixture
 def assortment() -> tuple[CatalogItem, CatalogItem]:
     """The client's group gets a custom catalog with one item; another item with a shared word is outside it."""
-    client = ErpClient.objects.select_related("group").get(code="ERP-DEMO")
+    client = ErpClient.objects.select_related("group").get(code="ERP-TEST")
     inside, outside = CatalogItem.objects.filter(is_active=True, supplier__is_active=True).order_by("sku")[:2]
     CatalogItem.objects.filter(pk=inside.pk).update(name=f"Zorblax {inside.name}")
     CatalogItem.objects.filter(pk=outside.pk).update(name=f"Zorblax {outside.name}")
@@ -65,8 +65,8 @@ def test_validate_of_an_item_outside_the_assortment_returns_nothing(assortment):
 def test_the_machine_side_sees_what_the_clients_shoppers_see(assortment):
     from django.contrib.auth import get_user_model
 
-    client = ErpClient.objects.select_related("group", "legal_entity").get(code="ERP-DEMO")
-    shopper = get_user_model().objects.create_user("punchout-erp-demo-shopper")
+    client = ErpClient.objects.select_related("group", "legal_entity").get(code="ERP-TEST")
+    shopper = get_user_model().objects.create_user("punchout-erp-test-shopper")
     shopper.groups.add(client.group)
     shown = set(catalog_items_visible(legal_entity=client.legal_entity, user=shopper).values_list("pk", flat=True))
     assert set(erp_punchin_requests.client_catalog_items(client).values_list("pk", flat=True)) == shown
@@ -99,13 +99,13 @@ def test_validate_takes_three_decimals():
 
 def test_an_unexpected_error_in_the_cxml_setup_is_a_cxml_status(client, monkeypatch):
     def broken(**kwargs):
-        raise RuntimeError("boom <SharedSecret>demo-secret</SharedSecret>")
+        raise RuntimeError("boom <SharedSecret>erp-secret</SharedSecret>")
 
     monkeypatch.setattr(erp_punchin_requests, "cxml_request", broken)
     response = client.post("/punchout/cxml/setup/", b"<cXML/>", content_type="text/xml")
     assert response.status_code == 500 and response["Content-Type"].startswith("text/xml")
     status = etree.fromstring(response.content).find("Response/Status")
-    assert status.get("code") == "500" and "demo-secret" not in response.content.decode()
+    assert status.get("code") == "500" and "erp-secret" not in response.content.decode()
 
 
 def test_an_unexpected_error_in_the_oci_call_up_is_the_oci_error_page(monkeypatch):
@@ -127,4 +127,4 @@ def test_password_like_call_up_fields_are_stored_masked():
     assert landed.status_code == 303
     stored = InboundSession.objects.get().extrinsics
     assert (stored["PWD"], stored["~PASSWORD"]) == ("********", "********")
-    assert "PASSWORD" not in stored and "demo-secret" not in str(stored)
+    assert "PASSWORD" not in stored and "erp-secret" not in str(stored)

@@ -22,7 +22,7 @@ from requisitions.models import Requisition, RequisitionStatus
 from ..approvals.helpers import open_tasks
 from .test_inbound import post_setup, setup_request, start_page
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("punch_in")
 
 CLOSED_PAGES = (
     "/approvals/",
@@ -35,6 +35,31 @@ CLOSED_PAGES = (
     "/admin/auth/user/",
 )
 CLOSED_API = ("/api/v1/approvals/inbox/", "/api/v1/requisitions/", "/api/v1/budgets/", "/api/v1/purchase-orders/")
+
+
+@pytest.fixture
+def alices_requisitions(organisation) -> tuple[Requisition, Requisition]:
+    """alice's open cart of one line, and a requisition of hers waiting in bob's inbox (her manager's)."""
+    from decimal import Decimal
+
+    from procurement.money import Money
+    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
+
+    alice = organisation.requester
+    made = []
+    for title in ("Lab restock", "Conference room screen"):
+        cart = requisition_create(by=alice, legal_entity=organisation.france, title=title)
+        requisition_line_add_free_text(
+            requisition=cart,
+            by=alice,
+            description=title,
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal("245.00"), "EUR"),
+        )
+        made.append(cart)
+    draft, waiting = made
+    return draft, requisition_submit(requisition=waiting, by=alice)
 
 
 def punch_in(client: Client, email: str, browser: Client | None = None, **setup: str) -> tuple[Client, InboundSession]:
@@ -51,14 +76,18 @@ def add_to_cart(browser: Client, count: int = 2) -> list[CatalogItem]:
     return items
 
 
-def assert_nothing_beyond_the_cart(browser: Client) -> None:
+def assert_nothing_beyond_the_cart(browser: Client, *, session_open: bool) -> None:
+    """While the session is open every other page and API call is refused (403); once it has ended the browser
+    is nobody: pages send it to the login, the API answers 401."""
     for page in CLOSED_PAGES:
         response = browser.get(page)
-        assert response.status_code in (302, 403), page
-        if response.status_code == 302:
-            assert response["Location"].startswith(("/login/", "/admin/login/")), page
+        if session_open:
+            assert response.status_code == 403, page
+        else:
+            login = "/admin/login/" if page.startswith("/admin/") else "/login/"
+            assert (response.status_code, response["Location"]) == (302, f"{login}?next={page}"), page
     for endpoint in CLOSED_API:
-        assert browser.get(endpoint).status_code in (401, 403), endpoint
+        assert browser.get(endpoint).status_code == (403 if session_open else 401), endpoint
 
 
 @pytest.mark.parametrize("username", ["admin", "bob", "erin"])
@@ -71,18 +100,19 @@ def test_a_punch_in_naming_the_superuser_or_an_approver_reaches_only_the_catalog
     assert not (shopper.is_staff or shopper.is_superuser or shopper.has_usable_password())
     assert browser.get("/catalog/").status_code == 200
     assert browser.get(f"/requisitions/{session.requisition_id}/").status_code == 200
-    assert_nothing_beyond_the_cart(browser)
+    assert_nothing_beyond_the_cart(browser, session_open=True)
     refused = browser.get("/approvals/").content.decode()
     assert "Not available during a punchout session" in refused and "transfer the cart or leave" in refused
 
     browser.post("/punchout/inbound/transfer/")
-    assert_nothing_beyond_the_cart(browser)
+    assert_nothing_beyond_the_cart(browser, session_open=False)
     assert browser.get("/catalog/")["Location"].startswith("/login/")
 
 
-def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(client):
+def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(client, alices_requisitions):
     bob = Employee.objects.get(user__username="bob")
-    waiting = Requisition.objects.filter(status=RequisitionStatus.IN_APPROVAL).order_by("pk").first()
+    _, waiting = alices_requisitions
+    assert waiting.status == RequisitionStatus.IN_APPROVAL
     before = open_tasks(waiting)
     task_id = before["bob"]
     browser, _ = punch_in(client, bob.user.email)
@@ -91,16 +121,16 @@ def test_an_approver_named_by_the_erp_cannot_decide_during_or_after_the_session(
         assert browser.post(url, {"comment": "ok"}).status_code == 403, url
     browser.post("/punchout/inbound/leave/")
     assert browser.post(f"/approvals/tasks/{task_id}/approve/", {"comment": "ok"}).status_code == 302
-    assert browser.post(f"/api/v1/approvals/tasks/{task_id}/approve/", {"comment": "ok"}).status_code in (401, 403)
+    assert browser.post(f"/api/v1/approvals/tasks/{task_id}/approve/", {"comment": "ok"}).status_code == 401
 
     assert open_tasks(waiting) == before  # still waiting for bob himself
     waiting.refresh_from_db()
     assert waiting.status == RequisitionStatus.IN_APPROVAL
 
 
-def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach(client):
+def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach(client, alices_requisitions):
     alice = Employee.objects.get(user__username="alice")
-    alices_cart = Requisition.objects.filter(requester=alice, status=RequisitionStatus.DRAFT).first()
+    alices_cart, _ = alices_requisitions
     browser, session = punch_in(client, alice.user.email)
     add_to_cart(browser)
 
@@ -122,15 +152,16 @@ def test_the_punch_in_cart_cannot_be_submitted_and_other_carts_stay_out_of_reach
     assert session.requisition.status == RequisitionStatus.CANCELLED  # sent to the ERP: never submitted here
 
 
-def test_a_start_page_never_replaces_the_login_the_browser_has(client):
+def test_a_start_page_never_replaces_the_login_the_browser_has(client, alices_requisitions):
     alice = Employee.objects.get(user__username="alice")
     browser = Client()
     browser.force_login(alice.user)
     alices_carts = {r.pk: r.lines.count() for r in Requisition.objects.filter(requester=alice, status="draft")}
+    assert alices_carts == {alices_requisitions[0].pk: 1}
 
     browser, session = punch_in(client, "someone@erp.example", browser=browser)
     catalog = browser.get("/catalog/").content.decode()
-    assert "Shopping for Demo ERP" in catalog
+    assert "Shopping for Test ERP" in catalog
     add_to_cart(browser, count=3)
     assert session.requisition.lines.count() == 3
     # Her own pages are hers, as before: the punch-in neither replaced nor widened her login.
@@ -150,12 +181,13 @@ def test_an_expired_punch_in_ends_and_opens_nothing(client):
     InboundSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert browser.get("/catalog/")["Location"].startswith("/login/")
-    assert "punchin" not in browser.cookies or browser.cookies["punchin"].value == ""
+    removed = browser.cookies["punchin"]  # the answer removed the punch-in cookie
+    assert (removed.value, removed["max-age"]) == ("", 0)
     session.refresh_from_db()
     assert session.status == "expired"
     assert Requisition.objects.get(pk=session.requisition_id).status == RequisitionStatus.CANCELLED
     assert browser.post("/punchout/inbound/transfer/").status_code == 400
-    assert_nothing_beyond_the_cart(browser)
+    assert_nothing_beyond_the_cart(browser, session_open=False)
 
 
 def test_a_transfer_after_the_session_ended_elsewhere_is_refused(client):

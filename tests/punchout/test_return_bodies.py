@@ -14,21 +14,21 @@ from django.test.client import ClientHandler, encode_multipart
 from django.utils import timezone
 from lxml import etree
 
-from procurement.models import Employee, LegalEntity
+from procurement.models import Employee
 from punchout.models import PunchoutConnection, PunchoutSession
 from punchout.services import token_hash
 from requisitions.models import Requisition
 from requisitions.services import requisition_create
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("punch_in")
 
 BOUNDARY = "----punchout-test-boundary"
 
 
 @pytest.fixture
-def cart() -> Requisition:
+def cart(organisation) -> Requisition:
     alice = Employee.objects.get(user__username="alice")
-    return requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Big return")
+    return requisition_create(by=alice, legal_entity=organisation.france, title="Big return")
 
 
 @pytest.fixture
@@ -106,8 +106,12 @@ def test_a_supplier_quantity_our_columns_cannot_hold_is_refused_with_a_page(cart
     response = Client().post(return_path, {"cxml-base64": base64.b64encode(document).decode()})
     assert response.status_code == 400
     page = response.content.decode()
-    # Refused here, or already by the cXML codec's bounds (cXML status 400): a clear page either way.
-    assert "has a quantity we cannot hold" in page or "The shop&#x27;s cart could not be read" in page
+    # Refused already by the cXML codec's bounds, with a page that says which line and why.
+    assert (
+        "The shop&#x27;s cart could not be read (cXML status 400): "
+        "the quantity of ItemIn 1 is larger than 9999999999.999: it cannot be stored"
+    ) in page
+    assert "has a quantity we cannot hold" not in page
     assert cart.lines.count() == 0
     assert PunchoutSession.objects.get().status == "failed"
 
@@ -140,9 +144,9 @@ def wsgi_post(path: str, body: bytes, content_type: str, *, gunicorn: bool) -> t
 def setup_request() -> bytes:
     return b"""<?xml version="1.0" encoding="UTF-8"?>
 <cXML payloadID="erp-chunked@erp.example" timestamp="2026-11-22T10:00:00+01:00">
-<Header><From><Credential domain="NetworkID"><Identity>ERP-DEMO</Identity></Credential></From>
+<Header><From><Credential domain="NetworkID"><Identity>ERP-TEST</Identity></Credential></From>
 <To><Credential domain="DUNS"><Identity>ACME-CATALOG</Identity></Credential></To>
-<Sender><Credential domain="NetworkID"><Identity>ERP-DEMO</Identity><SharedSecret>demo-secret</SharedSecret>
+<Sender><Credential domain="NetworkID"><Identity>ERP-TEST</Identity><SharedSecret>erp-secret</SharedSecret>
 </Credential><UserAgent>Test ERP</UserAgent></Sender></Header>
 <Request><PunchOutSetupRequest operation="create"><BuyerCookie>chunky</BuyerCookie>
 <BrowserFormPost><URL>http://127.0.0.1:9999/erp/return</URL></BrowserFormPost>
@@ -180,7 +184,7 @@ def test_a_chunked_setup_request_over_the_limit_is_a_413_status(gunicorn):
 
 def test_a_chunked_oci_call_up_is_read_whole():
     cache.clear()
-    body = b"USERNAME=erp-demo&PASSWORD=demo-secret&HOOK_URL=http%3A%2F%2Flocalhost%3A8123%2Fhook"
+    body = b"USERNAME=erp-test&PASSWORD=erp-secret&HOOK_URL=http%3A%2F%2Flocalhost%3A8123%2Fhook"
     status, headers, _ = wsgi_post("/punchout/oci/", body, "application/x-www-form-urlencoded", gunicorn=False)
     assert status.startswith("303") and "/punchout/inbound/start/" in headers["Location"]
 

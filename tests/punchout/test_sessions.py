@@ -12,23 +12,24 @@ from django.test import Client
 from django.utils import timezone
 from lxml import etree
 
-from procurement.models import CatalogItem, Employee, LegalEntity
+from procurement.models import CatalogItem, Employee
 from punchout.models import PunchoutSession
 from requisitions.models import Requisition, RequisitionLine
 from requisitions.services import requisition_create
 
 from .support import dtd_errors
 
-pytestmark = pytest.mark.usefixtures("demo")
+pytestmark = pytest.mark.usefixtures("organisation")
 
 
 def alice() -> Employee:
+    """The requester of the `organisation` fixture."""
     return Employee.objects.select_related("user").get(user__username="alice")
 
 
 @pytest.fixture
-def cart() -> Requisition:
-    return requisition_create(by=alice(), legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Shop run")
+def cart(organisation) -> Requisition:
+    return requisition_create(by=alice(), legal_entity=organisation.france, title="Shop run")
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def punch_out(shopper, cart, connection, operation="create"):
     return response["Location"]
 
 
-def test_a_cxml_punchout_brings_the_shop_cart_into_the_requisition(shopper, cart, cxml_connection, site):
+def test_a_cxml_punchout_brings_the_shop_cart_into_the_requisition(shopper, cart, cxml_connection, site, organisation):
     start_url = punch_out(shopper, cart, cxml_connection)
     assert start_url.startswith(f"{site.url}/shop/")
     # What we sent: valid cXML 1.2.069 with our return URL, the secret, the user's e-mail and a cookie.
@@ -77,7 +78,11 @@ def test_a_cxml_punchout_brings_the_shop_cart_into_the_requisition(shopper, cart
     assert setup.get("operation") == "create"
     assert "/punchout/return/" in setup.findtext("BrowserFormPost/URL")
     extrinsics = {e.get("name"): e.text for e in setup.findall("Extrinsic")}
-    assert extrinsics["UserEmail"] == alice().user.email and extrinsics["CostCenter"] == "FR-ENG"
+    assert extrinsics == {
+        "UserEmail": alice().user.email,
+        "UniqueName": alice().user.username,
+        "CostCenter": organisation.engineering.code,
+    }
 
     action, fields = shop(start_url, {"SHOP-PEN": 2, "SHOP-MOUSE": 1})
     assert [name for name, _ in fields] == ["cxml-base64"]
@@ -210,7 +215,7 @@ def test_the_shop_total_is_not_trusted_and_contract_prices_win(shopper, cart, cx
     start_url = punch_out(shopper, cart, cxml_connection)
     back = post_back(*shop(start_url, {"SHOP-MOUSE": 2}))
     mouse = cart.lines.get()
-    # 15.00 list price less ACME-FR's 12 % framework agreement: 13.20, below the shop's 18.00.
+    # 15.00 list price less the French entity's 12 % framework agreement: 13.20, below the shop's 18.00.
     assert mouse.unit_price_minor == 1320 and mouse.catalog_item is not None
     cart.refresh_from_db()
     assert cart.total_minor == 2640

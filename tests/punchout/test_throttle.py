@@ -65,7 +65,7 @@ def test_the_count_is_in_the_shared_cache_not_in_this_process(clock):
 # --- cXML setup -------------------------------------------------------------------------------------------
 
 
-def setup_request(secret: str, identity: str = "ERP-DEMO", sender: str | None = None) -> bytes:
+def setup_request(secret: str, identity: str = "ERP-TEST", sender: str | None = None) -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <cXML payloadID="erp-t@erp.example" timestamp="2026-11-22T10:00:00+01:00">
 <Header><From><Credential domain="NetworkID"><Identity>{identity}</Identity></Credential></From>
@@ -82,13 +82,13 @@ def status_of(response) -> tuple[int, str]:
     return int(status.get("code")), (status.text or "").strip()
 
 
-@pytest.mark.usefixtures("demo")
+@pytest.mark.usefixtures("punch_in")
 def test_cxml_setup_backs_off_after_five_wrong_secrets_even_for_the_right_one(clock):
     erp = Client()
     for _ in range(5):
         assert erp.post(SETUP, setup_request("wrong"), content_type="text/xml").status_code == 401
     # During the wait the right secret is refused too: the answer tells a guesser nothing.
-    waiting = erp.post(SETUP, setup_request("demo-secret"), content_type="text/xml")
+    waiting = erp.post(SETUP, setup_request("erp-secret"), content_type="text/xml")
     assert waiting.status_code == 429 and waiting["Retry-After"] == "2"
     assert waiting["Content-Type"].startswith("text/xml")
     assert status_of(waiting) == (429, "Too many failed logins: try again in 2 seconds.")
@@ -98,17 +98,17 @@ def test_cxml_setup_backs_off_after_five_wrong_secrets_even_for_the_right_one(cl
     assert dodge.status_code == 429
 
     clock.advance(2)
-    assert erp.post(SETUP, setup_request("demo-secret"), content_type="text/xml").status_code == 200
+    assert erp.post(SETUP, setup_request("erp-secret"), content_type="text/xml").status_code == 200
     # The success reset the count: a wrong secret is an ordinary 401 again, not a wait.
     assert erp.post(SETUP, setup_request("wrong"), content_type="text/xml").status_code == 401
 
 
-@pytest.mark.usefixtures("demo")
+@pytest.mark.usefixtures("punch_in")
 def test_cxml_profile_requests_are_throttled_too(clock):
     profile = b"""<?xml version="1.0"?><cXML payloadID="p@erp" timestamp="2026-11-22T10:00:00+01:00"><Header>
-<From><Credential domain="NetworkID"><Identity>ERP-DEMO</Identity></Credential></From>
+<From><Credential domain="NetworkID"><Identity>ERP-TEST</Identity></Credential></From>
 <To><Credential domain="DUNS"><Identity>ACME-CATALOG</Identity></Credential></To>
-<Sender><Credential domain="NetworkID"><Identity>ERP-DEMO</Identity><SharedSecret>wrong</SharedSecret></Credential>
+<Sender><Credential domain="NetworkID"><Identity>ERP-TEST</Identity><SharedSecret>wrong</SharedSecret></Credential>
 <UserAgent>t</UserAgent></Sender></Header><Request><ProfileRequest/></Request></cXML>"""
     answers = [Client().post(SETUP, profile, content_type="text/xml").status_code for _ in range(7)]
     assert answers == [401, 401, 401, 401, 401, 429, 429]
@@ -119,14 +119,14 @@ def test_cxml_profile_requests_are_throttled_too(clock):
 
 def oci_params(**extra: str) -> dict[str, str]:
     return {
-        "USERNAME": "erp-demo",
-        "PASSWORD": "demo-secret",
+        "USERNAME": "erp-test",
+        "PASSWORD": "erp-secret",
         "HOOK_URL": "http://localhost:8123/sap/hook?client=100",
         **extra,
     }
 
 
-@pytest.mark.usefixtures("demo")
+@pytest.mark.usefixtures("punch_in")
 def test_oci_failures_count_per_user_name_whatever_address_they_come_from(clock):
     for n in range(5):
         guess = Client(REMOTE_ADDR=f"203.0.113.{n}").post("/punchout/oci/", oci_params(PASSWORD=f"guess-{n}"))
@@ -144,7 +144,7 @@ def test_oci_failures_count_per_user_name_whatever_address_they_come_from(clock)
     assert Client().post("/punchout/oci/", oci_params(PASSWORD="wrong")).status_code == 401  # count reset
 
 
-@pytest.mark.usefixtures("demo")
+@pytest.mark.usefixtures("punch_in")
 def test_oci_backoff_is_bounded_not_a_lock(clock):
     for n in range(30):
         if n:

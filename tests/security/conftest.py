@@ -1,16 +1,9 @@
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 # What each fuzzing test measured, for the one JSON line at the end of the run.
 FUZZ_FIGURES = pytest.StashKey[dict[str, dict[str, object]]]()
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
 
 
 @pytest.fixture

@@ -37,9 +37,8 @@ from lxml import etree
 from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
 from orders.models import PurchaseOrder
-from procurement.models import CatalogItem, Employee, LegalEntity, Supplier
+from procurement.models import CatalogItem, Employee, Supplier
 from punchout import oci
-from punchout.demo import DEMO_SECRET
 from punchout.models import PunchoutConnection, PunchoutSession
 from punchout.services import token_hash
 from requisitions.services import requisition_create
@@ -74,7 +73,8 @@ INBOUND = "/cxml/inbound/"
 OCI = "/punchout/oci/"
 RETURN = "/punchout/return/<token>/"
 
-ERP_DOMAIN, ERP_IDENTITY = "NetworkID", "ERP-DEMO"
+ERP_DOMAIN, ERP_IDENTITY = "NetworkID", "ERP-FUZZ"
+ERP_SECRET, ERP_OCI_USER = "fuzz-erp-secret", "erp-fuzz"
 ERP_RETURN_URL = "http://127.0.0.1:9999/erp/return"
 OCI_HOOK = "http://localhost:8123"
 SUPPLIER_DOMAIN, SUPPLIER_IDENTITY, SUPPLIER_SECRET = "NetworkId", "fuzz@supplier.example", "fuzz-supplier-secret"
@@ -85,6 +85,36 @@ OCI_TEXT = re.compile(
     re.IGNORECASE,
 )
 CALLUP_NUMERIC = re.compile(r"^QUANTITY$", re.IGNORECASE)
+
+
+@pytest.fixture
+def world(db):
+    """What the fuzzed endpoints answer to, built for the test: the buying organisation of
+    tests/factories_documents.py (alice's cart, frank the buyer), an ERP client with its cXML and OCI logins
+    for the Swedish entity, and a catalog item to validate and search for."""
+    from tests.factories import CatalogItemFactory, SupplierFactory
+    from tests.factories_documents import ErpClientFactory, buying_organisation
+
+    organisation = buying_organisation()
+    ErpClientFactory(
+        code=ERP_IDENTITY,
+        name="Fuzz ERP",
+        legal_entity=organisation.sweden,
+        cxml_identities=[{"domain": ERP_DOMAIN, "identity": ERP_IDENTITY}],
+        shared_secret=ERP_SECRET,
+        oci_username=ERP_OCI_USER,
+        oci_password=ERP_SECRET,
+    )
+    CatalogItemFactory(
+        supplier=SupplierFactory(code="OFFICE", name="Office Supplies SARL", currency="EUR"),
+        sku="PEN-BLK-10",
+        name="Ballpoint pen, black, box of 10",
+        unspsc="44121704",
+        unit="BX",
+        base_price_minor=420,
+    )
+    return organisation
+
 
 # --------------------------------------------------------------------------------------------- corpus
 
@@ -249,8 +279,8 @@ def wrap_cxml(xml: bytes, field: str) -> bytes:
 
 
 def setup_document(data: bytes) -> etree._ElementTree:
-    """A setup or profile request from the demo ERP client, returning to a host it may return to."""
-    tree = with_credentials(data, domain=ERP_DOMAIN, identity=ERP_IDENTITY, secret=DEMO_SECRET)
+    """A setup or profile request from the ERP client, returning to a host it may return to."""
+    tree = with_credentials(data, domain=ERP_DOMAIN, identity=ERP_IDENTITY, secret=ERP_SECRET)
     for setup in _all(tree.getroot(), "PunchOutSetupRequest"):
         posts = [e for e in setup if _local(e) == "browserformpost"]
         if not posts:
@@ -268,7 +298,7 @@ def setup_document(data: bytes) -> etree._ElementTree:
     return tree
 
 
-def test_setup_endpoint_survives_mutations_of_every_document(demo, fuzz_figures, record_property):
+def test_setup_endpoint_survives_mutations_of_every_document(world, fuzz_figures, record_property):
     fuzzer = Fuzzer("punchout_cxml_setup", SEED)
     fresh = payload_ids("setup")
     refused_baselines: list[str] = []
@@ -310,7 +340,7 @@ def test_setup_endpoint_survives_mutations_of_every_document(demo, fuzz_figures,
             ]
             batch = list(cases(f"setup:{path.name}", baseline(body, "text/xml; charset=utf-8"), mutants + as_form))
         else:
-            credentials = {"domain": ERP_DOMAIN, "identity": ERP_IDENTITY, "secret": DEMO_SECRET}
+            credentials = {"domain": ERP_DOMAIN, "identity": ERP_IDENTITY, "secret": ERP_SECRET}
             batch = foreign_mutants(path, SETUP, fresh, credentials=credentials)
         for case in batch:
             if not fuzzer.wanted(case.id):
@@ -342,7 +372,7 @@ def supplier_endpoint():
 
 
 @pytest.fixture
-def fuzz_supplier(demo, supplier_endpoint) -> Supplier:
+def fuzz_supplier(world, supplier_endpoint) -> Supplier:
     purchasing_rule_save(
         rule=PurchasingRule(name="Approve everything", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE)
     )
@@ -437,11 +467,11 @@ def test_supplier_endpoint_survives_mutations_of_every_document(fuzz_supplier, f
 
 
 def oci_login_fields() -> list[tuple[str, str]]:
-    return [("USERNAME", "erp-demo"), ("PASSWORD", DEMO_SECRET), ("HOOK_URL", f"{OCI_HOOK}/sap/hook?client=100")]
+    return [("USERNAME", ERP_OCI_USER), ("PASSWORD", ERP_SECRET), ("HOOK_URL", f"{OCI_HOOK}/sap/hook?client=100")]
 
 
 def callups(sku: str, word: str) -> list[tuple[str, list[tuple[str, str]], Mutant]]:
-    """The call-ups of the OCI corpus (13_synthetic_outbound_callups.txt) with the demo client's login, a
+    """The call-ups of the OCI corpus (13_synthetic_outbound_callups.txt) with the ERP client's login, a
     HOOK_URL it may return to, and a real product: (name, fields, the call-up as sent)."""
     text = (OCI_SAMPLES / "13_synthetic_outbound_callups.txt").read_text(encoding="utf-8")
     sections = dict(re.findall(r"^## ([A-E])\. [^\n]*\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL))
@@ -451,7 +481,7 @@ def callups(sku: str, word: str) -> list[tuple[str, list[tuple[str, str]], Mutan
         return [(name, value) for name, _, value in lines]
 
     def ours(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        replaced = {"USERNAME": "erp-demo", "PASSWORD": DEMO_SECRET, "PRODUCTID": sku, "SEARCHSTRING": word}
+        replaced = {"USERNAME": ERP_OCI_USER, "PASSWORD": ERP_SECRET, "PRODUCTID": sku, "SEARCHSTRING": word}
         mine = []
         for name, value in fields:
             key = name.upper()
@@ -479,7 +509,7 @@ def callups(sku: str, word: str) -> list[tuple[str, list[tuple[str, str]], Mutan
     return found
 
 
-def test_oci_endpoint_survives_mutations_of_every_document(demo, fuzz_figures, record_property):
+def test_oci_endpoint_survives_mutations_of_every_document(world, fuzz_figures, record_property):
     fuzzer = Fuzzer("punchout_oci", SEED)
     fresh = payload_ids("oci")
     item = CatalogItem.objects.filter(is_active=True, supplier__is_active=True).order_by("sku").first()
@@ -590,7 +620,7 @@ def shop_cart(path: Path) -> tuple[str, bytes]:
 
 
 @pytest.fixture
-def open_session(demo) -> Callable[[str], str]:
+def open_session(world) -> Callable[[str], str]:
     """A way to open a live punchout session of alice's cart at a test shop: its return path."""
     shop = Supplier.objects.create(code="FUZZSHOP", name="Fuzz shop", currency="EUR")
     connections = {
@@ -604,7 +634,7 @@ def open_session(demo) -> Callable[[str], str]:
         for protocol in ("cxml", "oci")
     }
     alice = Employee.objects.select_related("user").get(user__username="alice")
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="Fuzzed cart")
+    cart = requisition_create(by=alice, legal_entity=world.france, title="Fuzzed cart")
 
     def open_(protocol: str) -> str:
         token = secrets.token_urlsafe(16)
