@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from budgets.selectors import budget_impacts
 from p2p.submit_to_order import approval_decide
 from procurement.api import ERROR_SCHEMA
 from procurement.selectors import legal_entity_for_user
@@ -96,6 +97,7 @@ class InboxView(APIView):
             offset=(page - 1) * INBOX_PAGE,
             limit=INBOX_PAGE,
             legal_entity_id=entity_id,
+            budget_impacts=budget_impacts,
         )
         query = request.query_params.copy()
         query["page"] = str(page + 1)

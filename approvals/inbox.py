@@ -5,11 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db.models import BigIntegerField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.utils.module_loading import import_string
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
@@ -22,7 +20,7 @@ from .models import ApprovalStep, ApprovalStepApprover
 
 
 class BudgetImpactRow(Protocol):
-    """One budget a requisition holds part of, as the inbox shows it (read by budgets, see `budget_impacts`)."""
+    """One budget a requisition holds part of, as the inbox shows it (budgets.selectors.budget_impacts reads it)."""
 
     @property
     def budget(self) -> str: ...
@@ -54,17 +52,9 @@ class InboxItem:
     budget_impact: Sequence[BudgetImpactRow]
 
 
-def budget_impacts(requisition_ids: set[int]) -> Mapping[int, Sequence[BudgetImpactRow]]:
-    """What each requisition holds on which budget, read by the reader the settings name.
-
-    Budgets is a sibling of approvals (neither imports the other), so the composition root plugs budgets'
-    selector in: `APPROVALS_INBOX_BUDGET_IMPACTS` (a dotted path; empty shows no budget column data).
-    """
-    reader_path = getattr(settings, "APPROVALS_INBOX_BUDGET_IMPACTS", "")
-    if not reader_path or not requisition_ids:
-        return {}
-    reader: Callable[..., Mapping[int, Sequence[BudgetImpactRow]]] = import_string(reader_path)
-    return reader(requisition_ids=requisition_ids)
+# Reads what each requisition holds on which budget: budgets.selectors.budget_impacts. Budgets is a sibling of
+# approvals (neither imports the other), so the web edge that shows the inbox hands the reader in.
+BudgetImpactReader = Callable[..., Mapping[int, Sequence[BudgetImpactRow]]]
 
 
 def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
@@ -89,6 +79,7 @@ def approval_inbox(
     offset: int = 0,
     limit: int = 100,
     legal_entity_id: int | None = None,
+    budget_impacts: BudgetImpactReader | None = None,
 ) -> list[InboxItem]:
     """One page of the open tasks owned by the employee, in a constant number of queries.
 
@@ -123,7 +114,7 @@ def approval_inbox(
         .order_by("requisition_id", "line_number")
     ):
         lines.setdefault(line.requisition_id, []).append(line)
-    impacts = budget_impacts(requisition_ids)
+    impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
     items = []
     for task in tasks:
         assignment = assignments.get(task.data["assignment"])

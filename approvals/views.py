@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from budgets.selectors import budget_impacts
 from p2p.submit_to_order import approval_decide
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
@@ -31,7 +32,9 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
     order = request.GET.get("order", "oldest")
     order = order if order in INBOX_ORDERS else "oldest"
     return render(
-        request, "approvals/inbox.html", {"items": approval_inbox(employee=employee, order=order), "order": order}
+        request,
+        "approvals/inbox.html",
+        {"items": approval_inbox(employee=employee, order=order, budget_impacts=budget_impacts), "order": order},
     )
 
 
@@ -120,7 +123,14 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             request, page, {"error": "This link is not valid or has expired. Open your inbox instead."}, status=400
         )
     owner = Employee.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
-    item = next((i for i in approval_inbox(employee=owner) if i.task_id == link.task_id), None) if owner else None
+    item = (
+        next(
+            (i for i in approval_inbox(employee=owner, budget_impacts=budget_impacts) if i.task_id == link.task_id),
+            None,
+        )
+        if owner
+        else None
+    )
     if owner is not None and item is None and request.method == "POST":
         # A second click on the page's button: the first decided, this one answers what it decided (to the
         # link alone only where the link alone may decide).

@@ -189,7 +189,7 @@ class BudgetImpact:
 def budget_impacts(*, requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
     """Per requisition, what it holds on each budget: two queries for a whole approval inbox page.
 
-    The approval inbox shows it; settings' `APPROVALS_INBOX_BUDGET_IMPACTS` names this function.
+    The approval inbox shows it: approvals' inbox page and API hand this reader to `approval_inbox`.
     """
     held = list(
         BudgetEntry.objects.filter(

@@ -241,9 +241,6 @@ ORDER_TRANSMISSION_LEASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_LEAS
 # How long an approval link in an e-mail can decide (a bearer token until used); above an entity's
 # e-mail approval limit the link asks the approver to log in.
 APPROVAL_LINK_MAX_AGE_HOURS = int(os.environ.get("APPROVAL_LINK_MAX_AGE_HOURS", 48))
-# The approval inbox shows what each requisition holds on its budgets. Approvals and budgets are siblings that do
-# not import each other; here, at the composition root, budgets' reader is plugged into approvals' inbox.
-APPROVALS_INBOX_BUDGET_IMPACTS = "budgets.selectors.budget_impacts"
 # A pretend supplier that takes the demo's cXML orders (LABSOURCE); on in development only.
 DEMO_SUPPLIER_ENDPOINT = False
 
