@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from approvals.inbox import budget_impacts
 from budgets.models import Budget, BudgetEntry
-from budgets.selectors import budget_advice
+from budgets.selectors import budget_advice, budget_impacts
 from p2p.submit_to_order import requisition_submit
 from procurement.models import Role
 from procurement.money import Money
@@ -86,7 +85,7 @@ def test_after_submission_left_now_excludes_and_left_after_includes_the_requisit
     page = client.get(f"/requisitions/{cart.pk}/").content.decode()
     assert "1,000.00\xa0EUR" in page and "100.01\xa0EUR" in page and "899.99\xa0EUR" in page
     # the approval inbox's budget impact
-    [impact] = budget_impacts({cart.pk})[cart.pk]
+    [impact] = budget_impacts(requisition_ids={cart.pk})[cart.pk]
     assert (impact.left_now, impact.this_requisition, impact.available) == (
         eur("1000.00"),
         eur("100.01"),
