@@ -299,3 +299,18 @@ def test_wrong_supplier_secrets_are_slowed_down_per_identity_and_the_right_one_w
     assert unchanged(order)
     cache.clear()
     assert post(confirmation(order)).status_code == 200
+
+
+def test_a_confirmation_of_a_cancelled_order_is_refused_with_409_and_nothing_is_applied(order):
+    # Given an order the buyer cancelled after it went out
+    PurchaseOrder.objects.filter(pk=order.pk).update(status=PurchaseOrder.Status.CANCELLED)
+
+    # When the supplier confirms it anyway
+    response = post(confirmation(order))
+
+    # Then the supplier reads why, and the order stays cancelled with no confirmed line
+    assert status(response) == (409, f"{order.number} is cancelled: it cannot become confirmed.")
+    order.refresh_from_db()
+    assert order.status == PurchaseOrder.Status.CANCELLED
+    assert set(order.lines.values_list("confirmed_quantity", flat=True)) == {None}
+    assert not order.events.filter(to_status=PurchaseOrder.Status.CONFIRMED).exists()
