@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 from procurement.models import Employee
 from procurement.money import Money
 from requisitions.models import Requisition, RequisitionLine
+from requisitions.selectors import requisition_ids_of_entity, requisition_lines_first
 
 from .flows import ApprovalFlow
 from .models import ApprovalStep, ApprovalStepApprover
@@ -62,7 +63,7 @@ def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
     if legal_entity_id is not None:
         # The requisition id sits in the process's JSON data: cast it to compare with ids (PostgreSQL is strict).
         processes = Process.objects.annotate(requisition_id=Cast(KT("data__requisition"), BigIntegerField())).filter(
-            requisition_id__in=Requisition.objects.filter(legal_entity_id=legal_entity_id).values("pk")
+            requisition_id__in=requisition_ids_of_entity(legal_entity_id=legal_entity_id)
         )
         tasks = tasks.filter(process__in=processes.values("pk"))
     return tasks
@@ -106,14 +107,8 @@ def approval_inbox(
     ):
         steps.setdefault(step.chain_id, []).append(step)
     requisition_ids = {a.step.chain.requisition_id for a in assignments.values()}
-    lines: dict[int, list[RequisitionLine]] = {}
     # The first five lines of each requisition: a summary, not the whole cart.
-    for line in (
-        RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
-        .select_related("supplier")
-        .order_by("requisition_id", "line_number")
-    ):
-        lines.setdefault(line.requisition_id, []).append(line)
+    lines = requisition_lines_first(requisition_ids=requisition_ids, count=5)
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
     items = []
     for task in tasks:
