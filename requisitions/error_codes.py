@@ -37,3 +37,7 @@ class RequisitionErrorCode(StrEnum):
     AMBIGUOUS_SKU = "ambiguous_sku"
     INVALID_QUICK_ORDER = "invalid_quick_order"
     NOT_A_CART = "not_a_cart"
+    # Punchout from a cart (requisitions/punchout_carts.py, punchout_api.py): the supplier has no connection,
+    # or the shop's returned cart cannot be read or stored.
+    NO_CONNECTION = "no_connection"
+    BAD_CART = "bad_cart"

@@ -7,6 +7,7 @@ is neither replaced nor widened.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
@@ -15,9 +16,12 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from p2p.submit_to_order import requisition_submit
 from procurement.models import CatalogItem, Employee
+from procurement.money import Money
 from punchout.models import InboundSession
 from requisitions.models import Requisition, RequisitionStatus
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 from ..approvals.helpers import open_tasks
 from .test_inbound import post_setup, setup_request, start_page
@@ -40,11 +44,6 @@ CLOSED_API = ("/api/v1/approvals/inbox/", "/api/v1/requisitions/", "/api/v1/budg
 @pytest.fixture
 def alices_requisitions(organisation) -> tuple[Requisition, Requisition]:
     """alice's open cart of one line, and a requisition of hers waiting in bob's inbox (her manager's)."""
-    from decimal import Decimal
-
-    from procurement.money import Money
-    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
-
     alice = organisation.requester
     made = []
     for title in ("Lab restock", "Conference room screen"):
