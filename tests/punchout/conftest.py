@@ -1,7 +1,4 @@
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from procurement.models import CatalogItem, Supplier
 from punchout.models import ErpClient, PunchoutConnection
@@ -9,13 +6,6 @@ from tests.factories import CatalogItemFactory, SupplierFactory
 from tests.factories_documents import ERP_SECRET, ErpClientFactory, Organisation, buying_organisation
 
 from .supplier_site import OCI_PASSWORD, OCI_USER, SECRET, SupplierSite
-
-
-@pytest.fixture
-def demo(db):
-    """The demo seed, only for the smoke tests of the demo as its users see it (test_demo_smoke.py)."""
-    call_command("seed_demo", stdout=StringIO())
-
 
 # A small catalog: sku, name, UNSPSC, unit, list price in EUR cents. The goggles' name is over OCI's 40 characters.
 CATALOG = [
