@@ -30,6 +30,7 @@ from punchout.services import (
     punchout_session_start,
 )
 
+from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError
 from .models import Requisition, RequisitionLine
 from .selectors import requisitions_visible
@@ -88,14 +89,18 @@ def requisition_punchout_start(
     punchout_operation_check(connection=connection, operation=operation)
     if operation == PunchoutSession.Operation.INSPECT:
         if not requisitions_visible(employee=by).filter(pk=requisition.pk).exists():
-            raise RequisitionError("There is no such requisition that you may see.", code="not_found")
+            raise RequisitionError(
+                "There is no such requisition that you may see.", code=RequisitionErrorCode.NOT_FOUND
+            )
     else:
         if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
-            raise RequisitionError("Only the requester may shop for this requisition.", code="not_requester")
+            raise RequisitionError(
+                "Only the requester may shop for this requisition.", code=RequisitionErrorCode.NOT_REQUESTER
+            )
         if not requisition.is_editable:
             raise RequisitionError(
                 f"{requisition.number} is {requisition.get_status_display().lower()}: it cannot take new lines.",
-                code="not_editable",
+                code=RequisitionErrorCode.NOT_EDITABLE,
             )
     centre = requisition.requester.default_cost_centre
     lines = _session_lines(requisition, connection) if operation != PunchoutSession.Operation.CREATE else []

@@ -186,7 +186,7 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             try:
                 requisition_line_update(line=line, by=employee, fields=changes)
             except RequisitionError as error:
-                if error.code != "invalid_quantity":
+                if error.code != RequisitionErrorCode.INVALID_QUANTITY:
                     raise
                 # Nothing of the form is stored (one transaction); the cart shows what was typed, with the error.
                 request.session[CART_TYPED_KEY.format(pk=requisition.pk)] = {

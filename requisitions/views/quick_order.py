@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from procurement.models import Employee
 from procurement.web import employee_required
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError, RequisitionNotFound
 from ..models import ImportJob
 from ..quick_order import QuickOrderFormatError, parse_text, text_lines
@@ -75,7 +76,7 @@ def import_page(request: HttpRequest, employee: Employee, pk: int) -> HttpRespon
                 context["text_error"] = str(error)
                 status = 400
             except RequisitionError as error:
-                if error.code != "nothing_to_read":
+                if error.code != RequisitionErrorCode.NOTHING_TO_READ:
                     raise
                 context["text_error"] = error.message
                 status = 400
