@@ -37,3 +37,6 @@ class RequisitionErrorCode(StrEnum):
     AMBIGUOUS_SKU = "ambiguous_sku"
     INVALID_QUICK_ORDER = "invalid_quick_order"
     NOT_A_CART = "not_a_cart"
+    # Answered by the punchout endpoints that requisitions serve (punchout_api.py, punchout_carts.py).
+    NO_CONNECTION = "no_connection"
+    BAD_CART = "bad_cart"
