@@ -15,7 +15,8 @@ from .carts import (
     requisition_response,
 )
 from .lifecycle import CopyView, EventsView, MergeView, action_view
-from .lists import (
+from .quick_order import ImportJobView, QuickAddView, UploadView
+from .saved_lists import (
     LIST_PREFETCH,
     RequisitionListCartView,
     RequisitionListDetailView,
@@ -23,7 +24,6 @@ from .lists import (
     list_response,
     visible_list,
 )
-from .quick_order import ImportJobView, QuickAddView, UploadView
 
 __all__ = [
     "LIST_PREFETCH",

@@ -18,8 +18,8 @@ from .carts import (
     update,
 )
 from .lifecycle import action
-from .lists import list_action, list_edit, lists
 from .quick_order import QUICK_ORDER_TOKENS_KEPT, QUICK_ORDER_TOKENS_KEY, SYNC_PASTE_LINES, import_job, import_page
+from .saved_lists import list_action, list_edit, lists
 
 __all__ = [
     "CART_SESSION_KEY",
