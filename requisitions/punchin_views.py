@@ -16,8 +16,8 @@ from punchout.models import InboundSession
 from punchout.punchin_sessions import CartRefused, StartRefused
 from punchout.views import SeeOther
 
+from .current_cart import CART_SESSION_KEY
 from .punchin_carts import punchin_cart_leave, punchin_cart_open, punchin_cart_transfer
-from .views import CART_SESSION_KEY
 
 
 def inbound_start(request: HttpRequest, token: str) -> HttpResponse:

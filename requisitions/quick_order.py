@@ -3,6 +3,12 @@
 Pure Python (stdlib, openpyxl and the core money module) so views, import jobs and tests can use it without
 Django or a database.
 Accepted shape, one item per line or row: ``sku, quantity[, cost centre]``; anything after the third column is ignored.
+
+Why one module of about 520 lines: it is only the parser. What is done with the rows (finding items, checking
+quantities, adding lines, import jobs) already lives in ``services/quick_add.py`` and ``services/imports.py``.
+What is left is one reading of pasted text, CSV and XLSX into the same rows and errors: text and CSV share the
+delimiter detection and cell cleaning, XLSX shares the header test and the quantity reading, and all three share
+the limits and the line-numbered errors. Cutting it would put one half's private helpers in the other's import list.
 """
 
 import codecs

@@ -16,6 +16,7 @@ from procurement.selectors import (
 )
 from procurement.services import document_number_next
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import NotRequester, RequisitionError
 from ..lock_objects import requisitions_select_for_update
 from ..models import SUPPLIER_NOTE_MAX, Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
@@ -36,7 +37,7 @@ def _check_on_behalf_of(requisition: Requisition, by: Employee, person: Employee
         raise RequisitionError(
             f"You cannot request for {person.display_name}: pick an active colleague of "
             f"{requisition.legal_entity.code}.",
-            code="invalid_on_behalf_of",
+            code=RequisitionErrorCode.INVALID_ON_BEHALF_OF,
         )
     return person
 
@@ -55,9 +56,13 @@ def requisition_create(
 ) -> Requisition:
     """Open a new cart (a draft requisition) for one of the employee's legal entities."""
     if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
-        raise RequisitionError(f"You are not a member of legal entity {legal_entity.code}.", code="not_a_member")
+        raise RequisitionError(
+            f"You are not a member of legal entity {legal_entity.code}.", code=RequisitionErrorCode.NOT_A_MEMBER
+        )
     if ship_to is not None and ship_to.legal_entity_id != legal_entity.pk:
-        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+        raise RequisitionError(
+            "The ship-to address belongs to another legal entity.", code=RequisitionErrorCode.INVALID_SHIP_TO
+        )
     if ship_to is None:
         ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
     if on_behalf_of is not None:
@@ -90,7 +95,7 @@ def _supplier_note(text: str) -> str:
     if len(text) > SUPPLIER_NOTE_MAX:
         raise RequisitionError(
             f"A note to the supplier has at most {SUPPLIER_NOTE_MAX} characters ({len(text)} given).",
-            code="invalid_supplier_note",
+            code=RequisitionErrorCode.INVALID_SUPPLIER_NOTE,
         )
     return text
 
@@ -102,10 +107,14 @@ def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[s
     _check_editable(requisition, by)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise RequisitionError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code="invalid")
+        raise RequisitionError(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code=RequisitionErrorCode.INVALID
+        )
     ship_to = fields.get("ship_to")
     if ship_to is not None and ship_to.legal_entity_id != requisition.legal_entity_id:
-        raise RequisitionError("The ship-to address belongs to another legal entity.", code="invalid_ship_to")
+        raise RequisitionError(
+            "The ship-to address belongs to another legal entity.", code=RequisitionErrorCode.INVALID_SHIP_TO
+        )
     if "supplier_note" in fields:
         fields = {**fields, "supplier_note": _supplier_note(fields["supplier_note"])}
     if "on_behalf_of" in fields:
@@ -135,14 +144,14 @@ def _move_lines(source: Requisition, target: Requisition, lines: list[Requisitio
 
 def _check_same_cart_owner(source: Requisition, target: Requisition, by: Employee) -> None:
     if source.pk == target.pk:
-        raise RequisitionError("Pick another cart to move the lines to.", code="same_cart")
+        raise RequisitionError("Pick another cart to move the lines to.", code=RequisitionErrorCode.SAME_CART)
     _check_editable(source, by)
     _check_editable(target, by)
     if source.legal_entity_id != target.legal_entity_id:
         raise RequisitionError(
             f"{source.number} is for {source.legal_entity.code} and {target.number} for "
             f"{target.legal_entity.code}: lines cannot move between legal entities.",
-            code="other_legal_entity",
+            code=RequisitionErrorCode.OTHER_LEGAL_ENTITY,
         )
 
 
@@ -173,7 +182,7 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
     target = locked[target.pk]
     merged = [locked[source.pk] for source in sources if source.pk != target.pk]
     if not merged:
-        raise RequisitionError("Pick at least one other cart to merge.", code="nothing_to_merge")
+        raise RequisitionError("Pick at least one other cart to merge.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
     for source in merged:
         _check_same_cart_owner(source, target, by)
     kept: dict[tuple[Any, ...], RequisitionLine] = {}

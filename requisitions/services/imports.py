@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from procurement.models import Employee
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
 from ..lock_objects import import_jobs_qs_select_for_update
 from ..models import ImportJob, Requisition, RequisitionEvent
@@ -29,7 +30,9 @@ IMPORT_CHUNK = 500
 def import_job_create(*, requisition: Requisition, by: Employee, filename: str, content: bytes) -> ImportJob:
     """Queue an uploaded (or long pasted) quick order; a worker adds it chunk by chunk, showing progress."""
     if len(content) > MAX_BYTES:
-        raise RequisitionError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+        raise RequisitionError(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code=RequisitionErrorCode.FILE_TOO_LARGE
+        )
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)

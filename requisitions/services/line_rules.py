@@ -7,6 +7,7 @@ from procurement.models import CatalogItem, CostCentre
 from procurement.money import Money, MoneyError, is_currency, typed_price_check
 from procurement.selectors import exchange_rate_get
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
 from ..models import Requisition, RequisitionLine
 from ..quick_order import MAX_QUANTITY
@@ -17,11 +18,13 @@ MAX_LEAD_TIME_DAYS = 99_999  # what OCI's LEADTIME (5 digits) and our column hol
 
 def _check_quantity(quantity: Decimal) -> Decimal:
     if quantity <= 0:
-        raise RequisitionError("The quantity must be greater than 0.", code="invalid_quantity")
+        raise RequisitionError("The quantity must be greater than 0.", code=RequisitionErrorCode.INVALID_QUANTITY)
     if quantity > MAX_QUANTITY:
-        raise RequisitionError(f"The quantity must be at most {MAX_QUANTITY}.", code="invalid_quantity")
+        raise RequisitionError(
+            f"The quantity must be at most {MAX_QUANTITY}.", code=RequisitionErrorCode.INVALID_QUANTITY
+        )
     if quantity != quantity.quantize(Decimal("0.001")):
-        raise RequisitionError("The quantity may have at most 3 decimals.", code="invalid_quantity")
+        raise RequisitionError("The quantity may have at most 3 decimals.", code=RequisitionErrorCode.INVALID_QUANTITY)
     return quantity
 
 
@@ -32,7 +35,9 @@ def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
     try:
         typed_price_check(unit_price.amount, currency)
     except MoneyError as error:
-        code = "invalid_currency" if not is_currency(currency) else "invalid_price"
+        code = (
+            RequisitionErrorCode.INVALID_CURRENCY if not is_currency(currency) else RequisitionErrorCode.INVALID_PRICE
+        )
         raise RequisitionError(str(error), code=code) from None
     if (
         currency != requisition.currency
@@ -41,7 +46,7 @@ def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
         raise RequisitionError(
             f"No exchange rate from {currency} to {requisition.currency} is stored: use {requisition.currency} "
             "or ask finance to add the rate.",
-            code="invalid_currency",
+            code=RequisitionErrorCode.INVALID_CURRENCY,
         )
 
 
@@ -55,7 +60,7 @@ def catalog_quantity_check(*, item: CatalogItem, quantity: Decimal) -> Decimal:
     """
     problem = item.quantity_problem(quantity)
     if problem:
-        raise RequisitionError(problem, code="invalid_quantity")
+        raise RequisitionError(problem, code=RequisitionErrorCode.INVALID_QUANTITY)
     try:
         return _check_quantity(quantity)
     except RequisitionError as error:
@@ -98,11 +103,14 @@ def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None)
         return None
     if cost_centre.legal_entity_id != requisition.legal_entity_id:
         raise RequisitionError(
-            f"Cost centre {cost_centre.code} belongs to another legal entity.", code="invalid_cost_centre"
+            f"Cost centre {cost_centre.code} belongs to another legal entity.",
+            code=RequisitionErrorCode.INVALID_COST_CENTRE,
         )
     allowed = cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
     if not allowed.filter(pk=cost_centre.pk).exists():
-        raise RequisitionError(f"You may not charge cost centre {cost_centre.code}.", code="invalid_cost_centre")
+        raise RequisitionError(
+            f"You may not charge cost centre {cost_centre.code}.", code=RequisitionErrorCode.INVALID_COST_CENTRE
+        )
     return cost_centre
 
 

@@ -13,6 +13,7 @@ from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
 from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
 from ..lock_objects import requisition_lines_qs_select_for_update
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit
@@ -119,7 +120,7 @@ def requisition_lines_add_from_catalog(
     if refused:
         raise RequisitionError(
             f"Not in the catalog of {requisition.legal_entity.code}: {', '.join(refused[:10])}.",
-            code="not_in_catalog",
+            code=RequisitionErrorCode.NOT_IN_CATALOG,
         )
     for pick in picks:
         _check_cost_centre(requisition, pick.cost_centre)
@@ -163,7 +164,7 @@ def requisition_line_add_free_text(
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     if not description.strip():
-        raise RequisitionError("A free-text line needs a description.", code="invalid")
+        raise RequisitionError("A free-text line needs a description.", code=RequisitionErrorCode.INVALID)
     _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
@@ -235,10 +236,14 @@ def requisition_lines_replace_external(
     for index, spec in enumerate(lines, 1):
         description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
         if spec.unit_price.amount < 0:
-            raise RequisitionError(f"Line {index} ({description}) has a negative price.", code="invalid_price")
+            raise RequisitionError(
+                f"Line {index} ({description}) has a negative price.", code=RequisitionErrorCode.INVALID_PRICE
+            )
         unit = (spec.unit or "EA").upper()
         if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
-            raise RequisitionError(f"Line {index} ({description}) has the unit {unit!r}.", code="invalid_unit")
+            raise RequisitionError(
+                f"Line {index} ({description}) has the unit {unit!r}.", code=RequisitionErrorCode.INVALID_UNIT
+            )
         try:
             quantity = (
                 catalog_quantity_check(item=spec.catalog_item, quantity=spec.quantity)
@@ -248,16 +253,20 @@ def requisition_lines_replace_external(
         except RequisitionError as exc:
             raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
         if spec.price_basis_quantity <= 0:
-            raise RequisitionError(f"Line {index} ({description}) has a price basis of 0.", code="invalid_price")
+            raise RequisitionError(
+                f"Line {index} ({description}) has a price basis of 0.", code=RequisitionErrorCode.INVALID_PRICE
+            )
         try:
             unit_price_minor = minor_storable(spec.unit_price)
         except MoneyError as exc:
-            raise RequisitionError(f"Line {index} ({description}): {exc}.", code="invalid_price") from None
+            raise RequisitionError(
+                f"Line {index} ({description}): {exc}.", code=RequisitionErrorCode.INVALID_PRICE
+            ) from None
         lead_time = spec.lead_time_days
         if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
             raise RequisitionError(
                 f"Line {index} ({description}) has a lead time of {lead_time} days: at most {MAX_LEAD_TIME_DAYS}.",
-                code="invalid_lead_time",
+                code=RequisitionErrorCode.INVALID_LEAD_TIME,
             )
         line = RequisitionLine(
             requisition=requisition,
@@ -282,7 +291,8 @@ def requisition_lines_replace_external(
         line.total_minor = line.compute_total_minor()
         if line.total_minor > MAX_MINOR:
             raise RequisitionError(
-                f"Line {index} ({description}) comes to more than can be stored.", code="invalid_price"
+                f"Line {index} ({description}) comes to more than can be stored.",
+                code=RequisitionErrorCode.INVALID_PRICE,
             )
         built.append(line)
     removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
@@ -317,7 +327,7 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
         raise RequisitionError(
             f"These fields of a {line.get_source_display().lower()} line cannot be changed: "
             f"{', '.join(sorted(refused))}.",
-            code="invalid",
+            code=RequisitionErrorCode.INVALID,
         )
     changes: dict[str, list[str | None]] = {}
     for key, value in fields.items():
@@ -368,19 +378,26 @@ def requisition_line_splits_set(*, line: RequisitionLine, by: Employee, splits: 
     if splits:
         if len(splits) < 2:
             raise RequisitionError(
-                "A split needs at least two parts; otherwise set the line's cost centre.", code="invalid_split"
+                "A split needs at least two parts; otherwise set the line's cost centre.",
+                code=RequisitionErrorCode.INVALID_SPLIT,
             )
         total = sum((split.percent for split in splits), Decimal(0))
         if total != Decimal(100):
-            raise RequisitionError(f"The parts add up to {total} %, not 100 %.", code="invalid_split")
+            raise RequisitionError(
+                f"The parts add up to {total} %, not 100 %.", code=RequisitionErrorCode.INVALID_SPLIT
+            )
         seen = set()
         for split in splits:
             if split.percent <= 0 or split.percent != split.percent.quantize(Decimal("0.01")):
-                raise RequisitionError("Each part must be more than 0 % with at most 2 decimals.", code="invalid_split")
+                raise RequisitionError(
+                    "Each part must be more than 0 % with at most 2 decimals.", code=RequisitionErrorCode.INVALID_SPLIT
+                )
             _check_cost_centre(requisition, split.cost_centre)
             key = (split.cost_centre.pk, split.gl_account, split.project)
             if key in seen:
-                raise RequisitionError(f"Cost centre {split.cost_centre.code} appears twice.", code="invalid_split")
+                raise RequisitionError(
+                    f"Cost centre {split.cost_centre.code} appears twice.", code=RequisitionErrorCode.INVALID_SPLIT
+                )
             seen.add(key)
     line.splits.all().delete()
     RequisitionLineSplit.objects.bulk_create(

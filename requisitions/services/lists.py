@@ -15,6 +15,7 @@ from procurement.selectors import (
     price_lists_applicable,
 )
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import NotRequester, RequisitionError
 from ..lock_objects import requisition_lists_qs_select_for_update
 from ..models import Requisition, RequisitionList, RequisitionListItem
@@ -32,9 +33,9 @@ def requisition_list_create(
     """Save a requisition's lines as a named, reusable list (personal, or shared with the owner's org unit)."""
     _check_requester(requisition, by)
     if not name.strip():
-        raise RequisitionError("Give the list a name.", code="invalid")
+        raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
     if shared_with_org_unit and by.org_unit_id is None:
-        raise RequisitionError("You belong to no org unit to share the list with.", code="invalid")
+        raise RequisitionError("You belong to no org unit to share the list with.", code=RequisitionErrorCode.INVALID)
     saved = RequisitionList.objects.create(
         name=name.strip()[:200],
         owner=by,
@@ -138,11 +139,12 @@ def requisition_list_update(
     unknown = sorted((set(quantities) | removing) - set(items))
     if unknown:
         raise RequisitionError(
-            f"The list “{saved.name}” has no item {', '.join(str(pk) for pk in unknown[:10])}.", code="unknown_item"
+            f"The list “{saved.name}” has no item {', '.join(str(pk) for pk in unknown[:10])}.",
+            code=RequisitionErrorCode.UNKNOWN_ITEM,
         )
     if name is not None:
         if not name.strip():
-            raise RequisitionError("Give the list a name.", code="invalid")
+            raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
         saved.name = name.strip()[:200]
     changed = []
     for pk, quantity in quantities.items():
@@ -180,13 +182,15 @@ def requisition_list_create_from_items(
 ) -> RequisitionList:
     """A saved list of catalog items (each quantity by its order unit), without a cart first."""
     if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
-        raise RequisitionError(f"You are not a member of legal entity {legal_entity.code}.", code="not_a_member")
+        raise RequisitionError(
+            f"You are not a member of legal entity {legal_entity.code}.", code=RequisitionErrorCode.NOT_A_MEMBER
+        )
     if not name.strip():
-        raise RequisitionError("Give the list a name.", code="invalid")
+        raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
     if not items:
-        raise RequisitionError("A list needs at least one item.", code="invalid")
+        raise RequisitionError("A list needs at least one item.", code=RequisitionErrorCode.INVALID)
     if shared_with_org_unit and by.org_unit_id is None:
-        raise RequisitionError("You belong to no org unit to share the list with.", code="invalid")
+        raise RequisitionError("You belong to no org unit to share the list with.", code=RequisitionErrorCode.INVALID)
     visible = set(
         catalog_items_visible(legal_entity=legal_entity, user=by.user)
         .filter(pk__in=[spec.item.pk for spec in items])
@@ -195,7 +199,8 @@ def requisition_list_create_from_items(
     refused = sorted({spec.item.sku for spec in items if spec.item.pk not in visible})
     if refused:
         raise RequisitionError(
-            f"Not in the catalog of {legal_entity.code}: {', '.join(refused[:10])}.", code="not_in_catalog"
+            f"Not in the catalog of {legal_entity.code}: {', '.join(refused[:10])}.",
+            code=RequisitionErrorCode.NOT_IN_CATALOG,
         )
     price_lists = price_lists_applicable(legal_entity=legal_entity, user=by.user)
     entries = []

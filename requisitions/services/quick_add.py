@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from procurement.models import CatalogItem, Employee
 from procurement.selectors import catalog_items_visible
 
+from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
 from ..models import Requisition, RequisitionLine
 from ..quick_order import QuickOrderError, QuickOrderErrorGroup, QuickOrderParse, QuickOrderRow, errors_grouped
@@ -122,7 +123,7 @@ def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: Qui
     Input with no line at all is refused (`nothing_to_read`): there is nothing to say "done" about.
     """
     if not parsed.rows and not parsed.errors:
-        raise RequisitionError(NOTHING_TO_READ, code="nothing_to_read")
+        raise RequisitionError(NOTHING_TO_READ, code=RequisitionErrorCode.NOTHING_TO_READ)
     resolved, errors = quick_order_resolve(requisition=requisition, rows=parsed.rows)
     added = 0
     if resolved:
@@ -135,7 +136,7 @@ def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: Qui
             )
             added = len(resolved)
         except RequisitionError as error:
-            if error.code != "invalid_quantity":
+            if error.code != RequisitionErrorCode.INVALID_QUANTITY:
                 raise
             # Quantities of one SKU added up past the limit: add row by row so the other rows still go in.
             for row, pick in resolved:

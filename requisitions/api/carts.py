@@ -1,4 +1,7 @@
-"""REST API of requisitions. Thin: read the request, call a service, answer the requisition."""
+"""REST API of carts and their lines: list, create, read, change, lines, splits, moves.
+
+Thin: read the request, call a service, answer the requisition.
+"""
 
 from decimal import Decimal
 from typing import Any
@@ -7,68 +10,39 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.api import ERROR_SCHEMA
 from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import Money
 from procurement.selectors import legal_entity_for_user
 from procurement.web import current_employee
 
-from .error_codes import RequisitionErrorCode
-from .errors import RequisitionError, RequisitionNotFound
-from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
-from .quick_order import MAX_BYTES, QuickOrderFormatError, parse_text
-from .selectors import (
-    requisition_get,
-    requisition_lines,
-    requisition_lists_visible,
-    requisition_totals_by_currency,
-    requisitions_visible,
-)
-from .serializers import (
-    CommentSerializer,
-    ImportJobSerializer,
+from ..error_codes import RequisitionErrorCode
+from ..errors import RequisitionError, RequisitionNotFound
+from ..models import Requisition, RequisitionLine
+from ..selectors import requisition_get, requisition_lines, requisition_totals_by_currency, requisitions_visible
+from ..serializers import (
     LineCreateSerializer,
     LineUpdateSerializer,
-    MergeSerializer,
     MoveLinesSerializer,
-    QuickAddResultSerializer,
-    QuickAddSerializer,
     RequisitionCreateSerializer,
-    RequisitionEventSerializer,
     RequisitionLineSerializer,
-    RequisitionListCreateSerializer,
-    RequisitionListSerializer,
-    RequisitionListUpdateSerializer,
     RequisitionSerializer,
     RequisitionUpdateSerializer,
-    UploadSerializer,
 )
-from .services import (
+from ..services import (
     CatalogPick,
-    ListItemSpec,
     SplitSpec,
-    import_job_create,
-    requisition_copy,
     requisition_create,
-    requisition_create_from_list,
     requisition_line_add_free_text,
     requisition_line_splits_set,
     requisition_line_update,
     requisition_lines_add_from_catalog,
     requisition_lines_move,
     requisition_lines_remove,
-    requisition_list_create,
-    requisition_list_create_from_items,
-    requisition_list_delete,
-    requisition_list_update,
-    requisition_merge,
-    requisition_quick_add,
     requisition_update,
 )
 
@@ -343,145 +317,6 @@ class RequisitionLineDetailView(APIView):
         return requisition_response(requisition)
 
 
-class QuickAddView(APIView):
-    @extend_schema(
-        request=QuickAddSerializer,
-        responses={200: QuickAddResultSerializer, 400: ERROR_SCHEMA},
-        examples=[
-            OpenApiExample(
-                "Pasted lines", request_only=True, value={"text": "BT-PEN-BLA-10,5\nLS-GLV-NIT-M;2\nNOPE-1,1"}
-            ),
-            OpenApiExample(
-                "Result",
-                response_only=True,
-                value={
-                    "lines_read": 3,
-                    "added": 2,
-                    "not_added": 1,
-                    "errors": [{"line": 3, "message": "unknown SKU NOPE-1"}],
-                    "error_groups": [{"reason": "Unknown SKU", "count": 1, "lines": [3]}],
-                },
-            ),
-        ],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        employee = current_employee(request)
-        requisition = requisition_get(employee=employee, pk=pk)
-        incoming = QuickAddSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        try:
-            parsed = parse_text(incoming.validated_data["text"])
-        except QuickOrderFormatError as error:
-            raise RequisitionError(str(error), code=RequisitionErrorCode.INVALID_QUICK_ORDER) from error
-        result = requisition_quick_add(requisition=requisition, by=employee, parsed=parsed)
-        return Response(
-            {
-                "lines_read": result.lines_read,
-                "added": result.added,
-                "not_added": result.not_added,
-                "errors": [{"line": error.line, "message": error.message} for error in result.errors],
-                "error_groups": [
-                    {"reason": group.reason, "count": group.count, "lines": list(group.lines)}
-                    for group in result.error_groups
-                ],
-            }
-        )
-
-
-class UploadView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        request={"multipart/form-data": UploadSerializer}, responses={202: ImportJobSerializer, 400: ERROR_SCHEMA}
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        """Upload a CSV or XLSX quick order; poll the returned import until its status is done."""
-        employee = current_employee(request)
-        requisition = requisition_get(employee=employee, pk=pk)
-        incoming = UploadSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        upload = incoming.validated_data["file"]
-        if upload.size > MAX_BYTES:
-            raise RequisitionError(
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code=RequisitionErrorCode.FILE_TOO_LARGE
-            )
-        job = import_job_create(requisition=requisition, by=employee, filename=upload.name, content=upload.read())
-        job.refresh_from_db()
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-
-class ImportJobView(APIView):
-    @extend_schema(responses={200: ImportJobSerializer, 404: ERROR_SCHEMA})
-    def get(self, request: Request, job_id: int) -> Response:
-        employee = current_employee(request)
-        job = ImportJob.objects.filter(pk=job_id, requisition__in=requisitions_visible(employee=employee)).first()
-        if job is None:
-            raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
-        return Response(ImportJobSerializer(job).data)
-
-
-def action_view(action: str) -> type[APIView]:
-    class ActionView(APIView):
-        @extend_schema(
-            request=CommentSerializer,
-            responses={200: RequisitionSerializer, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA},
-            operation_id=f"requisition_{action}",
-            examples=[
-                OpenApiExample("Comment", request_only=True, value={"comment": "Ordered elsewhere"}),
-                OpenApiExample(
-                    "Refused",
-                    response_only=True,
-                    status_codes=["400"],
-                    value={"code": "submission_invalid", "message": "The requisition has no lines."},
-                ),
-            ],
-        )
-        def post(self, request: Request, pk: int) -> Response:
-            employee = current_employee(request)
-            requisition = requisition_get(employee=employee, pk=pk)
-            if action == "submit":
-                return requisition_response(requisition_submit(requisition=requisition, by=employee))
-            incoming = CommentSerializer(data=request.data)
-            incoming.is_valid(raise_exception=True)
-            comment = incoming.validated_data["comment"]
-            if action == "withdraw":
-                return requisition_response(requisition_withdraw(requisition=requisition, by=employee, comment=comment))
-            return requisition_response(requisition_cancel(requisition=requisition, by=employee, comment=comment))
-
-    ActionView.__name__ = f"Requisition{action.capitalize()}View"
-    ActionView.__doc__ = {
-        "submit": "Submit: validates the lines, runs the approval and budget checks, moves the requisition on.",
-        "withdraw": "The requester takes the requisition back before final approval.",
-        "cancel": "Cancel a cart or a returned requisition (buyers: approved or ordered ones too).",
-    }[action]
-    return ActionView
-
-
-class CopyView(APIView):
-    @extend_schema(request=None, responses={201: RequisitionSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        """A new cart with the same lines at today's prices."""
-        employee = current_employee(request)
-        copy = requisition_copy(requisition=requisition_get(employee=employee, pk=pk), by=employee)
-        return requisition_response(copy, status_code=status.HTTP_201_CREATED)
-
-
-class MergeView(APIView):
-    @extend_schema(
-        request=MergeSerializer,
-        responses={200: RequisitionSerializer, 400: ERROR_SCHEMA},
-        examples=[OpenApiExample("Merge two carts", request_only=True, value={"requisitions": [12, 15]})],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        """Merge other carts into this one; they are cancelled, their lines move here."""
-        employee = current_employee(request)
-        target = requisition_get(employee=employee, pk=pk)
-        incoming = MergeSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        sources = [requisition_get(employee=employee, pk=source) for source in incoming.validated_data["requisitions"]]
-        return requisition_response(requisition_merge(target=target, sources=sources, by=employee))
-
-
 class MoveLinesView(APIView):
     @extend_schema(
         request=MoveLinesSerializer,
@@ -498,140 +333,3 @@ class MoveLinesView(APIView):
         requisition_lines_move(source=source, target=target, by=employee, line_ids=incoming.validated_data["lines"])
         source.refresh_from_db()
         return requisition_response(source)
-
-
-class EventsView(APIView):
-    @extend_schema(responses={200: RequisitionEventSerializer(many=True)})
-    def get(self, request: Request, pk: int) -> Response:
-        """The requisition's history: every status move and change after submission."""
-        requisition = requisition_get(employee=current_employee(request), pk=pk)
-        events = requisition.events.select_related("actor").order_by("created_at", "id")
-        return Response(RequisitionEventSerializer(events, many=True).data)
-
-
-def list_response(employee: Employee, list_id: int, *, status_code: int = 200) -> Response:
-    saved = requisition_lists_visible(employee=employee).prefetch_related(*LIST_PREFETCH).get(pk=list_id)
-    return Response(RequisitionListSerializer(saved).data, status=status_code)
-
-
-LIST_PREFETCH = ("items__supplier", "items__cost_centre", "items__catalog_item")
-
-
-class RequisitionListsView(APIView):
-    @extend_schema(responses={200: RequisitionListSerializer(many=True)})
-    def get(self, request: Request) -> Response:
-        lists = requisition_lists_visible(employee=current_employee(request)).prefetch_related(*LIST_PREFETCH)
-        return Response(RequisitionListSerializer(lists, many=True).data)
-
-    @extend_schema(
-        request=RequisitionListCreateSerializer,
-        responses={201: RequisitionListSerializer, 400: ERROR_SCHEMA},
-        examples=[
-            OpenApiExample(
-                "Save a cart as a list",
-                request_only=True,
-                value={"name": "Monthly office supplies", "requisition": 12, "shared_with_org_unit": True},
-            ),
-            OpenApiExample(
-                "A list of catalog items",
-                request_only=True,
-                value={
-                    "name": "Lab gloves",
-                    "legal_entity": "ACME-FR",
-                    "items": [{"sku": "LS-GLV-NIT-M", "quantity": "4"}, {"sku": "BT-PEN-BLA-10", "quantity": "2"}],
-                },
-            ),
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        """Save a requisition's lines, or catalog items, as a reusable list."""
-        employee = current_employee(request)
-        incoming = RequisitionListCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        if "requisition" in data:
-            requisition = requisition_get(employee=employee, pk=data["requisition"])
-            saved = requisition_list_create(
-                requisition=requisition,
-                by=employee,
-                name=data["name"],
-                shared_with_org_unit=data["shared_with_org_unit"],
-            )
-        else:
-            entity = legal_entity_for_user(user=request.user, code=data["legal_entity"] or None)
-            specs = []
-            for entry in data["items"]:
-                item = catalog_item_by_sku(entry["sku"], entry["supplier"])
-                centre = None
-                if entry["cost_centre"]:
-                    centre = CostCentre.objects.filter(legal_entity=entity, code__iexact=entry["cost_centre"]).first()
-                    if centre is None:
-                        raise RequisitionError(
-                            f"There is no cost centre {entry['cost_centre']} in {entity.code}.",
-                            code=RequisitionErrorCode.INVALID_COST_CENTRE,
-                        )
-                specs.append(ListItemSpec(item=item, quantity=entry["quantity"], cost_centre=centre))
-            saved = requisition_list_create_from_items(
-                by=employee,
-                legal_entity=entity,
-                name=data["name"],
-                items=specs,
-                shared_with_org_unit=data["shared_with_org_unit"],
-            )
-        return list_response(employee, saved.pk, status_code=status.HTTP_201_CREATED)
-
-
-def visible_list(employee: Employee, list_id: int) -> RequisitionList:
-    found = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
-    if found is None:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may see.")
-    return found
-
-
-class RequisitionListDetailView(APIView):
-    @extend_schema(responses={200: RequisitionListSerializer, 404: ERROR_SCHEMA})
-    def get(self, request: Request, list_id: int) -> Response:
-        employee = current_employee(request)
-        return list_response(employee, visible_list(employee, list_id).pk)
-
-    @extend_schema(
-        request=RequisitionListUpdateSerializer,
-        responses={200: RequisitionListSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
-        examples=[
-            OpenApiExample(
-                "Rename, change a quantity, remove an item",
-                request_only=True,
-                value={"name": "Lab gloves (monthly)", "items": [{"id": 31, "quantity": "6"}], "remove": [32]},
-            )
-        ],
-    )
-    def patch(self, request: Request, list_id: int) -> Response:
-        """Rename the list, change its items' quantities, remove items (the owner only)."""
-        employee = current_employee(request)
-        saved = visible_list(employee, list_id)
-        incoming = RequisitionListUpdateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        requisition_list_update(
-            requisition_list=saved,
-            by=employee,
-            name=data.get("name"),
-            quantities={entry["id"]: entry["quantity"] for entry in data.get("items", [])},
-            remove=data.get("remove", []),
-        )
-        return list_response(employee, saved.pk)
-
-    @extend_schema(responses={204: None, 403: ERROR_SCHEMA})
-    def delete(self, request: Request, list_id: int) -> Response:
-        employee = current_employee(request)
-        requisition_list_delete(requisition_list=visible_list(employee, list_id), by=employee)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RequisitionListCartView(APIView):
-    @extend_schema(request=None, responses={201: RequisitionSerializer})
-    def post(self, request: Request, list_id: int) -> Response:
-        """A new cart from the list, at today's prices."""
-        employee = current_employee(request)
-        cart, _skipped = requisition_create_from_list(requisition_list=visible_list(employee, list_id), by=employee)
-        return requisition_response(cart, status_code=status.HTTP_201_CREATED)

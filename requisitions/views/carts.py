@@ -1,6 +1,5 @@
-"""Pages of requisitions: my requisitions, the cart, quick order import with progress, saved lists."""
+"""Pages of carts and their lines: my requisitions, a cart, its lines, free text, splits, add from the catalog."""
 
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
+from p2p.submit_to_order import requisition_submit
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
@@ -20,69 +19,35 @@ from procurement.selectors import catalog_items_visible
 from procurement.views import CATALOG_TYPED_KEY
 from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
-from .error_codes import RequisitionErrorCode
-from .errors import RequisitionError, RequisitionNotFound
-from .models import ImportJob, Requisition, RequisitionList
-from .quick_order import QuickOrderFormatError, parse_text, text_lines
-from .selectors import (
+from ..current_cart import choose_cart, current_cart
+from ..error_codes import RequisitionErrorCode
+from ..errors import RequisitionError, RequisitionNotFound
+from ..models import Requisition
+from ..selectors import (
     carts_of,
     cost_centres_chargeable,
     requestable_for,
     requisition_get,
     requisition_lines,
-    requisition_lists_visible,
     requisition_status_counts,
     requisition_totals_by_currency,
     requisitions_visible,
 )
-from .services import (
-    NOTHING_TO_READ,
+from ..services import (
     CatalogPick,
     SplitSpec,
     catalog_quantity_check,
-    import_job_create,
-    import_job_errors_grouped,
-    list_item_quantity_check,
-    requisition_copy,
     requisition_create,
-    requisition_create_from_list,
     requisition_line_add_free_text,
     requisition_line_splits_set,
     requisition_line_update,
     requisition_lines_add_from_catalog,
     requisition_lines_move,
     requisition_lines_remove,
-    requisition_list_create,
-    requisition_list_delete,
-    requisition_list_update,
-    requisition_merge,
-    requisition_quick_add,
     requisition_update,
 )
 
-CART_SESSION_KEY = "cart:{entity}"
 CART_TYPED_KEY = "cart-typed:{pk}"
-SYNC_PASTE_LINES = 1000
-
-
-def current_cart(request: HttpRequest, employee: Employee, *, create: bool = False) -> Requisition | None:
-    """The cart the employee is filling for the chosen entity: the one picked last, else the newest."""
-    entity = acting_legal_entity(request)
-    key = CART_SESSION_KEY.format(entity=entity.code)
-    carts = carts_of(employee=employee, legal_entity_id=entity.pk)
-    chosen_id = request.session.get(key)
-    chosen = carts.filter(pk=chosen_id).first() if isinstance(chosen_id, int) else None
-    cart = chosen or carts.first()
-    if cart is None and create:
-        cart = requisition_create(by=employee, legal_entity=entity)
-    if cart is not None:
-        request.session[key] = cart.pk
-    return cart
-
-
-def choose_cart(request: HttpRequest, requisition: Requisition) -> None:
-    if requisition.status == Requisition.Status.DRAFT:
-        request.session[CART_SESSION_KEY.format(entity=requisition.legal_entity.code)] = requisition.pk
 
 
 def decimal_or_none(value: str | None) -> Decimal | None:
@@ -221,7 +186,7 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             try:
                 requisition_line_update(line=line, by=employee, fields=changes)
             except RequisitionError as error:
-                if error.code != "invalid_quantity":
+                if error.code != RequisitionErrorCode.INVALID_QUANTITY:
                     raise
                 # Nothing of the form is stored (one transaction); the cart shows what was typed, with the error.
                 request.session[CART_TYPED_KEY.format(pk=requisition.pk)] = {
@@ -330,43 +295,6 @@ def split(request: HttpRequest, employee: Employee, pk: int, line_id: int) -> Ht
 
 @require_POST
 @employee_required
-def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> HttpResponse:
-    """Withdraw, cancel, copy, merge, save as list."""
-    requisition = requisition_get(employee=employee, pk=pk)
-    comment = request.POST.get("comment", "")[:2000]
-    if name == "withdraw":
-        requisition_withdraw(requisition=requisition, by=employee, comment=comment)
-        messages.success(request, f"{requisition.number} is withdrawn.")
-    elif name == "cancel":
-        requisition_cancel(requisition=requisition, by=employee, comment=comment)
-        messages.success(request, f"{requisition.number} is cancelled.")
-        return redirect("requisitions:index")
-    elif name == "copy":
-        copy = requisition_copy(requisition=requisition, by=employee)
-        choose_cart(request, copy)
-        messages.success(request, f"Copied into the new cart {copy.number}.")
-        return redirect("requisitions:detail", pk=copy.pk)
-    elif name == "merge":
-        sources = [
-            requisition_get(employee=employee, pk=value) for value in request.POST.getlist("carts") if value.isdigit()
-        ]
-        if not sources:
-            raise RequisitionError("Tick the carts to merge into this one.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
-        requisition_merge(target=requisition, sources=sources, by=employee)
-        messages.success(request, f"Merged {', '.join(s.number for s in sources)} into {requisition.number}.")
-    elif name == "save-list":
-        saved = requisition_list_create(
-            requisition=requisition,
-            by=employee,
-            name=request.POST.get("name", ""),
-            shared_with_org_unit=request.POST.get("shared") == "on",
-        )
-        messages.success(request, f"Saved as list “{saved.name}”.")
-    return redirect("requisitions:detail", pk=requisition.pk)
-
-
-@require_POST
-@employee_required
 def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Switch the cart that "Add to cart" fills."""
     value = request.POST.get("cart", "")
@@ -378,7 +306,7 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
 
 
-def _quantity_typed(value: str) -> Decimal | None:
+def quantity_typed(value: str) -> Decimal | None:
     try:
         quantity = Decimal(value.strip().replace(",", "."))
     except InvalidOperation:
@@ -411,7 +339,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     picks: list[CatalogPick] = []
     for pk, value in typed.items():
         item = found.get(pk)
-        quantity = _quantity_typed(value)
+        quantity = quantity_typed(value)
         if item is None:
             errors[pk] = "This item is not in your catalog."
         elif quantity is None:
@@ -444,180 +372,3 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
         + ".",
     )
     return redirect(back)
-
-
-QUICK_ORDER_TOKENS_KEY = "quick-order:submitted"
-QUICK_ORDER_TOKENS_KEPT = 50
-
-
-def _submission_seen(request: HttpRequest, token: str) -> bool:
-    """Whether this quick-order form was sent before (a resubmission); remembers it if not."""
-    if not token:
-        return False
-    seen: list[str] = request.session.get(QUICK_ORDER_TOKENS_KEY, [])
-    if token in seen:
-        return True
-    request.session[QUICK_ORDER_TOKENS_KEY] = [*seen, token[:64]][-QUICK_ORDER_TOKENS_KEPT:]
-    return False
-
-
-@employee_required
-def import_page(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
-    """Paste `sku,qty` lines or upload CSV/XLSX; long work shows a progress bar.
-
-    Each form carries a one-time submission token: sending it again (back button, reload, double click) adds
-    nothing twice. After a partial success the box keeps only the lines that were not added.
-    """
-    requisition = requisition_get(employee=employee, pk=pk)
-    context: dict[str, Any] = {"requisition": requisition, "jobs": requisition.import_jobs.all()[:5]}
-    status = 200
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        text = request.POST.get("text", "")
-        context["text"] = text
-        if _submission_seen(request, request.POST.get("submission", "")):
-            context["text"] = ""
-            context["resubmitted"] = True
-        elif upload is not None:
-            content = upload.read()
-            if not content.strip():
-                context["file_error"] = NOTHING_TO_READ
-                status = 400
-            else:
-                job = import_job_create(
-                    requisition=requisition, by=employee, filename=upload.name or "upload", content=content
-                )
-                return redirect("requisitions:import-job", job_id=job.pk)
-        elif not text.strip():
-            context["text_error"] = NOTHING_TO_READ
-            status = 400
-        elif text.count("\n") >= SYNC_PASTE_LINES:
-            job = import_job_create(
-                requisition=requisition, by=employee, filename="pasted.txt", content=text.encode("utf-8")
-            )
-            return redirect("requisitions:import-job", job_id=job.pk)
-        else:
-            try:
-                result = requisition_quick_add(requisition=requisition, by=employee, parsed=parse_text(text))
-            except QuickOrderFormatError as error:
-                context["text_error"] = str(error)
-                status = 400
-            except RequisitionError as error:
-                if error.code != "nothing_to_read":
-                    raise
-                context["text_error"] = error.message
-                status = 400
-            else:
-                # Only the lines not added stay in the box: fixing and sending them again adds nothing twice.
-                context |= {"result": result, "text": text_lines(text, [e.line for e in result.errors])}
-    context["submission"] = uuid.uuid4().hex
-    return render(request, "requisitions/import.html", context, status=status)
-
-
-@employee_required
-def import_job(request: HttpRequest, employee: Employee, job_id: int) -> HttpResponse:
-    job = (
-        ImportJob.objects.filter(pk=job_id, requisition__in=requisitions_visible(employee=employee))
-        .select_related("requisition")
-        .first()
-    )
-    if job is None:
-        raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
-    template = "requisitions/_import_progress.html" if request.htmx else "requisitions/import_job.html"  # type: ignore[attr-defined]
-    groups = import_job_errors_grouped(job=job) if job.status == ImportJob.Status.DONE else []
-    return render(request, template, {"job": job, "requisition": job.requisition, "error_groups": groups})
-
-
-@employee_required
-def lists(request: HttpRequest, employee: Employee) -> HttpResponse:
-    entity = acting_legal_entity(request)
-    return render(
-        request,
-        "requisitions/lists.html",
-        {
-            "lists": requisition_lists_visible(employee=employee, legal_entity_id=entity.pk).prefetch_related("items"),
-        },
-    )
-
-
-@employee_required
-def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpResponse:
-    """Edit a saved list: its name, each item's quantity (by the item's order unit), and remove items.
-
-    A refused value keeps everything typed, shows the error next to its field and stores nothing."""
-    saved: RequisitionList | None = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
-    if saved is None or saved.owner_id != employee.pk:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may change.")
-    entries = list(saved.items.select_related("catalog_item", "supplier").order_by("position"))
-    typed_name = saved.name
-    typed: dict[int, str] = {entry.pk: entry.quantity_text for entry in entries}
-    removing: set[int] = set()
-    errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        post = request.POST
-        typed_name = post.get("name", "")[:200]
-        removing = {int(v) for v in post.getlist("remove") if v.isdigit()}
-        quantities: dict[int, Decimal] = {}
-        for entry in entries:
-            value = post.get(f"quantity-{entry.pk}", "").strip()[:20]
-            typed[entry.pk] = value
-            if entry.pk in removing:
-                continue
-            quantity = _quantity_typed(value) if value else None
-            if quantity is None:
-                errors[str(entry.pk)] = f"{entry.sku or entry.description}: give the quantity as a number."
-            else:
-                quantities[entry.pk] = quantity
-        if not typed_name.strip():
-            errors["name"] = "Give the list a name."
-        if not errors:
-            for pk, quantity in quantities.items():  # one message per item, next to its field
-                entry = next(e for e in entries if e.pk == pk)
-                if quantity != entry.quantity:
-                    try:
-                        list_item_quantity_check(entry=entry, quantity=quantity)
-                    except RequisitionError as error:
-                        errors[str(pk)] = error.message
-        if not errors:
-            try:
-                requisition_list_update(
-                    requisition_list=saved,
-                    by=employee,
-                    name=typed_name,
-                    quantities=quantities,
-                    remove=removing,
-                )
-            except RequisitionError as error:
-                errors["form"] = error.message
-            else:
-                messages.success(request, f"Saved the list “{typed_name.strip()}”.")
-                return redirect("requisitions:lists")
-        status = 400
-    rows = [(entry, typed.get(entry.pk, ""), errors.get(str(entry.pk), ""), entry.pk in removing) for entry in entries]
-    return render(
-        request,
-        "requisitions/list_edit.html",
-        {"saved": saved, "name": typed_name, "rows": rows, "errors": errors},
-        status=status,
-    )
-
-
-@require_POST
-@employee_required
-def list_action(request: HttpRequest, employee: Employee, list_id: int, name: str) -> HttpResponse:
-    saved: RequisitionList | None = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
-    if saved is None:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may see.")
-    if name == "delete":
-        requisition_list_delete(requisition_list=saved, by=employee)
-        messages.success(request, f"Deleted the list “{saved.name}”.")
-        return redirect("requisitions:lists")
-    cart, skipped = requisition_create_from_list(requisition_list=saved, by=employee)
-    choose_cart(request, cart)
-    messages.success(
-        request,
-        f"New cart {cart.number} from “{saved.name}” at today's prices."
-        + (f" No longer available: {', '.join(skipped)}." if skipped else ""),
-    )
-    return redirect("requisitions:detail", pk=cart.pk)

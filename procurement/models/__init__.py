@@ -1,0 +1,33 @@
+"""Core domain, by subdomain: organisation and people, suppliers and catalog, records every app keeps.
+
+Every app imports the core's models from here (`from procurement.models import Employee`).
+"""
+
+from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
+from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
+from .records import AuditEvent, DocumentSequence, ExchangeRate, IdempotencyKey
+from .validators import QUANTITY_STEP, currency_code_validator, entity_code_validator, unit_validator, unspsc_validator
+
+__all__ = [
+    "QUANTITY_STEP",
+    "Address",
+    "AuditEvent",
+    "CatalogItem",
+    "CatalogItemAttribute",
+    "Category",
+    "CostCentre",
+    "CustomCatalog",
+    "DocumentSequence",
+    "Employee",
+    "ExchangeRate",
+    "IdempotencyKey",
+    "LegalEntity",
+    "OrgUnit",
+    "PriceList",
+    "Role",
+    "Supplier",
+    "currency_code_validator",
+    "entity_code_validator",
+    "unit_validator",
+    "unspsc_validator",
+]
