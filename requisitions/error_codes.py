@@ -37,6 +37,3 @@ class RequisitionErrorCode(StrEnum):
     AMBIGUOUS_SKU = "ambiguous_sku"
     INVALID_QUICK_ORDER = "invalid_quick_order"
     NOT_A_CART = "not_a_cart"
-    # Raised with punchout's error classes where requisitions meet punchout (punchout_api, punchout_carts).
-    NO_CONNECTION = "no_connection"
-    BAD_CART = "bad_cart"

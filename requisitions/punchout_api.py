@@ -15,7 +15,6 @@ from punchout.selectors import punchout_connections_switched_on
 from punchout.services import PunchoutError
 from punchout.views import url_builders
 
-from .error_codes import RequisitionErrorCode
 from .punchout_carts import requisition_punchout_start
 from .selectors import requisitions_visible
 
@@ -51,9 +50,7 @@ class SessionListView(APIView):
         data = incoming.validated_data
         requisition = requisitions_visible(employee=employee).filter(pk=data["requisition"]).first()
         if requisition is None:
-            raise PunchoutError(
-                f"There is no requisition {data['requisition']} that you may see.", code=RequisitionErrorCode.NOT_FOUND
-            )
+            raise PunchoutError(f"There is no requisition {data['requisition']} that you may see.", code="not_found")
         connection = (
             punchout_connections_switched_on()
             .filter(supplier__code__iexact=data["supplier"])
@@ -61,9 +58,7 @@ class SessionListView(APIView):
             .first()
         )
         if connection is None:
-            raise PunchoutError(
-                f"Supplier {data['supplier']} has no punchout connection.", code=RequisitionErrorCode.NO_CONNECTION
-            )
+            raise PunchoutError(f"Supplier {data['supplier']} has no punchout connection.", code="no_connection")
         started = requisition_punchout_start(
             requisition=requisition,
             by=employee,

@@ -30,7 +30,6 @@ from punchout.services import (
     punchout_session_start,
 )
 
-from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError
 from .models import Requisition, RequisitionLine
 from .selectors import requisitions_visible
@@ -137,14 +136,11 @@ def requisition_punchout_return(*, token: str, fields: list[tuple[str, str]], us
         except ProcurementError as error:  # e.g. the cart was submitted meanwhile, or a line is unusable
             failed = PunchoutReturnRefused(f"The shop's cart was not added: {error.message}", code=error.code)
         except (cxml.CXMLError, oci.OciError) as error:  # a codec refusal raised past the cart reading's own handling
-            failed = PunchoutReturnRefused(
-                f"The shop's cart could not be read: {error.message}", code=RequisitionErrorCode.BAD_CART
-            )
+            failed = PunchoutReturnRefused(f"The shop's cart could not be read: {error.message}", code="bad_cart")
         except (ArithmeticError, ValueError, DataError):  # a number our columns cannot hold, however it got here
             logger.info("punchout return refused: a value the cart's columns cannot hold")
             failed = PunchoutReturnRefused(
-                "The shop's cart was not added: it has a number (quantity or price) we cannot store.",
-                code=RequisitionErrorCode.BAD_CART,
+                "The shop's cart was not added: it has a number (quantity or price) we cannot store.", code="bad_cart"
             )
         else:
             failed = None

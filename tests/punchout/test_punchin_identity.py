@@ -42,9 +42,8 @@ def alices_requisitions(organisation) -> tuple[Requisition, Requisition]:
     """alice's open cart of one line, and a requisition of hers waiting in bob's inbox (her manager's)."""
     from decimal import Decimal
 
-    from p2p.submit_to_order import requisition_submit
     from procurement.money import Money
-    from requisitions.services import requisition_create, requisition_line_add_free_text
+    from requisitions.services import requisition_create, requisition_line_add_free_text, requisition_submit
 
     alice = organisation.requester
     made = []
