@@ -1,15 +1,19 @@
 """Demo purchasing rules (DESIGN.md): manager chain; IT items need an IT reviewer; above 5,000 EUR finance too."""
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from p2p.submit_to_order import requisition_submit
 from procurement.demo import DEMO_PASSWORD
 from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role, Supplier
-from procurement.money import to_minor
+from procurement.money import Money, to_minor
+from requisitions.models import Requisition
+from requisitions.services import requisition_create, requisition_line_add_free_text
 
 from .models import ApprovalMode, PurchasingRule
 from .services import purchasing_rule_save
@@ -97,13 +101,6 @@ SUBMITTED = [
 
 def seed_submitted(report: Callable[[str], None]) -> None:
     """Requisitions of alice's that wait in bob's inbox (made once)."""
-    from decimal import Decimal
-
-    from p2p.submit_to_order import requisition_submit
-    from procurement.money import Money
-    from requisitions.models import Requisition
-    from requisitions.services import requisition_create, requisition_line_add_free_text
-
     alice = Employee.objects.get(user__username="alice")
     france = LegalEntity.objects.get(code="ACME-FR")
     for title, description, quantity, price, supplier in SUBMITTED:

@@ -6,13 +6,15 @@ start → check_stage ─yes→ split_stage (one task per approver) → approve 
 
 The chain itself is data (ApprovalStep rows resolved at submission); the flow only walks it. Decisions
 come from our inbox, API and e-mail links through `approvals.services.approval_decide`, which records
-the decision on the step and then completes the viewflow task under the process lock.
+the decision on the step and then completes the viewflow task under the process lock. The end nodes hand
+the outcome to `approvals.outcomes`.
 """
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
@@ -20,6 +22,9 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import Split, SplitActivation
 
 from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, StepStatus
+from .notifications import notify_task_created
+from .outcomes import approval_chain_finish
+from .selectors import delegate_for
 
 
 class ApproverSplitActivation(SplitActivation):
@@ -91,10 +96,6 @@ class ApprovalFlow(flow.Flow):
 
     def task_owner(self, activation: Any) -> Any:
         """Every task has an owner: the approver, or their delegate while they are away."""
-        from django.utils import timezone
-
-        from .routing import delegate_for
-
         assignment = ApprovalStepApprover.objects.select_related("approver__user", "step__chain__requisition").get(
             pk=activation.task.data["assignment"]
         )
@@ -109,8 +110,6 @@ class ApprovalFlow(flow.Flow):
         return delegate.user
 
     def task_created(self, activation: Any) -> None:
-        from .notifications import notify_task_created
-
         notify_task_created(task=activation.task)
 
     def stage_decided(self, activation: Any, active_tasks: Any) -> bool:
@@ -129,16 +128,10 @@ class ApprovalFlow(flow.Flow):
         ).exists()
 
     def on_approved(self, activation: Any) -> None:
-        from .services import approval_chain_finish
-
         approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.APPROVED)
 
     def on_rejected(self, activation: Any) -> None:
-        from .services import approval_chain_finish
-
         approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.REJECTED)
 
     def on_returned(self, activation: Any) -> None:
-        from .services import approval_chain_finish
-
         approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.RETURNED)

@@ -14,20 +14,9 @@ from procurement.services import notification_send
 from requisitions.models import RequisitionEvent
 from requisitions.services.lifecycle import requisition_event_record
 
+from .flows import ApprovalFlow
 from .models import ApprovalStepApprover, Delegation
-
-
-def delegate_for(*, employee: Employee, on: date, requester_id: int) -> Employee | None:
-    """The delegate standing in for `employee` on a day, unless that would make the requester approve."""
-    delegation = (
-        Delegation.objects.filter(employee=employee, starts_on__lte=on, ends_on__gte=on)
-        .select_related("delegate__user")
-        .order_by("-created_at")
-        .first()
-    )
-    if delegation is None or delegation.delegate_id == requester_id:
-        return None
-    return delegation.delegate
+from .notifications import notify_task_created
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
@@ -47,8 +36,6 @@ def working_hours_between(start: datetime, end: datetime) -> float:
 
 def _open_assignments() -> list[tuple[Any, ApprovalStepApprover]]:
     """Every open approval task with its assignment, in two queries however many there are."""
-    from .flows import ApprovalFlow
-
     tasks = list(Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED).select_related("owner"))
     assignments = ApprovalStepApprover.objects.select_related(
         "approver__user", "step__chain__requisition__requester__user"
@@ -57,8 +44,6 @@ def _open_assignments() -> list[tuple[Any, ApprovalStepApprover]]:
 
 
 def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str) -> None:
-    from .flows import ApprovalFlow
-
     with ApprovalFlow.lock(task.process_id):
         task.refresh_from_db()
         if task.status != STATUS.ASSIGNED:
@@ -76,8 +61,6 @@ def _hand_over(task: Task, assignment: ApprovalStepApprover, to: Employee, kind:
                 "to": to.user.get_username(),
             },
         )
-    from .notifications import notify_task_created
-
     notify_task_created(task=task)
 
 

@@ -1,14 +1,17 @@
 """Reads of approvals: the chain of a requisition, stored or previewed, in one shape for pages and the API."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Prefetch
+from viewflow.workflow.models import Task
 
+from procurement.models import Employee
+from procurement.money import Money
 from requisitions.models import Requisition
 
 from .chain import approval_chain_resolve
-from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, Delegation
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,6 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
             .first()
         )
     if stored is not None:
-        from procurement.money import Money
-
         total = Money.from_minor(stored.total_minor, stored.currency)
         return ChainView(
             status=stored.status,
@@ -124,8 +125,6 @@ def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> Appr
 
     A second click on Approve (or a second visit of a decision link) answers this first outcome.
     """
-    from viewflow.workflow.models import Task
-
     data = Task.objects.filter(pk=task_id, owner_id=user_id).values_list("data", flat=True).first()
     assignment_id = data.get("assignment") if isinstance(data, dict) else None
     if not isinstance(assignment_id, int):
@@ -140,3 +139,16 @@ def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> Appr
 def approval_chain_status(*, chain_id: int) -> str:
     """The chain's status as stored now: pending, or the outcome its process reached."""
     return ApprovalChain.objects.values_list("status", flat=True).get(pk=chain_id)
+
+
+def delegate_for(*, employee: Employee, on: date, requester_id: int) -> Employee | None:
+    """The delegate standing in for `employee` on a day, unless that would make the requester approve."""
+    delegation = (
+        Delegation.objects.filter(employee=employee, starts_on__lte=on, ends_on__gte=on)
+        .select_related("delegate__user")
+        .order_by("-created_at")
+        .first()
+    )
+    if delegation is None or delegation.delegate_id == requester_id:
+        return None
+    return delegation.delegate

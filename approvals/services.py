@@ -8,6 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
@@ -24,16 +26,19 @@ from .errors import (
     TaskAlreadyDecided,
     TaskNotYours,
 )
+from .flows import ApprovalFlow
 from .lock_objects import approval_step_approvers_qs_select_for_update, purchasing_rules_qs_select_for_update
 from .models import (
     ApprovalChain,
     ApprovalMode,
     ApprovalStep,
     ApprovalStepApprover,
+    Delegation,
     PurchasingRule,
     PurchasingRuleVersion,
     StepStatus,
 )
+from .routing import delegations_apply
 
 
 def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
@@ -114,8 +119,6 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
         )
     else:
         requisition_status_move(requisition=requisition, to_status=RequisitionStatus.IN_APPROVAL, by=None)
-        from .flows import ApprovalFlow
-
         ApprovalFlow.start.run(chain=chain)
     return chain
 
@@ -155,10 +158,6 @@ def approval_decision_lock(*, task_id: int) -> Iterator[None]:
     """A transaction holding the lock of the task's approval process, around a decision (approval_decide takes
     the same lock again) and what follows from it. A task that does not exist takes no lock: approval_decide
     says why it refuses."""
-    from viewflow.workflow.models import Task
-
-    from .flows import ApprovalFlow
-
     process_id = None
     if 0 < task_id <= MAX_ID:
         process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
@@ -178,11 +177,6 @@ def approval_decide(
     Under the process row lock: of two approvers of an any-of stage deciding at the same moment, the
     first decides the stage and the second is told it is already decided.
     """
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    from .flows import ApprovalFlow
-
     if decision not in Decision.STATUS:
         raise ApprovalError(
             f"Unknown decision {decision!r}: approve, reject or return.", code=ApprovalErrorCode.INVALID
@@ -263,47 +257,8 @@ def _step_settle(step: ApprovalStep) -> None:
         step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
 
 
-def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
-    """The process reached its end: the chain and the requisition take the outcome."""
-    chain = ApprovalChain.objects.select_related("requisition").get(pk=chain_id)
-    chain.status = outcome
-    chain.save(update_fields=["status"])
-    if outcome != ApprovalChain.Status.APPROVED:
-        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
-    last = (
-        ApprovalStepApprover.objects.filter(step__chain=chain)
-        .exclude(decided_at=None)
-        .select_related("decided_by")
-        .order_by("-decided_at")
-        .first()
-    )
-    targets: dict[str, str] = {
-        ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
-        ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
-        ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
-    }
-    target = targets[outcome]
-    from .notifications import notify_outcome
-
-    notify_outcome(
-        requisition=chain.requisition,
-        outcome=target.replace("_", " "),
-        by=last.decided_by if last else None,
-        comment=last.comment if last else "",
-    )
-    requisition_status_move(
-        requisition=chain.requisition,
-        to_status=target,
-        by=last.decided_by if last else None,
-        comment=last.comment if last else "",
-    )
-
-
 def approval_process_cancel(*, requisition: Requisition) -> None:
     """Withdrawn or cancelled: open tasks and their processes end."""
-    from viewflow.workflow.models import Process, Task
-    from viewflow.workflow.status import PROCESS, STATUS
-
     processes = Process.objects.filter(data__requisition=requisition.pk, status=PROCESS.NEW)
     Task.objects.filter(process__in=processes, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
         status=STATUS.CANCELED, finished=timezone.now()
@@ -329,9 +284,6 @@ def delegation_create(
     *, employee: Employee, delegate: Employee, starts_on: Any, ends_on: Any, comment: str = ""
 ) -> Any:
     """Hand one's approvals to a colleague for a date range; open tasks move at once if it has begun."""
-    from .models import Delegation
-    from .routing import delegations_apply
-
     if delegate.pk == employee.pk:
         raise ApprovalError("Pick someone else to decide while you are away.", code=ApprovalErrorCode.INVALID_DELEGATE)
     if ends_on < starts_on:
@@ -353,8 +305,6 @@ def delegation_create(
 
 @transaction.atomic
 def delegation_delete(*, delegation: Any, by: Employee) -> None:
-    from .routing import delegations_apply
-
     if delegation.employee_id != by.pk:
         raise TaskNotYours("Only the absent approver may end their delegation.")
     delegation.delete()

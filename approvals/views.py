@@ -19,8 +19,9 @@ from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import approval_inbox
 from .links import decision_link_load, decision_link_needs_login
+from .models import ApprovalStepApprover, Delegation
 from .selectors import approval_decided_by
-from .services import Decision
+from .services import Decision, delegation_create, delegation_delete
 
 LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
 STATUS_LABELS: dict[str, str] = {str(status): LABELS[decision] for decision, status in Decision.STATUS.items()}
@@ -191,9 +192,6 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
 @employee_required
 def away(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Out of office: who decides my approvals while I am away."""
-    from .models import Delegation
-    from .services import delegation_create, delegation_delete
-
     # Active colleagues of one's entities; never a punch-in identity (an ERP's shopper cannot decide anything).
     colleagues = employees_selectable(legal_entity_ids=employee.legal_entities.values("pk"), exclude=employee)
     form = DelegationForm(colleagues=colleagues)
@@ -245,8 +243,6 @@ def away(request: HttpRequest, employee: Employee) -> HttpResponse:
 @employee_required
 def history(request: HttpRequest, employee: Employee) -> HttpResponse:
     """What I decided (myself, as a delegate or after an escalation), newest first."""
-    from .models import ApprovalStepApprover
-
     decided = (
         ApprovalStepApprover.objects.filter(decided_by=employee)
         .select_related(

@@ -8,3 +8,8 @@ class OrdersConfig(AppConfig):
     label = "orders"
     verbose_name = "Purchase orders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # App-registry timing: the Celery tasks are registered once the models are loaded, so services can
+        # enqueue them by name (orders.transmission) without importing the task module that imports them.
+        from . import tasks  # noqa: F401

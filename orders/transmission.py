@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -31,6 +32,7 @@ from procurement.models import Employee
 from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
 
+from .buyers import buyers_notify, check_buyer
 from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
@@ -56,9 +58,13 @@ def retry_delay(attempts: int) -> float:
     return float(min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY))
 
 
-def transmission_enqueue(transmission_id: int, delay: float = 0.0) -> None:
-    from .tasks import purchase_order_transmit
+# The Celery task that sends one row, found by its explicit name: orders.tasks imports this module to send,
+# so this module does not import the task (orders.apps registers the tasks when Django starts).
+TRANSMIT_TASK = "orders.purchase_order_transmit"
 
+
+def transmission_enqueue(transmission_id: int, delay: float = 0.0) -> None:
+    purchase_order_transmit = current_app.tasks[TRANSMIT_TASK]
     if delay > 0:
         if purchase_order_transmit.app.conf.task_always_eager:
             return  # in-process tasks cannot wait: the sweeper or "resend" picks the row up when due
@@ -249,8 +255,6 @@ def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: Trans
 
 
 def _tell_buyers(order: PurchaseOrder, error: str) -> None:
-    from .services import buyers_notify
-
     buyers_notify(
         legal_entity_id=order.legal_entity_id,
         subject=f"{order.number} was not sent",
@@ -261,8 +265,6 @@ def _tell_buyers(order: PurchaseOrder, error: str) -> None:
 @transaction.atomic
 def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     """Send the order's latest revision again, with the same payloadID (the supplier drops a duplicate)."""
-    from .services import check_buyer
-
     check_buyer(by, order)
     transmission = (
         transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
@@ -305,8 +307,6 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     The revision's outbox row becomes sent (by that buyer, at that moment) and the order moves as a
     transmitted order does (to sent); the event is in the audit log.
     """
-    from .services import check_buyer
-
     check_buyer(by, order)
     note = (note or "").strip()
     if len(note) > SENT_NOTE_MAX:

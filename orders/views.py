@@ -14,19 +14,17 @@ from p2p.submit_to_order import purchase_order_change
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
 from procurement.web import acting_legal_entity, employee_required
+from punchout import cxml
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
 
+from .buyers import is_buyer
 from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .models import PurchaseOrder, Transmission
+from .order_changes import LineChange, purchase_order_cancel
 from .order_documents import order_pdf
 from .selectors import purchase_orders_visible
-from .services import (
-    LineChange,
-    is_buyer,
-    purchase_order_cancel,
-    purchase_order_issue,
-)
+from .services import purchase_order_issue
 from .supplier_answers import supplier_document_receive
 from .transmission import transmission_mark_sent, transmission_resend
 
@@ -211,8 +209,6 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
 @cxml_endpoint  # an unexpected error is answered as a cXML Status 500, never an HTML page
 def cxml_inbound(request: HttpRequest) -> HttpResponse:
     """Suppliers post ConfirmationRequest and ShipNoticeRequest; the answer is always a cXML Response."""
-    from punchout import cxml
-
     if request.method != "POST":
         wrong = cxml.InvalidDocument("Post a cXML ConfirmationRequest or ShipNoticeRequest.")
         return HttpResponse(cxml.error_response(wrong), content_type=CXML_TYPE, status=405)

@@ -43,18 +43,11 @@ from approvals.services import (
     check_resolvable,
 )
 from budgets.services import funds_commit, funds_precommit, funds_release
+from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
+from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
 from orders.selectors import order_change_pending, purchase_orders_made
-from orders.services import (
-    LineChange,
-    buyers_notify,
-    order_change_apply,
-    order_change_refuse,
-    order_charges,
-    purchase_order_issued,
-    purchase_order_lines_change,
-    purchase_orders_create,
-)
+from orders.services import order_charges, purchase_order_issued, purchase_orders_create
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import (

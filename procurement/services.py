@@ -12,6 +12,7 @@ from .events import audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
 from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import MoneyError, to_minor, typed_price_check
+from .tasks import notification_email_send
 
 
 @transaction.atomic
@@ -74,8 +75,6 @@ def catalog_item_create(
 
 def notification_send(*, user: Any, subject: str, body: str) -> None:
     """E-mail a user once the current transaction commits (nothing is sent for work that rolled back)."""
-    from .tasks import notification_email_send
-
     if not user.email:
         return
     transaction.on_commit(lambda: notification_email_send.delay(user_id=user.pk, subject=subject, body=body))

@@ -29,6 +29,7 @@ from procurement.selectors import catalog_item_price, price_lists_applicable
 
 from .. import cxml, oci
 from ..cart_lines import IncomingLine
+from ..error_codes import PunchoutErrorCode
 from ..errors import PunchoutReturnRefused
 from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutSession
@@ -106,18 +107,20 @@ def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSes
     if session is None:
         raise PunchoutReturnRefused(
             "This punchout return is not for any session we know. Start the punchout again from your cart.",
-            code="unknown_session",
+            code=PunchoutErrorCode.UNKNOWN_SESSION,
             status=404,
         )
     if user is not None and getattr(user, "is_authenticated", False) and user.pk != session.employee.user_id:
         raise PunchoutReturnRefused(
-            "This punchout session belongs to someone else: nothing was changed.", code="foreign_session", status=403
+            "This punchout session belongs to someone else: nothing was changed.",
+            code=PunchoutErrorCode.FOREIGN_SESSION,
+            status=403,
         )
     if session.status != PunchoutSession.Status.OPEN:
         raise PunchoutReturnRefused(
             f"This punchout session has already ended ({session.get_status_display().lower()}): nothing was changed. "
             "Start the punchout again to shop more.",
-            code="session_used",
+            code=PunchoutErrorCode.SESSION_USED,
             status=410,
         )
     if session.expires_at <= timezone.now():
@@ -125,7 +128,7 @@ def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSes
         session.save(update_fields=["status"])
         raise PunchoutReturnRefused(
             "This punchout session has expired: nothing was changed. Start the punchout again from your cart.",
-            code="expired",
+            code=PunchoutErrorCode.EXPIRED,
             status=410,
         )
     return session
@@ -147,7 +150,9 @@ def punchout_cart_read(
         try:
             items = oci.parse_new_item_form(fields)
         except oci.OciError as exc:
-            raise PunchoutReturnRefused(f"The shop's cart could not be read: {exc.message}", code="bad_cart") from exc
+            raise PunchoutReturnRefused(
+                f"The shop's cart could not be read: {exc.message}", code=PunchoutErrorCode.BAD_CART
+            ) from exc
         contracts = _Contracts(
             session, legal_entity, {i.vendor_material or i.material_number or i.ext_product_id for i in items}
         )
@@ -157,12 +162,13 @@ def punchout_cart_read(
         message = cxml.parse_punchout_order_message(document)
     except cxml.CXMLError as exc:
         raise PunchoutReturnRefused(
-            f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}", code="bad_cart"
+            f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}",
+            code=PunchoutErrorCode.BAD_CART,
         ) from exc
     if not secrets.compare_digest(message.buyer_cookie.strip().encode(), session.buyer_cookie.encode()):
         raise PunchoutReturnRefused(
             "The cart names another punchout session (BuyerCookie does not match): nothing was changed.",
-            code="buyer_cookie_mismatch",
+            code=PunchoutErrorCode.BUYER_COOKIE_MISMATCH,
             status=403,
         )
     if message.status is not None and message.status.code == 204:
@@ -233,25 +239,29 @@ def _line(
 ) -> IncomingLine:
     label = f"Line {index} ({(description or part_id)[:40]})"
     if quantity is None or not quantity.is_finite() or quantity <= 0:
-        raise PunchoutReturnRefused(f"{label} has no quantity.", code="bad_cart")
+        raise PunchoutReturnRefused(f"{label} has no quantity.", code=PunchoutErrorCode.BAD_CART)
     if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
         raise PunchoutReturnRefused(
             f"{label} has a quantity we cannot hold: {str(quantity)[:30]} (at most 10 digits and 3 decimals).",
-            code="bad_cart",
+            code=PunchoutErrorCode.BAD_CART,
         )
     if price is None:
-        raise PunchoutReturnRefused(f"{label} has no price.", code="bad_cart")
+        raise PunchoutReturnRefused(f"{label} has no price.", code=PunchoutErrorCode.BAD_CART)
     currency = (currency or cart_currency).upper()
     if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
-        raise PunchoutReturnRefused(f"{label} has a price basis we cannot use: {price_basis}.", code="bad_cart")
+        raise PunchoutReturnRefused(
+            f"{label} has a price basis we cannot use: {price_basis}.", code=PunchoutErrorCode.BAD_CART
+        )
     try:
         minor, price_basis = _price_and_basis(price, price_basis, currency)
     except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
         raise PunchoutReturnRefused(
-            f"{label} has a price we cannot use: {price} {currency!r}.", code="bad_cart"
+            f"{label} has a price we cannot use: {price} {currency!r}.", code=PunchoutErrorCode.BAD_CART
         ) from exc
     if abs(minor) >= 10**15:
-        raise PunchoutReturnRefused(f"{label} has a price we cannot use: {price} {currency}.", code="bad_cart")
+        raise PunchoutReturnRefused(
+            f"{label} has a price we cannot use: {price} {currency}.", code=PunchoutErrorCode.BAD_CART
+        )
     unit_price = Money.from_minor(minor, currency)
     item, contract = contracts.price(part_id)
     if contract is not None and contract.currency == currency:

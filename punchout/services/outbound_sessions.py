@@ -20,6 +20,7 @@ from procurement.models import Employee
 
 from .. import cxml, oci
 from ..cart_lines import CartLine
+from ..error_codes import PunchoutErrorCode
 from ..errors import PunchoutError, PunchoutReturnRefused
 from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutConnection, PunchoutSession
@@ -90,9 +91,13 @@ def _items_out(lines: Sequence[CartLine]) -> tuple[cxml.ItemOut, ...]:
 def punchout_operation_check(*, connection: PunchoutConnection, operation: str) -> None:
     """The operation is one we know, and the connection is switched on."""
     if operation not in PunchoutSession.Operation.values:
-        raise PunchoutError(f"Unknown punchout operation {operation!r}: create, edit or inspect.", code="invalid")
+        raise PunchoutError(
+            f"Unknown punchout operation {operation!r}: create, edit or inspect.", code=PunchoutErrorCode.INVALID
+        )
     if not connection.is_active:
-        raise PunchoutError(f"The punchout to {connection} is switched off.", code="connection_inactive")
+        raise PunchoutError(
+            f"The punchout to {connection} is switched off.", code=PunchoutErrorCode.CONNECTION_INACTIVE
+        )
 
 
 def punchout_session_start(
@@ -111,9 +116,13 @@ def punchout_session_start(
     """
     punchout_operation_check(connection=connection, operation=operation)
     if operation == PunchoutSession.Operation.INSPECT and not connection.supports_inspect:
-        raise PunchoutError(f"{connection} does not support inspecting a cart.", code="operation_not_supported")
+        raise PunchoutError(
+            f"{connection} does not support inspecting a cart.", code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED
+        )
     if operation == PunchoutSession.Operation.EDIT and not connection.supports_edit:
-        raise PunchoutError(f"{connection} does not support editing a cart.", code="operation_not_supported")
+        raise PunchoutError(
+            f"{connection} does not support editing a cart.", code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED
+        )
     lines = cart.lines if operation != PunchoutSession.Operation.CREATE else ()
     token = secrets.token_urlsafe(32)  # 256 bits; only the hash is kept
     start_token = secrets.token_urlsafe(32)
@@ -163,11 +172,14 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
     try:
         answer = cxml_post(connection, body)
     except WebAddressRefused as refused:
-        raise PunchoutError(f"{connection} has an unusable URL: {refused.message}", code="invalid") from None
+        raise PunchoutError(
+            f"{connection} has an unusable URL: {refused.message}", code=PunchoutErrorCode.INVALID
+        ) from None
     except httpx.HTTPError as exc:
         logger.warning("punchout setup to %s failed: %s", connection.supplier.code, type(exc).__name__)
         raise PunchoutError(
-            f"{connection} did not answer ({type(exc).__name__}); try again later.", code="supplier_unreachable"
+            f"{connection} did not answer ({type(exc).__name__}); try again later.",
+            code=PunchoutErrorCode.SUPPLIER_UNREACHABLE,
         ) from exc
     try:
         response = cxml.parse_punchout_setup_response(answer.content)
@@ -175,19 +187,21 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
         raise PunchoutError(
             f"{connection} answered HTTP {answer.status_code} with something that is not a PunchOutSetupResponse "
             f"({exc.message}).",
-            code="supplier_error",
+            code=PunchoutErrorCode.SUPPLIER_ERROR,
         ) from exc
     if response.status.code >= 300 or not response.start_page_url:
         detail = redact_text(response.status.message or response.status.text)
         raise PunchoutError(
-            f"{connection} refused the punchout: {response.status.code} {detail}".strip(), code="supplier_refused"
+            f"{connection} refused the punchout: {response.status.code} {detail}".strip(),
+            code=PunchoutErrorCode.SUPPLIER_REFUSED,
         )
     try:
         # Read as the browser will read it: a javascript:, data: or user@host StartPage never reaches a browser.
         return web_address_parse(response.start_page_url.strip()).href
     except WebAddressRefused as refused:
         raise PunchoutError(
-            f"{connection} answered a StartPage we will not open: {refused.message}", code="supplier_error"
+            f"{connection} answered a StartPage we will not open: {refused.message}",
+            code=PunchoutErrorCode.SUPPLIER_ERROR,
         ) from None
 
 
@@ -211,16 +225,16 @@ def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) 
         and getattr(user, "pk", None) != session.employee.user_id
     ):
         raise PunchoutReturnRefused(
-            "This punchout link belongs to someone else's session.", code="foreign_session", status=403
+            "This punchout link belongs to someone else's session.", code=PunchoutErrorCode.FOREIGN_SESSION, status=403
         )
     if session is None or session.started_at is not None:
         raise PunchoutReturnRefused(
             "This punchout link has been used already or does not exist. Start the punchout again from your cart.",
-            code="callup_used",
+            code=PunchoutErrorCode.CALLUP_USED,
             status=410,
         )
     if session.expires_at <= timezone.now():
-        raise PunchoutReturnRefused("This punchout link has expired.", code="expired", status=410)
+        raise PunchoutReturnRefused("This punchout link has expired.", code=PunchoutErrorCode.EXPIRED, status=410)
     token = secrets.token_urlsafe(32)
     session.token_hash = token_hash(token)
     session.started_at = timezone.now()

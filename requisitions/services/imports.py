@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,10 +41,13 @@ def import_job_create(*, requisition: Requisition, by: Employee, filename: str, 
     return job
 
 
-def _enqueue_import(job_id: int) -> None:
-    from ..tasks import import_job_run
+# The Celery task that runs a job, found by its explicit name: requisitions.tasks imports this module to run
+# it, so this module does not import the task (requisitions.apps registers the tasks when Django starts).
+IMPORT_TASK = "requisitions.import_job_run"
 
-    import_job_run.delay(job_id=job_id)
+
+def _enqueue_import(job_id: int) -> None:
+    current_app.tasks[IMPORT_TASK].delay(job_id=job_id)
 
 
 def _error_json(error: QuickOrderError) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import Employee
+from procurement.models import Employee, Role
 
 from ..errors import NotRequester, SubmissionInvalid, TransitionNotAllowed
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
@@ -105,8 +105,6 @@ def requisition_mark_withdrawn(*, requisition: Requisition, by: Employee, commen
 def requisition_mark_cancelled(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
     """Cancel a cart, a returned requisition, or (buyers) an approved or ordered one (the status move only:
     p2p.submit_to_order.requisition_cancel ends what other apps hold)."""
-    from procurement.models import Role
-
     requisition = _lock(requisition)
     is_buyer = (
         by.roles.filter(code=Role.BUYER).exists() and by.legal_entities.filter(pk=requisition.legal_entity_id).exists()

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 
+from orders.errors import OrderError
 from orders.models import OrderChange, PurchaseOrder
-from orders.services import LineChange, OrderError
+from orders.order_changes import LineChange
 from p2p.submit_to_order import purchase_order_change, requisition_submit
 from procurement.models import Employee
 from procurement.money import Money

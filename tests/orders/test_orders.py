@@ -13,7 +13,8 @@ from approvals.models import PurchasingRule
 from approvals.services import purchasing_rule_save
 from budgets.models import BudgetEntry
 from orders.models import PurchaseOrder, PurchaseOrderLine, Transmission
-from orders.services import LineChange, OrderError, purchase_order_issue
+from orders.order_changes import LineChange
+from orders.services import OrderError, purchase_order_issue
 from orders.transmission import transmission_resend, transmission_send
 from p2p.submit_to_order import purchase_order_change
 from procurement.models import Employee

@@ -82,7 +82,7 @@ def test_the_pdf_e_mailed_to_the_supplier_prints_the_notes_and_not_the_justifica
 
 
 def test_an_update_keeps_the_note_and_says_what_changed_without_the_justification(endpoint):
-    from orders.services import LineChange
+    from orders.order_changes import LineChange
     from p2p.submit_to_order import purchase_order_change
 
     requisition = requisition_submit(requisition=noted_cart(cxml_supplier("ACMETOOLS", endpoint.url)), by=alice())

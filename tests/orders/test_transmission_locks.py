@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 
+from orders import services as order_services
 from orders import transmission
 from orders.models import PurchaseOrder, Transmission, TransmissionAttempt
 from orders.transmission import transmission_send, transmissions_due
@@ -23,6 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pyt
 def not_sent_yet(monkeypatch):
     """Orders are written but not sent on commit: the test sends them itself."""
     monkeypatch.setattr(transmission, "transmission_enqueue", lambda *args, **kwargs: None)
+    monkeypatch.setattr(order_services, "transmission_enqueue", lambda *args, **kwargs: None)
 
 
 def send_in_background(transmission_id: int) -> tuple[threading.Thread, list[str]]:

@@ -16,7 +16,7 @@ from approvals.services import purchasing_rule_save
 from budgets.models import Budget, BudgetEntry
 from budgets.services import BudgetSpec, budget_save
 from orders.models import OrderChange, PurchaseOrder, Transmission
-from orders.services import LineChange
+from orders.order_changes import LineChange
 from p2p.submit_to_order import (
     approval_decide,
     purchase_order_change,

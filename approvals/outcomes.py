@@ -1,0 +1,44 @@
+"""The end of an approval process: the chain and the requisition take its outcome, and the requester hears it.
+
+Called by the flow's end nodes (approvals.flows); below the flow, so the flow imports it and not the services.
+"""
+
+from requisitions.models import RequisitionStatus
+from requisitions.services.lifecycle import requisition_status_move
+
+from .models import ApprovalChain, ApprovalStepApprover, StepStatus
+from .notifications import notify_outcome
+
+
+def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
+    """The process reached its end: the chain and the requisition take the outcome."""
+    chain = ApprovalChain.objects.select_related("requisition").get(pk=chain_id)
+    chain.status = outcome
+    chain.save(update_fields=["status"])
+    if outcome != ApprovalChain.Status.APPROVED:
+        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+    last = (
+        ApprovalStepApprover.objects.filter(step__chain=chain)
+        .exclude(decided_at=None)
+        .select_related("decided_by")
+        .order_by("-decided_at")
+        .first()
+    )
+    targets: dict[str, str] = {
+        ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
+        ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
+        ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
+    }
+    target = targets[outcome]
+    notify_outcome(
+        requisition=chain.requisition,
+        outcome=target.replace("_", " "),
+        by=last.decided_by if last else None,
+        comment=last.comment if last else "",
+    )
+    requisition_status_move(
+        requisition=chain.requisition,
+        to_status=target,
+        by=last.decided_by if last else None,
+        comment=last.comment if last else "",
+    )
