@@ -38,6 +38,7 @@ from .envelope import (
     write_status,
 )
 from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
+from .limits import AMOUNT_MAX_DECIMAL_PLACES
 from .line_items import read_item, write_item
 from .values import (
     article,
@@ -360,6 +361,12 @@ def build_punchout_order_message(message: PunchOutOrderMessage) -> bytes:
     total = message.total or message.lines_total
     if total is None:
         raise ValueError("an empty or mixed-currency cart needs an explicit total")
+    if message.total is None and -int(total.amount.as_tuple().exponent) > AMOUNT_MAX_DECIMAL_PLACES:
+        # The exact sum of the lines has more decimals than a cXML amount may carry (and our reader takes):
+        # rounding it is a money rule of the caller, so the caller gives the Total.
+        raise ValueError(
+            f"the lines add up to more than {AMOUNT_MAX_DECIMAL_PLACES} decimals: give the cart's Total, rounded"
+        )
     root = new_root(message.payload_id, message.timestamp, message.lang)
     write_header(root, message.header, with_secret=False)
     wrapper = write_element(root, "Message", deploymentMode=message.deployment_mode, inReplyTo=message.in_reply_to)

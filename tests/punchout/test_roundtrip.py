@@ -3,6 +3,7 @@
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from punchout.cxml import (
     parse_punchout_order_message,
     parse_punchout_setup_request,
 )
+from punchout.cxml.limits import AMOUNT_MAX_DECIMAL_PLACES
 from punchout.oci import OciItem, build_new_item_fields, parse_new_item_form
 
 from .support import dtd_errors
@@ -100,6 +102,15 @@ def carts(draw: st.DrawFn) -> PunchOutOrderMessage:
 @settings(max_examples=60, deadline=None)
 @given(carts())
 def test_a_built_cart_reads_back_with_equal_items(message: PunchOutOrderMessage):
+    exact = message.lines_total
+    assert exact is not None
+    if -int(exact.amount.as_tuple().exponent) > AMOUNT_MAX_DECIMAL_PLACES:
+        # the exact sum of the lines cannot be written (0.001 at 0.01 per 3): the builder asks for the Total
+        # rather than write a document no reader takes, and the caller gives it rounded, as our punch-in does
+        with pytest.raises(ValueError, match="give the cart's Total, rounded"):
+            build_punchout_order_message(message)
+        message = replace(message, total=Money(amount=exact.amount.quantize(Decimal("0.01")), currency=exact.currency))
+
     # when a random cart is built
     data = build_punchout_order_message(message)
 
@@ -109,7 +120,7 @@ def test_a_built_cart_reads_back_with_equal_items(message: PunchOutOrderMessage)
     assert parsed.items == message.items
     assert parsed.buyer_cookie == message.buyer_cookie
     assert parsed.operation_allowed == message.operation_allowed
-    assert parsed.total == message.lines_total
+    assert parsed.total == (message.total or message.lines_total)
     assert parsed.header == message.header
 
 
@@ -205,3 +216,26 @@ def test_a_built_new_item_form_reads_back(items: list[OciItem]):
         for item in items
     ]
     assert parsed == expected
+
+
+def test_a_cart_whose_exact_total_cannot_be_written_needs_its_total_given():
+    # Given a line of 0.001 at 0.01 EUR per 3 (a conversion factor of 0.01): exactly 3.333…E-8 EUR, endless
+    basis = PriceBasisQuantity(quantity=Decimal(3), conversion_factor=Decimal("0.01"), unit_of_measure="EA")
+    item = ItemIn(
+        quantity=Decimal("0.001"),
+        supplier_part_id="SCREW-1",
+        unit_price=Money(amount=Decimal("0.01"), currency="EUR"),
+        unit_of_measure="EA",
+        description="Screw",
+        price_basis_quantity=basis,
+        line_number=1,
+    )
+    buyer = Credential(domain="DUNS", identity="1")
+    header = Header(from_=buyer, to=Credential(domain="NetworkID", identity="2"), sender=buyer)
+    cart = PunchOutOrderMessage(header=header, buyer_cookie="c", items=(item,))
+
+    # Then the builder refuses to write a Total no reader takes, and writes the one the caller rounded
+    with pytest.raises(ValueError, match="give the cart's Total, rounded"):
+        build_punchout_order_message(cart)
+    data = build_punchout_order_message(replace(cart, total=Money(amount=Decimal("0.00"), currency="EUR")))
+    assert parse_punchout_order_message(data).total == Money(amount=Decimal("0.00"), currency="EUR")
