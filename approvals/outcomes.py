@@ -9,6 +9,13 @@ from requisitions.services.lifecycle import requisition_status_move
 from .models import ApprovalChain, ApprovalStepApprover, StepStatus
 from .notifications import notify_outcome
 
+# What a finished approval chain means for its requisition.
+REQUISITION_OUTCOMES: dict[str, str] = {
+    ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
+    ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
+    ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
+}
+
 
 def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
     """The process reached its end: the chain and the requisition take the outcome."""
@@ -24,12 +31,7 @@ def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
         .order_by("-decided_at")
         .first()
     )
-    targets: dict[str, str] = {
-        ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
-        ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
-        ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
-    }
-    target = targets[outcome]
+    target = REQUISITION_OUTCOMES[outcome]
     notify_outcome(
         requisition=chain.requisition,
         outcome=target.replace("_", " "),

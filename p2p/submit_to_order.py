@@ -34,6 +34,7 @@ from django.db import transaction
 from approvals import services as approvals
 from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalStepApprover
+from approvals.outcomes import REQUISITION_OUTCOMES
 from approvals.selectors import approval_chain_status
 from approvals.services import (
     DecisionOrigin,
@@ -58,14 +59,6 @@ from requisitions.services.lifecycle import (
     requisition_status_move,
     requisition_submit_check,
 )
-
-# What a finished approval chain means for its requisition.
-OUTCOMES: dict[str, str] = {
-    ApprovalChain.Status.APPROVED: RequisitionStatus.APPROVED,
-    ApprovalChain.Status.REJECTED: RequisitionStatus.REJECTED,
-    ApprovalChain.Status.RETURNED: RequisitionStatus.RETURNED,
-}
-
 
 # --- submit ----------------------------------------------------------------------------------------
 
@@ -107,7 +100,7 @@ def approval_decide(
         assignment = approvals.approval_decide(
             task_id=task_id, by=by, decision=decision, comment=comment, origin=origin
         )
-        outcome = OUTCOMES.get(approval_chain_status(chain_id=assignment.step.chain_id))
+        outcome = REQUISITION_OUTCOMES.get(approval_chain_status(chain_id=assignment.step.chain_id))
         requisition = assignment.step.chain.requisition
         # 2. the last approval: orders; a rejection or a return: the requisition's way out.
         if outcome == RequisitionStatus.APPROVED:
