@@ -10,6 +10,8 @@ from procurement.models import Employee
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
+from ..import_job_states import TERMINAL as IMPORT_JOB_TERMINAL
+from ..import_job_states import import_job_status_move
 from ..lock_objects import import_jobs_qs_select_for_update
 from ..models import ImportJob, Requisition, RequisitionEvent
 from ..quick_order import (
@@ -61,6 +63,18 @@ def import_job_errors_grouped(*, job: ImportJob) -> list[QuickOrderErrorGroup]:
     )
 
 
+def _import_job_fail(*, job_id: int, by: Employee, message: str) -> ImportJob:
+    """The file cannot be read: the job fails with why (unless another worker ended it already)."""
+    with transaction.atomic():
+        locked = import_jobs_qs_select_for_update().get(pk=job_id)
+        if locked.status in IMPORT_JOB_TERMINAL:
+            return locked
+        locked.message, locked.finished_at = message, timezone.now()
+        return import_job_status_move(
+            job=locked, to_status=ImportJob.Status.FAILED, by=by, comment=message, also_save=["message", "finished_at"]
+        )
+
+
 def import_job_process(*, job_id: int) -> ImportJob:
     """Parse the file, then add its rows in chunks; each chunk commits with its progress, so a retry
     after a crash continues where it stopped and never adds a chunk twice."""
@@ -70,22 +84,19 @@ def import_job_process(*, job_id: int) -> ImportJob:
     try:
         parsed = parse_upload(job.filename or "pasted.txt", bytes(job.content))
     except QuickOrderFormatError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=str(error), finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
+        return _import_job_fail(job_id=job.pk, by=job.created_by, message=str(error))
     rows = list(parsed.rows)
     if not rows and not parsed.errors:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=NOTHING_TO_READ, finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
+        return _import_job_fail(job_id=job.pk, by=job.created_by, message=NOTHING_TO_READ)
     # Every line read counts once: added, or not added with its error (parse errors included).
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, total_lines=len(rows) + len(parsed.errors)
-    )
+    with transaction.atomic():
+        locked = import_jobs_qs_select_for_update().get(pk=job.pk)
+        if locked.status in IMPORT_JOB_TERMINAL:  # another worker ended it
+            return locked
+        locked.total_lines = len(rows) + len(parsed.errors)
+        import_job_status_move(
+            job=locked, to_status=ImportJob.Status.RUNNING, by=job.created_by, also_save=["total_lines"]
+        )
     job.refresh_from_db()
     start = job.processed_lines
     while start < len(rows):
@@ -100,13 +111,14 @@ def import_job_process(*, job_id: int) -> ImportJob:
                     requisition=job.requisition, by=job.created_by, parsed=QuickOrderParse(rows=tuple(chunk), errors=())
                 )
             except RequisitionError as error:
-                locked.status, locked.message, locked.finished_at = (
-                    ImportJob.Status.FAILED,
-                    error.message,
-                    timezone.now(),
+                locked.message, locked.finished_at = error.message, timezone.now()
+                return import_job_status_move(
+                    job=locked,
+                    to_status=ImportJob.Status.FAILED,
+                    by=job.created_by,
+                    comment=error.message,
+                    also_save=["message", "finished_at"],
                 )
-                locked.save()
-                return locked
             locked.processed_lines = start + len(chunk)
             locked.added += result.added
             locked.errors = [*locked.errors, *(_error_json(e) for e in result.errors)]
@@ -114,12 +126,17 @@ def import_job_process(*, job_id: int) -> ImportJob:
         start += len(chunk)
     with transaction.atomic():
         locked = import_jobs_qs_select_for_update().get(pk=job.pk)
-        if locked.status == ImportJob.Status.DONE:  # another worker finished it
+        if locked.status in IMPORT_JOB_TERMINAL:  # another worker ended it
             return locked
         locked.errors = sorted([*locked.errors, *(_error_json(e) for e in parsed.errors)], key=lambda e: e["line"])
         locked.processed_lines = locked.total_lines
-        locked.status, locked.finished_at = ImportJob.Status.DONE, timezone.now()
-        locked.save(update_fields=["errors", "processed_lines", "status", "finished_at"])
+        locked.finished_at = timezone.now()
+        import_job_status_move(
+            job=locked,
+            to_status=ImportJob.Status.DONE,
+            by=job.created_by,
+            also_save=["errors", "processed_lines", "finished_at"],
+        )
         _event(
             job.requisition,
             job.created_by,
