@@ -27,3 +27,5 @@ class PunchoutErrorCode(StrEnum):
     BUYER_COOKIE_MISMATCH = "buyer_cookie_mismatch"
     NO_CONNECTION = "no_connection"
     TOO_LARGE = "too_large"
+    # A session status move its table (punchout/transitions.py) does not allow.
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"

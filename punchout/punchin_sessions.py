@@ -33,6 +33,7 @@ from .erp_punchin_requests import OUR_IDENTITY, client_catalog_items
 from .lock_objects import inbound_sessions_qs_select_for_update
 from .models import ErpClient, InboundSession
 from .tokens import token_hash
+from .transitions import punchin_session_status_move
 
 # --- the browser arrives -----------------------------------------------------------------------------------
 
@@ -56,8 +57,7 @@ def punchin_session_take(*, token: str) -> InboundSession:
     if session is None or session.status != InboundSession.Status.PENDING:
         raise StartRefused("This punchout link has been used already or does not exist. Start again from your ERP.")
     if session.start_expires_at <= timezone.now():
-        session.status = InboundSession.Status.EXPIRED
-        session.save(update_fields=["status"])
+        punchin_session_status_move(session=session, to_status=InboundSession.Status.EXPIRED)
         raise StartRefused("This punchout link has expired. Start again from your ERP.")
     return session
 
@@ -66,15 +66,14 @@ def punchin_session_shopping(
     *, session: InboundSession, employee: Employee, requisition_id: int, items_out: list[dict[str, str]] | None
 ) -> None:
     """The session has its shopper and cart: shopping starts (with the ERP's lines marked, when it sent any)."""
-    fields = ["employee", "requisition", "status", "started_at"]
+    fields = ["employee", "requisition", "started_at"]
     if items_out is not None:
         session.items_out = items_out
         fields.append("items_out")
     session.employee = employee
     session.requisition_id = requisition_id
-    session.status = InboundSession.Status.SHOPPING
     session.started_at = timezone.now()
-    session.save(update_fields=fields)
+    punchin_session_status_move(session=session, to_status=InboundSession.Status.SHOPPING, also_save=fields)
 
 
 def punchin_shopper(*, client: ErpClient, session: InboundSession) -> Employee:
@@ -339,12 +338,11 @@ def punchin_session_expire(*, session_id: int) -> InboundSession | None:
 
 def punchin_session_end(*, session: InboundSession, status: str) -> None:
     """End the session (transferred or expired); its cart is the cart's app's to close."""
-    session.status = status
-    fields = ["status"]
+    fields = []
     if status == InboundSession.Status.TRANSFERRED:
         session.transferred_at = timezone.now()
         fields.append("transferred_at")
-    session.save(update_fields=fields)
+    punchin_session_status_move(session=session, to_status=status, also_save=fields)
 
 
 def live_session(*, session_id: Any) -> InboundSession | None:

@@ -35,6 +35,7 @@ from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutSession
 from ..redact import redact_form_fields, redact_text
 from ..tokens import token_hash
+from ..transitions import punchout_session_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,7 @@ def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSes
             status=410,
         )
     if session.expires_at <= timezone.now():
-        session.status = PunchoutSession.Status.EXPIRED
-        session.save(update_fields=["status"])
+        punchout_session_status_move(session=session, to_status=PunchoutSession.Status.EXPIRED)
         raise PunchoutReturnRefused(
             "This punchout session has expired: nothing was changed. Start the punchout again from your cart.",
             code=PunchoutErrorCode.EXPIRED,
@@ -364,7 +364,6 @@ def punchout_return_record(
     """The session has ended: returned with what it changed (and the lines it brought), or failed with why."""
     if line_ids is not None:
         session.lines.set(list(line_ids))
-    session.status = PunchoutSession.Status.FAILED if failed else PunchoutSession.Status.RETURNED
     session.returned_at = timezone.now()
     session.result = (
         {"error": redact_text(failed.message)}
@@ -376,4 +375,9 @@ def punchout_return_record(
             "warnings": outcome.warnings,
         }
     )
-    session.save(update_fields=["status", "returned_at", "result"])
+    punchout_session_status_move(
+        session=session,
+        to_status=PunchoutSession.Status.FAILED if failed else PunchoutSession.Status.RETURNED,
+        comment=session.result["error"] if failed else "",
+        also_save=["returned_at", "result"],
+    )

@@ -26,6 +26,7 @@ from ..lock_objects import punchout_sessions_qs_select_for_update
 from ..models import PunchoutConnection, PunchoutSession
 from ..redact import redact_text
 from ..tokens import token_hash
+from ..transitions import punchout_session_status_move
 from ..web_addresses import WebAddressRefused, web_address_parse
 from .supplier_calls import cxml_header, cxml_post
 
@@ -158,9 +159,13 @@ def punchout_session_start(
     try:
         start_page = _post_setup_request(connection, cxml.build_punchout_setup_request(request))
     except PunchoutError as exc:
-        session.status = PunchoutSession.Status.FAILED
         session.result = {"error": redact_text(exc.message)}
-        session.save(update_fields=["status", "result"])
+        punchout_session_status_move(
+            session=session,
+            to_status=PunchoutSession.Status.FAILED,
+            comment=session.result["error"],
+            also_save=["result"],
+        )
         raise
     session.start_url = start_page
     session.save(update_fields=["start_url"])
