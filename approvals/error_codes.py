@@ -15,6 +15,7 @@ class ApprovalErrorCode(StrEnum):
     COMMENT_REQUIRED = "comment_required"
     BUDGET_EXCEEDED = "budget_exceeded"
     INVALID = "invalid"
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"
     INVALID_DELEGATE = "invalid_delegate"
     INVALID_DATES = "invalid_dates"
     OVERLAPPING_DELEGATION = "overlapping_delegation"

@@ -33,3 +33,8 @@ class BudgetExceptionRefused(ApprovalError):
     """A hard-stop budget is exceeded and no budget-exception rule sends the requisition to finance."""
 
     code = ApprovalErrorCode.BUDGET_EXCEEDED
+
+
+class ApprovalChainTransitionNotAllowed(ApprovalError):
+    code = ApprovalErrorCode.TRANSITION_NOT_ALLOWED
+    status = 409

@@ -8,6 +8,7 @@ from requisitions.services.lifecycle import requisition_status_move
 
 from .models import ApprovalChain, ApprovalStepApprover, StepStatus
 from .notifications import notify_outcome
+from .transitions import approval_chain_status_move
 
 # What a finished approval chain means for its requisition.
 REQUISITION_OUTCOMES: dict[str, str] = {
@@ -20,17 +21,21 @@ REQUISITION_OUTCOMES: dict[str, str] = {
 def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
     """The process reached its end: the chain and the requisition take the outcome."""
     chain = ApprovalChain.objects.select_related("requisition").get(pk=chain_id)
-    chain.status = outcome
-    chain.save(update_fields=["status"])
-    if outcome != ApprovalChain.Status.APPROVED:
-        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
     last = (
         ApprovalStepApprover.objects.filter(step__chain=chain)
         .exclude(decided_at=None)
-        .select_related("decided_by")
+        .select_related("decided_by__user")
         .order_by("-decided_at")
         .first()
     )
+    approval_chain_status_move(
+        chain=chain,
+        to_status=outcome,
+        by=last.decided_by if last else None,
+        comment=last.comment if last else "",
+    )
+    if outcome != ApprovalChain.Status.APPROVED:
+        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
     target = REQUISITION_OUTCOMES[outcome]
     notify_outcome(
         requisition=chain.requisition,

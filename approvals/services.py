@@ -39,6 +39,7 @@ from .models import (
     StepStatus,
 )
 from .routing import delegations_apply
+from .transitions import approval_chain_status_move, approval_chains_status_move
 
 
 def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
@@ -81,8 +82,12 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
     """Store the chain resolved for this submission (approval_chain_resolve, checked with check_resolvable) and
     move the requisition into approval, starting the process, or approve it outright: then the chain's status
     is `approved` and the caller goes on with what follows a final approval."""
-    ApprovalChain.objects.filter(requisition=requisition, status=ApprovalChain.Status.PENDING).update(
-        status=ApprovalChain.Status.SUPERSEDED
+    approval_chains_status_move(
+        requisition=requisition,
+        from_status=ApprovalChain.Status.PENDING,
+        to_status=ApprovalChain.Status.SUPERSEDED,
+        by=by,
+        comment="Submitted again",
     )
     chain = ApprovalChain.objects.create(
         requisition=requisition,
@@ -109,8 +114,12 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
             ApprovalStepApprover(step=step, approver=person) for person in stage.approvers
         )
     if resolved.auto_approved or not resolved.stages:
-        chain.status = ApprovalChain.Status.APPROVED
-        chain.save(update_fields=["status"])
+        approval_chain_status_move(
+            chain=chain,
+            to_status=ApprovalChain.Status.APPROVED,
+            by=None,
+            comment="Approved automatically by a purchasing rule.",
+        )
         requisition_status_move(
             requisition=requisition,
             to_status=RequisitionStatus.APPROVED,
@@ -270,12 +279,17 @@ def approval_process_cancel(*, requisition: Requisition) -> None:
 def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are
     cancelled and the approval processes end with their tasks."""
-    pending = ApprovalChain.objects.filter(requisition=requisition, status=ApprovalChain.Status.PENDING)
+    pending = approval_chains_status_move(
+        requisition=requisition,
+        from_status=ApprovalChain.Status.PENDING,
+        to_status=status,
+        by=None,
+        comment=f"Requisition {requisition.number} ended",
+    )
     ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
     ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
         status=StepStatus.CANCELLED
     )
-    pending.update(status=status)
     approval_process_cancel(requisition=requisition)
 
 

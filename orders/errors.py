@@ -17,3 +17,13 @@ class NotABuyer(OrderError):
 class PurchaseOrderTransitionNotAllowed(OrderError):
     code = OrderErrorCode.TRANSITION_NOT_ALLOWED
     status = 409
+
+
+class TransmissionTransitionNotAllowed(OrderError):
+    code = OrderErrorCode.TRANSITION_NOT_ALLOWED
+    status = 409
+
+
+class OrderChangeTransitionNotAllowed(OrderError):
+    code = OrderErrorCode.TRANSITION_NOT_ALLOWED
+    status = 409

@@ -21,7 +21,7 @@ from .errors import OrderError
 from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
 from .services import order_line_charges, purchase_order_revision_add
-from .transitions import purchase_order_status_move
+from .transitions import order_change_status_move, purchase_order_status_move
 
 
 @dataclass(frozen=True)
@@ -272,15 +272,17 @@ def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedCh
     purchase_order_revision_add(
         order, PurchaseOrderRevision.Kind.UPDATE, by, f"Approved in {change.requisition.number}: " + "; ".join(applied)
     )
-    change.status = OrderChange.Status.APPLIED
-    change.save(update_fields=["status"])
+    order_change_status_move(
+        change=change, to_status=OrderChange.Status.APPLIED, by=by, comment=f"Approved in {change.requisition.number}"
+    )
     return AppliedChange(order=order, charges=charges)
 
 
 def order_change_refuse(*, change: OrderChange, status: str) -> None:
     """The change requisition was rejected, returned, withdrawn or cancelled: the change will not happen."""
-    change.status = OrderChange.Status.REFUSED
-    change.save(update_fields=["status"])
+    order_change_status_move(
+        change=change, to_status=OrderChange.Status.REFUSED, by=None, comment=f"{change.requisition.number} {status}"
+    )
     _tell_buyers(change.requisition, f"The change of {change.purchase_order.number} was not approved ({status}).")
 
 

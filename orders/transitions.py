@@ -1,15 +1,21 @@
-"""The table of allowed status moves of a purchase order, and the one function that moves it.
+"""The tables of allowed status moves of purchase orders, their outbox rows and their changes, and the one
+function per model that moves it.
 
 Nothing changes an order's status except `purchase_order_status_move`: it checks the move against the
-table and writes the order's change-log row (`PurchaseOrderEvent`) in the same transaction.
+table and writes the order's change-log row (`PurchaseOrderEvent`) in the same transaction. An outbox row
+(`transmission_status_move`) and an order change (`order_change_status_move`) do the same, their change-log
+row an audit event (`orders.transmission.status`, `orders.order_change.status`) with from, to and comment.
 """
+
+from collections.abc import Iterable
 
 from django.db import transaction
 
-from procurement.models import Employee
+from procurement.events import audit_event_record
+from procurement.models import Employee, LegalEntity
 
-from .errors import PurchaseOrderTransitionNotAllowed
-from .models import PurchaseOrder, PurchaseOrderEvent
+from .errors import OrderChangeTransitionNotAllowed, PurchaseOrderTransitionNotAllowed, TransmissionTransitionNotAllowed
+from .models import OrderChange, PurchaseOrder, PurchaseOrderEvent, Transmission
 
 S = PurchaseOrder.Status
 
@@ -72,3 +78,91 @@ def purchase_order_status_move(
         purchase_order=order, from_status=from_status, to_status=to_status, by=by, comment=comment
     )
     return order
+
+
+T = Transmission.Status
+
+# An outbox row: a sender claims it (sending) and records the outcome (sent, retrying, failed); a buyer's
+# resend starts it over (pending, overtaking a send under way); one sent by hand (manual) is marked sent.
+TRANSMISSION_ALLOWED: dict[str, frozenset[str]] = {
+    T.PENDING: frozenset({T.SENDING}),
+    T.SENDING: frozenset({T.SENT, T.RETRYING, T.FAILED, T.PENDING}),
+    T.RETRYING: frozenset({T.SENDING, T.PENDING}),
+    T.SENT: frozenset({T.PENDING}),
+    T.FAILED: frozenset({T.PENDING}),
+    T.MANUAL: frozenset({T.SENT}),
+}
+TRANSMISSION_INITIAL = frozenset({T.PENDING, T.MANUAL})
+
+
+@transaction.atomic
+def transmission_status_move(
+    *,
+    transmission: Transmission,
+    to_status: str,
+    by: Employee | None,
+    comment: str = "",
+    also: Iterable[str] = (),
+    legal_entity: LegalEntity | None = None,
+) -> Transmission:
+    """Move the outbox row to `to_status` if the table allows it, save it with the fields in `also` the caller
+    set, and log the move. The caller holds the row's lock (`transmissions_qs_select_for_update`).
+
+    Staying in the same status is no move: the `also` fields are saved, nothing is logged. A move the table
+    does not allow raises `TransmissionTransitionNotAllowed` and saves nothing.
+    """
+    from_status = transmission.status
+    fields = list(also)
+    if from_status != to_status and to_status not in TRANSMISSION_ALLOWED.get(from_status, frozenset()):
+        raise TransmissionTransitionNotAllowed(
+            f"The transmission is {T(from_status).label.lower()}: it cannot become {T(to_status).label.lower()}."
+        )
+    transmission.status = to_status
+    transmission.save(update_fields=["status", *fields])
+    if from_status != to_status:
+        audit_event_record(
+            event_type="orders.transmission.status",
+            actor=by.user if by else None,
+            legal_entity=legal_entity or transmission.purchase_order.legal_entity,
+            obj=transmission,
+            data={"from": from_status, "to": to_status, "comment": comment},
+        )
+    return transmission
+
+
+C = OrderChange.Status
+
+# A change of an order waits for its change requisition's approval: applied, or refused.
+ORDER_CHANGE_ALLOWED: dict[str, frozenset[str]] = {
+    C.PENDING: frozenset({C.APPLIED, C.REFUSED}),
+    C.APPLIED: frozenset(),
+    C.REFUSED: frozenset(),
+}
+
+
+@transaction.atomic
+def order_change_status_move(
+    *, change: OrderChange, to_status: str, by: Employee | None, comment: str = ""
+) -> OrderChange:
+    """Move the order change to `to_status` if the table allows it, and log the move (from, to, comment).
+
+    Staying in the same status is no move; a move the table does not allow raises
+    `OrderChangeTransitionNotAllowed`.
+    """
+    from_status = change.status
+    if from_status == to_status:
+        return change
+    if to_status not in ORDER_CHANGE_ALLOWED.get(from_status, frozenset()):
+        raise OrderChangeTransitionNotAllowed(
+            f"The change of the order is {C(from_status).label.lower()}: it cannot become {C(to_status).label.lower()}."
+        )
+    change.status = to_status
+    change.save(update_fields=["status"])
+    audit_event_record(
+        event_type="orders.order_change.status",
+        actor=by.user if by else None,
+        legal_entity=change.purchase_order.legal_entity,
+        obj=change,
+        data={"from": from_status, "to": to_status, "comment": comment},
+    )
+    return change

@@ -38,7 +38,7 @@ from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update, transmissions_qs_select_for_update
 from .models import PurchaseOrder, Transmission, TransmissionAttempt
 from .order_documents import order_pdf, order_request_document
-from .transitions import purchase_order_status_move
+from .transitions import purchase_order_status_move, transmission_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +104,17 @@ def _claim(transmission_id: int) -> _Claim | None:
         )
         if not (waiting or abandoned):
             return None  # being sent under a live claim, or sent, failed or manual: never again by itself
-        transmission.status = Transmission.Status.SENDING
         transmission.attempts += 1
         transmission.claim = secrets.token_hex(16)
         transmission.claimed_until = now + timedelta(seconds=LEASE_SECONDS)
-        transmission.save(update_fields=["status", "attempts", "claim", "claimed_until"])
+        transmission_status_move(
+            transmission=transmission,
+            to_status=Transmission.Status.SENDING,
+            by=None,
+            comment=f"Attempt {transmission.attempts}",
+            also=["attempts", "claim", "claimed_until"],
+            legal_entity=transmission.purchase_order.legal_entity,
+        )
         if transmission.method != "email":
             order_request_document(transmission.revision)  # built and kept once, before the first send
     return _Claim(transmission, transmission.claim, transmission.attempts)
@@ -163,14 +169,14 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             return
         order = (
             purchase_orders_qs_select_for_update(of=("self",))
-            .select_related("supplier")
+            .select_related("supplier", "legal_entity")
             .get(pk=transmission.purchase_order_id)
         )
         transmission.claim = ""
         transmission.claimed_until = None
         retry_in = 0.0
         if outcome == _Outcome.SENT:
-            transmission.status = Transmission.Status.SENT
+            to_status = Transmission.Status.SENT
             transmission.sent_at = timezone.now()
             transmission.next_attempt_at = None
             transmission.last_error = ""
@@ -183,11 +189,11 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
                 )
         elif outcome == _Outcome.RETRY and transmission.attempts < MAX_ATTEMPTS:
             retry_in = retry_delay(transmission.attempts)
-            transmission.status = Transmission.Status.RETRYING
+            to_status = Transmission.Status.RETRYING
             transmission.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
             transmission.last_error = attempt.error[:500]
         else:
-            transmission.status = Transmission.Status.FAILED
+            to_status = Transmission.Status.FAILED
             transmission.next_attempt_at = None
             transmission.last_error = attempt.error[:500]
             if order.status != PurchaseOrder.Status.CANCELLED:
@@ -195,7 +201,14 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
                     order=order, to_status=PurchaseOrder.Status.FAILED, by=None, comment=attempt.error[:500]
                 )
             _tell_buyers(order, attempt.error)  # e-mailed once this commits
-        transmission.save()
+        transmission_status_move(
+            transmission=transmission,
+            to_status=to_status,
+            by=None,
+            comment=f"Attempt {attempt.number}: {attempt.error}".removesuffix(": ")[:500],
+            also=["claim", "claimed_until", "sent_at", "next_attempt_at", "last_error"],
+            legal_entity=order.legal_entity,
+        )
         transmission_id = transmission.pk
         if retry_in:
             transaction.on_commit(lambda: transmission_enqueue(transmission_id, retry_in))
@@ -271,12 +284,18 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
     )
     if transmission is None or transmission.method == "none":
         raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
-    transmission.status = Transmission.Status.PENDING
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
     transmission.claim = ""  # a send under way is overtaken: it logs its attempt, this one decides
     transmission.claimed_until = None
-    transmission.save(update_fields=["status", "attempts", "next_attempt_at", "claim", "claimed_until"])
+    transmission_status_move(
+        transmission=transmission,
+        to_status=Transmission.Status.PENDING,
+        by=by,
+        comment="Sent again",
+        also=["attempts", "next_attempt_at", "claim", "claimed_until"],
+        legal_entity=order.legal_entity,
+    )
     if order.status == PurchaseOrder.Status.FAILED:
         purchase_order_status_move(
             order=order,
@@ -329,12 +348,18 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
             code=OrderErrorCode.ALREADY_SENT,
         )
     now = timezone.now()
-    transmission.status = Transmission.Status.SENT
     transmission.sent_at = now
     transmission.sent_by = by
     transmission.sent_note = note
     transmission.next_attempt_at = None
-    transmission.save(update_fields=["status", "sent_at", "sent_by", "sent_note", "next_attempt_at"])
+    transmission_status_move(
+        transmission=transmission,
+        to_status=Transmission.Status.SENT,
+        by=by,
+        comment=note or "Sent by hand",
+        also=["sent_at", "sent_by", "sent_note", "next_attempt_at"],
+        legal_entity=order.legal_entity,
+    )
     if order.status == PurchaseOrder.Status.MANUAL:
         purchase_order_status_move(
             order=order,

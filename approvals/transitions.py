@@ -1,0 +1,105 @@
+"""The table of allowed status moves of an approval chain, and the one way each moves.
+
+A chain starts pending and ends once: approved, rejected or returned (its process ended), withdrawn (the
+requisition was withdrawn or cancelled) or superseded (a resubmission resolved a new chain). Nothing changes
+a chain's status except `approval_chain_status_move` (one chain) and `approval_chains_status_move` (the
+pending chains of a requisition, in one conditional update): both check the table and write one audit event
+(`approvals.chain.status`, with from, to and comment) per chain moved, in the same transaction.
+"""
+
+from django.db import transaction
+
+from procurement.events import audit_event_record
+from procurement.models import Employee
+from requisitions.models import Requisition
+
+from .errors import ApprovalChainTransitionNotAllowed
+from .models import ApprovalChain
+
+S = ApprovalChain.Status
+
+ALLOWED: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.RETURNED, S.WITHDRAWN, S.SUPERSEDED}),
+    S.APPROVED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.RETURNED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.SUPERSEDED: frozenset(),
+}
+INITIAL = frozenset({S.PENDING})
+
+
+def is_allowed(from_status: str, to_status: str) -> bool:
+    return to_status in ALLOWED.get(from_status, frozenset())
+
+
+def _refused(from_status: str, to_status: str) -> ApprovalChainTransitionNotAllowed:
+    return ApprovalChainTransitionNotAllowed(
+        f"The approval chain is {S(from_status).label.lower()}: it cannot become {S(to_status).label.lower()}."
+    )
+
+
+def _log(
+    *,
+    chain: ApprovalChain,
+    requisition: Requisition,
+    from_status: str,
+    to_status: str,
+    by: Employee | None,
+    comment: str,
+) -> None:
+    audit_event_record(
+        event_type="approvals.chain.status",
+        actor=by.user if by else None,
+        legal_entity=requisition.legal_entity,
+        obj=chain,
+        data={"from": from_status, "to": to_status, "comment": comment},
+    )
+
+
+@transaction.atomic
+def approval_chain_status_move(
+    *, chain: ApprovalChain, to_status: str, by: Employee | None, comment: str = ""
+) -> ApprovalChain:
+    """Move the chain to `to_status` if the table allows it, and log the move.
+
+    Staying in the same status is no move: nothing is written. A move the table does not allow raises
+    `ApprovalChainTransitionNotAllowed`.
+    """
+    from_status = chain.status
+    if from_status == to_status:
+        return chain
+    if not is_allowed(from_status, to_status):
+        raise _refused(from_status, to_status)
+    chain.status = to_status
+    chain.save(update_fields=["status"])
+    _log(
+        chain=chain, requisition=chain.requisition, from_status=from_status, to_status=to_status, by=by, comment=comment
+    )
+    return chain
+
+
+@transaction.atomic
+def approval_chains_status_move(
+    *, requisition: Requisition, from_status: str, to_status: str, by: Employee | None, comment: str = ""
+) -> list[int]:
+    """Move the requisition's chains in `from_status` to `to_status` in one conditional update, and log each
+    chain it moved. Returns the ids of the chains moved.
+
+    The chains are locked first (in id order), so the ones the update moves are exactly the ones read: the
+    row count confirms it. A move the table does not allow raises `ApprovalChainTransitionNotAllowed`.
+    """
+    if not is_allowed(from_status, to_status):
+        raise _refused(from_status, to_status)
+    chains = list(
+        ApprovalChain.objects.select_for_update(of=("self",))
+        .filter(requisition=requisition, status=from_status)
+        .order_by("pk")
+    )
+    ids = [chain.pk for chain in chains]
+    moved = ApprovalChain.objects.filter(pk__in=ids, status=from_status).update(status=to_status)
+    assert moved == len(ids), (moved, ids)
+    for chain in chains:
+        chain.status = to_status
+        _log(chain=chain, requisition=requisition, from_status=from_status, to_status=to_status, by=by, comment=comment)
+    return ids
