@@ -22,6 +22,10 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make run` serves on PORT; links the server writes without a request (e-mails, the demo's punchout shop and
+# pretend supplier) use SITE_URL, which follows PORT unless you set it (behind a proxy, say).
+PORT ?= 8000
+RUN_SITE_URL := $(or $(SITE_URL),http://127.0.0.1:$(PORT))
 
 DEV := DJANGO_SETTINGS_MODULE=procurement.settings.dev
 # check --deploy needs prod settings to import: a dummy 60-character key and a throwaway database.
@@ -53,10 +57,10 @@ $(STAMP): pyproject.toml
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-run: venv ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite, tasks in-process)
+run: venv ## Migrate, load demo data and serve on http://127.0.0.1:8000 (PORT=8123 for another port; SQLite)
 	$(DEV) $(VENV_PY) manage.py migrate --noinput
-	$(DEV) $(VENV_PY) manage.py seed_demo
-	$(DEV) $(VENV_PY) manage.py runserver 127.0.0.1:8000
+	$(DEV) SITE_URL="$(RUN_SITE_URL)" $(VENV_PY) manage.py seed_demo
+	$(DEV) SITE_URL="$(RUN_SITE_URL)" $(VENV_PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv ## Run pytest on throwaway PostgreSQL + Redis (PYTEST_ARGS="-k name" to narrow)
 	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -121,6 +122,8 @@ def seed(report: Report) -> None:
     item_count = 0
     for spec in SUPPLIERS:
         fields = {k: v for k, v in spec.items() if k not in {"code", "items", "prefix"}}
+        if str(fields.get("order_url", "")).startswith("/"):  # on this server: at the address being served
+            fields["order_url"] = settings.SITE_URL.rstrip("/") + str(fields["order_url"])
         supplier, _ = Supplier.objects.update_or_create(code=spec["code"], defaults=fields)
         suppliers[supplier.code] = supplier
         demo_items = list(spec["items"]())

@@ -9,8 +9,6 @@ from decimal import Decimal
 from itertools import product
 from typing import Any
 
-from django.conf import settings
-
 from .models import Supplier
 
 CATEGORIES = {
@@ -442,7 +440,8 @@ SUPPLIERS: list[dict[str, Any]] = [
         "address": "Laborstraße 4, 80331 München, Germany",
         # Orders go over cXML to the pretend supplier of `make run` (/cxml/demo-supplier/).
         "order_method": Supplier.OrderMethod.CXML,
-        "order_url": f"{settings.SITE_URL.rstrip('/')}/cxml/demo-supplier/",
+        # A path: the seed puts SITE_URL in front when it runs (the served address, `make run PORT=…`).
+        "order_url": "/cxml/demo-supplier/",
         "order_from_domain": "DUNS",
         "order_from_identity": "ACME-CATALOG",
         "order_to_domain": "DUNS",

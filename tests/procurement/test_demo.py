@@ -9,6 +9,7 @@ from django.db.models import Count
 from procurement.models import CatalogItem, CostCentre, Employee, LegalEntity, PriceList, Supplier
 from procurement.money import Money
 from procurement.selectors import catalog_item_price, employee_manager_chain, price_lists_applicable
+from punchout.models import PunchoutConnection
 
 
 def counts():
@@ -68,3 +69,16 @@ def test_demo_items_counted_in_pieces_packs_boxes_or_reams_are_ordered_whole(dem
     assert box.quantity_problem(Decimal("1.5")) == (f"{box.sku} is sold in multiples of 1 BX: order 1 or 2, not 1.5.")
     assert box.quantity_problem(Decimal(2)) == ""
     assert not CatalogItem.objects.exclude(unit__in=["EA", "PK", "BX", "RM"]).exclude(order_multiple=Decimal("0.001"))
+
+
+def test_the_demo_links_follow_the_served_address(demo, settings):
+    # Given `make run PORT=8123`: the Makefile hands the seed SITE_URL=http://127.0.0.1:8123
+    settings.SITE_URL = "http://127.0.0.1:8123"
+
+    # When the demo is loaded (again: `make run` seeds on every start)
+    call_command("seed_demo", stdout=StringIO())
+
+    # Then the demo punchout shop and the pretend supplier are reached on the port being served
+    shop = PunchoutConnection.objects.get(supplier__code="DEMO-PUNCHOUT")
+    assert shop.url == "http://127.0.0.1:8123/punchout/cxml/setup/"
+    assert Supplier.objects.get(code="LABSOURCE").order_url == "http://127.0.0.1:8123/cxml/demo-supplier/"
