@@ -4,6 +4,8 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 
+from .health import worker_heartbeat_record
+
 
 @shared_task(
     name="procurement.notification_email_send",
@@ -21,3 +23,9 @@ def notification_email_send(*, user_id: int, subject: str, body: str) -> bool:
         return False
     send_mail(subject, body, None, [user.email])
     return True
+
+
+@shared_task(name="procurement.worker_heartbeat", time_limit=30, soft_time_limit=20, ignore_result=True)
+def worker_heartbeat() -> float:
+    """Beat, every 30 seconds: a worker notes that it runs tasks; `/readyz` reads how long ago."""
+    return worker_heartbeat_record()

@@ -9,7 +9,7 @@ from orders.views import cxml_inbound
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, views
+from . import api, health, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -21,6 +21,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

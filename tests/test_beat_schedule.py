@@ -15,6 +15,7 @@ EXPLICIT_NAMES = {
     "approvals.delegations_apply",
     "requisitions.import_job_run",
     "procurement.notification_email_send",
+    "procurement.worker_heartbeat",
 }
 
 
@@ -31,5 +32,6 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "approvals.approvals_escalate",
         "approvals.delegations_apply",
         "orders.purchase_order_transmissions_sweep",
+        "procurement.worker_heartbeat",
     }
     assert scheduled <= set(app.tasks)

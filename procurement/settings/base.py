@@ -232,7 +232,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "orders.purchase_order_transmissions_sweep",
         "schedule": 60,
     },
+    "worker-heartbeat": {"task": "procurement.worker_heartbeat", "schedule": 30},
 }
+# /readyz is not ready when no worker ran the beat's heartbeat for this long (it runs every 30 seconds).
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120))
 # Purchase orders: tries per revision, and the first retry delay (doubling up to an hour).
 ORDER_TRANSMISSION_ATTEMPTS = int(os.environ.get("ORDER_TRANSMISSION_ATTEMPTS", 8))
 ORDER_TRANSMISSION_BASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_BASE_SECONDS", 30))
