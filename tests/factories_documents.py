@@ -7,7 +7,6 @@ they need from these; the demo seed is only for the few smoke tests that load it
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import cast
 
@@ -19,6 +18,8 @@ from budgets.models import Budget
 from procurement.models import Address, CostCentre, Employee, LegalEntity, OrgUnit, PriceList, Role, Supplier
 from punchout.models import ErpClient, PunchoutConnection
 from tests.factories import (
+    AddressFactory,
+    BudgetFactory,
     CostCentreFactory,
     EmployeeFactory,
     LegalEntityFactory,
@@ -30,20 +31,6 @@ from tests.factories import (
 
 SUPPLIER_SECRET = "supplier-secret"  # a test credential
 ERP_SECRET = "erp-secret"  # a test credential
-
-
-class AddressFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Address
-
-    legal_entity = factory.SubFactory(LegalEntityFactory)
-    kind = Address.Kind.SHIP_TO
-    name = factory.LazyAttribute(lambda o: f"{o.legal_entity.name} — goods in")
-    street = "41 quai Rambaud"
-    postal_code = "69002"
-    city = "Lyon"
-    country = "FR"
-    is_default = True
 
 
 class CxmlSupplierFactory(SupplierFactory):
@@ -70,22 +57,6 @@ class EmailSupplierFactory(SupplierFactory):
     order_method = Supplier.OrderMethod.EMAIL
     order_email = factory.LazyAttribute(lambda o: f"orders@{o.code.lower()}.example")
     contact_email = factory.LazyAttribute(lambda o: o.order_email)
-
-
-class BudgetFactory(factory.django.DjangoModelFactory):
-    """This calendar year's budget of a cost centre."""
-
-    class Meta:
-        model = Budget
-
-    cost_centre = factory.SubFactory(CostCentreFactory)
-    legal_entity = factory.LazyAttribute(lambda o: o.cost_centre.legal_entity)
-    period_label = factory.LazyFunction(lambda: str(date.today().year))
-    period_start = factory.LazyFunction(lambda: date(date.today().year, 1, 1))
-    period_end = factory.LazyFunction(lambda: date(date.today().year, 12, 31))
-    amount_minor = 100_000_000
-    currency = factory.LazyAttribute(lambda o: o.legal_entity.currency)
-    control = Budget.Control.WARN
 
 
 class ErpClientFactory(factory.django.DjangoModelFactory):
@@ -163,8 +134,9 @@ def buying_organisation() -> Organisation:
     """
     france = LegalEntityFactory(code="FR-ORG", name="Acme France SAS", currency="EUR", po_number_prefix="FR-PO-")
     sweden = LegalEntityFactory(code="SE-ORG", name="Acme Sverige AB", currency="SEK", po_number_prefix="SE-PO-")
-    AddressFactory(legal_entity=france, kind=Address.Kind.BILL_TO, name="Acme France SAS — Comptabilité")
-    AddressFactory(legal_entity=france, kind=Address.Kind.SHIP_TO, name="Acme France SAS — Site de Lyon")
+    lyon = {"street": "41 quai Rambaud", "postal_code": "69002", "city": "Lyon"}
+    AddressFactory(legal_entity=france, kind=Address.Kind.BILL_TO, name="Acme France SAS — Comptabilité", **lyon)
+    AddressFactory(legal_entity=france, kind=Address.Kind.SHIP_TO, name="Acme France SAS — Site de Lyon", **lyon)
     unit = cast(OrgUnit, OrgUnitFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering"))
     engineering = cast(
         CostCentre, CostCentreFactory(legal_entity=france, code="FR-ORG-ENG", name="Engineering", org_unit=unit)
