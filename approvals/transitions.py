@@ -9,8 +9,8 @@ pending chains of a requisition, in one conditional update): both check the tabl
 
 from django.db import transaction
 
-from procurement.events import audit_event_record
 from procurement.models import Employee
+from procurement.status_moves import StatusTable, status_move, status_move_log
 from requisitions.models import Requisition
 
 from .errors import ApprovalChainTransitionNotAllowed
@@ -33,31 +33,9 @@ def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(from_status, frozenset())
 
 
-def _refused(from_status: str, to_status: str) -> ApprovalChainTransitionNotAllowed:
-    return ApprovalChainTransitionNotAllowed(
-        f"The approval chain is {S(from_status).label.lower()}: it cannot become {S(to_status).label.lower()}."
-    )
+TABLE = StatusTable(allowed=ALLOWED, labels=S, what="approval chain", event_type="approvals.chain.status")
 
 
-def _log(
-    *,
-    chain: ApprovalChain,
-    requisition: Requisition,
-    from_status: str,
-    to_status: str,
-    by: Employee | None,
-    comment: str,
-) -> None:
-    audit_event_record(
-        event_type="approvals.chain.status",
-        actor=by.user if by else None,
-        legal_entity=requisition.legal_entity,
-        obj=chain,
-        data={"from": from_status, "to": to_status, "comment": comment},
-    )
-
-
-@transaction.atomic
 def approval_chain_status_move(
     *, chain: ApprovalChain, to_status: str, by: Employee | None, comment: str = ""
 ) -> ApprovalChain:
@@ -66,15 +44,14 @@ def approval_chain_status_move(
     Staying in the same status is no move: nothing is written. A move the table does not allow raises
     `ApprovalChainTransitionNotAllowed`.
     """
-    from_status = chain.status
-    if from_status == to_status:
-        return chain
-    if not is_allowed(from_status, to_status):
-        raise _refused(from_status, to_status)
-    chain.status = to_status
-    chain.save(update_fields=["status"])
-    _log(
-        chain=chain, requisition=chain.requisition, from_status=from_status, to_status=to_status, by=by, comment=comment
+    status_move(
+        chain,
+        table=TABLE,
+        to_status=to_status,
+        refused=ApprovalChainTransitionNotAllowed,
+        actor=by.user if by else None,
+        legal_entity=lambda: chain.requisition.legal_entity,
+        comment=comment,
     )
     return chain
 
@@ -89,8 +66,8 @@ def approval_chains_status_move(
     The chains are locked first (in id order), so the ones the update moves are exactly the ones read: the
     row count confirms it. A move the table does not allow raises `ApprovalChainTransitionNotAllowed`.
     """
-    if not is_allowed(from_status, to_status):
-        raise _refused(from_status, to_status)
+    if not TABLE.allows(from_status, to_status):
+        raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
     chains = list(
         ApprovalChain.objects.select_for_update(of=("self",))
         .filter(requisition=requisition, status=from_status)
@@ -101,5 +78,13 @@ def approval_chains_status_move(
     assert moved == len(ids), (moved, ids)
     for chain in chains:
         chain.status = to_status
-        _log(chain=chain, requisition=requisition, from_status=from_status, to_status=to_status, by=by, comment=comment)
+        status_move_log(
+            table=TABLE,
+            obj=chain,
+            from_status=from_status,
+            to_status=to_status,
+            actor=by.user if by else None,
+            legal_entity=requisition.legal_entity,
+            comment=comment,
+        )
     return ids

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from procurement.events import audit_event_record
 from procurement.models import Employee, LegalEntity
+from procurement.status_moves import StatusTable, status_move
 
 from .errors import OrderChangeTransitionNotAllowed, PurchaseOrderTransitionNotAllowed, TransmissionTransitionNotAllowed
 from .models import OrderChange, PurchaseOrder, PurchaseOrderEvent, Transmission
@@ -95,7 +95,11 @@ TRANSMISSION_ALLOWED: dict[str, frozenset[str]] = {
 TRANSMISSION_INITIAL = frozenset({T.PENDING, T.MANUAL})
 
 
-@transaction.atomic
+TRANSMISSION_TABLE = StatusTable(
+    allowed=TRANSMISSION_ALLOWED, labels=T, what="transmission", event_type="orders.transmission.status"
+)
+
+
 def transmission_status_move(
     *,
     transmission: Transmission,
@@ -111,22 +115,16 @@ def transmission_status_move(
     Staying in the same status is no move: the `also` fields are saved, nothing is logged. A move the table
     does not allow raises `TransmissionTransitionNotAllowed` and saves nothing.
     """
-    from_status = transmission.status
-    fields = list(also)
-    if from_status != to_status and to_status not in TRANSMISSION_ALLOWED.get(from_status, frozenset()):
-        raise TransmissionTransitionNotAllowed(
-            f"The transmission is {T(from_status).label.lower()}: it cannot become {T(to_status).label.lower()}."
-        )
-    transmission.status = to_status
-    transmission.save(update_fields=["status", *fields])
-    if from_status != to_status:
-        audit_event_record(
-            event_type="orders.transmission.status",
-            actor=by.user if by else None,
-            legal_entity=legal_entity or transmission.purchase_order.legal_entity,
-            obj=transmission,
-            data={"from": from_status, "to": to_status, "comment": comment},
-        )
+    status_move(
+        transmission,
+        table=TRANSMISSION_TABLE,
+        to_status=to_status,
+        refused=TransmissionTransitionNotAllowed,
+        actor=by.user if by else None,
+        legal_entity=lambda: legal_entity or transmission.purchase_order.legal_entity,
+        comment=comment,
+        also_save=also,
+    )
     return transmission
 
 
@@ -140,7 +138,11 @@ ORDER_CHANGE_ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
-@transaction.atomic
+ORDER_CHANGE_TABLE = StatusTable(
+    allowed=ORDER_CHANGE_ALLOWED, labels=C, what="change of the order", event_type="orders.order_change.status"
+)
+
+
 def order_change_status_move(
     *, change: OrderChange, to_status: str, by: Employee | None, comment: str = ""
 ) -> OrderChange:
@@ -149,20 +151,13 @@ def order_change_status_move(
     Staying in the same status is no move; a move the table does not allow raises
     `OrderChangeTransitionNotAllowed`.
     """
-    from_status = change.status
-    if from_status == to_status:
-        return change
-    if to_status not in ORDER_CHANGE_ALLOWED.get(from_status, frozenset()):
-        raise OrderChangeTransitionNotAllowed(
-            f"The change of the order is {C(from_status).label.lower()}: it cannot become {C(to_status).label.lower()}."
-        )
-    change.status = to_status
-    change.save(update_fields=["status"])
-    audit_event_record(
-        event_type="orders.order_change.status",
+    status_move(
+        change,
+        table=ORDER_CHANGE_TABLE,
+        to_status=to_status,
+        refused=OrderChangeTransitionNotAllowed,
         actor=by.user if by else None,
-        legal_entity=change.purchase_order.legal_entity,
-        obj=change,
-        data={"from": from_status, "to": to_status, "comment": comment},
+        legal_entity=lambda: change.purchase_order.legal_entity,
+        comment=comment,
     )
     return change

@@ -9,10 +9,8 @@ statuses and a why, never a token, cookie or URL.
 
 from collections.abc import Iterable
 
-from django.db import transaction
-
-from procurement.events import audit_event_record
 from procurement.models import Employee
+from procurement.status_moves import StatusTable, status_move
 
 from .error_codes import PunchoutErrorCode
 from .errors import PunchoutError
@@ -53,18 +51,18 @@ def punchin_move_allowed(from_status: str, to_status: str) -> bool:
     return to_status in PUNCHIN_ALLOWED.get(from_status, frozenset())
 
 
-def _refused(what: str, labels: type[Out] | type[In], from_status: str, to_status: str) -> PunchoutError:
-    return PunchoutError(
-        f"The {what} is {labels(from_status).label.lower()}: it cannot become {labels(to_status).label.lower()}.",
-        code=PunchoutErrorCode.TRANSITION_NOT_ALLOWED,
-    )
+SESSION_TABLE = StatusTable(allowed=SESSION_ALLOWED, labels=Out, what="punchout session", event_type=SESSION_EVENT_TYPE)
+PUNCHIN_TABLE = StatusTable(allowed=PUNCHIN_ALLOWED, labels=In, what="punch-in session", event_type=PUNCHIN_EVENT_TYPE)
+
+
+def _refused(message: str) -> PunchoutError:
+    return PunchoutError(message, code=PunchoutErrorCode.TRANSITION_NOT_ALLOWED)
 
 
 def _actor(employee: Employee | None) -> object:
     return employee.user if employee is not None else None
 
 
-@transaction.atomic
 def punchout_session_status_move(
     *, session: PunchoutSession, to_status: str, comment: str = "", also_save: Iterable[str] = ()
 ) -> PunchoutSession:
@@ -75,27 +73,19 @@ def punchout_session_status_move(
     Staying in the same status is no move: only `also_save` is saved and nothing is logged. A move the table
     does not allow raises `PunchoutError` (`transition_not_allowed`) and writes nothing.
     """
-    from_status = session.status
-    fields = list(also_save)
-    if from_status == to_status:
-        if fields:
-            session.save(update_fields=fields)
-        return session
-    if not session_move_allowed(from_status, to_status):
-        raise _refused("punchout session", Out, from_status, to_status)
-    session.status = to_status
-    session.save(update_fields=["status", *fields])
-    audit_event_record(
-        event_type=SESSION_EVENT_TYPE,
+    status_move(
+        session,
+        table=SESSION_TABLE,
+        to_status=to_status,
+        refused=_refused,
         actor=_actor(session.employee),
-        legal_entity=session.requisition.legal_entity,
-        obj=session,
-        data={"from": from_status, "to": to_status, "comment": comment},
+        legal_entity=lambda: session.requisition.legal_entity,
+        comment=comment,
+        also_save=also_save,
     )
     return session
 
 
-@transaction.atomic
 def punchin_session_status_move(
     *, session: InboundSession, to_status: str, comment: str = "", also_save: Iterable[str] = ()
 ) -> InboundSession:
@@ -106,21 +96,14 @@ def punchin_session_status_move(
     status is no move: only `also_save` is saved and nothing is logged. A move the table does not allow raises
     `PunchoutError` (`transition_not_allowed`) and writes nothing.
     """
-    from_status = session.status
-    fields = list(also_save)
-    if from_status == to_status:
-        if fields:
-            session.save(update_fields=fields)
-        return session
-    if not punchin_move_allowed(from_status, to_status):
-        raise _refused("punch-in session", In, from_status, to_status)
-    session.status = to_status
-    session.save(update_fields=["status", *fields])
-    audit_event_record(
-        event_type=PUNCHIN_EVENT_TYPE,
+    status_move(
+        session,
+        table=PUNCHIN_TABLE,
+        to_status=to_status,
+        refused=_refused,
         actor=_actor(session.employee),
-        legal_entity=session.client.legal_entity,
-        obj=session,
-        data={"from": from_status, "to": to_status, "comment": comment},
+        legal_entity=lambda: session.client.legal_entity,
+        comment=comment,
+        also_save=also_save,
     )
     return session

@@ -6,10 +6,8 @@ and writes the job's change-log row (an `AuditEvent`, "requisitions.import_job.s
 
 from collections.abc import Iterable
 
-from django.db import transaction
-
-from procurement.events import audit_event_record
 from procurement.models import Employee
+from procurement.status_moves import StatusTable, status_move
 
 from .errors import TransitionNotAllowed
 from .models import ImportJob
@@ -33,7 +31,9 @@ def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(from_status, frozenset())
 
 
-@transaction.atomic
+TABLE = StatusTable(allowed=ALLOWED, labels=S, what="import", event_type=EVENT_TYPE)
+
+
 def import_job_status_move(
     *, job: ImportJob, to_status: str, by: Employee | None, comment: str = "", also_save: Iterable[str] = ()
 ) -> ImportJob:
@@ -44,23 +44,14 @@ def import_job_status_move(
     move: only `also_save` is saved and nothing is logged. A move the table does not allow raises
     `TransitionNotAllowed` (a `RequisitionError`, code `transition_not_allowed`) and writes nothing.
     """
-    from_status = job.status
-    fields = list(also_save)
-    if from_status == to_status:
-        if fields:
-            job.save(update_fields=fields)
-        return job
-    if not is_allowed(from_status, to_status):
-        raise TransitionNotAllowed(
-            f"The import is {S(from_status).label.lower()}: it cannot become {S(to_status).label.lower()}."
-        )
-    job.status = to_status
-    job.save(update_fields=["status", *fields])
-    audit_event_record(
-        event_type=EVENT_TYPE,
+    status_move(
+        job,
+        table=TABLE,
+        to_status=to_status,
+        refused=TransitionNotAllowed,
         actor=by.user if by is not None else None,
-        legal_entity=job.requisition.legal_entity,
-        obj=job,
-        data={"from": from_status, "to": to_status, "comment": comment},
+        legal_entity=lambda: job.requisition.legal_entity,
+        comment=comment,
+        also_save=also_save,
     )
     return job
