@@ -19,7 +19,7 @@ def purchase_order_transmit(*, transmission_id: int) -> str:
 
 @shared_task(name="orders.purchase_order_transmissions_sweep", time_limit=60, soft_time_limit=50)
 def purchase_order_transmissions_sweep() -> int:
-    """Beat, every minute: send what is due and has no task (lost on a crash, or retries in-process)."""
+    """Beat, every minute: send what is due and has no task (lost on a crash or a broker restart)."""
     due = transmissions_due()
     for transmission_id in due:
         purchase_order_transmit.delay(transmission_id=transmission_id)

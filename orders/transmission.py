@@ -49,6 +49,8 @@ TIMEOUT = 30.0
 # How long a claim stands: longer than one send can take (httpx's timeout applies per phase), so a live
 # sender is not overtaken; a crashed one's row is sent again by the sweeper after it.
 LEASE_SECONDS = float(getattr(settings, "ORDER_TRANSMISSION_LEASE_SECONDS", 4 * TIMEOUT))
+# A retry's timed task may run this much before the retry's time (clocks of the hosts differ slightly).
+EARLY_ALLOWED = timedelta(seconds=2)
 RESPONSE_KEPT = 20_000
 SENT_NOTE_MAX = Transmission._meta.get_field("sent_note").max_length or 300
 
@@ -66,8 +68,6 @@ TRANSMIT_TASK = "orders.purchase_order_transmit"
 def transmission_enqueue(transmission_id: int, delay: float = 0.0) -> None:
     purchase_order_transmit = current_app.tasks[TRANSMIT_TASK]
     if delay > 0:
-        if purchase_order_transmit.app.conf.task_always_eager:
-            return  # in-process tasks cannot wait: the sweeper or "resend" picks the row up when due
         purchase_order_transmit.apply_async(kwargs={"transmission_id": transmission_id}, countdown=delay)
     else:
         purchase_order_transmit.delay(transmission_id=transmission_id)
@@ -98,12 +98,17 @@ def _claim(transmission_id: int) -> _Claim | None:
         )
         if transmission is None:
             return None  # someone is claiming or recording it right now
-        waiting = transmission.status in (Transmission.Status.PENDING, Transmission.Status.RETRYING)
+        waiting = transmission.status == Transmission.Status.PENDING or (
+            transmission.status == Transmission.Status.RETRYING
+            and (transmission.next_attempt_at is None or transmission.next_attempt_at <= now + EARLY_ALLOWED)
+        )
         abandoned = transmission.status == Transmission.Status.SENDING and (
             transmission.claimed_until is None or transmission.claimed_until <= now
         )
         if not (waiting or abandoned):
-            return None  # being sent under a live claim, or sent, failed or manual: never again by itself
+            # A retry that is not due yet (its timed task or the sweeper sends it then), or a row being sent
+            # under a live claim, or sent, failed or manual: never again by itself.
+            return None
         transmission.attempts += 1
         transmission.claim = secrets.token_hex(16)
         transmission.claimed_until = now + timedelta(seconds=LEASE_SECONDS)
@@ -121,7 +126,8 @@ def _claim(transmission_id: int) -> _Claim | None:
 
 
 def transmission_send(*, transmission_id: int) -> str:
-    """Try once to send a pending transmission. Returns what happened: sent, retry, failed, or skipped.
+    """Try once to send a pending transmission, or a retry that is due. Returns what happened: sent, retry,
+    failed, or skipped.
 
     Call it outside any transaction (a Celery task, an on-commit callback): the wait for the supplier then
     holds no database lock, not even SQLite's write lock.

@@ -1,10 +1,14 @@
-"""The Celery app: Redis broker when REDIS_URL is set, tasks run in-process otherwise."""
+"""The Celery app: Redis broker when REDIS_URL is set, otherwise a folder on this machine (settings.base)."""
 
 import os
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.dev")
+
+# Every queue a task is routed to (settings CELERY_TASK_ROUTES); a worker started with `-Q` and all of these
+# runs every task. docs/deploy.md says which to give their own workers.
+QUEUES = ("celery", "orders", "imports", "notifications", "timers")
 
 app = Celery("procurement")
 app.config_from_object("django.conf:settings", namespace="CELERY")

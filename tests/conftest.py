@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from procurement.celery import QUEUES
 from procurement.celery import app as celery_app
 from procurement.models import Employee
 
@@ -82,7 +83,14 @@ def redis_worker():
     assert os.environ.get("REDIS_URL"), "make test provides REDIS_URL"
     celery_app.conf.task_always_eager = False
     try:
-        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
+        with start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            shutdown_timeout=20,
+            queues=list(QUEUES),
+        ):
             yield
     finally:
         celery_app.conf.task_always_eager = True

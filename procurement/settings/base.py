@@ -213,10 +213,24 @@ CACHES: dict[str, dict[str, object]] = (
         }
     }
 )
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: Redis in production; without REDIS_URL (the embedded default, `make run`) the broker is a folder on
+# this machine (kombu's filesystem transport), which a real worker and beat started beside the web server read.
+# The same task code runs either way; only tests may run tasks inline (settings/test.py).
+CELERY_DIR = Path(os.environ.get("CELERY_DIR", BASE_DIR / "tmp" / "celery"))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    {}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(CELERY_DIR / "queue"),
+        "data_folder_out": str(CELERY_DIR / "queue"),
+        "control_folder": str(CELERY_DIR / "control"),
+        "store_processed": False,
+    }
+)
 CELERY_RESULT_BACKEND = REDIS_URL or None
-# Without Redis (the embedded default) tasks run in-process when they are queued.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -224,15 +238,36 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues (docs/deploy.md "Queues"): celery, orders, imports, notifications, timers; each can have its own
+# workers. `celery` takes whatever is not routed (the worker heartbeat).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "orders.purchase_order_transmit": {"queue": "orders"},
+    "requisitions.import_job_run": {"queue": "imports"},
+    "procurement.notification_email_send": {"queue": "notifications"},
+    "orders.purchase_order_transmissions_sweep": {"queue": "timers"},
+    "approvals.approvals_escalate": {"queue": "timers"},
+    "approvals.delegations_apply": {"queue": "timers"},
+}
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
+# Intervals in seconds; the environment may shorten them (the system tests do).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "approvals-escalate": {"task": "approvals.approvals_escalate", "schedule": 15 * 60},
-    "approvals-delegations": {"task": "approvals.delegations_apply", "schedule": 60 * 60},
+    "approvals-escalate": {
+        "task": "approvals.approvals_escalate",
+        "schedule": float(os.environ.get("APPROVALS_ESCALATE_EVERY_SECONDS", 15 * 60)),
+    },
+    "approvals-delegations": {
+        "task": "approvals.delegations_apply",
+        "schedule": float(os.environ.get("APPROVALS_DELEGATIONS_EVERY_SECONDS", 60 * 60)),
+    },
     "orders-transmissions-sweep": {
         "task": "orders.purchase_order_transmissions_sweep",
-        "schedule": 60,
+        "schedule": float(os.environ.get("ORDERS_SWEEP_EVERY_SECONDS", 60)),
     },
-    "worker-heartbeat": {"task": "procurement.worker_heartbeat", "schedule": 30},
+    "worker-heartbeat": {
+        "task": "procurement.worker_heartbeat",
+        "schedule": float(os.environ.get("WORKER_HEARTBEAT_EVERY_SECONDS", 30)),
+    },
 }
 # /readyz is not ready when no worker ran the beat's heartbeat for this long (it runs every 30 seconds).
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120))

@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from django.core import mail
 from django.db.models import Sum
+from django.utils import timezone
 from lxml import etree
 from pypdf import PdfReader
 
@@ -141,6 +142,8 @@ def test_server_errors_are_retried_with_the_same_payload_id_and_4xx_is_not(
     transmission = order.transmissions.get()
     assert transmission.status == "retrying" and transmission.next_attempt_at is not None
     endpoint.failure_rate = 0.0
+    assert transmission_send(transmission_id=transmission.pk) == "skipped"  # not before the retry's time
+    Transmission.objects.filter(pk=transmission.pk).update(next_attempt_at=timezone.now())  # the time comes
     assert transmission_send(transmission_id=transmission.pk) == "sent"
     assert transmission_send(transmission_id=transmission.pk) == "skipped"  # never twice
     payloads = {payload for _, payload in endpoint.created}

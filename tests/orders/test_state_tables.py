@@ -2,6 +2,7 @@
 event with where it came from and where it went."""
 
 import pytest
+from django.utils import timezone
 
 from orders.errors import OrderChangeTransitionNotAllowed, TransmissionTransitionNotAllowed
 from orders.models import OrderChange, PurchaseOrder, Transmission
@@ -92,6 +93,7 @@ def test_a_transmission_retried_then_sent_logs_every_move_in_order(order, endpoi
     endpoint.failure_rate = 1.0
     assert transmission_send(transmission_id=transmission.pk) == "retry"
     endpoint.failure_rate = 0.0
+    Transmission.objects.filter(pk=transmission.pk).update(next_attempt_at=timezone.now())  # the retry is due
 
     assert transmission_send(transmission_id=transmission.pk) == "sent"
 

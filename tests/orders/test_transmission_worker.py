@@ -14,6 +14,7 @@ from django.db import connection
 from orders import transmission
 from orders.models import PurchaseOrder, Transmission
 from orders.tasks import purchase_order_transmissions_sweep
+from procurement.celery import QUEUES
 from procurement.celery import app as celery_app
 
 from .conftest import cxml_supplier, ordered
@@ -112,7 +113,7 @@ def worker_process() -> subprocess.Popen[bytes]:
         "DJANGO_SETTINGS_MODULE": "tests.orders.worker_settings",
         "ORDER_TRANSMISSION_BASE_SECONDS": "0.05",
     }
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and celery
         [
             sys.executable,
             "-m",
@@ -121,6 +122,7 @@ def worker_process() -> subprocess.Popen[bytes]:
             "procurement",
             "worker",
             "--pool=solo",
+            f"--queues={','.join(QUEUES)}",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",

@@ -2,7 +2,7 @@
 
 from decimal import Decimal, localcontext
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from procurement.money import (
@@ -54,6 +54,7 @@ def test_conversion_then_back_at_the_inverse_rate_stays_within_one_minor_unit(am
     shift = currency_digits(target) - currency_digits(source)
     if rate * Decimal(10) ** shift < 1:
         rate = rate_stored(Decimal(10) ** -shift * (1 + rate))
+    assume(amount * rate < 10**9)  # the documented range: beyond it the inverse rate's 10th decimal shows
     there = convert_minor(amount, from_currency=source, to_currency=target, rate=rate)
     back = convert_minor(there, from_currency=target, to_currency=source, rate=inverse_rate(rate))
     assert abs(back - amount) <= 1
