@@ -57,10 +57,12 @@ $(STAMP): pyproject.toml
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-run: venv ## Migrate, load demo data and serve on http://127.0.0.1:8000 (PORT=8123 for another port; SQLite)
+run: venv ## Migrate, load demo data, serve on http://127.0.0.1:8000 with a Celery worker and beat (PORT=8123; SQLite)
 	$(DEV) $(VENV_PY) manage.py migrate --noinput
 	$(DEV) SITE_URL="$(RUN_SITE_URL)" $(VENV_PY) manage.py seed_demo
-	$(DEV) SITE_URL="$(RUN_SITE_URL)" $(VENV_PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# Web server, worker and beat together (deploy/Procfile.dev); one Ctrl-C stops all three.
+	$(DEV) SITE_URL="$(RUN_SITE_URL)" WEB_PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		$(VENV)/bin/honcho --procfile deploy/Procfile.dev --app-root . start
 
 test: venv ## Run pytest on throwaway PostgreSQL + Redis (PYTEST_ARGS="-k name" to narrow)
 	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -217,9 +217,11 @@ CACHES: dict[str, dict[str, object]] = (
 # this machine (kombu's filesystem transport), which a real worker and beat started beside the web server read.
 # The same task code runs either way; only tests may run tasks inline (settings/test.py).
 CELERY_DIR = Path(os.environ.get("CELERY_DIR", BASE_DIR / "tmp" / "celery"))
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
-    {}
+    # Redis redelivers a task nobody acknowledged within this time: longer than the longest countdown (an
+    # order retry waits up to an hour) plus a task's time limit, so a waiting retry is not run twice.
+    {"visibility_timeout": 7200}
     if REDIS_URL
     else {
         "data_folder_in": str(CELERY_DIR / "queue"),

@@ -18,8 +18,11 @@ SECRET = "supplier-secret"
 
 
 class SupplierEndpoint:
-    def __init__(self, *, failure_rate: float = 0.0, refuse_with: int | None = None, seed: int = 7) -> None:
+    def __init__(
+        self, *, failure_rate: float = 0.0, refuse_with: int | None = None, seed: int = 7, fail_first: int = 0
+    ) -> None:
         self.failure_rate = failure_rate
+        self.fail_first = fail_first  # the first calls answered 500 (a supplier down for a while)
         self.refuse_with = refuse_with
         self.random = random.Random(seed)
         self.lock = threading.Lock()
@@ -63,10 +66,13 @@ class SupplierEndpoint:
             time.sleep(self.delay)
         with self.lock:
             self.calls += 1
-            fail = self.random.random() < self.failure_rate
+            down = self.calls <= self.fail_first
+            fail = down or self.random.random() < self.failure_rate
             if fail:
                 self.failures += 1
         if fail:
+            if down:
+                return self.answer(request, 500, 500, "Internal Server Error", "down for maintenance")
             if self.random.random() < 0.5:
                 request.close_connection = True  # cut off: no answer at all
                 request.connection.shutdown(2)
