@@ -313,6 +313,8 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker last started or committed a chunk: a job that stops moving is queued again by beat.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,9 +1,12 @@
 """Beat and the producers name tasks by their explicit Celery names, so a module can move without losing work."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
-from procurement.celery import app
+from procurement.celery import QUEUES, app
 
 # Loading the task modules goes through celery's Django fixup, which touches the connection.
 pytestmark = pytest.mark.django_db
@@ -14,6 +17,7 @@ EXPLICIT_NAMES = {
     "approvals.approvals_escalate",
     "approvals.delegations_apply",
     "requisitions.import_job_run",
+    "requisitions.import_jobs_sweep",
     "procurement.notification_email_send",
     "procurement.worker_heartbeat",
 }
@@ -32,6 +36,14 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "approvals.approvals_escalate",
         "approvals.delegations_apply",
         "orders.purchase_order_transmissions_sweep",
+        "requisitions.import_jobs_sweep",
         "procurement.worker_heartbeat",
     }
     assert scheduled <= set(app.tasks)
+
+
+def test_every_routed_queue_is_one_of_the_queues_and_the_embedded_worker_takes_them_all() -> None:
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {"celery"} == set(QUEUES)
+    procfile = (Path(settings.BASE_DIR) / "deploy" / "Procfile.dev").read_text()
+    (worker,) = [line for line in procfile.splitlines() if line.startswith("worker:")]
+    assert re.search(r"--queues=(\S+)", worker).group(1).split(",") == list(QUEUES)

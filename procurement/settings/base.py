@@ -250,6 +250,7 @@ CELERY_TASK_ROUTES = {
     "orders.purchase_order_transmissions_sweep": {"queue": "timers"},
     "approvals.approvals_escalate": {"queue": "timers"},
     "approvals.delegations_apply": {"queue": "timers"},
+    "requisitions.import_jobs_sweep": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -266,11 +267,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "orders.purchase_order_transmissions_sweep",
         "schedule": float(os.environ.get("ORDERS_SWEEP_EVERY_SECONDS", 60)),
     },
+    "imports-sweep": {
+        "task": "requisitions.import_jobs_sweep",
+        "schedule": float(os.environ.get("IMPORTS_SWEEP_EVERY_SECONDS", 60)),
+    },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",
         "schedule": float(os.environ.get("WORKER_HEARTBEAT_EVERY_SECONDS", 30)),
     },
 }
+# An unfinished import that has not moved for this long is queued again (its worker died).
+IMPORT_JOB_STALLED_SECONDS = int(os.environ.get("IMPORT_JOB_STALLED_SECONDS", 300))
 # /readyz is not ready when no worker ran the beat's heartbeat for this long (it runs every 30 seconds).
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 120))
 # Purchase orders: tries per revision, and the first retry delay (doubling up to an hour).

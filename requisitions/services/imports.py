@@ -1,9 +1,12 @@
 """Uploaded quick orders: queued, then added to the cart chunk by chunk by a worker."""
 
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from procurement.models import Employee
@@ -52,6 +55,25 @@ def _enqueue_import(job_id: int) -> None:
     current_app.tasks[IMPORT_TASK].delay(job_id=job_id)
 
 
+# A job whose worker died (killed, a lost message) stops moving; beat queues it again after this long. One chunk
+# takes seconds, so a live job never waits this long; a second run of a live job would add nothing anyway.
+STALLED_AFTER = timedelta(seconds=getattr(settings, "IMPORT_JOB_STALLED_SECONDS", 300))
+
+
+def import_jobs_stalled_requeue() -> int:
+    """Beat: queue again every unfinished job that has not moved for STALLED_AFTER; it continues after its last
+    committed chunk. Returns how many."""
+    before = timezone.now() - STALLED_AFTER
+    stalled = list(
+        ImportJob.objects.exclude(status__in=IMPORT_JOB_TERMINAL)
+        .filter(Q(progress_at__lt=before) | Q(progress_at__isnull=True, created_at__lt=before))
+        .values_list("pk", flat=True)[:100]
+    )
+    for job_id in stalled:
+        _enqueue_import(job_id)
+    return len(stalled)
+
+
 def _error_json(error: QuickOrderError) -> dict[str, Any]:
     return {"line": error.line, "message": error.message, "reason": error.group}
 
@@ -94,8 +116,9 @@ def import_job_process(*, job_id: int) -> ImportJob:
         if locked.status in IMPORT_JOB_TERMINAL:  # another worker ended it
             return locked
         locked.total_lines = len(rows) + len(parsed.errors)
+        locked.progress_at = timezone.now()
         import_job_status_move(
-            job=locked, to_status=ImportJob.Status.RUNNING, by=job.created_by, also_save=["total_lines"]
+            job=locked, to_status=ImportJob.Status.RUNNING, by=job.created_by, also_save=["total_lines", "progress_at"]
         )
     job.refresh_from_db()
     start = job.processed_lines
@@ -122,7 +145,8 @@ def import_job_process(*, job_id: int) -> ImportJob:
             locked.processed_lines = start + len(chunk)
             locked.added += result.added
             locked.errors = [*locked.errors, *(_error_json(e) for e in result.errors)]
-            locked.save(update_fields=["processed_lines", "added", "errors"])
+            locked.progress_at = timezone.now()
+            locked.save(update_fields=["processed_lines", "added", "errors", "progress_at"])
         start += len(chunk)
     with transaction.atomic():
         locked = import_jobs_qs_select_for_update().get(pk=job.pk)
