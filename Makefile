@@ -120,7 +120,8 @@ worker: venv ## Celery worker with beat, prod settings; export DATABASE_URL/REDI
 		exit 1; \
 	fi
 	DJANGO_SETTINGS_MODULE=procurement.settings.prod SECRET_KEY="$${SECRET_KEY:-$(WORKER_SECRET_KEY)}" \
-		$(if $(DEBUG),DEBUG=$(DEBUG)) $(VENV)/bin/celery -A procurement worker -B -l info
+		$(if $(DEBUG),DEBUG=$(DEBUG)) $(VENV)/bin/celery -A procurement worker -B -l info \
+		--queues=celery,orders,imports,notifications,timers
 
 bench: venv ## Run each bench/*.py with the venv's Python (figures printed as JSON)
 	@found=0; for script in bench/*.py; do \

@@ -47,3 +47,10 @@ def test_every_routed_queue_is_one_of_the_queues_and_the_embedded_worker_takes_t
     procfile = (Path(settings.BASE_DIR) / "deploy" / "Procfile.dev").read_text()
     (worker,) = [line for line in procfile.splitlines() if line.startswith("worker:")]
     assert re.search(r"--queues=(\S+)", worker).group(1).split(",") == list(QUEUES)
+
+
+def test_make_worker_takes_every_queue() -> None:
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    assert re.search(r"celery -A procurement worker -B -l info \\\n\s+--queues=(\S+)", makefile).group(1).split(
+        ","
+    ) == list(QUEUES)
