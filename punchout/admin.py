@@ -122,7 +122,7 @@ class PunchoutConnectionAdmin(admin.ModelAdmin[PunchoutConnection]):
         connection = get_object_or_404(PunchoutConnection, pk=pk)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:punchout_punchoutconnection_change", args=[pk]))
-        result = punchout_connection_test(connection=connection)
+        result = punchout_connection_test(connection=connection, site_url=request.build_absolute_uri("/"))
         if not result.ok:
             messages.error(request, result.summary)
         context = {

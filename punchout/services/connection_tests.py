@@ -30,12 +30,14 @@ def _masked(text: str, *secrets_: str) -> str:
     return text
 
 
-def punchout_connection_test(*, connection: PunchoutConnection) -> ConnectionTest:
-    """cXML: send a ProfileRequest and read the answer. OCI: call the catalog up and show what it returns."""
+def punchout_connection_test(*, connection: PunchoutConnection, site_url: str = "") -> ConnectionTest:
+    """cXML: send a ProfileRequest and read the answer. OCI: call the catalog up and show what it returns.
+
+    `site_url` is where the admin reached us (the request's address); SITE_URL when there is no request."""
     if connection.protocol == PunchoutConnection.Protocol.OCI:
         fields = dict(connection.oci_fields or {})
         login = {key: fields.pop(key) for key in ("USERNAME", "PASSWORD") if key in fields}
-        hook = f"{settings.SITE_URL.rstrip('/')}/punchout/return/connection-test/"
+        hook = f"{(site_url or settings.SITE_URL).rstrip('/')}/punchout/return/connection-test/"
         try:
             url = web_address_parse(connection.url.strip()).href
             call = oci.build_callup(url, connection.method, login, fields, hook)

@@ -8,7 +8,8 @@ from urllib.parse import urlparse
 import httpx
 import lxml.html
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
@@ -485,3 +486,14 @@ def test_no_transaction_or_row_lock_is_open_while_the_supplier_is_called(cart, c
         worker.join(30)
     assert held == []
     assert outcome["status"] == 303
+
+
+@override_settings(SITE_URL="http://elsewhere.example:8000")
+def test_an_admins_oci_connection_test_gives_the_shop_a_hook_at_the_address_the_admin_used(
+    admin_client, oci_connection, site
+):
+    response = admin_client.post(reverse("admin:punchout_punchoutconnection_test", args=[oci_connection.pk]))
+
+    assert response.status_code == 200
+    (session,) = site.sessions.values()
+    assert session.return_url == "http://testserver/punchout/return/connection-test/"
