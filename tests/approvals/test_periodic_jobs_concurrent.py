@@ -106,7 +106,7 @@ def test_two_delegation_runs_at_once_move_each_task_once():
 
     # Then each task moved to dave once: one event and one e-mail each
     assert all(isinstance(result, int) for result in results), results
-    assert sum(results) == 5  # type: ignore[arg-type]
+    assert sum(results) == 5
     for requisition in waiting:
         assert set(open_tasks(requisition)) == {"dave"}
     assert events("delegated") == Counter({r.number: 1 for r in waiting})
@@ -117,7 +117,7 @@ def test_two_delegation_runs_at_once_move_each_task_once():
     # And when bob is back, two runs at once give each task back once
     back_day = today + timedelta(days=4)
     results = run_concurrently([lambda: delegations_apply(today=back_day), lambda: delegations_apply(today=back_day)])
-    assert sum(results) == 5, results  # type: ignore[arg-type]
+    assert sum(results) == 5, results
     for requisition in waiting:
         assert set(open_tasks(requisition)) == {"bob"}
     assert events("delegated") == Counter({r.number: 2 for r in waiting})
