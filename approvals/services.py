@@ -313,7 +313,7 @@ def delegation_create(
     delegation = Delegation.objects.create(
         employee=employee, delegate=delegate, starts_on=starts_on, ends_on=ends_on, comment=comment[:200]
     )
-    delegations_apply()
+    delegations_apply(skip_locked=False)
     return delegation
 
 
@@ -322,4 +322,4 @@ def delegation_delete(*, delegation: Any, by: Employee) -> None:
     if delegation.employee_id != by.pk:
         raise TaskNotYours("Only the absent approver may end their delegation.")
     delegation.delete()
-    delegations_apply()
+    delegations_apply(skip_locked=False)

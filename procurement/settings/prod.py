@@ -31,6 +31,37 @@ for _position, _key in enumerate(SECRETS_ENCRYPTION_KEYS, start=1):
             f"SECRETS_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)"
         ) from None
 
+# PostgreSQL connections (docs/deploy.md "PostgreSQL and Redis"): by default each web thread and worker keeps
+# its own connection for a minute (CONN_MAX_AGE, base.py). DATABASE_POOL_MAX_SIZE turns on Django's psycopg pool
+# instead: each process holds at most that many (a pool needs CONN_MAX_AGE 0). DATABASE_PGBOUNCER=1 says the
+# database is PgBouncer in transaction mode: no server-side cursors (they would not outlive the transaction).
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE") or 0)
+DATABASE_POOL_MIN_SIZE = int(os.environ.get("DATABASE_POOL_MIN_SIZE") or min(2, DATABASE_POOL_MAX_SIZE))
+DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT") or 30)
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+_database = DATABASES["default"]
+if DATABASE_POOL_MAX_SIZE or DATABASE_PGBOUNCER:
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL_MAX_SIZE and DATABASE_PGBOUNCER need a PostgreSQL DATABASE_URL")
+    if DATABASE_POOL_MAX_SIZE and DATABASE_PGBOUNCER:
+        raise ImproperlyConfigured(
+            "Set DATABASE_POOL_MAX_SIZE or DATABASE_PGBOUNCER, not both: PgBouncer already pools the connections"
+        )
+if DATABASE_POOL_MAX_SIZE:
+    if not 0 < DATABASE_POOL_MIN_SIZE <= DATABASE_POOL_MAX_SIZE:
+        raise ImproperlyConfigured("DATABASE_POOL_MIN_SIZE must be between 1 and DATABASE_POOL_MAX_SIZE")
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        **_database.get("OPTIONS", {}),
+        "pool": {
+            "min_size": DATABASE_POOL_MIN_SIZE,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        },
+    }
+if DATABASE_PGBOUNCER:
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "procurement.storage.StaticFilesStorage"},

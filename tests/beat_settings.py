@@ -1,0 +1,7 @@
+"""Settings of the `celery beat` and `celery worker` processes that tests/test_two_beats.py starts: the test
+settings with tasks queued on the test Redis (beat with eager tasks would run them itself)."""
+
+from procurement.settings.test import *  # noqa: F403
+
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = False
