@@ -1,0 +1,272 @@
+"""What a team running the system reads: request ids, structured logs and error reports (docs/deploy.md).
+
+- Request ids: every request gets one (a sane incoming `X-Request-ID` is kept, otherwise a new one), answers
+  with it in the `X-Request-ID` header and keeps it in a context variable while it is served. A task
+  enqueued during the request carries it in its message headers, and the worker runs the task under it;
+  a task enqueued outside any request (beat, a shell) runs under a fresh one.
+- Logs: `request_id` is on every record (RequestIdFilter); secrets are masked in every message
+  (SecretsFilter: punchout.redact, and the bearer tokens in our own URL paths). Production writes one JSON
+  object a line (LOG_FORMAT=json), development and tests plain text.
+- Errors: Sentry-compatible reporting when SENTRY_DSN is set, with no personal data, no request bodies, no
+  local variables, and secrets scrubbed from what is sent (before_send).
+"""
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+# Pure text functions, no Django: the one masking of protocol credentials the whole system uses.
+from punchout.redact import MASK, redact_text
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# The message header that carries the id into a Celery task.
+TASK_HEADER = "request_id"
+# An incoming id is kept when it is short and plain (ids of load balancers and tracing systems are); anything
+# else (too long, spaces, quotes, control characters) is replaced, so a log line cannot be forged with it.
+_REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=@-]{0,127}")
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def request_id_new() -> str:
+    return uuid.uuid4().hex
+
+
+def request_id_current() -> str | None:
+    """The id of the request (or task) being served in this thread or task, if any."""
+    return request_id_var.get()
+
+
+def request_id_accept(incoming: str | None) -> str:
+    """The incoming id when it is sane, otherwise a new one."""
+    if incoming and _REQUEST_ID_SHAPE.fullmatch(incoming):
+        return incoming
+    return request_id_new()
+
+
+class RequestIdMiddleware:
+    """First in MIDDLEWARE: every response, redirects and errors included, says which request it answers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_accept(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+# --- Logs ------------------------------------------------------------------------------------------------
+
+# Our URL paths that carry a bearer token: a punchout return, a punch-in start, an OCI call-up, an e-mail
+# approval link. Django logs paths ("Not Found: /punchout/return/…/"); the token never reaches a log or a report.
+_TOKEN_PATH = re.compile(
+    r"(/(?:punchout/return|punchout/inbound/start|punchout/callup|approvals/email)/)([^/?#\s\"']+)"
+)
+# Query-string and form fields named like credentials: `token=…`, `secret=…`, `password=…`, `key=…`.
+_SECRET_FIELD = re.compile(
+    r"((?:^|[?&\s;])[\w.~-]*(?:token|secret|password|passwd|api_?key|signature)[\w.~-]*=)([^&\s\"']*)", re.IGNORECASE
+)
+# An Authorization header written into a message.
+_BEARER = re.compile(r"(\b(?:Bearer|Token|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+
+def secrets_masked(text: str) -> str:
+    """Text we may log or report, with protocol credentials, URL tokens and credential fields masked."""
+    text = redact_text(text)
+    text = _TOKEN_PATH.sub(lambda m: m.group(1) + MASK, text)
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + (MASK if m.group(2) else ""), text)
+    return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts `request_id` on every record ("-" outside a request or task), for formats and JSON logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_current() or "-"
+        return True
+
+
+class SecretsFilter(logging.Filter):
+    """Masks secrets in the message of every record (the arguments are merged into it first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to the handler to report
+            return True
+        masked = secrets_masked(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
+
+
+def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """Django's LOGGING: one console handler on the root logger, JSON (one object a line) or plain text.
+
+    JSON lines have `timestamp` (ISO 8601, UTC), `level`, `logger`, `message`, `request_id`, `exception` (the
+    traceback, when there is one) and any `extra=` fields of the call.
+    """
+    if log_format not in ("json", "text"):
+        raise ValueError(f"LOG_FORMAT must be json or text, not {log_format!r}")
+    formatter: dict[str, Any] = (
+        {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": JSON_FIELDS,
+            "rename_fields": {
+                "asctime": "timestamp",
+                "levelname": "level",
+                "name": "logger",
+                "exc_info": "exception",
+            },
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        }
+        if log_format == "json"
+        else {"format": TEXT_FORMAT}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "procurement.observability.RequestIdFilter"},
+            "secrets": {"()": "procurement.observability.SecretsFilter"},
+        },
+        "formatters": {"default": formatter},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request_id", "secrets"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }
+
+
+# --- Celery ----------------------------------------------------------------------------------------------
+
+# task id → the context token to reset after the task (a worker thread runs one task at a time, but keep it exact).
+_task_tokens: dict[str, contextvars.Token[str | None]] = {}
+
+
+def _request_id_into_message(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    request_id = request_id_current()
+    if request_id and headers is not None and TASK_HEADER not in headers:
+        headers[TASK_HEADER] = request_id
+
+
+def _request_id_for_task(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
+    request = getattr(task, "request", None)
+    if request is None or task_id is None or getattr(request, "is_eager", False):
+        return  # run inline, inside the caller's context: it keeps the caller's id
+    incoming = getattr(request, TASK_HEADER, None)
+    request_id = request_id_accept(incoming if isinstance(incoming, str) else None)
+    _task_tokens[task_id] = request_id_var.set(request_id)
+
+
+def _request_id_after_task(task_id: str | None = None, **kwargs: Any) -> None:
+    token = _task_tokens.pop(task_id, None) if task_id is not None else None
+    if token is not None:
+        request_id_var.reset(token)
+
+
+def _keep_django_logging(**kwargs: Any) -> None:
+    """Celery would replace the root logger's handlers with its own; Django's LOGGING (JSON in production) stays."""
+
+
+def celery_signals_connect() -> None:
+    """Connect the request id hooks (and keep Django's logging in workers); called where the Celery app is made."""
+    from celery import signals
+
+    signals.before_task_publish.connect(_request_id_into_message, weak=False, dispatch_uid="procurement.request_id")
+    signals.task_prerun.connect(_request_id_for_task, weak=False, dispatch_uid="procurement.request_id")
+    signals.task_postrun.connect(_request_id_after_task, weak=False, dispatch_uid="procurement.request_id")
+    signals.setup_logging.connect(_keep_django_logging, weak=False, dispatch_uid="procurement.logging")
+
+
+# --- Error reports ---------------------------------------------------------------------------------------
+
+FILTERED = "[Filtered]"
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string in a nested event masked with secrets_masked."""
+    if isinstance(value, str):
+        return secrets_masked(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
+def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+    """Tag the event with the request id; drop cookies, headers that authenticate and bodies; mask secrets."""
+    request_id = request_id_current()
+    if request_id:
+        event.setdefault("tags", {})
+        if isinstance(event["tags"], dict):
+            event["tags"]["request_id"] = request_id
+    request = event.get("request")
+    if isinstance(request, dict):
+        request.pop("cookies", None)
+        request.pop("data", None)
+        headers = request.get("headers")
+        if isinstance(headers, dict):
+            for name in list(headers):
+                if name.lower() in {"authorization", "cookie", "proxy-authorization", "x-api-key"}:
+                    headers[name] = FILTERED
+    return _scrubbed(event)  # type: ignore[no-any-return]
+
+
+def sentry_init(
+    *,
+    dsn: str,
+    environment: str = "",
+    release: str = "",
+    traces_sample_rate: float = 0.0,
+    transport: Any = None,
+) -> bool:
+    """Start error reporting when a DSN is given (SENTRY_DSN); without one, nothing is sent anywhere."""
+    if not dsn:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    options: dict[str, Any] = {}
+    if transport is not None:
+        options["transport"] = transport
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment or None,
+        release=release or None,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        # Bodies carry cXML with shared secrets and OCI passwords; local variables may hold them too.
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=traces_sample_rate,
+        before_send=sentry_before_send,  # type: ignore[arg-type]
+        **options,
+    )
+    return True
