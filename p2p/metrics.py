@@ -122,8 +122,8 @@ def _transmissions(counts: dict[str, Any]) -> Iterator[Metric]:
         "Purchase order transmissions (one per revision sent) now in each status of the outbox.",
         labels=["status"],
     )
-    for status in Transmission.Status.values:
-        outbox.add_metric([status], now.get(status, 0))
+    for value in Transmission.Status.values:
+        outbox.add_metric([value], now.get(value, 0))
     yield outbox
 
 

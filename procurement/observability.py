@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pythonjsonlogger.json
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 # Pure text functions, no Django: the one masking of protocol credentials the whole system uses.
@@ -60,13 +62,19 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_accept(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset on the way out: Django logs a 4xx/5xx answer ("Not Found: …") after the middleware has
+        # returned; the id is cleared when the request is finished (request_finished, below).
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _request_finished(**kwargs: Any) -> None:
+    request_id_var.set(None)
+
+
+request_finished.connect(_request_finished, dispatch_uid="procurement.request_id")
 
 
 # --- Logs ------------------------------------------------------------------------------------------------
@@ -101,22 +109,50 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# What every LogRecord has; anything else on a record came with `extra=` (Django's request logger adds the request).
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
 class SecretsFilter(logging.Filter):
-    """Masks secrets in the message of every record (the arguments are merged into it first)."""
+    """Masks secrets in the message of every record (its arguments merged in first) and in its `extra=` values;
+    the formatters below mask tracebacks."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: leave it to the handler to report
-            return True
-        masked = secrets_masked(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+            message = None
+        if message is not None:
+            masked = secrets_masked(message)
+            if masked != message or record.args:
+                record.msg, record.args = masked, None
+        for name, value in list(vars(record).items()):
+            if name in _RECORD_ATTRIBUTES or name == "request_id" or isinstance(value, bool | int | float | None):
+                continue
+            # An object (the request of django.request's records) is written as its masked text.
+            record.__dict__[name] = (
+                _scrubbed(value) if isinstance(value, str | list | dict) else secrets_masked(str(value))
+            )
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """Plain text lines (development, tests, LOG_FORMAT=text) with secrets masked in tracebacks."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return secrets_masked(super().formatException(ei))
+
+
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object a line (production), with secrets masked in tracebacks."""
+
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]  # noqa: N802 - logging's name
+        formatted = super().formatException(ei)
+        return secrets_masked(formatted) if isinstance(formatted, str) else [secrets_masked(x) for x in formatted]
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
+JSON_FIELDS = ["levelname", "name", "message", "request_id"]
 
 
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
@@ -129,18 +165,13 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         raise ValueError(f"LOG_FORMAT must be json or text, not {log_format!r}")
     formatter: dict[str, Any] = (
         {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "procurement.observability.JsonFormatter",
             "fmt": JSON_FIELDS,
-            "rename_fields": {
-                "asctime": "timestamp",
-                "levelname": "level",
-                "name": "logger",
-                "exc_info": "exception",
-            },
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
+            "timestamp": True,  # ISO 8601 in UTC, from the record's creation
         }
         if log_format == "json"
-        else {"format": TEXT_FORMAT}
+        else {"()": "procurement.observability.TextFormatter", "format": TEXT_FORMAT}
     )
     return {
         "version": 1,
@@ -235,7 +266,7 @@ def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str,
             for name in list(headers):
                 if name.lower() in {"authorization", "cookie", "proxy-authorization", "x-api-key"}:
                     headers[name] = FILTERED
-    return _scrubbed(event)  # type: ignore[no-any-return]
+    return _scrubbed(event)
 
 
 def sentry_init(
@@ -261,7 +292,8 @@ def sentry_init(
         environment=environment or None,
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # No personal data: send_default_pii is left unset, which is False (sentry-sdk 2.75 deprecates passing
+        # it for `data_collection`) and keeps the SDK's scrubber of cookies, authorization and password fields on.
         # Bodies carry cXML with shared secrets and OCI passwords; local variables may hold them too.
         max_request_body_size="never",
         include_local_variables=False,
