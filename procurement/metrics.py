@@ -6,8 +6,9 @@ Written on prometheus_client directly: django-prometheus 2.5 (the latest) requir
   so the label values stay few and no token in a path reaches them.
 - Database: queries and failed queries by connection alias and vendor, and their duration.
 - These live in each process. Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR to an empty
-  folder of the node (wiped at start) and call `gunicorn_child_exit` from gunicorn's `child_exit` hook: the
-  answer then adds up every worker of the node. Each web node is scraped on its own.
+  folder of the node (emptied before gunicorn starts): each worker writes its counts there and the answer adds
+  up every worker of the node, whichever answers the scrape. Each web node is scraped on its own. (Only
+  counters and histograms are kept per process, so no gunicorn `child_exit` hook is needed.)
 - Counts of what the business did (orders sent, approvals decided, …) are read from the database at scrape
   time (p2p/metrics.py), so they are right however many processes and machines do the work.
 
@@ -101,14 +102,6 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 def database_metrics_connect() -> None:
     """Measure the queries of every database connection this process opens (called from AppConfig.ready)."""
     connection_created.connect(_on_connection_created, weak=False, dispatch_uid="procurement.metrics.db")
-
-
-def gunicorn_child_exit(server: Any, worker: Any) -> None:
-    """gunicorn's `child_exit` hook under PROMETHEUS_MULTIPROC_DIR: forget the live gauges of a dead worker."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)
 
 
 # --- The answer ------------------------------------------------------------------------------------------

@@ -1,7 +1,14 @@
 """`/metrics`: what the business did, counted from the database, and who may read it."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from decimal import Decimal
+from pathlib import Path
 
+import httpx
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -29,6 +36,7 @@ from tests.orders.supplier_endpoint import SupplierEndpoint
 from tests.punchout.supplier_site import SECRET as SHOP_SECRET
 from tests.punchout.supplier_site import SupplierSite
 
+REPO = Path(__file__).resolve().parent.parent.parent
 OURS = (
     "procurement_business_metrics_up",
     "procurement_order_transmissions_total",
@@ -276,3 +284,78 @@ def test_with_a_token_only_a_bearer_of_it_reads_the_metrics(db, settings):
 )
 def test_without_a_token_only_direct_internal_requests_read_the_metrics(db, address, headers, status):
     assert Client(REMOTE_ADDR=address).get("/metrics", **headers).status_code == status
+
+
+# --- several gunicorn workers on one node --------------------------------------------------------
+
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "procurement.settings.prod",
+    "SECRET_KEY": "metrics-check-dummy-secret-key-not-for-use-0123456789abcdef",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "REDIS_URL": "",
+    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",
+    "SECURE_SSL_REDIRECT": "0",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
+    # Given a production node: two gunicorn workers, each replaced after 4 requests, sharing a metrics folder
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    port = _free_port()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+    }
+    environment |= PROD_ENV | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [str(gunicorn), "procurement.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    node = subprocess.Popen(  # noqa: S603 - our own gunicorn
+        [*command, "--max-requests", "4", "--log-level", "warning"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+
+        # When 12 more liveness probes are answered, by at least three generations of workers
+        for _ in range(12):
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+        answer = httpx.get(f"{base}/metrics", timeout=10)
+    finally:
+        node.terminate()
+        node.wait(30)
+
+    # Then the node's answer counts all 13, whichever worker served them and whichever is gone
+    assert answer.status_code == 200
+    found = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+    assert found[("django_http_requests_total", (("method", "GET"), ("status", "200"), ("view", "healthz")))] == 13
+    workers = {path.stem.rsplit("_", 1)[-1] for path in folder.glob("*.db")}
+    assert len(workers) >= 3, workers
+    # The database of this node has no tables: the process metrics still answer, and say so.
+    assert found[("procurement_business_metrics_up", ())] == 0
