@@ -1,7 +1,7 @@
 """`/metrics`: this node's process metrics (procurement.metrics) and what the business did, read from the database.
 
 The business counts are aggregates of rows every process writes (web nodes, workers on other machines), read
-at scrape time in six indexed queries and kept in the cache for METRICS_CACHE_SECONDS: right across any
+at scrape time in six aggregate queries and kept in the cache for METRICS_CACHE_SECONDS: right across any
 number of processes and machines, with nothing to add up. Every node answers the same values for them, so
 a dashboard takes `max` over the nodes, not `sum` (docs/deploy.md "Metrics, logs and errors").
 
