@@ -11,6 +11,7 @@
   local variables, and secrets scrubbed from what is sent (before_send).
 """
 
+import contextlib
 import contextvars
 import logging
 import re
@@ -115,25 +116,22 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, No
 
 class SecretsFilter(logging.Filter):
     """Masks secrets in the message of every record (its arguments merged in first) and in its `extra=` values;
-    the formatters below mask tracebacks."""
+    the formatters below mask tracebacks. The handler gets a masked copy: other handlers (Django's mail to
+    ADMINS reads the request object) see the record as it was logged."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to the handler to report
-            message = None
-        if message is not None:
-            masked = secrets_masked(message)
-            if masked != message or record.args:
-                record.msg, record.args = masked, None
-        for name, value in list(vars(record).items()):
+    def filter(self, record: logging.LogRecord) -> logging.LogRecord:
+        masked = logging.makeLogRecord(vars(record))
+        # A broken format string stays as it is: the handler reports it as logging does.
+        with contextlib.suppress(Exception):
+            masked.msg, masked.args = secrets_masked(record.getMessage()), None
+        for name, value in vars(record).items():
             if name in _RECORD_ATTRIBUTES or name == "request_id" or isinstance(value, bool | int | float | None):
                 continue
             # An object (the request of django.request's records) is written as its masked text.
-            record.__dict__[name] = (
-                _scrubbed(value) if isinstance(value, str | list | dict) else secrets_masked(str(value))
+            setattr(
+                masked, name, _scrubbed(value) if isinstance(value, str | list | dict) else secrets_masked(str(value))
             )
-        return True
+        return masked
 
 
 class TextFormatter(logging.Formatter):

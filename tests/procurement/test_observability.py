@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import path
 
 from procurement.money import Money
-from procurement.observability import RequestIdFilter, sentry_init
+from procurement.observability import RequestIdFilter, SecretsFilter, sentry_init
 from procurement.services import notification_send
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories_documents import buying_organisation
@@ -134,6 +134,22 @@ def test_a_task_enqueued_by_a_request_logs_on_the_worker_under_the_requests_id(r
         notification_send(user=alice.user, subject="Reminder", body="Nothing to do.")
     [reminded] = task_records.wait_for(f"notification e-mail sent to user {alice.user.pk}")
     assert GENERATED.fullmatch(reminded.request_id), reminded.request_id
+
+
+def test_a_handler_logs_a_masked_copy_and_other_handlers_get_the_record_as_logged():
+    logger = logging.getLogger("tests.observability.secrets")
+    masked, raw = Records(), Records()
+    masked.addFilter(SecretsFilter())
+    logger.addHandler(masked)
+    logger.addHandler(raw)
+    try:
+        logger.warning("callback to %s", "/punchout/return/tok-123456/", extra={"sent": "password=pw-1&x=1"})
+    finally:
+        logger.removeHandler(masked)
+        logger.removeHandler(raw)
+    [line], [record] = masked.records, raw.records
+    assert (line.getMessage(), line.sent) == ("callback to /punchout/return/********/", "password=********&x=1")
+    assert (record.getMessage(), record.sent) == ("callback to /punchout/return/tok-123456/", "password=pw-1&x=1")
 
 
 # --- logs in production --------------------------------------------------------------------------
