@@ -124,6 +124,11 @@ class SecretsFilter(logging.Filter):
         # A broken format string stays as it is: the handler reports it as logging does.
         with contextlib.suppress(Exception):
             masked.msg, masked.args = secrets_masked(record.getMessage()), None
+        # A traceback another handler already formatted is kept on the record: mask that text too.
+        if record.exc_text:
+            masked.exc_text = secrets_masked(record.exc_text)
+        if record.stack_info:
+            masked.stack_info = secrets_masked(record.stack_info)
         for name, value in vars(record).items():
             if name in _RECORD_ATTRIBUTES or name == "request_id" or isinstance(value, bool | int | float | None):
                 continue

@@ -1,6 +1,7 @@
 """Request ids that follow a request into its tasks, JSON logs in production, and error reports without secrets."""
 
 import gzip
+import io
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from django.test import Client
 from django.urls import path
 
 from procurement.money import Money
-from procurement.observability import RequestIdFilter, SecretsFilter, sentry_init
+from procurement.observability import RequestIdFilter, SecretsFilter, TextFormatter, sentry_init
 from procurement.services import notification_send
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories_documents import buying_organisation
@@ -150,6 +151,26 @@ def test_a_handler_logs_a_masked_copy_and_other_handlers_get_the_record_as_logge
     [line], [record] = masked.records, raw.records
     assert (line.getMessage(), line.sent) == ("callback to /punchout/return/********/", "password=********&x=1")
     assert (record.getMessage(), record.sent) == ("callback to /punchout/return/tok-123456/", "password=pw-1&x=1")
+
+
+def test_a_traceback_already_formatted_by_another_handler_is_masked_too():
+    logger = logging.getLogger("tests.observability.traceback")
+    first, ours = io.StringIO(), io.StringIO()
+    plain = logging.StreamHandler(first)  # formats first and keeps the traceback text on the record
+    masked = logging.StreamHandler(ours)
+    masked.addFilter(SecretsFilter())
+    masked.setFormatter(TextFormatter("%(message)s"))
+    logger.addHandler(plain)
+    logger.addHandler(masked)
+    try:
+        raise ValueError("<SharedSecret>pa55-w0rd-9</SharedSecret>")
+    except ValueError:
+        logger.exception("refused")
+    finally:
+        logger.removeHandler(plain)
+        logger.removeHandler(masked)
+    assert first.getvalue().rstrip().endswith("ValueError: <SharedSecret>pa55-w0rd-9</SharedSecret>")
+    assert ours.getvalue().rstrip().endswith("ValueError: <SharedSecret>********</SharedSecret>")
 
 
 # --- logs in production --------------------------------------------------------------------------
