@@ -294,7 +294,6 @@ PROD_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "REDIS_URL": "",
     "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",
-    "SECURE_SSL_REDIRECT": "0",
     "PYTHONWARNINGS": "ignore",
 }
 
@@ -313,7 +312,8 @@ def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+        if key
+        not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "SECURE_SSL_REDIRECT"}
     }
     environment |= PROD_ENV | {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -343,12 +343,15 @@ def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
         for _ in range(12):
             assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
         answer = httpx.get(f"{base}/metrics", timeout=10)
+        redirected = httpx.get(f"{base}/login/", timeout=10)  # any other page goes to HTTPS
     finally:
         node.terminate()
         node.wait(30)
 
-    # Then the node's answer counts all 13, whichever worker served them and whichever is gone
+    # Then the node's answer (over plain HTTP: /metrics is exempt from the HTTPS redirect, like /healthz) counts
+    # all 13, whichever worker served them and whichever is gone
     assert answer.status_code == 200
+    assert (redirected.status_code, redirected.headers["Location"]) == (301, f"https://127.0.0.1:{port}/login/")
     found = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(answer.text)
