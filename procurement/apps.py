@@ -10,6 +10,9 @@ class ProcurementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .metrics import database_metrics_connect
+
+        database_metrics_connect()
         # The embedded default's broker is a folder (settings CELERY_DIR): web and worker processes both need it.
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             options = settings.CELERY_BROKER_TRANSPORT_OPTIONS

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from .observability import celery_signals_connect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.dev")
 
 # Every queue a task is routed to (settings CELERY_TASK_ROUTES); a worker started with `-Q` and all of these
@@ -13,3 +15,5 @@ QUEUES = ("celery", "orders", "imports", "notifications", "timers")
 app = Celery("procurement")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task enqueued during a request runs under the request's id (logs, error reports); Django's logging stays.
+celery_signals_connect()

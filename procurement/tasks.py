@@ -1,10 +1,14 @@
 """Celery tasks of the core app: take ids, load, call one service; idempotent and time-limited."""
 
+import logging
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 
 from .health import worker_heartbeat_record
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -22,6 +26,7 @@ def notification_email_send(*, user_id: int, subject: str, body: str) -> bool:
     if user is None or not user.email:
         return False
     send_mail(subject, body, None, [user.email])
+    logger.info("notification e-mail sent to user %s", user_id)
     return True
 
 

@@ -6,6 +6,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from orders.views import cxml_inbound
+from p2p import metrics
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse
 # A number in exponent form standing on its own: not part of a word, a base64 token or a longer number.
 EXPONENT = re.compile(r"(?<![\w.+/=])(?<!\w-)[0-9]+(?:\.[0-9]+)?[eE][+-][0-9]+(?![\w+/=])")
 _TEXT_TYPES = ("application/json", "application/xml", "text/")
+# Prometheus' text exposition (/metrics) is read by Prometheus, whose format writes floats as Go does (4.6e+08).
+_PROMETHEUS_TYPE = "text/plain; version=0.0.4"
 
 findings: list[str] = []
 scanned: list[str] = []  # where each scanned text came from, for tests that walk the product
@@ -56,7 +58,11 @@ class ExponentGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")
-        if not getattr(response, "streaming", False) and content_type.startswith(_TEXT_TYPES):
+        if (
+            not getattr(response, "streaming", False)
+            and content_type.startswith(_TEXT_TYPES)
+            and not content_type.startswith(_PROMETHEUS_TYPE)
+        ):
             scan(response.content.decode("utf-8", "replace"), f"{request.method} {request.path} answered")
         return response
 

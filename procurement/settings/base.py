@@ -7,6 +7,8 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.csp import CSP
 
+from procurement.observability import logging_config, sentry_init
+
 # Lets Django's generic classes be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
 
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries the request's id and is counted.
+    "procurement.observability.RequestIdMiddleware",
+    "procurement.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -296,10 +301,22 @@ MAILERS: dict[str, dict[str, object]] = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "procurement@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs (procurement.observability): plain text with the request id here and in development, one JSON object a
+# line in production (settings/prod.py); LOG_FORMAT=json|text overrides either.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# /metrics (procurement.metrics, p2p.metrics): a bearer token to scrape with; without one only direct requests
+# from loopback or private addresses are answered. Business counts are read from the database at most this often.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", 10))
+
+# Error reports to Sentry (or a compatible service) only when SENTRY_DSN is set; no personal data, no traces
+# unless SENTRY_TRACES_SAMPLE_RATE says so.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+    release=os.environ.get("SENTRY_RELEASE", ""),
+    traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", 0)),
+)

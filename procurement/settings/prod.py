@@ -5,6 +5,8 @@ import os
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from procurement.observability import logging_config
+
 from .base import *  # noqa: F403
 from .base import DEV_SECRETS_ENCRYPTION_KEY, env_bool, env_list
 
@@ -69,8 +71,14 @@ STORAGES = {
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Load balancers and orchestrators probe health over plain HTTP inside the network: no redirect for them.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Load balancers and orchestrators probe health, and Prometheus scrapes, over plain HTTP inside the network:
+# no redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# One JSON object a line (timestamp, level, logger, message, request_id, exception); LOG_FORMAT=text for plain.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
