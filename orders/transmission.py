@@ -49,8 +49,9 @@ TIMEOUT = 30.0
 # How long a claim stands: longer than one send can take (httpx's timeout applies per phase), so a live
 # sender is not overtaken; a crashed one's row is sent again by the sweeper after it.
 LEASE_SECONDS = float(getattr(settings, "ORDER_TRANSMISSION_LEASE_SECONDS", 4 * TIMEOUT))
-# A retry's timed task may run this much before the retry's time (clocks of the hosts differ slightly).
-EARLY_ALLOWED = timedelta(seconds=2)
+# A retry's timed task may run this much before the retry's time: its countdown starts after the time was set,
+# so only the hosts' clocks (kept by NTP) can differ. Any task that comes earlier is skipped: not due yet.
+EARLY_ALLOWED = timedelta(milliseconds=250)
 RESPONSE_KEPT = 20_000
 SENT_NOTE_MAX = Transmission._meta.get_field("sent_note").max_length or 300
 
