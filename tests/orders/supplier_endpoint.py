@@ -18,8 +18,11 @@ SECRET = "supplier-secret"
 
 
 class SupplierEndpoint:
-    def __init__(self, *, failure_rate: float = 0.0, refuse_with: int | None = None, seed: int = 7) -> None:
+    def __init__(
+        self, *, failure_rate: float = 0.0, refuse_with: int | None = None, seed: int = 7, secret: str = SECRET
+    ) -> None:
         self.failure_rate = failure_rate
+        self.secret = secret
         self.refuse_with = refuse_with
         self.random = random.Random(seed)
         self.lock = threading.Lock()
@@ -75,7 +78,7 @@ class SupplierEndpoint:
         if self.refuse_with:
             return self.answer(request, self.refuse_with, self.refuse_with, "Bad Request", "we cannot take this")
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
-        if root.findtext("Header/Sender/Credential/SharedSecret") != SECRET:
+        if root.findtext("Header/Sender/Credential/SharedSecret") != self.secret:
             return self.answer(request, 200, 401, "Unauthorized", "bad shared secret")
         header = root.find("Request/OrderRequest/OrderRequestHeader")
         key = (header.get("orderID"), root.get("payloadID"))
