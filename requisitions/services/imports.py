@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from procurement.models import Employee
+from procurement.task_queue import task_enqueue
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
@@ -49,7 +49,7 @@ IMPORT_TASK = "requisitions.import_job_run"
 
 
 def _enqueue_import(job_id: int) -> None:
-    current_app.tasks[IMPORT_TASK].delay(job_id=job_id)
+    task_enqueue(IMPORT_TASK, kwargs={"job_id": job_id})
 
 
 def _error_json(error: QuickOrderError) -> dict[str, Any]:
