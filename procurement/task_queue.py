@@ -24,9 +24,8 @@ PUBLISH_PATIENCE_SECONDS = 20
 def task_enqueue(name: str, *, kwargs: dict[str, Any], countdown: float | None = None) -> bool:
     """Queue the task named `name` (its explicit Celery name) now; False when the broker stayed away."""
     try:
-        current_app.tasks[name].apply_async(
-            kwargs=kwargs, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-        )
+        options: dict[str, Any] = {"countdown": countdown} if countdown else {}
+        current_app.tasks[name].apply_async(kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY, **options)
     except OperationalError as error:
         logger.error("task %s %s not queued: the broker did not answer (%s)", name, kwargs, error)
         return False

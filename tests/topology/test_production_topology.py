@@ -50,7 +50,7 @@ pytestmark = [
     ),
 ]
 
-REQUISITIONS = 16
+REQUISITIONS = 30
 PASSWORD = "topology-Pa55word"
 SUPPLIER_SECRET = "coyote"
 APPROVERS = ("bob", "carol", "erin")  # alice's manager chain up to a signing limit over 10,000 EUR
