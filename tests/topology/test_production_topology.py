@@ -152,6 +152,7 @@ class Node:
 
 
 _PER_RESPONSE = [
+    re.compile(r"(>)[^<>]+(?= ago<)"),  # "1 minute ago" moves with the clock, not with the node
     re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+'),
     re.compile(r'(name="form_token" value=")[^"]+'),
     re.compile(r'(<meta name="csrf-token" content=")[^"]+'),
@@ -160,7 +161,7 @@ _PER_RESPONSE = [
 
 
 def same_page(text: str) -> str:
-    """A page without what is new in every response by design (CSRF and one-time form tokens)."""
+    """A page without what is new in every response by design (CSRF and one-time form tokens, times ago)."""
     for pattern in _PER_RESPONSE:
         text = pattern.sub(r"\1…", text)
     return text
