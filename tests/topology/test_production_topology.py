@@ -257,6 +257,8 @@ def test_the_production_process_set_loses_nothing_and_doubles_nothing(tmp_path, 
         processes.stop_all()
         redis.stop()
         endpoint.close()
+        for node in nodes:
+            node.http.close()
 
 
 def drive(
@@ -405,6 +407,9 @@ def drive(
             ]
         }
     )
+    # Both nodes are ready again after the restarts (database, migrations, Redis, a worker's heartbeat)
+    for web in nodes:
+        wait_for(lambda web=web: web.request("GET", "/readyz").status_code == 200, f"{web.name} ready at the end")
     # Both nodes answer the same pages alike
     some = requisitions[0]
     for path, who in [
