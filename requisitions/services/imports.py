@@ -39,17 +39,20 @@ def import_job_create(*, requisition: Requisition, by: Employee, filename: str, 
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)
-    transaction.on_commit(lambda: _enqueue_import(job.pk))
+    transaction.on_commit(lambda: _enqueue_import(job.pk, by))
     return job
 
 
 # The Celery task that runs a job, found by its explicit name: requisitions.tasks imports this module to run
 # it, so this module does not import the task (requisitions.apps registers the tasks when Django starts).
 IMPORT_TASK = "requisitions.import_job_run"
+NOT_STARTED = "The import could not be started: the task queue did not answer. Upload the file again."
 
 
-def _enqueue_import(job_id: int) -> None:
-    task_enqueue(IMPORT_TASK, kwargs={"job_id": job_id})
+def _enqueue_import(job_id: int, by: Employee) -> None:
+    if not task_enqueue(IMPORT_TASK, kwargs={"job_id": job_id}):
+        # Nothing would ever start it: it fails with why, rather than wait at 0 % for good.
+        _import_job_fail(job_id=job_id, by=by, message=NOT_STARTED)
 
 
 def _error_json(error: QuickOrderError) -> dict[str, Any]:
