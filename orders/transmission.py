@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from procurement.events import audit_event_record
 from procurement.models import Employee
+from procurement.task_queue import task_enqueue
 from punchout import cxml
 from punchout.redact import redact_cxml, redact_text
 
@@ -67,11 +67,8 @@ TRANSMIT_TASK = "orders.purchase_order_transmit"
 
 
 def transmission_enqueue(transmission_id: int, delay: float = 0.0) -> None:
-    purchase_order_transmit = current_app.tasks[TRANSMIT_TASK]
-    if delay > 0:
-        purchase_order_transmit.apply_async(kwargs={"transmission_id": transmission_id}, countdown=delay)
-    else:
-        purchase_order_transmit.delay(transmission_id=transmission_id)
+    # A broker that stays away is logged, not raised: the row is pending and due, so the sweeper sends it.
+    task_enqueue(TRANSMIT_TASK, kwargs={"transmission_id": transmission_id}, countdown=delay if delay > 0 else None)
 
 
 class _Outcome:

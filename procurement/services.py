@@ -12,6 +12,7 @@ from .events import audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
 from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
 from .money import MoneyError, to_minor, typed_price_check
+from .task_queue import task_enqueue_on_commit
 from .tasks import notification_email_send
 
 
@@ -77,7 +78,7 @@ def notification_send(*, user: Any, subject: str, body: str) -> None:
     """E-mail a user once the current transaction commits (nothing is sent for work that rolled back)."""
     if not user.email:
         return
-    transaction.on_commit(lambda: notification_email_send.delay(user_id=user.pk, subject=subject, body=body))
+    task_enqueue_on_commit(notification_email_send.name, kwargs={"user_id": user.pk, "subject": subject, "body": body})
 
 
 SECRET_FIELDS = {"order_shared_secret"}

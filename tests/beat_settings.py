@@ -7,4 +7,3 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False
 # Beat and workers log through Django's logging (procurement.observability): the base console logging, so the
 # test reads beat's "Sending due task" lines.
-from procurement.settings.base import LOGGING  # noqa: E402

@@ -3,13 +3,13 @@
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from procurement.models import Employee
+from procurement.task_queue import task_enqueue
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
@@ -42,17 +42,20 @@ def import_job_create(*, requisition: Requisition, by: Employee, filename: str, 
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     job = ImportJob.objects.create(requisition=requisition, created_by=by, filename=filename[:255], content=content)
-    transaction.on_commit(lambda: _enqueue_import(job.pk))
+    transaction.on_commit(lambda: _enqueue_import(job.pk, by))
     return job
 
 
 # The Celery task that runs a job, found by its explicit name: requisitions.tasks imports this module to run
 # it, so this module does not import the task (requisitions.apps registers the tasks when Django starts).
 IMPORT_TASK = "requisitions.import_job_run"
+NOT_STARTED = "The import could not be started: the task queue did not answer. Upload the file again."
 
 
-def _enqueue_import(job_id: int) -> None:
-    current_app.tasks[IMPORT_TASK].delay(job_id=job_id)
+def _enqueue_import(job_id: int, by: Employee) -> None:
+    if not task_enqueue(IMPORT_TASK, kwargs={"job_id": job_id}):
+        # Nothing would ever start it: it fails with why, rather than wait at 0 % for good.
+        _import_job_fail(job_id=job_id, by=by, message=NOT_STARTED)
 
 
 # A job whose worker died (killed, a lost message) stops moving; beat queues it again after this long. One chunk
@@ -70,7 +73,7 @@ def import_jobs_stalled_requeue() -> int:
         .values_list("pk", flat=True)[:100]
     )
     for job_id in stalled:
-        _enqueue_import(job_id)
+        task_enqueue(IMPORT_TASK, kwargs={"job_id": job_id})  # not queued: the next sweep tries again
     return len(stalled)
 
 

@@ -19,9 +19,16 @@ SECRET = "supplier-secret"
 
 class SupplierEndpoint:
     def __init__(
-        self, *, failure_rate: float = 0.0, refuse_with: int | None = None, seed: int = 7, fail_first: int = 0
+        self,
+        *,
+        failure_rate: float = 0.0,
+        refuse_with: int | None = None,
+        seed: int = 7,
+        secret: str = SECRET,
+        fail_first: int = 0,
     ) -> None:
         self.failure_rate = failure_rate
+        self.secret = secret
         self.fail_first = fail_first  # the first calls answered 500 (a supplier down for a while)
         self.refuse_with = refuse_with
         self.random = random.Random(seed)
@@ -81,7 +88,7 @@ class SupplierEndpoint:
         if self.refuse_with:
             return self.answer(request, self.refuse_with, self.refuse_with, "Bad Request", "we cannot take this")
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
-        if root.findtext("Header/Sender/Credential/SharedSecret") != SECRET:
+        if root.findtext("Header/Sender/Credential/SharedSecret") != self.secret:
             return self.answer(request, 200, 401, "Unauthorized", "bad shared secret")
         header = root.find("Request/OrderRequest/OrderRequestHeader")
         key = (header.get("orderID"), root.get("payloadID"))
