@@ -237,7 +237,11 @@ def test_the_production_process_set_loses_nothing_and_doubles_nothing(tmp_path, 
             check=True,
         )
         for node in nodes:
-            processes.start(node.name, "web", PORT=node.url.rsplit(":", 1)[1])
+            metrics_folder = tmp_path / f"metrics-{node.name}"  # systemd's RuntimeDirectory: empty at start
+            metrics_folder.mkdir()
+            processes.start(
+                node.name, "web", PORT=node.url.rsplit(":", 1)[1], PROMETHEUS_MULTIPROC_DIR=str(metrics_folder)
+            )
         processes.start("worker1", "worker")
         processes.start("worker2", "worker")
         processes.start("beat", "beat")
@@ -249,6 +253,12 @@ def test_the_production_process_set_loses_nothing_and_doubles_nothing(tmp_path, 
         figures["seconds"] = round(time.monotonic() - started, 1)
         figures["redis_restarts"] = redis.restarts
         figures["client_retries"] = [call for node in nodes for call in node.retried]
+        # Both nodes' /metrics count what the whole system did (read from the database, not from one process):
+        # each order sent once, three approvals per requisition.
+        for node in nodes:
+            scraped = node.request("GET", "/metrics").text
+            assert f'procurement_order_transmissions_total{{outcome="sent"}} {figures["orders"]}.0' in scraped
+            assert f'procurement_approval_decisions_total{{decision="approved"}} {3 * figures["orders"]}.0' in scraped
         print("\ntopology: " + json.dumps(figures), flush=True)
     except BaseException:
         print(processes.tails(), file=sys.stderr)
