@@ -224,7 +224,12 @@ def _request_id_after_task(task_id: str | None = None, **kwargs: Any) -> None:
 
 
 def _keep_django_logging(**kwargs: Any) -> None:
-    """Celery would replace the root logger's handlers with its own; Django's LOGGING (JSON in production) stays."""
+    """Celery would replace the root logger's handlers with its own; Django's LOGGING (JSON in production) is
+    applied instead, now: beat logs before (or without) Django being set up."""
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
 
 
 def celery_signals_connect() -> None:
