@@ -28,10 +28,11 @@ PORT ?= 8000
 RUN_SITE_URL := $(or $(SITE_URL),http://127.0.0.1:$(PORT))
 
 DEV := DJANGO_SETTINGS_MODULE=procurement.settings.dev
-# check --deploy needs prod settings to import: a dummy 60-character key and a throwaway database.
+# check --deploy needs prod settings to import: a dummy 60-character key, a throwaway database and a Redis URL
+# (never connected to: the check only reads it).
 DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=procurement.settings.prod \
 	SECRET_KEY=deploy-check-dummy-secret-key-not-for-use-0123456789abcdefgh \
-	ALLOWED_HOSTS=example.com REDIS_URL= SECRETS_ENCRYPTION_KEYS=ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=
+	ALLOWED_HOSTS=example.com REDIS_URL=redis://127.0.0.1:6379/0 SECRETS_ENCRYPTION_KEYS=ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=
 # A local worker with prod settings may run on a dummy key; set SECRET_KEY to use your own.
 WORKER_SECRET_KEY := local-worker-dummy-secret-key-never-for-production-0123456789
 

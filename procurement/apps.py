@@ -10,6 +10,7 @@ class ProcurementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deployment checks
         from .metrics import database_metrics_connect
 
         database_metrics_connect()

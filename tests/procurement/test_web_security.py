@@ -129,13 +129,13 @@ PROD_ENV = {
 }
 
 
-def _prod(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _prod(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
-    environment |= PROD_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    environment |= PROD_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"} | env
     for name in ("SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "DEBUG"):
         environment.pop(name, None)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
@@ -175,10 +175,20 @@ def test_production_sends_hsts_and_secure_cookies_only(tmp_path):
 
 
 def test_production_passes_the_deploy_check_with_the_policy_on(tmp_path):
-    checked = _prod(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    # The check reads the Redis URL and never connects to it.
+    checked = _prod(tmp_path, "check", "--deploy", "--fail-level", "WARNING", REDIS_URL="redis://127.0.0.1:1/0")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "System check identified no issues" in checked.stdout
     assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
+
+
+def test_the_deploy_check_refuses_production_without_a_shared_broker(tmp_path):
+    checked = _prod(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    assert checked.returncode == 1
+    assert (
+        "?: (procurement.W200) REDIS_URL is not set: tasks queue in a folder on this machine (the embedded default "
+        "of `make run`), where workers on other machines never see them." in checked.stderr
+    )
 
 
 # --- return URLs ---------------------------------------------------------------------------------
