@@ -2,28 +2,13 @@
 gives, and a real query through Django's psycopg pool on the test PostgreSQL."""
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-REPO = Path(__file__).resolve().parents[2]
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "procurement.settings.prod",
-    "SECRET_KEY": "pool-check-dummy-secret-key-not-for-use-0123456789abcdefghij",
-    "ALLOWED_HOSTS": "example.com",
-    "REDIS_URL": "",
-    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",  # the Makefile's check key
-}
-POOL_VARIABLES = (
-    "DATABASE_POOL_MAX_SIZE",
-    "DATABASE_POOL_MIN_SIZE",
-    "DATABASE_POOL_TIMEOUT",
-    "DATABASE_PGBOUNCER",
-)
+from tests.production_process import production_manage
+
 DATABASE_KEYS = """
 import json
 from django.conf import settings
@@ -35,21 +20,7 @@ print(json.dumps({key: database.get(key) for key in
 
 def run_prod(code: str, database_url: str, **variables: str) -> subprocess.CompletedProcess[str]:
     """Python code run with the production settings and these variables, as a deployment would start it."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", *POOL_VARIABLES}
-    }
-    environment |= PROD_ENV | {"DATABASE_URL": database_url} | variables
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, str(REPO / "manage.py"), "shell", "--no-imports", "-c", code],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return production_manage(database_url, "shell", "--no-imports", "-c", code, **variables)
 
 
 def prod_database(**variables: str) -> dict[str, object]:
@@ -120,6 +91,8 @@ def test_a_pool_on_sqlite_is_refused(tmp_path):
 POOLED_QUERIES = """
 import json
 from django.db import connection
+
+from tests.production_process import production_manage
 backends = []
 for request in range(3):  # three requests one after the other, each closing its connection at the end
     with connection.cursor() as cursor:

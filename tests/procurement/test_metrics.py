@@ -1,6 +1,5 @@
 """`/metrics`: what the business did, counted from the database, and who may read it."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from tests.factories import CatalogItemFactory, SupplierFactory
 from tests.factories_documents import CxmlSupplierFactory, Organisation, buying_organisation
 from tests.orders.supplier_endpoint import SECRET as SUPPLIER_SECRET
 from tests.orders.supplier_endpoint import SupplierEndpoint
+from tests.production_process import production_environment
 from tests.punchout.supplier_site import SECRET as SHOP_SECRET
 from tests.punchout.supplier_site import SupplierSite
 
@@ -288,15 +288,6 @@ def test_without_a_token_only_direct_internal_requests_read_the_metrics(db, addr
 
 # --- several gunicorn workers on one node --------------------------------------------------------
 
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "procurement.settings.prod",
-    "SECRET_KEY": "metrics-check-dummy-secret-key-not-for-use-0123456789abcdef",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "REDIS_URL": "",
-    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",
-    "PYTHONWARNINGS": "ignore",
-}
-
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -309,16 +300,12 @@ def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
     folder = tmp_path / "prometheus"
     folder.mkdir()
     port = _free_port()
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "SECURE_SSL_REDIRECT"}
-    }
-    environment |= PROD_ENV | {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "PROMETHEUS_MULTIPROC_DIR": str(folder),
-    }
+    environment = production_environment(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        ALLOWED_HOSTS="127.0.0.1",
+        PYTHONWARNINGS="ignore",
+        PROMETHEUS_MULTIPROC_DIR=str(folder),
+    )
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = [str(gunicorn), "procurement.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
     node = subprocess.Popen(  # noqa: S603 - our own gunicorn

@@ -7,8 +7,6 @@ import logging
 import os
 import re
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,8 +31,8 @@ from procurement.observability import RequestIdFilter, SecretsFilter, TextFormat
 from procurement.services import notification_send
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories_documents import buying_organisation
+from tests.production_process import production_manage
 
-REPO = Path(__file__).resolve().parent.parent.parent
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
@@ -175,13 +173,6 @@ def test_a_traceback_already_formatted_by_another_handler_is_masked_too():
 
 # --- logs in production --------------------------------------------------------------------------
 
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "procurement.settings.prod",
-    "SECRET_KEY": "observability-check-dummy-secret-key-not-for-use-0123456789",
-    "ALLOWED_HOSTS": "example.com",
-    "REDIS_URL": "",
-    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",
-}
 # In a production process: a request for a page that is not there, on a path with a token in it, then an
 # error logged with its traceback while a task of another request runs.
 PROD_SCRIPT = """
@@ -204,22 +195,8 @@ except ValueError:
 
 
 def _production_logs(tmp_path: Path, **environ: str) -> list[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_FORMAT", "DEBUG"}
-    }
-    environment |= PROD_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PYTHONWARNINGS": "ignore"}
-    environment |= environ
-    ran = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, str(REPO / "manage.py"), "shell", "-c", PROD_SCRIPT],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    ran = production_manage(database, "shell", "-c", PROD_SCRIPT, PYTHONWARNINGS="ignore", **environ)
     assert ran.returncode == 0, ran.stderr
     assert "tok-3f9a8b7c6d5e" not in ran.stderr and "s3cr3t-shared" not in ran.stderr
     return ran.stderr.splitlines()

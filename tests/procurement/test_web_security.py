@@ -1,10 +1,8 @@
 """Web hardening: a Content-Security-Policy on every page, production cookies and HSTS, safe return URLs."""
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 
 from tests.factories import EmployeeFactory, LegalEntityFactory, UserFactory, requisition_for
+from tests.production_process import production_manage
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
@@ -120,33 +119,9 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(client, clerk):
 
 # --- production settings ------------------------------------------------------------------------
 
-PROD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "procurement.settings.prod",
-    "SECRET_KEY": "deploy-check-dummy-secret-key-not-for-use-0123456789abcdefgh",
-    "ALLOWED_HOSTS": "example.com",
-    "REDIS_URL": "",
-    "SECRETS_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLWR1bW15LWtleS1ub3QtNC11c2U=",  # the Makefile's check key
-}
-
 
 def _prod(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    environment |= PROD_ENV | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"} | env
-    for name in ("SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "DEBUG"):
-        environment.pop(name, None)
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, str(REPO / "manage.py"), *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return production_manage(f"sqlite:///{tmp_path / 'db.sqlite3'}", *args, **env)
 
 
 def test_production_sends_hsts_and_secure_cookies_only(tmp_path):
