@@ -81,6 +81,10 @@ def on_postgres() -> bool:
 def redis_worker():
     """A worker consuming from Redis in this process, with tasks no longer run inline."""
     assert os.environ.get("REDIS_URL"), "make test provides REDIS_URL"
+    # What earlier tests left in the queues (a beat's jobs, a retry nobody waited for) is not this test's work.
+    with celery_app.connection_for_write() as connection:
+        for queue in QUEUES:
+            connection.default_channel.queue_purge(queue)
     celery_app.conf.task_always_eager = False
     try:
         with start_worker(

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import transaction
 
 from procurement.services import notification_send
+from procurement.tasks import notification_email_send
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -21,19 +22,24 @@ pytestmark = [
 
 
 class TaskCounts:
-    """Tasks published to the broker and tasks the worker has finished, counted from Celery's own signals."""
+    """Notification tasks published to the broker and finished by the worker, counted from Celery's own signals
+    (other tasks the worker may run meanwhile do not count)."""
 
     def __init__(self) -> None:
         self.published = 0
         self.finished = 0
         self.changed = threading.Condition()
 
-    def on_publish(self, **kwargs: object) -> None:
+    def on_publish(self, sender: object = None, **kwargs: object) -> None:
+        if sender != notification_email_send.name:
+            return
         with self.changed:
             self.published += 1
             self.changed.notify_all()
 
-    def on_finish(self, **kwargs: object) -> None:
+    def on_finish(self, sender: object = None, **kwargs: object) -> None:
+        if getattr(sender, "name", None) != notification_email_send.name:
+            return
         with self.changed:
             self.finished += 1
             self.changed.notify_all()
