@@ -199,6 +199,19 @@ def read_line_number(element: Element, what: str, default: int | None = None) ->
     return number
 
 
+def write_price_basis(detail: Element, basis: PriceBasisQuantity, *, lang: str) -> None:
+    """An ItemDetail's PriceBasisQuantity: the price is for `quantity` units (ItemIn, ItemOut alike)."""
+    element = write_element(
+        detail,
+        "PriceBasisQuantity",
+        quantity=format_decimal(basis.quantity),
+        conversionFactor=format_decimal(basis.conversion_factor),
+    )
+    write_element(element, "UnitOfMeasure", basis.unit_of_measure)
+    if basis.description:
+        write_element(element, "Description", basis.description, lang=lang)
+
+
 def write_item(parent: Element, tag: str, item: LineItem) -> None:
     line_number = None if item.line_number is None else str(item.line_number)
     element = write_element(parent, tag, quantity=format_decimal(item.quantity), lineNumber=line_number)
@@ -217,17 +230,8 @@ def write_item(parent: Element, tag: str, item: LineItem) -> None:
     else:
         description.text = clean_text(item.description)
     write_element(detail, "UnitOfMeasure", item.unit_of_measure)
-    basis = item.price_basis_quantity
-    if basis is not None:
-        element_basis = write_element(
-            detail,
-            "PriceBasisQuantity",
-            quantity=format_decimal(basis.quantity),
-            conversionFactor=format_decimal(basis.conversion_factor),
-        )
-        write_element(element_basis, "UnitOfMeasure", basis.unit_of_measure)
-        if basis.description:
-            write_element(element_basis, "Description", basis.description, lang=item.description_lang or "en")
+    if item.price_basis_quantity is not None:
+        write_price_basis(detail, item.price_basis_quantity, lang=item.description_lang or "en")
     # The DTD wants at least one Classification; an empty one means "not classified" to our parser.
     for classification in item.classifications or ():
         write_element(detail, "Classification", classification.value, domain=classification.domain)

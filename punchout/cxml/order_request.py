@@ -31,7 +31,7 @@ from .envelope import (
     write_header,
 )
 from .errors import InvalidDocument
-from .line_items import read_item, read_line_number
+from .line_items import read_item, read_line_number, write_price_basis
 from .values import (
     choices_of,
     format_decimal,
@@ -181,17 +181,8 @@ def _write_order_item(parent: Element, item: OrderItem, lang: str) -> None:
     write_money(detail, "UnitPrice", item.unit_price)
     write_element(detail, "Description", item.description, lang=lang)
     write_element(detail, "UnitOfMeasure", item.unit_of_measure)
-    basis = item.price_basis_quantity
-    if basis is not None:
-        basis_element = write_element(
-            detail,
-            "PriceBasisQuantity",
-            quantity=format_decimal(basis.quantity),
-            conversionFactor=format_decimal(basis.conversion_factor),
-        )
-        write_element(basis_element, "UnitOfMeasure", basis.unit_of_measure)
-        if basis.description:
-            write_element(basis_element, "Description", basis.description, lang=lang)
+    if item.price_basis_quantity is not None:
+        write_price_basis(detail, item.price_basis_quantity, lang=lang)
     for classification in item.classifications:
         write_element(detail, "Classification", classification.value, domain=classification.domain)
     if not item.classifications:  # the DTD wants one; an empty value reads back as "not classified"
