@@ -11,9 +11,10 @@ from budgets.services import Charge, funds_commitment_release
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import Money, decimal_text, line_total_minor, total_minor
+from punchout.cart_lines import IncomingLine
 from requisitions.models import Requisition, RequisitionLine
 from requisitions.services.carts import requisition_create
-from requisitions.services.lines import ExternalLine, requisition_lines_replace_external
+from requisitions.services.lines import requisition_lines_replace_external
 
 from .buyers import buyers_notify, check_buyer
 from .error_codes import OrderErrorCode
@@ -198,7 +199,7 @@ def _request_increase(
         requisition=requisition,
         by=requester,
         lines=[
-            ExternalLine(
+            IncomingLine(
                 description=f"{line.description} (more on {order.number} line {line.line_number})",
                 quantity=extra,
                 unit=line.unit,

@@ -22,7 +22,7 @@ from punchout.punchin_sessions import (
 )
 
 from .models import RequisitionLine, RequisitionStatus
-from .punchout_carts import cart_lines, external_line
+from .punchout_carts import cart_lines
 from .services import requisition_create, requisition_lines_replace_external, requisition_status_move
 
 
@@ -41,7 +41,7 @@ def punchin_cart_open(*, token: str) -> InboundSession:
         requisition_lines_replace_external(
             requisition=cart,
             by=employee,
-            lines=[external_line(line) for line in lines],
+            lines=lines,
             source=RequisitionLine.Source.CATALOG,
             note="Lines from the ERP",
         )

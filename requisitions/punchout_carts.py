@@ -7,7 +7,6 @@ reading of the cart (`punchout.services`).
 
 import logging
 from collections.abc import Iterable
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.db import DataError, transaction
@@ -34,7 +33,7 @@ from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError
 from .models import Requisition, RequisitionLine
 from .selectors import requisitions_visible
-from .services import ExternalLine, requisition_lines_replace_external
+from .services import requisition_lines_replace_external
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +159,6 @@ def requisition_punchout_return(*, token: str, fields: list[tuple[str, str]], us
     return outcome
 
 
-def external_line(line: IncomingLine) -> ExternalLine:
-    """An incoming line as requisitions' services take it."""
-    return ExternalLine(**{f.name: getattr(line, f.name) for f in dataclass_fields(IncomingLine)})
-
-
 def _apply(
     session: PunchoutSession, requisition: Requisition, lines: list[IncomingLine] | None, outcome: ReturnOutcome
 ) -> list[int] | None:
@@ -180,7 +174,7 @@ def _apply(
     created = requisition_lines_replace_external(
         requisition=requisition,
         by=session.employee,
-        lines=[external_line(line) for line in lines],
+        lines=lines,
         replace_line_ids=replace,
         note=f"Punchout to {session.connection}",
     )

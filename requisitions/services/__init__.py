@@ -31,7 +31,6 @@ from .lifecycle import (
 from .line_rules import COMBINABLE_SOURCES, MAX_LEAD_TIME_DAYS, catalog_quantity_check, combine_key
 from .lines import (
     CatalogPick,
-    ExternalLine,
     SplitSpec,
     requisition_line_add_free_text,
     requisition_line_splits_set,
@@ -60,7 +59,6 @@ __all__ = [
     "MAX_LEAD_TIME_DAYS",
     "NOTHING_TO_READ",
     "CatalogPick",
-    "ExternalLine",
     "ListItemSpec",
     "QuickAddResult",
     "SplitSpec",

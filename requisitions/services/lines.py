@@ -3,7 +3,7 @@ removed."""
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.db import transaction
 from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
 from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
+from punchout.cart_lines import IncomingLine
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
@@ -194,32 +195,12 @@ def requisition_line_add_free_text(
     return line
 
 
-@dataclass(frozen=True)
-class ExternalLine:
-    """A line that comes from outside (a supplier's punchout cart), already mapped to our units and codes."""
-
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Money
-    supplier: Supplier | None
-    supplier_part_id: str = ""
-    supplier_part_auxiliary_id: str = ""
-    price_basis_quantity: Decimal = Decimal(1)
-    unspsc: str = ""
-    lead_time_days: int | None = None
-    manufacturer: str = ""
-    manufacturer_part_id: str = ""
-    catalog_item: CatalogItem | None = None
-    extrinsics: dict[str, Any] = field(default_factory=dict)
-
-
 @transaction.atomic
 def requisition_lines_replace_external(
     *,
     requisition: Requisition,
     by: Employee,
-    lines: Sequence[ExternalLine],
+    lines: Sequence[IncomingLine],
     replace_line_ids: Iterable[int] = (),
     source: str = RequisitionLine.Source.PUNCHOUT,
     note: str = "",

@@ -15,8 +15,8 @@ from orders.order_documents import order_pdf
 from p2p.submit_to_order import requisition_submit
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money
+from punchout.cart_lines import IncomingLine
 from requisitions.services import (
-    ExternalLine,
     SplitSpec,
     requisition_create,
     requisition_line_splits_set,
@@ -42,7 +42,7 @@ def test_a_line_priced_per_100_and_split_in_two_reaches_the_supplier_exactly(
         requisition=cart,
         by=alice(),
         lines=[
-            ExternalLine(
+            IncomingLine(
                 "Screws",
                 Decimal(500),
                 "EA",

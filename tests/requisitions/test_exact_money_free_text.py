@@ -9,8 +9,9 @@ from rest_framework.authtoken.models import Token
 
 from procurement.models import ExchangeRate
 from procurement.money import Money
+from punchout.cart_lines import IncomingLine
 from requisitions.models import RequisitionLine
-from requisitions.services import ExternalLine, requisition_lines_replace_external
+from requisitions.services import requisition_lines_replace_external
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_the_approval_preview_and_cart_name_a_missing_rate_instead_of_zero(clien
     requisition_lines_replace_external(
         requisition=cart,
         by=requester,
-        lines=[ExternalLine("Kit", Decimal(2), "EA", Money(Decimal("100.00"), "SEK"), None)],
+        lines=[IncomingLine("Kit", Decimal(2), "EA", Money(Decimal("100.00"), "SEK"), None)],
     )
     cart.refresh_from_db()
     assert cart.total is None

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from p2p.submit_to_order import requisition_cancel, requisition_submit, requisition_withdraw
 from procurement.money import Money
+from punchout.cart_lines import IncomingLine
 from requisitions.errors import (
     NotRequester,
     RequisitionError,
@@ -18,7 +19,6 @@ from requisitions.errors import (
 from requisitions.models import Requisition, RequisitionEvent
 from requisitions.models import RequisitionStatus as S
 from requisitions.services import (
-    ExternalLine,
     requisition_copy,
     requisition_line_add_free_text,
     requisition_lines_replace_external,
@@ -97,7 +97,7 @@ def test_a_line_in_a_currency_without_rate_blocks_submission(cart, requester):
     requisition_lines_replace_external(
         requisition=cart,
         by=requester,
-        lines=[ExternalLine("Yen thing", Decimal(1), "EA", Money(Decimal(500), "JPY"), None)],
+        lines=[IncomingLine("Yen thing", Decimal(1), "EA", Money(Decimal(500), "JPY"), None)],
     )
     with pytest.raises(SubmissionInvalid, match="No exchange rate from JPY to EUR"):
         requisition_submit(requisition=cart, by=requester)

@@ -196,9 +196,10 @@ def test_a_list_item_quantity_follows_the_order_unit(cart, requester, boxes):
 
 def test_a_punchout_return_follows_the_order_unit_of_an_item_we_sell(cart, requester, boxes):
     from procurement.money import Money
-    from requisitions.services import ExternalLine, requisition_lines_replace_external
+    from punchout.cart_lines import IncomingLine
+    from requisitions.services import requisition_lines_replace_external
 
-    line = ExternalLine(
+    line = IncomingLine(
         description="Gloves",
         quantity=Decimal("1.5"),
         unit="BX",
