@@ -6,9 +6,7 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from tests.approvals.helpers import decide, open_tasks, submitted
 from tests.factories import Company, company
 from tests.orders.conftest import cxml_supplier, ordered
 from tests.orders.supplier_endpoint import SupplierEndpoint
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.worker,
@@ -62,13 +61,6 @@ def celery(*args: str, log: Path, schedule_dir: Path) -> subprocess.Popen[bytes]
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 40) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return condition()
 
 
 def sent_by(log: Path) -> Counter[str]:

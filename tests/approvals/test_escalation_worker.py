@@ -3,8 +3,6 @@ and hands a late task to the manager, who finds it in the inbox; the requester's
 
 import os
 import re
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +14,7 @@ from viewflow.workflow.models import Task
 from approvals.services import purchasing_rule_save
 from procurement.celery import app as celery_app
 from tests.factories import Company
+from tests.waiting import wait_until
 
 from .helpers import open_tasks, person, submitted
 
@@ -42,13 +41,6 @@ def working_hours_ago(hours: float, now: datetime) -> datetime:
                 return cursor - timedelta(hours=remaining)
             remaining -= available
         cursor = midnight
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return condition()
 
 
 def test_beat_escalation_on_a_worker_reminds_and_escalates_with_a_one_hour_sla(acme: Company, redis_worker):

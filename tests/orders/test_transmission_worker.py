@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from orders.models import PurchaseOrder, Transmission
 from orders.tasks import purchase_order_transmissions_sweep
 from procurement.celery import QUEUES
 from procurement.celery import app as celery_app
+from tests.waiting import wait_until
 
 from .conftest import cxml_supplier, ordered
 from .supplier_endpoint import SupplierEndpoint
@@ -47,15 +47,6 @@ def place_orders(supplier_url: str, count: int) -> list[str]:
         requisition = ordered([(supplier, f"Part {n}", "1", "10.00")], title=f"Worker {n}")
         numbers.append(requisition.purchase_orders.get().number)
     return numbers
-
-
-def wait_until(condition, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def settled() -> bool:

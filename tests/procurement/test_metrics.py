@@ -1,6 +1,5 @@
 """`/metrics`: what the business did, counted from the database, and who may read it."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from tests.orders.supplier_endpoint import SupplierEndpoint
 from tests.production_process import production_environment
 from tests.punchout.supplier_site import SECRET as SHOP_SECRET
 from tests.punchout.supplier_site import SupplierSite
+from tests.waiting import free_port
 
 REPO = Path(__file__).resolve().parent.parent.parent
 OURS = (
@@ -289,17 +289,11 @@ def test_without_a_token_only_direct_internal_requests_read_the_metrics(db, addr
 # --- several gunicorn workers on one node --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
     # Given a production node: two gunicorn workers, each replaced after 4 requests, sharing a metrics folder
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    port = _free_port()
+    port = free_port()
     environment = production_environment(
         f"sqlite:///{tmp_path / 'db.sqlite3'}",
         ALLOWED_HOSTS="127.0.0.1",

@@ -16,11 +16,9 @@ import io
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,28 +29,13 @@ import pytest
 from lxml import etree
 
 from tests.orders.supplier_endpoint import SECRET, SupplierEndpoint
+from tests.waiting import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 pytestmark = [pytest.mark.system]
 
 BASE_SECONDS = 1.0  # ORDER_TRANSMISSION_BASE_SECONDS: retries after 1 s, then 2 s (30 s, 1 min in production)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def descendants(pid: int) -> set[int]:
@@ -142,7 +125,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     running = System(tmp_path_factory.mktemp("make-run"))
     try:
         # Migrations, the demo, then a worker heartbeat sent by beat and run by the worker: all three are up.
-        checks = wait_for(running.ready, 240, "make run to be ready (web, worker heartbeat)")
+        checks = wait_for(running.ready, "make run to be ready (web, worker heartbeat)", 240)
         assert checks["checks"]["worker"]["mode"] == "workers"
         yield running
     finally:
@@ -200,7 +183,7 @@ def test_an_order_reaches_a_supplier_that_was_down_on_the_third_attempt(system: 
             orders = alice.get("purchase-orders/", params={"requisition": requisition}).json()["results"]
             return orders[0] if orders and orders[0]["status"] == "sent" else None
 
-        order = wait_for(sent, 60, "the order to be sent")
+        order = wait_for(sent, "the order to be sent", 60)
         (transmission,) = order["transmissions"]
         assert transmission["attempts"] == 3
         # The supplier saw one document three times: the same payloadID, taken once.
@@ -240,7 +223,7 @@ def test_an_approval_past_its_sla_goes_to_the_managers_inbox(system: System) -> 
     def in_carols_inbox() -> bool:
         return any(entry["requisition"] == requisition for entry in carol.get("approvals/inbox/").json()["results"])
 
-    wait_for(in_carols_inbox, 30, "beat to escalate the task to Bob's manager")
+    wait_for(in_carols_inbox, "beat to escalate the task to Bob's manager", 30)
     assert not any(entry["requisition"] == requisition for entry in bob.get("approvals/inbox/").json()["results"])
     events = alice.get(f"requisitions/{requisition}/events/").json()
     escalated = [(event["data"]["from"], event["data"]["to"]) for event in events if event["kind"] == "escalated"]
@@ -271,6 +254,6 @@ def test_an_uploaded_file_is_added_by_the_worker_with_live_progress(system: Syst
         seen.append(job["processed_lines"])
         return job if job["status"] == "done" else None
 
-    job = wait_for(done, 120, "the import to finish")
+    job = wait_for(done, "the import to finish", 120)
     assert (job["processed_lines"], job["percent"], job["added"], job["errors"]) == (lines, 100, lines, [])
     assert any(0 < processed < lines for processed in seen), f"no progress between 0 and {lines}: {sorted(set(seen))}"

@@ -10,13 +10,9 @@ import threading
 import time
 from pathlib import Path
 
+from tests.waiting import free_port
+
 from .procfile import ROOT, procfile
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def stop_group(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:

@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -37,8 +36,9 @@ from requisitions.models import RequisitionEvent
 from tests.factories_documents import CxmlSupplierFactory, buying_organisation
 from tests.orders.supplier_documents import confirmation, item, ship_notice
 from tests.orders.supplier_endpoint import SupplierEndpoint
+from tests.waiting import free_port, wait_for
 
-from .processes import OwnRedis, ProcessSet, free_port
+from .processes import OwnRedis, ProcessSet
 from .procfile import ROOT
 
 pytestmark = [
@@ -72,17 +72,6 @@ REQUISITION_HISTORY = [
 ]
 ORDER_HISTORY = [("", "issued"), ("issued", "sent"), ("sent", "confirmed"), ("confirmed", "shipped")]
 SENDERS_PER_WORKER = os.cpu_count() or 1  # a Celery worker's default concurrency
-
-
-def wait_for(condition: Callable[[], Any], what: str, seconds: float = WAIT) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 class Node:
