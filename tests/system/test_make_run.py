@@ -39,12 +39,14 @@ BASE_SECONDS = 1.0  # ORDER_TRANSMISSION_BASE_SECONDS: retries after 1 s, then 2
 
 
 def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (honcho starts each of its processes in a session of its own)."""
-    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    """Every process below `pid` (honcho starts each of its processes in a session of its own), from /proc."""
     children: dict[int, list[int]] = {}
-    for line in table.splitlines():
-        child, parent = (int(field) for field in line.split())
-        children.setdefault(parent, []).append(child)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (name)": state, ppid, …
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found, todo = set(), [pid]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -54,11 +56,11 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent counts as gone)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
         return False
-    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
 class System:
