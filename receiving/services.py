@@ -230,7 +230,7 @@ def goods_receipt_create(
         )
         for item in sorted(checked, key=lambda item: item.line.line_number)
     )
-    purchase_order_progress_record(
+    progress = purchase_order_progress_record(
         order=locked,
         changes={
             item.line.pk: LineProgress(
@@ -243,6 +243,7 @@ def goods_receipt_create(
         by=by,
         comment=f"Goods receipt {receipt.number}",
     )
+    receipt.purchase_order = progress.order  # with the status the receipt moved it to
     audit_event_record(
         event_type="receiving.goods_receipt.posted",
         actor=by.user,
@@ -289,7 +290,7 @@ def goods_receipt_reverse(*, receipt: GoodsReceipt, reason: str, by: Employee) -
         status = PurchaseOrder.Status(order.status).label.lower()
         raise OrderNotReceivable(f"{order.number} is {status}: its receipts can no longer be reversed.")
     receipt_lines = list(locked.lines.all())
-    purchase_order_progress_record(
+    progress = purchase_order_progress_record(
         order=order,
         changes={
             line.po_line_id: LineProgress(
@@ -302,6 +303,7 @@ def goods_receipt_reverse(*, receipt: GoodsReceipt, reason: str, by: Employee) -
         by=by,
         comment=f"Goods receipt {locked.number} reversed: {reason}",
     )
+    locked.purchase_order = progress.order
     locked.reversed_at = timezone.now()
     locked.reversed_by = by
     locked.reversal_reason = reason
