@@ -38,7 +38,7 @@ ZERO = Decimal(0)
 
 
 def _forbidden(request: HttpRequest, error: ReceivingError) -> HttpResponse:
-    return render(request, "404.html", {"message": error.message}, status=error.status)
+    return render(request, "receiving/forbidden.html", {"message": error.message}, status=error.status)
 
 
 @employee_required
