@@ -72,12 +72,12 @@ ReceiptRequestSchema = inline_serializer(
             "GoodsReceiptRequestLine",
             {
                 "line": serializers.IntegerField(help_text="The purchase-order line's id."),
-                "quantity": serializers.CharField(required=False, help_text="Accepted, a decimal: \"3\"."),
+                "quantity": serializers.CharField(required=False, help_text='Accepted, a decimal: "3".'),
                 "rejected": serializers.CharField(required=False),
                 "reason": serializers.CharField(
                     required=False,
                     help_text="Why rejected: damaged, wrong_item, quality, excess, other; other words are an "
-                    "\"other\" reason.",
+                    '"other" reason.',
                 ),
                 "reason_text": serializers.CharField(required=False),
                 "amount": serializers.CharField(

@@ -57,9 +57,7 @@ class GoodsReceipt(models.Model):
     received_by = models.ForeignKey(Employee, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(max_length=1000, blank=True)
     # The supplier's ship notice the receiver's defaults came from, when there was one.
-    shipment = models.ForeignKey(
-        Shipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts"
-    )
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts")
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversed_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reversal_reason = models.CharField(max_length=500, blank=True)
@@ -124,7 +122,7 @@ class GoodsReceiptLine(models.Model):
 
     @property
     def rejection_text(self) -> str:
-        """"Damaged: box crushed", "Wrong item", or "" when nothing was rejected."""
+        """ "Damaged: box crushed", "Wrong item", or "" when nothing was rejected."""
         if not self.rejected_quantity:
             return ""
         label = str(self.get_rejection_reason_display()) if self.rejection_reason else ""

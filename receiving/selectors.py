@@ -102,7 +102,9 @@ def receipt_get(*, employee: Employee, pk: int | str) -> GoodsReceipt:
     try:
         return (
             receipts_visible(employee=employee)
-            .select_related("purchase_order__supplier", "legal_entity", "received_by__user", "reversed_by__user", "shipment")
+            .select_related(
+                "purchase_order__supplier", "legal_entity", "received_by__user", "reversed_by__user", "shipment"
+            )
             .prefetch_related(receipt_lines_prefetch())
             .get(pk=pk)
         )
@@ -167,9 +169,7 @@ def shipments_pending(*, order: PurchaseOrder, lines: list[PurchaseOrderLine]) -
                 quantity = _decimal(entry.get("quantity"))
                 if line is not None and quantity > 0:
                     shipped[line.pk] = shipped.get(line.pk, ZERO) + quantity
-            targets = {
-                pk: min(shipped_so_far[pk] + quantity, by_pk[pk].quantity) for pk, quantity in shipped.items()
-            }
+            targets = {pk: min(shipped_so_far[pk] + quantity, by_pk[pk].quantity) for pk, quantity in shipped.items()}
         else:
             targets = {line.pk: line.quantity for line in by_number.values()}
         for pk, upto in targets.items():

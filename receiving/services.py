@@ -148,15 +148,13 @@ def _line_check(
             )
         return _Checked(line=line, given=given, amount_minor=amount_minor)
     if given.amount:
-        raise ReceiptInvalid(
-            f"{label} is received by quantity, not by amount.", field=f"quantity-{line.pk}"
-        )
+        raise ReceiptInvalid(f"{label} is received by quantity, not by amount.", field=f"quantity-{line.pk}")
     limit_quantity = over_receipt_limit_quantity(ordered=line.quantity, tolerance_percent=percent)
     if line.received_quantity + quantity > limit_quantity:
-        allowed = max(limit_quantity - line.received_quantity, ZERO)
+        allowed_quantity = max(limit_quantity - line.received_quantity, ZERO)
         raise OverReceipt(
             f"{label}: {decimal_text(quantity)} received, only {decimal_text(line.outstanding_quantity)} outstanding"
-            f"{_tolerance_clause(percent, decimal_text(allowed))}.",
+            f"{_tolerance_clause(percent, decimal_text(allowed_quantity))}.",
             field=f"quantity-{line.pk}",
         )
     return _Checked(line=line, given=given, amount_minor=0)

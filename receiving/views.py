@@ -116,11 +116,7 @@ class ReceivePage:
 
 
 def _page(order: PurchaseOrder, shipment_choice: str | None) -> ReceivePage:
-    lines = [
-        line
-        for line in order.lines.order_by("line_number")
-        if line.status != PurchaseOrderLine.Status.CANCELLED
-    ]
+    lines = [line for line in order.lines.order_by("line_number") if line.status != PurchaseOrderLine.Status.CANCELLED]
     pending = [item for item in shipments_pending(order=order, lines=lines) if item.pending]
     if shipment_choice is None:  # first visit: the oldest ship notice that has not all arrived
         chosen = pending[0] if pending else None
@@ -130,7 +126,9 @@ def _page(order: PurchaseOrder, shipment_choice: str | None) -> ReceivePage:
     for line in lines:
         shipped = chosen.pending.get(line.pk, ZERO) if chosen else ZERO
         cards.append(
-            LineCard(line=line, currency=order.currency, shipped=shipped, quantity=decimal_text(shipped) if shipped else "")
+            LineCard(
+                line=line, currency=order.currency, shipped=shipped, quantity=decimal_text(shipped) if shipped else ""
+            )
         )
     return ReceivePage(order=order, cards=cards, pending=pending, shipment=chosen)
 
@@ -217,7 +215,11 @@ def receive(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("%(receipt)s posted: %(order)s is %(status)s.")
-        % {"receipt": receipt.number, "order": order.number, "status": receipt.purchase_order.get_status_display().lower()},
+        % {
+            "receipt": receipt.number,
+            "order": order.number,
+            "status": receipt.purchase_order.get_status_display().lower(),
+        },
     )
     return redirect("receiving:detail", pk=receipt.pk)
 
@@ -228,7 +230,9 @@ def _error_on_card(page: ReceivePage, error: ReceiptInvalid) -> None:
     for card in page.cards:
         if name and str(card.line.pk) == line_id:
             card.error, card.error_field = error.message, name
-            page.errors.append(_("Line %(number)s could not be received: see below.") % {"number": card.line.line_number})
+            page.errors.append(
+                _("Line %(number)s could not be received: see below.") % {"number": card.line.line_number}
+            )
             return
     page.errors.append(error.message)
 
@@ -240,7 +244,13 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, employee: Employee, receipt: GoodsReceipt, *, error: str = "", reason: str = "", status: int = 200
+    request: HttpRequest,
+    employee: Employee,
+    receipt: GoodsReceipt,
+    *,
+    error: str = "",
+    reason: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     order = receipt.purchase_order
     reversible = (
@@ -288,4 +298,3 @@ def reverse(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         return _detail(request, employee, receipt, error=error.message, reason=reason, status=error.status)
     messages.success(request, _("%(receipt)s is reversed.") % {"receipt": receipt.number})
     return redirect("receiving:detail", pk=receipt.pk)
-

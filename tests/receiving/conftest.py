@@ -31,9 +31,7 @@ def organisation(db) -> Organisation:
 @pytest.fixture
 def warehouse(organisation) -> Employee:
     """wendy works at the French entity's loading dock."""
-    return EmployeeFactory(
-        user__username="wendy", legal_entities=[organisation.france], roles=[Role.WAREHOUSE]
-    )
+    return EmployeeFactory(user__username="wendy", legal_entities=[organisation.france], roles=[Role.WAREHOUSE])
 
 
 def person(username: str) -> Employee:

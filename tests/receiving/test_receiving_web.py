@@ -41,7 +41,7 @@ def test_the_api_posts_a_receipt_and_the_order_shows_its_counts():
     ]
     shown = api.get(f"/api/v1/purchase-orders/{order.pk}/").json()
     assert shown["status"] == "partly_received"
-    assert [(l["id"], l["quantity"], l["received_quantity"], l["invoiced_quantity"]) for l in shown["lines"]] == [
+    assert [(ln["id"], ln["quantity"], ln["received_quantity"], ln["invoiced_quantity"]) for ln in shown["lines"]] == [
         (ids[1], "1", "0", "0"),
         (ids[2], "5", "3", "0"),
     ]
@@ -77,7 +77,10 @@ def test_bad_api_bodies_are_refused_in_words():
 
     assert refusal({"lines": []}) == (400, "lines must be a list of the order lines that arrived.")
     assert refusal({"lines": [{"line": line, "quantity": "three"}]}) == (400, "lines[1]: 'three' is not a quantity.")
-    assert refusal({"lines": [{"line": 999999, "quantity": "1"}]}) == (400, f"{order.number} has no line with id 999999.")
+    assert refusal({"lines": [{"line": 999999, "quantity": "1"}]}) == (
+        400,
+        f"{order.number} has no line with id 999999.",
+    )
     assert refusal({"lines": [{"line": line, "quantity": "1e3"}]}) == (400, "lines[1]: '1e3' is not a quantity.")
 
 
