@@ -153,7 +153,10 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
 
 
 class OrderReceiptsView(APIView):
-    @extend_schema(responses={200: inline_serializer("GoodsReceipts", {"results": ReceiptSchema}), 404: ERROR_SCHEMA})
+    @extend_schema(
+        responses={200: inline_serializer("GoodsReceipts", {"results": ReceiptSchema}), 404: ERROR_SCHEMA},
+        operation_id="purchase_order_receipts_list",
+    )
     def get(self, request: Request, pk: int) -> Response:
         """The order's receipts, oldest first, reversed ones included."""
         employee = current_employee(request)
@@ -167,6 +170,7 @@ class OrderReceiptsView(APIView):
     @extend_schema(
         request=ReceiptRequestSchema,
         responses={201: ReceiptSchema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        operation_id="purchase_order_receipt_create",
     )
     def post(self, request: Request, pk: int) -> Response:
         """Post a goods receipt: per order line, the quantity accepted, the quantity rejected and why (or the
@@ -190,7 +194,7 @@ class OrderReceiptsView(APIView):
 
 
 class ReceiptDetailView(APIView):
-    @extend_schema(responses={200: ReceiptSchema, 404: ERROR_SCHEMA})
+    @extend_schema(responses={200: ReceiptSchema, 404: ERROR_SCHEMA}, operation_id="receipt_retrieve")
     def get(self, request: Request, pk: int) -> Response:
         employee = current_employee(request)
         return Response(receipt_data(receipt_get(employee=employee, pk=pk)))
@@ -200,6 +204,7 @@ class ReceiptReverseView(APIView):
     @extend_schema(
         request=inline_serializer("GoodsReceiptReverse", {"reason": serializers.CharField()}),
         responses={200: ReceiptSchema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA},
+        operation_id="receipt_reverse",
     )
     def post(self, request: Request, pk: int) -> Response:
         """Reverse a receipt (the reason is required): its counts come off the order, whose status moves back."""
