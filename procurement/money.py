@@ -194,6 +194,15 @@ def budget_limit_minor(*, amount_minor: int, tolerance_percent: Decimal, toleran
     return amount_minor + percent_part + tolerance_minor
 
 
+def over_receipt_limit_minor(*, ordered_minor: int, tolerance_percent: Decimal) -> int:
+    """How much of a line received by amount (a service) may be received in all: the amount ordered plus the
+    over-receipt tolerance in percent, rounded down (never more than the tolerance allows)."""
+    with localcontext() as context:
+        context.prec = 60
+        percent_part = int((Decimal(ordered_minor) * Decimal(tolerance_percent) / 100).to_integral_value(ROUND_DOWN))
+    return ordered_minor + percent_part
+
+
 def price_after_percent_minor(base_minor: int, percent_off: Decimal) -> int:
     """A base price less a percentage, rounded once."""
     with localcontext() as context:

@@ -17,6 +17,7 @@ from procurement.api_errors import exception_handler
 from procurement.error_codes import ProcurementErrorCode
 from procurement.errors import ProcurementError
 from punchout.error_codes import PunchoutErrorCode
+from receiving.error_codes import ReceivingErrorCode
 from requisitions.error_codes import RequisitionErrorCode
 from requisitions.errors import RequisitionNotEditable
 
@@ -27,6 +28,7 @@ ENUMS: dict[str, type[StrEnum]] = {
     "approvals": ApprovalErrorCode,
     "budgets": BudgetErrorCode,
     "orders": OrderErrorCode,
+    "receiving": ReceivingErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent
 # Not loaded here: migrations, settings and server entry points; the pure protocol codecs answer no API code.

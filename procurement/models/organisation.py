@@ -135,19 +135,22 @@ class CostCentre(models.Model):
 
 
 class Role(models.Model):
-    """What an employee may do: requester, approver, buyer, finance, admin."""
+    """What an employee may do: requester, approver, buyer, finance, admin, warehouse (receives goods)."""
 
     REQUESTER = "requester"
     APPROVER = "approver"
     BUYER = "buyer"
     FINANCE = "finance"
     ADMIN = "admin"
+    # Receives the goods of every order of the employee's legal entities (the loading dock).
+    WAREHOUSE = "warehouse"
     ALL = {
         REQUESTER: "Requester",
         APPROVER: "Approver",
         BUYER: "Buyer",
         FINANCE: "Finance",
         ADMIN: "Administrator",
+        WAREHOUSE: "Warehouse",
     }
 
     code = models.CharField(max_length=20, primary_key=True)
