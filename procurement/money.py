@@ -13,6 +13,7 @@ Every money rule of the product has one function here, and every caller uses it 
 - what is left on a budget is its amount less what is used (`available_minor`), and it may be overdrawn
   up to its tolerances (`budget_limit_minor`);
 - a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
+- a line's tax is its net amount × the rate in percent ÷ 100, rounded once per line (`tax_amount_minor`);
 - a decimal is written in plain digits, never in exponent form (`decimal_text`);
 - a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
 """
@@ -187,6 +188,16 @@ def price_after_percent_minor(base_minor: int, percent_off: Decimal) -> int:
     with localcontext() as context:
         context.prec = 60
         return round_minor(Decimal(base_minor) * (Decimal(100) - Decimal(percent_off)) / Decimal(100))
+
+
+def tax_amount_minor(*, net_minor: int, rate_percent: Decimal) -> int:
+    """A line's tax: its net amount (minor units) × the rate in percent ÷ 100, rounded once, half up
+    (100.05 EUR at 5.5 % is 5.50 EUR: 5.50275 → 5.50). A document's tax is the sum of its lines' taxes."""
+    if rate_percent < 0:
+        raise MoneyError("A tax rate cannot be negative.")
+    with localcontext() as context:
+        context.prec = 60
+        return round_minor(Decimal(net_minor) * Decimal(rate_percent) / Decimal(100))
 
 
 def decimal_text(value: Decimal | int, places: int | None = None) -> str:
