@@ -68,7 +68,17 @@ class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
 
 @admin.register(TaxCode)
 class TaxCodeAdmin(admin.ModelAdmin[TaxCode]):
-    list_display = ["code", "legal_entity", "name", "rate", "kind", "category", "recoverable", "is_default", "is_active"]
+    list_display = [
+        "code",
+        "legal_entity",
+        "name",
+        "rate",
+        "kind",
+        "category",
+        "recoverable",
+        "is_default",
+        "is_active",
+    ]
     list_filter = ["legal_entity", "kind", "category", "recoverable", "is_active"]
     search_fields = ["code", "name", "legal_entity__code"]
     list_select_related = ["legal_entity"]

@@ -22,9 +22,8 @@ from .models import LegalEntity, TaxCategory, TaxCode, TaxKind
 from .money import decimal_text, tax_amount_minor
 
 # The 27 member states of the European Union (ISO 3166 alpha-2; Greece is GR here, EL in VAT numbers).
-EU_MEMBER_STATES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
+_EU = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+EU_MEMBER_STATES = frozenset(_EU.split(" "))
 
 REVERSE_CHARGE_NOTE = "Reverse charge — VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
 
@@ -48,10 +47,17 @@ def _vat(rate: str, kind: str, *, default: bool = False) -> DefaultCode:
 _NO_TAX = (
     DefaultCode("Z", "VAT 0 % (zero-rated)", Decimal(0), TaxKind.ZERO, TaxCategory.ZERO),
     DefaultCode("E", "Exempt from VAT", Decimal(0), TaxKind.EXEMPT, TaxCategory.EXEMPT),
-    DefaultCode("AE", "Reverse charge (EU intra-community)", Decimal(0), TaxKind.REVERSE_CHARGE, TaxCategory.REVERSE_CHARGE),
-    DefaultCode("K", "Intra-community supply (invoiced by an EU supplier)", Decimal(0), TaxKind.REVERSE_CHARGE,
-                TaxCategory.INTRA_COMMUNITY),
-)  # fmt: skip
+    DefaultCode(
+        "AE", "Reverse charge (EU intra-community)", Decimal(0), TaxKind.REVERSE_CHARGE, TaxCategory.REVERSE_CHARGE
+    ),
+    DefaultCode(
+        "K",
+        "Intra-community supply (invoiced by an EU supplier)",
+        Decimal(0),
+        TaxKind.REVERSE_CHARGE,
+        TaxCategory.INTRA_COMMUNITY,
+    ),
+)
 
 # The legal VAT rates of the countries our entities are in (2026): the codes an entity of that country gets.
 DEFAULT_TAX_CODES: dict[str, tuple[DefaultCode, ...]] = {
@@ -210,3 +216,41 @@ def tax_codes_default_create(*, legal_entity: LegalEntity, country: str | None =
 def tax_rates_text(rates: Iterable[Decimal]) -> str:
     """Rates as a clerk reads them: "5.5 %, 20 %"."""
     return ", ".join(f"{decimal_text(rate)} %" for rate in sorted(set(rates)))
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    """The lines of one category and rate of a document added up: what they are taxed on and their tax."""
+
+    category: str
+    rate: Decimal | None
+    taxable_minor: int
+    tax_minor: int
+
+    @property
+    def reverse_charge(self) -> bool:
+        return self.category == TaxCategory.REVERSE_CHARGE
+
+    @property
+    def label(self) -> str:
+        """What a clerk reads: "VAT 20 %", "VAT 0 % reverse charge", "Exempt", "No VAT known"."""
+        if self.rate is None:
+            return "No VAT known"
+        if self.reverse_charge:
+            return "VAT 0 % reverse charge"
+        if self.category == TaxCategory.EXEMPT:
+            return "Exempt from VAT"
+        return f"VAT {decimal_text(self.rate)} %"
+
+
+def tax_breakdown(lines: Iterable[tuple[str, Decimal | None, int, int]]) -> list[TaxRow]:
+    """(category, rate, net minor, tax minor) of each line, added up per category and rate: highest rate first,
+    unknown last. The taxes are the lines' own (each rounded once), never recomputed on the sum."""
+    sums: dict[tuple[str, Decimal | None], list[int]] = {}
+    for category, rate, net_minor, tax_minor in lines:
+        key = (category if rate is not None else "", None if rate is None else Decimal(rate))
+        row = sums.setdefault(key, [0, 0])
+        row[0] += net_minor
+        row[1] += tax_minor
+    rows = [TaxRow(category, rate, net, tax) for (category, rate), (net, tax) in sums.items()]
+    return sorted(rows, key=lambda row: (row.rate is None, -(row.rate or 0), row.category))

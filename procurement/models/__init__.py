@@ -5,13 +5,13 @@ Every app imports the core's models from here (`from procurement.models import E
 
 from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
-from .taxes import TaxCategory, TaxCode, TaxKind
 from .records import AuditEvent, DocumentSequence, ExchangeRate, IdempotencyKey
+from .taxes import TaxCategory, TaxCode, TaxKind
 from .validators import (
     QUANTITY_STEP,
     country_code_validator,
     currency_code_validator,
-     entity_code_validator,
+    entity_code_validator,
     unit_validator,
     unspsc_validator,
 )

@@ -17,7 +17,7 @@ from .validators import (
     QUANTITY_STEP,
     country_code_validator,
     currency_code_validator,
-     entity_code_validator,
+    entity_code_validator,
     unit_validator,
     unspsc_validator,
 )

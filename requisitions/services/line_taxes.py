@@ -51,5 +51,3 @@ def line_tax_amount_refresh(line: RequisitionLine) -> RequisitionLine:
     """The line's tax again after its total changed (a quantity), at the rate it already has."""
     line.tax_minor = LineTax(rate=line.tax_rate).amount_minor(line.total_minor)
     return line
-
-
