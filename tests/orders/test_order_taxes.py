@@ -70,8 +70,7 @@ def test_a_french_order_from_a_french_supplier_carries_20_percent_per_line_and_i
     assert (detail.get("category"), detail.get("percentageRate"), detail.get("taxRateType")) == ("vat", "20", "S")
     assert (detail.findtext("TaxableAmount/Money"), detail.findtext("TaxAmount/Money")) == ("339.95", "67.99")
     item_taxes = [
-        (item.findtext("Tax/Money"), item.find("Tax/TaxDetail").get("percentageRate"))
-        for item in root.iter("ItemOut")
+        (item.findtext("Tax/Money"), item.find("Tax/TaxDetail").get("percentageRate")) for item in root.iter("ItemOut")
     ]
     assert item_taxes == [("48.00", "20"), ("19.99", "20")]
     # the PDF: the rate on each line, the VAT under the total, and the total with VAT; no reverse charge
