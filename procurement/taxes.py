@@ -166,7 +166,7 @@ def tax_code_for_line(
             code=code.code if code else "", category=TaxCategory.REVERSE_CHARGE, rate=Decimal(0), reverse_charge=True
         )
     if item_kind:
-        code = codes.first_of(item_kind, item_rate) if item_rate is not None else None
+        code = codes.first_of(item_kind, Decimal(str(item_rate))) if item_rate is not None else None
         code = code or codes.first_of(item_kind)
         if code is not None:
             return _of(code)
