@@ -23,9 +23,12 @@ from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import order_tax_breakdown, purchase_orders_visible
 from .transmission import transmission_mark_sent
 
-MoneySchema = inline_serializer(
-    "PurchaseOrderMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
-)
+
+class PurchaseOrderMoney(serializers.Serializer[Any]):  # an amount in the API's shape, one class for every use
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+
+
 OrderSchema = inline_serializer(
     "PurchaseOrder",
     {
@@ -38,8 +41,8 @@ OrderSchema = inline_serializer(
         "legal_entity": serializers.CharField(),
         "method": serializers.CharField(),
         "supplier_note": serializers.CharField(),
-        "total": MoneySchema,
-        "tax": MoneySchema,
+        "total": PurchaseOrderMoney(),
+        "tax": PurchaseOrderMoney(),
         "taxes": serializers.ListField(child=serializers.DictField()),
         "reverse_charge": serializers.BooleanField(),
         "lines": serializers.ListField(child=serializers.DictField()),

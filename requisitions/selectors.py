@@ -166,11 +166,11 @@ def requisition_taxes_by_currency(*, requisition: Requisition) -> list[CurrencyT
     for row in (
         requisition.lines.order_by()
         .values("currency", "tax_category", "tax_rate")
-        .annotate(net=Sum("total_minor"), tax=Sum("tax_minor"))
+        .annotate(net_sum=Sum("total_minor"), tax_sum=Sum("tax_minor"))
         .order_by("currency")
     ):
         per_currency.setdefault(row["currency"], []).append(
-            (row["tax_category"], row["tax_rate"], row["net"] or 0, row["tax"] or 0)
+            (row["tax_category"], row["tax_rate"], row["net_sum"] or 0, row["tax_sum"] or 0)
         )
     result = []
     for currency, sums in per_currency.items():

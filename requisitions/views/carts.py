@@ -15,8 +15,8 @@ from p2p.submit_to_order import requisition_submit
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
-from procurement.taxes import REVERSE_CHARGE_NOTE
 from procurement.selectors import catalog_items_visible
+from procurement.taxes import REVERSE_CHARGE_NOTE
 from procurement.views import CATALOG_TYPED_KEY
 from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
