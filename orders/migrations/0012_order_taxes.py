@@ -6,33 +6,33 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0011_taxes'),
-        ('requisitions', '0006_import_job_progress_at'),
+        ('orders', '0011_receipt_and_invoice_progress'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='requisitionline',
-            name='tax_category',
-            field=models.CharField(blank=True, max_length=3),
-        ),
-        migrations.AddField(
-            model_name='requisitionline',
-            name='tax_code',
-            field=models.CharField(blank=True, max_length=20),
-        ),
-        migrations.AddField(
-            model_name='requisitionline',
+            model_name='purchaseorder',
             name='tax_minor',
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='requisitionline',
+            model_name='purchaseorderline',
+            name='tax_category',
+            field=models.CharField(blank=True, max_length=3),
+        ),
+        migrations.AddField(
+            model_name='purchaseorderline',
+            name='tax_code',
+            field=models.CharField(blank=True, max_length=20),
+        ),
+        migrations.AddField(
+            model_name='purchaseorderline',
+            name='tax_minor',
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='purchaseorderline',
             name='tax_rate',
             field=models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True),
-        ),
-        migrations.AddConstraint(
-            model_name='requisitionline',
-            constraint=models.CheckConstraint(condition=models.Q(('tax_rate__isnull', True), models.Q(('tax_rate__gte', 0), ('tax_rate__lte', 100)), _connector='OR'), name='requisition_line_tax_rate_range'),
         ),
     ]
