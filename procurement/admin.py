@@ -28,6 +28,7 @@ from .models import (
     Supplier,
     TaxCode,
 )
+from .taxes import tax_codes_default_create
 
 admin.site.site_header = "Procurement administration"
 admin.site.site_title = "Procurement admin"
@@ -64,6 +65,12 @@ class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
     list_filter = ["country", "currency", "is_active"]
     search_fields = ["code", "name", "tax_id"]
     inlines = [AddressInline, TaxCodeInline]
+    actions = ["create_default_tax_codes"]
+
+    @admin.action(description="Create the default tax codes of their country (FR, SE)")
+    def create_default_tax_codes(self, request: HttpRequest, queryset: models.QuerySet[LegalEntity]) -> None:
+        created = sum(len(tax_codes_default_create(legal_entity=entity)) for entity in queryset)
+        self.message_user(request, f"{created} tax codes created.")
 
 
 @admin.register(TaxCode)

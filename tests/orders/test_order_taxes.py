@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from orders.order_documents import order_pdf
 from procurement.models import Employee, LegalEntity
 from procurement.taxes import tax_codes_default_create
+from punchout import cxml
 from tests.punchout.support import dtd_errors
 
 from .conftest import alice, cxml_supplier, ordered
@@ -121,6 +122,10 @@ def test_a_swedish_supplier_of_a_french_entity_is_reverse_charge_on_the_order_it
         assert (detail.get("percentageRate"), detail.get("taxRateType")) == ("0", "AE")
         assert detail.findtext("TaxAmount/Money") == "0.00"
         assert detail.find("TaxExemption").get("exemptCode") == "VATEX-EU-AE"
+    # and it reads back with its taxes
+    read = cxml.parse_order_request(document)
+    assert (read.tax.money.amount, read.tax.details[0].exemption_code) == (Decimal("0.00"), "VATEX-EU-AE")
+    assert [item.tax.single_rate for item in read.items] == [Decimal(0), Decimal(0)]
     # the PDF carries the legal mention
     text = pdf_text(order)
     assert "VAT 0 % reverse charge on 1,049.90 0.00 EUR" in text

@@ -81,7 +81,7 @@ def test_reverse_charge_between_two_different_eu_member_states_both_known():
 
 @pytest.mark.django_db
 def test_the_code_of_a_line_by_catalog_kind_supplier_rate_and_reverse_charge():
-    france = LegalEntityFactory(code="FR-LINE", country="FR")
+    france = LegalEntityFactory(code="ACME-FR", name="Acme France SAS", country="FR")
     tax_codes_default_create(legal_entity=france)
     codes = entity_tax_codes(legal_entity=france)
     # a Swedish supplier of ACME-FR: reverse charge, whatever the item or the shop says
