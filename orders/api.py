@@ -13,18 +13,22 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import NotFound
+from procurement.models import TaxCategory
 from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
 from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .models import PurchaseOrder, PurchaseOrderRevision
-from .selectors import purchase_orders_visible
+from .selectors import order_tax_breakdown, purchase_orders_visible
 from .transmission import transmission_mark_sent
 
-MoneySchema = inline_serializer(
-    "PurchaseOrderMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
-)
+
+class PurchaseOrderMoney(serializers.Serializer[Any]):  # an amount in the API's shape, one class for every use
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+
+
 OrderSchema = inline_serializer(
     "PurchaseOrder",
     {
@@ -37,7 +41,10 @@ OrderSchema = inline_serializer(
         "legal_entity": serializers.CharField(),
         "method": serializers.CharField(),
         "supplier_note": serializers.CharField(),
-        "total": MoneySchema,
+        "total": PurchaseOrderMoney(),
+        "tax": PurchaseOrderMoney(),
+        "taxes": serializers.ListField(child=serializers.DictField()),
+        "reverse_charge": serializers.BooleanField(),
         "lines": serializers.ListField(child=serializers.DictField()),
         "transmissions": serializers.ListField(child=serializers.DictField()),
         "shipments": serializers.ListField(child=serializers.DictField()),
@@ -70,7 +77,19 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
         "legal_entity": order.legal_entity.code,
         "method": order.method,
         "supplier_note": order.supplier_note,
-        "total": money(order.total_minor),
+        "total": money(order.total_minor),  # net: tax not included
+        "tax": money(order.tax_minor),
+        "taxes": [
+            {
+                "category": row.category,
+                "tax_rate": None if row.rate is None else decimal_text(row.rate),
+                "taxable": money(row.taxable_minor),
+                "tax": money(row.tax_minor),
+                "label": row.label,
+            }
+            for row in order_tax_breakdown(lines)
+        ],
+        "reverse_charge": any(line.tax_category == TaxCategory.REVERSE_CHARGE for line in lines),
         "lines": [
             {
                 "id": line.pk,
@@ -90,6 +109,10 @@ def order_data(order: PurchaseOrder) -> dict[str, Any]:
                 "unit": line.unit,
                 "unit_price": money(line.unit_price_minor),
                 "total": money(line.total_minor),
+                "tax": money(line.tax_minor),
+                "tax_rate": None if line.tax_rate is None else decimal_text(line.tax_rate),
+                "tax_category": line.tax_category,
+                "tax_code": line.tax_code,
                 "status": line.status,
                 "confirmed_quantity": None
                 if line.confirmed_quantity is None

@@ -52,7 +52,8 @@ class PurchaseOrder(models.Model):
     requisition = models.ForeignKey(Requisition, on_delete=models.PROTECT, related_name="purchase_orders")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
     revision = models.PositiveIntegerField(default=1)
-    total_minor = models.BigIntegerField(default=0)
+    total_minor = models.BigIntegerField(default=0)  # net: the sum of the lines' totals, tax not included
+    tax_minor = models.BigIntegerField(default=0)  # the sum of the lines' tax (each rounded per line)
     method = models.CharField(max_length=10, choices=Supplier.OrderMethod.choices)
     hold_reason = models.CharField(max_length=300, blank=True)
     # The requisition's note to the supplier, kept as ordered: the PDF's Notes and the OrderRequest's Comments.
@@ -78,6 +79,14 @@ class PurchaseOrder(models.Model):
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.currency)
 
+    @property
+    def tax(self) -> Money:
+        return Money.from_minor(self.tax_minor, self.currency)
+
+    @property
+    def gross(self) -> Money:
+        return Money.from_minor(self.total_minor + self.tax_minor, self.currency)
+
 
 class PurchaseOrderLine(models.Model):
     class Status(models.TextChoices):
@@ -101,6 +110,12 @@ class PurchaseOrderLine(models.Model):
     unit_price_minor = models.BigIntegerField()
     price_basis_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=1)
     total_minor = models.BigIntegerField()
+    # The tax as ordered (from the requisition line): the entity's code, UNCL5305 category, rate in percent
+    # (None: no tax known) and the tax on total_minor, rounded per line. The matching of invoices reads them.
+    tax_code = models.CharField(max_length=20, blank=True)
+    tax_category = models.CharField(max_length=3, blank=True)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    tax_minor = models.BigIntegerField(default=0)
     unspsc = models.CharField(max_length=8, blank=True)
     needed_by = models.DateField(null=True, blank=True)
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -185,6 +200,17 @@ class PurchaseOrderLine(models.Model):
     @property
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.purchase_order.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money.from_minor(self.tax_minor, self.purchase_order.currency)
+
+    @property
+    def tax_rate_text(self) -> str:
+        """ "20 %", "0 % reverse charge", or "" when no tax is known."""
+        if self.tax_rate is None:
+            return ""
+        return f"{decimal_text(self.tax_rate)} %" + (" reverse charge" if self.tax_category == "AE" else "")
 
     @property
     def fully_received(self) -> bool:

@@ -11,6 +11,7 @@ from budgets.services import Charge, funds_commitment_release
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import Money, decimal_text, line_total_minor, total_minor
+from procurement.taxes import LineTax
 from punchout.cart_lines import IncomingLine
 from requisitions.models import Requisition, RequisitionLine
 from requisitions.services.carts import requisition_create
@@ -120,6 +121,7 @@ def purchase_order_lines_change(
                 unit_price_minor=line.unit_price_minor,
                 price_basis_quantity=line.price_basis_quantity,
             )
+            line.tax_minor = LineTax(rate=line.tax_rate).amount_minor(line.total_minor)  # same rate, new amount
             if change.quantity == 0:
                 line.status = PurchaseOrderLine.Status.CANCELLED
             released.extend(order_line_charges(line, old_total - line.total_minor))
@@ -135,9 +137,10 @@ def purchase_order_lines_change(
             requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"
         )
     order.total_minor = total_minor(line.total_minor for line in lines.values())
+    order.tax_minor = total_minor(line.tax_minor for line in lines.values())
     order.revision += 1
     everything_cancelled = all(line.status == PurchaseOrderLine.Status.CANCELLED for line in lines.values())
-    order.save(update_fields=["total_minor", "revision"])
+    order.save(update_fields=["total_minor", "tax_minor", "revision"])
     purchase_order_status_move(
         order=order,
         to_status=PurchaseOrder.Status.CANCELLED if everything_cancelled else PurchaseOrder.Status.ISSUED,
@@ -257,13 +260,15 @@ def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedCh
         line.total_minor = line_total_minor(
             quantity=quantity, unit_price_minor=line.unit_price_minor, price_basis_quantity=line.price_basis_quantity
         )
+        line.tax_minor = LineTax(rate=line.tax_rate).amount_minor(line.total_minor)
         line.status = PurchaseOrderLine.Status.OPEN
         line.save()
         charges.extend(order_line_charges(line, line.total_minor - old_total))
         applied.append(f"line {line.line_number} quantity {decimal_text(quantity)}")
     order.total_minor = total_minor(line.total_minor for line in lines.values())
+    order.tax_minor = total_minor(line.tax_minor for line in lines.values())
     order.revision += 1
-    order.save(update_fields=["total_minor", "revision"])
+    order.save(update_fields=["total_minor", "tax_minor", "revision"])
     purchase_order_status_move(
         order=order,
         to_status=PurchaseOrder.Status.ISSUED,

@@ -6,13 +6,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from orders.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
-from procurement.models import Address
+from orders.po_pdf import Party, PrintLine, PurchaseOrderPrint, TaxSummaryLine, render_purchase_order_pdf
+from procurement.models import Address, TaxCategory
 from procurement.money import Money, decimal_text, split_minor
+from procurement.taxes import REVERSE_CHARGE_NOTE, TaxRow
 from punchout import cxml
 from punchout.redact import MASK, redact_cxml
 
 from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
+from .selectors import order_tax_breakdown
 
 
 def _cxml_address(address: Address | None, fallback_name: str) -> cxml.Address:
@@ -61,6 +63,69 @@ def _distributions(line: PurchaseOrderLine, currency: str) -> tuple[cxml.Distrib
             )
         )
     return tuple(distributions)
+
+
+_EXEMPT_DETAILS: dict[str, str] = {TaxCategory.ZERO.value: "zeroRated", TaxCategory.EXEMPT.value: "exempt"}
+REVERSE_CHARGE_EXEMPTION = "VATEX-EU-AE"  # the CEF VATEX code for reverse charge (EN 16931)
+
+
+def _tax_detail(
+    *, category: str, rate: Decimal, taxable_minor: int, tax_minor: int, currency: str, label: str
+) -> cxml.TaxDetail:
+    reverse_charge = category == TaxCategory.REVERSE_CHARGE
+    return cxml.TaxDetail(
+        purpose="tax",
+        category="vat",
+        percentage_rate=Decimal(decimal_text(rate)),  # 20, 5.5: not the stored 20.000
+        taxable_amount=_money(taxable_minor, currency),
+        tax_amount=_money(tax_minor, currency),
+        description=label,
+        tax_rate_type=category or None,  # the UNCL5305 category (S, AA, Z, E, AE …)
+        exempt_detail=_EXEMPT_DETAILS.get(category),
+        exemption_code=REVERSE_CHARGE_EXEMPTION if reverse_charge else None,
+        exemption_reason=REVERSE_CHARGE_NOTE if reverse_charge else "",
+    )
+
+
+def _line_tax(line: PurchaseOrderLine, currency: str) -> cxml.Tax | None:
+    """The line's Tax (ItemOut/Tax): its amount and one TaxDetail with the rate; None when no tax is known."""
+    if line.tax_rate is None:
+        return None
+    label = TaxRow(line.tax_category, line.tax_rate, line.total_minor, line.tax_minor).label
+    detail = _tax_detail(
+        category=line.tax_category,
+        rate=line.tax_rate,
+        taxable_minor=line.total_minor,
+        tax_minor=line.tax_minor,
+        currency=currency,
+        label=label,
+    )
+    return cxml.Tax(money=_money(line.tax_minor, currency), description=label, details=(detail,))
+
+
+def _order_tax(lines: list[PurchaseOrderLine], currency: str) -> cxml.Tax | None:
+    """The order's Tax (OrderRequestHeader/Tax): the lines' taxes added, one TaxDetail per category and rate."""
+    rows = [row for row in order_tax_breakdown(lines) if row.rate is not None]
+    if not rows:
+        return None
+    details = tuple(
+        _tax_detail(
+            category=row.category,
+            rate=row.rate,
+            taxable_minor=row.taxable_minor,
+            tax_minor=row.tax_minor,
+            currency=currency,
+            label=row.label,
+        )
+        for row in rows
+        if row.rate is not None
+    )
+    reverse_charge = any(row.reverse_charge for row in rows)
+    return cxml.Tax(
+        money=_money(sum(row.tax_minor for row in rows), currency),
+        description=REVERSE_CHARGE_NOTE if reverse_charge else "VAT",
+        details=details,
+    )
 
 
 def _header_comments(order: PurchaseOrder, revision: PurchaseOrderRevision) -> str:
@@ -129,9 +194,11 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
                 distributions=_distributions(line, order.currency),
                 comments=line.supplier_note,
                 extrinsics={},
+                tax=_line_tax(line, order.currency),
             )
             for line in lines
         ),
+        tax=_order_tax(lines, order.currency),
         comments=_header_comments(order, revision),
         extrinsics={
             "Requisition": order.requisition.number,
@@ -171,12 +238,20 @@ def _party(address: Address | None, name: str) -> Party:
     )
 
 
+def _printed_rate(line: PurchaseOrderLine) -> str:
+    """A line's VAT as the PDF's column shows it: "20 %", "0 % RC" (reverse charge), "" when unknown."""
+    if line.tax_rate is None:
+        return ""
+    return f"{decimal_text(line.tax_rate)} %" + (" RC" if line.tax_category == TaxCategory.REVERSE_CHARGE else "")
+
+
 def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = None) -> bytes:
     revision = revision or order.revisions.order_by("-revision").first()
     entity = order.legal_entity
     bill_to = order.bill_to
     supplier = order.supplier
-    lines = order.lines.select_related("cost_centre").order_by("line_number")
+    lines = list(order.lines.select_related("cost_centre").order_by("line_number"))
+    taxes = [row for row in order_tax_breakdown(lines) if row.rate is not None]
     status_note = ""
     if order.status == PurchaseOrder.Status.CANCELLED:
         status_note = "CANCELLED"
@@ -224,10 +299,21 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                     account=" ".join(
                         filter(None, [line.cost_centre.code if line.cost_centre else "", line.gl_account])
                     ),
+                    tax=_printed_rate(line),
                 )
                 for line in lines
             ),
             total=order.total.amount,
+            taxes=tuple(
+                TaxSummaryLine(
+                    label=row.label,
+                    taxable=Money.from_minor(row.taxable_minor, order.currency).amount,
+                    tax=Money.from_minor(row.tax_minor, order.currency).amount,
+                )
+                for row in taxes
+            ),
+            tax_total=Money.from_minor(sum(row.tax_minor for row in taxes), order.currency).amount,
+            tax_note=REVERSE_CHARGE_NOTE if any(row.reverse_charge for row in taxes) else "",
             contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
             requisition=order.requisition.number,
             notes=order.supplier_note,  # never the requisition's justification: that one stays in the company

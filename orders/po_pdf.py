@@ -45,6 +45,16 @@ class PrintLine:
     needed_by: date | None = None
     account: str = ""  # cost centre / GL, shown small under the description
     note: str = ""  # the line's note to the supplier, under the description
+    tax: str = ""  # the VAT rate as printed ("20 %", "0 % RC"); the column shows when the order has taxes
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaxSummaryLine:
+    """One rate of the order's VAT under the total: "VAT 20 %" on 1,000.00 is 200.00."""
+
+    label: str
+    taxable: Decimal
+    tax: Decimal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +74,9 @@ class PurchaseOrderPrint:
     notes: str = ""
     payment_terms: str = ""
     status_note: str = ""  # e.g. "Revision 2 replaces revision 1", "CANCELLED"
+    taxes: tuple[TaxSummaryLine, ...] = ()  # empty: no tax known, the total alone is printed
+    tax_total: Decimal = Decimal(0)
+    tax_note: str = ""  # e.g. the reverse-charge mention the law asks for
 
 
 def render_purchase_order_pdf(order: PurchaseOrderPrint) -> bytes:
@@ -149,13 +162,15 @@ class _PurchaseOrderDocument(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.order = order
         self.table_running = False
+        self.taxed = bool(order.taxes)
         self.columns = (
             _Column("#", 8, "R"),
             _Column("SKU", 27, "L"),
-            _Column("Description", 69, "L"),
+            _Column("Description", 56 if self.taxed else 69, "L"),
             _Column("Quantity", 17, "R"),
             _Column("Unit", 13, "L"),
             _Column(f"Unit price ({order.currency})", 22, "R"),
+            *((_Column("VAT", 13, "R"),) if self.taxed else ()),
             _Column(f"Total ({order.currency})", 24, "R"),
         )
         self.add_font(FONT_FAMILY, "", FONT_DIRECTORY / "DejaVuSans.ttf")
@@ -346,14 +361,17 @@ class _PurchaseOrderDocument(FPDF):
             [],
             wrapped(line.unit, unit.width, _TABLE_SIZE),
             [],
+            *([[]] if self.taxed else []),
             [],
         ]
         fixed = {
             0: str(line.number),
             3: format_quantity(line.quantity),
             5: format_unit_price(line.unit_price, currency),
-            6: format_money(line.total, currency),
+            len(self.columns) - 1: format_money(line.total, currency),
         }
+        if self.taxed:
+            fixed[6] = line.tax or "—"
         one_line = _TABLE_SIZE * _LINE_HEIGHT_PER_POINT
         whole_height = max(one_line, *(sum(part.height for part in lines) for lines in flowing))
         whole_height += 2 * _CELL_PADDING_Y
@@ -410,9 +428,37 @@ class _PurchaseOrderDocument(FPDF):
         self._font("B", 11)
         amount_width = max(50.0, self.get_string_width(amount) + 2 * self.c_margin)
         label_width = 30.0
-        self.set_x(self.l_margin + self.epw - label_width - amount_width)
-        self.cell(label_width, height, "Total", align="R")
-        self.cell(amount_width, height, amount, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if not order.taxes:
+            self.set_x(self.l_margin + self.epw - label_width - amount_width)
+            self.cell(label_width, height, "Total", align="R")
+            self.cell(amount_width, height, amount, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(5)
+            return
+        # Net, the VAT of each rate, then the total with VAT; the lines' taxes are added, never recomputed.
+        gross = f"{format_money(order.total + order.tax_total, order.currency)} {order.currency}"
+        rows = [("Total before VAT", amount, "")]
+        rows += [
+            (
+                tax.label,
+                f"{format_money(tax.tax, order.currency)} {order.currency}",
+                f"on {format_money(tax.taxable, order.currency)}",
+            )
+            for tax in order.taxes
+        ]
+        rows.append(("Total with VAT", gross, ""))
+        label_width = 75.0
+        if self.will_page_break(6 * len(rows) + 12):
+            self.add_page()
+        for index, (label, value, basis) in enumerate(rows):
+            last = index == len(rows) - 1
+            self._font("B" if last else "", 11 if last else _BODY_SIZE + 0.5)
+            self.set_x(self.l_margin + self.epw - label_width - amount_width)
+            self.cell(label_width, 6, f"{label} {basis}".strip(), align="R")
+            self.cell(amount_width, 6, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if order.tax_note:
+            self.ln(1)
+            self._font("B", _BODY_SIZE)
+            self.multi_cell(0, 4.5, _printable(order.tax_note), align="R", new_x=XPos.LMARGIN)
         self.ln(5)
 
     def _closing_sections(self) -> None:

@@ -143,6 +143,10 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
                 unit_price_minor=line.unit_price_minor,
                 price_basis_quantity=line.price_basis_quantity,
                 total_minor=line.total_minor,
+                tax_code=line.tax_code,
+                tax_category=line.tax_category,
+                tax_rate=line.tax_rate,
+                tax_minor=line.tax_minor,
                 unspsc=line.unspsc,
                 needed_by=requisition.needed_by,
                 cost_centre=line.cost_centre,
@@ -152,7 +156,8 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
             for position, line in enumerate(group, 1)
         )
         order.total_minor = total_minor(line.total_minor for line in group)
-        order.save(update_fields=["total_minor"])
+        order.tax_minor = total_minor(line.tax_minor for line in group)  # the lines' taxes, each rounded once
+        order.save(update_fields=["total_minor", "tax_minor"])
         orders.append(order)
     return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable))
 

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from p2p.submit_to_order import purchase_order_change
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
+from procurement.money import Money
+from procurement.taxes import REVERSE_CHARGE_NOTE
 from procurement.web import acting_legal_entity, employee_required
 from punchout import cxml
 from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_read
@@ -23,7 +25,7 @@ from .errors import OrderError
 from .models import PurchaseOrder, Transmission
 from .order_changes import LineChange, purchase_order_cancel
 from .order_documents import order_pdf
-from .selectors import purchase_orders_visible
+from .selectors import order_tax_breakdown, purchase_orders_visible
 from .services import purchase_order_issue
 from .supplier_answers import supplier_document_receive
 from .transmission import transmission_mark_sent, transmission_resend
@@ -74,6 +76,17 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             "lines": lines,
             "short_lines": [line for line in lines if line.shortfall_quantity],
             "over_lines": [line for line in lines if line.over_confirmed_quantity],
+            "tax_rows": [
+                {
+                    "label": row.label,
+                    "rate": row.rate,
+                    "tax": Money.from_minor(row.tax_minor, order.currency),
+                    "taxable": Money.from_minor(row.taxable_minor, order.currency),
+                }
+                for row in order_tax_breakdown(lines)
+            ],
+            "reverse_charge": any(row.reverse_charge for row in order_tax_breakdown(lines)),
+            "reverse_charge_note": REVERSE_CHARGE_NOTE,
             "revisions": order.revisions.select_related("transmission__sent_by").prefetch_related(
                 "transmission__attempt_log"
             ),

@@ -26,7 +26,9 @@ from .models import (
     PriceList,
     Role,
     Supplier,
+    TaxCode,
 )
+from .taxes import tax_codes_default_create
 
 admin.site.site_header = "Procurement administration"
 admin.site.site_title = "Procurement admin"
@@ -35,6 +37,12 @@ admin.site.site_title = "Procurement admin"
 class AddressInline(admin.TabularInline[Address, LegalEntity]):
     model = Address
     extra = 0
+
+
+class TaxCodeInline(admin.TabularInline[TaxCode, LegalEntity]):
+    model = TaxCode
+    extra = 0
+    fields = ["code", "name", "rate", "kind", "category", "recoverable", "is_default", "is_active"]
 
 
 class LegalEntityForm(MajorAmountsForm):
@@ -53,10 +61,34 @@ class LegalEntityForm(MajorAmountsForm):
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
     form = LegalEntityForm
-    list_display = ["code", "name", "currency", "tax_id", "po_number_prefix", "is_active"]
-    list_filter = ["currency", "is_active"]
+    list_display = ["code", "name", "country", "currency", "tax_id", "po_number_prefix", "is_active"]
+    list_filter = ["country", "currency", "is_active"]
     search_fields = ["code", "name", "tax_id"]
-    inlines = [AddressInline]
+    inlines = [AddressInline, TaxCodeInline]
+    actions = ["create_default_tax_codes"]
+
+    @admin.action(description="Create the default tax codes of their country (FR, SE)")
+    def create_default_tax_codes(self, request: HttpRequest, queryset: models.QuerySet[LegalEntity]) -> None:
+        created = sum(len(tax_codes_default_create(legal_entity=entity)) for entity in queryset)
+        self.message_user(request, f"{created} tax codes created.")
+
+
+@admin.register(TaxCode)
+class TaxCodeAdmin(admin.ModelAdmin[TaxCode]):
+    list_display = [
+        "code",
+        "legal_entity",
+        "name",
+        "rate",
+        "kind",
+        "category",
+        "recoverable",
+        "is_default",
+        "is_active",
+    ]
+    list_filter = ["legal_entity", "kind", "category", "recoverable", "is_active"]
+    search_fields = ["code", "name", "legal_entity__code"]
+    list_select_related = ["legal_entity"]
 
 
 @admin.register(Address)
@@ -159,8 +191,8 @@ class SupplierAdminForm(forms.ModelForm[Supplier]):
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin[Supplier]):
     form = SupplierAdminForm
-    list_display = ["code", "name", "currency", "order_method", "contact_email", "is_active"]
-    list_filter = ["order_method", "currency", "is_active"]
+    list_display = ["code", "name", "country", "currency", "order_method", "contact_email", "is_active"]
+    list_filter = ["order_method", "country", "currency", "is_active"]
     search_fields = ["code", "name", "contact_name", "contact_email"]
 
 
@@ -193,9 +225,10 @@ class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
         "minimum_quantity",
         "base_price_display",
         "lead_time_days",
+        "tax_kind",
         "is_active",
     ]
-    list_filter = ["supplier", "unit", "is_active", "currency"]
+    list_filter = ["supplier", "unit", "tax_kind", "is_active", "currency"]
     search_fields = ["sku", "name", "unspsc", "manufacturer_part_id"]
     list_select_related = ["supplier"]
     inlines = [CatalogItemAttributeInline]

@@ -30,6 +30,7 @@ from .models import (
     Supplier,
 )
 from .money import to_minor
+from .taxes import tax_codes_default_create
 
 Report = Callable[[str], None]
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password
@@ -40,6 +41,7 @@ LEGAL_ENTITIES: list[dict[str, Any]] = [
         "code": "ACME-FR",
         "name": "Acme France SAS",
         "currency": "EUR",
+        "country": "FR",
         "tax_id": "FR40123456789",
         "po_number_prefix": "FR-PO-",
         "addresses": [
@@ -51,6 +53,7 @@ LEGAL_ENTITIES: list[dict[str, Any]] = [
         "code": "ACME-SE",
         "name": "Acme Sverige AB",
         "currency": "SEK",
+        "country": "SE",
         "tax_id": "SE556000111201",
         "po_number_prefix": "SE-PO-",
         "addresses": [
@@ -100,7 +103,7 @@ def seed(report: Report) -> None:
     for spec in LEGAL_ENTITIES:
         entity, _ = LegalEntity.objects.update_or_create(
             code=spec["code"],
-            defaults={k: spec[k] for k in ("name", "currency", "tax_id", "po_number_prefix")},
+            defaults={k: spec[k] for k in ("name", "currency", "country", "tax_id", "po_number_prefix")},
         )
         for kind, name, street, postal_code, city, country in spec["addresses"]:
             Address.objects.update_or_create(
@@ -109,8 +112,9 @@ def seed(report: Report) -> None:
                 is_default=True,
                 defaults={"name": name, "street": street, "postal_code": postal_code, "city": city, "country": country},
             )
+        tax_codes_default_create(legal_entity=entity)  # FR 20/10/5.5/2.1, SE 25/12/6, zero, exempt, reverse charge
         entities[entity.code] = entity
-    report(f"legal entities: {', '.join(entities)}")
+    report(f"legal entities: {', '.join(entities)} (with their tax codes)")
 
     users = _seed_people(entities)
     report(f"users: {', '.join(users)} (password '{DEMO_PASSWORD}')")

@@ -424,6 +424,7 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact_email": "commandes@burotec.example",
         "phone": "+33 1 40 00 00 01",
         "address": "12 rue du Faubourg, 69003 Lyon, France",
+        "country": "FR",
         "order_method": Supplier.OrderMethod.EMAIL,
         "order_email": "commandes@burotec.example",
         "items": _office_items,
@@ -438,6 +439,7 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact_email": "orders@labsource.example",
         "phone": "+49 89 1234 5600",
         "address": "Laborstraße 4, 80331 München, Germany",
+        "country": "DE",
         # Orders go over cXML to the pretend supplier of `make run` (/cxml/demo-supplier/).
         "order_method": Supplier.OrderMethod.CXML,
         # A path: the seed puts SITE_URL in front when it runs (the served address, `make run PORT=…`).
@@ -462,6 +464,7 @@ SUPPLIERS: list[dict[str, Any]] = [
         "contact_email": "order@nordicit.example",
         "phone": "+46 8 555 010 00",
         "address": "Sveavägen 20, 111 57 Stockholm, Sweden",
+        "country": "SE",
         "order_method": Supplier.OrderMethod.NONE,
         "order_email": "",
         "items": _it_items,

@@ -13,6 +13,7 @@ Every money rule of the product has one function here, and every caller uses it 
 - what is left on a budget is its amount less what is used (`available_minor`), and it may be overdrawn
   up to its tolerances (`budget_limit_minor`);
 - a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
+- a line's tax is its net amount × the rate in percent ÷ 100, rounded once per line (`tax_amount_minor`);
 - a decimal is written in plain digits, never in exponent form (`decimal_text`);
 - a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
 """

@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import QUANTITY_STEP, CatalogItem, LegalEntity, Supplier
+from .models import QUANTITY_STEP, CatalogItem, LegalEntity, Supplier, TaxKind
 from .money import Money, decimal_text
 
 
@@ -18,7 +18,7 @@ class MoneySerializer(serializers.Serializer[Money]):
 class LegalEntitySerializer(serializers.ModelSerializer[LegalEntity]):
     class Meta:
         model = LegalEntity
-        fields = ["code", "name", "currency", "tax_id"]
+        fields = ["code", "name", "currency", "tax_id", "country"]
 
 
 class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
@@ -33,6 +33,9 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
+    tax_rate = serializers.SerializerMethodField(
+        help_text='The VAT rate in percent ("5.5") when the kind has several; null: the entity\'s rate of the kind.'
+    )
 
     class Meta:
         model = CatalogItem
@@ -53,6 +56,8 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
             "price",
             "base_price",
             "attributes",
+            "tax_kind",
+            "tax_rate",
         ]
 
     def get_order_multiple(self, item: CatalogItem) -> str:
@@ -69,6 +74,10 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     @extend_schema_field(MoneySerializer)
     def get_base_price(self, item: CatalogItem) -> dict[str, str]:
         return item.base_price.as_api()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tax_rate(self, item: CatalogItem) -> str | None:
+        return None if item.tax_rate is None else decimal_text(item.tax_rate)
 
     def get_attributes(self, item: CatalogItem) -> dict[str, str]:
         return {attribute.name: attribute.value for attribute in item.attributes.all()}
@@ -98,6 +107,13 @@ class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
     minimum_quantity = serializers.DecimalField(
         max_digits=13, decimal_places=3, min_value=QUANTITY_STEP, default=QUANTITY_STEP
     )
+    tax_kind = serializers.ChoiceField(
+        choices=TaxKind.choices, default=TaxKind.STANDARD, help_text="The buying entity's code of this kind applies."
+    )
+    tax_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=3, min_value=Decimal(0), max_value=Decimal(100), required=False,
+        allow_null=True, default=None, help_text="In percent, when the kind has several rates (5.5 reduced in France).",
+    )  # fmt: skip
 
     def validate_price(self, value: dict[str, Any]) -> dict[str, Any]:
         if Decimal(value["amount"]) < 0:
@@ -131,6 +147,9 @@ class SupplierSerializer(serializers.Serializer[Supplier]):
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
     tax_id = serializers.CharField(max_length=40, allow_blank=True, default="")
     address = serializers.CharField(allow_blank=True, default="")
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$", allow_blank=True, default="", help_text="ISO 3166 alpha-2 code (SE): decides EU reverse charge."
+    )
     is_active = serializers.BooleanField(default=True)
 
     def get_has_shared_secret(self, supplier: Supplier) -> bool:
@@ -153,6 +172,7 @@ class SupplierSerializer(serializers.Serializer[Supplier]):
             "phone": supplier.phone,
             "tax_id": supplier.tax_id,
             "address": supplier.address,
+            "country": supplier.country,
             "is_active": supplier.is_active,
         }
 

@@ -10,7 +10,15 @@ from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 from .events import audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
-from .models import QUANTITY_STEP, CatalogItem, CatalogItemAttribute, DocumentSequence, LegalEntity, Supplier
+from .models import (
+    QUANTITY_STEP,
+    CatalogItem,
+    CatalogItemAttribute,
+    DocumentSequence,
+    LegalEntity,
+    Supplier,
+    TaxKind,
+)
 from .money import MoneyError, to_minor, typed_price_check
 from .task_queue import task_enqueue_on_commit
 from .tasks import notification_email_send
@@ -34,6 +42,8 @@ def catalog_item_create(
     attributes: dict[str, str] | None = None,
     order_multiple: Decimal = QUANTITY_STEP,
     minimum_quantity: Decimal = QUANTITY_STEP,
+    tax_kind: str = TaxKind.STANDARD,
+    tax_rate: Decimal | None = None,
 ) -> CatalogItem:
     """Add an item to a supplier's catalog; a SKU the supplier already has is refused."""
     if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
@@ -57,6 +67,8 @@ def catalog_item_create(
         manufacturer_part_id=manufacturer_part_id,
         order_multiple=order_multiple,
         minimum_quantity=minimum_quantity,
+        tax_kind=tax_kind,
+        tax_rate=tax_rate,
     )
     try:
         item.full_clean(validate_constraints=False)

@@ -54,3 +54,6 @@ class IncomingLine:
     manufacturer_part_id: str = ""
     catalog_item: CatalogItem | None = None
     extrinsics: dict[str, Any] = field(default_factory=dict)
+    # The VAT rate in percent the supplier's cart gave for this line (its Tax), None when it gave none: the
+    # entity's code with that rate applies instead of its default (procurement.taxes.tax_code_for_line).
+    tax_rate: Decimal | None = None

@@ -146,6 +146,12 @@ class RequisitionLine(models.Model):
     price_basis_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=Decimal(1))
     # quantity × unit price ÷ price basis, rounded to the currency's minor unit.
     total_minor = models.BigIntegerField(default=0)
+    # The tax applied (procurement.taxes.tax_code_for_line): the entity's code, its UNCL5305 category, the rate
+    # in percent (None: no tax known) and the tax on total_minor, rounded per line (money.tax_amount_minor).
+    tax_code = models.CharField(max_length=20, blank=True)
+    tax_category = models.CharField(max_length=3, blank=True)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    tax_minor = models.BigIntegerField(default=0)
     unspsc = models.CharField(max_length=8, blank=True)
     lead_time_days = models.PositiveIntegerField(null=True, blank=True)
     manufacturer = models.CharField(max_length=100, blank=True)
@@ -165,6 +171,10 @@ class RequisitionLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="requisition_line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price_minor__gte=0), name="requisition_line_price_not_negative"),
             models.CheckConstraint(condition=Q(price_basis_quantity__gt=0), name="requisition_line_basis_positive"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__isnull=True) | (Q(tax_rate__gte=0) & Q(tax_rate__lte=100)),
+                name="requisition_line_tax_rate_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +191,17 @@ class RequisitionLine(models.Model):
     @property
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money.from_minor(self.tax_minor, self.currency)
+
+    @property
+    def tax_rate_text(self) -> str:
+        """ "20 %", "0 % reverse charge", or "" when no tax is known."""
+        if self.tax_rate is None:
+            return ""
+        return f"{decimal_text(self.tax_rate)} %" + (" reverse charge" if self.tax_category == "AE" else "")
 
     def compute_total_minor(self) -> int:
         return line_total_minor(

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
+from procurement.taxes import tax_breakdown
 
 from .errors import RequisitionNotFound
 from .models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionList
@@ -145,3 +146,52 @@ class StatusCount:
 def requisition_status_counts(*, requisitions: QuerySet[Requisition]) -> list[StatusCount]:
     counts = dict(requisitions.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return [StatusCount(value, label, counts.get(value, 0)) for value, label in Requisition.Status.choices]
+
+
+@dataclass(frozen=True)
+class CurrencyTaxes:
+    """A cart's lines of one currency: net, the VAT of each rate (the lines' own taxes added), and gross."""
+
+    net: Money
+    rows: list[dict[str, Any]]  # {"label", "rate", "taxable": Money, "tax": Money}
+    tax: Money
+    gross: Money
+    reverse_charge: bool
+
+
+def requisition_taxes_by_currency(*, requisition: Requisition) -> list[CurrencyTaxes]:
+    """Per currency: net, VAT by rate, gross (docs/money.md, "Taxes"): one query. A currency whose lines have
+    no tax known has no rows; its gross is its net."""
+    per_currency: dict[str, list[tuple[str, Any, int, int]]] = {}
+    for row in (
+        requisition.lines.order_by()
+        .values("currency", "tax_category", "tax_rate")
+        .annotate(net_sum=Sum("total_minor"), tax_sum=Sum("tax_minor"))
+        .order_by("currency")
+    ):
+        per_currency.setdefault(row["currency"], []).append(
+            (row["tax_category"], row["tax_rate"], row["net_sum"] or 0, row["tax_sum"] or 0)
+        )
+    result = []
+    for currency, sums in per_currency.items():
+        rows = [row for row in tax_breakdown(sums) if row.rate is not None]
+        net = sum(entry[2] for entry in sums)
+        tax = sum(row.tax_minor for row in rows)
+        result.append(
+            CurrencyTaxes(
+                net=Money.from_minor(net, currency),
+                rows=[
+                    {
+                        "label": row.label,
+                        "rate": row.rate,
+                        "taxable": Money.from_minor(row.taxable_minor, currency),
+                        "tax": Money.from_minor(row.tax_minor, currency),
+                    }
+                    for row in rows
+                ],
+                tax=Money.from_minor(tax, currency),
+                gross=Money.from_minor(net + tax, currency),
+                reverse_charge=any(row.reverse_charge for row in rows),
+            )
+        )
+    return result

@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from procurement.money import Money
+from procurement.money import Money, decimal_text
 from procurement.serializers import MoneySerializer
 
 from .models import ImportJob, Requisition, RequisitionEvent, RequisitionLine, RequisitionList, RequisitionListItem
@@ -27,6 +27,8 @@ class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
     cost_centre = serializers.SerializerMethodField()
     unit_price = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
+    tax = serializers.SerializerMethodField()
+    tax_rate = serializers.SerializerMethodField()
     quantity = serializers.DecimalField(max_digits=13, decimal_places=3, coerce_to_string=True, read_only=True)
     splits = serializers.SerializerMethodField()
 
@@ -41,6 +43,10 @@ class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
             "unit",
             "unit_price",
             "total",
+            "tax",
+            "tax_rate",
+            "tax_category",
+            "tax_code",
             "source",
             "supplier",
             "cost_centre",
@@ -69,6 +75,15 @@ class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
     @extend_schema_field(MoneySerializer)
     def get_total(self, line: RequisitionLine) -> dict[str, str]:
         return line.total.as_api()
+
+    @extend_schema_field(MoneySerializer)
+    def get_tax(self, line: RequisitionLine) -> dict[str, str]:
+        return line.tax.as_api()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_tax_rate(self, line: RequisitionLine) -> str | None:
+        """The VAT rate in percent ("20", "5.5"), null when no tax is known."""
+        return None if line.tax_rate is None else decimal_text(line.tax_rate)
 
     @extend_schema_field(SplitSerializer(many=True))
     def get_splits(self, line: RequisitionLine) -> list[dict[str, str]]:

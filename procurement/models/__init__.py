@@ -6,7 +6,15 @@ Every app imports the core's models from here (`from procurement.models import E
 from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
 from .records import AuditEvent, DocumentSequence, ExchangeRate, IdempotencyKey
-from .validators import QUANTITY_STEP, currency_code_validator, entity_code_validator, unit_validator, unspsc_validator
+from .taxes import TaxCategory, TaxCode, TaxKind
+from .validators import (
+    QUANTITY_STEP,
+    country_code_validator,
+    currency_code_validator,
+    entity_code_validator,
+    unit_validator,
+    unspsc_validator,
+)
 
 __all__ = [
     "QUANTITY_STEP",
@@ -26,6 +34,10 @@ __all__ = [
     "PriceList",
     "Role",
     "Supplier",
+    "TaxCategory",
+    "TaxCode",
+    "TaxKind",
+    "country_code_validator",
     "currency_code_validator",
     "entity_code_validator",
     "unit_validator",

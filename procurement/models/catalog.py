@@ -12,7 +12,15 @@ from django.db.models.functions import Lower
 from ..encryption import EncryptedTextField
 from ..money import Money, decimal_text
 from .organisation import LegalEntity
-from .validators import QUANTITY_STEP, currency_code_validator, entity_code_validator, unit_validator, unspsc_validator
+from .taxes import TaxKind
+from .validators import (
+    QUANTITY_STEP,
+    country_code_validator,
+    currency_code_validator,
+    entity_code_validator,
+    unit_validator,
+    unspsc_validator,
+)
 
 
 class Category(models.Model):
@@ -43,6 +51,10 @@ class Supplier(models.Model):
     contact_email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    # Where the supplier is established for VAT: with the buying entity's country it decides reverse charge.
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code_validator], help_text="ISO 3166 alpha-2 code, e.g. SE."
+    )
     order_method = models.CharField(max_length=10, choices=OrderMethod.choices, default=OrderMethod.NONE)
     order_url = models.URLField("cXML order URL", blank=True)
     order_from_domain = models.CharField(max_length=40, blank=True)
@@ -80,6 +92,17 @@ class CatalogItem(models.Model):
     base_price_minor = models.BigIntegerField("base price (minor units)", validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     lead_time_days = models.PositiveIntegerField(default=0)
+    # Items are per supplier, not per entity: the item says the kind of tax (and optionally the rate), and the
+    # buying entity's tax code of that kind and rate applies (procurement.taxes.tax_code_for_line).
+    tax_kind = models.CharField(max_length=20, choices=TaxKind.choices, default=TaxKind.STANDARD)
+    tax_rate = models.DecimalField(
+        "tax rate (%)",
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Only when the kind has several rates (5.5 or 2.1 % reduced in France); empty: the entity's first.",
+    )
     manufacturer = models.CharField(max_length=100, blank=True)
     manufacturer_part_id = models.CharField(max_length=64, blank=True)
     # The order unit: quantities are whole multiples of `order_multiple` (1 for pieces, 12 for a dozen sold

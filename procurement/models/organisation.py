@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from ..money import Money
-from .validators import currency_code_validator, entity_code_validator
+from .validators import country_code_validator, currency_code_validator, entity_code_validator
 
 
 class LegalEntity(models.Model):
@@ -17,6 +17,10 @@ class LegalEntity(models.Model):
     name = models.CharField(max_length=200)
     tax_id = models.CharField("tax id", max_length=40, blank=True)
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    # Where the entity is registered for VAT: its tax codes' country and the buyer's side of reverse charge.
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code_validator], help_text="ISO 3166 alpha-2 code, e.g. FR."
+    )
     po_number_prefix = models.CharField("PO number prefix", max_length=12)
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1,

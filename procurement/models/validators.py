@@ -9,3 +9,4 @@ entity_code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", "Use capitals, 
 unspsc_validator = RegexValidator(r"^\d{2}(\d{2}){0,3}$", "UNSPSC codes have 2, 4, 6 or 8 digits.")
 QUANTITY_STEP = Decimal("0.001")  # quantities are stored with 3 decimals
 unit_validator = RegexValidator(r"^[A-Z0-9]{2,3}$", "Use a UN/CEFACT unit code such as EA or C62.")
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166 alpha-2 country code such as FR.")

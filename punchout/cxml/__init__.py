@@ -32,11 +32,14 @@ document of another kind):
 
     OrderRequest(header, payload_id, timestamp, order_id, order_date, total, bill_to, items, order_type="new",
                  order_version=1, ship_to=None, comments="", extrinsics={}, document_reference_payload_id=None,
-                 deployment_mode="production", lang="en-US")
+                 deployment_mode="production", lang="en-US", tax=None)
     OrderItem(line_number, quantity, supplier_part_id, unit_price, description, unit_of_measure,
               supplier_part_auxiliary_id=None, buyer_part_id=None, classifications=(),
               requested_delivery_date=None, manufacturer_part_id=None, manufacturer_name=None,
-              price_basis_quantity=None, distributions=(), comments="", extrinsics={})
+              price_basis_quantity=None, distributions=(), comments="", extrinsics={}, tax=None)
+    Tax(money, description="", details: tuple[TaxDetail(category, tax_amount, taxable_amount=None,
+        percentage_rate=None, purpose=None, description="", tax_rate_type=None, exempt_detail=None,
+        exemption_code=None, exemption_reason=""), ...])         # ItemIn/ItemOut.tax, OrderRequest.tax
     Distribution(accounting_name, segments: tuple[AccountingSegment(type, id, description=""), ...], charge)
     ConfirmationRequest(header, payload_id, timestamp, type, order_id, order_payload_id, operation, confirm_id,
                         notice_date, order_date, total, comments, extrinsics, items: tuple[ConfirmationItem, ...])
@@ -69,6 +72,7 @@ The modules, each importing only those listed before it:
     errors, limits      the refusals with their cXML Status codes; the largest numbers our columns hold
     values              reading and writing text, bounded decimals, Money, timestamps, Address, Contact, Extrinsic
     envelope            the root, Header, Request/Message/Response and Status; the bare Response; credential checks
+    tax_elements        the Tax element (Money, Description, TaxDetail: rate, taxable and tax amounts)
     line_items          ItemIn and ItemOut, read and written
     punchout, profile   PunchOutSetupRequest/Response and PunchOutOrderMessage; ProfileRequest/Response
     order_request       the OrderRequest we send
@@ -89,6 +93,8 @@ from .elements import (
     Money,
     PriceBasisQuantity,
     Status,
+    Tax,
+    TaxDetail,
 )
 from .envelope import (
     CXML_VERSION,
@@ -212,6 +218,8 @@ __all__ = [
     "ShipNoticePortion",
     "ShipNoticeRequest",
     "Status",
+    "Tax",
+    "TaxDetail",
     "UnexpectedDocument",
     "build_order_request",
     "build_profile_request",

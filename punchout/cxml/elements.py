@@ -27,6 +27,8 @@ __all__ = [
     "Money",
     "PriceBasisQuantity",
     "Status",
+    "Tax",
+    "TaxDetail",
 ]
 
 DeploymentMode = Literal["production", "test"]
@@ -99,6 +101,41 @@ class PriceBasisQuantity:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TaxDetail:
+    """One kind of tax (TaxDetail): `category` is cXML's (vat, gst, sales …), `percentage_rate` in percent.
+
+    `tax_rate_type` carries the UNCL5305 category (S, AA, Z, E, AE …); `exempt_detail` is zeroRated or exempt
+    for a zero amount; `exemption_code` and `exemption_reason` are the TaxExemption (VATEX-EU-AE for reverse
+    charge)."""
+
+    category: str
+    tax_amount: Money
+    taxable_amount: Money | None = None
+    percentage_rate: Decimal | None = None
+    purpose: str | None = None
+    description: str = ""
+    tax_rate_type: str | None = None
+    exempt_detail: str | None = None
+    exemption_code: str | None = None
+    exemption_reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tax:
+    """A Tax element: the amount of the line or the document, its description, and its details."""
+
+    money: Money
+    description: str = ""
+    details: tuple[TaxDetail, ...] = ()
+
+    @property
+    def single_rate(self) -> Decimal | None:
+        """The one percentage rate all its details give, None when none or several."""
+        rates = {detail.percentage_rate for detail in self.details if detail.percentage_rate is not None}
+        return rates.pop() if len(rates) == 1 else None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LineItem:
     """What ItemIn (a cart line from a supplier) and ItemOut (a line we send) share."""
 
@@ -119,6 +156,7 @@ class LineItem:
     price_basis_quantity: PriceBasisQuantity | None = None
     extrinsics: Mapping[str, str] = field(default_factory=dict)
     line_number: int | None = None
+    tax: Tax | None = None
 
     @property
     def effective_unit_price(self) -> Decimal:

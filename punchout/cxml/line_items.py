@@ -15,6 +15,7 @@ from lxml.etree import _Element as Element
 from .elements import Classification, ItemIn, ItemOut, LineItem, Money, PriceBasisQuantity
 from .errors import InvalidDocument
 from .limits import AMOUNT_MAX_DECIMAL_PLACES, LEAD_TIME_MAX_DAYS, LINE_NUMBER_MAX
+from .tax_elements import read_tax, write_tax
 from .values import (
     PLAIN_NUMBER,
     QUANTITY_INTEGER_DIGITS,
@@ -70,6 +71,7 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
     auxiliary_id: str | None = None
     buyer_part_id: str | None = None
     detail: Element | None = None
+    tax_element: Element | None = None
     extrinsic_elements: list[Element] = []
     # Comments and processing instructions are gone (see xmlsafe), so every child is an element.
     for child in element:
@@ -87,6 +89,8 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
                     buyer_part_id = read_text(part)
         elif tag == "Extrinsic":
             extrinsic_elements.append(child)
+        elif tag == "Tax":
+            tax_element = child
     if supplier_part_id is None:
         raise InvalidDocument(f"{kind} {position} has no ItemID/SupplierPartID")
     if detail is None:
@@ -182,6 +186,7 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
         line_number=None
         if line_number is None
         else bounded_int(line_number, f"the lineNumber of {kind} {position}", LINE_NUMBER_MAX),
+        tax=None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
     )
 
 
@@ -246,3 +251,5 @@ def write_item(parent: Element, tag: str, item: LineItem) -> None:
     if item.lead_time is not None:
         write_element(detail, "LeadTime", str(item.lead_time))
     write_extrinsics(detail, item.extrinsics)
+    if item.tax is not None:
+        write_tax(element, item.tax, lang=item.description_lang or "en")

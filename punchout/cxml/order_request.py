@@ -20,7 +20,7 @@ from lxml.etree import _Element as Element
 
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
-from .elements import Address, Classification, DeploymentMode, Header, ItemOut, Money, PriceBasisQuantity
+from .elements import Address, Classification, DeploymentMode, Header, ItemOut, Money, PriceBasisQuantity, Tax
 from .envelope import (
     new_root,
     parse_expected,
@@ -32,6 +32,7 @@ from .envelope import (
 )
 from .errors import InvalidDocument
 from .line_items import read_item, read_line_number, write_price_basis
+from .tax_elements import read_tax, write_tax
 from .values import (
     choices_of,
     format_decimal,
@@ -105,6 +106,7 @@ class OrderItem:
     distributions: tuple[Distribution, ...] = ()
     comments: str = ""
     extrinsics: Mapping[str, str] = field(default_factory=dict)
+    tax: Tax | None = None  # the line's tax (ItemOut/Tax), apart from its amount
 
     @property
     def line_total(self) -> Decimal:
@@ -142,6 +144,7 @@ class OrderRequest:
     document_reference_payload_id: str | None = None
     deployment_mode: DeploymentMode = "production"
     lang: str = "en-US"
+    tax: Tax | None = None  # the order's tax (OrderRequestHeader/Tax); `total` stays without it
 
 
 # ------------------------------------------------------------------------------------------- writing
@@ -192,6 +195,8 @@ def _write_order_item(parent: Element, item: OrderItem, lang: str) -> None:
     if item.manufacturer_name is not None:
         write_element(detail, "ManufacturerName", item.manufacturer_name)
     write_extrinsics(detail, item.extrinsics)
+    if item.tax is not None:  # after ItemDetail (and ShipTo, Shipping), before Distribution
+        write_tax(element, item.tax, lang=lang)
     for distribution in item.distributions:
         _write_distribution(element, distribution, lang)
     _write_comments(element, item.comments, lang)
@@ -240,6 +245,8 @@ def build_order_request(order: OrderRequest) -> bytes:
     if order.ship_to is not None:
         write_address(write_element(header, "ShipTo"), order.ship_to)
     write_address(write_element(header, "BillTo"), order.bill_to)
+    if order.tax is not None:  # after BillTo (and Shipping), before Comments
+        write_tax(header, order.tax, lang=lang)
     _write_comments(header, order.comments, lang)
     if order.document_reference_payload_id:
         write_element(header, "DocumentReference", payloadID=order.document_reference_payload_id)
@@ -312,6 +319,7 @@ def _order_item(element: Element, position: int) -> OrderItem:
         distributions=tuple(_distribution(d, what) for d in element.iterfind("Distribution")),
         comments=read_comments(element.iterfind("Comments")),
         extrinsics=line.extrinsics,
+        tax=line.tax,
     )
 
 
@@ -348,6 +356,7 @@ def read_order_request(root: Element, body: Element, request: Element | None) ->
         document_reference_payload_id=None if reference is None else read_attribute(reference, "payloadID"),
         deployment_mode="production" if request is None else read_deployment_mode(request),
         lang=envelope.lang,
+        tax=read_tax(header.find("Tax"), "the OrderRequestHeader Tax"),
     )
 
 

@@ -22,7 +22,7 @@ from lxml.etree import _Element as Element
 
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
-from .elements import Address, Contact, DeploymentMode, Header, ItemIn, ItemOut, Money, Status
+from .elements import Address, Contact, DeploymentMode, Header, ItemIn, ItemOut, Money, Status, Tax
 from .envelope import (
     document_parts,
     new_root,
@@ -40,6 +40,7 @@ from .envelope import (
 from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
 from .limits import AMOUNT_MAX_DECIMAL_PLACES
 from .line_items import read_item, write_item
+from .tax_elements import read_tax
 from .values import (
     article,
     read_address,
@@ -144,6 +145,8 @@ class PunchOutOrderMessage:
     total: Money | None = None
     shipping: Money | None = None
     tax: Money | None = None
+    # The cart's Tax with its details (the rate the supplier charges); `tax` is its amount.
+    tax_detail: Tax | None = None
     items: tuple[ItemIn, ...] = ()
     status: Status | None = None
     quote_status: str | None = None
@@ -236,6 +239,7 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
     order_header = body.find("PunchOutOrderMessageHeader")
     operation: PunchOutOperation | None = "create"
     total = shipping = tax = None
+    tax_detail = None
     quote_status = None
     ship_to = None
     if order_header is not None:
@@ -244,6 +248,7 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
         total = read_optional_money(order_header.find("Total"), "the cart Total")
         shipping = read_optional_money(order_header.find("Shipping"), "the cart Shipping")
         tax = read_optional_money(order_header.find("Tax"), "the cart Tax")
+        tax_detail = read_tax(order_header.find("Tax"), "the cart Tax")
         quote_status = (order_header.get("quoteStatus") or "").strip() or None
         ship_to = read_address(order_header.find("ShipTo/Address"))
     items = tuple(
@@ -256,6 +261,7 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
         total=total,
         shipping=shipping,
         tax=tax,
+        tax_detail=tax_detail,
         items=items,
         status=read_status(message.find("Status")),
         quote_status=quote_status,

@@ -174,7 +174,9 @@ def punchout_cart_read(
     if message.status is not None and message.status.code == 204:
         return None, ""
     contracts = _Contracts(session, legal_entity, {item.supplier_part_id for item in message.items})
-    lines = [_cxml_line(session, currency, item, outcome, contracts) for item in message.items]
+    # The cart's Tax (header) gives a rate for lines whose own Tax does not; the cart's tax follows our lines.
+    cart_rate = message.tax_detail.single_rate if message.tax_detail is not None else None
+    lines = [_cxml_line(session, currency, item, outcome, contracts, cart_rate) for item in message.items]
     note = ""
     total_currency = message.total.currency if message.total is not None else ""
     if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
@@ -236,6 +238,7 @@ def _line(
     manufacturer: str = "",
     manufacturer_part_id: str = "",
     extrinsics: dict[str, Any] | None = None,
+    tax_rate: Decimal | None = None,
 ) -> IncomingLine:
     label = f"Line {index} ({(description or part_id)[:40]})"
     if quantity is None or not quantity.is_finite() or quantity <= 0:
@@ -293,11 +296,27 @@ def _line(
         manufacturer_part_id=manufacturer_part_id,
         catalog_item=item,
         extrinsics=extrinsics or {},
+        tax_rate=_tax_rate(tax_rate, label, outcome),
     )
 
 
+def _tax_rate(rate: Decimal | None, label: str, outcome: ReturnOutcome) -> Decimal | None:
+    """The VAT rate the shop gave for a line, when we can keep it (0 to 100 %, at most 3 decimals)."""
+    if rate is None:
+        return None
+    if not 0 <= rate <= 100 or rate != rate.quantize(Decimal("0.001")):
+        outcome.warnings.append(f"{label}: the shop's VAT rate {str(rate)[:20]} % was not used.")
+        return None
+    return rate
+
+
 def _cxml_line(
-    session: PunchoutSession, cart_currency: str, item: cxml.ItemIn, outcome: ReturnOutcome, contracts: _Contracts
+    session: PunchoutSession,
+    cart_currency: str,
+    item: cxml.ItemIn,
+    outcome: ReturnOutcome,
+    contracts: _Contracts,
+    cart_rate: Decimal | None = None,
 ) -> IncomingLine:
     price, basis = _cxml_basis(item)
     return _line(
@@ -319,6 +338,7 @@ def _cxml_line(
         manufacturer=item.manufacturer_name or "",
         manufacturer_part_id=item.manufacturer_part_id or "",
         extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))),
+        tax_rate=cart_rate if item.tax is None or item.tax.single_rate is None else item.tax.single_rate,
     )
 
 

@@ -23,6 +23,7 @@ from ..models import SUPPLIER_NOTE_MAX, Requisition, RequisitionEvent, Requisiti
 from ..selectors import requestable_for
 from .lifecycle import _status_move
 from .line_rules import catalog_quantity_check, combine_key
+from .line_taxes import LineTaxes, line_tax_amount_refresh
 from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number, _refresh_totals
 
 
@@ -208,7 +209,8 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
                 continue
             into.quantity = quantity
             into.total_minor = into.compute_total_minor()
-            into.save(update_fields=["quantity", "total_minor"])
+            line_tax_amount_refresh(into)
+            into.save(update_fields=["quantity", "total_minor", "tax_minor"])
             combined.append(f"{source.number} line {line.line_number} → line {into.line_number}")
             line.delete()
         _move_lines(source, target, moving)
@@ -241,6 +243,7 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
     visible = set(catalog_items_visible(legal_entity=copy.legal_entity, user=by.user).values_list("pk", flat=True))
     new_lines = []
     skipped = []
+    taxes = LineTaxes(copy)
     for number, line in enumerate(requisition.lines.select_related("catalog_item").order_by("line_number"), 1):
         fresh = RequisitionLine(
             requisition=copy,
@@ -273,6 +276,8 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
             price = catalog_item_price(item=line.catalog_item, price_lists=price_lists)
             fresh.unit_price_minor, fresh.currency = price.minor, price.currency
         fresh.total_minor = fresh.compute_total_minor()
+        # Today's codes; a punchout line keeps the rate its supplier's cart gave.
+        taxes.apply(fresh, supplier_rate=line.tax_rate if line.source == RequisitionLine.Source.PUNCHOUT else None)
         new_lines.append(fresh)
     RequisitionLine.objects.bulk_create(new_lines, batch_size=LINE_BATCH)
     _event(copy, by, RequisitionEvent.Kind.COPIED, data={"from": requisition.number, "skipped_lines": skipped})

@@ -29,6 +29,7 @@ from .line_rules import (
     catalog_quantity_check,
     combine_key,
 )
+from .line_taxes import LineTaxes, line_tax_amount_refresh
 from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number
 
 
@@ -53,6 +54,7 @@ def _catalog_lines(
         if found_key is not None:
             existing.setdefault(found_key, found)
     number = _next_line_number(requisition)
+    taxes = LineTaxes(requisition)
     created: list[RequisitionLine] = []
     updated: dict[int, RequisitionLine] = {}
     prices: dict[int, Money] = {}
@@ -67,6 +69,7 @@ def _catalog_lines(
         if line is not None:
             line.quantity = catalog_quantity_check(item=pick.item, quantity=line.quantity + pick.quantity)
             line.total_minor = line.compute_total_minor()
+            line_tax_amount_refresh(line)
             if line.pk:
                 updated[line.pk] = line
             continue
@@ -89,6 +92,7 @@ def _catalog_lines(
             cost_centre=centre,
         )
         line.total_minor = line.compute_total_minor()
+        taxes.apply(line)
         number += 1
         existing[key] = line
         created.append(line)
@@ -129,7 +133,7 @@ def requisition_lines_add_from_catalog(
     for start in range(0, len(created), LINE_BATCH):
         RequisitionLine.objects.bulk_create(created[start : start + LINE_BATCH])
     if updated:
-        RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor"], batch_size=LINE_BATCH)
+        RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor", "tax_minor"], batch_size=LINE_BATCH)
     _event(
         requisition,
         by,
@@ -184,6 +188,7 @@ def requisition_line_add_free_text(
         supplier_note=_supplier_note(supplier_note),
     )
     line.total_minor = line.compute_total_minor()
+    LineTaxes(requisition).apply(line)  # the entity's default code (or reverse charge)
     line.save()
     _event(
         requisition,
@@ -213,6 +218,7 @@ def requisition_lines_replace_external(
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     centre = _default_cost_centre(requisition)
+    taxes = LineTaxes(requisition)
     built: list[RequisitionLine] = []
     for index, spec in enumerate(lines, 1):
         description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
@@ -275,6 +281,7 @@ def requisition_lines_replace_external(
                 f"Line {index} ({description}) comes to more than can be stored.",
                 code=RequisitionErrorCode.INVALID_PRICE,
             )
+        taxes.apply(line, supplier_rate=spec.tax_rate)  # the rate the supplier's cart gave, when it gave one
         built.append(line)
     removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
     if removed:
@@ -332,6 +339,10 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
             changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
             setattr(line, key, value)
     line.total_minor = line.compute_total_minor()
+    if line.source == RequisitionLine.Source.FREE_TEXT:
+        LineTaxes(requisition).apply(line)  # its supplier (and so reverse charge) may have changed
+    else:
+        line_tax_amount_refresh(line)  # the rate stays: the catalog's or the supplier's cart's
     line.save()
     if changes:
         _event(requisition, by, RequisitionEvent.Kind.LINE_CHANGED, data={"line": line.line_number, "changes": changes})

@@ -16,6 +16,7 @@ from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
 from procurement.selectors import catalog_items_visible
+from procurement.taxes import REVERSE_CHARGE_NOTE
 from procurement.views import CATALOG_TYPED_KEY
 from procurement.web import acting_legal_entity, employee_required, safe_return_url
 
@@ -30,6 +31,7 @@ from ..selectors import (
     requisition_get,
     requisition_lines,
     requisition_status_counts,
+    requisition_taxes_by_currency,
     requisition_totals_by_currency,
     requisitions_visible,
 )
@@ -117,6 +119,8 @@ def _detail_context(request: HttpRequest, employee: Employee, requisition: Requi
         "requisition": requisition,
         "lines": lines,
         "totals": requisition_totals_by_currency(requisition=requisition),
+        "taxes": [taxes for taxes in requisition_taxes_by_currency(requisition=requisition) if taxes.rows],
+        "reverse_charge_note": REVERSE_CHARGE_NOTE,
         "editable": requisition.is_editable and employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
         "mine": employee.pk in (requisition.requester_id, requisition.on_behalf_of_id),
         "cost_centres": cost_centres_chargeable(

@@ -61,3 +61,19 @@ def test_the_supplier_shared_secret_is_never_shown_back(admin_client, db):
     supplier = SupplierFactory(order_shared_secret="s3cr3t-value")
     page = admin_client.get(reverse("admin:procurement_supplier_change", args=[supplier.pk])).content.decode()
     assert "s3cr3t-value" not in page
+
+
+def test_an_administrator_gives_an_entity_its_countrys_tax_codes_and_opens_one(admin_client, db):
+    from procurement.models import TaxCode
+
+    entity = LegalEntityFactory(code="ACME-SE", name="Acme Sverige AB", currency="SEK", country="SE")
+    response = admin_client.post(
+        reverse("admin:procurement_legalentity_changelist"),
+        {"action": "create_default_tax_codes", "_selected_action": [entity.pk]},
+        follow=True,
+    )
+    assert "7 tax codes created." in response.content.decode()
+    standard = TaxCode.objects.get(legal_entity=entity, is_default=True)
+    assert (standard.code, standard.rate, standard.category) == ("S25", 25, "S")
+    change = reverse("admin:procurement_taxcode_change", args=[standard.pk])
+    assert admin_client.get(change).status_code == 200

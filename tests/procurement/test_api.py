@@ -34,7 +34,7 @@ def test_a_token_is_issued_for_a_good_password_and_used_for_requests(api_client,
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api_client.get("/api/v1/legal-entities/").json() == [
-        {"code": "FR-TEST", "name": "Test France SAS", "currency": "EUR", "tax_id": ""}
+        {"code": "FR-TEST", "name": "Test France SAS", "currency": "EUR", "tax_id": "", "country": ""}
     ]
 
 

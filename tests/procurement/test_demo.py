@@ -82,3 +82,28 @@ def test_the_demo_links_follow_the_served_address(demo, settings):
     shop = PunchoutConnection.objects.get(supplier__code="DEMO-PUNCHOUT")
     assert shop.url == "http://127.0.0.1:8123/punchout/cxml/setup/"
     assert Supplier.objects.get(code="LABSOURCE").order_url == "http://127.0.0.1:8123/cxml/demo-supplier/"
+
+
+def test_the_demo_entities_have_their_countrys_tax_codes_and_the_suppliers_their_countries(demo):
+    from procurement.models import TaxCode
+
+    assert {e.code: e.country for e in LegalEntity.objects.all()} == {"ACME-FR": "FR", "ACME-SE": "SE"}
+    defaults = {code.legal_entity.code: code.code for code in TaxCode.objects.filter(is_default=True)}
+    assert defaults == {"ACME-FR": "S20", "ACME-SE": "S25"}
+    rates = {
+        entity: sorted(
+            f"{rate.normalize():f}"
+            for rate in TaxCode.objects.filter(legal_entity__code=entity, kind__in=["standard", "reduced"]).values_list(
+                "rate", flat=True
+            )
+        )
+        for entity in ("ACME-FR", "ACME-SE")
+    }
+    assert rates == {"ACME-FR": ["10", "2.1", "20", "5.5"], "ACME-SE": ["12", "25", "6"]}
+    assert dict(
+        Supplier.objects.filter(code__in=["BUROTEC", "LABSOURCE", "NORDIC-IT"]).values_list("code", "country")
+    ) == {
+        "BUROTEC": "FR",
+        "LABSOURCE": "DE",
+        "NORDIC-IT": "SE",
+    }

@@ -47,6 +47,8 @@ class SupplierSite:
         self.setup_requests: list[bytes] = []
         self.counter = itertools.count(1)
         self.total_override: str | None = None
+        self.tax_rates: dict[str, str] = {}  # part -> the VAT rate the shop puts in the line's Tax
+        self.cart_tax_rate: str | None = None  # the rate in the cart's (header) Tax
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -198,7 +200,7 @@ class SupplierSite:
 <SupplierPartAuxiliaryID>{aux}</SupplierPartAuxiliaryID></ItemID>
 <ItemDetail><UnitPrice><Money currency="EUR">{price}</Money></UnitPrice>
 <Description xml:lang="en">{html.escape(name)}</Description><UnitOfMeasure>{unit}</UnitOfMeasure>
-<Classification domain="UNSPSC">{unspsc}</Classification></ItemDetail></ItemIn>"""
+<Classification domain="UNSPSC">{unspsc}</Classification></ItemDetail>{self.tax_of(part, price * quantity)}</ItemIn>"""
             )
         shown_total = self.total_override or str(total)
         return f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -209,7 +211,21 @@ class SupplierSite:
 <Sender><Credential domain="DUNS"><Identity>shop</Identity></Credential><UserAgent>Test shop</UserAgent></Sender>
 </Header><Message><PunchOutOrderMessage><BuyerCookie>{session.buyer_cookie}</BuyerCookie>
 <PunchOutOrderMessageHeader operationAllowed="edit"><Total><Money currency="EUR">{shown_total}</Money></Total>
-</PunchOutOrderMessageHeader>{"".join(items)}</PunchOutOrderMessage></Message></cXML>""".encode()
+{self.cart_tax(total)}</PunchOutOrderMessageHeader>{"".join(items)}</PunchOutOrderMessage></Message></cXML>""".encode()
+
+    def tax_of(self, part: str, net: Decimal) -> str:
+        rate = self.tax_rates.get(part)
+        return "" if rate is None else self.tax_element(rate, net)
+
+    def cart_tax(self, net: Decimal) -> str:
+        return "" if self.cart_tax_rate is None else self.tax_element(self.cart_tax_rate, net)
+
+    @staticmethod
+    def tax_element(rate: str, net: Decimal) -> str:
+        amount = (net * Decimal(rate) / 100).quantize(Decimal("0.01"))
+        return f"""<Tax><Money currency="EUR">{amount}</Money><Description xml:lang="en">VAT</Description>
+<TaxDetail purpose="tax" category="vat" percentageRate="{rate}"><TaxableAmount><Money currency="EUR">{net}</Money>
+</TaxableAmount><TaxAmount><Money currency="EUR">{amount}</Money></TaxAmount></TaxDetail></Tax>"""
 
     @staticmethod
     def autopost(url: str, inputs: list[tuple[str, str]]) -> bytes:

@@ -497,3 +497,25 @@ def test_an_admins_oci_connection_test_gives_the_shop_a_hook_at_the_address_the_
     assert response.status_code == 200
     (session,) = site.sessions.values()
     assert session.return_url == "http://testserver/punchout/return/connection-test/"
+
+
+def test_the_shops_cart_tax_gives_its_lines_rate_and_the_cart_shows_it(shopper, cart, cxml_connection, site):
+    from procurement.taxes import tax_codes_default_create
+
+    france = cart.legal_entity
+    tax_codes_default_create(legal_entity=france, country="FR")
+    # given a French shop whose mouse line says 5.5 % and whose cart Tax says 10 % for the rest
+    cxml_connection.supplier.country = "FR"
+    cxml_connection.supplier.save()
+    site.tax_rates = {"SHOP-MOUSE": "5.5"}
+    site.cart_tax_rate = "10"
+    action, fields = shop(punch_out(shopper, cart, cxml_connection), {"SHOP-PEN": 2, "SHOP-MOUSE": 1})
+    back = post_back(action, fields)
+    assert back.status_code == 303
+    lines = {line.supplier_part_id: line for line in cart.lines.all()}
+    assert [
+        (part, lines[part].tax_code, lines[part].tax_rate, lines[part].tax_minor) for part in ("SHOP-PEN", "SHOP-MOUSE")
+    ] == [("SHOP-PEN", "AA10", Decimal("10.000"), 250), ("SHOP-MOUSE", "AA5.5", Decimal("5.500"), 99)]
+    page = shopper.get(back["Location"]).content.decode()
+    assert "VAT 10 % on 25.00\xa0EUR" in page and "VAT 5.5 % on 18.00\xa0EUR" in page
+    assert "Total EUR with VAT" in page and "46.49\xa0EUR" in page
