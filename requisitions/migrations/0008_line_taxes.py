@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0011_taxes'),
+        ('procurement', '0012_taxes'),
         ('requisitions', '0007_receiver_and_progress_statuses'),
     ]
 

@@ -57,7 +57,7 @@ def entities_taxes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('procurement', '0010_idempotency_key'),
+        ('procurement', '0011_role_warehouse'),
     ]
 
     operations = [
