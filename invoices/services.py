@@ -32,6 +32,7 @@ from procurement.task_queue import task_enqueue_on_commit
 from .errors import InvoiceError
 from .lock_objects import invoice_orders_lock, invoices_qs_select_for_update
 from .models import Invoice, InvoiceLine
+from .tasks import supplier_email_send
 from .transitions import ACCEPTED, invoice_status_move
 
 S = Invoice.Status
@@ -263,7 +264,7 @@ def invoice_credit_note_request(*, invoice: Invoice, by: Employee | None, commen
     if address:
         reasons = _reasons_text(locked, list(locked.lines.order_by("line_number")))
         task_enqueue_on_commit(
-            "invoices.supplier_email_send",
+            supplier_email_send.name,
             kwargs={
                 "invoice_id": locked.pk,
                 "subject": f"Credit note requested for invoice {locked.number}",
