@@ -44,7 +44,9 @@ def _held(*, purchase_order: Any, budget_ids: set[int]) -> tuple[dict[tuple[int,
     }
     rates = {
         (row["budget_id"], row["source_currency"]): row["rate"]
-        for row in BudgetEntry.objects.filter(purchase_order=purchase_order, budget_id__in=budget_ids, kind=K.COMMITMENT)
+        for row in BudgetEntry.objects.filter(
+            purchase_order=purchase_order, budget_id__in=budget_ids, kind=K.COMMITMENT
+        )
         .values("budget_id", "source_currency", "rate")
         .order_by("id")
     }
@@ -172,9 +174,9 @@ def funds_invoice_reverse(*, invoice: Any, by: Any, note: str) -> list[BudgetEnt
         row
         for row in BudgetEntry.objects.filter(invoice=invoice)
         .values("budget_id", "kind", "source_currency", "purchase_order_id", "requisition_id")
-        .annotate(amount=Sum("amount_minor"), source=Sum("source_amount_minor"), variance=Sum("variance_minor"))
+        .annotate(total=Sum("amount_minor"), source=Sum("source_amount_minor"), variance=Sum("variance_minor"))
         .order_by("budget_id", "kind", "source_currency")
-        if row["amount"]
+        if row["total"]
     ]
     budgets_select_for_update(row["budget_id"] for row in rows)
     user = getattr(by, "user", None)
@@ -182,14 +184,14 @@ def funds_invoice_reverse(*, invoice: Any, by: Any, note: str) -> list[BudgetEnt
         BudgetEntry(
             budget_id=row["budget_id"],
             kind=row["kind"],
-            amount_minor=-row["amount"],
+            amount_minor=-row["total"],
             requisition_id=row["requisition_id"],
             purchase_order_id=row["purchase_order_id"],
             invoice=invoice,
             variance_minor=-(row["variance"] or 0),
             source_amount_minor=-row["source"],
             source_currency=row["source_currency"],
-            rate=rate_stored(Decimal(row["amount"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+            rate=rate_stored(Decimal(row["total"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
             created_by=user,
             note=f"{note}: reversed"[:300],
         )

@@ -126,9 +126,7 @@ def _invoice_reasons(invoice: Invoice, lines: list[InvoiceLine]) -> list[str]:
         reasons.append("the invoice has no lines")
     lines_net = sum((line.net_minor for line in lines), 0)
     if lines and lines_net + invoice.charges_minor != invoice.net_minor:
-        charges = (
-            f" and charges {Money.from_minor(invoice.charges_minor, currency)}" if invoice.charges_minor else ""
-        )
+        charges = f" and charges {Money.from_minor(invoice.charges_minor, currency)}" if invoice.charges_minor else ""
         reasons.append(
             f"net {Money.from_minor(invoice.net_minor, currency)} is not the sum of the lines "
             f"{Money.from_minor(lines_net, currency)}{charges}"
@@ -194,9 +192,9 @@ def _line_reasons(
         quantity=line.quantity, unit_price_minor=line.unit_price_minor, price_basis_quantity=line.price_basis_quantity
     )
     if abs(expected_net - line.net_minor) > ROUNDING_SLACK_MINOR:
+        price = per_unit(line.unit_price_minor, line.price_basis_quantity, invoice.currency)
         reasons.append(
-            f"line amount {line.net} where {decimal_text(line.quantity)} × "
-            f"{unit_price_text(per_unit(line.unit_price_minor, line.price_basis_quantity, invoice.currency), invoice.currency)}"
+            f"line amount {line.net} where {decimal_text(line.quantity)} × {unit_price_text(price, invoice.currency)}"
             f" makes {Money.from_minor(expected_net, invoice.currency)}"
         )
     if invoice.is_credit_note:

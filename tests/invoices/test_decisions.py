@@ -56,7 +56,9 @@ def test_a_rejected_invoice_books_nothing_and_needs_a_reason(world):
         invoice_variance_accept(invoice=invoice, by=world.buyer, comment="")
 
 
-def test_a_credit_note_request_keeps_the_invoice_on_hold_and_tells_the_supplier(world, django_capture_on_commit_callbacks, settings):
+def test_a_credit_note_request_keeps_the_invoice_on_hold_and_tells_the_supplier(
+    world, django_capture_on_commit_callbacks, settings
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     _, invoice = held_invoice(world)
     with django_capture_on_commit_callbacks(execute=True):
@@ -87,7 +89,9 @@ def test_the_erp_marks_an_invoice_paid_once(world):
 
 
 @pytest.mark.parametrize("count", [2, 20])
-def test_the_match_and_acceptance_take_the_same_queries_whatever_the_line_count(world, count, django_assert_num_queries):
+def test_the_match_and_acceptance_take_the_same_queries_whatever_the_line_count(
+    world, count, django_assert_num_queries
+):
     order = ordered(world, *[("2", "5.00")] * count)
     lines = po_lines(order)
     for line in lines:

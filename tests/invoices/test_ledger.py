@@ -19,7 +19,7 @@ from .helpers import invoice_for, ledger, ordered, po_lines, receive, tolerance
 def test_an_accepted_invoice_turns_the_commitment_into_actual_with_its_price_variance(world):
     tolerance(world, price_percent="5")
     order = ordered(world, ("5", "8.00"), ("2", "10.00"))
-    bolts, nuts = po_lines(order)
+    bolts, _nuts = po_lines(order)
     receive(order, bolts, "5")
     invoice = invoice_for(order, (bolts, "5", "8.40"), number="INV-1")
     invoice_match(invoice=invoice)
@@ -46,7 +46,9 @@ def test_the_actual_is_converted_at_the_rate_of_the_invoice_date_and_the_commitm
     invoice = invoice_for(order, (line, "5", "8.00"), invoice_date=today - timedelta(1))
     invoice_match(invoice=invoice)
     rows = list(
-        BudgetEntry.objects.filter(budget=budget).order_by("pk").values_list("kind", "amount_minor", "rate", "variance_minor")
+        BudgetEntry.objects.filter(budget=budget)
+        .order_by("pk")
+        .values_list("kind", "amount_minor", "rate", "variance_minor")
     )
     assert rows == [
         ("commitment", 46000, Decimal("11.5000000000"), 0),
@@ -81,7 +83,7 @@ def test_a_credit_note_cannot_take_back_more_than_was_invoiced(world):
     [line] = po_lines(order)
     credit = invoice_for(order, (line, "2", "8.00"), kind=Invoice.Kind.CREDIT_NOTE)
     invoice_match(invoice=credit)
-    assert [r for l in credit.lines.all() for r in l.reasons] == ["credits 2 where 0 are invoiced"]
+    assert [r for line in credit.lines.all() for r in line.reasons] == ["credits 2 where 0 are invoiced"]
 
 
 def test_ledger_actuals_equal_the_accepted_invoices(world):

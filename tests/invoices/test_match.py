@@ -158,7 +158,7 @@ def test_services_received_by_amount_compare_amounts(world):
 def test_cumulative_over_invoicing_names_the_invoice_that_billed_it_already(world):
     tolerance(world, match_mode="two_way")
     order = ordered(world, ("5", "8.00"), ("1", "3.00"))
-    line, other = po_lines(order)
+    line, _other = po_lines(order)
     first = invoice_for(order, (line, "5", "8.00"), number="INV-1")
     invoice_match(invoice=first)
     assert first.status == "ready_to_pay"
