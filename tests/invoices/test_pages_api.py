@@ -130,3 +130,22 @@ def test_the_close_button_asks_for_a_reason(world, held, client):
     client.post(f"/purchase-orders/{order.pk}/close/", {"confirm": "yes", "comment": "Short delivery accepted"})
     order.refresh_from_db()
     assert order.status == "closed"
+
+
+def test_the_requisition_page_tells_the_whole_story(world, client):
+    tolerance(world, match_mode="two_way")
+    order = ordered(world, ("5", "8.00"))
+    [line] = po_lines(order)
+    receive(order, line, "3")
+    client.force_login(world.requester.user)
+    page = client.get(f"/requisitions/{order.requisition_id}/").content.decode()
+    story = page[page.index('id="requisition-story"') : page.index("</ol>", page.index('id="requisition-story"'))]
+    assert 'story-done" data-step="approved"' in story
+    assert 'story-done" data-step="ordered"' in story
+    assert 'class="story-step " data-step="confirmed"' in story
+    assert 'story-partly" data-step="received"' in story
+    receive(order, line, "2")
+    invoice_match(invoice=invoice_for(order, (line, "5", "8.00")))
+    page = client.get(f"/requisitions/{order.requisition_id}/").content.decode()
+    for step in ("received", "invoiced", "closed"):
+        assert f'story-done" data-step="{step}"' in page
