@@ -383,7 +383,11 @@ def invoice_match(*, invoice: Invoice) -> None:
     pay, counted on its orders and booked as actual on budgets) or exception (on hold with its reasons). An
     invoice in any other status is left as it is."""
     invoice_orders_lock(invoice_id=invoice.pk)
-    locked = invoices_qs_select_for_update(of=("self",)).select_related("possible_duplicate_of").get(pk=invoice.pk)
+    locked = (
+        invoices_qs_select_for_update(of=("self",))
+        .select_related("possible_duplicate_of", "legal_entity")
+        .get(pk=invoice.pk)
+    )
     if locked.status not in MATCHABLE:
         return
     lines = invoice_lines_with_orders(invoice=locked)

@@ -40,7 +40,7 @@ S = Invoice.Status
 
 def invoice_lines_with_orders(*, invoice: Invoice) -> list[InvoiceLine]:
     """The invoice's lines with their order lines, orders, splits (and tax codes, when order lines have them)."""
-    related = ["po_line__purchase_order", "po_line__requisition_line"]
+    related = ["po_line__purchase_order__requisition", "po_line__requisition_line"]
     if any(f.name == "tax_code" and f.is_relation for f in PurchaseOrderLine._meta.get_fields()):
         related.append("po_line__tax_code")  # the taxes branch's tax code: its recoverability
     lines = list(
@@ -232,11 +232,10 @@ def invoice_variance_accept(*, invoice: Invoice, by: Employee | None, comment: s
 def invoice_reject(*, invoice: Invoice, by: Employee | None, comment: str) -> Invoice:
     """Reject an invoice (not paid yet). One already accepted is undone: its counts come off its orders, its
     actuals are reversed and the commitment it turned into actual is held again."""
-    if not comment.strip():
-        raise InvoiceError("Say why the invoice is rejected: the supplier reads it.")
     locked = _locked(invoice)
     accepted = locked.status in ACCEPTED
-    invoice_status_move(invoice=locked, to_status=S.REJECTED, by=by, comment=comment.strip(), also=_decided(locked, by))
+    why = comment.strip() or "Rejected"
+    invoice_status_move(invoice=locked, to_status=S.REJECTED, by=by, comment=why, also=_decided(locked, by))
     if accepted:
         _unbook(invoice=locked, lines=invoice_lines_with_orders(invoice=locked), by=by, comment="rejected")
     return locked

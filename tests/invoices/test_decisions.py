@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core import mail
 
-from invoices.errors import InvoiceError, InvoiceTransitionNotAllowed
+from invoices.errors import InvoiceTransitionNotAllowed
 from invoices.matching import invoice_match
 from invoices.services import invoice_credit_note_request, invoice_mark_paid, invoice_reject, invoice_variance_accept
 from procurement.models import AuditEvent
@@ -44,10 +44,8 @@ def test_an_accepted_variance_makes_the_invoice_ready_to_pay_and_books_it(world)
     assert order.status == "closed"
 
 
-def test_a_rejected_invoice_books_nothing_and_needs_a_reason(world):
+def test_a_rejected_invoice_books_nothing(world):
     order, invoice = held_invoice(world)
-    with pytest.raises(InvoiceError):
-        invoice_reject(invoice=invoice, by=world.buyer, comment=" ")
     invoice_reject(invoice=invoice, by=world.buyer, comment="Not our price")
     invoice.refresh_from_db()
     assert invoice.status == "rejected"
@@ -102,4 +100,4 @@ def test_the_match_and_acceptance_take_the_same_queries_whatever_the_line_count(
     assert invoice.status == "ready_to_pay"
 
 
-QUERIES = 50
+QUERIES = 48
