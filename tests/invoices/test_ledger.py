@@ -11,7 +11,8 @@ from invoices.matching import invoice_match
 from invoices.models import Invoice
 from invoices.services import invoice_reject
 from orders.models import PurchaseOrder
-from tests.factories import BudgetFactory, ExchangeRateFactory
+from procurement.models import Role
+from tests.factories import BudgetFactory, EmployeeFactory, ExchangeRateFactory
 
 from .helpers import invoice_for, ledger, ordered, po_lines, receive, tolerance
 
@@ -118,3 +119,28 @@ def test_an_order_fully_received_and_invoiced_closes_and_releases_what_it_still_
     assert order.status == PurchaseOrder.Status.CLOSED
     assert order.requisition.status == "closed"
     assert ledger(order) == {"commitment": 4300, "commitment_release": -4300, "actual": 4050}
+
+
+def test_the_budget_api_lists_actuals_with_their_order_invoice_and_variance(world, api_client):
+    tolerance(world, match_mode="two_way", price_percent="5")
+    order = ordered(world, ("5", "8.00"))
+    [line] = po_lines(order)
+    invoice = invoice_for(order, (line, "5", "8.40"), number="INV-7")
+    invoice_match(invoice=invoice)
+    finance = EmployeeFactory(legal_entities=[world.france], roles=[Role.FINANCE])
+    api_client.force_authenticate(finance.user)
+    entries = api_client.get(f"/api/v1/budgets/{world.budget.pk}/entries/?kind=actual").json()["results"]
+    assert [
+        {key: entry[key] for key in ("kind", "amount", "purchase_order_number", "invoice_number", "variance")}
+        for entry in entries
+    ] == [
+        {
+            "kind": "actual",
+            "amount": "42.00",
+            "purchase_order_number": order.number,
+            "invoice_number": "INV-7",
+            "variance": "2.00",
+        }
+    ]
+    [budget] = api_client.get("/api/v1/budgets/").json()["results"]
+    assert (budget["actual"], budget["committed"], budget["available"]) == ("42.00", "0.00", "99958.00")

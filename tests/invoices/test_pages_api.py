@@ -104,7 +104,7 @@ def test_attachments_only_for_the_entitys_people(world, held, client):
 
 
 def test_a_buyer_closes_an_order_and_its_remaining_commitment_is_released(world, held, api_client):
-    order, line, invoice = held
+    order, line, _ = held
     api_client.force_authenticate(world.requester.user)
     refused = api_client.post(f"/api/v1/purchase-orders/{order.pk}/close/", {"comment": "done"}, format="json")
     assert (refused.status_code, refused.json()["code"]) == (403, "not_a_buyer")
