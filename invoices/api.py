@@ -7,7 +7,6 @@ is a class so that the URL configuration can give the same path both methods.
 
 from datetime import datetime, time
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +24,7 @@ from procurement.web import current_employee, employee_has_role
 from .error_codes import InvoiceErrorCode
 from .errors import InvoiceError, InvoiceNotFound
 from .models import Invoice
-from .selectors import invoices_for_list, invoices_visible
+from .selectors import invoices_for_list, invoices_of_order, invoices_visible
 from .serializers import InvoiceSchema, invoice_data
 from .services import MAX_REFERENCE, invoice_mark_paid
 
@@ -58,10 +57,7 @@ class InvoiceListView(APIView):
             if not params["purchase_order"].isdigit():
                 raise InvoiceError("purchase_order is an order's id.", code=InvoiceErrorCode.INVALID)
             order_id = int(params["purchase_order"])
-            invoices = invoices.filter(
-                Q(pk__in=Invoice.objects.filter(purchase_orders=order_id).values("pk"))
-                | Q(pk__in=Invoice.objects.filter(lines__po_line__purchase_order=order_id).values("pk"))
-            )
+            invoices = invoices.filter(pk__in=invoices_of_order(order_id=order_id))
         if params.get("status"):
             invoices = invoices.filter(status=params["status"])
         if params.get("supplier"):

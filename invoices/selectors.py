@@ -23,6 +23,15 @@ def invoices_visible(*, employee: Employee) -> QuerySet[Invoice]:
     return invoices.filter(Q(purchase_orders__in=orders) | Q(lines__po_line__purchase_order__in=orders)).distinct()
 
 
+def invoices_of_order(*, order_id: int) -> QuerySet[Invoice, int]:
+    """The ids of the invoices that bill an order: named in their header, or on a line."""
+    return (
+        Invoice.objects.filter(Q(purchase_orders=order_id) | Q(lines__po_line__purchase_order=order_id))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def invoice_lines_prefetch() -> Prefetch:
     return Prefetch(
         "lines",

@@ -10,7 +10,14 @@ from procurement.models import Employee, Supplier
 from procurement.web import acting_legal_entity, employee_required
 
 from .models import Invoice, InvoiceAttachment
-from .selectors import invoice_history, invoice_match_rows, invoices_for_list, invoices_on_hold, invoices_visible
+from .selectors import (
+    invoice_history,
+    invoice_match_rows,
+    invoices_for_list,
+    invoices_of_order,
+    invoices_on_hold,
+    invoices_visible,
+)
 
 PAGE_SIZE = 500
 
@@ -27,7 +34,7 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     if supplier:
         invoices = invoices.filter(supplier__code__iexact=supplier)
     if order.isdigit():
-        invoices = invoices.filter(pk__in=Invoice.objects.filter(purchase_orders=int(order)).values("pk"))
+        invoices = invoices.filter(pk__in=invoices_of_order(order_id=int(order)))
     page = invoices_for_list(invoices=invoices).order_by("-received_at", "-id")[:PAGE_SIZE]
     return render(
         request,
