@@ -214,3 +214,22 @@ def test_a_possible_duplicate_is_held(world):
     assert second.reasons == [
         f"possibly a duplicate of invoice INV-1 of {first.invoice_date.isoformat()} (same supplier, amount and date)"
     ]
+
+
+def test_a_credit_note_arriving_later_re_matches_the_invoice_it_makes_room_for(world):
+    tolerance(world, match_mode="two_way")
+    order = ordered(world, ("5", "8.00"))
+    [line] = po_lines(order)
+    first = invoice_for(order, (line, "5", "8.00"), number="INV-1")
+    invoice_match(invoice=first)
+    second = invoice_for(order, (line, "2", "8.00"), number="INV-2")
+    invoice_match(invoice=second)
+    assert reasons(second) == ["already invoiced 5 of 5 (invoice INV-1)"]
+    # The supplier credits 2 of INV-1; ingestion stores it and re-matches the order's invoices, credit notes first.
+    credit = invoice_for(order, (line, "2", "8.00"), number="CN-1", kind="credit_note", corrects=first)
+    assert [invoice.number for invoice in invoices_rematch(order=order)] == ["CN-1", "INV-2"]
+    credit.refresh_from_db()
+    second.refresh_from_db()
+    assert (credit.status, second.status, reasons(second)) == ("ready_to_pay", "ready_to_pay", [])
+    line.refresh_from_db()
+    assert line.invoiced_quantity == Decimal(5)
