@@ -24,3 +24,11 @@ def purchase_order_buyer_close(*, order: PurchaseOrder, by: Employee, comment: s
     # 2. budgets: what it still holds is given back.
     funds_order_release(purchase_order=closed, by=by, note=f"{closed.number} closed by {by.display_name}")
     return closed
+
+
+def purchase_order_closed_release(*, order: PurchaseOrder, by: Employee | None) -> None:
+    """After a receipt (or a re-match) that may have closed the order: a closed order gives back what it still
+    holds on budgets (nothing is written when it holds nothing, so calling it twice is harmless)."""
+    order.refresh_from_db(fields=["status"])
+    if order.status == PurchaseOrder.Status.CLOSED:
+        funds_order_release(purchase_order=order, by=by, note=f"{order.number} fully received and invoiced")

@@ -11,6 +11,7 @@ from invoices.matching import invoice_match
 from invoices.models import Invoice
 from invoices.services import invoice_reject
 from orders.models import PurchaseOrder
+from p2p.close_out import purchase_order_closed_release
 from procurement.models import Role
 from tests.factories import BudgetFactory, EmployeeFactory, ExchangeRateFactory
 
@@ -144,3 +145,27 @@ def test_the_budget_api_lists_actuals_with_their_order_invoice_and_variance(worl
     ]
     [budget] = api_client.get("/api/v1/budgets/").json()["results"]
     assert (budget["actual"], budget["committed"], budget["available"]) == ("42.00", "0.00", "99958.00")
+
+
+def test_an_order_closed_by_its_last_receipt_gives_back_what_it_still_holds(world):
+    tolerance(world, match_mode="two_way")
+    order = ordered(world, ("3", "3.33"))
+    [line] = po_lines(order)
+    invoice_match(invoice=invoice_for(order, (line, "3", "3.33")))
+    # A cent still held (a rounding of an earlier change, say), then the goods arrive and the order closes.
+    BudgetEntry.objects.create(
+        budget=world.budget,
+        kind="commitment",
+        amount_minor=1,
+        purchase_order=order,
+        requisition=order.requisition,
+        source_amount_minor=1,
+        source_currency="EUR",
+        rate=1,
+    )
+    receive(order, line, "3")
+    purchase_order_closed_release(order=order, by=None)
+    purchase_order_closed_release(order=order, by=None)
+    order.refresh_from_db()
+    assert order.status == "closed"
+    assert ledger(order)["commitment"] + ledger(order)["commitment_release"] == 0
