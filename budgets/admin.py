@@ -86,9 +86,20 @@ class BudgetAdmin(admin.ModelAdmin[Budget]):
 class BudgetEntryAdmin(admin.ModelAdmin[BudgetEntry]):
     """The ledger is append-only: read here, written only by the services."""
 
-    list_display = ["created_at", "budget", "kind", "amount_minor", "requisition", "over_limit", "note"]
+    list_display = [
+        "created_at",
+        "budget",
+        "kind",
+        "amount_minor",
+        "variance_minor",
+        "requisition",
+        "purchase_order",
+        "invoice",
+        "over_limit",
+        "note",
+    ]
     list_filter = ["kind", "over_limit"]
-    search_fields = ["requisition__number", "note"]
+    search_fields = ["requisition__number", "purchase_order__number", "invoice__number", "note"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

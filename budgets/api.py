@@ -115,6 +115,11 @@ EntrySchema = inline_serializer(
         "requisition_number": serializers.CharField(allow_null=True),
         "over_limit": serializers.BooleanField(),
         "note": serializers.CharField(),
+        "purchase_order": serializers.IntegerField(allow_null=True),
+        "purchase_order_number": serializers.CharField(allow_null=True),
+        "invoice": serializers.IntegerField(allow_null=True),
+        "invoice_number": serializers.CharField(allow_null=True),
+        "variance": serializers.CharField(),
     },
 )
 PAGE_SIZE = 200
@@ -125,6 +130,7 @@ class BudgetEntriesView(APIView):
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=BudgetEntry.Kind.values),
             OpenApiParameter("requisition", OpenApiTypes.INT),
+            OpenApiParameter("purchase_order", OpenApiTypes.INT),
             OpenApiParameter("before", OpenApiTypes.INT, description="Entries with an id below this (next page)."),
         ],
         responses={
@@ -141,12 +147,18 @@ class BudgetEntriesView(APIView):
         budget = Budget.objects.filter(pk=pk, legal_entity__in=legal_entities_for_employee(employee=employee)).first()
         if budget is None:
             raise BudgetNotFound(f"There is no budget {pk} that you may see.")
-        entries = BudgetEntry.objects.filter(budget=budget).select_related("requisition").order_by("-id")
+        entries = (
+            BudgetEntry.objects.filter(budget=budget)
+            .select_related("requisition", "purchase_order", "invoice")
+            .order_by("-id")
+        )
         params = request.query_params
         if params.get("kind"):
             entries = entries.filter(kind=params["kind"])
         if params.get("requisition", "").isdigit():
             entries = entries.filter(requisition_id=int(params["requisition"]))
+        if params.get("purchase_order", "").isdigit():
+            entries = entries.filter(purchase_order_id=int(params["purchase_order"]))
         if params.get("before", "").isdigit():
             entries = entries.filter(pk__lt=int(params["before"]))
         page = list(entries[: PAGE_SIZE + 1])
@@ -168,6 +180,11 @@ class BudgetEntriesView(APIView):
                         "requisition_number": entry.requisition.number if entry.requisition else None,
                         "over_limit": entry.over_limit,
                         "note": entry.note,
+                        "purchase_order": entry.purchase_order_id,
+                        "purchase_order_number": entry.purchase_order.number if entry.purchase_order else None,
+                        "invoice": entry.invoice_id,
+                        "invoice_number": entry.invoice.number if entry.invoice else None,
+                        "variance": str(Money.from_minor(entry.variance_minor, budget.currency).amount),
                     }
                     for entry in page
                 ],

@@ -101,6 +101,19 @@ class BudgetEntry(models.Model):
     requisition = models.ForeignKey(
         Requisition, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_entries"
     )
+    # The order and the invoice behind a commitment, its release or an actual: budgets sit below orders and
+    # invoices, so by label. An order's remaining commitment is the sum of its commitment entries.
+    purchase_order = models.ForeignKey(
+        "orders.PurchaseOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="budget_entries"
+    )
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="budget_entries"
+    )
+    variance_minor = models.BigIntegerField(
+        default=0,
+        help_text="On an actual: what it costs more (+) or less (−) than the commitment it replaces, in the "
+        "budget's currency (price and exchange-rate differences).",
+    )
     source_amount_minor = models.BigIntegerField()
     source_currency = models.CharField(max_length=3)
     rate = models.DecimalField(max_digits=20, decimal_places=10)
@@ -116,7 +129,11 @@ class BudgetEntry(models.Model):
 
     class Meta:
         ordering = ["budget", "created_at", "id"]
-        indexes = [models.Index(fields=["budget", "kind"]), models.Index(fields=["requisition", "budget"])]
+        indexes = [
+            models.Index(fields=["budget", "kind"]),
+            models.Index(fields=["requisition", "budget"]),
+            models.Index(fields=["purchase_order", "budget"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_minor} on {self.budget_id}"

@@ -249,7 +249,13 @@ def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[Bud
 
 @transaction.atomic
 def funds_commit(
-    *, requisition: Requisition, charges: list[Charge], by: Any, note: str, release_all: bool = True
+    *,
+    requisition: Requisition,
+    charges: list[Charge],
+    by: Any,
+    note: str,
+    release_all: bool = True,
+    purchase_order: Any = None,
 ) -> list[BudgetEntry]:
     """An order is issued: the requisition's pre-commitments are released and the ordered amounts committed.
 
@@ -257,7 +263,8 @@ def funds_commit(
     at submission. A commitment is never refused: the approval already happened; an order above what was
     approved goes back through approval before it gets here. With `release_all` false (other orders of
     the requisition still wait for a buyer) only this order's share of the pre-commitment is released,
-    at the rate it was pre-committed at, so the rest stays held.
+    at the rate it was pre-committed at, so the rest stays held. The commitment entries name `purchase_order`,
+    so what the order still holds is known exactly (invoices and the close-out release it).
     """
     on = timezone.localdate()
     pairs = budgets_matching(requisition=requisition, charges=charges, on=on)
@@ -275,12 +282,14 @@ def funds_commit(
             pairs, BudgetEntry.Kind.RELEASE, requisition, by, f"ordered ({note})", on, precommitted_rates, sign=-1
         )
     budgets_select_for_update(b.pk for b, _ in pairs)
-    return releases + _entries(pairs, BudgetEntry.Kind.COMMITMENT, requisition, by, note, on)
+    return releases + _entries(
+        pairs, BudgetEntry.Kind.COMMITMENT, requisition, by, note, on, purchase_order=purchase_order
+    )
 
 
 @transaction.atomic
 def funds_commitment_release(
-    *, requisition: Requisition, charges: list[Charge], by: Any, note: str
+    *, requisition: Requisition, charges: list[Charge], by: Any, note: str, purchase_order: Any = None
 ) -> list[BudgetEntry]:
     """Order lines are cancelled (or reduced): give back their commitment, at the rate it was committed at."""
     on = timezone.localdate()
@@ -292,7 +301,17 @@ def funds_commitment_release(
         .values("budget_id", "source_currency", "rate")
         .order_by("id")
     }
-    return _entries(pairs, BudgetEntry.Kind.COMMITMENT_RELEASE, requisition, by, note, on, committed_rates, sign=-1)
+    return _entries(
+        pairs,
+        BudgetEntry.Kind.COMMITMENT_RELEASE,
+        requisition,
+        by,
+        note,
+        on,
+        committed_rates,
+        sign=-1,
+        purchase_order=purchase_order,
+    )
 
 
 def _entries(
@@ -304,6 +323,7 @@ def _entries(
     on: date,
     rates: dict[tuple[int, str], Decimal] | None = None,
     sign: int = 1,
+    purchase_order: Any = None,
 ) -> list[BudgetEntry]:
     entries = [
         BudgetEntry(
@@ -311,6 +331,7 @@ def _entries(
             kind=kind,
             amount_minor=sign * part.converted_minor,
             requisition=requisition,
+            purchase_order=purchase_order,
             source_amount_minor=sign * part.source_minor,
             source_currency=part.currency,
             rate=part.rate,

@@ -37,7 +37,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     budget = get_object_or_404(Budget.objects.select_related("cost_centre", "legal_entity"), pk=pk, legal_entity=entity)
     entries = (
         BudgetEntry.objects.filter(budget=budget)
-        .select_related("requisition", "created_by")
+        .select_related("requisition", "created_by", "purchase_order", "invoice")
         .order_by("-created_at", "-id")
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from p2p.close_out import purchase_order_buyer_close
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import NotFound
 from procurement.models import TaxCategory
@@ -228,6 +229,27 @@ class PurchaseOrderMarkSentView(APIView):
         if not isinstance(note, str):
             raise OrderError("note must be a text.", code=OrderErrorCode.INVALID)
         transmission_mark_sent(order=order, by=employee, note=note)
+        order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
+        return Response(order_data(order))
+
+
+class PurchaseOrderCloseView(APIView):
+    @extend_schema(
+        request=inline_serializer("PurchaseOrderClose", {"comment": serializers.CharField()}),
+        responses={200: OrderSchema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA},
+        operation_id="purchase_order_close",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """A buyer closes an open order with a reason: nothing more is received or invoiced on it, and what it
+        still holds on budgets is released."""
+        employee = current_employee(request)
+        order = purchase_orders_visible(employee=employee).filter(pk=pk).first()
+        if order is None:
+            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+        comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+        if not isinstance(comment, str) or len(comment) > 500:
+            raise OrderError("comment must be a text of at most 500 characters.", code=OrderErrorCode.INVALID)
+        purchase_order_buyer_close(order=order, by=employee, comment=comment)
         order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))
 

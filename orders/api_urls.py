@@ -10,4 +10,5 @@ urlpatterns = [
         api.PurchaseOrderMarkSentView.as_view(),
         name="api-purchase-order-mark-sent",
     ),
+    path("purchase-orders/<int:pk>/close/", api.PurchaseOrderCloseView.as_view(), name="api-purchase-order-close"),
 ]

@@ -134,7 +134,11 @@ def purchase_order_lines_change(
         raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
     if released:
         funds_commitment_release(
-            requisition=order.requisition, charges=released, by=by, note=f"{order.number} revision {order.revision + 1}"
+            requisition=order.requisition,
+            charges=released,
+            by=by,
+            note=f"{order.number} revision {order.revision + 1}",
+            purchase_order=order,
         )
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.tax_minor = total_minor(line.tax_minor for line in lines.values())

@@ -2,12 +2,14 @@
 requisitions they may see."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
 
 from procurement.models import Employee, Role
 from procurement.taxes import TaxRow, tax_breakdown
-from requisitions.models import Requisition
+from requisitions.models import Requisition, RequisitionStatus
 from requisitions.selectors import requisitions_visible
 
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine
@@ -42,3 +44,75 @@ def order_tax_breakdown(lines: Iterable[PurchaseOrderLine]) -> list[TaxRow]:
         for line in lines
         if line.status != PurchaseOrderLine.Status.CANCELLED
     )
+@dataclass(frozen=True)
+class StoryStep:
+    """One step of a requisition's story: reached (done), partly (some orders or lines), or not yet."""
+
+    name: str
+    state: str  # "done", "partly", ""
+    when: datetime | None
+
+
+# Which order statuses show each step (the first time an order reached one of them).
+STORY_ORDER_STATUSES = {
+    "confirmed": {
+        PurchaseOrder.Status.CONFIRMED,
+        PurchaseOrder.Status.PARTLY_CONFIRMED,
+        PurchaseOrder.Status.CONFIRMED_SHORT,
+    },
+    "shipped": {PurchaseOrder.Status.SHIPPED, PurchaseOrder.Status.PARTLY_SHIPPED},
+    "received": {PurchaseOrder.Status.PARTLY_RECEIVED, PurchaseOrder.Status.RECEIVED},
+    "invoiced": {PurchaseOrder.Status.INVOICED},
+    "closed": {PurchaseOrder.Status.CLOSED},
+}
+
+
+def _state(done: bool, some: bool) -> str:
+    return "done" if done else "partly" if some else ""
+
+
+def requisition_story(*, requisition: Requisition) -> list[StoryStep]:
+    """approved → ordered → confirmed → shipped → received → invoiced → closed, from the requisition's status
+    events, its orders' status history and their lines' received and invoiced counts: four queries.
+
+    Ordered: every order issued. Received and invoiced: every line fully (partly: some). The others: every
+    order reached the status once (partly: some did); the date is the first time one did."""
+    approved = (
+        requisition.events.filter(to_status=RequisitionStatus.APPROVED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    orders = list(
+        PurchaseOrder.objects.filter(requisition=requisition)
+        .exclude(status=PurchaseOrder.Status.CANCELLED)
+        .prefetch_related("events", "lines")
+    )
+    lines = [line for order in orders for line in order.lines.all()]
+    issued = [order.issued_at for order in orders if order.issued_at]
+    steps = [
+        StoryStep("approved", _state(bool(approved or orders), False), approved),
+        StoryStep(
+            "ordered", _state(bool(orders) and len(issued) == len(orders), bool(issued)), min(issued, default=None)
+        ),
+    ]
+    for name, statuses in STORY_ORDER_STATUSES.items():
+        reached = [
+            min((event.created_at for event in order.events.all() if event.to_status in statuses), default=None)
+            for order in orders
+        ]
+        when = min((moment for moment in reached if moment), default=None)
+        if name == "received" and lines:
+            state = _state(
+                all(line.fully_received for line in lines),
+                any(line.received_quantity or line.received_amount_minor for line in lines),
+            )
+        elif name == "invoiced" and lines:
+            state = _state(
+                all(line.fully_invoiced for line in lines),
+                any(line.invoiced_quantity or line.invoiced_amount_minor for line in lines),
+            )
+        else:
+            state = _state(bool(orders) and all(reached), any(reached))
+        steps.append(StoryStep(name, state, when))
+    return steps

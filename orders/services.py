@@ -171,6 +171,7 @@ def _issue(order: PurchaseOrder, by: Employee | None) -> None:
         by=by,
         note=order.number,
         release_all=not others_held.exists(),  # the last one clears what is left (rounding of splits)
+        purchase_order=order,
     )
     purchase_order_issued(order=order, by=by)
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from p2p.close_out import purchase_order_buyer_close
 from p2p.submit_to_order import purchase_order_change
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
@@ -28,6 +29,7 @@ from .order_documents import order_pdf
 from .selectors import order_tax_breakdown, purchase_orders_visible
 from .services import purchase_order_issue
 from .supplier_answers import supplier_document_receive
+from .transitions import OPEN
 from .transmission import transmission_mark_sent, transmission_resend
 
 MAX_INBOUND_BYTES = 10 * 1024 * 1024
@@ -96,6 +98,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             "shipments": order.shipments.all(),
             "status_history": order.events.select_related("by__user").order_by("created_at", "id"),
             "buyer": is_buyer(employee, order.legal_entity_id),
+            "may_close": order.status in OPEN,
         },
     )
 
@@ -122,6 +125,12 @@ CONFIRMED_ACTIONS = {
         "{supplier} takes no electronic orders: confirm that you sent revision {revision} yourself (e-mail, "
         "portal, phone). Your name and the time are recorded.",
         "Yes, I sent it",
+    ),
+    "close": (
+        "Close {number}?",
+        "Nothing more will be received or invoiced on it. What it still holds on budgets is released, and the "
+        "requisition closes once all its orders are closed.",
+        "Yes, close the order",
     ),
 }
 
@@ -169,6 +178,9 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
         elif name == "cancel":
             purchase_order_cancel(order=order, by=employee, note=request.POST.get("note", ""))
             messages.success(request, f"{order.number} is cancelled; the supplier is told.")
+        elif name == "close":
+            purchase_order_buyer_close(order=order, by=employee, comment=request.POST.get("comment", ""))
+            messages.success(request, f"{order.number} is closed; what it still held on budgets is released.")
         elif name == "change":
             changes = _changes(request, order)
             revision = order.revision

@@ -120,7 +120,13 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
         # A change requisition (a buyer raised quantities on an order): the change goes on the order in a
         # new revision (orders), the extra amounts are committed (budgets), and the requisition is ordered.
         applied = order_change_apply(change=change, by=by)
-        funds_commit(requisition=requisition, charges=applied.charges, by=by, note=f"{applied.order.number} change")
+        funds_commit(
+            requisition=requisition,
+            charges=applied.charges,
+            by=by,
+            note=f"{applied.order.number} change",
+            purchase_order=applied.order,
+        )
         requisition_status_move(
             requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {applied.order.number}"
         )
@@ -131,7 +137,9 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
     new = purchase_orders_create(requisition=requisition, by=by)
     for order in new.to_issue:
         # 2. budgets: the order's amounts committed, the requisition's pre-commitment released.
-        funds_commit(requisition=requisition, charges=order_charges(order), by=by, note=order.number)
+        funds_commit(
+            requisition=requisition, charges=order_charges(order), by=by, note=order.number, purchase_order=order
+        )
         # 3. orders: issued, revision 1 and its transmission row, queued to send once this commits.
         purchase_order_issued(order=order, by=by)
     # 4. requisitions: the orders noted; `ordered` once every line is on an issued order.

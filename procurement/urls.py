@@ -36,6 +36,7 @@ urlpatterns = [
     path("punchout/", include((punchout_urls.urlpatterns + requisition_punchout_urls.urlpatterns, "punchout"))),
     path("purchase-orders/", include("orders.urls")),
     path("receiving/", include("receiving.urls")),
+    path("invoices/", include("invoices.urls")),
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -46,6 +47,7 @@ urlpatterns = [
     path("api/v1/", include("punchout.api_urls")),
     path("api/v1/", include("orders.api_urls")),
     path("api/v1/", include("receiving.api_urls")),
+    path("api/v1/", include("invoices.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

@@ -20,6 +20,7 @@ EXPLICIT_NAMES = {
     "requisitions.import_jobs_sweep",
     "procurement.notification_email_send",
     "procurement.worker_heartbeat",
+    "invoices.supplier_email_send",
 }
 
 

@@ -258,6 +258,7 @@ CELERY_TASK_ROUTES = {
     "orders.purchase_order_transmit": {"queue": "orders"},
     "requisitions.import_job_run": {"queue": "imports"},
     "procurement.notification_email_send": {"queue": "notifications"},
+    "invoices.supplier_email_send": {"queue": "notifications"},
     "orders.purchase_order_transmissions_sweep": {"queue": "timers"},
     "approvals.approvals_escalate": {"queue": "timers"},
     "approvals.delegations_apply": {"queue": "timers"},

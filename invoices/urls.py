@@ -1,0 +1,13 @@
+"""Pages of invoices."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "invoices"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("on-hold/", views.on_hold, name="on_hold"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+]
