@@ -17,3 +17,4 @@ class OrderErrorCode(StrEnum):
     NOT_MANUAL = "not_manual"
     ALREADY_SENT = "already_sent"
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+    PROGRESS_INVALID = "progress_invalid"

@@ -27,3 +27,10 @@ class TransmissionTransitionNotAllowed(OrderError):
 class OrderChangeTransitionNotAllowed(OrderError):
     code = OrderErrorCode.TRANSITION_NOT_ALLOWED
     status = 409
+
+
+class ProgressInvalid(OrderError):
+    """A receipt, an invoice or a close-out the order's counts or status do not allow."""
+
+    code = OrderErrorCode.PROGRESS_INVALID
+    status = 400

@@ -35,6 +35,12 @@ class PurchaseOrder(models.Model):
         REJECTED = "rejected", "Rejected by the supplier"
         SHIPPED = "shipped", "Shipped"
         PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
+        # What arrived and what was invoiced (orders.order_progress): a receipt or an invoice moves the order,
+        # and an order fully received and fully invoiced closes (or a buyer closes it).
+        PARTLY_RECEIVED = "partly_received", "Partly received"
+        RECEIVED = "received", "Received"
+        INVOICED = "invoiced", "Invoiced"
+        CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="purchase_orders")
@@ -55,6 +61,7 @@ class PurchaseOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -108,6 +115,17 @@ class PurchaseOrderLine(models.Model):
     # local midnight, 2026-12-10T00:00+01:00, is the 10th, though it is the 9th in UTC).
     confirmed_delivery_date = models.DateField(null=True, blank=True)
     shipped_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
+    # What arrived and what was invoiced, kept by orders.order_progress from the receipts and invoices apps.
+    # `received_quantity` is what was accepted (rejected goods go back and are counted apart); a line received
+    # by amount (a service) counts `received_amount_minor` instead, in the order's currency.
+    receipt_by_amount = models.BooleanField(
+        default=False, help_text="A service: received and matched by amount, not by quantity."
+    )
+    received_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
+    rejected_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
+    received_amount_minor = models.BigIntegerField(default=0)
+    invoiced_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
+    invoiced_amount_minor = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["purchase_order", "line_number"]
@@ -140,6 +158,21 @@ class PurchaseOrderLine(models.Model):
                 name="purchase_order_line_confirmed_price_not_negative",
             ),
             models.CheckConstraint(condition=Q(line_number__gte=1), name="purchase_order_line_number_positive"),
+            models.CheckConstraint(
+                condition=_in_range("received_quantity"), name="purchase_order_line_received_quantity_in_range"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("rejected_quantity"), name="purchase_order_line_rejected_quantity_in_range"
+            ),
+            models.CheckConstraint(
+                condition=_in_range("invoiced_quantity"), name="purchase_order_line_invoiced_quantity_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_amount_minor__gte=0), name="purchase_order_line_received_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(invoiced_amount_minor__gte=0), name="purchase_order_line_invoiced_amount_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +185,29 @@ class PurchaseOrderLine(models.Model):
     @property
     def total(self) -> Money:
         return Money.from_minor(self.total_minor, self.purchase_order.currency)
+
+    @property
+    def fully_received(self) -> bool:
+        if self.status == self.Status.CANCELLED:
+            return True
+        if self.receipt_by_amount:
+            return self.received_amount_minor >= self.total_minor
+        return self.received_quantity >= self.quantity
+
+    @property
+    def fully_invoiced(self) -> bool:
+        if self.status == self.Status.CANCELLED:
+            return True
+        if self.receipt_by_amount:
+            return self.invoiced_amount_minor >= self.total_minor
+        return self.invoiced_quantity >= self.quantity
+
+    @property
+    def outstanding_quantity(self) -> Decimal:
+        """What is still to arrive: ordered less accepted (a cancelled line expects nothing)."""
+        if self.status == self.Status.CANCELLED:
+            return Decimal(0)
+        return max(self.quantity - self.received_quantity, Decimal(0))
 
     # What the supplier's answer means for the quantity ordered. Only a line the supplier answered (confirmed,
     # backordered or rejected) has a shortfall or an excess; an open line (not answered yet, or changed since)

@@ -35,7 +35,7 @@ from .models import (
     Shipment,
     SupplierDocument,
 )
-from .transitions import purchase_order_status_move
+from .transitions import PROGRESS, purchase_order_status_move
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ class OrderNotOpen(cxml.CXMLError):
 
 
 def _status_move(order: PurchaseOrder, to_status: str, comment: str) -> None:
+    if order.status in PROGRESS:
+        # Goods already arrived or the order is invoiced: what we counted at the dock outranks what the supplier
+        # says it sent (its answer is kept on the lines and in the document log).
+        return
     try:
         purchase_order_status_move(order=order, to_status=to_status, by=None, comment=comment)
     except PurchaseOrderTransitionNotAllowed as refused:

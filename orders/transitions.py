@@ -24,17 +24,33 @@ SUPPLIER_ANSWERED = frozenset(
     {S.CONFIRMED, S.PARTLY_CONFIRMED, S.CONFIRMED_SHORT, S.REJECTED, S.SHIPPED, S.PARTLY_SHIPPED}
 )
 
+# What receipts and invoices make of an order (orders.order_progress): goods arrived, all of them, or the
+# order fully invoiced. A reversal or a credit note moves back among these, or to where the order was.
+PROGRESS = frozenset({S.PARTLY_RECEIVED, S.RECEIVED, S.INVOICED})
+# Where the goods may arrive and invoices come: the order is out with the supplier, however it was sent.
+OUT = frozenset({S.ISSUED, S.SENT, S.MANUAL, S.FAILED}) | SUPPLIER_ANSWERED
+# An order still open for receipts, invoices and a buyer's close-out.
+OPEN = OUT | PROGRESS
+
 ALLOWED: dict[str, frozenset[str]] = {
     # A held order waits for a buyer, who issues it.
     S.HELD: frozenset({S.ISSUED}),
     # Issued: the outbox sends it (sent, or failed after the last try), or a buyer sends it by hand (manual).
-    S.ISSUED: frozenset({S.SENT, S.MANUAL, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED,
+    S.ISSUED: frozenset({S.SENT, S.MANUAL, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED | PROGRESS | {S.CLOSED},
     # Out with the supplier: a buyer's change issues a new revision (or cancels every line), a resend can fail,
     # and the supplier answers.
-    S.SENT: frozenset({S.ISSUED, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED,
-    S.MANUAL: frozenset({S.SENT, S.ISSUED, S.CANCELLED}) | SUPPLIER_ANSWERED,
-    S.FAILED: frozenset({S.ISSUED, S.SENT, S.CANCELLED}) | SUPPLIER_ANSWERED,
-    **{answered: frozenset({S.ISSUED, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED for answered in SUPPLIER_ANSWERED},
+    S.SENT: frozenset({S.ISSUED, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED | PROGRESS | {S.CLOSED},
+    S.MANUAL: frozenset({S.SENT, S.ISSUED, S.CANCELLED}) | SUPPLIER_ANSWERED | PROGRESS | {S.CLOSED},
+    S.FAILED: frozenset({S.ISSUED, S.SENT, S.CANCELLED}) | SUPPLIER_ANSWERED | PROGRESS | {S.CLOSED},
+    **{
+        answered: frozenset({S.ISSUED, S.FAILED, S.CANCELLED}) | SUPPLIER_ANSWERED | PROGRESS | {S.CLOSED}
+        for answered in SUPPLIER_ANSWERED
+    },
+    # Goods arrived or the order is invoiced: more receipts and invoices, a reversal back to where the order was
+    # before, a buyer's change (a new revision), and the close-out.
+    **{progress: OUT | PROGRESS | {S.CLOSED} for progress in PROGRESS},
+    # Fully received and invoiced, or closed by a buyer: nothing moves it again.
+    S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 # Where an order starts: held for a buyer, or issued at once.

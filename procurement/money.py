@@ -100,6 +100,18 @@ def line_total(*, quantity: Decimal, unit_price: "Money", price_basis_quantity: 
     return Money.from_minor(round_minor(exact), unit_price.currency)
 
 
+def tax_amount_minor(*, net_minor: int, rate_percent: Decimal) -> int:
+    """The tax on a net amount at a rate in percent, rounded half up once (per line): 62.50 at 20 % is 12.50,
+    0.05 at 5.5 % is 0.00. A negative net (a credit) gives the same tax with its sign."""
+    if rate_percent < 0 or rate_percent > 100:
+        raise MoneyError("A tax rate is between 0 and 100 %.")
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(abs(net_minor)) * Decimal(rate_percent) / Decimal(100)
+    rounded = round_minor(exact)
+    return -rounded if net_minor < 0 else rounded
+
+
 def total_minor(line_totals: Iterable[int]) -> int:
     """A requisition's or an order's total: the plain sum of its (already rounded) line totals."""
     return sum(line_totals, 0)

@@ -30,6 +30,10 @@ class RequisitionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
     ORDERED = "ordered", "Ordered"
+    # What its orders' receipts and invoices make of it (orders.order_progress): all goods arrived, everything
+    # invoiced, and closed when every order is closed.
+    RECEIVED = "received", "Received"
+    INVOICED = "invoiced", "Invoiced"
     CLOSED = "closed", "Closed"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -64,6 +68,10 @@ class Requisition(models.Model):
     total_rates = models.JSONField(default=dict, blank=True)
     line_count = models.PositiveIntegerField(default=0)
     copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who may receive the goods besides the requester (and the entity's warehouse role): a named receiver.
+    receiver = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="requisitions_to_receive"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

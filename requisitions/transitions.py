@@ -8,7 +8,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.IN_APPROVAL: frozenset({S.APPROVED, S.RETURNED, S.REJECTED, S.WITHDRAWN}),
     S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN, S.CANCELLED}),
     S.APPROVED: frozenset({S.ORDERED, S.IN_APPROVAL, S.CANCELLED}),
-    S.ORDERED: frozenset({S.CLOSED, S.CANCELLED}),
+    S.ORDERED: frozenset({S.RECEIVED, S.INVOICED, S.CLOSED, S.CANCELLED}),
+    # Set from its orders' receipts and invoices (a reversal or a credit note moves it back).
+    S.RECEIVED: frozenset({S.ORDERED, S.INVOICED, S.CLOSED}),
+    S.INVOICED: frozenset({S.ORDERED, S.RECEIVED, S.CLOSED}),
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),
     S.CLOSED: frozenset(),

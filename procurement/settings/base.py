@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "approvals.apps.ApprovalsConfig",
     "punchout.apps.PunchoutConfig",
     "orders.apps.OrdersConfig",
+    "receiving.apps.ReceivingConfig",
+    "invoices.apps.InvoicesConfig",
 ]
 
 MIDDLEWARE = [

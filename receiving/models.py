@@ -1,0 +1,1 @@
+"""Goods receipts (the receiving helper writes them)."""

@@ -1,0 +1,1 @@
+"""(the receiving helper fills this)."""
