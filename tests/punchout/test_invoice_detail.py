@@ -248,8 +248,8 @@ def test_a_line_level_credit_memo_reads_negative_quantities():
             "the InvoiceDetailRequestHeader has no invoiceID",
         ),
         (
-            credit_memo().replace(b'percentageRate="20"', b'percentageRate="20.123456"'),
-            "the percentageRate of TaxDetail 1 of the Tax of the InvoiceDetailSummary has more than 4 decimals",
+            credit_memo().replace(b'percentageRate="20"', b'percentageRate="20.1234"'),
+            "the percentageRate of TaxDetail 1 of the Tax of the InvoiceDetailSummary has more than 3 decimals",
         ),
     ],
 )
