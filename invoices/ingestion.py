@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from budgets.periods import fiscal_year_of
 from orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
 from procurement.models import LegalEntity, Supplier
-from procurement.money import MoneyError, decimal_text, tax_amount_minor, to_minor
+from procurement.money import MoneyError, currency_digits, decimal_text, tax_amount_minor, to_minor
 from punchout.redact import redact_cxml
 
 from .errors import DuplicateInvoice, InvoiceRefused, UnknownBuyer, UnknownSupplier
@@ -123,17 +123,23 @@ def _legal_entity(
         codes = ", ".join(sorted(entity.code for entity in entities.values()))
         raise InvoiceRefused(f"The invoice names orders of several legal entities ({codes}): send one invoice each.")
     entity = next(iter(entities.values()), None)
-    if entity is None and document.buyer is not None and document.buyer.vat_id:
-        wanted = normalised_tax_id(document.buyer.vat_id)
-        matches = [e for e in LegalEntity.objects.exclude(tax_id="") if normalised_tax_id(e.tax_id) == wanted]
+    buyer = document.buyer
+    if entity is None and buyer is not None:
+        wanted = {normalised_tax_id(v) for v in (buyer.vat_id, buyer.endpoint_id, buyer.legal_id) if v}
+        wanted |= {_without_country(value) for value in wanted}
+        matches = [
+            e
+            for e in LegalEntity.objects.exclude(tax_id="")
+            if normalised_tax_id(e.tax_id) in wanted or _without_country(normalised_tax_id(e.tax_id)) in wanted
+        ]
         entity = matches[0] if len(matches) == 1 else None
     if entity is None:
         entity = acting
     if entity is None:
-        buyer = document.buyer.vat_id if document.buyer is not None and document.buyer.vat_id else None
+        named = None if buyer is None else (buyer.vat_id or buyer.endpoint_id or buyer.legal_id)
         raise UnknownBuyer(
             "The invoice names none of our orders"
-            + (f" and its buyer VAT number {buyer} is none of our legal entities." if buyer else " and no buyer.")
+            + (f" and its buyer VAT number {named} is none of our legal entities." if named else " and no buyer.")
         )
     if acting is not None and entity.pk != acting.pk:
         raise InvoiceRefused(
@@ -319,7 +325,9 @@ def invoice_receive(
     total_minor = _minor(document.totals.tax_inclusive, currency, "The total with tax")
     reasons = list(document.notes)
     if document.totals.payable != document.totals.tax_inclusive - document.totals.prepaid:
-        reasons.append(f"the supplier asks for {plain(document.totals.payable)} {currency}")
+        reasons.append(
+            f"the supplier asks for {decimal_text(document.totals.payable, currency_digits(currency))} {currency}"
+        )
     existing = (
         Invoice.objects.filter(supplier=supplier, kind=kind, number=number, fiscal_year=fiscal_year)
         .select_related("supplier")
@@ -339,10 +347,8 @@ def invoice_receive(
                 .first()
             )
             if twin is not None:
-                reasons.append(
-                    f"possible duplicate of {twin.number}: same amount {plain(document.totals.tax_inclusive)} "
-                    f"{currency} on the same day"
-                )
+                same = decimal_text(twin.total.amount, currency_digits(currency))
+                reasons.append(f"possible duplicate of {twin.number}: same amount {same} {currency} on the same day")
             invoice = Invoice.objects.create(
                 legal_entity=entity,
                 supplier=supplier,
