@@ -59,8 +59,8 @@ def invoice_cxml_receive(*, data: bytes) -> InboundAnswer:
         return InboundAnswer(cxml.build_response(cxml.Status(code=200, text="OK", message=message)), 200)
     except InvoiceRefused as refused:
         logger.info("supplier invoice refused: %s %s", refused.cxml_status, refused.message)
-        error = cxml.CXMLError(refused.cxml_status, refused.message)
-        return InboundAnswer(cxml.error_response(error), error.status_code)
+        status = cxml.CXMLError(refused.cxml_status, refused.message)
+        return InboundAnswer(cxml.error_response(status), status.status_code)
     except cxml.CXMLError as error:
         logger.info("supplier invoice refused: %s %s", error.status_code, error.message)
         return InboundAnswer(cxml.error_response(error), error.status_code, getattr(error, "retry_after", None))

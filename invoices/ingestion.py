@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
 
 from budgets.periods import fiscal_year_of
@@ -50,6 +51,7 @@ _PART_MAX = InvoiceLine._meta.get_field("supplier_part_id").max_length or 64
 _REFERENCE_MAX = InvoiceLine._meta.get_field("order_reference").max_length or 100
 _NUMBER_MAX = Invoice._meta.get_field("number").max_length or 60
 _LINE_NUMBER_MAX = 2_147_483_647
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def _order_line(
 def _check_line(line: SupplierInvoiceLine, number: int) -> None:
     if line.quantity < 0 or line.net_amount < 0:
         raise InvoiceRefused(
-            f"Line {line.line_id} bills a negative amount ({plain(line.quantity)} × {plain(line.net_price or 0)}): "
+            f"Line {line.line_id} bills a negative amount ({plain(line.quantity)} × {plain(line.net_price or _ZERO)}): "
             "a return or a correction comes as a credit note."
         )
     if line.net_price is not None and line.net_price < 0:
@@ -299,22 +301,27 @@ def invoice_receive(
     source_xml: bytes | None = None,
     pdf: bytes | None = None,
     pdf_name: str = "",
-    by: AbstractBaseUser | None = None,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+    check_entity: Callable[[LegalEntity], None] | None = None,
 ) -> InvoiceReceived:
     """Take a supplier invoice in (see the module's docstring); `InvoiceRefused` and its kinds when it is not.
 
     `supplier` is the one cXML authenticated (else recognised from the document); `legal_entity` the entity
-    the user acts for (an invoice for another entity is refused). Returns the invoice, matched when the
+    the user acts for (an invoice for another entity is refused); `check_entity` may refuse the entity found
+    (the caller's permission: a member and a buyer or finance of it). Returns the invoice, matched when the
     matching has run.
     """
     number = document.number.strip()
     if not number or len(number) > _NUMBER_MAX:
         raise InvoiceRefused(f"The invoice number must have 1 to {_NUMBER_MAX} characters.")
+    user = by if isinstance(by, User) else None
     if document.totals.tax_inclusive < 0 or document.totals.tax_exclusive < 0 or document.totals.tax_total < 0:
         raise InvoiceRefused("The invoice's total is negative: a correction comes as a credit note.")
     supplier = supplier or supplier_for_document(document=document)
     orders = _orders_named(supplier, document.order_references)
     entity = _legal_entity(document, orders, legal_entity)
+    if check_entity is not None:
+        check_entity(entity)
     fiscal_year = fiscal_year_of(document.issue_date, entity.fiscal_year_start_month)
     kind = Invoice.Kind.CREDIT_NOTE if document.is_credit_note else Invoice.Kind.INVOICE
     kept = _stored_text(source_xml) if source_xml else ""
@@ -372,7 +379,7 @@ def invoice_receive(
                 document=kept,
                 document_hash=digest,
                 payment_terms=document.payment_terms[:200],
-                created_by=by if by is not None and by.is_authenticated else None,
+                created_by=user,
             )
             linked_orders = {order.pk for order in orders.values()}
             if not linked_orders and corrects is not None:
@@ -387,7 +394,7 @@ def invoice_receive(
                     size=len(pdf),
                     sha256=hashlib.sha256(pdf).hexdigest(),
                     content=pdf,
-                    uploaded_by=by if by is not None and by.is_authenticated else None,
+                    uploaded_by=user,
                 )
             # LEAD: call the match here once invoices.matching lands on main:
             #     invoice_match(invoice=invoice)   (from .matching import invoice_match)

@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/v1/", include(requisition_punchout_urls.api_urlpatterns)),
     path("api/v1/", include("punchout.api_urls")),
     path("api/v1/", include("orders.api_urls")),
+    path("api/v1/", include("invoices.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 
 from approvals.error_codes import ApprovalErrorCode
 from budgets.error_codes import BudgetErrorCode
+from invoices.error_codes import InvoiceErrorCode
 from orders.error_codes import OrderErrorCode
 from procurement.api_errors import exception_handler
 from procurement.error_codes import ProcurementErrorCode
@@ -27,6 +28,7 @@ ENUMS: dict[str, type[StrEnum]] = {
     "approvals": ApprovalErrorCode,
     "budgets": BudgetErrorCode,
     "orders": OrderErrorCode,
+    "invoices": InvoiceErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent
 # Not loaded here: migrations, settings and server entry points; the pure protocol codecs answer no API code.
