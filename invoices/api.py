@@ -5,7 +5,6 @@ import base64
 import binascii
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,12 +15,13 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
 from procurement.errors import NotFound
-from procurement.models import Employee, LegalEntity, Role
+from procurement.models import Employee, LegalEntity
 from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
+from .access import intake_check, invoices_visible
 from .error_codes import InvoiceErrorCode
-from .errors import InvoiceError, InvoiceNotAllowed
+from .errors import InvoiceError
 from .formats import MAX_INVOICE_BYTES, InvoiceFormatError, read_invoice_file
 from .ingestion import invoice_receive
 from .models import Invoice, InvoiceLine
@@ -54,8 +54,6 @@ InvoiceSchema = inline_serializer(
         "lines": serializers.ListField(child=serializers.DictField()),
     },
 )
-
-INTAKE_ROLES = (Role.BUYER, Role.FINANCE, Role.ADMIN)
 
 
 def invoice_data(invoice: Invoice) -> dict[str, Any]:
@@ -110,27 +108,6 @@ def _line_data(invoice: Invoice, line: InvoiceLine) -> dict[str, Any]:
         "match": line.match or None,
         "reasons": list(line.reasons),
     }
-
-
-def invoices_visible(*, employee: Employee) -> QuerySet[Invoice]:
-    """Invoices of the legal entities the employee belongs to (all for a superuser)."""
-    invoices = Invoice.objects.select_related("supplier", "legal_entity", "corrects").prefetch_related(
-        "purchase_orders",
-        "attachments",
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("line_number")),
-    )
-    if employee.user.is_superuser:
-        return invoices
-    return invoices.filter(legal_entity__in=employee.legal_entities.all())
-
-
-def intake_check(employee: Employee, entity: LegalEntity) -> None:
-    """Only a member of the entity who is a buyer, finance or admin takes invoices in for it."""
-    if employee.user.is_superuser:
-        return
-    member = employee.legal_entities.filter(pk=entity.pk).exists()
-    if not member or not employee.roles.filter(code__in=INTAKE_ROLES).exists():
-        raise InvoiceNotAllowed(f"Only a buyer or finance of {entity.code} may take in its invoices.")
 
 
 def _acting_entity(employee: Employee, code: str) -> LegalEntity | None:

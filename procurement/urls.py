@@ -35,6 +35,7 @@ urlpatterns = [
     # One namespace, two apps: punchout's protocol pages and requisitions' pages that fill a cart from a punchout.
     path("punchout/", include((punchout_urls.urlpatterns + requisition_punchout_urls.urlpatterns, "punchout"))),
     path("purchase-orders/", include("orders.urls")),
+    path("invoices/", include("invoices.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
