@@ -139,6 +139,7 @@ class InvoiceListView(APIView):
 
     @extend_schema(
         summary="Invoices of your legal entities",
+        operation_id="invoices_list",
         parameters=[
             OpenApiParameter("purchase_order", OpenApiTypes.INT, description="only invoices of this order (id)"),
             OpenApiParameter("status", OpenApiTypes.STR),
@@ -159,6 +160,7 @@ class InvoiceListView(APIView):
 
     @extend_schema(
         summary="Type a paper invoice",
+        operation_id="invoices_create",
         description=(
             "`{legal_entity, supplier, number, invoice_date, currency, kind?, due_date?, purchase_order?, corrects?, "
             "lines: [{description, quantity, unit_price, unit?, tax_rate?, supplier_part_id?, po_line?}], "
@@ -228,6 +230,7 @@ class InvoiceUploadView(APIView):
 
     @extend_schema(
         summary="Upload a supplier's e-invoice",
+        operation_id="invoices_upload",
         description=(
             "Multipart field `file`: a UBL 2.1 Invoice or CreditNote (Peppol BIS 3.0), a CII XML (Factur-X / "
             "ZUGFeRD 2) or a Factur-X PDF. Optional `legal_entity` (code): the entity you take it in for."
@@ -266,7 +269,9 @@ class InvoiceUploadView(APIView):
 
 
 class InvoiceDetailView(APIView):
-    @extend_schema(summary="One invoice", responses={200: InvoiceSchema, 404: ERROR_SCHEMA})
+    @extend_schema(
+        summary="One invoice", operation_id="invoices_retrieve", responses={200: InvoiceSchema, 404: ERROR_SCHEMA}
+    )
     def get(self, request: Request, pk: int) -> Response:
         invoice = invoices_visible(employee=current_employee(request)).filter(pk=pk).first()
         if invoice is None:
