@@ -30,6 +30,7 @@ class Line:
     rate: str = "20"
     description: str = "Item"
     unit: str = "C62"
+    category: str = "S"  # UNCL 5305: S standard, AE reverse charge, E exempt …
 
 
 def _money(value: Decimal) -> str:
@@ -52,17 +53,18 @@ def invoice_data(
 ) -> dict[str, Any]:
     """EN 16931 business terms, as the factur-x library takes them, for an invoice (or a credit note of one)."""
     rows = []
-    net_by_rate: dict[str, Decimal] = {}
+    net_by_rate: dict[tuple[str, str], Decimal] = {}
     for position, line in enumerate(lines, 1):
         net = Decimal(line.quantity) * Decimal(line.price)
-        net_by_rate[line.rate] = net_by_rate.get(line.rate, Decimal(0)) + net
+        key = (line.category, line.rate)
+        net_by_rate[key] = net_by_rate.get(key, Decimal(0)) + net
         row = {
             "BT-126": str(position),
             "BT-129": line.quantity,
             "BT-130": line.unit,
             "BT-131": _money(net),
             "BT-146": line.price,
-            "BT-151": "S",
+            "BT-151": line.category,
             "BT-152": line.rate,
             "BT-153": line.description,
             "BT-155": line.part,
@@ -75,10 +77,11 @@ def invoice_data(
         {
             "BT-116": _money(net),
             "BT-117": _money(net * Decimal(rate) / 100),
-            "BT-118": "S",
+            "BT-118": category,
             "BT-119": rate,
+            **({"BT-120": "Reverse charge", "BT-121": "VATEX-EU-AE"} if category == "AE" else {}),
         }
-        for rate, net in net_by_rate.items()
+        for (category, rate), net in net_by_rate.items()
     ]
     tax = sum((Decimal(row["BT-117"]) for row in tax_rows), Decimal(0))
     data: dict[str, Any] = {

@@ -330,3 +330,53 @@ def test_what_is_not_an_invoice_is_refused_with_a_code(data: bytes, code: str, m
 
     assert refused.code == code
     assert refused.message.startswith(message)
+
+
+def test_a_swedish_supplier_invoices_a_french_buyer_under_reverse_charge():
+    # given a Swedish seller invoicing ACME-FR without VAT: the buyer accounts for it (category AE)
+    data = invoice_data(
+        seller="Verktyg Sverige AB",
+        seller_vat="SE556036079301",
+        seller_country="SE",
+        lines=(Line("1", "SV-1", "4", "250.00", rate="0", category="AE"),),
+    )
+
+    document = read(ubl_xml(data))
+
+    assert (document.seller.vat_id, document.seller.country) == ("SE556036079301", "SE")
+    assert (document.lines[0].tax_category, document.lines[0].tax_rate) == ("AE", D(0))
+    assert document.tax_breakdown == (
+        TaxBreakdown(
+            category="AE",
+            rate=D(0),
+            taxable_amount=D("1000.00"),
+            tax_amount=D("0.00"),
+            exemption_reason="Reverse charge",
+        ),
+    )
+    assert (document.totals.tax_total, document.totals.payable) == (D("0.00"), D("1000.00"))
+
+
+def test_damaged_files_are_refused_never_raised():
+    # given real invoices cut short, with a byte dropped or a byte changed at 60 places each
+    import random
+
+    rng = random.Random(16)
+    samples = [peppol("base-example.xml"), cii_xml(invoice_data()), facturx_pdf(invoice_data())]
+    variants = [
+        variant
+        for data in samples
+        for cut in range(0, len(data), max(1, len(data) // 60))
+        for variant in (
+            data[:cut],
+            data[:cut] + data[cut + 1 :],
+            data[:cut] + bytes([rng.randrange(256)]) + data[cut + 1 :],
+        )
+    ]
+
+    # when each is read, then it is read or refused with an InvoiceFormatError: nothing else escapes
+    for variant in variants:
+        try:
+            read_invoice_file(variant)
+        except InvoiceFormatError as refused:
+            assert refused.code in {"invoice_unreadable", "invoice_not_supported", "invoice_invalid"}

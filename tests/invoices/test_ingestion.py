@@ -223,3 +223,19 @@ def test_an_order_line_is_found_for_a_cxml_style_order_payload(acme, durand):
     invoice = receive(ubl_xml(invoice_data(order="po-77@acme", lines=(Line("1", "P-1", "5", "8.00"),))))
 
     assert links(invoice) == [(1, f"order {order.number}, line 1")]
+
+
+def test_taking_an_invoice_in_costs_the_same_queries_for_2_or_20_lines(acme, durand):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(number: str, count: int) -> int:
+        parts = tuple(Ordered(f"P-{n}", "1", "2.00") for n in range(1, count + 1))
+        order = purchase_order(durand, acme, parts)
+        lines = tuple(Line(str(n), f"P-{n}", "1", "2.00") for n in range(1, count + 1))
+        read = read_invoice_file(ubl_xml(invoice_data(number=number, order=order.number, lines=lines)))
+        with CaptureQueriesContext(connection) as captured:
+            invoice_receive(document=read.document, source_xml=read.xml)
+        return len(captured)
+
+    assert queries("F-2", 2) == queries("F-20", 20)
