@@ -239,3 +239,26 @@ def test_taking_an_invoice_in_costs_the_same_queries_for_2_or_20_lines(acme, dur
         return len(captured)
 
     assert queries("F-2", 2) == queries("F-20", 20)
+
+
+def test_the_example_documents_of_an_order_are_taken_in_against_it(acme, durand):
+    from invoices.example_documents import example_facturx_pdf, example_ubl_invoice
+
+    # given an order (the example documents are for the demo data and docs/examples/)
+    order = purchase_order(durand, acme)
+
+    # when its example Factur-X PDF and Peppol UBL invoice (5 of line 2 instead of 2) are taken in
+    pdf = receive(example_facturx_pdf(order, number="EX-1", issue_date=date(2026, 11, 20)))
+    ubl = receive(example_ubl_invoice(order, number="EX-2", issue_date=date(2026, 11, 21), quantities={2: Decimal(5)}))
+
+    # then every line is linked to its order line, with the quantities invoiced
+    assert (pdf.source, ubl.source) == ("facturx", "ubl")
+    assert [(line.order_line_number, line.quantity) for line in pdf.lines.all()] == [
+        (1, Decimal("5.000")),
+        (2, Decimal("2.000")),
+    ]
+    assert [(line.order_line_number, line.quantity) for line in ubl.lines.all()] == [
+        (1, Decimal("5.000")),
+        (2, Decimal("5.000")),
+    ]
+    assert (pdf.total_minor, ubl.total_minor, pdf.reasons, ubl.reasons) == (7800, 12300, [], [])
