@@ -78,6 +78,12 @@ def supplier_for_document(*, document: SupplierInvoiceDocument) -> Supplier:
     wanted = [normalised_tax_id(seller.vat_id)]
     wanted += [normalised_tax_id(value) for value in (seller.endpoint_id, seller.legal_id) if value]
     wanted = [value for value in wanted if value]
+    if not wanted and document.format == "cxml" and seller.identifiers:
+        # A cXML file uploaded by a buyer: the supplier's cXML identity (its shared secret is not checked here,
+        # the buyer who uploads it vouches for the file).
+        by_identity = list(Supplier.objects.filter(is_active=True, order_to_identity__in=seller.identifiers)[:2])
+        if len(by_identity) == 1:
+            return by_identity[0]
     if not wanted:
         raise UnknownSupplier(
             f"The invoice names no VAT number for its seller {seller.name or ''!s}: we recognise suppliers by it."

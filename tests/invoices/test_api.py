@@ -172,3 +172,23 @@ def test_invoices_of_another_entity_are_not_listed(acme, durand):
 
     assert client_for(stranger).get(INVOICES).json() == {"results": []}
     assert client_for(stranger).get(f"{INVOICES}{Invoice.objects.get().pk}/").status_code == 404
+
+
+def test_a_cxml_invoice_file_is_taken_from_the_supplier_identity(acme):
+    from tests.factories_documents import CxmlSupplierFactory
+
+    from .conftest import Ordered
+    from .support import CXML_SAMPLES
+
+    supplier = CxmlSupplierFactory(code="COUPA-SUP", order_to_identity="supplierid")
+    purchase_order(supplier, acme, (Ordered("X", "1", "365"),), payload_id="123", currency="USD")
+    data = (CXML_SAMPLES / "InvoiceDetailRequest__officeluv__taxes_at_total.xml").read_bytes()
+
+    response = upload(acme.frank, data, "invoice.xml")
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["supplier"], response.json()["source"], response.json()["total"]["amount"]) == (
+        "COUPA-SUP",
+        "cxml",
+        "408.00",
+    )
