@@ -30,6 +30,12 @@ def may_take_in(employee: Employee, entity: LegalEntity) -> bool:
     return member and employee.roles.filter(code__in=INTAKE_ROLES).exists()
 
 
+def intake_role_check(employee: Employee) -> None:
+    """Before anything is read: only buyers, finance and admins take invoices in (their entity is checked after)."""
+    if not employee.user.is_superuser and not employee.roles.filter(code__in=INTAKE_ROLES).exists():
+        raise InvoiceNotAllowed("Only a buyer or finance takes in supplier invoices.")
+
+
 def intake_check(employee: Employee, entity: LegalEntity) -> None:
     """Only a member of the entity who is a buyer, finance or admin takes invoices in for it."""
     if not may_take_in(employee, entity):

@@ -19,7 +19,7 @@ from procurement.models import Employee, LegalEntity
 from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
-from .access import intake_check, invoices_visible
+from .access import intake_check, intake_role_check, invoices_visible
 from .error_codes import InvoiceErrorCode
 from .errors import InvoiceError
 from .formats import MAX_INVOICE_BYTES, InvoiceFormatError, read_invoice_file
@@ -245,6 +245,7 @@ class InvoiceUploadView(APIView):
     )
     def post(self, request: Request) -> Response:
         employee = current_employee(request)
+        intake_role_check(employee)
         upload = request.FILES.get("file")
         if upload is None:
             raise InvoiceError("Send the invoice as the multipart field 'file'.", code=InvoiceErrorCode.INVOICE_INVALID)

@@ -69,10 +69,7 @@ def test_a_requester_may_not_take_invoices_in(acme, durand):
     response = upload(acme.alice, ubl_xml(invoice_data()), "invoice.xml")
 
     assert response.status_code == 403
-    assert response.json() == {
-        "code": "not_allowed",
-        "message": "Only a buyer or finance of ACME-FR may take in its invoices.",
-    }
+    assert response.json() == {"code": "not_allowed", "message": "Only a buyer or finance takes in supplier invoices."}
     assert Invoice.objects.count() == 0
 
 
@@ -162,6 +159,20 @@ def test_a_typed_invoice_names_every_bad_field(acme, durand):
         "lines.1.unit_price": "A price is 0 or more.",
     }
     assert body["message"] == "supplier: No supplier 'NOBODY' is known."
+
+
+def test_a_buyer_of_another_entity_may_not_take_its_invoices_in(acme, durand):
+    from procurement.models import Role
+    from tests.factories import EmployeeFactory, LegalEntityFactory, UserFactory
+
+    buyer = EmployeeFactory(
+        user=UserFactory(username="bea"), legal_entities=[LegalEntityFactory(code="OTHER")], roles=[Role.BUYER]
+    )
+
+    response = upload(buyer, ubl_xml(invoice_data()), "invoice.xml")
+
+    assert (response.status_code, response.json()["code"]) == (403, "not_allowed")
+    assert response.json()["message"] == "Only a buyer or finance of ACME-FR may take in its invoices."
 
 
 def test_invoices_of_another_entity_are_not_listed(acme, durand):
