@@ -9,7 +9,7 @@ from procurement.models import AuditEvent, Employee, Role
 from procurement.money import Money, decimal_text
 
 from .matching import per_unit, percent_text, unit_price_text
-from .models import Invoice, InvoiceLine
+from .models import Invoice, InvoiceAttachment, InvoiceLine
 
 
 def invoices_visible(*, employee: Employee) -> QuerySet[Invoice]:
@@ -40,9 +40,12 @@ def invoice_lines_prefetch() -> Prefetch:
 
 
 def invoices_for_list(*, invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """With what a list shows (supplier, lines with their order lines, orders): four queries for a page."""
-    return invoices.select_related("supplier", "legal_entity").prefetch_related(
-        invoice_lines_prefetch(), "purchase_orders"
+    """With what a list shows (supplier, the invoice it corrects, lines with their order lines, orders, files
+    without their content): five queries for a page."""
+    return invoices.select_related("supplier", "legal_entity", "corrects").prefetch_related(
+        invoice_lines_prefetch(),
+        "purchase_orders",
+        Prefetch("attachments", queryset=InvoiceAttachment.objects.defer("content")),
     )
 
 

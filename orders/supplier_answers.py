@@ -135,6 +135,12 @@ def _supplier_throttled(header: cxml.Header) -> Supplier:
     return cxml_sender_authenticate(scope="cxml-supplier", header=header, authenticate=_supplier_for)
 
 
+def supplier_authenticate(*, header: cxml.Header) -> Supplier:
+    """The supplier a cXML document comes from, by its credentials and shared secret, throttled per identity;
+    `cxml.AuthenticationFailed` (401) otherwise. Other apps' supplier documents (invoices) use it too."""
+    return _supplier_throttled(header)
+
+
 def _storable_text(data: bytes) -> str:
     """The document as text we can keep: UTF-8, or UTF-16 when its first bytes show it; redacted, and
     without NUL characters, which no PostgreSQL text column holds."""

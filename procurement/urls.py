@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from orders.views import cxml_inbound
+from invoices.intake_views import cxml_inbound
 from p2p import metrics
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
@@ -37,6 +37,7 @@ urlpatterns = [
     path("purchase-orders/", include("orders.urls")),
     path("receiving/", include("receiving.urls")),
     path("invoices/", include("invoices.urls")),
+    # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -29,6 +29,7 @@ document of another kind):
     parse_order_request(data, *, max_bytes=20 MB) -> OrderRequest
     parse_confirmation_request(data, *, max_bytes=20 MB) -> ConfirmationRequest   # a supplier's confirmation
     parse_ship_notice_request(data, *, max_bytes=20 MB) -> ShipNoticeRequest      # a supplier's shipping notice
+    parse_invoice_detail_request(data, *, max_bytes=20 MB) -> InvoiceDetailRequest  # a supplier's invoice
 
     OrderRequest(header, payload_id, timestamp, order_id, order_date, total, bill_to, items, order_type="new",
                  order_version=1, ship_to=None, comments="", extrinsics={}, document_reference_payload_id=None,
@@ -51,6 +52,12 @@ document of another kind):
                       comments)
     ShipNoticePortion(order_id, order_payload_id, order_date, items: tuple[ShipNoticeLine, ...])  # .whole_order
     ShipNoticeLine(line_number, quantity, unit_of_measure, supplier_part_id=None)
+
+    InvoiceDetailRequest(header, payload_id, timestamp, invoice_id, invoice_date, invoice_date_text, summary,
+                         purpose, operation, orders: tuple[InvoiceDetailOrder(reference, lines), ...],
+                         header_orders, partners, payment_term_days, original_invoice_id, …)   # .credit, .lines
+    InvoiceDetailLine(invoice_line_number, quantity, unit_of_measure, unit_price, line_number, supplier_part_id,
+                      description, subtotal, tax: InvoiceTax(total, details: (InvoiceTaxDetail, ...)), service …)
 
 A confirmation or ship notice names our order by `order_payload_id` (our OrderRequest's payloadID) and/or
 `order_id`, at least one. Its `header.sender` keeps the SharedSecret: authenticate the supplier with
@@ -77,6 +84,7 @@ The modules, each importing only those listed before it:
     punchout, profile   PunchOutSetupRequest/Response and PunchOutOrderMessage; ProfileRequest/Response
     order_request       the OrderRequest we send
     supplier_documents  the ConfirmationRequest and ShipNoticeRequest a supplier sends about it
+    invoice_detail      the InvoiceDetailRequest: a supplier's invoice or credit memo
     any_document        parse_document: any of the above by its type
 """
 
@@ -119,6 +127,20 @@ from .errors import (
     PreconditionFailed,
     SecretInBrowser,
     UnexpectedDocument,
+)
+from .invoice_detail import (
+    InvoiceDetailHeaderOrder,
+    InvoiceDetailLine,
+    InvoiceDetailOrder,
+    InvoiceDetailRequest,
+    InvoiceDetailSummary,
+    InvoiceOperation,
+    InvoiceOrderReference,
+    InvoicePartner,
+    InvoicePurpose,
+    InvoiceTax,
+    InvoiceTaxDetail,
+    parse_invoice_detail_request,
 )
 from .order_request import (
     AccountingSegment,
@@ -191,6 +213,17 @@ __all__ = [
     "EntityNotAllowed",
     "Header",
     "InvalidDocument",
+    "InvoiceDetailHeaderOrder",
+    "InvoiceDetailLine",
+    "InvoiceDetailOrder",
+    "InvoiceDetailRequest",
+    "InvoiceDetailSummary",
+    "InvoiceOperation",
+    "InvoiceOrderReference",
+    "InvoicePartner",
+    "InvoicePurpose",
+    "InvoiceTax",
+    "InvoiceTaxDetail",
     "ItemIn",
     "ItemOut",
     "LineItem",
@@ -237,6 +270,7 @@ __all__ = [
     "new_payload_id",
     "parse_confirmation_request",
     "parse_document",
+    "parse_invoice_detail_request",
     "parse_order_request",
     "parse_profile_request",
     "parse_profile_response",

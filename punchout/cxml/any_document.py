@@ -1,7 +1,8 @@
 """Any cXML document this system reads, by its type: `parse_document` and the table of readers behind it.
 No Django here.
 
-The one place that knows every document module (punchout, profile, order request, supplier documents),
+The one place that knows every document module (punchout, profile, order request, supplier documents,
+invoice detail),
 so none of them imports another to be found.
 """
 
@@ -13,6 +14,7 @@ from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
 from .envelope import Response, document_parts, parse_root, read_response
 from .errors import NotAPunchoutDocument, NotImplementedRequest
+from .invoice_detail import InvoiceDetailRequest, read_invoice_detail_request
 from .order_request import OrderRequest, read_order_request
 from .profile import ProfileRequest, ProfileResponse, read_profile_request, read_profile_response
 from .punchout import (
@@ -36,7 +38,7 @@ __all__ = ["KNOWN_DOCUMENT_TYPES", "PUNCHOUT_DOCUMENT_TYPES", "Document", "Order
 Document = (
     PunchOutSetupRequest | PunchOutSetupResponse | PunchOutOrderMessage | ProfileRequest | ProfileResponse | Response
 )
-OrderDocument = OrderRequest | ConfirmationRequest | ShipNoticeRequest
+OrderDocument = OrderRequest | ConfirmationRequest | ShipNoticeRequest | InvoiceDetailRequest
 
 # The document types of cXML (requests, messages, responses, and catalog documents with their own
 # root). Those without a registered parser are answered 406 "not a punchout document".
@@ -106,6 +108,7 @@ _READERS: dict[str, Callable[..., Document | OrderDocument]] = {
     "OrderRequest": read_order_request,
     "ConfirmationRequest": read_confirmation_request,
     "ShipNoticeRequest": read_ship_notice_request,
+    "InvoiceDetailRequest": read_invoice_detail_request,
 }
 
 
@@ -113,7 +116,7 @@ def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Docume
     """Parse any punchout, profile, order or supplier document into its dataclass.
 
     Raises a `CXMLError`: 400 unreadable or missing a required part, 413 too large, 406 a cXML document
-    this system does not read (InvoiceDetailRequest, StatusUpdateRequest …), 450 an unknown request.
+    this system does not read (StatusUpdateRequest, QuoteMessage …), 450 an unknown request.
     """
     root = parse_root(data, max_bytes)
     kind, body, wrapper = document_parts(root)

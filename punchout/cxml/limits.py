@@ -13,6 +13,7 @@ these constants equal the Django columns, so they cannot drift apart.
   0.00125 EUR, a cart Total summed from prices per 1,000) and rounded per currency when stored, up to
   the 28 digits Decimal arithmetic keeps.
 - Lead times (days) and line numbers are PositiveIntegerFields; a lead time has OCI's 5 digits.
+- Tax rates (percent) have at most 3 digits before the point and 3 after (invoices).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ __all__ = [
     "LINE_NUMBER_MAX",
     "QUANTITY_DECIMAL_PLACES",
     "QUANTITY_MAX_DIGITS",
+    "TAX_RATE_DECIMAL_PLACES",
+    "TAX_RATE_INTEGER_DIGITS",
     "bounded_decimal",
 ]
 
@@ -35,6 +38,9 @@ AMOUNT_MAX_INTEGER_DIGITS = 14
 AMOUNT_MAX_DECIMAL_PLACES = 28
 LEAD_TIME_MAX_DAYS = 99_999
 LINE_NUMBER_MAX = 2_147_483_647
+# Tax rates in percent: 9.975 (Quebec), 5.5 (France), at most 999.999 (the invoice line column).
+TAX_RATE_INTEGER_DIGITS = 3
+TAX_RATE_DECIMAL_PLACES = 3
 
 
 def _largest(integer_digits: int, decimal_places: int) -> str:

@@ -36,7 +36,7 @@ from .values import (
     write_money,
 )
 
-__all__ = ["read_item", "read_line_number", "write_item"]
+__all__ = ["read_item", "read_line_number", "read_price_basis", "write_item"]
 
 
 def _description(element: Element) -> tuple[str, str]:
@@ -133,25 +133,7 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
             if value:
                 classifications.append(Classification(domain=(child.get("domain") or "").strip(), value=value))
         elif tag == "PriceBasisQuantity":
-            line = f"{kind} {position}"
-            basis_what = f"the PriceBasisQuantity quantity of {line}"
-            factor_what = f"the PriceBasisQuantity conversionFactor of {line}"
-            basis = PriceBasisQuantity(
-                quantity=bounded_quantity(read_decimal(child.get("quantity"), basis_what), basis_what),
-                conversion_factor=bounded(
-                    read_decimal(child.get("conversionFactor"), factor_what),
-                    factor_what,
-                    QUANTITY_INTEGER_DIGITS,
-                    AMOUNT_MAX_DECIMAL_PLACES,
-                ),
-                unit_of_measure=read_text(child.find("UnitOfMeasure")),
-                description=read_text(child.find("Description")),
-            )
-            if basis.quantity <= 0 or basis.conversion_factor <= 0:
-                # The price is for `quantity` units, one ordered unit being `conversionFactor` of them: 0 means nothing.
-                raise InvalidDocument(
-                    f"the PriceBasisQuantity of {line} must have a quantity and conversionFactor above 0"
-                )
+            basis = read_price_basis(child, f"{kind} {position}")
         elif tag == "ManufacturerPartID":
             manufacturer_part_id = (child.text or "").strip()
         elif tag == "ManufacturerName":
@@ -188,6 +170,27 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
         else bounded_int(line_number, f"the lineNumber of {kind} {position}", LINE_NUMBER_MAX),
         tax=None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
     )
+
+
+def read_price_basis(element: Element, line: str) -> PriceBasisQuantity:
+    """A PriceBasisQuantity: the price is for `quantity` units, one ordered unit being `conversionFactor` of them."""
+    basis_what = f"the PriceBasisQuantity quantity of {line}"
+    factor_what = f"the PriceBasisQuantity conversionFactor of {line}"
+    basis = PriceBasisQuantity(
+        quantity=bounded_quantity(read_decimal(element.get("quantity"), basis_what), basis_what),
+        conversion_factor=bounded(
+            read_decimal(element.get("conversionFactor"), factor_what),
+            factor_what,
+            QUANTITY_INTEGER_DIGITS,
+            AMOUNT_MAX_DECIMAL_PLACES,
+        ),
+        unit_of_measure=read_text(element.find("UnitOfMeasure")),
+        description=read_text(element.find("Description")),
+    )
+    if basis.quantity <= 0 or basis.conversion_factor <= 0:
+        # 0 means nothing: the price would be for no unit at all.
+        raise InvalidDocument(f"the PriceBasisQuantity of {line} must have a quantity and conversionFactor above 0")
+    return basis
 
 
 def read_line_number(element: Element, what: str, default: int | None = None) -> int:

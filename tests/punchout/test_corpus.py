@@ -14,6 +14,7 @@ import pytest
 from punchout.cxml import (
     ConfirmationRequest,
     CXMLError,
+    InvoiceDetailRequest,
     OrderRequest,
     ProfileRequest,
     ProfileResponse,
@@ -102,6 +103,15 @@ class ShipNotice:
     shipment_id: str
     order_ids: tuple[str, ...]
     whole: bool
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An InvoiceDetailRequest with this invoiceID, the order each block bills ("" when unbacked), and lines."""
+
+    invoice_id: str
+    orders: tuple[str, ...]
+    lines: int
 
 
 @dataclass(frozen=True)
@@ -209,16 +219,17 @@ CXML_EXPECTED: dict[str, object] = {
     # Ship notices
     "ShipNoticeRequest__cxml-php__fulfill_1.2.050.xml": ShipNotice("S2-123", ("DO1234",), whole=True),
     "ShipNoticeRequest__derived__partial_with_items.xml": ShipNotice("ASN-2025-0042", ("DO1234",), whole=False),
+    # Invoices (details per file and the outcome at /cxml/inbound/: test_invoice_detail.py, docs/invoices.md)
+    "InvoiceDetailRequest__officeluv__backed_and_unbacked.xml": Invoice("INVOICENUMBER", ("E14994", ""), 2),
+    "InvoiceDetailRequest__officeluv__backed_by_multiple_pos.xml": Invoice("INV00001", ("2252", "2253"), 2),
+    "InvoiceDetailRequest__officeluv__taxes_at_line.xml": Invoice("3495", ("123",), 1),
+    "InvoiceDetailRequest__officeluv__taxes_at_line_multiple.xml": Invoice("new_cxml_invoice", ("",), 1),
+    "InvoiceDetailRequest__officeluv__taxes_at_total.xml": Invoice("3492", ("123",), 1),
     # Unknown request: 450 Not Implemented
     "Request__business-cxml__garbage_unknown_request.xml": Refused(450, "GarbageRequest is not a cXML document"),
     # cXML documents this protocol layer recognises but does not read: 406
     "CatalogUploadRequest__cxml-php__1.2.063.xml": not_punchout("CatalogUploadRequest"),
     "Index__cxml-php__1.2.063.xml": not_punchout("Index"),
-    "InvoiceDetailRequest__officeluv__backed_and_unbacked.xml": not_punchout("InvoiceDetailRequest"),
-    "InvoiceDetailRequest__officeluv__backed_by_multiple_pos.xml": not_punchout("InvoiceDetailRequest"),
-    "InvoiceDetailRequest__officeluv__taxes_at_line.xml": not_punchout("InvoiceDetailRequest"),
-    "InvoiceDetailRequest__officeluv__taxes_at_line_multiple.xml": not_punchout("InvoiceDetailRequest"),
-    "InvoiceDetailRequest__officeluv__taxes_at_total.xml": not_punchout("InvoiceDetailRequest"),
     "ProductActivityMessage__cxml-php__1.2.050.xml": not_punchout("ProductActivityMessage"),
     "QuoteMessage__cxml-php__1.2.060.xml": not_punchout("QuoteMessage"),
     "StatusUpdateRequest__cxml-php__1.2.050.xml": not_punchout("StatusUpdateRequest"),
@@ -286,6 +297,11 @@ def check_cxml_outcome(document: object, expected: object) -> None:
             assert document.shipment_id == expected.shipment_id
             assert tuple(portion.order_id for portion in document.portions) == expected.order_ids
             assert all(portion.whole_order == expected.whole for portion in document.portions)
+        case Invoice():
+            assert isinstance(document, InvoiceDetailRequest)
+            assert document.invoice_id == expected.invoice_id
+            assert tuple(order.reference.label for order in document.orders) == expected.orders
+            assert len(document.lines) == expected.lines
         case _:
             raise AssertionError(f"no check for {expected!r}")
 
