@@ -131,7 +131,7 @@ def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> Appr
         return None
     return (
         ApprovalStepApprover.objects.filter(pk=assignment_id, decided_by_id=employee_id, decided_at__isnull=False)
-        .select_related("step__chain__requisition")
+        .select_related("step__chain__requisition", "step__chain__invoice")
         .first()
     )
 
@@ -141,14 +141,33 @@ def approval_chain_status(*, chain_id: int) -> str:
     return ApprovalChain.objects.values_list("status", flat=True).get(pk=chain_id)
 
 
-def delegate_for(*, employee: Employee, on: date, requester_id: int) -> Employee | None:
-    """The delegate standing in for `employee` on a day, unless that would make the requester approve."""
+def delegate_for(*, employee: Employee, on: date, chain: ApprovalChain) -> Employee | None:
+    """The delegate standing in for `employee` on a day, unless the delegate may not decide on the chain (the
+    requester of the requisition, whoever entered the invoice)."""
     delegation = (
         Delegation.objects.filter(employee=employee, starts_on__lte=on, ends_on__gte=on)
         .select_related("delegate__user")
         .order_by("-created_at")
         .first()
     )
-    if delegation is None or delegation.delegate_id == requester_id:
+    if delegation is None or chain.barred(delegation.delegate):
         return None
     return delegation.delegate
+
+
+def chain_subject_status(*, chain_id: int) -> str | None:
+    """The status now of what the chain decides: the requisition's, or the invoice's (after the orchestration
+    applied the chain's outcome to it)."""
+    row = ApprovalChain.objects.filter(pk=chain_id).values_list("requisition__status", "invoice__status").first()
+    if row is None:
+        return None
+    return row[0] if row[0] is not None else row[1]
+
+
+def invoice_chain_pending(*, invoice_id: int) -> ApprovalChain | None:
+    """The invoice's pending exception chain, if one waits for decisions."""
+    return (
+        ApprovalChain.objects.filter(invoice_id=invoice_id, status=ApprovalChain.Status.PENDING)
+        .order_by("-created_at", "-id")
+        .first()
+    )
