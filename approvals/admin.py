@@ -42,6 +42,14 @@ class PurchasingRuleForm(MajorAmountsForm):
         model = PurchasingRule
         exclude = ["min_amount_minor", "max_amount_minor"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form posted before rules could apply to invoice exceptions still means a requisition rule.
+        self.fields["applies_to"].required = False
+
+    def clean_applies_to(self) -> str:
+        return self.cleaned_data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
+
 
 @admin.register(PurchasingRule)
 class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):

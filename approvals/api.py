@@ -122,11 +122,15 @@ def decision_view(decision: str) -> type[APIView]:
                     f"Decision{decision.capitalize()}",
                     {
                         "decision": serializers.CharField(),
-                        "subject": serializers.ChoiceField(choices=["requisition", "invoice"]),
-                        "requisition": serializers.IntegerField(allow_null=True),
+                        "requisition": serializers.IntegerField(allow_null=True, help_text="Null for an invoice."),
                         "requisition_status": serializers.CharField(allow_null=True),
-                        "invoice": serializers.IntegerField(allow_null=True),
-                        "invoice_status": serializers.CharField(allow_null=True),
+                        "subject": serializers.ChoiceField(
+                            choices=["invoice"], required=False, help_text="Only for an invoice's task."
+                        ),
+                        "invoice": serializers.IntegerField(required=False, help_text="Only for an invoice's task."),
+                        "invoice_status": serializers.CharField(
+                            required=False, help_text="exception (a credit note asked), approved, rejected…"
+                        ),
                     },
                 ),
                 403: ERROR_SCHEMA,
@@ -147,19 +151,23 @@ def decision_view(decision: str) -> type[APIView]:
                 origin=decision_origin(request, via="api"),
             )
             chain = assignment.step.chain
-            answer: dict[str, Any] = {
-                "decision": decision,
-                "subject": chain.subject,
-                "requisition": None,
-                "requisition_status": None,
-                "invoice": None,
-                "invoice_status": None,
-            }
             if chain.requisition is not None:
                 chain.requisition.refresh_from_db()
-                answer |= {"requisition": chain.requisition.pk, "requisition_status": chain.requisition.status}
-            else:
-                answer |= {"invoice": chain.invoice_id, "invoice_status": chain_subject_status(chain_id=chain.pk)}
+                return Response(
+                    {
+                        "decision": decision,
+                        "requisition": chain.requisition.pk,
+                        "requisition_status": chain.requisition.status,
+                    }
+                )
+            answer: dict[str, Any] = {
+                "decision": decision,
+                "requisition": None,
+                "requisition_status": None,
+                "subject": chain.subject,
+                "invoice": chain.invoice_id,
+                "invoice_status": chain_subject_status(chain_id=chain.pk),
+            }
             return Response(answer)
 
     DecisionView.__name__ = f"Approval{decision.capitalize()}View"
