@@ -173,3 +173,15 @@ def _amount_first(item: InboxItem) -> int:
     if item.requisition is not None:
         return -(item.requisition.total_minor or 0)
     return -item.step.chain.total_minor
+
+
+def approval_open_task_id(
+    *, employee: Employee, requisition_id: int | None = None, invoice_id: int | None = None
+) -> int | None:
+    """The id of the employee's open task on a requisition's (or an invoice's) chain, if they hold one."""
+    tasks = Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
+    if invoice_id is not None:
+        tasks = tasks.filter(process__data__invoice=invoice_id)
+    else:
+        tasks = tasks.filter(process__data__requisition=requisition_id)
+    return tasks.order_by("pk").values_list("pk", flat=True).first()
