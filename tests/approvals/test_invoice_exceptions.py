@@ -2,6 +2,8 @@
 finance when an invoice-exception rule says so; each may accept the variance, ask for a credit note or reject the
 invoice, in the inbox, the API or the e-mail."""
 
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +15,7 @@ from viewflow.workflow.status import STATUS
 from approvals.errors import TaskNotYours
 from approvals.flows import ApprovalFlow
 from approvals.models import ApprovalChain, PurchasingRule, StepStatus
+from approvals.routing import approvals_escalate
 from approvals.services import purchasing_rule_save
 from invoices.exceptions import invoice_exception_route, invoice_exception_withdraw
 from invoices.models import Invoice, InvoiceLine
@@ -260,14 +263,20 @@ def test_another_buyer_decides_when_one_typed_it_and_the_typist_may_not_decide_e
     assert gina.pk
 
 
-def test_no_buyer_for_the_entity_leaves_the_invoice_unrouted_with_the_reason():
+def test_without_a_buyer_the_requester_decides_and_with_no_one_the_invoice_stays_unrouted_with_the_reason():
     Employee.objects.get(user__username="frank").roles.clear()
-    invoice = on_hold(ordered())
+    order = ordered()
 
-    chain = invoice_exception_route(invoice=invoice)
-
-    assert chain is not None  # the requester still decides
+    chain = invoice_exception_route(invoice=on_hold(order))
+    assert chain is not None
     assert [name for name, _, _ in stages(chain)] == ["Requester: Alice Martin"]
+
+    unbacked = on_hold(order, number="INV-841")
+    unbacked.purchase_orders.clear()
+    unbacked.lines.update(po_line=None)
+    assert invoice_exception_route(invoice=unbacked) is None
+    event = AuditEvent.objects.get(event_type="invoices.exception.unrouted", object_id=str(unbacked.pk))
+    assert event.data == {"problems": ["No one holds the buyer role for this legal entity."]}
 
 
 def test_the_inbox_shows_the_invoice_task_with_its_reasons_and_the_three_actions(client, api_client):
@@ -342,3 +351,42 @@ def test_the_inbox_page_decision_says_what_was_done(client):
     assert "Invoice INV-840 (Burotec SARL): variance accepted." in response.content.decode()
     step = ApprovalChain.objects.get(invoice=invoice).steps.get(position=1)
     assert step.status == StepStatus.APPROVED
+
+
+def test_frank_accepts_the_variance_from_the_mail_link(client, django_capture_on_commit_callbacks):
+    invoice = on_hold(ordered())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_exception_route(invoice=invoice)
+    [to_frank] = mail.outbox
+    link = re.search(r"http\S+/approvals/email/\S+/", to_frank.body).group(0)
+    path = link[link.index("/approvals/") :]
+
+    page = client.get(path).content.decode()
+    assert f"<li>line 1 (Lab scale): {PRICE_REASON}</li>" in page
+    assert ">Ask for a credit note</button>" in page
+
+    done = client.post(path, {"decision": "approve", "comment": "ok"}).content.decode()
+
+    assert "Invoice INV-840 (Burotec SARL) variance accepted" in done
+    assert invoice_tasks(invoice) == {"alice": invoice_tasks(invoice)["alice"]}
+
+
+def test_a_late_invoice_task_is_reminded_then_escalated_to_the_buyers_manager(django_capture_on_commit_callbacks):
+    invoice = on_hold(ordered())
+    invoice_exception_route(invoice=invoice)
+    start = datetime(2026, 11, 16, 9, tzinfo=UTC)  # a Monday
+    Task.objects.filter(pk=invoice_tasks(invoice)["frank"]).update(assigned=start, created=start)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert approvals_escalate(now=start + timedelta(hours=50)) == {"reminded": 1, "escalated": 0}
+        assert approvals_escalate(now=start + timedelta(hours=73)) == {"reminded": 0, "escalated": 1}
+
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["frank@acme.example"], "Reminder: Invoice INV-840 (Burotec SARL) waits for your decision"),
+        (["erin@acme.example"], "Invoice INV-840 from Burotec SARL (84.00\xa0EUR) is on hold"),
+    ]
+    assert list(invoice_tasks(invoice)) == ["erin"]
+    escalated = AuditEvent.objects.get(event_type="approvals.invoice.escalated", object_id=str(invoice.pk))
+    assert (escalated.data["from"], escalated.data["to"]) == ("frank", "erin")
