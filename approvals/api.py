@@ -125,7 +125,7 @@ def decision_view(decision: str) -> type[APIView]:
                         "requisition": serializers.IntegerField(allow_null=True, help_text="Null for an invoice."),
                         "requisition_status": serializers.CharField(allow_null=True),
                         "subject": serializers.ChoiceField(
-                            choices=["invoice"], required=False, help_text="Only for an invoice's task."
+                            choices=["requisition", "invoice"], required=False, help_text="Only for an invoice's task."
                         ),
                         "invoice": serializers.IntegerField(required=False, help_text="Only for an invoice's task."),
                         "invoice_status": serializers.CharField(
