@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from procurement.admin_amounts import MajorAmountsForm, major_amount_field
 
 from .models import (
+    INVOICE_RULE_EFFECTS,
     ApprovalChain,
     ApprovalStep,
     ApprovalStepApprover,
@@ -49,6 +51,13 @@ class PurchasingRuleForm(MajorAmountsForm):
 
     def clean_applies_to(self) -> str:
         return self.cleaned_data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
+
+    def clean_effect(self) -> str:
+        effect = self.cleaned_data.get("effect", "")
+        applies_to = self.data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
+        if applies_to == PurchasingRule.AppliesTo.INVOICE_EXCEPTIONS and effect not in INVOICE_RULE_EFFECTS:
+            raise ValidationError("An invoice-exception rule adds people: a named approver, a group or a role.")
+        return str(effect)
 
 
 @admin.register(PurchasingRule)

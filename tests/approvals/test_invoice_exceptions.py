@@ -390,3 +390,35 @@ def test_a_late_invoice_task_is_reminded_then_escalated_to_the_buyers_manager(dj
     assert list(invoice_tasks(invoice)) == ["erin"]
     escalated = AuditEvent.objects.get(event_type="approvals.invoice.escalated", object_id=str(invoice.pk))
     assert (escalated.data["from"], escalated.data["to"]) == ("frank", "erin")
+
+
+def test_an_admin_adds_an_invoice_exception_rule_that_names_people_only(admin_client):
+    data = {
+        "name": "Invoice variances above 100 EUR go to finance",
+        "position": 60,
+        "is_active": "on",
+        "applies_to": "invoice_exceptions",
+        "min_amount": "100.00",
+        "currency": "EUR",
+        "effect": "manager_chain",
+        "role": "finance",
+        "mode": "any",
+        "required_count": 1,
+        "sla_hours": 72,
+        "line_source": "",
+        "unspsc_prefix": "",
+        "message": "",
+        "versions-TOTAL_FORMS": 0,
+        "versions-INITIAL_FORMS": 0,
+        "versions-MIN_NUM_FORMS": 0,
+        "versions-MAX_NUM_FORMS": 1000,
+    }
+    refused = admin_client.post("/admin/approvals/purchasingrule/add/", data)
+    assert refused.status_code == 200
+    assert "An invoice-exception rule adds people: a named approver, a group or a role." in refused.content.decode()
+
+    saved = admin_client.post("/admin/approvals/purchasingrule/add/", {**data, "effect": "role"})
+
+    assert saved.status_code == 302
+    rule = PurchasingRule.objects.get(name=data["name"])
+    assert (rule.applies_to, rule.min_amount_minor, rule.version) == ("invoice_exceptions", 100_00, 1)
