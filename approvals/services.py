@@ -253,8 +253,6 @@ def approval_decide(
     comment = comment.strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code=ApprovalErrorCode.INVALID)
-    if decision in (Decision.REJECT, Decision.RETURN) and not comment:
-        raise CommentRequired("Say why: a comment is required to reject or return.")
     process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
     if process_id is None:
         raise TaskNotYours(f"There is no approval task {task_id} of yours.")
@@ -277,6 +275,12 @@ def approval_decide(
             )
         if step.status != StepStatus.PENDING or assignment.status != StepStatus.PENDING:
             raise TaskAlreadyDecided("This approval has already been decided.")
+        if decision in (Decision.REJECT, Decision.RETURN) and not comment:
+            raise CommentRequired(
+                "Say why: a comment is required to reject the invoice or ask for a credit note."
+                if chain.is_invoice
+                else "Say why: a comment is required to reject or return."
+            )
         assignment.status = Decision.STATUS[decision]
         assignment.comment = comment
         assignment.decided_at = timezone.now()

@@ -271,4 +271,8 @@ def history(request: HttpRequest, employee: Employee) -> HttpResponse:
         )
         .order_by("-decided_at")[:200]
     )
-    return render(request, "approvals/history.html", {"decided": decided})
+    rows = list(decided)
+    for row in rows:
+        # "Approved", or on an invoice "variance accepted", "credit note asked"…
+        row.done = done_label_of_status(row.step.chain.subject, row.status)  # type: ignore[attr-defined]
+    return render(request, "approvals/history.html", {"decided": rows})
