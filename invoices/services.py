@@ -10,21 +10,22 @@ from typing import Any
 
 from django.utils import timezone
 
+from procurement.events import audit_event_record
+
 from .models import Invoice
 
 
-def _decide(invoice: Invoice, status: str, by: Any, reason: str = "") -> Invoice:
+def _decide(invoice: Invoice, status: str, by: Any) -> Invoice:
     invoice.status = status
     invoice.decided_by = by
     invoice.decided_at = timezone.now()
-    if reason:
-        invoice.reasons = [*invoice.reasons, reason]
-    invoice.save(update_fields=["status", "decided_by", "decided_at", "reasons"])
+    invoice.save(update_fields=["status", "decided_by", "decided_at"])
     return invoice
 
 
 def invoice_variance_accept(*, invoice: Invoice, by: Any, comment: str) -> Invoice:
-    return _decide(invoice, Invoice.Status.APPROVED, by)
+    """Approved, then ready to pay (the real one books the actuals)."""
+    return _decide(invoice, Invoice.Status.READY_TO_PAY, by)
 
 
 def invoice_reject(*, invoice: Invoice, by: Any, comment: str) -> Invoice:
@@ -32,4 +33,12 @@ def invoice_reject(*, invoice: Invoice, by: Any, comment: str) -> Invoice:
 
 
 def invoice_credit_note_request(*, invoice: Invoice, by: Any, comment: str) -> Invoice:
-    return _decide(invoice, Invoice.Status.EXCEPTION, by, f"credit note asked: {comment}")
+    """Stays on hold; the request is noted (the real one also e-mails the supplier)."""
+    audit_event_record(
+        event_type="invoices.invoice.credit_note_requested",
+        actor=by.user if by is not None else None,
+        legal_entity=invoice.legal_entity,
+        obj=invoice,
+        data={"comment": comment.strip(), "by": by.display_name if by is not None else ""},
+    )
+    return invoice
