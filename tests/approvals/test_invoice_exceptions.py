@@ -8,12 +8,15 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals.errors import TaskNotYours
 from approvals.flows import ApprovalFlow
+from approvals.inbox import approval_inbox
 from approvals.models import ApprovalChain, PurchasingRule, StepStatus
 from approvals.routing import approvals_escalate
 from approvals.services import delegation_create, purchasing_rule_save
@@ -433,3 +436,20 @@ def test_a_buyer_away_does_not_hand_the_invoice_to_the_colleague_who_typed_it():
     delegation_create(employee=gina, delegate=person("frank"), starts_on=today, ends_on=today)
 
     assert list(invoice_tasks(invoice)) == ["gina"]
+
+
+def test_the_inbox_reads_invoice_tasks_in_the_same_number_of_queries_however_many():
+    order = ordered()
+    frank = person("frank")
+    invoice_exception_route(invoice=on_hold(order, number="INV-1"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            items = approval_inbox(employee=frank)
+        assert all(item.invoice is not None for item in items)
+        return len(captured.captured_queries)
+
+    one = queries()
+    for number in ("INV-2", "INV-3", "INV-4"):
+        invoice_exception_route(invoice=on_hold(order, number=number))
+    assert queries() == one
