@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from viewflow.workflow.models import Task
 
 from procurement.models import Employee
@@ -51,52 +51,14 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
     stored = None
     if not requisition.is_editable:
         stored = (
-            ApprovalChain.objects.filter(requisition=requisition)
-            .exclude(status=ApprovalChain.Status.SUPERSEDED)
-            .prefetch_related(
-                Prefetch(
-                    "steps",
-                    ApprovalStep.objects.order_by("position").prefetch_related(
-                        Prefetch(
-                            "approvers",
-                            ApprovalStepApprover.objects.select_related("approver__user", "decided_by__user"),
-                        )
-                    ),
-                )
+            _with_steps(
+                ApprovalChain.objects.filter(requisition=requisition).exclude(status=ApprovalChain.Status.SUPERSEDED)
             )
             .order_by("-created_at", "-id")
             .first()
         )
     if stored is not None:
-        total = Money.from_minor(stored.total_minor, stored.currency)
-        return ChainView(
-            status=stored.status,
-            total=total.as_api()["amount"],
-            currency=total.currency,
-            auto_approved=stored.auto_approved,
-            stages=[
-                StageView(
-                    step.position,
-                    step.name,
-                    step.reason,
-                    step.mode,
-                    step.required_count,
-                    step.status,
-                    tuple(
-                        ApproverView(
-                            a.approver.user.username,
-                            a.approver.display_name,
-                            a.status,
-                            a.comment,
-                            a.decided_at,
-                            a.decided_by.user.username if a.decided_by else "",
-                        )
-                        for a in step.approvers.all()
-                    ),
-                )
-                for step in stored.steps.all()
-            ],
-        )
+        return _stored_view(stored)
     resolved = approval_chain_resolve(requisition=requisition)
     return ChainView(
         status="preview",
@@ -118,6 +80,60 @@ def approval_chain_for(*, requisition: Requisition) -> ChainView:
             for position, stage in enumerate(resolved.stages, 1)
         ],
     )
+
+
+def _stored_view(stored: ApprovalChain) -> ChainView:
+    total = Money.from_minor(stored.total_minor, stored.currency)
+    return ChainView(
+        status=stored.status,
+        total=total.as_api()["amount"],
+        currency=total.currency,
+        auto_approved=stored.auto_approved,
+        stages=[
+            StageView(
+                step.position,
+                step.name,
+                step.reason,
+                step.mode,
+                step.required_count,
+                step.status,
+                tuple(
+                    ApproverView(
+                        a.approver.user.username,
+                        a.approver.display_name,
+                        a.status,
+                        a.comment,
+                        a.decided_at,
+                        a.decided_by.user.username if a.decided_by else "",
+                    )
+                    for a in step.approvers.all()
+                ),
+            )
+            for step in stored.steps.all()
+        ],
+    )
+
+
+def _with_steps(chains: QuerySet[ApprovalChain]) -> QuerySet[ApprovalChain]:
+    return chains.prefetch_related(
+        Prefetch(
+            "steps",
+            ApprovalStep.objects.order_by("position").prefetch_related(
+                Prefetch("approvers", ApprovalStepApprover.objects.select_related("approver__user", "decided_by__user"))
+            ),
+        )
+    )
+
+
+def invoice_approval_chain_for(*, invoice_id: int) -> ChainView | None:
+    """The invoice's latest exception chain (pending, or how it ended), for the invoice's page and API; None when
+    it never went to an approval. Same shape as a requisition's (`approval_chain_for`)."""
+    stored = (
+        _with_steps(ApprovalChain.objects.filter(invoice_id=invoice_id).exclude(status=ApprovalChain.Status.SUPERSEDED))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return _stored_view(stored) if stored is not None else None
 
 
 def approval_decided_by(*, task_id: int, employee_id: int, user_id: int) -> ApprovalStepApprover | None:

@@ -19,6 +19,7 @@ from approvals.flows import ApprovalFlow
 from approvals.inbox import approval_inbox
 from approvals.models import ApprovalChain, PurchasingRule, StepStatus
 from approvals.routing import approvals_escalate
+from approvals.selectors import invoice_approval_chain_for
 from approvals.services import delegation_create, purchasing_rule_save
 from invoices.exceptions import invoice_exception_route, invoice_exception_withdraw
 from invoices.models import Invoice, InvoiceLine
@@ -165,6 +166,12 @@ def test_the_buyer_and_the_requester_accept_the_variance_and_the_invoice_is_appr
 
     decide_invoice(invoice, "frank", comment="Price list changed in March")
     assert invoice_tasks(invoice) == {"alice": invoice_tasks(invoice)["alice"]}
+    view = invoice_approval_chain_for(invoice_id=invoice.pk)
+    assert view is not None and (view.status, view.total, view.currency) == ("pending", "84.00", "EUR")
+    assert [(stage.name, stage.status, [a.comment for a in stage.approvers]) for stage in view.stages] == [
+        ("Buyer", "approved", ["Price list changed in March"]),
+        ("Requester: Alice Martin", "pending", [""]),
+    ]
     decide_invoice(invoice, "alice")
 
     chain.refresh_from_db()
