@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from procurement.admin_amounts import MajorAmountsForm, major_amount_field
 
 from .models import (
+    INVOICE_RULE_EFFECTS,
     ApprovalChain,
     ApprovalStep,
     ApprovalStepApprover,
@@ -31,12 +33,31 @@ class PurchasingRuleForm(MajorAmountsForm):
     """The amount range is typed in major units of the rule's currency: 50.00 EUR, never 5000."""
 
     amounts = {"min_amount": ("min_amount_minor", "currency"), "max_amount": ("max_amount_minor", "currency")}
-    min_amount = major_amount_field("Above", help_text="Applies when the total is above this.")
-    max_amount = major_amount_field("Up to", help_text="Applies when the total is at most this.")
+    min_amount = major_amount_field(
+        "Above", help_text="Applies when the total (for invoice exceptions: the variance) is above this."
+    )
+    max_amount = major_amount_field(
+        "Up to", help_text="Applies when the total (for invoice exceptions: the variance) is at most this."
+    )
 
     class Meta:
         model = PurchasingRule
         exclude = ["min_amount_minor", "max_amount_minor"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A form posted before rules could apply to invoice exceptions still means a requisition rule.
+        self.fields["applies_to"].required = False
+
+    def clean_applies_to(self) -> str:
+        return self.cleaned_data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
+
+    def clean_effect(self) -> str:
+        effect = self.cleaned_data.get("effect", "")
+        applies_to = self.data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
+        if applies_to == PurchasingRule.AppliesTo.INVOICE_EXCEPTIONS and effect not in INVOICE_RULE_EFFECTS:
+            raise ValidationError("An invoice-exception rule adds people: a named approver, a group or a role.")
+        return str(effect)
 
 
 @admin.register(PurchasingRule)
@@ -45,6 +66,7 @@ class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
     list_display = [
         "position",
         "name",
+        "applies_to",
         "effect",
         "legal_entity",
         "unspsc_prefix",
@@ -53,13 +75,13 @@ class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
         "version",
     ]
     list_display_links = ["name"]
-    list_filter = ["effect", "is_active", "legal_entity"]
+    list_filter = ["applies_to", "effect", "is_active", "legal_entity"]
     search_fields = ["name", "message", "unspsc_prefix"]
     autocomplete_fields = ["approver", "org_unit", "cost_centre", "supplier"]
     readonly_fields = ["version"]
     inlines = [RuleVersionInline]
     fieldsets = [
-        (None, {"fields": ["name", "position", "is_active", "version"]}),
+        (None, {"fields": ["name", "position", "is_active", "version", "applies_to"]}),
         (
             "When",
             {
@@ -112,7 +134,7 @@ class StepApproverInline(admin.TabularInline[ApprovalStepApprover, ApprovalStep]
 class ApprovalStepAdmin(admin.ModelAdmin[ApprovalStep]):
     list_display = ["chain", "position", "name", "mode", "status"]
     list_filter = ["status", "mode"]
-    search_fields = ["name", "chain__requisition__number"]
+    search_fields = ["name", "chain__requisition__number", "chain__invoice__number"]
     inlines = [StepApproverInline]
     readonly_fields = [
         "chain",
@@ -130,11 +152,13 @@ class ApprovalStepAdmin(admin.ModelAdmin[ApprovalStep]):
 
 @admin.register(ApprovalChain)
 class ApprovalChainAdmin(admin.ModelAdmin[ApprovalChain]):
-    list_display = ["requisition", "status", "auto_approved", "created_at"]
+    list_display = ["__str__", "requisition", "invoice", "status", "auto_approved", "created_at"]
     list_filter = ["status", "auto_approved"]
-    search_fields = ["requisition__number", "requisition__title"]
+    search_fields = ["requisition__number", "requisition__title", "invoice__number"]
     readonly_fields = [
         "requisition",
+        "invoice",
+        "subject_summary",
         "status",
         "total_minor",
         "currency",

@@ -1,5 +1,7 @@
 """REST API of approvals."""
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -16,10 +18,16 @@ from requisitions.selectors import requisition_get
 
 from .forms import bounded_int, decision_origin
 from .inbox import approval_inbox, approval_inbox_count
-from .selectors import approval_chain_for
+from .selectors import approval_chain_for, chain_subject_status
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
 
 INBOX_PAGE = 100
+# What each path means on an invoice's task (the same paths serve both kinds).
+INVOICE_NOTE = {
+    "approve": " On an invoice on hold: accept the variance.",
+    "return": " On an invoice on hold: ask the supplier for a credit note (a comment is required).",
+    "reject": " On an invoice on hold: reject the invoice (a comment is required).",
+}
 INBOX_MAX_PAGE = 1_000_000
 
 
@@ -114,8 +122,15 @@ def decision_view(decision: str) -> type[APIView]:
                     f"Decision{decision.capitalize()}",
                     {
                         "decision": serializers.CharField(),
-                        "requisition": serializers.IntegerField(),
-                        "requisition_status": serializers.CharField(),
+                        "requisition": serializers.IntegerField(allow_null=True, help_text="Null for an invoice."),
+                        "requisition_status": serializers.CharField(allow_null=True),
+                        "subject": serializers.ChoiceField(
+                            choices=["requisition", "invoice"], required=False, help_text="Only for an invoice's task."
+                        ),
+                        "invoice": serializers.IntegerField(required=False, help_text="Only for an invoice's task."),
+                        "invoice_status": serializers.CharField(
+                            required=False, help_text="exception (a credit note asked), approved, rejected…"
+                        ),
                     },
                 ),
                 403: ERROR_SCHEMA,
@@ -135,12 +150,26 @@ def decision_view(decision: str) -> type[APIView]:
                 comment=incoming.validated_data["comment"],
                 origin=decision_origin(request, via="api"),
             )
-            requisition = assignment.step.chain.requisition
-            requisition.refresh_from_db()
-            return Response(
-                {"decision": decision, "requisition": requisition.pk, "requisition_status": requisition.status}
-            )
+            chain = assignment.step.chain
+            if chain.requisition is not None:
+                chain.requisition.refresh_from_db()
+                return Response(
+                    {
+                        "decision": decision,
+                        "requisition": chain.requisition.pk,
+                        "requisition_status": chain.requisition.status,
+                    }
+                )
+            answer: dict[str, Any] = {
+                "decision": decision,
+                "requisition": None,
+                "requisition_status": None,
+                "subject": chain.subject,
+                "invoice": chain.invoice_id,
+                "invoice_status": chain_subject_status(chain_id=chain.pk),
+            }
+            return Response(answer)
 
     DecisionView.__name__ = f"Approval{decision.capitalize()}View"
-    DecisionView.__doc__ = f"{decision.capitalize()} an approval task of yours."
+    DecisionView.__doc__ = f"{decision.capitalize()} an approval task of yours.{INVOICE_NOTE[decision]}"
     return DecisionView

@@ -6,6 +6,7 @@ Reads only, in a constant number of queries whatever the depth of the hierarchy 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import F, Q, QuerySet
 
@@ -55,6 +56,26 @@ class RequisitionFacts:
     sources: frozenset[str]
 
 
+class RuleFacts(Protocol):
+    """What a rule's conditions look at: a requisition's facts, or an invoice exception's (approvals.invoice_chain).
+    `total` is what the amount conditions compare: a requisition's total, an invoice's variance."""
+
+    @property
+    def total(self) -> Money: ...
+    @property
+    def legal_entity_id(self) -> int: ...
+    @property
+    def org_units(self) -> frozenset[int]: ...
+    @property
+    def cost_centres(self) -> frozenset[int]: ...
+    @property
+    def unspsc(self) -> frozenset[str]: ...
+    @property
+    def suppliers(self) -> frozenset[int]: ...
+    @property
+    def sources(self) -> frozenset[str]: ...
+
+
 class Rates:
     """Exchange rates looked up once per currency pair during one resolution."""
 
@@ -95,8 +116,8 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     )
 
 
-def rule_matches(rule: PurchasingRule, facts: RequisitionFacts, rates: Rates) -> bool:
-    """Every condition that is set must hold; amounts compare in the requisition's currency."""
+def rule_matches(rule: PurchasingRule, facts: RuleFacts, rates: Rates) -> bool:
+    """Every condition that is set must hold; amounts compare in the currency of the facts' total."""
     if rule.legal_entity_id and rule.legal_entity_id != facts.legal_entity_id:
         return False
     if rule.org_unit_id and rule.org_unit_id not in facts.org_units:
@@ -121,13 +142,16 @@ def rule_matches(rule: PurchasingRule, facts: RequisitionFacts, rates: Rates) ->
     return True
 
 
-def candidate_rules(facts: RequisitionFacts) -> QuerySet[PurchasingRule]:
-    """Rules whose conditions other than the amount can hold, narrowed in SQL so thousands of rules stay cheap.
+def candidate_rules(
+    facts: RuleFacts, applies_to: str = PurchasingRule.AppliesTo.REQUISITIONS
+) -> QuerySet[PurchasingRule]:
+    """Rules (for requisitions, or for invoice exceptions) whose conditions other than the amount can hold,
+    narrowed in SQL so thousands of rules stay cheap.
 
     `rule_matches` still checks every condition; this only keeps the database from sending the others.
     """
     prefixes = {code[:length] for code in facts.unspsc for length in (2, 4, 6, 8) if len(code) >= length}
-    return PurchasingRule.objects.filter(is_active=True).filter(
+    return PurchasingRule.objects.filter(is_active=True, applies_to=applies_to).filter(
         Q(legal_entity__isnull=True) | Q(legal_entity_id=facts.legal_entity_id),
         Q(org_unit__isnull=True) | Q(org_unit_id__in=facts.org_units),
         Q(cost_centre__isnull=True) | Q(cost_centre_id__in=facts.cost_centres),

@@ -78,8 +78,17 @@ class ApprovalFlow(flow.Flow):
     end = flow.End()
 
     def start_process(self, activation: Any, *, chain: ApprovalChain) -> Any:
-        activation.process.data = {"chain": chain.pk, "requisition": chain.requisition_id}
-        activation.process.artifact = chain.requisition
+        if chain.is_invoice:
+            # The inbox filters an entity's tasks by this data without reading the invoices app's tables.
+            activation.process.data = {
+                "chain": chain.pk,
+                "invoice": chain.invoice_id,
+                "legal_entity": chain.subject_summary.get("legal_entity_id"),
+            }
+            activation.process.artifact = chain.invoice
+        else:
+            activation.process.data = {"chain": chain.pk, "requisition": chain.requisition_id}
+            activation.process.artifact = chain.requisition
         activation.process.save()
         return activation.process
 
@@ -96,13 +105,10 @@ class ApprovalFlow(flow.Flow):
 
     def task_owner(self, activation: Any) -> Any:
         """Every task has an owner: the approver, or their delegate while they are away."""
-        assignment = ApprovalStepApprover.objects.select_related("approver__user", "step__chain__requisition").get(
-            pk=activation.task.data["assignment"]
-        )
-        requisition = assignment.step.chain.requisition
-        delegate = delegate_for(
-            employee=assignment.approver, on=timezone.localdate(), requester_id=requisition.requester_id
-        )
+        assignment = ApprovalStepApprover.objects.select_related(
+            "approver__user", "step__chain__requisition", "step__chain__invoice"
+        ).get(pk=activation.task.data["assignment"])
+        delegate = delegate_for(employee=assignment.approver, on=timezone.localdate(), chain=assignment.step.chain)
         if delegate is None:
             return assignment.approver.user
         assignment.delegated_from = assignment.approver

@@ -1,11 +1,13 @@
-"""The approver's inbox: every open approval task of an employee with what they need to decide it."""
+"""The approver's inbox: every open approval task of an employee with what they need to decide it: a requisition
+(its lines, what it holds on its budgets), or a supplier invoice on hold (what differs from the order, in the
+match's plain words, from the chain's summary)."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db.models import BigIntegerField
+from django.db.models import BigIntegerField, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from viewflow.workflow.models import Process, Task
@@ -16,8 +18,10 @@ from procurement.money import Money
 from requisitions.models import Requisition, RequisitionLine
 from requisitions.selectors import requisition_ids_of_entity, requisition_lines_first
 
+from .decisions import actions
 from .flows import ApprovalFlow
-from .models import ApprovalStep, ApprovalStepApprover
+from .invoice_summary import InvoiceSummary
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover
 
 
 class BudgetImpactRow(Protocol):
@@ -44,13 +48,32 @@ class BudgetImpactRow(Protocol):
 class InboxItem:
     task_id: int
     created: datetime
-    requisition: Requisition
+    requisition: Requisition | None  # None for an invoice's task
     total: Money | None
     step: ApprovalStep
     assignment: ApprovalStepApprover
     lines: list[RequisitionLine]
     earlier_steps: list[ApprovalStep]
     budget_impact: Sequence[BudgetImpactRow]
+    chain: ApprovalChain | None = None
+    invoice: InvoiceSummary | None = None  # set for an invoice's task
+
+    @property
+    def subject(self) -> str:
+        return ApprovalChain.Subject.INVOICE if self.invoice is not None else ApprovalChain.Subject.REQUISITION
+
+    @property
+    def actions(self) -> list[dict[str, str]]:
+        """The three decisions with their labels: Approve / Return / Reject, or Accept variance / Ask for a
+        credit note / Reject invoice."""
+        return actions(self.subject)
+
+    @property
+    def label(self) -> str:
+        """The requisition's number, or "Invoice 123 (Supplier)"."""
+        if self.requisition is not None:
+            return self.requisition.number
+        return f"Invoice {self.invoice.number} ({self.invoice.supplier_name})" if self.invoice else ""
 
 
 # Reads what each requisition holds on which budget: budgets.selectors.budget_impacts. Budgets is a sibling of
@@ -62,8 +85,13 @@ def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
     tasks = Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
     if legal_entity_id is not None:
         # The requisition id sits in the process's JSON data: cast it to compare with ids (PostgreSQL is strict).
-        processes = Process.objects.annotate(requisition_id=Cast(KT("data__requisition"), BigIntegerField())).filter(
-            requisition_id__in=requisition_ids_of_entity(legal_entity_id=legal_entity_id)
+        # An invoice's process names its legal entity in its data.
+        processes = Process.objects.annotate(
+            requisition_id=Cast(KT("data__requisition"), BigIntegerField()),
+            entity_id=Cast(KT("data__legal_entity"), BigIntegerField()),
+        ).filter(
+            Q(requisition_id__in=requisition_ids_of_entity(legal_entity_id=legal_entity_id))
+            | Q(entity_id=legal_entity_id)
         )
         tasks = tasks.filter(process__in=processes.values("pk"))
     return tasks
@@ -106,7 +134,7 @@ def approval_inbox(
         .order_by("chain_id", "position")
     ):
         steps.setdefault(step.chain_id, []).append(step)
-    requisition_ids = {a.step.chain.requisition_id for a in assignments.values()}
+    requisition_ids = {a.step.chain.requisition_id for a in assignments.values() if a.step.chain.requisition_id}
     # The first five lines of each requisition: a summary, not the whole cart.
     lines = requisition_lines_first(requisition_ids=requisition_ids, count=5)
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
@@ -115,22 +143,45 @@ def approval_inbox(
         assignment = assignments.get(task.data["assignment"])
         if assignment is None:
             continue
-        requisition = assignment.step.chain.requisition
+        chain = assignment.step.chain
+        requisition = chain.requisition
+        invoice = InvoiceSummary.of(chain) if chain.is_invoice else None
         items.append(
             InboxItem(
                 task_id=task.pk,
                 created=task.created,
                 requisition=requisition,
-                total=requisition.total,
+                total=requisition.total if requisition is not None else invoice.total if invoice else None,
                 step=assignment.step,
                 assignment=assignment,
-                lines=lines.get(requisition.pk, []),
+                lines=lines.get(requisition.pk, []) if requisition is not None else [],
                 earlier_steps=[
                     s for s in steps.get(assignment.step.chain_id, []) if s.position < assignment.step.position
                 ],
-                budget_impact=impacts.get(requisition.pk, []),
+                # Budget impacts are a requisition's: an invoice's money reaches the budgets when it is approved.
+                budget_impact=impacts.get(requisition.pk, []) if requisition is not None else [],
+                chain=chain,
+                invoice=invoice,
             )
         )
     if order == "amount":
-        items.sort(key=lambda item: -(item.requisition.total_minor or 0))
+        items.sort(key=_amount_first)
     return items
+
+
+def _amount_first(item: InboxItem) -> int:
+    if item.requisition is not None:
+        return -(item.requisition.total_minor or 0)
+    return -item.step.chain.total_minor
+
+
+def approval_open_task_id(
+    *, employee: Employee, requisition_id: int | None = None, invoice_id: int | None = None
+) -> int | None:
+    """The id of the employee's open task on a requisition's (or an invoice's) chain, if they hold one."""
+    tasks = Task.objects.filter(owner=employee.user, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
+    if invoice_id is not None:
+        tasks = tasks.filter(process__data__invoice=invoice_id)
+    else:
+        tasks = tasks.filter(process__data__requisition=requisition_id)
+    return tasks.order_by("pk").values_list("pk", flat=True).first()

@@ -2,7 +2,7 @@
 
 A link is a bearer token until its task is decided (then it is spent): it expires after
 settings.APPROVAL_LINK_MAX_AGE_HOURS, and above the legal entity's e-mail approval limit it only shows
-the requisition and asks the approver to log in before deciding.
+the requisition (or the invoice) and asks the approver to log in before deciding.
 """
 
 from dataclasses import dataclass
@@ -11,9 +11,11 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from procurement.models import LegalEntity
 from requisitions.models import Requisition
 
 from .chain import Rates
+from .models import ApprovalChain
 
 SALT = "approvals.decision-link"
 
@@ -49,10 +51,22 @@ def decision_link_needs_login(*, requisition: Requisition) -> bool:
 
     The limit is in the entity's currency; a total that is unknown or cannot be converted needs a login.
     """
-    limit = requisition.legal_entity.email_approval_limit_minor
+    return _above_email_limit(requisition.legal_entity, requisition.total_minor, requisition.currency)
+
+
+def decision_link_needs_login_for(*, chain: ApprovalChain) -> bool:
+    """As `decision_link_needs_login`, for any chain: a requisition's total, or an invoice's total (load
+    `invoice__legal_entity`)."""
+    if chain.requisition is not None:
+        return decision_link_needs_login(requisition=chain.requisition)
+    return _above_email_limit(chain.legal_entity, chain.total_minor, chain.currency)
+
+
+def _above_email_limit(legal_entity: LegalEntity, total_minor: int | None, currency: str) -> bool:
+    limit = legal_entity.email_approval_limit_minor
     if limit is None:
         return False
-    if requisition.total_minor is None:
+    if total_minor is None:
         return True
-    limit_in_total_currency = Rates(requisition.currency).convert_minor(limit, requisition.legal_entity.currency)
-    return limit_in_total_currency is None or requisition.total_minor > limit_in_total_currency
+    limit_in_total_currency = Rates(currency).convert_minor(limit, legal_entity.currency)
+    return limit_in_total_currency is None or total_minor > limit_in_total_currency

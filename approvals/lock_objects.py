@@ -10,8 +10,14 @@ def purchasing_rules_qs_select_for_update() -> QuerySet[PurchasingRule]:
 
 
 def approval_step_approvers_qs_select_for_update() -> QuerySet[ApprovalStepApprover]:
-    """Rows joined with `select_related` are locked too (the step, its chain and the requisition)."""
-    return ApprovalStepApprover.objects.select_for_update().order_by("pk")
+    """The assignment, its step and its chain locked, with what the chain decides (a requisition or an invoice)
+    read along. PostgreSQL cannot lock the nullable side of an outer join, so the caller locks a requisition's
+    row itself (requisitions.lock_objects); an invoice's row is its own app's to lock."""
+    return (
+        ApprovalStepApprover.objects.select_for_update(of=("self", "step", "step__chain"))
+        .select_related("step__chain__requisition", "step__chain__invoice")
+        .order_by("pk")
+    )
 
 
 def approval_processes_qs_select_for_update(*, skip_locked: bool = False) -> QuerySet[ApprovalProcess]:

@@ -1,4 +1,7 @@
-"""Purchasing rules (data, versioned) and the approval chains resolved from them for each requisition."""
+"""Purchasing rules (data, versioned) and the approval chains resolved from them for each requisition, and for
+each supplier invoice on hold with a match exception (the invoice is named by its label: invoices sits above)."""
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -17,6 +20,10 @@ class ApprovalMode(models.TextChoices):
     N_OF_M = "n_of_m", "N of them"
 
 
+# What an invoice-exception rule may do: add a stage of people (finance, a named person, a group).
+INVOICE_RULE_EFFECTS = ("named_approver", "group", "role")
+
+
 class PurchasingRule(models.Model):
     """One admin-defined rule: when its conditions hold for a requisition, its effect adds to the chain.
 
@@ -33,6 +40,10 @@ class PurchasingRule(models.Model):
         BUDGET_EXCEPTION = "budget_exception", "Budget exception: let this stage override a hard-stop budget"
         HOLD_FOR_BUYER = "hold_for_buyer", "Hold the purchase orders for a buyer's review (message: why)"
 
+    class AppliesTo(models.TextChoices):
+        REQUISITIONS = "requisitions", "Requisitions"
+        INVOICE_EXCEPTIONS = "invoice_exceptions", "Invoice exceptions (after the buyer and the requester)"
+
     class RoleChoice(models.TextChoices):
         COST_CENTRE_OWNER = "cost_centre_owner", "Owner of each cost centre charged"
         FINANCE = "finance", "Finance"
@@ -42,6 +53,13 @@ class PurchasingRule(models.Model):
     position = models.PositiveIntegerField(default=100, help_text="Rules are applied in this order, lowest first.")
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    applies_to = models.CharField(
+        max_length=20,
+        choices=AppliesTo.choices,
+        default=AppliesTo.REQUISITIONS,
+        help_text="Invoice-exception rules add a stage after the buyer and the requester; their amounts are the "
+        "variance in question (the sum of the lines' differences), not the invoice's total.",
+    )
     # Conditions
     legal_entity = models.ForeignKey(LegalEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     org_unit = models.ForeignKey(
@@ -96,6 +114,10 @@ class PurchasingRule(models.Model):
             ),
             models.CheckConstraint(condition=~Q(effect="role") | ~Q(role=""), name="rule_role_needs_role"),
             models.CheckConstraint(condition=Q(required_count__gte=1), name="rule_required_count_positive"),
+            models.CheckConstraint(
+                condition=Q(applies_to="requisitions") | Q(effect__in=INVOICE_RULE_EFFECTS),
+                name="rule_invoice_exceptions_add_people",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +163,17 @@ class StepStatus(models.TextChoices):
 
 
 class ApprovalChain(models.Model):
-    """The chain resolved for one submission of a requisition; a resubmission resolves a new one."""
+    """The chain resolved for one submission of a requisition (a resubmission resolves a new one), or for one
+    supplier invoice on hold with a match exception (a changed exception resolves a new one).
+
+    Exactly one of `requisition` and `invoice` is set. An invoice chain keeps what its approvers are asked to
+    accept in `subject_summary` (number, supplier, total, variance, orders, the match's plain reasons), written
+    by `invoices.exceptions` when it routes the invoice: approvals never reads the invoices app's tables.
+    """
+
+    class Subject(models.TextChoices):
+        REQUISITION = "requisition", "Requisition"
+        INVOICE = "invoice", "Invoice"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -151,7 +183,13 @@ class ApprovalChain(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         SUPERSEDED = "superseded", "Superseded"
 
-    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="approval_chains")
+    requisition = models.ForeignKey(
+        Requisition, null=True, blank=True, on_delete=models.CASCADE, related_name="approval_chains"
+    )
+    invoice = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.CASCADE, related_name="approval_chains"
+    )
+    subject_summary = models.JSONField(default=dict, blank=True, help_text="Invoice chains: what is to be accepted.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     total_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -161,9 +199,49 @@ class ApprovalChain(models.Model):
 
     class Meta:
         ordering = ["requisition", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requisition__isnull=False, invoice__isnull=True)
+                | Q(requisition__isnull=True, invoice__isnull=False),
+                name="approval_chain_one_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["invoice", "status"])]
 
     def __str__(self) -> str:
-        return f"chain {self.pk} of {self.requisition_id} ({self.status})"
+        return f"chain {self.pk} of {self.subject_label} ({self.status})"
+
+    @property
+    def subject(self) -> str:
+        return self.Subject.INVOICE if self.invoice_id is not None else self.Subject.REQUISITION
+
+    @property
+    def is_invoice(self) -> bool:
+        return self.invoice_id is not None
+
+    @property
+    def subject_label(self) -> str:
+        """How pages and messages name what is decided: the requisition's number, or "invoice 123 (Supplier)"."""
+        if self.invoice_id is not None:
+            summary = self.subject_summary or {}
+            return f"Invoice {summary.get('number', self.invoice_id)} ({summary.get('supplier_name', '')})"
+        return self.requisition.number if self.requisition is not None else f"chain {self.pk}"
+
+    @property
+    def legal_entity(self) -> Any:
+        """The legal entity of what is decided (load `requisition__legal_entity` or `invoice__legal_entity`)."""
+        subject = self.invoice if self.invoice_id is not None else self.requisition
+        return subject.legal_entity if subject is not None else None
+
+    def barred(self, employee: Employee) -> bool:
+        """Whether `employee` may never decide on this chain: the requester (or the one it was bought for) of a
+        requisition; whoever entered an invoice by hand (the requester of the order may accept its invoice's
+        variance: that is their stage)."""
+        if self.invoice is not None:
+            entered_by = self.invoice.created_by_id
+            return entered_by is not None and employee.user_id == entered_by
+        requisition = self.requisition
+        return requisition is not None and employee.pk in (requisition.requester_id, requisition.on_behalf_of_id)
 
 
 class ApprovalStep(models.Model):
@@ -214,7 +292,8 @@ class ApprovalStepApprover(models.Model):
 
 
 class ApprovalProcess(Process):
-    """The viewflow process that walks one approval chain; its data names the chain and the requisition."""
+    """The viewflow process that walks one approval chain; its data names the chain and the requisition (or the
+    invoice and its legal entity)."""
 
     class Meta:
         proxy = True
@@ -222,7 +301,7 @@ class ApprovalProcess(Process):
 
     @property
     def chain(self) -> ApprovalChain:
-        return ApprovalChain.objects.select_related("requisition").get(pk=self.data["chain"])
+        return ApprovalChain.objects.select_related("requisition", "invoice").get(pk=self.data["chain"])
 
 
 class Delegation(models.Model):

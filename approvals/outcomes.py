@@ -1,4 +1,5 @@
-"""The end of an approval process: the chain and the requisition take its outcome, and the requester hears it.
+"""The end of an approval process: the chain and the requisition take its outcome, and the requester hears it
+(an invoice's chain takes its outcome; p2p.invoice_exceptions applies it to the invoice).
 
 Called by the flow's end nodes (approvals.flows); below the flow, so the flow imports it and not the services.
 """
@@ -19,8 +20,12 @@ REQUISITION_OUTCOMES: dict[str, str] = {
 
 
 def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
-    """The process reached its end: the chain and the requisition take the outcome."""
-    chain = ApprovalChain.objects.select_related("requisition").get(pk=chain_id)
+    """The process reached its end: the chain and the requisition take the outcome.
+
+    An invoice's chain only records its outcome here: what it means for the invoice (variance accepted, credit
+    note asked, rejected) is applied by the orchestration after the decision (p2p.invoice_exceptions), since
+    invoices sit above approvals."""
+    chain = ApprovalChain.objects.select_related("requisition", "invoice__legal_entity").get(pk=chain_id)
     last = (
         ApprovalStepApprover.objects.filter(step__chain=chain)
         .exclude(decided_at=None)
@@ -36,6 +41,8 @@ def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
     )
     if outcome != ApprovalChain.Status.APPROVED:
         chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+    if chain.requisition is None:
+        return
     target = REQUISITION_OUTCOMES[outcome]
     notify_outcome(
         requisition=chain.requisition,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.selectors import employee_manager_chain
 from procurement.services import notification_send
@@ -49,7 +50,7 @@ def _open_assignments() -> list[tuple[Any, ApprovalStepApprover]]:
         .order_by("process_id", "pk")  # processes are locked one at a time, in primary-key order
     )
     assignments = ApprovalStepApprover.objects.select_related(
-        "approver__user", "step__chain__requisition__requester__user"
+        "approver__user", "step__chain__requisition__requester__user", "step__chain__invoice"
     ).in_bulk([task.data["assignment"] for task in tasks])
     return [(task, assignments[task.data["assignment"]]) for task in tasks if task.data["assignment"] in assignments]
 
@@ -71,9 +72,23 @@ def _locked(task: Any, *, skip_locked: bool) -> tuple[Any, ApprovalStepApprover]
     if fresh is None:
         return None
     assignment = ApprovalStepApprover.objects.select_related(
-        "approver__user", "step__chain__requisition__requester__user"
+        "approver__user", "step__chain__requisition__requester__user", "step__chain__invoice__legal_entity"
     ).get(pk=fresh.data["assignment"])
     return fresh, assignment
+
+
+def _history_record(assignment: ApprovalStepApprover, kind: str, comment: str, data: dict[str, Any]) -> None:
+    """A hand-over or a reminder, in the requisition's history; for an invoice, an audit event on the invoice."""
+    chain = assignment.step.chain
+    if chain.requisition is not None:
+        requisition_event_record(requisition=chain.requisition, kind=kind, comment=comment, data=data)
+    else:
+        audit_event_record(
+            event_type=f"approvals.invoice.{kind}",
+            legal_entity=chain.legal_entity,
+            obj=chain.invoice,
+            data={**data, "chain": chain.pk, "comment": comment},
+        )
 
 
 def _hand_over(task: Any, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str) -> None:
@@ -81,11 +96,11 @@ def _hand_over(task: Any, assignment: ApprovalStepApprover, to: Employee, kind: 
     previous = task.owner
     task.owner = to.user
     task.save(update_fields=["owner"])
-    requisition_event_record(
-        requisition=assignment.step.chain.requisition,
-        kind=kind,
-        comment=note,
-        data={
+    _history_record(
+        assignment,
+        kind,
+        note,
+        {
             "step": assignment.step.name,
             "from": previous.get_username() if previous else "",
             "to": to.user.get_username(),
@@ -98,9 +113,8 @@ def _delegation_holder(
     task: Any, assignment: ApprovalStepApprover, away: dict[int, Delegation]
 ) -> tuple[Employee, Employee | None] | None:
     """Who should hold the task today (and the delegate, if it is one), or None when it is where it belongs."""
-    requisition = assignment.step.chain.requisition
     current = away.get(assignment.approver_id)
-    delegate = current.delegate if current and current.delegate_id != requisition.requester_id else None
+    delegate = current.delegate if current and not assignment.step.chain.barred(current.delegate) else None
     holder = delegate or assignment.approver
     if assignment.escalated_from_id is not None or task.owner_id == holder.user_id:
         return None
@@ -184,17 +198,11 @@ def approvals_escalate(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _escalate(task: Any, assignment: ApprovalStepApprover, waited: float, moment: datetime) -> int:
-    """To the first manager up the holder's chain who is not the requester; 0 when there is none."""
-    requisition = assignment.step.chain.requisition
+    """To the first manager up the holder's chain who may decide (not the requester, not whoever entered the
+    invoice); 0 when there is none."""
+    chain = assignment.step.chain
     holder = Employee.objects.select_related("user").get(user=task.owner)
-    manager = next(
-        (
-            m
-            for m in employee_manager_chain(employee=holder)
-            if m.pk not in (requisition.requester_id, requisition.on_behalf_of_id)
-        ),
-        None,
-    )
+    manager = next((m for m in employee_manager_chain(employee=holder) if not chain.barred(m)), None)
     if manager is None:
         return 0
     assignment.escalated_from = holder
@@ -214,17 +222,17 @@ def _escalate(task: Any, assignment: ApprovalStepApprover, waited: float, moment
 
 
 def _remind(task: Any, assignment: ApprovalStepApprover, waited: float) -> None:
-    requisition = assignment.step.chain.requisition
+    chain = assignment.step.chain
     task.data = {**task.data, "reminded": True}
     task.save(update_fields=["data"])
+    requisition = chain.requisition
+    what = f"{requisition.number} “{requisition.title}”" if requisition is not None else chain.subject_label
     notification_send(
         user=task.owner,
-        subject=f"Reminder: {requisition.number} waits for your approval",
-        body=f"{requisition.number} “{requisition.title}” has waited {waited:.0f} working hours. "
+        subject=f"Reminder: {chain.subject_label} waits for your {'decision' if chain.is_invoice else 'approval'}",
+        body=f"{what} has waited {waited:.0f} working hours. "
         f"It goes to your manager after {assignment.step.sla_hours}.",
     )
-    requisition_event_record(
-        requisition=requisition,
-        kind=RequisitionEvent.Kind.REMINDED,
-        data={"to": task.owner.get_username() if task.owner else ""},
+    _history_record(
+        assignment, RequisitionEvent.Kind.REMINDED, "", {"to": task.owner.get_username() if task.owner else ""}
     )

@@ -87,11 +87,57 @@ class BudgetImpactSerializer(serializers.Serializer[Any]):
         return dict(impact.left_now.as_api())
 
 
+class InboxInvoiceLineSerializer(serializers.Serializer[Any]):
+    line_number = serializers.IntegerField()
+    description = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class InboxInvoiceSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="invoice_id")
+    number = serializers.CharField(help_text="The supplier's invoice number.")
+    legal_entity = serializers.CharField()
+    supplier = serializers.CharField(help_text="The supplier's code.")
+    supplier_name = serializers.CharField()
+    total = serializers.SerializerMethodField()
+    variance = serializers.SerializerMethodField(
+        help_text="The sum of the exception lines' differences from what was expected, each counted positive."
+    )
+    purchase_orders = serializers.ListField(child=serializers.CharField(), help_text="The orders it bills.")
+    requesters = serializers.ListField(child=serializers.CharField(), help_text="Who ordered.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The match's plain reasons: \"line 1 (Scale): unit price 8.40 vs 8.00 ordered, +5 % over the 2 % "
+        'tolerance".',
+    )
+    lines = InboxInvoiceLineSerializer(many=True, help_text="The lines with an exception.")
+
+    def get_total(self, invoice: Any) -> dict[str, str]:
+        return dict(invoice.total.as_api())
+
+    def get_variance(self, invoice: Any) -> dict[str, str]:
+        return dict(invoice.variance.as_api())
+
+
+class ActionSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=["approve", "return", "reject"], help_text="The path: tasks/{id}/…/")
+    label = serializers.CharField(  # type: ignore[assignment]  # the API field "label"; DRF pops declared fields
+        help_text="Approve / Return / Reject, or Accept variance / Ask for a credit note / Reject invoice"
+    )
+
+
 class InboxItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="task_id", help_text="The task id to approve, reject or return.")
     created = serializers.DateTimeField()
-    requisition = serializers.IntegerField(source="requisition.pk", help_text="The requisition's id.")
-    requisition_detail = InboxRequisitionSerializer(source="requisition")
+    subject = serializers.ChoiceField(
+        choices=["requisition", "invoice"], help_text="What is decided: a requisition, or an invoice on hold."
+    )
+    requisition = serializers.IntegerField(
+        source="requisition.pk", allow_null=True, help_text="The requisition's id (null for an invoice)."
+    )
+    requisition_detail = InboxRequisitionSerializer(source="requisition", allow_null=True)
+    invoice = InboxInvoiceSerializer(allow_null=True, help_text="The invoice on hold (null for a requisition).")
+    actions = ActionSerializer(many=True)
     step = InboxStepSerializer()
     lines = InboxLineSerializer(many=True)
     budget_impact = BudgetImpactSerializer(many=True)

@@ -11,10 +11,13 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from procurement.events import audit_event_record
 from procurement.models import Employee
+from requisitions.lock_objects import requisitions_select_for_update
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import requisition_event_record, requisition_status_move
 
+from . import decisions
 from .chain import ResolvedChain
 from .error_codes import ApprovalErrorCode
 from .errors import (
@@ -94,25 +97,9 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
         total_minor=resolved.total.minor,
         currency=resolved.total.currency,
         auto_approved=resolved.auto_approved,
-        rule_versions=[
-            {"rule": rule.pk, "version": rule.version, "name": rule.name} for rule in resolved.rules if rule.pk
-        ],
+        rule_versions=_rule_versions(resolved),
     )
-    for position, stage in enumerate(resolved.stages, 1):
-        step = ApprovalStep.objects.create(
-            chain=chain,
-            position=position,
-            name=stage.name[:200],
-            reason=stage.reason[:300],
-            mode=stage.mode,
-            required_count=stage.required_count,
-            rule=stage.rule if stage.rule and stage.rule.pk else None,
-            rule_version=stage.rule.version if stage.rule and stage.rule.pk else None,
-            sla_hours=stage.sla_hours,
-        )
-        ApprovalStepApprover.objects.bulk_create(
-            ApprovalStepApprover(step=step, approver=person) for person in stage.approvers
-        )
+    _steps_store(chain, resolved)
     if resolved.auto_approved or not resolved.stages:
         approval_chain_status_move(
             chain=chain,
@@ -130,6 +117,75 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
         requisition_status_move(requisition=requisition, to_status=RequisitionStatus.IN_APPROVAL, by=None)
         ApprovalFlow.start.run(chain=chain)
     return chain
+
+
+def _rule_versions(resolved: ResolvedChain) -> list[dict[str, Any]]:
+    return [{"rule": rule.pk, "version": rule.version, "name": rule.name} for rule in resolved.rules if rule.pk]
+
+
+def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> None:
+    for position, stage in enumerate(resolved.stages, 1):
+        step = ApprovalStep.objects.create(
+            chain=chain,
+            position=position,
+            name=stage.name[:200],
+            reason=stage.reason[:300],
+            mode=stage.mode,
+            required_count=stage.required_count,
+            rule=stage.rule if stage.rule and stage.rule.pk else None,
+            rule_version=stage.rule.version if stage.rule and stage.rule.pk else None,
+            sla_hours=stage.sla_hours,
+        )
+        ApprovalStepApprover.objects.bulk_create(
+            ApprovalStepApprover(step=step, approver=person) for person in stage.approvers
+        )
+
+
+@transaction.atomic
+def invoice_approval_chain_start(
+    *, invoice_id: int, resolved: ResolvedChain, summary: dict[str, Any], by: Employee | None = None
+) -> ApprovalChain:
+    """Store the chain resolved for an invoice exception (approvals.invoice_chain) and start its process; a
+    pending chain of the same invoice is superseded first (its tasks end). The caller checked that the resolved
+    chain has stages. `summary` is what the approvers are asked to accept, shown in their inbox and e-mail."""
+    approval_invoice_chains_end(
+        invoice_id=invoice_id, status=ApprovalChain.Status.SUPERSEDED, comment="The exception changed", by=by
+    )
+    chain = ApprovalChain.objects.create(
+        invoice_id=invoice_id,
+        subject_summary=summary,
+        total_minor=resolved.total.minor,
+        currency=resolved.total.currency,
+        rule_versions=_rule_versions(resolved),
+    )
+    _steps_store(chain, resolved)
+    ApprovalFlow.start.run(chain=chain)
+    return chain
+
+
+@transaction.atomic
+def approval_invoice_chains_end(*, invoice_id: int, status: str, comment: str, by: Employee | None = None) -> list[int]:
+    """The pending chains of an invoice end (withdrawn: it matched after all; superseded: a new exception was
+    routed): their open steps and assignments are cancelled, their processes end with their tasks."""
+    pending = approval_chains_status_move(
+        invoice_id=invoice_id, from_status=ApprovalChain.Status.PENDING, to_status=status, by=by, comment=comment
+    )
+    if pending:
+        _chains_cancel(pending)
+    return pending
+
+
+def _chains_cancel(chain_ids: list[int]) -> None:
+    """Open steps, assignments, tasks and processes of these chains end (the chains moved already)."""
+    ApprovalStep.objects.filter(chain__in=chain_ids, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+    ApprovalStepApprover.objects.filter(step__chain__in=chain_ids, status=StepStatus.PENDING).update(
+        status=StepStatus.CANCELLED
+    )
+    processes = Process.objects.filter(data__chain__in=chain_ids, status=PROCESS.NEW)
+    Task.objects.filter(process__in=processes, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
+        status=STATUS.CANCELED, finished=timezone.now()
+    )
+    processes.update(status=PROCESS.CANCELED, finished=timezone.now())
 
 
 # The largest id a database key holds (BigAutoField), and the longest comment on a decision.
@@ -156,10 +212,12 @@ class DecisionOrigin:
 
 
 class Decision:
-    APPROVE = "approve"
-    REJECT = "reject"
-    RETURN = "return"
-    STATUS = {APPROVE: StepStatus.APPROVED, REJECT: StepStatus.REJECTED, RETURN: StepStatus.RETURNED}
+    """The decisions (approvals.decisions says what each is called for a requisition and for an invoice)."""
+
+    APPROVE = decisions.APPROVE
+    REJECT = decisions.REJECT
+    RETURN = decisions.RETURN
+    STATUS = decisions.STATUS
 
 
 @contextmanager
@@ -195,8 +253,6 @@ def approval_decide(
     comment = comment.strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code=ApprovalErrorCode.INVALID)
-    if decision in (Decision.REJECT, Decision.RETURN) and not comment:
-        raise CommentRequired("Say why: a comment is required to reject or return.")
     process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
     if process_id is None:
         raise TaskNotYours(f"There is no approval task {task_id} of yours.")
@@ -206,17 +262,25 @@ def approval_decide(
             raise TaskNotYours(f"There is no approval task {task_id} of yours.")
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided("This approval has already been decided.")
-        assignment = (
-            approval_step_approvers_qs_select_for_update()
-            .select_related("step__chain__requisition")
-            .get(pk=task.data["assignment"])
-        )
+        assignment = approval_step_approvers_qs_select_for_update().get(pk=task.data["assignment"])
         step = assignment.step
-        requisition = step.chain.requisition
-        if by.pk in (requisition.requester_id, requisition.on_behalf_of_id):
-            raise TaskNotYours("Nobody approves their own requisition.")
+        chain = step.chain
+        if chain.requisition_id is not None:
+            chain.requisition = requisitions_select_for_update([chain.requisition_id])[0]
+        if chain.barred(by):
+            raise TaskNotYours(
+                "Nobody decides on an invoice they entered."
+                if chain.is_invoice
+                else "Nobody approves their own requisition."
+            )
         if step.status != StepStatus.PENDING or assignment.status != StepStatus.PENDING:
             raise TaskAlreadyDecided("This approval has already been decided.")
+        if decision in (Decision.REJECT, Decision.RETURN) and not comment:
+            raise CommentRequired(
+                "Say why: a comment is required to reject the invoice or ask for a credit note."
+                if chain.is_invoice
+                else "Say why: a comment is required to reject or return."
+            )
         assignment.status = Decision.STATUS[decision]
         assignment.comment = comment
         assignment.decided_at = timezone.now()
@@ -226,18 +290,25 @@ def approval_decide(
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
         assignment.save()
-        requisition_event_record(
-            requisition=requisition,
-            by=by,
-            kind=RequisitionEvent.Kind.DECISION,
-            comment=comment,
-            data={
-                "decision": decision,
-                "step": step.name,
-                **({"for": assignment.approver.display_name} if assignment.approver_id != by.pk else {}),
-                **(origin.audit() if origin is not None else {}),
-            },
-        )
+        audit = {
+            "decision": decision,
+            "step": step.name,
+            **({"for": assignment.approver.display_name} if assignment.approver_id != by.pk else {}),
+            **(origin.audit() if origin is not None else {}),
+        }
+        if chain.requisition is not None:
+            requisition_event_record(
+                requisition=chain.requisition, by=by, kind=RequisitionEvent.Kind.DECISION, comment=comment, data=audit
+            )
+        else:
+            # An invoice has no change log of its own here: the decision is an audit event on the invoice.
+            audit_event_record(
+                event_type="approvals.invoice.decision",
+                actor=by.user,
+                legal_entity=chain.legal_entity,
+                obj=chain.invoice,
+                data={**audit, "chain": chain.pk, "comment": comment},
+            )
         _step_settle(step)
         activation = ApprovalFlow.approve.activation_class(task)
         activation.start(None)

@@ -1,9 +1,10 @@
 """The table of allowed status moves of an approval chain, and the one way each moves.
 
 A chain starts pending and ends once: approved, rejected or returned (its process ended), withdrawn (the
-requisition was withdrawn or cancelled) or superseded (a resubmission resolved a new chain). Nothing changes
-a chain's status except `approval_chain_status_move` (one chain) and `approval_chains_status_move` (the
-pending chains of a requisition, in one conditional update): both check the table and write one audit event
+requisition was withdrawn or cancelled; the invoice matched after all) or superseded (a resubmission, or a
+changed invoice exception, resolved a new chain). Nothing changes a chain's status except
+`approval_chain_status_move` (one chain) and `approval_chains_status_move` (the pending chains of a requisition
+or of an invoice, in one conditional update): both check the table and write one audit event
 (`approvals.chain.status`, with from, to and comment) per chain moved, in the same transaction.
 """
 
@@ -50,7 +51,7 @@ def approval_chain_status_move(
         to_status=to_status,
         refused=ApprovalChainTransitionNotAllowed,
         actor=by.user if by else None,
-        legal_entity=lambda: chain.requisition.legal_entity,
+        legal_entity=lambda: chain.legal_entity,
         comment=comment,
     )
     return chain
@@ -58,19 +59,29 @@ def approval_chain_status_move(
 
 @transaction.atomic
 def approval_chains_status_move(
-    *, requisition: Requisition, from_status: str, to_status: str, by: Employee | None, comment: str = ""
+    *,
+    requisition: Requisition | None = None,
+    invoice_id: int | None = None,
+    from_status: str,
+    to_status: str,
+    by: Employee | None,
+    comment: str = "",
 ) -> list[int]:
-    """Move the requisition's chains in `from_status` to `to_status` in one conditional update, and log each
-    chain it moved. Returns the ids of the chains moved.
+    """Move the chains of the requisition (or of the invoice `invoice_id`) in `from_status` to `to_status` in one
+    conditional update, and log each chain it moved. Returns the ids of the chains moved.
 
     The chains are locked first (in id order), so the ones the update moves are exactly the ones read: the
     row count confirms it. A move the table does not allow raises `ApprovalChainTransitionNotAllowed`.
     """
     if not TABLE.allows(from_status, to_status):
         raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
+    if (requisition is None) == (invoice_id is None):
+        raise ValueError("Name a requisition or an invoice.")
+    subject = {"requisition": requisition} if requisition is not None else {"invoice_id": invoice_id}
     chains = list(
         ApprovalChain.objects.select_for_update(of=("self",))
-        .filter(requisition=requisition, status=from_status)
+        .select_related("invoice__legal_entity")
+        .filter(status=from_status, **subject)
         .order_by("pk")
     )
     ids = [chain.pk for chain in chains]
@@ -84,7 +95,7 @@ def approval_chains_status_move(
             from_status=from_status,
             to_status=to_status,
             actor=by.user if by else None,
-            legal_entity=requisition.legal_entity,
+            legal_entity=requisition.legal_entity if requisition is not None else chain.legal_entity,
             comment=comment,
         )
     return ids

@@ -15,17 +15,27 @@ from procurement.models import Employee
 from procurement.web import employee_required, safe_return_url
 from requisitions.selectors import employees_selectable
 
+from .decisions import done_label, done_label_of_status
 from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import approval_inbox
-from .links import decision_link_load, decision_link_needs_login
+from .links import decision_link_load, decision_link_needs_login_for
 from .models import ApprovalStepApprover, Delegation
-from .selectors import approval_decided_by
+from .selectors import approval_decided_by, chain_subject_status
 from .services import Decision, delegation_create, delegation_delete
 
-LABELS = {Decision.APPROVE: "approved", Decision.REJECT: "rejected", Decision.RETURN: "returned"}
-STATUS_LABELS: dict[str, str] = {str(status): LABELS[decision] for decision, status in Decision.STATUS.items()}
 INBOX_ORDERS = ("oldest", "newest", "amount")
+
+
+def _status_words(status: str | None) -> str:
+    """An invoice's status as the page says it: "ready to pay"."""
+    return (status or "").replace("_", " ")
+
+
+def _done(assignment: ApprovalStepApprover) -> str:
+    """ "FR-REQ-00012: already approved." / "Invoice 7 (Burotec): already credit note asked." """
+    chain = assignment.step.chain
+    return f"{chain.subject_label}: already {done_label_of_status(chain.subject, assignment.status)}."
 
 
 @employee_required
@@ -57,12 +67,10 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
         earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
         if earlier is None:
             raise
-        messages.info(
-            request,
-            f"{earlier.step.chain.requisition.number}: already {STATUS_LABELS.get(earlier.status, earlier.status)}.",
-        )
+        messages.info(request, _done(earlier))
         return redirect(next_url)
-    messages.success(request, f"{assignment.step.chain.requisition.number}: {LABELS[decision]}.")
+    chain = assignment.step.chain
+    messages.success(request, f"{chain.subject_label}: {done_label(chain.subject, decision)}.")
     return redirect(next_url)
 
 
@@ -86,15 +94,14 @@ def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
                 comment=request.POST.get("comment", ""),
                 origin=decision_origin(request, via="inbox"),
             )
-            done.append(assignment.step.chain.requisition.number)
+            done.append(assignment.step.chain.subject_label)
         except TaskAlreadyDecided as error:
             # Ticked again after deciding it one by one (or a second click): the first outcome, as information.
             earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
             if earlier is None:
                 refused.append(f"task {task_id}: {error.message}")
             else:
-                label = STATUS_LABELS.get(earlier.status, earlier.status)
-                already.append(f"{earlier.step.chain.requisition.number}: already {label}.")
+                already.append(_done(earlier))
         except ApprovalError as error:
             refused.append(f"task {task_id}: {error.message}")
     if done:
@@ -136,12 +143,12 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
         # A second click on the page's button: the first decided, this one answers what it decided (to the
         # link alone only where the link alone may decide).
         earlier = approval_decided_by(task_id=link.task_id, employee_id=owner.pk, user_id=owner.user_id)
-        requisition = earlier.step.chain.requisition if earlier is not None else None
+        chain = earlier.step.chain if earlier is not None else None
         if (
             earlier is not None
-            and requisition is not None
+            and chain is not None
             and (
-                not decision_link_needs_login(requisition=requisition)
+                not decision_link_needs_login_for(chain=chain)
                 or (request.user.is_authenticated and request.user.pk == link.user_id)
             )
         ):
@@ -149,10 +156,12 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 page,
                 {
-                    "done": STATUS_LABELS.get(earlier.status, earlier.status),
+                    "done": done_label_of_status(chain.subject, earlier.status),
                     "already": True,
-                    "item": {"requisition": requisition},
-                    "requisition": requisition,
+                    "label": chain.subject_label,
+                    "item": {"requisition": chain.requisition},
+                    "requisition": chain.requisition,
+                    "subject_status": _status_words(chain_subject_status(chain_id=chain.pk)),
                 },
             )
     if owner is None or item is None:
@@ -160,7 +169,7 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             request, page, {"error": "This approval has already been decided, or is no longer yours."}, status=410
         )
     logged_in_as_owner = request.user.is_authenticated and request.user.pk == link.user_id
-    if decision_link_needs_login(requisition=item.requisition) and not logged_in_as_owner:
+    if decision_link_needs_login_for(chain=item.step.chain) and not logged_in_as_owner:
         login_url = f"{reverse('login')}?{urlencode({'next': request.path})}"
         context = {"item": item, "login_url": login_url, "owner": owner}
         if request.user.is_authenticated:
@@ -182,9 +191,18 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             )
         except ApprovalError as error:
             return render(request, page, {"item": item, "error": error.message}, status=error.status)
-        item.requisition.refresh_from_db()
+        if item.requisition is not None:
+            item.requisition.refresh_from_db()
         return render(
-            request, page, {"done": LABELS.get(decision, decision), "item": item, "requisition": item.requisition}
+            request,
+            page,
+            {
+                "done": done_label(item.subject, decision),
+                "label": item.label,
+                "item": item,
+                "requisition": item.requisition,
+                "subject_status": _status_words(chain_subject_status(chain_id=item.step.chain_id)),
+            },
         )
     return render(request, page, {"item": item})
 
@@ -246,8 +264,15 @@ def history(request: HttpRequest, employee: Employee) -> HttpResponse:
     decided = (
         ApprovalStepApprover.objects.filter(decided_by=employee)
         .select_related(
-            "approver__user", "step__chain__requisition__requester__user", "step__chain__requisition__legal_entity"
+            "approver__user",
+            "step__chain__requisition__requester__user",
+            "step__chain__requisition__legal_entity",
+            "step__chain__invoice",
         )
         .order_by("-decided_at")[:200]
     )
-    return render(request, "approvals/history.html", {"decided": decided})
+    rows = list(decided)
+    for row in rows:
+        # "Approved", or on an invoice "variance accepted", "credit note asked"…
+        row.done = done_label_of_status(row.step.chain.subject, row.status)  # type: ignore[attr-defined]
+    return render(request, "approvals/history.html", {"decided": rows})

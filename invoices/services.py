@@ -28,8 +28,10 @@ from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import line_total_minor, split_minor, tax_amount_minor
 from procurement.task_queue import task_enqueue_on_commit
+from procurement.taxes import entity_tax_codes
 
 from .errors import InvoiceError
+from .exceptions import invoice_exception_route, invoice_exception_withdraw
 from .lock_objects import invoice_orders_lock, invoices_qs_select_for_update
 from .models import Invoice, InvoiceLine
 from .tasks import supplier_email_send
@@ -66,31 +68,31 @@ def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: boo
     accepted at once, or on hold as an exception (routed to an approval when it first goes on hold)."""
     mode = Invoice.MatchMode(invoice.match_mode).label.lower() if invoice.match_mode else "match"
     if ok:
+        if invoice.status == S.EXCEPTION:
+            # On hold until now (a receipt or a credit note cleared it): its waiting approval is withdrawn.
+            invoice_exception_withdraw(invoice=invoice, comment=f"Matched ({mode})")
         invoice_status_move(
             invoice=invoice, to_status=S.MATCHED, by=None, comment=f"Matched ({mode})", also=["reasons", "match_mode"]
         )
         _accept(invoice=invoice, lines=lines, by=None, comment="Matched: no approval needed")
         return
-    moved = invoice_status_move(
+    invoice_status_move(
         invoice=invoice,
         to_status=S.EXCEPTION,
         by=None,
         comment=_reasons_text(invoice, lines),
         also=["reasons", "match_mode"],
     )
-    if moved:
-        pass  # EXCEPTIONS-ROUTE: invoices.exceptions.invoice_exception_route(invoice=invoice) once it lands on main
+    # Routed when it goes on hold; routed again on a re-match that leaves it on hold (the same exception keeps its
+    # waiting chain, a changed one supersedes it).
+    invoice_exception_route(invoice=invoice)
 
 
-def _recoverable(po_line: PurchaseOrderLine) -> bool:
-    """Whether the VAT of the order line's tax code is recoverable (not spent); VAT is until taxes say otherwise."""
-    tax_code = getattr(po_line, "tax_code", None)
-    return bool(getattr(tax_code, "recoverable", True)) if tax_code is not None else True
-
-
-def _non_recoverable_tax_minor(line: InvoiceLine) -> int:
+def _non_recoverable_tax_minor(line: InvoiceLine, recoverable: dict[str, bool]) -> int:
+    """The tax of the line that is spent: none when the order line's tax code is recoverable VAT (the usual case;
+    a line without a known code counts as recoverable), all of it otherwise."""
     assert line.po_line is not None
-    if _recoverable(line.po_line):
+    if recoverable.get(line.po_line.tax_code, True):
         return 0
     if line.tax_minor:
         return line.tax_minor
@@ -120,6 +122,7 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         orders[order.pk] = order
     sign = invoice.sign
     label = f"{'Credit note' if invoice.is_credit_note else 'Invoice'} {invoice.number}"
+    recoverable = {code.code: code.recoverable for code in entity_tax_codes(legal_entity=invoice.legal_entity).codes}
     for order_id in sorted(per_order):
         order = orders[order_id]
         changes: dict[int, LineProgress] = {}
@@ -137,7 +140,7 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
                 invoiced_quantity=before.invoiced_quantity + sign * quantity,
                 invoiced_amount_minor=before.invoiced_amount_minor + sign * amount,
             )
-            spent = line.net_minor + share + _non_recoverable_tax_minor(line)
+            spent = line.net_minor + share + _non_recoverable_tax_minor(line, recoverable)
             actual.extend(
                 replace(charge, currency=invoice.currency) for charge in order_line_charges(po_line, sign * spent)
             )

@@ -10,6 +10,7 @@ writes; no app calls back up into another, and there is no registry of callbacks
                approvals:    the chain stored, the process started (in approval) or approved outright
     decide     approvals:    the decision recorded, the process moved on
                last approval → final_approval; rejected or returned → requisition_exit
+               (an invoice's exception chain: its end goes to the invoice, p2p.invoice_exceptions)
     final approval (in the approval's transaction)
                orders:       purchase orders made (held for a buyer when a rule says so)
                budgets:      per order issued, its amounts committed (the pre-commitment released)
@@ -49,6 +50,7 @@ from orders.models import PurchaseOrder
 from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
 from orders.selectors import order_change_pending, purchase_orders_made
 from orders.services import order_charges, purchase_order_issued, purchase_orders_create
+from p2p.invoice_exceptions import invoice_exception_decided
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import (
@@ -100,8 +102,13 @@ def approval_decide(
         assignment = approvals.approval_decide(
             task_id=task_id, by=by, decision=decision, comment=comment, origin=origin
         )
+        if assignment.step.chain.is_invoice:
+            # An invoice on hold: when its chain ends, the invoice takes the outcome (p2p.invoice_exceptions).
+            invoice_exception_decided(chain=assignment.step.chain, by=by, comment=assignment.comment)
+            return assignment
         outcome = REQUISITION_OUTCOMES.get(approval_chain_status(chain_id=assignment.step.chain_id))
         requisition = assignment.step.chain.requisition
+        assert requisition is not None  # a chain decides a requisition or an invoice
         # 2. the last approval: orders; a rejection or a return: the requisition's way out.
         if outcome == RequisitionStatus.APPROVED:
             final_approval(requisition=requisition, by=by)
