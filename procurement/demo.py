@@ -140,6 +140,8 @@ def seed(report: Report) -> None:
         defaults={
             "name": "Demo punchout shop",
             "currency": "EUR",
+            "country": "FR",
+            "tax_id": "FR68900000001",
             "contact_email": "shop@demo-punchout.example",
             "order_method": Supplier.OrderMethod.NONE,
         },
