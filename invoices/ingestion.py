@@ -13,8 +13,9 @@ One service, `invoice_receive`, whatever the invoice came as (cXML, UBL, CII, Fa
    that order's lines, else left unlinked with the reason in words;
 6. the XML is kept with credentials masked, the PDF as an attachment; then the invoice is matched.
 
-Nothing is written when the invoice is refused. What the reader found odd (totals that do not add up) is
-kept in `Invoice.reasons` from the start.
+Nothing is written when the invoice is refused. What the reader found odd (totals that do not add up, a credit
+note of an unknown invoice) is kept in `Invoice.notes`; the match puts it first among the invoice's reasons, so such
+an invoice is on hold until someone looks (the possible duplicate is the match's own reason).
 """
 
 from __future__ import annotations
@@ -360,9 +361,6 @@ def invoice_receive(
                 .order_by("-id")
                 .first()
             )
-            if twin is not None:
-                same = decimal_text(twin.total.amount, currency_digits(currency))
-                reasons.append(f"possible duplicate of {twin.number}: same amount {same} {currency} on the same day")
             invoice = Invoice.objects.create(
                 legal_entity=entity,
                 supplier=supplier,
@@ -379,7 +377,7 @@ def invoice_receive(
                     document.totals.charge_total - document.totals.allowance_total, currency, "The charges"
                 ),
                 total_minor=total_minor,
-                reasons=reasons,
+                notes=reasons,
                 possible_duplicate_of=twin,
                 source=document.format,
                 payload_id=document.message_id[:250],

@@ -399,9 +399,9 @@ def invoice_match(*, invoice: Invoice) -> None:
         line.variance_minor = line_result.variance_minor
     if lines:
         InvoiceLine.objects.bulk_update(lines, ["match", "reasons", "variance_minor"])
-    locked.reasons = result.reasons
+    locked.reasons = [*locked.notes, *result.reasons]
     locked.match_mode = result.mode
-    invoice_match_outcome(invoice=locked, lines=lines, ok=result.ok)
+    invoice_match_outcome(invoice=locked, lines=lines, ok=result.ok and not locked.notes)
     invoice.refresh_from_db()
 
 

@@ -63,6 +63,9 @@ class Invoice(models.Model):
     match_mode = models.CharField(max_length=9, choices=MatchMode.choices, blank=True)
     # Plain reasons at the invoice level ("total 1,250.00 is not the sum of the lines 1,200.00"), lines have theirs.
     reasons = models.JSONField(default=list, blank=True)
+    # What we noticed reading the document ("3 × 100 = 300.00, but the line says 200.00"): the match holds the
+    # invoice for them and lists them first among its reasons.
+    notes = models.JSONField(default=list, blank=True)
     possible_duplicate_of = models.ForeignKey(
         "self",
         null=True,

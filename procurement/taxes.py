@@ -162,9 +162,8 @@ def tax_code_for_line(
             (c for c in codes.codes if c.kind == TaxKind.REVERSE_CHARGE and c.category == TaxCategory.REVERSE_CHARGE),
             None,
         ) or codes.first_of(TaxKind.REVERSE_CHARGE)
-        return LineTax(
-            code=code.code if code else "", category=TaxCategory.REVERSE_CHARGE, rate=Decimal(0), reverse_charge=True
-        )
+        code_text = code.code if code else ""
+        return LineTax(code=code_text, category=TaxCategory.REVERSE_CHARGE, rate=Decimal(0), reverse_charge=True)
     if item_kind:
         code = codes.first_of(item_kind, Decimal(str(item_rate))) if item_rate is not None else None
         code = code or codes.first_of(item_kind)
@@ -175,7 +174,7 @@ def tax_code_for_line(
         if code is not None:
             return _of(code)
         category = TaxCategory.STANDARD if supplier_rate > 0 else TaxCategory.ZERO
-        return LineTax(code="", category=category, rate=supplier_rate)
+        return LineTax(category=category, rate=supplier_rate)
     default = codes.default()
     return _of(default) if default is not None else NO_TAX_KNOWN
 

@@ -40,7 +40,7 @@ def test_a_buyer_uploads_a_factur_x_pdf(acme, durand):
         "number": "F-2026-001",
         "supplier": "DURAND",
         "legal_entity": "ACME-FR",
-        "status": "received",
+        "status": "exception",
         "source": "facturx",
         "kind": "invoice",
     }
@@ -48,14 +48,14 @@ def test_a_buyer_uploads_a_factur_x_pdf(acme, durand):
         {"amount": "48.00", "currency": "EUR"},
         {"amount": "8.00", "currency": "EUR"},
     )
-    assert body["purchase_orders"] == [order.number]
+    assert (body["purchase_orders"], body["purchase_order_numbers"]) == ([order.pk], [order.number])
     (line,) = body["lines"]
     assert {key: line[key] for key in ("po_line", "quantity", "unit_price", "match", "reasons", "link")} == {
         "po_line": first_line.pk,
         "quantity": "5",
         "unit_price": {"amount": "8.00", "currency": "EUR"},
-        "match": None,
-        "reasons": [],
+        "match": "exception",
+        "reasons": ["invoiced 5, received 0"],
         "link": f"order {order.number}, line 1",
     }
     assert [a["filename"] for a in body["attachments"]] == ["F-2026-001.pdf"]

@@ -100,4 +100,4 @@ def test_the_match_and_acceptance_take_the_same_queries_whatever_the_line_count(
     assert invoice.status == "ready_to_pay"
 
 
-QUERIES = 48
+QUERIES = 49

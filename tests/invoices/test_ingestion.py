@@ -122,7 +122,12 @@ def test_the_same_amount_on_the_same_day_is_flagged_as_a_possible_duplicate(acme
     second = receive(ubl_xml(invoice_data(number="F-1bis")))
 
     assert second.possible_duplicate_of == first
-    assert second.reasons == ["possible duplicate of F-1: same amount 48.00 EUR on the same day"]
+    assert second.notes == []
+    assert second.status == "exception"
+    assert (
+        f"possibly a duplicate of invoice F-1 of {first.invoice_date.isoformat()} (same supplier, amount and date)"
+        in second.reasons
+    )
 
 
 def test_a_credit_note_is_tied_to_the_invoice_it_corrects(acme, durand):
@@ -144,7 +149,8 @@ def test_a_credit_note_of_an_unknown_invoice_says_so(acme, durand):
     credit = receive(ubl_xml(invoice_data(number="AV-2", credit_note_of="F-404")))
 
     assert credit.corrects is None
-    assert credit.reasons == ["it corrects invoice F-404, which is not known here"]
+    assert credit.notes == ["it corrects invoice F-404, which is not known here"]
+    assert (credit.status, credit.reasons[0]) == ("exception", "it corrects invoice F-404, which is not known here")
 
 
 def test_an_unknown_seller_is_refused_naming_its_vat_number(acme, durand):

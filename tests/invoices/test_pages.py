@@ -30,7 +30,7 @@ def test_a_buyer_uploads_a_factur_x_pdf_and_reads_it(acme, durand):
     assert "Invoice F-2026-001 · Fournitures Durand SARL" in page
     assert f"order {order.number}, line 1" in page
     assert "48.00\xa0EUR" in page
-    download = client.get(f"/invoices/{invoice.pk}/files/{invoice.attachments.get().pk}/")
+    download = client.get(f"/invoices/{invoice.pk}/attachments/{invoice.attachments.get().pk}/")
     assert (download.status_code, download["Content-Type"], bytes(download.content)) == (200, "application/pdf", pdf)
     assert download["Content-Disposition"] == 'attachment; filename="F-2026-001.pdf"'
 
