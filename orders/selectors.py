@@ -44,6 +44,8 @@ def order_tax_breakdown(lines: Iterable[PurchaseOrderLine]) -> list[TaxRow]:
         for line in lines
         if line.status != PurchaseOrderLine.Status.CANCELLED
     )
+
+
 @dataclass(frozen=True)
 class StoryStep:
     """One step of a requisition's story: reached (done), partly (some orders or lines), or not yet."""

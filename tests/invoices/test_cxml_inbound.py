@@ -156,8 +156,7 @@ def test_a_cxml_invoice_sample_is_taken_in_with_its_outcome(acme, name: str):
     assert tuple(invoice.reasons[: len(outcome.reasons)]) == outcome.reasons
     assert invoice.reasons[len(outcome.reasons) :] == []
     assert [tuple(line.reasons) for line in invoice.lines.all()] == [
-        tuple(reason.replace(" USD", "\N{NO-BREAK SPACE}USD") for reason in reasons)
-        for reasons in outcome.line_reasons
+        tuple(reason.replace(" USD", "\N{NO-BREAK SPACE}USD") for reason in reasons) for reasons in outcome.line_reasons
     ]
     assert message.startswith(f"Invoice {outcome.number} received: {len(outcome.lines)} lines")
     # the document is kept, its shared secret masked
