@@ -212,14 +212,12 @@ def receive(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     except (ReceivingError, OrderError) as error:
         page.errors.append(error.message)
         return _render(request, page, status=error.status)
+    # Where the order stands now: the receipt may have let an invoice match and the order close.
+    order.refresh_from_db(fields=["status"])
     messages.success(
         request,
         _("%(receipt)s posted: %(order)s is %(status)s.")
-        % {
-            "receipt": receipt.number,
-            "order": order.number,
-            "status": receipt.purchase_order.get_status_display().lower(),
-        },
+        % {"receipt": receipt.number, "order": order.number, "status": order.get_status_display().lower()},
     )
     return redirect("receiving:detail", pk=receipt.pk)
 
