@@ -35,6 +35,11 @@ from .transitions import purchase_order_created_record, purchase_order_status_mo
 from .transmission import transmission_enqueue
 
 
+# A lump-sum service (UN/CEFACT LS "lump sum", E48 "service unit") is received and matched by amount: the
+# receiver says how much of it was delivered ("400.00 of the 1,000.00 calibration"), not a quantity.
+RECEIVED_BY_AMOUNT_UNITS = frozenset({"LS", "E48"})
+
+
 def hold_reason(*, requisition: Requisition) -> str:
     """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once."""
     facts = requisition_facts(requisition=requisition)
@@ -143,6 +148,7 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
                 unit_price_minor=line.unit_price_minor,
                 price_basis_quantity=line.price_basis_quantity,
                 total_minor=line.total_minor,
+                receipt_by_amount=line.unit in RECEIVED_BY_AMOUNT_UNITS,
                 tax_code=line.tax_code,
                 tax_category=line.tax_category,
                 tax_rate=line.tax_rate,

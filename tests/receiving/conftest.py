@@ -38,8 +38,11 @@ def person(username: str) -> Employee:
     return Employee.objects.select_related("user").get(user__username=username)
 
 
-def order_of(lines: list[tuple[str, str, str]], *, receiver: Employee | None = None) -> PurchaseOrder:
-    """alice's order of (description, quantity, unit price EUR) lines from a supplier that takes orders by hand."""
+def order_of(
+    lines: list[tuple[str, str, str]], *, receiver: Employee | None = None, unit: str = "EA"
+) -> PurchaseOrder:
+    """alice's order of (description, quantity, unit price EUR) lines in `unit` from a supplier that takes orders
+    by hand."""
     alice = person("alice")
     supplier, _ = Supplier.objects.get_or_create(code="DOCK", defaults={"name": "Dock supplies", "currency": "EUR"})
     cart = requisition_create(by=alice, legal_entity=alice.legal_entities.get(code="FR-ORG"), title="To receive")
@@ -52,7 +55,7 @@ def order_of(lines: list[tuple[str, str, str]], *, receiver: Employee | None = N
             by=alice,
             description=description,
             quantity=Decimal(quantity),
-            unit="EA",
+            unit=unit,
             unit_price=Money(Decimal(price), "EUR"),
             supplier=supplier,
         )

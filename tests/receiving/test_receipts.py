@@ -141,10 +141,11 @@ def test_a_reversal_restores_the_counts_and_the_statuses_and_is_logged_not_delet
 
 
 def test_a_service_is_received_by_amount_up_to_what_was_ordered():
-    order = order_of([("Calibration of balances", "1", "1000.00")])
+    # a lump sum (unit LS) is received by amount
+    order = order_of([("Calibration of balances", "1", "1000.00")], unit="LS")
     line = order.lines.get()
-    line.receipt_by_amount = True
-    line.save(update_fields=["receipt_by_amount"])
+    assert line.receipt_by_amount is True
+    assert order_of([("Balance", "1", "10.00")]).lines.get().receipt_by_amount is False
 
     def by_amount(amount: str, **extra) -> GoodsReceipt:
         given = ReceiptLineInput(line=line.pk, amount=Decimal(amount), **extra)
