@@ -25,7 +25,7 @@ def test_the_buyer_follows_an_order_changes_it_and_sees_the_confirmation(live_se
     try:
         supplier = cxml_supplier("TOOLS", endpoint.url)
         ordered([(supplier, "Torque wrench", "4", "120.00"), (supplier, "Drill", "1", "99.90")])
-        order = PurchaseOrder.objects.get()
+        order = PurchaseOrder.objects.get(supplier=supplier)
         assert endpoint.orders() == {order.number}
 
         log_in(page, live_server.url, "frank")
