@@ -45,19 +45,24 @@ QUANTITY = Decimal(5)
 
 
 def orders_with_receipts(count: int, lines: int, tag: str) -> list[PurchaseOrder]:
-    """`count` sent orders of `lines` lines each, every line fully received (bulk-made: the bench is the match)."""
+    """`count` received orders of `lines` lines each, each of its own requisition (bulk-made: the bench is the
+    match)."""
     france = LegalEntity.objects.get(code="ACME-FR")
     supplier = Supplier.objects.filter(is_active=True).order_by("pk").first()
     assert supplier is not None
     alice = Employee.objects.get(user__username="alice")
     lab = CostCentre.objects.get(code="FR-LAB")
-    requisition = Requisition.objects.create(
-        legal_entity=france,
-        number=f"BENCH-{tag}",
-        requester=alice,
-        title=f"bench {tag}",
-        currency="EUR",
-        status=RequisitionStatus.ORDERED,
+    # One requisition per order, as approved requisitions make them (the requisition follows its order).
+    requisitions = Requisition.objects.bulk_create(
+        Requisition(
+            legal_entity=france,
+            number=f"BENCH-{tag}-{n:06d}",
+            requester=alice,
+            title=f"bench {tag} {n}",
+            currency="EUR",
+            status=RequisitionStatus.ORDERED,
+        )
+        for n in range(count)
     )
     total = line_total_minor(quantity=QUANTITY, unit_price_minor=PRICE_MINOR) * lines
     orders = PurchaseOrder.objects.bulk_create(
@@ -66,7 +71,7 @@ def orders_with_receipts(count: int, lines: int, tag: str) -> list[PurchaseOrder
             number=f"B{tag}-{n:06d}",
             supplier=supplier,
             currency="EUR",
-            requisition=requisition,
+            requisition=requisitions[n],
             status=PurchaseOrder.Status.RECEIVED,
             total_minor=total,
             method=Supplier.OrderMethod.NONE,

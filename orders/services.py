@@ -34,7 +34,6 @@ from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Tra
 from .transitions import purchase_order_created_record, purchase_order_status_move
 from .transmission import transmission_enqueue
 
-
 # A lump-sum service (UN/CEFACT LS "lump sum", E48 "service unit") is received and matched by amount: the
 # receiver says how much of it was delivered ("400.00 of the 1,000.00 calibration"), not a quantity.
 RECEIVED_BY_AMOUNT_UNITS = frozenset({"LS", "E48"})

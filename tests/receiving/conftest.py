@@ -38,9 +38,7 @@ def person(username: str) -> Employee:
     return Employee.objects.select_related("user").get(user__username=username)
 
 
-def order_of(
-    lines: list[tuple[str, str, str]], *, receiver: Employee | None = None, unit: str = "EA"
-) -> PurchaseOrder:
+def order_of(lines: list[tuple[str, str, str]], *, receiver: Employee | None = None, unit: str = "EA") -> PurchaseOrder:
     """alice's order of (description, quantity, unit price EUR) lines in `unit` from a supplier that takes orders
     by hand."""
     alice = person("alice")
