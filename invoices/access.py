@@ -1,26 +1,11 @@
-"""Who sees and who takes in supplier invoices: members of the invoice's legal entity see it; its buyers,
-finance and admins take invoices in (upload, type)."""
-
-from django.db.models import Prefetch, QuerySet
+"""Who takes in supplier invoices (upload, type): buyers, finance and admins who are members of the legal entity.
+Who sees them is `invoices.selectors.invoices_visible`."""
 
 from procurement.models import Employee, LegalEntity, Role
 
 from .errors import InvoiceNotAllowed
-from .models import Invoice, InvoiceLine
 
 INTAKE_ROLES = (Role.BUYER, Role.FINANCE, Role.ADMIN)
-
-
-def invoices_visible(*, employee: Employee) -> QuerySet[Invoice]:
-    """Invoices of the legal entities the employee belongs to (all for a superuser), ready to show."""
-    invoices = Invoice.objects.select_related("supplier", "legal_entity", "corrects").prefetch_related(
-        "purchase_orders",
-        "attachments",
-        Prefetch("lines", queryset=InvoiceLine.objects.select_related("po_line").order_by("line_number")),
-    )
-    if employee.user.is_superuser:
-        return invoices
-    return invoices.filter(legal_entity__in=employee.legal_entities.all())
 
 
 def may_take_in(employee: Employee, entity: LegalEntity) -> bool:
