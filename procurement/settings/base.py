@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "procurement.context_processors.legal_entity",
                 "requisitions.context_processors.cart",
+                "approvals.context_processors.inbox",
                 "punchout.context_processors.inbound",
             ],
         },

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget
+from p2p.submit_to_order import approval_decide
 from tests.factories import BudgetEntryFactory, BudgetFactory, EmployeeFactory
 
 from .helpers import open_tasks, person, submitted
@@ -165,3 +166,27 @@ def test_the_inbox_shows_the_budget_impact(api_client, acme):
     assert impact["this_requisition"] == {"amount": "300.00", "currency": "EUR"}
     # 2,000 less 500 spent and the 300 held for this requisition
     assert impact["available"] == {"amount": "1200.00", "currency": "EUR"}
+
+
+def test_the_top_bar_counts_the_tasks_waiting_for_me_on_every_page(client):
+    # given two requisitions waiting for bob and one of them decided
+    first, second = submitted("500"), submitted("700")
+    bob = person("bob")
+    client.force_login(bob.user)
+
+    def badge() -> str | None:
+        page = client.get("/purchase-orders/").content.decode()
+        marker = 'id="inbox-count"'
+        if marker not in page:
+            return None
+        return page.split(marker, 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+    # then every page's top bar says 2, then 1 once he approved one, then nothing
+    assert badge() == "2"
+    approval_decide(task_id=open_tasks(first)["bob"], by=bob, decision="approve", comment="")
+    assert badge() == "1"
+    approval_decide(task_id=open_tasks(second)["bob"], by=bob, decision="approve", comment="")
+    assert badge() is None
+    # alice, who has nothing to decide, sees no badge
+    client.force_login(person("alice").user)
+    assert badge() is None
