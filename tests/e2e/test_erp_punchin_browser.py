@@ -89,6 +89,21 @@ def add_to_cart(page: Page, items: list[CatalogItem]) -> None:
         expect(page.locator("#cart-count")).to_have_text(str(n))
 
 
+def banner_contrast(page) -> float:
+    """The WCAG contrast ratio of the punchout banner's text on its background, as Chromium computed them."""
+    colours = page.locator("#punchout-banner").evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+
+    def luminance(css: str) -> float:
+        red, green, blue = (int(part) / 255 for part in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(colours[0]), luminance(colours[1])), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def test_an_erp_user_shops_at_acme_se_prices_and_the_cart_goes_back_over_cxml_and_oci(live_server, page: Page, erp):
     call_command("seed_demo", stdout=StringIO())
     answer = httpx.post(f"{live_server.url}/punchout/cxml/setup/", content=setup_request(erp.url))
@@ -97,6 +112,8 @@ def test_an_erp_user_shops_at_acme_se_prices_and_the_cart_goes_back_over_cxml_an
 
     page.goto(start)
     expect(page.locator("#punchout-banner")).to_contain_text("Shopping for Demo ERP")
+    # the banner is readable: WCAG AA contrast (4.5:1) between its text and its background
+    assert banner_contrast(page) >= 4.5
     items = three_items()
     add_to_cart(page, items)
     page.get_by_role("button", name="Transfer cart to Demo ERP").click()
