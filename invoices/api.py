@@ -57,6 +57,7 @@ def _acting_entity(employee: Employee, code: str) -> LegalEntity | None:
 
 
 def _typed_line(item: object) -> TypedLine:
+    """A typed line from the JSON body, every field as text (the typed-invoice check reads and bounds them)."""
     if not isinstance(item, dict):
         return TypedLine()
     fields = {}
@@ -122,17 +123,7 @@ class InvoiceListView(APIView):
         raw_lines = body.get("lines")
         if not isinstance(raw_lines, list):
             raise InvoiceError("lines: a list of lines.", code=InvoiceErrorCode.INVOICE_INVALID)
-        lines = [
-            TypedLine(
-                **{
-                    name: str(item.get(name, "") if item.get(name) is not None else "")
-                    for name in TypedLine.__dataclass_fields__
-                }
-            )
-            if isinstance(item, dict)
-            else TypedLine()
-            for item in raw_lines
-        ]
+        lines = [_typed_line(item) for item in raw_lines]
         pdf, pdf_name = None, ""
         attachment = body.get("attachment")
         if isinstance(attachment, dict) and attachment.get("content"):
