@@ -190,6 +190,8 @@ class Employee(models.Model):
     cost_centres = models.ManyToManyField(
         CostCentre, blank=True, related_name="chargeable_by", help_text="Other cost centres this employee may charge."
     )
+    # The language of the pages, e-mails and PDFs this person gets; empty follows the browser.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES, default="")
 
     class Meta:
         ordering = ["user__username"]
