@@ -8,6 +8,7 @@ commit (or keeps it for their daily digest), and queues one webhook delivery per
 entity that subscribes to the event. Nothing leaves before the caller's transaction commits.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -52,7 +53,9 @@ def message_render(*, message: str, context: dict[str, Any], language: str) -> R
     """`templates/notifications/messages/<message>.subject.txt` and `.body.txt` in `language`; the body twice,
     for the app (`for_email` false) and for the e-mail."""
     with translation.override(language):
-        title = " ".join(render_to_string(f"notifications/messages/{message}.subject.txt", context).split())
+        # One line; a no-break space (in amounts) stays.
+        title = re.sub(r"[ \t\r\n]+", " ", render_to_string(f"notifications/messages/{message}.subject.txt", context))
+        title = title.strip(" ")
         body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": False})
         email_body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": True})
         used = translation.get_language() or language
