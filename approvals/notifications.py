@@ -68,7 +68,7 @@ def notify_task_created(*, task: Any, escalated_from: Any = None) -> None:
         data={
             "task": task.pk,
             "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
-            "total": total.as_api(),
+            "total": total.as_api() if total is not None else None,
             "requester": requisition.requester.display_name,
             "approver": owner.get_username(),
             "step": assignment.step.name,

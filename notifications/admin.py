@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Notification, Webhook, WebhookDelivery
 
@@ -16,10 +17,10 @@ class WebhookAdmin(admin.ModelAdmin[Webhook]):
     """Read here, managed on /notifications/webhooks/: the secret is never shown."""
 
     list_display = ["name", "legal_entity", "url", "active"]
-    fields = ["legal_entity", "name", "url", "events", "active", "created", "created_by"]
+    fields = ("legal_entity", "name", "url", "events", "active", "created", "created_by")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Webhook | None = None) -> bool:
         return False
 
 

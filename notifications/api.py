@@ -26,7 +26,7 @@ NotificationSchema = inline_serializer(
     "Notification",
     {
         "id": serializers.IntegerField(),
-        "kind": serializers.ChoiceField(choices=Kind.values),
+        "kind": serializers.ChoiceField(choices=Kind.choices),
         "legal_entity": serializers.CharField(allow_null=True),
         "title": serializers.CharField(),
         "body": serializers.CharField(),
@@ -53,7 +53,7 @@ WebhookSchema = inline_serializer(
         "legal_entity": serializers.CharField(),
         "name": serializers.CharField(),
         "url": serializers.CharField(),
-        "events": serializers.ListField(child=serializers.ChoiceField(choices=Kind.values)),
+        "events": serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices)),
         "active": serializers.BooleanField(),
         "created": serializers.DateTimeField(),
     },
@@ -76,7 +76,7 @@ WebhookRequestSchema = inline_serializer(
     {
         "name": serializers.CharField(),
         "url": serializers.CharField(help_text="https (in production); no user name or password; no private host."),
-        "events": serializers.ListField(child=serializers.ChoiceField(choices=Kind.values)),
+        "events": serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices)),
         "active": serializers.BooleanField(required=False),
     },
 )

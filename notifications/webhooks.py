@@ -12,6 +12,7 @@
 - The secret is stored encrypted and shown once, when the webhook is made; errors kept in the log are masked.
 """
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -159,7 +160,7 @@ def webhook_event_queue(*, legal_entity: LegalEntity, event: str, data: dict[str
         delivery.payload = _payload(delivery, legal_entity, event, clean)
         delivery.save()
         made.append(delivery)
-        transaction.on_commit(lambda pk=delivery.pk: webhook_enqueue(pk))
+        transaction.on_commit(functools.partial(webhook_enqueue, delivery.pk))
     return made
 
 
