@@ -9,9 +9,11 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA
+from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import LegalEntity, Role
 from procurement.selectors import legal_entity_for_user
 from procurement.web import current_employee, employee_has_role
@@ -269,6 +271,10 @@ def _fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 
 
 class WebhookListView(APIView):
+    # Not IdempotencyKeyPermission: the answer to a creation holds the secret, and a stored answer for replays
+    # would keep it in clear (procurement.idempotency stores bodies); an Idempotency-Key is ignored here.
+    permission_classes = [cls for cls in api_settings.DEFAULT_PERMISSION_CLASSES if cls is not IdempotencyKeyPermission]
+
     @extend_schema(
         parameters=[ENTITY_PARAMETER],
         responses={200: inline_serializer("Webhooks", {"results": WebhookSchema}), 403: ERROR_SCHEMA},

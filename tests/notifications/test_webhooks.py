@@ -267,3 +267,19 @@ def test_the_api_refuses_bad_webhooks_with_a_code(acme: Company, client, setting
         answer = client.post("/api/v1/webhooks/", body, content_type="application/json")
         assert answer.status_code == 400 and answer.json()["code"] == code, (body, answer.content)
     assert not Webhook.objects.exists()
+
+
+def test_the_secret_is_not_kept_for_an_idempotent_replay(acme: Company, client, settings):
+    from procurement.models import IdempotencyKey
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    make_admin(acme)
+    client.force_login(acme.dave.user)
+    made = client.post(
+        "/api/v1/webhooks/",
+        {"name": "Chat", "url": "http://127.0.0.1:9/x", "events": [Kind.APPROVED]},
+        content_type="application/json",
+        headers={"Idempotency-Key": "webhook-1"},
+    )
+    assert made.status_code == 201 and made.json()["secret"]
+    assert not IdempotencyKey.objects.exists()
