@@ -273,7 +273,9 @@ def _fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 class WebhookListView(APIView):
     # Not IdempotencyKeyPermission: the answer to a creation holds the secret, and a stored answer for replays
     # would keep it in clear (procurement.idempotency stores bodies); an Idempotency-Key is ignored here.
-    permission_classes = [cls for cls in api_settings.DEFAULT_PERMISSION_CLASSES if cls is not IdempotencyKeyPermission]
+    permission_classes: list[Any] = [
+        cls for cls in api_settings.DEFAULT_PERMISSION_CLASSES if cls is not IdempotencyKeyPermission
+    ]
 
     @extend_schema(
         parameters=[ENTITY_PARAMETER],
