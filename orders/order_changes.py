@@ -6,14 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 
 from budgets.services import Charge, funds_commitment_release
+from notifications.models import Kind
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import Money, decimal_text, line_total_minor, total_minor
 from procurement.taxes import LineTax
 from punchout.cart_lines import IncomingLine
-from requisitions.models import Requisition, RequisitionLine
+from requisitions.models import RequisitionLine
 from requisitions.services.carts import requisition_create
 from requisitions.services.lines import requisition_lines_replace_external
 
@@ -293,8 +295,17 @@ def order_change_refuse(*, change: OrderChange, status: str) -> None:
     order_change_status_move(
         change=change, to_status=OrderChange.Status.REFUSED, by=None, comment=f"{change.requisition.number} {status}"
     )
-    _tell_buyers(change.requisition, f"The change of {change.purchase_order.number} was not approved ({status}).")
-
-
-def _tell_buyers(requisition: Requisition, text: str) -> None:
-    buyers_notify(legal_entity_id=requisition.legal_entity_id, subject=text, body=text)
+    order = change.purchase_order
+    buyers_notify(
+        legal_entity_id=change.requisition.legal_entity_id,
+        kind=Kind.NEEDS_BUYER,
+        message="order_change_refused",
+        context={"number": order.number, "status": status},
+        link=reverse("orders:detail", args=[order.pk]),
+        obj=order,
+        data={
+            "purchase_order": {"id": order.pk, "number": order.number},
+            "change_requisition": change.requisition.number,
+            "status": status,
+        },
+    )

@@ -24,8 +24,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Kind
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.task_queue import task_enqueue
@@ -274,8 +276,16 @@ def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: Trans
 def _tell_buyers(order: PurchaseOrder, error: str) -> None:
     buyers_notify(
         legal_entity_id=order.legal_entity_id,
-        subject=f"{order.number} was not sent",
-        body=f"Purchase order {order.number} could not be sent to {order.supplier.name}: {error}",
+        kind=Kind.TRANSMISSION_FAILED,
+        message="transmission_failed",
+        context={"number": order.number, "supplier": order.supplier.name, "error": error},
+        link=reverse("orders:detail", args=[order.pk]),
+        obj=order,
+        data={
+            "purchase_order": {"id": order.pk, "number": order.number},
+            "supplier": order.supplier.code,
+            "error": error,
+        },
     )
 
 

@@ -87,7 +87,10 @@ def catalog_item_create(
 
 
 def notification_send(*, user: Any, subject: str, body: str) -> None:
-    """E-mail a user once the current transaction commits (nothing is sent for work that rolled back)."""
+    """E-mail a user once the current transaction commits (nothing is sent for work that rolled back).
+
+    A plain e-mail, for what is not a notification: what happened to people's work goes through
+    `notifications.services.notify` (preferences, the notification centre, the reader's language, webhooks)."""
     if not user.email:
         return
     task_enqueue_on_commit(notification_email_send.name, kwargs={"user_id": user.pk, "subject": subject, "body": body})

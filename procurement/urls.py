@@ -37,6 +37,7 @@ urlpatterns = [
     path("purchase-orders/", include("orders.urls")),
     path("receiving/", include("receiving.urls")),
     path("invoices/", include("invoices.urls")),
+    path("notifications/", include("notifications.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
@@ -49,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include("orders.api_urls")),
     path("api/v1/", include("receiving.api_urls")),
     path("api/v1/", include("invoices.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

@@ -102,3 +102,6 @@ MAILERS = {
         },
     }
 }
+
+# Webhooks leave for https addresses only.
+WEBHOOK_HTTPS_ONLY = env_bool("WEBHOOK_HTTPS_ONLY", True)
