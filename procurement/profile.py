@@ -39,20 +39,20 @@ def language_cookie_set(response: HttpResponse, language: str) -> None:
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
             secure=settings.LANGUAGE_COOKIE_SECURE,
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax" (settings)
         )
     else:
         response.delete_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             path=settings.LANGUAGE_COOKIE_PATH,
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax" (settings)
         )
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    employee = Employee.objects.filter(user=request.user).first()
+    employee: Employee | None = getattr(request.user, "employee", None)  # None: a user without a profile
     if request.method == "POST":
         form = LanguageForm(request.POST)
         if employee is None:

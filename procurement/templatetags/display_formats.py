@@ -60,6 +60,6 @@ def amount(value: object, currency: str) -> object:
 def unit_price(value: object, currency: str) -> object:
     """A unit price with the decimals it was quoted with (up to 6)."""
     if isinstance(value, Money):
-        value, currency = value.amount, value.currency
+        return unit_price_display(value.amount, value.currency)
     number = _decimal(value)
     return value if number is None else unit_price_display(number, currency)
