@@ -1,9 +1,10 @@
 """`manage.py makemessages` with the project's defaults, so every run writes the catalogue the same way.
 
 Django's command, plus: entries sorted by msgid and no `#: file:line` comments (two people adding strings in
-different apps do not conflict in `locale/*/LC_MESSAGES/django.po`), obsolete entries and the POT-Creation-Date header dropped, and the
-directories that hold no product strings skipped (tests, collected and vendored static files). Options given
-on the command line still apply (`--add-location=file` to see where a msgid comes from).
+different apps do not conflict in `locale/*/LC_MESSAGES/django.po`), obsolete entries and the POT-Creation-Date
+header dropped, and the directories that hold no product strings skipped (tests, docs, collected and vendored
+static files). Options given on the command line still apply (`--add-location=file` shows where a msgid comes
+from).
 
     python manage.py makemessages -l fr -l sv
 """
