@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from django.core.management import call_command
 from django.test import override_settings
@@ -40,13 +41,10 @@ def _copy_source(target: Path) -> None:
         shutil.copyfile(catalogue, target / catalogue.relative_to(ROOT))
 
 
-@pytest.fixture(scope="module")
-def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The committed catalogues merged with the msgids the source holds today, per language."""
+def _extract(source: Path) -> dict[str, Catalog]:
+    """Run our makemessages in `source` (a tree with its own locale/) and read the merged catalogues."""
     if shutil.which("xgettext") is None:
         pytest.fail("xgettext is missing: install Debian's gettext (scripts/testenv.py does)")
-    source = tmp_path_factory.mktemp("source")
-    _copy_source(source)
     with pytest.MonkeyPatch.context() as patch, override_settings(LOCALE_PATHS=[source / "locale"]):
         patch.chdir(source)
         call_command("makemessages", locale=list(LANGUAGES), verbosity=0)
@@ -57,8 +55,16 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return catalogues
 
 
-def _committed(language: str) -> set[object]:
-    with (ROOT / "locale" / language / "LC_MESSAGES" / "django.po").open("rb") as po:
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Catalog]:
+    """The committed catalogues merged with the msgids the source holds today, per language."""
+    source = tmp_path_factory.mktemp("source")
+    _copy_source(source)
+    return _extract(source)
+
+
+def _committed(locale_dir: Path, language: str) -> set[object]:
+    with (locale_dir / language / "LC_MESSAGES" / "django.po").open("rb") as po:
         return {message.id for message in read_po(po, locale=language) if message.id}
 
 
@@ -70,11 +76,10 @@ def _placeholders(text: str) -> list[str]:
     return sorted(match.group(0) for match in PLACEHOLDER.finditer(text.replace("%%", "")))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_message_of_the_source_is_translated(extracted, language):
-    committed = _committed(language)
+def untranslated(catalog: Catalog, committed: set[object]) -> list[str]:
+    """Each msgid of `catalog` missing from the committed catalogue, fuzzy there, or without a translation."""
     problems = []
-    for message in extracted[language]:
+    for message in catalog:
         if not message.id:
             continue
         forms = message.string if isinstance(message.string, tuple) else (message.string,)
@@ -84,13 +89,13 @@ def test_every_message_of_the_source_is_translated(extracted, language):
             problems.append(f"fuzzy: {_name(message.id)!r}")
         elif not all(forms):
             problems.append(f"untranslated: {_name(message.id)!r}")
-    assert problems == [], f"{language}: {len(problems)} messages to translate (docs/i18n.md):\n" + "\n".join(problems)
+    return problems
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_translations_keep_the_placeholders_of_their_msgid(extracted, language):
+def placeholders_changed(catalog: Catalog) -> list[str]:
+    """Each translation whose placeholders (%(name)s, %s, {name}) differ from its msgid's."""
     problems = []
-    for message in extracted[language]:
+    for message in catalog:
         if not message.id or message.fuzzy:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -103,7 +108,64 @@ def test_translations_keep_the_placeholders_of_their_msgid(extracted, language):
                 original = ids[1]  # a singular form may name the count like the plural does
             if _placeholders(form) != _placeholders(original):
                 problems.append(f"{_name(message.id)!r} → {form!r}: {_placeholders(original)} ≠ {_placeholders(form)}")
+    return problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_of_the_source_is_translated(extracted, language):
+    problems = untranslated(extracted[language], _committed(ROOT / "locale", language))
+
+    assert problems == [], f"{language}: {len(problems)} messages to translate (docs/i18n.md):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_the_placeholders_of_their_msgid(extracted, language):
+    problems = placeholders_changed(extracted[language])
+
     assert problems == [], f"{language}:\n" + "\n".join(problems)
+
+
+PO_HEADER = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Language: {language}\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+
+"""
+
+
+def test_the_checks_name_a_new_string_a_fuzzy_one_and_a_lost_placeholder(tmp_path):
+    # given a source with four strings, and catalogues that lack one, hold one fuzzy and one with a wrong placeholder
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(
+        "from django.utils.translation import gettext as _\n"
+        "def view(n):\n"
+        '    return [_("Approve"), _("Line %(n)s") % {"n": n}, _("Reject"), _("A brand new sentence.")]\n',
+        encoding="utf-8",
+    )
+    for language in LANGUAGES:
+        catalogue = tmp_path / "locale" / language / "LC_MESSAGES" / "django.po"
+        catalogue.parent.mkdir(parents=True)
+        catalogue.write_text(
+            PO_HEADER.format(language=language)
+            + 'msgid "Approve"\nmsgstr "Oui"\n\n'
+            + '#, python-format\nmsgid "Line %(n)s"\nmsgstr "Ligne %(m)s"\n\n'
+            + '#, fuzzy\nmsgid "Reject"\nmsgstr "Non"\n',
+            encoding="utf-8",
+        )
+
+    committed = {language: _committed(tmp_path / "locale", language) for language in LANGUAGES}
+
+    # when the msgids are extracted and checked
+    catalogues = _extract(tmp_path)
+
+    # then each problem is named, in each language
+    for language in LANGUAGES:
+        assert untranslated(catalogues[language], committed[language]) == [
+            "missing: 'A brand new sentence.'",
+            "fuzzy: 'Reject'",
+        ]
+        assert placeholders_changed(catalogues[language]) == ["'Line %(n)s' → 'Ligne %(m)s': ['%(n)s'] ≠ ['%(m)s']"]
 
 
 def test_the_catalogues_compile_with_babel_and_django_reads_them(tmp_path):
