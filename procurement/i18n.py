@@ -34,7 +34,7 @@ def user_language(user: Any) -> str:
 
 
 # The language a supplier reads when its record names none: that of the ordering entity's country.
-COUNTRY_LANGUAGES = {"FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "SE": "sv"}
+COUNTRY_LANGUAGES = {"FR": "fr", "SE": "sv"}  # add a country here when its language joins settings.LANGUAGES
 
 
 def supplier_language(supplier: Any, legal_entity: Any = None) -> str:
