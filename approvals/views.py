@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from budgets.selectors import budget_impacts
 from p2p.submit_to_order import approval_decide
+from procurement.i18n import user_language
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
 from procurement.web import employee_required, safe_return_url
@@ -131,6 +133,8 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             request, page, {"error": "This link is not valid or has expired. Open your inbox instead."}, status=400
         )
     owner = Employee.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
+    if owner is not None:  # the page speaks the approver's language, like the e-mail that brought them here
+        translation.activate(user_language(owner.user))
     item = (
         next(
             (i for i in approval_inbox(employee=owner, budget_impacts=budget_impacts) if i.task_id == link.task_id),

@@ -26,9 +26,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from notifications.models import Kind
 from procurement.events import audit_event_record
+from procurement.i18n import in_language, supplier_language
 from procurement.models import Employee
 from procurement.task_queue import task_enqueue
 from punchout import cxml
@@ -254,13 +256,27 @@ def _send_cxml(order: PurchaseOrder, transmission: Transmission, attempt: Transm
     return _Outcome.FAILED
 
 
+@in_language(lambda order, *args, **kwargs: supplier_language(order.supplier, order.legal_entity))
 def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: TransmissionAttempt) -> str:
+    """The order's PDF by e-mail, both in the supplier's language (procurement.i18n.supplier_language)."""
     supplier = order.supplier
     revision = transmission.revision
-    subject = f"Purchase order {order.number}" + (f" revision {revision.revision}" if revision.revision > 1 else "")
+    values = {
+        "number": order.number,
+        "revision": revision.revision,
+        "entity": order.legal_entity.name,
+        "reference": revision.payload_id,
+    }
     if revision.kind == "delete":
-        subject = f"Cancellation of purchase order {order.number}"
-    body = f"Please find attached {subject.lower()} from {order.legal_entity.name}.\nReference {revision.payload_id}.\n"
+        subject = gettext("Cancellation of purchase order %(number)s") % values
+        text = gettext("Please find attached the cancellation of purchase order %(number)s from %(entity)s.")
+    elif revision.revision > 1:
+        subject = gettext("Purchase order %(number)s revision %(revision)s") % values
+        text = gettext("Please find attached purchase order %(number)s revision %(revision)s from %(entity)s.")
+    else:
+        subject = gettext("Purchase order %(number)s") % values
+        text = gettext("Please find attached purchase order %(number)s from %(entity)s.")
+    body = f"{text % values}\n" + gettext("Reference %(reference)s.") % values + "\n"
     attempt.request = f"To: {supplier.order_email}\nSubject: {subject}\n\n{body}"
     message = EmailMessage(subject, body, to=[supplier.order_email])
     message.attach(f"{order.number}-rev{revision.revision}.pdf", order_pdf(order, revision), "application/pdf")

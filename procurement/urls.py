@@ -10,7 +10,7 @@ from p2p import metrics
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, health, views
+from . import api, health, profile, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -27,6 +27,9 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
+    path("profile/", profile.profile, name="profile"),
+    # The language switch of pages before logging in (POST language=fr, next=…): Django's set_language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requisitions/", include("requisitions.urls")),

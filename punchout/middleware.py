@@ -13,6 +13,8 @@ from django.utils.module_loading import import_string
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
 
+from procurement.i18n import activate_user_language
+
 from .models import InboundSession
 from .punchin_sessions import is_punchin_user
 
@@ -70,4 +72,5 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if is_punchin_user(user):
             raise exceptions.AuthenticationFailed(NotPunchinUser.message)
+        activate_user_language(user)  # the API's messages in the profile's language (procurement.i18n)
         return user, token

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -65,6 +66,9 @@ class Supplier(models.Model):
     order_sender_identity = models.CharField(max_length=100, blank=True)
     order_shared_secret = EncryptedTextField(max_length=200, blank=True, help_text="Encrypted at rest.")
     order_email = models.EmailField(blank=True)
+    # The language of the purchase orders (PDF, e-mail) this supplier gets; empty: the ordering entity's
+    # country's (procurement.i18n.supplier_language).
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES, default="")
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -103,6 +103,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE, LANGUAGES for <html lang> and switches
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procurement.context_processors.legal_entity",
@@ -164,6 +165,8 @@ LANGUAGE_CODE = "en"
 # finds theirs in the list whatever the page's language is now.
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("sv", "Svenska")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language a person picks on their profile is also kept in this cookie: the login page follows it.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -329,10 +329,11 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
             value = _supplier_note(value)
         if key == "unit_price":
             _check_typed_price(requisition, value)
-            old_price = str(line.unit_price)
+            # Stored in the history: the same text whatever the language of who changed it.
+            old_price = line.unit_price.format("en")
             line.unit_price_minor, line.currency = value.minor, value.currency
-            if old_price != str(line.unit_price):
-                changes["unit_price"] = [old_price, str(line.unit_price)]
+            if old_price != line.unit_price.format("en"):
+                changes["unit_price"] = [old_price, line.unit_price.format("en")]
             continue
         old = getattr(line, key)
         if old != value:
