@@ -109,6 +109,8 @@ TEMPLATES = [
                 "approvals.context_processors.inbox",
                 "punchout.context_processors.inbound",
             ],
+            # p2p is not a Django app (it has no models): its tag library is named here.
+            "libraries": {"p2p_tracker": "p2p.templatetags.p2p_tracker"},
         },
     },
 ]
@@ -154,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "catalog"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
