@@ -270,8 +270,8 @@ def _order_stages(
             state = SKIPPED
         elif not approved:
             state = UPCOMING
-        elif index < last_reached and not partly:
-            state = SKIPPED  # a later stage was reached without this one (no confirmation, no ship notice)
+        elif index < last_reached and not partly and name in ("confirmed", "shipped"):
+            state = SKIPPED  # a later stage was reached without this one: no confirmation, no ship notice
         elif not current_found:
             state, current_found = CURRENT, True
         else:
