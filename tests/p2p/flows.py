@@ -15,7 +15,7 @@ from invoices.models import Invoice, InvoiceLine
 from orders.models import PurchaseOrder, PurchaseOrderLine
 from p2p.receipts import goods_receipt_post
 from p2p.submit_to_order import requisition_submit
-from procurement.models import Employee, LegalEntity, Supplier
+from procurement.models import CostCentre, Employee, LegalEntity, Supplier
 from procurement.money import Money, line_total_minor, tax_amount_minor, to_minor
 from receiving.services import ReceiptLineInput
 from requisitions.models import Requisition
@@ -54,8 +54,10 @@ def cart(
     entity: str = "FR-ORG",
     supplier: Supplier | None = None,
     title: str = "Lab kit",
+    currency: str = "EUR",
+    cost_centre: CostCentre | None = None,
 ) -> Requisition:
-    """A cart of (description, quantity, unit price EUR) lines."""
+    """A cart of (description, quantity, unit price) lines."""
     requester = person(username)
     made = requisition_create(by=requester, legal_entity=LegalEntity.objects.get(code=entity), title=title)
     for description, quantity, price in lines or (("Pipettes", "2", "40.00"),):
@@ -65,8 +67,9 @@ def cart(
             description=description,
             quantity=Decimal(quantity),
             unit="EA",
-            unit_price=Money(Decimal(price), "EUR"),
+            unit_price=Money(Decimal(price), currency),
             supplier=supplier,
+            cost_centre=cost_centre,
         )
     made.refresh_from_db()
     return made
