@@ -4,7 +4,10 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("track/<int:pk>/", views.requisition_track, name="requisition-track"),
+]
 
 api_urlpatterns = [
     path("home/", views.HomeView.as_view(), name="api-home"),

@@ -27,6 +27,13 @@ def home(request: HttpRequest, employee: Employee) -> HttpResponse:
     return render(request, "p2p/home.html", {"home": page})
 
 
+@employee_required
+def requisition_track(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+    """The tracker alone: where a requisition stands and what to do next, light enough for a phone."""
+    requisition = requisition_get(employee=employee, pk=pk)
+    return render(request, "p2p/track.html", {"requisition": requisition})
+
+
 # --- API --------------------------------------------------------------------------------------------
 
 HOME_SCHEMA = inline_serializer(
