@@ -195,7 +195,7 @@ def _approval_stages(requisition: Requisition, chain: ChainView) -> list[Stage]:
                 )
             ]
         return [Stage("approval", _("Approval"), SKIPPED if stopped else UPCOMING)]
-    stages = []
+    stages: list[Stage] = []
     current_found = False
     for stage in chain.stages:
         decided = [a for a in stage.approvers if a.decided_at is not None]
@@ -259,7 +259,7 @@ def _order_stages(
     }
     live = [order for order in orders if order.status != PurchaseOrder.Status.CANCELLED]
     held = [order for order in live if order.status == PurchaseOrder.Status.HELD]
-    stages = []
+    stages: list[Stage] = []
     current_found = False
     for index, name in enumerate(ORDER_STAGES):
         step = by_name[name]
@@ -278,7 +278,9 @@ def _order_stages(
             state = UPCOMING
         if requisition.status == S.CLOSED and state != DONE:
             state = SKIPPED if name != "closed" else DONE
-        detail, links, found_shipments = "", (), ()
+        detail = ""
+        links: tuple[Link, ...] = ()
+        found_shipments: tuple[ShipmentView, ...] = ()
         if name == "ordered":
             links = tuple(
                 Link(order.number, reverse("orders:detail", args=[order.pk]))
