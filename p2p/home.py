@@ -470,8 +470,8 @@ def _budgets_near_limit(entity: LegalEntity) -> Section:
                 _url("budgets:detail", budget.pk),
                 status=f"budget-{budget.control}",
                 status_label=budget.get_control_display(),
-                amount=Money.from_minor(use.available, budget.currency),
-                detail=_("%(percent)s %% consumed") % {"percent": percent},
+                detail=_("%(percent)s %% consumed, %(left)s left")
+                % {"percent": percent, "left": Money.from_minor(use.available, budget.currency)},
                 percent=int(percent),
             )
             for budget, use, percent in near[:HOME_ROWS]

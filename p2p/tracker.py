@@ -133,7 +133,8 @@ class Action:
     url: str
     method: str = "get"  # "post": a form with the CSRF token
     primary: bool = False
-    name: str = ""  # a stable name for tests and scripts: edit, submit, withdraw, copy, receive, decide, order
+    name: str = ""  # a stable name for tests and scripts: edit, submit, withdraw, copy, receive, decide
+    confirm: str = ""  # asked before a form is posted
 
 
 @dataclass
@@ -370,6 +371,7 @@ def _actions(requisition: Requisition, viewer: Employee | None, stages: list[Sta
                 reverse("requisitions:action", args=[requisition.pk, "withdraw"]),
                 "post",
                 name="withdraw",
+                confirm=_("Withdraw %(number)s from approval?") % {"number": requisition.number},
             )
         )
     if mine and status in (S.REJECTED, S.WITHDRAWN, S.CANCELLED):

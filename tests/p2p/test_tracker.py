@@ -2,16 +2,24 @@
 his comment on top, approved and ordered with a link per order, confirmed, shipped with tracking, received,
 invoiced and closed; and a rejected one, and the page and API that show it."""
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
 from django.template import Context, Template
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from approvals.models import PurchasingRule
+from approvals.services import purchasing_rule_save
 from orders.models import PurchaseOrder
 from p2p.submit_to_order import requisition_withdraw
 from p2p.tracker import requisition_tracker, tracking_url
+from procurement.money import Money
 from requisitions.models import Requisition
-from tests.factories import EmployeeFactory, LegalEntityFactory
+from requisitions.services import requisition_line_add_free_text
+from tests.factories import EmployeeFactory, LegalEntityFactory, SupplierFactory
 from tests.factories_documents import buying_organisation
 
 from .flows import (
@@ -240,3 +248,54 @@ def test_the_tag_renders_an_ordered_list_with_the_current_step_and_the_api_answe
     stranger = EmployeeFactory(legal_entities=[LegalEntityFactory(code="XX-ORG")])
     client.force_login(stranger.user)
     assert client.get(reverse("api-requisition-tracker", args=[requisition.pk])).status_code == 404
+
+
+@pytest.fixture
+def approving_everything(db):
+    made = buying_organisation()
+    purchasing_rule_save(
+        rule=PurchasingRule(name="Approve everything", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE)
+    )
+    return made
+
+
+def test_an_approval_by_rule_and_the_same_number_of_queries_for_one_order_or_three(approving_everything):
+    one = submit(cart("alice", ("Pipettes", "1", "5.00"), supplier=answering_supplier()))
+    tracker = requisition_tracker(requisition=one, viewer=person("alice"))
+    assert tracker.states() == {
+        "draft": "done",
+        "submitted": "done",
+        "approval": "done",
+        "ordered": "done",
+        "confirmed": "current",
+        **upcoming("shipped", "received", "invoiced", "closed"),
+    }
+    assert tracker.stages[2].detail == "Approved automatically by a purchasing rule."
+
+    suppliers = [SupplierFactory(code=f"SUP{n}", currency="EUR") for n in range(3)]
+    three = submit(cart_from(suppliers))  # one line per supplier: three orders
+    assert three.purchase_orders.count() == 3
+    assert len(requisition_tracker(requisition=three, viewer=person("alice")).stages[3].links) == 3
+
+    def queries(requisition: Requisition) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            requisition_tracker(requisition=requisition, viewer=person("alice"))
+        return len(captured.captured_queries)
+
+    assert queries(three) == queries(one)
+
+
+def cart_from(suppliers) -> Requisition:
+    made = cart("alice", ("First", "1", "5.00"), supplier=suppliers[0], title="Three suppliers")
+    for supplier in suppliers[1:]:
+        requisition_line_add_free_text(
+            requisition=made,
+            by=person("alice"),
+            description=f"From {supplier.code}",
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal("5.00"), "EUR"),
+            supplier=supplier,
+        )
+    made.refresh_from_db()
+    return made
