@@ -263,6 +263,14 @@ def _where_each_stands(requisitions: list[Requisition]) -> dict[int, tuple[str, 
             )
         for requisition_id, texts in orders.items():
             stands[requisition_id] = ("; ".join(texts), ", ".join(dict.fromkeys(holders[requisition_id])))
+    for requisition in requisitions:
+        if requisition.pk not in stands and requisition.status in (S.SUBMITTED, S.APPROVED):
+            stands[requisition.pk] = (
+                _("Approved: the orders are being made.")
+                if requisition.status == S.APPROVED
+                else _("Submitted: the approvers are being found."),
+                "",
+            )
     return stands
 
 
