@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from invoices.intake_views import cxml_inbound
 from p2p import metrics
+from p2p import urls as p2p_urls
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
@@ -21,7 +22,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page per role reads across every app: p2p, at the top, has it.
+    path("", include(p2p_urls.urlpatterns)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("api/v1/", include("receiving.api_urls")),
     path("api/v1/", include("invoices.api_urls")),
     path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include(p2p_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

@@ -38,11 +38,6 @@ def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
     )
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("catalog")
-
-
 CATALOG_TYPED_KEY = "catalog:typed"
 
 

@@ -112,6 +112,8 @@ TEMPLATES = [
                 "punchout.context_processors.inbound",
                 "notifications.context_processors.unread_notifications",
             ],
+            # p2p is not a Django app (it has no models): its tag library is named here.
+            "libraries": {"p2p_tracker": "p2p.templatetags.p2p_tracker"},
         },
     },
 ]
@@ -157,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "catalog"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
