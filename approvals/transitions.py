@@ -9,6 +9,7 @@ or of an invoice, in one conditional update): both check the table and write one
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move, status_move_log
@@ -76,7 +77,7 @@ def approval_chains_status_move(
     if not TABLE.allows(from_status, to_status):
         raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
     if (requisition is None) == (invoice_id is None):
-        raise ValueError("Name a requisition or an invoice.")
+        raise ValueError(_("Name a requisition or an invoice."))
     subject = {"requisition": requisition} if requisition is not None else {"invoice_id": invoice_id}
     chains = list(
         ApprovalChain.objects.select_for_update(of=("self",))
