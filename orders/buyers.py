@@ -1,5 +1,7 @@
 """The buyers of a legal entity: who may act on its purchase orders, and telling them what needs their eye."""
 
+from django.utils.translation import gettext as _
+
 from procurement.models import Employee, Role
 from procurement.services import notification_send
 
@@ -16,7 +18,7 @@ def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
 
 def check_buyer(employee: Employee, order: PurchaseOrder) -> None:
     if not is_buyer(employee, order.legal_entity_id):
-        raise NotABuyer("Only a buyer of this legal entity may do this.")
+        raise NotABuyer(_("Only a buyer of this legal entity may do this."))
 
 
 def buyers_notify(*, legal_entity_id: int, subject: str, body: str) -> None:
