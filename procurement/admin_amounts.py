@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from .money import MAX_TYPED_PRICE, currency_digits, from_minor, is_currency, to_minor, within_currency_digits
 
@@ -44,11 +45,11 @@ class MajorAmountsForm(forms.ModelForm):
             where = (
                 f"in {currency}"
                 if is_currency(currency)
-                else f"in major units of the {currency_field.replace('_', ' ')}"
+                else _("in major units of the %(replace)s") % {"replace": currency_field.replace("_", " ")}
             )
             self.fields[name].label = f"{self.fields[name].label} ({where})"
             self.fields[name].help_text = " ".join(
-                str(part) for part in (self.fields[name].help_text, "e.g. 50.00 for fifty, not 5000.") if part
+                str(part) for part in (self.fields[name].help_text, _("e.g. 50.00 for fifty, not 5000.")) if part
             )
 
     def clean(self) -> dict[str, Any]:
@@ -66,10 +67,14 @@ class MajorAmountsForm(forms.ModelForm):
                 if value == 0:  # nothing to convert: a price list that takes a percentage off
                     setattr(self.instance, minor_field, 0)
                     continue
-                self.add_error(name, "Give the currency (an ISO 4217 code) of this amount.")
+                self.add_error(name, _("Give the currency (an ISO 4217 code) of this amount."))
                 continue
             if not within_currency_digits(value, currency):
-                self.add_error(name, f"{currency} amounts have {currency_digits(currency)} decimals at most.")
+                self.add_error(
+                    name,
+                    _("%(currency)s amounts have %(currency_digits)s decimals at most.")
+                    % {"currency": currency, "currency_digits": currency_digits(currency)},
+                )
                 continue
             setattr(self.instance, minor_field, to_minor(value, currency))
         return cleaned

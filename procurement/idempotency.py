@@ -38,6 +38,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.request import RawPostDataException
 from django.http.response import HttpResponseRedirectBase
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 
@@ -122,19 +124,27 @@ def _digest(*parts: bytes) -> str:
 class InvalidIdempotencyKey(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = ProcurementErrorCode.INVALID_IDEMPOTENCY_KEY
-    default_detail = f"An {HEADER} has 1 to {KEY_MAX_LENGTH} printable ASCII characters."
+    default_detail = format_lazy(
+        gettext_lazy("An {header} has 1 to {max_length} printable ASCII characters."),
+        header=HEADER,
+        max_length=KEY_MAX_LENGTH,
+    )
 
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_REUSED
-    default_detail = f"This {HEADER} was used for another request: use a new key for a new request."
+    default_detail = format_lazy(
+        gettext_lazy("This {header} was used for another request: use a new key for a new request."), header=HEADER
+    )
 
 
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS
-    default_detail = f"A request with this {HEADER} is still running: retry when it has answered."
+    default_detail = format_lazy(
+        gettext_lazy("A request with this {header} is still running: retry when it has answered."), header=HEADER
+    )
 
 
 class IdempotentReplay(exceptions.APIException):
