@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from budgets.selectors import budget_impacts
@@ -54,7 +55,7 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 @require_POST
-@once_per_form(_("Already decided."))
+@once_per_form(gettext_lazy("Already decided."))
 @employee_required
 def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str) -> HttpResponse:
     """Approve, return or reject; a second click on a task this approver decided says what they decided."""
@@ -82,7 +83,7 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
 
 
 @require_POST
-@once_per_form(_("Already approved."))
+@once_per_form(gettext_lazy("Already approved."))
 @employee_required
 def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Approve every ticked task; each one that cannot be approved says why, the others go through."""

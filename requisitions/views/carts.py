@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from p2p.submit_to_order import requisition_submit
@@ -141,7 +141,7 @@ def _detail_context(request: HttpRequest, employee: Employee, requisition: Requi
 
 
 @require_POST
-@once_per_form(_("Already done: the cart was not changed again."))
+@once_per_form(gettext_lazy("Already done: the cart was not changed again."))
 @employee_required
 @transaction.atomic
 def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
@@ -340,7 +340,7 @@ def quantity_typed(value: str) -> Decimal | None:
 
 
 @require_POST
-@once_per_form(_("Already added: the cart was not changed again."))
+@once_per_form(gettext_lazy("Already added: the cart was not changed again."))
 @employee_required
 def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once.
