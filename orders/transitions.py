@@ -115,7 +115,7 @@ TRANSMISSION_INITIAL = frozenset({T.PENDING, T.MANUAL})
 
 
 TRANSMISSION_TABLE = StatusTable(
-    allowed=TRANSMISSION_ALLOWED, labels=T, what="transmission", event_type="orders.transmission.status"
+    allowed=TRANSMISSION_ALLOWED, labels=T, what=gettext_lazy("transmission"), event_type="orders.transmission.status"
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from .events import audit_event_record
 from .models import LegalEntity
@@ -22,7 +23,7 @@ class StatusTable:
 
     allowed: Mapping[str, frozenset[str]]
     labels: type[models.TextChoices]
-    what: str
+    what: StrOrPromise  # lazy: it names the thing in the reader's language
     event_type: str
 
     def allows(self, from_status: str, to_status: str) -> bool:
