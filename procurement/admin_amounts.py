@@ -6,13 +6,16 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from .money import MAX_TYPED_PRICE, currency_digits, from_minor, is_currency, to_minor, within_currency_digits
 
 MAX_TYPED_AMOUNT = Decimal(10) ** 13  # limits and budgets: like budgets.services.MAX_AMOUNT
 
 
-def major_amount_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DecimalField:
+def major_amount_field(
+    label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = ""
+) -> forms.DecimalField:
     """A form field for an amount in major units (up to 3 decimals: BHD, KWD …), never negative."""
     return forms.DecimalField(
         label=label,

@@ -40,6 +40,7 @@ from django.http.response import HttpResponseRedirectBase
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 
@@ -258,7 +259,7 @@ def _tell_once(request: HttpRequest, level: int, text: str) -> None:
         messages.add_message(request, level, text)
 
 
-def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def once_per_form(replay_message: StrOrPromise) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A POST carrying a form token acts once per token and content; a repeat goes where the first went.
 
     The repeat is told `replay_message` (e.g. "Already added."), or the first answer's errors again when it

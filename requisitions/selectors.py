@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
@@ -140,7 +141,7 @@ def requisition_lists_visible(*, employee: Employee, legal_entity_id: int | None
 @dataclass(frozen=True)
 class StatusCount:
     status: str
-    label: str
+    label: StrOrPromise
     count: int
 
 
