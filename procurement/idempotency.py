@@ -251,7 +251,7 @@ def _form_request_hash(request: HttpRequest) -> str:
     return _digest(request.path.encode(), json.dumps(fields).encode())
 
 
-def _tell_once(request: HttpRequest, level: int, text: str) -> None:
+def _tell_once(request: HttpRequest, level: int, text: StrOrPromise) -> None:
     """A message, unless the same one still waits to be shown (the first request's error, unread)."""
     storage = messages.get_messages(request)
     waiting = [*getattr(storage, "_loaded_messages", []), *getattr(storage, "_queued_messages", [])]
