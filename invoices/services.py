@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from budgets.actuals import funds_actual_record, funds_invoice_reverse, funds_order_release
 from budgets.services import Charge
@@ -253,8 +254,8 @@ def invoice_credit_note_request(*, invoice: Invoice, by: Employee | None, commen
     locked = _locked(invoice)
     if locked.status != S.EXCEPTION:
         raise InvoiceError(
-            f"Invoice {locked.number} is {S(locked.status).label.lower()}: a credit note is asked for only "
-            "while it is on hold."
+            _("Invoice %(number)s is %(label)s: a credit note is asked for only while it is on hold.")
+            % {"number": locked.number, "label": S(locked.status).label.lower()}
         )
     text = comment.strip()
     audit_event_record(
@@ -296,7 +297,9 @@ def invoice_mark_paid(*, invoice: Invoice, paid_at: datetime, reference: str, by
     Reported twice with the same reference, nothing changes."""
     reference = reference.strip()
     if len(reference) > MAX_REFERENCE:
-        raise InvoiceError(f"A payment reference is at most {MAX_REFERENCE} characters.")
+        raise InvoiceError(
+            _("A payment reference is at most %(max_reference)s characters.") % {"max_reference": MAX_REFERENCE}
+        )
     locked = _locked(invoice)
     if locked.status == S.PAID and locked.payment_reference == reference:
         return locked

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from notifications.services import notify
 from procurement.models import Employee, LegalEntity, Role
@@ -20,7 +21,7 @@ def is_buyer(employee: Employee, legal_entity_id: int) -> bool:
 
 def check_buyer(employee: Employee, order: PurchaseOrder) -> None:
     if not is_buyer(employee, order.legal_entity_id):
-        raise NotABuyer("Only a buyer of this legal entity may do this.")
+        raise NotABuyer(_("Only a buyer of this legal entity may do this."))
 
 
 def buyers_notify(

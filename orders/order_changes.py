@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from budgets.services import Charge, funds_commitment_release
 from notifications.models import Kind
@@ -51,7 +52,9 @@ def _as_date(value: object, line_number: int) -> date | None:
         except ValueError:
             pass
     raise OrderError(
-        f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code=OrderErrorCode.INVALID
+        _("Line %(line_number)s: %(value)s is not a date (YYYY-MM-DD).")
+        % {"line_number": line_number, "value": repr(str(value)[:40])},
+        code=OrderErrorCode.INVALID,
     )
 
 
@@ -75,11 +78,18 @@ def purchase_order_lines_change(
     order = purchase_orders_qs_select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
-        raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
+        raise OrderError(
+            _("%(number)s is %(status)s: it cannot change.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
+        )
     lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     for change in changes:
         if change.line_number not in lines:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
+            raise OrderError(
+                _("%(number)s has no line %(line_number)s.")
+                % {"number": order.number, "line_number": change.line_number},
+                code=OrderErrorCode.INVALID,
+            )
     # Only what differs from the line counts: a form sends every field back, the unchanged date with the
     # raised quantity, and that date alone must not turn the change into "Nothing changed".
     changes = [
@@ -101,20 +111,25 @@ def purchase_order_lines_change(
     ]
     if not changes:
         if not increases:
-            raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
+            raise OrderError(_("Nothing changed."), code=OrderErrorCode.NO_CHANGE)
         return order, _request_increase(order, lines, increases, by, note)
     released: list[Charge] = []
     changed = []
     for change in changes:
         line = lines.get(change.line_number)
         if line is None:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
+            raise OrderError(
+                _("%(number)s has no line %(line_number)s.")
+                % {"number": order.number, "line_number": change.line_number},
+                code=OrderErrorCode.INVALID,
+            )
         if line.status == PurchaseOrderLine.Status.CANCELLED:
             continue
         if change.quantity is not None and change.quantity != line.quantity:
             if change.quantity < 0:
                 raise OrderError(
-                    f"Line {line.line_number}: a quantity cannot be negative.", code=OrderErrorCode.INVALID
+                    _("Line %(line_number)s: a quantity cannot be negative.") % {"line_number": line.line_number},
+                    code=OrderErrorCode.INVALID,
                 )
             old_total = line.total_minor
             line.quantity = change.quantity
@@ -133,7 +148,7 @@ def purchase_order_lines_change(
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
         line.save()
     if not changed:
-        raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
+        raise OrderError(_("Nothing changed."), code=OrderErrorCode.NO_CHANGE)
     if released:
         funds_commitment_release(
             requisition=order.requisition,
@@ -224,7 +239,7 @@ def _request_increase(
         source=RequisitionLine.Source.FREE_TEXT,
         note=f"Change of {order.number}",
     )
-    for new_line, (line, _) in zip(created, extras, strict=True):
+    for new_line, (line, _extra) in zip(created, extras, strict=True):
         new_line.cost_centre_id = line.cost_centre_id
         new_line.gl_account = line.gl_account
         new_line.save(update_fields=["cost_centre", "gl_account"])

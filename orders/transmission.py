@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from procurement.events import audit_event_record
@@ -313,7 +314,9 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
         transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
     if transmission is None or transmission.method == "none":
-        raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
+        raise OrderError(
+            _("%(number)s is not sent electronically.") % {"number": order.number}, code=OrderErrorCode.NOT_SENDABLE
+        )
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
     transmission.claim = ""  # a send under way is overtaken: it logs its attempt, this one decides
@@ -360,7 +363,9 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     note = (note or "").strip()
     if len(note) > SENT_NOTE_MAX:
         raise OrderError(
-            f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code=OrderErrorCode.INVALID
+            _("The note has at most %(sent_note_max)s characters (%(note)s given).")
+            % {"sent_note_max": SENT_NOTE_MAX, "note": len(note)},
+            code=OrderErrorCode.INVALID,
         )
     order = purchase_orders_qs_select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
@@ -371,10 +376,14 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
         .first()
     )
     if transmission is None or transmission.method != "none":
-        raise OrderError(f"{order.number} is sent electronically, not by hand.", code=OrderErrorCode.NOT_MANUAL)
+        raise OrderError(
+            _("%(number)s is sent electronically, not by hand.") % {"number": order.number},
+            code=OrderErrorCode.NOT_MANUAL,
+        )
     if transmission.status != Transmission.Status.MANUAL:
         raise OrderError(
-            f"{order.number} revision {transmission.revision.revision} is already marked as sent.",
+            _("%(number)s revision %(revision)s is already marked as sent.")
+            % {"number": order.number, "revision": transmission.revision.revision},
             code=OrderErrorCode.ALREADY_SENT,
         )
     now = timezone.now()

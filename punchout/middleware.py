@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
 
@@ -59,7 +60,7 @@ def punchin_close(request: HttpRequest, response: HttpResponse) -> None:
 class NotPunchinUser(BasePermission):
     """The API is closed to punch-in identities (a default permission, for views that keep the defaults)."""
 
-    message = "A punchout shopper may not use the API."
+    message = gettext_lazy("A punchout shopper may not use the API.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return not is_punchin_user(request.user)
