@@ -124,8 +124,10 @@ def test_a_requisition_in_french_approved_in_swedish_ordered_in_french(live_serv
     # Carol (Svenska) approves from her e-mail's link, not logged in: the page follows her language, not the browser's
     to_carol = next(message for message in mail.outbox if message.to == ["carol@acme.example"])
     assert user_language(Employee.objects.get(user__username="carol").user) == "sv"
-    # To complete when e-mails follow their recipient's language (the notifications helper):
-    # assert "Godkänn" in to_carol.subject or to_carol.body
+    # Her e-mail is written in Swedish, amounts in Swedish figures, whoever's action sent it (bob's, in sv too,
+    # but the French requester's requisition): "Godkänn LAB-… (1 274,00 EUR) för Alice …"
+    assert to_carol.extra_headers.get("Content-Language") == "sv"
+    assert to_carol.subject == f"Godkänn {lab.number} ({swedish_total}) för {lab.requester.display_name}"
     path = re.search(r"/approvals/email/\S+/", to_carol.body).group(0)
     decision = page.goto(f"{live_server.url}{path}")
     assert decision is not None and decision.headers["content-language"] == "sv"
