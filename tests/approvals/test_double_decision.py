@@ -53,7 +53,7 @@ def test_a_second_decision_on_a_task_bob_decided_answers_his_first_decision_not_
         assert response.status_code == 200
         page = response.content.decode()
         assert f'<div class="alert alert-info info" role="status">{requisition.number}: already approved.</div>' in page
-        assert 'alert-danger' not in page and 'role="alert"' not in page
+        assert "alert-danger" not in page and 'role="alert"' not in page
     assignment = ApprovalStepApprover.objects.get(approver=person("bob"), step__chain__requisition=requisition)
     assert assignment.status == "approved"
     assert decisions_on(requisition) == 1
@@ -122,5 +122,5 @@ def test_ticking_a_task_already_approved_one_by_one_says_so_as_information(clien
     response = client.post("/approvals/bulk-approve/", {"tasks": [str(task)]}, follow=True)
     page = response.content.decode()
     assert f'<div class="alert alert-info info" role="status">{requisition.number}: already approved.</div>' in page
-    assert 'alert-danger' not in page and 'role="alert"' not in page
+    assert "alert-danger" not in page and 'role="alert"' not in page
     assert decisions_on(requisition) == 1
