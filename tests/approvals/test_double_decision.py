@@ -52,8 +52,8 @@ def test_a_second_decision_on_a_task_bob_decided_answers_his_first_decision_not_
         response = client.post(f"/approvals/tasks/{task}/{decision}/", {"comment": "no"}, follow=True)
         assert response.status_code == 200
         page = response.content.decode()
-        assert f'<li class="info">{requisition.number}: already approved.</li>' in page
-        assert 'class="error"' not in page
+        assert f'<div class="alert alert-info info" role="status">{requisition.number}: already approved.</div>' in page
+        assert "alert-danger" not in page and 'role="alert"' not in page
     assignment = ApprovalStepApprover.objects.get(approver=person("bob"), step__chain__requisition=requisition)
     assert assignment.status == "approved"
     assert decisions_on(requisition) == 1
@@ -121,6 +121,6 @@ def test_ticking_a_task_already_approved_one_by_one_says_so_as_information(clien
     client.post(f"/approvals/tasks/{task}/approve/", {})
     response = client.post("/approvals/bulk-approve/", {"tasks": [str(task)]}, follow=True)
     page = response.content.decode()
-    assert f'<li class="info">{requisition.number}: already approved.</li>' in page
-    assert 'class="error"' not in page
+    assert f'<div class="alert alert-info info" role="status">{requisition.number}: already approved.</div>' in page
+    assert "alert-danger" not in page and 'role="alert"' not in page
     assert decisions_on(requisition) == 1

@@ -58,6 +58,7 @@ def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: 
     """alice opens what she may receive, picks the order and posts `quantity` of its one line."""
     page.set_viewport_size(PHONE)
     log_in(page, base_url, "alice")
+    page.get_by_role("button", name="Menu").click()  # under 1200 px the top bar's links are behind the toggler
     page.get_by_role("link", name="Receive", exact=True).first.click()
     page.locator(f'li[data-order="{order.number}"]').get_by_role("link", name="Receive").click()
     line = order.lines.get()
@@ -69,6 +70,9 @@ def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: 
 
 
 def log_out(page: Page) -> None:
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():  # on a phone, Log out is inside the collapsed top bar
+        menu.click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Username")).to_be_visible()
 
