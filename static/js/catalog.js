@@ -83,6 +83,12 @@
     }
   });
 
+  // The search box asks as it is typed ("input"); its "change" when it loses focus would only ask again and
+  // add the same address to the history: stopped before it reaches the form.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "catalog-q") event.stopPropagation();
+  }, true);
+
   // The cart form sends the quantities: what the server refuses comes back typed, next to its error.
   document.addEventListener("submit", function (event) {
     if (event.target.id === "add-to-cart") sessionStorage.removeItem(QTY_KEY);
