@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -70,9 +71,7 @@ def _trigram_search(items: QuerySet[CatalogItem], words: list[str]) -> TextSearc
             | Q(TrigramWordSimilar(F("name"), Value(word)))
             | Q(TrigramWordSimilar(F("manufacturer"), Value(word)))
         )
-    likeness = [
-        Greatest(TrigramWordSimilarity(Value(w), "name"), TrigramWordSimilarity(Value(w), "sku")) for w in words
-    ]
+    likeness: list[Any] = [Greatest(TrigramWordSimilarity(w, "name"), TrigramWordSimilarity(w, "sku")) for w in words]
     total = likeness[0]
     for part in likeness[1:]:
         total = total + part
