@@ -27,6 +27,7 @@ def test_back_and_reload_show_the_same_search_filters_and_results(live_server, p
     call_command("seed_demo", stdout=StringIO())
     page.set_viewport_size({"width": 1366, "height": 900})
     log_in(page, live_server.url)
+    assert_fits(page)
     search, blue = page.locator("#catalog-q"), page.locator("input[name=attr][value='colour:blue']")
 
     # A typo: the ballpoint pens, said so; the filters count the pens only.
@@ -77,6 +78,14 @@ def test_back_and_reload_show_the_same_search_filters_and_results(live_server, p
     expect(search).to_have_value("balpoint")
 
 
+def assert_fits(page: Page) -> None:
+    """No sideways scrolling; the page's primary action ("Add to cart") on screen."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(page.locator("[data-primary-action]")).to_have_count(1)
+    expect(page.locator("[data-primary-action]")).to_have_text("Add to cart")
+    expect(page.locator("[data-primary-action]")).to_be_in_viewport()
+
+
 def test_on_a_phone_the_filters_fold_behind_their_button(live_server, page: Page):
     call_command("seed_demo", stdout=StringIO())
     page.set_viewport_size({"width": 390, "height": 844})
@@ -86,6 +95,8 @@ def test_on_a_phone_the_filters_fold_behind_their_button(live_server, page: Page
     expect(page.locator("#catalog-supplier")).to_be_hidden()
     page.locator("#catalog-filter-pane > summary").click()
     expect(page.locator("#catalog-supplier")).to_be_visible()
+    assert_fits(page)
     page.locator("#catalog-q").fill("ballpoint")
     expect(rows(page)).to_have_count(12)
-    expect(page.locator("[data-primary-action]")).to_have_text("Add to cart")
+    expect(page.locator("#catalog-table thead")).to_be_hidden()  # one card per item
+    assert_fits(page)
