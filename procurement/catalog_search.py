@@ -64,7 +64,8 @@ def _trigram_search(items: QuerySet[CatalogItem], words: list[str]) -> TextSearc
     found = items
     unknown = []
     for word in words:
-        if not items.filter(_word_matches(word)).exists():
+        # One word alone matched nothing already (catalog_text_search): no need to ask again.
+        if len(words) == 1 or not items.filter(_word_matches(word)).exists():
             unknown.append(word)
         found = found.filter(
             _word_matches(word)

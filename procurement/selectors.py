@@ -164,6 +164,19 @@ class CatalogFacets:
     attributes: dict[str, list[tuple[str, int]]]
 
 
+FUZZY_FACET_ITEMS = 5_000
+
+
+def _facet_items(items: QuerySet[CatalogItem], text: TextSearch) -> QuerySet[CatalogItem]:
+    """The items of a typo-forgiving search by their ids, when they are few (as they are): PostgreSQL misjudges
+    how few a trigram search finds and tests it on every item while counting attributes (0.4 s on 100,000
+    items, against a few ms by ids)."""
+    if not text.ranked:
+        return items
+    ids = list(items.order_by().values_list("pk", flat=True)[:FUZZY_FACET_ITEMS])
+    return CatalogItem.objects.filter(pk__in=ids) if len(ids) < FUZZY_FACET_ITEMS else items
+
+
 def catalog_facets(*, search: CatalogSearch, limit: int = 12) -> CatalogFacets:
     """Counts per supplier, category family and attribute value for the search; a filter's own choice is
     left out of its counts (choosing another supplier shows what that supplier has), and chosen options
@@ -198,12 +211,14 @@ def catalog_facets(*, search: CatalogSearch, limit: int = 12) -> CatalogFacets:
         FacetOption(code, f"{code} {named.get(code) or f'UNSPSC {code}'}", count)
         for code, count in sorted(families.items())
     ]
-    attributes = catalog_attribute_facets(items=search.items, limit=limit)
+    attributes = catalog_attribute_facets(items=_facet_items(search.items, search.text), limit=limit)
     for name, values in filters.attributes:
         # The values of a chosen attribute are counted without its own choice: picking one more widens.
         others = replace(filters, attributes=tuple(pair for pair in filters.attributes if pair[0] != name))
         counted = dict(
-            catalog_attribute_facets(items=_catalog_filtered(base, others), names=[name], limit=limit).get(name, [])
+            catalog_attribute_facets(
+                items=_facet_items(_catalog_filtered(base, others), search.text), names=[name], limit=limit
+            ).get(name, [])
         )
         for value in values:
             counted.setdefault(value, 0)
