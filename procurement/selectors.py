@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .catalog_search import TextSearch, catalog_ranked, catalog_text_search
 from .errors import LegalEntityNotFound, NoEmployeeProfile, NotAMember
@@ -208,7 +209,7 @@ def catalog_facets(*, search: CatalogSearch, limit: int = 12) -> CatalogFacets:
         families.setdefault(filters.category, 0)
     named = {c.code: c.name for c in Category.objects.filter(code__in=families)}
     categories = [
-        FacetOption(code, f"{code} {named.get(code) or f'UNSPSC {code}'}", count)
+        FacetOption(code, f"{code} {named.get(code) or gettext('UNSPSC %(code)s') % {'code': code}}", count)
         for code, count in sorted(families.items())
     ]
     attributes = catalog_attribute_facets(items=_facet_items(search.items, search.text), limit=limit)
