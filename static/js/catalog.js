@@ -43,6 +43,14 @@
     });
     const exact = filters.querySelector("[data-catalog-exact]");
     if (exact && params.get("exact") !== "1") exact.remove();
+    if (!exact && params.get("exact") === "1") {
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "exact";
+      field.value = "1";
+      field.setAttribute("data-catalog-exact", "");
+      filters.appendChild(field);
+    }
   }
 
   function typedQuantities() {
