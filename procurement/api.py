@@ -68,7 +68,13 @@ CATALOG_PARAMETERS = [
         OpenApiTypes.STR,
         description="Entity code whose prices to show; default: the caller's default entity.",
     ),
-    OpenApiParameter("search", OpenApiTypes.STR, description="Words found in the SKU or name."),
+    OpenApiParameter(
+        "search",
+        OpenApiTypes.STR,
+        description="Words found in the SKU, name or manufacturer part id; when nothing matches them exactly, "
+        "words alike (typos: `balpoint` finds ballpoint pens).",
+    ),
+    OpenApiParameter("exact", OpenApiTypes.STR, description="`1`: only exact matches of the search, no typo forgiven."),
     OpenApiParameter("supplier", OpenApiTypes.STR, description="Supplier code."),
     OpenApiParameter("category", OpenApiTypes.STR, description="UNSPSC code or prefix."),
     OpenApiParameter("attr", OpenApiTypes.STR, many=True, description="Attribute filter as name:value."),

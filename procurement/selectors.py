@@ -1,16 +1,19 @@
 """Reads of the core domain: who someone is, which entities they act for, what they may buy at what price."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from .catalog_search import TextSearch, catalog_ranked, catalog_text_search
 from .errors import LegalEntityNotFound, NoEmployeeProfile, NotAMember
 from .models import (
     CatalogItem,
@@ -21,6 +24,7 @@ from .models import (
     ExchangeRate,
     LegalEntity,
     PriceList,
+    Supplier,
 )
 from .money import Money, inverse_rate, price_after_percent_minor
 
@@ -107,16 +111,17 @@ class CatalogFilters:
     supplier: str = ""
     category: str = ""
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exact: bool = False  # no typo tolerance: only what matches the words as typed
 
 
-def catalog_item_search(*, legal_entity: LegalEntity, user: Any, filters: CatalogFilters) -> QuerySet[CatalogItem]:
-    """Visible items matching a search by SKU or name, a supplier code, a UNSPSC prefix and attribute values."""
-    items = catalog_items_visible(legal_entity=legal_entity, user=user)
-    if filters.search:
-        for word in filters.search.split():
-            items = items.filter(
-                Q(sku__icontains=word) | Q(name__icontains=word) | Q(manufacturer_part_id__icontains=word)
-            )
+@dataclass(frozen=True)
+class CatalogSearch:
+    items: QuerySet[CatalogItem]  # every filter applied, in the order to show
+    text: TextSearch  # the visible items narrowed by the search text only (and its correction)
+    filters: CatalogFilters
+
+
+def _catalog_filtered(items: QuerySet[CatalogItem], filters: CatalogFilters) -> QuerySet[CatalogItem]:
     if filters.supplier:
         items = items.filter(supplier__code__iexact=filters.supplier)
     if filters.category:
@@ -126,22 +131,125 @@ def catalog_item_search(*, legal_entity: LegalEntity, user: Any, filters: Catalo
             items = items.filter(
                 Exists(CatalogItemAttribute.objects.filter(item=OuterRef("pk"), name=name, value__in=values))
             )
-    return items.select_related("supplier").order_by("name", "sku", "pk")
+    return items
 
 
-def catalog_attribute_facets(*, items: QuerySet[CatalogItem], limit: int = 12) -> dict[str, list[tuple[str, int]]]:
+def catalog_search(*, legal_entity: LegalEntity, user: Any, filters: CatalogFilters) -> CatalogSearch:
+    """Visible items matching a search by SKU, name or manufacturer part id (forgiving typos when nothing
+    matches exactly), a supplier code, a UNSPSC prefix and attribute values."""
+    visible = catalog_items_visible(legal_entity=legal_entity, user=user)
+    text = catalog_text_search(items=visible, text=filters.search, exact=filters.exact)
+    items = _catalog_filtered(text.items, filters).select_related("supplier")
+    return CatalogSearch(
+        items=catalog_ranked(search=text, items=items, text=filters.search), text=text, filters=filters
+    )
+
+
+def catalog_item_search(*, legal_entity: LegalEntity, user: Any, filters: CatalogFilters) -> QuerySet[CatalogItem]:
+    """The items of `catalog_search`."""
+    return catalog_search(legal_entity=legal_entity, user=user, filters=filters).items
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CatalogFacets:
+    """What each filter offers with how many results picking it gives, given the search and the other filters."""
+
+    suppliers: list[FacetOption]
+    categories: list[FacetOption]
+    attributes: dict[str, list[tuple[str, int]]]
+
+
+FUZZY_FACET_ITEMS = 5_000
+
+
+def _facet_items(items: QuerySet[CatalogItem], text: TextSearch) -> QuerySet[CatalogItem]:
+    """The items of a typo-forgiving search by their ids, when they are few (as they are): PostgreSQL misjudges
+    how few a trigram search finds and tests it on every item while counting attributes (0.4 s on 100,000
+    items, against a few ms by ids)."""
+    if not text.ranked:
+        return items
+    ids = list(items.order_by().values_list("pk", flat=True)[:FUZZY_FACET_ITEMS])
+    return CatalogItem.objects.filter(pk__in=ids) if len(ids) < FUZZY_FACET_ITEMS else items
+
+
+def catalog_facets(*, search: CatalogSearch, limit: int = 12) -> CatalogFacets:
+    """Counts per supplier, category family and attribute value for the search; a filter's own choice is
+    left out of its counts (choosing another supplier shows what that supplier has), and chosen options
+    stay listed even when nothing is left for them."""
+    filters, base = search.filters, search.text.items
+    by_supplier = (
+        _catalog_filtered(base, replace(filters, supplier=""))
+        .order_by()
+        .values("supplier__code", "supplier__name")
+        .annotate(count=Count("pk", distinct=True))
+    )
+    suppliers = {
+        row["supplier__code"]: FacetOption(row["supplier__code"], row["supplier__name"], row["count"])
+        for row in by_supplier
+    }
+    if filters.supplier and filters.supplier.upper() not in {code.upper() for code in suppliers}:
+        chosen = Supplier.objects.filter(code__iexact=filters.supplier).values_list("code", "name").first()
+        if chosen:
+            suppliers[chosen[0]] = FacetOption(chosen[0], chosen[1], 0)
+    by_family = (
+        _catalog_filtered(base, replace(filters, category=""))
+        .order_by()
+        .annotate(family=Substr("unspsc", 1, 4))
+        .values("family")
+        .annotate(count=Count("pk", distinct=True))
+    )
+    families = {row["family"]: row["count"] for row in by_family}
+    if filters.category:
+        families.setdefault(filters.category, 0)
+    named = {c.code: c.name for c in Category.objects.filter(code__in=families)}
+    categories = [
+        FacetOption(code, f"{code} {named.get(code) or gettext('UNSPSC %(code)s') % {'code': code}}", count)
+        for code, count in sorted(families.items())
+    ]
+    attributes = catalog_attribute_facets(items=_facet_items(search.items, search.text), limit=limit)
+    for name, values in filters.attributes:
+        # The values of a chosen attribute are counted without its own choice: picking one more widens.
+        others = replace(filters, attributes=tuple(pair for pair in filters.attributes if pair[0] != name))
+        counted = dict(
+            catalog_attribute_facets(
+                items=_facet_items(_catalog_filtered(base, others), search.text), names=[name], limit=limit
+            ).get(name, [])
+        )
+        for value in values:
+            counted.setdefault(value, 0)
+        attributes[name] = sorted(counted.items())
+    return CatalogFacets(
+        suppliers=sorted(suppliers.values(), key=lambda option: option.label.casefold()),
+        categories=categories,
+        attributes=dict(sorted(attributes.items())),
+    )
+
+
+def catalog_attribute_facets(
+    *, items: QuerySet[CatalogItem], limit: int = 12, names: list[str] | None = None
+) -> dict[str, list[tuple[str, int]]]:
     """Attribute names with their values and how many of `items` have each, for filter checkboxes."""
+    # Joined from the items (not `item IN (subquery)`): PostgreSQL then finds the items by their indexes first
+    # instead of testing the search on every item in key order (600 ms against 30 ms on 100,000 items).
+    # One filter() so that the values below read the same join.
+    joined = items.order_by().filter(Q(attributes__isnull=False) if names is None else Q(attributes__name__in=names))
     rows = (
-        CatalogItemAttribute.objects.filter(item__in=items.order_by().values("pk"))
-        .values("name", "value")
-        .annotate(count=Count("id"))
-        .order_by("name", "value")
+        joined.values("attributes__name", "attributes__value")
+        .annotate(count=Count("pk", distinct=True))
+        .order_by("attributes__name", "attributes__value")
     )
     facets: dict[str, list[tuple[str, int]]] = {}
     for row in rows:
-        values = facets.setdefault(row["name"], [])
+        values = facets.setdefault(row["attributes__name"], [])
         if len(values) < limit:
-            values.append((row["value"], row["count"]))
+            values.append((row["attributes__value"], row["count"]))
     return facets
 
 

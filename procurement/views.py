@@ -6,17 +6,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .models import Supplier
 from .selectors import (
     CatalogFilters,
-    catalog_attribute_facets,
-    catalog_categories,
+    catalog_facets,
     catalog_item_price,
-    catalog_item_search,
-    catalog_items_visible,
+    catalog_search,
     price_lists_applicable,
 )
 from .web import no_legal_entity, safe_return_url
@@ -36,6 +34,7 @@ def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
         supplier=query.get("supplier", "").strip()[:30],
         category=query.get("category", "").strip()[:8],
         attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
+        exact=query.get("exact", "") == "1",
     )
 
 
@@ -44,13 +43,18 @@ CATALOG_TYPED_KEY = "catalog:typed"
 
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
-    """The catalog as a dense table, priced with the chosen entity's price lists."""
+    """The catalog as a dense table, priced with the chosen entity's price lists.
+
+    The address holds the whole view (q, supplier, category, attr, exact, page): a reload, a link or Back
+    shows the same. htmx requests (search as you type, a filter, a page link) get the results and, swapped
+    out of band, the filters with their counts for the new search; a history restore gets the whole page.
+    """
     legal_entity = request.org.legal_entity  # type: ignore[attr-defined]
     if legal_entity is None:
         return no_legal_entity(request)
     filters = catalog_filters_from_query(request.GET)
-    items = catalog_item_search(legal_entity=legal_entity, user=request.user, filters=filters)
-    page = Paginator(items, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    search = catalog_search(legal_entity=legal_entity, user=request.user, filters=filters)
+    page = Paginator(search.items, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
     price_lists = price_lists_applicable(legal_entity=legal_entity, user=request.user)
     # Quantities refused by "Add to cart" come back as typed, each with its error next to the field.
     typed = request.session.pop(CATALOG_TYPED_KEY, None) or {}
@@ -66,24 +70,26 @@ def catalog(request: HttpRequest) -> HttpResponse:
     ]
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    exact_query = query_without_page.copy()
+    exact_query["exact"] = "1"
     selected_attributes = {f"{name}:{value}" for name, values in filters.attributes for value in values}
     context = {
         "filters": filters,
         "page": page,
         "rows": rows,
         "query": query_without_page.urlencode(),
+        "exact_query": exact_query.urlencode(),
+        "corrected": search.text.corrected,
         "selected_attributes": selected_attributes,
-    }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "catalog/_results.html", context)
-    visible = catalog_items_visible(legal_entity=legal_entity, user=request.user)
-    context |= {
-        "suppliers": Supplier.objects.filter(pk__in=visible.values("supplier")).order_by("name"),
-        "categories": catalog_categories(items=visible),
-        "facets": catalog_attribute_facets(items=items),
+        "facets": catalog_facets(search=search),
         "price_lists": price_lists,
     }
-    return render(request, "catalog/index.html", context)
+    htmx = request.htmx  # type: ignore[attr-defined]
+    partial = bool(htmx) and not htmx.history_restore_request
+    template = "catalog/_results.html" if partial else "catalog/index.html"
+    response = render(request, template, context | {"oob": partial})
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
 
 
 @require_POST

@@ -41,3 +41,5 @@ class RequisitionErrorCode(StrEnum):
     # or the shop's returned cart cannot be read or stored.
     NO_CONNECTION = "no_connection"
     BAD_CART = "bad_cart"
+    # The shop-side cart of an ERP's punch-in goes back to the ERP; it is never submitted here.
+    PUNCHIN_CART = "punchin_cart"

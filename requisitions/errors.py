@@ -19,6 +19,11 @@ class TransitionNotAllowed(RequisitionError):
     status = 409
 
 
+class PunchinCartNotSubmittable(RequisitionError):
+    code = RequisitionErrorCode.PUNCHIN_CART
+    status = 409
+
+
 class RequisitionNotFound(RequisitionError, NotFound):
     code = RequisitionErrorCode.NOT_FOUND
     status = 404

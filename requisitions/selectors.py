@@ -4,13 +4,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
 from procurement.taxes import tax_breakdown
+from punchout.models import InboundSession
 
 from .errors import RequisitionNotFound
 from .models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionList
@@ -84,9 +86,29 @@ def requisition_totals_by_currency(*, requisition: Requisition) -> list[Money]:
     return [Money.from_minor(row["sum_minor"] or 0, row["currency"]) for row in rows]
 
 
+def punchin_cart_ended() -> Exists:
+    """A requisition that is the cart of an ERP's punch-in that is over (transferred, left, expired, or past
+    its time without the browser coming back): it went (or goes) back to the ERP and is no cart here."""
+    live = Q(status=InboundSession.Status.SHOPPING, expires_at__gt=timezone.now())
+    return Exists(InboundSession.objects.filter(requisition=OuterRef("pk")).exclude(live))
+
+
+def requisitions_listed(*, employee: Employee) -> QuerySet[Requisition]:
+    """What the lists of requisitions show (page and API): the visible ones, without a punch-in's cart left
+    as a draft by a punch-in that is over (never a draft to submit again; its page stays readable)."""
+    return requisitions_visible(employee=employee).exclude(Q(status=Requisition.Status.DRAFT) & punchin_cart_ended())
+
+
+def is_punchin_cart(*, requisition: Requisition) -> bool:
+    """The requisition is (or was) the shop-side cart of an ERP's punch-in."""
+    return InboundSession.objects.filter(requisition_id=requisition.pk).exists()
+
+
 def carts_of(*, employee: Employee, legal_entity_id: int | None = None) -> QuerySet[Requisition]:
-    """The employee's open carts (draft requisitions), newest first."""
-    carts = Requisition.objects.filter(requester=employee, status=Requisition.Status.DRAFT)
+    """The employee's open carts (draft requisitions), newest first; never the cart of a punch-in that is over."""
+    carts = Requisition.objects.filter(requester=employee, status=Requisition.Status.DRAFT).exclude(
+        punchin_cart_ended()
+    )
     if legal_entity_id is not None:
         carts = carts.filter(legal_entity_id=legal_entity_id)
     return carts.select_related("legal_entity").order_by("-updated_at", "-id")

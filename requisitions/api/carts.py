@@ -24,7 +24,12 @@ from procurement.web import current_employee
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError, RequisitionNotFound
 from ..models import Requisition, RequisitionLine
-from ..selectors import requisition_get, requisition_lines, requisition_totals_by_currency, requisitions_visible
+from ..selectors import (
+    requisition_get,
+    requisition_lines,
+    requisition_totals_by_currency,
+    requisitions_listed,
+)
 from ..serializers import (
     LineCreateSerializer,
     LineUpdateSerializer,
@@ -122,7 +127,7 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
     )
     def get(self, request: Request) -> Response:
         employee = current_employee(request)
-        requisitions: QuerySet[Requisition] = requisitions_visible(employee=employee).select_related(
+        requisitions: QuerySet[Requisition] = requisitions_listed(employee=employee).select_related(
             "legal_entity", "requester__user", "on_behalf_of__user"
         )
         status_filter = request.query_params.get("status")

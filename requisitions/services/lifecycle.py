@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 
-from ..errors import NotRequester, SubmissionInvalid, TransitionNotAllowed
+from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from ..selectors import is_punchin_cart
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
 from .shared import _check_requester, _event, _lock, _refresh_totals
 
@@ -78,6 +79,14 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
         raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
     requisition = _lock(requisition)
     _check_requester(requisition, by)
+    if is_punchin_cart(requisition=requisition):
+        raise PunchinCartNotSubmittable(
+            _(
+                "%(number)s is the cart of a punchout session from a purchasing system: it goes back to that "
+                "system and cannot be submitted for approval here."
+            )
+            % {"number": requisition.number}
+        )
     if not requisition.is_editable:
         raise TransitionNotAllowed(
             _("%(number)s is already %(status)s.")

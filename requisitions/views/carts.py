@@ -35,7 +35,7 @@ from ..selectors import (
     requisition_status_counts,
     requisition_taxes_by_currency,
     requisition_totals_by_currency,
-    requisitions_visible,
+    requisitions_listed,
 )
 from ..services import (
     CatalogPick,
@@ -68,7 +68,7 @@ def decimal_or_none(value: str | None) -> Decimal | None:
 @employee_required
 def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     """My requisitions: every cart and requisition, filtered by status and entity."""
-    requisitions = requisitions_visible(employee=employee).filter(requester=employee)
+    requisitions = requisitions_listed(employee=employee).filter(requester=employee)
     entity_code = request.GET.get("entity", acting_legal_entity(request).code)
     if entity_code != "all":
         requisitions = requisitions.filter(legal_entity__code=entity_code)
