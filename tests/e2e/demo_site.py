@@ -127,11 +127,11 @@ def build_demo_site(url: str) -> DemoSite:
     ids = {
         "lab_cart": lab.pk,
         "submitted": chairs.pk,
-        "saved_list": RequisitionList.objects.filter(owner__user__username="alice").order_by("pk").first().pk,  # type: ignore[union-attr]
+        "saved_list": RequisitionList.objects.filter(owner__user__username="alice").order_by("pk").first().pk,
         "import_job": _import_job(lab.pk),
         "email_link": urlsplit(decision_link_url(task_id=task_id, user_id=bob.user_id)).path,
         "order": order_id,
-        "receipt": GoodsReceipt.objects.order_by("pk").first().pk,  # type: ignore[union-attr]
+        "receipt": GoodsReceipt.objects.order_by("pk").first().pk,
         "invoice_on_hold": Invoice.objects.get(number="BT-2026-0412").pk,
         "budget": Budget.objects.get(cost_centre__code="FR-LAB").pk,
     }

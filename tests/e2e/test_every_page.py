@@ -7,6 +7,9 @@ failed on it. With PAGES_REPORT=<file.json> the findings of every page (width se
 there as JSON.
 """
 
+# The demo site's fixtures are imported from demo_site.py (not a conftest: one seed per module that asks for it).
+# ruff: noqa: F401, F811
+
 from __future__ import annotations
 
 import json
@@ -19,7 +22,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, Response
 
-from .demo_site import ANONYMOUS, PUNCHIN, PUNCHIN_LEAVING, VIEWPORTS, DemoSite, demo_site, signed_in  # noqa: F401 - fixtures
+from .demo_site import ANONYMOUS, PUNCHIN, PUNCHIN_LEAVING, VIEWPORTS, DemoSite, demo_site, signed_in
 
 # The marker sets up the test database; the demo site is seeded and committed once for the module (demo_site), and
 # each test only reads it through the browser.
@@ -158,9 +161,11 @@ def test_page(
     problems: list[str] = []
     page.on(
         "console",
-        lambda message: problems.append(f"console error: {message.text}")
-        if message.type == "error" and "Failed to load resource" not in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console error: {message.text}")
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     try:

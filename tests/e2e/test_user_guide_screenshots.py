@@ -4,6 +4,9 @@ are saved into docs/images/ (viewport shots, palette PNGs, phone and laptop size
 Runs only when asked: SCREENSHOTS=1 (the guide's images are generated, then committed).
 """
 
+# The demo site's fixtures are imported from demo_site.py (not a conftest: one seed per module that asks for it).
+# ruff: noqa: F401, F811
+
 from __future__ import annotations
 
 import os
@@ -18,7 +21,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from procurement.models import Employee
 from requisitions.models import Requisition
 
-from .demo_site import ANONYMOUS, DemoSite, demo_site, signed_in  # noqa: F401 - fixtures
+from .demo_site import ANONYMOUS, DemoSite, demo_site, signed_in
 
 pytestmark = [
     pytest.mark.e2e,
