@@ -149,11 +149,16 @@ def demo_site(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSit
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
-            yield build_demo_site(server.url)
+            site = build_demo_site(server.url)
+            # Playwright's sync API switches contexts, and Django's connections are per context: close here what
+            # the seed opened, or it stays open on the test database until the end of the session.
+            connections.close_all()
+            yield site
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+            connections.close_all()
             database["CONN_MAX_AGE"] = max_age
 
 
