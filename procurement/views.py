@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.http import require_POST
 
 from .models import Supplier
@@ -118,4 +119,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return JsonResponse(
             {"code": "server_error", "message": "Something went wrong on our side; it is logged."}, status=500
         )
-    return render(request, "500.html", status=500)
+    # No context processors (they read the database, which may be what failed): the page needs none.
+    return HttpResponseServerError(loader.get_template("500.html").render())

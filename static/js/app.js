@@ -87,4 +87,31 @@
   }
   document.addEventListener("DOMContentLoaded", function () { showProgress(document); });
   document.addEventListener("htmx:load", function (event) { showProgress(event.target); });
+
+  // table.dense and table.table-stack become one card per row on a phone (app.css); each cell shows its column's
+  // header, which it takes from data-label. Filled here from the last header row (colspans counted), at load and
+  // after every htmx swap. A cell that has a data-label already (set by its template, "" for none) keeps it.
+  function labelTables() {
+    document.querySelectorAll("table.dense, table.table-stack").forEach(function (table) {
+      const head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+      if (!head) return;
+      const labels = [];
+      Array.prototype.forEach.call(head.cells, function (th) {
+        const text = (th.dataset.label !== undefined ? th.dataset.label : th.textContent).replace(/\s+/g, " ").trim();
+        for (let i = 0; i < (th.colSpan || 1); i++) labels.push(text);
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          let column = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            if (!cell.hasAttribute("data-label") && labels[column] !== undefined) cell.dataset.label = labels[column];
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", labelTables);
+  document.addEventListener("htmx:afterSwap", labelTables);
+  document.addEventListener("htmx:load", labelTables);
 })();
