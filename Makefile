@@ -36,13 +36,23 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=procurement.settings.prod \
 # A local worker with prod settings may run on a dummy key; set SECRET_KEY to use your own.
 WORKER_SECRET_KEY := local-worker-dummy-secret-key-never-for-production-0123456789
 
-.PHONY: help venv run test lint check schema services worker bench clean
+# The translation catalogues: each locale/<lang>/LC_MESSAGES/django.po compiles to its .mo (git-ignored) with
+# babel (scripts/compile_messages.py), no GNU gettext needed at run time (docs/i18n.md).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help venv messages run test lint check schema services worker bench clean
 
 help: ## List the targets
 	@echo "usage: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-venv: $(STAMP) ## Create .venv and install the project with dev extras (again when pyproject.toml changes)
+venv: $(STAMP) $(MO_FILES) ## Create .venv and install the project with dev extras (again when pyproject.toml changes)
+
+messages: $(MO_FILES) ## Compile the translation catalogues (locale/*/LC_MESSAGES/*.po → .mo)
+
+%.mo: %.po | $(STAMP)
+	$(VENV_PY) scripts/compile_messages.py $<
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -133,6 +143,7 @@ bench: venv ## Run each bench/*.py with the venv's Python (figures printed as JS
 	[ "$$found" = 1 ] || echo "no benchmarks in bench/"
 
 clean: ## Remove .venv, the SQLite database, .services/ and caches
+	rm -f $(MO_FILES)
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm db.sqlite3-journal .services \
 		.pytest_cache .mypy_cache .ruff_cache staticfiles test-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

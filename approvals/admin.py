@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.admin_amounts import MajorAmountsForm, major_amount_field
 
@@ -34,10 +36,12 @@ class PurchasingRuleForm(MajorAmountsForm):
 
     amounts = {"min_amount": ("min_amount_minor", "currency"), "max_amount": ("max_amount_minor", "currency")}
     min_amount = major_amount_field(
-        "Above", help_text="Applies when the total (for invoice exceptions: the variance) is above this."
+        gettext_lazy("Above"),
+        help_text=gettext_lazy("Applies when the total (for invoice exceptions: the variance) is above this."),
     )
     max_amount = major_amount_field(
-        "Up to", help_text="Applies when the total (for invoice exceptions: the variance) is at most this."
+        gettext_lazy("Up to"),
+        help_text=gettext_lazy("Applies when the total (for invoice exceptions: the variance) is at most this."),
     )
 
     class Meta:
@@ -56,7 +60,7 @@ class PurchasingRuleForm(MajorAmountsForm):
         effect = self.cleaned_data.get("effect", "")
         applies_to = self.data.get("applies_to") or PurchasingRule.AppliesTo.REQUISITIONS
         if applies_to == PurchasingRule.AppliesTo.INVOICE_EXCEPTIONS and effect not in INVOICE_RULE_EFFECTS:
-            raise ValidationError("An invoice-exception rule adds people: a named approver, a group or a role.")
+            raise ValidationError(_("An invoice-exception rule adds people: a named approver, a group or a role."))
         return str(effect)
 
 

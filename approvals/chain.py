@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
@@ -173,7 +174,7 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     resolved = ResolvedChain(total=facts.total)
     if requisition.total_minor is None:
         # A line's currency has no stored rate: the total is unknown, never 0.00 (docs/money.md).
-        resolved.problems.extend(requisition.missing_rates or ["The total cannot be converted at stored rates."])
+        resolved.problems.extend(requisition.missing_rates or [_("The total cannot be converted at stored rates.")])
         return resolved
     matching = _rules_that_apply(requisition, facts, rates, resolved)
     if resolved.budget_refused:
@@ -188,7 +189,7 @@ def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
             return resolved
     resolved.stages = _collapse(resolved.stages)
     if not resolved.stages and not resolved.problems:
-        resolved.problems.append("No purchasing rule names an approver for this requisition.")
+        resolved.problems.append(_("No purchasing rule names an approver for this requisition."))
     return resolved
 
 
@@ -221,7 +222,7 @@ def _blocked_or_approved_outright(
     """A blocking rule stops the requisition; an auto-approve rule approves it (never over a budget)."""
     blocks = [rule for rule in matching if rule.effect == PurchasingRule.Effect.BLOCK]
     if blocks:
-        resolved.blocked = blocks[0].message or f"Blocked by the rule “{blocks[0].name}”."
+        resolved.blocked = blocks[0].message or _("Blocked by the rule “%(name)s”.") % {"name": blocks[0].name}
         return True
     if not requisition.budget_exception and any(rule.effect == PurchasingRule.Effect.AUTO_APPROVE for rule in matching):
         resolved.auto_approved = True
@@ -325,10 +326,9 @@ def _stage_add(
                 candidates.role_members.get(rule.role or PurchasingRule.RoleChoice.FINANCE, [])
             )
         if not people:
-            resolved.budget_refused = (
-                f"{requisition.budget_exception} The budget-exception rule “{rule.name}” names no one "
-                "who may approve it."
-            )
+            resolved.budget_refused = _(
+                "%(budget_exception)s The budget-exception rule “%(name)s” names no one who may approve it."
+            ) % {"budget_exception": requisition.budget_exception, "name": rule.name}
             return
         resolved.stages.append(
             Stage(
@@ -361,7 +361,8 @@ def _stage_add(
         required = rule.required_count if rule.mode == ApprovalMode.N_OF_M else 1
         if not people or (rule.mode == ApprovalMode.N_OF_M and len(people) < required):
             resolved.problems.append(
-                f"The group {rule.group.name} has too few members who may approve for this legal entity."
+                _("The group %(name)s has too few members who may approve for this legal entity.")
+                % {"name": rule.group.name}
             )
             return
         resolved.stages.append(
@@ -381,7 +382,9 @@ def _stage_add(
         else:
             people, mode = candidates.stand_in(candidates.role_members.get(rule.role, [])), ApprovalMode.ANY
         if not people:
-            resolved.problems.append(f"No one holds the role {rule.get_role_display().lower()} for this legal entity.")
+            resolved.problems.append(
+                _("No one holds the role %(role)s for this legal entity.") % {"role": rule.get_role_display().lower()}
+            )
             return
         resolved.stages.append(
             Stage(
@@ -422,7 +425,10 @@ def _manager_stages(
             )
         if covered:
             return [stages[-1]] if rule.skip_insufficient else stages
-    problems.append(f"No one in {facts.requester.display_name}'s manager chain may sign {total}.")
+    problems.append(
+        _("No one in %(display_name)s's manager chain may sign %(total)s.")
+        % {"display_name": facts.requester.display_name, "total": total}
+    )
     return []
 
 

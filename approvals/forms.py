@@ -7,6 +7,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.request import Request
 
 from procurement.models import Employee
@@ -20,7 +22,8 @@ DELEGATION_MAX_LENGTH_DAYS = 366
 
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(
-        queryset=Employee.objects.none(), error_messages={"invalid_choice": "Pick a colleague from the list."}
+        queryset=Employee.objects.none(),
+        error_messages={"invalid_choice": gettext_lazy("Pick a colleague from the list.")},
     )
     starts_on = forms.DateField()
     ends_on = forms.DateField()
@@ -33,18 +36,26 @@ class DelegationForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if any(name not in data for name in ("delegate", "starts_on", "ends_on")):
-            self.add_error(None, "Pick a colleague and both dates.")
+            self.add_error(None, _("Pick a colleague and both dates."))
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if isinstance(starts_on, datetime.date) and isinstance(ends_on, datetime.date):
             today = timezone.localdate()
             if ends_on < starts_on:
-                self.add_error("ends_on", "The absence ends before it starts.")
+                self.add_error("ends_on", _("The absence ends before it starts."))
             elif ends_on < today:
-                self.add_error("ends_on", "The absence is over already.")
+                self.add_error("ends_on", _("The absence is over already."))
             elif (ends_on - starts_on).days >= DELEGATION_MAX_LENGTH_DAYS:
-                self.add_error("ends_on", f"An absence lasts at most {DELEGATION_MAX_LENGTH_DAYS} days.")
+                self.add_error(
+                    "ends_on",
+                    _("An absence lasts at most %(delegation_max_length_days)s days.")
+                    % {"delegation_max_length_days": DELEGATION_MAX_LENGTH_DAYS},
+                )
             if (starts_on - today).days > DELEGATION_MAX_DAYS_AHEAD:
-                self.add_error("starts_on", f"Plan at most {DELEGATION_MAX_DAYS_AHEAD} days ahead.")
+                self.add_error(
+                    "starts_on",
+                    _("Plan at most %(delegation_max_days_ahead)s days ahead.")
+                    % {"delegation_max_days_ahead": DELEGATION_MAX_DAYS_AHEAD},
+                )
         return data
 
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from django.db.models import BigIntegerField, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
@@ -73,7 +74,12 @@ class InboxItem:
         """The requisition's number, or "Invoice 123 (Supplier)"."""
         if self.requisition is not None:
             return self.requisition.number
-        return f"Invoice {self.invoice.number} ({self.invoice.supplier_name})" if self.invoice else ""
+        if self.invoice is None:
+            return ""
+        return _("Invoice %(number)s (%(supplier)s)") % {
+            "number": self.invoice.number,
+            "supplier": self.invoice.supplier_name,
+        }
 
 
 # Reads what each requisition holds on which budget: budgets.selectors.budget_impacts. Budgets is a sibling of

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit, Role
 from procurement.money import Money
@@ -117,7 +118,7 @@ def invoice_exception_chain_resolve(*, facts: InvoiceFacts) -> ResolvedChain:
         reason = "a buyer checks the invoice against the order"
         stages.append(Stage(BUYER_STAGE, reason, ApprovalMode.ANY, 1, buyers, None))
     else:
-        resolved.problems.append("No one holds the buyer role for this legal entity.")
+        resolved.problems.append(_("No one holds the buyer role for this legal entity."))
     requesters = people.without_entered_by(list(facts.requesters))
     if requesters:
         names = ", ".join(person.display_name for person in requesters)
@@ -135,7 +136,9 @@ def invoice_exception_chain_resolve(*, facts: InvoiceFacts) -> ResolvedChain:
     for rule in rules:
         stage = _rule_stage(rule, facts, people)
         if stage is None:
-            resolved.problems.append(f"The rule “{rule.name}” names no one who may decide for this legal entity.")
+            resolved.problems.append(
+                _("The rule “%(name)s” names no one who may decide for this legal entity.") % {"name": rule.name}
+            )
         else:
             stages.append(stage)
     resolved.stages = _collapse(stages)

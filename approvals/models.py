@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Supplier, currency_code_validator
@@ -15,9 +17,9 @@ from requisitions.models import Requisition, RequisitionLine
 
 
 class ApprovalMode(models.TextChoices):
-    ANY = "any", "Any one of them"
-    ALL = "all", "All of them"
-    N_OF_M = "n_of_m", "N of them"
+    ANY = "any", _("Any one of them")
+    ALL = "all", _("All of them")
+    N_OF_M = "n_of_m", _("N of them")
 
 
 # What an invoice-exception rule may do: add a stage of people (finance, a named person, a group).
@@ -31,34 +33,36 @@ class PurchasingRule(models.Model):
     """
 
     class Effect(models.TextChoices):
-        MANAGER_CHAIN = "manager_chain", "Manager chain up to a covering signing limit"
-        NAMED_APPROVER = "named_approver", "A named approver"
-        GROUP = "group", "A group of approvers"
-        ROLE = "role", "A role"
-        AUTO_APPROVE = "auto_approve", "Approve automatically"
-        BLOCK = "block", "Block with a message"
-        BUDGET_EXCEPTION = "budget_exception", "Budget exception: let this stage override a hard-stop budget"
-        HOLD_FOR_BUYER = "hold_for_buyer", "Hold the purchase orders for a buyer's review (message: why)"
+        MANAGER_CHAIN = "manager_chain", _("Manager chain up to a covering signing limit")
+        NAMED_APPROVER = "named_approver", _("A named approver")
+        GROUP = "group", _("A group of approvers")
+        ROLE = "role", _("A role")
+        AUTO_APPROVE = "auto_approve", _("Approve automatically")
+        BLOCK = "block", _("Block with a message")
+        BUDGET_EXCEPTION = "budget_exception", _("Budget exception: let this stage override a hard-stop budget")
+        HOLD_FOR_BUYER = "hold_for_buyer", _("Hold the purchase orders for a buyer's review (message: why)")
 
     class AppliesTo(models.TextChoices):
-        REQUISITIONS = "requisitions", "Requisitions"
-        INVOICE_EXCEPTIONS = "invoice_exceptions", "Invoice exceptions (after the buyer and the requester)"
+        REQUISITIONS = "requisitions", _("Requisitions")
+        INVOICE_EXCEPTIONS = "invoice_exceptions", _("Invoice exceptions (after the buyer and the requester)")
 
     class RoleChoice(models.TextChoices):
-        COST_CENTRE_OWNER = "cost_centre_owner", "Owner of each cost centre charged"
-        FINANCE = "finance", "Finance"
-        BUYER = "buyer", "Purchasing (buyer)"
+        COST_CENTRE_OWNER = "cost_centre_owner", _("Owner of each cost centre charged")
+        FINANCE = "finance", _("Finance")
+        BUYER = "buyer", _("Purchasing (buyer)")
 
     name = models.CharField(max_length=200)
-    position = models.PositiveIntegerField(default=100, help_text="Rules are applied in this order, lowest first.")
+    position = models.PositiveIntegerField(default=100, help_text=_("Rules are applied in this order, lowest first."))
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     applies_to = models.CharField(
         max_length=20,
         choices=AppliesTo.choices,
         default=AppliesTo.REQUISITIONS,
-        help_text="Invoice-exception rules add a stage after the buyer and the requester; their amounts are the "
-        "variance in question (the sum of the lines' differences), not the invoice's total.",
+        help_text=_(
+            "Invoice-exception rules add a stage after the buyer and the requester; their amounts are the "
+            "variance in question (the sum of the lines' differences), not the invoice's total."
+        ),
     )
     # Conditions
     legal_entity = models.ForeignKey(LegalEntity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -68,38 +72,38 @@ class PurchasingRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="The requester's unit or any unit below it.",
+        help_text=_("The requester's unit or any unit below it."),
     )
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    unspsc_prefix = models.CharField("UNSPSC prefix", max_length=8, blank=True)
+    unspsc_prefix = models.CharField(_("UNSPSC prefix"), max_length=8, blank=True)
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     line_source = models.CharField(max_length=20, blank=True, choices=RequisitionLine.Source.choices)
     min_amount_minor = models.BigIntegerField(
-        "above (minor units)", null=True, blank=True, help_text="Applies when the total is above this."
+        _("above (minor units)"), null=True, blank=True, help_text=_("Applies when the total is above this.")
     )
     max_amount_minor = models.BigIntegerField(
-        "up to (minor units)", null=True, blank=True, help_text="Applies when the total is at most this."
+        _("up to (minor units)"), null=True, blank=True, help_text=_("Applies when the total is at most this.")
     )
     currency = models.CharField(
         max_length=3,
         default="EUR",
         validators=[currency_code_validator],
-        help_text="Currency of the amounts; totals in others are converted at stored rates.",
+        help_text=_("Currency of the amounts; totals in others are converted at stored rates."),
     )
     # Effect
     effect = models.CharField(max_length=20, choices=Effect.choices)
     approver = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     mode = models.CharField(max_length=10, choices=ApprovalMode.choices, default=ApprovalMode.ANY)
-    required_count = models.PositiveSmallIntegerField(default=1, help_text="For N of M: how many must approve.")
+    required_count = models.PositiveSmallIntegerField(default=1, help_text=_("For N of M: how many must approve."))
     role = models.CharField(max_length=30, blank=True, choices=RoleChoice.choices)
     skip_insufficient = models.BooleanField(
-        "skip managers without enough authority",
+        _("skip managers without enough authority"),
         default=False,
-        help_text="Manager chain: only the first manager whose limit covers the total signs.",
+        help_text=_("Manager chain: only the first manager whose limit covers the total signs."),
     )
-    message = models.CharField(max_length=500, blank=True, help_text="Shown when the rule blocks a requisition.")
-    sla_hours = models.PositiveIntegerField(default=72, help_text="Working hours before a task escalates.")
+    message = models.CharField(max_length=500, blank=True, help_text=_("Shown when the rule blocks a requisition."))
+    sla_hours = models.PositiveIntegerField(default=72, help_text=_("Working hours before a task escalates."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -127,12 +131,12 @@ class PurchasingRule(models.Model):
         low = Money.from_minor(self.min_amount_minor, self.currency) if self.min_amount_minor is not None else None
         high = Money.from_minor(self.max_amount_minor, self.currency) if self.max_amount_minor is not None else None
         if low and high:
-            return f"above {low} up to {high}"
+            return gettext("above %(low)s up to %(high)s") % {"low": low, "high": high}
         if low:
-            return f"above {low}"
+            return gettext("above %(low)s") % {"low": low}
         if high:
-            return f"up to {high}"
-        return "any amount"
+            return gettext("up to %(high)s") % {"high": high}
+        return gettext("any amount")
 
 
 class PurchasingRuleVersion(models.Model):
@@ -155,11 +159,11 @@ class PurchasingRuleVersion(models.Model):
 
 
 class StepStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", pgettext_lazy("step status", "Pending")
+    APPROVED = "approved", pgettext_lazy("step status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("step status", "Rejected")
+    RETURNED = "returned", pgettext_lazy("step status", "Returned")
+    CANCELLED = "cancelled", pgettext_lazy("step status", "Cancelled")
 
 
 class ApprovalChain(models.Model):
@@ -172,16 +176,16 @@ class ApprovalChain(models.Model):
     """
 
     class Subject(models.TextChoices):
-        REQUISITION = "requisition", "Requisition"
-        INVOICE = "invoice", "Invoice"
+        REQUISITION = "requisition", _("Requisition")
+        INVOICE = "invoice", _("Invoice")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        RETURNED = "returned", "Returned"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        SUPERSEDED = "superseded", "Superseded"
+        PENDING = "pending", pgettext_lazy("approval chain status", "Pending")
+        APPROVED = "approved", pgettext_lazy("approval chain status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("approval chain status", "Rejected")
+        RETURNED = "returned", pgettext_lazy("approval chain status", "Returned")
+        WITHDRAWN = "withdrawn", pgettext_lazy("approval chain status", "Withdrawn")
+        SUPERSEDED = "superseded", pgettext_lazy("approval chain status", "Superseded")
 
     requisition = models.ForeignKey(
         Requisition, null=True, blank=True, on_delete=models.CASCADE, related_name="approval_chains"
@@ -189,12 +193,12 @@ class ApprovalChain(models.Model):
     invoice = models.ForeignKey(
         "invoices.Invoice", null=True, blank=True, on_delete=models.CASCADE, related_name="approval_chains"
     )
-    subject_summary = models.JSONField(default=dict, blank=True, help_text="Invoice chains: what is to be accepted.")
+    subject_summary = models.JSONField(default=dict, blank=True, help_text=_("Invoice chains: what is to be accepted."))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     total_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     auto_approved = models.BooleanField(default=False)
-    rule_versions = models.JSONField(default=list, help_text="[{rule, version, name}] that routed this chain.")
+    rule_versions = models.JSONField(default=list, help_text=_("[{rule, version, name}] that routed this chain."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -224,7 +228,10 @@ class ApprovalChain(models.Model):
         """How pages and messages name what is decided: the requisition's number, or "invoice 123 (Supplier)"."""
         if self.invoice_id is not None:
             summary = self.subject_summary or {}
-            return f"Invoice {summary.get('number', self.invoice_id)} ({summary.get('supplier_name', '')})"
+            return gettext("Invoice %(number)s (%(supplier)s)") % {
+                "number": summary.get("number", self.invoice_id),
+                "supplier": summary.get("supplier_name", ""),
+            }
         return self.requisition.number if self.requisition is not None else f"chain {self.pk}"
 
     @property
@@ -280,7 +287,7 @@ class ApprovalStepApprover(models.Model):
     # Where the decision came from: the page or link, and the browser that clicked (the e-mail link is a
     # bearer token, so the link's owner alone does not say who decided).
     decided_via = models.CharField(max_length=20, blank=True)
-    decided_from_ip = models.GenericIPAddressField("decided from IP address", null=True, blank=True)
+    decided_from_ip = models.GenericIPAddressField(_("decided from IP address"), null=True, blank=True)
     decided_user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -297,7 +304,7 @@ class ApprovalProcess(Process):
 
     class Meta:
         proxy = True
-        verbose_name = "approval process"
+        verbose_name = _("approval process")
 
     @property
     def chain(self) -> ApprovalChain:

@@ -1,9 +1,14 @@
-"""E-mails of approvals: a new task to decide, and the outcome for the requester. Sent after commit."""
+"""What approvals tell people: a new task to decide (or one escalated to them), a reminder, and the outcome for the
+requester. Each goes through `notifications.services.notify` with the parts of its message, rendered in the
+recipient's language (templates/notifications/messages/); e-mails leave after commit."""
 
 from typing import Any
 
+from django.urls import reverse
+
+from notifications.models import Kind
+from notifications.services import Recipient, notify
 from procurement.money import decimal_text
-from procurement.services import notification_send
 
 from .invoice_summary import InvoiceSummary
 from .links import (
@@ -14,75 +19,145 @@ from .links import (
 )
 from .models import ApprovalStepApprover
 
+LINES_SHOWN = 10
+REASONS_SHOWN = 20
 
-def notify_task_created(*, task: Any) -> None:
+
+def notify_task_created(*, task: Any, escalated_from: Any = None) -> None:
+    """The task's owner is asked to decide (by e-mail with a signed decision link, and in the app); an escalated
+    task says from whom it came."""
     assignment = ApprovalStepApprover.objects.select_related(
         "approver__user", "step__chain__requisition__requester__user", "step__chain__invoice__legal_entity"
     ).get(pk=task.data["assignment"])
     if assignment.step.chain.is_invoice:
-        _notify_invoice_task(task=task, assignment=assignment)
+        _notify_invoice_task(task=task, assignment=assignment, escalated_from=escalated_from)
         return
     requisition = assignment.step.chain.requisition
     assert requisition is not None
     total = requisition.total
-    lines = "\n".join(
-        f"  {decimal_text(line.quantity)} × {line.description} — {line.total}"
-        for line in requisition.lines.order_by("line_number")[:10]
-    )
+    lines = [
+        {"quantity": decimal_text(line.quantity), "description": line.description, "total": line.total}
+        for line in requisition.lines.order_by("line_number")[:LINES_SHOWN]
+    ]
     # The task's owner decides: the approver, their delegate, or the manager it escalated to.
     owner = task.owner or assignment.approver.user
-    on_behalf = "" if owner.pk == assignment.approver.user_id else f" (for {assignment.approver.display_name})"
-    link = decision_link_url(task_id=task.pk, user_id=owner.pk)
-    hours = decision_link_max_age_hours()
-    how = (
-        f"valid for {hours} hours; you will be asked to log in"
-        if decision_link_needs_login(requisition=requisition)
-        else f"valid for {hours} hours, no login needed"
-    )
-    notification_send(
-        user=owner,
-        subject=f"Approve {requisition.number} ({total}) for {requisition.requester.display_name}",
-        body=(
-            f"{requisition.requester.display_name} asks you to approve {requisition.number} "
-            f"“{requisition.title}” for {total}.\n\n{lines}\n\n"
-            f"Step: {assignment.step.name} ({assignment.step.reason}){on_behalf}\n\n"
-            f"Approve, return or reject here ({how}):\n{link}\n"
-        ),
+    on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
+    notify(
+        recipients=[
+            Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)}),
+        ],
+        kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
+        legal_entity=requisition.legal_entity,
+        message="task_assigned",
+        context={
+            "requester": requisition.requester.display_name,
+            "number": requisition.number,
+            "title": requisition.title,
+            "total": total,
+            "lines": lines,
+            "step": assignment.step.name,
+            "step_reason": assignment.step.reason,
+            "on_behalf": on_behalf,
+            "escalated": escalated_from is not None,
+            "escalated_from": getattr(escalated_from, "display_name", ""),
+            "hours": decision_link_max_age_hours(),
+            "needs_login": decision_link_needs_login(requisition=requisition),
+        },
+        link=reverse("approvals:inbox"),
+        obj=requisition,
+        data={
+            "task": task.pk,
+            "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
+            "total": total.as_api() if total is not None else None,
+            "requester": requisition.requester.display_name,
+            "approver": owner.get_username(),
+            "step": assignment.step.name,
+            "escalated_from": getattr(escalated_from, "display_name", None),
+        },
     )
 
 
-def _notify_invoice_task(*, task: Any, assignment: ApprovalStepApprover) -> None:
+def _notify_invoice_task(*, task: Any, assignment: ApprovalStepApprover, escalated_from: Any) -> None:
     """A new task on an invoice on hold: what differs from the order, in the match's own words, and the link."""
     chain = assignment.step.chain
     summary = InvoiceSummary.of(chain)
     owner = task.owner or assignment.approver.user
-    on_behalf = "" if owner.pk == assignment.approver.user_id else f" (for {assignment.approver.display_name})"
-    link = decision_link_url(task_id=task.pk, user_id=owner.pk)
-    hours = decision_link_max_age_hours()
-    how = (
-        f"valid for {hours} hours; you will be asked to log in"
-        if decision_link_needs_login_for(chain=chain)
-        else f"valid for {hours} hours, no login needed"
+    on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
+    notify(
+        recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
+        kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
+        legal_entity=chain.legal_entity,
+        message="invoice_task_assigned",
+        context={
+            "number": summary.number,
+            "supplier": summary.supplier_name,
+            "total": summary.total,
+            "variance": summary.variance,
+            "orders": list(summary.purchase_orders),
+            "reasons": list(summary.reasons[:REASONS_SHOWN]),
+            "step": assignment.step.name,
+            "step_reason": assignment.step.reason,
+            "on_behalf": on_behalf,
+            "hours": decision_link_max_age_hours(),
+            "needs_login": decision_link_needs_login_for(chain=chain),
+        },
+        link=reverse("approvals:inbox"),
+        obj=chain.invoice,
+        data={
+            "task": task.pk,
+            "invoice": {"id": summary.invoice_id, "number": summary.number, "supplier": summary.supplier},
+            "total": summary.total.as_api(),
+            "variance": summary.variance.as_api(),
+            "approver": owner.get_username(),
+            "step": assignment.step.name,
+            "escalated_from": getattr(escalated_from, "display_name", None),
+        },
     )
-    reasons = "\n".join(f"  - {reason}" for reason in summary.reasons[:20])
-    orders = ", ".join(summary.purchase_orders) or "no order"
-    notification_send(
-        user=owner,
-        subject=f"Invoice {summary.number} from {summary.supplier_name} ({summary.total}) is on hold",
-        body=(
-            f"{summary.supplier_name} invoiced {summary.total} ({orders}); it differs from the order by "
-            f"{summary.variance}:\n{reasons}\n\n"
-            f"Step: {assignment.step.name} ({assignment.step.reason}){on_behalf}\n\n"
-            f"Accept the variance, ask for a credit note or reject the invoice here ({how}):\n{link}\n"
-        ),
+
+
+def notify_reminder(*, task: Any, assignment: ApprovalStepApprover, waited: float) -> None:
+    """The holder of a task that waits is reminded once, from two thirds of the step's SLA."""
+    chain = assignment.step.chain
+    requisition = chain.requisition
+    notify(
+        recipients=[task.owner],
+        kind=Kind.TASK_REMINDER,
+        legal_entity=chain.legal_entity,
+        message="reminder",
+        context={
+            "label": chain.subject_label,
+            "is_invoice": chain.is_invoice,
+            "what": f"{requisition.number} “{requisition.title}”" if requisition is not None else chain.subject_label,
+            "waited": round(waited),
+            "sla": assignment.step.sla_hours,
+        },
+        link=reverse("approvals:inbox"),
+        obj=requisition if requisition is not None else chain.invoice,
+        data={"task": task.pk, "subject": chain.subject_label, "waited_hours": round(waited)},
     )
 
 
 def notify_outcome(*, requisition: Any, outcome: str, by: Any, comment: str) -> None:
-    who = by.display_name if by is not None else "The approval rules"
-    notification_send(
-        user=requisition.requester.user,
-        subject=f"{requisition.number} is {outcome}",
-        body=f"{who}: {requisition.number} “{requisition.title}” is {outcome}."
-        + (f"\n\nComment: {comment}" if comment else ""),
+    """The requester hears that their requisition is approved, rejected or returned (with the comment)."""
+    kinds = {"approved": Kind.APPROVED, "rejected": Kind.REJECTED, "returned": Kind.RETURNED}
+    notify(
+        recipients=[requisition.requester.user],
+        kind=kinds.get(outcome, Kind.REJECTED),
+        legal_entity=requisition.legal_entity,
+        message="requisition_outcome",
+        context={
+            "outcome": outcome,
+            "by": by.display_name if by is not None else "",
+            "number": requisition.number,
+            "title": requisition.title,
+            "comment": comment,
+        },
+        link=reverse("requisitions:detail", args=[requisition.pk]),
+        obj=requisition,
+        data={
+            "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
+            "outcome": outcome,
+            "by": by.display_name if by is not None else None,
+            "comment": comment,
+        },
     )

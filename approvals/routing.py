@@ -15,14 +15,13 @@ from viewflow.workflow.status import STATUS
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.selectors import employee_manager_chain
-from procurement.services import notification_send
 from requisitions.models import RequisitionEvent
 from requisitions.services.lifecycle import requisition_event_record
 
 from .flows import ApprovalFlow
 from .lock_objects import approval_processes_qs_select_for_update
 from .models import ApprovalStepApprover, Delegation
-from .notifications import notify_task_created
+from .notifications import notify_reminder, notify_task_created
 
 
 def working_hours_between(start: datetime, end: datetime) -> float:
@@ -91,7 +90,9 @@ def _history_record(assignment: ApprovalStepApprover, kind: str, comment: str, d
         )
 
 
-def _hand_over(task: Any, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str) -> None:
+def _hand_over(
+    task: Any, assignment: ApprovalStepApprover, to: Employee, kind: str, note: str, escalated_from: Any = None
+) -> None:
     """Give the task to `to` and say so in the requisition's history; the caller holds the process lock."""
     previous = task.owner
     task.owner = to.user
@@ -106,7 +107,7 @@ def _hand_over(task: Any, assignment: ApprovalStepApprover, to: Employee, kind: 
             "to": to.user.get_username(),
         },
     )
-    notify_task_created(task=task)
+    notify_task_created(task=task, escalated_from=escalated_from)
 
 
 def _delegation_holder(
@@ -213,6 +214,7 @@ def _escalate(task: Any, assignment: ApprovalStepApprover, waited: float, moment
         manager,
         RequisitionEvent.Kind.ESCALATED,
         f"Waited {waited:.0f} working hours with {holder.display_name}; now with {manager.display_name}.",
+        escalated_from=holder,
     )
     # The manager's own SLA starts now, and they are reminded at two thirds of it like anyone.
     task.assigned = moment
@@ -222,17 +224,9 @@ def _escalate(task: Any, assignment: ApprovalStepApprover, waited: float, moment
 
 
 def _remind(task: Any, assignment: ApprovalStepApprover, waited: float) -> None:
-    chain = assignment.step.chain
     task.data = {**task.data, "reminded": True}
     task.save(update_fields=["data"])
-    requisition = chain.requisition
-    what = f"{requisition.number} “{requisition.title}”" if requisition is not None else chain.subject_label
-    notification_send(
-        user=task.owner,
-        subject=f"Reminder: {chain.subject_label} waits for your {'decision' if chain.is_invoice else 'approval'}",
-        body=f"{what} has waited {waited:.0f} working hours. "
-        f"It goes to your manager after {assignment.step.sla_hours}.",
-    )
+    notify_reminder(task=task, assignment=assignment, waited=waited)
     _history_record(
         assignment, RequisitionEvent.Kind.REMINDED, "", {"to": task.owner.get_username() if task.owner else ""}
     )

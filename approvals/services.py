@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -246,22 +247,26 @@ def approval_decide(
     """
     if decision not in Decision.STATUS:
         raise ApprovalError(
-            f"Unknown decision {decision!r}: approve, reject or return.", code=ApprovalErrorCode.INVALID
+            _("Unknown decision %(decision)s: approve, reject or return.") % {"decision": repr(decision)},
+            code=ApprovalErrorCode.INVALID,
         )
     if not 0 < task_id <= MAX_ID:
-        raise TaskNotYours(f"There is no approval task {task_id} of yours.")
+        raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
     comment = comment.strip()
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise ApprovalError(f"A comment has at most {COMMENT_MAX_LENGTH} characters.", code=ApprovalErrorCode.INVALID)
+        raise ApprovalError(
+            _("A comment has at most %(comment_max_length)s characters.") % {"comment_max_length": COMMENT_MAX_LENGTH},
+            code=ApprovalErrorCode.INVALID,
+        )
     process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
     if process_id is None:
-        raise TaskNotYours(f"There is no approval task {task_id} of yours.")
+        raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
     with ApprovalFlow.lock(process_id), transaction.atomic():
         task = Task.objects.select_related("process").get(pk=task_id)
         if task.flow_task != ApprovalFlow.approve or task.owner_id != by.user_id:
-            raise TaskNotYours(f"There is no approval task {task_id} of yours.")
+            raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
-            raise TaskAlreadyDecided("This approval has already been decided.")
+            raise TaskAlreadyDecided(_("This approval has already been decided."))
         assignment = approval_step_approvers_qs_select_for_update().get(pk=task.data["assignment"])
         step = assignment.step
         chain = step.chain
@@ -269,17 +274,17 @@ def approval_decide(
             chain.requisition = requisitions_select_for_update([chain.requisition_id])[0]
         if chain.barred(by):
             raise TaskNotYours(
-                "Nobody decides on an invoice they entered."
+                _("Nobody decides on an invoice they entered.")
                 if chain.is_invoice
-                else "Nobody approves their own requisition."
+                else _("Nobody approves their own requisition.")
             )
         if step.status != StepStatus.PENDING or assignment.status != StepStatus.PENDING:
-            raise TaskAlreadyDecided("This approval has already been decided.")
+            raise TaskAlreadyDecided(_("This approval has already been decided."))
         if decision in (Decision.REJECT, Decision.RETURN) and not comment:
             raise CommentRequired(
-                "Say why: a comment is required to reject the invoice or ask for a credit note."
+                _("Say why: a comment is required to reject the invoice or ask for a credit note.")
                 if chain.is_invoice
-                else "Say why: a comment is required to reject or return."
+                else _("Say why: a comment is required to reject or return.")
             )
         assignment.status = Decision.STATUS[decision]
         assignment.comment = comment
@@ -370,16 +375,19 @@ def delegation_create(
 ) -> Any:
     """Hand one's approvals to a colleague for a date range; open tasks move at once if it has begun."""
     if delegate.pk == employee.pk:
-        raise ApprovalError("Pick someone else to decide while you are away.", code=ApprovalErrorCode.INVALID_DELEGATE)
+        raise ApprovalError(
+            _("Pick someone else to decide while you are away."), code=ApprovalErrorCode.INVALID_DELEGATE
+        )
     if ends_on < starts_on:
-        raise ApprovalError("The absence ends before it starts.", code=ApprovalErrorCode.INVALID_DATES)
+        raise ApprovalError(_("The absence ends before it starts."), code=ApprovalErrorCode.INVALID_DATES)
     if not delegate.legal_entities.filter(pk__in=employee.legal_entities.values("pk")).exists():
         raise ApprovalError(
-            f"{delegate.display_name} works for none of your legal entities.", code=ApprovalErrorCode.INVALID_DELEGATE
+            _("%(display_name)s works for none of your legal entities.") % {"display_name": delegate.display_name},
+            code=ApprovalErrorCode.INVALID_DELEGATE,
         )
     if Delegation.objects.filter(employee=employee, starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
         raise ApprovalError(
-            "You already have a delegation in those days.", code=ApprovalErrorCode.OVERLAPPING_DELEGATION
+            _("You already have a delegation in those days."), code=ApprovalErrorCode.OVERLAPPING_DELEGATION
         )
     delegation = Delegation.objects.create(
         employee=employee, delegate=delegate, starts_on=starts_on, ends_on=ends_on, comment=comment[:200]
@@ -391,6 +399,6 @@ def delegation_create(
 @transaction.atomic
 def delegation_delete(*, delegation: Any, by: Employee) -> None:
     if delegation.employee_id != by.pk:
-        raise TaskNotYours("Only the absent approver may end their delegation.")
+        raise TaskNotYours(_("Only the absent approver may end their delegation."))
     delegation.delete()
     delegations_apply(skip_locked=False)

@@ -9,6 +9,8 @@ or of an invoice, in one conditional update): both check the table and write one
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move, status_move_log
@@ -34,7 +36,7 @@ def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(from_status, frozenset())
 
 
-TABLE = StatusTable(allowed=ALLOWED, labels=S, what="approval chain", event_type="approvals.chain.status")
+TABLE = StatusTable(allowed=ALLOWED, labels=S, what=gettext_lazy("approval chain"), event_type="approvals.chain.status")
 
 
 def approval_chain_status_move(
@@ -76,7 +78,7 @@ def approval_chains_status_move(
     if not TABLE.allows(from_status, to_status):
         raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
     if (requisition is None) == (invoice_id is None):
-        raise ValueError("Name a requisition or an invoice.")
+        raise ValueError(_("Name a requisition or an invoice."))
     subject = {"requisition": requisition} if requisition is not None else {"invoice_id": invoice_id}
     chains = list(
         ApprovalChain.objects.select_for_update(of=("self",))

@@ -6,10 +6,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from budgets.selectors import budget_impacts
 from p2p.submit_to_order import approval_decide
+from procurement.i18n import user_language
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
 from procurement.web import employee_required, safe_return_url
@@ -35,7 +39,10 @@ def _status_words(status: str | None) -> str:
 def _done(assignment: ApprovalStepApprover) -> str:
     """ "FR-REQ-00012: already approved." / "Invoice 7 (Burotec): already credit note asked." """
     chain = assignment.step.chain
-    return f"{chain.subject_label}: already {done_label_of_status(chain.subject, assignment.status)}."
+    return _("%(subject)s: already %(done)s.") % {
+        "subject": chain.subject_label,
+        "done": done_label_of_status(chain.subject, assignment.status),
+    }
 
 
 @employee_required
@@ -50,7 +57,7 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 @require_POST
-@once_per_form("Already decided.")
+@once_per_form(gettext_lazy("Already decided."))
 @employee_required
 def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str) -> HttpResponse:
     """Approve, return or reject; a second click on a task this approver decided says what they decided."""
@@ -70,12 +77,15 @@ def decide(request: HttpRequest, employee: Employee, task_id: int, decision: str
         messages.info(request, _done(earlier))
         return redirect(next_url)
     chain = assignment.step.chain
-    messages.success(request, f"{chain.subject_label}: {done_label(chain.subject, decision)}.")
+    messages.success(
+        request,
+        _("%(subject)s: %(done)s.") % {"subject": chain.subject_label, "done": done_label(chain.subject, decision)},
+    )
     return redirect(next_url)
 
 
 @require_POST
-@once_per_form("Already approved.")
+@once_per_form(gettext_lazy("Already approved."))
 @employee_required
 def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Approve every ticked task; each one that cannot be approved says why, the others go through."""
@@ -99,19 +109,21 @@ def bulk_approve(request: HttpRequest, employee: Employee) -> HttpResponse:
             # Ticked again after deciding it one by one (or a second click): the first outcome, as information.
             earlier = approval_decided_by(task_id=task_id, employee_id=employee.pk, user_id=employee.user_id)
             if earlier is None:
-                refused.append(f"task {task_id}: {error.message}")
+                refused.append(_("task %(id)s: %(reason)s") % {"id": task_id, "reason": error.message})
             else:
                 already.append(_done(earlier))
         except ApprovalError as error:
-            refused.append(f"task {task_id}: {error.message}")
+            refused.append(_("task %(id)s: %(reason)s") % {"id": task_id, "reason": error.message})
     if done:
-        messages.success(request, f"Approved {len(done)}: {', '.join(done)}.")
+        messages.success(
+            request, _("Approved %(count)s: %(subjects)s.") % {"count": len(done), "subjects": ", ".join(done)}
+        )
     for note in already:
         messages.info(request, note)
     for reason in refused:
         messages.error(request, reason)
     if not done and not refused and not already:
-        messages.error(request, "Tick the requisitions to approve.")
+        messages.error(request, _("Tick the requisitions to approve."))
     return redirect("approvals:inbox")
 
 
@@ -128,9 +140,11 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
     link = decision_link_load(token)
     if link is None:
         return render(
-            request, page, {"error": "This link is not valid or has expired. Open your inbox instead."}, status=400
+            request, page, {"error": _("This link is not valid or has expired. Open your inbox instead.")}, status=400
         )
     owner = Employee.objects.select_related("user").filter(user_id=link.user_id, user__is_active=True).first()
+    if owner is not None:  # the page speaks the approver's language, like the e-mail that brought them here
+        translation.activate(user_language(owner.user))
     item = (
         next(
             (i for i in approval_inbox(employee=owner, budget_impacts=budget_impacts) if i.task_id == link.task_id),
@@ -166,17 +180,19 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             )
     if owner is None or item is None:
         return render(
-            request, page, {"error": "This approval has already been decided, or is no longer yours."}, status=410
+            request, page, {"error": _("This approval has already been decided, or is no longer yours.")}, status=410
         )
     logged_in_as_owner = request.user.is_authenticated and request.user.pk == link.user_id
     if decision_link_needs_login_for(chain=item.step.chain) and not logged_in_as_owner:
         login_url = f"{reverse('login')}?{urlencode({'next': request.path})}"
         context = {"item": item, "login_url": login_url, "owner": owner}
         if request.user.is_authenticated:
-            context["error"] = f"This approval waits for {owner.display_name}: log in as them to decide."
+            context["error"] = _("This approval waits for %(display_name)s: log in as them to decide.") % {
+                "display_name": owner.display_name
+            }
             return render(request, page, context, status=403)
         if request.method == "POST":
-            context["error"] = "Log in to decide this approval: its amount needs it."
+            context["error"] = _("Log in to decide this approval: its amount needs it.")
             return render(request, page, context, status=403)
         return render(request, page, context)
     if request.method == "POST":
@@ -218,10 +234,10 @@ def away(request: HttpRequest, employee: Employee) -> HttpResponse:
         delegation_id = bounded_int(request.POST.get("delete"))
         delegation = Delegation.objects.filter(pk=delegation_id, employee=employee).first() if delegation_id else None
         if delegation is None:
-            messages.error(request, "That delegation is not there any more.")
+            messages.error(request, _("That delegation is not there any more."))
         else:
             delegation_delete(delegation=delegation, by=employee)
-            messages.success(request, "Delegation removed; your open tasks are yours again.")
+            messages.success(request, _("Delegation removed; your open tasks are yours again."))
         return redirect("approvals:away")
     if request.method == "POST":
         form = DelegationForm(request.POST, colleagues=colleagues)
@@ -240,8 +256,12 @@ def away(request: HttpRequest, employee: Employee) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{data['delegate'].display_name} decides your approvals "
-                    f"from {data['starts_on']} to {data['ends_on']}.",
+                    _("%(display_name)s decides your approvals from %(data)s to %(data2)s.")
+                    % {
+                        "display_name": data["delegate"].display_name,
+                        "data": data["starts_on"],
+                        "data2": data["ends_on"],
+                    },
                 )
                 return redirect("approvals:away")
         status = 400

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from procurement.money import Money, rate_stored
 from procurement.selectors import exchange_rate_get
@@ -160,7 +161,10 @@ def _actual_rates(
             looked_up[currencies] = exchange_rate_get(from_currency=currencies[0], to_currency=currencies[1], on=on)
         rate = looked_up[currencies] or committed_rates.get(key)
         if rate is None:
-            raise NoExchangeRate(f"No exchange rate from {currencies[0]} to {currencies[1]} is stored for {on}.")
+            raise NoExchangeRate(
+                _("No exchange rate from %(currencies)s to %(currencies2)s is stored for %(on)s.")
+                % {"currencies": currencies[0], "currencies2": currencies[1], "on": on}
+            )
         rates[key] = rate
     return rates
 

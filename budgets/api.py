@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -146,7 +147,7 @@ class BudgetEntriesView(APIView):
         employee = current_employee(request)
         budget = Budget.objects.filter(pk=pk, legal_entity__in=legal_entities_for_employee(employee=employee)).first()
         if budget is None:
-            raise BudgetNotFound(f"There is no budget {pk} that you may see.")
+            raise BudgetNotFound(_("There is no budget %(id)s that you may see.") % {"id": pk})
         entries = (
             BudgetEntry.objects.filter(budget=budget)
             .select_related("requisition", "purchase_order", "invoice")
@@ -211,12 +212,12 @@ class BudgetImportView(APIView):
         """Load a CSV or XLSX budget plan (finance). With any bad line nothing is saved and each is listed."""
         employee = current_employee(request)
         if not may_plan(employee):
-            raise PermissionDenied("Only finance loads budget plans.")
+            raise PermissionDenied(_("Only finance loads budget plans."))
         upload = request.FILES.get("file")
         if upload is None:
-            raise BudgetImportRefused("Send the plan as the multipart field `file`.")
+            raise BudgetImportRefused(_("Send the plan as the multipart field `file`."))
         if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            raise BudgetImportRefused("The file is larger than 5 MB.", code=BudgetErrorCode.FILE_TOO_LARGE)
+            raise BudgetImportRefused(_("The file is larger than 5 MB."), code=BudgetErrorCode.FILE_TOO_LARGE)
         try:
             result = budgets_import(
                 filename=upload.name or "",
@@ -230,7 +231,8 @@ class BudgetImportView(APIView):
             return Response(
                 {
                     "code": "invalid_lines",
-                    "message": f"Nothing was saved: {len(result.errors)} of {result.rows} lines have problems.",
+                    "message": _("Nothing was saved: %(errors)s of %(rows)s lines have problems.")
+                    % {"errors": len(result.errors), "rows": result.rows},
                     "errors": [{"line": error.line, "message": error.message} for error in result.errors],
                 },
                 status=400,

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, within_currency_digits
@@ -106,9 +107,9 @@ def _decimal(text: str, name: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise BudgetInvalid(f"{name} {text!r} is not a number.") from None
+        raise BudgetInvalid(_("%(name)s %(text)s is not a number.") % {"name": name, "text": repr(text)}) from None
     if not value.is_finite():
-        raise BudgetInvalid(f"{name} {text!r} is not a number.")
+        raise BudgetInvalid(_("%(name)s %(text)s is not a number.") % {"name": name, "text": repr(text)})
     return value
 
 
@@ -133,9 +134,11 @@ def budgets_import(
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise BudgetImportFormatError(
-            "The first line must name the columns; missing: " + ", ".join(missing) + ". "
-            "Expected: legal_entity, cost_centre, period, amount[, currency, control, gl_account, unspsc, "
-            "tolerance_percent, tolerance_amount]."
+            _(
+                "The first line must name the columns; missing: %(missing)s. Expected: legal_entity, cost_centre, "
+                "period, amount[, currency, control, gl_account, unspsc, tolerance_percent, tolerance_amount]."
+            )
+            % {"missing": ", ".join(missing)}
         )
     centres = {
         (centre.legal_entity.code.upper(), centre.code.upper()): centre
@@ -148,7 +151,9 @@ def budgets_import(
             continue
         result.rows += 1
         if result.rows > MAX_ROWS:
-            raise BudgetImportFormatError(f"Too many lines: at most {MAX_ROWS:,} budgets per file.")
+            raise BudgetImportFormatError(
+                _("Too many lines: at most %(max_rows)s budgets per file.") % {"max_rows": f"{MAX_ROWS:,}"}
+            )
 
         def value(name: str, cells: list[str] = cells) -> str:
             index = header.get(name)
@@ -162,19 +167,21 @@ def budgets_import(
             continue
         key = (spec.legal_entity.pk, spec.cost_centre.pk, spec.gl_account, spec.unspsc_prefix, period.start, period.end)
         if key in seen:
-            result.errors.append(LineError(number, f"The same budget as line {seen[key]}."))
+            result.errors.append(LineError(number, _("The same budget as line %(seen)s.") % {"seen": seen[key]}))
             continue
         seen[key] = number
         specs.append((number, spec))
     if result.rows == 0:
-        raise BudgetImportFormatError(f"No budgets below the header on line {header_line}.")
+        raise BudgetImportFormatError(
+            _("No budgets below the header on line %(header_line)s.") % {"header_line": header_line}
+        )
     if result.errors:
         return result
     try:
         with transaction.atomic():
             for number, spec in specs:
                 try:
-                    _, created = budget_save(spec=spec, by=by)
+                    created = budget_save(spec=spec, by=by)[1]
                 except BudgetInvalid as exc:
                     result.errors.append(LineError(number, exc.message))
                     continue
@@ -196,25 +203,31 @@ class _RollBack(Exception):
 def _spec(value: Any, allowed: dict[str, LegalEntity], centres: dict[tuple[str, str], CostCentre]) -> BudgetSpec:
     code = value("legal_entity").upper()
     if not code:
-        raise BudgetInvalid("The legal entity is empty.")
+        raise BudgetInvalid(_("The legal entity is empty."))
     entity = allowed.get(code)
     if entity is None:
-        raise BudgetInvalid(f"Legal entity {code} is unknown or not one you may plan for.")
+        raise BudgetInvalid(_("Legal entity %(code)s is unknown or not one you may plan for.") % {"code": code})
     centre_code = value("cost_centre").upper()
     centre = centres.get((code, centre_code))
     if centre is None:
-        raise BudgetInvalid(f"Cost centre {centre_code or '(empty)'} is not a cost centre of {code}.")
+        raise BudgetInvalid(
+            _("Cost centre %(value)s is not a cost centre of %(code)s.")
+            % {"value": centre_code or "(empty)", "code": code}
+        )
     amount_text = value("amount")
     if not amount_text:
-        raise BudgetInvalid("The amount is empty.")
+        raise BudgetInvalid(_("The amount is empty."))
     currency = (value("currency") or entity.currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise BudgetInvalid(f"Currency {currency!r} is not an ISO 4217 code.")
+        raise BudgetInvalid(_("Currency %(currency)s is not an ISO 4217 code.") % {"currency": repr(currency)})
     amount = _decimal(amount_text, "Amount")
     if abs(amount) >= MAX_AMOUNT:
-        raise BudgetInvalid(f"The amount must be below {MAX_AMOUNT:,}.")
+        raise BudgetInvalid(_("The amount must be below %(max_amount)s.") % {"max_amount": f"{MAX_AMOUNT:,}"})
     if not within_currency_digits(amount, currency):
-        raise BudgetInvalid(f"Amount {amount_text!r} has more decimals than {currency} has.")
+        raise BudgetInvalid(
+            _("Amount %(amount_text)s has more decimals than %(currency)s has.")
+            % {"amount_text": repr(amount_text), "currency": currency}
+        )
     money = Money(amount, currency)
     control = (value("control") or Budget.Control.HARD).lower().replace(" ", "_")
     control = {"hard_stop": "hard", "stop": "hard", "warning": "warn", "off": "none"}.get(control, control)
@@ -226,6 +239,6 @@ def _spec(value: Any, allowed: dict[str, LegalEntity], centres: dict[tuple[str, 
         control=control,
         gl_account=value("gl_account")[:20],
         unspsc_prefix=value("unspsc")[:8],
-        tolerance_percent=_decimal(value("tolerance_percent").rstrip("%") or "0", "Tolerance percentage"),
-        tolerance_amount=_decimal(value("tolerance_amount") or "0", "Tolerance amount"),
+        tolerance_percent=_decimal(value("tolerance_percent").rstrip("%") or "0", _("Tolerance percentage")),
+        tolerance_amount=_decimal(value("tolerance_amount") or "0", _("Tolerance amount")),
     )

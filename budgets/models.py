@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from procurement.models import CostCentre, LegalEntity, currency_code_validator
 from procurement.money import Money, budget_limit_minor
@@ -13,31 +14,35 @@ from requisitions.models import Requisition
 
 class Budget(models.Model):
     class Control(models.TextChoices):
-        HARD = "hard", "Hard stop"
-        WARN = "warn", "Warn"
-        NONE = "none", "None"
+        HARD = "hard", _("Hard stop")
+        WARN = "warn", _("Warn")
+        NONE = "none", _("None")
 
     class PeriodKind(models.TextChoices):
-        YEAR = "year", "Fiscal year"
-        QUARTER = "quarter", "Quarter"
-        MONTH = "month", "Month"
+        YEAR = "year", _("Fiscal year")
+        QUARTER = "quarter", _("Quarter")
+        MONTH = "month", _("Month")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="budgets")
     cost_centre = models.ForeignKey(CostCentre, on_delete=models.PROTECT, related_name="budgets")
-    gl_account = models.CharField("GL account", max_length=20, blank=True, help_text="Empty: every account.")
-    unspsc_prefix = models.CharField("UNSPSC prefix", max_length=8, blank=True, help_text="Empty: every category.")
+    gl_account = models.CharField(_("GL account"), max_length=20, blank=True, help_text=_("Empty: every account."))
+    unspsc_prefix = models.CharField(
+        _("UNSPSC prefix"), max_length=8, blank=True, help_text=_("Empty: every category.")
+    )
     period_kind = models.CharField(max_length=7, choices=PeriodKind.choices, default=PeriodKind.YEAR)
     period_label = models.CharField(
-        max_length=20, help_text="e.g. 2026, 2026-Q1, 2026-03; FY2027, FY2027-Q1, FY2027-P01 for other fiscal years"
+        max_length=20, help_text=_("e.g. 2026, 2026-Q1, 2026-03; FY2027, FY2027-Q1, FY2027-P01 for other fiscal years")
     )
-    period_start = models.DateField(help_text="Set from the label and the legal entity's fiscal year start.")
+    period_start = models.DateField(help_text=_("Set from the label and the legal entity's fiscal year start."))
     period_end = models.DateField()
-    amount_minor = models.BigIntegerField("amount (minor units)")
+    amount_minor = models.BigIntegerField(_("amount (minor units)"))
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     control = models.CharField(max_length=5, choices=Control.choices, default=Control.HARD)
     tolerance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     tolerance_minor = models.BigIntegerField(
-        "tolerance amount (minor units)", default=0, help_text="May be exceeded by this much, in the budget currency."
+        _("tolerance amount (minor units)"),
+        default=0,
+        help_text=_("May be exceeded by this much, in the budget currency."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,15 +94,15 @@ class BudgetEntry(models.Model):
     """One append-only movement on a budget, in the budget's currency, with the rate it was converted at."""
 
     class Kind(models.TextChoices):
-        PRECOMMITMENT = "precommitment", "Pre-commitment (requisition)"
-        RELEASE = "release", "Release"
-        COMMITMENT = "commitment", "Commitment (purchase order)"
-        COMMITMENT_RELEASE = "commitment_release", "Commitment release"
-        ACTUAL = "actual", "Actual"
+        PRECOMMITMENT = "precommitment", _("Pre-commitment (requisition)")
+        RELEASE = "release", _("Release")
+        COMMITMENT = "commitment", _("Commitment (purchase order)")
+        COMMITMENT_RELEASE = "commitment_release", _("Commitment release")
+        ACTUAL = "actual", _("Actual")
 
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    amount_minor = models.BigIntegerField(help_text="Positive consumes the budget, negative gives back.")
+    amount_minor = models.BigIntegerField(help_text=_("Positive consumes the budget, negative gives back."))
     requisition = models.ForeignKey(
         Requisition, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_entries"
     )
@@ -111,8 +116,10 @@ class BudgetEntry(models.Model):
     )
     variance_minor = models.BigIntegerField(
         default=0,
-        help_text="On an actual: what it costs more (+) or less (−) than the commitment it replaces, in the "
-        "budget's currency (price and exchange-rate differences).",
+        help_text=_(
+            "On an actual: what it costs more (+) or less (−) than the commitment it replaces, in the "
+            "budget's currency (price and exchange-rate differences)."
+        ),
     )
     source_amount_minor = models.BigIntegerField()
     source_currency = models.CharField(max_length=3)
@@ -124,7 +131,9 @@ class BudgetEntry(models.Model):
     note = models.CharField(max_length=300, blank=True)
     over_limit = models.BooleanField(
         default=False,
-        help_text="Pre-committed beyond a hard stop: allowed only with a finance budget-exception stage in the chain.",
+        help_text=_(
+            "Pre-committed beyond a hard stop: allowed only with a finance budget-exception stage in the chain."
+        ),
     )
 
     class Meta:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 
 class PeriodError(ValueError):
     pass
@@ -51,16 +53,16 @@ def period_of(*, kind: str, fiscal_year: int, number: int, start_month: int) -> 
         months, offset, label = 12, 0, (str(fiscal_year) if start_month == 1 else f"FY{fiscal_year}")
     elif kind == "quarter":
         if not 1 <= number <= 4:
-            raise PeriodError(f"A quarter is 1 to 4, not {number}.")
+            raise PeriodError(_("A quarter is 1 to 4, not %(number)s.") % {"number": number})
         months, offset = 3, (number - 1) * 3
         label = f"{fiscal_year}-Q{number}" if start_month == 1 else f"FY{fiscal_year}-Q{number}"
     elif kind == "month":
         if not 1 <= number <= 12:
-            raise PeriodError(f"A month is 1 to 12, not {number}.")
+            raise PeriodError(_("A month is 1 to 12, not %(number)s.") % {"number": number})
         months, offset = 1, number - 1
         label = f"{fiscal_year}-{number:02d}" if start_month == 1 else f"FY{fiscal_year}-P{number:02d}"
     else:
-        raise PeriodError(f"Unknown period kind {kind!r}: year, quarter or month.")
+        raise PeriodError(_("Unknown period kind %(kind)s: year, quarter or month.") % {"kind": repr(kind)})
     start_year, start_m = _add_months(first.year, first.month, offset)
     end_year, end_m = _add_months(first.year, first.month, offset + months - 1)
     return Period(kind, fiscal_year, number, date(start_year, start_m, 1), _month_end(end_year, end_m), label)
@@ -97,7 +99,7 @@ def period_parse(label: str, *, start_month: int) -> Period:
 def _parse(label: str, start_month: int) -> Period:
     text = re.sub(r"\s+", "", label or "").upper()
     if not text:
-        raise PeriodError("The period is empty: write e.g. 2026, 2026-Q1, 2026-03 or FY2027-P01.")
+        raise PeriodError(_("The period is empty: write e.g. 2026, 2026-Q1, 2026-03 or FY2027-P01."))
     if match := _YEAR.match(text):
         return period_of(kind="year", fiscal_year=_year(match.group(2)), number=0, start_month=start_month)
     if match := _QUARTER.match(text):
@@ -110,9 +112,11 @@ def _parse(label: str, start_month: int) -> Period:
     if match := _CAL_MONTH.match(text):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
-            raise PeriodError(f"{label!r}: a month is 01 to 12.")
+            raise PeriodError(_("%(label)s: a month is 01 to 12.") % {"label": repr(label)})
         # A calendar month is the n-th month of the fiscal year it falls in.
         fiscal_year = fiscal_year_of(date(year, month, 1), start_month)
         number = (month - start_month) % 12 + 1
         return period_of(kind="month", fiscal_year=fiscal_year, number=number, start_month=start_month)
-    raise PeriodError(f"{label!r} is not a period: write e.g. 2026, 2026-Q1, 2026-03 or FY2027-P01.")
+    raise PeriodError(
+        _("%(label)s is not a period: write e.g. 2026, 2026-Q1, 2026-03 or FY2027-P01.") % {"label": repr(label)}
+    )

@@ -11,6 +11,7 @@ from babel.numbers import is_currency
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.errors import ProcurementError
 from procurement.events import audit_event_record
@@ -131,7 +132,10 @@ def charges_demand(
         if rate is None:
             if skip_missing:
                 continue
-            raise NoExchangeRate(f"No exchange rate from {currency} to {budget.currency} is stored.")
+            raise NoExchangeRate(
+                _("No exchange rate from %(currency)s to %(currency2)s is stored.")
+                % {"currency": currency, "currency2": budget.currency}
+            )
         rate = rate_stored(rate)
         converted = convert_minor(amount, from_currency=currency, to_currency=budget.currency, rate=rate)
         result.append(Demand(budget, currency, amount, rate, converted))
@@ -176,6 +180,7 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
             )
         )
     over: set[int] = set()
+    shown: list[str] = []  # the hard-stop problems in the submitter's language (`problems` is stored, in English)
     for budget_id, needed in per_budget.items():
         budget = locked[budget_id]
         available = budget_available_minor(budget=budget)
@@ -187,12 +192,20 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
             )
             if budget.control == Budget.Control.HARD:
                 problems.append(text)
+                shown.append(
+                    _("Budget %(budget)s has %(left)s left; this requisition needs %(needed)s.")
+                    % {
+                        "budget": f"{budget.cost_centre.code} {budget.period_label}{_scope(budget)}",
+                        "left": Money.from_minor(max(available, 0), budget.currency),
+                        "needed": Money.from_minor(needed, budget.currency),
+                    }
+                )
                 over.add(budget_id)
             else:
                 warnings.append(text)
     exception = " ".join(problems)
     if problems and not exceptions_routed:
-        raise BudgetExceeded(exception)
+        raise BudgetExceeded(" ".join(shown))
     # Over a hard stop, the submission goes on only if the approval chain gets a finance
     # budget-exception stage (approvals refuses it with budget_exceeded otherwise): never silently.
     requisition_budget_exception_set(requisition=requisition, text=exception)
@@ -372,21 +385,28 @@ class BudgetSpec:
 def budget_spec_check(spec: BudgetSpec) -> Period:
     """The period the spec names; BudgetInvalid with a readable message for anything wrong."""
     if spec.cost_centre.legal_entity_id != spec.legal_entity.pk:
-        raise BudgetInvalid(f"Cost centre {spec.cost_centre.code} does not belong to {spec.legal_entity.code}.")
+        raise BudgetInvalid(
+            _("Cost centre %(code)s does not belong to %(code2)s.")
+            % {"code": spec.cost_centre.code, "code2": spec.legal_entity.code}
+        )
     if not is_currency(spec.amount.currency):
-        raise BudgetInvalid(f"{spec.amount.currency!r} is not an ISO 4217 currency code.")
+        raise BudgetInvalid(
+            _("%(currency)s is not an ISO 4217 currency code.") % {"currency": repr(spec.amount.currency)}
+        )
     if spec.amount.amount < 0:
-        raise BudgetInvalid("The amount must not be negative.")
+        raise BudgetInvalid(_("The amount must not be negative."))
     if spec.amount.amount >= MAX_AMOUNT or spec.tolerance_amount >= MAX_AMOUNT:
-        raise BudgetInvalid(f"The amount must be below {MAX_AMOUNT:,}.")
+        raise BudgetInvalid(_("The amount must be below %(max_amount)s.") % {"max_amount": f"{MAX_AMOUNT:,}"})
     if spec.control not in Budget.Control.values:
-        raise BudgetInvalid(f"Control {spec.control!r} is not one of hard, warn, none.")
+        raise BudgetInvalid(_("Control %(control)s is not one of hard, warn, none.") % {"control": repr(spec.control)})
     if not Decimal(0) <= spec.tolerance_percent <= Decimal(100):
-        raise BudgetInvalid("The tolerance percentage is between 0 and 100.")
+        raise BudgetInvalid(_("The tolerance percentage is between 0 and 100."))
     if spec.tolerance_amount < 0:
-        raise BudgetInvalid("The tolerance amount must not be negative.")
+        raise BudgetInvalid(_("The tolerance amount must not be negative."))
     if spec.unspsc_prefix and not spec.unspsc_prefix.isdigit():
-        raise BudgetInvalid(f"UNSPSC prefix {spec.unspsc_prefix!r} is not digits.")
+        raise BudgetInvalid(
+            _("UNSPSC prefix %(unspsc_prefix)s is not digits.") % {"unspsc_prefix": repr(spec.unspsc_prefix)}
+        )
     try:
         return period_parse(spec.period, start_month=spec.legal_entity.fiscal_year_start_month)
     except PeriodError as exc:
@@ -424,14 +444,29 @@ def budget_save(*, spec: BudgetSpec, by: Any = None) -> tuple[Budget, bool]:
     else:
         if budget.currency != spec.amount.currency and budget.entries.exists():
             raise BudgetInvalid(
-                f"Budget {budget.cost_centre.code} {budget.period_label} has entries in {budget.currency}: "
-                f"its currency cannot change to {spec.amount.currency}."
+                _(
+                    "Budget %(code)s %(period_label)s has entries in %(currency)s: its currency cannot "
+                    "change to %(currency2)s."
+                )
+                % {
+                    "code": budget.cost_centre.code,
+                    "period_label": budget.period_label,
+                    "currency": budget.currency,
+                    "currency2": spec.amount.currency,
+                }
             )
         used = budget.amount_minor - budget_available_minor(budget=budget)
         if spec.control == Budget.Control.HARD and spec.amount.minor < used:
             raise BudgetInvalid(
-                f"Budget {budget.cost_centre.code} {budget.period_label} already holds "
-                f"{Money.from_minor(used, budget.currency)}: a hard stop cannot be set below that."
+                _(
+                    "Budget %(code)s %(period_label)s already holds %(from_minor)s: a hard stop cannot be "
+                    "set below that."
+                )
+                % {
+                    "code": budget.cost_centre.code,
+                    "period_label": budget.period_label,
+                    "from_minor": Money.from_minor(used, budget.currency),
+                }
             )
         for name, value in values.items():
             setattr(budget, name, value)

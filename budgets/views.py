@@ -3,6 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 from procurement.selectors import legal_entities_for_employee
@@ -52,14 +53,14 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 def import_plan(request: HttpRequest, employee: Employee) -> HttpResponse:
     """Upload a CSV or XLSX budget plan; every bad line is listed and nothing is saved until all are good."""
     if not may_plan(employee):
-        return render(request, "404.html", {"message": "Only finance loads budget plans."}, status=403)
+        return render(request, "404.html", {"message": _("Only finance loads budget plans.")}, status=403)
     context: dict[str, object] = {}
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["error"] = "Choose a CSV or XLSX file."
+            context["error"] = _("Choose a CSV or XLSX file.")
         elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            context["error"] = "The file is larger than 5 MB."
+            context["error"] = _("The file is larger than 5 MB.")
         else:
             try:
                 context["result"] = budgets_import(

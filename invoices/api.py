@@ -11,6 +11,7 @@ from datetime import datetime, time
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -42,7 +43,7 @@ PAGE_SIZE = 200
 def _invoice(employee: Employee, pk: int) -> Invoice:
     invoice = invoices_for_list(invoices=invoices_visible(employee=employee).filter(pk=pk)).first()
     if invoice is None:
-        raise InvoiceNotFound(f"There is no invoice {pk} that you may see.")
+        raise InvoiceNotFound(_("There is no invoice %(id)s that you may see.") % {"id": pk})
     return invoice
 
 
@@ -52,7 +53,7 @@ def _acting_entity(employee: Employee, code: str) -> LegalEntity | None:
         return None
     entity = LegalEntity.objects.filter(code__iexact=code).first()
     if entity is None or not (employee.user.is_superuser or employee.legal_entities.filter(pk=entity.pk).exists()):
-        raise NotFound(f"No legal entity {code[:20]} of yours.")
+        raise NotFound(_("No legal entity %(code)s of yours.") % {"code": code[:20]})
     return entity
 
 
@@ -90,7 +91,7 @@ class InvoiceListView(APIView):
         params = request.query_params
         if "purchase_order" in params:
             if not params["purchase_order"].isdigit():
-                raise InvoiceError("purchase_order is an order's id.", code=InvoiceErrorCode.INVALID)
+                raise InvoiceError(_("purchase_order is an order's id."), code=InvoiceErrorCode.INVALID)
             order_id = int(params["purchase_order"])
             invoices = invoices.filter(pk__in=invoices_of_order(order_id=order_id))
         if params.get("status"):
@@ -117,12 +118,12 @@ class InvoiceListView(APIView):
         entity = _acting_entity(employee, str(body.get("legal_entity", "")))
         if entity is None:
             raise InvoiceError(
-                "legal_entity: name the legal entity the invoice is for.", code=InvoiceErrorCode.INVOICE_INVALID
+                _("legal_entity: name the legal entity the invoice is for."), code=InvoiceErrorCode.INVOICE_INVALID
             )
         intake_check(employee, entity)
         raw_lines = body.get("lines")
         if not isinstance(raw_lines, list):
-            raise InvoiceError("lines: a list of lines.", code=InvoiceErrorCode.INVOICE_INVALID)
+            raise InvoiceError(_("lines: a list of lines."), code=InvoiceErrorCode.INVOICE_INVALID)
         lines = [_typed_line(item) for item in raw_lines]
         pdf, pdf_name = None, ""
         attachment = body.get("attachment")
@@ -130,7 +131,9 @@ class InvoiceListView(APIView):
             try:
                 pdf = base64.b64decode(str(attachment["content"]), validate=True)
             except (binascii.Error, ValueError):
-                raise InvoiceError("attachment.content is not base64.", code=InvoiceErrorCode.INVOICE_INVALID) from None
+                raise InvoiceError(
+                    _("attachment.content is not base64."), code=InvoiceErrorCode.INVOICE_INVALID
+                ) from None
             pdf_name = str(attachment.get("filename", ""))[:200]
         try:
             received = typed_invoice_receive(
@@ -179,7 +182,9 @@ class InvoiceUploadView(APIView):
         intake_role_check(employee)
         upload = request.FILES.get("file")
         if upload is None:
-            raise InvoiceError("Send the invoice as the multipart field 'file'.", code=InvoiceErrorCode.INVOICE_INVALID)
+            raise InvoiceError(
+                _("Send the invoice as the multipart field 'file'."), code=InvoiceErrorCode.INVOICE_INVALID
+            )
         data = upload.read(MAX_INVOICE_BYTES + 1)  # one byte more than allowed: read_invoice_file says it is too large
         form = request.data if isinstance(request.data, dict) else {}
         entity = _acting_entity(employee, str(form.get("legal_entity", "")))
@@ -209,7 +214,7 @@ def _paid_at(value: object) -> datetime:
     """An ISO date-time (or a date, read as midnight in the server's zone); naive times in the server's zone."""
     if not isinstance(value, str) or not value.strip():
         raise InvoiceError(
-            "paid_at is required: when the ERP paid, e.g. 2026-12-01T09:30:00Z.", code=InvoiceErrorCode.INVALID
+            _("paid_at is required: when the ERP paid, e.g. 2026-12-01T09:30:00Z."), code=InvoiceErrorCode.INVALID
         )
     text = value.strip()[:40]
     moment = None
@@ -222,7 +227,8 @@ def _paid_at(value: object) -> datetime:
         moment = None
     if moment is None:
         raise InvoiceError(
-            f"paid_at {text!r} is not a date-time (2026-12-01T09:30:00Z) or a date (2026-12-01).",
+            _("paid_at %(text)s is not a date-time (2026-12-01T09:30:00Z) or a date (2026-12-01).")
+            % {"text": repr(text)},
             code=InvoiceErrorCode.INVALID,
         )
     if timezone.is_naive(moment):
@@ -244,13 +250,14 @@ class InvoicePaidView(APIView):
         it becomes paid. Reported again with the same reference, nothing changes."""
         employee = current_employee(request)
         if not employee_has_role(employee, Role.FINANCE, Role.ADMIN):
-            raise PermissionDenied("Only finance (or the ERP's account) reports payments.")
+            raise PermissionDenied(_("Only finance (or the ERP's account) reports payments."))
         invoice = _invoice(employee, pk)
         data = request.data if hasattr(request.data, "get") else {}
         reference = data.get("reference", "")
         if not isinstance(reference, str) or len(reference) > MAX_REFERENCE:
             raise InvoiceError(
-                f"reference is a text of at most {MAX_REFERENCE} characters.", code=InvoiceErrorCode.INVALID
+                _("reference is a text of at most %(max_reference)s characters.") % {"max_reference": MAX_REFERENCE},
+                code=InvoiceErrorCode.INVALID,
             )
         invoice_mark_paid(invoice=invoice, paid_at=_paid_at(data.get("paid_at")), reference=reference, by=employee)
         return Response(invoice_data(_invoice(employee, pk)))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class InvoicesConfig(AppConfig):
@@ -6,5 +7,5 @@ class InvoicesConfig(AppConfig):
 
     name = "invoices"
     label = "invoices"
-    verbose_name = "Supplier invoices"
+    verbose_name = gettext_lazy("Supplier invoices")
     default_auto_field = "django.db.models.BigAutoField"

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from budgets.periods import fiscal_year_of
 from orders.models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
@@ -88,7 +89,8 @@ def supplier_for_document(*, document: SupplierInvoiceDocument) -> Supplier:
             return by_identity[0]
     if not wanted:
         raise UnknownSupplier(
-            f"The invoice names no VAT number for its seller {seller.name or ''!s}: we recognise suppliers by it."
+            _("The invoice names no VAT number for its seller %(value)s: we recognise suppliers by it.")
+            % {"value": str(seller.name or "")}
         )
     candidates = [
         supplier
@@ -101,11 +103,17 @@ def supplier_for_document(*, document: SupplierInvoiceDocument) -> Supplier:
     shown = seller.vat_id or seller.endpoint_id or seller.legal_id
     if not candidates:
         raise UnknownSupplier(
-            f"No supplier with VAT number {shown} is known here: an administrator adds it to the supplier's "
-            "tax id first."
+            _(
+                "No supplier with VAT number %(shown)s is known here: an administrator adds it to the "
+                "supplier's tax id first."
+            )
+            % {"shown": shown}
         )
     names = ", ".join(sorted(supplier.code for supplier in candidates))
-    raise UnknownSupplier(f"Several suppliers have VAT number {shown} ({names}): an administrator keeps one.")
+    raise UnknownSupplier(
+        _("Several suppliers have VAT number %(shown)s (%(names)s): an administrator keeps one.")
+        % {"shown": shown, "names": names}
+    )
 
 
 def _orders_named(supplier: Supplier, references: tuple[str, ...]) -> dict[str, PurchaseOrder]:
@@ -131,7 +139,10 @@ def _legal_entity(
     entities = {order.legal_entity_id: order.legal_entity for order in orders.values()}
     if len(entities) > 1:
         codes = ", ".join(sorted(entity.code for entity in entities.values()))
-        raise InvoiceRefused(f"The invoice names orders of several legal entities ({codes}): send one invoice each.")
+        raise InvoiceRefused(
+            _("The invoice names orders of several legal entities (%(codes)s): send one invoice each.")
+            % {"codes": codes}
+        )
     entity = next(iter(entities.values()), None)
     buyer = document.buyer
     if entity is None and buyer is not None:
@@ -148,13 +159,15 @@ def _legal_entity(
     if entity is None:
         named = None if buyer is None else (buyer.vat_id or buyer.endpoint_id or buyer.legal_id)
         raise UnknownBuyer(
-            "The invoice names none of our orders"
-            + (f" and its buyer VAT number {named} is none of our legal entities." if named else " and no buyer.")
+            _("The invoice names none of our orders and its buyer VAT number %(named)s is none of our legal entities.")
+            % {"named": named}
+            if named
+            else _("The invoice names none of our orders and no buyer.")
         )
     if acting is not None and entity.pk != acting.pk:
         raise InvoiceRefused(
-            f"This invoice is for {entity.code} ({entity.name}), not for {acting.code}: switch to {entity.code} "
-            "to take it in."
+            _("This invoice is for %(code)s (%(name)s), not for %(code2)s: switch to %(code)s to take it in.")
+            % {"code": entity.code, "name": entity.name, "code2": acting.code}
         )
     return entity
 
@@ -163,7 +176,9 @@ def _minor(amount: Decimal, currency: str, what: str) -> int:
     try:
         return to_minor(amount, currency)
     except MoneyError:
-        raise InvoiceRefused(f"{what} {decimal_text(amount)} cannot be stored") from None
+        raise InvoiceRefused(
+            _("%(what)s %(decimal_text)s cannot be stored") % {"what": what, "decimal_text": decimal_text(amount)}
+        ) from None
 
 
 def _line_numbers(lines: tuple[SupplierInvoiceLine, ...]) -> list[int]:
@@ -198,19 +213,30 @@ def _order_line(
 def _check_line(line: SupplierInvoiceLine, number: int) -> None:
     if line.quantity < 0 or line.net_amount < 0:
         raise InvoiceRefused(
-            f"Line {line.line_id} bills a negative amount ({plain(line.quantity)} × {plain(line.net_price or _ZERO)}): "
-            "a return or a correction comes as a credit note."
+            _(
+                "Line %(line_id)s bills a negative amount (%(plain)s × %(plain2)s): a return or a "
+                "correction comes as a credit note."
+            )
+            % {"line_id": line.line_id, "plain": plain(line.quantity), "plain2": plain(line.net_price or _ZERO)}
         )
     if line.net_price is not None and line.net_price < 0:
-        raise InvoiceRefused(f"Line {line.line_id} has a negative price: a discount comes as a credit note.")
+        raise InvoiceRefused(
+            _("Line %(line_id)s has a negative price: a discount comes as a credit note.") % {"line_id": line.line_id}
+        )
     if len(line.unit_code) > 3:
         raise InvoiceRefused(
-            f"The unit {line.unit_code[:20]!r} of line {line.line_id} is not a UN/CEFACT unit code (3 characters)."
+            _("The unit %(unit_code)s of line %(line_id)s is not a UN/CEFACT unit code (3 characters).")
+            % {"unit_code": repr(line.unit_code[:20]), "line_id": line.line_id}
         )
     if line.tax_rate is not None and not 0 <= line.tax_rate <= 100:
-        raise InvoiceRefused(f"The tax rate {plain(line.tax_rate)} % of line {line.line_id} is not between 0 and 100.")
+        raise InvoiceRefused(
+            _("The tax rate %(plain)s %% of line %(line_id)s is not between 0 and 100.")
+            % {"plain": plain(line.tax_rate), "line_id": line.line_id}
+        )
     if line.price_base_quantity <= 0:
-        raise InvoiceRefused(f"The price base quantity of line {line.line_id} is not above 0.")
+        raise InvoiceRefused(
+            _("The price base quantity of line %(line_id)s is not above 0.") % {"line_id": line.line_id}
+        )
 
 
 def _stored_text(data: bytes) -> str:
@@ -241,9 +267,13 @@ def _invoice_lines(
             note = f"order {line.order_reference} is not one of our orders with this supplier"
         else:
             note = "the invoice names no order"
-        net_minor = _minor(line.net_amount, currency, f"The net amount of line {line.line_id}")
+        net_minor = _minor(
+            line.net_amount, currency, _("The net amount of line %(line_id)s") % {"line_id": line.line_id}
+        )
         if line.tax_amount is not None:
-            tax_minor = _minor(abs(line.tax_amount), currency, f"The tax of line {line.line_id}")
+            tax_minor = _minor(
+                abs(line.tax_amount), currency, _("The tax of line %(line_id)s") % {"line_id": line.line_id}
+            )
         elif line.tax_rate is not None:
             tax_minor = tax_amount_minor(net_minor=net_minor, rate_percent=line.tax_rate)
         else:
@@ -264,7 +294,9 @@ def _invoice_lines(
                 description=line.description[:_DESCRIPTION_MAX],
                 quantity=line.quantity,
                 unit=line.unit_code,
-                unit_price_minor=_minor(price, currency, f"The price of line {line.line_id}"),
+                unit_price_minor=_minor(
+                    price, currency, _("The price of line %(line_id)s") % {"line_id": line.line_id}
+                ),
                 price_basis_quantity=line.price_base_quantity,
                 net_minor=net_minor,
                 tax_category=category if category in TAX_CATEGORIES else "",
@@ -294,10 +326,19 @@ def _credit_target(supplier: Supplier, document: SupplierInvoiceDocument, reason
 def _repeat_or_refuse(existing: Invoice, document: SupplierInvoiceDocument, digest: str) -> InvoiceReceived:
     if document.message_id and existing.payload_id == document.message_id and existing.document_hash == digest:
         return InvoiceReceived(existing, repeat=True)
-    kind = "Credit note" if existing.is_credit_note else "Invoice"
+    kind = _("Credit note") if existing.is_credit_note else "Invoice"
     raise DuplicateInvoice(
-        f"{kind} {existing.number} of {existing.supplier.name} for fiscal year {existing.fiscal_year} was already "
-        f"received on {existing.received_at.date().isoformat()}: it is not taken twice."
+        _(
+            "%(kind)s %(number)s of %(name)s for fiscal year %(fiscal_year)s was already received on "
+            "%(isoformat)s: it is not taken twice."
+        )
+        % {
+            "kind": kind,
+            "number": existing.number,
+            "name": existing.supplier.name,
+            "fiscal_year": existing.fiscal_year,
+            "isoformat": existing.received_at.date().isoformat(),
+        }
     )
 
 
@@ -321,10 +362,12 @@ def invoice_receive(
     """
     number = document.number.strip()
     if not number or len(number) > _NUMBER_MAX:
-        raise InvoiceRefused(f"The invoice number must have 1 to {_NUMBER_MAX} characters.")
+        raise InvoiceRefused(
+            _("The invoice number must have 1 to %(number_max)s characters.") % {"number_max": _NUMBER_MAX}
+        )
     user = by if isinstance(by, User) else None
     if document.totals.tax_inclusive < 0 or document.totals.tax_exclusive < 0 or document.totals.tax_total < 0:
-        raise InvoiceRefused("The invoice's total is negative: a correction comes as a credit note.")
+        raise InvoiceRefused(_("The invoice's total is negative: a correction comes as a credit note."))
     supplier = supplier or supplier_for_document(document=document)
     orders = _orders_named(supplier, document.order_references)
     entity = _legal_entity(document, orders, legal_entity)
@@ -335,9 +378,9 @@ def invoice_receive(
     kept = _stored_text(source_xml) if source_xml else ""
     digest = hashlib.sha256(kept.encode("utf-8")).hexdigest() if kept else ""
     currency = document.currency
-    net_minor = _minor(document.totals.tax_exclusive, currency, "The total without tax")
-    tax_minor = _minor(document.totals.tax_total, currency, "The tax total")
-    total_minor = _minor(document.totals.tax_inclusive, currency, "The total with tax")
+    net_minor = _minor(document.totals.tax_exclusive, currency, _("The total without tax"))
+    tax_minor = _minor(document.totals.tax_total, currency, _("The tax total"))
+    total_minor = _minor(document.totals.tax_inclusive, currency, _("The total with tax"))
     reasons = list(document.notes)
     if document.totals.payable != document.totals.tax_inclusive - document.totals.prepaid:
         reasons.append(
@@ -374,7 +417,7 @@ def invoice_receive(
                 net_minor=net_minor,
                 tax_minor=tax_minor,
                 charges_minor=_minor(
-                    document.totals.charge_total - document.totals.allowance_total, currency, "The charges"
+                    document.totals.charge_total - document.totals.allowance_total, currency, _("The charges")
                 ),
                 total_minor=total_minor,
                 notes=reasons,

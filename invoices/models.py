@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import QUANTITY_MAX, PurchaseOrder, PurchaseOrderLine
 from procurement.models import Employee, LegalEntity, Supplier, currency_code_validator
@@ -18,35 +20,35 @@ from procurement.money import Money
 
 class Invoice(models.Model):
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Source(models.TextChoices):
-        CXML = "cxml", "cXML InvoiceDetailRequest"
-        UBL = "ubl", "UBL 2.1 (Peppol BIS 3.0)"
-        CII = "cii", "UN/CEFACT CII"
-        FACTURX = "facturx", "Factur-X / ZUGFeRD PDF"
-        TYPED = "typed", "Typed from paper"
+        CXML = "cxml", _("cXML InvoiceDetailRequest")
+        UBL = "ubl", _("UBL 2.1 (Peppol BIS 3.0)")
+        CII = "cii", _("UN/CEFACT CII")
+        FACTURX = "facturx", _("Factur-X / ZUGFeRD PDF")
+        TYPED = "typed", _("Typed from paper")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received, not matched yet"
-        MATCHED = "matched", "Matched"
-        EXCEPTION = "exception", "On hold: exception"
-        APPROVED = "approved", "Variance approved"
-        READY_TO_PAY = "ready_to_pay", "Ready to pay"
-        REJECTED = "rejected", "Rejected"
-        PAID = "paid", "Paid"
+        RECEIVED = "received", pgettext_lazy("invoice status", "Received, not matched yet")
+        MATCHED = "matched", pgettext_lazy("invoice status", "Matched")
+        EXCEPTION = "exception", pgettext_lazy("invoice status", "On hold: exception")
+        APPROVED = "approved", pgettext_lazy("invoice status", "Variance approved")
+        READY_TO_PAY = "ready_to_pay", pgettext_lazy("invoice status", "Ready to pay")
+        REJECTED = "rejected", pgettext_lazy("invoice status", "Rejected")
+        PAID = "paid", pgettext_lazy("invoice status", "Paid")
 
     class MatchMode(models.TextChoices):
-        TWO_WAY = "two_way", "Two-way (invoice and order)"
-        THREE_WAY = "three_way", "Three-way (invoice, order and receipt)"
+        TWO_WAY = "two_way", _("Two-way (invoice and order)")
+        THREE_WAY = "three_way", _("Three-way (invoice, order and receipt)")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="invoices")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     # The supplier's own number, as printed; unique per supplier, kind and fiscal year (duplicates refused).
     number = models.CharField(max_length=60)
-    fiscal_year = models.PositiveIntegerField(help_text="The legal entity's fiscal year of the invoice date.")
+    fiscal_year = models.PositiveIntegerField(help_text=_("The legal entity's fiscal year of the invoice date."))
     invoice_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
@@ -55,10 +57,12 @@ class Invoice(models.Model):
     # The orders it names (header order references); each line may point at a line of one of them.
     purchase_orders = models.ManyToManyField(PurchaseOrder, blank=True, related_name="invoices")
     # Totals as the supplier stated them (positive for credit notes too; the kind gives the sign).
-    net_minor = models.BigIntegerField(help_text="Sum of the line net amounts, charges and allowances included.")
+    net_minor = models.BigIntegerField(help_text=_("Sum of the line net amounts, charges and allowances included."))
     tax_minor = models.BigIntegerField(default=0)
-    charges_minor = models.BigIntegerField(default=0, help_text="Document-level charges less allowances (shipping…).")
-    total_minor = models.BigIntegerField(help_text="Net plus tax: what the supplier asks to be paid.")
+    charges_minor = models.BigIntegerField(
+        default=0, help_text=_("Document-level charges less allowances (shipping…).")
+    )
+    total_minor = models.BigIntegerField(help_text=_("Net plus tax: what the supplier asks to be paid."))
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     match_mode = models.CharField(max_length=9, choices=MatchMode.choices, blank=True)
     # Plain reasons at the invoice level ("total 1,250.00 is not the sum of the lines 1,200.00"), lines have theirs.
@@ -72,11 +76,11 @@ class Invoice(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Another invoice of the supplier with the same amount and date.",
+        help_text=_("Another invoice of the supplier with the same amount and date."),
     )
     source = models.CharField(max_length=8, choices=Source.choices)
-    payload_id = models.CharField(max_length=250, blank=True, help_text="cXML payloadID, when it came by cXML.")
-    document = models.TextField(blank=True, help_text="The XML as received, credentials masked.")
+    payload_id = models.CharField(max_length=250, blank=True, help_text=_("cXML payloadID, when it came by cXML."))
+    document = models.TextField(blank=True, help_text=_("The XML as received, credentials masked."))
     document_hash = models.CharField(max_length=64, blank=True)
     payment_terms = models.CharField(max_length=200, blank=True)
     supplier_note = models.TextField(blank=True)
@@ -136,9 +140,9 @@ def _quantity_in_range(field: str) -> Q:
 
 class InvoiceLine(models.Model):
     class Match(models.TextChoices):
-        PENDING = "", "Not matched yet"
-        OK = "ok", "Matches"
-        EXCEPTION = "exception", "Exception"
+        PENDING = "", _("Not matched yet")
+        OK = "ok", _("Matches")
+        EXCEPTION = "exception", _("Exception")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
@@ -147,22 +151,22 @@ class InvoiceLine(models.Model):
         PurchaseOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
     )
     order_reference = models.CharField(
-        max_length=100, blank=True, help_text="The order number as the supplier wrote it."
+        max_length=100, blank=True, help_text=_("The order number as the supplier wrote it.")
     )
     order_line_number = models.PositiveIntegerField(null=True, blank=True)
-    link_note = models.CharField(max_length=300, blank=True, help_text="How the line was linked, or why it was not.")
+    link_note = models.CharField(max_length=300, blank=True, help_text=_("How the line was linked, or why it was not."))
     supplier_part_id = models.CharField(max_length=64, blank=True)
     description = models.CharField(max_length=500, blank=True)
     quantity = models.DecimalField(max_digits=13, decimal_places=3)
     unit = models.CharField(max_length=3, blank=True)
     unit_price_minor = models.BigIntegerField()
     price_basis_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=1)
-    net_minor = models.BigIntegerField(help_text="The line's net amount as the supplier stated it.")
+    net_minor = models.BigIntegerField(help_text=_("The line's net amount as the supplier stated it."))
     tax_category = models.CharField(max_length=2, blank=True, help_text="UNCL5305: S, AA, Z, E, AE, K, G, O…")
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True, help_text="Percent.")
     tax_minor = models.BigIntegerField(default=0)
     match = models.CharField(max_length=9, choices=Match.choices, blank=True, default=Match.PENDING)
-    reasons = models.JSONField(default=list, blank=True, help_text='Plain reasons: ["invoiced 5, received 3"].')
+    reasons = models.JSONField(default=list, blank=True, help_text=_('Plain reasons: ["invoiced 5, received 3"].'))
     # What the match expected, for the page: price and quantity differences in the invoice's currency.
     variance_minor = models.BigIntegerField(default=0)
 
@@ -233,13 +237,13 @@ class MatchTolerance(models.Model):
     )
     price_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     price_amount = models.DecimalField(
-        max_digits=15, decimal_places=4, default=Decimal(0), help_text="Per unit, in major units."
+        max_digits=15, decimal_places=4, default=Decimal(0), help_text=_("Per unit, in major units.")
     )
     quantity_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     # Two-way (no receipt needed: services, subscriptions) or three-way; per supplier or category (UNSPSC prefix).
     match_mode = models.CharField(max_length=9, choices=Invoice.MatchMode.choices, default=Invoice.MatchMode.THREE_WAY)
     two_way_unspsc_prefixes = models.CharField(
-        max_length=200, blank=True, help_text="Categories matched two-way, e.g. '80 81' (services): UNSPSC prefixes."
+        max_length=200, blank=True, help_text=_("Categories matched two-way, e.g. '80 81' (services): UNSPSC prefixes.")
     )
 
     class Meta:
@@ -264,4 +268,4 @@ class MatchTolerance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.legal_entity_id} {self.supplier_id or 'all suppliers'}"
+        return f"{self.legal_entity_id} {self.supplier_id or gettext('all suppliers')}"

@@ -15,11 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from budgets.actuals import funds_actual_record, funds_invoice_reverse, funds_order_release
 from budgets.services import Charge
+from notifications.services import message_render
 from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.order_progress import LineProgress, purchase_order_progress_record
 from orders.services import order_line_charges
@@ -251,8 +254,8 @@ def invoice_credit_note_request(*, invoice: Invoice, by: Employee | None, commen
     locked = _locked(invoice)
     if locked.status != S.EXCEPTION:
         raise InvoiceError(
-            f"Invoice {locked.number} is {S(locked.status).label.lower()}: a credit note is asked for only "
-            "while it is on hold."
+            _("Invoice %(number)s is %(label)s: a credit note is asked for only while it is on hold.")
+            % {"number": locked.number, "label": S(locked.status).label.lower()}
         )
     text = comment.strip()
     audit_event_record(
@@ -265,18 +268,22 @@ def invoice_credit_note_request(*, invoice: Invoice, by: Employee | None, commen
     address = locked.supplier.contact_email or locked.supplier.order_email
     if address:
         reasons = _reasons_text(locked, list(locked.lines.order_by("line_number")))
+        # Suppliers have no language on file: the site's (the templates are translated like every message).
+        message = message_render(
+            message="supplier_credit_note",
+            context={
+                "entity": locked.legal_entity.name,
+                "number": locked.number,
+                "invoice_date": locked.invoice_date.isoformat(),
+                "total": locked.total,
+                "comment": text,
+                "reasons": reasons,
+            },
+            language=settings.LANGUAGE_CODE,
+        )
         task_enqueue_on_commit(
             supplier_email_send.name,
-            kwargs={
-                "invoice_id": locked.pk,
-                "subject": f"Credit note requested for invoice {locked.number}",
-                "body": (
-                    f"{locked.legal_entity.name} holds your invoice {locked.number} of "
-                    f"{locked.invoice_date.isoformat()} ({locked.total}) and asks for a credit note.\n\n"
-                    + (f"{text}\n\n" if text else "")
-                    + (f"What does not match: {reasons}\n" if reasons else "")
-                ),
-            },
+            kwargs={"invoice_id": locked.pk, "subject": message.title, "body": message.email_body},
         )
     return locked
 
@@ -290,7 +297,9 @@ def invoice_mark_paid(*, invoice: Invoice, paid_at: datetime, reference: str, by
     Reported twice with the same reference, nothing changes."""
     reference = reference.strip()
     if len(reference) > MAX_REFERENCE:
-        raise InvoiceError(f"A payment reference is at most {MAX_REFERENCE} characters.")
+        raise InvoiceError(
+            _("A payment reference is at most %(max_reference)s characters.") % {"max_reference": MAX_REFERENCE}
+        )
     locked = _locked(invoice)
     if locked.status == S.PAID and locked.payment_reference == reference:
         return locked

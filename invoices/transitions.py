@@ -15,6 +15,8 @@ Each move writes an audit event `invoices.invoice.status` (from, to, who, commen
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move
 
@@ -37,7 +39,9 @@ MATCHABLE = frozenset({S.RECEIVED, S.EXCEPTION})
 # Accepted: counted as invoiced on the order and as actual spend on budgets.
 ACCEPTED = frozenset({S.READY_TO_PAY, S.PAID})
 
-INVOICE_TABLE = StatusTable(allowed=ALLOWED, labels=S, what="invoice", event_type="invoices.invoice.status")
+INVOICE_TABLE = StatusTable(
+    allowed=ALLOWED, labels=S, what=gettext_lazy("invoice"), event_type="invoices.invoice.status"
+)
 
 
 def invoice_status_move(

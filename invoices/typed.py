@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext as _
 
 from orders.models import PurchaseOrder, PurchaseOrderLine
 from procurement.models import LegalEntity, Supplier
@@ -73,12 +74,12 @@ def _date(errors: _Errors, name: str, text: str, *, required: bool) -> date | No
     text = (text or "").strip()
     if not text:
         if required:
-            errors.add(name, "Enter a date (YYYY-MM-DD).")
+            errors.add(name, _("Enter a date (YYYY-MM-DD)."))
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors.add(name, f"{text[:20]!r} is not a date (YYYY-MM-DD).")
+        errors.add(name, _("%(text)s is not a date (YYYY-MM-DD).") % {"text": repr(text[:20])})
         return None
 
 
@@ -90,9 +91,14 @@ def _order(errors: _Errors, text: str, supplier: Supplier | None, entity: LegalE
     order = orders.filter(pk=int(text)).first() if text.isdigit() else None
     order = order or orders.filter(number=text).first()
     if order is None:
-        errors.add("purchase_order", f"No order {text[:40]} of {entity.code} is known.")
+        errors.add(
+            "purchase_order", _("No order %(text)s of %(code)s is known.") % {"text": text[:40], "code": entity.code}
+        )
     elif supplier is not None and order.supplier_id != supplier.pk:
-        errors.add("purchase_order", f"Order {order.number} is not an order of {supplier.name}.")
+        errors.add(
+            "purchase_order",
+            _("Order %(number)s is not an order of %(name)s.") % {"number": order.number, "name": supplier.name},
+        )
     return order
 
 
@@ -122,22 +128,27 @@ def typed_invoice_receive(
     if supplier is None:
         errors.add(
             "supplier",
-            f"No supplier {supplier_code.strip()[:40]!r} is known." if supplier_code.strip() else "Choose a supplier.",
+            _("No supplier %(supplier_code)s is known.") % {"supplier_code": repr(supplier_code.strip()[:40])}
+            if supplier_code.strip()
+            else _("Choose a supplier."),
         )
     number = (number or "").strip()
     if not number:
-        errors.add("number", "Enter the supplier's invoice number.")
+        errors.add("number", _("Enter the supplier's invoice number."))
     elif len(number) > 60:
-        errors.add("number", "An invoice number has at most 60 characters.")
+        errors.add("number", _("An invoice number has at most 60 characters."))
     issued = _date(errors, "invoice_date", invoice_date, required=True)
     due = _date(errors, "due_date", due_date, required=False)
     currency = (currency or "").strip().upper()
     if not is_currency(currency):
         errors.add(
-            "currency", f"{currency[:10]!r} is not an ISO 4217 currency code." if currency else "Enter a currency."
+            "currency",
+            _("%(currency)s is not an ISO 4217 currency code.") % {"currency": repr(currency[:10])}
+            if currency
+            else _("Enter a currency."),
         )
     if kind not in ("invoice", "credit_note"):
-        errors.add("kind", "Choose invoice or credit note.")
+        errors.add("kind", _("Choose invoice or credit note."))
     order = _order(errors, purchase_order, supplier, legal_entity)
     order_lines = {str(line.pk): line for line in order.lines.all()} if order is not None else {}
     typed = [
@@ -149,34 +160,53 @@ def typed_invoice_receive(
         )
     ]
     if not typed:
-        errors.add("lines", "Type at least one line.")
+        errors.add("lines", _("Type at least one line."))
     if len(typed) > MAX_TYPED_LINES:
-        errors.add("lines", f"At most {MAX_TYPED_LINES} lines can be typed; upload the invoice instead.")
+        errors.add(
+            "lines",
+            _("At most %(max_typed_lines)s lines can be typed; upload the invoice instead.")
+            % {"max_typed_lines": MAX_TYPED_LINES},
+        )
     digits = currency_digits(currency) if is_currency(currency) else 2
     document_lines = []
     net_total = tax_total = 0
     for position, line in enumerate(typed[:MAX_TYPED_LINES], 1):
         prefix = f"lines.{position}"
-        qty = errors.check(f"{prefix}.quantity", quantity, line.quantity, f"the quantity of line {position}")
-        price = errors.check(f"{prefix}.unit_price", amount, line.unit_price, f"the unit price of line {position}")
-        rate = errors.check(f"{prefix}.tax_rate", optional_rate, line.tax_rate, f"the tax rate of line {position}")
+        qty = errors.check(
+            f"{prefix}.quantity",
+            quantity,
+            line.quantity,
+            _("the quantity of line %(position)s") % {"position": position},
+        )
+        price = errors.check(
+            f"{prefix}.unit_price",
+            amount,
+            line.unit_price,
+            _("the unit price of line %(position)s") % {"position": position},
+        )
+        rate = errors.check(
+            f"{prefix}.tax_rate",
+            optional_rate,
+            line.tax_rate,
+            _("the tax rate of line %(position)s") % {"position": position},
+        )
         if qty is not None and qty <= 0:
-            errors.add(f"{prefix}.quantity", "A quantity is above 0 (a return is a credit note).")
+            errors.add(f"{prefix}.quantity", _("A quantity is above 0 (a return is a credit note)."))
         if price is not None and price < 0:
-            errors.add(f"{prefix}.unit_price", "A price is 0 or more.")
+            errors.add(f"{prefix}.unit_price", _("A price is 0 or more."))
         if rate is not None and not 0 <= rate <= 100:
-            errors.add(f"{prefix}.tax_rate", "A tax rate is between 0 and 100 %.")
+            errors.add(f"{prefix}.tax_rate", _("A tax rate is between 0 and 100 %."))
         unit = line.unit.strip().upper() or "EA"
         if len(unit) > 3:
-            errors.add(f"{prefix}.unit", "A unit is a UN/CEFACT code of up to 3 characters (EA, C62, HUR).")
+            errors.add(f"{prefix}.unit", _("A unit is a UN/CEFACT code of up to 3 characters (EA, C62, HUR)."))
         po_line: PurchaseOrderLine | None = None
         if line.po_line.strip():
             po_line = order_lines.get(line.po_line.strip())
             if po_line is None:
-                errors.add(f"{prefix}.po_line", "Choose a line of the invoice's order.")
+                errors.add(f"{prefix}.po_line", _("Choose a line of the invoice's order."))
         description = line.description.strip() or (po_line.description if po_line else "")
         if not description:
-            errors.add(f"{prefix}.description", "Describe the line.")
+            errors.add(f"{prefix}.description", _("Describe the line."))
         if errors.found or qty is None or price is None or not is_currency(currency):
             continue
         net_minor = to_minor(qty * price, currency)
@@ -200,11 +230,13 @@ def typed_invoice_receive(
             )
         )
     if pdf is not None and len(pdf) > InvoiceAttachment.MAX_BYTES:
-        errors.add("file", f"The PDF is larger than {InvoiceAttachment.MAX_BYTES // (1024 * 1024)} MB.")
+        errors.add(
+            "file", _("The PDF is larger than %(value)s MB.") % {"value": InvoiceAttachment.MAX_BYTES // (1024 * 1024)}
+        )
     elif pdf is not None and pdf.lstrip()[:5] != b"%PDF-":
-        errors.add("file", "Attach the paper invoice as a PDF.")
+        errors.add("file", _("Attach the paper invoice as a PDF."))
     if errors.found or supplier is None or issued is None:
-        raise TypedInvoiceInvalid(errors.found or {"__all__": "The invoice is incomplete."})
+        raise TypedInvoiceInvalid(errors.found or {"__all__": _("The invoice is incomplete.")})
     net = Decimal(net_total).scaleb(-digits)
     tax = Decimal(tax_total).scaleb(-digits)
     document = SupplierInvoiceDocument(

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -208,7 +209,7 @@ class PurchaseOrderDetailView(APIView):
             purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").filter(pk=pk).first()
         )
         if order is None:
-            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+            raise OrderNotFound(_("There is no purchase order %(id)s that you may see.") % {"id": pk})
         return Response(order_data(order))
 
 
@@ -224,10 +225,10 @@ class PurchaseOrderMarkSentView(APIView):
         employee = current_employee(request)
         order = purchase_orders_visible(employee=employee).filter(pk=pk).first()
         if order is None:
-            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+            raise OrderNotFound(_("There is no purchase order %(id)s that you may see.") % {"id": pk})
         note = request.data.get("note", "") if hasattr(request.data, "get") else ""
         if not isinstance(note, str):
-            raise OrderError("note must be a text.", code=OrderErrorCode.INVALID)
+            raise OrderError(_("note must be a text."), code=OrderErrorCode.INVALID)
         transmission_mark_sent(order=order, by=employee, note=note)
         order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))
@@ -245,10 +246,10 @@ class PurchaseOrderCloseView(APIView):
         employee = current_employee(request)
         order = purchase_orders_visible(employee=employee).filter(pk=pk).first()
         if order is None:
-            raise OrderNotFound(f"There is no purchase order {pk} that you may see.")
+            raise OrderNotFound(_("There is no purchase order %(id)s that you may see.") % {"id": pk})
         comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
         if not isinstance(comment, str) or len(comment) > 500:
-            raise OrderError("comment must be a text of at most 500 characters.", code=OrderErrorCode.INVALID)
+            raise OrderError(_("comment must be a text of at most 500 characters."), code=OrderErrorCode.INVALID)
         purchase_order_buyer_close(order=order, by=employee, comment=comment)
         order = purchase_orders_visible(employee=employee).select_related("supplier", "legal_entity").get(pk=pk)
         return Response(order_data(order))

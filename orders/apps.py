@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class OrdersConfig(AppConfig):
@@ -6,7 +7,7 @@ class OrdersConfig(AppConfig):
 
     name = "orders"
     label = "orders"
-    verbose_name = "Purchase orders"
+    verbose_name = gettext_lazy("Purchase orders")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Address, CostCentre, Employee, LegalEntity, Supplier, currency_code_validator
 from procurement.money import Money, decimal_text
@@ -24,24 +26,24 @@ def _in_range(field: str, *, nullable: bool = False, above_zero: bool = False) -
 
 class PurchaseOrder(models.Model):
     class Status(models.TextChoices):
-        HELD = "held", "Held for a buyer"
-        ISSUED = "issued", "Issued, sending"
-        SENT = "sent", "Sent"
-        MANUAL = "manual", "To be sent by hand"
-        FAILED = "failed", "Sending failed"
-        CONFIRMED = "confirmed", "Confirmed"
-        PARTLY_CONFIRMED = "partly_confirmed", "Partly confirmed"
-        CONFIRMED_SHORT = "confirmed_short", "Confirmed short"
-        REJECTED = "rejected", "Rejected by the supplier"
-        SHIPPED = "shipped", "Shipped"
-        PARTLY_SHIPPED = "partly_shipped", "Partly shipped"
+        HELD = "held", pgettext_lazy("purchase order status", "Held for a buyer")
+        ISSUED = "issued", pgettext_lazy("purchase order status", "Issued, sending")
+        SENT = "sent", pgettext_lazy("purchase order status", "Sent")
+        MANUAL = "manual", pgettext_lazy("purchase order status", "To be sent by hand")
+        FAILED = "failed", pgettext_lazy("purchase order status", "Sending failed")
+        CONFIRMED = "confirmed", pgettext_lazy("purchase order status", "Confirmed")
+        PARTLY_CONFIRMED = "partly_confirmed", pgettext_lazy("purchase order status", "Partly confirmed")
+        CONFIRMED_SHORT = "confirmed_short", pgettext_lazy("purchase order status", "Confirmed short")
+        REJECTED = "rejected", pgettext_lazy("purchase order status", "Rejected by the supplier")
+        SHIPPED = "shipped", pgettext_lazy("purchase order status", "Shipped")
+        PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("purchase order status", "Partly shipped")
         # What arrived and what was invoiced (orders.order_progress): a receipt or an invoice moves the order,
         # and an order fully received and fully invoiced closes (or a buyer closes it).
-        PARTLY_RECEIVED = "partly_received", "Partly received"
-        RECEIVED = "received", "Received"
-        INVOICED = "invoiced", "Invoiced"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        PARTLY_RECEIVED = "partly_received", pgettext_lazy("purchase order status", "Partly received")
+        RECEIVED = "received", pgettext_lazy("purchase order status", "Received")
+        INVOICED = "invoiced", pgettext_lazy("purchase order status", "Invoiced")
+        CLOSED = "closed", pgettext_lazy("purchase order status", "Closed")
+        CANCELLED = "cancelled", pgettext_lazy("purchase order status", "Cancelled")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="purchase_orders")
     number = models.CharField(max_length=40)
@@ -90,12 +92,12 @@ class PurchaseOrder(models.Model):
 
 class PurchaseOrderLine(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CONFIRMED = "confirmed", "Confirmed"
-        BACKORDERED = "backordered", "Backordered"
-        REJECTED = "rejected", "Rejected"
-        SHIPPED = "shipped", "Shipped"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", pgettext_lazy("purchase order line status", "Open")
+        CONFIRMED = "confirmed", pgettext_lazy("purchase order line status", "Confirmed")
+        BACKORDERED = "backordered", pgettext_lazy("purchase order line status", "Backordered")
+        REJECTED = "rejected", pgettext_lazy("purchase order line status", "Rejected")
+        SHIPPED = "shipped", pgettext_lazy("purchase order line status", "Shipped")
+        CANCELLED = "cancelled", pgettext_lazy("purchase order line status", "Cancelled")
 
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
@@ -125,7 +127,7 @@ class PurchaseOrderLine(models.Model):
     confirmed_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     backordered_quantity = models.DecimalField(max_digits=13, decimal_places=3, null=True, blank=True)
     confirmed_unit_price_minor = models.BigIntegerField(null=True, blank=True)
-    confirmed_delivery = models.DateTimeField(null=True, blank=True, help_text="The moment as the supplier sent it.")
+    confirmed_delivery = models.DateTimeField(null=True, blank=True, help_text=_("The moment as the supplier sent it."))
     # The day the supplier meant: the date of its deliveryDate in the supplier's own offset (a delivery at
     # local midnight, 2026-12-10T00:00+01:00, is the 10th, though it is the 9th in UTC).
     confirmed_delivery_date = models.DateField(null=True, blank=True)
@@ -134,7 +136,7 @@ class PurchaseOrderLine(models.Model):
     # `received_quantity` is what was accepted (rejected goods go back and are counted apart); a line received
     # by amount (a service) counts `received_amount_minor` instead, in the order's currency.
     receipt_by_amount = models.BooleanField(
-        default=False, help_text="A service: received and matched by amount, not by quantity."
+        default=False, help_text=_("A service: received and matched by amount, not by quantity.")
     )
     received_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
     rejected_quantity = models.DecimalField(max_digits=13, decimal_places=3, default=0)
@@ -210,7 +212,9 @@ class PurchaseOrderLine(models.Model):
         """ "20 %", "0 % reverse charge", or "" when no tax is known."""
         if self.tax_rate is None:
             return ""
-        return f"{decimal_text(self.tax_rate)} %" + (" reverse charge" if self.tax_category == "AE" else "")
+        if self.tax_category == "AE":
+            return gettext("%(rate)s %% reverse charge") % {"rate": decimal_text(self.tax_rate)}
+        return f"{decimal_text(self.tax_rate)} %"
 
     @property
     def fully_received(self) -> bool:
@@ -263,11 +267,11 @@ class PurchaseOrderLine(models.Model):
     @property
     def status_text(self) -> str:
         if self.status == self.Status.CONFIRMED and self.shortfall_quantity:
-            return "Confirmed short"
+            return gettext("Confirmed short")
         if self.status == self.Status.CONFIRMED and self.over_confirmed_quantity:
-            return "Confirmed, more than ordered"
+            return gettext("Confirmed, more than ordered")
         if self.status == self.Status.CONFIRMED and self.backordered_quantity:
-            return "Confirmed, part backordered"
+            return gettext("Confirmed, part backordered")
         return self.get_status_display()
 
     @property
@@ -278,17 +282,23 @@ class PurchaseOrderLine(models.Model):
         ordered = decimal_text(self.quantity)
         parts = []
         if self.confirmed_quantity or not self.backordered_quantity:
-            parts.append(f"{decimal_text(self.confirmed_quantity)} of {ordered} confirmed")
+            parts.append(
+                gettext("%(confirmed)s of %(ordered)s confirmed")
+                % {"confirmed": decimal_text(self.confirmed_quantity), "ordered": ordered}
+            )
         if self.backordered_quantity:
-            parts.append(f"{decimal_text(self.backordered_quantity)} of {ordered} backordered")
+            parts.append(
+                gettext("%(backordered)s of %(ordered)s backordered")
+                % {"backordered": decimal_text(self.backordered_quantity), "ordered": ordered}
+            )
         if self.shortfall_quantity:
-            parts.append(f"{decimal_text(self.shortfall_quantity)} short")
+            parts.append(gettext("%(short)s short") % {"short": decimal_text(self.shortfall_quantity)})
         if self.over_confirmed_quantity:
-            parts.append(f"{decimal_text(self.over_confirmed_quantity)} more than ordered")
+            parts.append(gettext("%(more)s more than ordered") % {"more": decimal_text(self.over_confirmed_quantity)})
         if self.confirmed_unit_price_minor is not None and self.confirmed_unit_price_minor != self.unit_price_minor:
-            parts.append("price changed")
+            parts.append(gettext("price changed"))
         if self.confirmed_delivery_date:
-            parts.append(f"delivery {self.confirmed_delivery_date.isoformat()}")
+            parts.append(gettext("delivery %(date)s") % {"date": self.confirmed_delivery_date.isoformat()})
         return ", ".join(parts)
 
 
@@ -296,9 +306,9 @@ class PurchaseOrderRevision(models.Model):
     """One version of an order as sent: its payloadID never changes, so a retry is the same document."""
 
     class Kind(models.TextChoices):
-        NEW = "new", "New"
-        UPDATE = "update", "Update"
-        DELETE = "delete", "Cancel"
+        NEW = "new", _("New")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Cancel")
 
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="revisions")
     revision = models.PositiveIntegerField()
@@ -308,7 +318,7 @@ class PurchaseOrderRevision(models.Model):
     total_minor = models.BigIntegerField()
     note = models.CharField(max_length=300, blank=True)
     document = models.TextField(
-        blank=True, help_text="The cXML OrderRequest of this revision, as sent, its SharedSecret masked."
+        blank=True, help_text=_("The cXML OrderRequest of this revision, as sent, its SharedSecret masked.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -329,12 +339,12 @@ class Transmission(models.Model):
     """The outbox: one row per revision to send, written in the same transaction as the revision."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        RETRYING = "retrying", "Retrying"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        MANUAL = "manual", "Manual"
+        PENDING = "pending", pgettext_lazy("transmission status", "Waiting to be sent")
+        SENDING = "sending", pgettext_lazy("transmission status", "Being sent")
+        RETRYING = "retrying", pgettext_lazy("transmission status", "Retrying")
+        SENT = "sent", pgettext_lazy("transmission status", "Sent")
+        FAILED = "failed", pgettext_lazy("transmission status", "Failed")
+        MANUAL = "manual", pgettext_lazy("transmission status", "Manual")
 
     revision = models.OneToOneField(PurchaseOrderRevision, on_delete=models.CASCADE, related_name="transmission")
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="transmissions")
@@ -391,8 +401,8 @@ class SupplierDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Order confirmation"
-        SHIP_NOTICE = "ship_notice", "Ship notice"
+        CONFIRMATION = "confirmation", _("Order confirmation")
+        SHIP_NOTICE = "ship_notice", _("Ship notice")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="documents")
     payload_id = models.CharField(max_length=250)
@@ -427,7 +437,7 @@ class Shipment(models.Model):
     # The days the supplier meant, in its own offset (see PurchaseOrderLine.confirmed_delivery_date).
     shipped_date = models.DateField(null=True, blank=True)
     delivery_date = models.DateField(null=True, blank=True)
-    lines = models.JSONField(default=list, blank=True, help_text="[{line, quantity}] or empty for the whole order")
+    lines = models.JSONField(default=list, blank=True, help_text=_("[{line, quantity}] or empty for the whole order"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -442,13 +452,13 @@ class OrderChange(models.Model):
     (the extra quantities, charged as the order lines are) and reaches the supplier once approved."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPLIED = "applied", "Approved and sent"
-        REFUSED = "refused", "Not approved"
+        PENDING = "pending", pgettext_lazy("order change status", "Waiting for approval")
+        APPLIED = "applied", pgettext_lazy("order change status", "Approved and sent")
+        REFUSED = "refused", pgettext_lazy("order change status", "Not approved")
 
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="changes")
     requisition = models.OneToOneField(Requisition, on_delete=models.PROTECT, related_name="order_change")
-    changes = models.JSONField(help_text='[{"line": 1, "quantity": "5"}]: the new quantities')
+    changes = models.JSONField(help_text=_('[{"line": 1, "quantity": "5"}]: the new quantities'))
     note = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_by = models.ForeignKey(Employee, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,14 +6,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from budgets.services import Charge, funds_commitment_release
+from notifications.models import Kind
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import Money, decimal_text, line_total_minor, total_minor
 from procurement.taxes import LineTax
 from punchout.cart_lines import IncomingLine
-from requisitions.models import Requisition, RequisitionLine
+from requisitions.models import RequisitionLine
 from requisitions.services.carts import requisition_create
 from requisitions.services.lines import requisition_lines_replace_external
 
@@ -49,7 +52,9 @@ def _as_date(value: object, line_number: int) -> date | None:
         except ValueError:
             pass
     raise OrderError(
-        f"Line {line_number}: {str(value)[:40]!r} is not a date (YYYY-MM-DD).", code=OrderErrorCode.INVALID
+        _("Line %(line_number)s: %(value)s is not a date (YYYY-MM-DD).")
+        % {"line_number": line_number, "value": repr(str(value)[:40])},
+        code=OrderErrorCode.INVALID,
     )
 
 
@@ -73,11 +78,18 @@ def purchase_order_lines_change(
     order = purchase_orders_qs_select_for_update(of=("self",)).select_related("requisition").get(pk=order.pk)
     check_buyer(by, order)
     if order.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.HELD):
-        raise OrderError(f"{order.number} is {order.get_status_display().lower()}: it cannot change.")
+        raise OrderError(
+            _("%(number)s is %(status)s: it cannot change.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
+        )
     lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     for change in changes:
         if change.line_number not in lines:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
+            raise OrderError(
+                _("%(number)s has no line %(line_number)s.")
+                % {"number": order.number, "line_number": change.line_number},
+                code=OrderErrorCode.INVALID,
+            )
     # Only what differs from the line counts: a form sends every field back, the unchanged date with the
     # raised quantity, and that date alone must not turn the change into "Nothing changed".
     changes = [
@@ -99,20 +111,25 @@ def purchase_order_lines_change(
     ]
     if not changes:
         if not increases:
-            raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
+            raise OrderError(_("Nothing changed."), code=OrderErrorCode.NO_CHANGE)
         return order, _request_increase(order, lines, increases, by, note)
     released: list[Charge] = []
     changed = []
     for change in changes:
         line = lines.get(change.line_number)
         if line is None:
-            raise OrderError(f"{order.number} has no line {change.line_number}.", code=OrderErrorCode.INVALID)
+            raise OrderError(
+                _("%(number)s has no line %(line_number)s.")
+                % {"number": order.number, "line_number": change.line_number},
+                code=OrderErrorCode.INVALID,
+            )
         if line.status == PurchaseOrderLine.Status.CANCELLED:
             continue
         if change.quantity is not None and change.quantity != line.quantity:
             if change.quantity < 0:
                 raise OrderError(
-                    f"Line {line.line_number}: a quantity cannot be negative.", code=OrderErrorCode.INVALID
+                    _("Line %(line_number)s: a quantity cannot be negative.") % {"line_number": line.line_number},
+                    code=OrderErrorCode.INVALID,
                 )
             old_total = line.total_minor
             line.quantity = change.quantity
@@ -131,7 +148,7 @@ def purchase_order_lines_change(
             changed.append(f"line {line.line_number} needed by {change.needed_by}")
         line.save()
     if not changed:
-        raise OrderError("Nothing changed.", code=OrderErrorCode.NO_CHANGE)
+        raise OrderError(_("Nothing changed."), code=OrderErrorCode.NO_CHANGE)
     if released:
         funds_commitment_release(
             requisition=order.requisition,
@@ -222,7 +239,7 @@ def _request_increase(
         source=RequisitionLine.Source.FREE_TEXT,
         note=f"Change of {order.number}",
     )
-    for new_line, (line, _) in zip(created, extras, strict=True):
+    for new_line, (line, _extra) in zip(created, extras, strict=True):
         new_line.cost_centre_id = line.cost_centre_id
         new_line.gl_account = line.gl_account
         new_line.save(update_fields=["cost_centre", "gl_account"])
@@ -293,8 +310,17 @@ def order_change_refuse(*, change: OrderChange, status: str) -> None:
     order_change_status_move(
         change=change, to_status=OrderChange.Status.REFUSED, by=None, comment=f"{change.requisition.number} {status}"
     )
-    _tell_buyers(change.requisition, f"The change of {change.purchase_order.number} was not approved ({status}).")
-
-
-def _tell_buyers(requisition: Requisition, text: str) -> None:
-    buyers_notify(legal_entity_id=requisition.legal_entity_id, subject=text, body=text)
+    order = change.purchase_order
+    buyers_notify(
+        legal_entity_id=change.requisition.legal_entity_id,
+        kind=Kind.NEEDS_BUYER,
+        message="order_change_refused",
+        context={"number": order.number, "status": status},
+        link=reverse("orders:detail", args=[order.pk]),
+        obj=order,
+        data={
+            "purchase_order": {"id": order.pk, "number": order.number},
+            "change_requisition": change.requisition.number,
+            "status": status,
+        },
+    )

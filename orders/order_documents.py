@@ -4,9 +4,10 @@ import html
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders.po_pdf import Party, PrintLine, PurchaseOrderPrint, TaxSummaryLine, render_purchase_order_pdf
+from procurement.i18n import in_language, supplier_language
 from procurement.models import Address, TaxCategory
 from procurement.money import Money, decimal_text, split_minor
 from procurement.taxes import REVERSE_CHARGE_NOTE, TaxRow
@@ -245,6 +246,7 @@ def _printed_rate(line: PurchaseOrderLine) -> str:
     return f"{decimal_text(line.tax_rate)} %" + (" RC" if line.tax_category == TaxCategory.REVERSE_CHARGE else "")
 
 
+@in_language(lambda order, *args, **kwargs: supplier_language(order.supplier, order.legal_entity))
 def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = None) -> bytes:
     revision = revision or order.revisions.order_by("-revision").first()
     entity = order.legal_entity
@@ -313,10 +315,12 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
                 for row in taxes
             ),
             tax_total=Money.from_minor(sum(row.tax_minor for row in taxes), order.currency).amount,
-            tax_note=REVERSE_CHARGE_NOTE if any(row.reverse_charge for row in taxes) else "",
+            tax_note=str(REVERSE_CHARGE_NOTE) if any(row.reverse_charge for row in taxes) else "",
             contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
             requisition=order.requisition.number,
             notes=order.supplier_note,  # never the requisition's justification: that one stays in the company
             status_note=status_note,
-        )
+            language=translation.get_language(),
+        ),
+        gettext=translation.gettext,
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionStatus
@@ -76,9 +77,15 @@ def _status_before_progress(order: PurchaseOrder) -> str:
 
 def _bounded(value: Decimal, what: str, line: PurchaseOrderLine) -> Decimal:
     if value < 0:
-        raise ProgressInvalid(f"Line {line.line_number} of {line.purchase_order.number}: {what} cannot go below zero.")
+        raise ProgressInvalid(
+            _("Line %(line_number)s of %(number)s: %(what)s cannot go below zero.")
+            % {"line_number": line.line_number, "number": line.purchase_order.number, "what": what}
+        )
     if value > QUANTITY_MAX:
-        raise ProgressInvalid(f"Line {line.line_number} of {line.purchase_order.number}: {what} is too large.")
+        raise ProgressInvalid(
+            _("Line %(line_number)s of %(number)s: %(what)s is too large.")
+            % {"line_number": line.line_number, "number": line.purchase_order.number, "what": what}
+        )
     return value
 
 
@@ -98,12 +105,15 @@ def purchase_order_progress_record(
     """
     locked = purchase_orders_qs_select_for_update().get(pk=order.pk)
     if locked.status not in OPEN:
-        raise ProgressInvalid(f"{locked.number} is {S(locked.status).label.lower()}: nothing more can be recorded.")
+        raise ProgressInvalid(
+            _("%(number)s is %(label)s: nothing more can be recorded.")
+            % {"number": locked.number, "label": S(locked.status).label.lower()}
+        )
     lines = list(purchase_order_lines_qs_select_for_update(purchase_order=locked))
     by_id = {line.pk: line for line in lines}
     unknown = set(changes) - set(by_id)
     if unknown:
-        raise ProgressInvalid(f"{locked.number} has no line {min(unknown)}.")
+        raise ProgressInvalid(_("%(number)s has no line %(min)s.") % {"number": locked.number, "min": min(unknown)})
     for line_id, change in changes.items():
         line = by_id[line_id]
         line.purchase_order = locked
@@ -111,10 +121,10 @@ def purchase_order_progress_record(
         line.rejected_quantity = _bounded(line.rejected_quantity + change.rejected_quantity, "rejected", line)
         line.invoiced_quantity = _bounded(line.invoiced_quantity + change.invoiced_quantity, "invoiced", line)
         line.received_amount_minor = int(
-            _bounded(Decimal(line.received_amount_minor + change.received_amount_minor), "received amount", line)
+            _bounded(Decimal(line.received_amount_minor + change.received_amount_minor), _("received amount"), line)
         )
         line.invoiced_amount_minor = int(
-            _bounded(Decimal(line.invoiced_amount_minor + change.invoiced_amount_minor), "invoiced amount", line)
+            _bounded(Decimal(line.invoiced_amount_minor + change.invoiced_amount_minor), _("invoiced amount"), line)
         )
     PurchaseOrderLine.objects.bulk_update(
         [by_id[line_id] for line_id in changes],
@@ -185,9 +195,12 @@ def purchase_order_close(*, order: PurchaseOrder, by: Employee, comment: str) ->
     order still holds on budgets (the invoices app knows what was invoiced; see p2p)."""
     locked = purchase_orders_qs_select_for_update().get(pk=order.pk)
     if locked.status not in OPEN:
-        raise ProgressInvalid(f"{locked.number} is {S(locked.status).label.lower()}: it cannot be closed.")
+        raise ProgressInvalid(
+            _("%(number)s is %(label)s: it cannot be closed.")
+            % {"number": locked.number, "label": S(locked.status).label.lower()}
+        )
     if not comment.strip():
-        raise ProgressInvalid("Say why the order is closed: the requester and the supplier's buyer read it.")
+        raise ProgressInvalid(_("Say why the order is closed: the requester and the supplier's buyer read it."))
     purchase_order_status_move(order=locked, to_status=S.CLOSED, by=by, comment=comment.strip())
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])

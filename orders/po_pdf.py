@@ -3,9 +3,15 @@
 The caller maps its models onto `PurchaseOrderPrint`; `render_purchase_order_pdf` lays it out on
 A4 with an embedded DejaVu Sans (vendored in `orders/fonts/`) so any Unicode text a buyer or
 supplier name holds prints the same on every machine.
+
+The document is in the print model's `language` (the supplier's, procurement.i18n.supplier_language):
+its labels go through the `gettext` the caller passes (Django's, under `translation.override`), its
+amounts, quantities and dates follow that locale's CLDR rules (procurement.money's display functions).
+The labels are marked `_("…")` for makemessages; untranslated, they print in English.
 """
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -15,13 +21,16 @@ from typing import cast
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from procurement.money import currency_digits, decimal_text
+from procurement.money import amount_display, date_display, number_display, unit_price_display
 
 FONT_DIRECTORY = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVuSans"
 
-# Unit prices keep the decimals they were quoted with (screws at 0.0125 EUR), up to this many.
-UNIT_PRICE_MAX_DIGITS = 6
+Translate = Callable[[str], str]
+
+
+def _untranslated(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,38 +86,35 @@ class PurchaseOrderPrint:
     taxes: tuple[TaxSummaryLine, ...] = ()  # empty: no tax known, the total alone is printed
     tax_total: Decimal = Decimal(0)
     tax_note: str = ""  # e.g. the reverse-charge mention the law asks for
+    language: str = "en"  # the reader's: labels, numbers and dates (a UI language code: en, fr, sv)
 
 
-def render_purchase_order_pdf(order: PurchaseOrderPrint) -> bytes:
+def render_purchase_order_pdf(order: PurchaseOrderPrint, *, gettext: Translate = _untranslated) -> bytes:
     """Lay out a purchase order as a PDF document and return its bytes.
 
+    `gettext` translates the labels into `order.language` (pass Django's `gettext` under
+    `translation.override(order.language)`); the default leaves them in English.
     The same order always gives the same bytes: the PDF's creation date is the order date.
     """
-    document = _PurchaseOrderDocument(order)
+    document = _PurchaseOrderDocument(order, gettext)
     document.render()
     return bytes(document.output())
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """An amount rounded half up to the currency's digits, with thousands separators: 1,234.50."""
-    return _grouped(decimal_text(amount, currency_digits(currency)))
+def format_money(amount: Decimal, currency: str, language: str = "en") -> str:
+    """An amount rounded half up to the currency's digits, grouped as the language writes it: 1,234.50
+    (en), 1\u202f234,50 (fr)."""
+    return amount_display(amount, currency, language)
 
 
-def format_unit_price(amount: Decimal, currency: str) -> str:
+def format_unit_price(amount: Decimal, currency: str, language: str = "en") -> str:
     """Like `format_money`, but keeping the extra decimals a unit price was quoted with."""
-    quoted_digits = len(decimal_text(amount).partition(".")[2])
-    digits = min(max(currency_digits(currency), quoted_digits), UNIT_PRICE_MAX_DIGITS)
-    return _grouped(decimal_text(amount, digits))
+    return unit_price_display(amount, currency, language)
 
 
-def format_quantity(quantity: Decimal) -> str:
-    """A quantity without trailing zeros, with thousands separators: 1,200 and 2.5."""
-    return _grouped(decimal_text(quantity))
-
-
-def _grouped(plain: str) -> str:
-    """Plain digits (from `decimal_text`) with thousands separators, the decimals kept as they are."""
-    return f"{Decimal(plain):,f}"
+def format_quantity(quantity: Decimal, language: str = "en") -> str:
+    """A quantity without trailing zeros, grouped: 1,200 and 2.5 (en), 1\u202f200 and 2,5 (fr)."""
+    return number_display(quantity, language)
 
 
 def _printable(text: str) -> str:
@@ -158,20 +164,23 @@ _STATUS_FILL = (253, 236, 238)
 
 
 class _PurchaseOrderDocument(FPDF):
-    def __init__(self, order: PurchaseOrderPrint) -> None:
+    def __init__(self, order: PurchaseOrderPrint, gettext: Translate) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.order = order
+        self.gettext = _ = gettext
+        self.language = order.language
         self.table_running = False
         self.taxed = bool(order.taxes)
+        currency = {"currency": order.currency}
         self.columns = (
             _Column("#", 8, "R"),
-            _Column("SKU", 27, "L"),
-            _Column("Description", 56 if self.taxed else 69, "L"),
-            _Column("Quantity", 17, "R"),
-            _Column("Unit", 13, "L"),
-            _Column(f"Unit price ({order.currency})", 22, "R"),
-            *((_Column("VAT", 13, "R"),) if self.taxed else ()),
-            _Column(f"Total ({order.currency})", 24, "R"),
+            _Column(_("SKU"), 27, "L"),
+            _Column(_("Description"), 56 if self.taxed else 69, "L"),
+            _Column(_("Quantity"), 17, "R"),
+            _Column(_("Unit"), 13, "L"),
+            _Column(_("Unit price (%(currency)s)") % currency, 22, "R"),
+            *((_Column(_("VAT"), 13, "R"),) if self.taxed else ()),
+            _Column(_("Total (%(currency)s)") % currency, 24, "R"),
         )
         self.add_font(FONT_FAMILY, "", FONT_DIRECTORY / "DejaVuSans.ttf")
         self.add_font(FONT_FAMILY, "B", FONT_DIRECTORY / "DejaVuSans-Bold.ttf")
@@ -180,9 +189,11 @@ class _PurchaseOrderDocument(FPDF):
         self.alias_nb_pages("{nb}")
         self.set_title(order.number)
         self.set_author(order.buyer.name)
-        self.set_subject(f"Purchase order {order.number}, revision {order.revision}")
+        self.set_subject(
+            _("Purchase order %(number)s, revision %(revision)s") % {"number": order.number, "revision": order.revision}
+        )
         self.set_creator("procurement")
-        self.set_lang("en")
+        self.set_lang(order.language)
         # A fixed date keeps two renders of one order byte-identical (the file /ID hashes it too).
         self.set_creation_date(datetime.combine(order.order_date, time(), tzinfo=UTC))
 
@@ -191,8 +202,11 @@ class _PurchaseOrderDocument(FPDF):
     def header(self) -> None:
         if self.page_no() == 1:
             return
-        order = self.order
-        title = f"Purchase order {order.number} · Revision {order.revision} (continued)"
+        order, _ = self.order, self.gettext
+        title = _("Purchase order %(number)s · Revision %(revision)s (continued)") % {
+            "number": order.number,
+            "revision": order.revision,
+        }
         self._font("", _BODY_SIZE)
         title_width = min(self.get_string_width(title) + 2 * self.c_margin, self.epw)
         buyer_width = self.epw - title_width
@@ -210,15 +224,14 @@ class _PurchaseOrderDocument(FPDF):
             self._table_header()
 
     def footer(self) -> None:
-        order = self.order
+        order, _ = self.order, self.gettext
         self.set_y(-13)
         self._font("", _SMALL_SIZE, colour=_GREY_COLOUR)
-        self.cell(
-            self.epw / 2,
-            4,
-            f"{order.number} · Revision {order.revision} · {order.order_date.isoformat()}",
-        )
-        self.cell(self.epw / 2, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+        day = date_display(order.order_date, self.language)
+        reference = _("%(number)s · Revision %(revision)s · %(date)s")
+        self.cell(self.epw / 2, 4, reference % {"number": order.number, "revision": order.revision, "date": day})
+        page = _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(self.epw / 2, 4, page, align="R")
 
     # -- body ------------------------------------------------------------------------------------
 
@@ -232,7 +245,7 @@ class _PurchaseOrderDocument(FPDF):
         self._closing_sections()
 
     def _heading(self) -> None:
-        order = self.order
+        order, _ = self.order, self.gettext
         top = self.get_y()
         left_width = self.epw * 0.52
         right_x = self.l_margin + left_width + 6
@@ -242,31 +255,31 @@ class _PurchaseOrderDocument(FPDF):
         self._font("B", 13)
         self.multi_cell(left_width, 6, _printable(order.buyer.name), align="L", new_x=XPos.LMARGIN)
         self._font("", _BODY_SIZE)
-        for line in _party_details(order.buyer):
+        for line in _party_details(order.buyer, self.gettext):
             self.multi_cell(left_width, 4.3, line, align="L", new_x=XPos.LMARGIN)
         left_bottom = self.get_y()
 
         self.set_xy(right_x, top)
         self._font("B", 18)
-        self.multi_cell(right_width, 8, "Purchase order", align="R", new_x=XPos.LEFT)
+        self.multi_cell(right_width, 8, _("Purchase order"), align="R", new_x=XPos.LEFT)
         self.ln(1)
         facts = [
-            ("Number", order.number),
-            ("Revision", str(order.revision)),
-            ("Date", order.order_date.isoformat()),
-            ("Currency", order.currency),
+            (_("Number"), order.number),
+            (_("Revision"), str(order.revision)),
+            (_("Date"), date_display(order.order_date, self.language)),
+            (_("Currency"), order.currency),
         ]
         if order.requisition:
-            facts.append(("Requisition", order.requisition))
+            facts.append((_("Requisition"), order.requisition))
         if order.contact:
-            facts.append(("Contact", order.contact))
+            facts.append((_("Contact"), order.contact))
         label_width = 24.0
-        for label, value in facts:
+        for index, (label, value) in enumerate(facts):
             row_top = self.get_y()
             self.set_x(right_x)
             self._font("", _BODY_SIZE, colour=_GREY_COLOUR)
             self.cell(label_width, 4.6, label)
-            self._font("B" if label == "Number" else "", _BODY_SIZE)
+            self._font("B" if index == 0 else "", _BODY_SIZE)
             self.set_xy(right_x + label_width, row_top)
             self.multi_cell(right_width - label_width, 4.6, _printable(value), align="R", new_x=XPos.LEFT)
         right_bottom = self.get_y()
@@ -290,8 +303,8 @@ class _PurchaseOrderDocument(FPDF):
         self.ln(4)
 
     def _parties(self) -> None:
-        order = self.order
-        blocks = (("Supplier", order.supplier), ("Ship to", order.ship_to), ("Bill to", order.bill_to))
+        order, _ = self.order, self.gettext
+        blocks = ((_("Supplier"), order.supplier), (_("Ship to"), order.ship_to), (_("Bill to"), order.bill_to))
         gap = 5.0
         width = (self.epw - gap * (len(blocks) - 1)) / len(blocks)
         top = self.get_y()
@@ -304,7 +317,7 @@ class _PurchaseOrderDocument(FPDF):
             self._font("B", _BODY_SIZE + 0.5)
             self.multi_cell(width, 4.8, _printable(party.name), align="L", new_x=XPos.LEFT)
             self._font("", _BODY_SIZE)
-            for line in _party_details(party):
+            for line in _party_details(party, self.gettext):
                 self.multi_cell(width, 4.3, line, align="L", new_x=XPos.LEFT)
             bottom = max(bottom, self.get_y())
         self.set_xy(self.l_margin, bottom + 6)
@@ -340,17 +353,18 @@ class _PurchaseOrderDocument(FPDF):
         self.table_running = False
 
     def _line_row(self, line: PrintLine) -> None:
-        currency = self.order.currency
+        currency, language, _ = self.order.currency, self.language, self.gettext
         wrapped = self._wrap
         sku, description, unit = self.columns[1], self.columns[2], self.columns[4]
         description_lines = wrapped(line.description, description.width, _TABLE_SIZE)
         if line.note.strip():
-            description_lines += wrapped(f"Note: {line.note.strip()}", description.width, _SMALL_SIZE)
+            note = _("Note: %(note)s") % {"note": line.note.strip()}
+            description_lines += wrapped(note, description.width, _SMALL_SIZE)
         small_print = []
         if line.needed_by is not None:
-            small_print.append(f"Needed by {line.needed_by.isoformat()}")
+            small_print.append(_("Needed by %(date)s") % {"date": date_display(line.needed_by, language)})
         if line.account:
-            small_print.append(f"Account {line.account}")
+            small_print.append(_("Account %(account)s") % {"account": line.account})
         if small_print:
             description_lines += wrapped("  ·  ".join(small_print), description.width, _SMALL_SIZE, grey=True)
         # Wrapped columns can run over pages; the numbers are single lines, shrunk to fit if need be.
@@ -366,9 +380,9 @@ class _PurchaseOrderDocument(FPDF):
         ]
         fixed = {
             0: str(line.number),
-            3: format_quantity(line.quantity),
-            5: format_unit_price(line.unit_price, currency),
-            len(self.columns) - 1: format_money(line.total, currency),
+            3: format_quantity(line.quantity, language),
+            5: format_unit_price(line.unit_price, currency, language),
+            len(self.columns) - 1: format_money(line.total, currency, language),
         }
         if self.taxed:
             fixed[6] = line.tax or "—"
@@ -419,33 +433,33 @@ class _PurchaseOrderDocument(FPDF):
         self.cell(column.width, _TABLE_SIZE * _LINE_HEIGHT_PER_POINT, text, align=column.align)
 
     def _total(self) -> None:
-        order = self.order
+        order, language, _ = self.order, self.language, self.gettext
         height = 8.0
         if self.will_page_break(height + 2):
             self.add_page()
         self.ln(1)
-        amount = f"{format_money(order.total, order.currency)} {order.currency}"
+        amount = f"{format_money(order.total, order.currency, language)} {order.currency}"
         self._font("B", 11)
         amount_width = max(50.0, self.get_string_width(amount) + 2 * self.c_margin)
         label_width = 30.0
         if not order.taxes:
             self.set_x(self.l_margin + self.epw - label_width - amount_width)
-            self.cell(label_width, height, "Total", align="R")
+            self.cell(label_width, height, _("Total"), align="R")
             self.cell(amount_width, height, amount, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(5)
             return
         # Net, the VAT of each rate, then the total with VAT; the lines' taxes are added, never recomputed.
-        gross = f"{format_money(order.total + order.tax_total, order.currency)} {order.currency}"
-        rows = [("Total before VAT", amount, "")]
+        gross = f"{format_money(order.total + order.tax_total, order.currency, language)} {order.currency}"
+        rows = [(_("Total before VAT"), amount, "")]
         rows += [
             (
                 tax.label,
-                f"{format_money(tax.tax, order.currency)} {order.currency}",
-                f"on {format_money(tax.taxable, order.currency)}",
+                f"{format_money(tax.tax, order.currency, language)} {order.currency}",
+                _("on %(taxable)s") % {"taxable": format_money(tax.taxable, order.currency, language)},
             )
             for tax in order.taxes
         ]
-        rows.append(("Total with VAT", gross, ""))
+        rows.append((_("Total with VAT"), gross, ""))
         label_width = 75.0
         if self.will_page_break(6 * len(rows) + 12):
             self.add_page()
@@ -462,7 +476,8 @@ class _PurchaseOrderDocument(FPDF):
         self.ln(5)
 
     def _closing_sections(self) -> None:
-        for title, text in (("Payment terms", self.order.payment_terms), ("Notes", self.order.notes)):
+        _ = self.gettext
+        for title, text in ((_("Payment terms"), self.order.payment_terms), (_("Notes"), self.order.notes)):
             if not text.strip():
                 continue
             if self.will_page_break(14):
@@ -514,10 +529,10 @@ def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _party_details(party: Party) -> list[str]:
+def _party_details(party: Party, _: Translate) -> list[str]:
     details = [_printable(line) for line in party.address_lines if line.strip()]
     if party.tax_id:
-        details.append(f"Tax ID: {_printable(party.tax_id)}")
+        details.append(_("Tax ID: %(tax_id)s") % {"tax_id": _printable(party.tax_id)})
     if party.email:
         details.append(_printable(party.email))
     if party.phone:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
@@ -116,7 +117,7 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
     entity = requisition.legal_entity
     bill_to = Address.objects.filter(legal_entity=entity, kind=Address.Kind.BILL_TO).order_by("-is_default").first()
     orders = []
-    for (_, currency, ship_to_id), group in sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0])):
+    for (_supplier, currency, ship_to_id), group in sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0])):
         supplier = group[0].supplier
         assert supplier is not None
         number = document_number_next(legal_entity=entity, kind="purchase_order")
@@ -230,7 +231,9 @@ def purchase_order_issue(*, order: PurchaseOrder, by: Employee) -> PurchaseOrder
     check_buyer(by, order)
     if order.status != PurchaseOrder.Status.HELD:
         raise OrderError(
-            f"{order.number} is {order.get_status_display().lower()}, not held.", code=OrderErrorCode.NOT_HELD
+            _("%(number)s is %(status)s, not held.")
+            % {"number": order.number, "status": order.get_status_display().lower()},
+            code=OrderErrorCode.NOT_HELD,
         )
     _issue(order, by)
     audit_event_record(event_type="purchase_order.issued", actor=by.user, legal_entity=order.legal_entity, obj=order)

@@ -15,10 +15,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 
+from notifications.models import Kind
+from notifications.services import notify
 from procurement.models import Supplier
 from procurement.money import Money, decimal_text, is_currency
 from punchout import cxml
@@ -76,6 +80,34 @@ class InboundAnswer:
     body: bytes
     status: int
     retry_after: int | None = None
+
+
+def _tell_requester(
+    order: PurchaseOrder, *, kind: str, message: str, context: dict[str, Any], data: dict[str, Any]
+) -> None:
+    """The requester hears what the supplier answered (in the app and by e-mail per their preferences, after the
+    document is applied); the entity's webhooks get the event."""
+    requisition = order.requisition
+    notify(
+        recipients=[requisition.requester.user],
+        kind=kind,
+        legal_entity=order.legal_entity,
+        message=message,
+        context={
+            "number": order.number,
+            "supplier": order.supplier.name,
+            "requisition": requisition.number,
+            **context,
+        },
+        link=reverse("orders:detail", args=[order.pk]),
+        obj=order,
+        data={
+            "purchase_order": {"id": order.pk, "number": order.number},
+            "requisition": {"id": requisition.pk, "number": requisition.number},
+            "supplier": order.supplier.code,
+            **data,
+        },
+    )
 
 
 def _supplier_for(header: cxml.Header) -> Supplier:
@@ -298,6 +330,13 @@ def _confirm(supplier: Supplier, confirmation: cxml.ConfirmationRequest) -> tupl
         summary["short"] = [
             {"line": line.line_number, "quantity": decimal_text(line.shortfall_quantity)} for line in short
         ]
+    _tell_requester(
+        order,
+        kind=Kind.CONFIRMED,
+        message="order_confirmed",
+        context={"status": PurchaseOrder.Status(status).label, "short": summary.get("short", [])},
+        data={"confirmation": kind, "status": status, "lines": touched, "short": summary.get("short", [])},
+    )
     return order, summary
 
 
@@ -348,6 +387,23 @@ def _ship(supplier: Supplier, notice: cxml.ShipNoticeRequest) -> tuple[PurchaseO
             else PurchaseOrder.Status.PARTLY_SHIPPED
         )
         _status_move(order, status, f"Shipment {notice.shipment_id}")
+        _tell_requester(
+            order,
+            kind=Kind.SHIPPED,
+            message="order_shipped",
+            context={
+                "carrier": notice.carrier or "",
+                "tracking": notice.tracking_number or "",
+                "delivery": supplier_date(notice.delivery_date),
+            },
+            data={
+                "shipment": notice.shipment_id[:100],
+                "carrier": (notice.carrier or "")[:100],
+                "tracking_number": (notice.tracking_number or "")[:100],
+                "delivery_date": supplier_date(notice.delivery_date),
+                "lines": shipped,
+            },
+        )
         orders.append(order)
     text = f"shipment {notice.shipment_id} recorded for {', '.join(o.number for o in orders)}"
     return orders[0], {"shipment": notice.shipment_id, "orders": [o.number for o in orders], "text": text}

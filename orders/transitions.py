@@ -10,6 +10,8 @@ row an audit event (`orders.transmission.status`, `orders.order_change.status`) 
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.models import Employee, LegalEntity
 from procurement.status_moves import StatusTable, status_move
@@ -86,7 +88,8 @@ def purchase_order_status_move(
         return order
     if not is_allowed(from_status, to_status):
         raise PurchaseOrderTransitionNotAllowed(
-            f"{order.number} is {S(from_status).label.lower()}: it cannot become {S(to_status).label.lower()}."
+            _("%(number)s is %(label)s: it cannot become %(label2)s.")
+            % {"number": order.number, "label": S(from_status).label.lower(), "label2": S(to_status).label.lower()}
         )
     order.status = to_status
     order.save(update_fields=["status"])
@@ -112,7 +115,7 @@ TRANSMISSION_INITIAL = frozenset({T.PENDING, T.MANUAL})
 
 
 TRANSMISSION_TABLE = StatusTable(
-    allowed=TRANSMISSION_ALLOWED, labels=T, what="transmission", event_type="orders.transmission.status"
+    allowed=TRANSMISSION_ALLOWED, labels=T, what=gettext_lazy("transmission"), event_type="orders.transmission.status"
 )
 
 
@@ -155,7 +158,10 @@ ORDER_CHANGE_ALLOWED: dict[str, frozenset[str]] = {
 
 
 ORDER_CHANGE_TABLE = StatusTable(
-    allowed=ORDER_CHANGE_ALLOWED, labels=C, what="change of the order", event_type="orders.order_change.status"
+    allowed=ORDER_CHANGE_ALLOWED,
+    labels=C,
+    what=gettext_lazy("change of the order"),
+    event_type="orders.order_change.status",
 )
 
 

@@ -24,9 +24,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
+from notifications.models import Kind
 from procurement.events import audit_event_record
+from procurement.i18n import in_language, supplier_language
 from procurement.models import Employee
 from procurement.task_queue import task_enqueue
 from punchout import cxml
@@ -252,13 +257,27 @@ def _send_cxml(order: PurchaseOrder, transmission: Transmission, attempt: Transm
     return _Outcome.FAILED
 
 
+@in_language(lambda order, *args, **kwargs: supplier_language(order.supplier, order.legal_entity))
 def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: TransmissionAttempt) -> str:
+    """The order's PDF by e-mail, both in the supplier's language (procurement.i18n.supplier_language)."""
     supplier = order.supplier
     revision = transmission.revision
-    subject = f"Purchase order {order.number}" + (f" revision {revision.revision}" if revision.revision > 1 else "")
+    values = {
+        "number": order.number,
+        "revision": revision.revision,
+        "entity": order.legal_entity.name,
+        "reference": revision.payload_id,
+    }
     if revision.kind == "delete":
-        subject = f"Cancellation of purchase order {order.number}"
-    body = f"Please find attached {subject.lower()} from {order.legal_entity.name}.\nReference {revision.payload_id}.\n"
+        subject = gettext("Cancellation of purchase order %(number)s") % values
+        text = gettext("Please find attached the cancellation of purchase order %(number)s from %(entity)s.")
+    elif revision.revision > 1:
+        subject = gettext("Purchase order %(number)s revision %(revision)s") % values
+        text = gettext("Please find attached purchase order %(number)s revision %(revision)s from %(entity)s.")
+    else:
+        subject = gettext("Purchase order %(number)s") % values
+        text = gettext("Please find attached purchase order %(number)s from %(entity)s.")
+    body = f"{text % values}\n" + gettext("Reference %(reference)s.") % values + "\n"
     attempt.request = f"To: {supplier.order_email}\nSubject: {subject}\n\n{body}"
     message = EmailMessage(subject, body, to=[supplier.order_email])
     message.attach(f"{order.number}-rev{revision.revision}.pdf", order_pdf(order, revision), "application/pdf")
@@ -274,8 +293,16 @@ def _send_email(order: PurchaseOrder, transmission: Transmission, attempt: Trans
 def _tell_buyers(order: PurchaseOrder, error: str) -> None:
     buyers_notify(
         legal_entity_id=order.legal_entity_id,
-        subject=f"{order.number} was not sent",
-        body=f"Purchase order {order.number} could not be sent to {order.supplier.name}: {error}",
+        kind=Kind.TRANSMISSION_FAILED,
+        message="transmission_failed",
+        context={"number": order.number, "supplier": order.supplier.name, "error": error},
+        link=reverse("orders:detail", args=[order.pk]),
+        obj=order,
+        data={
+            "purchase_order": {"id": order.pk, "number": order.number},
+            "supplier": order.supplier.code,
+            "error": error,
+        },
     )
 
 
@@ -287,7 +314,9 @@ def transmission_resend(*, order: PurchaseOrder, by: Employee) -> Transmission:
         transmissions_qs_select_for_update().filter(purchase_order=order).order_by("-revision__revision").first()
     )
     if transmission is None or transmission.method == "none":
-        raise OrderError(f"{order.number} is not sent electronically.", code=OrderErrorCode.NOT_SENDABLE)
+        raise OrderError(
+            _("%(number)s is not sent electronically.") % {"number": order.number}, code=OrderErrorCode.NOT_SENDABLE
+        )
     transmission.attempts = 0
     transmission.next_attempt_at = timezone.now()
     transmission.claim = ""  # a send under way is overtaken: it logs its attempt, this one decides
@@ -334,7 +363,9 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
     note = (note or "").strip()
     if len(note) > SENT_NOTE_MAX:
         raise OrderError(
-            f"The note has at most {SENT_NOTE_MAX} characters ({len(note)} given).", code=OrderErrorCode.INVALID
+            _("The note has at most %(sent_note_max)s characters (%(note)s given).")
+            % {"sent_note_max": SENT_NOTE_MAX, "note": len(note)},
+            code=OrderErrorCode.INVALID,
         )
     order = purchase_orders_qs_select_for_update(of=("self",)).get(pk=order.pk)
     transmission = (
@@ -345,10 +376,14 @@ def transmission_mark_sent(*, order: PurchaseOrder, by: Employee, note: str = ""
         .first()
     )
     if transmission is None or transmission.method != "none":
-        raise OrderError(f"{order.number} is sent electronically, not by hand.", code=OrderErrorCode.NOT_MANUAL)
+        raise OrderError(
+            _("%(number)s is sent electronically, not by hand.") % {"number": order.number},
+            code=OrderErrorCode.NOT_MANUAL,
+        )
     if transmission.status != Transmission.Status.MANUAL:
         raise OrderError(
-            f"{order.number} revision {transmission.revision.revision} is already marked as sent.",
+            _("%(number)s revision %(revision)s is already marked as sent.")
+            % {"number": order.number, "revision": transmission.revision.revision},
             code=OrderErrorCode.ALREADY_SENT,
         )
     now = timezone.now()

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -115,22 +117,28 @@ def pdf(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 # inline scripts, and a page works without any), whose form posts the action with confirm=yes.
 CONFIRMED_ACTIONS = {
     "resend": (
-        "Resend {number}?",
-        "The latest revision goes to {supplier} again, as the same document with the same payloadID "
-        "(a supplier that keeps payloadIDs does not create a second order).",
-        "Yes, resend",
+        gettext_lazy("Resend {number}?"),
+        gettext_lazy(
+            "The latest revision goes to {supplier} again, as the same document with the same payloadID "
+            "(a supplier that keeps payloadIDs does not create a second order)."
+        ),
+        gettext_lazy("Yes, resend"),
     ),
     "mark_sent": (
-        "Mark {number} as sent?",
-        "{supplier} takes no electronic orders: confirm that you sent revision {revision} yourself (e-mail, "
-        "portal, phone). Your name and the time are recorded.",
-        "Yes, I sent it",
+        gettext_lazy("Mark {number} as sent?"),
+        gettext_lazy(
+            "{supplier} takes no electronic orders: confirm that you sent revision {revision} yourself (e-mail, "
+            "portal, phone). Your name and the time are recorded."
+        ),
+        gettext_lazy("Yes, I sent it"),
     ),
     "close": (
-        "Close {number}?",
-        "Nothing more will be received or invoiced on it. What it still holds on budgets is released, and the "
-        "requisition closes once all its orders are closed.",
-        "Yes, close the order",
+        gettext_lazy("Close {number}?"),
+        gettext_lazy(
+            "Nothing more will be received or invoiced on it. What it still holds on budgets is released, and the "
+            "requisition closes once all its orders are closed."
+        ),
+        gettext_lazy("Yes, close the order"),
     ),
 }
 
@@ -139,7 +147,7 @@ CONFIRMED_ACTIONS = {
 def confirm(request: HttpRequest, employee: Employee, pk: int, name: str) -> HttpResponse:
     order = _order(employee, pk)
     if name not in CONFIRMED_ACTIONS:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     title, text, button = CONFIRMED_ACTIONS[name]
     facts = {"number": order.number, "supplier": order.supplier.name, "revision": order.revision}
     return render(
@@ -167,20 +175,30 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             sent = transmission_mark_sent(order=order, by=employee, note=request.POST.get("note", ""))
             messages.success(
                 request,
-                f"{order.number} revision {sent.revision.revision} is marked as sent by {employee.display_name}.",
+                _("%(number)s revision %(revision)s is marked as sent by %(display_name)s.")
+                % {"number": order.number, "revision": sent.revision.revision, "display_name": employee.display_name},
             )
         elif name == "issue":
             purchase_order_issue(order=order, by=employee)
-            messages.success(request, f"{order.number} is issued and on its way to {order.supplier.name}.")
+            messages.success(
+                request,
+                _("%(number)s is issued and on its way to %(name)s.")
+                % {"number": order.number, "name": order.supplier.name},
+            )
         elif name == "resend":
             transmission_resend(order=order, by=employee)
-            messages.success(request, f"{order.number} is being sent again (same document, same payloadID).")
+            messages.success(
+                request, _("%(number)s is being sent again (same document, same payloadID).") % {"number": order.number}
+            )
         elif name == "cancel":
             purchase_order_cancel(order=order, by=employee, note=request.POST.get("note", ""))
-            messages.success(request, f"{order.number} is cancelled; the supplier is told.")
+            messages.success(request, _("%(number)s is cancelled; the supplier is told.") % {"number": order.number})
         elif name == "close":
             purchase_order_buyer_close(order=order, by=employee, comment=request.POST.get("comment", ""))
-            messages.success(request, f"{order.number} is closed; what it still held on budgets is released.")
+            messages.success(
+                request,
+                _("%(number)s is closed; what it still held on budgets is released.") % {"number": order.number},
+            )
         elif name == "change":
             changes = _changes(request, order)
             revision = order.revision
@@ -189,15 +207,21 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             )
             pending = changed.changes.filter(status="pending").order_by("-created_at").first()
             if changed.revision > revision:
-                messages.success(request, f"{order.number} revision sent to {order.supplier.name}.")
+                messages.success(
+                    request,
+                    _("%(number)s revision sent to %(name)s.") % {"number": order.number, "name": order.supplier.name},
+                )
             if pending is not None:
                 messages.info(
                     request,
-                    f"The higher quantities wait for approval in {pending.requisition.number}; the supplier hears "
-                    "of them once approved.",
+                    _(
+                        "The higher quantities wait for approval in %(number)s; the supplier hears of them once "
+                        "approved."
+                    )
+                    % {"number": pending.requisition.number},
                 )
         else:
-            raise OrderError(f"Unknown action {name}.")
+            raise OrderError(_("Unknown action %(name)s.") % {"name": name})
     except OrderError as error:
         messages.error(request, error.message)
     return redirect("orders:detail", pk=order.pk)
@@ -214,7 +238,9 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 quantity = Decimal(raw_quantity.replace(",", "."))
             except InvalidOperation:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_quantity!r} is not a quantity.", code=OrderErrorCode.INVALID
+                    _("Line %(line_number)s: %(raw_quantity)s is not a quantity.")
+                    % {"line_number": line.line_number, "raw_quantity": repr(raw_quantity)},
+                    code=OrderErrorCode.INVALID,
                 ) from None
         needed_by: date | None = None
         if raw_date:
@@ -222,7 +248,8 @@ def _changes(request: HttpRequest, order: PurchaseOrder) -> list[LineChange]:
                 needed_by = date.fromisoformat(raw_date)
             except ValueError:
                 raise OrderError(
-                    f"Line {line.line_number}: {raw_date[:40]!r} is not a date (YYYY-MM-DD).",
+                    _("Line %(line_number)s: %(raw_date)s is not a date (YYYY-MM-DD).")
+                    % {"line_number": line.line_number, "raw_date": repr(raw_date[:40])},
                     code=OrderErrorCode.INVALID,
                 ) from None
         if (quantity is not None and quantity != line.quantity) or (needed_by and needed_by != line.needed_by):

@@ -31,6 +31,7 @@ the apps never import this package.
 """
 
 from django.db import transaction
+from django.urls import reverse
 
 from approvals import services as approvals
 from approvals.chain import approval_chain_resolve
@@ -45,6 +46,7 @@ from approvals.services import (
     check_resolvable,
 )
 from budgets.services import funds_commit, funds_precommit, funds_release
+from notifications.models import Kind
 from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
 from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
@@ -154,8 +156,18 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
         requisition=requisition, kind=RequisitionEvent.Kind.EDITED, comment=new.note, data={"purchase_orders": True}
     )
     if new.hold_reason:
-        text = f"{requisition.number} waits for a buyer: {new.hold_reason}"
-        buyers_notify(legal_entity_id=requisition.legal_entity_id, subject=text, body=text)
+        buyers_notify(
+            legal_entity_id=requisition.legal_entity_id,
+            kind=Kind.NEEDS_BUYER,
+            message="order_held",
+            context={"number": requisition.number, "reason": new.hold_reason},
+            link=reverse("orders:index"),
+            obj=requisition,
+            data={
+                "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
+                "reason": new.hold_reason,
+            },
+        )
     elif new.complete:
         requisition_status_move(requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=new.note)
 

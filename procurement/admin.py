@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
 from .models import (
@@ -30,8 +32,8 @@ from .models import (
 )
 from .taxes import tax_codes_default_create
 
-admin.site.site_header = "Procurement administration"
-admin.site.site_title = "Procurement admin"
+admin.site.site_header = gettext_lazy("Procurement administration")
+admin.site.site_title = gettext_lazy("Procurement admin")
 
 
 class AddressInline(admin.TabularInline[Address, LegalEntity]):
@@ -48,9 +50,11 @@ class TaxCodeInline(admin.TabularInline[TaxCode, LegalEntity]):
 class LegalEntityForm(MajorAmountsForm):
     amounts = {"email_approval_limit": ("email_approval_limit_minor", "currency")}
     email_approval_limit = major_amount_field(
-        "E-mail approval limit",
-        help_text="Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
-        "to log in before deciding. Empty: links decide any amount.",
+        gettext_lazy("E-mail approval limit"),
+        help_text=gettext_lazy(
+            "Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
+            "to log in before deciding. Empty: links decide any amount."
+        ),
     )
 
     class Meta:
@@ -67,10 +71,10 @@ class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
     inlines = [AddressInline, TaxCodeInline]
     actions = ["create_default_tax_codes"]
 
-    @admin.action(description="Create the default tax codes of their country (FR, SE)")
+    @admin.action(description=gettext_lazy("Create the default tax codes of their country (FR, SE)"))
     def create_default_tax_codes(self, request: HttpRequest, queryset: models.QuerySet[LegalEntity]) -> None:
         created = sum(len(tax_codes_default_create(legal_entity=entity)) for entity in queryset)
-        self.message_user(request, f"{created} tax codes created.")
+        self.message_user(request, _("%(created)s tax codes created.") % {"created": created})
 
 
 @admin.register(TaxCode)
@@ -122,7 +126,7 @@ class RoleAdmin(admin.ModelAdmin[Role]):
 
 class EmployeeForm(MajorAmountsForm):
     amounts = {"signing_limit": ("signing_limit_minor", "signing_limit_currency")}
-    signing_limit = major_amount_field("Signing limit", help_text="Empty: no limit.")
+    signing_limit = major_amount_field(gettext_lazy("Signing limit"), help_text=gettext_lazy("Empty: no limit."))
 
     class Meta:
         model = Employee
@@ -139,10 +143,10 @@ class EmployeeAdmin(admin.ModelAdmin[Employee]):
     filter_horizontal = ["roles", "legal_entities", "cost_centres"]
     list_select_related = ["user", "org_unit", "manager__user", "default_legal_entity"]
 
-    @admin.display(description="signing limit")
+    @admin.display(description=gettext_lazy("signing limit"))
     def signing_limit_display(self, employee: Employee) -> str:
         limit = employee.signing_limit
-        return str(limit) if limit is not None else "no limit"
+        return str(limit) if limit is not None else _("no limit")
 
 
 class EmployeeInline(admin.StackedInline[Employee, Any]):
@@ -174,7 +178,7 @@ class SupplierAdminForm(forms.ModelForm[Supplier]):
     order_shared_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the current secret.",
+        help_text=gettext_lazy("Leave empty to keep the current secret."),
     )
 
     class Meta:
@@ -204,7 +208,11 @@ class CatalogItemAttributeInline(admin.TabularInline[CatalogItemAttribute, Catal
 class CatalogItemForm(MajorAmountsForm):
     amounts = {"base_price": ("base_price_minor", "currency")}
     base_price = forms.DecimalField(
-        label="Base price", min_value=Decimal(0), max_value=MAX_TYPED_PRICE, max_digits=15, decimal_places=3
+        label=gettext_lazy("Base price"),
+        min_value=Decimal(0),
+        max_value=MAX_TYPED_PRICE,
+        max_digits=15,
+        decimal_places=3,
     )
 
     class Meta:
@@ -233,7 +241,7 @@ class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
     list_select_related = ["supplier"]
     inlines = [CatalogItemAttributeInline]
 
-    @admin.display(description="base price", ordering="base_price_minor")
+    @admin.display(description=gettext_lazy("base price"), ordering="base_price_minor")
     def base_price_display(self, item: CatalogItem) -> str:
         return str(item.base_price)
 
@@ -249,7 +257,7 @@ class CatalogItemAttributeAdmin(admin.ModelAdmin[CatalogItemAttribute]):
 
 class PriceListForm(MajorAmountsForm):
     amounts = {"fixed_off": ("fixed_off_minor", "fixed_off_currency")}
-    fixed_off = major_amount_field("Fixed amount off")
+    fixed_off = major_amount_field(gettext_lazy("Fixed amount off"))
 
     class Meta:
         model = PriceList

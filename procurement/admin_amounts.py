@@ -5,13 +5,17 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from .money import MAX_TYPED_PRICE, currency_digits, from_minor, is_currency, to_minor, within_currency_digits
 
 MAX_TYPED_AMOUNT = Decimal(10) ** 13  # limits and budgets: like budgets.services.MAX_AMOUNT
 
 
-def major_amount_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DecimalField:
+def major_amount_field(
+    label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = ""
+) -> forms.DecimalField:
     """A form field for an amount in major units (up to 3 decimals: BHD, KWD …), never negative."""
     return forms.DecimalField(
         label=label,
@@ -44,11 +48,11 @@ class MajorAmountsForm(forms.ModelForm):
             where = (
                 f"in {currency}"
                 if is_currency(currency)
-                else f"in major units of the {currency_field.replace('_', ' ')}"
+                else _("in major units of the %(replace)s") % {"replace": currency_field.replace("_", " ")}
             )
             self.fields[name].label = f"{self.fields[name].label} ({where})"
             self.fields[name].help_text = " ".join(
-                str(part) for part in (self.fields[name].help_text, "e.g. 50.00 for fifty, not 5000.") if part
+                str(part) for part in (self.fields[name].help_text, _("e.g. 50.00 for fifty, not 5000.")) if part
             )
 
     def clean(self) -> dict[str, Any]:
@@ -66,10 +70,14 @@ class MajorAmountsForm(forms.ModelForm):
                 if value == 0:  # nothing to convert: a price list that takes a percentage off
                     setattr(self.instance, minor_field, 0)
                     continue
-                self.add_error(name, "Give the currency (an ISO 4217 code) of this amount.")
+                self.add_error(name, _("Give the currency (an ISO 4217 code) of this amount."))
                 continue
             if not within_currency_digits(value, currency):
-                self.add_error(name, f"{currency} amounts have {currency_digits(currency)} decimals at most.")
+                self.add_error(
+                    name,
+                    _("%(currency)s amounts have %(currency_digits)s decimals at most.")
+                    % {"currency": currency, "currency_digits": currency_digits(currency)},
+                )
                 continue
             setattr(self.instance, minor_field, to_minor(value, currency))
         return cleaned

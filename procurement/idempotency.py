@@ -38,6 +38,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.request import RawPostDataException
 from django.http.response import HttpResponseRedirectBase
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
 
@@ -122,19 +125,27 @@ def _digest(*parts: bytes) -> str:
 class InvalidIdempotencyKey(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = ProcurementErrorCode.INVALID_IDEMPOTENCY_KEY
-    default_detail = f"An {HEADER} has 1 to {KEY_MAX_LENGTH} printable ASCII characters."
+    default_detail = format_lazy(
+        gettext_lazy("An {header} has 1 to {max_length} printable ASCII characters."),
+        header=HEADER,
+        max_length=KEY_MAX_LENGTH,
+    )
 
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_REUSED
-    default_detail = f"This {HEADER} was used for another request: use a new key for a new request."
+    default_detail = format_lazy(
+        gettext_lazy("This {header} was used for another request: use a new key for a new request."), header=HEADER
+    )
 
 
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ProcurementErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS
-    default_detail = f"A request with this {HEADER} is still running: retry when it has answered."
+    default_detail = format_lazy(
+        gettext_lazy("A request with this {header} is still running: retry when it has answered."), header=HEADER
+    )
 
 
 class IdempotentReplay(exceptions.APIException):
@@ -240,7 +251,7 @@ def _form_request_hash(request: HttpRequest) -> str:
     return _digest(request.path.encode(), json.dumps(fields).encode())
 
 
-def _tell_once(request: HttpRequest, level: int, text: str) -> None:
+def _tell_once(request: HttpRequest, level: int, text: StrOrPromise) -> None:
     """A message, unless the same one still waits to be shown (the first request's error, unread)."""
     storage = messages.get_messages(request)
     waiting = [*getattr(storage, "_loaded_messages", []), *getattr(storage, "_queued_messages", [])]
@@ -248,7 +259,7 @@ def _tell_once(request: HttpRequest, level: int, text: str) -> None:
         messages.add_message(request, level, text)
 
 
-def once_per_form(replay_message: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def once_per_form(replay_message: StrOrPromise) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A POST carrying a form token acts once per token and content; a repeat goes where the first went.
 
     The repeat is told `replay_message` (e.g. "Already added."), or the first answer's errors again when it

@@ -14,15 +14,22 @@ Every money rule of the product has one function here, and every caller uses it 
   up to its tolerances (`budget_limit_minor`);
 - a price list takes a percentage or an amount off a base price (`price_after_percent_minor`);
 - a line's tax is its net amount × the rate in percent ÷ 100, rounded once per line (`tax_amount_minor`);
-- a decimal is written in plain digits, never in exponent form (`decimal_text`);
+- a decimal is written in plain digits, never in exponent form (`decimal_text`): what machines read (the API,
+  cXML, OCI, UBL, CSV, stored history);
+- what people read follows their language's CLDR rules via babel (`money_display`, `unit_price_display`,
+  `number_display`, `percent_display`): "1,234.50 EUR" in English, "1 234,50 EUR" in French and Swedish;
 - a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision, list_currencies
+from django.conf import settings
+from django.utils import translation
 
 
 class MoneyError(ValueError):
@@ -258,14 +265,13 @@ class Money:
         """The API's shape: a decimal string with its currency code."""
         return {"amount": decimal_text(self.amount, currency_digits(self.currency)), "currency": self.currency}
 
-    def format(self, locale: str = "en") -> str:
-        """Amount then ISO code ("1,234.50 EUR"): unambiguous for clerks who buy in several currencies."""
-        return str(
-            format_currency(self.amount, self.currency, format="#,##0.00\xa0¤¤", locale=locale, currency_digits=True)
-        )
+    def format(self, locale: str | None = None) -> str:
+        """For people: `money_display` in `locale`, else in the active language. Machines use `as_api` or
+        `decimal_text`."""
+        return money_display(self, locale)
 
     def __str__(self) -> str:
-        return self.format()
+        return money_display(self)
 
 
 # Prices people type (free-text lines on the page and in the API, catalog items in the API and admin): at most
@@ -285,3 +291,71 @@ def typed_price_check(amount: Decimal, currency: str) -> None:
         raise MoneyError("A price cannot be negative.")
     if amount > MAX_TYPED_PRICE:
         raise MoneyError(f"A price can be at most {decimal_text(MAX_TYPED_PRICE, 2)} {currency}.")
+
+
+# -- what people read: amounts, numbers and percentages in their language ----------------------------------------
+
+# Unit prices keep the decimals they were quoted with (screws at 0.0125 EUR), up to this many.
+UNIT_PRICE_MAX_DIGITS = 6
+
+
+def display_locale(language: str | None = None) -> str:
+    """The CLDR locale to write for: a UI language code ("fr", "sv", "en-us") or a locale ("fr_FR"), else the
+    active language (the request's, or the one a `translation.override` chose), else the site's default."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return translation.to_locale(language.replace("_", "-"))
+
+
+def money_display(money: Money, locale: str | None = None) -> str:
+    """An amount then its ISO code, in the currency's digits, grouped as the locale writes numbers:
+    "1,234.50 EUR" (en), "1\u202f234,50 EUR" (fr: narrow no-break space), "1\xa0234,50 EUR" (sv: no-break
+    space). The code, not a symbol: unambiguous for clerks who buy in several currencies."""
+    return str(
+        format_currency(
+            money.amount,
+            money.currency,
+            format="#,##0.00\xa0¤¤",
+            locale=display_locale(locale),
+            currency_digits=True,
+        )
+    )
+
+
+def amount_display(amount: Decimal, currency: str, locale: str | None = None) -> str:
+    """An amount without its code, in the currency's digits: "1,234.50" (en), "1\u202f234,50" (fr)."""
+    digits = currency_digits(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(Decimal(decimal_text(amount, digits)), format=pattern, locale=display_locale(locale)))
+
+
+def unit_price_display(amount: Decimal, currency: str, locale: str | None = None) -> str:
+    """Like `amount_display`, but keeping the extra decimals a unit price was quoted with (0.0125), up to
+    UNIT_PRICE_MAX_DIGITS."""
+    quoted_digits = len(decimal_text(amount).partition(".")[2])
+    digits = min(max(currency_digits(currency), quoted_digits), UNIT_PRICE_MAX_DIGITS)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return str(format_decimal(Decimal(decimal_text(amount, digits)), format=pattern, locale=display_locale(locale)))
+
+
+def number_display(value: Decimal | int, locale: str | None = None) -> str:
+    """A quantity or any plain number without trailing zeros, grouped: "1,200" and "2.5" (en), "1\u202f200"
+    and "2,5" (fr)."""
+    plain = Decimal(decimal_text(value))
+    return str(format_decimal(plain, locale=display_locale(locale), decimal_quantization=False))
+
+
+def percent_display(percent: Decimal | int, locale: str | None = None) -> str:
+    """A percentage given in percent (20, 5.5), with the locale's sign and spacing: "5.5%" (en), "5,5\xa0%"
+    (fr, sv)."""
+    fraction = Decimal(decimal_text(percent)) / 100
+    return str(format_percent(fraction, locale=display_locale(locale), decimal_quantization=False))
+
+
+def date_display(day: date, locale: str | None = None) -> str:
+    """A day on a document (the PO PDF): CLDR's short form in the locale ("14/03/2025" in French, "2025-03-14"
+    in Swedish), ISO 8601 in English (an international supplier reads no US "3/14/25"). Pages use Django's
+    per-locale DATE_FORMAT (`{{ day }}`, `{{ day|date }}`); date inputs stay ISO."""
+    locale = display_locale(locale)
+    if locale.split("_", 1)[0] == "en":
+        return day.isoformat()
+    return str(format_date(day, format="short", locale=locale))

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .errors import LegalEntityNotFound, NoEmployeeProfile, NotAMember
 from .models import (
@@ -45,21 +46,21 @@ def legal_entity_for_user(*, user: Any, code: str | None) -> LegalEntity:
     """The legal entity named by `code` if the user is a member; their default one when no code is given."""
     employee = employee_for_user(user=user)
     if employee is None:
-        raise NoEmployeeProfile("Your user has no employee profile; ask an administrator to create one.")
+        raise NoEmployeeProfile(_("Your user has no employee profile; ask an administrator to create one."))
     entities = legal_entities_for_employee(employee=employee)
     if code:
         entity = entities.filter(code__iexact=code.strip()).first()
         if entity is None:
             if LegalEntity.objects.filter(code__iexact=code.strip()).exists():
-                raise NotAMember(f"You are not a member of legal entity {code}.")
-            raise LegalEntityNotFound(f"There is no legal entity {code}.")
+                raise NotAMember(_("You are not a member of legal entity %(code)s.") % {"code": code})
+            raise LegalEntityNotFound(_("There is no legal entity %(code)s.") % {"code": code})
         return entity
     entity = None
     if employee.default_legal_entity_id:
         entity = entities.filter(pk=employee.default_legal_entity_id).first()
     entity = entity or entities.first()
     if entity is None:
-        raise NotAMember("You are not a member of any legal entity; ask an administrator to add you to one.")
+        raise NotAMember(_("You are not a member of any legal entity; ask an administrator to add you to one."))
     return entity
 
 

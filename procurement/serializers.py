@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -90,8 +92,12 @@ class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
     sku = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    unspsc = serializers.RegexField(r"^\d{8}$", error_messages={"invalid": "Give an 8-digit UNSPSC code."})
-    unit = serializers.RegexField(r"^[A-Za-z0-9]{2,3}$", error_messages={"invalid": "Give a UN/CEFACT unit code."})
+    unspsc = serializers.RegexField(
+        r"^\d{8}$", error_messages={"invalid": gettext_lazy("Give an 8-digit UNSPSC code.")}
+    )
+    unit = serializers.RegexField(
+        r"^[A-Za-z0-9]{2,3}$", error_messages={"invalid": gettext_lazy("Give a UN/CEFACT unit code.")}
+    )
     price = MoneySerializer()
     lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, default=0)
     manufacturer = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -117,7 +123,7 @@ class CatalogItemCreateSerializer(serializers.Serializer[CatalogItem]):
 
     def validate_price(self, value: dict[str, Any]) -> dict[str, Any]:
         if Decimal(value["amount"]) < 0:
-            raise serializers.ValidationError("A price cannot be negative.")
+            raise serializers.ValidationError(_("A price cannot be negative."))
         return value
 
 
@@ -197,7 +203,7 @@ class SupplierSerializer(serializers.Serializer[Supplier]):
         url = attrs.get("order_url", current.order_url if current else "")
         email = attrs.get("email", current.order_email if current else "")
         if method == Supplier.OrderMethod.CXML and not url:
-            raise serializers.ValidationError({"order_url": "cXML ordering needs the supplier's order URL."})
+            raise serializers.ValidationError({"order_url": _("cXML ordering needs the supplier's order URL.")})
         if method == Supplier.OrderMethod.EMAIL and not email:
-            raise serializers.ValidationError({"email": "E-mail ordering needs the address orders go to."})
+            raise serializers.ValidationError({"email": _("E-mail ordering needs the address orders go to.")})
         return attrs

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
@@ -47,7 +48,10 @@ def catalog_item_create(
 ) -> CatalogItem:
     """Add an item to a supplier's catalog; a SKU the supplier already has is refused."""
     if CatalogItem.objects.filter(supplier=supplier, sku=sku).exists():
-        raise ProcurementError(f"{supplier.code} already has an item {sku}.", code=ProcurementErrorCode.DUPLICATE_SKU)
+        raise ProcurementError(
+            _("%(code)s already has an item %(sku)s.") % {"code": supplier.code, "sku": sku},
+            code=ProcurementErrorCode.DUPLICATE_SKU,
+        )
     item_currency = currency or supplier.currency
     try:
         typed_price_check(price, item_currency)  # the bound of every typed price (docs/money.md)
@@ -87,7 +91,10 @@ def catalog_item_create(
 
 
 def notification_send(*, user: Any, subject: str, body: str) -> None:
-    """E-mail a user once the current transaction commits (nothing is sent for work that rolled back)."""
+    """E-mail a user once the current transaction commits (nothing is sent for work that rolled back).
+
+    A plain e-mail, for what is not a notification: what happened to people's work goes through
+    `notifications.services.notify` (preferences, the notification centre, the reader's language, webhooks)."""
     if not user.email:
         return
     task_enqueue_on_commit(notification_email_send.name, kwargs={"user_id": user.pk, "subject": subject, "body": body})
@@ -106,7 +113,8 @@ def supplier_create(*, by: Any, fields: dict[str, Any]) -> Supplier:
     """Register a supplier; a code already in use is refused."""
     if Supplier.objects.filter(code=fields["code"]).exists():
         raise ProcurementError(
-            f"There is already a supplier {fields['code']}.", code=ProcurementErrorCode.DUPLICATE_SUPPLIER
+            _("There is already a supplier %(code)s.") % {"code": fields["code"]},
+            code=ProcurementErrorCode.DUPLICATE_SUPPLIER,
         )
     supplier = Supplier.objects.create(**fields)
     audit_event_record(event_type="supplier.created", actor=by, obj=supplier, data=_audit_fields(fields))
@@ -117,7 +125,7 @@ def supplier_create(*, by: Any, fields: dict[str, Any]) -> Supplier:
 def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> Supplier:
     """Change a supplier's settings; the code, which orders and integrations refer to, stays."""
     if "code" in fields and fields["code"] != supplier.code:
-        raise ProcurementError("A supplier's code cannot change.", code=ProcurementErrorCode.CODE_IMMUTABLE)
+        raise ProcurementError(_("A supplier's code cannot change."), code=ProcurementErrorCode.CODE_IMMUTABLE)
     supplier = suppliers_qs_select_for_update().get(pk=supplier.pk)
     for key, value in fields.items():
         setattr(supplier, key, value)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from .events import audit_event_record
 from .models import LegalEntity
@@ -21,7 +23,7 @@ class StatusTable:
 
     allowed: Mapping[str, frozenset[str]]
     labels: type[models.TextChoices]
-    what: str
+    what: StrOrPromise  # lazy: it names the thing in the reader's language
     event_type: str
 
     def allows(self, from_status: str, to_status: str) -> bool:
@@ -33,7 +35,11 @@ class StatusTable:
 
     def refusal(self, from_status: str, to_status: str) -> str:
         was, becomes = self.labels(from_status).label.lower(), self.labels(to_status).label.lower()
-        return f"The {self.what} is {was}: it cannot become {becomes}."
+        return _("The %(what)s is %(was)s: it cannot become %(becomes)s.") % {
+            "what": self.what,
+            "was": was,
+            "becomes": becomes,
+        }
 
 
 def status_move_log(

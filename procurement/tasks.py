@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from .health import worker_heartbeat_record
 
@@ -20,12 +20,14 @@ logger = logging.getLogger(__name__)
     time_limit=60,
     soft_time_limit=50,
 )
-def notification_email_send(*, user_id: int, subject: str, body: str) -> bool:
-    """Send one notification e-mail; a user who has gone or has no address is skipped."""
+def notification_email_send(*, user_id: int, subject: str, body: str, language: str = "") -> bool:
+    """Send one notification e-mail; a user who has gone or has no address is skipped. `language` is the one it
+    was written in (notifications.services renders it in the recipient's), sent as Content-Language."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return False
-    send_mail(subject, body, None, [user.email])
+    headers = {"Content-Language": language[:16]} if language else {}
+    EmailMessage(subject, body, None, [user.email], headers=headers).send()
     logger.info("notification e-mail sent to user %s", user_id)
     return True
 

@@ -7,10 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from invoices.intake_views import cxml_inbound
 from p2p import metrics
+from p2p import urls as p2p_urls
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, health, views
+from . import api, health, profile, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -21,12 +22,16 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The home page per role reads across every app: p2p, at the top, has it.
+    path("", include(p2p_urls.urlpatterns)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
+    path("profile/", profile.profile, name="profile"),
+    # The language switch of pages before logging in (POST language=fr, next=…): Django's set_language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requisitions/", include("requisitions.urls")),
@@ -37,6 +42,7 @@ urlpatterns = [
     path("purchase-orders/", include("orders.urls")),
     path("receiving/", include("receiving.urls")),
     path("invoices/", include("invoices.urls")),
+    path("notifications/", include("notifications.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
@@ -49,6 +55,8 @@ urlpatterns = [
     path("api/v1/", include("orders.api_urls")),
     path("api/v1/", include("receiving.api_urls")),
     path("api/v1/", include("invoices.api_urls")),
+    path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include(p2p_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .models import Supplier
@@ -36,11 +37,6 @@ def catalog_filters_from_query(query: QueryDict) -> CatalogFilters:
         category=query.get("category", "").strip()[:8],
         attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
     )
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("catalog")
 
 
 CATALOG_TYPED_KEY = "catalog:typed"
@@ -97,9 +93,9 @@ def legal_entity_switch(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("legal_entity", "")
     entity = request.org.choose(code)  # type: ignore[attr-defined]
     if entity is None:
-        messages.error(request, f"You are not a member of legal entity {code!s:.20}.")
+        messages.error(request, _("You are not a member of legal entity %(code)s.") % {"code": f"{code:.20}"})
     else:
-        messages.success(request, f"Now acting for {entity.name}.")
+        messages.success(request, _("Now acting for %(name)s.") % {"name": entity.name})
     return redirect(safe_return_url(request, request.POST.get("next"), "catalog"))
 
 
@@ -110,14 +106,16 @@ def _wants_json(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """API callers get the API's error shape; people get a page."""
     if _wants_json(request):
-        return JsonResponse({"code": "not_found", "message": f"There is nothing at {request.path}."}, status=404)
+        return JsonResponse(
+            {"code": "not_found", "message": _("There is nothing at %(path)s.") % {"path": request.path}}, status=404
+        )
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
-            {"code": "server_error", "message": "Something went wrong on our side; it is logged."}, status=500
+            {"code": "server_error", "message": _("Something went wrong on our side; it is logged.")}, status=500
         )
     # No context processors (they read the database, which may be what failed): the page needs none.
     return HttpResponseServerError(loader.get_template("500.html").render())

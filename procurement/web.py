@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from .errors import LegalEntityRequired, NoEmployeeProfile, NotFound, ProcurementError
@@ -43,7 +44,7 @@ def acting_legal_entity(request: HttpRequest) -> LegalEntity:
     """The legal entity the browser user acts for (chosen in the top bar); pages behind `employee_required` have one."""
     entity: LegalEntity | None = request.org.legal_entity  # type: ignore[attr-defined]
     if entity is None:
-        raise LegalEntityRequired("Choose a legal entity to act for.")
+        raise LegalEntityRequired(_("Choose a legal entity to act for."))
     return entity
 
 
@@ -79,5 +80,5 @@ def current_employee(request: Request) -> Employee:
     """The API caller's employee profile; `NoEmployeeProfile` (403) when the user has none."""
     employee = employee_for_user(user=request.user)
     if employee is None:
-        raise NoEmployeeProfile("Your user has no employee profile; ask an administrator to create one.")
+        raise NoEmployeeProfile(_("Your user has no employee profile; ask an administrator to create one."))
     return employee

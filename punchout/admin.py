@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.models import CustomCatalog, PriceList
 
@@ -29,7 +31,7 @@ class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
     shared_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="cXML SharedSecret. Leave empty to keep the current one.",
+        help_text=gettext_lazy("cXML SharedSecret. Leave empty to keep the current one."),
     )
 
     class Meta:
@@ -75,7 +77,7 @@ class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
     def clean_oci_fields(self) -> dict[str, str]:
         value = self.cleaned_data.get("oci_fields") or {}
         if not isinstance(value, dict):
-            raise forms.ValidationError('Give the fields as a JSON object, e.g. {"USERNAME": "acme"}.')
+            raise forms.ValidationError(_('Give the fields as a JSON object, e.g. {"USERNAME": "acme"}.'))
         stored = self.instance.oci_fields or {}
         return {k: (stored.get(k, "") if v == "***" else str(v)) for k, v in value.items()}
 
@@ -129,7 +131,7 @@ class PunchoutConnectionAdmin(admin.ModelAdmin[PunchoutConnection]):
             **self.admin_site.each_context(request),
             "connection": connection,
             "result": result,
-            "title": f"Test of {connection}",
+            "title": _("Test of %(connection)s") % {"connection": connection},
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/punchout/connection_test.html", context)
@@ -167,13 +169,13 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
     shared_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="cXML SharedSecret the ERP sends. Leave empty to keep the current one.",
+        help_text=gettext_lazy("cXML SharedSecret the ERP sends. Leave empty to keep the current one."),
     )
     oci_password = forms.CharField(
-        label="OCI password",
+        label=gettext_lazy("OCI password"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored hashed. Leave empty to keep the current one.",
+        help_text=gettext_lazy("Stored hashed. Leave empty to keep the current one."),
     )
 
     class Meta:
@@ -197,12 +199,12 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
     price_lists = forms.ModelMultipleChoiceField(
         queryset=PriceList.objects.filter(is_active=True),
         required=False,
-        help_text="Prices its users get on top of the legal entity's (through the client's group).",
+        help_text=gettext_lazy("Prices its users get on top of the legal entity's (through the client's group)."),
     )
     custom_catalogs = forms.ModelMultipleChoiceField(
         queryset=CustomCatalog.objects.filter(is_active=True),
         required=False,
-        help_text="Restrict what its users see (through the client's group).",
+        help_text=gettext_lazy("Restrict what its users see (through the client's group)."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -219,7 +221,7 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
         """Hosts as browsers read them, so what is listed is what the return URLs are compared with."""
         value = self.cleaned_data.get("allowed_hosts") or []
         if not isinstance(value, list):
-            raise forms.ValidationError('Give the hosts as a JSON list, e.g. ["erp.example.com", ".example.com"].')
+            raise forms.ValidationError(_('Give the hosts as a JSON list, e.g. ["erp.example.com", ".example.com"].'))
         try:
             return [allow_list_entry_clean(str(entry)) for entry in value]
         except WebAddressRefused as refused:

@@ -4,6 +4,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -45,7 +46,7 @@ class ConnectionSerializer(serializers.Serializer[Any]):
     def validate_supplier(self, value: str) -> Supplier:
         supplier = Supplier.objects.filter(code__iexact=value).first()
         if supplier is None:
-            raise serializers.ValidationError(f"There is no supplier {value}.")
+            raise serializers.ValidationError(_("There is no supplier %(value)s.") % {"value": value})
         return supplier
 
     def validate_url(self, value: str) -> str:
@@ -56,7 +57,7 @@ class ConnectionSerializer(serializers.Serializer[Any]):
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if data["protocol"] == "cxml" and not all((data.get(role) or {}).get("identity") for role in ("from", "to")):
-            raise serializers.ValidationError({"to": "A cXML connection needs the from and to credentials."})
+            raise serializers.ValidationError({"to": _("A cXML connection needs the from and to credentials.")})
         return data
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import CatalogItem, CustomCatalog, PriceList
 from procurement.money import Money, MoneyError, minor_storable
@@ -259,11 +260,11 @@ def oci_login(*, params: dict[str, str], start_url_for: Any) -> OciLogin:
     valid = check_password(password, (client.oci_password_hash if client else "") or _dummy_hash())
     if client is None or not valid or not client.oci_password_hash:
         throttle_failure(scope="oci-erp", credentials=names)
-        raise OciLoginRefused("Unknown user or wrong password.", 401)
+        raise OciLoginRefused(_("Unknown user or wrong password."), 401)
     throttle_success(scope="oci-erp", credentials=names)
     hook_url = upper.get("HOOK_URL", "").strip()
     if not hook_url:
-        raise OciLoginRefused("The call-up has no HOOK_URL to return the cart to.", 400)
+        raise OciLoginRefused(_("The call-up has no HOOK_URL to return the cart to."), 400)
     try:
         hook_url = host_allowed(client, hook_url)
     except WebAddressRefused as refused:
@@ -271,7 +272,11 @@ def oci_login(*, params: dict[str, str], start_url_for: Any) -> OciLogin:
     upper["HOOK_URL"] = hook_url
     function = upper.get("FUNCTION", "").strip().upper()
     if function and function not in ("DETAIL", "VALIDATE", "BACKGROUND_SEARCH"):
-        raise OciLoginRefused(f"FUNCTION={function} is not supported: DETAIL, VALIDATE or BACKGROUND_SEARCH.", 400)
+        raise OciLoginRefused(
+            _("FUNCTION=%(function)s is not supported: DETAIL, VALIDATE or BACKGROUND_SEARCH.")
+            % {"function": function},
+            400,
+        )
     if function in ("VALIDATE", "BACKGROUND_SEARCH"):
         return OciLogin(client, "", function, upper)  # answered at once, without a shopping session
     start_url = _open_session(

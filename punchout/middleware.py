@@ -10,8 +10,11 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
+
+from procurement.i18n import activate_user_language
 
 from .models import InboundSession
 from .punchin_sessions import is_punchin_user
@@ -57,7 +60,7 @@ def punchin_close(request: HttpRequest, response: HttpResponse) -> None:
 class NotPunchinUser(BasePermission):
     """The API is closed to punch-in identities (a default permission, for views that keep the defaults)."""
 
-    message = "A punchout shopper may not use the API."
+    message = gettext_lazy("A punchout shopper may not use the API.")
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return not is_punchin_user(request.user)
@@ -70,4 +73,5 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if is_punchin_user(user):
             raise exceptions.AuthenticationFailed(NotPunchinUser.message)
+        activate_user_language(user)  # the API's messages in the profile's language (procurement.i18n)
         return user, token

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee, LegalEntity
 from procurement.money import (
@@ -55,10 +56,10 @@ def punchin_session_take(*, token: str) -> InboundSession:
         .first()
     )
     if session is None or session.status != InboundSession.Status.PENDING:
-        raise StartRefused("This punchout link has been used already or does not exist. Start again from your ERP.")
+        raise StartRefused(_("This punchout link has been used already or does not exist. Start again from your ERP."))
     if session.start_expires_at <= timezone.now():
         punchin_session_status_move(session=session, to_status=InboundSession.Status.EXPIRED)
-        raise StartRefused("This punchout link has expired. Start again from your ERP.")
+        raise StartRefused(_("This punchout link has expired. Start again from your ERP."))
     return session
 
 
@@ -160,10 +161,10 @@ def punchin_items_out_read(
 
 def _not_taken_reason(part: str, aux: str, item: Any) -> str:
     if not aux:
-        return "it carries no item id of ours (SupplierPartAuxiliaryID)"
+        return _("it carries no item id of ours (SupplierPartAuxiliaryID)")
     if item is None:
-        return "we do not sell this item (any more)"
-    return f"its part id and item id name different items (item {aux} is {item.sku})"
+        return _("we do not sell this item (any more)")
+    return _("its part id and item id name different items (item %(aux)s is %(sku)s)") % {"aux": aux, "sku": item.sku}
 
 
 # --- the cart goes back ------------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ def punchin_session_for_transfer(*, session_id: int) -> InboundSession:
         inbound_sessions_qs_select_for_update().select_related("client", "requisition").filter(pk=session_id).first()
     )
     if session is None or session.status != InboundSession.Status.SHOPPING or session.expires_at <= timezone.now():
-        raise StartRefused("This punchout session has ended: start again from your ERP.")
+        raise StartRefused(_("This punchout session has ended: start again from your ERP."))
     return session
 
 
@@ -247,9 +248,12 @@ def _lines_in(currency: str, session: InboundSession, lines: list[CartLine]) -> 
     if missing:
         others = ", ".join(sorted(set(missing)))
         raise CartRefused(
-            f"Your cart cannot be sent to {session.client.name} in one currency: it has lines in {others}, and "
-            f"no exchange rate {others} → {currency} is stored for {today.isoformat()}. Remove the lines in "
-            f"{others}, or ask us to store the rate, then transfer again."
+            _(
+                "Your cart cannot be sent to %(name)s in one currency: it has lines in %(others)s, and "
+                "no exchange rate %(others)s → %(currency)s is stored for %(isoformat)s. Remove the "
+                "lines in %(others)s, or ask us to store the rate, then transfer again."
+            )
+            % {"name": session.client.name, "others": others, "currency": currency, "isoformat": today.isoformat()}
         )
     return out
 

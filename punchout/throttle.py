@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from . import cxml
 
@@ -57,7 +58,9 @@ class Throttled(Exception):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, retry_after)
-        self.message = f"Too many failed logins: try again in {self.retry_after} seconds."
+        self.message = _("Too many failed logins: try again in %(retry_after)s seconds.") % {
+            "retry_after": self.retry_after
+        }
         super().__init__(self.message)
 
 

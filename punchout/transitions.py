@@ -9,6 +9,8 @@ statuses and a why, never a token, cookie or URL.
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move
 
@@ -51,8 +53,12 @@ def punchin_move_allowed(from_status: str, to_status: str) -> bool:
     return to_status in PUNCHIN_ALLOWED.get(from_status, frozenset())
 
 
-SESSION_TABLE = StatusTable(allowed=SESSION_ALLOWED, labels=Out, what="punchout session", event_type=SESSION_EVENT_TYPE)
-PUNCHIN_TABLE = StatusTable(allowed=PUNCHIN_ALLOWED, labels=In, what="punch-in session", event_type=PUNCHIN_EVENT_TYPE)
+SESSION_TABLE = StatusTable(
+    allowed=SESSION_ALLOWED, labels=Out, what=gettext_lazy("punchout session"), event_type=SESSION_EVENT_TYPE
+)
+PUNCHIN_TABLE = StatusTable(
+    allowed=PUNCHIN_ALLOWED, labels=In, what=gettext_lazy("punch-in session"), event_type=PUNCHIN_EVENT_TYPE
+)
 
 
 def _refused(message: str) -> PunchoutError:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -154,18 +155,24 @@ def oci_quantity(value: str | None) -> Decimal:
     if not text:
         return Decimal(1)
     if len(text) > MAX_QUANTITY_CHARACTERS:
-        raise ValueError(f"QUANTITY is longer than {MAX_QUANTITY_CHARACTERS} characters.")
+        raise ValueError(
+            _("QUANTITY is longer than %(max_quantity_characters)s characters.")
+            % {"max_quantity_characters": MAX_QUANTITY_CHARACTERS}
+        )
     if not _OCI_NUMBER.fullmatch(text):  # OCI numbers are digits and a point: no exponent, NaN or Infinity
-        raise ValueError(f"QUANTITY {text!r} is not a number.")
+        raise ValueError(_("QUANTITY %(text)s is not a number.") % {"text": repr(text)})
     try:
         quantity = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"QUANTITY {text!r} is not a number.") from None
+        raise ValueError(_("QUANTITY %(text)s is not a number.") % {"text": repr(text)}) from None
     if not quantity.is_finite() or quantity <= 0:
-        raise ValueError(f"QUANTITY {text!r} is not a positive number.")
+        raise ValueError(_("QUANTITY %(text)s is not a positive number.") % {"text": repr(text)})
     exponent = quantity.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_QUANTITY_DECIMALS:
-        raise ValueError(f"QUANTITY {text!r} has more than {MAX_QUANTITY_DECIMALS} decimals.")
+        raise ValueError(
+            _("QUANTITY %(text)s has more than %(max_quantity_decimals)s decimals.")
+            % {"text": repr(text), "max_quantity_decimals": MAX_QUANTITY_DECIMALS}
+        )
     if quantity >= Decimal(10) ** 10:  # requisition lines hold 13 digits, 3 of them decimals
-        raise ValueError(f"QUANTITY {text!r} is larger than a requisition line can hold.")
+        raise ValueError(_("QUANTITY %(text)s is larger than a requisition line can hold.") % {"text": repr(text)})
     return quantity

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ada_url import URL
+from django.utils.translation import gettext as _
 
 __all__ = [
     "HostNotListed",
@@ -41,7 +42,7 @@ class HostNotListed(WebAddressRefused):
     """A well-formed address whose host is not on the allow-list."""
 
     def __init__(self, host: str) -> None:
-        super().__init__(f"The host {host} is not on the allow-list.")
+        super().__init__(_("The host %(host)s is not on the allow-list.") % {"host": host})
         self.host = host
 
 
@@ -55,9 +56,9 @@ class WebAddress:
 def web_address_parse(text: str) -> WebAddress:
     """An absolute http(s) URL as a browser reads it, or WebAddressRefused."""
     if not isinstance(text, str) or not text:
-        raise WebAddressRefused("The address is empty.")
+        raise WebAddressRefused(_("The address is empty."))
     if len(text) > MAX_LENGTH:
-        raise WebAddressRefused(f"The address is longer than {MAX_LENGTH} characters.")
+        raise WebAddressRefused(_("The address is longer than %(max_length)s characters.") % {"max_length": MAX_LENGTH})
     # Browsers drop tabs and newlines anywhere and spaces and controls at the ends: refuse them rather than guess.
     # A space inside the path or query is only encoded (%20) by a browser, as in the address we pass on.
     scheme_and_authority = re.split(r"[/?#]", text.split("//", 1)[1], maxsplit=1)[0] if "//" in text else text
@@ -67,23 +68,25 @@ def web_address_parse(text: str) -> WebAddress:
         or " " in text.split("//", 1)[0]
         or " " in scheme_and_authority
     ):
-        raise WebAddressRefused("The address contains spaces or control characters.")
+        raise WebAddressRefused(_("The address contains spaces or control characters."))
     if "\\" in text:
-        raise WebAddressRefused("The address contains a backslash.")
+        raise WebAddressRefused(_("The address contains a backslash."))
     try:
         url = URL(text)
     except ValueError as exc:
-        raise WebAddressRefused("The address is not a valid absolute URL.") from exc
+        raise WebAddressRefused(_("The address is not a valid absolute URL.")) from exc
     if url.protocol not in _SCHEMES:
-        raise WebAddressRefused(f"Only http and https addresses are accepted, not {url.protocol[:20]!r}.")
+        raise WebAddressRefused(
+            _("Only http and https addresses are accepted, not %(protocol)s.") % {"protocol": repr(url.protocol[:20])}
+        )
     authority = text.split("//", 1)[1] if "//" in text else ""
     for end in "/?#":
         authority = authority.split(end, 1)[0]
     if url.username or url.password or "@" in authority:
-        raise WebAddressRefused("The address contains a user name or password (user@host): not accepted.")
+        raise WebAddressRefused(_("The address contains a user name or password (user@host): not accepted."))
     host = url.hostname.rstrip(".")
     if not host:
-        raise WebAddressRefused("The address has no host.")
+        raise WebAddressRefused(_("The address has no host."))
     return WebAddress(href=url.href, scheme=url.protocol[:-1], host=host)
 
 
@@ -105,10 +108,12 @@ def allow_list_entry_clean(entry: str) -> str:
     bare = text.lstrip(".")
     is_ipv6 = bare.count(":") >= 2
     if not bare or any(ch in bare for ch in "/\\@?#*% ") or (":" in bare and not is_ipv6):
-        raise WebAddressRefused(f"{text[:80]!r} is not a host name: give a host like erp.example or .example.com.")
+        raise WebAddressRefused(
+            _("%(text)s is not a host name: give a host like erp.example or .example.com.") % {"text": repr(text[:80])}
+        )
     host = _host_of(text)
     if not host:
-        raise WebAddressRefused(f"{text[:80]!r} is not a host name.")
+        raise WebAddressRefused(_("%(text)s is not a host name.") % {"text": repr(text[:80])})
     return ("." if text.startswith(".") and not is_ipv6 else "") + host
 
 

@@ -5,6 +5,7 @@ Posting and reversing go through `p2p.receipts`, which also re-matches the order
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -137,7 +138,7 @@ def receipt_data(receipt: GoodsReceipt) -> dict[str, Any]:
 
 def _body(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
-        raise ReceiptInvalid("Send a JSON object.")
+        raise ReceiptInvalid(_("Send a JSON object."))
     return request.data
 
 
@@ -146,9 +147,11 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ReceiptInvalid(f"{name} must be a text.", field=name)
+        raise ReceiptInvalid(_("%(name)s must be a text.") % {"name": name}, field=name)
     if len(value) > limit:
-        raise ReceiptInvalid(f"{name} is longer than {limit} characters.", field=name)
+        raise ReceiptInvalid(
+            _("%(name)s is longer than %(limit)s characters.") % {"name": name, "limit": limit}, field=name
+        )
     return value
 
 
@@ -164,7 +167,7 @@ class OrderReceiptsView(APIView):
         receivable = purchase_orders_receivable(employee=employee).values("pk")
         order = PurchaseOrder.objects.filter(Q(pk__in=visible) | Q(pk__in=receivable)).filter(pk=pk).first()
         if order is None:
-            raise ReceiptNotFound(f"There is no purchase order {pk} that you may see.")
+            raise ReceiptNotFound(_("There is no purchase order %(id)s that you may see.") % {"id": pk})
         return Response({"results": [receipt_data(receipt) for receipt in receipts_of_order(order=order)]})
 
     @extend_schema(
@@ -185,10 +188,12 @@ class OrderReceiptsView(APIView):
         if data.get("shipment") not in (None, ""):
             raw = data["shipment"]
             if isinstance(raw, bool) or not str(raw).isdigit() or len(str(raw)) > 18:
-                raise ReceiptInvalid("shipment must be the id of one of the order's shipments.", field="shipment")
+                raise ReceiptInvalid(_("shipment must be the id of one of the order's shipments."), field="shipment")
             shipment = Shipment.objects.filter(purchase_order=order, pk=int(str(raw))).first()
             if shipment is None:
-                raise ReceiptInvalid(f"{order.number} has no shipment {raw}.", field="shipment")
+                raise ReceiptInvalid(
+                    _("%(number)s has no shipment %(raw)s.") % {"number": order.number, "raw": raw}, field="shipment"
+                )
         receipt = goods_receipt_post(order=order, lines=lines, note=note, by=employee, shipment=shipment)
         return Response(receipt_data(receipt_get(employee=employee, pk=receipt.pk)), status=201)
 

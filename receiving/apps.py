@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ReceivingConfig(AppConfig):
@@ -6,5 +7,5 @@ class ReceivingConfig(AppConfig):
 
     name = "receiving"
     label = "receiving"
-    verbose_name = "Goods receipts"
+    verbose_name = gettext_lazy("Goods receipts")
     default_auto_field = "django.db.models.BigAutoField"

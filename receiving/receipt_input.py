@@ -7,6 +7,8 @@ line and the field. Range and precision are the service's checks (`receiving.ser
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .errors import ReceiptInvalid
 from .models import GoodsReceiptLine
 from .services import ReceiptLineInput
@@ -22,18 +24,30 @@ def number_read(value: Any, *, label: str, what: str, field: str) -> Decimal:
     if value is None or value == "":
         return ZERO
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ReceiptInvalid(f"{label}: the {what} must be a number.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: the %(what)s must be a number.") % {"label": label, "what": what}, field=field
+        )
     text = str(value).strip().replace(",", ".")
     if not text:
         return ZERO
     if len(text) > NUMBER_TEXT_MAX or any(char not in "0123456789.-+" for char in text):
-        raise ReceiptInvalid(f"{label}: {str(value)[:NUMBER_TEXT_MAX]!r} is not a {what}.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: %(value)s is not a %(what)s.")
+            % {"label": label, "value": repr(str(value)[:NUMBER_TEXT_MAX]), "what": what},
+            field=field,
+        )
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ReceiptInvalid(f"{label}: {text!r} is not a {what}.", field=field) from None
+        raise ReceiptInvalid(
+            _("%(label)s: %(text)s is not a %(what)s.") % {"label": label, "text": repr(text), "what": what},
+            field=field,
+        ) from None
     if not number.is_finite():
-        raise ReceiptInvalid(f"{label}: {text!r} is not a {what}.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: %(text)s is not a %(what)s.") % {"label": label, "text": repr(text), "what": what},
+            field=field,
+        )
     return number
 
 
@@ -51,28 +65,34 @@ def reason_read(value: Any, text: Any = "") -> tuple[str, str]:
 def api_lines_read(data: Any) -> list[ReceiptLineInput]:
     """The API's `lines`: [{"line": <order line id>, "quantity", "rejected", "reason", "reason_text", "amount"}]."""
     if not isinstance(data, list) or not data:
-        raise ReceiptInvalid("lines must be a list of the order lines that arrived.", field="lines")
+        raise ReceiptInvalid(_("lines must be a list of the order lines that arrived."), field="lines")
     if len(data) > LINES_MAX:
-        raise ReceiptInvalid(f"A receipt has at most {LINES_MAX} lines.", field="lines")
+        raise ReceiptInvalid(_("A receipt has at most %(lines_max)s lines.") % {"lines_max": LINES_MAX}, field="lines")
     result = []
     for position, entry in enumerate(data, 1):
         if not isinstance(entry, dict):
-            raise ReceiptInvalid(f"lines[{position}] must be an object.", field="lines")
+            raise ReceiptInvalid(_("lines[%(position)s] must be an object.") % {"position": position}, field="lines")
         line_id = entry.get("line")
         if isinstance(line_id, bool) or not isinstance(line_id, int | str) or not str(line_id).isdigit():
-            raise ReceiptInvalid(f"lines[{position}]: line must be the id of an order line.", field="lines")
+            raise ReceiptInvalid(
+                _("lines[%(position)s]: line must be the id of an order line.") % {"position": position}, field="lines"
+            )
         if len(str(line_id)) > 18:
-            raise ReceiptInvalid(f"lines[{position}]: there is no order line {str(line_id)[:20]}.", field="lines")
+            raise ReceiptInvalid(
+                _("lines[%(position)s]: there is no order line %(line_id)s.")
+                % {"position": position, "line_id": str(line_id)[:20]},
+                field="lines",
+            )
         label = f"lines[{position}]"
         reason, reason_text = reason_read(entry.get("reason"), entry.get("reason_text", ""))
         result.append(
             ReceiptLineInput(
                 line=int(line_id),
-                quantity=number_read(entry.get("quantity"), label=label, what="quantity", field="quantity"),
-                rejected=number_read(entry.get("rejected"), label=label, what="rejected quantity", field="rejected"),
+                quantity=number_read(entry.get("quantity"), label=label, what=_("quantity"), field="quantity"),
+                rejected=number_read(entry.get("rejected"), label=label, what=_("rejected quantity"), field="rejected"),
                 reason=reason,
                 reason_text=reason_text,
-                amount=number_read(entry.get("amount"), label=label, what="amount", field="amount"),
+                amount=number_read(entry.get("amount"), label=label, what=_("amount"), field="amount"),
             )
         )
     return result

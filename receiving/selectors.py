@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from orders.models import PurchaseOrder, PurchaseOrderLine, Shipment
 from orders.selectors import purchase_orders_visible
@@ -70,11 +71,14 @@ def purchase_order_for_receiving(*, employee: Employee, pk: int | str) -> Purcha
         .first()
     )
     if order is None:
-        raise ReceiptNotFound(f"There is no purchase order {pk} that you may see.")
+        raise ReceiptNotFound(_("There is no purchase order %(id)s that you may see.") % {"id": pk})
     if not may_receive(employee=employee, order=order):
         raise NotAllowedToReceive(
-            f"You may not receive goods for {order.number}: only its requester, the receiver named on "
-            f"{order.requisition.number} or the warehouse of {order.legal_entity.code} may."
+            _(
+                "You may not receive goods for %(number)s: only its requester, the receiver named on "
+                "%(number2)s or the warehouse of %(code)s may."
+            )
+            % {"number": order.number, "number2": order.requisition.number, "code": order.legal_entity.code}
         )
     return order
 
@@ -84,11 +88,11 @@ def receivable_check(order: PurchaseOrder) -> None:
     if order.status not in OPEN:
         status = PurchaseOrder.Status(order.status)
         why = {
-            PurchaseOrder.Status.HELD: "it is held for a buyer and was never sent to the supplier",
-            PurchaseOrder.Status.CANCELLED: "it is cancelled",
-            PurchaseOrder.Status.CLOSED: "it is closed",
-        }.get(status, f"it is {status.label.lower()}")
-        raise OrderNotReceivable(f"{order.number} cannot be received: {why}.")
+            PurchaseOrder.Status.HELD: _("it is held for a buyer and was never sent to the supplier"),
+            PurchaseOrder.Status.CANCELLED: _("it is cancelled"),
+            PurchaseOrder.Status.CLOSED: _("it is closed"),
+        }.get(status, _("it is %(label)s") % {"label": status.label.lower()})
+        raise OrderNotReceivable(_("%(number)s cannot be received: %(why)s.") % {"number": order.number, "why": why})
 
 
 def receipts_visible(*, employee: Employee) -> QuerySet[GoodsReceipt]:
@@ -109,7 +113,7 @@ def receipt_get(*, employee: Employee, pk: int | str) -> GoodsReceipt:
             .get(pk=pk)
         )
     except (GoodsReceipt.DoesNotExist, ValueError):
-        raise ReceiptNotFound(f"There is no goods receipt {pk} that you may see.") from None
+        raise ReceiptNotFound(_("There is no goods receipt %(id)s that you may see.") % {"id": pk}) from None
 
 
 def receipt_lines_prefetch() -> Prefetch:

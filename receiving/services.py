@@ -12,6 +12,8 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from orders.lock_objects import purchase_orders_qs_select_for_update
 from orders.models import QUANTITY_MAX, PurchaseOrder, PurchaseOrderLine, Shipment
@@ -69,34 +71,50 @@ def over_receipt_limit_quantity(*, ordered: Decimal, tolerance_percent: Decimal)
 
 
 def _quantity_check(value: Decimal, *, what: str, line: PurchaseOrderLine, field: str) -> Decimal:
-    label = f"Line {line.line_number}"
+    label = _("Line %(number)s") % {"number": line.line_number}
     if not value.is_finite() or value < 0:
-        raise ReceiptInvalid(f"{label}: the {what} quantity cannot be negative.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: the %(what)s quantity cannot be negative.") % {"label": label, "what": what}, field=field
+        )
     if value != value.quantize(Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_DOWN):
-        raise ReceiptInvalid(f"{label}: the {what} quantity has more than 3 decimals.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: the %(what)s quantity has more than 3 decimals.") % {"label": label, "what": what},
+            field=field,
+        )
     if value > QUANTITY_MAX:
-        raise ReceiptInvalid(f"{label}: the {what} quantity is too large.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: the %(what)s quantity is too large.") % {"label": label, "what": what}, field=field
+        )
     return value
 
 
 def _amount_minor(value: Decimal, *, line: PurchaseOrderLine, currency: str) -> int:
     field = f"amount-{line.pk}"
-    label = f"Line {line.line_number}"
+    label = _("Line %(number)s") % {"number": line.line_number}
     if not value.is_finite() or value < 0:
-        raise ReceiptInvalid(f"{label}: the amount cannot be negative.", field=field)
+        raise ReceiptInvalid(_("%(label)s: the amount cannot be negative.") % {"label": label}, field=field)
     try:
         minor = to_minor(value, currency)
     except MoneyError:
-        raise ReceiptInvalid(f"{label}: the amount is too large.", field=field) from None
+        raise ReceiptInvalid(_("%(label)s: the amount is too large.") % {"label": label}, field=field) from None
     if Money.from_minor(minor, currency).amount != value:
-        raise ReceiptInvalid(f"{label}: {decimal_text(value)} has more decimals than {currency} has.", field=field)
+        raise ReceiptInvalid(
+            _("%(label)s: %(decimal_text)s has more decimals than %(currency)s has.")
+            % {"label": label, "decimal_text": decimal_text(value), "currency": currency},
+            field=field,
+        )
     if minor > QUANTITY_MAX * 10**6:  # far beyond any order, and within a BIGINT when added up
-        raise ReceiptInvalid(f"{label}: the amount is too large.", field=field)
+        raise ReceiptInvalid(_("%(label)s: the amount is too large.") % {"label": label}, field=field)
     return minor
 
 
 def _tolerance_clause(percent: Decimal, allowed: str) -> str:
-    return f" ({allowed} with the {decimal_text(percent)} % over-receipt tolerance)" if percent else ""
+    return (
+        _(" (%(allowed)s with the %(decimal_text)s %% over-receipt tolerance)")
+        % {"allowed": allowed, "decimal_text": decimal_text(percent)}
+        if percent
+        else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -109,27 +127,41 @@ class _Checked:
 def _line_check(
     given: ReceiptLineInput, line: PurchaseOrderLine, *, order: PurchaseOrder, percent: Decimal
 ) -> _Checked:
-    label = f"Line {line.line_number}"
-    quantity = _quantity_check(given.quantity, what="received", line=line, field=f"quantity-{line.pk}")
-    rejected = _quantity_check(given.rejected, what="rejected", line=line, field=f"rejected-{line.pk}")
+    label = _("Line %(number)s") % {"number": line.line_number}
+    quantity = _quantity_check(
+        given.quantity, what=pgettext("quantity", "received"), line=line, field=f"quantity-{line.pk}"
+    )
+    rejected = _quantity_check(
+        given.rejected, what=pgettext("quantity", "rejected"), line=line, field=f"rejected-{line.pk}"
+    )
     if line.status == PurchaseOrderLine.Status.CANCELLED:
-        raise ReceiptInvalid(f"{label} is cancelled: nothing is expected on it.", field=f"quantity-{line.pk}")
+        raise ReceiptInvalid(
+            _("%(label)s is cancelled: nothing is expected on it.") % {"label": label}, field=f"quantity-{line.pk}"
+        )
     if rejected:
         if given.reason and given.reason not in REASONS:
             raise ReceiptInvalid(
-                f"{label}: {given.reason[:40]!r} is not a reason for rejecting ({', '.join(sorted(REASONS))}).",
+                _("%(label)s: %(reason)s is not a reason for rejecting (%(reasons)s).")
+                % {"label": label, "reason": repr(given.reason[:40]), "reasons": ", ".join(sorted(REASONS))},
                 field=f"reason-{line.pk}",
             )
         if not given.reason:
-            raise ReceiptInvalid(f"{label}: say why {decimal_text(rejected)} was rejected.", field=f"reason-{line.pk}")
+            raise ReceiptInvalid(
+                _("%(label)s: say why %(decimal_text)s was rejected.")
+                % {"label": label, "decimal_text": decimal_text(rejected)},
+                field=f"reason-{line.pk}",
+            )
         if len(given.reason_text) > REASON_TEXT_MAX:
             raise ReceiptInvalid(
-                f"{label}: the reason is longer than {REASON_TEXT_MAX} characters.", field=f"reason-{line.pk}"
+                _("%(label)s: the reason is longer than %(reason_text_max)s characters.")
+                % {"label": label, "reason_text_max": REASON_TEXT_MAX},
+                field=f"reason-{line.pk}",
             )
     if line.receipt_by_amount:
         if quantity or rejected:
             raise ReceiptInvalid(
-                f"{label} is a service received by amount: give the amount that was delivered, not a quantity.",
+                _("%(label)s is a service received by amount: give the amount that was delivered, not a quantity.")
+                % {"label": label},
                 field=f"amount-{line.pk}",
             )
         amount_minor = _amount_minor(given.amount, line=line, currency=order.currency)
@@ -142,19 +174,31 @@ def _line_check(
                 return str(Money.from_minor(minor, order.currency))
 
             raise OverReceipt(
-                f"{label}: {money(amount_minor)} received, only {money(outstanding)} outstanding"
-                f"{_tolerance_clause(percent, money(allowed))}.",
+                _("%(label)s: %(received)s received, only %(outstanding)s outstanding%(tolerance)s.")
+                % {
+                    "label": label,
+                    "received": money(amount_minor),
+                    "outstanding": money(outstanding),
+                    "tolerance": _tolerance_clause(percent, money(allowed)),
+                },
                 field=f"amount-{line.pk}",
             )
         return _Checked(line=line, given=given, amount_minor=amount_minor)
     if given.amount:
-        raise ReceiptInvalid(f"{label} is received by quantity, not by amount.", field=f"quantity-{line.pk}")
+        raise ReceiptInvalid(
+            _("%(label)s is received by quantity, not by amount.") % {"label": label}, field=f"quantity-{line.pk}"
+        )
     limit_quantity = over_receipt_limit_quantity(ordered=line.quantity, tolerance_percent=percent)
     if line.received_quantity + quantity > limit_quantity:
         allowed_quantity = max(limit_quantity - line.received_quantity, ZERO)
         raise OverReceipt(
-            f"{label}: {decimal_text(quantity)} received, only {decimal_text(line.outstanding_quantity)} outstanding"
-            f"{_tolerance_clause(percent, decimal_text(allowed_quantity))}.",
+            _("%(label)s: %(received)s received, only %(outstanding)s outstanding%(tolerance)s.")
+            % {
+                "label": label,
+                "received": decimal_text(quantity),
+                "outstanding": decimal_text(line.outstanding_quantity),
+                "tolerance": _tolerance_clause(percent, decimal_text(allowed_quantity)),
+            },
             field=f"quantity-{line.pk}",
         )
     return _Checked(line=line, given=given, amount_minor=0)
@@ -180,12 +224,18 @@ def goods_receipt_create(
     locked = purchase_orders_qs_select_for_update().select_related("legal_entity").get(pk=order.pk)
     receivable_check(locked)
     if not may_receive(employee=by, order=locked):
-        raise NotAllowedToReceive(f"You may not receive goods for {locked.number}.")
+        raise NotAllowedToReceive(_("You may not receive goods for %(number)s.") % {"number": locked.number})
     note = note.strip()
     if len(note) > NOTE_MAX:
-        raise ReceiptInvalid(f"The note is longer than {NOTE_MAX} characters.", field="note")
+        raise ReceiptInvalid(
+            _("The note is longer than %(note_max)s characters.") % {"note_max": NOTE_MAX}, field="note"
+        )
     if shipment is not None and shipment.purchase_order_id != locked.pk:
-        raise ReceiptInvalid(f"Shipment {shipment.shipment_id} is not one of {locked.number}.", field="shipment")
+        raise ReceiptInvalid(
+            _("Shipment %(shipment_id)s is not one of %(number)s.")
+            % {"shipment_id": shipment.shipment_id, "number": locked.number},
+            field="shipment",
+        )
     # Every writer of the line counts holds the order's lock: what is read here stays true until commit.
     order_lines = {line.pk: line for line in PurchaseOrderLine.objects.filter(purchase_order=locked)}
     percent = over_receipt_percent(legal_entity_id=locked.legal_entity_id)
@@ -194,16 +244,18 @@ def goods_receipt_create(
     for given in lines:
         line = order_lines.get(given.line)
         if line is None:
-            raise ReceiptInvalid(f"{locked.number} has no line with id {given.line}.")
+            raise ReceiptInvalid(
+                _("%(number)s has no line with id %(line)s.") % {"number": locked.number, "line": given.line}
+            )
         if given.line in seen:
-            raise ReceiptInvalid(f"Line {line.line_number} is given twice.")
+            raise ReceiptInvalid(_("Line %(line_number)s is given twice.") % {"line_number": line.line_number})
         seen.add(given.line)
         if given.empty:
             continue
         checked.append(_line_check(given, line, order=locked, percent=percent))
     if not checked:
         raise ReceiptInvalid(
-            "Nothing to receive: enter what arrived on at least one line.", code=ReceivingErrorCode.NOTHING_RECEIVED
+            _("Nothing to receive: enter what arrived on at least one line."), code=ReceivingErrorCode.NOTHING_RECEIVED
         )
 
     entity = locked.legal_entity
@@ -273,20 +325,27 @@ def goods_receipt_reverse(*, receipt: GoodsReceipt, reason: str, by: Employee) -
     reason. The receipt stays, marked reversed. Refused on a closed or cancelled order."""
     reason = reason.strip()
     if not reason:
-        raise ReceiptInvalid("Say why the receipt is reversed.", field="reason")
+        raise ReceiptInvalid(_("Say why the receipt is reversed."), field="reason")
     if len(reason) > REVERSAL_REASON_MAX:
-        raise ReceiptInvalid(f"The reason is longer than {REVERSAL_REASON_MAX} characters.", field="reason")
+        raise ReceiptInvalid(
+            _("The reason is longer than %(reversal_reason_max)s characters.")
+            % {"reversal_reason_max": REVERSAL_REASON_MAX},
+            field="reason",
+        )
     order = purchase_orders_qs_select_for_update().get(pk=receipt.purchase_order_id)
     locked = goods_receipts_qs_select_for_update().select_related("legal_entity").get(pk=receipt.pk)
     if not may_receive(employee=by, order=order):
-        raise NotAllowedToReceive(f"You may not reverse receipts of {order.number}.")
+        raise NotAllowedToReceive(_("You may not reverse receipts of %(number)s.") % {"number": order.number})
     if locked.status == GoodsReceipt.Status.REVERSED:
         raise GoodsReceiptTransitionNotAllowed(
-            f"{locked.number} is reversed already.", code=ReceivingErrorCode.ALREADY_REVERSED
+            _("%(number)s is reversed already.") % {"number": locked.number}, code=ReceivingErrorCode.ALREADY_REVERSED
         )
     if order.status not in OPEN:
         status = PurchaseOrder.Status(order.status).label.lower()
-        raise OrderNotReceivable(f"{order.number} is {status}: its receipts can no longer be reversed.")
+        raise OrderNotReceivable(
+            _("%(number)s is %(status)s: its receipts can no longer be reversed.")
+            % {"number": order.number, "status": status}
+        )
     receipt_lines = list(locked.lines.all())
     progress = purchase_order_progress_record(
         order=order,

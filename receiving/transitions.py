@@ -6,6 +6,8 @@ A receipt is posted once; reversing it is its only move, logged as an audit even
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move
 
@@ -20,7 +22,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 RECEIPT_TABLE = StatusTable(
-    allowed=ALLOWED, labels=R, what="goods receipt", event_type="receiving.goods_receipt.status"
+    allowed=ALLOWED, labels=R, what=gettext_lazy("goods receipt"), event_type="receiving.goods_receipt.status"
 )
 
 

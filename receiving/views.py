@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from orders.errors import OrderError
@@ -157,7 +158,7 @@ def _render(request: HttpRequest, page: ReceivePage, status: int = 200) -> HttpR
     )
 
 
-@once_per_form("Already posted: the receipt was not posted a second time.")
+@once_per_form(gettext_lazy("Already posted: the receipt was not posted a second time."))
 @employee_required
 def receive(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     """The receive page: one card per line (ordered, received, outstanding), the quantity that arrived, what was
@@ -190,7 +191,7 @@ def receive(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     for card in page.cards:
         label = _("Line %(number)s") % {"number": card.line.line_number}
         values = {}
-        for name, what in (("quantity", "quantity"), ("rejected", "rejected quantity"), ("amount", "amount")):
+        for name, what in (("quantity", _("quantity")), ("rejected", _("rejected quantity")), ("amount", _("amount"))):
             try:
                 values[name] = number_read(getattr(card, name), label=label, what=what, field=name)
             except ReceiptInvalid as error:
@@ -283,7 +284,7 @@ def _detail(
 
 
 @require_POST
-@once_per_form("Already reversed.")
+@once_per_form(gettext_lazy("Already reversed."))
 @employee_required
 def reverse(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     """Reverse a receipt: the reason is required; the order's counts and status move back."""

@@ -6,6 +6,8 @@ and writes the job's change-log row (an `AuditEvent`, "requisitions.import_job.s
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy
+
 from procurement.models import Employee
 from procurement.status_moves import StatusTable, status_move
 
@@ -31,7 +33,7 @@ def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(from_status, frozenset())
 
 
-TABLE = StatusTable(allowed=ALLOWED, labels=S, what="import", event_type=EVENT_TYPE)
+TABLE = StatusTable(allowed=ALLOWED, labels=S, what=gettext_lazy("import"), event_type=EVENT_TYPE)
 
 
 def import_job_status_move(

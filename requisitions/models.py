@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from procurement.models import (
     Address,
@@ -22,20 +24,20 @@ from procurement.money import Money, decimal_text, line_total_minor
 
 
 class RequisitionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_APPROVAL = "in_approval", "In approval"
-    RETURNED = "returned", "Returned"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    ORDERED = "ordered", "Ordered"
+    DRAFT = "draft", pgettext_lazy("requisition status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("requisition status", "Submitted")
+    IN_APPROVAL = "in_approval", pgettext_lazy("requisition status", "In approval")
+    RETURNED = "returned", pgettext_lazy("requisition status", "Returned")
+    APPROVED = "approved", pgettext_lazy("requisition status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("requisition status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("requisition status", "Withdrawn")
+    ORDERED = "ordered", pgettext_lazy("requisition status", "Ordered")
     # What its orders' receipts and invoices make of it (orders.order_progress): all goods arrived, everything
     # invoiced, and closed when every order is closed.
-    RECEIVED = "received", "Received"
-    INVOICED = "invoiced", "Invoiced"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    RECEIVED = "received", pgettext_lazy("requisition status", "Received")
+    INVOICED = "invoiced", pgettext_lazy("requisition status", "Invoiced")
+    CLOSED = "closed", pgettext_lazy("requisition status", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("requisition status", "Cancelled")
 
 
 SUPPLIER_NOTE_MAX = 1000  # a note to the supplier, on the requisition and on each line
@@ -54,7 +56,7 @@ class Requisition(models.Model):
         Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="requisitions_on_behalf"
     )
     title = models.CharField(max_length=200)
-    justification = models.TextField(blank=True, help_text="Internal: why it is needed. Never sent to a supplier.")
+    justification = models.TextField(blank=True, help_text=_("Internal: why it is needed. Never sent to a supplier."))
     # What the suppliers read: printed on the purchase order (PDF) and sent as the OrderRequest's Comments.
     supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True)
     needed_by = models.DateField(null=True, blank=True)
@@ -77,7 +79,7 @@ class Requisition(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     budget_exception = models.TextField(
         blank=True,
-        help_text="Set at submission when a hard-stop budget is exceeded: a budget-exception stage must approve.",
+        help_text=_("Set at submission when a hard-stop budget is exceeded: a budget-exception stage must approve."),
     )
 
     class Meta:
@@ -103,7 +105,8 @@ class Requisition(models.Model):
     def missing_rates(self) -> list[str]:
         """Why the total is unknown: "No exchange rate from XYZ to EUR is stored." per currency lacking a rate."""
         return [
-            f"No exchange rate from {currency} to {self.currency} is stored."
+            gettext("No exchange rate from %(currency)s to %(currency2)s is stored.")
+            % {"currency": currency, "currency2": self.currency}
             for currency, rate in sorted((self.total_rates or {}).items())
             if rate is None
         ]
@@ -124,10 +127,10 @@ class Requisition(models.Model):
 
 class RequisitionLine(models.Model):
     class Source(models.TextChoices):
-        CATALOG = "catalog", "Catalog"
-        PUNCHOUT = "punchout", "Punchout"
-        FREE_TEXT = "free_text", "Free text"
-        QUICK_ORDER = "quick_order", "Quick order"
+        CATALOG = "catalog", _("Catalog")
+        PUNCHOUT = "punchout", _("Punchout")
+        FREE_TEXT = "free_text", _("Free text")
+        QUICK_ORDER = "quick_order", _("Quick order")
 
     requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
@@ -161,7 +164,7 @@ class RequisitionLine(models.Model):
     project = models.CharField(max_length=40, blank=True)
     # What the supplier reads on this line of its purchase order (PDF, ItemOut Comments).
     supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True)
-    extrinsics = models.JSONField(default=dict, blank=True, help_text="Raw supplier extras, kept as received.")
+    extrinsics = models.JSONField(default=dict, blank=True, help_text=_("Raw supplier extras, kept as received."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -201,7 +204,9 @@ class RequisitionLine(models.Model):
         """ "20 %", "0 % reverse charge", or "" when no tax is known."""
         if self.tax_rate is None:
             return ""
-        return f"{decimal_text(self.tax_rate)} %" + (" reverse charge" if self.tax_category == "AE" else "")
+        if self.tax_category == "AE":
+            return gettext("%(rate)s %% reverse charge") % {"rate": decimal_text(self.tax_rate)}
+        return f"{decimal_text(self.tax_rate)} %"
 
     def compute_total_minor(self) -> int:
         return line_total_minor(
@@ -239,20 +244,20 @@ class RequisitionEvent(models.Model):
     """Append-only history: every status move and every change after submission."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        EDITED = "edited", "Edited"
-        LINES_ADDED = "lines_added", "Lines added"
-        LINE_CHANGED = "line_changed", "Line changed"
-        LINES_REMOVED = "lines_removed", "Lines removed"
-        LINES_MOVED = "lines_moved", "Lines moved"
-        MERGED = "merged", "Carts merged"
-        COPIED = "copied", "Copied"
-        IMPORTED = "imported", "Imported"
-        DECISION = "decision", "Approval decision"
-        DELEGATED = "delegated", "Approval delegated"
-        ESCALATED = "escalated", "Approval escalated"
-        REMINDED = "reminded", "Approver reminded"
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        EDITED = "edited", _("Edited")
+        LINES_ADDED = "lines_added", _("Lines added")
+        LINE_CHANGED = "line_changed", _("Line changed")
+        LINES_REMOVED = "lines_removed", _("Lines removed")
+        LINES_MOVED = "lines_moved", _("Lines moved")
+        MERGED = "merged", _("Carts merged")
+        COPIED = "copied", _("Copied")
+        IMPORTED = "imported", _("Imported")
+        DECISION = "decision", _("Approval decision")
+        DELEGATED = "delegated", _("Approval delegated")
+        ESCALATED = "escalated", _("Approval escalated")
+        REMINDED = "reminded", _("Approver reminded")
 
     requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -284,7 +289,7 @@ class RequisitionList(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="requisition_lists",
-        help_text="Everyone in this org unit may use the list.",
+        help_text=_("Everyone in this org unit may use the list."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -326,10 +331,10 @@ class ImportJob(models.Model):
     """A pasted or uploaded quick order, processed in the background with visible progress."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", pgettext_lazy("import job status", "Queued")
+        RUNNING = "running", pgettext_lazy("import job status", "Running")
+        DONE = "done", pgettext_lazy("import job status", "Done")
+        FAILED = "failed", pgettext_lazy("import job status", "Failed")
 
     requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")

@@ -21,6 +21,8 @@ from django.contrib.auth import logout
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from punchout.middleware import LEGACY_SESSION_KEY, PUNCHIN_COOKIE, SESSION_KEY, punchin_close, punchin_session_store
 from punchout.models import InboundSession
@@ -33,7 +35,7 @@ _CART_PATH = re.compile(r"^/requisitions/(?P<pk>\d+)/(?:save/)?$")
 _PUNCHIN_PAGES = ("/punchout/inbound/transfer/", "/punchout/inbound/leave/")
 # Pages that work without a login (protocol endpoints, static files, the login itself): never refused.
 _PUBLIC_PREFIXES = ("/punchout/", "/cxml/", "/static/", "/login/", "/logout/", "/favicon", "/healthz", "/readyz")
-REFUSED_MESSAGE = (
+REFUSED_MESSAGE = gettext_lazy(
     "Not available while you shop for your purchasing system: transfer the cart or leave the punchout session."
 )
 
@@ -49,7 +51,7 @@ def _in_scope(request: HttpRequest, session: InboundSession) -> bool:
     return not (path.endswith("/save/") and request.POST.get("action", "save") in ("submit", "move"))
 
 
-LOOK_ONLY_MESSAGE = (
+LOOK_ONLY_MESSAGE = gettext_lazy(
     "This punchout session is only for looking at the items of your purchasing system: nothing can be added, "
     "changed or saved here. Go back to your purchasing system to change them."
 )
@@ -95,7 +97,7 @@ class PunchinMiddleware:
                 return _refused(request)
             return self.get_response(request)
         if _writes_while_looking(request, session):
-            context = {"message": LOOK_ONLY_MESSAGE, "heading": "This punchout session is only for looking"}
+            context = {"message": LOOK_ONLY_MESSAGE, "heading": _("This punchout session is only for looking")}
             return render(request, "punchout/refused.html", context, status=403)
         return self._as_punchin(request, store, session)
 
@@ -121,12 +123,12 @@ class PunchinMiddleware:
         return response
 
 
-_ENDED = "This punchout session has ended: start again from your purchasing system."
-_ENDED_CONTEXT = {"message": _ENDED, "heading": "Punchout session ended"}
+_ENDED = gettext_lazy("This punchout session has ended: start again from your purchasing system.")
+_ENDED_CONTEXT = {"message": _ENDED, "heading": gettext_lazy("Punchout session ended")}
 
 
 def _refused(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "punchout_session", "message": REFUSED_MESSAGE}, status=403)
-    context = {"message": REFUSED_MESSAGE, "heading": "Not available during a punchout session"}
+    context = {"message": REFUSED_MESSAGE, "heading": _("Not available during a punchout session")}
     return render(request, "punchout/refused.html", context, status=403)

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from procurement.errors import ProcurementError
@@ -27,7 +28,7 @@ def inbound_start(request: HttpRequest, token: str) -> HttpResponse:
     except StartRefused as refused:
         return render(request, "punchout/refused.html", {"message": refused.message}, status=refused.status)
     except ProcurementError as error:  # the ERP's lines could not become a cart (quantity, unit …)
-        message = f"Your purchasing system's cart could not be opened here: {error.message}"
+        message = _("Your purchasing system's cart could not be opened here: %(message)s") % {"message": error.message}
         return render(request, "punchout/refused.html", {"message": message}, status=400)
     assert session.requisition is not None
     earlier = getattr(request, "punchin", None)
@@ -59,7 +60,9 @@ def inbound_transfer(request: HttpRequest) -> HttpResponse:
     punch-in ends here."""
     session = _punchin_session(request)
     if session is None:
-        return render(request, "punchout/refused.html", {"message": "You are not in a punchout session."}, status=400)
+        return render(
+            request, "punchout/refused.html", {"message": _("You are not in a punchout session.")}, status=400
+        )
     try:
         transfer = punchin_cart_transfer(session_id=session.pk)
     except StartRefused as refused:
@@ -67,7 +70,7 @@ def inbound_transfer(request: HttpRequest) -> HttpResponse:
         punchin_close(request, response)
         return response
     except oci.OciError as error:  # a line that cannot be written as OCI fields; the session stays open
-        message = f"The cart cannot be sent as SAP OCI: {error.message}"
+        message = _("The cart cannot be sent as SAP OCI: %(message)s") % {"message": error.message}
         return render(request, "punchout/refused.html", _not_sent(session, message), status=400)
     except CartRefused as refused:  # mixed currencies without a stored rate; the session stays open
         return render(request, "punchout/refused.html", _not_sent(session, refused.message), status=400)
@@ -81,7 +84,12 @@ def inbound_transfer(request: HttpRequest) -> HttpResponse:
 
 def _not_sent(session: InboundSession, message: str) -> dict[str, object]:
     back = reverse("requisitions:detail", args=[session.requisition_id]) if session.requisition_id else ""
-    return {"message": message, "heading": "The cart was not sent", "back_url": back, "back_text": "Back to the cart"}
+    return {
+        "message": message,
+        "heading": _("The cart was not sent"),
+        "back_url": back,
+        "back_text": _("Back to the cart"),
+    }
 
 
 @require_POST
@@ -90,11 +98,11 @@ def inbound_leave(request: HttpRequest) -> HttpResponse:
     session = _punchin_session(request)
     if session is not None:
         punchin_cart_leave(session_id=session.pk)
-        message = (
-            f"You left the punchout session: nothing was sent to {session.client.name}. You can close this window."
-        )
+        message = _("You left the punchout session: nothing was sent to %(name)s. You can close this window.") % {
+            "name": session.client.name
+        }
     else:
-        message = "You are not in a punchout session."
+        message = _("You are not in a punchout session.")
     response = render(request, "punchout/ended.html", {"message": message})
     punchin_close(request, response)
     return response

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -52,7 +53,8 @@ class SessionListView(APIView):
         requisition = requisitions_visible(employee=employee).filter(pk=data["requisition"]).first()
         if requisition is None:
             raise PunchoutError(
-                f"There is no requisition {data['requisition']} that you may see.", code=RequisitionErrorCode.NOT_FOUND
+                _("There is no requisition %(data)s that you may see.") % {"data": data["requisition"]},
+                code=RequisitionErrorCode.NOT_FOUND,
             )
         connection = (
             punchout_connections_switched_on()
@@ -62,7 +64,8 @@ class SessionListView(APIView):
         )
         if connection is None:
             raise PunchoutError(
-                f"Supplier {data['supplier']} has no punchout connection.", code=RequisitionErrorCode.NO_CONNECTION
+                _("Supplier %(data)s has no punchout connection.") % {"data": data["supplier"]},
+                code=RequisitionErrorCode.NO_CONNECTION,
             )
         started = requisition_punchout_start(
             requisition=requisition,

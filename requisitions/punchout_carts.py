@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import DataError, transaction
+from django.utils.translation import gettext as _
 
 from procurement.errors import ProcurementError
 from procurement.models import Employee
@@ -89,16 +90,17 @@ def requisition_punchout_start(
     if operation == PunchoutSession.Operation.INSPECT:
         if not requisitions_visible(employee=by).filter(pk=requisition.pk).exists():
             raise RequisitionError(
-                "There is no such requisition that you may see.", code=RequisitionErrorCode.NOT_FOUND
+                _("There is no such requisition that you may see."), code=RequisitionErrorCode.NOT_FOUND
             )
     else:
         if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
             raise RequisitionError(
-                "Only the requester may shop for this requisition.", code=RequisitionErrorCode.NOT_REQUESTER
+                _("Only the requester may shop for this requisition."), code=RequisitionErrorCode.NOT_REQUESTER
             )
         if not requisition.is_editable:
             raise RequisitionError(
-                f"{requisition.number} is {requisition.get_status_display().lower()}: it cannot take new lines.",
+                _("%(number)s is %(status)s: it cannot take new lines.")
+                % {"number": requisition.number, "status": requisition.get_status_display().lower()},
                 code=RequisitionErrorCode.NOT_EDITABLE,
             )
     centre = requisition.requester.default_cost_centre
@@ -138,15 +140,18 @@ def requisition_punchout_return(*, token: str, fields: list[tuple[str, str]], us
         except PunchoutReturnRefused as refused:
             failed: PunchoutReturnRefused | None = refused
         except ProcurementError as error:  # e.g. the cart was submitted meanwhile, or a line is unusable
-            failed = PunchoutReturnRefused(f"The shop's cart was not added: {error.message}", code=error.code)
+            failed = PunchoutReturnRefused(
+                _("The shop's cart was not added: %(message)s") % {"message": error.message}, code=error.code
+            )
         except (cxml.CXMLError, oci.OciError) as error:  # a codec refusal raised past the cart reading's own handling
             failed = PunchoutReturnRefused(
-                f"The shop's cart could not be read: {error.message}", code=RequisitionErrorCode.BAD_CART
+                _("The shop's cart could not be read: %(message)s") % {"message": error.message},
+                code=RequisitionErrorCode.BAD_CART,
             )
         except (ArithmeticError, ValueError, DataError):  # a number our columns cannot hold, however it got here
             logger.info("punchout return refused: a value the cart's columns cannot hold")
             failed = PunchoutReturnRefused(
-                "The shop's cart was not added: it has a number (quantity or price) we cannot store.",
+                _("The shop's cart was not added: it has a number (quantity or price) we cannot store."),
                 code=RequisitionErrorCode.BAD_CART,
             )
         else:

@@ -6,6 +6,7 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,7 +28,7 @@ def start(request: HttpRequest, employee: Employee) -> HttpResponse:
     """From the cart: open a session and send the browser to the shop."""
     requisition_id, connection_id = request.POST.get("requisition", ""), request.POST.get("connection", "")
     if not (requisition_id.isdigit() and connection_id.isdigit()):
-        return render(request, "404.html", {"message": "Choose a cart and a shop."}, status=400)
+        return render(request, "404.html", {"message": _("Choose a cart and a shop.")}, status=400)
     requisition = get_object_or_404(requisitions_visible(employee=employee), pk=int(requisition_id))
     connection = get_object_or_404(punchout_connections_switched_on(), pk=int(connection_id))
     started = requisition_punchout_start(

@@ -25,6 +25,8 @@ from decimal import Decimal
 from io import BytesIO
 from itertools import islice
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from procurement.money import decimal_text
@@ -38,10 +40,10 @@ MAX_DECIMALS = 3  # quantity columns are DecimalField(decimal_places=3)
 # A small .xlsx can unzip to gigabytes; the declared unpacked size bounds what zipfile will ever inflate.
 MAX_XLSX_UNPACKED_BYTES = 20 * MAX_BYTES
 
-XLS_NOT_SUPPORTED = "Old .xls files are not supported: save as .xlsx or CSV"
-NOT_XLSX = "The file is not a readable .xlsx workbook"
-NOT_TEXT = "The file is not a CSV or text file: upload an .xlsx, .csv or .txt file"
-TOO_MANY_LINES = f"Too many lines: at most {MAX_LINES:,} lines can be ordered at once, split the list"
+XLS_NOT_SUPPORTED = gettext_lazy("Old .xls files are not supported: save as .xlsx or CSV")
+NOT_XLSX = gettext_lazy("The file is not a readable .xlsx workbook")
+NOT_TEXT = gettext_lazy("The file is not a CSV or text file: upload an .xlsx, .csv or .txt file")
+TOO_MANY_LINES = gettext_lazy("Too many lines: at most %(max_lines)s lines can be ordered at once, split the list")
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,15 @@ class QuickOrderErrorGroup:
     @property
     def text(self) -> str:
         if self.count == 1:
-            return f"Line {self.lines[0]}: {self.messages[0]}"
+            return _("Line %(line)s: %(reason)s") % {"line": self.lines[0], "reason": self.messages[0]}
         shown = ", ".join(str(line) for line in self.lines[:GROUP_LINES_SHOWN])
         more = " …" if self.count > GROUP_LINES_SHOWN else ""
-        return f"{self.reason} — {self.count:,} lines: {shown}{more}"
+        return _("%(reason)s — %(count)s lines: %(lines)s%(more)s") % {
+            "reason": self.reason,
+            "count": f"{self.count:,}",
+            "lines": shown,
+            "more": more,
+        }
 
 
 GROUP_LINES_SHOWN = 20
@@ -117,6 +124,10 @@ class QuickOrderFormatError(ValueError):
 
 class _LineError(Exception):
     """One line is wrong; becomes a QuickOrderError and the other lines still count."""
+
+
+class _NotANumber(_LineError):
+    """The quantity cell is not a number (errors of that kind are grouped under one reason)."""
 
 
 # (line number, SKU cell as text, quantity cell as found, cost centre cell as text)
@@ -162,7 +173,9 @@ def parse_text(text: str) -> QuickOrderParse:
     Raises QuickOrderFormatError when the text is too large or has too many lines.
     """
     if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise QuickOrderFormatError(f"The text is larger than the {_megabytes(MAX_BYTES)} limit")
+        raise QuickOrderFormatError(
+            _("The text is larger than the %(megabytes)s limit") % {"megabytes": _megabytes(MAX_BYTES)}
+        )
     return _collect(_text_records(text))
 
 
@@ -195,16 +208,19 @@ def xlsx_rows(data: bytes, *, max_col: int) -> Iterator[Iterator[tuple[object, .
         with zipfile.ZipFile(BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise QuickOrderFormatError(NOT_XLSX) from exc
+        raise QuickOrderFormatError(str(NOT_XLSX)) from exc
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise QuickOrderFormatError(
-            f"The workbook is too large once unpacked (over {_megabytes(MAX_XLSX_UNPACKED_BYTES)}): "
-            "delete unused rows and sheets, or save it as CSV"
+            _(
+                "The workbook is too large once unpacked (over %(megabytes)s): delete unused rows and "
+                "sheets, or save it as CSV"
+            )
+            % {"megabytes": _megabytes(MAX_XLSX_UNPACKED_BYTES)}
         )
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl surfaces corrupt files as KeyError, XML, zip and its own errors alike
-        raise QuickOrderFormatError(NOT_XLSX) from exc
+        raise QuickOrderFormatError(str(NOT_XLSX)) from exc
     try:
         if not workbook.worksheets:
             yield iter(())
@@ -216,7 +232,7 @@ def xlsx_rows(data: bytes, *, max_col: int) -> Iterator[Iterator[tuple[object, .
     except QuickOrderFormatError:
         raise
     except Exception as exc:  # a broken sheet XML only shows up while streaming the rows
-        raise QuickOrderFormatError(NOT_XLSX) from exc
+        raise QuickOrderFormatError(str(NOT_XLSX)) from exc
     finally:
         workbook.close()
 
@@ -227,12 +243,14 @@ def is_xlsx_upload(filename: str, data: bytes) -> bool:
     extension = _extension(filename)
     if data.startswith(_ZIP_MAGIC):
         if extension == "ods":
-            raise QuickOrderFormatError("OpenDocument .ods files are not supported: save as .xlsx or CSV")
+            raise QuickOrderFormatError(_("OpenDocument .ods files are not supported: save as .xlsx or CSV"))
         return True
     if data.startswith(_OLE2_MAGIC) and extension in {"xlsx", "xlsm"}:
-        raise QuickOrderFormatError(f"{NOT_XLSX}: password-protected workbooks cannot be read")
+        raise QuickOrderFormatError(
+            _("%(not_xlsx)s: password-protected workbooks cannot be read") % {"not_xlsx": NOT_XLSX}
+        )
     if extension == "xls" or data.startswith(_OLE2_MAGIC):
-        raise QuickOrderFormatError(XLS_NOT_SUPPORTED)
+        raise QuickOrderFormatError(str(XLS_NOT_SUPPORTED))
     return extension in {"xlsx", "xlsm"}
 
 
@@ -263,12 +281,12 @@ def _collect(records: Iterable[_Record]) -> QuickOrderParse:
             if _is_header(sku, quantity):
                 continue
         if len(rows) + len(errors) >= MAX_LINES:
-            raise QuickOrderFormatError(TOO_MANY_LINES)
+            raise QuickOrderFormatError(TOO_MANY_LINES % {"max_lines": f"{MAX_LINES:,}"})
         try:
             rows.append(_row(line, sku, quantity, cost_centre))
         except _LineError as exc:
             message = str(exc)
-            reason = "Quantity is not a number" if message.endswith("is not a number") else ""
+            reason = _("Quantity is not a number") if isinstance(exc, _NotANumber) else ""
             errors.append(
                 QuickOrderError(line=line, message=message, sku=_shorten(_INVALID_CHARS.sub("?", sku)), reason=reason)
             )
@@ -277,7 +295,9 @@ def _collect(records: Iterable[_Record]) -> QuickOrderParse:
 
 def _check_size(data: bytes) -> None:
     if len(data) > MAX_BYTES:
-        raise QuickOrderFormatError(f"The file is larger than the {_megabytes(MAX_BYTES)} limit")
+        raise QuickOrderFormatError(
+            _("The file is larger than the %(megabytes)s limit") % {"megabytes": _megabytes(MAX_BYTES)}
+        )
 
 
 def _megabytes(size: int) -> str:
@@ -304,7 +324,7 @@ def _decode(data: bytes) -> str:
             text = data.decode("cp1252", errors="replace")  # what Excel on Windows writes as "CSV"
     text = text.rstrip("\x1a")  # DOS end-of-file marker
     if _BINARY.search(text):
-        raise QuickOrderFormatError(NOT_TEXT)
+        raise QuickOrderFormatError(str(NOT_TEXT))
     return text
 
 
@@ -433,60 +453,69 @@ def _is_header(first: str, quantity: object) -> bool:
 
 def _row(line: int, sku: str, quantity: object, cost_centre: str) -> QuickOrderRow:
     if not sku:
-        raise _LineError("missing SKU")
+        raise _LineError(_("missing SKU"))
     if sku in _EXCEL_ERRORS:
-        raise _LineError(f"the SKU cell shows the Excel error {sku}")
+        raise _LineError(_("the SKU cell shows the Excel error %(sku)s") % {"sku": sku})
     if len(sku) > MAX_SKU_LENGTH:
-        raise _LineError(f"SKU is longer than {MAX_SKU_LENGTH} characters")
+        raise _LineError(_("SKU is longer than %(max_sku_length)s characters") % {"max_sku_length": MAX_SKU_LENGTH})
     if _INVALID_CHARS.search(sku):
-        raise _LineError("SKU contains invalid characters")
+        raise _LineError(_("SKU contains invalid characters"))
     value = _quantity(quantity)
     if len(cost_centre) > MAX_COST_CENTRE_LENGTH:
-        raise _LineError(f"cost centre is longer than {MAX_COST_CENTRE_LENGTH} characters")
+        raise _LineError(
+            _("cost centre is longer than %(max_cost_centre_length)s characters")
+            % {"max_cost_centre_length": MAX_COST_CENTRE_LENGTH}
+        )
     if _INVALID_CHARS.search(cost_centre):
-        raise _LineError("cost centre contains invalid characters")
+        raise _LineError(_("cost centre contains invalid characters"))
     return QuickOrderRow(line=line, sku=sku, quantity=value, cost_centre=cost_centre)
 
 
 def _quantity(value: object) -> Decimal:
     if value is None or value == "":
-        raise _LineError("missing quantity")
+        raise _LineError(_("missing quantity"))
     if isinstance(value, str):
         return _quantity_from_text(value)
     if isinstance(value, bool):
-        raise _LineError(f"quantity {_show('TRUE' if value else 'FALSE')} is not a number")
+        raise _NotANumber(_("quantity %(show)s is not a number") % {"show": _show("TRUE" if value else "FALSE")})
     if isinstance(value, int):
         return _checked(Decimal(value), str(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _LineError(f"quantity {_show(str(value))} is not a number")
+            raise _NotANumber(_("quantity %(show)s is not a number") % {"show": _show(str(value))})
         # Excel shows 15 significant digits; that drops binary noise like 0.30000000000000004.
         shown = format(value, ".15g")
         return _checked(Decimal(shown), shown)
-    raise _LineError(f"quantity {_show(_cell_text(value))} is not a number")
+    raise _NotANumber(_("quantity %(show)s is not a number") % {"show": _show(_cell_text(value))})
 
 
 def _quantity_from_text(text: str) -> Decimal:
     if text.isascii() and text.isdigit() and len(text) <= 7:  # fast path for the usual "5"
         if int(text) == 0:
-            raise _LineError("quantity must be greater than 0")
+            raise _LineError(_("quantity must be greater than 0"))
         return Decimal(int(text))
     match = _NUMBER.fullmatch(text)
     if match is None:
-        raise _LineError(f"quantity {_show(text)} is not a number")
+        raise _NotANumber(_("quantity %(show)s is not a number") % {"show": _show(text)})
     sign, whole, fraction = match.groups()
     whole, fraction = whole.lstrip("0"), (fraction or "").rstrip("0")
     if sign == "-" or not (whole or fraction):
-        raise _LineError("quantity must be greater than 0")
+        raise _LineError(_("quantity must be greater than 0"))
     if _AMBIGUOUS.fullmatch(text):
         thousands = text.lstrip("+").replace(",", "").replace(".", "")
         decimal = decimal_text(_decimal(whole, fraction))
-        raise _LineError(f"quantity {_show(text)} is ambiguous: write {thousands} or {decimal}")
+        raise _LineError(
+            _("quantity %(show)s is ambiguous: write %(thousands)s or %(decimal)s")
+            % {"show": _show(text), "thousands": thousands, "decimal": decimal}
+        )
     # Length checks before Decimal() so a megabyte of digits costs nothing.
     if len(fraction) > MAX_DECIMALS:
-        raise _LineError(f"quantity {_show(text)} has more than {MAX_DECIMALS} decimal places")
+        raise _LineError(
+            _("quantity %(show)s has more than %(max_decimals)s decimal places")
+            % {"show": _show(text), "max_decimals": MAX_DECIMALS}
+        )
     if len(whole) > len(str(MAX_QUANTITY)):
-        raise _LineError(f"quantity must be at most {MAX_QUANTITY:,}")
+        raise _LineError(_("quantity must be at most %(max_quantity)s") % {"max_quantity": f"{MAX_QUANTITY:,}"})
     return _checked(_decimal(whole, fraction), text)
 
 
@@ -500,13 +529,16 @@ def _decimal(whole: str, fraction: str) -> Decimal:
 
 def _checked(value: Decimal, shown: str) -> Decimal:
     if value <= 0:
-        raise _LineError("quantity must be greater than 0")
+        raise _LineError(_("quantity must be greater than 0"))
     value = _normalised(value)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise _LineError(f"quantity {_show(shown)} has more than {MAX_DECIMALS} decimal places")
+        raise _LineError(
+            _("quantity %(show)s has more than %(max_decimals)s decimal places")
+            % {"show": _show(shown), "max_decimals": MAX_DECIMALS}
+        )
     if value > MAX_QUANTITY:
-        raise _LineError(f"quantity must be at most {MAX_QUANTITY:,}")
+        raise _LineError(_("quantity must be at most %(max_quantity)s") % {"max_quantity": f"{MAX_QUANTITY:,}"})
     return value
 
 

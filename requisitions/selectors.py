@@ -5,6 +5,8 @@ from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from procurement.models import CostCentre, Employee, Role
 from procurement.money import Money
@@ -31,7 +33,7 @@ def requisition_get(*, employee: Employee, pk: int | str) -> Requisition:
     try:
         return requisitions_visible(employee=employee).select_related("legal_entity", "requester__user").get(pk=pk)
     except (Requisition.DoesNotExist, ValueError):
-        raise RequisitionNotFound(f"There is no requisition {pk} that you may see.") from None
+        raise RequisitionNotFound(_("There is no requisition %(id)s that you may see.") % {"id": pk}) from None
 
 
 def requisition_lines(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
@@ -139,7 +141,7 @@ def requisition_lists_visible(*, employee: Employee, legal_entity_id: int | None
 @dataclass(frozen=True)
 class StatusCount:
     status: str
-    label: str
+    label: StrOrPromise
     count: int
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -228,12 +229,12 @@ class LineCreateSerializer(serializers.Serializer[Any]):
         if missing:
             raise serializers.ValidationError(
                 {
-                    field: "Give a sku for a catalog line, or a description and unit_price for a free-text line."
+                    field: _("Give a sku for a catalog line, or a description and unit_price for a free-text line.")
                     for field in missing
                 }
             )
         if Decimal(attrs["unit_price"]["amount"]) < 0:
-            raise serializers.ValidationError({"unit_price": "A price cannot be negative."})
+            raise serializers.ValidationError({"unit_price": _("A price cannot be negative.")})
         return attrs
 
 
@@ -418,7 +419,7 @@ class RequisitionListCreateSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("requisition" in attrs) == ("items" in attrs):
-            raise serializers.ValidationError({"items": "Give either a requisition or items."})
+            raise serializers.ValidationError({"items": _("Give either a requisition or items.")})
         return attrs
 
 

@@ -6,7 +6,8 @@
 
 The command gets DATABASE_URL, REDIS_URL and CHROMIUM_PATH in its environment; the script
 exits with the command's exit status. Missing Debian packages (postgresql, redis-server,
-chromium) are installed first. Standard library only: it runs before the venv exists.
+chromium, gettext for the translation test's xgettext) are installed first. Standard library only:
+it runs before the venv exists.
 """
 
 # The script runs fixed system tools (apt-get, runuser, PostgreSQL, redis-server) and the command
@@ -80,6 +81,8 @@ def ensure_packages() -> None:
         missing.append("redis-server")
     if shutil.which("chromium") is None:
         missing.append("chromium")
+    if shutil.which("xgettext") is None:
+        missing.append("gettext")  # only the translation test (makemessages) needs it; babel compiles
     if not missing:
         return
     prefix: list[str] = []
@@ -98,8 +101,8 @@ def ensure_packages() -> None:
         stdin=subprocess.DEVNULL,
         stdout=stdout,
     )
-    if postgres_bindir() is None or shutil.which("redis-server") is None or shutil.which("chromium") is None:
-        raise TestEnvError("packages installed but postgres, redis-server or chromium still not found")
+    if postgres_bindir() is None or not all(shutil.which(tool) for tool in ("redis-server", "chromium", "xgettext")):
+        raise TestEnvError("packages installed but postgres, redis-server, chromium or xgettext still not found")
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -115,6 +115,8 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"SUP-{n}")
     name = factory.LazyAttribute(lambda o: f"Supplier {o.code}")
     currency = "EUR"
+    # Orders to test suppliers print in English; a blank language follows the entity's country (FR: French).
+    language = "en"
 
 
 class CatalogItemFactory(factory.django.DjangoModelFactory):

@@ -21,6 +21,9 @@ EXPLICIT_NAMES = {
     "procurement.notification_email_send",
     "procurement.worker_heartbeat",
     "invoices.supplier_email_send",
+    "notifications.webhook_deliver",
+    "notifications.webhook_deliveries_sweep",
+    "notifications.daily_digest",
 }
 
 
@@ -39,6 +42,8 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "orders.purchase_order_transmissions_sweep",
         "requisitions.import_jobs_sweep",
         "procurement.worker_heartbeat",
+        "notifications.webhook_deliveries_sweep",
+        "notifications.daily_digest",
     }
     assert scheduled <= set(app.tasks)
 

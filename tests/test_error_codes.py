@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from approvals.error_codes import ApprovalErrorCode
 from budgets.error_codes import BudgetErrorCode
 from invoices.error_codes import InvoiceErrorCode
+from notifications.error_codes import NotificationErrorCode
 from orders.error_codes import OrderErrorCode
 from procurement.api_errors import exception_handler
 from procurement.error_codes import ProcurementErrorCode
@@ -31,6 +32,7 @@ ENUMS: dict[str, type[StrEnum]] = {
     "orders": OrderErrorCode,
     "receiving": ReceivingErrorCode,
     "invoices": InvoiceErrorCode,
+    "notifications": NotificationErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent
 # Not loaded here: migrations, settings and server entry points; the pure protocol codecs answer no API code.

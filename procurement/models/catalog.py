@@ -2,12 +2,15 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..encryption import EncryptedTextField
 from ..money import Money, decimal_text
@@ -39,14 +42,14 @@ class Category(models.Model):
 
 class Supplier(models.Model):
     class OrderMethod(models.TextChoices):
-        CXML = "cxml", "cXML OrderRequest"
-        EMAIL = "email", "E-mail (PDF)"
-        NONE = "none", "None (manual)"
+        CXML = "cxml", _("cXML OrderRequest")
+        EMAIL = "email", _("E-mail (PDF)")
+        NONE = "none", _("None (manual)")
 
     code = models.CharField(max_length=30, unique=True, validators=[entity_code_validator])
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
-    tax_id = models.CharField("tax id", max_length=40, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
     contact_name = models.CharField(max_length=100, blank=True)
     contact_email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -56,15 +59,18 @@ class Supplier(models.Model):
         max_length=2, blank=True, validators=[country_code_validator], help_text="ISO 3166 alpha-2 code, e.g. SE."
     )
     order_method = models.CharField(max_length=10, choices=OrderMethod.choices, default=OrderMethod.NONE)
-    order_url = models.URLField("cXML order URL", blank=True)
+    order_url = models.URLField(_("cXML order URL"), blank=True)
     order_from_domain = models.CharField(max_length=40, blank=True)
     order_from_identity = models.CharField(max_length=100, blank=True)
     order_to_domain = models.CharField(max_length=40, blank=True)
     order_to_identity = models.CharField(max_length=100, blank=True)
     order_sender_domain = models.CharField(max_length=40, blank=True)
     order_sender_identity = models.CharField(max_length=100, blank=True)
-    order_shared_secret = EncryptedTextField(max_length=200, blank=True, help_text="Encrypted at rest.")
+    order_shared_secret = EncryptedTextField(max_length=200, blank=True, help_text=_("Encrypted at rest."))
     order_email = models.EmailField(blank=True)
+    # The language of the purchase orders (PDF, e-mail) this supplier gets; empty: the ordering entity's
+    # country's (procurement.i18n.supplier_language).
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES, default="")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -84,24 +90,26 @@ class Supplier(models.Model):
 
 class CatalogItem(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="catalog_items")
-    sku = models.CharField("supplier part id", max_length=64)
+    sku = models.CharField(_("supplier part id"), max_length=64)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     unspsc = models.CharField("UNSPSC", max_length=8, validators=[unspsc_validator], db_index=True)
-    unit = models.CharField(max_length=3, validators=[unit_validator], help_text="UN/CEFACT code")
-    base_price_minor = models.BigIntegerField("base price (minor units)", validators=[MinValueValidator(0)])
+    unit = models.CharField(max_length=3, validators=[unit_validator], help_text=_("UN/CEFACT code"))
+    base_price_minor = models.BigIntegerField(_("base price (minor units)"), validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     lead_time_days = models.PositiveIntegerField(default=0)
     # Items are per supplier, not per entity: the item says the kind of tax (and optionally the rate), and the
     # buying entity's tax code of that kind and rate applies (procurement.taxes.tax_code_for_line).
     tax_kind = models.CharField(max_length=20, choices=TaxKind.choices, default=TaxKind.STANDARD)
     tax_rate = models.DecimalField(
-        "tax rate (%)",
+        _("tax rate (%)"),
         max_digits=6,
         decimal_places=3,
         null=True,
         blank=True,
-        help_text="Only when the kind has several rates (5.5 or 2.1 % reduced in France); empty: the entity's first.",
+        help_text=_(
+            "Only when the kind has several rates (5.5 or 2.1 % reduced in France); empty: the entity's first."
+        ),
     )
     manufacturer = models.CharField(max_length=100, blank=True)
     manufacturer_part_id = models.CharField(max_length=64, blank=True)
@@ -113,14 +121,14 @@ class CatalogItem(models.Model):
         decimal_places=3,
         default=QUANTITY_STEP,
         validators=[MinValueValidator(QUANTITY_STEP)],
-        help_text="Quantities are whole multiples of this (1 for pieces; 0.001 for any quantity).",
+        help_text=_("Quantities are whole multiples of this (1 for pieces; 0.001 for any quantity)."),
     )
     minimum_quantity = models.DecimalField(
         max_digits=13,
         decimal_places=3,
         default=QUANTITY_STEP,
         validators=[MinValueValidator(QUANTITY_STEP)],
-        help_text="The smallest quantity one may order (a multiple of the order multiple).",
+        help_text=_("The smallest quantity one may order (a multiple of the order multiple)."),
     )
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,28 +177,41 @@ class CatalogItem(models.Model):
         """Why `quantity` cannot be ordered of this item ("" when it can): positive, whole multiples, minimum."""
         unit = self.unit
         if quantity <= 0:
-            return f"{self.sku}: the quantity must be greater than 0, not {decimal_text(quantity)}."
+            return gettext("%(sku)s: the quantity must be greater than 0, not %(decimal_text)s.") % {
+                "sku": self.sku,
+                "decimal_text": decimal_text(quantity),
+            }
         if quantity % self.order_multiple:
             lower = (quantity // self.order_multiple) * self.order_multiple
             upper = lower + self.order_multiple
             near = [q for q in (lower, upper) if q >= self.smallest_quantity] or [self.smallest_quantity]
             options = " or ".join(decimal_text(q) for q in near)
-            return (
-                f"{self.sku} is sold in multiples of {decimal_text(self.order_multiple)} {unit}: "
-                f"order {options}, not {decimal_text(quantity)}."
-            )
+            return gettext(
+                "%(sku)s is sold in multiples of %(decimal_text)s %(unit)s: order %(options)s, not %(decimal_text2)s."
+            ) % {
+                "sku": self.sku,
+                "decimal_text": decimal_text(self.order_multiple),
+                "unit": unit,
+                "options": options,
+                "decimal_text2": decimal_text(quantity),
+            }
         if quantity < self.minimum_quantity:
-            return (
-                f"{self.sku}: order at least {decimal_text(self.smallest_quantity)} {unit}, "
-                f"not {decimal_text(quantity)}."
-            )
+            return gettext("%(sku)s: order at least %(decimal_text)s %(unit)s, not %(decimal_text2)s.") % {
+                "sku": self.sku,
+                "decimal_text": decimal_text(self.smallest_quantity),
+                "unit": unit,
+                "decimal_text2": decimal_text(quantity),
+            }
         return ""
 
     def clean(self) -> None:
         multiple, minimum = self.order_multiple, self.minimum_quantity
         if multiple and minimum and multiple > 0 and minimum > 0 and minimum % multiple:
             raise ValidationError(
-                {"minimum_quantity": f"Give a whole multiple of the order multiple {decimal_text(multiple)}."}
+                {
+                    "minimum_quantity": gettext("Give a whole multiple of the order multiple %(decimal_text)s.")
+                    % {"decimal_text": decimal_text(multiple)}
+                }
             )
 
 
@@ -214,14 +235,14 @@ class PriceList(models.Model):
     """A price type: base price less a percentage or a fixed amount, for legal entities or groups."""
 
     class Adjustment(models.TextChoices):
-        PERCENT = "percent", "Percentage off"
-        FIXED = "fixed", "Fixed amount off"
+        PERCENT = "percent", _("Percentage off")
+        FIXED = "fixed", _("Fixed amount off")
 
     code = models.CharField(max_length=30, unique=True, validators=[entity_code_validator])
     name = models.CharField(max_length=200)
     adjustment = models.CharField(max_length=10, choices=Adjustment.choices, default=Adjustment.PERCENT)
     percent_off = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
-    fixed_off_minor = models.BigIntegerField("fixed amount off (minor units)", default=0)
+    fixed_off_minor = models.BigIntegerField(_("fixed amount off (minor units)"), default=0)
     fixed_off_currency = models.CharField(max_length=3, blank=True, validators=[currency_code_validator])
     supplier = models.ForeignKey(
         Supplier,
@@ -229,10 +250,10 @@ class PriceList(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="price_lists",
-        help_text="Only this supplier's items; empty for all.",
+        help_text=_("Only this supplier's items; empty for all."),
     )
     unspsc_prefix = models.CharField(
-        "UNSPSC prefix", max_length=8, blank=True, help_text="Only items in this category; empty for all."
+        _("UNSPSC prefix"), max_length=8, blank=True, help_text=_("Only items in this category; empty for all.")
     )
     legal_entities = models.ManyToManyField(LegalEntity, blank=True, related_name="price_lists")
     groups = models.ManyToManyField(Group, blank=True, related_name="price_lists")

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ..money import Money
 from .validators import country_code_validator, currency_code_validator, entity_code_validator
@@ -15,33 +17,37 @@ class LegalEntity(models.Model):
 
     code = models.CharField(max_length=20, unique=True, validators=[entity_code_validator])
     name = models.CharField(max_length=200)
-    tax_id = models.CharField("tax id", max_length=40, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
     currency = models.CharField(max_length=3, validators=[currency_code_validator])
     # Where the entity is registered for VAT: its tax codes' country and the buyer's side of reverse charge.
     country = models.CharField(
         max_length=2, blank=True, validators=[country_code_validator], help_text="ISO 3166 alpha-2 code, e.g. FR."
     )
-    po_number_prefix = models.CharField("PO number prefix", max_length=12)
+    po_number_prefix = models.CharField(_("PO number prefix"), max_length=12)
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text="1 = January (the calendar year). A fiscal year is named by the year it ends in (FY2027 "
-        "starting in July 2026 ends in June 2027).",
+        help_text=_(
+            "1 = January (the calendar year). A fiscal year is named by the year it ends in (FY2027 "
+            "starting in July 2026 ends in June 2027)."
+        ),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     email_approval_limit_minor = models.BigIntegerField(
-        "e-mail approval limit (minor units)",
+        _("e-mail approval limit (minor units)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
-        help_text="Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
-        "to log in before deciding. Empty: links decide any amount.",
+        help_text=_(
+            "Above this total (in the entity's currency) an approval link in an e-mail asks the approver "
+            "to log in before deciding. Empty: links decide any amount."
+        ),
     )
 
     class Meta:
         ordering = ["code"]
-        verbose_name_plural = "legal entities"
+        verbose_name_plural = _("legal entities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(fiscal_year_start_month__gte=1) & Q(fiscal_year_start_month__lte=12),
@@ -59,8 +65,8 @@ class LegalEntity(models.Model):
 
 class Address(models.Model):
     class Kind(models.TextChoices):
-        BILL_TO = "bill_to", "Bill to"
-        SHIP_TO = "ship_to", "Ship to"
+        BILL_TO = "bill_to", _("Bill to")
+        SHIP_TO = "ship_to", _("Ship to")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -68,7 +74,7 @@ class Address(models.Model):
     street = models.CharField(max_length=200)
     postal_code = models.CharField(max_length=20)
     city = models.CharField(max_length=100)
-    country = models.CharField(max_length=2, help_text="ISO 3166 country code, e.g. FR")
+    country = models.CharField(max_length=2, help_text=_("ISO 3166 country code, e.g. FR"))
     is_default = models.BooleanField(default=False)
 
     class Meta:
@@ -109,11 +115,11 @@ class OrgUnit(models.Model):
 
     def clean(self) -> None:
         if self.parent_id and self.parent and self.parent.legal_entity_id != self.legal_entity_id:
-            raise ValidationError({"parent": "The parent unit belongs to another legal entity."})
+            raise ValidationError({"parent": gettext("The parent unit belongs to another legal entity.")})
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": "A unit cannot sit below itself."})
+                raise ValidationError({"parent": gettext("A unit cannot sit below itself.")})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
@@ -176,7 +182,7 @@ class Employee(models.Model):
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     # Empty means no limit (a CFO); otherwise minor units of signing_limit_currency.
     signing_limit_minor = models.BigIntegerField(
-        "signing limit (minor units)", null=True, blank=True, validators=[MinValueValidator(0)]
+        _("signing limit (minor units)"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
     signing_limit_currency = models.CharField(max_length=3, blank=True, validators=[currency_code_validator])
     roles = models.ManyToManyField(Role, blank=True, related_name="employees")
@@ -188,7 +194,10 @@ class Employee(models.Model):
         CostCentre, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cost_centres = models.ManyToManyField(
-        CostCentre, blank=True, related_name="chargeable_by", help_text="Other cost centres this employee may charge."
+        CostCentre,
+        blank=True,
+        related_name="chargeable_by",
+        help_text=_("Other cost centres this employee may charge."),
     )
     # The language of the pages, e-mails and PDFs this person gets; empty follows the browser.
     language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES, default="")
@@ -222,10 +231,10 @@ class Employee(models.Model):
 
     def clean(self) -> None:
         if self.signing_limit_minor is not None and not self.signing_limit_currency:
-            raise ValidationError({"signing_limit_currency": "A signing limit needs a currency."})
+            raise ValidationError({"signing_limit_currency": gettext("A signing limit needs a currency.")})
         manager, seen = self.manager, set()
         while manager is not None and manager.pk not in seen:
             if self.pk and manager.pk == self.pk:
-                raise ValidationError({"manager": "This would make the employee their own manager."})
+                raise ValidationError({"manager": gettext("This would make the employee their own manager.")})
             seen.add(manager.pk)
             manager = manager.manager

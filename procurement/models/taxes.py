@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ..money import decimal_text
 from .organisation import LegalEntity
@@ -12,27 +13,27 @@ from .organisation import LegalEntity
 class TaxKind(models.TextChoices):
     """What a catalog item or a tax code is: the entity's code of that kind (and rate) applies to a line."""
 
-    STANDARD = "standard", "Standard"
-    REDUCED = "reduced", "Reduced"
-    ZERO = "zero", "Zero-rated"
-    EXEMPT = "exempt", "Exempt"
-    REVERSE_CHARGE = "reverse_charge", "Reverse charge"
+    STANDARD = "standard", _("Standard")
+    REDUCED = "reduced", _("Reduced")
+    ZERO = "zero", _("Zero-rated")
+    EXEMPT = "exempt", _("Exempt")
+    REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
 
 
 class TaxCategory(models.TextChoices):
     """UNCL5305 duty or tax category codes, as Peppol BIS 3.0 and Factur-X (EN 16931) write them."""
 
-    STANDARD = "S", "S — standard rate"
-    REDUCED = "AA", "AA — lower rate"
-    ZERO = "Z", "Z — zero rated goods"
-    EXEMPT = "E", "E — exempt from tax"
-    REVERSE_CHARGE = "AE", "AE — VAT reverse charge"
-    INTRA_COMMUNITY = "K", "K — intra-community supply (EEA)"
-    EXPORT = "G", "G — free export item, tax not charged"
-    NOT_SUBJECT = "O", "O — services outside scope of tax"
-    CANARY_ISLANDS = "L", "L — Canary Islands general indirect tax"
-    CEUTA_MELILLA = "M", "M — tax for production, services and importation in Ceuta and Melilla"
-    TRANSFERRED = "B", "B — transferred (VAT), Italy"
+    STANDARD = "S", _("S — standard rate")
+    REDUCED = "AA", _("AA — lower rate")
+    ZERO = "Z", _("Z — zero rated goods")
+    EXEMPT = "E", _("E — exempt from tax")
+    REVERSE_CHARGE = "AE", _("AE — VAT reverse charge")
+    INTRA_COMMUNITY = "K", _("K — intra-community supply (EEA)")
+    EXPORT = "G", _("G — free export item, tax not charged")
+    NOT_SUBJECT = "O", _("O — services outside scope of tax")
+    CANARY_ISLANDS = "L", _("L — Canary Islands general indirect tax")
+    CEUTA_MELILLA = "M", _("M — tax for production, services and importation in Ceuta and Melilla")
+    TRANSFERRED = "B", _("B — transferred (VAT), Italy")
 
 
 class TaxCode(models.Model):
@@ -41,18 +42,18 @@ class TaxCode(models.Model):
     One code per entity is its default: the code of a free-text line when nothing else says otherwise."""
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="tax_codes")
-    code = models.CharField(max_length=20, help_text="Short code, unique in the entity (S20, AA5.5, AE …).")
+    code = models.CharField(max_length=20, help_text=_("Short code, unique in the entity (S20, AA5.5, AE …)."))
     name = models.CharField(max_length=100)
     rate = models.DecimalField(
-        "rate (%)", max_digits=6, decimal_places=3, help_text="In percent: 20 for 20 %, 5.5 for 5.5 %."
+        "rate (%)", max_digits=6, decimal_places=3, help_text=_("In percent: 20 for 20 %, 5.5 for 5.5 %.")
     )
     kind = models.CharField(max_length=20, choices=TaxKind.choices)
     category = models.CharField(
-        "UNCL5305 category", max_length=3, choices=TaxCategory.choices, help_text="As Peppol and Factur-X write it."
+        "UNCL5305 category", max_length=3, choices=TaxCategory.choices, help_text=_("As Peppol and Factur-X write it.")
     )
-    recoverable = models.BooleanField(default=True, help_text="The entity may deduct this tax (input VAT).")
+    recoverable = models.BooleanField(default=True, help_text=_("The entity may deduct this tax (input VAT)."))
     is_active = models.BooleanField(default=True)
-    is_default = models.BooleanField(default=False, help_text="The code of free-text and punchout lines.")
+    is_default = models.BooleanField(default=False, help_text=_("The code of free-text and punchout lines."))
 
     class Meta:
         ordering = ["legal_entity", "kind", "-rate", "code"]

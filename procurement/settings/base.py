@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "orders.apps.OrdersConfig",
     "receiving.apps.ReceivingConfig",
     "invoices.apps.InvoicesConfig",
+    "notifications.apps.NotificationsConfig",
 ]
 
 MIDDLEWARE = [
@@ -102,13 +103,17 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE, LANGUAGES for <html lang> and switches
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "procurement.context_processors.legal_entity",
                 "requisitions.context_processors.cart",
                 "approvals.context_processors.inbox",
                 "punchout.context_processors.inbound",
+                "notifications.context_processors.unread_notifications",
             ],
+            # p2p is not a Django app (it has no models): its tag library is named here.
+            "libraries": {"p2p_tracker": "p2p.templatetags.p2p_tracker"},
         },
     },
 ]
@@ -154,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "catalog"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -162,6 +167,8 @@ LANGUAGE_CODE = "en"
 # finds theirs in the list whatever the page's language is now.
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("sv", "Svenska")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language a person picks on their profile is also kept in this cookie: the login page follows it.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -210,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The notification kinds are also the webhook events: one enum for both.
+    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "notifications.models.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "procurement.idempotency.openapi_idempotency_header",
@@ -268,6 +277,9 @@ CELERY_TASK_ROUTES = {
     "requisitions.import_job_run": {"queue": "imports"},
     "procurement.notification_email_send": {"queue": "notifications"},
     "invoices.supplier_email_send": {"queue": "notifications"},
+    "notifications.webhook_deliver": {"queue": "notifications"},
+    "notifications.webhook_deliveries_sweep": {"queue": "timers"},
+    "notifications.daily_digest": {"queue": "timers"},
     "orders.purchase_order_transmissions_sweep": {"queue": "timers"},
     "approvals.approvals_escalate": {"queue": "timers"},
     "approvals.delegations_apply": {"queue": "timers"},
@@ -292,6 +304,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "requisitions.import_jobs_sweep",
         "schedule": float(os.environ.get("IMPORTS_SWEEP_EVERY_SECONDS", 60)),
     },
+    "webhooks-sweep": {
+        "task": "notifications.webhook_deliveries_sweep",
+        "schedule": float(os.environ.get("WEBHOOKS_SWEEP_EVERY_SECONDS", 60)),
+    },
+    "notifications-daily-digest": {
+        "task": "notifications.daily_digest",
+        "schedule": float(os.environ.get("NOTIFICATIONS_DIGEST_EVERY_SECONDS", 60 * 60)),
+    },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",
         "schedule": float(os.environ.get("WORKER_HEARTBEAT_EVERY_SECONDS", 30)),
@@ -309,6 +329,13 @@ ORDER_TRANSMISSION_LEASE_SECONDS = float(os.environ.get("ORDER_TRANSMISSION_LEAS
 # How long an approval link in an e-mail can decide (a bearer token until used); above an entity's
 # e-mail approval limit the link asks the approver to log in.
 APPROVAL_LINK_MAX_AGE_HOURS = int(os.environ.get("APPROVAL_LINK_MAX_AGE_HOURS", 48))
+# Notifications (docs/notifications.md): the daily digest goes from this local hour on, once a day per person.
+NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", 7))
+# Webhooks: seconds before each retry (failed after the last); https only (production says yes); and whether
+# loopback / private addresses may be targets (only for tests and a local receiver).
+WEBHOOK_RETRY_SECONDS = [int(s) for s in env_list("WEBHOOK_RETRY_SECONDS", "60,300,1800,7200,43200")]
+WEBHOOK_HTTPS_ONLY = env_bool("WEBHOOK_HTTPS_ONLY", False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 # A pretend supplier that takes the demo's cXML orders (LABSOURCE); on in development only.
 DEMO_SUPPLIER_ENDPOINT = False
 

@@ -86,6 +86,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
 # Outgoing mail over SMTP; the environment names the relay.
@@ -102,3 +103,6 @@ MAILERS = {
         },
     }
 }
+
+# Webhooks leave for https addresses only.
+WEBHOOK_HTTPS_ONLY = env_bool("WEBHOOK_HTTPS_ONLY", True)

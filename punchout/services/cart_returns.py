@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
@@ -107,27 +108,30 @@ def punchout_return_session_take(*, token: str, user: Any = None) -> PunchoutSes
     )
     if session is None:
         raise PunchoutReturnRefused(
-            "This punchout return is not for any session we know. Start the punchout again from your cart.",
+            _("This punchout return is not for any session we know. Start the punchout again from your cart."),
             code=PunchoutErrorCode.UNKNOWN_SESSION,
             status=404,
         )
     if user is not None and getattr(user, "is_authenticated", False) and user.pk != session.employee.user_id:
         raise PunchoutReturnRefused(
-            "This punchout session belongs to someone else: nothing was changed.",
+            _("This punchout session belongs to someone else: nothing was changed."),
             code=PunchoutErrorCode.FOREIGN_SESSION,
             status=403,
         )
     if session.status != PunchoutSession.Status.OPEN:
         raise PunchoutReturnRefused(
-            f"This punchout session has already ended ({session.get_status_display().lower()}): nothing was changed. "
-            "Start the punchout again to shop more.",
+            _(
+                "This punchout session has already ended (%(status)s): nothing was changed. Start the "
+                "punchout again to shop more."
+            )
+            % {"status": session.get_status_display().lower()},
             code=PunchoutErrorCode.SESSION_USED,
             status=410,
         )
     if session.expires_at <= timezone.now():
         punchout_session_status_move(session=session, to_status=PunchoutSession.Status.EXPIRED)
         raise PunchoutReturnRefused(
-            "This punchout session has expired: nothing was changed. Start the punchout again from your cart.",
+            _("This punchout session has expired: nothing was changed. Start the punchout again from your cart."),
             code=PunchoutErrorCode.EXPIRED,
             status=410,
         )
@@ -151,7 +155,8 @@ def punchout_cart_read(
             items = oci.parse_new_item_form(fields)
         except oci.OciError as exc:
             raise PunchoutReturnRefused(
-                f"The shop's cart could not be read: {exc.message}", code=PunchoutErrorCode.BAD_CART
+                _("The shop's cart could not be read: %(message)s") % {"message": exc.message},
+                code=PunchoutErrorCode.BAD_CART,
             ) from exc
         contracts = _Contracts(
             session, legal_entity, {i.vendor_material or i.material_number or i.ext_product_id for i in items}
@@ -162,12 +167,13 @@ def punchout_cart_read(
         message = cxml.parse_punchout_order_message(document)
     except cxml.CXMLError as exc:
         raise PunchoutReturnRefused(
-            f"The shop's cart could not be read (cXML status {exc.status_code}): {exc.message}",
+            _("The shop's cart could not be read (cXML status %(status_code)s): %(message)s")
+            % {"status_code": exc.status_code, "message": exc.message},
             code=PunchoutErrorCode.BAD_CART,
         ) from exc
     if not secrets.compare_digest(message.buyer_cookie.strip().encode(), session.buyer_cookie.encode()):
         raise PunchoutReturnRefused(
-            "The cart names another punchout session (BuyerCookie does not match): nothing was changed.",
+            _("The cart names another punchout session (BuyerCookie does not match): nothing was changed."),
             code=PunchoutErrorCode.BUYER_COOKIE_MISMATCH,
             status=403,
         )
@@ -194,8 +200,10 @@ def punchout_cart_read(
         )
         if to_minor(message.total.amount, total_currency) != computed.minor:
             theirs = decimal_text(message.total.amount, currency_digits(total_currency))
-            note = f"The shop's total ({theirs} {total_currency}) differs from the sum of its lines ({computed}); "
-            note += "the lines count."
+            note = _(
+                "The shop's total (%(theirs)s %(total_currency)s) differs from the sum of its lines (%(computed)s); "
+                "the lines count."
+            ) % {"theirs": theirs, "total_currency": total_currency, "computed": computed}
     return lines, note
 
 
@@ -242,28 +250,35 @@ def _line(
 ) -> IncomingLine:
     label = f"Line {index} ({(description or part_id)[:40]})"
     if quantity is None or not quantity.is_finite() or quantity <= 0:
-        raise PunchoutReturnRefused(f"{label} has no quantity.", code=PunchoutErrorCode.BAD_CART)
+        raise PunchoutReturnRefused(_("%(label)s has no quantity.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
     if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
         raise PunchoutReturnRefused(
-            f"{label} has a quantity we cannot hold: {str(quantity)[:30]} (at most 10 digits and 3 decimals).",
+            _("%(label)s has a quantity we cannot hold: %(quantity)s (at most 10 digits and 3 decimals).")
+            % {"label": label, "quantity": str(quantity)[:30]},
             code=PunchoutErrorCode.BAD_CART,
         )
     if price is None:
-        raise PunchoutReturnRefused(f"{label} has no price.", code=PunchoutErrorCode.BAD_CART)
+        raise PunchoutReturnRefused(_("%(label)s has no price.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
     currency = (currency or cart_currency).upper()
     if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
         raise PunchoutReturnRefused(
-            f"{label} has a price basis we cannot use: {price_basis}.", code=PunchoutErrorCode.BAD_CART
+            _("%(label)s has a price basis we cannot use: %(price_basis)s.")
+            % {"label": label, "price_basis": price_basis},
+            code=PunchoutErrorCode.BAD_CART,
         )
     try:
         minor, price_basis = _price_and_basis(price, price_basis, currency)
     except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
         raise PunchoutReturnRefused(
-            f"{label} has a price we cannot use: {price} {currency!r}.", code=PunchoutErrorCode.BAD_CART
+            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
+            % {"label": label, "price": price, "currency": repr(currency)},
+            code=PunchoutErrorCode.BAD_CART,
         ) from exc
     if abs(minor) >= 10**15:
         raise PunchoutReturnRefused(
-            f"{label} has a price we cannot use: {price} {currency}.", code=PunchoutErrorCode.BAD_CART
+            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
+            % {"label": label, "price": price, "currency": currency},
+            code=PunchoutErrorCode.BAD_CART,
         )
     unit_price = Money.from_minor(minor, currency)
     item, contract = contracts.price(part_id)
@@ -273,13 +288,19 @@ def _line(
         ours = line_total_minor(quantity=quantity, unit_price_minor=contract.minor)
         if ours < theirs:
             outcome.warnings.append(
-                f"{label}: priced at our contract price {contract} instead of the shop's {unit_price}"
+                (
+                    _("%(label)s: priced at our contract price %(contract)s instead of the shop's %(unit_price)s")
+                    % {"label": label, "contract": contract, "unit_price": unit_price}
+                )
                 + (f" per {price_basis.normalize():f}" if price_basis != 1 else "")
                 + "."
             )
             unit_price, price_basis = contract, Decimal(1)
     if currency != cart_currency:
-        outcome.warnings.append(f"{label} is in {currency}, the cart in {cart_currency}.")
+        outcome.warnings.append(
+            _("%(label)s is in %(currency)s, the cart in %(cart_currency)s.")
+            % {"label": label, "currency": currency, "cart_currency": cart_currency}
+        )
     mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
     return IncomingLine(
         description=description or part_id,
@@ -305,7 +326,9 @@ def _tax_rate(rate: Decimal | None, label: str, outcome: ReturnOutcome) -> Decim
     if rate is None:
         return None
     if not 0 <= rate <= 100 or rate != rate.quantize(Decimal("0.001")):
-        outcome.warnings.append(f"{label}: the shop's VAT rate {str(rate)[:20]} % was not used.")
+        outcome.warnings.append(
+            _("%(label)s: the shop's VAT rate %(rate)s %% was not used.") % {"label": label, "rate": str(rate)[:20]}
+        )
         return None
     return rate
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .. import cxml, oci
 from ..models import PunchoutConnection
@@ -42,9 +43,13 @@ def punchout_connection_test(*, connection: PunchoutConnection, site_url: str = 
             url = web_address_parse(connection.url.strip()).href
             call = oci.build_callup(url, connection.method, login, fields, hook)
         except WebAddressRefused as refused:
-            return ConnectionTest(False, f"The connection's URL is not usable: {refused.message}", "", "")
+            return ConnectionTest(
+                False, _("The connection's URL is not usable: %(message)s") % {"message": refused.message}, "", ""
+            )
         except oci.OciError as exc:
-            return ConnectionTest(False, f"The connection is misconfigured: {exc.message}", "", "")
+            return ConnectionTest(
+                False, _("The connection is misconfigured: %(message)s") % {"message": exc.message}, "", ""
+            )
         password = login.get("PASSWORD", "")
         sent = "\n".join(f"{name}={value}" for name, value in redact_form_fields(list(call.fields)))
         sent = _masked(f"{call.method} {redact_url(call.url)}\n{sent}", password)
@@ -56,9 +61,15 @@ def punchout_connection_test(*, connection: PunchoutConnection, site_url: str = 
                     call.url, data=dict(call.fields), timeout=connection.timeout_seconds, follow_redirects=True
                 )
         except httpx.HTTPError as exc:
-            return ConnectionTest(False, f"The catalog did not answer: {type(exc).__name__}", sent, "")
+            return ConnectionTest(
+                False, _("The catalog did not answer: %(name)s") % {"name": type(exc).__name__}, sent, ""
+            )
         ok = answer.status_code < 400
-        summary = f"The catalog answered HTTP {answer.status_code}" + (" (its start page)." if ok else ".")
+        summary = (
+            _("The catalog answered HTTP %(status_code)s (its start page).")
+            if ok
+            else _("The catalog answered HTTP %(status_code)s.")
+        ) % {"status_code": answer.status_code}
         return ConnectionTest(ok, summary, sent, _masked(answer.text[:20_000], password), answer.status_code)
     request = cxml.ProfileRequest(
         header=cxml_header(connection),
@@ -69,11 +80,15 @@ def punchout_connection_test(*, connection: PunchoutConnection, site_url: str = 
     try:
         web_address_parse(connection.url.strip())
     except WebAddressRefused as refused:
-        return ConnectionTest(False, f"The connection's URL is not usable: {refused.message}", sent, "")
+        return ConnectionTest(
+            False, _("The connection's URL is not usable: %(message)s") % {"message": refused.message}, sent, ""
+        )
     try:
         answer = cxml_post(connection, body)
     except httpx.HTTPError as exc:
-        return ConnectionTest(False, f"The supplier did not answer: {type(exc).__name__}", sent, "")
+        return ConnectionTest(
+            False, _("The supplier did not answer: %(name)s") % {"name": type(exc).__name__}, sent, ""
+        )
     text = _masked(answer.content[:50_000].decode("utf-8", errors="replace"), connection.shared_secret)
     try:
         profile = cxml.parse_profile_response(answer.content)
@@ -82,15 +97,22 @@ def punchout_connection_test(*, connection: PunchoutConnection, site_url: str = 
             status = cxml.parse_response(answer.content).status
         except cxml.CXMLError as exc:
             return ConnectionTest(
-                False, f"HTTP {answer.status_code}, not a cXML answer: {exc.message}", sent, text, answer.status_code
+                False,
+                _("HTTP %(status_code)s, not a cXML answer: %(message)s")
+                % {"status_code": answer.status_code, "message": exc.message},
+                sent,
+                text,
+                answer.status_code,
             )
         ok = status.code < 300
-        summary = f"cXML status {status.code} {status.text}" + (f": {status.message}" if status.message else "")
+        summary = (_("cXML status %(code)s %(text)s") % {"code": status.code, "text": status.text}) + (
+            f": {status.message}" if status.message else ""
+        )
         return ConnectionTest(ok, _masked(summary, connection.shared_secret), sent, text, answer.status_code)
-    names = ", ".join(t.request_name for t in profile.transactions) or "none listed"
+    names = ", ".join(t.request_name for t in profile.transactions) or _("none listed")
     return ConnectionTest(
         profile.status.code < 300,
-        f"cXML status {profile.status.code}; the supplier supports: {names}.",
+        _("cXML status %(code)s; the supplier supports: %(names)s.") % {"code": profile.status.code, "names": names},
         sent,
         text,
         answer.status_code,

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 
@@ -93,11 +94,13 @@ def punchout_operation_check(*, connection: PunchoutConnection, operation: str) 
     """The operation is one we know, and the connection is switched on."""
     if operation not in PunchoutSession.Operation.values:
         raise PunchoutError(
-            f"Unknown punchout operation {operation!r}: create, edit or inspect.", code=PunchoutErrorCode.INVALID
+            _("Unknown punchout operation %(operation)s: create, edit or inspect.") % {"operation": repr(operation)},
+            code=PunchoutErrorCode.INVALID,
         )
     if not connection.is_active:
         raise PunchoutError(
-            f"The punchout to {connection} is switched off.", code=PunchoutErrorCode.CONNECTION_INACTIVE
+            _("The punchout to %(connection)s is switched off.") % {"connection": connection},
+            code=PunchoutErrorCode.CONNECTION_INACTIVE,
         )
 
 
@@ -118,11 +121,13 @@ def punchout_session_start(
     punchout_operation_check(connection=connection, operation=operation)
     if operation == PunchoutSession.Operation.INSPECT and not connection.supports_inspect:
         raise PunchoutError(
-            f"{connection} does not support inspecting a cart.", code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED
+            _("%(connection)s does not support inspecting a cart.") % {"connection": connection},
+            code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED,
         )
     if operation == PunchoutSession.Operation.EDIT and not connection.supports_edit:
         raise PunchoutError(
-            f"{connection} does not support editing a cart.", code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED
+            _("%(connection)s does not support editing a cart.") % {"connection": connection},
+            code=PunchoutErrorCode.OPERATION_NOT_SUPPORTED,
         )
     lines = cart.lines if operation != PunchoutSession.Operation.CREATE else ()
     token = secrets.token_urlsafe(32)  # 256 bits; only the hash is kept
@@ -178,26 +183,35 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
         answer = cxml_post(connection, body)
     except WebAddressRefused as refused:
         raise PunchoutError(
-            f"{connection} has an unusable URL: {refused.message}", code=PunchoutErrorCode.INVALID
+            _("%(connection)s has an unusable URL: %(message)s")
+            % {"connection": connection, "message": refused.message},
+            code=PunchoutErrorCode.INVALID,
         ) from None
     except httpx.HTTPError as exc:
         logger.warning("punchout setup to %s failed: %s", connection.supplier.code, type(exc).__name__)
         raise PunchoutError(
-            f"{connection} did not answer ({type(exc).__name__}); try again later.",
+            _("%(connection)s did not answer (%(name)s); try again later.")
+            % {"connection": connection, "name": type(exc).__name__},
             code=PunchoutErrorCode.SUPPLIER_UNREACHABLE,
         ) from exc
     try:
         response = cxml.parse_punchout_setup_response(answer.content)
     except cxml.CXMLError as exc:
         raise PunchoutError(
-            f"{connection} answered HTTP {answer.status_code} with something that is not a PunchOutSetupResponse "
-            f"({exc.message}).",
+            _(
+                "%(connection)s answered HTTP %(status_code)s with something that is not a "
+                "PunchOutSetupResponse (%(message)s)."
+            )
+            % {"connection": connection, "status_code": answer.status_code, "message": exc.message},
             code=PunchoutErrorCode.SUPPLIER_ERROR,
         ) from exc
     if response.status.code >= 300 or not response.start_page_url:
         detail = redact_text(response.status.message or response.status.text)
         raise PunchoutError(
-            f"{connection} refused the punchout: {response.status.code} {detail}".strip(),
+            (
+                _("%(connection)s refused the punchout: %(code)s %(detail)s")
+                % {"connection": connection, "code": response.status.code, "detail": detail}
+            ).strip(),
             code=PunchoutErrorCode.SUPPLIER_REFUSED,
         )
     try:
@@ -205,7 +219,8 @@ def _post_setup_request(connection: PunchoutConnection, body: bytes) -> str:
         return web_address_parse(response.start_page_url.strip()).href
     except WebAddressRefused as refused:
         raise PunchoutError(
-            f"{connection} answered a StartPage we will not open: {refused.message}",
+            _("%(connection)s answered a StartPage we will not open: %(message)s")
+            % {"connection": connection, "message": refused.message},
             code=PunchoutErrorCode.SUPPLIER_ERROR,
         ) from None
 
@@ -230,16 +245,18 @@ def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) 
         and getattr(user, "pk", None) != session.employee.user_id
     ):
         raise PunchoutReturnRefused(
-            "This punchout link belongs to someone else's session.", code=PunchoutErrorCode.FOREIGN_SESSION, status=403
+            _("This punchout link belongs to someone else's session."),
+            code=PunchoutErrorCode.FOREIGN_SESSION,
+            status=403,
         )
     if session is None or session.started_at is not None:
         raise PunchoutReturnRefused(
-            "This punchout link has been used already or does not exist. Start the punchout again from your cart.",
+            _("This punchout link has been used already or does not exist. Start the punchout again from your cart."),
             code=PunchoutErrorCode.CALLUP_USED,
             status=410,
         )
     if session.expires_at <= timezone.now():
-        raise PunchoutReturnRefused("This punchout link has expired.", code=PunchoutErrorCode.EXPIRED, status=410)
+        raise PunchoutReturnRefused(_("This punchout link has expired."), code=PunchoutErrorCode.EXPIRED, status=410)
     token = secrets.token_urlsafe(32)
     session.token_hash = token_hash(token)
     session.started_at = timezone.now()
@@ -252,7 +269,13 @@ def punchout_callup(*, start_token: str, return_url_for: Any, user: Any = None) 
         callup = oci.build_callup(url, connection.method, login, fields, return_url_for(token))
         web_address_parse(callup.url)  # what the browser is sent to, query included
     except WebAddressRefused as refused:
-        raise PunchoutError(f"The OCI connection to {connection} has an unusable URL: {refused.message}") from None
+        raise PunchoutError(
+            _("The OCI connection to %(connection)s has an unusable URL: %(message)s")
+            % {"connection": connection, "message": refused.message}
+        ) from None
     except oci.OciError as exc:
-        raise PunchoutError(f"The OCI connection to {connection} is misconfigured: {exc.message}") from exc
+        raise PunchoutError(
+            _("The OCI connection to %(connection)s is misconfigured: %(message)s")
+            % {"connection": connection, "message": exc.message}
+        ) from exc
     return session, callup

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -62,7 +63,8 @@ def cost_centre_by_code(requisition: Requisition, code: str) -> CostCentre | Non
     centre = CostCentre.objects.filter(legal_entity=requisition.legal_entity, code__iexact=code).first()
     if centre is None:
         raise RequisitionError(
-            f"There is no cost centre {code} in {requisition.legal_entity.code}.",
+            _("There is no cost centre %(code)s in %(code2)s.")
+            % {"code": code, "code2": requisition.legal_entity.code},
             code=RequisitionErrorCode.INVALID_COST_CENTRE,
         )
     return centre
@@ -75,7 +77,8 @@ def employee_by_username(username: str | None) -> Employee | None:
     person = Employee.objects.select_related("user").filter(user__username=username).first()
     if person is None:
         raise RequisitionError(
-            f"There is no colleague with the username {username}.", code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
+            _("There is no colleague with the username %(username)s.") % {"username": username},
+            code=RequisitionErrorCode.INVALID_ON_BEHALF_OF,
         )
     return person
 
@@ -85,14 +88,20 @@ def catalog_item_by_sku(sku: str, supplier_code: str = "") -> CatalogItem:
     if supplier_code:
         supplier = Supplier.objects.filter(code__iexact=supplier_code).first()
         if supplier is None:
-            raise RequisitionError(f"There is no supplier {supplier_code}.", code=RequisitionErrorCode.UNKNOWN_SUPPLIER)
+            raise RequisitionError(
+                _("There is no supplier %(supplier_code)s.") % {"supplier_code": supplier_code},
+                code=RequisitionErrorCode.UNKNOWN_SUPPLIER,
+            )
         items = items.filter(supplier=supplier)
     found = list(items.select_related("supplier")[:2])
     if not found:
-        raise RequisitionError(f"There is no catalog item {sku}.", code=RequisitionErrorCode.UNKNOWN_SKU)
+        raise RequisitionError(
+            _("There is no catalog item %(sku)s.") % {"sku": sku}, code=RequisitionErrorCode.UNKNOWN_SKU
+        )
     if len(found) > 1:
         raise RequisitionError(
-            f"{sku} is sold by several suppliers: name the supplier.", code=RequisitionErrorCode.AMBIGUOUS_SKU
+            _("%(sku)s is sold by several suppliers: name the supplier.") % {"sku": sku},
+            code=RequisitionErrorCode.AMBIGUOUS_SKU,
         )
     return found[0]
 
@@ -122,7 +131,8 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             unknown = [value for value in statuses if value not in Requisition.Status.values]
             if unknown:
                 raise RequisitionError(
-                    f"Unknown status {', '.join(unknown)}; use one of {', '.join(Requisition.Status.values)}.",
+                    _("Unknown status %(unknown)s; use one of %(values)s.")
+                    % {"unknown": ", ".join(unknown), "values": ", ".join(Requisition.Status.values)},
                     code=RequisitionErrorCode.INVALID,
                 )
             requisitions = requisitions.filter(status__in=statuses)
@@ -185,7 +195,7 @@ class RequisitionDetailView(APIView):
             address = Address.objects.filter(pk=fields["ship_to"], legal_entity=requisition.legal_entity).first()
             if address is None:
                 raise RequisitionError(
-                    "That address is not one of the entity's.", code=RequisitionErrorCode.INVALID_SHIP_TO
+                    _("That address is not one of the entity's."), code=RequisitionErrorCode.INVALID_SHIP_TO
                 )
             fields["ship_to"] = address
         if "on_behalf_of" in fields:
@@ -230,7 +240,8 @@ class RequisitionLinesView(APIView):
             supplier = Supplier.objects.filter(code__iexact=data["supplier"]).first()
             if supplier is None:
                 raise RequisitionError(
-                    f"There is no supplier {data['supplier']}.", code=RequisitionErrorCode.UNKNOWN_SUPPLIER
+                    _("There is no supplier %(data)s.") % {"data": data["supplier"]},
+                    code=RequisitionErrorCode.UNKNOWN_SUPPLIER,
                 )
         if data.get("sku"):
             item = catalog_item_by_sku(data["sku"], data["supplier"])
@@ -267,7 +278,9 @@ class RequisitionLineDetailView(APIView):
         requisition = requisition_get(employee=employee, pk=pk)
         line = requisition.lines.filter(pk=line_id).first()
         if line is None:
-            raise RequisitionNotFound(f"{requisition.number} has no line {line_id}.")
+            raise RequisitionNotFound(
+                _("%(number)s has no line %(line_id)s.") % {"number": requisition.number, "line_id": line_id}
+            )
         return employee, requisition, line
 
     @extend_schema(

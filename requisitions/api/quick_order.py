@@ -1,5 +1,6 @@
 """REST API of quick order: add pasted `sku,qty` lines, upload CSV/XLSX, follow an import job."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -79,7 +80,8 @@ class UploadView(APIView):
         upload = incoming.validated_data["file"]
         if upload.size > MAX_BYTES:
             raise RequisitionError(
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code=RequisitionErrorCode.FILE_TOO_LARGE
+                _("The file is larger than %(value)s MB.") % {"value": MAX_BYTES // (1024 * 1024)},
+                code=RequisitionErrorCode.FILE_TOO_LARGE,
             )
         job = import_job_create(requisition=requisition, by=employee, filename=upload.name, content=upload.read())
         job.refresh_from_db()
@@ -92,5 +94,5 @@ class ImportJobView(APIView):
         employee = current_employee(request)
         job = ImportJob.objects.filter(pk=job_id, requisition__in=requisitions_visible(employee=employee)).first()
         if job is None:
-            raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
+            raise RequisitionNotFound(_("There is no import %(job_id)s that you may see.") % {"job_id": job_id})
         return Response(ImportJobSerializer(job).data)

@@ -1,5 +1,6 @@
 """REST API of saved requisition lists: list, create, read, change, delete, and start a cart from one."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -90,7 +91,8 @@ class RequisitionListsView(APIView):
                     centre = CostCentre.objects.filter(legal_entity=entity, code__iexact=entry["cost_centre"]).first()
                     if centre is None:
                         raise RequisitionError(
-                            f"There is no cost centre {entry['cost_centre']} in {entity.code}.",
+                            _("There is no cost centre %(entry)s in %(code)s.")
+                            % {"entry": entry["cost_centre"], "code": entity.code},
                             code=RequisitionErrorCode.INVALID_COST_CENTRE,
                         )
                 specs.append(ListItemSpec(item=item, quantity=entry["quantity"], cost_centre=centre))
@@ -107,7 +109,9 @@ class RequisitionListsView(APIView):
 def visible_list(employee: Employee, list_id: int) -> RequisitionList:
     found = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
     if found is None:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may see.")
+        raise RequisitionNotFound(
+            _("There is no requisition list %(list_id)s that you may see.") % {"list_id": list_id}
+        )
     return found
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Address, Employee, LegalEntity
 from procurement.selectors import (
@@ -36,8 +37,8 @@ def _check_on_behalf_of(requisition: Requisition, by: Employee, person: Employee
     allowed = requestable_for(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
     if not allowed.filter(pk=person.pk).exists():
         raise RequisitionError(
-            f"You cannot request for {person.display_name}: pick an active colleague of "
-            f"{requisition.legal_entity.code}.",
+            _("You cannot request for %(display_name)s: pick an active colleague of %(code)s.")
+            % {"display_name": person.display_name, "code": requisition.legal_entity.code},
             code=RequisitionErrorCode.INVALID_ON_BEHALF_OF,
         )
     return person
@@ -58,11 +59,12 @@ def requisition_create(
     """Open a new cart (a draft requisition) for one of the employee's legal entities."""
     if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
         raise RequisitionError(
-            f"You are not a member of legal entity {legal_entity.code}.", code=RequisitionErrorCode.NOT_A_MEMBER
+            _("You are not a member of legal entity %(code)s.") % {"code": legal_entity.code},
+            code=RequisitionErrorCode.NOT_A_MEMBER,
         )
     if ship_to is not None and ship_to.legal_entity_id != legal_entity.pk:
         raise RequisitionError(
-            "The ship-to address belongs to another legal entity.", code=RequisitionErrorCode.INVALID_SHIP_TO
+            _("The ship-to address belongs to another legal entity."), code=RequisitionErrorCode.INVALID_SHIP_TO
         )
     if ship_to is None:
         ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
@@ -95,7 +97,8 @@ def _supplier_note(text: str) -> str:
     text = (text or "").strip()
     if len(text) > SUPPLIER_NOTE_MAX:
         raise RequisitionError(
-            f"A note to the supplier has at most {SUPPLIER_NOTE_MAX} characters ({len(text)} given).",
+            _("A note to the supplier has at most %(supplier_note_max)s characters (%(text)s given).")
+            % {"supplier_note_max": SUPPLIER_NOTE_MAX, "text": len(text)},
             code=RequisitionErrorCode.INVALID_SUPPLIER_NOTE,
         )
     return text
@@ -109,18 +112,19 @@ def requisition_update(*, requisition: Requisition, by: Employee, fields: dict[s
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise RequisitionError(
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}.", code=RequisitionErrorCode.INVALID
+            _("These fields cannot be changed: %(unknown)s.") % {"unknown": ", ".join(sorted(unknown))},
+            code=RequisitionErrorCode.INVALID,
         )
     ship_to = fields.get("ship_to")
     if ship_to is not None and ship_to.legal_entity_id != requisition.legal_entity_id:
         raise RequisitionError(
-            "The ship-to address belongs to another legal entity.", code=RequisitionErrorCode.INVALID_SHIP_TO
+            _("The ship-to address belongs to another legal entity."), code=RequisitionErrorCode.INVALID_SHIP_TO
         )
     if "supplier_note" in fields:
         fields = {**fields, "supplier_note": _supplier_note(fields["supplier_note"])}
     if "on_behalf_of" in fields:
         if fields["on_behalf_of"] is not None and by.pk != requisition.requester_id:
-            raise NotRequester("Only the requester may say for whom the requisition is.")
+            raise NotRequester(_("Only the requester may say for whom the requisition is."))
         fields = {**fields, "on_behalf_of": _check_on_behalf_of(requisition, by, fields["on_behalf_of"])}
     changes = {}
     for key, value in fields.items():
@@ -145,13 +149,18 @@ def _move_lines(source: Requisition, target: Requisition, lines: list[Requisitio
 
 def _check_same_cart_owner(source: Requisition, target: Requisition, by: Employee) -> None:
     if source.pk == target.pk:
-        raise RequisitionError("Pick another cart to move the lines to.", code=RequisitionErrorCode.SAME_CART)
+        raise RequisitionError(_("Pick another cart to move the lines to."), code=RequisitionErrorCode.SAME_CART)
     _check_editable(source, by)
     _check_editable(target, by)
     if source.legal_entity_id != target.legal_entity_id:
         raise RequisitionError(
-            f"{source.number} is for {source.legal_entity.code} and {target.number} for "
-            f"{target.legal_entity.code}: lines cannot move between legal entities.",
+            _("%(number)s is for %(code)s and %(number2)s for %(code2)s: lines cannot move between legal entities.")
+            % {
+                "number": source.number,
+                "code": source.legal_entity.code,
+                "number2": target.number,
+                "code2": target.legal_entity.code,
+            },
             code=RequisitionErrorCode.OTHER_LEGAL_ENTITY,
         )
 
@@ -183,7 +192,7 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
     target = locked[target.pk]
     merged = [locked[source.pk] for source in sources if source.pk != target.pk]
     if not merged:
-        raise RequisitionError("Pick at least one other cart to merge.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
+        raise RequisitionError(_("Pick at least one other cart to merge."), code=RequisitionErrorCode.NOTHING_TO_MERGE)
     for source in merged:
         _check_same_cart_owner(source, target, by)
     kept: dict[tuple[Any, ...], RequisitionLine] = {}

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.task_queue import task_enqueue
@@ -37,7 +38,8 @@ def import_job_create(*, requisition: Requisition, by: Employee, filename: str, 
     """Queue an uploaded (or long pasted) quick order; a worker adds it chunk by chunk, showing progress."""
     if len(content) > MAX_BYTES:
         raise RequisitionError(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", code=RequisitionErrorCode.FILE_TOO_LARGE
+            _("The file is larger than %(value)s MB.") % {"value": MAX_BYTES // (1024 * 1024)},
+            code=RequisitionErrorCode.FILE_TOO_LARGE,
         )
     requisition = _lock(requisition)
     _check_editable(requisition, by)
@@ -112,7 +114,7 @@ def import_job_process(*, job_id: int) -> ImportJob:
         return _import_job_fail(job_id=job.pk, by=job.created_by, message=str(error))
     rows = list(parsed.rows)
     if not rows and not parsed.errors:
-        return _import_job_fail(job_id=job.pk, by=job.created_by, message=NOTHING_TO_READ)
+        return _import_job_fail(job_id=job.pk, by=job.created_by, message=str(NOTHING_TO_READ))
     # Every line read counts once: added, or not added with its error (parse errors included).
     with transaction.atomic():
         locked = import_jobs_qs_select_for_update().get(pk=job.pk)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 
@@ -22,8 +23,11 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
     from_status = requisition.status
     if not is_allowed(from_status, to_status):
         raise TransitionNotAllowed(
-            f"A {RequisitionStatus(from_status).label.lower()} requisition cannot become "
-            f"{RequisitionStatus(to_status).label.lower()}."
+            _("A %(label)s requisition cannot become %(label2)s.")
+            % {
+                "label": RequisitionStatus(from_status).label.lower(),
+                "label2": RequisitionStatus(to_status).label.lower(),
+            }
         )
     requisition.status = to_status
     requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
@@ -44,22 +48,25 @@ def _submission_problems(requisition: Requisition) -> list[str]:
     problems = []
     lines = list(requisition.lines.prefetch_related("splits"))
     if not lines:
-        problems.append("The requisition has no lines.")
+        problems.append(_("The requisition has no lines."))
     for line in lines:
-        label = f"Line {line.line_number}"
+        label = _("Line %(number)s") % {"number": line.line_number}
         if line.quantity <= 0:
-            problems.append(f"{label}: the quantity must be greater than 0.")
+            problems.append(_("%(label)s: the quantity must be greater than 0.") % {"label": label})
         if not line.currency:
-            problems.append(f"{label}: the price has no currency.")
+            problems.append(_("%(label)s: the price has no currency.") % {"label": label})
         if line.source == RequisitionLine.Source.FREE_TEXT and line.unit_price_minor == 0:
-            problems.append(f"{label}: a free-text line needs a price.")
+            problems.append(_("%(label)s: a free-text line needs a price.") % {"label": label})
         if line.cost_centre_id is None and not line.splits.all():
-            problems.append(f"{label}: no cost centre is charged.")
+            problems.append(_("%(label)s: no cost centre is charged.") % {"label": label})
         if line.supplier_id is None and line.source != RequisitionLine.Source.FREE_TEXT:
-            problems.append(f"{label}: no supplier.")
+            problems.append(_("%(label)s: no supplier.") % {"label": label})
     if lines and requisition.total_minor is None:
         currencies = sorted({line.currency for line in lines} - {requisition.currency})
-        problems.append(f"No exchange rate from {', '.join(currencies)} to {requisition.currency} is stored.")
+        problems.append(
+            _("No exchange rate from %(currencies)s to %(currency)s is stored.")
+            % {"currencies": ", ".join(currencies), "currency": requisition.currency}
+        )
     return problems
 
 
@@ -72,7 +79,10 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     requisition = _lock(requisition)
     _check_requester(requisition, by)
     if not requisition.is_editable:
-        raise TransitionNotAllowed(f"{requisition.number} is already {requisition.get_status_display().lower()}.")
+        raise TransitionNotAllowed(
+            _("%(number)s is already %(status)s.")
+            % {"number": requisition.number, "status": requisition.get_status_display().lower()}
+        )
     _refresh_totals(requisition)
     problems = _submission_problems(requisition)
     if problems:
@@ -94,8 +104,11 @@ def requisition_mark_withdrawn(*, requisition: Requisition, by: Employee, commen
     _check_requester(requisition, by)
     if requisition.status not in WITHDRAWABLE:
         raise TransitionNotAllowed(
-            f"{requisition.number} is {requisition.get_status_display().lower()}: only a requisition that is "
-            "submitted, in approval or returned can be withdrawn."
+            _(
+                "%(number)s is %(status)s: only a requisition that is submitted, in approval or returned "
+                "can be withdrawn."
+            )
+            % {"number": requisition.number, "status": requisition.get_status_display().lower()}
         )
     _status_move(requisition, RequisitionStatus.WITHDRAWN, by, comment=comment)
     return requisition
@@ -110,10 +123,11 @@ def requisition_mark_cancelled(*, requisition: Requisition, by: Employee, commen
         by.roles.filter(code=Role.BUYER).exists() and by.legal_entities.filter(pk=requisition.legal_entity_id).exists()
     )
     if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id) and not is_buyer:
-        raise NotRequester("Only the requester or a buyer may cancel this requisition.")
+        raise NotRequester(_("Only the requester or a buyer may cancel this requisition."))
     if requisition.status not in CANCELLABLE:
         raise TransitionNotAllowed(
-            f"{requisition.number} is {requisition.get_status_display().lower()} and cannot be cancelled."
+            _("%(number)s is %(status)s and cannot be cancelled.")
+            % {"number": requisition.number, "status": requisition.get_status_display().lower()}
         )
     _status_move(requisition, RequisitionStatus.CANCELLED, by, comment=comment)
     return requisition

@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from procurement.models import CatalogItem, CostCentre
 from procurement.money import Money, MoneyError, is_currency, typed_price_check
 from procurement.selectors import exchange_rate_get
@@ -18,13 +20,16 @@ MAX_LEAD_TIME_DAYS = 99_999  # what OCI's LEADTIME (5 digits) and our column hol
 
 def _check_quantity(quantity: Decimal) -> Decimal:
     if quantity <= 0:
-        raise RequisitionError("The quantity must be greater than 0.", code=RequisitionErrorCode.INVALID_QUANTITY)
+        raise RequisitionError(_("The quantity must be greater than 0."), code=RequisitionErrorCode.INVALID_QUANTITY)
     if quantity > MAX_QUANTITY:
         raise RequisitionError(
-            f"The quantity must be at most {MAX_QUANTITY}.", code=RequisitionErrorCode.INVALID_QUANTITY
+            _("The quantity must be at most %(max_quantity)s.") % {"max_quantity": MAX_QUANTITY},
+            code=RequisitionErrorCode.INVALID_QUANTITY,
         )
     if quantity != quantity.quantize(Decimal("0.001")):
-        raise RequisitionError("The quantity may have at most 3 decimals.", code=RequisitionErrorCode.INVALID_QUANTITY)
+        raise RequisitionError(
+            _("The quantity may have at most 3 decimals."), code=RequisitionErrorCode.INVALID_QUANTITY
+        )
     return quantity
 
 
@@ -44,8 +49,11 @@ def _check_typed_price(requisition: Requisition, unit_price: Money) -> None:
         and exchange_rate_get(from_currency=currency, to_currency=requisition.currency) is None
     ):
         raise RequisitionError(
-            f"No exchange rate from {currency} to {requisition.currency} is stored: use {requisition.currency} "
-            "or ask finance to add the rate.",
+            _(
+                "No exchange rate from %(currency)s to %(currency2)s is stored: use %(currency2)s or ask "
+                "finance to add the rate."
+            )
+            % {"currency": currency, "currency2": requisition.currency},
             code=RequisitionErrorCode.INVALID_CURRENCY,
         )
 
@@ -103,13 +111,14 @@ def _check_cost_centre(requisition: Requisition, cost_centre: CostCentre | None)
         return None
     if cost_centre.legal_entity_id != requisition.legal_entity_id:
         raise RequisitionError(
-            f"Cost centre {cost_centre.code} belongs to another legal entity.",
+            _("Cost centre %(code)s belongs to another legal entity.") % {"code": cost_centre.code},
             code=RequisitionErrorCode.INVALID_COST_CENTRE,
         )
     allowed = cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
     if not allowed.filter(pk=cost_centre.pk).exists():
         raise RequisitionError(
-            f"You may not charge cost centre {cost_centre.code}.", code=RequisitionErrorCode.INVALID_COST_CENTRE
+            _("You may not charge cost centre %(code)s.") % {"code": cost_centre.code},
+            code=RequisitionErrorCode.INVALID_COST_CENTRE,
         )
     return cost_centre
 

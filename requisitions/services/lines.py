@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
@@ -124,7 +125,8 @@ def requisition_lines_add_from_catalog(
     refused = sorted({pick.item.sku for pick in picks if pick.item.pk not in visible})
     if refused:
         raise RequisitionError(
-            f"Not in the catalog of {requisition.legal_entity.code}: {', '.join(refused[:10])}.",
+            _("Not in the catalog of %(code)s: %(refused)s.")
+            % {"code": requisition.legal_entity.code, "refused": ", ".join(refused[:10])},
             code=RequisitionErrorCode.NOT_IN_CATALOG,
         )
     for pick in picks:
@@ -169,7 +171,7 @@ def requisition_line_add_free_text(
     requisition = _lock(requisition)
     _check_editable(requisition, by)
     if not description.strip():
-        raise RequisitionError("A free-text line needs a description.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(_("A free-text line needs a description."), code=RequisitionErrorCode.INVALID)
     _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
@@ -224,12 +226,16 @@ def requisition_lines_replace_external(
         description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
         if spec.unit_price.amount < 0:
             raise RequisitionError(
-                f"Line {index} ({description}) has a negative price.", code=RequisitionErrorCode.INVALID_PRICE
+                _("Line %(index)s (%(description)s) has a negative price.")
+                % {"index": index, "description": description},
+                code=RequisitionErrorCode.INVALID_PRICE,
             )
         unit = (spec.unit or "EA").upper()
         if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
             raise RequisitionError(
-                f"Line {index} ({description}) has the unit {unit!r}.", code=RequisitionErrorCode.INVALID_UNIT
+                _("Line %(index)s (%(description)s) has the unit %(unit)s.")
+                % {"index": index, "description": description, "unit": repr(unit)},
+                code=RequisitionErrorCode.INVALID_UNIT,
             )
         try:
             quantity = (
@@ -238,21 +244,38 @@ def requisition_lines_replace_external(
                 else _check_quantity(spec.quantity)
             )
         except RequisitionError as exc:
-            raise RequisitionError(f"Line {index} ({description}): {exc.message}", code=exc.code) from None
+            raise RequisitionError(
+                _("Line %(index)s (%(description)s): %(reason)s")
+                % {"index": index, "description": description, "reason": exc.message},
+                code=exc.code,
+            ) from None
         if spec.price_basis_quantity <= 0:
             raise RequisitionError(
-                f"Line {index} ({description}) has a price basis of 0.", code=RequisitionErrorCode.INVALID_PRICE
+                _("Line %(index)s (%(description)s) has a price basis of 0.")
+                % {"index": index, "description": description},
+                code=RequisitionErrorCode.INVALID_PRICE,
             )
         try:
             unit_price_minor = minor_storable(spec.unit_price)
         except MoneyError as exc:
             raise RequisitionError(
-                f"Line {index} ({description}): {exc}.", code=RequisitionErrorCode.INVALID_PRICE
+                _("Line %(index)s (%(description)s): %(reason)s.")
+                % {"index": index, "description": description, "reason": exc},
+                code=RequisitionErrorCode.INVALID_PRICE,
             ) from None
         lead_time = spec.lead_time_days
         if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
             raise RequisitionError(
-                f"Line {index} ({description}) has a lead time of {lead_time} days: at most {MAX_LEAD_TIME_DAYS}.",
+                _(
+                    "Line %(index)s (%(description)s) has a lead time of %(lead_time)s days: at most "
+                    "%(max_lead_time_days)s."
+                )
+                % {
+                    "index": index,
+                    "description": description,
+                    "lead_time": lead_time,
+                    "max_lead_time_days": MAX_LEAD_TIME_DAYS,
+                },
                 code=RequisitionErrorCode.INVALID_LEAD_TIME,
             )
         line = RequisitionLine(
@@ -278,7 +301,8 @@ def requisition_lines_replace_external(
         line.total_minor = line.compute_total_minor()
         if line.total_minor > MAX_MINOR:
             raise RequisitionError(
-                f"Line {index} ({description}) comes to more than can be stored.",
+                _("Line %(index)s (%(description)s) comes to more than can be stored.")
+                % {"index": index, "description": description},
                 code=RequisitionErrorCode.INVALID_PRICE,
             )
         taxes.apply(line, supplier_rate=spec.tax_rate)  # the rate the supplier's cart gave, when it gave one
@@ -313,8 +337,8 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
     refused = set(fields) - allowed
     if refused:
         raise RequisitionError(
-            f"These fields of a {line.get_source_display().lower()} line cannot be changed: "
-            f"{', '.join(sorted(refused))}.",
+            _("These fields of a %(source)s line cannot be changed: %(refused)s.")
+            % {"source": line.get_source_display().lower(), "refused": ", ".join(sorted(refused))},
             code=RequisitionErrorCode.INVALID,
         )
     changes: dict[str, list[str | None]] = {}
@@ -329,10 +353,11 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
             value = _supplier_note(value)
         if key == "unit_price":
             _check_typed_price(requisition, value)
-            old_price = str(line.unit_price)
+            # Stored in the history: the same text whatever the language of who changed it.
+            old_price = line.unit_price.format("en")
             line.unit_price_minor, line.currency = value.minor, value.currency
-            if old_price != str(line.unit_price):
-                changes["unit_price"] = [old_price, str(line.unit_price)]
+            if old_price != line.unit_price.format("en"):
+                changes["unit_price"] = [old_price, line.unit_price.format("en")]
             continue
         old = getattr(line, key)
         if old != value:
@@ -370,25 +395,28 @@ def requisition_line_splits_set(*, line: RequisitionLine, by: Employee, splits: 
     if splits:
         if len(splits) < 2:
             raise RequisitionError(
-                "A split needs at least two parts; otherwise set the line's cost centre.",
+                _("A split needs at least two parts; otherwise set the line's cost centre."),
                 code=RequisitionErrorCode.INVALID_SPLIT,
             )
         total = sum((split.percent for split in splits), Decimal(0))
         if total != Decimal(100):
             raise RequisitionError(
-                f"The parts add up to {total} %, not 100 %.", code=RequisitionErrorCode.INVALID_SPLIT
+                _("The parts add up to %(total)s %%, not 100 %%.") % {"total": total},
+                code=RequisitionErrorCode.INVALID_SPLIT,
             )
         seen = set()
         for split in splits:
             if split.percent <= 0 or split.percent != split.percent.quantize(Decimal("0.01")):
                 raise RequisitionError(
-                    "Each part must be more than 0 % with at most 2 decimals.", code=RequisitionErrorCode.INVALID_SPLIT
+                    _("Each part must be more than 0 % with at most 2 decimals."),
+                    code=RequisitionErrorCode.INVALID_SPLIT,
                 )
             _check_cost_centre(requisition, split.cost_centre)
             key = (split.cost_centre.pk, split.gl_account, split.project)
             if key in seen:
                 raise RequisitionError(
-                    f"Cost centre {split.cost_centre.code} appears twice.", code=RequisitionErrorCode.INVALID_SPLIT
+                    _("Cost centre %(code)s appears twice.") % {"code": split.cost_centre.code},
+                    code=RequisitionErrorCode.INVALID_SPLIT,
                 )
             seen.add(key)
     line.splits.all().delete()

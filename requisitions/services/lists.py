@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from procurement.models import CatalogItem, CostCentre, Employee, LegalEntity
 from procurement.money import Money
@@ -33,9 +34,11 @@ def requisition_list_create(
     """Save a requisition's lines as a named, reusable list (personal, or shared with the owner's org unit)."""
     _check_requester(requisition, by)
     if not name.strip():
-        raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(_("Give the list a name."), code=RequisitionErrorCode.INVALID)
     if shared_with_org_unit and by.org_unit_id is None:
-        raise RequisitionError("You belong to no org unit to share the list with.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(
+            _("You belong to no org unit to share the list with."), code=RequisitionErrorCode.INVALID
+        )
     saved = RequisitionList.objects.create(
         name=name.strip()[:200],
         owner=by,
@@ -104,7 +107,7 @@ def requisition_create_from_list(
 
 def _check_list_owner(requisition_list: RequisitionList, by: Employee) -> None:
     if requisition_list.owner_id != by.pk:
-        raise NotRequester("Only the owner may change this list.")
+        raise NotRequester(_("Only the owner may change this list."))
 
 
 def list_item_quantity_check(*, entry: RequisitionListItem, quantity: Decimal) -> Decimal:
@@ -139,12 +142,13 @@ def requisition_list_update(
     unknown = sorted((set(quantities) | removing) - set(items))
     if unknown:
         raise RequisitionError(
-            f"The list “{saved.name}” has no item {', '.join(str(pk) for pk in unknown[:10])}.",
+            _("The list “%(name)s” has no item %(ids)s.")
+            % {"name": saved.name, "ids": ", ".join(str(pk) for pk in unknown[:10])},
             code=RequisitionErrorCode.UNKNOWN_ITEM,
         )
     if name is not None:
         if not name.strip():
-            raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
+            raise RequisitionError(_("Give the list a name."), code=RequisitionErrorCode.INVALID)
         saved.name = name.strip()[:200]
     changed = []
     for pk, quantity in quantities.items():
@@ -183,14 +187,17 @@ def requisition_list_create_from_items(
     """A saved list of catalog items (each quantity by its order unit), without a cart first."""
     if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
         raise RequisitionError(
-            f"You are not a member of legal entity {legal_entity.code}.", code=RequisitionErrorCode.NOT_A_MEMBER
+            _("You are not a member of legal entity %(code)s.") % {"code": legal_entity.code},
+            code=RequisitionErrorCode.NOT_A_MEMBER,
         )
     if not name.strip():
-        raise RequisitionError("Give the list a name.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(_("Give the list a name."), code=RequisitionErrorCode.INVALID)
     if not items:
-        raise RequisitionError("A list needs at least one item.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(_("A list needs at least one item."), code=RequisitionErrorCode.INVALID)
     if shared_with_org_unit and by.org_unit_id is None:
-        raise RequisitionError("You belong to no org unit to share the list with.", code=RequisitionErrorCode.INVALID)
+        raise RequisitionError(
+            _("You belong to no org unit to share the list with."), code=RequisitionErrorCode.INVALID
+        )
     visible = set(
         catalog_items_visible(legal_entity=legal_entity, user=by.user)
         .filter(pk__in=[spec.item.pk for spec in items])
@@ -199,7 +206,8 @@ def requisition_list_create_from_items(
     refused = sorted({spec.item.sku for spec in items if spec.item.pk not in visible})
     if refused:
         raise RequisitionError(
-            f"Not in the catalog of {legal_entity.code}: {', '.join(refused[:10])}.",
+            _("Not in the catalog of %(code)s: %(refused)s.")
+            % {"code": legal_entity.code, "refused": ", ".join(refused[:10])},
             code=RequisitionErrorCode.NOT_IN_CATALOG,
         )
     price_lists = price_lists_applicable(legal_entity=legal_entity, user=by.user)
@@ -236,5 +244,5 @@ def requisition_list_create_from_items(
 @transaction.atomic
 def requisition_list_delete(*, requisition_list: RequisitionList, by: Employee) -> None:
     if requisition_list.owner_id != by.pk:
-        raise NotRequester("Only the owner may delete this list.")
+        raise NotRequester(_("Only the owner may delete this list."))
     requisition_list.delete()

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procurement.models import CatalogItem, Employee
 from procurement.selectors import catalog_items_visible
@@ -16,7 +18,7 @@ from ..quick_order import QuickOrderError, QuickOrderErrorGroup, QuickOrderParse
 from ..selectors import cost_centres_chargeable
 from .lines import CatalogPick, requisition_lines_add_from_catalog
 
-NOTHING_TO_READ = (
+NOTHING_TO_READ = gettext_lazy(
     "There was nothing to read: give one item per line as SKU, quantity (e.g. PEN-1,5), "
     "or upload a CSV or Excel file with the SKU in the first column and the quantity in the second."
 )
@@ -72,16 +74,19 @@ def quick_order_resolve(
     for row in rows:
         items = candidates.get(row.sku.lower(), [])
         if not items:
-            errors.append(QuickOrderError(row.line, f"unknown SKU {row.sku}", row.sku, "Unknown SKU"))
+            errors.append(
+                QuickOrderError(row.line, _("unknown SKU %(sku)s") % {"sku": row.sku}, row.sku, _("Unknown SKU"))
+            )
             continue
         mine = [item for item in items if item.pk in visible]
         if not mine:
             errors.append(
                 QuickOrderError(
                     row.line,
-                    f"{row.sku} is not in your catalog for {requisition.legal_entity.code}",
+                    _("%(sku)s is not in your catalog for %(code)s")
+                    % {"sku": row.sku, "code": requisition.legal_entity.code},
                     row.sku,
-                    f"Not in your catalog for {requisition.legal_entity.code}",
+                    _("Not in your catalog for %(code)s") % {"code": requisition.legal_entity.code},
                 )
             )
             continue
@@ -90,9 +95,10 @@ def quick_order_resolve(
             errors.append(
                 QuickOrderError(
                     row.line,
-                    f"{row.sku} is sold by several suppliers ({suppliers}): add it from the catalog",
+                    _("%(sku)s is sold by several suppliers (%(suppliers)s): add it from the catalog")
+                    % {"sku": row.sku, "suppliers": suppliers},
                     row.sku,
-                    "Sold by several suppliers: add it from the catalog",
+                    _("Sold by several suppliers: add it from the catalog"),
                 )
             )
             continue
@@ -103,15 +109,17 @@ def quick_order_resolve(
                 errors.append(
                     QuickOrderError(
                         row.line,
-                        f"you may not charge cost centre {row.cost_centre}",
+                        _("you may not charge cost centre %(cost_centre)s") % {"cost_centre": row.cost_centre},
                         row.sku,
-                        f"You may not charge cost centre {row.cost_centre}",
+                        _("You may not charge cost centre %(cost_centre)s") % {"cost_centre": row.cost_centre},
                     )
                 )
                 continue
         problem = mine[0].quantity_problem(row.quantity)
         if problem:
-            errors.append(QuickOrderError(row.line, problem, row.sku, "Quantity not allowed for the item's order unit"))
+            errors.append(
+                QuickOrderError(row.line, problem, row.sku, _("Quantity not allowed for the item's order unit"))
+            )
             continue
         picks.append((row, CatalogPick(item=mine[0], quantity=row.quantity, cost_centre=centre)))
     return picks, errors
@@ -123,7 +131,7 @@ def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: Qui
     Input with no line at all is refused (`nothing_to_read`): there is nothing to say "done" about.
     """
     if not parsed.rows and not parsed.errors:
-        raise RequisitionError(NOTHING_TO_READ, code=RequisitionErrorCode.NOTHING_TO_READ)
+        raise RequisitionError(str(NOTHING_TO_READ), code=RequisitionErrorCode.NOTHING_TO_READ)
     resolved, errors = quick_order_resolve(requisition=requisition, rows=parsed.rows)
     added = 0
     if resolved:
@@ -147,7 +155,7 @@ def requisition_quick_add(*, requisition: Requisition, by: Employee, parsed: Qui
                     added += 1
                 except RequisitionError as row_error:
                     errors.append(
-                        QuickOrderError(row.line, row_error.message, row.sku, "Quantity too large once added up")
+                        QuickOrderError(row.line, row_error.message, row.sku, _("Quantity too large once added up"))
                     )
     all_errors = sorted([*parsed.errors, *errors], key=lambda e: e.line)
     return QuickAddResult(added=added, errors=all_errors)

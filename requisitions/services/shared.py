@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Max, Sum
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
@@ -44,15 +45,15 @@ def _lock(requisition: Requisition) -> Requisition:
 
 def _check_requester(requisition: Requisition, by: Employee) -> None:
     if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
-        raise NotRequester("Only the requester may change this requisition.")
+        raise NotRequester(_("Only the requester may change this requisition."))
 
 
 def _check_editable(requisition: Requisition, by: Employee) -> None:
     _check_requester(requisition, by)
     if not requisition.is_editable:
         raise RequisitionNotEditable(
-            f"{requisition.number} is {requisition.get_status_display().lower()}: it can be changed only while "
-            "it is a draft or has been returned to you."
+            _("%(number)s is %(status)s: it can be changed only while it is a draft or has been returned to you.")
+            % {"number": requisition.number, "status": requisition.get_status_display().lower()}
         )
 
 

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from p2p.submit_to_order import requisition_submit
@@ -58,7 +60,9 @@ def decimal_or_none(value: str | None) -> Decimal | None:
     try:
         return Decimal(value.strip().replace(",", "."))
     except InvalidOperation:
-        raise RequisitionError(f"{value!r} is not a number.", code=RequisitionErrorCode.INVALID) from None
+        raise RequisitionError(
+            _("%(value)s is not a number.") % {"value": repr(value)}, code=RequisitionErrorCode.INVALID
+        ) from None
 
 
 @employee_required
@@ -95,7 +99,7 @@ def create(request: HttpRequest, employee: Employee) -> HttpResponse:
         title=request.POST.get("title", ""),
     )
     choose_cart(request, cart)
-    messages.success(request, f"New cart {cart.number} — items you add now go here.")
+    messages.success(request, _("New cart %(number)s — items you add now go here.") % {"number": cart.number})
     return redirect("requisitions:detail", pk=cart.pk)
 
 
@@ -137,7 +141,7 @@ def _detail_context(request: HttpRequest, employee: Employee, requisition: Requi
 
 
 @require_POST
-@once_per_form("Already done: the cart was not changed again.")
+@once_per_form(gettext_lazy("Already done: the cart was not changed again."))
 @employee_required
 @transaction.atomic
 def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
@@ -163,7 +167,7 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             person = Employee.objects.filter(pk=person_id).first() if person_id.isdigit() else None
             if person_id and person is None:
                 raise RequisitionError(
-                    "Pick a colleague from the list.", code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
+                    _("Pick a colleague from the list."), code=RequisitionErrorCode.INVALID_ON_BEHALF_OF
                 )
             header["on_behalf_of"] = person
         requisition_update(requisition=requisition, by=employee, fields=header)
@@ -202,17 +206,27 @@ def update(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
                 raise
     if action == "remove" and selected:
         count = requisition_lines_remove(requisition=requisition, by=employee, line_ids=selected)
-        messages.success(request, f"Removed {count} line{'s' if count != 1 else ''}.")
+        messages.success(
+            request, ngettext("Removed %(count)s line.", "Removed %(count)s lines.", count) % {"count": count}
+        )
     elif action == "move" and selected:
         target = requisition_get(employee=employee, pk=post.get("move_to", "0"))
         count = requisition_lines_move(source=requisition, target=target, by=employee, line_ids=selected)
-        messages.success(request, f"Moved {count} line{'s' if count != 1 else ''} to {target.number}.")
+        messages.success(
+            request,
+            ngettext("Moved %(count)s line to %(number)s.", "Moved %(count)s lines to %(number)s.", count)
+            % {"count": count, "number": target.number},
+        )
     elif action == "submit":
         requisition.refresh_from_db()
         submitted = requisition_submit(requisition=requisition, by=employee)
-        messages.success(request, f"{submitted.number} is {submitted.get_status_display().lower()}.")
+        messages.success(
+            request,
+            _("%(number)s is %(status)s.")
+            % {"number": submitted.number, "status": submitted.get_status_display().lower()},
+        )
     else:
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
     return redirect("requisitions:detail", pk=requisition.pk)
 
 
@@ -232,7 +246,7 @@ def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResp
                 raise InvalidOperation
         except InvalidOperation:
             raise RequisitionError(
-                "Give the price as a number, e.g. 12.50.", code=RequisitionErrorCode.INVALID_PRICE
+                _("Give the price as a number, e.g. 12.50."), code=RequisitionErrorCode.INVALID_PRICE
             ) from None
         supplier = Supplier.objects.filter(pk=post.get("supplier") or 0).first()
         centre = CostCentre.objects.filter(
@@ -256,7 +270,7 @@ def add_free_text(request: HttpRequest, employee: Employee, pk: int) -> HttpResp
             request, employee, requisition, free_text=typed, free_text_errors={field: error.message}
         )
         return render(request, "requisitions/detail.html", context, status=400)
-    messages.success(request, "Free-text line added.")
+    messages.success(request, _("Free-text line added."))
     return redirect("requisitions:detail", pk=pk)
 
 
@@ -276,7 +290,9 @@ def split(request: HttpRequest, employee: Employee, pk: int, line_id: int) -> Ht
     requisition = requisition_get(employee=employee, pk=pk)
     line = requisition.lines.filter(pk=line_id).first()
     if line is None:
-        raise RequisitionNotFound(f"{requisition.number} has no line {line_id}.")
+        raise RequisitionNotFound(
+            _("%(number)s has no line %(line_id)s.") % {"number": requisition.number, "line_id": line_id}
+        )
     centres = {
         str(c.pk): c
         for c in cost_centres_chargeable(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id)
@@ -291,8 +307,11 @@ def split(request: HttpRequest, employee: Employee, pk: int, line_id: int) -> Ht
     requisition_line_splits_set(line=line, by=employee, splits=specs)
     messages.success(
         request,
-        f"Line {line.line_number}: "
-        + (", ".join(f"{s.cost_centre.code} {s.percent} %" for s in specs) if specs else "split removed."),
+        _("Line %(number)s: %(splits)s")
+        % {
+            "number": line.line_number,
+            "splits": ", ".join(f"{s.cost_centre.code} {s.percent} %" for s in specs) if specs else _("split removed."),
+        },
     )
     return redirect("requisitions:detail", pk=pk)
 
@@ -304,9 +323,11 @@ def choose(request: HttpRequest, employee: Employee) -> HttpResponse:
     value = request.POST.get("cart", "")
     cart = carts_of(employee=employee).filter(pk=value).first() if value.isdigit() else None
     if cart is None:
-        raise RequisitionError("Pick one of your open carts.", code=RequisitionErrorCode.NOT_A_CART)
+        raise RequisitionError(_("Pick one of your open carts."), code=RequisitionErrorCode.NOT_A_CART)
     choose_cart(request, cart)
-    messages.success(request, f"Items you add now go to {cart.number} “{cart.title}”.")
+    messages.success(
+        request, _("Items you add now go to %(number)s “%(title)s”.") % {"number": cart.number, "title": cart.title}
+    )
     return redirect(safe_return_url(request, request.POST.get("next"), reverse("catalog")))
 
 
@@ -319,7 +340,7 @@ def quantity_typed(value: str) -> Decimal | None:
 
 
 @require_POST
-@once_per_form("Already added: the cart was not changed again.")
+@once_per_form(gettext_lazy("Already added: the cart was not changed again."))
 @employee_required
 def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The catalog table's "Add to cart": every row with a quantity goes into the current cart at once.
@@ -335,7 +356,7 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
         if key.startswith("qty-") and key[4:].isdigit() and value.strip():
             typed[int(key[4:])] = value.strip()[:20]
     if not typed:
-        messages.error(request, "Enter a quantity next to the items you want.")
+        messages.error(request, _("Enter a quantity next to the items you want."))
         return redirect(back)
     items = catalog_items_visible(legal_entity=entity, user=request.user).filter(pk__in=typed)
     found = {item.pk: item for item in items.select_related("supplier")}
@@ -345,9 +366,9 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
         item = found.get(pk)
         quantity = quantity_typed(value)
         if item is None:
-            errors[pk] = "This item is not in your catalog."
+            errors[pk] = _("This item is not in your catalog.")
         elif quantity is None:
-            errors[pk] = f"{item.sku}: {value!r} is not a number."
+            errors[pk] = _("%(sku)s: %(value)s is not a number.") % {"sku": item.sku, "value": repr(value)}
         else:
             try:
                 picks.append(CatalogPick(item=item, quantity=catalog_quantity_check(item=item, quantity=quantity)))
@@ -361,7 +382,13 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
         count = len(errors)
         messages.error(
             request,
-            f"Nothing was added: {count} quantit{'ies' if count != 1 else 'y'} cannot be ordered. "
+            ngettext(
+                "Nothing was added: %(count)s quantity cannot be ordered.",
+                "Nothing was added: %(count)s quantities cannot be ordered.",
+                count,
+            )
+            % {"count": count}
+            + " "
             + " ".join(errors.values()),
         )
         return redirect(back)
@@ -371,8 +398,16 @@ def add_from_catalog(request: HttpRequest, employee: Employee) -> HttpResponse:
     added = ", ".join(f"{decimal_text(pick.quantity)} {pick.item.unit} {pick.item.sku}" for pick in picks[:10])
     messages.success(
         request,
-        f"Added {len(picks)} item{'s' if len(picks) != 1 else ''} to {cart.number} “{cart.title}”: {added}"
-        + (" …" if len(picks) > 10 else "")
-        + ".",
+        ngettext(
+            "Added %(count)s item to %(number)s “%(title)s”: %(added)s.",
+            "Added %(count)s items to %(number)s “%(title)s”: %(added)s.",
+            len(picks),
+        )
+        % {
+            "count": len(picks),
+            "number": cart.number,
+            "title": cart.title,
+            "added": added + (" …" if len(picks) > 10 else ""),
+        },
     )
     return redirect(back)

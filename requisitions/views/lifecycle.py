@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from p2p.submit_to_order import requisition_cancel, requisition_withdraw
@@ -24,24 +25,30 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
     comment = request.POST.get("comment", "")[:2000]
     if name == "withdraw":
         requisition_withdraw(requisition=requisition, by=employee, comment=comment)
-        messages.success(request, f"{requisition.number} is withdrawn.")
+        messages.success(request, _("%(number)s is withdrawn.") % {"number": requisition.number})
     elif name == "cancel":
         requisition_cancel(requisition=requisition, by=employee, comment=comment)
-        messages.success(request, f"{requisition.number} is cancelled.")
+        messages.success(request, _("%(number)s is cancelled.") % {"number": requisition.number})
         return redirect("requisitions:index")
     elif name == "copy":
         copy = requisition_copy(requisition=requisition, by=employee)
         choose_cart(request, copy)
-        messages.success(request, f"Copied into the new cart {copy.number}.")
+        messages.success(request, _("Copied into the new cart %(number)s.") % {"number": copy.number})
         return redirect("requisitions:detail", pk=copy.pk)
     elif name == "merge":
         sources = [
             requisition_get(employee=employee, pk=value) for value in request.POST.getlist("carts") if value.isdigit()
         ]
         if not sources:
-            raise RequisitionError("Tick the carts to merge into this one.", code=RequisitionErrorCode.NOTHING_TO_MERGE)
+            raise RequisitionError(
+                _("Tick the carts to merge into this one."), code=RequisitionErrorCode.NOTHING_TO_MERGE
+            )
         requisition_merge(target=requisition, sources=sources, by=employee)
-        messages.success(request, f"Merged {', '.join(s.number for s in sources)} into {requisition.number}.")
+        messages.success(
+            request,
+            _("Merged %(sources)s into %(number)s.")
+            % {"sources": ", ".join(s.number for s in sources), "number": requisition.number},
+        )
     elif name == "save-list":
         saved = requisition_list_create(
             requisition=requisition,
@@ -49,5 +56,5 @@ def action(request: HttpRequest, employee: Employee, pk: int, name: str) -> Http
             name=request.POST.get("name", ""),
             shared_with_org_unit=request.POST.get("shared") == "on",
         )
-        messages.success(request, f"Saved as list “{saved.name}”.")
+        messages.success(request, _("Saved as list “%(name)s”.") % {"name": saved.name})
     return redirect("requisitions:detail", pk=requisition.pk)

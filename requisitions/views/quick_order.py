@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.web import employee_required
@@ -95,7 +96,7 @@ def import_job(request: HttpRequest, employee: Employee, job_id: int) -> HttpRes
         .first()
     )
     if job is None:
-        raise RequisitionNotFound(f"There is no import {job_id} that you may see.")
+        raise RequisitionNotFound(_("There is no import %(job_id)s that you may see.") % {"job_id": job_id})
     template = "requisitions/_import_progress.html" if request.htmx else "requisitions/import_job.html"  # type: ignore[attr-defined]
     groups = import_job_errors_grouped(job=job) if job.status == ImportJob.Status.DONE else []
     return render(request, template, {"job": job, "requisition": job.requisition, "error_groups": groups})

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from procurement.models import Employee
@@ -42,7 +43,9 @@ def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpRes
     A refused value keeps everything typed, shows the error next to its field and stores nothing."""
     saved: RequisitionList | None = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
     if saved is None or saved.owner_id != employee.pk:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may change.")
+        raise RequisitionNotFound(
+            _("There is no requisition list %(list_id)s that you may change.") % {"list_id": list_id}
+        )
     entries = list(saved.items.select_related("catalog_item", "supplier").order_by("position"))
     typed_name = saved.name
     typed: dict[int, str] = {entry.pk: entry.quantity_text for entry in entries}
@@ -61,11 +64,13 @@ def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpRes
                 continue
             quantity = quantity_typed(value) if value else None
             if quantity is None:
-                errors[str(entry.pk)] = f"{entry.sku or entry.description}: give the quantity as a number."
+                errors[str(entry.pk)] = _("%(value)s: give the quantity as a number.") % {
+                    "value": entry.sku or entry.description
+                }
             else:
                 quantities[entry.pk] = quantity
         if not typed_name.strip():
-            errors["name"] = "Give the list a name."
+            errors["name"] = _("Give the list a name.")
         if not errors:
             for pk, quantity in quantities.items():  # one message per item, next to its field
                 entry = next(e for e in entries if e.pk == pk)
@@ -86,7 +91,7 @@ def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpRes
             except RequisitionError as error:
                 errors["form"] = error.message
             else:
-                messages.success(request, f"Saved the list “{typed_name.strip()}”.")
+                messages.success(request, _("Saved the list “%(typed_name)s”.") % {"typed_name": typed_name.strip()})
                 return redirect("requisitions:lists")
         status = 400
     rows = [(entry, typed.get(entry.pk, ""), errors.get(str(entry.pk), ""), entry.pk in removing) for entry in entries]
@@ -103,16 +108,18 @@ def list_edit(request: HttpRequest, employee: Employee, list_id: int) -> HttpRes
 def list_action(request: HttpRequest, employee: Employee, list_id: int, name: str) -> HttpResponse:
     saved: RequisitionList | None = requisition_lists_visible(employee=employee).filter(pk=list_id).first()
     if saved is None:
-        raise RequisitionNotFound(f"There is no requisition list {list_id} that you may see.")
+        raise RequisitionNotFound(
+            _("There is no requisition list %(list_id)s that you may see.") % {"list_id": list_id}
+        )
     if name == "delete":
         requisition_list_delete(requisition_list=saved, by=employee)
-        messages.success(request, f"Deleted the list “{saved.name}”.")
+        messages.success(request, _("Deleted the list “%(name)s”.") % {"name": saved.name})
         return redirect("requisitions:lists")
     cart, skipped = requisition_create_from_list(requisition_list=saved, by=employee)
     choose_cart(request, cart)
     messages.success(
         request,
-        f"New cart {cart.number} from “{saved.name}” at today's prices."
-        + (f" No longer available: {', '.join(skipped)}." if skipped else ""),
+        _("New cart %(number)s from “%(name)s” at today's prices.") % {"number": cart.number, "name": saved.name}
+        + (" " + _("No longer available: %(skus)s.") % {"skus": ", ".join(skipped)} if skipped else ""),
     )
     return redirect("requisitions:detail", pk=cart.pk)

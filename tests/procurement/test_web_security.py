@@ -198,12 +198,12 @@ def _stays_here(location: str) -> bool:
 def test_logging_in_never_redirects_off_site(client, clerk, target):
     # Given the login form posted with a crafted `next`
     response = client.post("/login/", {"username": clerk.user.username, "password": "secret-pass", "next": target})
-    # Then the person is logged in and lands on our own catalog
+    # Then the person is logged in and lands on our own home page
     assert response.status_code == 302
-    assert response["Location"] == "/catalog/"
+    assert response["Location"] == "/"
     # And a second visit to the login page with the same `next` in the query string stays here too
     again = client.get("/login/", {"next": target})
-    assert again.status_code == 302 and again["Location"] == "/catalog/"
+    assert again.status_code == 302 and again["Location"] == "/"
 
 
 @pytest.mark.parametrize("target", OFF_SITE)

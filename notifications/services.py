@@ -1,0 +1,270 @@
+"""Telling people what happened: the one entry point other apps call (`notify`), reading notifications, the
+preferences, and the daily digest.
+
+`notify` renders each recipient's title, body and e-mail in that person's language (their profile's, through
+`procurement.i18n.user_language`) from a message template and its parts, so callers never build English
+sentences. Per the recipient's preference for the kind it writes an in-app notification, queues an e-mail after
+commit (or keeps it for their daily digest), and queues one webhook delivery per active webhook of the legal
+entity that subscribes to the event. Nothing leaves before the caller's transaction commits.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from procurement.i18n import user_language
+from procurement.models import LegalEntity
+from procurement.task_queue import task_enqueue_on_commit
+from procurement.tasks import notification_email_send
+
+from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings
+from .webhooks import webhook_event_queue
+
+TITLE_MAX = Notification._meta.get_field("title").max_length or 300
+LINK_MAX = Notification._meta.get_field("link").max_length or 500
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to tell, with what only their message holds (e.g. their own decision link in the e-mail)."""
+
+    user: Any
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    title: str
+    body: str  # in the app: no bearer link
+    email_body: str
+
+
+def message_render(*, message: str, context: dict[str, Any], language: str) -> Rendered:
+    """`templates/notifications/messages/<message>.subject.txt` and `.body.txt` in `language`; the body twice,
+    for the app (`for_email` false) and for the e-mail."""
+    with translation.override(language):
+        # One line; a no-break space (in amounts) stays.
+        title = re.sub(r"[ \t\r\n]+", " ", render_to_string(f"notifications/messages/{message}.subject.txt", context))
+        title = title.strip(" ")
+        body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": False})
+        email_body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": True})
+        used = translation.get_language() or language
+    return Rendered(used, title[:TITLE_MAX], _tidy(body), _tidy(email_body) + "\n")
+
+
+def _tidy(text: str) -> str:
+    """Template text as a message: no trailing spaces, at most one empty line in a row, no blank ends."""
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _object_ref(obj: Model | None) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def channels_for(*, users: Iterable[Any], kind: str) -> dict[int, str]:
+    """Each user's channel for `kind` (both when they never chose)."""
+    ids = [user.pk for user in users]
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "channel"))
+    return {pk: chosen.get(pk, Channel.BOTH) for pk in ids}
+
+
+def digest_users(*, users: Iterable[Any]) -> set[int]:
+    ids = [user.pk for user in users]
+    return set(
+        NotificationSettings.objects.filter(user_id__in=ids, daily_digest=True).values_list("user_id", flat=True)
+    )
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    legal_entity: LegalEntity | None,
+    message: str,
+    context: dict[str, Any],
+    link: str = "",
+    obj: Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """Tell `recipients` (users, or `Recipient`s with their own context) that `kind` happened.
+
+    - `message` names the templates `notifications/messages/<message>.subject.txt` / `.body.txt`; `context`
+      holds their parts (names, numbers, Money, dates), rendered per recipient in their language.
+    - `link` is a path inside the site (the object's page); e-mails show it as an absolute URL.
+    - `obj` is what it is about (its type and id are kept); `data` is the webhook's `data` (JSON-safe, no
+      secrets, no bearer links).
+    Returns the in-app notifications written. Call it inside the caller's transaction: e-mails and webhooks
+    are queued on commit.
+    """
+    people = [r if isinstance(r, Recipient) else Recipient(user=r) for r in recipients]
+    people = [p for p in people if p.user is not None and getattr(p.user, "is_active", True)]
+    if link and not link.startswith("/"):
+        raise ValueError("A notification's link is a path inside the site.")
+    link = link[:LINK_MAX]
+    object_type, object_id = _object_ref(obj)
+    channels = channels_for(users=[p.user for p in people], kind=kind)
+    digest = digest_users(users=[p.user for p in people])
+    written: list[Notification] = []
+    seen: set[int] = set()
+    absolute = settings.SITE_URL.rstrip("/") + link if link else ""
+    for person in people:
+        user = person.user
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        channel = channels[user.pk]
+        if channel == Channel.NONE:
+            continue
+        wants_email = channel in (Channel.EMAIL, Channel.BOTH) and bool(user.email)
+        in_app = channel in (Channel.IN_APP, Channel.BOTH)
+        batched = wants_email and user.pk in digest
+        if not (in_app or batched or wants_email):
+            continue
+        rendered = message_render(
+            message=message,
+            context={**context, **person.context, "recipient": user, "link_url": absolute},
+            language=user_language(user),
+        )
+        if in_app or batched:
+            written.append(
+                Notification.objects.create(
+                    recipient=user,
+                    legal_entity=legal_entity,
+                    kind=kind,
+                    title=rendered.title,
+                    body=rendered.body,
+                    link=link,
+                    object_type=object_type,
+                    object_id=object_id,
+                    in_app=in_app,
+                    for_digest=batched,
+                )
+            )
+        if wants_email and not batched:
+            task_enqueue_on_commit(
+                notification_email_send.name,
+                kwargs={
+                    "user_id": user.pk,
+                    "subject": rendered.title[:150],
+                    "body": rendered.email_body,
+                    "language": rendered.language,
+                },
+            )
+    if legal_entity is not None:
+        webhook_event_queue(
+            legal_entity=legal_entity,
+            event=kind,
+            data={
+                **(data or {}),
+                "object": {"type": object_type, "id": object_id} if object_type else None,
+                "link": absolute,
+            },
+        )
+    return written
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: Any, notification_id: int) -> bool:
+    """Mark one of the user's notifications read; False when it is not theirs (or not there)."""
+    found = Notification.objects.filter(pk=notification_id, recipient=user, in_app=True)
+    if not found.exists():
+        return False
+    found.filter(read_at=None).update(read_at=timezone.now())
+    return True
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    """Every unread notification of the user read; how many were."""
+    return Notification.objects.filter(recipient=user, in_app=True, read_at=None).update(read_at=timezone.now())
+
+
+# --- preferences ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_save(*, user: Any, channels: dict[str, str], daily_digest: bool) -> None:
+    """Store a channel per kind (unknown kinds and channels refused) and the digest switch."""
+    for kind, channel in channels.items():
+        if kind not in Kind.values or channel not in Channel.values:
+            raise ValueError(f"Unknown kind or channel: {kind[:40]!r} {channel[:20]!r}")
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})
+    NotificationSettings.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
+
+
+# --- the daily digest -------------------------------------------------------------------------------------
+
+
+def digest_send(*, user_id: int, today: date | None = None, now: datetime | None = None) -> int:
+    """E-mail one person the notifications kept for their digest (still unread ones), in their language, and mark
+    every kept one digested. Returns how many the e-mail listed (0: nothing sent). Once a day per person."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return 0
+    moment = now or timezone.now()
+    day = today or timezone.localdate(moment)
+    with transaction.atomic():
+        settings_row, _created = NotificationSettings.objects.select_for_update().get_or_create(user=user)
+        if settings_row.last_digest_on == day:
+            return 0
+        waiting = list(
+            Notification.objects.select_for_update()
+            .filter(recipient=user, for_digest=True, digested_at=None, created__lte=moment)
+            .order_by("created", "pk")
+        )
+        listed = [n for n in waiting if n.read_at is None]
+        Notification.objects.filter(pk__in=[n.pk for n in waiting]).update(digested_at=moment)
+        settings_row.last_digest_on = day
+        settings_row.save(update_fields=["last_digest_on"])
+        if listed and user.email:
+            rendered = message_render(
+                message="daily_digest",
+                context={
+                    "notifications": listed,
+                    "count": len(listed),
+                    "day": day,
+                    "site_url": settings.SITE_URL.rstrip("/"),
+                    "link_url": settings.SITE_URL.rstrip("/") + "/notifications/",
+                },
+                language=user_language(user),
+            )
+            task_enqueue_on_commit(
+                notification_email_send.name,
+                kwargs={
+                    "user_id": user.pk,
+                    "subject": rendered.title[:150],
+                    "body": rendered.email_body,
+                    "language": rendered.language,
+                },
+            )
+    return len(listed) if user.email else 0
+
+
+def digest_users_due(*, now: datetime | None = None) -> list[int]:
+    """Who has notifications waiting for a digest."""
+    moment = now or timezone.now()
+    return sorted(
+        set(
+            Notification.objects.filter(for_digest=True, digested_at=None, created__lte=moment).values_list(
+                "recipient_id", flat=True
+            )
+        )
+    )
