@@ -63,6 +63,7 @@ PAGES = [
     Row("catalog", "alice", "/catalog/", "#add-to-cart button[type=submit]"),
     Row("cart", "alice", "/requisitions/{lab_cart}/", "button[name=action][value=submit]"),
     Row("requisition-tracker", "alice", "/requisitions/{submitted}/", None),
+    Row("track", "alice", "/track/{submitted}/", None, new=True),
     Row("requisitions", "alice", "/requisitions/", "form[action$='/requisitions/new/'] button[type=submit]"),
     Row("lists", "alice", "/requisitions/lists/", "button.primary"),
     Row("list-edit", "alice", "/requisitions/lists/{saved_list}/edit/", "button.primary"),
