@@ -37,8 +37,8 @@ class Row:
     """A page: its name in test ids, who opens it, its path (formatted with DemoSite.ids).
 
     primary: where the primary action is until the page marks it with data-primary-action; None where the page
-    has none (a read-only page). status: what the page answers. new: a page another helper of issue 17 is adding;
-    skipped while its URL answers 404 here. leave: reach the page by leaving a punch-in (a POST), not by URL.
+    has none (a read-only page). status: what the page answers. leave: reach the page by leaving a punch-in (a
+    POST), not by URL.
     axe_exclude: a part of the page axe leaves out (third-party markup we do not write).
     """
 
@@ -47,13 +47,12 @@ class Row:
     path: str
     primary: str | None
     status: int = 200
-    new: bool = False
     leave: bool = False
     axe_exclude: str | None = None
 
 
 PAGES = [
-    # home per role (home-tracker); today "/" may still lead to the catalog
+    # home per role
     Row("home", "alice", "/", None),
     Row("home", "bob", "/", None),
     Row("home", "frank", "/", None),
@@ -63,7 +62,7 @@ PAGES = [
     Row("catalog", "alice", "/catalog/", "#add-to-cart button[type=submit]"),
     Row("cart", "alice", "/requisitions/{lab_cart}/", "button[name=action][value=submit]"),
     Row("requisition-tracker", "alice", "/requisitions/{submitted}/", None),
-    Row("track", "alice", "/track/{submitted}/", None, new=True),
+    Row("track", "alice", "/track/{submitted}/", None),
     Row("requisitions", "alice", "/requisitions/", "form[action$='/requisitions/new/'] button[type=submit]"),
     Row("lists", "alice", "/requisitions/lists/", "button.primary"),
     Row("list-edit", "alice", "/requisitions/lists/{saved_list}/edit/", "button.primary"),
@@ -100,11 +99,11 @@ PAGES = [
     Row("punchin-catalog", PUNCHIN, "/catalog/", "#transfer-cart"),
     Row("punchin-ended", PUNCHIN_LEAVING, "/catalog/", None, leave=True),
     Row("punchout-refused", "alice", "/punchout/callup/no-such-token/", None, status=410),
-    # pages other helpers of issue 17 are adding now (notifications, i18n)
-    Row("notifications", "alice", "/notifications/", None, new=True),
-    Row("notification-preferences", "alice", "/notifications/preferences/", "main button[type=submit]", new=True),
-    Row("webhooks", "admin", "/notifications/webhooks/", "main button[type=submit]", new=True),
-    Row("profile", "alice", "/profile/", "main button[type=submit]", new=True),
+    # notifications and the profile
+    Row("notifications", "alice", "/notifications/", None),
+    Row("notification-preferences", "alice", "/notifications/preferences/", "main button[type=submit]"),
+    Row("webhooks", "admin", "/notifications/webhooks/", "main button[type=submit]"),
+    Row("profile", "alice", "/profile/", "main button[type=submit]"),
 ]
 
 CASES = [
@@ -154,10 +153,6 @@ def test_page(
     row: Row, viewport: str, demo_site: DemoSite, signed_in: Callable[[str, str], BrowserContext], axe: Axe
 ) -> None:
     context = signed_in(row.persona, viewport)
-    if row.new:
-        probe = context.request.get(row.path.format(**demo_site.ids), max_redirects=0)
-        if probe.status == 404:
-            pytest.skip(f"{row.path} answers 404 on this branch: the page is not merged yet")
     page = context.new_page()
     problems: list[str] = []
     page.on(

@@ -70,14 +70,24 @@ def test_requester_fills_a_cart_from_the_catalog_submits_and_follows_it(demo_sit
     shoot(page, "requester-tracker-laptop")
     page.close()
     page = signed_in("alice", "phone").new_page()
-    page.goto(f"/requisitions/{lab.pk}/")
+    page.goto(f"/track/{lab.pk}/")
     shoot(page, "requester-tracker-phone")
+    page.goto("/")
+    shoot(page, "requester-home-phone")
+    page.close()
+    page = signed_in("alice", "laptop").new_page()
+    page.goto("/")
+    shoot(page, "requester-home-laptop")
+    page.goto("/notifications/preferences/")
+    shoot(page, "requester-notification-preferences-laptop")
     page.close()
 
 
 def test_approver_decides_in_the_inbox_and_from_the_email_link(demo_site: DemoSite, signed_in: SignedIn):
     chairs = Requisition.objects.get(requester__user__username="alice", title="Ergonomic chairs for the lab")
     page = signed_in("bob", "laptop").new_page()
+    page.goto("/")
+    shoot(page, "approver-home-laptop")
     page.goto("/approvals/")
     row = page.locator(f"tr[data-requisition='{chairs.number}']")
     row.get_by_label(f"Comment on {chairs.number}").fill("Fine for the new lab benches")
@@ -104,6 +114,8 @@ def test_approver_decides_in_the_inbox_and_from_the_email_link(demo_site: DemoSi
 
 def test_buyer_follows_orders(demo_site: DemoSite, signed_in: SignedIn):
     page = signed_in("frank", "laptop").new_page()
+    page.goto("/")
+    shoot(page, "buyer-home-laptop")
     page.goto("/purchase-orders/")
     shoot(page, "buyer-orders-laptop")
     page.goto(f"/purchase-orders/{demo_site.ids['order']}/")
@@ -113,6 +125,8 @@ def test_buyer_follows_orders(demo_site: DemoSite, signed_in: SignedIn):
 
 def test_finance_handles_invoices_on_hold_and_watches_budgets(demo_site: DemoSite, signed_in: SignedIn):
     page = signed_in("erin", "laptop").new_page()
+    page.goto("/")
+    shoot(page, "finance-home-laptop")
     page.goto("/invoices/on-hold/")
     shoot(page, "finance-invoices-on-hold-laptop")
     page.goto(f"/invoices/{demo_site.ids['invoice_on_hold']}/")
