@@ -13,12 +13,13 @@ This middleware lives in requisitions because ending a punch-in closes its cart,
 (`requisitions.punchin_carts`).
 """
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import logout
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -116,7 +117,10 @@ class PunchinMiddleware:
         try:
             response = self.get_response(request)
             if store.modified and store.session_key:
-                store.save()
+                # The request may have ended the punch-in ("Leave without sending", transfer): punchin_close
+                # deleted its session while the page, rendering, touched it. Nothing is left to keep then.
+                with contextlib.suppress(UpdateError):
+                    store.save()
         finally:
             # The browser's own session and login go back untouched: the session middleware saves only them.
             request.session, request.user = browser_session, browser_user
