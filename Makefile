@@ -41,7 +41,7 @@ WORKER_SECRET_KEY := local-worker-dummy-secret-key-never-for-production-01234567
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help venv messages run test lint check schema services worker bench clean
+.PHONY: help venv messages run test lint check schema services worker bench screenshots clean
 
 help: ## List the targets
 	@echo "usage: make <target>"
@@ -133,6 +133,9 @@ worker: venv ## Celery worker with beat, prod settings; export DATABASE_URL/REDI
 	DJANGO_SETTINGS_MODULE=procurement.settings.prod SECRET_KEY="$${SECRET_KEY:-$(WORKER_SECRET_KEY)}" \
 		$(if $(DEBUG),DEBUG=$(DEBUG)) $(VENV)/bin/celery -A procurement worker -B -l info \
 		--queues=celery,orders,imports,notifications,timers
+
+screenshots: venv ## Regenerate docs/images/ for docs/user-guide.md (Chromium walks each role's story)
+	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- env SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e/test_user_guide_screenshots.py -m screenshots -q -p no:randomly
 
 bench: venv ## Run each bench/*.py with the venv's Python (figures printed as JSON)
 	@found=0; for script in bench/*.py; do \
