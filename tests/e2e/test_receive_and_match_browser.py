@@ -54,10 +54,18 @@ def invoice_for_five(order_number: str) -> bytes:
 </InvoiceDetailRequest></Request></cXML>""".encode()
 
 
+def open_menu_if_folded(page: Page) -> None:
+    """Under 1200 px the top bar's links and Log out sit behind its Menu button."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+
+
 def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: str) -> None:
     """alice opens what she may receive, picks the order and posts `quantity` of its one line."""
     page.set_viewport_size(PHONE)
     log_in(page, base_url, "alice")
+    open_menu_if_folded(page)
     page.get_by_role("link", name="Receive", exact=True).first.click()
     page.locator(f'li[data-order="{order.number}"]').get_by_role("link", name="Receive").click()
     line = order.lines.get()
@@ -69,6 +77,7 @@ def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: 
 
 
 def log_out(page: Page) -> None:
+    open_menu_if_folded(page)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Username")).to_be_visible()
 
