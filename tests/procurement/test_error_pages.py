@@ -12,7 +12,7 @@ def test_the_500_page_needs_neither_the_database_nor_the_request_context():
 
     page = response.content.decode()
     assert response.status_code == 500
-    assert "Something went wrong" in page and "bootstrap-5.3.9/bootstrap.min.css" in page
+    assert "Something went wrong" in page and "bootstrap-5.3.9/bootstrap.csp.min.css" in page
     assert 'href="/" data-primary-action' in page
 
 
