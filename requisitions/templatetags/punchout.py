@@ -25,10 +25,13 @@ def punchout_panel(context: dict[str, Any], requisition: Requisition, editable: 
     session_id = request.GET.get("punchout", "")
     if session_id.isdigit():
         returned = punchout_session_of(session_id=int(session_id), requisition_id=requisition.pk, user=request.user)
+    offered = [(connection, connection.pk in visited) for connection in connections]
     return {
         "requisition": requisition,
         "editable": editable,
-        "connections": [(connection, connection.pk in visited) for connection in connections],
+        "connections": offered,
+        # A requisition no longer editable offers only to inspect, at shops it has lines from.
+        "any_shop": editable or any(seen and connection.supports_inspect for connection, seen in offered),
         "returned": returned,
         "csrf_token": context.get("csrf_token"),
     }

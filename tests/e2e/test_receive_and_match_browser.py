@@ -54,11 +54,23 @@ def invoice_for_five(order_number: str) -> bytes:
 </InvoiceDetailRequest></Request></cXML>""".encode()
 
 
+def open_menu_if_folded(page: Page) -> None:
+    """Under 1200 px the top bar's links and Log out sit behind its Menu button."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+
+
 def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: str) -> None:
     """alice opens what she may receive, picks the order and posts `quantity` of its one line."""
     page.set_viewport_size(PHONE)
-    log_in(page, base_url, "alice")
-    page.get_by_role("button", name="Menu").click()  # under 1200 px the top bar's links are behind the toggler
+    # on a phone the top bar folds its links and Log out behind its Menu button
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.get_by_role("link", name="Receive", exact=True).first.click()
     page.locator(f'li[data-order="{order.number}"]').get_by_role("link", name="Receive").click()
     line = order.lines.get()
@@ -70,9 +82,7 @@ def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: 
 
 
 def log_out(page: Page) -> None:
-    menu = page.get_by_role("button", name="Menu")
-    if menu.is_visible():  # on a phone, Log out is inside the collapsed top bar
-        menu.click()
+    open_menu_if_folded(page)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Username")).to_be_visible()
 

@@ -69,8 +69,8 @@ def test_alice_pastes_uploads_merges_and_submits(live_server, page: Page, tmp_pa
     # And submits it
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.locator("#requisition-status")).to_have_text("In approval")
-    expect(page.locator("#history")).to_contain_text("draft → submitted")
-    expect(page.locator("#history")).to_contain_text("submitted → in_approval")
+    expect(page.locator("#history")).to_contain_text("Draft → Submitted")
+    expect(page.locator("#history")).to_contain_text("Submitted → In approval")
     starter.refresh_from_db()
     lab.refresh_from_db()
     assert (lab.status, lab.line_count, starter.status) == ("in_approval", 13, "cancelled")
