@@ -12,6 +12,7 @@ that babel cannot read fails the run, naming the file and line.
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -29,10 +30,11 @@ def compile_catalogue(po_path: Path, *, force: bool = False) -> Path | None:
     locale = po_path.parent.parent.name
     with po_path.open("rb") as source:
         catalog = read_po(source, locale=locale, abort_invalid=True)
-    partial = mo_path.with_suffix(".mo.tmp")
-    with partial.open("wb") as target:
+    # A file of its own, then renamed over the .mo: two runs at once (make test beside make lint) never read or
+    # replace each other's half-written file.
+    with tempfile.NamedTemporaryFile(dir=mo_path.parent, prefix=".django-", suffix=".mo", delete=False) as target:
         write_mo(target, catalog, use_fuzzy=False)
-    partial.replace(mo_path)
+    Path(target.name).replace(mo_path)
     return mo_path
 
 
