@@ -34,6 +34,7 @@ def compile_catalogue(po_path: Path, *, force: bool = False) -> Path | None:
     # replace each other's half-written file.
     with tempfile.NamedTemporaryFile(dir=mo_path.parent, prefix=".django-", suffix=".mo", delete=False) as target:
         write_mo(target, catalog, use_fuzzy=False)
+    Path(target.name).chmod(0o644)  # readable by the server's user, like any build output (mkstemp made it 0600)
     Path(target.name).replace(mo_path)
     return mo_path
 
