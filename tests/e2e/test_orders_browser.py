@@ -29,7 +29,7 @@ def test_the_buyer_follows_an_order_changes_it_and_sees_the_confirmation(live_se
         assert endpoint.orders() == {order.number}
 
         log_in(page, live_server.url, "frank")
-        page.get_by_role("link", name="Orders").click()
+        page.locator(".mainnav").get_by_role("link", name="Orders").click()
         page.get_by_role("link", name=order.number).click()
         expect(page.locator("#order-status")).to_have_text("Sent")
         expect(page.locator("#transmissions")).to_contain_text("Attempt 1")
