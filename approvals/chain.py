@@ -18,6 +18,7 @@ from requisitions.models import Requisition
 from requisitions.selectors import requisition_split_cost_centre_ids
 
 from .models import ApprovalMode, PurchasingRule
+from .step_texts import stored_amount, stored_label
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,7 @@ def _stage_add(
         resolved.stages.append(
             Stage(
                 rule.name,
-                f"role: {rule.get_role_display().lower()}",
+                f"role: {stored_label(PurchasingRule.RoleChoice(rule.role).label)}",
                 mode,
                 len(people) if mode == ApprovalMode.ALL else 1,
                 tuple(people),
@@ -418,7 +419,7 @@ def _manager_stages(
         if limit is not None:
             converted = rates.convert_minor(limit.minor, limit.currency)
             covered = converted is not None and converted >= total.minor
-        reason = "no signing limit" if limit is None else f"signing limit {limit}"
+        reason = "no signing limit" if limit is None else f"signing limit {stored_amount(limit)}"
         if covered or not rule.skip_insufficient:
             stages.append(
                 Stage(f"Manager: {manager.display_name}", reason, ApprovalMode.ANY, 1, (manager,), rule, rule.sla_hours)

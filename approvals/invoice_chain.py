@@ -25,6 +25,7 @@ from procurement.selectors import employee_manager_chain
 
 from .chain import Rates, ResolvedChain, Stage, _collapse, candidate_rules, rule_matches
 from .models import ApprovalMode, PurchasingRule
+from .step_texts import stored_amount, stored_label
 
 BUYER_STAGE = "Buyer"
 
@@ -210,7 +211,7 @@ class _People:
 
 def _rule_stage(rule: PurchasingRule, facts: InvoiceFacts, people: _People) -> Stage | None:
     """The stage one invoice-exception rule adds, or None when it names no one."""
-    reason = f"variance {facts.variance}"
+    reason = f"variance {stored_amount(facts.variance)}"
     mode: str = ApprovalMode.ANY
     required = 1
     if rule.effect == PurchasingRule.Effect.NAMED_APPROVER and rule.approver is not None:
@@ -227,10 +228,10 @@ def _rule_stage(rule: PurchasingRule, facts: InvoiceFacts, people: _People) -> S
         chosen = people.without_entered_by(people.owners)
         mode = ApprovalMode.ALL
         required = len(chosen)
-        reason = f"{reason} · role: {rule.get_role_display().lower()}"
+        reason = f"{reason} · role: {stored_label(PurchasingRule.RoleChoice(rule.role).label)}"
     elif rule.effect == PurchasingRule.Effect.ROLE:
         chosen = people.without_entered_by(people.role_members.get(rule.role, []))
-        reason = f"{reason} · role: {rule.get_role_display().lower()}"
+        reason = f"{reason} · role: {stored_label(PurchasingRule.RoleChoice(rule.role).label)}"
     else:
         return None
     if not chosen:

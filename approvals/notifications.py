@@ -18,6 +18,7 @@ from .links import (
     decision_link_url,
 )
 from .models import ApprovalStepApprover
+from .step_texts import step_text_lazy
 
 LINES_SHOWN = 10
 REASONS_SHOWN = 20
@@ -55,8 +56,8 @@ def notify_task_created(*, task: Any, escalated_from: Any = None) -> None:
             "title": requisition.title,
             "total": total,
             "lines": lines,
-            "step": assignment.step.name,
-            "step_reason": assignment.step.reason,
+            "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
+            "step_reason": step_text_lazy(assignment.step.reason),
             "on_behalf": on_behalf,
             "escalated": escalated_from is not None,
             "escalated_from": getattr(escalated_from, "display_name", ""),
@@ -95,8 +96,8 @@ def _notify_invoice_task(*, task: Any, assignment: ApprovalStepApprover, escalat
             "variance": summary.variance,
             "orders": list(summary.purchase_orders),
             "reasons": list(summary.reasons[:REASONS_SHOWN]),
-            "step": assignment.step.name,
-            "step_reason": assignment.step.reason,
+            "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
+            "step_reason": step_text_lazy(assignment.step.reason),
             "on_behalf": on_behalf,
             "hours": decision_link_max_age_hours(),
             "needs_login": decision_link_needs_login_for(chain=chain),

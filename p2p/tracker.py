@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from approvals.inbox import approval_open_task_id
 from approvals.selectors import ChainView, approval_chain_for
+from approvals.step_texts import step_text_display
 from orders.models import PurchaseOrder, Shipment
 from orders.selectors import StoryStep, requisition_story
 from procurement.models import Employee
@@ -231,10 +232,10 @@ def _approval_stages(requisition: Requisition, chain: ChainView) -> list[Stage]:
         stages.append(
             Stage(
                 f"approval-{stage.position}",
-                stage.name,
+                step_text_display(stage.name),
                 state,
                 when,
-                detail=stage.reason,
+                detail=step_text_display(stage.reason),
                 outcome=outcome,
                 people=people,
             )
