@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .selectors import employee_for_user
+
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
@@ -27,10 +29,14 @@ def language_supported(code: str | None) -> str:
     return base if base in LANGUAGE_CODES else ""
 
 
+def profile_language(user: Any) -> str:
+    """The language `user`'s profile names, or "" (no profile, no choice, or a language no longer offered)."""
+    return language_supported(getattr(employee_for_user(user=user), "language", ""))
+
+
 def user_language(user: Any) -> str:
     """The language to write to `user` in: their profile's, else the site's default."""
-    employee = getattr(user, "employee", None) if getattr(user, "pk", None) else None
-    return language_supported(getattr(employee, "language", "")) or settings.LANGUAGE_CODE
+    return profile_language(user) or settings.LANGUAGE_CODE
 
 
 # The language a supplier reads when its record names none: that of the ordering entity's country.
@@ -74,9 +80,7 @@ def activate_user_language(user: Any) -> None:
     """Once a request's user is known, their profile's language wins over what LocaleMiddleware chose from
     the browser (Accept-Language, the language cookie). The pages call it from `UserLanguageMiddleware`;
     the API's token authentication calls it itself (DRF authenticates in the view, after the middleware)."""
-    if user is None or not user.is_authenticated:
-        return
-    chosen = language_supported(getattr(getattr(user, "employee", None), "language", ""))
+    chosen = profile_language(user)
     if chosen and chosen != translation.get_language():
         translation.activate(chosen)
 

@@ -253,13 +253,6 @@ def catalog_attribute_facets(
     return facets
 
 
-def catalog_categories(*, items: QuerySet[CatalogItem]) -> list[Category]:
-    """The UNSPSC families that visible items fall into, named where we know the name."""
-    families = sorted({code[:4] for code in items.order_by().values_list("unspsc", flat=True).distinct()})
-    named = {c.code: c for c in Category.objects.filter(code__in=families)}
-    return [named.get(code) or Category(code=code, name=f"UNSPSC {code}") for code in families]
-
-
 def price_lists_applicable(*, legal_entity: LegalEntity, user: Any, on: date | None = None) -> list[PriceList]:
     """Price lists of the entity and of the user's groups that are valid on the day."""
     day = on or timezone.localdate()
