@@ -22,6 +22,9 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make test` runs the suite on this many pytest-xdist workers (each its own database and Redis db); 0 runs in
+# one process.
+PYTEST_WORKERS ?= 2
 # `make run` serves on PORT; links the server writes without a request (e-mails, the demo's punchout shop and
 # pretend supplier) use SITE_URL, which follows PORT unless you set it (behind a proxy, say).
 PORT ?= 8000
@@ -76,7 +79,7 @@ run: venv ## Migrate, load demo data, serve on http://127.0.0.1:8000 with a Cele
 		$(VENV)/bin/honcho --procfile deploy/Procfile.dev --app-root . start
 
 test: venv ## Run pytest on throwaway PostgreSQL + Redis (PYTEST_ARGS="-k name" to narrow)
-	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv ## ruff lint (its S rules are bandit's security checks), format check, mypy, app boundaries, pip-audit
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,15 @@
 """Test settings: PostgreSQL and Redis from the environment (make test starts them)."""
 
-from .base import *  # noqa: F403
+import os
+import re
+
+# pytest-xdist: each worker has its own test database (pytest-django names it) and its own Redis database
+# (gw0 → 1, gw1 → 2, …), so one worker's Celery tasks, locks and beat keys never reach the other's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = re.sub(r"(/\d*)?$", f"/{int(_worker[2:]) + 1}", os.environ["REDIS_URL"], count=1)
+
+from .base import *  # noqa: E402, F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -322,9 +322,9 @@ def test_under_gunicorn_a_node_answers_for_every_worker_it_ran(tmp_path):
 
         # When 12 more liveness probes are answered, by at least three generations of workers
         for _ in range(12):
-            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
-        answer = httpx.get(f"{base}/metrics", timeout=10)
-        redirected = httpx.get(f"{base}/login/", timeout=10)  # any other page goes to HTTPS
+            assert httpx.get(f"{base}/healthz", timeout=60).status_code == 200
+        answer = httpx.get(f"{base}/metrics", timeout=60)
+        redirected = httpx.get(f"{base}/login/", timeout=60)  # any other page goes to HTTPS
     finally:
         node.terminate()
         node.wait(30)
