@@ -18,7 +18,8 @@ manually so nothing is sent).
 The two run interleaved, one requisition each per round and the order alternating, so both see the same load on a
 shared machine: BENCH_PEER_WARMUP (1) rounds discarded, then BENCH_PEER_RUNS (9, at least 5) timed. Then one
 untimed requisition each counts the SQL (ours: Django's queries; Tryton: statements SQLite ran, transaction control
-left out) and the rows it wrote. Prints one JSON object; "ratio" is Tryton's median over ours.
+left out) and the rows it wrote. Prints one JSON object; "ratio" is Tryton's wall-clock median over ours,
+"ratio_cpu" the same for the CPU time of each side's process (steadier when other work shares the machine).
 BENCH_PEER_DIR moves the scratch directory (default .bench-peer/ at the repository root).
 """
 
@@ -250,10 +251,11 @@ class Ours:
         }
 
 
-def timed(run: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (this process's) of `run()`."""
+    start, cpu = time.perf_counter(), time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -268,6 +270,8 @@ def main() -> None:
         ours = Ours()
         tryton_seconds: list[float] = []
         our_seconds: list[float] = []
+        tryton_cpu: list[float] = []
+        our_cpu: list[float] = []
         purchases: set[int] = set()
         for round_ in range(WARMUP + RUNS):
             # Alternate who goes first so a drift in the machine's load falls on both alike.
@@ -280,8 +284,10 @@ def main() -> None:
             purchases.add(answer["purchases"])
             if round_ >= WARMUP:
                 tryton_seconds.append(answer["seconds"])
-                our_seconds.append(ours_took)
-            tryton_ms, ours_ms = answer["seconds"] * 1000, ours_took * 1000
+                our_seconds.append(ours_took[0])
+                tryton_cpu.append(answer["cpu_seconds"])
+                our_cpu.append(ours_took[1])
+            tryton_ms, ours_ms = answer["seconds"] * 1000, ours_took[0] * 1000
             log(f"round {round_ + 1}/{WARMUP + RUNS}: Tryton {tryton_ms:.0f} ms, ours {ours_ms:.0f} ms")
 
         tryton_rows_before = tryton.ask("rows")["rows"]
@@ -300,6 +306,8 @@ def main() -> None:
 
     tryton_timing = summarize(tryton_seconds, warmup=WARMUP, queries=counted["statements"])
     our_timing = summarize(our_seconds, warmup=WARMUP, queries=our_queries)
+    tryton_cpu_timing = summarize(tryton_cpu, warmup=WARMUP)
+    our_cpu_timing = summarize(our_cpu, warmup=WARMUP)
     figures: dict[str, Any] = {
         "workload": (
             f"a requisition of {LINES} lines from {SUPPLIERS} suppliers to {SUPPLIERS} confirmed purchase orders; "
@@ -317,9 +325,14 @@ def main() -> None:
         "ratio": ratio(tryton_timing.median_ms, our_timing.median_ms),
         "ratio_p95": ratio(tryton_timing.p95_ms, our_timing.p95_ms),
         "ratio_min": ratio(tryton_timing.min_ms, our_timing.min_ms),
+        # CPU time of each side's process: less sensitive than wall-clock to other work on a shared machine.
+        "tryton_cpu_median_ms": tryton_cpu_timing.median_ms,
+        "ours_cpu_median_ms": our_cpu_timing.median_ms,
+        "ratio_cpu": ratio(tryton_cpu_timing.median_ms, our_cpu_timing.median_ms),
         "tryton": {
             "versions": tryton.ready["versions"],
             "timing": tryton_timing,
+            "cpu": tryton_cpu_timing,
             "purchases_per_requisition": sorted(purchases | {counted["purchases"]}),
             "rows_per_requisition": {t: tryton_rows_after[t] - tryton_rows_before[t] for t in tryton_rows_after},
             "rows": tryton_rows_after,
@@ -327,6 +340,7 @@ def main() -> None:
         },
         "ours": {
             "timing": our_timing,
+            "cpu": our_cpu_timing,
             "queries_per_step": our_steps,
             "last_requisition": outcome,
             "rows_per_requisition": {t: our_rows_after[t] - our_rows_before[t] for t in our_rows_after},
