@@ -1,36 +1,29 @@
-"""Benchmark the invoice match: invoices matched per second for BENCH_INVOICES (1,000) invoices of 20 lines against
-their orders and receipts, and the queries each invoice takes. The baseline, in the same run: the same number of
-invoices of 2 lines; queries per invoice must be the same for both (constant in the number of lines).
+"""Benchmark the invoice match: BENCH_INVOICES (1,000) invoices of 20 lines matched one by one against their orders
+and receipts, and the queries each invoice takes. The baseline, in the same run: as many invoices of 2 lines; the
+queries per invoice must be the same for both (constant in the number of lines).
 
 Meant for PostgreSQL: .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/invoices.py
-(without DATABASE_URL it runs on a scratch SQLite file). Prints one JSON object.
+(without DATABASE_URL it runs on a scratch SQLite file). Prints one JSON object (bench/harness.py): per size, the rows
+built, one invoice warm-up, min/median/p95 of one match over the invoices left (less QUERY_SAMPLE counted apart), and
+the queries of QUERY_SAMPLE (20) matches (median and max, untimed).
 """
 
-import atexit
-import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-workdir = tempfile.mkdtemp(prefix="bench-")
-atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
 
-import django  # noqa: E402
+from bench.harness import count_queries, django_setup, emit, measure_prepared, ratio, rows_per_table
 
-django.setup()
+django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 
 from invoices.matching import invoice_match  # noqa: E402
 from invoices.models import Invoice, InvoiceLine, MatchTolerance  # noqa: E402
@@ -144,19 +137,32 @@ def invoices_for(orders: list[PurchaseOrder], tag: str) -> list[Invoice]:
     return invoices
 
 
-def match_all(invoices: list[Invoice]) -> tuple[float, list[int], dict[str, int]]:
-    queries: list[int] = []
-    start = time.perf_counter()
-    for invoice in invoices:
-        connection.queries_log.clear()  # the log keeps 9,000 queries: a full one would count 0 per invoice
-        with CaptureQueriesContext(connection) as captured:
-            invoice_match(invoice=Invoice.objects.get(pk=invoice.pk))
-        queries.append(len(captured.captured_queries))
-    seconds = time.perf_counter() - start
+QUERY_SAMPLE = 20
+WARMUP = 1
+
+
+def match(pk: int) -> None:
+    invoice_match(invoice=Invoice.objects.get(pk=pk))
+
+
+def match_all(invoices: list[Invoice]) -> dict[str, object]:
+    """Match every invoice once: a warm-up, one counted (the harness), the rest timed, the last QUERY_SAMPLE counted."""
+    pks = [invoice.pk for invoice in invoices]
+    timed = pks[: len(pks) - QUERY_SAMPLE]
+    sampled = pks[len(pks) - QUERY_SAMPLE :]
+    queue = iter(timed)
+    timing = measure_prepared(lambda: next(queue), match, runs=len(timed) - WARMUP - 1, warmup=WARMUP)
+    queries = [count_queries(lambda pk=pk: match(pk))[1] for pk in sampled]  # type: ignore[misc]
     statuses: dict[str, int] = {}
-    for status in Invoice.objects.filter(pk__in=[i.pk for i in invoices]).values_list("status", flat=True):
+    for status in Invoice.objects.filter(pk__in=pks).values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
-    return seconds, queries, statuses
+    return {
+        "match_ms": timing,
+        "invoices_per_second_at_median": ratio(1000, timing.median_ms),
+        "queries_per_invoice_median": statistics.median(queries),
+        "queries_per_invoice_max": max(queries),
+        "statuses": statuses,
+    }
 
 
 def main() -> None:
@@ -166,20 +172,24 @@ def main() -> None:
     france = LegalEntity.objects.get(code="ACME-FR")
     MatchTolerance.objects.update_or_create(legal_entity=france, supplier=None, defaults={})
 
+    if INVOICES < QUERY_SAMPLE + WARMUP + 1 + 5:
+        sys.exit(f"BENCH_INVOICES must be at least {QUERY_SAMPLE + WARMUP + 6}")
     figures: dict[str, object] = {"database": connection.vendor, "invoices": INVOICES}
+    sizes: dict[int, dict[str, object]] = {}
     for lines in (2, 20):
         orders = orders_with_receipts(INVOICES, lines, f"L{lines}")
         invoices = invoices_for(orders, f"L{lines}")
-        seconds, queries, statuses = match_all(invoices)
-        prefix = "baseline_2_lines" if lines == 2 else "20_lines"
-        figures[f"{prefix}_invoices_matched_per_second"] = round(len(invoices) / seconds, 1)
-        figures[f"{prefix}_queries_per_invoice_median"] = statistics.median(queries)
-        figures[f"{prefix}_queries_per_invoice_max"] = max(queries)
-        figures[f"{prefix}_statuses"] = statuses
-    figures["queries_constant_in_lines"] = (
-        figures["20_lines_queries_per_invoice_max"] == figures["baseline_2_lines_queries_per_invoice_max"]
+        rows = rows_per_table([Requisition, PurchaseOrder, PurchaseOrderLine, Invoice, InvoiceLine])
+        sizes[lines] = {"lines_per_invoice": lines, "rows": rows} | match_all(invoices)
+    figures["baseline_2_lines"] = sizes[2]
+    figures["20_lines"] = sizes[20]
+    figures["queries_constant_in_lines"] = sizes[20]["queries_per_invoice_max"] == sizes[2]["queries_per_invoice_max"]
+    figures["20_over_2_lines_median"] = ratio(
+        sizes[20]["match_ms"].median_ms,  # type: ignore[attr-defined]
+        sizes[2]["match_ms"].median_ms,  # type: ignore[attr-defined]
+        2,
     )
-    print(json.dumps(figures, indent=2))
+    emit(figures)
 
 
 if __name__ == "__main__":

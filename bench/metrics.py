@@ -3,55 +3,48 @@ cache is cold, over an audit log of many events (the largest table they read).
 
 Runs on a throwaway SQLite file unless DATABASE_URL is set; for PostgreSQL:
     .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/metrics.py
-Scale with BENCH_EVENTS (1,000,000 audit events, a third of them order transmission moves) and BENCH_SCRAPES (20).
-Prints one JSON object.
+Scale with BENCH_EVENTS (1,000,000 audit events, a third of them order transmission moves), BENCH_BASELINE_EVENTS
+(the baseline measured first in the same run, 1 % of BENCH_EVENTS) and BENCH_SCRAPES (20 timed scrapes after a
+warm-up). Prints one JSON object (bench/harness.py): per size the rows built, min/median/p95 and the queries of a
+scrape; the full size's median over the baseline's.
 """
 
-import atexit
-import json
 import os
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-workdir = tempfile.mkdtemp(prefix="bench-")
-atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
 
-import django  # noqa: E402
+from bench.harness import django_setup, emit, measure, ratio, rows_per_table
 
-django.setup()
+django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from orders.transitions import TRANSMISSION_TABLE  # noqa: E402
 from p2p.metrics import business_counts  # noqa: E402
 from procurement.models import AuditEvent  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", 1_000_000))
+BASELINE_EVENTS = int(os.environ.get("BENCH_BASELINE_EVENTS", max(1, EVENTS // 100)))
 SCRAPES = int(os.environ.get("BENCH_SCRAPES", 20))
+MOVES = ("sending", "sent", "sending", "retrying", "failed")
 
 
-def main() -> None:
-    call_command("migrate", verbosity=0)
-    moves = ("sending", "sent", "sending", "retrying", "failed")
+def load(start: int, stop: int) -> float:
+    """Audit events start..stop-1, a third of them transmission moves; returns the seconds it took."""
+    began = time.perf_counter()
     batch: list[AuditEvent] = []
-    started = time.perf_counter()
-    for n in range(EVENTS):
+    for n in range(start, stop):
         if n % 3 == 0:
             batch.append(
                 AuditEvent(
                     event_type=TRANSMISSION_TABLE.event_type,
                     object_type="transmission",
                     object_id=str(n),
-                    data={"from": "pending", "to": moves[n % len(moves)], "comment": ""},
+                    data={"from": "pending", "to": MOVES[n % len(MOVES)], "comment": ""},
                 )
             )
         else:
@@ -60,28 +53,40 @@ def main() -> None:
             AuditEvent.objects.bulk_create(batch)
             batch.clear()
     AuditEvent.objects.bulk_create(batch)
-    loaded = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    timings = []
-    for _ in range(SCRAPES):
-        with CaptureQueriesContext(connection) as queries:
-            scrape_started = time.perf_counter()
-            counts = business_counts()
-            timings.append(time.perf_counter() - scrape_started)
-    print(
-        json.dumps(
-            {
-                "vendor": connection.vendor,
-                "audit_events": EVENTS,
-                "transmission_moves": sum(n for _, n in counts["moves"]),
-                "load_seconds": round(loaded, 1),
-                "queries_per_scrape": len(queries.captured_queries),
-                "scrape_ms_median": round(statistics.median(timings) * 1000, 1),
-                "scrape_ms_max": round(max(timings) * 1000, 1),
-            }
-        )
+    return time.perf_counter() - began
+
+
+def scrapes(loaded_seconds: float) -> dict[str, object]:
+    timing = measure(business_counts, runs=SCRAPES)
+    counts = business_counts()
+    return {
+        "rows": rows_per_table([AuditEvent]),
+        "load_seconds": round(loaded_seconds, 1),
+        "transmission_moves": sum(n for _, n in counts["moves"]),
+        "scrape_ms": timing,
+    }
+
+
+def main() -> None:
+    if not 0 < BASELINE_EVENTS < EVENTS:
+        sys.exit("BENCH_BASELINE_EVENTS must be between 1 and BENCH_EVENTS - 1")
+    call_command("migrate", verbosity=0)
+    baseline = scrapes(load(0, BASELINE_EVENTS))
+    full = scrapes(load(BASELINE_EVENTS, EVENTS))
+    emit(
+        {
+            "vendor": connection.vendor,
+            "audit_events": EVENTS,
+            "baseline": baseline,
+            "full": full,
+            "full_over_baseline_median": ratio(
+                full["scrape_ms"].median_ms,  # type: ignore[attr-defined]
+                baseline["scrape_ms"].median_ms,  # type: ignore[attr-defined]
+            ),
+        }
     )
 
 
