@@ -24,6 +24,7 @@ from procurement.money import Money, rate_stored
 from procurement.selectors import exchange_rate_get
 from requisitions.models import Requisition
 
+from .ledger import ledger_write
 from .lock_objects import budgets_qs_select_for_update, budgets_select_for_update
 from .models import Budget, BudgetEntry
 from .services import Charge, NoExchangeRate, budgets_matching, charges_demand
@@ -140,7 +141,7 @@ def funds_actual_record(
                 note=words[:300],
             )
         )
-    return BudgetEntry.objects.bulk_create(entries)
+    return ledger_write(entries)
 
 
 def _actual_rates(
@@ -184,22 +185,24 @@ def funds_invoice_reverse(*, invoice: Any, by: Any, note: str) -> list[BudgetEnt
     ]
     budgets_select_for_update(row["budget_id"] for row in rows)
     user = getattr(by, "user", None)
-    return BudgetEntry.objects.bulk_create(
-        BudgetEntry(
-            budget_id=row["budget_id"],
-            kind=row["kind"],
-            amount_minor=-row["total"],
-            requisition_id=row["requisition_id"],
-            purchase_order_id=row["purchase_order_id"],
-            invoice=invoice,
-            variance_minor=-(row["variance"] or 0),
-            source_amount_minor=-row["source"],
-            source_currency=row["source_currency"],
-            rate=rate_stored(Decimal(row["total"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
-            created_by=user,
-            note=f"{note}: reversed"[:300],
-        )
-        for row in rows
+    return ledger_write(
+        [
+            BudgetEntry(
+                budget_id=row["budget_id"],
+                kind=row["kind"],
+                amount_minor=-row["total"],
+                requisition_id=row["requisition_id"],
+                purchase_order_id=row["purchase_order_id"],
+                invoice=invoice,
+                variance_minor=-(row["variance"] or 0),
+                source_amount_minor=-row["source"],
+                source_currency=row["source_currency"],
+                rate=rate_stored(Decimal(row["total"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+                created_by=user,
+                note=f"{note}: reversed"[:300],
+            )
+            for row in rows
+        ]
     )
 
 
@@ -217,18 +220,20 @@ def funds_order_release(*, purchase_order: Any, by: Any, note: str) -> list[Budg
     ]
     budgets_select_for_update(row["budget_id"] for row in rows)
     user = getattr(by, "user", None)
-    return BudgetEntry.objects.bulk_create(
-        BudgetEntry(
-            budget_id=row["budget_id"],
-            kind=K.COMMITMENT_RELEASE,
-            amount_minor=-row["held"],
-            requisition_id=row["requisition_id"],
-            purchase_order=purchase_order,
-            source_amount_minor=-row["source"],
-            source_currency=row["source_currency"],
-            rate=rate_stored(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
-            created_by=user,
-            note=f"{note}: remaining commitment released"[:300],
-        )
-        for row in rows
+    return ledger_write(
+        [
+            BudgetEntry(
+                budget_id=row["budget_id"],
+                kind=K.COMMITMENT_RELEASE,
+                amount_minor=-row["held"],
+                requisition_id=row["requisition_id"],
+                purchase_order=purchase_order,
+                source_amount_minor=-row["source"],
+                source_currency=row["source_currency"],
+                rate=rate_stored(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+                created_by=user,
+                note=f"{note}: remaining commitment released"[:300],
+            )
+            for row in rows
+        ]
     )

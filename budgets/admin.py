@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from procurement.money import Money
 
 from .models import Budget, BudgetEntry
-from .services import BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
+from .plans import BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
 
 
 class BudgetForm(forms.ModelForm[Budget]):
