@@ -27,7 +27,7 @@ from requisitions.models import Requisition
 from .ledger import ledger_write
 from .lock_objects import budgets_qs_select_for_update, budgets_select_for_update
 from .models import Budget, BudgetEntry
-from .services import Charge, NoExchangeRate, budgets_matching, charges_demand
+from .services import Charge, NoExchangeRate, budgets_covering, budgets_pairs, charges_demand
 
 K = BudgetEntry.Kind
 COMMITMENT_KINDS = (K.COMMITMENT, K.COMMITMENT_RELEASE)
@@ -76,8 +76,9 @@ def funds_actual_record(
     """Book `actual` (an invoice's net per charge, non-recoverable tax included; negative for a credit note) and
     release `released` (what the invoiced goods cost at the order's prices) from the order's commitment, capped
     at what the order still holds. Returns the entries written (releases first)."""
-    pairs_actual = budgets_matching(requisition=requisition, charges=actual, on=committed_on)
-    pairs_release = budgets_matching(requisition=requisition, charges=released, on=committed_on)
+    covering = budgets_covering(requisition=requisition, charges=actual + released, on=committed_on)
+    pairs_actual = budgets_pairs(covering, actual)
+    pairs_release = budgets_pairs(covering, released)
     if not pairs_actual and not pairs_release:
         return []
     locked = {

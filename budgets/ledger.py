@@ -66,7 +66,7 @@ def ledger_write(entries: Sequence[BudgetEntry]) -> list[BudgetEntry]:
     """
     if not entries:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint of its own
         created = BudgetEntry.objects.bulk_create(entries)
         balances_add(balance_deltas(created))
     return created
