@@ -16,6 +16,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import django_setup, emit, measure, rows_per_table
@@ -162,7 +163,7 @@ def main() -> None:
     budget.save()
 
     sample = carts(1, alice, france, lab)[0]
-    funds_check: dict[str, object] = {}
+    funds_check: dict[str, dict[str, Any]] = {}
     for size in sorted(SIZES):
         ledger_grow(budget, size)
         assert check_balance(budget.pk) == check_sum(budget.pk)  # the same figure, to the cent

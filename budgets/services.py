@@ -252,7 +252,7 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
 def _held_by_requisition(*, requisition: Requisition) -> list[dict[str, Any]]:
     """What the requisition still holds per budget and currency (its pre-commitments less their releases)."""
     return [
-        row
+        dict(row)
         for row in BudgetEntry.objects.filter(
             requisition=requisition, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
         )
