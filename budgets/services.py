@@ -313,11 +313,12 @@ def funds_commit_orders(
     on = timezone.localdate()
     covering = budgets_covering(requisition=requisition, charges=[c for o in orders for c in o.charges], on=on)
     pairs = [budgets_pairs(covering, order.charges) for order in orders]
+    charged = {budget.pk for order_pairs in pairs for budget, _ in order_pairs}
     looked_up: dict[tuple[str, str], Decimal | None] = {}
     entries: list[BudgetEntry] = []
     if release_all:
         held = _held_by_requisition(requisition=requisition)
-        budgets_select_for_update({b.pk for b in covering} | {row["budget_id"] for row in held})
+        budgets_select_for_update(charged | {row["budget_id"] for row in held})
         entries += _release_entries(held, requisition=requisition, by=by, reason=f"ordered ({orders[0].note})")
         for order, order_pairs in zip(orders, pairs, strict=True):
             entries += _entries(
@@ -331,7 +332,7 @@ def funds_commit_orders(
                 looked_up=looked_up,
             )
         return ledger_write(entries)
-    budgets_select_for_update(b.pk for b in covering)
+    budgets_select_for_update(charged)
     precommitted_rates = {
         (row["budget_id"], row["source_currency"]): row["rate"]
         for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.PRECOMMITMENT)
