@@ -24,9 +24,10 @@ from procurement.money import Money, rate_stored
 from procurement.selectors import exchange_rate_get
 from requisitions.models import Requisition
 
+from .ledger import ledger_write
 from .lock_objects import budgets_qs_select_for_update, budgets_select_for_update
 from .models import Budget, BudgetEntry
-from .services import Charge, NoExchangeRate, budgets_matching, charges_demand
+from .services import Charge, NoExchangeRate, budgets_covering, budgets_pairs, charges_demand
 
 K = BudgetEntry.Kind
 COMMITMENT_KINDS = (K.COMMITMENT, K.COMMITMENT_RELEASE)
@@ -75,8 +76,9 @@ def funds_actual_record(
     """Book `actual` (an invoice's net per charge, non-recoverable tax included; negative for a credit note) and
     release `released` (what the invoiced goods cost at the order's prices) from the order's commitment, capped
     at what the order still holds. Returns the entries written (releases first)."""
-    pairs_actual = budgets_matching(requisition=requisition, charges=actual, on=committed_on)
-    pairs_release = budgets_matching(requisition=requisition, charges=released, on=committed_on)
+    covering = budgets_covering(requisition=requisition, charges=actual + released, on=committed_on)
+    pairs_actual = budgets_pairs(covering, actual)
+    pairs_release = budgets_pairs(covering, released)
     if not pairs_actual and not pairs_release:
         return []
     locked = {
@@ -140,7 +142,7 @@ def funds_actual_record(
                 note=words[:300],
             )
         )
-    return BudgetEntry.objects.bulk_create(entries)
+    return ledger_write(entries)
 
 
 def _actual_rates(
@@ -184,22 +186,24 @@ def funds_invoice_reverse(*, invoice: Any, by: Any, note: str) -> list[BudgetEnt
     ]
     budgets_select_for_update(row["budget_id"] for row in rows)
     user = getattr(by, "user", None)
-    return BudgetEntry.objects.bulk_create(
-        BudgetEntry(
-            budget_id=row["budget_id"],
-            kind=row["kind"],
-            amount_minor=-row["total"],
-            requisition_id=row["requisition_id"],
-            purchase_order_id=row["purchase_order_id"],
-            invoice=invoice,
-            variance_minor=-(row["variance"] or 0),
-            source_amount_minor=-row["source"],
-            source_currency=row["source_currency"],
-            rate=rate_stored(Decimal(row["total"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
-            created_by=user,
-            note=f"{note}: reversed"[:300],
-        )
-        for row in rows
+    return ledger_write(
+        [
+            BudgetEntry(
+                budget_id=row["budget_id"],
+                kind=row["kind"],
+                amount_minor=-row["total"],
+                requisition_id=row["requisition_id"],
+                purchase_order_id=row["purchase_order_id"],
+                invoice=invoice,
+                variance_minor=-(row["variance"] or 0),
+                source_amount_minor=-row["source"],
+                source_currency=row["source_currency"],
+                rate=rate_stored(Decimal(row["total"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+                created_by=user,
+                note=f"{note}: reversed"[:300],
+            )
+            for row in rows
+        ]
     )
 
 
@@ -217,18 +221,20 @@ def funds_order_release(*, purchase_order: Any, by: Any, note: str) -> list[Budg
     ]
     budgets_select_for_update(row["budget_id"] for row in rows)
     user = getattr(by, "user", None)
-    return BudgetEntry.objects.bulk_create(
-        BudgetEntry(
-            budget_id=row["budget_id"],
-            kind=K.COMMITMENT_RELEASE,
-            amount_minor=-row["held"],
-            requisition_id=row["requisition_id"],
-            purchase_order=purchase_order,
-            source_amount_minor=-row["source"],
-            source_currency=row["source_currency"],
-            rate=rate_stored(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
-            created_by=user,
-            note=f"{note}: remaining commitment released"[:300],
-        )
-        for row in rows
+    return ledger_write(
+        [
+            BudgetEntry(
+                budget_id=row["budget_id"],
+                kind=K.COMMITMENT_RELEASE,
+                amount_minor=-row["held"],
+                requisition_id=row["requisition_id"],
+                purchase_order=purchase_order,
+                source_amount_minor=-row["source"],
+                source_currency=row["source_currency"],
+                rate=rate_stored(Decimal(row["held"]) / Decimal(row["source"])) if row["source"] else Decimal(1),
+                created_by=user,
+                note=f"{note}: remaining commitment released"[:300],
+            )
+            for row in rows
+        ]
     )

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from procurement.money import Money
 
 from .models import Budget, BudgetEntry
-from .services import BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
+from .plans import BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
 
 
 class BudgetForm(forms.ModelForm[Budget]):
@@ -69,7 +69,14 @@ class BudgetAdmin(admin.ModelAdmin[Budget]):
     list_display = ["cost_centre", "legal_entity", "period_label", "period_start", "period_end", "amount", "control"]
     list_filter = ["legal_entity", "control", "period_kind", "period_label"]
     search_fields = ["cost_centre__code", "period_label", "gl_account"]
-    readonly_fields = ["period_kind", "period_start", "period_end"]
+    readonly_fields = [
+        "period_kind",
+        "period_start",
+        "period_end",
+        "precommitted_minor",
+        "committed_minor",
+        "actual_minor",
+    ]
 
     def save_model(self, request: HttpRequest, obj: Budget, form: Any, change: bool) -> None:
         try:

@@ -8,6 +8,7 @@ from django.db import transaction
 from procurement.models import CostCentre
 from procurement.money import to_minor
 
+from .ledger import ledger_write
 from .models import Budget, BudgetEntry
 
 BUDGETS = [
@@ -42,13 +43,17 @@ def seed(report: Callable[[str], None]) -> None:
             },
         )
         if created and spent != "0":
-            BudgetEntry.objects.create(
-                budget=budget,
-                kind=BudgetEntry.Kind.ACTUAL,
-                amount_minor=to_minor(spent, currency),
-                source_amount_minor=to_minor(spent, currency),
-                source_currency=currency,
-                rate=1,
-                note="Spent before this system went live",
+            ledger_write(
+                [
+                    BudgetEntry(
+                        budget=budget,
+                        kind=BudgetEntry.Kind.ACTUAL,
+                        amount_minor=to_minor(spent, currency),
+                        source_amount_minor=to_minor(spent, currency),
+                        source_currency=currency,
+                        rate=1,
+                        note="Spent before this system went live",
+                    )
+                ]
             )
     report(f"budgets {year}: FR-ENG 1,000,000 EUR (warn), FR-LAB 1,000 EUR left (hard stop), and others")

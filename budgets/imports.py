@@ -28,7 +28,7 @@ from procurement.money import Money, within_currency_digits
 from requisitions.quick_order import QuickOrderFormatError, decode_text, is_xlsx_upload, xlsx_rows
 
 from .models import Budget
-from .services import MAX_AMOUNT, BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
+from .plans import MAX_AMOUNT, BudgetInvalid, BudgetSpec, budget_save, budget_spec_check
 
 MAX_ROWS = 20_000
 

@@ -1,6 +1,11 @@
-"""Budgets and their append-only ledger. Available = amount − sum of entries; nothing else is stored."""
+"""Budgets and their append-only ledger. Available = amount − sum of entries.
+
+Each budget also keeps its running balances (pre-committed, committed, actual: the ledger's sums per stage),
+moved by `budgets.ledger.ledger_write` in the same transaction as every entry it writes, so the funds check
+reads one row instead of summing the ledger; `budgets.ledger.budget_balances_reconcile` proves they agree."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import CostCentre, LegalEntity, currency_code_validator
 from procurement.money import Money, budget_limit_minor
 from requisitions.models import Requisition
+
+# A budget's running balances, one per stage of its picture (budgets.ledger.ledger_write moves them).
+BALANCE_FIELDS = ("precommitted_minor", "committed_minor", "actual_minor")
 
 
 class Budget(models.Model):
@@ -45,6 +53,17 @@ class Budget(models.Model):
         help_text=_("May be exceeded by this much, in the budget currency."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Running balances: the sums of the ledger per stage, written only by budgets.ledger.ledger_write.
+    precommitted_minor = models.BigIntegerField(
+        _("pre-committed (minor units)"), default=0, editable=False, help_text=_("Sum of pre-commitments and releases.")
+    )
+    committed_minor = models.BigIntegerField(
+        _("committed (minor units)"),
+        default=0,
+        editable=False,
+        help_text=_("Sum of commitments and commitment releases."),
+    )
+    actual_minor = models.BigIntegerField(_("actual (minor units)"), default=0, editable=False)
 
     class Meta:
         ordering = ["legal_entity", "cost_centre", "period_start"]
@@ -63,6 +82,22 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cost_centre.code} {self.period_label} {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A budget changed by a form or a plan never writes its balances back (they may have moved since it was
+        read): only the ledger's writer moves them."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in BALANCE_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def used_minor(self) -> int:
+        """Everything the ledger holds on the budget (pre-committed, committed and actual), from the balances."""
+        return self.precommitted_minor + self.committed_minor + self.actual_minor
 
     @property
     def amount(self) -> Money:
@@ -148,9 +183,28 @@ class BudgetEntry(models.Model):
         return f"{self.kind} {self.amount_minor} on {self.budget_id}"
 
     @property
+    def balance_field(self) -> str:
+        """The budget's running balance this entry moves."""
+        return BALANCE_OF_KIND[self.kind]
+
+    @property
     def amount(self) -> Money:
         return Money.from_minor(self.amount_minor, self.budget.currency)
 
     @property
     def source_amount(self) -> Money:
         return Money.from_minor(self.source_amount_minor, self.source_currency)
+
+
+K = BudgetEntry.Kind
+# Each kind of entry moves one of the budget's running balances (the stages of the budget's picture).
+BALANCE_OF_KIND: dict[str, str] = {
+    K.PRECOMMITMENT: "precommitted_minor",
+    K.RELEASE: "precommitted_minor",
+    K.COMMITMENT: "committed_minor",
+    K.COMMITMENT_RELEASE: "committed_minor",
+    K.ACTUAL: "actual_minor",
+}
+KINDS_OF_BALANCE: dict[str, tuple[str, ...]] = {
+    field: tuple(kind for kind, of in BALANCE_OF_KIND.items() if of == field) for field in BALANCE_FIELDS
+}

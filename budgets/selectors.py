@@ -1,6 +1,10 @@
-"""Reads of budgets: advice while a cart is edited, and the overview with its picture."""
+"""Reads of budgets: advice while a cart is edited, and the overview with its picture.
+
+Every figure of a budget (pre-committed, committed, actual, available) is read from its running balances
+(`budgets.ledger`), never by summing its ledger: one row per budget, whatever the ledger's size."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
@@ -46,12 +50,6 @@ def budget_advice(*, requisition: Requisition) -> list[BudgetAdvice]:
     for part in charges_demand(pairs, on=on, skip_missing=True):
         needed[part.budget.pk] += part.converted_minor
         budgets[part.budget.pk] = part.budget
-    used = dict(
-        BudgetEntry.objects.filter(budget_id__in=budgets)
-        .values("budget_id")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("budget_id", "total")
-    )
     own = dict(
         BudgetEntry.objects.filter(budget_id__in=budgets, requisition=requisition)
         .values("budget_id")
@@ -62,7 +60,7 @@ def budget_advice(*, requisition: Requisition) -> list[BudgetAdvice]:
     advice = []
     for budget_id, budget in budgets.items():
         held = own.get(budget_id) or 0
-        left_now = available_minor(amount_minor=budget.amount_minor, used_minor=(used.get(budget_id) or 0) - held)
+        left_now = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used_minor - held)
         this = held if submitted and budget_id in own else needed[budget_id]
         advice.append(
             BudgetAdvice(
@@ -107,32 +105,29 @@ class BudgetUse:
 
 
 def budgets_with_use(budgets: QuerySet[Budget]) -> QuerySet[Budget]:
-    """Annotate each budget with what its ledger holds per stage (actual, committed, pre-committed)."""
-    return budgets.annotate(
-        actual=Sum("entries__amount_minor", filter=Q(entries__kind=BudgetEntry.Kind.ACTUAL)),
-        committed=Sum(
-            "entries__amount_minor",
-            filter=Q(entries__kind__in=[BudgetEntry.Kind.COMMITMENT, BudgetEntry.Kind.COMMITMENT_RELEASE]),
-        ),
-        precommitted=Sum(
-            "entries__amount_minor",
-            filter=Q(entries__kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]),
-        ),
-    )
+    """The budgets as they are: each row carries its running balances (actual, committed, pre-committed), so
+    nothing is summed. Kept for callers; `budget_use_of` reads any budget row."""
+    return budgets
 
 
 def budget_use_of(budget: Budget) -> BudgetUse:
-    """The use of a budget annotated by `budgets_with_use`."""
-    actual = getattr(budget, "actual", None) or 0
-    committed = getattr(budget, "committed", None) or 0
-    pre = getattr(budget, "precommitted", None) or 0
+    """The use of a budget, from its running balances (no query)."""
     return BudgetUse(
         budget,
-        actual,
-        committed,
-        pre,
-        available_minor(amount_minor=budget.amount_minor, used_minor=actual + committed + pre),
+        budget.actual_minor,
+        budget.committed_minor,
+        budget.precommitted_minor,
+        available_minor(amount_minor=budget.amount_minor, used_minor=budget.used_minor),
     )
+
+
+def budget_figures_for(budget_ids: Iterable[int]) -> dict[int, BudgetUse]:
+    """The figures of these budgets (actual, committed, pre-committed, available; the budget with its cost
+    centre) in one query by primary key, whatever the ledger's size: for any page or API that shows budgets."""
+    return {
+        budget.pk: budget_use_of(budget)
+        for budget in Budget.objects.filter(pk__in=set(budget_ids)).select_related("cost_centre").order_by()
+    }
 
 
 def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
@@ -150,7 +145,8 @@ class RequisitionHold:
 
 
 def budget_use(*, budget: Budget) -> BudgetUse:
-    return budget_use_of(budgets_with_use(Budget.objects.filter(pk=budget.pk)).get())
+    """The budget's figures as they are now (read again: `budget` may be older than its last entry)."""
+    return budget_use_of(Budget.objects.order_by().get(pk=budget.pk))
 
 
 def budget_holds(*, budget: Budget) -> list[RequisitionHold]:
@@ -203,14 +199,14 @@ def budget_impacts(*, requisition_ids: set[int]) -> dict[int, list[BudgetImpact]
         budget.pk: budget
         for budget in Budget.objects.filter(pk__in={row["budget_id"] for row in held})
         .select_related("cost_centre")
-        .annotate(used=Sum("entries__amount_minor"))
+        .order_by()
     }
     impacts: dict[int, list[BudgetImpact]] = {}
     for row in held:
         if not row["held"]:
             continue
         budget = budgets[row["budget_id"]]
-        after = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used)
+        after = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used_minor)
         impacts.setdefault(row["requisition_id"], []).append(
             BudgetImpact(
                 budget=f"{budget.cost_centre.code} {budget.period_label}",

@@ -136,13 +136,23 @@ def test_a_file_that_is_not_a_plan_is_refused_as_a_whole(plan_world):
 
 
 def test_a_hard_stop_cannot_be_lowered_below_what_it_already_holds(plan_world):
+    from budgets.ledger import ledger_write
     from budgets.models import BudgetEntry
 
     entity = plan_world.legal_entities.get()
     centre = CostCentre.objects.get(code="FR-OPS")
     budget, _ = budget_save(spec=BudgetSpec(entity, centre, "FY2027", Money(Decimal(1000), "EUR")))
-    BudgetEntry.objects.create(
-        budget=budget, kind="actual", amount_minor=60000, source_amount_minor=60000, source_currency="EUR", rate=1
+    ledger_write(
+        [
+            BudgetEntry(
+                budget=budget,
+                kind="actual",
+                amount_minor=60000,
+                source_amount_minor=60000,
+                source_currency="EUR",
+                rate=1,
+            )
+        ]
     )
     with pytest.raises(BudgetInvalid, match=r"already holds 600\.00"):
         budget_save(spec=BudgetSpec(entity, centre, "FY2027", Money(Decimal(500), "EUR")))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from budgets.ledger import ledger_write
 from budgets.models import BudgetEntry
 from invoices.matching import invoice_match
 from invoices.models import Invoice
@@ -153,15 +154,19 @@ def test_an_order_closed_by_its_last_receipt_gives_back_what_it_still_holds(worl
     [line] = po_lines(order)
     invoice_match(invoice=invoice_for(order, (line, "3", "3.33")))
     # A cent still held (a rounding of an earlier change, say), then the goods arrive and the order closes.
-    BudgetEntry.objects.create(
-        budget=world.budget,
-        kind="commitment",
-        amount_minor=1,
-        purchase_order=order,
-        requisition=order.requisition,
-        source_amount_minor=1,
-        source_currency="EUR",
-        rate=1,
+    ledger_write(
+        [
+            BudgetEntry(
+                budget=world.budget,
+                kind="commitment",
+                amount_minor=1,
+                purchase_order=order,
+                requisition=order.requisition,
+                source_amount_minor=1,
+                source_currency="EUR",
+                rate=1,
+            )
+        ]
     )
     receive(order, line, "3")
     purchase_order_closed_release(order=order, by=None)
