@@ -24,6 +24,7 @@ EXPLICIT_NAMES = {
     "notifications.webhook_deliver",
     "notifications.webhook_deliveries_sweep",
     "notifications.daily_digest",
+    "budgets.budget_balances_reconcile",
 }
 
 
@@ -44,6 +45,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "procurement.worker_heartbeat",
         "notifications.webhook_deliveries_sweep",
         "notifications.daily_digest",
+        "budgets.budget_balances_reconcile",
     }
     assert scheduled <= set(app.tasks)
 

@@ -284,6 +284,7 @@ CELERY_TASK_ROUTES = {
     "approvals.approvals_escalate": {"queue": "timers"},
     "approvals.delegations_apply": {"queue": "timers"},
     "requisitions.import_jobs_sweep": {"queue": "timers"},
+    "budgets.budget_balances_reconcile": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -311,6 +312,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-daily-digest": {
         "task": "notifications.daily_digest",
         "schedule": float(os.environ.get("NOTIFICATIONS_DIGEST_EVERY_SECONDS", 60 * 60)),
+    },
+    "budgets-balances-reconcile": {
+        "task": "budgets.budget_balances_reconcile",
+        "schedule": float(os.environ.get("BUDGETS_RECONCILE_EVERY_SECONDS", 24 * 60 * 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",

@@ -22,6 +22,7 @@ from budgets.services import (
     funds_precommit,
     requisition_charges,
 )
+from budgets.tasks import budget_balances_reconcile_task
 from p2p.submit_to_order import requisition_submit, requisition_withdraw
 from procurement.models import CostCentre, Employee, LegalEntity
 from procurement.money import Money
@@ -197,6 +198,24 @@ def test_the_reconciliation_finds_a_tampered_balance_and_sets_it_to_the_ledger()
     assert budget_balances_reconcile(budget_ids=[budget.pk], fix=True) == expected
     assert budget_balances_reconcile() == []
     assert_every_balance_is_its_ledger_sum()
+
+
+def test_beat_s_nightly_reconciliation_logs_each_drift_and_changes_nothing(caplog):
+    requisition_submit(requisition=cart(("250", "EUR", "FR-LAB")), by=alice())
+    budget = lab()
+    assert budget_balances_reconcile_task.delay().get() == 0
+    Budget.objects.filter(pk=budget.pk).update(committed_minor=7)
+    with caplog.at_level("ERROR", logger="budgets.tasks"):
+        assert budget_balances_reconcile_task.delay().get() == 1
+    (record,) = [r for r in caplog.records if r.name == "budgets.tasks"]
+    assert (record.getMessage(), record.budget_id, record.field, record.stored_minor, record.ledger_minor) == (
+        "budget balance drift",
+        budget.pk,
+        "committed_minor",
+        7,
+        0,
+    )
+    assert Budget.objects.get(pk=budget.pk).committed_minor == 7  # a person decides; --fix sets it
 
 
 def test_saving_a_budget_read_before_an_entry_keeps_the_balances_the_entry_moved():
