@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db.models import BigIntegerField, F, Prefetch, Q
+from django.db.models import BigIntegerField, F, Q
 from django.db.models.fields.json import KT
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Cast
@@ -49,6 +49,16 @@ class BudgetImpactRow(Protocol):
 
 
 @dataclass(frozen=True)
+class EarlierStep:
+    """A step before the approver's own, with the decisions made on it (oldest first)."""
+
+    position: int
+    name: str
+    status: str
+    decisions: tuple[ApprovalStepApprover, ...]
+
+
+@dataclass(frozen=True)
 class InboxItem:
     task_id: int
     created: datetime
@@ -57,7 +67,7 @@ class InboxItem:
     step: ApprovalStep
     assignment: ApprovalStepApprover
     lines: list[RequisitionLine]
-    earlier_steps: list[ApprovalStep]
+    earlier_steps: list["EarlierStep"]
     budget_impact: Sequence[BudgetImpactRow]
     chain: ApprovalChain | None = None
     invoice: InvoiceSummary | None = None  # set for an invoice's task
@@ -151,9 +161,7 @@ def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
     return tasks
 
 
-def approval_inbox_count(
-    *, employee: Employee, legal_entity_id: int | None = None, cap: int = INBOX_COUNT_CAP
-) -> int:
+def approval_inbox_count(*, employee: Employee, legal_entity_id: int | None = None, cap: int = INBOX_COUNT_CAP) -> int:
     """How many tasks wait for the employee, counted up to `cap`; cap + 1 means "more than cap" (one query that
     reads at most cap + 1 index entries)."""
     return int(_open_tasks(employee, legal_entity_id)[: cap + 1].count())
@@ -225,28 +233,25 @@ def approval_inbox_page(
         .order_by()
     }
     # The earlier steps of each chain, with the decisions made on them (what the inbox shows of the chain so far).
-    last_position: dict[int, int] = {}
-    for assignment in assignments.values():
-        step = assignment.step
-        last_position[step.chain_id] = max(last_position.get(step.chain_id, 0), step.position)
-    earlier = Q()
-    for chain_id, position in last_position.items():
-        earlier |= Q(chain_id=chain_id, position__lt=position)
-    steps: dict[int, list[ApprovalStep]] = {}
-    if last_position:
-        for step in (
-            ApprovalStep.objects.filter(earlier)
-            .prefetch_related(
-                Prefetch(
-                    "approvers",
-                    ApprovalStepApprover.objects.filter(decided_at__isnull=False)
-                    .select_related("approver__user", "decided_by__user")
-                    .order_by("id"),
-                )
-            )
-            .order_by("chain_id", "position")
+    # The earlier steps of each chain with the decisions made on them: what the inbox shows of the chain so far.
+    chain_ids = {a.step.chain_id for a in assignments.values()}
+    steps: dict[int, list[EarlierStep]] = {}
+    if chain_ids:
+        decisions: dict[int, list[ApprovalStepApprover]] = {}
+        for decided in (
+            ApprovalStepApprover.objects.filter(step__chain_id__in=chain_ids, decided_at__isnull=False)
+            .select_related("approver__user")
+            .order_by("id")
         ):
-            steps.setdefault(step.chain_id, []).append(step)
+            decisions.setdefault(decided.step_id, []).append(decided)
+        for step_id, chain_id, position, name, status in (
+            ApprovalStep.objects.filter(chain_id__in=chain_ids)
+            .order_by("chain_id", "position")
+            .values_list("id", "chain_id", "position", "name", "status")
+        ):
+            steps.setdefault(chain_id, []).append(
+                EarlierStep(position, name, status, tuple(decisions.get(step_id, ())))
+            )
     requisition_ids = {a.step.chain.requisition_id for a in assignments.values() if a.step.chain.requisition_id}
     # The first five lines of each requisition: a summary, not the whole cart.
     lines = requisition_lines_first(requisition_ids=requisition_ids, count=5) if requisition_ids else {}

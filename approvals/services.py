@@ -368,9 +368,9 @@ def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     )
     if pending:
         ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
-        ApprovalStepApprover.objects.filter(
-            step__chain__in=pending, status=StepStatus.PENDING
-        ).update(status=StepStatus.CANCELLED)
+        ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
+            status=StepStatus.CANCELLED
+        )
     process_ids = list(
         Process.objects.filter(
             artifact_content_type=ContentType.objects.get_for_model(Requisition),
@@ -383,9 +383,9 @@ def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     if not process_ids:
         return
     now = timezone.now()
-    Task.objects.filter(
-        process_id__in=process_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
-    ).update(status=STATUS.CANCELED, finished=now)
+    Task.objects.filter(process_id__in=process_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
+        status=STATUS.CANCELED, finished=now
+    )
     Process.objects.filter(pk__in=process_ids).update(status=PROCESS.CANCELED, finished=now)
 
 

@@ -46,6 +46,11 @@ def _done(assignment: ApprovalStepApprover) -> str:
     }
 
 
+def _prefix(url: str, tail: str) -> str:
+    assert url.endswith(tail), url
+    return url.removesuffix(tail)
+
+
 @employee_required
 def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The first 100 tasks (or the 100 after `?cursor=`), the count capped at INBOX_COUNT_CAP, a link to the next
@@ -68,6 +73,9 @@ def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
             "count_capped": count > INBOX_COUNT_CAP,
             "inbox_count": min(count, INBOX_COUNT_CAP),  # the top bar's badge: counted once, here
             "first_page": cursor is None,
+            # Reversed once for the page, not three times a row: the row adds its task id and decision.
+            "decide_url": _prefix(reverse("approvals:decide", args=[1, "approve"]), "1/approve/"),
+            "requisition_url": _prefix(reverse("requisitions:detail", args=[1]), "1/"),
             "next_url": next_url,
         },
     )
