@@ -81,6 +81,7 @@ EXPLAIN = os.environ.get("BENCH_EXPLAIN", "")
 WARMUP = 3
 OTHER_OWNERS = 50  # other approvers holding tasks in the large table
 OTHER_OPEN_SHARE = 0.05  # of the other tasks, the share still open (for other approvers); the rest is done
+TASKS_PER_PROCESS = 3
 
 
 def cart(requester: Employee, france: LegalEntity, amount: str, unspsc: str = "") -> Requisition:
@@ -252,6 +253,9 @@ def tasks_fill(process: Process, count: int) -> None:
     bob = Employee.objects.get(user__username="bob")
     rng = random.Random(18)  # noqa: S311 - a repeatable spread of bench rows
     now = timezone.now()
+    # One process for every TASKS_PER_PROCESS tasks, as a chain of a few approvers has: a withdraw that looked
+    # its processes up by their JSON data would read them all.
+    process_ids = processes_write(max(1, count // TASKS_PER_PROCESS), now)
 
     def rows() -> Any:
         for n in range(count):
@@ -259,13 +263,37 @@ def tasks_fill(process: Process, count: int) -> None:
             # bob decided some of the done tasks: his closed tasks sit beside his open ones.
             owner = bob.user_id if not is_open and n % 10 == 0 else owners[n % len(owners)]
             created = now - timedelta(seconds=rng.randrange(365 * 86400))
-            yield ("ASSIGNED" if is_open else "DONE", created, owner, process.pk, '{"assignment": 0}')
+            process_id = process_ids[n // TASKS_PER_PROCESS % len(process_ids)]
+            yield ("ASSIGNED" if is_open else "DONE", created, owner, process_id, '{"assignment": 0}')
 
     tasks_write(rows())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE viewflow_task")
             cursor.execute("VACUUM ANALYZE viewflow_process")
+
+
+def processes_write(count: int, now: Any) -> list[int]:
+    """`count` finished approval processes of requisitions long gone (data as the flow writes it)."""
+    flow_class = Process._meta.get_field("flow_class").get_prep_value(ApprovalFlow)
+    first = 10_000_000  # ids of chains and requisitions no row has: only the shape of the data matters
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM viewflow_process")
+            before = cursor.fetchone()[0]
+            with cursor.cursor.copy("COPY viewflow_process (flow_class, status, created, data) FROM STDIN") as copy:
+                for n in range(count):
+                    data = json.dumps({"chain": first + n, "requisition": first + n})
+                    copy.write_row((flow_class, "DONE", now, data))
+        return list(Process.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
+    created = Process.objects.bulk_create(
+        (
+            Process(flow_class=ApprovalFlow, status="DONE", data={"chain": first + n, "requisition": first + n})
+            for n in range(count)
+        ),
+        batch_size=5000,
+    )
+    return [p.pk for p in created]
 
 
 def rows_built() -> dict[str, int]:
@@ -310,6 +338,32 @@ def inbox_figures() -> dict[str, Any]:
     newest, _ = timed(lambda: client.get("/api/v1/approvals/inbox/?order=newest"))
     figures["api_newest_first"] = newest
     return figures
+
+
+def explain_withdraw(out: Path, france: LegalEntity) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of a withdraw's statements on viewflow's tables, in a transaction rolled back."""
+    alice = Employee.objects.get(user__username="alice")
+    requisition = requisition_submit(requisition=cart(alice, france, "100"), by=alice)
+    with CaptureQueriesContext(connection) as queries:
+        requisition_withdraw(requisition=requisition, by=alice)
+    plans = []
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for query in queries.captured_queries:
+                sql = query["sql"]
+                if "viewflow_" not in sql or not sql.startswith(("SELECT", "UPDATE")):
+                    continue
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                plans.append(sql + "\n\n" + "\n".join(row[0] for row in cursor.fetchall()))
+            raise Rollback
+    except Rollback:
+        pass
+    with out.open("a") as file:
+        file.write("\n\n-- withdraw --\n\n" + "\n\n-- next --\n\n".join(plans) + "\n")
 
 
 def explain_inbox(out: Path) -> None:
@@ -394,6 +448,7 @@ def main() -> None:
     large.update(decision_and_withdraw(france))
     if EXPLAIN and connection.vendor == "postgresql":
         explain_inbox(Path(EXPLAIN))
+        explain_withdraw(Path(EXPLAIN), france)
     same = {
         name: small["inbox"][name]["sql_fingerprint"] == large["inbox"].get(name, {}).get("sql_fingerprint")
         for name in small["inbox"]
