@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +18,7 @@ from procurement.web import current_employee
 from requisitions.selectors import requisition_get
 
 from .forms import bounded_int, decision_origin
-from .inbox import approval_inbox, approval_inbox_count
+from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox_count, approval_inbox_page
 from .selectors import approval_chain_for, chain_subject_status
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
 
@@ -78,39 +79,67 @@ class InboxView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("order", OpenApiTypes.STR, enum=["oldest", "newest", "amount"]),
-            OpenApiParameter("page", OpenApiTypes.INT, description="100 tasks a page."),
+            OpenApiParameter(
+                "cursor",
+                OpenApiTypes.STR,
+                description="Where the page before ended: follow `next`, which carries it (100 tasks a page).",
+            ),
+            OpenApiParameter(
+                "page", OpenApiTypes.INT, description="100 tasks a page; `next` carries a cursor, faster far in."
+            ),
             OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Only this entity's requisitions."),
         ],
         responses={
             200: inline_serializer(
                 "Inbox",
                 {
-                    "count": serializers.IntegerField(),
+                    "count": serializers.IntegerField(
+                        help_text=f"How many tasks wait, counted up to {INBOX_COUNT_CAP:,} (see count_capped)."
+                    ),
+                    "count_capped": serializers.BooleanField(
+                        help_text=f"True when more than {INBOX_COUNT_CAP:,} tasks wait: count is then the cap."
+                    ),
                     "next": serializers.CharField(allow_null=True),
                     "results": InboxItemSerializer(many=True),
                 },
-            )
+            ),
+            400: ERROR_SCHEMA,
         },
     )
     def get(self, request: Request) -> Response:
         """Everything the caller must decide, with the requisition, the lines and the chain so far."""
         employee = current_employee(request)
         page = bounded_int(request.query_params.get("page"), high=INBOX_MAX_PAGE) or 1
+        token = request.query_params.get("cursor")
+        cursor = InboxCursor.parse(token)
+        if token and cursor is None:
+            raise ValidationError({"cursor": ["Not a cursor of this inbox: follow the `next` link."]})
         entity_code = request.query_params.get("legal_entity")
         entity_id = legal_entity_for_user(user=request.user, code=entity_code).pk if entity_code else None
         count = approval_inbox_count(employee=employee, legal_entity_id=entity_id)
-        items = approval_inbox(
+        result = approval_inbox_page(
             employee=employee,
             order=request.query_params.get("order", "oldest"),
-            offset=(page - 1) * INBOX_PAGE,
+            offset=0 if cursor else (page - 1) * INBOX_PAGE,
             limit=INBOX_PAGE,
             legal_entity_id=entity_id,
             budget_impacts=budget_impacts,
+            cursor=cursor,
         )
-        query = request.query_params.copy()
-        query["page"] = str(page + 1)
-        next_url = request.build_absolute_uri(f"?{query.urlencode()}") if page * INBOX_PAGE < count else None
-        return Response({"count": count, "next": next_url, "results": InboxItemSerializer(items, many=True).data})
+        next_url = None
+        if result.next_cursor is not None:
+            query = request.query_params.copy()
+            query["page"] = str(page + 1)
+            query["cursor"] = result.next_cursor.token
+            next_url = request.build_absolute_uri(f"?{query.urlencode()}")
+        return Response(
+            {
+                "count": min(count, INBOX_COUNT_CAP),
+                "count_capped": count > INBOX_COUNT_CAP,
+                "next": next_url,
+                "results": InboxItemSerializer(result.items, many=True).data,
+            }
+        )
 
 
 def decision_view(decision: str) -> type[APIView]:

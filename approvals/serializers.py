@@ -126,6 +126,33 @@ class ActionSerializer(serializers.Serializer[Any]):
     )
 
 
+_DATETIME = serializers.DateTimeField()
+_QUANTITY = serializers.DecimalField(max_digits=13, decimal_places=3)
+
+
+def _invoice(invoice: Any) -> dict[str, Any]:
+    return {
+        "id": invoice.invoice_id,
+        "number": str(invoice.number),
+        "legal_entity": str(invoice.legal_entity),
+        "supplier": str(invoice.supplier),
+        "supplier_name": str(invoice.supplier_name),
+        "total": dict(invoice.total.as_api()),
+        "variance": dict(invoice.variance.as_api()),
+        "purchase_orders": [str(order) for order in invoice.purchase_orders],
+        "requesters": [str(requester) for requester in invoice.requesters],
+        "reasons": [str(reason) for reason in invoice.reasons],
+        "lines": [
+            {
+                "line_number": line.line_number,
+                "description": str(line.description),
+                "reasons": [str(r) for r in line.reasons],
+            }
+            for line in invoice.lines
+        ],
+    }
+
+
 class InboxItemSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="task_id", help_text="The task id to approve, reject or return.")
     created = serializers.DateTimeField()
@@ -143,6 +170,63 @@ class InboxItemSerializer(serializers.Serializer[Any]):
     budget_impact = BudgetImpactSerializer(many=True)
     chain_so_far = serializers.SerializerMethodField()
 
+    def to_representation(self, item: Any) -> dict[str, Any]:
+        """The fields declared above, written out by hand: a page of 100 tasks is read in one pass instead of
+        through some 20 nested serializers per task (tests check both give the same)."""
+        requisition = item.requisition
+        invoice = item.invoice
+        step = item.step
+        return {
+            "id": item.task_id,
+            "created": _DATETIME.to_representation(item.created),
+            "subject": item.subject,
+            "requisition": requisition.pk if requisition is not None else None,
+            "requisition_detail": None
+            if requisition is None
+            else {
+                "id": requisition.id,
+                "number": requisition.number,
+                "title": requisition.title,
+                "legal_entity": requisition.legal_entity.code,
+                "requester": requisition.requester.user.username,
+                "requester_name": requisition.requester.display_name,
+                "justification": requisition.justification,
+                "line_count": requisition.line_count,
+                "total": requisition.total.as_api() if requisition.total is not None else None,
+            },
+            "invoice": None if invoice is None else _invoice(invoice),
+            "actions": [{"decision": a["decision"], "label": str(a["label"])} for a in item.actions],
+            "step": {
+                "id": step.id,
+                "position": step.position,
+                "name": step.name,
+                "reason": step.reason,
+                "mode": step.mode,
+                "rule": step.rule.name if step.rule is not None else None,
+            },
+            "lines": [
+                {
+                    "line_number": line.line_number,
+                    "description": line.description,
+                    "quantity": _QUANTITY.to_representation(line.quantity),
+                    "supplier": line.supplier.code if line.supplier is not None else None,
+                    "total": dict(line.total.as_api()),
+                }
+                for line in item.lines
+            ],
+            "budget_impact": [
+                {
+                    "budget": str(impact.budget),
+                    "control": str(impact.control),
+                    "this_requisition": dict(impact.this_requisition.as_api()),
+                    "available": dict(impact.available.as_api()),
+                    "left_now": dict(impact.left_now.as_api()),
+                }
+                for impact in item.budget_impact
+            ],
+            "chain_so_far": self.get_chain_so_far(item),
+        }
+
     def get_chain_so_far(self, item: Any) -> list[dict[str, Any]]:
         return [
             {
@@ -151,8 +235,7 @@ class InboxItemSerializer(serializers.Serializer[Any]):
                 "status": step.status,
                 "decisions": [
                     {"approver": a.approver.user.username, "status": a.status, "comment": a.comment}
-                    for a in step.approvers.all()
-                    if a.decided_at
+                    for a in step.decisions
                 ],
             }
             for step in item.earlier_steps

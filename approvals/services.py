@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -354,7 +355,10 @@ def approval_process_cancel(*, requisition: Requisition) -> None:
 @transaction.atomic
 def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are
-    cancelled and the approval processes end with their tasks."""
+    cancelled and the approval processes end with their tasks.
+
+    Every lookup goes by an indexed column, whatever the number of tasks: the chains by requisition, steps by
+    chain, the processes by their artifact (the requisition, viewflow's own index), tasks by process."""
     pending = approval_chains_status_move(
         requisition=requisition,
         from_status=ApprovalChain.Status.PENDING,
@@ -362,11 +366,27 @@ def approval_chains_end(*, requisition: Requisition, status: str) -> None:
         by=None,
         comment=f"Requisition {requisition.number} ended",
     )
-    ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
-    ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
-        status=StepStatus.CANCELLED
+    if pending:
+        ApprovalStep.objects.filter(chain__in=pending, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+        ApprovalStepApprover.objects.filter(step__chain__in=pending, status=StepStatus.PENDING).update(
+            status=StepStatus.CANCELLED
+        )
+    process_ids = list(
+        Process.objects.filter(
+            artifact_content_type=ContentType.objects.get_for_model(Requisition),
+            artifact_object_id=requisition.pk,
+            status=PROCESS.NEW,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
     )
-    approval_process_cancel(requisition=requisition)
+    if not process_ids:
+        return
+    now = timezone.now()
+    Task.objects.filter(process_id__in=process_ids, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
+        status=STATUS.CANCELED, finished=now
+    )
+    Process.objects.filter(pk__in=process_ids).update(status=PROCESS.CANCELED, finished=now)
 
 
 @transaction.atomic

@@ -22,13 +22,14 @@ from requisitions.selectors import employees_selectable
 from .decisions import done_label, done_label_of_status
 from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
-from .inbox import approval_inbox
+from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox, approval_inbox_count, approval_inbox_page
 from .links import decision_link_load, decision_link_needs_login_for
 from .models import ApprovalStepApprover, Delegation
 from .selectors import approval_decided_by, chain_subject_status
 from .services import Decision, delegation_create, delegation_delete
 
 INBOX_ORDERS = ("oldest", "newest", "amount")
+INBOX_PAGE = 100
 
 
 def _status_words(status: str | None) -> str:
@@ -45,14 +46,38 @@ def _done(assignment: ApprovalStepApprover) -> str:
     }
 
 
+def _prefix(url: str, tail: str) -> str:
+    assert url.endswith(tail), url
+    return url.removesuffix(tail)
+
+
 @employee_required
 def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """The first 100 tasks (or the 100 after `?cursor=`), the count capped at INBOX_COUNT_CAP, a link to the next
+    page: one query for the tasks, one for the count and a constant number for what the rows show."""
     order = request.GET.get("order", "oldest")
     order = order if order in INBOX_ORDERS else "oldest"
+    cursor = InboxCursor.parse(request.GET.get("cursor"))
+    page = approval_inbox_page(
+        employee=employee, order=order, limit=INBOX_PAGE, cursor=cursor, budget_impacts=budget_impacts
+    )
+    count = approval_inbox_count(employee=employee)
+    next_url = f"?{urlencode({'order': order, 'cursor': page.next_cursor.token})}" if page.next_cursor else None
     return render(
         request,
         "approvals/inbox.html",
-        {"items": approval_inbox(employee=employee, order=order, budget_impacts=budget_impacts), "order": order},
+        {
+            "items": page.items,
+            "order": order,
+            "count": min(count, INBOX_COUNT_CAP),
+            "count_capped": count > INBOX_COUNT_CAP,
+            "inbox_count": min(count, INBOX_COUNT_CAP),  # the top bar's badge: counted once, here
+            "first_page": cursor is None,
+            # Reversed once for the page, not three times a row: the row adds its task id and decision.
+            "decide_url": _prefix(reverse("approvals:decide", args=[1, "approve"]), "1/approve/"),
+            "requisition_url": _prefix(reverse("requisitions:detail", args=[1]), "1/"),
+            "next_url": next_url,
+        },
     )
 
 
