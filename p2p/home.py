@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from approvals.inbox import approval_inbox, approval_inbox_count
+from approvals.inbox import INBOX_COUNT_CAP, approval_inbox, approval_inbox_count
 from approvals.models import ApprovalChain, ApprovalStepApprover, Delegation, StepStatus
 from budgets.models import Budget
 from budgets.selectors import budget_use_of, budgets_with_use
@@ -336,7 +336,8 @@ def _approvals(employee: Employee, entity: LegalEntity) -> Section:
         "approvals",
         "approver",
         _("Waiting for your approval"),
-        approval_inbox_count(employee=employee, legal_entity_id=entity.pk),
+        # Counted up to the cap (the inbox says "10000+"); past it the home page shows the cap.
+        min(approval_inbox_count(employee=employee, legal_entity_id=entity.pk), INBOX_COUNT_CAP),
         _url("approvals:inbox"),
         _("Open the inbox"),
         _("Nothing waits for your decision."),
