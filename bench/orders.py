@@ -35,6 +35,7 @@ from approvals.models import PurchasingRule  # noqa: E402
 from approvals.services import purchasing_rule_save  # noqa: E402
 from orders.models import Transmission  # noqa: E402
 from p2p.submit_to_order import approval_decide, requisition_submit  # noqa: E402
+from procurement.celery import QUEUES  # noqa: E402
 from procurement.celery import app as celery_app  # noqa: E402
 from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
 from procurement.money import Money  # noqa: E402
@@ -103,7 +104,11 @@ def main() -> None:
     alice, france = people["alice"], LegalEntity.objects.get(code="ACME-FR")
     shops = [supplier(f"BENCH{n}", endpoint.url) for n in range(3)]
     result: dict[str, object] = {"database": connection.vendor, "broker": "redis"}
-    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+    # Every queue (procurement.celery.QUEUES): the transmit task is routed to `orders`, and a worker on the default
+    # queue alone never sends an order (the bench once waited 600 s for that).
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30, queues=list(QUEUES)
+    ):
         # 1. Throughput: auto-approved one-line requisitions, each one order sent over cXML.
         rule = purchasing_rule_save(
             rule=PurchasingRule(name="bench auto", position=1, effect=PurchasingRule.Effect.AUTO_APPROVE)
