@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
+from approvals.chain import Rates, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit
 from procurement.events import audit_event_record
-from procurement.models import Address, Employee
+from procurement.models import Address, Employee, LegalEntity
 from procurement.money import Money, split_minor, total_minor
 from procurement.services import document_numbers_next
 from punchout.cxml import new_payload_id
@@ -44,10 +44,23 @@ RECEIVED_BY_AMOUNT_UNITS = frozenset({"LS", "E48"})
 
 
 def hold_reason(*, requisition: Requisition) -> str:
-    """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once."""
+    """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once.
+
+    The few active hold rules of the entity are read first; the requisition's facts only when there are some
+    (`rule_matches` checks every condition, so no narrowing by the facts in SQL is needed)."""
+    rules = list(
+        PurchasingRule.objects.filter(
+            Q(legal_entity__isnull=True) | Q(legal_entity_id=requisition.legal_entity_id),
+            is_active=True,
+            applies_to=PurchasingRule.AppliesTo.REQUISITIONS,
+            effect=PurchasingRule.Effect.HOLD_FOR_BUYER,
+        ).order_by("position", "pk")
+    )
+    if not rules:
+        return ""
     facts = requisition_facts(requisition=requisition)
     rates = Rates(requisition.currency)
-    for rule in candidate_rules(facts).filter(effect=PurchasingRule.Effect.HOLD_FOR_BUYER).order_by("position"):
+    for rule in rules:
         if rule_matches(rule, facts, rates):
             return rule.message or f"Held for a buyer by the rule “{rule.name}”."
     return ""
@@ -131,8 +144,14 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
         groups[(line.supplier_id, line.currency, requisition.ship_to_id)].append(line)
     if not groups:
         return NewOrders(orders=[], hold_reason=reason, unordered_lines=len(lines))
-    entity = requisition.legal_entity
-    bill_to = Address.objects.filter(legal_entity=entity, kind=Address.Kind.BILL_TO).order_by("-is_default").first()
+    # The entity with its bill-to address (the default one first), in one read.
+    entity = LegalEntity.objects.annotate(
+        bill_to_id=Subquery(
+            Address.objects.filter(legal_entity=OuterRef("pk"), kind=Address.Kind.BILL_TO)
+            .order_by("-is_default")
+            .values("pk")[:1]
+        )
+    ).get(pk=requisition.legal_entity_id)
     ordered_groups = sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0]))
     numbers = document_numbers_next(legal_entity=entity, kind="purchase_order", count=len(ordered_groups))
     now = timezone.now()
@@ -147,7 +166,7 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
                 supplier=supplier,
                 currency=currency,
                 ship_to_id=ship_to_id,
-                bill_to=bill_to,
+                bill_to_id=entity.bill_to_id,
                 requisition=requisition,
                 status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
                 method=supplier.order_method,
