@@ -23,5 +23,7 @@ def approval_step_approvers_qs_select_for_update() -> QuerySet[ApprovalStepAppro
 def approval_processes_qs_select_for_update(*, skip_locked: bool = False) -> QuerySet[ApprovalProcess]:
     """The process row is the lock of its flow, the one `ApprovalFlow.lock` (viewflow's select_for_update_lock)
     takes around a decision: whoever holds it is the only one deciding on or handing over that process's tasks.
-    With `skip_locked` a row someone holds is left out instead of waited for."""
-    return ApprovalProcess._default_manager.select_for_update(skip_locked=skip_locked).order_by("pk")
+    With `skip_locked` a row someone holds is left out instead of waited for. FOR NO KEY UPDATE: it still excludes
+    the flow's lock (FOR UPDATE) and every other writer, but not the key-share lock of a transaction that writes a
+    task of the process (its foreign key's check), which would otherwise make SKIP LOCKED leave the process out."""
+    return ApprovalProcess._default_manager.select_for_update(skip_locked=skip_locked, no_key=True).order_by("pk")

@@ -189,7 +189,9 @@ def _claim(delivery_id: int) -> _Claim | None:
     now = timezone.now()
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            # FOR NO KEY UPDATE: FOR UPDATE would also skip the row while a transaction that references it (an
+            # attempt being logged) holds its key-share lock, and the delivery would wait for the sweeper.
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("webhook__legal_entity")
             .filter(pk=delivery_id, state=WebhookDelivery.State.PENDING)
             .first()
@@ -262,7 +264,7 @@ def _masked(text: str, secret: str) -> str:
 
 def _record(claim: _Claim, started: Any, duration: int, status_code: int | None, error: str) -> str:
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update(of=("self",)).get(pk=claim.delivery.pk)
+        delivery = WebhookDelivery.objects.select_for_update(of=("self",), no_key=True).get(pk=claim.delivery.pk)
         WebhookAttempt.objects.create(
             delivery=delivery,
             number=claim.number,

@@ -2,6 +2,11 @@
 
 `of=("self",)` locks only the table's own rows when the query joins others (`select_related`); without it
 PostgreSQL locks the joined rows too.
+
+`no_key=True` takes FOR NO KEY UPDATE, the lock an UPDATE that leaves the key alone takes: it excludes every other
+writer of the row but not the FOR KEY SHARE lock that an insert of a child row (an attempt, an event) holds on it
+until its transaction ends. Plain FOR UPDATE conflicts with that: with SKIP LOCKED the row would be skipped (an
+order left unsent), without it the sender would wait for someone else's transaction.
 """
 
 from django.db.models import QuerySet
@@ -9,8 +14,8 @@ from django.db.models import QuerySet
 from .models import PurchaseOrder, PurchaseOrderLine, Transmission
 
 
-def purchase_orders_qs_select_for_update(*, of: tuple[str, ...] = ()) -> QuerySet[PurchaseOrder]:
-    return PurchaseOrder.objects.select_for_update(of=of).order_by("pk")
+def purchase_orders_qs_select_for_update(*, of: tuple[str, ...] = (), no_key: bool = False) -> QuerySet[PurchaseOrder]:
+    return PurchaseOrder.objects.select_for_update(of=of, no_key=no_key).order_by("pk")
 
 
 def purchase_order_lines_qs_select_for_update(*, purchase_order: PurchaseOrder) -> QuerySet[PurchaseOrderLine]:
@@ -20,4 +25,5 @@ def purchase_order_lines_qs_select_for_update(*, purchase_order: PurchaseOrder) 
 def transmissions_qs_select_for_update(
     *, of: tuple[str, ...] = (), skip_locked: bool = False
 ) -> QuerySet[Transmission]:
-    return Transmission.objects.select_for_update(of=of, skip_locked=skip_locked).order_by("pk")
+    """Outbox rows are only ever updated in place (never deleted under the lock nor re-keyed): always NO KEY."""
+    return Transmission.objects.select_for_update(of=of, skip_locked=skip_locked, no_key=True).order_by("pk")

@@ -2,29 +2,32 @@
 
 On a final approval p2p/submit_to_order.py calls, in the approval's transaction: purchase_orders_create
 (lines grouped by supplier x currency x ship-to, numbered per legal entity, gap-free under the sequence
-row lock), then per order budgets' funds_commit and purchase_order_issued (revision 1 and its outbox
-row). The outbox is sent after commit (transmission.py). A purchasing rule with the effect "hold for a
+row lock), then budgets' commitment of the orders and purchase_orders_issued (revision 1 of each and its
+outbox row): per requisition, each kind of row written in one insert, however many orders and lines.
+The outbox is sent after commit (transmission.py). A purchasing rule with the effect "hold for a
 buyer" keeps the orders with a buyer, who issues them (purchase_order_issue). A buyer's change that
 raises quantities makes a change requisition (purchase_order_lines_change) that p2p submits; once it is
 approved p2p applies it (order_change_apply).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.chain import Rates, candidate_rules, requisition_facts, rule_matches
+from approvals.chain import Rates, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit
 from procurement.events import audit_event_record
-from procurement.models import Address, Employee
+from procurement.models import Address, Employee, LegalEntity
 from procurement.money import Money, split_minor, total_minor
-from procurement.services import document_number_next
+from procurement.services import document_numbers_next
 from punchout.cxml import new_payload_id
-from requisitions.models import Requisition, RequisitionLine, RequisitionStatus
+from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.services.lifecycle import requisition_status_move
 
 from .buyers import check_buyer
@@ -32,7 +35,7 @@ from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
 from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
-from .transitions import purchase_order_created_record, purchase_order_status_move
+from .transitions import purchase_order_status_move, purchase_orders_created_record, purchase_orders_status_move
 from .transmission import transmission_enqueue
 
 # A lump-sum service (UN/CEFACT LS "lump sum", E48 "service unit") is received and matched by amount: the
@@ -41,10 +44,23 @@ RECEIVED_BY_AMOUNT_UNITS = frozenset({"LS", "E48"})
 
 
 def hold_reason(*, requisition: Requisition) -> str:
-    """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once."""
+    """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once.
+
+    The few active hold rules of the entity are read first; the requisition's facts only when there are some
+    (`rule_matches` checks every condition, so no narrowing by the facts in SQL is needed)."""
+    rules = list(
+        PurchasingRule.objects.filter(
+            Q(legal_entity__isnull=True) | Q(legal_entity_id=requisition.legal_entity_id),
+            is_active=True,
+            applies_to=PurchasingRule.AppliesTo.REQUISITIONS,
+            effect=PurchasingRule.Effect.HOLD_FOR_BUYER,
+        ).order_by("position", "pk")
+    )
+    if not rules:
+        return ""
     facts = requisition_facts(requisition=requisition)
     rates = Rates(requisition.currency)
-    for rule in candidate_rules(facts).filter(effect=PurchasingRule.Effect.HOLD_FOR_BUYER).order_by("position"):
+    for rule in rules:
         if rule_matches(rule, facts, rates):
             return rule.message or f"Held for a buyer by the rule “{rule.name}”."
     return ""
@@ -78,11 +94,13 @@ def order_line_charges(line: PurchaseOrderLine, amount_minor: int) -> list[Charg
 
 @dataclass(frozen=True)
 class NewOrders:
-    """The orders made for an approved requisition: those to issue now, those held for a buyer (with why)."""
+    """The orders made for an approved requisition: those to issue now, those held for a buyer (with why), and
+    what each charges (per order id, the `order_charges` of it, computed from the rows just written)."""
 
     orders: list[PurchaseOrder]
     hold_reason: str
     unordered_lines: int  # lines without a supplier, left for a buyer to order
+    charges: dict[int, list[Charge]] = field(default_factory=dict)
 
     @property
     def to_issue(self) -> list[PurchaseOrder]:
@@ -103,69 +121,100 @@ class NewOrders:
         return bool(self.orders) and not self.hold_reason and not self.unordered_lines
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def purchase_orders_create(*, requisition: Requisition, by: Employee | None = None) -> NewOrders:
     """Turn an approved requisition into orders, one per supplier x currency x ship-to: held for a buyer when a
-    rule says so, otherwise `issued` and waiting for their budget commitment and purchase_order_issued."""
-    lines = list(requisition.lines.select_related("supplier", "cost_centre").order_by("line_number"))
+    rule says so, otherwise `issued` (by `by`, now) and waiting for their budget commitment and
+    purchase_orders_issued.
+
+    Written per requisition, not per order: the numbers in one allocation, the orders, their lines and their
+    first history rows each in one insert; the lines' cost splits read once (for the charges)."""
+    reason = hold_reason(requisition=requisition)
+    lines = list(
+        requisition.lines.select_related("supplier")
+        .prefetch_related(Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
+        .order_by("line_number")
+        if not reason
+        else requisition.lines.select_related("supplier").order_by("line_number")
+    )
     orderable = [line for line in lines if line.supplier_id is not None]
     groups: dict[tuple[int, str, int | None], list[RequisitionLine]] = defaultdict(list)
     for line in orderable:
         assert line.supplier_id is not None
         groups[(line.supplier_id, line.currency, requisition.ship_to_id)].append(line)
-    reason = hold_reason(requisition=requisition)
-    entity = requisition.legal_entity
-    bill_to = Address.objects.filter(legal_entity=entity, kind=Address.Kind.BILL_TO).order_by("-is_default").first()
+    if not groups:
+        return NewOrders(orders=[], hold_reason=reason, unordered_lines=len(lines))
+    # The entity with its bill-to address (the default one first), in one read.
+    entity = LegalEntity.objects.annotate(
+        bill_to_id=Subquery(
+            Address.objects.filter(legal_entity=OuterRef("pk"), kind=Address.Kind.BILL_TO)
+            .order_by("-is_default")
+            .values("pk")[:1]
+        )
+    ).get(pk=requisition.legal_entity_id)
+    ordered_groups = sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0]))
+    numbers = document_numbers_next(legal_entity=entity, kind="purchase_order", count=len(ordered_groups))
+    now = timezone.now()
     orders = []
-    for (_supplier, currency, ship_to_id), group in sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0])):
+    for number, ((_supplier, currency, ship_to_id), group) in zip(numbers, ordered_groups, strict=True):
         supplier = group[0].supplier
         assert supplier is not None
-        number = document_number_next(legal_entity=entity, kind="purchase_order")
-        order = PurchaseOrder.objects.create(
-            legal_entity=entity,
-            number=f"{entity.po_number_prefix}{number:06d}",
-            supplier=supplier,
-            currency=currency,
-            ship_to_id=ship_to_id,
-            bill_to=bill_to,
-            requisition=requisition,
-            status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
-            method=supplier.order_method,
-            hold_reason=reason,
-            supplier_note=requisition.supplier_note,
-        )
-        purchase_order_created_record(order=order, by=by, comment=f"From {requisition.number}")
-        PurchaseOrderLine.objects.bulk_create(
-            PurchaseOrderLine(
-                purchase_order=order,
-                line_number=position,
-                requisition_line=line,
-                supplier_part_id=line.supplier_part_id,
-                supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
-                description=line.description,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price_minor=line.unit_price_minor,
-                price_basis_quantity=line.price_basis_quantity,
-                total_minor=line.total_minor,
-                receipt_by_amount=line.unit in RECEIVED_BY_AMOUNT_UNITS,
-                tax_code=line.tax_code,
-                tax_category=line.tax_category,
-                tax_rate=line.tax_rate,
-                tax_minor=line.tax_minor,
-                unspsc=line.unspsc,
-                needed_by=requisition.needed_by,
-                cost_centre=line.cost_centre,
-                gl_account=line.gl_account,
-                supplier_note=line.supplier_note,
+        orders.append(
+            PurchaseOrder(
+                legal_entity=entity,
+                number=f"{entity.po_number_prefix}{number:06d}",
+                supplier=supplier,
+                currency=currency,
+                ship_to_id=ship_to_id,
+                bill_to_id=entity.bill_to_id,
+                requisition=requisition,
+                status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
+                method=supplier.order_method,
+                hold_reason=reason,
+                supplier_note=requisition.supplier_note,
+                total_minor=total_minor(line.total_minor for line in group),
+                tax_minor=total_minor(line.tax_minor for line in group),  # the lines' taxes, each rounded once
+                issued_at=None if reason else now,
+                issued_by=None if reason else by,
             )
-            for position, line in enumerate(group, 1)
         )
-        order.total_minor = total_minor(line.total_minor for line in group)
-        order.tax_minor = total_minor(line.tax_minor for line in group)  # the lines' taxes, each rounded once
-        order.save(update_fields=["total_minor", "tax_minor"])
-        orders.append(order)
-    return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable))
+    PurchaseOrder.objects.bulk_create(orders)
+    purchase_orders_created_record(orders=orders, by=by, comment=f"From {requisition.number}")
+    order_lines = [
+        PurchaseOrderLine(
+            purchase_order=order,
+            line_number=position,
+            requisition_line=line,
+            supplier_part_id=line.supplier_part_id,
+            supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price_minor=line.unit_price_minor,
+            price_basis_quantity=line.price_basis_quantity,
+            total_minor=line.total_minor,
+            receipt_by_amount=line.unit in RECEIVED_BY_AMOUNT_UNITS,
+            tax_code=line.tax_code,
+            tax_category=line.tax_category,
+            tax_rate=line.tax_rate,
+            tax_minor=line.tax_minor,
+            unspsc=line.unspsc,
+            needed_by=requisition.needed_by,
+            cost_centre_id=line.cost_centre_id,
+            gl_account=line.gl_account,
+            supplier_note=line.supplier_note,
+        )
+        for order, (_key, group) in zip(orders, ordered_groups, strict=True)
+        for position, line in enumerate(group, 1)
+    ]
+    PurchaseOrderLine.objects.bulk_create(order_lines)
+    charges: dict[int, list[Charge]] = {}
+    if not reason:  # held orders are charged when a buyer issues them (order_charges then)
+        for order_line in order_lines:
+            charges.setdefault(order_line.purchase_order.pk, []).extend(
+                order_line_charges(order_line, order_line.total_minor)
+            )
+    return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable), charges=charges)
 
 
 def _issue(order: PurchaseOrder, by: Employee | None) -> None:
@@ -190,6 +239,46 @@ def purchase_order_issued(*, order: PurchaseOrder, by: Employee | None) -> None:
     order.issued_by = by
     order.save(update_fields=["issued_at", "issued_by"])
     purchase_order_revision_add(order, PurchaseOrderRevision.Kind.NEW, by, "Issued")
+
+
+def purchase_orders_issued(*, orders: list[PurchaseOrder], by: Employee | None) -> None:
+    """The budget of orders just made issued (purchase_orders_create) is committed: revision 1 of each and its
+    outbox row, each kind in one insert; the orders sent by hand move to `manual` at once; the others are queued
+    to send once the transaction commits. What `purchase_order_issued` does for one order, for all of them."""
+    if not orders:
+        return
+    assert all(order.status == PurchaseOrder.Status.ISSUED and order.revision == 1 for order in orders)
+    now = timezone.now()
+    revisions = PurchaseOrderRevision.objects.bulk_create(
+        PurchaseOrderRevision(
+            purchase_order=order,
+            revision=order.revision,
+            kind=PurchaseOrderRevision.Kind.NEW,
+            payload_id=new_payload_id(),
+            timestamp=now,
+            total_minor=order.total_minor,
+            note="Issued",
+            created_by=by.user if by else None,
+        )
+        for order in orders
+    )
+    transmissions = Transmission.objects.bulk_create(
+        Transmission(
+            revision=revision,
+            purchase_order=order,
+            method=order.method,
+            status=Transmission.Status.MANUAL if order.method == "none" else Transmission.Status.PENDING,
+            next_attempt_at=now,
+        )
+        for order, revision in zip(orders, revisions, strict=True)
+    )
+    by_hand = [order for order in orders if order.method == "none"]
+    purchase_orders_status_move(
+        orders=by_hand, to_status=PurchaseOrder.Status.MANUAL, by=by, comment="Revision 1 to be sent by hand"
+    )
+    for transmission in transmissions:
+        if transmission.status == Transmission.Status.PENDING:
+            transaction.on_commit(partial(transmission_enqueue, transmission.pk))
 
 
 def purchase_order_revision_add(

@@ -74,6 +74,48 @@ def purchase_order_created_record(
     )
 
 
+def purchase_orders_created_record(
+    *, orders: list[PurchaseOrder], by: Employee | None, comment: str = ""
+) -> list[PurchaseOrderEvent]:
+    """The first row of the history of each of several new orders, written at once."""
+    assert all(order.status in INITIAL for order in orders), [order.status for order in orders]
+    return PurchaseOrderEvent.objects.bulk_create(
+        PurchaseOrderEvent(purchase_order=order, from_status="", to_status=order.status, by=by, comment=comment)
+        for order in orders
+    )
+
+
+def purchase_orders_status_move(
+    *, orders: list[PurchaseOrder], to_status: str, by: Employee | None, comment: str = ""
+) -> list[PurchaseOrder]:
+    """`purchase_order_status_move` for several orders at once: one UPDATE, their change-log rows in one
+    insert. Every move is checked first: one the table does not allow raises
+    `PurchaseOrderTransitionNotAllowed` and nothing is written. The caller holds the orders' row locks (or has
+    just made them in its transaction)."""
+    moving = [order for order in orders if order.status != to_status]
+    for order in moving:
+        if not is_allowed(order.status, to_status):
+            raise PurchaseOrderTransitionNotAllowed(
+                _("%(number)s is %(label)s: it cannot become %(label2)s.")
+                % {
+                    "number": order.number,
+                    "label": S(order.status).label.lower(),
+                    "label2": S(to_status).label.lower(),
+                }
+            )
+    if not moving:
+        return orders
+    events = [
+        PurchaseOrderEvent(purchase_order=order, from_status=order.status, to_status=to_status, by=by, comment=comment)
+        for order in moving
+    ]
+    PurchaseOrder.objects.filter(pk__in=[order.pk for order in moving]).update(status=to_status)
+    for order in moving:
+        order.status = to_status
+    PurchaseOrderEvent.objects.bulk_create(events)
+    return orders
+
+
 @transaction.atomic
 def purchase_order_status_move(
     *, order: PurchaseOrder, to_status: str, by: Employee | None, comment: str = ""

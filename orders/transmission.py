@@ -92,7 +92,9 @@ def _claim(transmission_id: int) -> _Claim | None:
     now = timezone.now()
     with transaction.atomic():
         # Only this row (of=self): with SKIP LOCKED, a lock on a joined row (the supplier or the legal entity,
-        # key-share locked by anyone writing an order for them) would skip the row and lose the send.
+        # key-share locked by anyone writing an order for them) would skip the row and lose the send. And FOR NO
+        # KEY UPDATE (lock_objects): FOR UPDATE would skip it too while any open transaction inserts a row that
+        # references it (a FOR KEY SHARE lock), and the order would stay unsent.
         transmission = (
             transmissions_qs_select_for_update(skip_locked=True, of=("self",))
             .select_related("purchase_order__supplier", "purchase_order__legal_entity", "revision")
@@ -177,7 +179,7 @@ def _record(claim: _Claim, attempt: TransmissionAttempt, outcome: str) -> None:
             logger.warning("transmission %s: outcome %s of an overtaken claim only logged", transmission.pk, outcome)
             return
         order = (
-            purchase_orders_qs_select_for_update(of=("self",))
+            purchase_orders_qs_select_for_update(of=("self",), no_key=True)
             .select_related("supplier", "legal_entity")
             .get(pk=transmission.purchase_order_id)
         )

@@ -51,7 +51,7 @@ from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
 from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
 from orders.selectors import order_change_pending, purchase_orders_made
-from orders.services import order_charges, purchase_order_issued, purchase_orders_create
+from orders.services import purchase_orders_create, purchase_orders_issued
 from p2p.invoice_exceptions import invoice_exception_decided
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
@@ -143,14 +143,19 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
     if purchase_orders_made(requisition=requisition):
         return  # made already: a repeated approval makes no second set
     # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so.
+    #    All of them at once (one number allocation, one insert per kind of row), with what each charges.
     new = purchase_orders_create(requisition=requisition, by=by)
+    # 2. budgets: each order's amounts committed, the requisition's pre-commitment released (with the first).
     for order in new.to_issue:
-        # 2. budgets: the order's amounts committed, the requisition's pre-commitment released.
         funds_commit(
-            requisition=requisition, charges=order_charges(order), by=by, note=order.number, purchase_order=order
+            requisition=requisition,
+            charges=new.charges.get(order.pk, []),
+            by=by,
+            note=order.number,
+            purchase_order=order,
         )
-        # 3. orders: issued, revision 1 and its transmission row, queued to send once this commits.
-        purchase_order_issued(order=order, by=by)
+    # 3. orders: issued, revision 1 of each and its transmission row, queued to send once this commits.
+    purchase_orders_issued(orders=new.to_issue, by=by)
     # 4. requisitions: the orders noted; `ordered` once every line is on an issued order.
     requisition_event_record(
         requisition=requisition, kind=RequisitionEvent.Kind.EDITED, comment=new.note, data={"purchase_orders": True}
