@@ -45,7 +45,7 @@ from approvals.services import (
     approval_decision_lock,
     check_resolvable,
 )
-from budgets.services import funds_commit, funds_precommit, funds_release
+from budgets.services import OrderCommitment, funds_commit, funds_commit_orders, funds_precommit, funds_release
 from notifications.models import Kind
 from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
@@ -145,15 +145,13 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
     # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so.
     #    All of them at once (one number allocation, one insert per kind of row), with what each charges.
     new = purchase_orders_create(requisition=requisition, by=by)
-    # 2. budgets: each order's amounts committed, the requisition's pre-commitment released (with the first).
-    for order in new.to_issue:
-        funds_commit(
-            requisition=requisition,
-            charges=new.charges.get(order.pk, []),
-            by=by,
-            note=order.number,
-            purchase_order=order,
-        )
+    # 2. budgets: each order's amounts committed, the requisition's pre-commitment released (noted with the
+    #    first), every budget locked once and the entries written at once.
+    funds_commit_orders(
+        requisition=requisition,
+        orders=[OrderCommitment(order, new.charges.get(order.pk, []), order.number) for order in new.to_issue],
+        by=by,
+    )
     # 3. orders: issued, revision 1 of each and its transmission row, queued to send once this commits.
     purchase_orders_issued(orders=new.to_issue, by=by)
     # 4. requisitions: the orders noted; `ordered` once every line is on an issued order.

@@ -29,8 +29,9 @@ from tests.factories_documents import buying_organisation
 # before this batching 104 (6 sequence reads, 6 event inserts, 3 order and 3 line inserts, 3 totals updates, a
 # revision, a transmission and a status move per order, each order's lines and splits read back for its charges).
 ORDERS_PART = 21  # constant: 1 or 3 orders, 5 or 50 lines
-# funds_commit, once per order: 8 queries, and 2 more with the first order (the release of the pre-commitment).
-BUDGETS_PER_ORDER, BUDGETS_FIRST_EXTRA = 8, 2
+# funds_commit_orders, once per requisition: every budget locked once, the release and commitments written at once
+# (before: funds_commit once per order, 8 queries each and 2 more with the first).
+BUDGETS_PART = 7  # constant: 1 or 3 orders, 5 or 50 lines
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_the_orders_part_of_the_final_approval_is_constant_in_orders_and_lines(o
     requisition = approved(by_hand(suppliers), lines)
     orders_part, budgets_part = generation_queries(requisition)
     assert orders_part == ORDERS_PART
-    assert budgets_part == BUDGETS_PER_ORDER * suppliers + BUDGETS_FIRST_EXTRA
+    assert budgets_part == BUDGETS_PART
     # and what was written is whole: every line on an order, each order with its history, revision and outbox row
     requisition.refresh_from_db()
     assert requisition.status == "ordered"
@@ -129,7 +130,7 @@ def test_orders_sent_electronically_cost_the_same_and_are_queued_once_each(
     with django_capture_on_commit_callbacks(execute=False) as queued:
         orders_part, budgets_part = generation_queries(requisition)
     # No order moves to "sent by hand": two queries fewer than the orders sent by hand above.
-    assert (orders_part, budgets_part) == (ORDERS_PART - 2, 3 * BUDGETS_PER_ORDER + BUDGETS_FIRST_EXTRA)
+    assert (orders_part, budgets_part) == (ORDERS_PART - 2, BUDGETS_PART)
     pending = Transmission.objects.filter(purchase_order__requisition=requisition, status="pending")
     assert pending.count() == 3
     sends = [callback for callback in queued if getattr(callback, "func", None) is transmission_enqueue]
