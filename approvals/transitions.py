@@ -59,7 +59,7 @@ def approval_chain_status_move(
     return chain
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def approval_chains_status_move(
     *,
     requisition: Requisition | None = None,

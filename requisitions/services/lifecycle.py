@@ -22,6 +22,13 @@ from .shared import _check_requester, _event, _lock, _refresh_totals
 def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
     """The one place a status changes: checked against the table and logged as a RequisitionEvent."""
     from_status = requisition.status
+    _check_move(from_status, to_status)
+    requisition.status = to_status
+    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
+    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
+
+
+def _check_move(from_status: str, to_status: str) -> None:
     if not is_allowed(from_status, to_status):
         raise TransitionNotAllowed(
             _("A %(label)s requisition cannot become %(label2)s.")
@@ -30,15 +37,18 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
                 "label2": RequisitionStatus(to_status).label.lower(),
             }
         )
-    requisition.status = to_status
-    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
-    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
 
 
 def requisition_status_move(
-    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = ""
+    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = "", locked: bool = False
 ) -> Requisition:
-    """Move a requisition to another status (for approvals and purchase orders), under its row lock."""
+    """Move a requisition to another status (for approvals and purchase orders), under its row lock. `locked`: the
+    caller read `requisition` under that lock in its transaction already, so it is not read again."""
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("A requisition read under its lock moves inside the transaction that holds it.")
+        _status_move(requisition, to_status, by, comment=comment)
+        return requisition
     with transaction.atomic():
         locked = _lock(requisition)
         _status_move(locked, to_status, by, comment=comment)
@@ -99,10 +109,39 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     return requisition
 
 
-def requisition_mark_submitted(*, requisition: Requisition, by: Employee) -> None:
-    """The checked, locked requisition (requisition_submit_check) becomes `submitted`."""
+def requisition_mark_submitted(
+    *, requisition: Requisition, by: Employee, then: str | None = None, then_comment: str = ""
+) -> None:
+    """The checked, locked requisition (requisition_submit_check) becomes `submitted`; with `then` it moves on at
+    once to that status (in approval, or approved outright: by nobody, with `then_comment`), in one update and
+    one insert of both events."""
     requisition.submitted_at = timezone.now()
-    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
+    moves = [(RequisitionStatus.SUBMITTED, by, "")]
+    if then is not None:
+        moves.append((then, None, then_comment))
+    _status_moves(requisition, moves)
+
+
+def _status_moves(requisition: Requisition, moves: list[tuple[str, Employee | None, str]]) -> None:
+    """Several status moves in a row, each checked against the table and logged, saved in one update."""
+    events = []
+    for to_status, by, comment in moves:
+        from_status = requisition.status
+        _check_move(from_status, to_status)
+        requisition.status = to_status
+        events.append(
+            RequisitionEvent(
+                requisition=requisition,
+                actor=by.user if by else None,
+                kind=RequisitionEvent.Kind.STATUS,
+                comment=comment,
+                data={},
+                from_status=from_status,
+                to_status=to_status,
+            )
+        )
+    requisition.save(update_fields=["status", "updated_at", "submitted_at"])
+    RequisitionEvent.objects.bulk_create(events)
 
 
 @transaction.atomic
