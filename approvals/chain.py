@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import employee_manager_chain, exchange_rate_get
 from requisitions.models import Requisition
-from requisitions.selectors import requisition_split_cost_centre_ids
 
 from .models import ApprovalMode, PurchasingRule
 from .step_texts import stored_amount, stored_label
@@ -98,8 +97,11 @@ class Rates:
 
 def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     requester = requisition.requester
-    lines = list(requisition.lines.values_list("cost_centre_id", "unspsc", "supplier_id", "source"))
-    split_centres = requisition_split_cost_centre_ids(requisition=requisition)
+    # The lines with their splits, read once per submission (requisitions' submission check reads them: then
+    # this reads nothing), else two queries.
+    prefetch_related_objects([requisition], "lines__splits")
+    lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
+    split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
     parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
     units: set[int] = set()
     unit = requester.org_unit_id

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -33,6 +33,8 @@ from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
+
+from procurement.models import Employee
 
 from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
 from .notifications import notify_stage_tasks
@@ -86,6 +88,11 @@ class ChainStartActivation(StartHandleActivation):
         self.process.save()
         self.complete()
         self.activate_next()
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        """Done; its row is written by the gate, in the one insert of the first stage's tasks."""
+        self.task.finished = timezone.now()
 
     @Activation.status.super()
     def create_next(self) -> Iterator[Activation]:
@@ -165,6 +172,12 @@ class StageGate(flow.Join):
     def pass_through(self, activation_class: Any, prev_activation: Any, route: StageRoute) -> StageGateActivation:
         process = prev_activation.process
         now = timezone.now()
+        # The start task (ChainStartActivation) is written here with the others.
+        unsaved = [prev_activation.task] if prev_activation.task.pk is None else []
+        for task in unsaved:
+            task.process = process
+            task.flow_task_type = task.flow_task.task_type
+            task.status = STATUS.DONE
         if route.step is not None:
             # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
             # graph) ends here, in one update.
@@ -197,7 +210,7 @@ class StageGate(flow.Join):
                 finished=now,
                 token=Token("start"),
             )
-            Task.objects.bulk_create([gate, end])
+            Task.objects.bulk_create([*unsaved, gate, end])
             _links([(gate, prev_activation.task), (end, gate)])
             Process.objects.filter(pk=process.pk).update(status=PROCESS.DONE, finished=now)
             process.status, process.finished = PROCESS.DONE, now
@@ -219,7 +232,7 @@ class StageGate(flow.Join):
             )
             for n, assignment in enumerate(stage, 1)
         ]
-        Task.objects.bulk_create([gate, *tasks])
+        Task.objects.bulk_create([*unsaved, gate, *tasks])
         _links([(gate, prev_activation.task), *((task, gate) for task in tasks)])
         notify_stage_tasks(chain=route.chain, tasks=tasks, assignments=stage)
         activation = activation_class(gate)
@@ -234,32 +247,45 @@ def _links(pairs: list[tuple[Any, Any]]) -> None:
 
 
 def next_stage(chain_id: int) -> list[ApprovalStepApprover]:
-    """The pending assignments of the chain's first pending stage, with the stage and the people, in one query."""
+    """The pending assignments of the chain's first pending stage, with the stage, the people and the delegate of
+    anyone away today (`away_delegate_id`), in one query."""
     first = ApprovalStep.objects.filter(chain_id=chain_id, status=StepStatus.PENDING).order_by("position").values("pk")
     return list(
         ApprovalStepApprover.objects.filter(step__in=first[:1], status=StepStatus.PENDING)
         .select_related("step", "approver__user")
+        .annotate(away_delegate_id=_delegate_today(OuterRef("approver_id")))
         .order_by("pk")
+    )
+
+
+def _delegate_today(employee: Any) -> Subquery:
+    """The delegate of `employee` today, the newest delegation winning (approvals.selectors.delegate_for)."""
+    today = timezone.localdate()
+    return Subquery(
+        Delegation.objects.filter(employee_id=employee, starts_on__lte=today, ends_on__gte=today)
+        .order_by("-created_at", "-pk")
+        .values("delegate_id")[:1]
     )
 
 
 def stage_owners(chain: ApprovalChain, stage: list[ApprovalStepApprover]) -> dict[int, Any]:
     """Who holds each assignment's task: the approver, or their delegate while they are away (never one barred
-    from the chain). One query for the delegations of the whole stage, one update for those delegated."""
-    today = timezone.localdate()
-    away: dict[int, Any] = {}
-    for delegation in (
-        Delegation.objects.filter(
-            employee_id__in=[a.approver_id for a in stage], starts_on__lte=today, ends_on__gte=today
+    from the chain). The delegates come with the stage (`next_stage`) or are read here in one query; those
+    delegated are recorded in one update."""
+    if stage and not hasattr(stage[0], "away_delegate_id"):
+        delegates = dict(
+            Employee.objects.filter(pk__in=[a.approver_id for a in stage])
+            .annotate(away_delegate_id=_delegate_today(OuterRef("pk")))
+            .values_list("pk", "away_delegate_id")
         )
-        .select_related("delegate__user")
-        .order_by("created_at", "pk")
-    ):
-        away[delegation.employee_id] = delegation.delegate  # the newest one wins
+        for assignment in stage:
+            assignment.away_delegate_id = delegates.get(assignment.approver_id)
+    wanted = {a.away_delegate_id for a in stage if a.away_delegate_id is not None}
+    people = Employee.objects.select_related("user").in_bulk(wanted) if wanted else {}
     owners: dict[int, Any] = {}
     delegated: list[int] = []
     for assignment in stage:
-        delegate = away.get(assignment.approver_id)
+        delegate = people.get(assignment.away_delegate_id)
         if delegate is not None and not chain.barred(delegate):
             owners[assignment.pk] = delegate.user
             assignment.delegated_from = assignment.approver

@@ -57,7 +57,7 @@ def _notify_tasks(
     total = requisition.total
     lines = [
         {"quantity": decimal_text(line.quantity), "description": line.description, "total": line.total}
-        for line in requisition.lines.order_by("line_number")[:LINES_SHOWN]
+        for line in _lines_shown(requisition)
     ]
     context = {
         "requester": requisition.requester.display_name,
@@ -103,6 +103,14 @@ def _notify_tasks(
         link=reverse("approvals:inbox"),
         obj=requisition,
     )
+
+
+def _lines_shown(requisition: Any) -> list[Any]:
+    """The first lines of the requisition: from its lines read once already in this submission, else read."""
+    read = getattr(requisition, "_prefetched_objects_cache", {}).get("lines")
+    if read is not None:
+        return sorted(read, key=lambda line: line.line_number)[:LINES_SHOWN]
+    return list(requisition.lines.order_by("line_number")[:LINES_SHOWN])
 
 
 def _notify_invoice_tasks(

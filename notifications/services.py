@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Exists, Model, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -123,6 +123,31 @@ def notify(
     )
 
 
+def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str], set[int]]:
+    """`channels_for` and `digest_users` of the same people, in one query."""
+    if not users:
+        return {}, set()
+    rows = (
+        get_user_model()
+        ._default_manager.filter(pk__in=[user.pk for user in users])
+        .order_by()
+        .annotate(
+            channel=Subquery(
+                NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind).values("channel")[:1]
+            ),
+            digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
+        )
+        .values_list("pk", "channel", "digest")
+    )
+    channels = {user.pk: Channel.BOTH for user in users}
+    digest: set[int] = set()
+    for pk, channel, wants_digest in rows:
+        channels[pk] = channel or Channel.BOTH
+        if wants_digest:
+            digest.add(pk)
+    return channels, digest
+
+
 @dataclass(frozen=True)
 class Notice:
     """One message of a batch (`notify_each`): who is told, its parts, and its webhook event's `data`."""
@@ -157,8 +182,7 @@ def notify_each(
         for notice in notices
     ]
     users = list({person.user.pk: person.user for people in batch for person in people}.values())
-    channels = channels_for(users=users, kind=kind) if users else {}
-    digest = digest_users(users=users) if users else set()
+    channels, digest = _channels_and_digests(users=users, kind=kind)
     written: list[Notification] = []
     absolute = settings.SITE_URL.rstrip("/") + link if link else ""
     for notice, people in zip(notices, batch, strict=True):

@@ -7,11 +7,13 @@ p2p/submit_to_order.py, which calls these; requisitions itself never calls anoth
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 
+from ..lock_objects import requisition_select_for_update_with_parties
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from ..selectors import is_punchin_cart
@@ -56,8 +58,11 @@ def requisition_status_move(
 
 
 def _submission_problems(requisition: Requisition) -> list[str]:
+    """What stops a submission. Reads the lines with their splits once, kept on the requisition (`lines.all()`)
+    for the rest of the submission: the approval chain's facts and the first approvers' message use them."""
     problems = []
-    lines = list(requisition.lines.prefetch_related("splits"))
+    prefetch_related_objects([requisition], "lines__splits")
+    lines = list(requisition.lines.all())
     if not lines:
         problems.append(_("The requisition has no lines."))
     for line in lines:
@@ -87,7 +92,9 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     until the submission commits)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
-    requisition = _lock(requisition)
+    # Under its row lock, with its legal entity and requester read along (the approval chain and its first
+    # approvers' message need them).
+    requisition = requisition_select_for_update_with_parties(requisition.pk)
     _check_requester(requisition, by)
     if is_punchin_cart(requisition=requisition):
         raise PunchinCartNotSubmittable(
