@@ -272,6 +272,9 @@ def approval_decide(
     A constant number of queries whatever the number of lines, approvers and stages: the task, the assignment with
     its step and chain, and the requisition are each read once under their locks; the step settles from what is
     read there; the gate (approvals.flows) is handed all of it and writes the next stage in one go.
+
+    Runs in the caller's transaction when there is one, without a savepoint of its own: a refusal raised here ends
+    that transaction (p2p.submit_to_order.approval_decide opens one per decision).
     """
     if decision not in Decision.STATUS:
         raise ApprovalError(
