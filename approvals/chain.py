@@ -102,7 +102,9 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     prefetch_related_objects([requisition], "lines__splits")
     lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
     split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
-    parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
+    parents = dict(
+        OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).order_by().values_list("id", "parent_id")
+    )
     units: set[int] = set()
     unit = requester.org_unit_id
     while unit is not None and unit not in units:
@@ -155,7 +157,13 @@ def candidate_rules(
     `rule_matches` still checks every condition; this only keeps the database from sending the others.
     """
     prefixes = {code[:length] for code in facts.unspsc for length in (2, 4, 6, 8) if len(code) >= length}
+    # Amount bands in the total's own currency are compared here; those in another currency after conversion.
+    total = facts.total.minor
+    in_band = (Q(min_amount_minor__isnull=True) | Q(min_amount_minor__lt=total)) & (
+        Q(max_amount_minor__isnull=True) | Q(max_amount_minor__gte=total)
+    )
     return PurchasingRule.objects.filter(is_active=True, applies_to=applies_to).filter(
+        ~Q(currency=facts.total.currency) | in_band,
         Q(legal_entity__isnull=True) | Q(legal_entity_id=facts.legal_entity_id),
         Q(org_unit__isnull=True) | Q(org_unit_id__in=facts.org_units),
         Q(cost_centre__isnull=True) | Q(cost_centre_id__in=facts.cost_centres),

@@ -41,7 +41,10 @@ from .notifications import notify_stage_tasks
 from .outcomes import approval_chain_finish
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-OUTCOME_OF_STEP = {StepStatus.REJECTED: ApprovalChain.Status.REJECTED, StepStatus.RETURNED: ApprovalChain.Status.RETURNED}
+OUTCOME_OF_STEP: dict[str, str] = {
+    StepStatus.REJECTED: ApprovalChain.Status.REJECTED,
+    StepStatus.RETURNED: ApprovalChain.Status.RETURNED,
+}
 
 
 @dataclass
@@ -272,20 +275,24 @@ def stage_owners(chain: ApprovalChain, stage: list[ApprovalStepApprover]) -> dic
     """Who holds each assignment's task: the approver, or their delegate while they are away (never one barred
     from the chain). The delegates come with the stage (`next_stage`) or are read here in one query; those
     delegated are recorded in one update."""
-    if stage and not hasattr(stage[0], "away_delegate_id"):
+    marks: dict[int, int | None]
+    if stage and hasattr(stage[0], "away_delegate_id"):
+        marks = {a.pk: getattr(a, "away_delegate_id") for a in stage}  # noqa: B009 - an annotation
+    else:
         delegates = dict(
             Employee.objects.filter(pk__in=[a.approver_id for a in stage])
+            .order_by()
             .annotate(away_delegate_id=_delegate_today(OuterRef("pk")))
             .values_list("pk", "away_delegate_id")
         )
-        for assignment in stage:
-            assignment.away_delegate_id = delegates.get(assignment.approver_id)
-    wanted = {a.away_delegate_id for a in stage if a.away_delegate_id is not None}
+        marks = {a.pk: delegates.get(a.approver_id) for a in stage}
+    wanted = {pk for pk in marks.values() if pk is not None}
     people = Employee.objects.select_related("user").in_bulk(wanted) if wanted else {}
     owners: dict[int, Any] = {}
     delegated: list[int] = []
     for assignment in stage:
-        delegate = people.get(assignment.away_delegate_id)
+        mark = marks[assignment.pk]
+        delegate = people.get(mark) if mark is not None else None
         if delegate is not None and not chain.barred(delegate):
             owners[assignment.pk] = delegate.user
             assignment.delegated_from = assignment.approver

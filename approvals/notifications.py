@@ -44,9 +44,7 @@ def notify_stage_tasks(*, chain: ApprovalChain, tasks: list[Any], assignments: l
     _notify_tasks(chain=chain, tasks=[(task, by_pk[task.data["assignment"]]) for task in tasks], escalated_from=None)
 
 
-def _notify_tasks(
-    *, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepApprover]], escalated_from: Any
-) -> None:
+def _notify_tasks(*, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepApprover]], escalated_from: Any) -> None:
     if not tasks:
         return
     if chain.is_invoice:

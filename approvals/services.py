@@ -16,7 +16,7 @@ from procurement.events import audit_event_record
 from procurement.models import Employee
 from requisitions.lock_objects import requisition_select_for_update_with_parties
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services.lifecycle import requisition_event_record, requisition_status_move
+from requisitions.services.lifecycle import requisition_event_record
 
 from . import decisions
 from .chain import ResolvedChain
@@ -114,9 +114,7 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
         )
         return chain
     first_stage = _steps_store(chain, resolved)
-    ApprovalFlow.start.run(
-        chain=chain, route=StageRoute(chain=chain, next_stage=first_stage, requisition_locked=True)
-    )
+    ApprovalFlow.start.run(chain=chain, route=StageRoute(chain=chain, next_stage=first_stage, requisition_locked=True))
     return chain
 
 
@@ -252,11 +250,7 @@ def _task_locked(task_id: int) -> Any:
     whoever holds it alone decides on or hands over the process's tasks), in one query; None when there is no
     such task."""
     return (
-        Task.objects.select_related("process")
-        .select_for_update(of=("process",))
-        .filter(pk=task_id)
-        .order_by()
-        .first()
+        Task.objects.select_related("process").select_for_update(of=("process",)).filter(pk=task_id).order_by().first()
     )
 
 

@@ -139,7 +139,7 @@ def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str
         )
         .values_list("pk", "channel", "digest")
     )
-    channels = {user.pk: Channel.BOTH for user in users}
+    channels: dict[int, str] = {user.pk: Channel.BOTH for user in users}
     digest: set[int] = set()
     for pk, channel, wants_digest in rows:
         channels[pk] = channel or Channel.BOTH

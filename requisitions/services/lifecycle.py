@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 
-from ..lock_objects import requisition_select_for_update_with_parties
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
+from ..lock_objects import requisition_select_for_update_with_parties
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from ..selectors import is_punchin_cart
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
@@ -52,9 +52,9 @@ def requisition_status_move(
         _status_move(requisition, to_status, by, comment=comment)
         return requisition
     with transaction.atomic():
-        locked = _lock(requisition)
-        _status_move(locked, to_status, by, comment=comment)
-        return locked
+        held = _lock(requisition)
+        _status_move(held, to_status, by, comment=comment)
+        return held
 
 
 def _submission_problems(requisition: Requisition) -> list[str]:
@@ -123,7 +123,7 @@ def requisition_mark_submitted(
     once to that status (in approval, or approved outright: by nobody, with `then_comment`), in one update and
     one insert of both events."""
     requisition.submitted_at = timezone.now()
-    moves = [(RequisitionStatus.SUBMITTED, by, "")]
+    moves: list[tuple[str, Employee | None, str]] = [(RequisitionStatus.SUBMITTED, by, "")]
     if then is not None:
         moves.append((then, None, then_comment))
     _status_moves(requisition, moves)
