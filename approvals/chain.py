@@ -157,13 +157,7 @@ def candidate_rules(
     `rule_matches` still checks every condition; this only keeps the database from sending the others.
     """
     prefixes = {code[:length] for code in facts.unspsc for length in (2, 4, 6, 8) if len(code) >= length}
-    # Amount bands in the total's own currency are compared here; those in another currency after conversion.
-    total = facts.total.minor
-    in_band = (Q(min_amount_minor__isnull=True) | Q(min_amount_minor__lt=total)) & (
-        Q(max_amount_minor__isnull=True) | Q(max_amount_minor__gte=total)
-    )
     return PurchasingRule.objects.filter(is_active=True, applies_to=applies_to).filter(
-        ~Q(currency=facts.total.currency) | in_band,
         Q(legal_entity__isnull=True) | Q(legal_entity_id=facts.legal_entity_id),
         Q(org_unit__isnull=True) | Q(org_unit_id__in=facts.org_units),
         Q(cost_centre__isnull=True) | Q(cost_centre_id__in=facts.cost_centres),
@@ -171,6 +165,16 @@ def candidate_rules(
         Q(line_source="") | Q(line_source__in=facts.sources),
         Q(unspsc_prefix="") | Q(unspsc_prefix__in=prefixes),
     )
+
+
+def in_amount_band(facts: RuleFacts) -> Q:
+    """Rules whose amount band in the total's own currency holds the total, or whose band is in another currency
+    (`rule_matches` compares those after conversion at stored rates): the amount bands filtered in SQL."""
+    total = facts.total.minor
+    in_band = (Q(min_amount_minor__isnull=True) | Q(min_amount_minor__lt=total)) & (
+        Q(max_amount_minor__isnull=True) | Q(max_amount_minor__gte=total)
+    )
+    return ~Q(currency=facts.total.currency) | in_band
 
 
 def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
@@ -210,7 +214,12 @@ def _rules_that_apply(
     """The approval rules whose conditions hold, in position order. Budget-exception rules act only on a
     requisition over a hard-stop budget (set by the budget check): the first one leads the chain; with none,
     the requisition is refused (`resolved.budget_refused`)."""
-    rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
+    rules = list(
+        candidate_rules(facts)
+        .filter(in_amount_band(facts))
+        .select_related("approver__user", "group")
+        .order_by("position", "id")
+    )
     # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
     matching = [
         rule
