@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import employee_manager_chain, exchange_rate_get
 from requisitions.models import Requisition
-from requisitions.selectors import requisition_split_cost_centre_ids
 
 from .models import ApprovalMode, PurchasingRule
 from .step_texts import stored_amount, stored_label
@@ -98,9 +97,14 @@ class Rates:
 
 def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     requester = requisition.requester
-    lines = list(requisition.lines.values_list("cost_centre_id", "unspsc", "supplier_id", "source"))
-    split_centres = requisition_split_cost_centre_ids(requisition=requisition)
-    parents = dict(OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).values_list("id", "parent_id"))
+    # The lines with their splits, read once per submission (requisitions' submission check reads them: then
+    # this reads nothing), else two queries.
+    prefetch_related_objects([requisition], "lines__splits")
+    lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
+    split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
+    parents = dict(
+        OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).order_by().values_list("id", "parent_id")
+    )
     units: set[int] = set()
     unit = requester.org_unit_id
     while unit is not None and unit not in units:
@@ -163,6 +167,16 @@ def candidate_rules(
     )
 
 
+def in_amount_band(facts: RuleFacts) -> Q:
+    """Rules whose amount band in the total's own currency holds the total, or whose band is in another currency
+    (`rule_matches` compares those after conversion at stored rates): the amount bands filtered in SQL."""
+    total = facts.total.minor
+    in_band = (Q(min_amount_minor__isnull=True) | Q(min_amount_minor__lt=total)) & (
+        Q(max_amount_minor__isnull=True) | Q(max_amount_minor__gte=total)
+    )
+    return ~Q(currency=facts.total.currency) | in_band
+
+
 def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
     """The stages that must approve this requisition, with the reasons, or the problems that stop it.
 
@@ -200,7 +214,12 @@ def _rules_that_apply(
     """The approval rules whose conditions hold, in position order. Budget-exception rules act only on a
     requisition over a hard-stop budget (set by the budget check): the first one leads the chain; with none,
     the requisition is refused (`resolved.budget_refused`)."""
-    rules = list(candidate_rules(facts).select_related("approver__user", "group").order_by("position", "id"))
+    rules = list(
+        candidate_rules(facts)
+        .filter(in_amount_band(facts))
+        .select_related("approver__user", "group")
+        .order_by("position", "id")
+    )
     # Holding orders for a buyer is not an approval stage: purchase orders read those rules.
     matching = [
         rule

@@ -1,51 +1,78 @@
 """The approval process on django-viewflow (unmodified): a fixed shape that loops over the stored stages.
 
-start → check_stage ─yes→ split_stage (one task per approver) → approve → join_stage → route ─next→ check_stage
-                    └no→ mark_approved → end                          rejected → mark_rejected → end
-                                                                      returned → mark_returned → end
+start → gate ─next stage→ approve (one task per approver of the stage) → gate
+            └approved, rejected or returned→ end
 
-The chain itself is data (ApprovalStep rows resolved at submission); the flow only walks it. Decisions
-come from our inbox, API and e-mail links through `approvals.services.approval_decide`, which records
-the decision on the step and then completes the viewflow task under the process lock. The end nodes hand
-the outcome to `approvals.outcomes`.
+The chain itself is data (ApprovalStep rows resolved at submission); the flow only walks it. Decisions come from
+our inbox, API and e-mail links through `approvals.services.approval_decide`, which records the decision on the
+step and then completes the viewflow task under the process lock, handing the gate what it already read (a
+`StageRoute`): the gate reads nothing again. When the stage is decided the gate, in one pass, cancels what is
+still open of it, writes its own row, the next stage's approve tasks and their links in one insert each, and
+tells the approvers once; or, at the end of the chain, finishes the process and hands the outcome to
+`approvals.outcomes`. An approval that does not decide its stage (all-of, N-of-M) only completes its task.
+
+Processes started on the earlier graph (start → check_stage → split_stage → approve → join_stage → route …)
+go on: their open tasks are `approve` tasks, which now lead to the gate, and at most a waiting `join_stage`
+task, which viewflow resolves as an Obsolete node and the gate cancels with the rest of the stage.
 """
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes.split import Split, SplitActivation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.nodes.start import StartHandleActivation
+from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.token import Token
 
-from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, StepStatus
-from .notifications import notify_task_created
+from procurement.models import Employee
+
+from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
+from .notifications import notify_stage_tasks
 from .outcomes import approval_chain_finish
-from .selectors import delegate_for
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+OUTCOME_OF_STEP: dict[str, str] = {
+    StepStatus.REJECTED: ApprovalChain.Status.REJECTED,
+    StepStatus.RETURNED: ApprovalChain.Status.RETURNED,
+}
 
 
-class ApproverSplitActivation(SplitActivation):
-    """One outgoing task per approver of the current stage (the open-source Split makes one per branch)."""
+@dataclass
+class StageRoute:
+    """What the one who completes a task already knows, handed to the gate so it reads none of it again.
 
-    @Activation.status.super()
-    def activate(self) -> None:
-        for node, _, data_source in self.flow_task._branches:
-            for item in data_source(self):
-                self.next_tasks.append((node, item))
-        if not self.next_tasks:
-            raise FlowRuntimeError(f"No approver for {self.flow_task.name}")
+    `step` is the stage just decided on (its status settled) or None at the start; `decided` whether that stage
+    is over; `last` the decision that ended it (the outcome's author and comment); `next_stage` the assignments
+    of the next pending stage when the caller has them in hand (at submission), else the gate reads them;
+    `requisition_locked` that the chain's requisition was read under its row lock."""
 
+    chain: ApprovalChain
+    step: ApprovalStep | None = None
+    decided: bool = True
+    last: ApprovalStepApprover | None = None
+    next_stage: list[ApprovalStepApprover] | None = field(default=None)
+    requisition_locked: bool = False
 
-class ApproverSplit(Split):
-    activation_class = ApproverSplitActivation
-
-    def Approvers(self, node: Any, data_source: Any) -> "ApproverSplit":  # noqa: N802 - viewflow's naming
-        """Create `node` once for every item `data_source(activation)` returns, with the item as task data."""
-        self._activate_next.append((node, None, data_source))
-        return self
+    @classmethod
+    def read(cls, process: Any, task: Any = None) -> "StageRoute":
+        """For a task completed by anyone else than approval_decide (none today): everything read back."""
+        chain = ApprovalChain.objects.select_related("requisition__legal_entity", "requisition__requester__user").get(
+            pk=process.data["chain"]
+        )
+        step = None
+        if task is not None and task.data.get("step"):
+            step = ApprovalStep.objects.get(pk=task.data["step"])
+        return cls(chain=chain, step=step, decided=step is None or step.status != StepStatus.PENDING)
 
 
 def approve_task_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -53,31 +80,240 @@ def approve_task_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     return redirect("approvals:inbox")
 
 
-def current_step(chain_id: int) -> ApprovalStep | None:
-    return ApprovalStep.objects.filter(chain_id=chain_id, status=StepStatus.PENDING).order_by("position").first()
+class ChainStartActivation(StartHandleActivation):
+    """The process row is new: nobody else can see it before this transaction commits, so it is saved once and no
+    lock is taken on it."""
+
+    route: StageRoute | None = None
+
+    @Activation.status.super()
+    def execute(self) -> None:
+        self.process.save()
+        self.complete()
+        self.activate_next()
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        """Done; its row is written by the gate, in the one insert of the first stage's tasks."""
+        self.task.finished = timezone.now()
+
+    @Activation.status.super()
+    def create_next(self) -> Iterator[Activation]:
+        yield self.flow_task._next._create(self, self.task.token)
+
+
+class ChainStart(flow.StartHandle):
+    activation_class = ChainStartActivation
+
+
+class ApproveActivation(ViewActivation):
+    """An approver's task. Completing it goes on to the gate only when its stage is decided."""
+
+    route: StageRoute | None = None
+
+    @Activation.status.super()
+    def create_next(self) -> Iterator[Activation]:
+        if self.route is None:
+            self.route = StageRoute.read(self.process, self.task)
+        if self.route.decided:
+            yield self.flow_task._next._create(self, self.task.token)
+
+
+class ApproveTask(flow.View):
+    activation_class = ApproveActivation
+
+
+class StageGateActivation(Activation):
+    """The gate's pass, done when it is created (see StageGate)."""
+
+    def __init__(self, task: Any) -> None:
+        super().__init__(task)
+        self.next_activations: list[Activation] = []
+
+    @classmethod
+    def create(cls, flow_task: Any, prev_activation: Any, token: Any, data: Any = None, seed: Any = None) -> Any:
+        route = getattr(prev_activation, "route", None) or StageRoute.read(prev_activation.process)
+        return flow_task.pass_through(cls, prev_activation, route)
+
+    @Activation.status.super()
+    def create_next(self) -> Iterator[Activation]:
+        yield from self.next_activations
+
+
+class StageGate(flow.Join):
+    """Decides where the chain goes once a stage is decided, in one pass and a constant number of queries.
+
+    Rejected or returned: the process ends with that outcome. Approved (or at the start): the next pending stage's
+    approve tasks are made, one per approver (or their delegate while they are away); with none left, the chain
+    is approved and the process ends."""
+
+    activation_class = StageGateActivation
+    task_type = "JOIN"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stage: Any = None
+        self._end: Any = None
+
+    def Stage(self, node: Any) -> "StageGate":  # noqa: N802 - viewflow's naming
+        self._stage = node
+        return self
+
+    def End(self, node: Any) -> "StageGate":  # noqa: N802 - viewflow's naming
+        self._end = node
+        return self
+
+    def _resolve(self, cls: Any) -> None:
+        super()._resolve(cls)
+        self._stage = this.resolve(cls, self._stage)
+        self._end = this.resolve(cls, self._end)
+
+    def _outgoing(self) -> Iterator[Any]:
+        yield Edge(src=self, dst=self._stage, edge_class="next")
+        yield Edge(src=self, dst=self._end, edge_class="default")
+
+    def pass_through(self, activation_class: Any, prev_activation: Any, route: StageRoute) -> StageGateActivation:
+        process = prev_activation.process
+        now = timezone.now()
+        # The start task (ChainStartActivation) is written here with the others.
+        unsaved = [prev_activation.task] if prev_activation.task.pk is None else []
+        for task in unsaved:
+            task.process = process
+            task.flow_task_type = task.flow_task.task_type
+            task.status = STATUS.DONE
+        if route.step is not None:
+            # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
+            # graph) ends here, in one update.
+            Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
+        gate = Task(
+            process=process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            status=STATUS.DONE,
+            created=now,
+            started=now,
+            finished=now,
+            token=Token("start"),
+            data={"step": route.step.pk} if route.step is not None else {},
+        )
+        outcome = OUTCOME_OF_STEP.get(route.step.status) if route.step is not None else None
+        stage: list[ApprovalStepApprover] = []
+        if outcome is None:
+            stage = route.next_stage if route.next_stage is not None else next_stage(route.chain.pk)
+            if not stage:
+                outcome = ApprovalChain.Status.APPROVED
+        if outcome is not None:
+            end = Task(
+                process=process,
+                flow_task=self._end,
+                flow_task_type=self._end.task_type,
+                status=STATUS.DONE,
+                created=now,
+                started=now,
+                finished=now,
+                token=Token("start"),
+            )
+            Task.objects.bulk_create([*unsaved, gate, end])
+            _links([(gate, prev_activation.task), (end, gate)])
+            Process.objects.filter(pk=process.pk).update(status=PROCESS.DONE, finished=now)
+            process.status, process.finished = PROCESS.DONE, now
+            approval_chain_finish(
+                chain=route.chain, outcome=outcome, last=route.last, requisition_locked=route.requisition_locked
+            )
+            return activation_class(gate)
+        owners = stage_owners(route.chain, stage)
+        tasks = [
+            Task(
+                process=process,
+                flow_task=self._stage,
+                flow_task_type=self._stage.task_type,
+                status=STATUS.ASSIGNED,
+                owner=owners[assignment.pk],
+                created=now,
+                token=Token(f"start/{assignment.step_id}_{n}"),
+                data={"step": assignment.step_id, "assignment": assignment.pk},
+            )
+            for n, assignment in enumerate(stage, 1)
+        ]
+        Task.objects.bulk_create([*unsaved, gate, *tasks])
+        _links([(gate, prev_activation.task), *((task, gate) for task in tasks)])
+        notify_stage_tasks(chain=route.chain, tasks=tasks, assignments=stage)
+        activation = activation_class(gate)
+        activation.next_activations = [self._stage.activation_class(task) for task in tasks]
+        return activation
+
+
+def _links(pairs: list[tuple[Any, Any]]) -> None:
+    """viewflow's task links (`previous`), all in one insert."""
+    through = Task.previous.through
+    through.objects.bulk_create([through(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs])
+
+
+def next_stage(chain_id: int) -> list[ApprovalStepApprover]:
+    """The pending assignments of the chain's first pending stage, with the stage, the people and the delegate of
+    anyone away today (`away_delegate_id`), in one query."""
+    first = ApprovalStep.objects.filter(chain_id=chain_id, status=StepStatus.PENDING).order_by("position").values("pk")
+    return list(
+        ApprovalStepApprover.objects.filter(step__in=first[:1], status=StepStatus.PENDING)
+        .select_related("step", "approver__user")
+        .annotate(away_delegate_id=_delegate_today(OuterRef("approver_id")))
+        .order_by("pk")
+    )
+
+
+def _delegate_today(employee: Any) -> Subquery:
+    """The delegate of `employee` today, the newest delegation winning (approvals.selectors.delegate_for)."""
+    today = timezone.localdate()
+    return Subquery(
+        Delegation.objects.filter(employee_id=employee, starts_on__lte=today, ends_on__gte=today)
+        .order_by("-created_at", "-pk")
+        .values("delegate_id")[:1]
+    )
+
+
+def stage_owners(chain: ApprovalChain, stage: list[ApprovalStepApprover]) -> dict[int, Any]:
+    """Who holds each assignment's task: the approver, or their delegate while they are away (never one barred
+    from the chain). The delegates come with the stage (`next_stage`) or are read here in one query; those
+    delegated are recorded in one update."""
+    marks: dict[int, int | None]
+    if stage and hasattr(stage[0], "away_delegate_id"):
+        marks = {a.pk: getattr(a, "away_delegate_id") for a in stage}  # noqa: B009 - an annotation
+    else:
+        delegates = dict(
+            Employee.objects.filter(pk__in=[a.approver_id for a in stage])
+            .order_by()
+            .annotate(away_delegate_id=_delegate_today(OuterRef("pk")))
+            .values_list("pk", "away_delegate_id")
+        )
+        marks = {a.pk: delegates.get(a.approver_id) for a in stage}
+    wanted = {pk for pk in marks.values() if pk is not None}
+    people = Employee.objects.select_related("user").in_bulk(wanted) if wanted else {}
+    owners: dict[int, Any] = {}
+    delegated: list[int] = []
+    for assignment in stage:
+        mark = marks[assignment.pk]
+        delegate = people.get(mark) if mark is not None else None
+        if delegate is not None and not chain.barred(delegate):
+            owners[assignment.pk] = delegate.user
+            assignment.delegated_from = assignment.approver
+            delegated.append(assignment.pk)
+        else:
+            owners[assignment.pk] = assignment.approver.user
+    if delegated:
+        ApprovalStepApprover.objects.filter(pk__in=delegated).update(delegated_from=F("approver"))
+    return owners
 
 
 class ApprovalFlow(flow.Flow):
     process_class = ApprovalProcess
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_process).Next(this.check_stage)
-    check_stage = flow.If(this.has_pending_stage).Then(this.split_stage).Else(this.mark_approved)
-    split_stage = ApproverSplit().Approvers(this.approve, this.stage_approvers)
-    approve = flow.View(approve_task_view).Assign(this.task_owner).onCreate(this.task_created).Next(this.join_stage)
-    join_stage = flow.Join(continue_on_condition=this.stage_decided).Next(this.route)
-    route = (
-        flow.Switch()
-        .Case(this.mark_rejected, this.is_rejected)
-        .Case(this.mark_returned, this.is_returned)
-        .Default(this.check_stage)
-    )
-    mark_approved = flow.Function(this.on_approved).Next(this.end)
-    mark_rejected = flow.Function(this.on_rejected).Next(this.end)
-    mark_returned = flow.Function(this.on_returned).Next(this.end)
+    start = ChainStart(this.start_process).Next(this.gate)
+    gate = StageGate().Stage(this.approve).End(this.end)
+    approve = ApproveTask(approve_task_view).Assign(this.task_owner).Next(this.gate)
     end = flow.End()
 
-    def start_process(self, activation: Any, *, chain: ApprovalChain) -> Any:
+    def start_process(self, activation: Any, *, chain: ApprovalChain, route: StageRoute | None = None) -> Any:
         if chain.is_invoice:
             # The inbox filters an entity's tasks by this data without reading the invoices app's tables.
             activation.process.data = {
@@ -89,55 +325,12 @@ class ApprovalFlow(flow.Flow):
         else:
             activation.process.data = {"chain": chain.pk, "requisition": chain.requisition_id}
             activation.process.artifact = chain.requisition
-        activation.process.save()
+        activation.route = route or StageRoute(chain=chain)
         return activation.process
 
-    def has_pending_stage(self, activation: Any) -> bool:
-        return current_step(activation.process.data["chain"]) is not None
-
-    def stage_approvers(self, activation: Any) -> list[dict[str, int]]:
-        step = current_step(activation.process.data["chain"])
-        assert step is not None
-        return [
-            {"step": step.pk, "assignment": assignment.pk}
-            for assignment in step.approvers.filter(status=StepStatus.PENDING).order_by("pk")
-        ]
-
     def task_owner(self, activation: Any) -> Any:
-        """Every task has an owner: the approver, or their delegate while they are away."""
+        """An approve task made one at a time (viewflow's own paths) goes to its approver or their delegate."""
         assignment = ApprovalStepApprover.objects.select_related(
             "approver__user", "step__chain__requisition", "step__chain__invoice"
         ).get(pk=activation.task.data["assignment"])
-        delegate = delegate_for(employee=assignment.approver, on=timezone.localdate(), chain=assignment.step.chain)
-        if delegate is None:
-            return assignment.approver.user
-        assignment.delegated_from = assignment.approver
-        assignment.save(update_fields=["delegated_from"])
-        return delegate.user
-
-    def task_created(self, activation: Any) -> None:
-        notify_task_created(task=activation.task)
-
-    def stage_decided(self, activation: Any, active_tasks: Any) -> bool:
-        """Any-of closes at the first approval, all-of when all approved; reject and return at once."""
-        step_ids = {task.data.get("step") for task in activation.task.previous.all()}
-        return ApprovalStep.objects.filter(pk__in=step_ids).exclude(status=StepStatus.PENDING).exists()
-
-    def is_rejected(self, activation: Any) -> bool:
-        return ApprovalStep.objects.filter(
-            chain_id=activation.process.data["chain"], status=StepStatus.REJECTED
-        ).exists()
-
-    def is_returned(self, activation: Any) -> bool:
-        return ApprovalStep.objects.filter(
-            chain_id=activation.process.data["chain"], status=StepStatus.RETURNED
-        ).exists()
-
-    def on_approved(self, activation: Any) -> None:
-        approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.APPROVED)
-
-    def on_rejected(self, activation: Any) -> None:
-        approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.REJECTED)
-
-    def on_returned(self, activation: Any) -> None:
-        approval_chain_finish(chain_id=activation.process.data["chain"], outcome=ApprovalChain.Status.RETURNED)
+        return stage_owners(assignment.step.chain, [assignment])[assignment.pk]

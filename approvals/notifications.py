@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from notifications.models import Kind
-from notifications.services import Recipient, notify
+from notifications.services import Notice, Recipient, notify, notify_each
 from procurement.money import decimal_text
 
 from .invoice_summary import InvoiceSummary
@@ -17,7 +17,7 @@ from .links import (
     decision_link_needs_login_for,
     decision_link_url,
 )
-from .models import ApprovalStepApprover
+from .models import ApprovalChain, ApprovalStepApprover
 from .step_texts import step_text_lazy
 
 LINES_SHOWN = 10
@@ -28,91 +28,135 @@ def notify_task_created(*, task: Any, escalated_from: Any = None) -> None:
     """The task's owner is asked to decide (by e-mail with a signed decision link, and in the app); an escalated
     task says from whom it came."""
     assignment = ApprovalStepApprover.objects.select_related(
-        "approver__user", "step__chain__requisition__requester__user", "step__chain__invoice__legal_entity"
+        "approver__user",
+        "step__chain__requisition__requester__user",
+        "step__chain__requisition__legal_entity",
+        "step__chain__invoice__legal_entity",
     ).get(pk=task.data["assignment"])
-    if assignment.step.chain.is_invoice:
-        _notify_invoice_task(task=task, assignment=assignment, escalated_from=escalated_from)
+    _notify_tasks(chain=assignment.step.chain, tasks=[(task, assignment)], escalated_from=escalated_from)
+
+
+def notify_stage_tasks(*, chain: ApprovalChain, tasks: list[Any], assignments: list[ApprovalStepApprover]) -> None:
+    """The new tasks of a stage, each told to its owner, in one go: what is shown of the requisition is read once,
+    and the messages are written together (notifications.services.notify_each). `chain` comes with its
+    requisition (its legal entity and requester loaded) or its invoice."""
+    by_pk = {assignment.pk: assignment for assignment in assignments}
+    _notify_tasks(chain=chain, tasks=[(task, by_pk[task.data["assignment"]]) for task in tasks], escalated_from=None)
+
+
+def _notify_tasks(*, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepApprover]], escalated_from: Any) -> None:
+    if not tasks:
         return
-    requisition = assignment.step.chain.requisition
+    if chain.is_invoice:
+        _notify_invoice_tasks(chain=chain, tasks=tasks, escalated_from=escalated_from)
+        return
+    requisition = chain.requisition
     assert requisition is not None
     total = requisition.total
     lines = [
         {"quantity": decimal_text(line.quantity), "description": line.description, "total": line.total}
-        for line in requisition.lines.order_by("line_number")[:LINES_SHOWN]
+        for line in _lines_shown(requisition)
     ]
-    # The task's owner decides: the approver, their delegate, or the manager it escalated to.
-    owner = task.owner or assignment.approver.user
-    on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
-    notify(
-        recipients=[
-            Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)}),
-        ],
+    context = {
+        "requester": requisition.requester.display_name,
+        "number": requisition.number,
+        "title": requisition.title,
+        "total": total,
+        "lines": lines,
+        "escalated": escalated_from is not None,
+        "escalated_from": getattr(escalated_from, "display_name", ""),
+        "hours": decision_link_max_age_hours(),
+        "needs_login": decision_link_needs_login(requisition=requisition),
+    }
+    notices = []
+    for task, assignment in tasks:
+        # The task's owner decides: the approver, their delegate, or the manager it escalated to.
+        owner = task.owner or assignment.approver.user
+        on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
+        notices.append(
+            Notice(
+                recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
+                context={
+                    **context,
+                    "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
+                    "step_reason": step_text_lazy(assignment.step.reason),
+                    "on_behalf": on_behalf,
+                },
+                data={
+                    "task": task.pk,
+                    "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
+                    "total": total.as_api() if total is not None else None,
+                    "requester": requisition.requester.display_name,
+                    "approver": owner.get_username(),
+                    "step": assignment.step.name,
+                    "escalated_from": getattr(escalated_from, "display_name", None),
+                },
+            )
+        )
+    notify_each(
+        notices=notices,
         kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
         legal_entity=requisition.legal_entity,
         message="task_assigned",
-        context={
-            "requester": requisition.requester.display_name,
-            "number": requisition.number,
-            "title": requisition.title,
-            "total": total,
-            "lines": lines,
-            "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
-            "step_reason": step_text_lazy(assignment.step.reason),
-            "on_behalf": on_behalf,
-            "escalated": escalated_from is not None,
-            "escalated_from": getattr(escalated_from, "display_name", ""),
-            "hours": decision_link_max_age_hours(),
-            "needs_login": decision_link_needs_login(requisition=requisition),
-        },
         link=reverse("approvals:inbox"),
         obj=requisition,
-        data={
-            "task": task.pk,
-            "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
-            "total": total.as_api() if total is not None else None,
-            "requester": requisition.requester.display_name,
-            "approver": owner.get_username(),
-            "step": assignment.step.name,
-            "escalated_from": getattr(escalated_from, "display_name", None),
-        },
     )
 
 
-def _notify_invoice_task(*, task: Any, assignment: ApprovalStepApprover, escalated_from: Any) -> None:
-    """A new task on an invoice on hold: what differs from the order, in the match's own words, and the link."""
-    chain = assignment.step.chain
+def _lines_shown(requisition: Any) -> list[Any]:
+    """The first lines of the requisition: from its lines read once already in this submission, else read."""
+    read = getattr(requisition, "_prefetched_objects_cache", {}).get("lines")
+    if read is not None:
+        return sorted(read, key=lambda line: line.line_number)[:LINES_SHOWN]
+    return list(requisition.lines.order_by("line_number")[:LINES_SHOWN])
+
+
+def _notify_invoice_tasks(
+    *, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepApprover]], escalated_from: Any
+) -> None:
+    """New tasks on an invoice on hold: what differs from the order, in the match's own words, and the link."""
     summary = InvoiceSummary.of(chain)
-    owner = task.owner or assignment.approver.user
-    on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
-    notify(
-        recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
+    context = {
+        "number": summary.number,
+        "supplier": summary.supplier_name,
+        "total": summary.total,
+        "variance": summary.variance,
+        "orders": list(summary.purchase_orders),
+        "reasons": list(summary.reasons[:REASONS_SHOWN]),
+        "hours": decision_link_max_age_hours(),
+        "needs_login": decision_link_needs_login_for(chain=chain),
+    }
+    notices = []
+    for task, assignment in tasks:
+        owner = task.owner or assignment.approver.user
+        on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
+        notices.append(
+            Notice(
+                recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
+                context={
+                    **context,
+                    "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
+                    "step_reason": step_text_lazy(assignment.step.reason),
+                    "on_behalf": on_behalf,
+                },
+                data={
+                    "task": task.pk,
+                    "invoice": {"id": summary.invoice_id, "number": summary.number, "supplier": summary.supplier},
+                    "total": summary.total.as_api(),
+                    "variance": summary.variance.as_api(),
+                    "approver": owner.get_username(),
+                    "step": assignment.step.name,
+                    "escalated_from": getattr(escalated_from, "display_name", None),
+                },
+            )
+        )
+    notify_each(
+        notices=notices,
         kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
         legal_entity=chain.legal_entity,
         message="invoice_task_assigned",
-        context={
-            "number": summary.number,
-            "supplier": summary.supplier_name,
-            "total": summary.total,
-            "variance": summary.variance,
-            "orders": list(summary.purchase_orders),
-            "reasons": list(summary.reasons[:REASONS_SHOWN]),
-            "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
-            "step_reason": step_text_lazy(assignment.step.reason),
-            "on_behalf": on_behalf,
-            "hours": decision_link_max_age_hours(),
-            "needs_login": decision_link_needs_login_for(chain=chain),
-        },
         link=reverse("approvals:inbox"),
         obj=chain.invoice,
-        data={
-            "task": task.pk,
-            "invoice": {"id": summary.invoice_id, "number": summary.number, "supplier": summary.supplier},
-            "total": summary.total.as_api(),
-            "variance": summary.variance.as_api(),
-            "approver": owner.get_username(),
-            "step": assignment.step.name,
-            "escalated_from": getattr(escalated_from, "display_name", None),
-        },
     )
 
 

@@ -7,7 +7,7 @@ Called by the flow's end nodes (approvals.flows); below the flow, so the flow im
 from requisitions.models import RequisitionStatus
 from requisitions.services.lifecycle import requisition_status_move
 
-from .models import ApprovalChain, ApprovalStepApprover, StepStatus
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, StepStatus
 from .notifications import notify_outcome
 from .transitions import approval_chain_status_move
 
@@ -19,40 +19,27 @@ REQUISITION_OUTCOMES: dict[str, str] = {
 }
 
 
-def approval_chain_finish(*, chain_id: int, outcome: str) -> None:
+def approval_chain_finish(
+    *, chain: ApprovalChain, outcome: str, last: ApprovalStepApprover | None = None, requisition_locked: bool = False
+) -> None:
     """The process reached its end: the chain and the requisition take the outcome.
+
+    `chain` comes with its requisition (and the requisition's legal entity and requester) or its invoice loaded;
+    `last` is the decision that ended it (its author and comment go on the moves), None when nobody decided;
+    `requisition_locked` says the caller read the requisition under its row lock already (a decision does).
 
     An invoice's chain only records its outcome here: what it means for the invoice (variance accepted, credit
     note asked, rejected) is applied by the orchestration after the decision (p2p.invoice_exceptions), since
     invoices sit above approvals."""
-    chain = ApprovalChain.objects.select_related("requisition", "invoice__legal_entity").get(pk=chain_id)
-    last = (
-        ApprovalStepApprover.objects.filter(step__chain=chain)
-        .exclude(decided_at=None)
-        .select_related("decided_by__user")
-        .order_by("-decided_at")
-        .first()
-    )
-    approval_chain_status_move(
-        chain=chain,
-        to_status=outcome,
-        by=last.decided_by if last else None,
-        comment=last.comment if last else "",
-    )
+    by = last.decided_by if last is not None else None
+    comment = last.comment if last is not None else ""
+    approval_chain_status_move(chain=chain, to_status=outcome, by=by, comment=comment)
     if outcome != ApprovalChain.Status.APPROVED:
-        chain.steps.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+        ApprovalStep.objects.filter(chain=chain, status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
     if chain.requisition is None:
         return
     target = REQUISITION_OUTCOMES[outcome]
-    notify_outcome(
-        requisition=chain.requisition,
-        outcome=target.replace("_", " "),
-        by=last.decided_by if last else None,
-        comment=last.comment if last else "",
-    )
+    notify_outcome(requisition=chain.requisition, outcome=target.replace("_", " "), by=by, comment=comment)
     requisition_status_move(
-        requisition=chain.requisition,
-        to_status=target,
-        by=last.decided_by if last else None,
-        comment=last.comment if last else "",
+        requisition=chain.requisition, to_status=target, by=by, comment=comment, locked=requisition_locked
     )

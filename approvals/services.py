@@ -15,9 +15,9 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.events import audit_event_record
 from procurement.models import Employee
-from requisitions.lock_objects import requisitions_select_for_update
+from requisitions.lock_objects import requisition_select_for_update_with_parties
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services.lifecycle import requisition_event_record, requisition_status_move
+from requisitions.services.lifecycle import requisition_event_record
 
 from . import decisions
 from .chain import ResolvedChain
@@ -31,7 +31,7 @@ from .errors import (
     TaskAlreadyDecided,
     TaskNotYours,
 )
-from .flows import ApprovalFlow
+from .flows import ApprovalFlow, StageRoute
 from .lock_objects import approval_step_approvers_qs_select_for_update, purchasing_rules_qs_select_for_update
 from .models import (
     ApprovalChain,
@@ -82,11 +82,15 @@ def check_resolvable(resolved: ResolvedChain) -> None:
         raise NoEligibleApprover(" ".join(resolved.problems))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, by: Employee | None) -> ApprovalChain:
     """Store the chain resolved for this submission (approval_chain_resolve, checked with check_resolvable) and
-    move the requisition into approval, starting the process, or approve it outright: then the chain's status
-    is `approved` and the caller goes on with what follows a final approval."""
+    start its process, or record it approved outright (auto-approved, or no stage): then the chain's status is
+    `approved` and the caller goes on with what follows a final approval.
+
+    Runs in the submission's transaction, with `requisition` read under its row lock and already moved on
+    (requisitions.services.requisition_mark_submitted with `then`): the chain's steps and assignments are written
+    in one insert each, and the first stage's tasks from them without reading anything back."""
     approval_chains_status_move(
         requisition=requisition,
         from_status=ApprovalChain.Status.PENDING,
@@ -101,7 +105,7 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
         auto_approved=resolved.auto_approved,
         rule_versions=_rule_versions(resolved),
     )
-    _steps_store(chain, resolved)
+    chain.requisition = requisition
     if resolved.auto_approved or not resolved.stages:
         approval_chain_status_move(
             chain=chain,
@@ -109,25 +113,31 @@ def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, 
             by=None,
             comment="Approved automatically by a purchasing rule.",
         )
-        requisition_status_move(
-            requisition=requisition,
-            to_status=RequisitionStatus.APPROVED,
-            by=None,
-            comment="Approved automatically by a purchasing rule.",
-        )
-    else:
-        requisition_status_move(requisition=requisition, to_status=RequisitionStatus.IN_APPROVAL, by=None)
-        ApprovalFlow.start.run(chain=chain)
+        return chain
+    first_stage = _steps_store(chain, resolved)
+    ApprovalFlow.start.run(chain=chain, route=StageRoute(chain=chain, next_stage=first_stage, requisition_locked=True))
     return chain
+
+
+def approval_chain_submitted_status(resolved: ResolvedChain) -> str:
+    """Where a requisition goes once submitted with this chain: approved outright, or into approval."""
+    if resolved.auto_approved or not resolved.stages:
+        return RequisitionStatus.APPROVED
+    return RequisitionStatus.IN_APPROVAL
+
+
+AUTO_APPROVED_COMMENT = "Approved automatically by a purchasing rule."
 
 
 def _rule_versions(resolved: ResolvedChain) -> list[dict[str, Any]]:
     return [{"rule": rule.pk, "version": rule.version, "name": rule.name} for rule in resolved.rules if rule.pk]
 
 
-def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> None:
-    for position, stage in enumerate(resolved.stages, 1):
-        step = ApprovalStep.objects.create(
+def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> list[ApprovalStepApprover]:
+    """The chain's steps in one insert and their assignments in another, whatever the number of stages and
+    people; returns the first stage's assignments (with their step and people) to start the process from."""
+    steps = ApprovalStep.objects.bulk_create(
+        ApprovalStep(
             chain=chain,
             position=position,
             name=stage.name[:200],
@@ -138,9 +148,14 @@ def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> None:
             rule_version=stage.rule.version if stage.rule and stage.rule.pk else None,
             sla_hours=stage.sla_hours,
         )
-        ApprovalStepApprover.objects.bulk_create(
-            ApprovalStepApprover(step=step, approver=person) for person in stage.approvers
-        )
+        for position, stage in enumerate(resolved.stages, 1)
+    )
+    assignments = ApprovalStepApprover.objects.bulk_create(
+        ApprovalStepApprover(step=step, approver=person)
+        for step, stage in zip(steps, resolved.stages, strict=True)
+        for person in stage.approvers
+    )
+    return [assignment for assignment in assignments if assignment.step is steps[0]]
 
 
 @transaction.atomic
@@ -160,8 +175,9 @@ def invoice_approval_chain_start(
         currency=resolved.total.currency,
         rule_versions=_rule_versions(resolved),
     )
-    _steps_store(chain, resolved)
-    ApprovalFlow.start.run(chain=chain)
+    chain.invoice_id = invoice_id
+    first_stage = _steps_store(chain, resolved)
+    ApprovalFlow.start.run(chain=chain, route=StageRoute(chain=chain, next_stage=first_stage))
     return chain
 
 
@@ -224,18 +240,19 @@ class Decision:
 
 @contextmanager
 def approval_decision_lock(*, task_id: int) -> Iterator[None]:
-    """A transaction holding the lock of the task's approval process, around a decision (approval_decide takes
-    the same lock again) and what follows from it. A task that does not exist takes no lock: approval_decide
-    says why it refuses."""
-    process_id = None
-    if 0 < task_id <= MAX_ID:
-        process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
-    if process_id is None:
-        with transaction.atomic():
-            yield
-        return
-    with ApprovalFlow.lock(process_id), transaction.atomic():
+    """The transaction of a decision and what follows from it (p2p.submit_to_order.approval_decide): the process
+    lock approval_decide takes first thing is held until it ends."""
+    with transaction.atomic():
         yield
+
+
+def _task_locked(task_id: int) -> Any:
+    """The task with its process, the process row locked (the lock of its flow, as `ApprovalFlow.lock` takes it:
+    whoever holds it alone decides on or hands over the process's tasks), in one query; None when there is no
+    such task."""
+    return (
+        Task.objects.select_related("process").select_for_update(of=("process",)).filter(pk=task_id).order_by().first()
+    )
 
 
 def approval_decide(
@@ -244,7 +261,15 @@ def approval_decide(
     """Record an approver's decision on their task and move the process on; `origin` joins the audit.
 
     Under the process row lock: of two approvers of an any-of stage deciding at the same moment, the
-    first decides the stage and the second is told it is already decided.
+    first decides the stage and the second is told it is already decided. The chain's status after the decision
+    is on `assignment.step.chain.status` (pending, or the outcome the decision ended it with).
+
+    A constant number of queries whatever the number of lines, approvers and stages: the task, the assignment with
+    its step and chain, and the requisition are each read once under their locks; the step settles from what is
+    read there; the gate (approvals.flows) is handed all of it and writes the next stage in one go.
+
+    Runs in the caller's transaction when there is one, without a savepoint of its own: a refusal raised here ends
+    that transaction (p2p.submit_to_order.approval_decide opens one per decision).
     """
     if decision not in Decision.STATUS:
         raise ApprovalError(
@@ -259,12 +284,9 @@ def approval_decide(
             _("A comment has at most %(comment_max_length)s characters.") % {"comment_max_length": COMMENT_MAX_LENGTH},
             code=ApprovalErrorCode.INVALID,
         )
-    process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
-    if process_id is None:
-        raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
-    with ApprovalFlow.lock(process_id), transaction.atomic():
-        task = Task.objects.select_related("process").get(pk=task_id)
-        if task.flow_task != ApprovalFlow.approve or task.owner_id != by.user_id:
+    with transaction.atomic(savepoint=False):
+        task = _task_locked(task_id)
+        if task is None or task.flow_task != ApprovalFlow.approve or task.owner_id != by.user_id:
             raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided(_("This approval has already been decided."))
@@ -272,7 +294,7 @@ def approval_decide(
         step = assignment.step
         chain = step.chain
         if chain.requisition_id is not None:
-            chain.requisition = requisitions_select_for_update([chain.requisition_id])[0]
+            chain.requisition = requisition_select_for_update_with_parties(chain.requisition_id)
         if chain.barred(by):
             raise TaskNotYours(
                 _("Nobody decides on an invoice they entered.")
@@ -291,11 +313,13 @@ def approval_decide(
         assignment.comment = comment
         assignment.decided_at = timezone.now()
         assignment.decided_by = by
+        fields = ["status", "comment", "decided_at", "decided_by"]
         if origin is not None:
             assignment.decided_via = origin.via[:20]
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
-        assignment.save()
+            fields += ["decided_via", "decided_from_ip", "decided_user_agent"]
+        assignment.save(update_fields=fields)
         audit = {
             "decision": decision,
             "step": step.name,
@@ -315,32 +339,39 @@ def approval_decide(
                 obj=chain.invoice,
                 data={**audit, "chain": chain.pk, "comment": comment},
             )
-        _step_settle(step)
+        _step_settle(step, assignment)
         activation = ApprovalFlow.approve.activation_class(task)
+        activation.route = StageRoute(
+            chain=chain,
+            step=step,
+            decided=step.status != StepStatus.PENDING,
+            last=assignment,
+            requisition_locked=True,
+        )
         activation.start(None)
         activation.execute()
         return assignment
 
 
-def _step_settle(step: ApprovalStep) -> None:
-    """A step is decided by its first rejection or return, or by enough approvals for its mode."""
-    statuses = list(step.approvers.values_list("status", flat=True))
-    approved = statuses.count(StepStatus.APPROVED)
-    if StepStatus.REJECTED in statuses:
-        step.status = StepStatus.REJECTED
-    elif StepStatus.RETURNED in statuses:
-        step.status = StepStatus.RETURNED
-    elif (
-        (step.mode == ApprovalMode.ANY and approved >= 1)
-        or (step.mode == ApprovalMode.ALL and approved == len(statuses))
-        or (step.mode == ApprovalMode.N_OF_M and approved >= step.required_count)
-    ):
+def _step_settle(step: ApprovalStep, decided: ApprovalStepApprover) -> None:
+    """A step is decided by its first rejection or return, or by enough approvals for its mode; then what is still
+    pending of it is cancelled. An any-of stage is decided by any decision without reading its other assignments;
+    all-of and N-of-M count the approvals in one query."""
+    if decided.status in (StepStatus.REJECTED, StepStatus.RETURNED):
+        step.status = decided.status
+    elif step.mode == ApprovalMode.ANY:
         step.status = StepStatus.APPROVED
     else:
-        return
-    step.save(update_fields=["status"])
-    if step.status != StepStatus.PENDING:
-        step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+        statuses = list(step.approvers.order_by().values_list("status", flat=True))
+        approved = statuses.count(StepStatus.APPROVED)
+        if (step.mode == ApprovalMode.ALL and approved == len(statuses)) or (
+            step.mode == ApprovalMode.N_OF_M and approved >= step.required_count
+        ):
+            step.status = StepStatus.APPROVED
+        else:
+            return
+    ApprovalStep.objects.filter(pk=step.pk).update(status=step.status)
+    step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
 
 
 def approval_process_cancel(*, requisition: Requisition) -> None:

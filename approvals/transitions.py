@@ -59,7 +59,6 @@ def approval_chain_status_move(
     return chain
 
 
-@transaction.atomic
 def approval_chains_status_move(
     *,
     requisition: Requisition | None = None,
@@ -79,6 +78,19 @@ def approval_chains_status_move(
         raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
     if (requisition is None) == (invoice_id is None):
         raise ValueError(_("Name a requisition or an invoice."))
+    # Refused above without a transaction; inside the caller's, no savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        return _chains_move(requisition, invoice_id, from_status, to_status, by, comment)
+
+
+def _chains_move(
+    requisition: Requisition | None,
+    invoice_id: int | None,
+    from_status: str,
+    to_status: str,
+    by: Employee | None,
+    comment: str,
+) -> list[int]:
     subject = {"requisition": requisition} if requisition is not None else {"invoice_id": invoice_id}
     chains = list(
         ApprovalChain.objects.select_for_update(of=("self",))

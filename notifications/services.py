@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Exists, Model, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -27,7 +27,7 @@ from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
 from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings
-from .webhooks import webhook_event_queue
+from .webhooks import webhook_event_queue, webhooks_for
 
 TITLE_MAX = Notification._meta.get_field("title").max_length or 300
 LINK_MAX = Notification._meta.get_field("link").max_length or 500
@@ -113,70 +113,138 @@ def notify(
     Returns the in-app notifications written. Call it inside the caller's transaction: e-mails and webhooks
     are queued on commit.
     """
-    people = [r if isinstance(r, Recipient) else Recipient(user=r) for r in recipients]
-    people = [p for p in people if p.user is not None and getattr(p.user, "is_active", True)]
+    return notify_each(
+        notices=[Notice(recipients=list(recipients), context=context, data=data)],
+        kind=kind,
+        legal_entity=legal_entity,
+        message=message,
+        link=link,
+        obj=obj,
+    )
+
+
+def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str], set[int]]:
+    """`channels_for` and `digest_users` of the same people, in one query."""
+    if not users:
+        return {}, set()
+    rows = (
+        get_user_model()
+        ._default_manager.filter(pk__in=[user.pk for user in users])
+        .order_by()
+        .annotate(
+            channel=Subquery(
+                NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind).values("channel")[:1]
+            ),
+            digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
+        )
+        .values_list("pk", "channel", "digest")
+    )
+    channels: dict[int, str] = {user.pk: Channel.BOTH for user in users}
+    digest: set[int] = set()
+    for pk, channel, wants_digest in rows:
+        channels[pk] = channel or Channel.BOTH
+        if wants_digest:
+            digest.add(pk)
+    return channels, digest
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message of a batch (`notify_each`): who is told, its parts, and its webhook event's `data`."""
+
+    recipients: list[Any]
+    context: dict[str, Any]
+    data: dict[str, Any] | None = None
+
+
+def notify_each(
+    *,
+    notices: list[Notice],
+    kind: str,
+    legal_entity: LegalEntity | None,
+    message: str,
+    link: str = "",
+    obj: Model | None = None,
+) -> list[Notification]:
+    """`notify` for several messages of one kind at once (e.g. one per approval task of a stage), each as `notify`
+    would send it alone (its own webhook event), in a constant number of queries however many there are: the
+    preferences and digests read once, the in-app notifications written in one insert, the webhooks read once."""
     if link and not link.startswith("/"):
         raise ValueError("A notification's link is a path inside the site.")
     link = link[:LINK_MAX]
     object_type, object_id = _object_ref(obj)
-    channels = channels_for(users=[p.user for p in people], kind=kind)
-    digest = digest_users(users=[p.user for p in people])
+    batch = [
+        [
+            person
+            for person in (r if isinstance(r, Recipient) else Recipient(user=r) for r in notice.recipients)
+            if person.user is not None and getattr(person.user, "is_active", True)
+        ]
+        for notice in notices
+    ]
+    users = list({person.user.pk: person.user for people in batch for person in people}.values())
+    channels, digest = _channels_and_digests(users=users, kind=kind)
     written: list[Notification] = []
-    seen: set[int] = set()
     absolute = settings.SITE_URL.rstrip("/") + link if link else ""
-    for person in people:
-        user = person.user
-        if user.pk in seen:
-            continue
-        seen.add(user.pk)
-        channel = channels[user.pk]
-        if channel == Channel.NONE:
-            continue
-        wants_email = channel in (Channel.EMAIL, Channel.BOTH) and bool(user.email)
-        in_app = channel in (Channel.IN_APP, Channel.BOTH)
-        batched = wants_email and user.pk in digest
-        if not (in_app or batched or wants_email):
-            continue
-        rendered = message_render(
-            message=message,
-            context={**context, **person.context, "recipient": user, "link_url": absolute},
-            language=user_language(user),
-        )
-        if in_app or batched:
-            written.append(
-                Notification.objects.create(
-                    recipient=user,
-                    legal_entity=legal_entity,
-                    kind=kind,
-                    title=rendered.title,
-                    body=rendered.body,
-                    link=link,
-                    object_type=object_type,
-                    object_id=object_id,
-                    in_app=in_app,
-                    for_digest=batched,
+    for notice, people in zip(notices, batch, strict=True):
+        seen: set[int] = set()
+        for person in people:
+            user = person.user
+            if user.pk in seen:
+                continue
+            seen.add(user.pk)
+            channel = channels[user.pk]
+            if channel == Channel.NONE:
+                continue
+            wants_email = channel in (Channel.EMAIL, Channel.BOTH) and bool(user.email)
+            in_app = channel in (Channel.IN_APP, Channel.BOTH)
+            batched = wants_email and user.pk in digest
+            if not (in_app or batched or wants_email):
+                continue
+            rendered = message_render(
+                message=message,
+                context={**notice.context, **person.context, "recipient": user, "link_url": absolute},
+                language=user_language(user),
+            )
+            if in_app or batched:
+                written.append(
+                    Notification(
+                        recipient=user,
+                        legal_entity=legal_entity,
+                        kind=kind,
+                        title=rendered.title,
+                        body=rendered.body,
+                        link=link,
+                        object_type=object_type,
+                        object_id=object_id,
+                        in_app=in_app,
+                        for_digest=batched,
+                    )
                 )
-            )
-        if wants_email and not batched:
-            task_enqueue_on_commit(
-                notification_email_send.name,
-                kwargs={
-                    "user_id": user.pk,
-                    "subject": rendered.title[:150],
-                    "body": rendered.email_body,
-                    "language": rendered.language,
-                },
-            )
+            if wants_email and not batched:
+                task_enqueue_on_commit(
+                    notification_email_send.name,
+                    kwargs={
+                        "user_id": user.pk,
+                        "subject": rendered.title[:150],
+                        "body": rendered.email_body,
+                        "language": rendered.language,
+                    },
+                )
+    if written:
+        written = Notification.objects.bulk_create(written)
     if legal_entity is not None:
-        webhook_event_queue(
-            legal_entity=legal_entity,
-            event=kind,
-            data={
-                **(data or {}),
-                "object": {"type": object_type, "id": object_id} if object_type else None,
-                "link": absolute,
-            },
-        )
+        hooks = webhooks_for(legal_entity=legal_entity, event=kind)
+        for notice in notices:
+            webhook_event_queue(
+                legal_entity=legal_entity,
+                event=kind,
+                data={
+                    **(notice.data or {}),
+                    "object": {"type": object_type, "id": object_id} if object_type else None,
+                    "link": absolute,
+                },
+                hooks=hooks,
+            )
     return written
 
 

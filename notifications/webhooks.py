@@ -147,11 +147,20 @@ def webhook_enqueue(delivery_id: int, delay: float = 0.0) -> None:
     task_enqueue(DELIVER_TASK, kwargs={"delivery_id": delivery_id}, countdown=delay if delay > 0 else None)
 
 
-def webhook_event_queue(*, legal_entity: LegalEntity, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
-    """A delivery for each active webhook of the entity subscribed to `event`, sent once this commits."""
-    hooks = [
+def webhooks_for(*, legal_entity: LegalEntity, event: str) -> list[Webhook]:
+    """The active webhooks of the entity subscribed to `event`."""
+    return [
         hook for hook in Webhook.objects.filter(legal_entity=legal_entity, active=True) if event in (hook.events or [])
     ]
+
+
+def webhook_event_queue(
+    *, legal_entity: LegalEntity, event: str, data: dict[str, Any], hooks: list[Webhook] | None = None
+) -> list[WebhookDelivery]:
+    """A delivery for each active webhook of the entity subscribed to `event` (`hooks`, when the caller read them
+    already: webhooks_for), sent once this commits."""
+    if hooks is None:
+        hooks = webhooks_for(legal_entity=legal_entity, event=event)
     # JSON-safe now (dates, decimals), so what is stored is what is sent.
     clean = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
     made = []

@@ -37,10 +37,11 @@ from approvals import services as approvals
 from approvals.chain import approval_chain_resolve
 from approvals.models import ApprovalChain, ApprovalStepApprover
 from approvals.outcomes import REQUISITION_OUTCOMES
-from approvals.selectors import approval_chain_status
 from approvals.services import (
+    AUTO_APPROVED_COMMENT,
     DecisionOrigin,
     approval_chain_create,
+    approval_chain_submitted_status,
     approval_chains_end,
     approval_decision_lock,
     check_resolvable,
@@ -80,13 +81,19 @@ def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition
     #    with no one who may approve. The same resolved chain is stored in step 5.
     chain = approval_chain_resolve(requisition=requisition)
     check_resolvable(chain)
-    # 4. requisitions: submitted.
-    requisition_mark_submitted(requisition=requisition, by=by)
-    # 5. approvals: the chain stored and its process started (in approval), or approved outright by a rule.
+    # 4. requisitions: submitted, and at once in approval (or approved outright by a rule), in one update.
+    then = approval_chain_submitted_status(chain)
+    requisition_mark_submitted(
+        requisition=requisition,
+        by=by,
+        then=then,
+        then_comment=AUTO_APPROVED_COMMENT if then == RequisitionStatus.APPROVED else "",
+    )
+    # 5. approvals: the chain stored and its process started with the first stage's tasks, or approved outright.
     stored = approval_chain_create(requisition=requisition, resolved=chain, by=by)
     if stored.status == ApprovalChain.Status.APPROVED:
         final_approval(requisition=requisition, by=None)  # nobody decided: a purchasing rule did
-    requisition.refresh_from_db()
+        requisition.refresh_from_db()
     return requisition
 
 
@@ -108,7 +115,7 @@ def approval_decide(
             # An invoice on hold: when its chain ends, the invoice takes the outcome (p2p.invoice_exceptions).
             invoice_exception_decided(chain=assignment.step.chain, by=by, comment=assignment.comment)
             return assignment
-        outcome = REQUISITION_OUTCOMES.get(approval_chain_status(chain_id=assignment.step.chain_id))
+        outcome = REQUISITION_OUTCOMES.get(assignment.step.chain.status)
         requisition = assignment.step.chain.requisition
         assert requisition is not None  # a chain decides a requisition or an invoice
         # 2. the last approval: orders; a rejection or a return: the requisition's way out.

@@ -84,7 +84,7 @@ def employee_manager_chain(*, employee: Employee) -> list[Employee]:
         f") SELECT id FROM chain",
         [employee.manager_id],
     )
-    members = {m.pk: m for m in Employee.objects.filter(pk__in=chain_ids).select_related("user")}
+    members = {m.pk: m for m in Employee.objects.filter(pk__in=chain_ids).select_related("user").order_by()}
     chain: list[Employee] = []
     current: int | None = employee.manager_id
     while current is not None and current in members and current != employee.pk:

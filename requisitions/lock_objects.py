@@ -21,3 +21,14 @@ def requisition_lists_qs_select_for_update() -> QuerySet[RequisitionList]:
 
 def import_jobs_qs_select_for_update() -> QuerySet[ImportJob]:
     return ImportJob.objects.select_for_update().order_by("pk")
+
+
+def requisition_select_for_update_with_parties(pk: int) -> Requisition:
+    """Lock one requisition (its row only) and read its legal entity and requester (with their user) along, for a
+    writer that tells people about it (an approval decision)."""
+    return (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "requester__user")
+        .order_by()
+        .get(pk=pk)
+    )

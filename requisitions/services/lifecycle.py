@@ -7,12 +7,14 @@ p2p/submit_to_order.py, which calls these; requisitions itself never calls anoth
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
 
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
+from ..lock_objects import requisition_select_for_update_with_parties
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from ..selectors import is_punchin_cart
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
@@ -22,6 +24,13 @@ from .shared import _check_requester, _event, _lock, _refresh_totals
 def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
     """The one place a status changes: checked against the table and logged as a RequisitionEvent."""
     from_status = requisition.status
+    _check_move(from_status, to_status)
+    requisition.status = to_status
+    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
+    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
+
+
+def _check_move(from_status: str, to_status: str) -> None:
     if not is_allowed(from_status, to_status):
         raise TransitionNotAllowed(
             _("A %(label)s requisition cannot become %(label2)s.")
@@ -30,24 +39,30 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
                 "label2": RequisitionStatus(to_status).label.lower(),
             }
         )
-    requisition.status = to_status
-    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
-    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
 
 
 def requisition_status_move(
-    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = ""
+    *, requisition: Requisition, to_status: str, by: Employee | None, comment: str = "", locked: bool = False
 ) -> Requisition:
-    """Move a requisition to another status (for approvals and purchase orders), under its row lock."""
+    """Move a requisition to another status (for approvals and purchase orders), under its row lock. `locked`: the
+    caller read `requisition` under that lock in its transaction already, so it is not read again."""
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("A requisition read under its lock moves inside the transaction that holds it.")
+        _status_move(requisition, to_status, by, comment=comment)
+        return requisition
     with transaction.atomic():
-        locked = _lock(requisition)
-        _status_move(locked, to_status, by, comment=comment)
-        return locked
+        held = _lock(requisition)
+        _status_move(held, to_status, by, comment=comment)
+        return held
 
 
 def _submission_problems(requisition: Requisition) -> list[str]:
+    """What stops a submission. Reads the lines with their splits once, kept on the requisition (`lines.all()`)
+    for the rest of the submission: the approval chain's facts and the first approvers' message use them."""
     problems = []
-    lines = list(requisition.lines.prefetch_related("splits"))
+    prefetch_related_objects([requisition], "lines__splits")
+    lines = list(requisition.lines.all())
     if not lines:
         problems.append(_("The requisition has no lines."))
     for line in lines:
@@ -77,7 +92,9 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     until the submission commits)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
-    requisition = _lock(requisition)
+    # Under its row lock, with its legal entity and requester read along (the approval chain and its first
+    # approvers' message need them).
+    requisition = requisition_select_for_update_with_parties(requisition.pk)
     _check_requester(requisition, by)
     if is_punchin_cart(requisition=requisition):
         raise PunchinCartNotSubmittable(
@@ -99,10 +116,39 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     return requisition
 
 
-def requisition_mark_submitted(*, requisition: Requisition, by: Employee) -> None:
-    """The checked, locked requisition (requisition_submit_check) becomes `submitted`."""
+def requisition_mark_submitted(
+    *, requisition: Requisition, by: Employee, then: str | None = None, then_comment: str = ""
+) -> None:
+    """The checked, locked requisition (requisition_submit_check) becomes `submitted`; with `then` it moves on at
+    once to that status (in approval, or approved outright: by nobody, with `then_comment`), in one update and
+    one insert of both events."""
     requisition.submitted_at = timezone.now()
-    _status_move(requisition, RequisitionStatus.SUBMITTED, by)
+    moves: list[tuple[str, Employee | None, str]] = [(RequisitionStatus.SUBMITTED, by, "")]
+    if then is not None:
+        moves.append((then, None, then_comment))
+    _status_moves(requisition, moves)
+
+
+def _status_moves(requisition: Requisition, moves: list[tuple[str, Employee | None, str]]) -> None:
+    """Several status moves in a row, each checked against the table and logged, saved in one update."""
+    events = []
+    for to_status, by, comment in moves:
+        from_status = requisition.status
+        _check_move(from_status, to_status)
+        requisition.status = to_status
+        events.append(
+            RequisitionEvent(
+                requisition=requisition,
+                actor=by.user if by else None,
+                kind=RequisitionEvent.Kind.STATUS,
+                comment=comment,
+                data={},
+                from_status=from_status,
+                to_status=to_status,
+            )
+        )
+    requisition.save(update_fields=["status", "updated_at", "submitted_at"])
+    RequisitionEvent.objects.bulk_create(events)
 
 
 @transaction.atomic

@@ -1,0 +1,163 @@
+"""The requisition path's steps cost a constant number of queries: submit, and a decision that is not the last,
+whatever the number of lines (5 or 50), of approvers per stage (1 or 3, any-of or all-of) and of stages.
+
+Each case builds its own chain from group rules (one stage per rule, its own group of people), so the sizes vary
+one at a time; every case asserts the same exact count. The last approval with its purchase orders is counted by
+the orders' own test (tests/p2p/test_final_approval_queries.py)."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals.flows import ApprovalFlow
+from approvals.models import ApprovalMode, ApprovalStep, PurchasingRule
+from approvals.services import purchasing_rule_save
+from p2p.submit_to_order import approval_decide, requisition_submit
+from procurement.models import Employee
+from procurement.money import Money
+from requisitions.models import Requisition
+from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
+
+# Submit, inside the test's savepoint (2): the requisition locked with its parties, the punch-in check, its totals
+# and its lines with their splits (7); funds checked and pre-committed (budgets: 5 with no budget to charge); the
+# chain resolved from the lines read already: org units, rules, group members (3); the requisition submitted and
+# in approval in one update and one insert of both events (2); no pending chain to supersede, the chain, its steps
+# and assignments (4); the process, the delegates of the first stage, its tasks with the start and gate rows, their
+# links, and the messages: preferences, notifications, webhooks (7).
+SUBMIT_QUERIES = 30
+# A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
+# assignment with its step and chain, requisition, each locked (3); the decision and its event (2); the stage
+# settled and its other assignments cancelled (2, plus 1 to count an all-of stage's approvals); the task done and
+# what is still open of the stage cancelled (2); the next stage with its delegates (1); its tasks with the gate
+# row, their links (2); the lines shown, preferences, notifications, webhooks (4).
+DECIDE_QUERIES = {ApprovalMode.ANY: 18, ApprovalMode.ALL: 19}
+# An approval of an all-of stage that others still have to approve: locks (3), the decision and its event (2),
+# the approvals counted (1), its task done (1), inside the test's savepoint (2).
+DECIDE_UNDECIDED_QUERIES = 9
+
+
+def chain_of(france, stages: list[tuple[str, int]]) -> None:
+    """One group rule per stage, in order, each naming its own people (`mode`, how many)."""
+    for position, (mode, people) in enumerate(stages, 1):
+        group = Group.objects.create(name=f"Stage {position}")
+        for _ in range(people):
+            EmployeeFactory(legal_entities=[france]).user.groups.add(group)
+        purchasing_rule_save(
+            rule=PurchasingRule(
+                name=f"Stage {position}",
+                position=position,
+                legal_entity=france,
+                effect=PurchasingRule.Effect.GROUP,
+                group=group,
+                mode=mode,
+            )
+        )
+
+
+def cart(france, lines: int) -> tuple[Requisition, Employee]:
+    centre = CostCentreFactory(legal_entity=france, code="FR-PATH")
+    requester = EmployeeFactory(legal_entities=[france], default_cost_centre=centre)
+    supplier = SupplierFactory(code="PATH-SUP")
+    made = requisition_create(by=requester, legal_entity=france, title="Path")
+    for n in range(lines):
+        requisition_line_add_free_text(
+            requisition=made,
+            by=requester,
+            description=f"Part {n}",
+            quantity=Decimal(1),
+            unit="EA",
+            unit_price=Money(Decimal("110.00"), "EUR"),
+            supplier=supplier,
+        )
+    made.refresh_from_db()
+    return made, requester
+
+
+def open_tasks(requisition: Requisition) -> list[Task]:
+    return list(
+        Task.objects.filter(
+            process__data__requisition=requisition.pk, flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED
+        )
+        .select_related("owner")
+        .order_by("pk")
+    )
+
+
+def decide(task: Task) -> int:
+    """Approve `task` as its owner; the queries the decision took."""
+    by = Employee.objects.select_related("user").get(user=task.owner)
+    with CaptureQueriesContext(connection) as queries:
+        approval_decide(task_id=task.pk, by=by, decision="approve")
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("lines", "stages"),
+    [
+        (5, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1)]),
+        (50, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1)]),
+        (5, [(ApprovalMode.ANY, 3), (ApprovalMode.ANY, 1)]),
+        (5, [(ApprovalMode.ALL, 3), (ApprovalMode.ANY, 1)]),
+        (5, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1), (ApprovalMode.ALL, 3), (ApprovalMode.ANY, 3)]),
+        (50, [(ApprovalMode.ALL, 3), (ApprovalMode.ANY, 3), (ApprovalMode.ANY, 1), (ApprovalMode.ALL, 1)]),
+    ],
+)
+def test_submit_takes_the_same_queries_whatever_the_lines_approvers_and_stages(france, lines, stages):
+    # Given a cart of `lines` lines and a chain of `stages`
+    chain_of(france, stages)
+    requisition, requester = cart(france, lines)
+
+    ContentType.objects.get_for_model(Requisition)  # cached once per process: not the submission's cost
+
+    # When it is submitted
+    with CaptureQueriesContext(connection) as queries:
+        submitted = requisition_submit(requisition=requisition, by=requester)
+
+    # Then it is in approval with the first stage's tasks open, in the same number of queries every time
+    assert submitted.status == "in_approval"
+    assert len(open_tasks(submitted)) == stages[0][1]
+    assert ApprovalStep.objects.filter(chain__requisition=submitted).count() == len(stages)
+    assert len(queries) == SUBMIT_QUERIES
+
+
+@pytest.mark.parametrize(
+    ("lines", "stages"),
+    [
+        (5, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1)]),
+        (50, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1)]),
+        (5, [(ApprovalMode.ANY, 3), (ApprovalMode.ANY, 1)]),
+        (5, [(ApprovalMode.ANY, 1), (ApprovalMode.ANY, 3)]),
+        (5, [(ApprovalMode.ANY, 3), (ApprovalMode.ALL, 3), (ApprovalMode.ANY, 1), (ApprovalMode.ANY, 1)]),
+        (50, [(ApprovalMode.ALL, 1), (ApprovalMode.ANY, 3)]),
+        (5, [(ApprovalMode.ALL, 3), (ApprovalMode.ANY, 1)]),
+        (50, [(ApprovalMode.ALL, 3), (ApprovalMode.ALL, 3), (ApprovalMode.ANY, 1)]),
+    ],
+)
+def test_a_decision_that_is_not_the_last_takes_the_same_queries_whatever_the_sizes(france, lines, stages):
+    # Given a submitted requisition of `lines` lines waiting for the first of `stages`
+    chain_of(france, stages)
+    requisition, requester = cart(france, lines)
+    requisition_submit(requisition=requisition, by=requester)
+    first_mode = stages[0][0]
+    tasks = open_tasks(requisition)
+
+    # When the first stage's approvers approve (all of them for all-of, one for any-of)
+    counts = [decide(task) for task in (tasks if first_mode == ApprovalMode.ALL else tasks[:1])]
+
+    # Then the stage is decided by the last of those decisions, which opens the next stage's tasks; approvals
+    # before it only complete their own task; each in the same number of queries whatever the sizes
+    assert len(open_tasks(requisition)) == stages[1][1]
+    assert counts[-1] == DECIDE_QUERIES[first_mode]
+    assert counts[:-1] == [DECIDE_UNDECIDED_QUERIES] * (len(counts) - 1)
+
+
+# --- the last approval, with its purchase orders -------------------------------------------------------------
+# Counted by the orders helper's own test: tests/p2p/test_final_approval_queries.py (the approvals part of it
+# is the decision above, ending the process instead of opening a stage).
