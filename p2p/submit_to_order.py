@@ -179,7 +179,10 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
             },
         )
     elif new.complete:
-        requisition_status_move(requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=new.note)
+        # The decision read the requisition under its lock in this transaction: not read again.
+        requisition_status_move(
+            requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=new.note, locked=True
+        )
 
 
 # --- exits -----------------------------------------------------------------------------------------
