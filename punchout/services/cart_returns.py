@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.bulk import bulk_insert_rows
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
     Money,
@@ -397,6 +398,17 @@ def punchout_session_line_ids(*, session: PunchoutSession) -> list[int]:
     return list(session.lines.values_list("pk", flat=True))
 
 
+def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
+    """`session.lines.set(line_ids)` in two statements whatever the number of lines (COPY on PostgreSQL): the
+    session's links go, then the new ones are written. The lines are the ones the return just created, never
+    linked to anything, so no link `set` would keep is lost."""
+    through = PunchoutSession.lines.through
+    through.objects.filter(punchoutsession_id=session.pk).delete()
+    bulk_insert_rows(
+        through, ("punchoutsession_id", "requisitionline_id"), [(session.pk, pk) for pk in line_ids], with_ids=False
+    )
+
+
 def punchout_return_record(
     *,
     session: PunchoutSession,
@@ -406,7 +418,7 @@ def punchout_return_record(
 ) -> None:
     """The session has ended: returned with what it changed (and the lines it brought), or failed with why."""
     if line_ids is not None:
-        session.lines.set(list(line_ids))
+        _session_lines_set(session, list(line_ids))
     session.returned_at = timezone.now()
     session.result = (
         {"error": redact_text(failed.message)}
