@@ -7,6 +7,7 @@ Reading (every refusal is a `CXMLError` with `status_code` and an English `messa
     document_type(data: bytes) -> str                                 # 'PunchOutSetupRequest', 'OrderRequest' …
     parse_punchout_setup_request(data) -> PunchOutSetupRequest        # an ERP punching into us
     parse_punchout_order_message(data) -> PunchOutOrderMessage        # a supplier's cart (refuses a SharedSecret)
+    parse_punchout_order_cart(data) -> PunchOutOrderCart              # the same, its lines as ItemRow tuples
     parse_punchout_setup_response(data) -> PunchOutSetupResponse      # a supplier's StartPage (or its error status)
     parse_response(data) -> Response                                  # the Status of any Response
     parse_profile_request(data) -> ProfileRequest
@@ -160,8 +161,10 @@ from .profile import (
     parse_profile_request,
     parse_profile_response,
 )
+from .line_items import ItemRow
 from .punchout import (
     PunchOutOperation,
+    PunchOutOrderCart,
     PunchOutOrderMessage,
     PunchOutSetupRequest,
     PunchOutSetupResponse,
@@ -169,6 +172,7 @@ from .punchout import (
     build_punchout_setup_request,
     build_punchout_setup_response,
     extract_cxml_from_form,
+    parse_punchout_order_cart,
     parse_punchout_order_message,
     parse_punchout_setup_request,
     parse_punchout_setup_response,
@@ -225,6 +229,7 @@ __all__ = [
     "InvoiceTax",
     "InvoiceTaxDetail",
     "ItemIn",
+    "ItemRow",
     "ItemOut",
     "LineItem",
     "MalformedDocument",
@@ -241,6 +246,7 @@ __all__ = [
     "ProfileResponse",
     "ProfileTransaction",
     "PunchOutOperation",
+    "PunchOutOrderCart",
     "PunchOutOrderMessage",
     "PunchOutSetupRequest",
     "PunchOutSetupResponse",
@@ -274,6 +280,7 @@ __all__ = [
     "parse_order_request",
     "parse_profile_request",
     "parse_profile_response",
+    "parse_punchout_order_cart",
     "parse_punchout_order_message",
     "parse_punchout_setup_request",
     "parse_punchout_setup_response",
