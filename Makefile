@@ -41,11 +41,11 @@ WORKER_SECRET_KEY := local-worker-dummy-secret-key-never-for-production-01234567
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help venv messages run test lint check schema services worker bench screenshots clean
+.PHONY: help venv messages run test lint check schema services worker bench bench-postgres bench-peer screenshots clean
 
 help: ## List the targets
 	@echo "usage: make <target>"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 venv: $(STAMP) $(MO_FILES) ## Create .venv and install the project with dev extras (again when pyproject.toml changes)
 
@@ -137,13 +137,23 @@ worker: venv ## Celery worker with beat, prod settings; export DATABASE_URL/REDI
 screenshots: venv ## Regenerate docs/images/ for docs/user-guide.md (Chromium walks each role's story)
 	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- env SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e/test_user_guide_screenshots.py -m screenshots -q -p no:randomly
 
-bench: venv ## Run each bench/*.py with the venv's Python (figures printed as JSON)
+bench: venv ## Run each bench/*.py on SQLite, and again on PostgreSQL when DATABASE_URL is set (JSON figures)
 	@found=0; for script in bench/*.py; do \
 		[ -e "$$script" ] || continue; \
-		case "$$(basename "$$script")" in _*) continue;; esac; \
-		found=1; echo "== $$script" >&2; $(VENV_PY) "$$script"; \
+		case "$$(basename "$$script")" in _*|harness.py|peer_tryton.py) continue;; esac; \
+		found=1; \
+		echo "== $$script (sqlite)" >&2; env -u DATABASE_URL -u REDIS_URL $(VENV_PY) "$$script"; \
+		if [ -n "$${DATABASE_URL:-}" ]; then \
+			echo "== $$script (postgresql)" >&2; $(VENV_PY) "$$script"; \
+		fi; \
 	done; \
 	[ "$$found" = 1 ] || echo "no benchmarks in bench/"
+
+bench-postgres: venv ## `make bench` with a throwaway PostgreSQL and Redis (scripts/testenv.py) set
+	env -u DJANGO_SETTINGS_MODULE $(VENV_PY) scripts/testenv.py -- $(MAKE) bench
+
+bench-peer: venv ## Tryton 8.2 (scratch virtualenv from PyPI) and ours on the same requisition workload
+	$(VENV_PY) bench/peer_tryton.py
 
 clean: ## Remove .venv, the SQLite database, .services/ and caches
 	rm -f $(MO_FILES)
