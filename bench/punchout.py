@@ -18,9 +18,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import count_queries, django_setup, emit, measure, measure_prepared, ratio  # noqa: E402
+from bench.harness import count_queries, django_setup, emit, measure, measure_prepared, ratio
 
 django_setup()
+
+from datetime import timedelta  # noqa: E402
 
 import django.utils.timezone  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -122,7 +124,7 @@ def main() -> None:
             requisition=cart,
             token_hash=token_hash(token),
             buyer_cookie=COOKIE,
-            expires_at=django.utils.timezone.now() + django.utils.timezone.timedelta(hours=1),
+            expires_at=django.utils.timezone.now() + timedelta(hours=1),
         )
         return token, cart, session
 
@@ -151,7 +153,9 @@ def main() -> None:
     small_body = urlencode({"cxml-base64": base64.b64encode(order_message(10)).decode()}).encode()
     small = fresh_session()
     _, small_queries = count_queries(
-        lambda: client.post(f"/punchout/return/{small[0]}/", small_body, content_type="application/x-www-form-urlencoded")
+        lambda: client.post(
+            f"/punchout/return/{small[0]}/", small_body, content_type="application/x-www-form-urlencoded"
+        )
     )
     emit(
         {

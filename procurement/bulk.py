@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import NOT_PROVIDED
 
 __all__ = ["bulk_insert_objects", "bulk_insert_rows"]
-
-ModelT = TypeVar("ModelT", bound=models.Model)
 
 # Fields whose value a psycopg 3 COPY takes as the Python value the field holds (its get_db_prep_save does
 # nothing more on PostgreSQL than check the type the caller already gives).
@@ -76,16 +75,20 @@ def _filled(model: type[models.Model], given: Sequence[str]) -> tuple[list[str],
     return names, values
 
 
+def _prep(field: models.Field[Any, Any], connection: Any, value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
 def _converters(model: type[models.Model], names: Sequence[str], connection: Any) -> list[Callable[[Any], Any] | None]:
     """Per column: None when the value goes to COPY as it is, else the field's conversion for this database."""
-    fields = {field.attname: field for field in model._meta.concrete_fields}
+    fields: dict[str, models.Field[Any, Any]] = {field.attname: field for field in model._meta.concrete_fields}
     converters: list[Callable[[Any], Any] | None] = []
     for name in names:
         field = fields[name]
         if field.get_internal_type() in _AS_IS:
             converters.append(None)
         else:
-            converters.append(lambda value, field=field: field.get_db_prep_save(value, connection))
+            converters.append(partial(_prep, field, connection))
     return converters
 
 
@@ -104,14 +107,15 @@ def _copy(
     ids: list[int] = []
     converters = _converters(model, names, connection)
     convert = [(index, function) for index, function in enumerate(converters) if function is not None]
+    column_of: dict[str, str] = {field.attname: str(field.column) for field in meta.concrete_fields}
     with connection.cursor() as cursor:
         if with_ids:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [quote(meta.db_table), meta.pk.column, count],
+                [quote(meta.db_table), column_of[meta.pk.attname], count],
             )
             ids = sorted(row[0] for row in cursor.fetchall())
-        columns = ([meta.pk.column] if with_ids else []) + [meta.get_field(name).column for name in names]
+        columns = ([column_of[meta.pk.attname]] if with_ids else []) + [column_of[name] for name in names]
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
         started = time.monotonic()
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
@@ -156,7 +160,9 @@ def bulk_insert_rows(
     return [obj.pk for obj in created] if with_ids else []
 
 
-def bulk_insert_objects(objects: Sequence[ModelT], *, using: str = DEFAULT_DB_ALIAS, batch_size: int = 1000) -> list[ModelT]:
+def bulk_insert_objects[ModelT: models.Model](
+    objects: Sequence[ModelT], *, using: str = DEFAULT_DB_ALIAS, batch_size: int = 1000
+) -> list[ModelT]:
     """`bulk_create(objects)` written with COPY on PostgreSQL: each object gets its primary key and its
     `auto_now`/`auto_now_add` values set, as `bulk_create` sets them; elsewhere `bulk_create` itself."""
     if not objects:

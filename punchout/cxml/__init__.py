@@ -143,6 +143,7 @@ from .invoice_detail import (
     InvoiceTaxDetail,
     parse_invoice_detail_request,
 )
+from .line_items import ItemRow
 from .order_request import (
     AccountingSegment,
     Distribution,
@@ -161,7 +162,6 @@ from .profile import (
     parse_profile_request,
     parse_profile_response,
 )
-from .line_items import ItemRow
 from .punchout import (
     PunchOutOperation,
     PunchOutOrderCart,
@@ -229,8 +229,8 @@ __all__ = [
     "InvoiceTax",
     "InvoiceTaxDetail",
     "ItemIn",
-    "ItemRow",
     "ItemOut",
+    "ItemRow",
     "LineItem",
     "MalformedDocument",
     "Money",

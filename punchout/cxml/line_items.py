@@ -92,7 +92,10 @@ class ItemRow(NamedTuple):
     def classification(self, domain: str) -> str | None:
         """The first classification value of a domain, compared case-insensitively (`LineItem.classification`)."""
         wanted = domain.casefold()
-        return next((value for found, value in self.classifications if found.casefold() == wanted), None)
+        for found, value in self.classifications:
+            if found.casefold() == wanted:
+                return value
+        return None
 
     def to_item[LineT: (ItemIn, ItemOut)](self, cls: type[LineT]) -> LineT:
         return cls(
@@ -119,8 +122,8 @@ class ItemRow(NamedTuple):
 
 # Numbers that are plainly within our columns (see `limits`): read without the general checks, which give the
 # same value for them. Anything else (signs, spaces, more digits) takes the general path and its precise error.
-_PLAIN_QUANTITY = re.compile(r"\d{1,%d}(?:\.\d{0,%d})?" % (QUANTITY_INTEGER_DIGITS, QUANTITY_DECIMAL_PLACES))
-_PLAIN_AMOUNT = re.compile(r"\d{1,%d}(?:\.\d{0,%d})?" % (AMOUNT_MAX_INTEGER_DIGITS, AMOUNT_MAX_DECIMAL_PLACES))
+_PLAIN_QUANTITY = re.compile(rf"\d{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.\d{{0,{QUANTITY_DECIMAL_PLACES}}})?")
+_PLAIN_AMOUNT = re.compile(rf"\d{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.\d{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?")
 _SHORT_WHOLE = len(str(LINE_NUMBER_MAX)) - 1  # digits of a line number that always fits
 
 

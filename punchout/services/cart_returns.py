@@ -219,6 +219,8 @@ class _Contracts:
             )
         }
         self.lists = price_lists_applicable(legal_entity=legal_entity, user=session.employee.user) if self.items else []
+        # The shop's units in ours, its own map read once for the cart (oci.map_unit).
+        self.unit = oci.unit_mapper(session.connection.unit_map or None)
 
     def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
         item = self.items.get(part_id)
@@ -302,7 +304,7 @@ def _line(
             _("%(label)s is in %(currency)s, the cart in %(cart_currency)s.")
             % {"label": label, "currency": currency, "cart_currency": cart_currency}
         )
-    mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
+    mapped = contracts.unit(unit or "EA")
     return IncomingLine(
         description=description or part_id,
         quantity=quantity,

@@ -10,8 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.bulk import bulk_insert_objects, bulk_insert_rows
+from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, line_total_minor, minor_storable
 from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
 from punchout.cart_lines import IncomingLine
@@ -268,7 +268,8 @@ def _external_line_values(
     basis = spec.price_basis_quantity
     if basis <= 0:
         raise RequisitionError(
-            _("Line %(index)s (%(description)s) has a price basis of 0.") % {"index": index, "description": description},
+            _("Line %(index)s (%(description)s) has a price basis of 0.")
+            % {"index": index, "description": description},
             code=RequisitionErrorCode.INVALID_PRICE,
         )
     try:
@@ -282,10 +283,7 @@ def _external_line_values(
     lead_time = spec.lead_time_days
     if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
         raise RequisitionError(
-            _(
-                "Line %(index)s (%(description)s) has a lead time of %(lead_time)s days: at most "
-                "%(max_lead_time_days)s."
-            )
+            _("Line %(index)s (%(description)s) has a lead time of %(lead_time)s days: at most %(max_lead_time_days)s.")
             % {
                 "index": index,
                 "description": description,
@@ -356,8 +354,7 @@ def _external_lines_write(
     centre_id = centre.pk if centre is not None else None
     taxes = LineTaxes(requisition)
     rows = [
-        _external_line_values(spec, index, requisition, source, centre_id, taxes)
-        for index, spec in enumerate(lines, 1)
+        _external_line_values(spec, index, requisition, source, centre_id, taxes) for index, spec in enumerate(lines, 1)
     ]
     replace = list(replace_line_ids)
     removed = list(requisition.lines.filter(pk__in=replace).values_list("line_number", flat=True)) if replace else []

@@ -190,7 +190,7 @@ def _line(cart: Requisition, number: int, **changes) -> RequisitionLine:
 
 def test_the_bulk_writer_writes_the_rows_bulk_create_writes_field_by_field(cart):
     """Old way (Django's bulk_create) against new way (COPY on PostgreSQL), for instances and for rows."""
-    old = RequisitionLine.objects.bulk_create([_line(cart, 1), _line(cart, 2, tax_rate=None, lead_time_days=0)])
+    RequisitionLine.objects.bulk_create([_line(cart, 1), _line(cart, 2, tax_rate=None, lead_time_days=0)])
     new = bulk_insert_objects([_line(cart, 3), _line(cart, 4, tax_rate=None, lead_time_days=0)])
     fields = ["requisition_id", "line_number", "source", "supplier_part_id", "description", "quantity", "unit"]
     fields += ["unit_price_minor", "currency", "price_basis_quantity", "total_minor", "tax_rate", "extrinsics"]
@@ -198,8 +198,12 @@ def test_the_bulk_writer_writes_the_rows_bulk_create_writes_field_by_field(cart)
     [row_id] = bulk_insert_rows(
         RequisitionLine,
         fields,
-        [[cart.pk, 5, "punchout", "P-1", "Bolt M8 — ß", Decimal("2.5"), "EA", 1250, "EUR", Decimal("100"), 31]
-        + [Decimal("5.5"), {"a": ["b", 1], "ünï": "cödé"}, None]],
+        [
+            [
+                *(cart.pk, 5, "punchout", "P-1", "Bolt M8 — ß", Decimal("2.5"), "EA", 1250, "EUR", Decimal("100")),
+                *(31, Decimal("5.5"), {"a": ["b", 1], "ünï": "cödé"}, None),
+            ]
+        ],
     )
     assert [line.pk for line in new] == sorted(line.pk for line in new)
     assert all(line.created_at is not None and not line._state.adding for line in new)
@@ -219,13 +223,16 @@ def test_the_bulk_writer_writes_the_rows_bulk_create_writes_field_by_field(cart)
     }
 
 
+COPIED_FIELDS = ["requisition_id", "line_number", "source", "description", "quantity", "unit", "unit_price_minor"]
+COPIED_FIELDS.append("currency")
+
+
 @pytest.mark.postgres
 def test_on_postgresql_the_lines_are_copied_with_ids_from_the_sequence(cart):
     with CaptureQueriesContext(connection) as queries:
         ids = bulk_insert_rows(
             RequisitionLine,
-            ["requisition_id", "line_number", "source", "description", "quantity", "unit", "unit_price_minor"]
-            + ["currency"],
+            COPIED_FIELDS,
             [[cart.pk, n, "punchout", f"L{n}", Decimal(1), "EA", 1, "EUR"] for n in range(1, 501)],
         )
     assert [query["sql"].split(" ")[0] for query in queries.captured_queries] == ["SELECT", "COPY"]
