@@ -1,35 +1,32 @@
-"""Benchmark the punchout return of a 5,000-line cart: the raw lxml parse of the same bytes (the floor),
-our PunchOutOrderMessage parse, and the whole return request (base64 form post → lines stored).
+"""Benchmark the punchout return of a 5,000-line cart (cXML PunchOutOrderMessage, base64 form post).
 
-Meant for PostgreSQL: .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
-Scale with BENCH_LINES (5000). Prints one JSON object.
+Prints, from one run of the script: the raw lxml parse of the same bytes (the floor), our parse (the cart's lines
+as ItemRow tuples, as the return reads them, and as the PunchOutOrderMessage dataclasses), the whole return request
+(form post → lines and the session's links stored), and the baseline in the same run: a raw lxml parse with Django
+`bulk_create` of the same lines and links. Each: a warm-up, then ≥ 5 timed runs (min/median/p95), the queries of
+one run, and the rows one return wrote per table.
+
+PostgreSQL (lines written with COPY): .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
+SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7).
 """
 
-import atexit
 import base64
-import json
 import os
-import shutil
 import sys
-import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-workdir = tempfile.mkdtemp(prefix="bench-")
-atexit.register(shutil.rmtree, workdir, ignore_errors=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
+from bench.harness import count_queries, django_setup, emit, measure, measure_prepared, ratio
 
-import django  # noqa: E402
+django_setup()
+
+from datetime import timedelta  # noqa: E402
+
 import django.utils.timezone  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from lxml import etree  # noqa: E402
@@ -38,12 +35,15 @@ from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
 from punchout import cxml  # noqa: E402
 from punchout.models import PunchoutConnection, PunchoutSession  # noqa: E402
 from punchout.tokens import token_hash  # noqa: E402
+from requisitions.models import Requisition, RequisitionLine  # noqa: E402
 from requisitions.services import requisition_create  # noqa: E402
 
 LINES = int(os.environ.get("BENCH_LINES", 5000))
+RUNS = int(os.environ.get("BENCH_RUNS", 7))
+COOKIE = "bench-cookie"
 
 
-def order_message(lines: int, cookie: str) -> bytes:
+def order_message(lines: int) -> bytes:
     credential = cxml.Credential(domain="DUNS", identity="shop")
     items = tuple(
         cxml.ItemIn(
@@ -61,19 +61,43 @@ def order_message(lines: int, cookie: str) -> bytes:
     return cxml.build_punchout_order_message(
         cxml.PunchOutOrderMessage(
             header=cxml.Header(from_=credential, to=credential, sender=credential, user_agent="bench"),
-            buyer_cookie=cookie,
+            buyer_cookie=COOKIE,
             items=items,
         )
     )
 
 
-def best_of(runs: int, action) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+_RAW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def baseline(document: bytes, cart: Requisition, session: PunchoutSession) -> None:
+    """The floor the issue measured against: a raw lxml parse, then Django's bulk_create of the same lines and the
+    session's links (no checks, no prices, no taxes)."""
+    root = etree.fromstring(document, _RAW_PARSER)
+    lines = []
+    for number, item in enumerate(root.iter("ItemIn"), 1):
+        lines.append(
+            RequisitionLine(
+                requisition=cart,
+                line_number=number,
+                source=RequisitionLine.Source.PUNCHOUT,
+                supplier_id=session.connection.supplier_id,
+                supplier_part_id=item.findtext("ItemID/SupplierPartID"),
+                supplier_part_auxiliary_id=item.findtext("ItemID/SupplierPartAuxiliaryID") or "",
+                description=item.findtext("ItemDetail/Description"),
+                quantity=Decimal(item.get("quantity")),
+                unit=item.findtext("ItemDetail/UnitOfMeasure"),
+                unit_price_minor=int(Decimal(item.findtext("ItemDetail/UnitPrice/Money")) * 100),
+                currency="EUR",
+                unspsc=item.findtext("ItemDetail/Classification") or "",
+            )
+        )
+    with transaction.atomic():
+        created = RequisitionLine.objects.bulk_create(lines, batch_size=500)
+        through = PunchoutSession.lines.through
+        through.objects.bulk_create(
+            [through(punchoutsession_id=session.pk, requisitionline_id=line.pk) for line in created], batch_size=500
+        )
 
 
 def main() -> None:
@@ -81,50 +105,77 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     alice = Employee.objects.select_related("user").get(user__username="alice")
+    france = LegalEntity.objects.get(code="ACME-FR")
     supplier = Supplier.objects.create(code="BENCHSHOP", name="Bench shop", currency="EUR")
     shop = PunchoutConnection.objects.create(supplier=supplier, url="http://127.0.0.1:9/", to_identity="shop")
-    cookie = "bench-cookie"
-    document = order_message(LINES, cookie)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    raw = best_of(5, lambda: etree.fromstring(document, parser))
-    ours = best_of(5, lambda: cxml.parse_punchout_order_message(document))
-
+    document = order_message(LINES)
     body = urlencode({"cxml-base64": base64.b64encode(document).decode()}).encode()
     client = Client()
-    cart = requisition_create(by=alice, legal_entity=LegalEntity.objects.get(code="ACME-FR"), title="bench")
-    requests = []
-    for run in range(3):
+    counter = iter(range(10**6))
+
+    def fresh_session() -> tuple[str, Requisition, PunchoutSession]:
+        """A new cart and an open session on it for each run (so every run writes into an empty cart)."""
+        run = next(counter)
         token = f"bench-token-{run}"
-        PunchoutSession.objects.create(
+        cart = requisition_create(by=alice, legal_entity=france, title=f"bench {run}")
+        session = PunchoutSession.objects.create(
             connection=shop,
             employee=alice,
             requisition=cart,
             token_hash=token_hash(token),
-            buyer_cookie=cookie,
-            expires_at=django.utils.timezone.now() + django.utils.timezone.timedelta(hours=1),
+            buyer_cookie=COOKIE,
+            expires_at=django.utils.timezone.now() + timedelta(hours=1),
         )
-        start = time.perf_counter()
-        response = client.post(f"/punchout/return/{token}/", body, content_type="application/x-www-form-urlencoded")
-        requests.append(time.perf_counter() - start)
+        return token, cart, session
+
+    def post(prepared: tuple[str, Requisition, PunchoutSession]) -> None:
+        response = client.post(
+            f"/punchout/return/{prepared[0]}/", body, content_type="application/x-www-form-urlencoded"
+        )
         assert response.status_code == 303, response.content[:300]
-    stored = cart.lines.count()
-    print(
-        json.dumps(
-            {
-                "database": connection.vendor,
-                "lines": LINES,
-                "document_bytes": len(document),
-                "form_body_bytes": len(body),
-                "raw_lxml_parse_ms": round(raw * 1000, 1),
-                "our_parse_ms": round(ours * 1000, 1),
-                "our_parse_vs_raw_lxml": round(ours / raw, 2),
-                "full_return_request_ms": round(min(requests) * 1000, 1),
-                "full_return_vs_our_parse": round(min(requests) / ours, 1),
-                "lines_stored_per_second": round(LINES / min(requests)),
-                "lines_in_cart_after_3_returns": stored,
-            },
-            indent=2,
+
+    raw = measure(lambda: etree.fromstring(document, _RAW_PARSER), runs=RUNS, queries=False)
+    rows = measure(lambda: cxml.parse_punchout_order_cart(document), runs=RUNS, queries=False)
+    message = measure(lambda: cxml.parse_punchout_order_message(document), runs=RUNS, queries=False)
+    request = measure_prepared(fresh_session, post, runs=RUNS)
+    base = measure_prepared(fresh_session, lambda prepared: baseline(document, prepared[1], prepared[2]), runs=RUNS)
+
+    # The rows one return writes, and its queries at 10 lines against LINES lines.
+    prepared = fresh_session()
+    post(prepared)
+    written = {
+        RequisitionLine._meta.db_table: RequisitionLine.objects.filter(requisition=prepared[1]).count(),
+        PunchoutSession.lines.through._meta.db_table: PunchoutSession.lines.through.objects.filter(
+            punchoutsession=prepared[2]
+        ).count(),
+    }
+    assert written[RequisitionLine._meta.db_table] == LINES, written
+    small_body = urlencode({"cxml-base64": base64.b64encode(order_message(10)).decode()}).encode()
+    small = fresh_session()
+    _, small_queries = count_queries(
+        lambda: client.post(
+            f"/punchout/return/{small[0]}/", small_body, content_type="application/x-www-form-urlencoded"
         )
+    )
+    emit(
+        {
+            "benchmark": "punchout return",
+            "database": connection.vendor,
+            "lines": LINES,
+            "document_bytes": len(document),
+            "form_body_bytes": len(body),
+            "raw_lxml_parse": raw.as_dict(),
+            "our_parse_rows": rows.as_dict(),
+            "our_parse_rows_vs_raw_lxml": ratio(rows.median_ms, raw.median_ms, 2),
+            "our_parse_message_dataclasses": message.as_dict(),
+            "our_parse_message_vs_raw_lxml": ratio(message.median_ms, raw.median_ms, 2),
+            "return_request": request.as_dict(),
+            "return_request_queries_10_lines": small_queries,
+            "baseline_lxml_parse_and_bulk_create": base.as_dict(),
+            "return_request_vs_baseline": ratio(request.median_ms, base.median_ms, 2),
+            "rows_written_per_return": written,
+            "lines_stored_per_second": round(LINES / (request.median_ms / 1000)),
+        }
     )
 
 

@@ -34,7 +34,7 @@ from .error_codes import RequisitionErrorCode
 from .errors import RequisitionError
 from .models import Requisition, RequisitionLine
 from .selectors import requisitions_visible
-from .services import requisition_lines_replace_external
+from .services import requisition_lines_add_external
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _apply(
     if not lines and not replace:
         outcome.kept = True
         return None
-    created = requisition_lines_replace_external(
+    created = requisition_lines_add_external(
         requisition=requisition,
         by=session.employee,
         lines=lines,
@@ -185,4 +185,4 @@ def _apply(
     )
     outcome.added = len(created)
     outcome.removed = len(replace)
-    return [line.pk for line in created]
+    return created

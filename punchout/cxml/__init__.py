@@ -7,6 +7,7 @@ Reading (every refusal is a `CXMLError` with `status_code` and an English `messa
     document_type(data: bytes) -> str                                 # 'PunchOutSetupRequest', 'OrderRequest' …
     parse_punchout_setup_request(data) -> PunchOutSetupRequest        # an ERP punching into us
     parse_punchout_order_message(data) -> PunchOutOrderMessage        # a supplier's cart (refuses a SharedSecret)
+    parse_punchout_order_cart(data) -> PunchOutOrderCart              # the same, its lines as ItemRow tuples
     parse_punchout_setup_response(data) -> PunchOutSetupResponse      # a supplier's StartPage (or its error status)
     parse_response(data) -> Response                                  # the Status of any Response
     parse_profile_request(data) -> ProfileRequest
@@ -142,6 +143,7 @@ from .invoice_detail import (
     InvoiceTaxDetail,
     parse_invoice_detail_request,
 )
+from .line_items import ItemRow
 from .order_request import (
     AccountingSegment,
     Distribution,
@@ -162,6 +164,7 @@ from .profile import (
 )
 from .punchout import (
     PunchOutOperation,
+    PunchOutOrderCart,
     PunchOutOrderMessage,
     PunchOutSetupRequest,
     PunchOutSetupResponse,
@@ -169,6 +172,7 @@ from .punchout import (
     build_punchout_setup_request,
     build_punchout_setup_response,
     extract_cxml_from_form,
+    parse_punchout_order_cart,
     parse_punchout_order_message,
     parse_punchout_setup_request,
     parse_punchout_setup_response,
@@ -226,6 +230,7 @@ __all__ = [
     "InvoiceTaxDetail",
     "ItemIn",
     "ItemOut",
+    "ItemRow",
     "LineItem",
     "MalformedDocument",
     "Money",
@@ -241,6 +246,7 @@ __all__ = [
     "ProfileResponse",
     "ProfileTransaction",
     "PunchOutOperation",
+    "PunchOutOrderCart",
     "PunchOutOrderMessage",
     "PunchOutSetupRequest",
     "PunchOutSetupResponse",
@@ -274,6 +280,7 @@ __all__ = [
     "parse_order_request",
     "parse_profile_request",
     "parse_profile_response",
+    "parse_punchout_order_cart",
     "parse_punchout_order_message",
     "parse_punchout_setup_request",
     "parse_punchout_setup_response",

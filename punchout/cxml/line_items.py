@@ -8,13 +8,22 @@ beyond what our columns hold.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from lxml.etree import _Element as Element
 
-from .elements import Classification, ItemIn, ItemOut, LineItem, Money, PriceBasisQuantity
+from .elements import Classification, ItemIn, ItemOut, LineItem, Money, PriceBasisQuantity, Tax
 from .errors import InvalidDocument
-from .limits import AMOUNT_MAX_DECIMAL_PLACES, LEAD_TIME_MAX_DAYS, LINE_NUMBER_MAX
+from .limits import (
+    AMOUNT_MAX_DECIMAL_PLACES,
+    AMOUNT_MAX_INTEGER_DIGITS,
+    LEAD_TIME_MAX_DAYS,
+    LINE_NUMBER_MAX,
+    QUANTITY_DECIMAL_PLACES,
+)
 from .tax_elements import read_tax, write_tax
 from .values import (
     PLAIN_NUMBER,
@@ -36,7 +45,7 @@ from .values import (
     write_money,
 )
 
-__all__ = ["read_item", "read_line_number", "read_price_basis", "write_item"]
+__all__ = ["ItemRow", "read_item", "read_item_row", "read_line_number", "read_price_basis", "write_item"]
 
 
 def _description(element: Element) -> tuple[str, str]:
@@ -50,13 +59,78 @@ def _description(element: Element) -> tuple[str, str]:
     return "".join(parts).strip(), short_name
 
 
-def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, cls: type[LineT]) -> LineT:
-    """One ItemIn or ItemOut; `position` counts from 1 and names the line in errors.
+class ItemRow(NamedTuple):
+    """One ItemIn or ItemOut as read, as a plain tuple: what `LineItem` holds, with the UnitPrice as `price` and
+    `currency` and the classifications as (domain, value) pairs. A cart of thousands of lines is read into
+    these (`read_item_row`); `to_item` makes the dataclass when one is wanted."""
 
-    Written for speed (a cart may have thousands of lines): one pass over the children, no XPath,
-    error messages formatted only when there is an error.
-    """
+    quantity: Decimal
+    supplier_part_id: str
+    price: Decimal
+    currency: str
+    unit_of_measure: str
+    description: str
+    description_lang: str
+    short_name: str
+    supplier_part_auxiliary_id: str | None
+    buyer_part_id: str | None
+    classifications: tuple[tuple[str, str], ...]
+    manufacturer_part_id: str | None
+    manufacturer_name: str | None
+    url: str | None
+    lead_time: int | None
+    price_basis_quantity: PriceBasisQuantity | None
+    extrinsics: Mapping[str, str]
+    line_number: int | None
+    tax: Tax | None
+
+    @property
+    def text(self) -> str:
+        """The best single line of text: the description, else the short name (`LineItem.text`)."""
+        return self.description or self.short_name
+
+    def classification(self, domain: str) -> str | None:
+        """The first classification value of a domain, compared case-insensitively (`LineItem.classification`)."""
+        wanted = domain.casefold()
+        for found, value in self.classifications:
+            if found.casefold() == wanted:
+                return value
+        return None
+
+    def to_item[LineT: (ItemIn, ItemOut)](self, cls: type[LineT]) -> LineT:
+        return cls(
+            quantity=self.quantity,
+            supplier_part_id=self.supplier_part_id,
+            supplier_part_auxiliary_id=self.supplier_part_auxiliary_id,
+            buyer_part_id=self.buyer_part_id,
+            unit_price=Money(amount=self.price, currency=self.currency),
+            unit_of_measure=self.unit_of_measure,
+            description=self.description,
+            description_lang=self.description_lang,
+            short_name=self.short_name,
+            classifications=tuple(Classification(domain=domain, value=value) for domain, value in self.classifications),
+            manufacturer_part_id=self.manufacturer_part_id,
+            manufacturer_name=self.manufacturer_name,
+            url=self.url,
+            lead_time=self.lead_time,
+            price_basis_quantity=self.price_basis_quantity,
+            extrinsics=self.extrinsics,
+            line_number=self.line_number,
+            tax=self.tax,
+        )
+
+
+# Numbers that are plainly within our columns (see `limits`): read without the general checks, which give the
+# same value for them. Anything else (signs, spaces, more digits) takes the general path and its precise error.
+_PLAIN_QUANTITY = re.compile(rf"\d{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.\d{{0,{QUANTITY_DECIMAL_PLACES}}})?")
+_PLAIN_AMOUNT = re.compile(rf"\d{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.\d{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?")
+_SHORT_WHOLE = len(str(LINE_NUMBER_MAX)) - 1  # digits of a line number that always fits
+
+
+def _quantity(element: Element, kind: str, position: int) -> Decimal:
     raw_quantity = element.get("quantity")
+    if raw_quantity is not None and _PLAIN_QUANTITY.fullmatch(raw_quantity):
+        return Decimal(raw_quantity)
     quantity = read_number(raw_quantity)
     if quantity is None or quantity < 0:
         line = f"{kind} {position}"
@@ -65,14 +139,38 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
         if quantity is None:
             raise InvalidDocument(f"the quantity of {line} is not a number: {raw_quantity.strip()[:40]!r}")
         raise InvalidDocument(f"{line} has a negative quantity: {raw_quantity.strip()[:40]!r}")
-    quantity = bounded_quantity(quantity, f"the quantity of {kind} {position}")
+    return bounded_quantity(quantity, f"the quantity of {kind} {position}")
 
+
+def _unit_price(child: Element, kind: str, position: int) -> tuple[Decimal, str]:
+    # Money comes first in UnitPrice; iterating is far cheaper than find() (ElementPath).
+    money = next((grandchild for grandchild in child if grandchild.tag == "Money"), None)
+    if money is not None:
+        amount_text = money.text or ""
+        currency = (money.get("currency") or "").strip().upper()
+        if currency:
+            if _PLAIN_AMOUNT.fullmatch(amount_text):
+                return Decimal(amount_text), currency
+            amount_text = amount_text.strip()
+            if PLAIN_NUMBER.fullmatch(amount_text):
+                return bounded_amount(Decimal(amount_text), f"the UnitPrice of {kind} {position}"), currency
+    unit_price = read_money(money, f"the UnitPrice of {kind} {position}")  # raises the precise error
+    return unit_price.amount, unit_price.currency
+
+
+def read_item_row(element: Element, position: int, kind: str) -> ItemRow:
+    """One ItemIn or ItemOut as an `ItemRow`; `position` counts from 1 and names the line in errors.
+
+    Written for speed (a cart may have thousands of lines): one pass over the children, no XPath, no object
+    per line but the tuple, error messages formatted only when there is an error.
+    """
+    quantity = _quantity(element, kind, position)
     supplier_part_id: str | None = None
     auxiliary_id: str | None = None
     buyer_part_id: str | None = None
     detail: Element | None = None
     tax_element: Element | None = None
-    extrinsic_elements: list[Element] = []
+    extrinsic_elements: list[Element] | None = None
     # Comments and processing instructions are gone (see xmlsafe), so every child is an element.
     for child in element:
         tag = child.tag
@@ -88,6 +186,8 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
                 elif part_tag == "BuyerPartID":
                     buyer_part_id = read_text(part)
         elif tag == "Extrinsic":
+            if extrinsic_elements is None:
+                extrinsic_elements = []
             extrinsic_elements.append(child)
         elif tag == "Tax":
             tax_element = child
@@ -96,29 +196,20 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
     if detail is None:
         raise InvalidDocument(f"{kind} {position} has no ItemDetail")
 
-    unit_price: Money | None = None
+    price: Decimal | None = None
+    currency = ""
     description: str | None = None
     short_name = ""
     description_lang = "en"
     unit_of_measure = ""
-    classifications: list[Classification] = []
+    classifications: tuple[tuple[str, str], ...] = ()
     basis: PriceBasisQuantity | None = None
     manufacturer_part_id = manufacturer_name = url = None
     lead_time: int | None = None
     for child in detail:
         tag = child.tag
         if tag == "UnitPrice":
-            # Money comes first in UnitPrice; iterating is far cheaper than find() (ElementPath).
-            money = next((grandchild for grandchild in child if grandchild.tag == "Money"), None)
-            amount_text = "" if money is None else (money.text or "").strip()
-            currency = "" if money is None else (money.get("currency") or "").strip().upper()
-            if currency and PLAIN_NUMBER.fullmatch(amount_text):
-                unit_price = Money(
-                    amount=bounded_amount(Decimal(amount_text), f"the UnitPrice of {kind} {position}"),
-                    currency=currency,
-                )
-            else:
-                unit_price = read_money(money, f"the UnitPrice of {kind} {position}")  # raises the precise error
+            price, currency = _unit_price(child, kind, position)
         elif tag == "Description":
             if description is None:  # further Descriptions are translations
                 if len(child):
@@ -131,7 +222,7 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
         elif tag == "Classification":
             value = (child.text or "").strip() or (child.get("code") or "").strip()
             if value:
-                classifications.append(Classification(domain=(child.get("domain") or "").strip(), value=value))
+                classifications += (((child.get("domain") or "").strip(), value),)
         elif tag == "PriceBasisQuantity":
             basis = read_price_basis(child, f"{kind} {position}")
         elif tag == "ManufacturerPartID":
@@ -143,33 +234,45 @@ def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: s
         elif tag == "LeadTime":
             lead_time = bounded_int(child.text, f"the LeadTime of {kind} {position}", LEAD_TIME_MAX_DAYS, " days")
         elif tag == "Extrinsic":
+            if extrinsic_elements is None:
+                extrinsic_elements = []
             extrinsic_elements.append(child)
-    if unit_price is None:
+    if price is None:
         raise InvalidDocument(f"{kind} {position} has no UnitPrice")
 
-    line_number = element.get("lineNumber")
-    return cls(
-        quantity=quantity,
-        supplier_part_id=supplier_part_id,
-        supplier_part_auxiliary_id=auxiliary_id,
-        buyer_part_id=buyer_part_id,
-        unit_price=unit_price,
-        unit_of_measure=unit_of_measure,
-        description=description or "",
-        description_lang=description_lang,
-        short_name=short_name,
-        classifications=tuple(classifications),
-        manufacturer_part_id=manufacturer_part_id,
-        manufacturer_name=manufacturer_name,
-        url=url,
-        lead_time=lead_time,
-        price_basis_quantity=basis,
-        extrinsics=read_extrinsics(extrinsic_elements) if extrinsic_elements else {},
-        line_number=None
-        if line_number is None
-        else bounded_int(line_number, f"the lineNumber of {kind} {position}", LINE_NUMBER_MAX),
-        tax=None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
+    raw_line_number = element.get("lineNumber")
+    if raw_line_number is None:
+        line_number = None
+    elif len(raw_line_number) <= _SHORT_WHOLE and raw_line_number.isascii() and raw_line_number.isdigit():
+        line_number = int(raw_line_number)
+    else:
+        line_number = bounded_int(raw_line_number, f"the lineNumber of {kind} {position}", LINE_NUMBER_MAX)
+    return ItemRow(
+        quantity,
+        supplier_part_id,
+        price,
+        currency,
+        unit_of_measure,
+        description or "",
+        description_lang,
+        short_name,
+        auxiliary_id,
+        buyer_part_id,
+        classifications,
+        manufacturer_part_id,
+        manufacturer_name,
+        url,
+        lead_time,
+        basis,
+        read_extrinsics(extrinsic_elements) if extrinsic_elements else {},
+        line_number,
+        None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
     )
+
+
+def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, cls: type[LineT]) -> LineT:
+    """One ItemIn or ItemOut as its dataclass (`read_item_row` made `cls`)."""
+    return read_item_row(element, position, kind).to_item(cls)
 
 
 def read_price_basis(element: Element, line: str) -> PriceBasisQuantity:

@@ -39,7 +39,7 @@ from .envelope import (
 )
 from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
 from .limits import AMOUNT_MAX_DECIMAL_PLACES
-from .line_items import read_item, write_item
+from .line_items import ItemRow, read_item, read_item_row, write_item
 from .tax_elements import read_tax
 from .values import (
     article,
@@ -58,6 +58,7 @@ from .values import (
 
 __all__ = [
     "PunchOutOperation",
+    "PunchOutOrderCart",
     "PunchOutOrderMessage",
     "PunchOutSetupRequest",
     "PunchOutSetupResponse",
@@ -65,9 +66,11 @@ __all__ = [
     "build_punchout_setup_request",
     "build_punchout_setup_response",
     "extract_cxml_from_form",
+    "parse_punchout_order_cart",
     "parse_punchout_order_message",
     "parse_punchout_setup_request",
     "parse_punchout_setup_response",
+    "read_punchout_order_cart",
     "read_punchout_order_message",
     "read_punchout_setup_request",
     "read_punchout_setup_response",
@@ -170,6 +173,53 @@ class PunchOutOrderMessage:
         return Money(amount=sum((item.line_total for item in self.items), Decimal(0)), currency=currencies.pop())
 
 
+@dataclass(frozen=True, kw_only=True)
+class PunchOutOrderCart:
+    """A PunchOutOrderMessage read for putting its lines into a cart: the same fields, with its lines as plain
+    `ItemRow` tuples (`rows`) rather than `ItemIn` dataclasses. `message()` gives the PunchOutOrderMessage."""
+
+    header: Header
+    buyer_cookie: str
+    operation_allowed: PunchOutOperation = "create"
+    total: Money | None = None
+    shipping: Money | None = None
+    tax: Money | None = None
+    tax_detail: Tax | None = None
+    rows: tuple[ItemRow, ...] = ()
+    status: Status | None = None
+    quote_status: str | None = None
+    ship_to: Address | None = None
+    deployment_mode: DeploymentMode = "production"
+    in_reply_to: str | None = None
+    payload_id: str = ""
+    timestamp: datetime | None = None
+    lang: str = "en-US"
+
+    @property
+    def is_no_change(self) -> bool:
+        return self.status is not None and self.status.code == 204
+
+    def message(self) -> PunchOutOrderMessage:
+        return PunchOutOrderMessage(
+            header=self.header,
+            buyer_cookie=self.buyer_cookie,
+            operation_allowed=self.operation_allowed,
+            total=self.total,
+            shipping=self.shipping,
+            tax=self.tax,
+            tax_detail=self.tax_detail,
+            items=tuple(row.to_item(ItemIn) for row in self.rows),
+            status=self.status,
+            quote_status=self.quote_status,
+            ship_to=self.ship_to,
+            deployment_mode=self.deployment_mode,
+            in_reply_to=self.in_reply_to,
+            payload_id=self.payload_id,
+            timestamp=self.timestamp,
+            lang=self.lang,
+        )
+
+
 # ------------------------------------------------------------------------------------------- reading
 
 
@@ -227,6 +277,10 @@ def read_punchout_setup_request(root: Element, body: Element, request: Element) 
 
 
 def read_punchout_order_message(root: Element, body: Element, message: Element) -> PunchOutOrderMessage:
+    return read_punchout_order_cart(root, body, message).message()
+
+
+def read_punchout_order_cart(root: Element, body: Element, message: Element) -> PunchOutOrderCart:
     envelope = read_envelope(root)
     header_element = root.find("Header")
     if header_element is not None:
@@ -251,10 +305,10 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
         tax_detail = read_tax(order_header.find("Tax"), "the cart Tax")
         quote_status = (order_header.get("quoteStatus") or "").strip() or None
         ship_to = read_address(order_header.find("ShipTo/Address"))
-    items = tuple(
-        read_item(element, position, "ItemIn", ItemIn) for position, element in enumerate(body.iterfind("ItemIn"), 1)
+    rows = tuple(
+        [read_item_row(element, position, "ItemIn") for position, element in enumerate(body.iterchildren("ItemIn"), 1)]
     )
-    return PunchOutOrderMessage(
+    return PunchOutOrderCart(
         header=read_header(root),
         buyer_cookie=_buyer_cookie(body, "PunchOutOrderMessage"),
         operation_allowed=operation or "create",
@@ -262,7 +316,7 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
         shipping=shipping,
         tax=tax,
         tax_detail=tax_detail,
-        items=items,
+        rows=rows,
         status=read_status(message.find("Status")),
         quote_status=quote_status,
         ship_to=ship_to,
@@ -301,6 +355,12 @@ def parse_punchout_order_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BY
     is burnt and the message proves nothing; the BuyerCookie and session token authenticate the cart.
     """
     return read_punchout_order_message(*parse_expected(data, max_bytes, "PunchOutOrderMessage"))
+
+
+def parse_punchout_order_cart(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PunchOutOrderCart:
+    """`parse_punchout_order_message` with the lines as plain `ItemRow` tuples: for a cart of thousands of lines
+    (the same checks, refusals and values; `.message()` gives the PunchOutOrderMessage)."""
+    return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"))
 
 
 def parse_punchout_setup_response(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PunchOutSetupResponse:

@@ -18,7 +18,15 @@ Writing:
 from .build import OCI_FUNCTIONS, Callup, build_callup, build_new_item_fields, format_number
 from .fields import FIELD_LENGTHS, LONGTEXT_LINE_LENGTH
 from .items import OciError, OciItem
-from .parse import DEFAULT_UNIT_MAP, decode_form_body, decode_text, fields_from_html, map_unit, parse_new_item_form
+from .parse import (
+    DEFAULT_UNIT_MAP,
+    decode_form_body,
+    decode_text,
+    fields_from_html,
+    map_unit,
+    parse_new_item_form,
+    unit_mapper,
+)
 
 __all__ = [
     "DEFAULT_UNIT_MAP",
@@ -36,4 +44,5 @@ __all__ = [
     "format_number",
     "map_unit",
     "parse_new_item_form",
+    "unit_mapper",
 ]

@@ -12,7 +12,7 @@ fields are kept in `OciItem.extra`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from urllib.parse import unquote_to_bytes
 
@@ -37,6 +37,7 @@ __all__ = [
     "fields_from_html",
     "map_unit",
     "parse_new_item_form",
+    "unit_mapper",
 ]
 
 FormFields = Mapping[str, str] | Iterable[tuple[str, str]]
@@ -275,14 +276,23 @@ DEFAULT_UNIT_MAP: dict[str, str] = {
 }
 
 
+def unit_mapper(mapping: Mapping[str, str] | None = None) -> Callable[[str], str]:
+    """`map_unit` with `mapping` read once: for the thousands of lines of one cart."""
+    table: dict[str, str] = {}
+    for source in (mapping or {}, DEFAULT_UNIT_MAP):
+        for candidate, target in source.items():
+            table.setdefault(candidate.strip().upper(), target)  # the first match wins, the supplier's first
+
+    def mapped(code: str) -> str:
+        key = code.strip().upper()
+        return table.get(key, key)
+
+    return mapped
+
+
 def map_unit(code: str, mapping: Mapping[str, str] | None = None) -> str:
     """The UN/CEFACT unit for a catalog's unit code: `mapping` (per supplier) first, then `DEFAULT_UNIT_MAP`.
 
     Codes are compared case-insensitively; an unknown code comes back stripped and upper-cased.
     """
-    key = code.strip().upper()
-    for table in (mapping or {}, DEFAULT_UNIT_MAP):
-        for candidate, target in table.items():
-            if candidate.strip().upper() == key:
-                return target
-    return key
+    return unit_mapper(mapping)(code)

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.bulk import bulk_insert_rows
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
     Money,
@@ -75,14 +76,14 @@ def _price_and_basis(price: Decimal, basis: Decimal, currency: str) -> tuple[int
     return to_minor(price, currency), basis
 
 
-def _cxml_basis(item: cxml.ItemIn) -> tuple[Decimal, Decimal]:
+def _cxml_basis(item: cxml.ItemRow) -> tuple[Decimal, Decimal]:
     """(price, price basis quantity in ordered units) of a cXML line.
 
     PriceBasisQuantity says the UnitPrice is for `quantity` price units and one ordered unit is
     `conversionFactor` price units (cXML DTD), so the price is for quantity ÷ conversionFactor ordered units.
     When that is not exact to 3 decimals, the price is moved onto the basis instead (price × factor for
     `quantity` units)."""
-    price = item.unit_price.amount
+    price = item.price
     basis = item.price_basis_quantity
     if basis is None or not basis.quantity or not basis.conversion_factor:
         return price, Decimal(1)
@@ -164,7 +165,7 @@ def punchout_cart_read(
         return [_oci_line(session, currency, item, outcome, contracts) for item in items], ""
     try:
         document = cxml.extract_cxml_from_form(fields)
-        message = cxml.parse_punchout_order_message(document)
+        message = cxml.parse_punchout_order_cart(document)
     except cxml.CXMLError as exc:
         raise PunchoutReturnRefused(
             _("The shop's cart could not be read (cXML status %(status_code)s): %(message)s")
@@ -179,10 +180,10 @@ def punchout_cart_read(
         )
     if message.status is not None and message.status.code == 204:
         return None, ""
-    contracts = _Contracts(session, legal_entity, {item.supplier_part_id for item in message.items})
+    contracts = _Contracts(session, legal_entity, {row.supplier_part_id for row in message.rows})
     # The cart's Tax (header) gives a rate for lines whose own Tax does not; the cart's tax follows our lines.
     cart_rate = message.tax_detail.single_rate if message.tax_detail is not None else None
-    lines = [_cxml_line(session, currency, item, outcome, contracts, cart_rate) for item in message.items]
+    lines = [_cxml_line(session, currency, row, outcome, contracts, cart_rate) for row in message.rows]
     note = ""
     total_currency = message.total.currency if message.total is not None else ""
     if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
@@ -218,6 +219,8 @@ class _Contracts:
             )
         }
         self.lists = price_lists_applicable(legal_entity=legal_entity, user=session.employee.user) if self.items else []
+        # The shop's units in ours, its own map read once for the cart (oci.map_unit).
+        self.unit = oci.unit_mapper(session.connection.unit_map or None)
 
     def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
         item = self.items.get(part_id)
@@ -301,7 +304,7 @@ def _line(
             _("%(label)s is in %(currency)s, the cart in %(cart_currency)s.")
             % {"label": label, "currency": currency, "cart_currency": cart_currency}
         )
-    mapped = oci.map_unit(unit or "EA", session.connection.unit_map or None)
+    mapped = contracts.unit(unit or "EA")
     return IncomingLine(
         description=description or part_id,
         quantity=quantity,
@@ -336,7 +339,7 @@ def _tax_rate(rate: Decimal | None, label: str, outcome: ReturnOutcome) -> Decim
 def _cxml_line(
     session: PunchoutSession,
     cart_currency: str,
-    item: cxml.ItemIn,
+    item: cxml.ItemRow,
     outcome: ReturnOutcome,
     contracts: _Contracts,
     cart_rate: Decimal | None = None,
@@ -353,14 +356,14 @@ def _cxml_line(
         unit=item.unit_of_measure,
         price=price,
         price_basis=basis,
-        currency=item.unit_price.currency,
+        currency=item.currency,
         part_id=item.supplier_part_id,
         aux_id=item.supplier_part_auxiliary_id or "",
         unspsc=item.classification("UNSPSC") or "",
         lead_time=item.lead_time,
         manufacturer=item.manufacturer_name or "",
         manufacturer_part_id=item.manufacturer_part_id or "",
-        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))),
+        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))) if item.extrinsics else {},
         tax_rate=cart_rate if item.tax is None or item.tax.single_rate is None else item.tax.single_rate,
     )
 
@@ -397,6 +400,17 @@ def punchout_session_line_ids(*, session: PunchoutSession) -> list[int]:
     return list(session.lines.values_list("pk", flat=True))
 
 
+def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
+    """`session.lines.set(line_ids)` in two statements whatever the number of lines (COPY on PostgreSQL): the
+    session's links go, then the new ones are written. The lines are the ones the return just created, never
+    linked to anything, so no link `set` would keep is lost."""
+    through = PunchoutSession.lines.through
+    through.objects.filter(punchoutsession_id=session.pk).delete()
+    bulk_insert_rows(
+        through, ("punchoutsession_id", "requisitionline_id"), [(session.pk, pk) for pk in line_ids], with_ids=False
+    )
+
+
 def punchout_return_record(
     *,
     session: PunchoutSession,
@@ -406,7 +420,7 @@ def punchout_return_record(
 ) -> None:
     """The session has ended: returned with what it changed (and the lines it brought), or failed with why."""
     if line_ids is not None:
-        session.lines.set(list(line_ids))
+        _session_lines_set(session, list(line_ids))
     session.returned_at = timezone.now()
     session.result = (
         {"error": redact_text(failed.message)}

@@ -15,6 +15,7 @@ class LineTaxes:
     def __init__(self, requisition: Requisition) -> None:
         self.codes = entity_tax_codes(legal_entity=requisition.legal_entity)
         self._countries: dict[int, str] = {}
+        self._resolved: dict[tuple[int | None, str | None, Decimal | None, Decimal | None], LineTax] = {}
 
     def _supplier_country(self, supplier_id: int | None, supplier: Supplier | None) -> str:
         if supplier_id is None:
@@ -31,13 +32,31 @@ class LineTaxes:
     def tax_of(self, line: RequisitionLine, *, supplier_rate: Decimal | None = None) -> LineTax:
         item: CatalogItem | None = line.catalog_item if line.catalog_item_id is not None else None
         supplier = line.supplier if line.supplier_id is not None else None
-        return tax_code_for_line(
-            codes=self.codes,
-            supplier_country=self._supplier_country(line.supplier_id, supplier),
-            item_kind=item.tax_kind if item is not None else None,
-            item_rate=item.tax_rate if item is not None else None,
-            supplier_rate=supplier_rate,
-        )
+        return self.tax_for(supplier_id=line.supplier_id, supplier=supplier, item=item, supplier_rate=supplier_rate)
+
+    def tax_for(
+        self,
+        *,
+        supplier_id: int | None,
+        supplier: Supplier | None,
+        item: CatalogItem | None,
+        supplier_rate: Decimal | None = None,
+    ) -> LineTax:
+        """The tax of a line of this supplier and catalog item (None: not from the catalog), at the rate the
+        supplier's cart gave. Lines alike in these (a cart of thousands) are resolved once per write."""
+        item_kind = item.tax_kind if item is not None else None
+        item_rate = item.tax_rate if item is not None else None
+        key = (supplier_id, item_kind, item_rate, supplier_rate)
+        tax = self._resolved.get(key)
+        if tax is None:
+            tax = self._resolved[key] = tax_code_for_line(
+                codes=self.codes,
+                supplier_country=self._supplier_country(supplier_id, supplier),
+                item_kind=item_kind,
+                item_rate=item_rate,
+                supplier_rate=supplier_rate,
+            )
+        return tax
 
     def apply(self, line: RequisitionLine, *, supplier_rate: Decimal | None = None) -> RequisitionLine:
         """Set the line's tax from the entity's codes (its total must be computed first)."""

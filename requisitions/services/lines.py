@@ -10,8 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from procurement.bulk import bulk_insert_objects, bulk_insert_rows
 from procurement.models import CatalogItem, CostCentre, Employee, Supplier
-from procurement.money import MAX_MINOR, Money, MoneyError, minor_storable
+from procurement.money import MAX_MINOR, Money, MoneyError, line_total_minor, minor_storable
 from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
 from punchout.cart_lines import IncomingLine
 
@@ -132,8 +133,7 @@ def requisition_lines_add_from_catalog(
     for pick in picks:
         _check_cost_centre(requisition, pick.cost_centre)
     created, updated = _catalog_lines(requisition, picks, source)
-    for start in range(0, len(created), LINE_BATCH):
-        RequisitionLine.objects.bulk_create(created[start : start + LINE_BATCH])
+    bulk_insert_objects(created, batch_size=LINE_BATCH)
     if updated:
         RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor", "tax_minor"], batch_size=LINE_BATCH)
     _event(
@@ -202,6 +202,209 @@ def requisition_line_add_free_text(
     return line
 
 
+# The columns an external line is written with; the others (GL account, project, supplier note, created_at)
+# get what Django gives a new line (procurement.bulk).
+EXTERNAL_LINE_FIELDS = (
+    "requisition_id",
+    "line_number",
+    "source",
+    "catalog_item_id",
+    "supplier_id",
+    "supplier_part_id",
+    "supplier_part_auxiliary_id",
+    "description",
+    "quantity",
+    "unit",
+    "unit_price_minor",
+    "currency",
+    "price_basis_quantity",
+    "total_minor",
+    "tax_code",
+    "tax_category",
+    "tax_rate",
+    "tax_minor",
+    "unspsc",
+    "lead_time_days",
+    "manufacturer",
+    "manufacturer_part_id",
+    "cost_centre_id",
+    "extrinsics",
+)
+_UNIT = re.compile(r"[A-Z0-9]{2,3}")  # procurement.models.unit_validator
+_LINE_NUMBER = EXTERNAL_LINE_FIELDS.index("line_number")
+
+
+def _external_line_values(
+    spec: IncomingLine, index: int, requisition: Requisition, source: str, centre_id: int | None, taxes: LineTaxes
+) -> list[Any]:
+    """The column values (EXTERNAL_LINE_FIELDS, line number 0 until numbered) of one incoming line, every
+    value checked and bounded as a line's columns hold it; a RequisitionError naming the line otherwise."""
+    description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
+    if spec.unit_price.amount < 0:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s) has a negative price.") % {"index": index, "description": description},
+            code=RequisitionErrorCode.INVALID_PRICE,
+        )
+    unit = (spec.unit or "EA").upper()
+    if not _UNIT.fullmatch(unit):
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s) has the unit %(unit)s.")
+            % {"index": index, "description": description, "unit": repr(unit)},
+            code=RequisitionErrorCode.INVALID_UNIT,
+        )
+    item = spec.catalog_item
+    try:
+        quantity = (
+            catalog_quantity_check(item=item, quantity=spec.quantity)
+            if item is not None
+            else _check_quantity(spec.quantity)
+        )
+    except RequisitionError as exc:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s): %(reason)s")
+            % {"index": index, "description": description, "reason": exc.message},
+            code=exc.code,
+        ) from None
+    basis = spec.price_basis_quantity
+    if basis <= 0:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s) has a price basis of 0.")
+            % {"index": index, "description": description},
+            code=RequisitionErrorCode.INVALID_PRICE,
+        )
+    try:
+        unit_price_minor = minor_storable(spec.unit_price)
+    except MoneyError as exc:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s): %(reason)s.")
+            % {"index": index, "description": description, "reason": exc},
+            code=RequisitionErrorCode.INVALID_PRICE,
+        ) from None
+    lead_time = spec.lead_time_days
+    if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s) has a lead time of %(lead_time)s days: at most %(max_lead_time_days)s.")
+            % {
+                "index": index,
+                "description": description,
+                "lead_time": lead_time,
+                "max_lead_time_days": MAX_LEAD_TIME_DAYS,
+            },
+            code=RequisitionErrorCode.INVALID_LEAD_TIME,
+        )
+    total = line_total_minor(quantity=quantity, unit_price_minor=unit_price_minor, price_basis_quantity=basis)
+    if total > MAX_MINOR:
+        raise RequisitionError(
+            _("Line %(index)s (%(description)s) comes to more than can be stored.")
+            % {"index": index, "description": description},
+            code=RequisitionErrorCode.INVALID_PRICE,
+        )
+    supplier = spec.supplier
+    # The rate the supplier's cart gave, when it gave one.
+    tax = taxes.tax_for(
+        supplier_id=supplier.pk if supplier is not None else None,
+        supplier=supplier,
+        item=item,
+        supplier_rate=spec.tax_rate,
+    )
+    unspsc = spec.unspsc
+    return [
+        requisition.pk,
+        0,
+        source,
+        item.pk if item is not None else None,
+        supplier.pk if supplier is not None else None,
+        spec.supplier_part_id[:64],
+        spec.supplier_part_auxiliary_id[:255],
+        description,
+        quantity,
+        unit,
+        unit_price_minor,
+        spec.unit_price.currency,
+        basis,
+        total,
+        tax.code,
+        tax.category,
+        tax.rate,
+        tax.amount_minor(total),
+        unspsc[:8] if unspsc.isdigit() else "",
+        lead_time,
+        spec.manufacturer[:100],
+        spec.manufacturer_part_id[:64],
+        centre_id,
+        spec.extrinsics,
+    ]
+
+
+def _external_lines_write(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    lines: Sequence[IncomingLine],
+    replace_line_ids: Iterable[int],
+    source: str,
+    note: str,
+    write: Any,
+) -> Any:
+    """What adding external lines shares: lock, check every line, remove the replaced ones, number the new ones,
+    `write(rows)` them, record the event and the totals. Returns what `write` returns."""
+    requisition = _lock(requisition)
+    _check_editable(requisition, by)
+    centre = _default_cost_centre(requisition)
+    centre_id = centre.pk if centre is not None else None
+    taxes = LineTaxes(requisition)
+    rows = [
+        _external_line_values(spec, index, requisition, source, centre_id, taxes) for index, spec in enumerate(lines, 1)
+    ]
+    replace = list(replace_line_ids)
+    removed = list(requisition.lines.filter(pk__in=replace).values_list("line_number", flat=True)) if replace else []
+    if removed:
+        requisition.lines.filter(pk__in=replace).delete()
+    number = _next_line_number(requisition)
+    for offset, row in enumerate(rows):
+        row[_LINE_NUMBER] = number + offset
+    written = write(requisition, rows)
+    _event(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        comment=note,
+        data={"source": source, "added": len(rows), "replaced": removed[:100]},
+    )
+    _lines_changed(requisition, by)
+    return written
+
+
+@transaction.atomic
+def requisition_lines_add_external(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    lines: Sequence[IncomingLine],
+    replace_line_ids: Iterable[int] = (),
+    source: str = RequisitionLine.Source.PUNCHOUT,
+    note: str = "",
+) -> list[int]:
+    """`requisition_lines_replace_external` for thousands of lines: the ids of the new lines, in order, written
+    as rows (COPY on PostgreSQL) without building a model instance per line."""
+    return _external_lines_write(
+        requisition=requisition,
+        by=by,
+        lines=lines,
+        replace_line_ids=replace_line_ids,
+        source=source,
+        note=note,
+        write=lambda _requisition, rows: bulk_insert_rows(RequisitionLine, EXTERNAL_LINE_FIELDS, rows),
+    )
+
+
+def _write_instances(requisition: Requisition, rows: list[list[Any]]) -> list[RequisitionLine]:
+    built = [RequisitionLine(**dict(zip(EXTERNAL_LINE_FIELDS, row, strict=True))) for row in rows]
+    for line in built:
+        line.requisition = requisition  # the locked instance, as the lines were built with before
+    return bulk_insert_objects(built)
+
+
 @transaction.atomic
 def requisition_lines_replace_external(
     *,
@@ -217,112 +420,16 @@ def requisition_lines_replace_external(
     Every line is checked (quantity, unit, price) before anything changes; the first bad one refuses all.
     Cost centres are the requester's default; the lines keep the supplier's part ids and extras.
     """
-    requisition = _lock(requisition)
-    _check_editable(requisition, by)
-    centre = _default_cost_centre(requisition)
-    taxes = LineTaxes(requisition)
-    built: list[RequisitionLine] = []
-    for index, spec in enumerate(lines, 1):
-        description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
-        if spec.unit_price.amount < 0:
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s) has a negative price.")
-                % {"index": index, "description": description},
-                code=RequisitionErrorCode.INVALID_PRICE,
-            )
-        unit = (spec.unit or "EA").upper()
-        if not re.fullmatch(r"[A-Z0-9]{2,3}", unit):  # procurement.models.unit_validator
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s) has the unit %(unit)s.")
-                % {"index": index, "description": description, "unit": repr(unit)},
-                code=RequisitionErrorCode.INVALID_UNIT,
-            )
-        try:
-            quantity = (
-                catalog_quantity_check(item=spec.catalog_item, quantity=spec.quantity)
-                if spec.catalog_item is not None
-                else _check_quantity(spec.quantity)
-            )
-        except RequisitionError as exc:
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s): %(reason)s")
-                % {"index": index, "description": description, "reason": exc.message},
-                code=exc.code,
-            ) from None
-        if spec.price_basis_quantity <= 0:
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s) has a price basis of 0.")
-                % {"index": index, "description": description},
-                code=RequisitionErrorCode.INVALID_PRICE,
-            )
-        try:
-            unit_price_minor = minor_storable(spec.unit_price)
-        except MoneyError as exc:
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s): %(reason)s.")
-                % {"index": index, "description": description, "reason": exc},
-                code=RequisitionErrorCode.INVALID_PRICE,
-            ) from None
-        lead_time = spec.lead_time_days
-        if lead_time is not None and not 0 <= lead_time <= MAX_LEAD_TIME_DAYS:
-            raise RequisitionError(
-                _(
-                    "Line %(index)s (%(description)s) has a lead time of %(lead_time)s days: at most "
-                    "%(max_lead_time_days)s."
-                )
-                % {
-                    "index": index,
-                    "description": description,
-                    "lead_time": lead_time,
-                    "max_lead_time_days": MAX_LEAD_TIME_DAYS,
-                },
-                code=RequisitionErrorCode.INVALID_LEAD_TIME,
-            )
-        line = RequisitionLine(
-            requisition=requisition,
-            source=source,
-            catalog_item=spec.catalog_item,
-            supplier=spec.supplier,
-            supplier_part_id=spec.supplier_part_id[:64],
-            supplier_part_auxiliary_id=spec.supplier_part_auxiliary_id[:255],
-            description=description,
-            quantity=quantity,
-            unit=unit,
-            unit_price_minor=unit_price_minor,
-            currency=spec.unit_price.currency,
-            price_basis_quantity=spec.price_basis_quantity,
-            unspsc=spec.unspsc[:8] if spec.unspsc.isdigit() else "",
-            lead_time_days=lead_time,
-            manufacturer=spec.manufacturer[:100],
-            manufacturer_part_id=spec.manufacturer_part_id[:64],
-            cost_centre=centre,
-            extrinsics=spec.extrinsics,
-        )
-        line.total_minor = line.compute_total_minor()
-        if line.total_minor > MAX_MINOR:
-            raise RequisitionError(
-                _("Line %(index)s (%(description)s) comes to more than can be stored.")
-                % {"index": index, "description": description},
-                code=RequisitionErrorCode.INVALID_PRICE,
-            )
-        taxes.apply(line, supplier_rate=spec.tax_rate)  # the rate the supplier's cart gave, when it gave one
-        built.append(line)
-    removed = list(requisition.lines.filter(pk__in=list(replace_line_ids)).values_list("line_number", flat=True))
-    if removed:
-        requisition.lines.filter(pk__in=list(replace_line_ids)).delete()
-    number = _next_line_number(requisition)
-    for offset, line in enumerate(built):
-        line.line_number = number + offset
-    created = RequisitionLine.objects.bulk_create(built, batch_size=500)
-    _event(
-        requisition,
-        by,
-        RequisitionEvent.Kind.LINES_ADDED,
-        comment=note,
-        data={"source": source, "added": len(created), "replaced": removed[:100]},
+    lines_written: list[RequisitionLine] = _external_lines_write(
+        requisition=requisition,
+        by=by,
+        lines=lines,
+        replace_line_ids=replace_line_ids,
+        source=source,
+        note=note,
+        write=_write_instances,
     )
-    _lines_changed(requisition, by)
-    return created
+    return lines_written
 
 
 @transaction.atomic
