@@ -32,3 +32,14 @@ def requisition_select_for_update_with_parties(pk: int) -> Requisition:
         .order_by()
         .get(pk=pk)
     )
+
+
+def requisition_select_for_update_for_writes(pk: int) -> Requisition:
+    """Lock one requisition (its row only) and read along what a cart write reads: the legal entity (taxes, currency)
+    and the requester with their default cost centre (a new line's cost centre)."""
+    return (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "requester__default_cost_centre")
+        .order_by()
+        .get(pk=pk)
+    )

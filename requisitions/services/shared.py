@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee
@@ -10,7 +10,7 @@ from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
 
 from ..errors import NotRequester, RequisitionNotEditable
-from ..lock_objects import requisitions_select_for_update
+from ..lock_objects import requisition_select_for_update_for_writes
 from ..models import Requisition, RequisitionEvent
 
 LINE_BATCH = 1000
@@ -38,9 +38,9 @@ def _event(
 
 
 def _lock(requisition: Requisition) -> Requisition:
-    """Re-read the requisition under a row lock: concurrent edits of one cart take turns."""
-    [locked] = requisitions_select_for_update([requisition.pk])
-    return locked
+    """Re-read the requisition under a row lock: concurrent edits of one cart take turns. Its legal entity and
+    requester (with the default cost centre) come along in the same read."""
+    return requisition_select_for_update_for_writes(requisition.pk)
 
 
 def _check_requester(requisition: Requisition, by: Employee) -> None:
@@ -61,12 +61,13 @@ def _refresh_totals(requisition: Requisition) -> None:
     """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
     is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
     A currency without a stored rate leaves the total unknown (None) and is recorded with rate None."""
-    per_currency = dict(
+    sums = (
         requisition.lines.order_by()
         .values("currency")
-        .annotate(sum_minor=Sum("total_minor"))
-        .values_list("currency", "sum_minor")
+        .annotate(sum_minor=Sum("total_minor"), lines=Count("pk"))
+        .values_list("currency", "sum_minor", "lines")
     )
+    per_currency = {currency: amount for currency, amount, _lines in sums}
     parts: list[int] = []
     rates: dict[str, str | None] = {}
     known = True
@@ -82,7 +83,7 @@ def _refresh_totals(requisition: Requisition) -> None:
         parts.append(convert_minor(amount or 0, from_currency=currency, to_currency=requisition.currency, rate=rate))
     requisition.total_minor = total_minor(parts) if known else None
     requisition.total_rates = rates
-    requisition.line_count = requisition.lines.count()
+    requisition.line_count = sum(lines for _currency, _amount, lines in sums)
     requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
 
 

@@ -25,13 +25,17 @@ from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
 
+# Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity and its
+# requester's default cost centre (1), the next line number (1), the entity's default tax code (1), the line and
+# the event (2), the totals per currency with the line count (1) written back (1).
+LINE_ADD_QUERIES = 9
 # Submit, inside the test's savepoint (2): the requisition locked with its parties, the punch-in check, its totals
-# and its lines with their splits (7); funds checked and pre-committed (budgets: 5 with no budget to charge); the
-# chain resolved from the lines read already: org units, rules, group members (3); the requisition submitted and
-# in approval in one update and one insert of both events (2); no pending chain to supersede, the chain, its steps
-# and assignments (4); the process, the delegates of the first stage, its tasks with the start and gate rows, their
-# links, and the messages: preferences, notifications, webhooks (7).
-SUBMIT_QUERIES = 30
+# (with the line count) and its lines with their splits (6); funds checked and pre-committed (budgets: 5 with no
+# budget to charge); the chain resolved from the lines read already: org units, rules, group members (3); the
+# requisition submitted and in approval in one update and one insert of both events (2); no pending chain to
+# supersede, the chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with
+# the start and gate rows, their links, and the messages: preferences, notifications, webhooks (7).
+SUBMIT_QUERIES = 29
 # A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
 # assignment with its step and chain, requisition, each locked (3); the decision and its event (2); the stage
 # settled and its other assignments cancelled (2, plus 1 to count an all-of stage's approvals); the task done and
@@ -96,6 +100,31 @@ def decide(task: Task) -> int:
     with CaptureQueriesContext(connection) as queries:
         approval_decide(task_id=task.pk, by=by, decision="approve")
     return len(queries)
+
+
+@pytest.mark.parametrize("lines", [1, 30])
+def test_adding_a_line_takes_the_same_queries_whatever_the_cart_holds(france, lines):
+    # Given a cart of `lines` lines
+    requisition, requester = cart(france, lines)
+    supplier = requisition.lines.get(line_number=1).supplier
+
+    # When one more free-text line is added
+    with CaptureQueriesContext(connection) as queries:
+        line = requisition_line_add_free_text(
+            requisition=requisition,
+            by=requester,
+            description="One more",
+            quantity=Decimal(2),
+            unit="EA",
+            unit_price=Money(Decimal("12.50"), "EUR"),
+            supplier=supplier,
+        )
+
+    # Then the line is there on the requester's default cost centre, the totals follow, in the same queries
+    requisition.refresh_from_db()
+    assert (line.line_number, line.cost_centre.code, line.total_minor) == (lines + 1, "FR-PATH", 25_00)
+    assert (requisition.line_count, requisition.total_minor) == (lines + 1, lines * 110_00 + 25_00)
+    assert len(queries) == LINE_ADD_QUERIES
 
 
 @pytest.mark.parametrize(
