@@ -7,9 +7,10 @@ from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from django.db.models import BigIntegerField, F, Q
+from django.db.models import BigIntegerField, F, FilteredRelation, Q
 from django.db.models.fields.json import KT
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Cast
@@ -20,7 +21,7 @@ from viewflow.workflow.status import STATUS
 from procurement.models import Employee
 from procurement.money import Money
 from requisitions.models import RequisitionLine
-from requisitions.selectors import requisition_ids_of_entity, requisition_lines_first
+from requisitions.selectors import requisition_ids_of_entity
 
 from .decisions import actions
 from .flows import ApprovalFlow
@@ -106,6 +107,25 @@ class InboxStep(NamedTuple):
     chain_id: int
 
 
+class InboxSupplier(NamedTuple):
+    code: str
+
+
+class InboxLine(NamedTuple):
+    """One of the first lines of a requisition, as the inbox shows it."""
+
+    line_number: int
+    description: str
+    quantity: Decimal
+    supplier: InboxSupplier | None
+    total_minor: int
+    currency: str
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+
 _STEP_STATUS = dict(StepStatus.choices)
 
 
@@ -141,7 +161,7 @@ class InboxItem:
     requisition: InboxRequisition | None  # None for an invoice's task
     total: Money | None
     step: InboxStep
-    lines: list[RequisitionLine]
+    lines: list[InboxLine]
     earlier_steps: list[EarlierStep]
     budget_impact: Sequence[BudgetImpactRow]
     chain_id: int
@@ -309,34 +329,51 @@ def approval_inbox_page(
     }
     # The steps of each chain with the decisions made on them: what the inbox shows of the chain so far.
     chain_ids = {row[_CHAIN] for row in assignments.values()}
-    steps: dict[int, list[tuple[int, int, str, str]]] = {}
-    decisions: dict[int, list[InboxDecision]] = {}
+    steps: dict[int, list[tuple[int, int, str, str, tuple[InboxDecision, ...]]]] = {}
     if chain_ids:
-        for step_id, username, first_name, last_name, status, comment, decided_at in (
-            ApprovalStepApprover.objects.filter(step__chain_id__in=chain_ids, decided_at__isnull=False)
-            .order_by("id")
-            .values_list(
-                "step_id",
-                "approver__user__username",
-                "approver__user__first_name",
-                "approver__user__last_name",
-                "status",
-                "comment",
-                "decided_at",
-            )
-        ):
-            decisions.setdefault(step_id, []).append(
-                InboxDecision(InboxPerson.of(username, first_name, last_name), status, comment, decided_at)
-            )
-        for step_id, chain_id, position, name, status in (
+        # Every step of the chains with the decisions made on it (a step without any comes once, with nulls).
+        decided: dict[int, list[InboxDecision]] = {}
+        for step_id, chain_id, position, name, status, username, first_name, last_name, done, comment, at in (
             ApprovalStep.objects.filter(chain_id__in=chain_ids)
-            .order_by("chain_id", "position")
-            .values_list("id", "chain_id", "position", "name", "status")
+            .annotate(decision=FilteredRelation("approvers", condition=Q(approvers__decided_at__isnull=False)))
+            .order_by("chain_id", "position", "decision__id")
+            .values_list(
+                "id",
+                "chain_id",
+                "position",
+                "name",
+                "status",
+                "decision__approver__user__username",
+                "decision__approver__user__first_name",
+                "decision__approver__user__last_name",
+                "decision__status",
+                "decision__comment",
+                "decision__decided_at",
+            )
         ):
-            steps.setdefault(chain_id, []).append((step_id, position, name, status))
+            if step_id not in decided:
+                decided[step_id] = []
+                steps.setdefault(chain_id, []).append((step_id, position, name, status, ()))
+            if at is not None:
+                decided[step_id].append(
+                    InboxDecision(InboxPerson.of(username, first_name, last_name), done, comment, at)
+                )
+        for chain_steps in steps.values():
+            chain_steps[:] = [(i, p, n, s, tuple(decided[i])) for i, p, n, s, _ in chain_steps]
     requisition_ids = {row[_REQUISITION] for row in assignments.values() if row[_REQUISITION]}
     # The first five lines of each requisition: a summary, not the whole cart.
-    lines = requisition_lines_first(requisition_ids=requisition_ids, count=5) if requisition_ids else {}
+    lines: dict[int, list[InboxLine]] = {}
+    if requisition_ids:
+        for requisition_id, *line, supplier_code, total_minor, currency in (
+            RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
+            .order_by("requisition_id", "line_number")
+            .values_list(
+                "requisition_id", "line_number", "description", "quantity", "supplier__code", "total_minor", "currency"
+            )
+        ):
+            lines.setdefault(requisition_id, []).append(
+                InboxLine(*line, None if supplier_code is None else InboxSupplier(supplier_code), total_minor, currency)
+            )
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
     items = []
     for task_id, created, data in rows:
@@ -408,11 +445,7 @@ def approval_inbox_page(
                     chain_id,
                 ),
                 lines=lines.get(requisition_id, []) if requisition_id is not None else [],
-                earlier_steps=[
-                    EarlierStep(p, n, s, tuple(decisions.get(i, ())))
-                    for i, p, n, s in steps.get(chain_id, ())
-                    if p < position
-                ],
+                earlier_steps=[EarlierStep(p, n, s, d) for _i, p, n, s, d in steps.get(chain_id, ()) if p < position],
                 # Budget impacts are a requisition's: an invoice's money reaches the budgets when it is approved.
                 budget_impact=impacts.get(requisition_id, []) if requisition_id is not None else [],
                 chain_id=chain_id,
