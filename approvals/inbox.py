@@ -364,7 +364,7 @@ def approval_inbox_page(
     # The first five lines of each requisition: a summary, not the whole cart.
     lines: dict[int, list[InboxLine]] = {}
     if requisition_ids:
-        for requisition_id, *line, supplier_code, total_minor, currency in (
+        for requisition_id, line_number, description, quantity, supplier_code, total_minor, currency in (
             RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
             .order_by("requisition_id", "line_number")
             .values_list(
@@ -372,7 +372,14 @@ def approval_inbox_page(
             )
         ):
             lines.setdefault(requisition_id, []).append(
-                InboxLine(*line, None if supplier_code is None else InboxSupplier(supplier_code), total_minor, currency)
+                InboxLine(
+                    line_number,
+                    description,
+                    quantity,
+                    None if supplier_code is None else InboxSupplier(supplier_code),
+                    total_minor,
+                    currency,
+                )
             )
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
     items = []
