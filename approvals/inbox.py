@@ -7,9 +7,10 @@ from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
 
-from django.db.models import BigIntegerField, F, Q
+from django.db.models import BigIntegerField, F, FilteredRelation, Q
 from django.db.models.fields.json import KT
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Cast
@@ -19,13 +20,13 @@ from viewflow.workflow.status import STATUS
 
 from procurement.models import Employee
 from procurement.money import Money
-from requisitions.models import Requisition, RequisitionLine
-from requisitions.selectors import requisition_ids_of_entity, requisition_lines_first
+from requisitions.models import RequisitionLine
+from requisitions.selectors import requisition_ids_of_entity
 
 from .decisions import actions
 from .flows import ApprovalFlow
 from .invoice_summary import InvoiceSummary
-from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover
+from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, StepStatus
 
 
 class BudgetImpactRow(Protocol):
@@ -48,28 +49,123 @@ class BudgetImpactRow(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+class InboxUser(NamedTuple):
+    username: str
+
+
+class InboxPerson(NamedTuple):
+    """An employee as the inbox shows them (a requester, an approver who decided)."""
+
+    display_name: str
+    user: InboxUser
+
+    @classmethod
+    def of(cls, username: str, first_name: str, last_name: str) -> "InboxPerson":
+        # As Employee.display_name: the user's full name, else the username.
+        return cls(f"{first_name} {last_name}".strip() or username, InboxUser(username))
+
+
+class InboxEntity(NamedTuple):
+    code: str
+
+
+class InboxRule(NamedTuple):
+    name: str
+
+
+class InboxRequisition(NamedTuple):
+    """The requisition of a task: the columns the inbox shows, with the attribute names of the model."""
+
+    id: int
+    number: str
+    title: str
+    justification: str
+    line_count: int
+    total_minor: int | None
+    currency: str
+    requester: InboxPerson
+    legal_entity: InboxEntity
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def total(self) -> Money | None:
+        return None if self.total_minor is None else Money.from_minor(self.total_minor, self.currency)
+
+
+class InboxStep(NamedTuple):
+    """The approver's own step."""
+
+    id: int
+    position: int
+    name: str
+    reason: str
+    mode: str
+    rule: InboxRule | None
+    chain_id: int
+
+
+class InboxSupplier(NamedTuple):
+    code: str
+
+
+class InboxLine(NamedTuple):
+    """One of the first lines of a requisition, as the inbox shows it."""
+
+    line_number: int
+    description: str
+    quantity: Decimal
+    supplier: InboxSupplier | None
+    total_minor: int
+    currency: str
+
+    @property
+    def total(self) -> Money:
+        return Money.from_minor(self.total_minor, self.currency)
+
+
+_STEP_STATUS = dict(StepStatus.choices)
+
+
+class InboxDecision(NamedTuple):
+    """A decision made on an earlier step."""
+
+    approver: InboxPerson
+    status: str
+    comment: str
+    decided_at: datetime
+
+    def get_status_display(self) -> str:
+        return str(_STEP_STATUS.get(self.status, self.status))
+
+
+@dataclass(frozen=True, slots=True)
 class EarlierStep:
     """A step before the approver's own, with the decisions made on it (oldest first)."""
 
     position: int
     name: str
     status: str
-    decisions: tuple[ApprovalStepApprover, ...]
+    decisions: tuple[InboxDecision, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboxItem:
+    """One open task, read as plain values (no model instances): what the inbox page, the API, the home page and
+    the e-mail decision page show of it."""
+
     task_id: int
     created: datetime
-    requisition: Requisition | None  # None for an invoice's task
+    requisition: InboxRequisition | None  # None for an invoice's task
     total: Money | None
-    step: ApprovalStep
-    assignment: ApprovalStepApprover
-    lines: list[RequisitionLine]
-    earlier_steps: list["EarlierStep"]
+    step: InboxStep
+    lines: list[InboxLine]
+    earlier_steps: list[EarlierStep]
     budget_impact: Sequence[BudgetImpactRow]
-    chain: ApprovalChain | None = None
+    chain_id: int
+    chain_total_minor: int
     invoice: InvoiceSummary | None = None  # set for an invoice's task
 
     @property
@@ -224,61 +320,143 @@ def approval_inbox_page(
     rows = rows[:limit]
     next_cursor = InboxCursor(rows[-1][1], rows[-1][0]) if more and rows else None
     assignment_ids = [data.get("assignment") for _, _, data in rows]
+    # The assignments with their step, chain and requisition, as plain columns (one query, no model instances).
     assignments = {
-        a.pk: a
-        for a in ApprovalStepApprover.objects.filter(pk__in=assignment_ids)
-        .select_related(
-            "step__rule", "step__chain__requisition__requester__user", "step__chain__requisition__legal_entity"
-        )
+        row[0]: row
+        for row in ApprovalStepApprover.objects.filter(pk__in=assignment_ids)
         .order_by()
+        .values_list(*_ASSIGNMENT_COLUMNS)
     }
-    # The earlier steps of each chain, with the decisions made on them (what the inbox shows of the chain so far).
-    # The earlier steps of each chain with the decisions made on them: what the inbox shows of the chain so far.
-    chain_ids = {a.step.chain_id for a in assignments.values()}
-    steps: dict[int, list[EarlierStep]] = {}
+    # The steps of each chain with the decisions made on them: what the inbox shows of the chain so far.
+    chain_ids = {row[_CHAIN] for row in assignments.values()}
+    steps: dict[int, list[tuple[int, int, str, str, tuple[InboxDecision, ...]]]] = {}
     if chain_ids:
-        decisions: dict[int, list[ApprovalStepApprover]] = {}
-        for decided in (
-            ApprovalStepApprover.objects.filter(step__chain_id__in=chain_ids, decided_at__isnull=False)
-            .select_related("approver__user")
-            .order_by("id")
-        ):
-            decisions.setdefault(decided.step_id, []).append(decided)
-        for step_id, chain_id, position, name, status in (
+        # Every step of the chains with the decisions made on it (a step without any comes once, with nulls).
+        decided: dict[int, list[InboxDecision]] = {}
+        for step_id, chain_id, position, name, status, username, first_name, last_name, done, comment, at in (
             ApprovalStep.objects.filter(chain_id__in=chain_ids)
-            .order_by("chain_id", "position")
-            .values_list("id", "chain_id", "position", "name", "status")
-        ):
-            steps.setdefault(chain_id, []).append(
-                EarlierStep(position, name, status, tuple(decisions.get(step_id, ())))
+            .annotate(decision=FilteredRelation("approvers", condition=Q(approvers__decided_at__isnull=False)))
+            .order_by("chain_id", "position", "decision__id")
+            .values_list(
+                "id",
+                "chain_id",
+                "position",
+                "name",
+                "status",
+                "decision__approver__user__username",
+                "decision__approver__user__first_name",
+                "decision__approver__user__last_name",
+                "decision__status",
+                "decision__comment",
+                "decision__decided_at",
             )
-    requisition_ids = {a.step.chain.requisition_id for a in assignments.values() if a.step.chain.requisition_id}
+        ):
+            if step_id not in decided:
+                decided[step_id] = []
+                steps.setdefault(chain_id, []).append((step_id, position, name, status, ()))
+            if at is not None:
+                decided[step_id].append(
+                    InboxDecision(InboxPerson.of(username, first_name, last_name), done, comment, at)
+                )
+        for chain_steps in steps.values():
+            chain_steps[:] = [(i, p, n, s, tuple(decided[i])) for i, p, n, s, _ in chain_steps]
+    requisition_ids = {row[_REQUISITION] for row in assignments.values() if row[_REQUISITION]}
     # The first five lines of each requisition: a summary, not the whole cart.
-    lines = requisition_lines_first(requisition_ids=requisition_ids, count=5) if requisition_ids else {}
+    lines: dict[int, list[InboxLine]] = {}
+    if requisition_ids:
+        for requisition_id, line_number, description, quantity, supplier_code, total_minor, currency in (
+            RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
+            .order_by("requisition_id", "line_number")
+            .values_list(
+                "requisition_id", "line_number", "description", "quantity", "supplier__code", "total_minor", "currency"
+            )
+        ):
+            lines.setdefault(requisition_id, []).append(
+                InboxLine(
+                    line_number,
+                    description,
+                    quantity,
+                    None if supplier_code is None else InboxSupplier(supplier_code),
+                    total_minor,
+                    currency,
+                )
+            )
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
     items = []
     for task_id, created, data in rows:
-        assignment = assignments.get(data.get("assignment"))
-        if assignment is None:
+        row = assignments.get(data.get("assignment"))
+        if row is None:
             continue
-        chain = assignment.step.chain
-        requisition = chain.requisition
-        invoice = InvoiceSummary.of(chain) if chain.is_invoice else None
+        (
+            _id,
+            step_id,
+            position,
+            step_name,
+            reason,
+            mode,
+            rule_name,
+            chain_id,
+            requisition_id,
+            invoice_id,
+            chain_total_minor,
+            chain_currency,
+            subject_summary,
+            number,
+            title,
+            justification,
+            line_count,
+            total_minor,
+            currency,
+            username,
+            first_name,
+            last_name,
+            entity_code,
+        ) = row
+        requisition = (
+            None
+            if requisition_id is None
+            else InboxRequisition(
+                requisition_id,
+                number,
+                title,
+                justification,
+                line_count,
+                total_minor,
+                currency,
+                InboxPerson.of(username, first_name, last_name),
+                InboxEntity(entity_code),
+            )
+        )
+        invoice = (
+            InvoiceSummary.of(
+                ApprovalChain(
+                    id=chain_id, invoice_id=invoice_id, currency=chain_currency, subject_summary=subject_summary
+                )
+            )
+            if invoice_id is not None
+            else None
+        )
         items.append(
             InboxItem(
                 task_id=task_id,
                 created=created,
                 requisition=requisition,
                 total=requisition.total if requisition is not None else invoice.total if invoice else None,
-                step=assignment.step,
-                assignment=assignment,
-                lines=lines.get(requisition.pk, []) if requisition is not None else [],
-                earlier_steps=[
-                    s for s in steps.get(assignment.step.chain_id, []) if s.position < assignment.step.position
-                ],
+                step=InboxStep(
+                    step_id,
+                    position,
+                    step_name,
+                    reason,
+                    mode,
+                    None if rule_name is None else InboxRule(rule_name),
+                    chain_id,
+                ),
+                lines=lines.get(requisition_id, []) if requisition_id is not None else [],
+                earlier_steps=[EarlierStep(p, n, s, d) for _i, p, n, s, d in steps.get(chain_id, ()) if p < position],
                 # Budget impacts are a requisition's: an invoice's money reaches the budgets when it is approved.
-                budget_impact=impacts.get(requisition.pk, []) if requisition is not None else [],
-                chain=chain,
+                budget_impact=impacts.get(requisition_id, []) if requisition_id is not None else [],
+                chain_id=chain_id,
+                chain_total_minor=chain_total_minor,
                 invoice=invoice,
             )
         )
@@ -287,10 +465,40 @@ def approval_inbox_page(
     return InboxPage(items, next_cursor)
 
 
+# What the inbox reads of an assignment, in this order (InboxStep, InboxRequisition, the chain's columns).
+_ASSIGNMENT_COLUMNS = (
+    "id",
+    "step_id",
+    "step__position",
+    "step__name",
+    "step__reason",
+    "step__mode",
+    "step__rule__name",
+    "step__chain_id",
+    "step__chain__requisition_id",
+    "step__chain__invoice_id",
+    "step__chain__total_minor",
+    "step__chain__currency",
+    "step__chain__subject_summary",
+    "step__chain__requisition__number",
+    "step__chain__requisition__title",
+    "step__chain__requisition__justification",
+    "step__chain__requisition__line_count",
+    "step__chain__requisition__total_minor",
+    "step__chain__requisition__currency",
+    "step__chain__requisition__requester__user__username",
+    "step__chain__requisition__requester__user__first_name",
+    "step__chain__requisition__requester__user__last_name",
+    "step__chain__requisition__legal_entity__code",
+)
+_CHAIN = _ASSIGNMENT_COLUMNS.index("step__chain_id")
+_REQUISITION = _ASSIGNMENT_COLUMNS.index("step__chain__requisition_id")
+
+
 def _amount_first(item: InboxItem) -> int:
     if item.requisition is not None:
         return -(item.requisition.total_minor or 0)
-    return -item.step.chain.total_minor
+    return -item.chain_total_minor
 
 
 def approval_open_task_id(

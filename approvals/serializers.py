@@ -176,6 +176,10 @@ class InboxItemSerializer(serializers.Serializer[Any]):
         requisition = item.requisition
         invoice = item.invoice
         step = item.step
+        # The three actions are the same for every task of a subject: translated once a page, not once a task.
+        labels = self.__dict__.setdefault("_actions", {})
+        if item.subject not in labels:
+            labels[item.subject] = [{"decision": a["decision"], "label": str(a["label"])} for a in item.actions]
         return {
             "id": item.task_id,
             "created": _DATETIME.to_representation(item.created),
@@ -195,7 +199,7 @@ class InboxItemSerializer(serializers.Serializer[Any]):
                 "total": requisition.total.as_api() if requisition.total is not None else None,
             },
             "invoice": None if invoice is None else _invoice(invoice),
-            "actions": [{"decision": a["decision"], "label": str(a["label"])} for a in item.actions],
+            "actions": [dict(action) for action in labels[item.subject]],
             "step": {
                 "id": step.id,
                 "position": step.position,

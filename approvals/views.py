@@ -24,7 +24,7 @@ from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
 from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox, approval_inbox_count, approval_inbox_page
 from .links import decision_link_load, decision_link_needs_login_for
-from .models import ApprovalStepApprover, Delegation
+from .models import ApprovalChain, ApprovalStepApprover, Delegation
 from .selectors import approval_decided_by, chain_subject_status
 from .services import Decision, delegation_create, delegation_delete
 
@@ -208,7 +208,11 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             request, page, {"error": _("This approval has already been decided, or is no longer yours.")}, status=410
         )
     logged_in_as_owner = request.user.is_authenticated and request.user.pk == link.user_id
-    if decision_link_needs_login_for(chain=item.step.chain) and not logged_in_as_owner:
+    # The inbox item is plain values: the e-mail limit reads the chain itself (with its requisition or invoice).
+    chain = ApprovalChain.objects.select_related("requisition__legal_entity", "invoice__legal_entity").get(
+        pk=item.chain_id
+    )
+    if decision_link_needs_login_for(chain=chain) and not logged_in_as_owner:
         login_url = f"{reverse('login')}?{urlencode({'next': request.path})}"
         context = {"item": item, "login_url": login_url, "owner": owner}
         if request.user.is_authenticated:
@@ -232,8 +236,8 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
             )
         except ApprovalError as error:
             return render(request, page, {"item": item, "error": error.message}, status=error.status)
-        if item.requisition is not None:
-            item.requisition.refresh_from_db()
+        if chain.requisition is not None:
+            chain.requisition.refresh_from_db()
         return render(
             request,
             page,
@@ -241,8 +245,8 @@ def email_decision(request: HttpRequest, token: str) -> HttpResponse:
                 "done": done_label(item.subject, decision),
                 "label": item.label,
                 "item": item,
-                "requisition": item.requisition,
-                "subject_status": _status_words(chain_subject_status(chain_id=item.step.chain_id)),
+                "requisition": chain.requisition,
+                "subject_status": _status_words(chain_subject_status(chain_id=item.chain_id)),
             },
         )
     return render(request, page, {"item": item})

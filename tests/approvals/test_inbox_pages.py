@@ -21,11 +21,11 @@ from p2p.submit_to_order import approval_decide, requisition_withdraw
 from .helpers import open_tasks, person, submitted
 
 # The API: session, user, employee and entities (the request's edge), the capped count, the page of tasks (from
-# the open-tasks index), their assignments with step, chain and requisition, the decisions of earlier steps, the
-# steps, the first lines, the budget reader's held amounts (PostgreSQL; budgets then reads its budgets). The page
+# the open-tasks index), their assignments with step, chain and requisition, the steps with their decisions,
+# the first lines, the budget reader's held amounts (PostgreSQL; budgets then reads its budgets). The page
 # adds the top bar's reads (cart, punch-in, notifications); its Approvals badge is the page's own count.
-API_QUERIES = 10
-PAGE_QUERIES = 14
+API_QUERIES = 9
+PAGE_QUERIES = 13
 
 
 def bobs_open_task_ids() -> list[int]:
@@ -79,7 +79,7 @@ def test_every_page_of_the_inbox_costs_the_same_queries(django_assert_num_querie
     while True:
         with CaptureQueriesContext(connection) as queries:
             page = approval_inbox_page(employee=bob, limit=5, cursor=cursor, budget_impacts=budget_impacts)
-        assert len(queries) == 6, [q["sql"] for q in queries.captured_queries]
+        assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
         pages += 1
         cursor = page.next_cursor
         if cursor is None:
