@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 workdir = tempfile.mkdtemp(prefix="bench-")
 atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.bench")
 
 import django  # noqa: E402
 

@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 MIN_RUNS = 5
 
 
-def django_setup(*, settings: str = "procurement.settings.test", sqlite_default: bool = True) -> None:
+def django_setup(*, settings: str = "procurement.settings.bench", sqlite_default: bool = True) -> None:
     """Set up Django for a bench script: `settings` unless DJANGO_SETTINGS_MODULE is set, and, when DATABASE_URL is
     not set and `sqlite_default`, a scratch SQLite file in a temporary directory removed at exit."""
     if sqlite_default and not os.environ.get("DATABASE_URL"):
