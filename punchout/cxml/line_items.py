@@ -45,7 +45,15 @@ from .values import (
     write_money,
 )
 
-__all__ = ["ItemRow", "read_item", "read_item_row", "read_line_number", "read_price_basis", "write_item"]
+__all__ = [
+    "ItemRow",
+    "read_item",
+    "read_item_row",
+    "read_item_rows",
+    "read_line_number",
+    "read_price_basis",
+    "write_item",
+]
 
 
 def _description(element: Element) -> tuple[str, str]:
@@ -268,6 +276,91 @@ def read_item_row(element: Element, position: int, kind: str) -> ItemRow:
         line_number,
         None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
     )
+
+
+# The plain line, the shape nearly every cart line has: ItemID with a SupplierPartID (and perhaps a
+# SupplierPartAuxiliaryID), ItemDetail with UnitPrice/Money, one Description without ShortName, UnitOfMeasure and
+# one Classification; no extrinsics, tax, price basis or other elements at any depth. An element's tags in document
+# order (pre-order) together with each element's number of children determine the tree exactly, so an item whose
+# (tags, child counts) are one of these is that tree and its values sit at fixed positions of `item.iter()`.
+_PLAIN_DETAIL = ("ItemDetail", "UnitPrice", "Money", "Description", "UnitOfMeasure", "Classification")
+_PLAIN_DETAIL_ARITY = (4, 1, 0, 0, 0, 0)
+_PLAIN_SHAPES: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {
+    ("ItemIn", "ItemID", "SupplierPartID", *_PLAIN_DETAIL): ((2, 1, 0, *_PLAIN_DETAIL_ARITY), False),
+    ("ItemIn", "ItemID", "SupplierPartID", "SupplierPartAuxiliaryID", *_PLAIN_DETAIL): (
+        (2, 2, 0, 0, *_PLAIN_DETAIL_ARITY),
+        True,
+    ),
+}
+
+
+def _plain_item_row(element: Element) -> ItemRow | None:
+    """The `ItemRow` of a plain ItemIn (see `_PLAIN_SHAPES`) whose numbers are plainly within our columns, read
+    without the general reader's walk over the children; None for any other item (the caller then reads it with
+    `read_item_row`, which gives the same row or the precise error)."""
+    elements = list(element.iter())
+    shape = _PLAIN_SHAPES.get(tuple([child.tag for child in elements]))
+    if shape is None:
+        return None
+    arity, with_auxiliary = shape
+    if tuple(map(len, elements)) != arity:
+        return None
+    if with_auxiliary:
+        _, _, part, auxiliary, _, _, money, description, unit, classification = elements
+        auxiliary_id: str | None = (auxiliary.text or "").strip()
+    else:
+        _, _, part, _, _, money, description, unit, classification = elements
+        auxiliary_id = None
+    raw_quantity = element.get("quantity")
+    amount_text = money.text
+    currency = (money.get("currency") or "").strip().upper()
+    raw_line_number = element.get("lineNumber")
+    if (
+        raw_quantity is None
+        or not _PLAIN_QUANTITY.fullmatch(raw_quantity)
+        or amount_text is None
+        or not currency
+        or not _PLAIN_AMOUNT.fullmatch(amount_text)
+    ):
+        return None
+    if raw_line_number is None:
+        line_number = None
+    elif len(raw_line_number) <= _SHORT_WHOLE and raw_line_number.isascii() and raw_line_number.isdigit():
+        line_number = int(raw_line_number)
+    else:
+        return None
+    value = (classification.text or "").strip() or (classification.get("code") or "").strip()
+    return ItemRow(
+        Decimal(raw_quantity),
+        (part.text or "").strip(),
+        Decimal(amount_text),
+        currency,
+        (unit.text or "").strip(),
+        (description.text or "").strip(),
+        (description.get(XML_LANG) or "").strip() or "en",
+        "",
+        auxiliary_id,
+        None,
+        (((classification.get("domain") or "").strip(), value),) if value else (),
+        None,
+        None,
+        None,
+        None,
+        None,
+        {},
+        line_number,
+        None,
+    )
+
+
+def read_item_rows(parent: Element, tag: str) -> tuple[ItemRow, ...]:
+    """The `ItemRow` of every `tag` child of `parent` (the ItemIn of a cart), in order; the same rows and errors as
+    `read_item_row` on each, which reads every line that is not plain (`_plain_item_row`)."""
+    rows = []
+    for position, element in enumerate(parent.iterchildren(tag), 1):
+        row = _plain_item_row(element)
+        rows.append(read_item_row(element, position, tag) if row is None else row)
+    return tuple(rows)
 
 
 def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, cls: type[LineT]) -> LineT:
