@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
 from lxml.etree import _Element as Element
@@ -280,37 +281,35 @@ def read_item_row(element: Element, position: int, kind: str) -> ItemRow:
 
 # The plain line, the shape nearly every cart line has: ItemID with a SupplierPartID (and perhaps a
 # SupplierPartAuxiliaryID), ItemDetail with UnitPrice/Money, one Description without ShortName, UnitOfMeasure and
-# one Classification; no extrinsics, tax, price basis or other elements at any depth. An element's tags in document
-# order (pre-order) together with each element's number of children determine the tree exactly, so an item whose
-# (tags, child counts) are one of these is that tree and its values sit at fixed positions of `item.iter()`.
+# one Classification; no extrinsics, tax, price basis or other elements at any depth. The tags of an item's
+# elements in document order (`iter()`, pre-order) with the child counts of ItemIn (2), ItemID (1 or 2), ItemDetail
+# (4) and UnitPrice (1) admit exactly this tree (any other nesting of the same sequence of tags contradicts one of
+# these counts), so its values sit at fixed positions of `iter()`.
 _PLAIN_DETAIL = ("ItemDetail", "UnitPrice", "Money", "Description", "UnitOfMeasure", "Classification")
-_PLAIN_DETAIL_ARITY = (4, 1, 0, 0, 0, 0)
-_PLAIN_SHAPES: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {
-    ("ItemIn", "ItemID", "SupplierPartID", *_PLAIN_DETAIL): ((2, 1, 0, *_PLAIN_DETAIL_ARITY), False),
-    ("ItemIn", "ItemID", "SupplierPartID", "SupplierPartAuxiliaryID", *_PLAIN_DETAIL): (
-        (2, 2, 0, 0, *_PLAIN_DETAIL_ARITY),
-        True,
-    ),
-}
+_PLAIN = ("ItemIn", "ItemID", "SupplierPartID", *_PLAIN_DETAIL)
+_PLAIN_WITH_AUXILIARY = ("ItemIn", "ItemID", "SupplierPartID", "SupplierPartAuxiliaryID", *_PLAIN_DETAIL)
+_TAG = attrgetter("tag")
 
 
 def _plain_item_row(element: Element) -> ItemRow | None:
-    """The `ItemRow` of a plain ItemIn (see `_PLAIN_SHAPES`) whose numbers are plainly within our columns, read
+    """The `ItemRow` of a plain ItemIn (see `_PLAIN`) whose numbers are plainly within our columns, read
     without the general reader's walk over the children; None for any other item (the caller then reads it with
     `read_item_row`, which gives the same row or the precise error)."""
     elements = list(element.iter())
-    shape = _PLAIN_SHAPES.get(tuple([child.tag for child in elements]))
-    if shape is None:
-        return None
-    arity, with_auxiliary = shape
-    if tuple(map(len, elements)) != arity:
-        return None
-    if with_auxiliary:
-        _, _, part, auxiliary, _, _, money, description, unit, classification = elements
-        auxiliary_id: str | None = (auxiliary.text or "").strip()
-    else:
-        _, _, part, _, _, money, description, unit, classification = elements
+    tags = tuple(map(_TAG, elements))
+    auxiliary_id: str | None
+    if tags == _PLAIN:
+        _, item_id, part, detail, unit_price, money, description, unit, classification = elements
         auxiliary_id = None
+        id_parts = 1
+    elif tags == _PLAIN_WITH_AUXILIARY:
+        _, item_id, part, auxiliary, detail, unit_price, money, description, unit, classification = elements
+        auxiliary_id = (auxiliary.text or "").strip()
+        id_parts = 2
+    else:
+        return None
+    if len(element) != 2 or len(detail) != 4 or len(unit_price) != 1 or len(item_id) != id_parts:
+        return None
     raw_quantity = element.get("quantity")
     amount_text = money.text
     currency = (money.get("currency") or "").strip().upper()
