@@ -289,6 +289,7 @@ _PLAIN_DETAIL = ("ItemDetail", "UnitPrice", "Money", "Description", "UnitOfMeasu
 _PLAIN = ("ItemIn", "ItemID", "SupplierPartID", *_PLAIN_DETAIL)
 _PLAIN_WITH_AUXILIARY = ("ItemIn", "ItemID", "SupplierPartID", "SupplierPartAuxiliaryID", *_PLAIN_DETAIL)
 _TAG = attrgetter("tag")
+_new_row = tuple.__new__  # ItemRow's own __new__ is a Python function taking every field as an argument
 
 
 def _plain_item_row(element: Element) -> ItemRow | None:
@@ -329,26 +330,29 @@ def _plain_item_row(element: Element) -> ItemRow | None:
     else:
         return None
     value = (classification.text or "").strip() or (classification.get("code") or "").strip()
-    return ItemRow(
-        Decimal(raw_quantity),
-        (part.text or "").strip(),
-        Decimal(amount_text),
-        currency,
-        (unit.text or "").strip(),
-        (description.text or "").strip(),
-        (description.get(XML_LANG) or "").strip() or "en",
-        "",
-        auxiliary_id,
-        None,
-        (((classification.get("domain") or "").strip(), value),) if value else (),
-        None,
-        None,
-        None,
-        None,
-        None,
-        {},
-        line_number,
-        None,
+    return _new_row(
+        ItemRow,
+        (
+            Decimal(raw_quantity),
+            (part.text or "").strip(),
+            Decimal(amount_text),
+            currency,
+            (unit.text or "").strip(),
+            (description.text or "").strip(),
+            (description.get(XML_LANG) or "").strip() or "en",
+            "",
+            auxiliary_id,
+            None,
+            (((classification.get("domain") or "").strip(), value),) if value else (),
+            None,
+            None,
+            None,
+            None,
+            None,
+            {},
+            line_number,
+            None,
+        ),
     )
 
 
