@@ -2,6 +2,7 @@
 (`read_item_row` on each ItemIn) gives: the same rows, value for value and type for type, or the same error."""
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -43,7 +44,7 @@ def document_bytes(path: Path) -> bytes:
     return data
 
 
-def outcome(read):  # type: ignore[no-untyped-def]
+def outcome(read: Callable[[], object]) -> object:
     try:
         return read()
     except InvalidDocument as error:
@@ -127,7 +128,7 @@ ONE_LINE = plain_cart(1)
 
 # Edits of a plain line: each is either still plain (and must read the same) or not plain (and is read by the
 # general reader); either way both paths agree, errors included.
-EDITS = [
+SINGLE_EDITS = [
     ("<SupplierPartID>PART-00000</SupplierPartID>", "<SupplierPartID>PART<b>x</b>tail</SupplierPartID>"),
     ("<SupplierPartID>PART-00000</SupplierPartID>", "<SupplierPartID/>"),
     ("<SupplierPartID>PART-00000</SupplierPartID>", ""),
@@ -174,7 +175,7 @@ EDITS = [
     ("</ItemID>", "<BuyerPartID>b</BuyerPartID></ItemID>"),
     ("<ItemIn ", "<ItemIn xmlns='urn:x' "),
 ]
-EDITS = [((old, new),) for old, new in EDITS] + [
+EDITS: list[tuple[tuple[str, str], ...]] = [((old, new),) for old, new in SINGLE_EDITS] + [
     # The same tags in the same document order, nested differently: the child counts tell them apart.
     (
         ("PART-00000</SupplierPartID></ItemID>", "PART-00000</SupplierPartID>"),
