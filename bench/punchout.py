@@ -7,18 +7,21 @@ as ItemRow tuples, as the return reads them, and as the PunchOutOrderMessage dat
 one run, and the rows one return wrote per table.
 
 PostgreSQL (lines written with COPY): .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
-SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7).
+SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7);
+BENCH_PARSE_ONLY=1 prints the parse figures only (the fast path for plain lines against the general reader).
 """
 
 import base64
 import os
 import sys
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import count_queries, django_setup, emit, measure, measure_prepared, ratio
+from bench.harness import Timing, count_queries, django_setup, emit, measure, measure_prepared, ratio, summarize
 
 django_setup()
 
@@ -33,13 +36,17 @@ from lxml import etree  # noqa: E402
 
 from procurement.models import Employee, LegalEntity, Supplier  # noqa: E402
 from punchout import cxml  # noqa: E402
+from punchout.cxml.envelope import parse_expected  # noqa: E402
+from punchout.cxml.line_items import read_item_row, read_item_rows  # noqa: E402
 from punchout.models import PunchoutConnection, PunchoutSession  # noqa: E402
 from punchout.tokens import token_hash  # noqa: E402
+from punchout.xmlsafe import DEFAULT_MAX_BYTES  # noqa: E402
 from requisitions.models import Requisition, RequisitionLine  # noqa: E402
 from requisitions.services import requisition_create  # noqa: E402
 
 LINES = int(os.environ.get("BENCH_LINES", 5000))
 RUNS = int(os.environ.get("BENCH_RUNS", 7))
+PARSE_ONLY = os.environ.get("BENCH_PARSE_ONLY") == "1"  # the parse figures only, without the return requests
 COOKIE = "bench-cookie"
 
 
@@ -68,6 +75,34 @@ def order_message(lines: int) -> bytes:
 
 
 _RAW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def lines_general_reader(document: bytes) -> tuple[cxml.ItemRow, ...]:
+    """The safe parse and the lines read by the general reader (`read_item_row`) on every ItemIn: the cart reader
+    before its fast path for plain lines, measured in the same run as `lines_fast_path`."""
+    _, body, _ = parse_expected(document, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+    return tuple(
+        [read_item_row(element, position, "ItemIn") for position, element in enumerate(body.iterchildren("ItemIn"), 1)]
+    )
+
+
+def lines_fast_path(document: bytes) -> tuple[cxml.ItemRow, ...]:
+    """The safe parse and the lines as the cart reader reads them (`read_item_rows`: plain lines on the fast path)."""
+    _, body, _ = parse_expected(document, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+    return read_item_rows(body, "ItemIn")
+
+
+def interleaved(runs_of: list[Callable[[], object]], *, runs: int) -> list[Timing]:
+    """Each callable timed `runs` times after a warm-up, taking turns round by round."""
+    for run in runs_of:
+        run()
+    seconds: list[list[float]] = [[] for _ in runs_of]
+    for _ in range(runs):
+        for index, run in enumerate(runs_of):
+            started = time.perf_counter()
+            run()
+            seconds[index].append(time.perf_counter() - started)
+    return [summarize(values, warmup=1) for values in seconds]
 
 
 def baseline(document: bytes, cart: Requisition, session: PunchoutSession) -> None:
@@ -134,8 +169,29 @@ def main() -> None:
         )
         assert response.status_code == 303, response.content[:300]
 
-    raw = measure(lambda: etree.fromstring(document, _RAW_PARSER), runs=RUNS, queries=False)
-    rows = measure(lambda: cxml.parse_punchout_order_cart(document), runs=RUNS, queries=False)
+    assert lines_fast_path(document) == lines_general_reader(document)
+    # The parses interleaved, one of each per round, so that the load of a shared machine falls on all alike.
+    raw, rows, fast, general = interleaved(
+        [
+            lambda: etree.fromstring(document, _RAW_PARSER),
+            lambda: cxml.parse_punchout_order_cart(document),
+            lambda: lines_fast_path(document),
+            lambda: lines_general_reader(document),
+        ],
+        runs=max(RUNS, 15),
+    )
+    parse = {
+        "raw_lxml_parse": raw.as_dict(),
+        "our_parse_rows": rows.as_dict(),
+        "our_parse_rows_vs_raw_lxml": ratio(rows.median_ms, raw.median_ms, 2),
+        "lines_fast_path": fast.as_dict(),
+        "lines_fast_path_vs_raw_lxml": ratio(fast.median_ms, raw.median_ms, 2),
+        "lines_general_reader": general.as_dict(),
+        "lines_general_reader_vs_raw_lxml": ratio(general.median_ms, raw.median_ms, 2),
+    }
+    if PARSE_ONLY:
+        emit({"benchmark": "punchout return (parse only)", "lines": LINES, "document_bytes": len(document), **parse})
+        return
     message = measure(lambda: cxml.parse_punchout_order_message(document), runs=RUNS, queries=False)
     request = measure_prepared(fresh_session, post, runs=RUNS)
     base = measure_prepared(fresh_session, lambda prepared: baseline(document, prepared[1], prepared[2]), runs=RUNS)
@@ -164,9 +220,7 @@ def main() -> None:
             "lines": LINES,
             "document_bytes": len(document),
             "form_body_bytes": len(body),
-            "raw_lxml_parse": raw.as_dict(),
-            "our_parse_rows": rows.as_dict(),
-            "our_parse_rows_vs_raw_lxml": ratio(rows.median_ms, raw.median_ms, 2),
+            **parse,
             "our_parse_message_dataclasses": message.as_dict(),
             "our_parse_message_vs_raw_lxml": ratio(message.median_ms, raw.median_ms, 2),
             "return_request": request.as_dict(),

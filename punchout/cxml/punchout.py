@@ -39,7 +39,7 @@ from .envelope import (
 )
 from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
 from .limits import AMOUNT_MAX_DECIMAL_PLACES
-from .line_items import ItemRow, read_item, read_item_row, write_item
+from .line_items import ItemRow, read_item, read_item_rows, write_item
 from .tax_elements import read_tax
 from .values import (
     article,
@@ -305,9 +305,7 @@ def read_punchout_order_cart(root: Element, body: Element, message: Element) -> 
         tax_detail = read_tax(order_header.find("Tax"), "the cart Tax")
         quote_status = (order_header.get("quoteStatus") or "").strip() or None
         ship_to = read_address(order_header.find("ShipTo/Address"))
-    rows = tuple(
-        [read_item_row(element, position, "ItemIn") for position, element in enumerate(body.iterchildren("ItemIn"), 1)]
-    )
+    rows = read_item_rows(body, "ItemIn")
     return PunchOutOrderCart(
         header=read_header(root),
         buyer_cookie=_buyer_cookie(body, "PunchOutOrderMessage"),
