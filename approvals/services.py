@@ -374,15 +374,6 @@ def _step_settle(step: ApprovalStep, decided: ApprovalStepApprover) -> None:
     step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
 
 
-def approval_process_cancel(*, requisition: Requisition) -> None:
-    """Withdrawn or cancelled: open tasks and their processes end."""
-    processes = Process.objects.filter(data__requisition=requisition.pk, status=PROCESS.NEW)
-    Task.objects.filter(process__in=processes, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).update(
-        status=STATUS.CANCELED, finished=timezone.now()
-    )
-    processes.update(status=PROCESS.CANCELED, finished=timezone.now())
-
-
 @transaction.atomic
 def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are

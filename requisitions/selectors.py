@@ -69,18 +69,6 @@ def requisition_ids_of_entity(*, legal_entity_id: int) -> QuerySet[Requisition, 
     return Requisition.objects.filter(legal_entity_id=legal_entity_id).values("pk")
 
 
-def requisition_lines_first(*, requisition_ids: Any, count: int = 5) -> dict[int, list[RequisitionLine]]:
-    """The first `count` lines of each requisition with their supplier, in one query: a summary, not the cart."""
-    lines: dict[int, list[RequisitionLine]] = {}
-    for line in (
-        RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=count)
-        .select_related("supplier")
-        .order_by("requisition_id", "line_number")
-    ):
-        lines.setdefault(line.requisition_id, []).append(line)
-    return lines
-
-
 def requisition_totals_by_currency(*, requisition: Requisition) -> list[Money]:
     rows = requisition.lines.order_by().values("currency").annotate(sum_minor=Sum("total_minor")).order_by("currency")
     return [Money.from_minor(row["sum_minor"] or 0, row["currency"]) for row in rows]
