@@ -68,31 +68,12 @@ def _notify_tasks(*, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepAp
         "hours": decision_link_max_age_hours(),
         "needs_login": decision_link_needs_login(requisition=requisition),
     }
-    notices = []
-    for task, assignment in tasks:
-        # The task's owner decides: the approver, their delegate, or the manager it escalated to.
-        owner = task.owner or assignment.approver.user
-        on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
-        notices.append(
-            Notice(
-                recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
-                context={
-                    **context,
-                    "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
-                    "step_reason": step_text_lazy(assignment.step.reason),
-                    "on_behalf": on_behalf,
-                },
-                data={
-                    "task": task.pk,
-                    "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
-                    "total": total.as_api() if total is not None else None,
-                    "requester": requisition.requester.display_name,
-                    "approver": owner.get_username(),
-                    "step": assignment.step.name,
-                    "escalated_from": getattr(escalated_from, "display_name", None),
-                },
-            )
-        )
+    data = {
+        "requisition": {"id": requisition.pk, "number": requisition.number, "title": requisition.title},
+        "total": total.as_api() if total is not None else None,
+        "requester": requisition.requester.display_name,
+    }
+    notices = [_task_notice(task, assignment, context, data, escalated_from) for task, assignment in tasks]
     notify_each(
         notices=notices,
         kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
@@ -100,6 +81,31 @@ def _notify_tasks(*, chain: ApprovalChain, tasks: list[tuple[Any, ApprovalStepAp
         message="task_assigned",
         link=reverse("approvals:inbox"),
         obj=requisition,
+    )
+
+
+def _task_notice(
+    task: Any, assignment: ApprovalStepApprover, context: dict[str, Any], data: dict[str, Any], escalated_from: Any
+) -> Notice:
+    """The message of one new task to its owner, who decides: the approver, their delegate, or the manager it
+    escalated to. `context` and `data` are what the stage's tasks share."""
+    owner = task.owner or assignment.approver.user
+    on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
+    return Notice(
+        recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
+        context={
+            **context,
+            "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
+            "step_reason": step_text_lazy(assignment.step.reason),
+            "on_behalf": on_behalf,
+        },
+        data={
+            "task": task.pk,
+            **data,
+            "approver": owner.get_username(),
+            "step": assignment.step.name,
+            "escalated_from": getattr(escalated_from, "display_name", None),
+        },
     )
 
 
@@ -126,30 +132,12 @@ def _notify_invoice_tasks(
         "hours": decision_link_max_age_hours(),
         "needs_login": decision_link_needs_login_for(chain=chain),
     }
-    notices = []
-    for task, assignment in tasks:
-        owner = task.owner or assignment.approver.user
-        on_behalf = "" if owner.pk == assignment.approver.user_id else assignment.approver.display_name
-        notices.append(
-            Notice(
-                recipients=[Recipient(owner, {"decision_link": decision_link_url(task_id=task.pk, user_id=owner.pk)})],
-                context={
-                    **context,
-                    "step": step_text_lazy(assignment.step.name),  # in the recipient's language, when rendered
-                    "step_reason": step_text_lazy(assignment.step.reason),
-                    "on_behalf": on_behalf,
-                },
-                data={
-                    "task": task.pk,
-                    "invoice": {"id": summary.invoice_id, "number": summary.number, "supplier": summary.supplier},
-                    "total": summary.total.as_api(),
-                    "variance": summary.variance.as_api(),
-                    "approver": owner.get_username(),
-                    "step": assignment.step.name,
-                    "escalated_from": getattr(escalated_from, "display_name", None),
-                },
-            )
-        )
+    data = {
+        "invoice": {"id": summary.invoice_id, "number": summary.number, "supplier": summary.supplier},
+        "total": summary.total.as_api(),
+        "variance": summary.variance.as_api(),
+    }
+    notices = [_task_notice(task, assignment, context, data, escalated_from) for task, assignment in tasks]
     notify_each(
         notices=notices,
         kind=Kind.ESCALATED if escalated_from is not None else Kind.TASK_ASSIGNED,
