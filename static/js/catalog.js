@@ -16,13 +16,21 @@
 
   function form() { return document.querySelector("form[data-catalog-form]"); }
 
-  // The search box and every filter as the address says.
-  function fieldsFromAddress() {
+  // What was typed in the search box before this script ran (the box has the focus as the page opens): the
+  // server rendered the box from the address, so a value other than that one was typed.
+  function typedEarly() {
+    const filters = form();
+    const q = filters && filters.elements.namedItem("q");
+    return Boolean(q && q.value !== q.defaultValue);
+  }
+
+  // The search box and every filter as the address says (the search box kept when `keepTyped` and typed in).
+  function fieldsFromAddress(keepTyped) {
     const filters = form();
     if (!filters) return;
     const params = new URLSearchParams(location.search);
     const q = filters.elements.namedItem("q");
-    if (q) q.value = params.get("q") || "";
+    if (q && !(keepTyped && typedEarly())) q.value = params.get("q") || "";
     ["supplier", "category"].forEach(function (name) {
       const select = filters.elements.namedItem(name);
       if (!select) return;
@@ -118,15 +126,22 @@
     quantitiesBack(event.detail && event.detail.target);
   });
 
-  // A page restored from the back/forward cache, or reloaded with the browser's own memory of its fields.
-  window.addEventListener("pageshow", function () {
-    fieldsFromAddress();
+  // A page restored from the back/forward cache. (A page that loads fires "pageshow" too, after its images:
+  // by then the search box may hold what is being typed, and htmx is sending it.)
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    fieldsFromAddress(false);
     quantitiesBack(document);
   });
 
+  // A page that opens, or is reloaded with the browser's own memory of its fields. What was typed in the search
+  // box while the page was opening is kept and searched for: htmx was not listening yet (htmx is ready first,
+  // its script comes before this one).
   document.addEventListener("DOMContentLoaded", function () {
     foldFiltersOnAPhone();
-    fieldsFromAddress();
+    const early = typedEarly();
+    fieldsFromAddress(true);
     quantitiesBack(document);
+    if (early && window.htmx) window.htmx.trigger(form(), "submit");
   });
 })();

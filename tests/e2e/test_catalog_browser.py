@@ -1,5 +1,6 @@
 """A requester in a real browser: log in, switch entity, search the catalog, see that entity's price."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -56,3 +57,24 @@ def test_alice_switches_entity_and_sees_its_price(live_server, page: Page):
     expect(page.locator("#catalog-table tbody tr")).to_have_count(1)
     expect(page.locator(f"tr[data-sku='{sku}'] td.price")).to_contain_text(swedish_price)
     expect(page.locator(f"tr[data-sku='{sku}'] td.price")).not_to_contain_text(french_price)
+
+
+def test_what_is_typed_while_the_page_opens_is_kept_and_searched(live_server, page: Page):
+    """The search box has the focus as the page opens: what is typed before its scripts run is neither lost nor
+    left unsearched (a slow network holds htmx back here)."""
+    call_command("seed_demo", stdout=StringIO())
+    log_in(page, live_server.url, "alice", "demo")
+    expect(page.locator("#catalog-table tbody tr")).to_have_count(50)
+
+    held = []
+    page.route("**/htmx-2.min.js", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/catalog/", wait_until="commit")
+    page.locator("#catalog-q").fill("Latitude 7450 16 GB 512")
+    expect(page.locator("#catalog-table tbody tr")).to_have_count(50)
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator("#catalog-table tbody tr")).to_have_count(1)
+    expect(page.locator("tr[data-sku='NI-NB-7450-16-512']")).to_be_visible()
+    expect(page.locator("#catalog-q")).to_have_value("Latitude 7450 16 GB 512")
+    expect(page).to_have_url(re.compile(r"/catalog/\?q=Latitude%207450%2016%20GB%20512&"))
