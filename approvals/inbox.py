@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from django.db.models import BigIntegerField, F, FilteredRelation, Q
+from django.db.models import BigIntegerField, BooleanField, F, FilteredRelation, Func, Q
 from django.db.models.fields.json import KT
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Cast
@@ -27,6 +27,26 @@ from .decisions import actions
 from .flows import ApprovalFlow
 from .invoice_summary import InvoiceSummary
 from .models import ApprovalChain, ApprovalStep, ApprovalStepApprover, StepStatus
+
+
+class _IdIn(Func):
+    """`column IN (ids)`, on PostgreSQL as `column = ANY(%s)` with the ids as one array parameter: psycopg caches
+    its parsing of a statement of at most 50 parameters, and a page's 100 ids were 100 values to quote and
+    splice into a statement parsed anew each time. SQLite keeps the IN list (it plans `IN (SELECT … FROM
+    json_each(…))` as a scan of the table)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, ids: Any) -> None:
+        super().__init__(F(column))
+        self.ids = sorted(ids)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [*params, self.ids]
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids)) or 'NULL'})", [*params, *self.ids]
 
 
 class BudgetImpactRow(Protocol):
@@ -319,14 +339,18 @@ def approval_inbox_page(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = InboxCursor(rows[-1][1], rows[-1][0]) if more and rows else None
-    assignment_ids = [data.get("assignment") for _, _, data in rows]
+    assignment_ids = {data.get("assignment") for _, _, data in rows} - {None}
     # The assignments with their step, chain and requisition, as plain columns (one query, no model instances).
-    assignments = {
-        row[0]: row
-        for row in ApprovalStepApprover.objects.filter(pk__in=assignment_ids)
-        .order_by()
-        .values_list(*_ASSIGNMENT_COLUMNS)
-    }
+    assignments = (
+        {
+            row[0]: row
+            for row in ApprovalStepApprover.objects.filter(_IdIn("pk", assignment_ids))
+            .order_by()
+            .values_list(*_ASSIGNMENT_COLUMNS)
+        }
+        if assignment_ids
+        else {}
+    )
     # The steps of each chain with the decisions made on them: what the inbox shows of the chain so far.
     chain_ids = {row[_CHAIN] for row in assignments.values()}
     steps: dict[int, list[tuple[int, int, str, str, tuple[InboxDecision, ...]]]] = {}
@@ -334,7 +358,7 @@ def approval_inbox_page(
         # Every step of the chains with the decisions made on it (a step without any comes once, with nulls).
         decided: dict[int, list[InboxDecision]] = {}
         for step_id, chain_id, position, name, status, username, first_name, last_name, done, comment, at in (
-            ApprovalStep.objects.filter(chain_id__in=chain_ids)
+            ApprovalStep.objects.filter(_IdIn("chain_id", chain_ids))
             .annotate(decision=FilteredRelation("approvers", condition=Q(approvers__decided_at__isnull=False)))
             .order_by("chain_id", "position", "decision__id")
             .values_list(
@@ -365,7 +389,7 @@ def approval_inbox_page(
     lines: dict[int, list[InboxLine]] = {}
     if requisition_ids:
         for requisition_id, line_number, description, quantity, supplier_code, total_minor, currency in (
-            RequisitionLine.objects.filter(requisition_id__in=requisition_ids, line_number__lte=5)
+            RequisitionLine.objects.filter(_IdIn("requisition_id", requisition_ids), line_number__lte=5)
             .order_by("requisition_id", "line_number")
             .values_list(
                 "requisition_id", "line_number", "description", "quantity", "supplier__code", "total_minor", "currency"
