@@ -18,7 +18,7 @@ from procurement.web import current_employee
 from requisitions.selectors import requisition_get
 
 from .forms import bounded_int, decision_origin
-from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox_count, approval_inbox_page
+from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox_page
 from .selectors import approval_chain_for, chain_subject_status
 from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
 
@@ -116,7 +116,6 @@ class InboxView(APIView):
             raise ValidationError({"cursor": ["Not a cursor of this inbox: follow the `next` link."]})
         entity_code = request.query_params.get("legal_entity")
         entity_id = legal_entity_for_user(user=request.user, code=entity_code).pk if entity_code else None
-        count = approval_inbox_count(employee=employee, legal_entity_id=entity_id)
         result = approval_inbox_page(
             employee=employee,
             order=request.query_params.get("order", "oldest"),
@@ -125,7 +124,9 @@ class InboxView(APIView):
             legal_entity_id=entity_id,
             budget_impacts=budget_impacts,
             cursor=cursor,
+            count=True,
         )
+        count = result.count or 0
         next_url = None
         if result.next_cursor is not None:
             query = request.query_params.copy()

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from django.db.models import BigIntegerField, BooleanField, F, FilteredRelation, Func, Q
+from django.db.models import BigIntegerField, BooleanField, Expression, F, FilteredRelation, Func, IntegerField, Q
 from django.db.models.fields.json import KT
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Cast
@@ -47,6 +47,22 @@ class _IdIn(Func):
         if connection.vendor == "postgresql":
             return f"{column} = ANY(%s)", [*params, self.ids]
         return f"{column} IN ({', '.join(['%s'] * len(self.ids)) or 'NULL'})", [*params, *self.ids]
+
+
+class _CappedCount(Expression):
+    """`(SELECT COUNT(*) FROM (<the tasks> LIMIT cap + 1))`: the inbox's capped count as a column of the page's
+    own query (uncorrelated: computed once, by PostgreSQL as an InitPlan), one round trip fewer a page."""
+
+    output_field = IntegerField()
+
+    def __init__(self, tasks: Any, cap: int) -> None:
+        super().__init__()
+        self.tasks = tasks.values("pk")[: cap + 1]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        inner, params = self.tasks.query.get_compiler(connection=connection).as_sql()
+        # The inner SQL is Django's own compilation of the tasks query, its values passed as parameters.
+        return f"(SELECT COUNT(*) FROM ({inner}) capped)", list(params)  # noqa: S608
 
 
 class BudgetImpactRow(Protocol):
@@ -254,6 +270,8 @@ class InboxCursor:
 class InboxPage:
     items: list[InboxItem]
     next_cursor: InboxCursor | None  # None on the last page
+    # With count=True: the open tasks counted up to INBOX_COUNT_CAP, cap + 1 meaning more (approval_inbox_count).
+    count: int | None = None
 
 
 def _open_tasks(employee: Employee, legal_entity_id: int | None) -> Any:
@@ -314,10 +332,12 @@ def approval_inbox_page(
     legal_entity_id: int | None = None,
     budget_impacts: BudgetImpactReader | None = None,
     cursor: InboxCursor | None = None,
+    count: bool = False,
 ) -> InboxPage:
     """One page of the open tasks owned by the employee, in a constant number of queries: the tasks (from the
     open-tasks index), their assignments with step, chain and requisition, the earlier steps' decisions, the
-    first lines, and what the budget reader reads.
+    first lines, and what the budget reader reads. With `count`, the page's query also counts the inbox (as
+    approval_inbox_count; that query runs only when the page is empty).
 
     Oldest and newest order the whole inbox by creation (then id); "amount" orders the page. A `cursor` (the
     last task of the page before) starts the page after it without counting what came before (keyset);
@@ -331,11 +351,19 @@ def approval_inbox_page(
         )
         tasks = tasks.filter(after)
         offset = 0
+    columns: tuple[Any, ...] = ("pk", "created", "data")
+    if count:
+        tasks = tasks.annotate(capped_count=_CappedCount(_open_tasks(employee, legal_entity_id), INBOX_COUNT_CAP))
+        columns = (*columns, "capped_count")
     rows = list(
-        tasks.order_by(*(("-created", "-pk") if newest else ("created", "pk"))).values_list("pk", "created", "data")[
+        tasks.order_by(*(("-created", "-pk") if newest else ("created", "pk"))).values_list(*columns)[
             offset : offset + limit + 1
         ]
     )
+    counted = None
+    if count:
+        counted = rows[0][3] if rows else approval_inbox_count(employee=employee, legal_entity_id=legal_entity_id)
+        rows = [row[:3] for row in rows]
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = InboxCursor(rows[-1][1], rows[-1][0]) if more and rows else None
@@ -486,7 +514,7 @@ def approval_inbox_page(
         )
     if order == "amount":
         items.sort(key=_amount_first)
-    return InboxPage(items, next_cursor)
+    return InboxPage(items, next_cursor, counted)
 
 
 # What the inbox reads of an assignment, in this order (InboxStep, InboxRequisition, the chain's columns).

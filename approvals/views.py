@@ -22,7 +22,7 @@ from requisitions.selectors import employees_selectable
 from .decisions import done_label, done_label_of_status
 from .errors import ApprovalError, TaskAlreadyDecided
 from .forms import DelegationForm, bounded_int, decision_origin
-from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox, approval_inbox_count, approval_inbox_page
+from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox, approval_inbox_page
 from .links import decision_link_load, decision_link_needs_login_for
 from .models import ApprovalChain, ApprovalStepApprover, Delegation
 from .selectors import approval_decided_by, chain_subject_status
@@ -54,14 +54,14 @@ def _prefix(url: str, tail: str) -> str:
 @employee_required
 def inbox(request: HttpRequest, employee: Employee) -> HttpResponse:
     """The first 100 tasks (or the 100 after `?cursor=`), the count capped at INBOX_COUNT_CAP, a link to the next
-    page: one query for the tasks, one for the count and a constant number for what the rows show."""
+    page: one query for the tasks and their count, and a constant number for what the rows show."""
     order = request.GET.get("order", "oldest")
     order = order if order in INBOX_ORDERS else "oldest"
     cursor = InboxCursor.parse(request.GET.get("cursor"))
     page = approval_inbox_page(
-        employee=employee, order=order, limit=INBOX_PAGE, cursor=cursor, budget_impacts=budget_impacts
+        employee=employee, order=order, limit=INBOX_PAGE, cursor=cursor, budget_impacts=budget_impacts, count=True
     )
-    count = approval_inbox_count(employee=employee)
+    count = page.count or 0
     next_url = f"?{urlencode({'order': order, 'cursor': page.next_cursor.token})}" if page.next_cursor else None
     return render(
         request,

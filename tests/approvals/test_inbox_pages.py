@@ -20,12 +20,12 @@ from p2p.submit_to_order import approval_decide, requisition_withdraw
 
 from .helpers import open_tasks, person, submitted
 
-# The API: session, user, employee and entities (the request's edge), the capped count, the page of tasks (from
-# the open-tasks index), their assignments with step, chain and requisition, the steps with their decisions,
-# the first lines, the budget reader's held amounts (PostgreSQL; budgets then reads its budgets). The page
-# adds the top bar's reads (cart, punch-in, notifications); its Approvals badge is the page's own count.
-API_QUERIES = 9
-PAGE_QUERIES = 13
+# The API: session, user, employee (the request's edge), the page of tasks with the capped count in the same
+# query (from the open-tasks index), their assignments with step, chain and requisition, the steps with their
+# decisions, the first lines, the budget reader's held amounts (PostgreSQL; budgets then reads its budgets). The
+# page adds the top bar's reads (cart, punch-in, notifications); its Approvals badge is the page's own count.
+API_QUERIES = 8
+PAGE_QUERIES = 12
 
 
 def bobs_open_task_ids() -> list[int]:
@@ -148,7 +148,8 @@ def test_the_api_pages_by_cursor_and_still_by_page_number(api_client):
     body = api_client.get("/api/v1/approvals/inbox/").json()
     assert body["next"] is None and len(body["results"]) == 3
     # page= goes on working (an empty page past the end), and a cursor that is not ours is refused
-    assert api_client.get("/api/v1/approvals/inbox/", {"page": 2}).json()["results"] == []
+    past_the_end = api_client.get("/api/v1/approvals/inbox/", {"page": 2}).json()
+    assert (past_the_end["results"], past_the_end["count"]) == ([], 3)
     refused = api_client.get("/api/v1/approvals/inbox/", {"cursor": "not-a-cursor"})
     assert refused.status_code == 400
 
@@ -173,6 +174,22 @@ def test_the_count_stops_at_its_cap():
     assert approval_inbox_count(employee=bob, cap=2) == 3  # cap + 1: more than the cap
     assert approval_inbox_count(employee=bob, cap=3) == 3
     assert approval_inbox_count(employee=bob) == 3
+
+
+@pytest.mark.usefixtures("acme")
+def test_a_page_counts_the_whole_inbox_in_its_own_query():
+    # Given 5 tasks of bob
+    submitted_with_a_decision(5)
+    bob = person("bob")
+    # When he reads them 2 by 2 with the count, past the end too
+    first = approval_inbox_page(employee=bob, limit=2, count=True)
+    second = approval_inbox_page(employee=bob, limit=2, cursor=first.next_cursor, count=True)
+    with CaptureQueriesContext(connection) as queries:
+        beyond = approval_inbox_page(employee=bob, limit=2, offset=10, count=True)
+    # Then every page counts all 5 (not those after its cursor); an empty page counts in a query of its own
+    assert (first.count, second.count, beyond.count) == (5, 5, 5)
+    assert (len(beyond.items), len(queries)) == (0, 2)
+    assert approval_inbox_page(employee=bob, limit=2).count is None
 
 
 @pytest.mark.usefixtures("acme")
