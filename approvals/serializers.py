@@ -196,7 +196,8 @@ class InboxItemSerializer(serializers.Serializer[Any]):
                 "requester_name": requisition.requester.display_name,
                 "justification": requisition.justification,
                 "line_count": requisition.line_count,
-                "total": requisition.total.as_api() if requisition.total is not None else None,
+                # The item's total is its requisition's (built once, not once per use).
+                "total": item.total.as_api() if item.total is not None else None,
             },
             "invoice": None if invoice is None else _invoice(invoice),
             "actions": [dict(action) for action in labels[item.subject]],
