@@ -49,9 +49,12 @@ def step_status_label(status: str) -> str:
 # as it is) is only escaped (conditional_escape, as the template does).
 
 
+_PAGE_TEXTS = "approvals.inbox_page_texts"  # their key in the render context (one page render)
+
+
 def _page_texts(context: Context) -> dict[str, Any]:
     """What is the same on every row of a page: translated once a render, not once a row."""
-    texts = context.render_context.get(_page_texts)
+    texts = context.render_context.get(_PAGE_TEXTS)
     if texts is None:
         texts = {
             "approve": escape(_("Approve")),
@@ -63,7 +66,7 @@ def _page_texts(context: Context) -> dict[str, Any]:
             "requisition_url": render_value_in_context(context.get("requisition_url", ""), context),
             "decide_url": render_value_in_context(context.get("decide_url", ""), context),
         }
-        context.render_context[_page_texts] = texts
+        context.render_context[_PAGE_TEXTS] = texts
     return texts
 
 
