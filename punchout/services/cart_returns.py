@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +96,9 @@ def _cxml_basis(item: cxml.ItemRow) -> tuple[Decimal, Decimal]:
 
 
 def _unspsc(value: str | None) -> str:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    value = value or ""
+    # Most codes are plain ASCII digits already (the same digits, without a walk over the characters).
+    digits = value if value.isascii() and value.isdigit() else "".join(ch for ch in value if ch.isdigit())
     return digits[:8] if len(digits) >= 8 else (digits if len(digits) in (2, 4, 6) else "")
 
 
@@ -212,12 +216,15 @@ class _Contracts:
     """Our catalog's prices for the shop's part ids, read in two queries for the whole cart."""
 
     def __init__(self, session: PunchoutSession, legal_entity: LegalEntity, part_ids: set[str]) -> None:
-        self.items = {
-            item.sku: item
-            for item in CatalogItem.objects.filter(
-                supplier=session.connection.supplier, sku__in=[p for p in part_ids if p], is_active=True
-            )
-        }
+        wanted = [p for p in part_ids if p]
+        items = CatalogItem.objects.filter(supplier=session.connection.supplier, is_active=True)
+        if connection.vendor == "postgresql":
+            # One array parameter rather than one placeholder per part id: a cart of thousands of lines otherwise
+            # sends (and has the driver and the server parse) a statement with thousands of parameters.
+            items = items.filter(sku__in=RawSQL("SELECT unnest(%s::varchar[])", (wanted,)))
+        else:
+            items = items.filter(sku__in=wanted)
+        self.items = {item.sku: item for item in items}
         self.lists = price_lists_applicable(legal_entity=legal_entity, user=session.employee.user) if self.items else []
         # The shop's units in ours, its own map read once for the cart (oci.map_unit).
         self.unit = oci.unit_mapper(session.connection.unit_map or None)
