@@ -79,14 +79,25 @@ def _prep(field: models.Field[Any, Any], connection: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+def _prep_json(field: models.Field[Any, Any], connection: Any, value: Any) -> Any:
+    """A JSONField's value for COPY: an empty mapping (what most rows hold) as its JSON text, which is what the
+    field's own conversion (psycopg's Jsonb with the field's encoder) writes for it; anything else through it."""
+    if value.__class__ is dict and not value:
+        return "{}"
+    return field.get_db_prep_save(value, connection)
+
+
 def _converters(model: type[models.Model], names: Sequence[str], connection: Any) -> list[Callable[[Any], Any] | None]:
     """Per column: None when the value goes to COPY as it is, else the field's conversion for this database."""
     fields: dict[str, models.Field[Any, Any]] = {field.attname: field for field in model._meta.concrete_fields}
     converters: list[Callable[[Any], Any] | None] = []
     for name in names:
         field = fields[name]
-        if field.get_internal_type() in _AS_IS:
+        internal_type = field.get_internal_type()
+        if internal_type in _AS_IS:
             converters.append(None)
+        elif internal_type == "JSONField":
+            converters.append(partial(_prep_json, field, connection))
         else:
             converters.append(partial(_prep, field, connection))
     return converters
@@ -99,14 +110,27 @@ def _log(connection: Any, sql: str, started: float) -> None:
 
 
 def _copy(
-    model: type[models.Model], names: list[str], rows: Iterable[Sequence[Any]], count: int, with_ids: bool, using: str
+    model: type[models.Model],
+    names: list[str],
+    rows: Iterable[Sequence[Any]],
+    count: int,
+    with_ids: bool,
+    using: str,
+    tail: Sequence[Any] = (),
 ) -> list[int]:
+    """COPY `rows` (values of the first names) each followed by `tail` (the same values of the last names for every
+    row, converted once)."""
     connection = connections[using]
     meta = model._meta
     quote = connection.ops.quote_name
     ids: list[int] = []
     converters = _converters(model, names, connection)
-    convert = [(index, function) for index, function in enumerate(converters) if function is not None]
+    given = len(names) - len(tail)
+    tail = [
+        value if function is None else function(value) for value, function in zip(tail, converters[given:], strict=True)
+    ]
+    offset = 1 if with_ids else 0  # the id comes first in a written row
+    convert = [(index + offset, function) for index, function in enumerate(converters[:given]) if function is not None]
     column_of: dict[str, str] = {field.attname: str(field.column) for field in meta.concrete_fields}
     with connection.cursor() as cursor:
         if with_ids:
@@ -120,13 +144,12 @@ def _copy(
         started = time.monotonic()
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             write = copy.write_row
-            id_iter = iter(ids)
-            for row in rows:
-                if convert:
-                    row = list(row)
-                    for index, function in convert:
-                        row[index] = function(row[index])
-                write((next(id_iter), *row) if with_ids else row)
+            numbered = zip(ids, rows, strict=True) if with_ids else ((None, row) for row in rows)
+            for pk, row in numbered:
+                values = [pk, *row, *tail] if with_ids else [*row, *tail]
+                for index, function in convert:
+                    values[index] = function(values[index])
+                write(values)
         _log(connection, sql, started)
     return ids
 
@@ -152,9 +175,7 @@ def bulk_insert_rows(
     extra_names, extra_values = _filled(model, fields)
     names = [*fields, *extra_names]
     if connection.vendor == "postgresql":
-        tail = tuple(extra_values)
-        full_rows = (tuple(row) + tail for row in rows) if tail else rows
-        return _copy(model, names, full_rows, len(rows), with_ids, using)
+        return _copy(model, names, rows, len(rows), with_ids, using, tail=extra_values)
     objects = [model(**dict(zip(names, (*row, *extra_values), strict=True))) for row in rows]
     created = model._default_manager.using(using).bulk_create(objects, batch_size=batch_size)
     return [obj.pk for obj in created] if with_ids else []

@@ -56,9 +56,15 @@ def minor_storable(amount: "Money") -> int:
     return minor
 
 
+# CLDR's digits of every currency it knows, read from babel once: the table is constant for the process (babel's
+# data does not change with the locale), and a cart of thousands of lines asks it for every line.
+_DIGITS = {code: int(get_currency_precision(code)) for code in CURRENCIES}
+
+
 def currency_digits(currency: str) -> int:
     """How many minor-unit digits a currency has (EUR 2, JPY 0, BHD 3), from CLDR via babel."""
-    return int(get_currency_precision(currency))
+    digits = _DIGITS.get(currency)
+    return int(get_currency_precision(currency)) if digits is None else digits
 
 
 def to_minor(amount: Decimal | str | int, currency: str) -> int:

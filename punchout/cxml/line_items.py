@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from operator import attrgetter
 from typing import NamedTuple
 
 from lxml.etree import _Element as Element
@@ -50,7 +49,6 @@ __all__ = [
     "ItemRow",
     "read_item",
     "read_item_row",
-    "read_item_rows",
     "read_line_number",
     "read_price_basis",
     "write_item",
@@ -277,93 +275,6 @@ def read_item_row(element: Element, position: int, kind: str) -> ItemRow:
         line_number,
         None if tax_element is None else read_tax(tax_element, f"the Tax of {kind} {position}"),
     )
-
-
-# The plain line, the shape nearly every cart line has: ItemID with a SupplierPartID (and perhaps a
-# SupplierPartAuxiliaryID), ItemDetail with UnitPrice/Money, one Description without ShortName, UnitOfMeasure and
-# one Classification; no extrinsics, tax, price basis or other elements at any depth. The tags of an item's
-# elements in document order (`iter()`, pre-order) with the child counts of ItemIn (2), ItemID (1 or 2), ItemDetail
-# (4) and UnitPrice (1) admit exactly this tree (any other nesting of the same sequence of tags contradicts one of
-# these counts), so its values sit at fixed positions of `iter()`.
-_PLAIN_DETAIL = ("ItemDetail", "UnitPrice", "Money", "Description", "UnitOfMeasure", "Classification")
-_PLAIN = ("ItemIn", "ItemID", "SupplierPartID", *_PLAIN_DETAIL)
-_PLAIN_WITH_AUXILIARY = ("ItemIn", "ItemID", "SupplierPartID", "SupplierPartAuxiliaryID", *_PLAIN_DETAIL)
-_TAG = attrgetter("tag")
-_new_row = tuple.__new__  # ItemRow's own __new__ is a Python function taking every field as an argument
-
-
-def _plain_item_row(element: Element) -> ItemRow | None:
-    """The `ItemRow` of a plain ItemIn (see `_PLAIN`) whose numbers are plainly within our columns, read
-    without the general reader's walk over the children; None for any other item (the caller then reads it with
-    `read_item_row`, which gives the same row or the precise error)."""
-    elements = list(element.iter())
-    tags = tuple(map(_TAG, elements))
-    auxiliary_id: str | None
-    if tags == _PLAIN:
-        _, item_id, part, detail, unit_price, money, description, unit, classification = elements
-        auxiliary_id = None
-        id_parts = 1
-    elif tags == _PLAIN_WITH_AUXILIARY:
-        _, item_id, part, auxiliary, detail, unit_price, money, description, unit, classification = elements
-        auxiliary_id = (auxiliary.text or "").strip()
-        id_parts = 2
-    else:
-        return None
-    if len(element) != 2 or len(detail) != 4 or len(unit_price) != 1 or len(item_id) != id_parts:
-        return None
-    raw_quantity = element.get("quantity")
-    amount_text = money.text
-    currency = (money.get("currency") or "").strip().upper()
-    raw_line_number = element.get("lineNumber")
-    if (
-        raw_quantity is None
-        or not _PLAIN_QUANTITY.fullmatch(raw_quantity)
-        or amount_text is None
-        or not currency
-        or not _PLAIN_AMOUNT.fullmatch(amount_text)
-    ):
-        return None
-    if raw_line_number is None:
-        line_number = None
-    elif len(raw_line_number) <= _SHORT_WHOLE and raw_line_number.isascii() and raw_line_number.isdigit():
-        line_number = int(raw_line_number)
-    else:
-        return None
-    value = (classification.text or "").strip() or (classification.get("code") or "").strip()
-    return _new_row(
-        ItemRow,
-        (
-            Decimal(raw_quantity),
-            (part.text or "").strip(),
-            Decimal(amount_text),
-            currency,
-            (unit.text or "").strip(),
-            (description.text or "").strip(),
-            (description.get(XML_LANG) or "").strip() or "en",
-            "",
-            auxiliary_id,
-            None,
-            (((classification.get("domain") or "").strip(), value),) if value else (),
-            None,
-            None,
-            None,
-            None,
-            None,
-            {},
-            line_number,
-            None,
-        ),
-    )
-
-
-def read_item_rows(parent: Element, tag: str) -> tuple[ItemRow, ...]:
-    """The `ItemRow` of every `tag` child of `parent` (the ItemIn of a cart), in order; the same rows and errors as
-    `read_item_row` on each, which reads every line that is not plain (`_plain_item_row`)."""
-    rows = []
-    for position, element in enumerate(parent.iterchildren(tag), 1):
-        row = _plain_item_row(element)
-        rows.append(read_item_row(element, position, tag) if row is None else row)
-    return tuple(rows)
 
 
 def read_item[LineT: (ItemIn, ItemOut)](element: Element, position: int, kind: str, cls: type[LineT]) -> LineT:

@@ -22,6 +22,7 @@ from lxml.etree import _Element as Element
 
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
+from .cart_rows import read_item_rows
 from .elements import Address, Contact, DeploymentMode, Header, ItemIn, ItemOut, Money, Status, Tax
 from .envelope import (
     document_parts,
@@ -39,7 +40,7 @@ from .envelope import (
 )
 from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
 from .limits import AMOUNT_MAX_DECIMAL_PLACES
-from .line_items import ItemRow, read_item, read_item_rows, write_item
+from .line_items import ItemRow, read_item, write_item
 from .tax_elements import read_tax
 from .values import (
     article,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +96,9 @@ def _cxml_basis(item: cxml.ItemRow) -> tuple[Decimal, Decimal]:
 
 
 def _unspsc(value: str | None) -> str:
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    value = value or ""
+    # Most codes are plain ASCII digits already (the same digits, without a walk over the characters).
+    digits = value if value.isascii() and value.isdigit() else "".join(ch for ch in value if ch.isdigit())
     return digits[:8] if len(digits) >= 8 else (digits if len(digits) in (2, 4, 6) else "")
 
 
@@ -212,21 +216,66 @@ class _Contracts:
     """Our catalog's prices for the shop's part ids, read in two queries for the whole cart."""
 
     def __init__(self, session: PunchoutSession, legal_entity: LegalEntity, part_ids: set[str]) -> None:
-        self.items = {
-            item.sku: item
-            for item in CatalogItem.objects.filter(
-                supplier=session.connection.supplier, sku__in=[p for p in part_ids if p], is_active=True
-            )
-        }
+        wanted = [p for p in part_ids if p]
+        items = CatalogItem.objects.filter(supplier=session.connection.supplier, is_active=True)
+        if connection.vendor == "postgresql":
+            # One array parameter rather than one placeholder per part id: a cart of thousands of lines otherwise
+            # sends (and has the driver and the server parse) a statement with thousands of parameters.
+            items = items.filter(sku__in=RawSQL("SELECT unnest(%s::varchar[])", (wanted,)))
+        else:
+            items = items.filter(sku__in=wanted)
+        self.items = {item.sku: item for item in items}
         self.lists = price_lists_applicable(legal_entity=legal_entity, user=session.employee.user) if self.items else []
         # The shop's units in ours, its own map read once for the cart (oci.map_unit).
         self.unit = oci.unit_mapper(session.connection.unit_map or None)
+        # (unit price, minor units, price basis) by the shop's (price, price basis, currency), checked and
+        # computed once for the cart (`_unit_price`): a large cart repeats few prices.
+        self.priced: dict[tuple[Decimal, str, str], tuple[Money, int, Decimal]] = {}
 
     def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
         item = self.items.get(part_id)
         if item is None:
             return None, None
         return item, catalog_item_price(item=item, price_lists=self.lists)
+
+
+class _Label:
+    """'Line 3 (Steel bolt M8)': a line as a refusal or a warning names it, formatted when one is written."""
+
+    __slots__ = ("description", "index", "part_id")
+
+    def __init__(self, index: int, description: str, part_id: str) -> None:
+        self.index, self.description, self.part_id = index, description, part_id
+
+    def __str__(self) -> str:
+        return f"Line {self.index} ({(self.description or self.part_id)[:40]})"
+
+
+def _unit_price(price: Decimal, price_basis: Decimal, currency: str, label: _Label) -> tuple[Money, int, Decimal]:
+    """(unit price, in minor units, price basis) of the shop's price for `price_basis` units, checked: the same for
+    every line with the same price, basis and currency, so a cart computes it once for each (`_Contracts.priced`);
+    a refusal names the first line that has it."""
+    if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
+        raise PunchoutReturnRefused(
+            _("%(label)s has a price basis we cannot use: %(price_basis)s.")
+            % {"label": label, "price_basis": price_basis},
+            code=PunchoutErrorCode.BAD_CART,
+        )
+    try:
+        minor, price_basis = _price_and_basis(price, price_basis, currency)
+    except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
+        raise PunchoutReturnRefused(
+            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
+            % {"label": label, "price": price, "currency": repr(currency)},
+            code=PunchoutErrorCode.BAD_CART,
+        ) from exc
+    if abs(minor) >= 10**15:
+        raise PunchoutReturnRefused(
+            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
+            % {"label": label, "price": price, "currency": currency},
+            code=PunchoutErrorCode.BAD_CART,
+        )
+    return Money.from_minor(minor, currency), minor, price_basis
 
 
 def _line(
@@ -251,10 +300,10 @@ def _line(
     extrinsics: dict[str, Any] | None = None,
     tax_rate: Decimal | None = None,
 ) -> IncomingLine:
-    label = f"Line {index} ({(description or part_id)[:40]})"
+    label = _Label(index, description, part_id)  # formatted only when a refusal or a warning is written
     if quantity is None or not quantity.is_finite() or quantity <= 0:
         raise PunchoutReturnRefused(_("%(label)s has no quantity.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
-    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001")):
+    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(_THOUSANDTH):
         raise PunchoutReturnRefused(
             _("%(label)s has a quantity we cannot hold: %(quantity)s (at most 10 digits and 3 decimals).")
             % {"label": label, "quantity": str(quantity)[:30]},
@@ -263,27 +312,15 @@ def _line(
     if price is None:
         raise PunchoutReturnRefused(_("%(label)s has no price.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
     currency = (currency or cart_currency).upper()
-    if not price_basis.is_finite() or not 0 < price_basis < MAX_PRICE_BASIS:
-        raise PunchoutReturnRefused(
-            _("%(label)s has a price basis we cannot use: %(price_basis)s.")
-            % {"label": label, "price_basis": price_basis},
-            code=PunchoutErrorCode.BAD_CART,
-        )
-    try:
-        minor, price_basis = _price_and_basis(price, price_basis, currency)
-    except (MoneyError, ArithmeticError, ValueError) as exc:  # an unknown currency code or a price beyond reason
-        raise PunchoutReturnRefused(
-            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
-            % {"label": label, "price": price, "currency": repr(currency)},
-            code=PunchoutErrorCode.BAD_CART,
-        ) from exc
-    if abs(minor) >= 10**15:
-        raise PunchoutReturnRefused(
-            _("%(label)s has a price we cannot use: %(price)s %(currency)s.")
-            % {"label": label, "price": price, "currency": currency},
-            code=PunchoutErrorCode.BAD_CART,
-        )
-    unit_price = Money.from_minor(minor, currency)
+    if price.is_finite():
+        # The basis by its text: an equal basis written with other digits (1, 1.000) gives its own digits back.
+        key = (price, str(price_basis), currency)
+        priced = contracts.priced.get(key)
+        if priced is None:
+            priced = contracts.priced[key] = _unit_price(price, price_basis, currency, label)
+    else:
+        priced = _unit_price(price, price_basis, currency, label)
+    unit_price, minor, price_basis = priced
     item, contract = contracts.price(part_id)
     if contract is not None and contract.currency == currency:
         # Our contract price is for one unit: compare the line totals, each rounded once.
@@ -324,7 +361,7 @@ def _line(
     )
 
 
-def _tax_rate(rate: Decimal | None, label: str, outcome: ReturnOutcome) -> Decimal | None:
+def _tax_rate(rate: Decimal | None, label: _Label, outcome: ReturnOutcome) -> Decimal | None:
     """The VAT rate the shop gave for a line, when we can keep it (0 to 100 %, at most 3 decimals)."""
     if rate is None:
         return None

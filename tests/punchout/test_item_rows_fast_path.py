@@ -1,5 +1,6 @@
-"""The cart reader's fast path for plain lines (`read_item_rows`) gives exactly what the general reader
-(`read_item_row` on each ItemIn) gives: the same rows, value for value and type for type, or the same error."""
+"""The cart reader's fast paths for plain lines (`read_item_rows`: plain lines read from the tree's serialization,
+else from their elements) give exactly what the general reader (`read_item_row` on each ItemIn) gives: the same rows,
+value for value and type for type, or the same error."""
 
 import re
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from punchout.cxml import (
     Classification,
@@ -24,8 +26,9 @@ from punchout.cxml import (
     extract_cxml_from_form,
     parse_punchout_order_cart,
 )
+from punchout.cxml.cart_rows import _plain_item_row, _plain_rows, read_item_rows
 from punchout.cxml.envelope import parse_expected
-from punchout.cxml.line_items import _plain_item_row, read_item_row, read_item_rows
+from punchout.cxml.line_items import read_item_row
 from punchout.oci import fields_from_html
 
 from .support import CXML_SAMPLES
@@ -82,6 +85,13 @@ def plain_count(data: bytes) -> int:
     return sum(_plain_item_row(element) is not None for element in body.iterchildren("ItemIn"))
 
 
+def serialized_count(data: bytes) -> int:
+    """How many lines are read from the serialization (`_plain_rows`) rather than from their elements."""
+    _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
+    rows = _plain_rows(body)
+    return 0 if rows is None else sum(row is not None for row in rows)
+
+
 def test_the_samples_are_all_there():
     assert len(POOM_SAMPLES) == 16
 
@@ -119,6 +129,7 @@ def plain_cart(lines: int) -> bytes:
 def test_plain_lines_take_the_fast_path_and_read_the_same():
     data = plain_cart(40)
     assert plain_count(data) == 40
+    assert serialized_count(data) == 40
     rows = assert_same(data)
     assert rows[1].supplier_part_auxiliary_id == "AUX-1"  # type: ignore[index]
     assert rows[0].supplier_part_auxiliary_id is None  # type: ignore[index]
@@ -202,6 +213,86 @@ def test_an_edited_line_reads_the_same_on_both_paths(edits: tuple[tuple[str, str
     data = text.encode()
     parse_expected(data, 10**8, "PunchOutOrderMessage")  # still well-formed
     assert_same(data)
+
+
+@pytest.mark.parametrize("edits", EDITS)
+def test_an_edited_line_among_plain_ones_reads_the_same_on_both_paths(edits: tuple[tuple[str, str], ...]):
+    """The first of three lines edited: the two plain ones are still read from the serialization, in their place."""
+    text = THREE_LINES.decode()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    data = text.encode()
+    parse_expected(data, 10**8, "PunchOutOrderMessage")
+    assert_same(data)
+    if "xmlns" not in text:
+        assert serialized_count(data) >= 2
+
+
+THREE_LINES = plain_cart(3)
+INDENTED = etree.tostring(etree.fromstring(plain_cart(6)), pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+# Documents where the serialization differs from the source or could be misread: each must read the same, and
+# `serialized` lines come from the serialization.
+SERIALIZATION_CASES: list[tuple[str, bytes, int]] = [
+    ("indented", INDENTED, 6),
+    ("windows line ends", INDENTED.replace(b"\n", b"\r\n"), 6),
+    ("escaped text", THREE_LINES.replace(b">Item 1<", b">Nuts &amp; bolts &lt;M8&gt; &#233;&#x20AC; 1<"), 2),
+    ("escaped attribute", THREE_LINES.replace(b'domain="UNSPSC"', b'domain="a&amp;b&quot;c&#9;d&#10;"', 1), 2),
+    ("character reference digits", THREE_LINES.replace(b'quantity="2"', b'quantity="&#x661;"'), 2),
+    ("carriage return in text", THREE_LINES.replace(b">Item 1<", b">Item&#13;1<"), 2),
+    ("non-ASCII", THREE_LINES.replace(b">Item 1<", "> Écrou — 螺母 ✓ <".encode()), 3),
+    ("tab and newline in attribute", THREE_LINES.replace(b'xml:lang="en"', b'xml:lang="\ten\n"', 1), 3),
+    ("text between elements", THREE_LINES.replace(b"</ItemID>", b"</ItemID>tail", 1), 2),
+    (
+        "attributes the other way round",
+        THREE_LINES.replace(b'quantity="1" lineNumber="1"', b'lineNumber="1" quantity="1"'),
+        2,
+    ),
+    ("another attribute", THREE_LINES.replace(b'<ItemIn quantity="1"', b'<ItemIn itemType="item" quantity="1"'), 2),
+    (
+        "a nested ItemIn",
+        THREE_LINES.replace(
+            b"</ItemDetail>", b"<Extrinsic name='x'><ItemIn quantity='1'/></Extrinsic></ItemDetail>", 1
+        ),
+        0,
+    ),
+    ("an ItemInfo element", THREE_LINES.replace(b"<BuyerCookie>", b"<ItemInfo/><BuyerCookie>"), 0),
+    ("a CDATA section", THREE_LINES.replace(b">Item 1<", b'><![CDATA[<ItemIn quantity="1">]]><'), 2),
+    ("a comment", THREE_LINES.replace(b">Item 1<", b'><!-- <ItemIn quantity="1"> -->Item 1<'), 3),
+    (
+        "an entity reference the tree keeps (the document names an external DTD)",
+        THREE_LINES.replace(b">Item 1<", b">Item &x; 1<"),
+        2,
+    ),
+    ("a default namespace", THREE_LINES.replace(b"<cXML ", b"<cXML xmlns='urn:x' "), 0),
+    ("a long line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="123456789"'), 3),
+    ("a longer line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="1234567890"'), 2),
+    ("no line numbers", re.sub(rb' lineNumber="[0-9]+"', b"", THREE_LINES), 3),
+    ("one line number", re.sub(rb' lineNumber="[23]"', b"", THREE_LINES), 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "serialized"), SERIALIZATION_CASES, ids=[case[0] for case in SERIALIZATION_CASES]
+)
+def test_the_serialization_is_read_only_where_it_gives_the_tree_values(name: str, data: bytes, serialized: int):
+    parse_expected(data, 10**8, "PunchOutOrderMessage")  # well-formed, and the safe parser takes it
+    assert_same(data)
+    assert serialized_count(data) == serialized
+
+
+def test_a_tree_with_comments_and_cdata_is_read_from_its_elements():
+    """A tree parsed without the safe parser's options (comments, CDATA kept) still reads the same."""
+    text = THREE_LINES.replace(b">Item 1<", b'><![CDATA[<ItemIn quantity="1">x]]><').replace(
+        b"</ItemIn>", b"<!-- <ItemIn quantity='1'> --></ItemIn>", 1
+    )
+    root = etree.fromstring(text, etree.XMLParser(strip_cdata=False, resolve_entities=False))
+    body = root.find("Message/PunchOutOrderMessage")
+    assert _plain_rows(body) is None
+    assert read_item_rows(body, "ItemIn") == tuple(
+        read_item_row(element, position, "ItemIn") for position, element in enumerate(body.iterchildren("ItemIn"), 1)
+    )
 
 
 def test_the_plain_shape_is_recognised_only_when_every_element_is_where_it_should_be():
