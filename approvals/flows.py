@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Case, DateTimeField, F, OuterRef, Q, Subquery, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -31,6 +31,7 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
@@ -107,9 +108,20 @@ class ChainStart(flow.StartHandle):
 
 
 class ApproveActivation(ViewActivation):
-    """An approver's task. Completing it goes on to the gate only when its stage is decided."""
+    """An approver's task. Completing it goes on to the gate only when its stage is decided; then the gate writes it
+    done in the one update that cancels what is left open of the stage."""
 
     route: StageRoute | None = None
+    written_by_gate = False
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        if self.route is not None and self.route.decided and self.route.step is not None:
+            self.task.finished = timezone.now()
+            self.written_by_gate = True
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            return
+        super().complete.original()
 
     @Activation.status.super()
     def create_next(self) -> Iterator[Activation]:
@@ -183,8 +195,21 @@ class StageGate(flow.Join):
             task.status = STATUS.DONE
         if route.step is not None:
             # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
-            # graph) ends here, in one update.
-            Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
+            # graph) ends here, in one update, which also writes the decided task done (ApproveActivation.complete).
+            done = prev_activation.task if getattr(prev_activation, "written_by_gate", False) else None
+            if done is None:
+                Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
+            else:
+                done.finished = now
+                Task.objects.filter(Q(status__in=OPEN) | Q(pk=done.pk), process_id=process.pk).update(
+                    status=Case(When(pk=done.pk, then=Value(STATUS.DONE)), default=Value(STATUS.CANCELED)),
+                    started=Case(
+                        When(pk=done.pk, then=Value(done.started, output_field=DateTimeField())),
+                        default=F("started"),
+                        output_field=DateTimeField(),
+                    ),
+                    finished=now,
+                )
         gate = Task(
             process=process,
             flow_task=self,

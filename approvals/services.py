@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -290,7 +291,18 @@ def approval_decide(
             raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided(_("This approval has already been decided."))
-        assignment = approval_step_approvers_qs_select_for_update().get(pk=task.data["assignment"])
+        # With whether another stage is still pending after this one: at the last stage the gate reads nothing.
+        assignment = (
+            approval_step_approvers_qs_select_for_update()
+            .annotate(
+                later_stages=Exists(
+                    ApprovalStep.objects.filter(chain_id=OuterRef("step__chain_id"), status=StepStatus.PENDING).exclude(
+                        pk=OuterRef("step_id")
+                    )
+                )
+            )
+            .get(pk=task.data["assignment"])
+        )
         step = assignment.step
         chain = step.chain
         if chain.requisition_id is not None:
@@ -319,7 +331,7 @@ def approval_decide(
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
             fields += ["decided_via", "decided_from_ip", "decided_user_agent"]
-        assignment.save(update_fields=fields)
+        _decision_write(step, assignment, fields)
         audit = {
             "decision": decision,
             "step": step.name,
@@ -339,13 +351,13 @@ def approval_decide(
                 obj=chain.invoice,
                 data={**audit, "chain": chain.pk, "comment": comment},
             )
-        _step_settle(step, assignment)
         activation = ApprovalFlow.approve.activation_class(task)
         activation.route = StageRoute(
             chain=chain,
             step=step,
             decided=step.status != StepStatus.PENDING,
             last=assignment,
+            next_stage=None if getattr(assignment, "later_stages", True) else [],
             requisition_locked=True,
         )
         activation.start(None)
@@ -353,25 +365,46 @@ def approval_decide(
         return assignment
 
 
-def _step_settle(step: ApprovalStep, decided: ApprovalStepApprover) -> None:
-    """A step is decided by its first rejection or return, or by enough approvals for its mode; then what is still
-    pending of it is cancelled. An any-of stage is decided by any decision without reading its other assignments;
-    all-of and N-of-M count the approvals in one query."""
+def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
+    """The decision written and the step settled. A step is decided by its first rejection or return, or by enough
+    approvals for its mode: an any-of stage by any decision without reading its other assignments, all-of and
+    N-of-M by counting the approvals in one query first. When the decision settles the step, the decision and the
+    cancellation of what is still pending of the step are one update, and the step's status another; otherwise
+    the decision alone is saved."""
     if decided.status in (StepStatus.REJECTED, StepStatus.RETURNED):
         step.status = decided.status
     elif step.mode == ApprovalMode.ANY:
         step.status = StepStatus.APPROVED
     else:
-        statuses = list(step.approvers.order_by().values_list("status", flat=True))
+        # The others' statuses, this one counted as decided.
+        others = step.approvers.exclude(pk=decided.pk).order_by().values_list("status", flat=True)
+        statuses = [*others, decided.status]
         approved = statuses.count(StepStatus.APPROVED)
         if (step.mode == ApprovalMode.ALL and approved == len(statuses)) or (
             step.mode == ApprovalMode.N_OF_M and approved >= step.required_count
         ):
             step.status = StepStatus.APPROVED
-        else:
-            return
+    if step.status == StepStatus.PENDING:
+        decided.save(update_fields=fields)
+        return
+    meta = ApprovalStepApprover._meta
+    ApprovalStepApprover.objects.filter(Q(pk=decided.pk) | Q(status=StepStatus.PENDING), step_id=step.pk).update(
+        status=Case(
+            When(pk=decided.pk, then=Value(decided.status)),
+            default=Value(StepStatus.CANCELLED),
+            output_field=meta.get_field("status"),
+        ),
+        **{
+            name: Case(
+                When(pk=decided.pk, then=Value(getattr(decided, meta.get_field(name).attname))),
+                default=F(name),
+                output_field=meta.get_field(name),
+            )
+            for name in fields
+            if name != "status"
+        },
+    )
     ApprovalStep.objects.filter(pk=step.pk).update(status=step.status)
-    step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from procurement.models import Employee, Role
 from procurement.taxes import TaxRow, tax_breakdown
@@ -26,6 +26,35 @@ def purchase_orders_visible(*, employee: Employee) -> QuerySet[PurchaseOrder]:
 def purchase_orders_made(*, requisition: Requisition) -> bool:
     """Whether the requisition's orders exist already (a repeated approval makes none)."""
     return PurchaseOrder.objects.filter(requisition=requisition).exists()
+
+
+@dataclass(frozen=True)
+class OrdersOfApproved:
+    """What an approved requisition has on the orders' side: the order change it waits to apply (a change
+    requisition) and whether its orders exist already."""
+
+    change: OrderChange | None
+    made: bool
+
+
+def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
+    """`order_change_pending` and `purchase_orders_made` in one query (the change, when there is one, read with its
+    order in a second)."""
+    change_id, made = (
+        Requisition.objects.filter(pk=requisition.pk)
+        .annotate(
+            pending_change=Subquery(
+                OrderChange.objects.filter(requisition_id=OuterRef("pk"), status=OrderChange.Status.PENDING)
+                .order_by("pk")
+                .values("pk")[:1]
+            ),
+            orders_made=Exists(PurchaseOrder.objects.filter(requisition_id=OuterRef("pk"))),
+        )
+        .values_list("pending_change", "orders_made")
+        .get()
+    )
+    change = OrderChange.objects.select_related("purchase_order").get(pk=change_id) if change_id else None
+    return OrdersOfApproved(change=change, made=bool(made))
 
 
 def order_change_pending(*, requisition: Requisition) -> OrderChange | None:
