@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Model, OuterRef, Subquery
+from django.db.models import Exists, Model, OuterRef, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -26,7 +26,7 @@ from procurement.models import LegalEntity
 from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
-from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings
+from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings, Webhook
 from .webhooks import webhook_event_queue, webhooks_for
 
 TITLE_MAX = Notification._meta.get_field("title").max_length or 300
@@ -123,10 +123,13 @@ def notify(
     )
 
 
-def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str], set[int]]:
-    """`channels_for` and `digest_users` of the same people, in one query."""
+def _channels_and_digests(
+    *, users: list[Any], kind: str, legal_entity: LegalEntity | None = None
+) -> tuple[dict[int, str], set[int], bool]:
+    """`channels_for` and `digest_users` of the same people, and whether `legal_entity` has an active webhook at all
+    (True when not read: no people, or no entity), in one query."""
     if not users:
-        return {}, set()
+        return {}, set(), True
     rows = (
         get_user_model()
         ._default_manager.filter(pk__in=[user.pk for user in users])
@@ -136,16 +139,21 @@ def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str
                 NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind).values("channel")[:1]
             ),
             digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
+            hooks=Exists(Webhook.objects.filter(legal_entity=legal_entity, active=True))
+            if legal_entity is not None
+            else Value(True),
         )
-        .values_list("pk", "channel", "digest")
+        .values_list("pk", "channel", "digest", "hooks")
     )
     channels: dict[int, str] = {user.pk: Channel.BOTH for user in users}
     digest: set[int] = set()
-    for pk, channel, wants_digest in rows:
+    hooks = True
+    for pk, channel, wants_digest, any_hook in rows:
         channels[pk] = channel or Channel.BOTH
+        hooks = bool(any_hook)
         if wants_digest:
             digest.add(pk)
-    return channels, digest
+    return channels, digest, hooks
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,8 @@ def notify_each(
         for notice in notices
     ]
     users = list({person.user.pk: person.user for people in batch for person in people}.values())
-    channels, digest = _channels_and_digests(users=users, kind=kind)
+    # The entity's webhooks are read below only when it has an active one.
+    channels, digest, any_hook = _channels_and_digests(users=users, kind=kind, legal_entity=legal_entity)
     written: list[Notification] = []
     absolute = settings.SITE_URL.rstrip("/") + link if link else ""
     for notice, people in zip(notices, batch, strict=True):
@@ -233,7 +242,7 @@ def notify_each(
     if written:
         written = Notification.objects.bulk_create(written)
     if legal_entity is not None:
-        hooks = webhooks_for(legal_entity=legal_entity, event=kind)
+        hooks = webhooks_for(legal_entity=legal_entity, event=kind) if any_hook else []
         for notice in notices:
             webhook_event_queue(
                 legal_entity=legal_entity,
