@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, DateTimeField, F, OuterRef, Q, Subquery, Value, When
+from django.db import connection
+from django.db.models import DateField, F, IntegerField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -201,15 +203,7 @@ class StageGate(flow.Join):
                 Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
             else:
                 done.finished = now
-                Task.objects.filter(Q(status__in=OPEN) | Q(pk=done.pk), process_id=process.pk).update(
-                    status=Case(When(pk=done.pk, then=Value(STATUS.DONE)), default=Value(STATUS.CANCELED)),
-                    started=Case(
-                        When(pk=done.pk, then=Value(done.started, output_field=DateTimeField())),
-                        default=F("started"),
-                        output_field=DateTimeField(),
-                    ),
-                    finished=now,
-                )
+                _stage_tasks_close(process_id=process.pk, done=done, now=now)
         gate = Task(
             process=process,
             flow_task=self,
@@ -268,6 +262,32 @@ class StageGate(flow.Join):
         return activation
 
 
+def _stage_tasks_close(*, process_id: int, done: Any, now: Any) -> None:
+    """One UPDATE of the process's tasks: `done` (the decided approve task, started and finished) DONE, what else is
+    open CANCELED. As SQL: the ORM's CASE expressions cost more to build than the statement they save."""
+    meta = Task._meta
+    qn = connection.ops.quote_name
+    started = meta.get_field("started")
+    pk, status, column = qn(meta.pk.column), qn(meta.get_field("status").column), qn(started.column)
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model, values as parameters
+            f"UPDATE {qn(meta.db_table)} SET {status} = CASE WHEN {pk} = %s THEN %s ELSE %s END, "  # noqa: S608
+            f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END, {qn(meta.get_field('finished').column)} = %s "
+            f"WHERE {qn(meta.get_field('process').column)} = %s AND ({pk} = %s OR {status} IN (%s, %s, %s))",
+            [
+                done.pk,
+                STATUS.DONE.value,
+                STATUS.CANCELED.value,
+                done.pk,
+                started.get_db_prep_save(done.started, connection),
+                started.get_db_prep_save(now, connection),
+                process_id,
+                done.pk,
+                *(open_status.value for open_status in OPEN),
+            ],
+        )
+
+
 def _links(pairs: list[tuple[Any, Any]]) -> None:
     """viewflow's task links (`previous`), all in one insert."""
     through = Task.previous.through
@@ -277,13 +297,29 @@ def _links(pairs: list[tuple[Any, Any]]) -> None:
 def next_stage(chain_id: int) -> list[ApprovalStepApprover]:
     """The pending assignments of the chain's first pending stage, with the stage, the people and the delegate of
     anyone away today (`away_delegate_id`), in one query."""
-    first = ApprovalStep.objects.filter(chain_id=chain_id, status=StepStatus.PENDING).order_by("position").values("pk")
+    # The stage and the delegate as SQL fragments: the ORM's subqueries cost more to build than the query takes.
+    today = DateField().get_db_prep_value(timezone.localdate(), connection)
     return list(
-        ApprovalStepApprover.objects.filter(step__in=first[:1], status=StepStatus.PENDING)
+        ApprovalStepApprover.objects.filter(
+            step_id=RawSQL(_FIRST_PENDING_STAGE, (chain_id, StepStatus.PENDING)),  # noqa: S611 - values as parameters
+            status=StepStatus.PENDING,
+        )
         .select_related("step", "approver__user")
-        .annotate(away_delegate_id=_delegate_today(OuterRef("approver_id")))
+        .annotate(away_delegate_id=RawSQL(_DELEGATE_TODAY, (today, today), output_field=IntegerField()))  # noqa: S611
         .order_by("pk")
     )
+
+
+_FIRST_PENDING_STAGE = (
+    f"SELECT s.id FROM {ApprovalStep._meta.db_table} s WHERE s.chain_id = %s AND s.status = %s"  # noqa: S608
+    " ORDER BY s.position LIMIT 1"
+)
+# The delegate of the assignment's approver today, the newest delegation winning (approvals.selectors.delegate_for).
+_DELEGATE_TODAY = (
+    f"SELECT d.delegate_id FROM {Delegation._meta.db_table} d"  # noqa: S608 - identifiers from the models
+    f" WHERE d.employee_id = {ApprovalStepApprover._meta.db_table}.approver_id AND d.starts_on <= %s"
+    " AND d.ends_on >= %s ORDER BY d.created_at DESC, d.id DESC LIMIT 1"
+)
 
 
 def _delegate_today(employee: Any) -> Subquery:
