@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, Subquery
+from django.db import connection
+from django.db.models import DateField, F, IntegerField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -31,6 +33,7 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
@@ -107,9 +110,20 @@ class ChainStart(flow.StartHandle):
 
 
 class ApproveActivation(ViewActivation):
-    """An approver's task. Completing it goes on to the gate only when its stage is decided."""
+    """An approver's task. Completing it goes on to the gate only when its stage is decided; then the gate writes it
+    done in the one update that cancels what is left open of the stage."""
 
     route: StageRoute | None = None
+    written_by_gate = False
+
+    @Activation.status.super()
+    def complete(self) -> None:
+        if self.route is not None and self.route.decided and self.route.step is not None:
+            self.task.finished = timezone.now()
+            self.written_by_gate = True
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            return
+        super().complete.original()
 
     @Activation.status.super()
     def create_next(self) -> Iterator[Activation]:
@@ -183,8 +197,13 @@ class StageGate(flow.Join):
             task.status = STATUS.DONE
         if route.step is not None:
             # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
-            # graph) ends here, in one update.
-            Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
+            # graph) ends here, in one update, which also writes the decided task done (ApproveActivation.complete).
+            done = prev_activation.task if getattr(prev_activation, "written_by_gate", False) else None
+            if done is None:
+                Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
+            else:
+                done.finished = now
+                _stage_tasks_close(process_id=process.pk, done=done, now=now)
         gate = Task(
             process=process,
             flow_task=self,
@@ -243,6 +262,32 @@ class StageGate(flow.Join):
         return activation
 
 
+def _stage_tasks_close(*, process_id: int, done: Any, now: Any) -> None:
+    """One UPDATE of the process's tasks: `done` (the decided approve task, started and finished) DONE, what else is
+    open CANCELED. As SQL: the ORM's CASE expressions cost more to build than the statement they save."""
+    meta = Task._meta
+    qn = connection.ops.quote_name
+    started = meta.get_field("started")
+    pk, status, column = qn(meta.pk.column), qn(meta.get_field("status").column), qn(started.column)
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model, values as parameters
+            f"UPDATE {qn(meta.db_table)} SET {status} = CASE WHEN {pk} = %s THEN %s ELSE %s END, "  # noqa: S608
+            f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END, {qn(meta.get_field('finished').column)} = %s "
+            f"WHERE {qn(meta.get_field('process').column)} = %s AND ({pk} = %s OR {status} IN (%s, %s, %s))",
+            [
+                done.pk,
+                STATUS.DONE.value,
+                STATUS.CANCELED.value,
+                done.pk,
+                started.get_db_prep_save(done.started, connection),
+                started.get_db_prep_save(now, connection),
+                process_id,
+                done.pk,
+                *(open_status.value for open_status in OPEN),
+            ],
+        )
+
+
 def _links(pairs: list[tuple[Any, Any]]) -> None:
     """viewflow's task links (`previous`), all in one insert."""
     through = Task.previous.through
@@ -252,13 +297,29 @@ def _links(pairs: list[tuple[Any, Any]]) -> None:
 def next_stage(chain_id: int) -> list[ApprovalStepApprover]:
     """The pending assignments of the chain's first pending stage, with the stage, the people and the delegate of
     anyone away today (`away_delegate_id`), in one query."""
-    first = ApprovalStep.objects.filter(chain_id=chain_id, status=StepStatus.PENDING).order_by("position").values("pk")
+    # The stage and the delegate as SQL fragments: the ORM's subqueries cost more to build than the query takes.
+    today = DateField().get_db_prep_value(timezone.localdate(), connection)
     return list(
-        ApprovalStepApprover.objects.filter(step__in=first[:1], status=StepStatus.PENDING)
+        ApprovalStepApprover.objects.filter(
+            step_id=RawSQL(_FIRST_PENDING_STAGE, (chain_id, StepStatus.PENDING)),  # noqa: S611 - values as parameters
+            status=StepStatus.PENDING,
+        )
         .select_related("step", "approver__user")
-        .annotate(away_delegate_id=_delegate_today(OuterRef("approver_id")))
+        .annotate(away_delegate_id=RawSQL(_DELEGATE_TODAY, (today, today), output_field=IntegerField()))  # noqa: S611
         .order_by("pk")
     )
+
+
+_FIRST_PENDING_STAGE = (
+    f"SELECT s.id FROM {ApprovalStep._meta.db_table} s WHERE s.chain_id = %s AND s.status = %s"  # noqa: S608
+    " ORDER BY s.position LIMIT 1"
+)
+# The delegate of the assignment's approver today, the newest delegation winning (approvals.selectors.delegate_for).
+_DELEGATE_TODAY = (
+    f"SELECT d.delegate_id FROM {Delegation._meta.db_table} d"  # noqa: S608 - identifiers from the models
+    f" WHERE d.employee_id = {ApprovalStepApprover._meta.db_table}.approver_id AND d.starts_on <= %s"
+    " AND d.ends_on >= %s ORDER BY d.created_at DESC, d.id DESC LIMIT 1"
+)
 
 
 def _delegate_today(employee: Any) -> Subquery:

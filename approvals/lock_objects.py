@@ -10,12 +10,12 @@ def purchasing_rules_qs_select_for_update() -> QuerySet[PurchasingRule]:
 
 
 def approval_step_approvers_qs_select_for_update() -> QuerySet[ApprovalStepApprover]:
-    """The assignment, its step and its chain locked, with what the chain decides (a requisition or an invoice)
-    read along. PostgreSQL cannot lock the nullable side of an outer join, so the caller locks a requisition's
-    row itself (requisitions.lock_objects); an invoice's row is its own app's to lock."""
+    """The assignment, its step and its chain locked, with the invoice the chain decides read along (not locked: an
+    invoice's row is its own app's to lock). A requisition is not read here: PostgreSQL cannot lock the nullable
+    side of an outer join, so the caller reads and locks a requisition's row itself (requisitions.lock_objects)."""
     return (
         ApprovalStepApprover.objects.select_for_update(of=("self", "step", "step__chain"))
-        .select_related("step__chain__requisition", "step__chain__invoice")
+        .select_related("step__chain__invoice")
         .order_by("pk")
     )
 

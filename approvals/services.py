@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -255,6 +257,17 @@ def _task_locked(task_id: int) -> Any:
     )
 
 
+# Whether the assignment's chain has a pending stage besides the assignment's own, as SQL on the assignment's row (an
+# Exists of the ORM costs more to build than the query it spares).
+_LATER_STAGES = RawSQL(  # noqa: S611 - no value in the text: the status is a parameter
+    f"EXISTS (SELECT 1 FROM {ApprovalStep._meta.db_table} later INNER JOIN {ApprovalStep._meta.db_table} own"  # noqa: S608 - table names, no values
+    f" ON later.chain_id = own.chain_id WHERE own.id = {ApprovalStepApprover._meta.db_table}.step_id"
+    " AND later.status = %s AND later.id <> own.id)",
+    (StepStatus.PENDING,),
+    output_field=BooleanField(),
+)
+
+
 def approval_decide(
     *, task_id: int, by: Employee, decision: str, comment: str = "", origin: DecisionOrigin | None = None
 ) -> ApprovalStepApprover:
@@ -290,7 +303,12 @@ def approval_decide(
             raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided(_("This approval has already been decided."))
-        assignment = approval_step_approvers_qs_select_for_update().get(pk=task.data["assignment"])
+        # With whether another stage is still pending after this one: at the last stage the gate reads nothing.
+        assignment = (
+            approval_step_approvers_qs_select_for_update()
+            .annotate(later_stages=_LATER_STAGES)
+            .get(pk=task.data["assignment"])
+        )
         step = assignment.step
         chain = step.chain
         if chain.requisition_id is not None:
@@ -319,7 +337,7 @@ def approval_decide(
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
             fields += ["decided_via", "decided_from_ip", "decided_user_agent"]
-        assignment.save(update_fields=fields)
+        _decision_write(step, assignment, fields)
         audit = {
             "decision": decision,
             "step": step.name,
@@ -339,13 +357,13 @@ def approval_decide(
                 obj=chain.invoice,
                 data={**audit, "chain": chain.pk, "comment": comment},
             )
-        _step_settle(step, assignment)
         activation = ApprovalFlow.approve.activation_class(task)
         activation.route = StageRoute(
             chain=chain,
             step=step,
             decided=step.status != StepStatus.PENDING,
             last=assignment,
+            next_stage=None if getattr(assignment, "later_stages", True) else [],
             requisition_locked=True,
         )
         activation.start(None)
@@ -353,25 +371,54 @@ def approval_decide(
         return assignment
 
 
-def _step_settle(step: ApprovalStep, decided: ApprovalStepApprover) -> None:
-    """A step is decided by its first rejection or return, or by enough approvals for its mode; then what is still
-    pending of it is cancelled. An any-of stage is decided by any decision without reading its other assignments;
-    all-of and N-of-M count the approvals in one query."""
+def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
+    """The decision written and the step settled. A step is decided by its first rejection or return, or by enough
+    approvals for its mode: an any-of stage by any decision without reading its other assignments, all-of and
+    N-of-M by counting the approvals in one query first. When the decision settles the step, the decision and the
+    cancellation of what is still pending of the step are one update, and the step's status another; otherwise
+    the decision alone is saved."""
     if decided.status in (StepStatus.REJECTED, StepStatus.RETURNED):
         step.status = decided.status
     elif step.mode == ApprovalMode.ANY:
         step.status = StepStatus.APPROVED
     else:
-        statuses = list(step.approvers.order_by().values_list("status", flat=True))
+        # The others' statuses, this one counted as decided.
+        others = step.approvers.exclude(pk=decided.pk).order_by().values_list("status", flat=True)
+        statuses = [*others, decided.status]
         approved = statuses.count(StepStatus.APPROVED)
         if (step.mode == ApprovalMode.ALL and approved == len(statuses)) or (
             step.mode == ApprovalMode.N_OF_M and approved >= step.required_count
         ):
             step.status = StepStatus.APPROVED
-        else:
-            return
+    if step.status == StepStatus.PENDING:
+        decided.save(update_fields=fields)
+        return
+    _decision_and_cancellations_write(step, decided, fields)
     ApprovalStep.objects.filter(pk=step.pk).update(status=step.status)
-    step.approvers.filter(status=StepStatus.PENDING).update(status=StepStatus.CANCELLED)
+
+
+def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
+    """One UPDATE of the step's assignments: the decided one takes its decision (`fields`), the others still pending
+    are cancelled. Written as SQL: the ORM's CASE expressions cost more to build than the statement they save."""
+    meta = ApprovalStepApprover._meta
+    qn = connection.ops.quote_name
+    pk, status = qn(meta.pk.column), qn(meta.get_field("status").column)
+    sets = [f"{status} = CASE WHEN {pk} = %s THEN %s ELSE %s END"]
+    params: list[Any] = [decided.pk, decided.status, StepStatus.CANCELLED]
+    for name in fields:
+        if name == "status":
+            continue
+        field = meta.get_field(name)
+        column = qn(field.column)
+        sets.append(f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END")
+        params += [decided.pk, field.get_db_prep_save(getattr(decided, field.attname), connection)]
+    params += [step.pk, decided.pk, StepStatus.PENDING]
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model, values as parameters
+            f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
+            f"WHERE {qn(meta.get_field('step').column)} = %s AND ({pk} = %s OR {status} = %s)",
+            params,
+        )
 
 
 @transaction.atomic

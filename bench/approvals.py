@@ -10,8 +10,11 @@ BUFFERS) of the inbox's queries on the task table at the large size (PostgreSQL)
 COPY on PostgreSQL.
 
 Each inbox figure comes with the number of queries and a fingerprint of their SQL (literals taken out): equal
-fingerprints at both sizes show that the same queries ran. Baseline in the same run: a bare requisition status
-move, the floor any decision costs. Prints one JSON object with the rows per table actually built.
+fingerprints at both sizes show that the same queries ran. Decisions: `approve_decision` is the last stage of a
+100 EUR requisition (the process ends, the requisition approved, its order step run);
+`approve_decision_opens_next_stage` the first of three stages of a 5,500 EUR one (the next stage's tasks made, its
+approver told). Baseline in the same run: a bare requisition status move, the floor any decision costs. Prints one
+JSON object with the rows per table actually built.
 """
 
 import atexit
@@ -408,6 +411,24 @@ def decision_and_withdraw(france: LegalEntity) -> dict[str, Any]:
     decide, _ = timed(
         lambda: approval_decide(task_id=next(pending), by=bob, decision="approve"), runs=len(task_ids) - WARMUP
     )
+    # A middle decision: bob's stage of a 5,500 EUR requisition, which opens carol's (tasks made, carol told).
+    to_open = [requisition_submit(requisition=cart(alice, france, "5500"), by=alice) for _ in range(DECISIONS)]
+    opening = iter(
+        list(
+            Task.objects.filter(
+                flow_task=ApprovalFlow.approve,
+                status=STATUS.ASSIGNED,
+                owner=bob.user,
+                process__data__requisition__in=[r.pk for r in to_open],
+            ).values_list("pk", flat=True)
+        )
+    )
+    decide_middle, _ = timed(
+        lambda: approval_decide(task_id=next(opening), by=bob, decision="approve"), runs=DECISIONS - WARMUP
+    )
+    assert Requisition.objects.filter(pk__in=[r.pk for r in to_open], status=RequisitionStatus.IN_APPROVAL).count() == (
+        DECISIONS
+    ), "each middle decision leaves its requisition in approval"
     to_withdraw = iter(
         [requisition_submit(requisition=cart(alice, france, "100"), by=alice) for _ in range(WITHDRAWS + WARMUP)]
     )
@@ -423,7 +444,12 @@ def decision_and_withdraw(france: LegalEntity) -> dict[str, Any]:
             requisition_exit(requisition=requisition, to_status=RequisitionStatus.WITHDRAWN, by=alice)
 
     baseline, _ = timed(bare_move, runs=WITHDRAWS)
-    return {"approve_decision": decide, "withdraw": withdraw, "baseline_status_move_and_exit": baseline}
+    return {
+        "approve_decision": decide,
+        "approve_decision_opens_next_stage": decide_middle,
+        "withdraw": withdraw,
+        "baseline_status_move_and_exit": baseline,
+    }
 
 
 def main() -> None:

@@ -299,7 +299,6 @@ class OrderCommitment:
     note: str
 
 
-@transaction.atomic
 def funds_commit_orders(
     *, requisition: Requisition, orders: Sequence[OrderCommitment], by: Any, release_all: bool = True
 ) -> list[BudgetEntry]:
@@ -307,9 +306,17 @@ def funds_commit_orders(
     every budget locked once and every entry written at once (a constant number of queries per requisition,
     however many orders, lines and budgets). The entries are those `funds_commit` writes called once per order
     in turn: with `release_all`, the whole pre-commitment is released once (noted with the first order); without,
-    each order releases its own share at the rate it was pre-committed at. Returns the entries written."""
+    each order releases its own share at the rate it was pre-committed at. Returns the entries written; with no
+    order to commit (every line waits for a buyer) nothing is read, locked or written."""
     if not orders:
         return []
+    return _funds_commit_orders(requisition=requisition, orders=orders, by=by, release_all=release_all)
+
+
+@transaction.atomic
+def _funds_commit_orders(
+    *, requisition: Requisition, orders: Sequence[OrderCommitment], by: Any, release_all: bool
+) -> list[BudgetEntry]:
     on = timezone.localdate()
     covering = budgets_covering(requisition=requisition, charges=[c for o in orders for c in o.charges], on=on)
     pairs = [budgets_pairs(covering, order.charges) for order in orders]

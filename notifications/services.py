@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Exists, Model, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -26,7 +26,7 @@ from procurement.models import LegalEntity
 from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
-from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings
+from .models import Channel, Kind, Notification, NotificationPreference, NotificationSettings, Webhook
 from .webhooks import webhook_event_queue, webhooks_for
 
 TITLE_MAX = Notification._meta.get_field("title").max_length or 300
@@ -123,29 +123,54 @@ def notify(
     )
 
 
-def _channels_and_digests(*, users: list[Any], kind: str) -> tuple[dict[int, str], set[int]]:
-    """`channels_for` and `digest_users` of the same people, in one query."""
+def _channels_and_digests(
+    *, users: list[Any], kind: str, legal_entity: LegalEntity | None = None
+) -> tuple[dict[int, str], set[int], bool]:
+    """`channels_for` and `digest_users` of the same people, and whether `legal_entity` has an active webhook at all
+    (True when not read: no people, or no entity), in one query. Written as SQL: the ORM's subqueries cost more to
+    build than the database takes to answer (this runs with every decision)."""
     if not users:
-        return {}, set()
-    rows = (
-        get_user_model()
-        ._default_manager.filter(pk__in=[user.pk for user in users])
-        .order_by()
-        .annotate(
-            channel=Subquery(
-                NotificationPreference.objects.filter(user_id=OuterRef("pk"), kind=kind).values("channel")[:1]
-            ),
-            digest=Exists(NotificationSettings.objects.filter(user_id=OuterRef("pk"), daily_digest=True)),
-        )
-        .values_list("pk", "channel", "digest")
+        return {}, set(), True
+    qn = connection.ops.quote_name
+    user_meta, preference, settings_meta, webhook = (
+        get_user_model()._meta,
+        NotificationPreference._meta,
+        NotificationSettings._meta,
+        Webhook._meta,
     )
+    ids = [user.pk for user in users]
+    hooks_sql, hooks_params = "%s", [True]
+    if legal_entity is not None:
+        hooks_sql = (
+            f"EXISTS (SELECT 1 FROM {qn(webhook.db_table)} w"  # noqa: S608 - identifiers from the model
+            f" WHERE w.{qn(webhook.get_field('legal_entity').column)} = %s"
+            f" AND w.{qn(webhook.get_field('active').column)} = %s)"
+        )
+        hooks_params = [legal_entity.pk, True]
+    user_pk = qn(user_meta.pk.column)
+    sql = (  # identifiers from the models, values as parameters
+        f"SELECT u.{user_pk}, "  # noqa: S608
+        f"(SELECT p.{qn(preference.get_field('channel').column)} FROM {qn(preference.db_table)} p"
+        f" WHERE p.{qn(preference.get_field('user').column)} = u.{user_pk}"
+        f" AND p.{qn(preference.get_field('kind').column)} = %s LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM {qn(settings_meta.db_table)} s"
+        f" WHERE s.{qn(settings_meta.get_field('user').column)} = u.{user_pk}"
+        f" AND s.{qn(settings_meta.get_field('daily_digest').column)} = %s), "
+        f"{hooks_sql} FROM {qn(user_meta.db_table)} u WHERE u.{user_pk} IN ({', '.join(['%s'] * len(ids))})"
+    )
+    params = [kind, True, *hooks_params, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     channels: dict[int, str] = {user.pk: Channel.BOTH for user in users}
     digest: set[int] = set()
-    for pk, channel, wants_digest in rows:
+    hooks = True
+    for pk, channel, wants_digest, any_hook in rows:
         channels[pk] = channel or Channel.BOTH
+        hooks = bool(any_hook)
         if wants_digest:
             digest.add(pk)
-    return channels, digest
+    return channels, digest, hooks
 
 
 @dataclass(frozen=True)
@@ -182,7 +207,8 @@ def notify_each(
         for notice in notices
     ]
     users = list({person.user.pk: person.user for people in batch for person in people}.values())
-    channels, digest = _channels_and_digests(users=users, kind=kind)
+    # The entity's webhooks are read below only when it has an active one.
+    channels, digest, any_hook = _channels_and_digests(users=users, kind=kind, legal_entity=legal_entity)
     written: list[Notification] = []
     absolute = settings.SITE_URL.rstrip("/") + link if link else ""
     for notice, people in zip(notices, batch, strict=True):
@@ -233,7 +259,7 @@ def notify_each(
     if written:
         written = Notification.objects.bulk_create(written)
     if legal_entity is not None:
-        hooks = webhooks_for(legal_entity=legal_entity, event=kind)
+        hooks = webhooks_for(legal_entity=legal_entity, event=kind) if any_hook else []
         for notice in notices:
             webhook_event_queue(
                 legal_entity=legal_entity,

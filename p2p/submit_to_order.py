@@ -51,7 +51,7 @@ from notifications.models import Kind
 from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
 from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
-from orders.selectors import order_change_pending, purchase_orders_made
+from orders.selectors import order_change_pending, orders_of_approved
 from orders.services import purchase_orders_create, purchase_orders_issued
 from p2p.invoice_exceptions import invoice_exception_decided
 from procurement.models import Employee
@@ -131,7 +131,8 @@ def approval_decide(
 
 def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
     """The requisition is approved: its purchase orders (or, for a change requisition, the order change)."""
-    change = order_change_pending(requisition=requisition)
+    on_orders = orders_of_approved(requisition=requisition)
+    change = on_orders.change
     if change is not None:
         # A change requisition (a buyer raised quantities on an order): the change goes on the order in a
         # new revision (orders), the extra amounts are committed (budgets), and the requisition is ordered.
@@ -147,7 +148,7 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
             requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {applied.order.number}"
         )
         return
-    if purchase_orders_made(requisition=requisition):
+    if on_orders.made:
         return  # made already: a repeated approval makes no second set
     # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so.
     #    All of them at once (one number allocation, one insert per kind of row), with what each charges.

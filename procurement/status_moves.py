@@ -61,7 +61,6 @@ def status_move_log(
     )
 
 
-@transaction.atomic
 def status_move(
     obj: models.Model,
     *,
@@ -77,7 +76,11 @@ def status_move(
     set) and log the move; True when it moved. The caller holds the row's lock.
 
     Staying in the same status is no move: only `also_save` is saved and nothing is logged. A move the table
-    does not allow raises `refused(message)` and writes nothing. `legal_entity` is read only for the log.
+    does not allow raises `refused(message)` before anything is written. `legal_entity` is read only for the log.
+
+    The save and its log are written in the caller's transaction without a savepoint of their own (one is opened
+    when there is no transaction): the refusal is decided before either, and a database error in between ends the
+    caller's transaction anyway.
     """
     from_status = getattr(obj, "status")  # noqa: B009 - every model moved here has a `status` field
     fields = list(also_save)
@@ -87,15 +90,16 @@ def status_move(
         return False
     if not table.allows(from_status, to_status):
         raise refused(table.refusal(from_status, to_status))
-    setattr(obj, "status", to_status)  # noqa: B010
-    obj.save(update_fields=["status", *fields])
-    status_move_log(
-        table=table,
-        obj=obj,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        legal_entity=legal_entity(),
-        comment=comment,
-    )
+    with transaction.atomic(savepoint=False):
+        setattr(obj, "status", to_status)  # noqa: B010
+        obj.save(update_fields=["status", *fields])
+        status_move_log(
+            table=table,
+            obj=obj,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            legal_entity=legal_entity(),
+            comment=comment,
+        )
     return True
