@@ -32,7 +32,16 @@ from .line_rules import (
     combine_key,
 )
 from .line_taxes import LineTaxes, line_tax_amount_refresh
-from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number
+from .shared import (
+    LINE_BATCH,
+    _check_editable,
+    _event,
+    _line_added,
+    _lines_changed,
+    _lock,
+    _lock_for_line_add,
+    _next_line_number,
+)
 
 
 @dataclass(frozen=True)
@@ -168,14 +177,15 @@ def requisition_line_add_free_text(
     supplier_note: str = "",
 ) -> RequisitionLine:
     """Add a line for something not in the catalog: a description, a price and a unit."""
-    requisition = _lock(requisition)
+    # The cart under its lock, with its next line number and its entity's tax codes, in one query.
+    requisition, line_number, tax_codes = _lock_for_line_add(requisition)
     _check_editable(requisition, by)
     if not description.strip():
         raise RequisitionError(_("A free-text line needs a description."), code=RequisitionErrorCode.INVALID)
     _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
-        line_number=_next_line_number(requisition),
+        line_number=line_number,
         source=RequisitionLine.Source.FREE_TEXT,
         supplier=supplier,
         description=description.strip()[:500],
@@ -190,7 +200,7 @@ def requisition_line_add_free_text(
         supplier_note=_supplier_note(supplier_note),
     )
     line.total_minor = line.compute_total_minor()
-    LineTaxes(requisition).apply(line)  # the entity's default code (or reverse charge)
+    LineTaxes(requisition, codes=tax_codes).apply(line)  # the entity's default code (or reverse charge)
     line.save()
     _event(
         requisition,
@@ -198,7 +208,7 @@ def requisition_line_add_free_text(
         RequisitionEvent.Kind.LINES_ADDED,
         data={"source": line.source, "added": 1, "description": line.description},
     )
-    _lines_changed(requisition, by)
+    _line_added(requisition, line)
     return line
 
 

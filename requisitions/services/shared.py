@@ -1,17 +1,20 @@
 """What every write of a requisition shares: the row lock, who may change it, the event row, the totals."""
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
+from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
-from ..lock_objects import requisition_select_for_update_for_writes
-from ..models import Requisition, RequisitionEvent
+from ..lock_objects import requisition_select_for_update_for_line_add, requisition_select_for_update_for_writes
+from ..models import Requisition, RequisitionEvent, RequisitionLine
 
 LINE_BATCH = 1000
 
@@ -43,6 +46,13 @@ def _lock(requisition: Requisition) -> Requisition:
     return requisition_select_for_update_for_writes(requisition.pk)
 
 
+def _lock_for_line_add(requisition: Requisition) -> tuple[Requisition, int, EntityTaxCodes]:
+    """`_lock`, with the next line number and the entity's tax codes read in the same query."""
+    held = requisition_select_for_update_for_line_add(requisition.pk)
+    codes = entity_tax_codes_from(legal_entity=held.legal_entity, codes=held.tax_codes_json)  # type: ignore[attr-defined]
+    return held, held.top_line_number + 1, codes  # type: ignore[attr-defined]
+
+
 def _check_requester(requisition: Requisition, by: Employee) -> None:
     if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
         raise NotRequester(_("Only the requester may change this requisition."))
@@ -57,6 +67,9 @@ def _check_editable(requisition: Requisition, by: Employee) -> None:
         )
 
 
+TOTALS_FIELDS = ["total_minor", "total_rates", "line_count"]
+
+
 def _refresh_totals(requisition: Requisition) -> None:
     """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
     is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
@@ -67,6 +80,22 @@ def _refresh_totals(requisition: Requisition) -> None:
         .annotate(sum_minor=Sum("total_minor"), lines=Count("pk"))
         .values_list("currency", "sum_minor", "lines")
     )
+    _totals_set(requisition, list(sums))
+    requisition.save(update_fields=[*TOTALS_FIELDS, "updated_at"])
+
+
+def _totals_of_lines(requisition: Requisition, lines: Iterable[RequisitionLine]) -> None:
+    """`_refresh_totals` from lines read already, on the instance only: the caller saves them with its own update."""
+    sums: dict[str, list[int]] = {}
+    for line in lines:
+        counted = sums.setdefault(line.currency, [0, 0])
+        counted[0] += line.total_minor or 0
+        counted[1] += 1
+    _totals_set(requisition, [(currency, amount, count) for currency, (amount, count) in sums.items()])
+
+
+def _totals_set(requisition: Requisition, sums: list[tuple[str, int | None, int]]) -> None:
+    """The totals from each currency's (currency, sum of line totals, number of lines), set on the instance."""
     per_currency = {currency: amount for currency, amount, _lines in sums}
     parts: list[int] = []
     rates: dict[str, str | None] = {}
@@ -84,7 +113,23 @@ def _refresh_totals(requisition: Requisition) -> None:
     requisition.total_minor = total_minor(parts) if known else None
     requisition.total_rates = rates
     requisition.line_count = sum(lines for _currency, _amount, lines in sums)
-    requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
+
+
+def _line_added(requisition: Requisition, line: RequisitionLine) -> None:
+    """One line was added to the locked `requisition`: its totals follow. A line in the requisition's currency, on
+    totals made only of that currency (no rate in them), adds its total and 1 to the count in one update, without
+    reading the lines again; otherwise the totals are refreshed (`_refresh_totals`)."""
+    if requisition.total_minor is None or requisition.total_rates or line.currency != requisition.currency:
+        _refresh_totals(requisition)
+        return
+    requisition.updated_at = timezone.now()
+    Requisition.objects.filter(pk=requisition.pk).update(
+        total_minor=F("total_minor") + line.total_minor,
+        line_count=F("line_count") + 1,
+        updated_at=requisition.updated_at,
+    )
+    requisition.total_minor = total_minor([requisition.total_minor, line.total_minor])
+    requisition.line_count += 1
 
 
 def _lines_changed(requisition: Requisition, by: Employee) -> None:

@@ -25,17 +25,18 @@ from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
 
-# Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity and its
-# requester's default cost centre (1), the next line number (1), the entity's default tax code (1), the line and
-# the event (2), the totals per currency with the line count (1) written back (1).
-LINE_ADD_QUERIES = 9
-# Submit, inside the test's savepoint (2): the requisition locked with its parties, the punch-in check, its totals
-# (with the line count) and its lines with their splits (6); funds checked and pre-committed (budgets: 5 with no
-# budget to charge); the chain resolved from the lines read already: org units, rules, group members (3); the
-# requisition submitted and in approval in one update and one insert of both events (2); no pending chain to
-# supersede, the chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with
-# the start and gate rows, their links, and the messages: preferences, notifications, webhooks (7).
-SUBMIT_QUERIES = 29
+# Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity, its
+# requester's default cost centre, its top line number and its entity's tax codes (1), the line and the event (2),
+# the totals and the line count moved by the line's total in one update (1).
+LINE_ADD_QUERIES = 6
+# Submit, inside the test's savepoint (2): the requisition locked with its parties and the punch-in check, and its
+# lines with their splits (3; its totals refreshed from those lines, saved with the status); funds checked and
+# pre-committed on those lines (budgets: 1 with no budget to charge, the covering budgets locked as read); the
+# chain resolved from the lines read already: org units, rules, group members (3); the requisition submitted (with
+# its totals) and in approval in one update and one insert of both events (2); no pending chain to supersede, the
+# chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with the start and
+# gate rows, their links, and the messages: preferences, notifications, webhooks (7).
+SUBMIT_QUERIES = 22
 # A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
 # assignment with its step and chain, requisition, each locked (3); the decision and its event (2); the stage
 # settled and its other assignments cancelled (2, plus 1 to count an all-of stage's approvals); the task done and
