@@ -106,21 +106,34 @@ NO_TAX_KNOWN = LineTax()
 
 
 @dataclass(frozen=True)
+class TaxCodeRow:
+    """What the tax of a line reads of a `TaxCode`, read along with another query (`entity_tax_codes_sql`)."""
+
+    code: str
+    name: str
+    rate: Decimal
+    kind: str
+    category: str
+    recoverable: bool
+    is_default: bool
+
+
+@dataclass(frozen=True)
 class EntityTaxCodes:
     """An entity's active tax codes and its country, read once for many lines (`entity_tax_codes`)."""
 
     country: str
-    codes: tuple[TaxCode, ...]
+    codes: tuple[TaxCode | TaxCodeRow, ...]
 
-    def default(self) -> TaxCode | None:
+    def default(self) -> TaxCode | TaxCodeRow | None:
         return next((code for code in self.codes if code.is_default), None) or self.first_of(TaxKind.STANDARD)
 
-    def first_of(self, kind: str, rate: Decimal | None = None) -> TaxCode | None:
+    def first_of(self, kind: str, rate: Decimal | None = None) -> TaxCode | TaxCodeRow | None:
         """The entity's code of a kind (with that rate, when given); of several, the highest rate, then by code."""
         found = [code for code in self.codes if code.kind == kind and (rate is None or code.rate == rate)]
         return min(found, key=lambda code: (-code.rate, code.code), default=None)
 
-    def with_rate(self, rate: Decimal) -> TaxCode | None:
+    def with_rate(self, rate: Decimal) -> TaxCode | TaxCodeRow | None:
         """The entity's taxed code (standard, reduced or zero) with exactly this rate."""
         for kind in (TaxKind.STANDARD, TaxKind.REDUCED, TaxKind.ZERO):
             code = self.first_of(kind, rate)
@@ -168,15 +181,13 @@ _RATE_PLACES = Decimal("0.001")  # TaxCode.rate's decimal places
 def entity_tax_codes_from(*, legal_entity: LegalEntity, codes: list[dict[str, object]] | None) -> EntityTaxCodes:
     """`entity_tax_codes` from the JSON `entity_tax_codes_sql` read (the same codes, in the same order)."""
     built = [
-        TaxCode(
-            legal_entity_id=legal_entity.pk,
-            code=code["code"],
-            name=code["name"],
+        TaxCodeRow(
+            code=str(code["code"]),
+            name=str(code["name"]),
             rate=Decimal(str(code["rate"])).quantize(_RATE_PLACES),
-            kind=code["kind"],
-            category=code["category"],
+            kind=str(code["kind"]),
+            category=str(code["category"]),
             recoverable=bool(code["recoverable"]),
-            is_active=True,
             is_default=bool(code["is_default"]),
         )
         for code in codes or ()
@@ -184,7 +195,7 @@ def entity_tax_codes_from(*, legal_entity: LegalEntity, codes: list[dict[str, ob
     return EntityTaxCodes(country=legal_entity.country, codes=tuple(sorted(built, key=lambda code: code.code)))
 
 
-def _of(code: TaxCode) -> LineTax:
+def _of(code: TaxCode | TaxCodeRow) -> LineTax:
     return LineTax(code=code.code, category=code.category, rate=Decimal(code.rate))
 
 
