@@ -70,9 +70,7 @@ def budgets_matching(*, requisition: Requisition, charges: list[Charge], on: dat
     return budgets_pairs(budgets_covering(requisition=requisition, charges=charges, on=on), charges)
 
 
-def budgets_covering(
-    *, requisition: Requisition, charges: list[Charge], on: date, lock: bool = False
-) -> list[Budget]:
+def budgets_covering(*, requisition: Requisition, charges: list[Charge], on: date, lock: bool = False) -> list[Budget]:
     """The budgets (one query) that may cover these charges: of the requisition's entity, the charges' cost
     centres and the day, not control-free. With `lock`, read under their row locks (in primary-key order) with
     their cost centres, in the same query."""
