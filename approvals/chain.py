@@ -427,18 +427,26 @@ def _unique(people: list[Employee]) -> list[Employee]:
 def _manager_stages(
     rule: PurchasingRule, managers: list[Employee], facts: RequisitionFacts, rates: Rates, problems: list[str]
 ) -> list[Stage]:
-    """Up the manager chain until someone's signing limit covers the total."""
+    """Up the manager chain until someone's signing limit covers the total. Managers with the same limit (most of
+    a deep hierarchy) share its conversion and its text, worked out once."""
     stages = []
     total = facts.total
+    limits: dict[tuple[int, str], tuple[bool, str]] = {}  # (minor, currency) -> (covers the total, reason)
     for manager in managers:
         if manager.pk == facts.requester.pk:
             continue
-        limit = manager.signing_limit
-        covered = limit is None
-        if limit is not None:
-            converted = rates.convert_minor(limit.minor, limit.currency)
-            covered = converted is not None and converted >= total.minor
-        reason = "no signing limit" if limit is None else f"signing limit {stored_amount(limit)}"
+        if manager.signing_limit_minor is None:
+            covered, reason = True, "no signing limit"
+        else:
+            key = (manager.signing_limit_minor, manager.signing_limit_currency)
+            if key not in limits:
+                limit = Money.from_minor(*key)
+                converted = rates.convert_minor(limit.minor, limit.currency)
+                limits[key] = (
+                    converted is not None and converted >= total.minor,
+                    f"signing limit {stored_amount(limit)}",
+                )
+            covered, reason = limits[key]
         if covered or not rule.skip_insufficient:
             stages.append(
                 Stage(f"Manager: {manager.display_name}", reason, ApprovalMode.ANY, 1, (manager,), rule, rule.sla_hours)

@@ -70,20 +70,20 @@ def budgets_matching(*, requisition: Requisition, charges: list[Charge], on: dat
     return budgets_pairs(budgets_covering(requisition=requisition, charges=charges, on=on), charges)
 
 
-def budgets_covering(*, requisition: Requisition, charges: list[Charge], on: date) -> list[Budget]:
+def budgets_covering(*, requisition: Requisition, charges: list[Charge], on: date, lock: bool = False) -> list[Budget]:
     """The budgets (one query) that may cover these charges: of the requisition's entity, the charges' cost
-    centres and the day, not control-free."""
+    centres and the day, not control-free. With `lock`, read under their row locks (in primary-key order) with
+    their cost centres, in the same query."""
     if not charges:
         return []
+    budgets = budgets_qs_select_for_update().select_related("cost_centre") if lock else Budget.objects.order_by("pk")
     return list(
-        Budget.objects.filter(
+        budgets.filter(
             legal_entity_id=requisition.legal_entity_id,
             cost_centre_id__in={c.cost_centre_id for c in charges},
             period_start__lte=on,
             period_end__gte=on,
-        )
-        .exclude(control=Budget.Control.NONE)
-        .order_by("pk")
+        ).exclude(control=Budget.Control.NONE)
     )
 
 
@@ -162,28 +162,30 @@ def charges_demand(
     return result
 
 
-@transaction.atomic
 def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: bool = False) -> list[BudgetEntry]:
-    """Check and pre-commit, holding the budget rows until the submission commits (no overspending race).
+    """Check and pre-commit, holding the budget rows until the submission commits (no overspending race). Runs
+    inside the submission's transaction (the locks hold until it commits); it writes nothing before a refusal.
+    The requisition's lines are read with their splits unless the submission read them already.
 
     Over a hard stop: refused with BudgetExceeded, unless `exceptions_routed` (the submission's approval chain
     reads `requisition.budget_exception` and adds a finance budget-exception stage, or refuses it itself).
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("funds_precommit runs inside the submission's transaction.")
     on = timezone.localdate()
-    pairs = budgets_matching(requisition=requisition, charges=requisition_charges(requisition=requisition), on=on)
+    charges = requisition_charges(requisition=requisition)
+    # The budgets that may cover the charges, locked as they are read: in primary-key order, so two submissions
+    # touching the same budgets cannot deadlock.
+    pairs = budgets_pairs(budgets_covering(requisition=requisition, charges=charges, on=on, lock=True), charges)
     if not pairs:
         requisition_budget_exception_set(requisition=requisition, text="")
         return []
-    # Locks in primary-key order: two submissions touching the same budgets cannot deadlock.
-    locked = {
-        b.pk: b
-        for b in budgets_qs_select_for_update().filter(pk__in={b.pk for b, _ in pairs}).select_related("cost_centre")
-    }
+    locked = {budget.pk: budget for budget, _charge in pairs}
     entries: list[BudgetEntry] = []
     problems: list[str] = []
     warnings: list[str] = []
     per_budget: dict[int, int] = defaultdict(int)
-    for part in charges_demand([(locked[b.pk], charge) for b, charge in pairs], on=on):
+    for part in charges_demand(pairs, on=on):
         budget = part.budget
         per_budget[budget.pk] += part.converted_minor
         entries.append(

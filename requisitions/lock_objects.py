@@ -1,6 +1,11 @@
 """Row locks of requisitions; several requisitions are always locked in primary-key order."""
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from procurement.taxes import entity_tax_codes_sql
+from punchout.models import InboundSession
 
 from .models import ImportJob, Requisition, RequisitionLine, RequisitionList
 
@@ -40,6 +45,48 @@ def requisition_select_for_update_for_writes(pk: int) -> Requisition:
     return (
         Requisition.objects.select_for_update(of=("self",))
         .select_related("legal_entity", "requester__default_cost_centre")
+        .order_by()
+        .get(pk=pk)
+    )
+
+
+def requisition_select_for_update_for_line_add(pk: int) -> Requisition:
+    """`requisition_select_for_update_for_writes`, and in the same query what adding lines needs besides:
+    `top_line_number` (the highest line number, 0 for none) and `tax_codes_json` (its entity's active tax
+    codes, `procurement.taxes.entity_tax_codes_from`). Both read by plain SQL subqueries: built by Django's
+    expressions, they cost several times the query's own time to compile."""
+    requisitions, lines = Requisition._meta.db_table, RequisitionLine._meta.db_table
+    top = RawSQL(  # noqa: S611  (table names are ours; no input in the text)
+        f'SELECT COALESCE(MAX(l.line_number), 0) FROM {lines} l WHERE l.requisition_id = "{requisitions}"."id"',  # noqa: S608
+        (),
+        output_field=IntegerField(),
+    )
+    codes = entity_tax_codes_sql(vendor=connection.vendor, legal_entity_column=f'"{requisitions}"."legal_entity_id"')
+    return (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "requester__default_cost_centre")
+        .annotate(top_line_number=top, tax_codes_json=codes)
+        .order_by()
+        .get(pk=pk)
+    )
+
+
+def requisition_select_for_update_for_submit(pk: int) -> Requisition:
+    """`requisition_select_for_update_with_parties`, and in the same query `is_punchin_cart`: whether it is (or
+    was) the shop-side cart of an ERP's punch-in (`selectors.is_punchin_cart`), by a plain SQL EXISTS (cheaper
+    to compile than Django's)."""
+    sessions = InboundSession._meta.db_table
+    requisition_id = f'"{Requisition._meta.db_table}"."id"'
+    return (
+        Requisition.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "requester__user")
+        .annotate(
+            is_punchin_cart=RawSQL(  # noqa: S611  (table names are ours; no input in the text)
+                f"EXISTS (SELECT 1 FROM {sessions} s WHERE s.requisition_id = {requisition_id})",  # noqa: S608
+                (),
+                output_field=BooleanField(),
+            )
+        )
         .order_by()
         .get(pk=pk)
     )

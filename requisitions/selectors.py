@@ -1,5 +1,6 @@
 """Reads of requisitions, always scoped to what the employee may see."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +48,12 @@ def requisition_lines(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
     )
 
 
-def requisition_lines_for_charges(*, requisition: Requisition) -> QuerySet[RequisitionLine]:
-    """The requisition's lines with their splits: what budgets charge to cost centres."""
+def requisition_lines_for_charges(*, requisition: Requisition) -> Iterable[RequisitionLine]:
+    """The requisition's lines with their splits: what budgets charge to cost centres. Those the submission read
+    under the requisition's lock (`lines__splits` prefetched on it) when it did, otherwise read here."""
+    loaded = getattr(requisition, "_prefetched_objects_cache", {}).get("lines")
+    if loaded is not None and all("splits" in getattr(line, "_prefetched_objects_cache", {}) for line in loaded):
+        return list(loaded)
     return RequisitionLine.objects.filter(requisition=requisition).prefetch_related("splits")
 
 

@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from procurement.models import Employee, Role
 
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
-from ..lock_objects import requisition_select_for_update_with_parties
+from ..lock_objects import requisition_select_for_update_for_submit
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
-from ..selectors import is_punchin_cart
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
-from .shared import _check_requester, _event, _lock, _refresh_totals
+from .shared import TOTALS_FIELDS, _check_requester, _event, _lock, _totals_of_lines
 
 
 def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
@@ -59,10 +58,12 @@ def requisition_status_move(
 
 def _submission_problems(requisition: Requisition) -> list[str]:
     """What stops a submission. Reads the lines with their splits once, kept on the requisition (`lines.all()`)
-    for the rest of the submission: the approval chain's facts and the first approvers' message use them."""
+    for the rest of the submission: its totals, the funds check, the approval chain's facts and the first
+    approvers' message use them."""
     problems = []
     prefetch_related_objects([requisition], "lines__splits")
     lines = list(requisition.lines.all())
+    _totals_of_lines(requisition, lines)  # saved with the status (requisition_mark_submitted)
     if not lines:
         problems.append(_("The requisition has no lines."))
     for line in lines:
@@ -93,10 +94,10 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("requisition_submit_check runs inside the submission's transaction.")
     # Under its row lock, with its legal entity and requester read along (the approval chain and its first
-    # approvers' message need them).
-    requisition = requisition_select_for_update_with_parties(requisition.pk)
+    # approvers' message need them), and whether it is a punch-in's cart.
+    requisition = requisition_select_for_update_for_submit(requisition.pk)
     _check_requester(requisition, by)
-    if is_punchin_cart(requisition=requisition):
+    if requisition.is_punchin_cart:  # type: ignore[attr-defined]
         raise PunchinCartNotSubmittable(
             _(
                 "%(number)s is the cart of a punchout session from a purchasing system: it goes back to that "
@@ -109,8 +110,7 @@ def requisition_submit_check(*, requisition: Requisition, by: Employee) -> Requi
             _("%(number)s is already %(status)s.")
             % {"number": requisition.number, "status": requisition.get_status_display().lower()}
         )
-    _refresh_totals(requisition)
-    problems = _submission_problems(requisition)
+    problems = _submission_problems(requisition)  # the totals refreshed from the lines it reads
     if problems:
         raise SubmissionInvalid(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems=problems)
     return requisition
@@ -120,17 +120,20 @@ def requisition_mark_submitted(
     *, requisition: Requisition, by: Employee, then: str | None = None, then_comment: str = ""
 ) -> None:
     """The checked, locked requisition (requisition_submit_check) becomes `submitted`; with `then` it moves on at
-    once to that status (in approval, or approved outright: by nobody, with `then_comment`), in one update and
-    one insert of both events."""
+    once to that status (in approval, or approved outright: by nobody, with `then_comment`), in one update (with
+    the totals the check refreshed) and one insert of both events."""
     requisition.submitted_at = timezone.now()
     moves: list[tuple[str, Employee | None, str]] = [(RequisitionStatus.SUBMITTED, by, "")]
     if then is not None:
         moves.append((then, None, then_comment))
-    _status_moves(requisition, moves)
+    _status_moves(requisition, moves, also=TOTALS_FIELDS)
 
 
-def _status_moves(requisition: Requisition, moves: list[tuple[str, Employee | None, str]]) -> None:
-    """Several status moves in a row, each checked against the table and logged, saved in one update."""
+def _status_moves(
+    requisition: Requisition, moves: list[tuple[str, Employee | None, str]], *, also: list[str] | None = None
+) -> None:
+    """Several status moves in a row, each checked against the table and logged, saved in one update (with the
+    fields `also` names)."""
     events = []
     for to_status, by, comment in moves:
         from_status = requisition.status
@@ -147,7 +150,7 @@ def _status_moves(requisition: Requisition, moves: list[tuple[str, Employee | No
                 to_status=to_status,
             )
         )
-    requisition.save(update_fields=["status", "updated_at", "submitted_at"])
+    requisition.save(update_fields=["status", "updated_at", "submitted_at", *(also or [])])
     RequisitionEvent.objects.bulk_create(events)
 
 

@@ -4,7 +4,7 @@ rounded per line. Read once per write: the entity's codes and the suppliers' cou
 from decimal import Decimal
 
 from procurement.models import CatalogItem, Supplier
-from procurement.taxes import LineTax, entity_tax_codes, tax_code_for_line
+from procurement.taxes import EntityTaxCodes, LineTax, entity_tax_codes, tax_code_for_line
 
 from ..models import Requisition, RequisitionLine
 
@@ -12,8 +12,9 @@ from ..models import Requisition, RequisitionLine
 class LineTaxes:
     """The taxes of one requisition's lines: `apply` sets a line's code, category, rate and tax amount."""
 
-    def __init__(self, requisition: Requisition) -> None:
-        self.codes = entity_tax_codes(legal_entity=requisition.legal_entity)
+    def __init__(self, requisition: Requisition, *, codes: EntityTaxCodes | None = None) -> None:
+        """`codes`: the entity's codes when read already (with the cart's lock); read here otherwise."""
+        self.codes = codes if codes is not None else entity_tax_codes(legal_entity=requisition.legal_entity)
         self._countries: dict[int, str] = {}
         self._resolved: dict[tuple[int | None, str | None, Decimal | None, Decimal | None], LineTax] = {}
 

@@ -32,7 +32,17 @@ from .line_rules import (
     combine_key,
 )
 from .line_taxes import LineTaxes, line_tax_amount_refresh
-from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number
+from .shared import (
+    LINE_BATCH,
+    _check_editable,
+    _event,
+    _event_row,
+    _line_write,
+    _lines_changed,
+    _lock,
+    _lock_for_line_add,
+    _next_line_number,
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,10 @@ class CatalogPick:
 
 
 def _catalog_lines(
-    requisition: Requisition, picks: Sequence[CatalogPick], source: str
+    requisition: Requisition, picks: Sequence[CatalogPick], source: str, *, number: int, taxes: LineTaxes
 ) -> tuple[list[RequisitionLine], list[RequisitionLine]]:
-    """New lines for the picks, or more quantity on lines that already hold the same item and cost centre."""
+    """New lines for the picks (numbered from `number`), or more quantity on lines that already hold the same item
+    and cost centre."""
     price_lists = price_lists_applicable(legal_entity=requisition.legal_entity, user=requisition.requester.user)
     default_centre = _default_cost_centre(requisition)
     existing: dict[tuple[Any, ...], RequisitionLine] = {}
@@ -55,8 +66,6 @@ def _catalog_lines(
         found_key = combine_key(found)
         if found_key is not None:
             existing.setdefault(found_key, found)
-    number = _next_line_number(requisition)
-    taxes = LineTaxes(requisition)
     created: list[RequisitionLine] = []
     updated: dict[int, RequisitionLine] = {}
     prices: dict[int, Money] = {}
@@ -114,7 +123,8 @@ def requisition_lines_add_from_catalog(
     An item already in the cart for the same cost centre gets the quantity added instead of a second line.
     Items outside what the requester may see for the cart's entity are refused with their SKUs.
     """
-    requisition = _lock(requisition)
+    # The cart under its lock, with its next line number and its entity's tax codes, in one query.
+    requisition, number, tax_codes = _lock_for_line_add(requisition)
     _check_editable(requisition, by)
     if not picks:
         return []
@@ -132,7 +142,9 @@ def requisition_lines_add_from_catalog(
         )
     for pick in picks:
         _check_cost_centre(requisition, pick.cost_centre)
-    created, updated = _catalog_lines(requisition, picks, source)
+    created, updated = _catalog_lines(
+        requisition, picks, source, number=number, taxes=LineTaxes(requisition, codes=tax_codes)
+    )
     bulk_insert_objects(created, batch_size=LINE_BATCH)
     if updated:
         RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor", "tax_minor"], batch_size=LINE_BATCH)
@@ -168,14 +180,15 @@ def requisition_line_add_free_text(
     supplier_note: str = "",
 ) -> RequisitionLine:
     """Add a line for something not in the catalog: a description, a price and a unit."""
-    requisition = _lock(requisition)
+    # The cart under its lock, with its next line number and its entity's tax codes, in one query.
+    requisition, line_number, tax_codes = _lock_for_line_add(requisition)
     _check_editable(requisition, by)
     if not description.strip():
         raise RequisitionError(_("A free-text line needs a description."), code=RequisitionErrorCode.INVALID)
     _check_typed_price(requisition, unit_price)
     line = RequisitionLine(
         requisition=requisition,
-        line_number=_next_line_number(requisition),
+        line_number=line_number,
         source=RequisitionLine.Source.FREE_TEXT,
         supplier=supplier,
         description=description.strip()[:500],
@@ -190,15 +203,14 @@ def requisition_line_add_free_text(
         supplier_note=_supplier_note(supplier_note),
     )
     line.total_minor = line.compute_total_minor()
-    LineTaxes(requisition).apply(line)  # the entity's default code (or reverse charge)
-    line.save()
-    _event(
+    LineTaxes(requisition, codes=tax_codes).apply(line)  # the entity's default code (or reverse charge)
+    event = _event_row(
         requisition,
         by,
         RequisitionEvent.Kind.LINES_ADDED,
         data={"source": line.source, "added": 1, "description": line.description},
     )
-    _lines_changed(requisition, by)
+    _line_write(requisition, line, event)  # with the totals (in one statement on PostgreSQL)
     return line
 
 
@@ -348,11 +360,12 @@ def _external_lines_write(
 ) -> Any:
     """What adding external lines shares: lock, check every line, remove the replaced ones, number the new ones,
     `write(rows)` them, record the event and the totals. Returns what `write` returns."""
-    requisition = _lock(requisition)
+    # The cart under its lock, with its next line number and its entity's tax codes, in one query.
+    requisition, number, tax_codes = _lock_for_line_add(requisition)
     _check_editable(requisition, by)
     centre = _default_cost_centre(requisition)
     centre_id = centre.pk if centre is not None else None
-    taxes = LineTaxes(requisition)
+    taxes = LineTaxes(requisition, codes=tax_codes)
     rows = [
         _external_line_values(spec, index, requisition, source, centre_id, taxes) for index, spec in enumerate(lines, 1)
     ]
@@ -360,7 +373,7 @@ def _external_lines_write(
     removed = list(requisition.lines.filter(pk__in=replace).values_list("line_number", flat=True)) if replace else []
     if removed:
         requisition.lines.filter(pk__in=replace).delete()
-    number = _next_line_number(requisition)
+        number = _next_line_number(requisition)  # the top one may have gone
     for offset, row in enumerate(rows):
         row[_LINE_NUMBER] = number + offset
     written = write(requisition, rows)

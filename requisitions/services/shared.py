@@ -1,17 +1,22 @@
 """What every write of a requisition shares: the row lock, who may change it, the event row, the totals."""
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db import connection
+from django.db.models import Count, F, Max, Model, Sum
+from django.db.models.sql import InsertQuery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
+from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
-from ..lock_objects import requisition_select_for_update_for_writes
-from ..models import Requisition, RequisitionEvent
+from ..lock_objects import requisition_select_for_update_for_line_add, requisition_select_for_update_for_writes
+from ..models import Requisition, RequisitionEvent, RequisitionLine
 
 LINE_BATCH = 1000
 
@@ -26,7 +31,23 @@ def _event(
     from_status: str = "",
     to_status: str = "",
 ) -> RequisitionEvent:
-    return RequisitionEvent.objects.create(
+    event = _event_row(requisition, by, kind, comment=comment, data=data, from_status=from_status, to_status=to_status)
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(
+    requisition: Requisition,
+    by: Employee | None,
+    kind: str,
+    *,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> RequisitionEvent:
+    """The event `_event` writes, not written yet."""
+    return RequisitionEvent(
         requisition=requisition,
         actor=by.user if by else None,
         kind=kind,
@@ -43,6 +64,13 @@ def _lock(requisition: Requisition) -> Requisition:
     return requisition_select_for_update_for_writes(requisition.pk)
 
 
+def _lock_for_line_add(requisition: Requisition) -> tuple[Requisition, int, EntityTaxCodes]:
+    """`_lock`, with the next line number and the entity's tax codes read in the same query."""
+    held = requisition_select_for_update_for_line_add(requisition.pk)
+    codes = entity_tax_codes_from(legal_entity=held.legal_entity, codes=held.tax_codes_json)  # type: ignore[attr-defined]
+    return held, held.top_line_number + 1, codes  # type: ignore[attr-defined]
+
+
 def _check_requester(requisition: Requisition, by: Employee) -> None:
     if by.pk not in (requisition.requester_id, requisition.on_behalf_of_id):
         raise NotRequester(_("Only the requester may change this requisition."))
@@ -57,6 +85,9 @@ def _check_editable(requisition: Requisition, by: Employee) -> None:
         )
 
 
+TOTALS_FIELDS = ["total_minor", "total_rates", "line_count"]
+
+
 def _refresh_totals(requisition: Requisition) -> None:
     """The total is the sum of the line totals, added per currency in minor units; each other currency's sum
     is converted once at the stored rate of the day (`convert_minor`) and the rate recorded in `total_rates`.
@@ -67,6 +98,22 @@ def _refresh_totals(requisition: Requisition) -> None:
         .annotate(sum_minor=Sum("total_minor"), lines=Count("pk"))
         .values_list("currency", "sum_minor", "lines")
     )
+    _totals_set(requisition, list(sums))
+    requisition.save(update_fields=[*TOTALS_FIELDS, "updated_at"])
+
+
+def _totals_of_lines(requisition: Requisition, lines: Iterable[RequisitionLine]) -> None:
+    """`_refresh_totals` from lines read already, on the instance only: the caller saves them with its own update."""
+    sums: dict[str, list[int]] = {}
+    for line in lines:
+        counted = sums.setdefault(line.currency, [0, 0])
+        counted[0] += line.total_minor or 0
+        counted[1] += 1
+    _totals_set(requisition, [(currency, amount, count) for currency, (amount, count) in sums.items()])
+
+
+def _totals_set(requisition: Requisition, sums: list[tuple[str, int | None, int]]) -> None:
+    """The totals from each currency's (currency, sum of line totals, number of lines), set on the instance."""
     per_currency = {currency: amount for currency, amount, _lines in sums}
     parts: list[int] = []
     rates: dict[str, str | None] = {}
@@ -84,7 +131,68 @@ def _refresh_totals(requisition: Requisition) -> None:
     requisition.total_minor = total_minor(parts) if known else None
     requisition.total_rates = rates
     requisition.line_count = sum(lines for _currency, _amount, lines in sums)
-    requisition.save(update_fields=["total_minor", "total_rates", "line_count", "updated_at"])
+
+
+def _insert_sql(obj: Model) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT Django's `save` runs for a new instance, RETURNING its id (its auto_now fields set on it as
+    `save` sets them), to run inside a larger statement."""
+    meta = obj._meta
+    query = InsertQuery(type(obj))
+    query.insert_values([f for f in meta.local_concrete_fields if not f.generated and not f.primary_key], [obj])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, tuple(params)
+
+
+def _adds_to_totals(requisition: Requisition, line: RequisitionLine) -> bool:
+    """A line in the requisition's currency, on totals made only of that currency (no rate in them), adds its total
+    and 1 to the count; any other line makes the totals computed again (`_refresh_totals`)."""
+    return requisition.total_minor is not None and not requisition.total_rates and line.currency == requisition.currency
+
+
+def _line_write(requisition: Requisition, line: RequisitionLine, event: RequisitionEvent) -> None:
+    """Write one new line of the locked `requisition` with its event, and move the totals. On PostgreSQL, a line that
+    adds to the totals (`_adds_to_totals`) is written in one statement: the line's and the event's INSERTs in a
+    data-modifying WITH of the totals' UPDATE. Otherwise: the line, the event, then the totals (`_line_added`)."""
+    if connection.vendor != "postgresql" or not _adds_to_totals(requisition, line):
+        line.save(force_insert=True)
+        event.save(force_insert=True)
+        _line_added(requisition, line)
+        return
+    line_sql, line_params = _insert_sql(line)
+    event_sql, event_params = _insert_sql(event)
+    requisition.updated_at = timezone.now()
+    table = connection.ops.quote_name(Requisition._meta.db_table)
+    sql = (
+        f"WITH new_line AS ({line_sql}), new_event AS ({event_sql}) "  # noqa: S608  (Django's own INSERTs, bound)
+        f"UPDATE {table} SET total_minor = total_minor + %s, line_count = line_count + 1, updated_at = %s "
+        "WHERE id = %s RETURNING (SELECT id FROM new_line), (SELECT id FROM new_event)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*line_params, *event_params, line.total_minor, requisition.updated_at, requisition.pk))
+        line.pk, event.pk = cursor.fetchone()
+    for written in (line, event):
+        written._state.adding, written._state.db = False, connection.alias
+    requisition.total_minor = total_minor([requisition.total_minor or 0, line.total_minor])
+    requisition.line_count += 1
+
+
+def _line_added(requisition: Requisition, line: RequisitionLine) -> None:
+    """One line was added to the locked `requisition`: its totals follow. A line in the requisition's currency, on
+    totals made only of that currency (no rate in them), adds its total and 1 to the count in one update, without
+    reading the lines again; otherwise the totals are refreshed (`_refresh_totals`)."""
+    if not _adds_to_totals(requisition, line):
+        _refresh_totals(requisition)
+        return
+    requisition.updated_at = timezone.now()
+    Requisition.objects.filter(pk=requisition.pk).update(
+        total_minor=F("total_minor") + line.total_minor,
+        line_count=F("line_count") + 1,
+        updated_at=requisition.updated_at,
+    )
+    requisition.total_minor = total_minor([requisition.total_minor or 0, line.total_minor])
+    requisition.line_count += 1
 
 
 def _lines_changed(requisition: Requisition, by: Employee) -> None:

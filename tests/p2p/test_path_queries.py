@@ -21,22 +21,24 @@ from approvals.services import purchasing_rule_save
 from p2p.submit_to_order import approval_decide, requisition_submit
 from procurement.models import Employee
 from procurement.money import Money
+from procurement.taxes import tax_codes_default_create
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
 
-# Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity and its
-# requester's default cost centre (1), the next line number (1), the entity's default tax code (1), the line and
-# the event (2), the totals per currency with the line count (1) written back (1).
-LINE_ADD_QUERIES = 9
-# Submit, inside the test's savepoint (2): the requisition locked with its parties, the punch-in check, its totals
-# (with the line count) and its lines with their splits (6); funds checked and pre-committed (budgets: 5 with no
-# budget to charge); the chain resolved from the lines read already: org units, rules, group members (3); the
-# requisition submitted and in approval in one update and one insert of both events (2); no pending chain to
-# supersede, the chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with
-# the start and gate rows, their links, and the messages: preferences with whether the entity has a webhook at all,
-# notifications (6; the webhooks are read only when it has one). Was 29.
-SUBMIT_QUERIES = 28
+# Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity, its
+# requester's default cost centre, its top line number and its entity's tax codes (1); the line and its event
+# inserted and the totals and line count moved by the line's total, in one statement (1).
+LINE_ADD_QUERIES = 4
+# Submit, inside the test's savepoint (2): the requisition locked with its parties and the punch-in check, and its
+# lines with their splits (3; its totals refreshed from those lines, saved with the status); funds checked and
+# pre-committed on those lines (budgets: 1 with no budget to charge, the covering budgets locked as read); the
+# chain resolved from the lines read already: org units, rules, group members (3); the requisition submitted (with
+# its totals) and in approval in one update and one insert of both events (2); no pending chain to supersede, the
+# chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with the start and
+# gate rows, their links, and the messages: preferences with whether the entity has a webhook at all, notifications
+# (6; the webhooks are read only when it has one). Was 29.
+SUBMIT_QUERIES = 21
 # A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
 # assignment with its step and chain (and whether a later stage is pending), requisition, each locked (3); the
 # decision with the stage's other assignments cancelled in one update, the stage settled, the decision's event (3,
@@ -106,7 +108,8 @@ def decide(task: Task) -> int:
 
 @pytest.mark.parametrize("lines", [1, 30])
 def test_adding_a_line_takes_the_same_queries_whatever_the_cart_holds(france, lines):
-    # Given a cart of `lines` lines
+    # Given a cart of `lines` lines of an entity with its tax codes (France's: 20 % standard)
+    tax_codes_default_create(legal_entity=france, country="FR")
     requisition, requester = cart(france, lines)
     supplier = requisition.lines.get(line_number=1).supplier
 
@@ -124,8 +127,16 @@ def test_adding_a_line_takes_the_same_queries_whatever_the_cart_holds(france, li
 
     # Then the line is there on the requester's default cost centre, the totals follow, in the same queries
     requisition.refresh_from_db()
+    line.refresh_from_db()
     assert (line.line_number, line.cost_centre.code, line.total_minor) == (lines + 1, "FR-PATH", 25_00)
+    assert (line.tax_code, line.tax_minor) == ("S20", 5_00)
     assert (requisition.line_count, requisition.total_minor) == (lines + 1, lines * 110_00 + 25_00)
+    event = requisition.events.order_by("pk").last()
+    assert (event.kind, event.actor, event.data) == (
+        "lines_added",
+        requester.user,
+        {"source": "free_text", "added": 1, "description": "One more"},
+    )
     assert len(queries) == LINE_ADD_QUERIES
 
 
