@@ -17,6 +17,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.events import audit_event_record
 from procurement.models import Employee
+from procurement.sql import sql_column, sql_field
 from requisitions.lock_objects import requisition_select_for_update_with_parties
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import requisition_event_record
@@ -402,21 +403,21 @@ def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepA
     are cancelled. Written as SQL: the ORM's CASE expressions cost more to build than the statement they save."""
     meta = ApprovalStepApprover._meta
     qn = connection.ops.quote_name
-    pk, status = qn(meta.pk.column), qn(meta.get_field("status").column)
+    pk, status = sql_column(meta, "pk"), sql_column(meta, "status")
     sets = [f"{status} = CASE WHEN {pk} = %s THEN %s ELSE %s END"]
     params: list[Any] = [decided.pk, decided.status, StepStatus.CANCELLED]
     for name in fields:
         if name == "status":
             continue
-        field = meta.get_field(name)
-        column = qn(field.column)
+        field = sql_field(meta, name)
+        column = sql_column(meta, name)
         sets.append(f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END")
         params += [decided.pk, field.get_db_prep_save(getattr(decided, field.attname), connection)]
     params += [step.pk, decided.pk, StepStatus.PENDING]
     with connection.cursor() as cursor:
         cursor.execute(  # identifiers from the model, values as parameters
             f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-            f"WHERE {qn(meta.get_field('step').column)} = %s AND ({pk} = %s OR {status} = %s)",
+            f"WHERE {sql_column(meta, 'step')} = %s AND ({pk} = %s OR {status} = %s)",
             params,
         )
 

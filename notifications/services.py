@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 
 from procurement.i18n import user_language
 from procurement.models import LegalEntity
+from procurement.sql import sql_column
 from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
@@ -139,23 +140,24 @@ def _channels_and_digests(
         Webhook._meta,
     )
     ids = [user.pk for user in users]
-    hooks_sql, hooks_params = "%s", [True]
+    hooks_sql = "%s"
+    hooks_params: list[Any] = [True]
     if legal_entity is not None:
         hooks_sql = (
             f"EXISTS (SELECT 1 FROM {qn(webhook.db_table)} w"  # noqa: S608 - identifiers from the model
-            f" WHERE w.{qn(webhook.get_field('legal_entity').column)} = %s"
-            f" AND w.{qn(webhook.get_field('active').column)} = %s)"
+            f" WHERE w.{sql_column(webhook, 'legal_entity')} = %s"
+            f" AND w.{sql_column(webhook, 'active')} = %s)"
         )
         hooks_params = [legal_entity.pk, True]
-    user_pk = qn(user_meta.pk.column)
+    user_pk = sql_column(user_meta, "pk")
     sql = (  # identifiers from the models, values as parameters
         f"SELECT u.{user_pk}, "  # noqa: S608
-        f"(SELECT p.{qn(preference.get_field('channel').column)} FROM {qn(preference.db_table)} p"
-        f" WHERE p.{qn(preference.get_field('user').column)} = u.{user_pk}"
-        f" AND p.{qn(preference.get_field('kind').column)} = %s LIMIT 1), "
+        f"(SELECT p.{sql_column(preference, 'channel')} FROM {qn(preference.db_table)} p"
+        f" WHERE p.{sql_column(preference, 'user')} = u.{user_pk}"
+        f" AND p.{sql_column(preference, 'kind')} = %s LIMIT 1), "
         f"EXISTS (SELECT 1 FROM {qn(settings_meta.db_table)} s"
-        f" WHERE s.{qn(settings_meta.get_field('user').column)} = u.{user_pk}"
-        f" AND s.{qn(settings_meta.get_field('daily_digest').column)} = %s), "
+        f" WHERE s.{sql_column(settings_meta, 'user')} = u.{user_pk}"
+        f" AND s.{sql_column(settings_meta, 'daily_digest')} = %s), "
         f"{hooks_sql} FROM {qn(user_meta.db_table)} u WHERE u.{user_pk} IN ({', '.join(['%s'] * len(ids))})"
     )
     params = [kind, True, *hooks_params, *ids]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from procurement.models import Employee, Role
+from procurement.sql import sql_column
 from procurement.taxes import TaxRow, tax_breakdown
 from requisitions.models import Requisition, RequisitionStatus
 from requisitions.selectors import requisitions_visible
@@ -45,11 +46,11 @@ def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
     change_meta, order_meta = OrderChange._meta, PurchaseOrder._meta
     with connection.cursor() as cursor:
         cursor.execute(  # identifiers from the models, values as parameters; SQL: the ORM's would cost more to build
-            f"SELECT (SELECT c.{qn(change_meta.pk.column)} FROM {qn(change_meta.db_table)} c"  # noqa: S608
-            f" WHERE c.{qn(change_meta.get_field('requisition').column)} = %s"
-            f" AND c.{qn(change_meta.get_field('status').column)} = %s"
-            f" ORDER BY c.{qn(change_meta.pk.column)} LIMIT 1), EXISTS (SELECT 1 FROM {qn(order_meta.db_table)} o"
-            f" WHERE o.{qn(order_meta.get_field('requisition').column)} = %s)",
+            f"SELECT (SELECT c.{sql_column(change_meta, 'pk')} FROM {qn(change_meta.db_table)} c"  # noqa: S608
+            f" WHERE c.{sql_column(change_meta, 'requisition')} = %s"
+            f" AND c.{sql_column(change_meta, 'status')} = %s"
+            f" ORDER BY c.{sql_column(change_meta, 'pk')} LIMIT 1), EXISTS (SELECT 1 FROM {qn(order_meta.db_table)} o"
+            f" WHERE o.{sql_column(order_meta, 'requisition')} = %s)",
             [requisition.pk, OrderChange.Status.PENDING.value, requisition.pk],
         )
         change_id, made = cursor.fetchone()
