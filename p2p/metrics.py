@@ -1,12 +1,13 @@
 """`/metrics`: this node's process metrics (procurement.metrics) and what the business did, read from the database.
 
 The business counts are aggregates of rows every process writes (web nodes, workers on other machines), read
-at scrape time in six aggregate queries and kept in the cache for METRICS_CACHE_SECONDS: right across any
+at scrape time in a few aggregate queries and kept in the cache for METRICS_CACHE_SECONDS: right across any
 number of processes and machines, with nothing to add up. Every node answers the same values for them, so
 a dashboard takes `max` over the nodes, not `sum` (docs/deploy.md "Metrics, logs and errors").
 
-They count rows that stay: status moves (audit events, never deleted) and decisions, sessions and import
-jobs (deleted only with their requisition, which Prometheus then takes as a counter reset).
+They count rows that stay: status moves (audit events, never deleted, counted through a tally carried forward
+every few minutes by procurement.audit_tally so that a scrape does not read the whole log) and decisions,
+sessions and import jobs (deleted only with their requisition, which Prometheus then takes as a counter reset).
 """
 
 import logging
@@ -27,8 +28,8 @@ from prometheus_client.registry import Collector
 from approvals.models import ApprovalStepApprover, StepStatus
 from orders.models import Transmission
 from orders.transitions import TRANSMISSION_TABLE
+from procurement.audit_tally import audit_moves_count
 from procurement.metrics import metrics_response
-from procurement.models import AuditEvent
 from punchout.models import InboundSession, PunchoutSession
 from requisitions.models import ImportJob
 
@@ -47,12 +48,7 @@ DECISIONS = (StepStatus.APPROVED, StepStatus.REJECTED, StepStatus.RETURNED)
 
 def business_counts() -> dict[str, Any]:
     """The rows behind the business metrics, as plain data (cached between scrapes)."""
-    moves = (
-        AuditEvent.objects.filter(event_type=TRANSMISSION_TABLE.event_type)
-        .values_list("data__to")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    moves = audit_moves_count(event_type=TRANSMISSION_TABLE.event_type)
     outbox = Transmission.objects.values_list("status").annotate(n=Count("id")).order_by()
     decisions = (
         ApprovalStepApprover.objects.filter(decided_at__isnull=False)
@@ -68,7 +64,7 @@ def business_counts() -> dict[str, Any]:
         .order_by()
     )
     return {
-        "moves": [[str(to), n] for to, n in moves],
+        "moves": sorted([to, n] for to, n in moves.items()),
         "outbox": [list(row) for row in outbox],
         "decisions": [list(row) for row in decisions],
         "outbound": [list(row) for row in outbound],

@@ -5,7 +5,7 @@ Every app imports the core's models from here (`from procurement.models import E
 
 from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
-from .records import AuditEvent, DocumentSequence, ExchangeRate, IdempotencyKey
+from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
 from .validators import (
     QUANTITY_STEP,
@@ -20,6 +20,7 @@ __all__ = [
     "QUANTITY_STEP",
     "Address",
     "AuditEvent",
+    "AuditTally",
     "CatalogItem",
     "CatalogItemAttribute",
     "Category",

@@ -358,6 +358,9 @@ LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL"
 # from loopback or private addresses are answered. Business counts are read from the database at most this often.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_CACHE_SECONDS = int(os.environ.get("METRICS_CACHE_SECONDS", 10))
+# The status moves /metrics counts are tallied once older than the lag, in steps (procurement.audit_tally).
+AUDIT_TALLY_LAG_SECONDS = int(os.environ.get("AUDIT_TALLY_LAG_SECONDS", 900))
+AUDIT_TALLY_ROLL_SECONDS = int(os.environ.get("AUDIT_TALLY_ROLL_SECONDS", 300))
 
 # Error reports to Sentry (or a compatible service) only when SENTRY_DSN is set; no personal data, no traces
 # unless SENTRY_TRACES_SAMPLE_RATE says so.
