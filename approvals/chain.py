@@ -102,14 +102,18 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     prefetch_related_objects([requisition], "lines__splits")
     lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
     split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
-    parents = dict(
-        OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).order_by().values_list("id", "parent_id")
-    )
-    units: set[int] = set()
-    unit = requester.org_unit_id
-    while unit is not None and unit not in units:
-        units.add(unit)
-        unit = parents.get(unit)
+    # The requester's unit and those above it: read with the submission's lock, else here.
+    units: set[int] = set(getattr(requisition, "requester_org_units", None) or ())
+    if not hasattr(requisition, "requester_org_units"):
+        parents = dict(
+            OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id)
+            .order_by()
+            .values_list("id", "parent_id")
+        )
+        unit = requester.org_unit_id
+        while unit is not None and unit not in units:
+            units.add(unit)
+            unit = parents.get(unit)
     return RequisitionFacts(
         total=Money.from_minor(requisition.total_minor or 0, requisition.currency),
         legal_entity_id=requisition.legal_entity_id,

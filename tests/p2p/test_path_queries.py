@@ -30,15 +30,16 @@ from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
 # requester's default cost centre, its top line number and its entity's tax codes (1); the line and its event
 # inserted and the totals and line count moved by the line's total, in one statement (1).
 LINE_ADD_QUERIES = 4
-# Submit, inside the test's savepoint (2): the requisition locked with its parties and the punch-in check, and its
-# lines with their splits (3; its totals refreshed from those lines, saved with the status); funds checked and
-# pre-committed on those lines (budgets: 1 with no budget to charge, the covering budgets locked as read); the
-# chain resolved from the lines read already: org units, rules, group members (3); the requisition submitted (with
-# its totals) and in approval in one update and one insert of both events (2); no pending chain to supersede, the
-# chain, its steps and assignments (4); the process, the delegates of the first stage, its tasks with the start and
-# gate rows, their links, and the messages: preferences with whether the entity has a webhook at all, notifications
-# (6; the webhooks are read only when it has one). Was 29.
-SUBMIT_QUERIES = 21
+# Submit, inside the test's savepoint (2): the requisition locked with its parties, the punch-in check and the
+# requester's org units up the hierarchy, and its lines saying whether they have splits (2; the splits are read only
+# when one has them; its totals refreshed from those lines, saved with the status); funds checked and pre-committed
+# on those lines (budgets: 1 with no budget to charge, the covering budgets locked as read); the chain resolved from
+# what was read already: rules, group members (2); the requisition submitted (with its totals) and in approval in
+# one update and one insert of both events (2); the chain, its steps and assignments (3; a requisition never
+# submitted before has no pending chain to supersede); the process, the delegates of the first stage, its tasks
+# with the start and gate rows, their links, and the messages: preferences with whether the entity has a webhook at
+# all, notifications (6; the webhooks are read only when it has one). Was 29, then 21.
+SUBMIT_QUERIES = 18
 # A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
 # assignment with its step and chain (and whether a later stage is pending), requisition, each locked (3); the
 # decision with the stage's other assignments cancelled in one update, the stage settled, the decision's event (3,
