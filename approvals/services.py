@@ -163,7 +163,14 @@ def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> list[Approval
         for step, stage in zip(steps, resolved.stages, strict=True)
         for person in stage.approvers
     )
-    return [assignment for assignment in assignments if assignment.step is steps[0]]
+    first = [assignment for assignment in assignments if assignment.step is steps[0]]
+    # The approvers read by the chain's resolution (approvals.chain._managers_and_role_holders) say who stands in
+    # for them today: handed on with their assignments, the start assigns the tasks without reading it again
+    # (approvals.flows.stage_owners). Anyone else named (a rule's named approver, a group member): it reads them all.
+    if all(hasattr(assignment.approver, "away_delegate_id") for assignment in first):
+        for assignment in first:
+            assignment.away_delegate_id = assignment.approver.away_delegate_id  # type: ignore[attr-defined]
+    return first
 
 
 @transaction.atomic
