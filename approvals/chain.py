@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, DateField, F, IntegerField, JSONField, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
-from procurement.selectors import employee_manager_chain, exchange_rate_get
+from procurement.selectors import exchange_rate_get
+from procurement.sql import sql_column, sql_table
 from requisitions.models import Requisition
 
-from .models import ApprovalMode, PurchasingRule
+from .models import ApprovalMode, Delegation, PurchasingRule
 from .step_texts import stored_amount, stored_label
 
 
@@ -102,14 +106,18 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     prefetch_related_objects([requisition], "lines__splits")
     lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
     split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
-    parents = dict(
-        OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id).order_by().values_list("id", "parent_id")
-    )
-    units: set[int] = set()
-    unit = requester.org_unit_id
-    while unit is not None and unit not in units:
-        units.add(unit)
-        unit = parents.get(unit)
+    # The requester's unit and those above it: read with the submission's lock, else here.
+    units: set[int] = set(getattr(requisition, "requester_org_units", None) or ())
+    if not hasattr(requisition, "requester_org_units"):
+        parents = dict(
+            OrgUnit.objects.filter(legal_entity_id=requisition.legal_entity_id)
+            .order_by()
+            .values_list("id", "parent_id")
+        )
+        unit = requester.org_unit_id
+        while unit is not None and unit not in units:
+            units.add(unit)
+            unit = parents.get(unit)
     return RequisitionFacts(
         total=Money.from_minor(requisition.total_minor or 0, requisition.currency),
         legal_entity_id=requisition.legal_entity_id,
@@ -154,27 +162,47 @@ def candidate_rules(
     """Rules (for requisitions, or for invoice exceptions) whose conditions other than the amount can hold,
     narrowed in SQL so thousands of rules stay cheap.
 
-    `rule_matches` still checks every condition; this only keeps the database from sending the others.
+    `rule_matches` still checks every condition; this only keeps the database from sending the others. The
+    conditions are SQL text (identifiers from the model, values as parameters): as a dozen Q objects, Django took
+    longer to build them than the database takes to run the query.
     """
     prefixes = {code[:length] for code in facts.unspsc for length in (2, 4, 6, 8) if len(code) >= length}
+    entity = _column("legal_entity")
+    sql: list[str] = [f"{entity} IS NULL OR {entity} = %s"]
+    params: list[object] = [facts.legal_entity_id]
+    for name, empty, values in (
+        ("org_unit", "IS NULL", facts.org_units),
+        ("cost_centre", "IS NULL", facts.cost_centres),
+        ("supplier", "IS NULL", facts.suppliers),
+        ("line_source", "= ''", facts.sources),
+        ("unspsc_prefix", "= ''", prefixes),
+    ):
+        column = _column(name)
+        # A rule without the condition, or with one of the values (no value: only rules without it).
+        sql.append(f"{column} {empty}" + (f" OR {column} IN ({', '.join(['%s'] * len(values))})" if values else ""))
+        params.extend(sorted(values))
+    condition = " AND ".join(f"({part})" for part in sql)
     return PurchasingRule.objects.filter(is_active=True, applies_to=applies_to).filter(
-        Q(legal_entity__isnull=True) | Q(legal_entity_id=facts.legal_entity_id),
-        Q(org_unit__isnull=True) | Q(org_unit_id__in=facts.org_units),
-        Q(cost_centre__isnull=True) | Q(cost_centre_id__in=facts.cost_centres),
-        Q(supplier__isnull=True) | Q(supplier_id__in=facts.suppliers),
-        Q(line_source="") | Q(line_source__in=facts.sources),
-        Q(unspsc_prefix="") | Q(unspsc_prefix__in=prefixes),
+        RawSQL(condition, params, output_field=BooleanField())  # noqa: S611
     )
 
 
-def in_amount_band(facts: RuleFacts) -> Q:
+def in_amount_band(facts: RuleFacts) -> RawSQL:
     """Rules whose amount band in the total's own currency holds the total, or whose band is in another currency
-    (`rule_matches` compares those after conversion at stored rates): the amount bands filtered in SQL."""
+    (`rule_matches` compares those after conversion at stored rates): the amount bands filtered in SQL (text, as
+    `candidate_rules`)."""
+    low, high = _column("min_amount_minor"), _column("max_amount_minor")
     total = facts.total.minor
-    in_band = (Q(min_amount_minor__isnull=True) | Q(min_amount_minor__lt=total)) & (
-        Q(max_amount_minor__isnull=True) | Q(max_amount_minor__gte=total)
+    return RawSQL(  # noqa: S611  (identifiers from the model, values as parameters)
+        f"{_column('currency')} <> %s OR (({low} IS NULL OR {low} < %s) AND ({high} IS NULL OR {high} >= %s))",
+        (facts.total.currency, total, total),
+        output_field=BooleanField(),
     )
-    return ~Q(currency=facts.total.currency) | in_band
+
+
+def _column(name: str) -> str:
+    """A column of the rules' table, qualified (the query joins other tables)."""
+    return f"{sql_table(PurchasingRule._meta)}.{sql_column(PurchasingRule._meta, name)}"
 
 
 def approval_chain_resolve(*, requisition: Requisition) -> ResolvedChain:
@@ -278,7 +306,6 @@ class Candidates:
 
 
 def _candidates(requisition: Requisition, facts: RequisitionFacts, matching: list[PurchasingRule]) -> Candidates:
-    managers = employee_manager_chain(employee=facts.requester)
     matching = _with_default_manager_chain(matching)
     group_ids = {
         rule.group_id
@@ -302,17 +329,7 @@ def _candidates(requisition: Requisition, facts: RequisitionFacts, matching: lis
         if rule.effect == PurchasingRule.Effect.BUDGET_EXCEPTION and not rule.group_id and not rule.approver_id
     }
     roles_wanted -= {PurchasingRule.RoleChoice.COST_CENTRE_OWNER}
-    role_members: dict[str, list[Employee]] = defaultdict(list)
-    if roles_wanted:
-        for holder in (
-            Employee.objects.filter(
-                roles__code__in=roles_wanted, user__is_active=True, legal_entities=facts.legal_entity_id
-            )
-            .annotate(role_code=F("roles__code"))
-            .select_related("user")
-            .order_by("user__username")
-        ):
-            role_members[holder.role_code].append(holder)
+    managers, role_members = _managers_and_role_holders(facts.requester, facts.legal_entity_id, sorted(roles_wanted))
     owners: list[Employee] = []
     if any(rule.role == PurchasingRule.RoleChoice.COST_CENTRE_OWNER for rule in matching):
         owners = [
@@ -323,6 +340,86 @@ def _candidates(requisition: Requisition, facts: RequisitionFacts, matching: lis
             if c.owner is not None
         ]
     return Candidates(facts.requester, managers, members, role_members, owners)
+
+
+def _managers_and_role_holders(
+    requester: Employee, legal_entity_id: int, roles: list[str]
+) -> tuple[list[Employee], dict[str, list[Employee]]]:
+    """The requester's managers, their manager and so on to the top (`procurement.selectors.employee_manager_chain`),
+    and the holders of `roles` among the entity's active members (by username), read in one query. Each comes with
+    `away_delegate_id`, their delegate today if they are away (`approvals.selectors.delegate_for`), so the first
+    stage's tasks are assigned without reading delegations again (approvals.services._steps_store).
+
+    As SQL text (identifiers from the models, values as parameters): the recursive chain and the annotations built
+    by Django's expressions cost several times the query's own time to compile."""
+    if requester.manager_id is None and not roles:
+        return [], {}
+    people, people_roles, members = Employee._meta, Employee.roles.through._meta, Employee.legal_entities.through._meta
+    table, pk, manager = sql_table(people), sql_column(people, "pk"), sql_column(people, "manager")
+    role_employee, role = sql_column(people_roles, "employee"), sql_column(people_roles, "role")
+    wanted = ", ".join(["%s"] * len(roles))
+    parts: list[str] = []
+    params: list[object] = []
+    if requester.manager_id is not None:
+        parts.append(
+            f"SELECT c.id FROM (WITH RECURSIVE chain(id, manager_id) AS (SELECT {pk}, {manager} FROM {table} "  # noqa: S608
+            f"WHERE {pk} = %s UNION SELECT e.{pk}, e.{manager} FROM {table} e JOIN chain ch ON e.{pk} = ch.manager_id) "
+            "SELECT id FROM chain) c"
+        )
+        params.append(requester.manager_id)
+    if roles:
+        parts.append(f"SELECT r.{role_employee} FROM {sql_table(people_roles)} r WHERE r.{role} IN ({wanted})")  # noqa: S608
+        params.extend(roles)
+    today = DateField().get_db_prep_value(timezone.localdate(), connection)
+    annotations = {
+        "away_delegate_id": RawSQL(_delegate_today_sql(), (today, today), output_field=IntegerField()),  # noqa: S611
+    }
+    if roles:
+        # The wanted roles each holds (JSON), and whether they are a member of the entity (a role holder must be).
+        held = (
+            f"SELECT {_JSON_ARRAY[connection.vendor].format('r.' + role)} FROM {sql_table(people_roles)} r "  # noqa: S608
+            f"WHERE r.{role_employee} = {table}.{pk} AND r.{role} IN ({wanted})"
+        )
+        member = (
+            f"EXISTS (SELECT 1 FROM {sql_table(members)} m WHERE m.{sql_column(members, 'employee')} = {table}.{pk} "  # noqa: S608
+            f"AND m.{sql_column(members, 'legalentity')} = %s)"
+        )
+        annotations["held_roles"] = RawSQL(held, roles, output_field=JSONField())  # noqa: S611
+        annotations["is_member"] = RawSQL(member, (legal_entity_id,), output_field=BooleanField())  # noqa: S611
+    rows = (
+        Employee.objects.filter(pk__in=RawSQL(" UNION ".join(parts), params))  # noqa: S611
+        .select_related("user")
+        .annotate(**annotations)
+        .order_by()
+    )
+    found = {person.pk: person for person in rows}
+    managers: list[Employee] = []
+    current = requester.manager_id
+    seen: set[int] = set()
+    while current is not None and current in found and current != requester.pk and current not in seen:
+        seen.add(current)
+        managers.append(found[current])
+        current = found[current].manager_id
+    role_members: dict[str, list[Employee]] = defaultdict(list)
+    for person in sorted(found.values(), key=lambda person: person.user.username) if roles else ():
+        if person.user.is_active and person.is_member:  # type: ignore[attr-defined]
+            for code in sorted(person.held_roles or ()):  # type: ignore[attr-defined]
+                role_members[code].append(person)
+    return managers, role_members
+
+
+_JSON_ARRAY = {"postgresql": "COALESCE(JSONB_AGG({}), '[]'::jsonb)", "sqlite": "JSON_GROUP_ARRAY({})"}
+
+
+# The delegate of the outer query's employee today, the newest delegation winning (approvals.selectors.delegate_for).
+def _delegate_today_sql() -> str:
+    away, table = Delegation._meta, sql_table(Employee._meta)
+    return (
+        f"SELECT d.{sql_column(away, 'delegate')} FROM {sql_table(away)} d"  # noqa: S608 - identifiers from the models
+        f" WHERE d.{sql_column(away, 'employee')} = {table}.{sql_column(Employee._meta, 'pk')}"
+        f" AND d.{sql_column(away, 'starts_on')} <= %s AND d.{sql_column(away, 'ends_on')} >= %s"
+        f" ORDER BY d.{sql_column(away, 'created_at')} DESC, d.{sql_column(away, 'pk')} DESC LIMIT 1"
+    )
 
 
 def _stage_add(

@@ -86,21 +86,26 @@ def check_resolvable(resolved: ResolvedChain) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def approval_chain_create(*, requisition: Requisition, resolved: ResolvedChain, by: Employee | None) -> ApprovalChain:
+def approval_chain_create(
+    *, requisition: Requisition, resolved: ResolvedChain, by: Employee | None, submitted_before: bool = True
+) -> ApprovalChain:
     """Store the chain resolved for this submission (approval_chain_resolve, checked with check_resolvable) and
     start its process, or record it approved outright (auto-approved, or no stage): then the chain's status is
     `approved` and the caller goes on with what follows a final approval.
 
     Runs in the submission's transaction, with `requisition` read under its row lock and already moved on
     (requisitions.services.requisition_mark_submitted with `then`): the chain's steps and assignments are written
-    in one insert each, and the first stage's tasks from them without reading anything back."""
-    approval_chains_status_move(
-        requisition=requisition,
-        from_status=ApprovalChain.Status.PENDING,
-        to_status=ApprovalChain.Status.SUPERSEDED,
-        by=by,
-        comment="Submitted again",
-    )
+    in one insert each, and the first stage's tasks from them without reading anything back. A pending chain of an
+    earlier submission is superseded first; `submitted_before=False` (the requisition had never been submitted, so
+    no chain of it exists: chains are made only here) skips looking for one."""
+    if submitted_before:
+        approval_chains_status_move(
+            requisition=requisition,
+            from_status=ApprovalChain.Status.PENDING,
+            to_status=ApprovalChain.Status.SUPERSEDED,
+            by=by,
+            comment="Submitted again",
+        )
     chain = ApprovalChain.objects.create(
         requisition=requisition,
         total_minor=resolved.total.minor,
@@ -158,7 +163,14 @@ def _steps_store(chain: ApprovalChain, resolved: ResolvedChain) -> list[Approval
         for step, stage in zip(steps, resolved.stages, strict=True)
         for person in stage.approvers
     )
-    return [assignment for assignment in assignments if assignment.step is steps[0]]
+    first = [assignment for assignment in assignments if assignment.step is steps[0]]
+    # The approvers read by the chain's resolution (approvals.chain._managers_and_role_holders) say who stands in
+    # for them today: handed on with their assignments, the start assigns the tasks without reading it again
+    # (approvals.flows.stage_owners). Anyone else named (a rule's named approver, a group member): it reads them all.
+    if all(hasattr(assignment.approver, "away_delegate_id") for assignment in first):
+        for assignment in first:
+            assignment.away_delegate_id = assignment.approver.away_delegate_id  # type: ignore[attr-defined]
+    return first
 
 
 @transaction.atomic

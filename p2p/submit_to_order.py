@@ -74,6 +74,8 @@ def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition
     the requisition approved outright and ordered)."""
     # 1. requisitions: the requester's, editable, with complete lines; its row stays locked until commit.
     requisition = requisition_submit_check(requisition=requisition, by=by)
+    # Never submitted before: it has no approval chain yet (step 5 has none to supersede).
+    submitted_before = requisition.submitted_at is not None
     # 2. budgets: check and pre-commit under the budget row locks. Over a hard stop it records the budget
     #    exception on the requisition instead of refusing: step 3 routes it to finance, or refuses it.
     funds_precommit(requisition=requisition, by=by, exceptions_routed=True)
@@ -90,7 +92,7 @@ def requisition_submit(*, requisition: Requisition, by: Employee) -> Requisition
         then_comment=AUTO_APPROVED_COMMENT if then == RequisitionStatus.APPROVED else "",
     )
     # 5. approvals: the chain stored and its process started with the first stage's tasks, or approved outright.
-    stored = approval_chain_create(requisition=requisition, resolved=chain, by=by)
+    stored = approval_chain_create(requisition=requisition, resolved=chain, by=by, submitted_before=submitted_before)
     if stored.status == ApprovalChain.Status.APPROVED:
         final_approval(requisition=requisition, by=None)  # nobody decided: a purchasing rule did
         requisition.refresh_from_db()

@@ -15,7 +15,7 @@ from procurement.selectors import (
     legal_entities_for_employee,
     price_lists_applicable,
 )
-from procurement.services import document_number_next
+from procurement.services import document_numbers_next
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import NotRequester, RequisitionError
@@ -72,7 +72,8 @@ def requisition_create(
         _check_on_behalf_of(Requisition(requester=by, legal_entity=legal_entity), by, on_behalf_of)
         if on_behalf_of.pk == by.pk:
             on_behalf_of = None
-    number = document_number_next(legal_entity=legal_entity, kind="requisition")
+    # One upsert that makes or moves the entity's sequence row (gap-free: it stays locked until this commits).
+    [number] = document_numbers_next(legal_entity=legal_entity, kind="requisition", count=1)
     requisition = Requisition.objects.create(
         legal_entity=legal_entity,
         number=f"REQ-{legal_entity.code}-{number:06d}",

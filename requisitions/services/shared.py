@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Max, Model, Sum
+from django.db.models import Count, Max, Model, Sum
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
+from procurement.sql import sql_column, sql_field, sql_table
 from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
@@ -162,20 +163,36 @@ def _line_write(requisition: Requisition, line: RequisitionLine, event: Requisit
         return
     line_sql, line_params = _insert_sql(line)
     event_sql, event_params = _insert_sql(event)
-    requisition.updated_at = timezone.now()
-    table = connection.ops.quote_name(Requisition._meta.db_table)
+    move_sql, move_params = _totals_move_sql(requisition, line)
     sql = (
         f"WITH new_line AS ({line_sql}), new_event AS ({event_sql}) "  # noqa: S608  (Django's own INSERTs, bound)
-        f"UPDATE {table} SET total_minor = total_minor + %s, line_count = line_count + 1, updated_at = %s "
-        "WHERE id = %s RETURNING (SELECT id FROM new_line), (SELECT id FROM new_event)"
+        f"{move_sql} RETURNING (SELECT id FROM new_line), (SELECT id FROM new_event)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*line_params, *event_params, line.total_minor, requisition.updated_at, requisition.pk))
+        cursor.execute(sql, (*line_params, *event_params, *move_params))
         line.pk, event.pk = cursor.fetchone()
     for written in (line, event):
         written._state.adding, written._state.db = False, connection.alias
     requisition.total_minor = total_minor([requisition.total_minor or 0, line.total_minor])
     requisition.line_count += 1
+
+
+def _totals_move_sql(requisition: Requisition, line: RequisitionLine) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE that moves the totals of `requisition` by one new `line` (`_adds_to_totals`), and its parameters;
+    sets `requisition.updated_at`. SQL text: Django's update with F() expressions took ten times as long to build as
+    to run."""
+    meta = Requisition._meta
+    requisition.updated_at = timezone.now()
+    total, count, updated = (sql_column(meta, name) for name in ("total_minor", "line_count", "updated_at"))
+    return (
+        f"UPDATE {sql_table(meta)} SET {total} = {total} + %s, {count} = {count} + 1, {updated} = %s "  # noqa: S608
+        f"WHERE {sql_column(meta, 'pk')} = %s",
+        (
+            line.total_minor,
+            sql_field(meta, "updated_at").get_db_prep_save(requisition.updated_at, connection),
+            requisition.pk,
+        ),
+    )
 
 
 def _line_added(requisition: Requisition, line: RequisitionLine) -> None:
@@ -185,12 +202,9 @@ def _line_added(requisition: Requisition, line: RequisitionLine) -> None:
     if not _adds_to_totals(requisition, line):
         _refresh_totals(requisition)
         return
-    requisition.updated_at = timezone.now()
-    Requisition.objects.filter(pk=requisition.pk).update(
-        total_minor=F("total_minor") + line.total_minor,
-        line_count=F("line_count") + 1,
-        updated_at=requisition.updated_at,
-    )
+    sql, params = _totals_move_sql(requisition, line)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
     requisition.total_minor = total_minor([requisition.total_minor or 0, line.total_minor])
     requisition.line_count += 1
 
