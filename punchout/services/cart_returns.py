@@ -217,7 +217,8 @@ class _Contracts:
 
     def __init__(self, session: PunchoutSession, legal_entity: LegalEntity, part_ids: set[str]) -> None:
         wanted = [p for p in part_ids if p]
-        items = CatalogItem.objects.filter(supplier=session.connection.supplier, is_active=True)
+        self.supplier = session.connection.supplier  # every line's, read once (a related descriptor per line costs)
+        items = CatalogItem.objects.filter(supplier=self.supplier, is_active=True)
         if connection.vendor == "postgresql":
             # One array parameter rather than one placeholder per part id: a cart of thousands of lines otherwise
             # sends (and has the driver and the server parse) a statement with thousands of parameters.
@@ -347,7 +348,7 @@ def _line(
         quantity=quantity,
         unit=mapped,
         unit_price=unit_price,
-        supplier=session.connection.supplier,
+        supplier=contracts.supplier,
         supplier_part_id=part_id,
         supplier_part_auxiliary_id=aux_id,
         price_basis_quantity=price_basis,
