@@ -192,11 +192,12 @@ def punchout_cart_read(
     total_currency = message.total.currency if message.total is not None else ""
     if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
         # Never trust the shop's Total: the lines count (each rounded once, then added). Say so when they disagree.
+        minor = {price: price.minor for price in {line.unit_price for line in lines}}  # once per distinct price
         computed = Money.from_minor(
             total_minor(
                 line_total_minor(
                     quantity=line.quantity,
-                    unit_price_minor=line.unit_price.minor,
+                    unit_price_minor=minor[line.unit_price],
                     price_basis_quantity=line.price_basis_quantity,
                 )
                 for line in lines
