@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -446,7 +447,7 @@ def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
     through = PunchoutSession.lines.through
     through.objects.filter(punchoutsession_id=session.pk).delete()
     bulk_insert_rows(
-        through, ("punchoutsession_id", "requisitionline_id"), [(session.pk, pk) for pk in line_ids], with_ids=False
+        through, ("punchoutsession_id", "requisitionline_id"), list(zip(repeat(session.pk), line_ids)), with_ids=False
     )
 
 
