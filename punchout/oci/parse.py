@@ -183,6 +183,28 @@ def decode_text(data: bytes, charset: str | None = None) -> str:
         return data.decode("iso-8859-1")
 
 
+# A percent sign that does not start one of the escapes a base64 value needs (%2B "+", %2F "/", %3D "=").
+_NOT_BASE64_ESCAPE = re.compile(rb"%(?!2[BbFf]|3[Dd])")
+_BASE64_ESCAPES = ((b"%2B", b"+"), (b"%2F", b"/"), (b"%3D", b"="), (b"%2b", b"+"), (b"%2f", b"/"), (b"%3d", b"="))
+
+
+def _unquote_plus_to_bytes(value: bytes) -> bytes:
+    """`unquote_to_bytes` of a form value with "+" read as a space. A value whose only escapes are those of base64
+    (a cXML-base64 field: megabytes of them in a large cart) is decoded by replacing them, in C, which gives the
+    same bytes as the general decoder in a fraction of its time: no other "%" is left, so no replacement can
+    create or break an escape."""
+    value = value.replace(b"+", b" ")
+    if b"%" not in value:
+        return value
+    if _NOT_BASE64_ESCAPE.search(value) is None:
+        for escape, character in _BASE64_ESCAPES:
+            value = value.replace(escape, character)
+            if b"%" not in value:  # escapes in capitals (what browsers send) need no look for lower-case ones
+                break
+        return value
+    return unquote_to_bytes(value)
+
+
 def decode_form_body(body: bytes, charset: str | None = None) -> list[tuple[str, str]]:
     """An `application/x-www-form-urlencoded` body as ordered pairs.
 
@@ -195,7 +217,7 @@ def decode_form_body(body: bytes, charset: str | None = None) -> list[tuple[str,
         if not part:
             continue
         name, _, value = part.partition(b"=")
-        raw.append((unquote_to_bytes(name.replace(b"+", b" ")), unquote_to_bytes(value.replace(b"+", b" "))))
+        raw.append((_unquote_plus_to_bytes(name), _unquote_plus_to_bytes(value)))
     for encoding in (charset or "utf-8", "utf-8"):
         try:
             return [(name.decode(encoding), value.decode(encoding)) for name, value in raw]

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -192,11 +193,12 @@ def punchout_cart_read(
     total_currency = message.total.currency if message.total is not None else ""
     if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
         # Never trust the shop's Total: the lines count (each rounded once, then added). Say so when they disagree.
+        minor = {price: price.minor for price in {line.unit_price for line in lines}}  # once per distinct price
         computed = Money.from_minor(
             total_minor(
                 line_total_minor(
                     quantity=line.quantity,
-                    unit_price_minor=line.unit_price.minor,
+                    unit_price_minor=minor[line.unit_price],
                     price_basis_quantity=line.price_basis_quantity,
                 )
                 for line in lines
@@ -217,7 +219,8 @@ class _Contracts:
 
     def __init__(self, session: PunchoutSession, legal_entity: LegalEntity, part_ids: set[str]) -> None:
         wanted = [p for p in part_ids if p]
-        items = CatalogItem.objects.filter(supplier=session.connection.supplier, is_active=True)
+        self.supplier = session.connection.supplier  # every line's, read once (a related descriptor per line costs)
+        items = CatalogItem.objects.filter(supplier=self.supplier, is_active=True)
         if connection.vendor == "postgresql":
             # One array parameter rather than one placeholder per part id: a cart of thousands of lines otherwise
             # sends (and has the driver and the server parse) a statement with thousands of parameters.
@@ -347,7 +350,7 @@ def _line(
         quantity=quantity,
         unit=mapped,
         unit_price=unit_price,
-        supplier=session.connection.supplier,
+        supplier=contracts.supplier,
         supplier_part_id=part_id,
         supplier_part_auxiliary_id=aux_id,
         price_basis_quantity=price_basis,
@@ -444,7 +447,7 @@ def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
     through = PunchoutSession.lines.through
     through.objects.filter(punchoutsession_id=session.pk).delete()
     bulk_insert_rows(
-        through, ("punchoutsession_id", "requisitionline_id"), [(session.pk, pk) for pk in line_ids], with_ids=False
+        through, ("punchoutsession_id", "requisitionline_id"), list(zip(repeat(session.pk), line_ids)), with_ids=False
     )
 
 

@@ -247,10 +247,17 @@ _LINE_NUMBER = EXTERNAL_LINE_FIELDS.index("line_number")
 
 
 def _external_line_values(
-    spec: IncomingLine, index: int, requisition: Requisition, source: str, centre_id: int | None, taxes: LineTaxes
+    spec: IncomingLine,
+    index: int,
+    requisition: Requisition,
+    source: str,
+    centre_id: int | None,
+    taxes: LineTaxes,
+    unit_prices: dict[Money, int],
 ) -> list[Any]:
     """The column values (EXTERNAL_LINE_FIELDS, line number 0 until numbered) of one incoming line, every
-    value checked and bounded as a line's columns hold it; a RequisitionError naming the line otherwise."""
+    value checked and bounded as a line's columns hold it; a RequisitionError naming the line otherwise.
+    `unit_prices`: the minor units of each unit price the write has met (a large cart repeats few prices)."""
     description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
     if spec.unit_price.amount < 0:
         raise RequisitionError(
@@ -285,7 +292,9 @@ def _external_line_values(
             code=RequisitionErrorCode.INVALID_PRICE,
         )
     try:
-        unit_price_minor = minor_storable(spec.unit_price)
+        unit_price_minor = unit_prices.get(spec.unit_price)
+        if unit_price_minor is None:
+            unit_price_minor = unit_prices[spec.unit_price] = minor_storable(spec.unit_price)
     except MoneyError as exc:
         raise RequisitionError(
             _("Line %(index)s (%(description)s): %(reason)s.")
@@ -366,8 +375,10 @@ def _external_lines_write(
     centre = _default_cost_centre(requisition)
     centre_id = centre.pk if centre is not None else None
     taxes = LineTaxes(requisition, codes=tax_codes)
+    unit_prices: dict[Money, int] = {}
     rows = [
-        _external_line_values(spec, index, requisition, source, centre_id, taxes) for index, spec in enumerate(lines, 1)
+        _external_line_values(spec, index, requisition, source, centre_id, taxes, unit_prices)
+        for index, spec in enumerate(lines, 1)
     ]
     replace = list(replace_line_ids)
     removed = list(requisition.lines.filter(pk__in=replace).values_list("line_number", flat=True)) if replace else []

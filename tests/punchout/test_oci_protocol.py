@@ -1,12 +1,14 @@
 """OCI behaviour beyond the corpus: numbers, encodings, units, the call-up and the NEW_ITEM form we send."""
 
+import base64
 import csv
 import re
 from decimal import Decimal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit
 
 import pytest
 
+from punchout.cxml import extract_cxml_from_form
 from punchout.oci import (
     FIELD_LENGTHS,
     OciError,
@@ -19,6 +21,7 @@ from punchout.oci import (
     map_unit,
     parse_new_item_form,
 )
+from punchout.oci.parse import _unquote_plus_to_bytes
 
 from .support import OCI_SAMPLES
 
@@ -126,6 +129,47 @@ def test_a_form_body_falls_back_to_iso_8859_1_when_it_is_not_utf8():
     assert decode_form_body(body, "iso-8859-1") == [("NEW_ITEM-DESCRIPTION[1]", "Größe")]
     # an unknown charset name falls back too
     assert decode_form_body(body, "x-no-such-charset") == [("NEW_ITEM-DESCRIPTION[1]", "Größe")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"",
+        b"abc",
+        b"PD94bWwg%2Bdm%2FZXJ%3D",  # base64 escapes in capitals, as browsers send them
+        b"PD94bWwg%2bdm%2fZXJ%3d",  # in lower case
+        b"PD94%2Bbm%2fZXJ%3D%3d",  # both
+        b"a+b%2Bc",  # "+" is a space, "%2B" a plus
+        b"%2B%2B%2F%3D",
+        b"%252B",  # an escaped percent sign before "2B": one "%2B", not a plus
+        b"%%2B",
+        b"%2",  # an escape cut short
+        b"abc%",
+        b"%G0%2B",  # not hexadecimal
+        b"%2B%20",  # an escape that is not base64's
+        b"%C3%B6%2B",
+        b"%2B" * 5000 + b"%3A",  # a long value with one other escape at the end
+        bytes(range(32, 127)).replace(b"%", b""),
+    ],
+)
+def test_a_form_value_decodes_as_unquote_to_bytes_does(value):
+    # given any value, with or without only the escapes of base64 (which have a fast path)
+    # then it decodes to the bytes the general decoder gives
+    assert _unquote_plus_to_bytes(value) == unquote_to_bytes(value.replace(b"+", b" "))
+
+
+def test_a_base64_form_field_decodes_to_its_document():
+    # given a cXML document posted base64 in a form, as a browser encodes it
+    document = bytes(range(256)) * 40
+    body = urlencode({"cxml-base64": base64.b64encode(document).decode()}).encode()
+    assert b"%2B" in body and b"%2F" in body and b"%3D" in body
+
+    # then the field and the document are read back exactly
+    assert extract_cxml_from_form(decode_form_body(body)) == document
+    # line breaks and tabs in the value (some encoders wrap base64) are removed, in lower-case escapes too
+    wrapped = base64.encodebytes(document).replace(b"\n", b"\r\n\t")
+    lower = urlencode({"cxml-base64": wrapped.decode()}).encode().replace(b"%2B", b"%2b").replace(b"%2F", b"%2f")
+    assert extract_cxml_from_form(decode_form_body(lower)) == document
 
 
 def test_decode_text_honours_the_charset_and_falls_back():
