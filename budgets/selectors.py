@@ -7,11 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from procurement.models import LegalEntity
+from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, available_minor
+from procurement.sql import sql_column, sql_table
+from procurement.sql_values import sql_in_ids
 from requisitions.models import Requisition
 from requisitions.selectors import requisitions_with_requester
 
@@ -183,37 +186,66 @@ class BudgetImpact:
 
 
 def budget_impacts(*, requisition_ids: set[int]) -> dict[int, list[BudgetImpact]]:
-    """Per requisition, what it holds on each budget: two queries for a whole approval inbox page.
+    """Per requisition, what it holds on each budget: one query for a whole approval inbox page.
 
-    The approval inbox shows it: approvals' inbox page and API hand this reader to `approval_inbox`.
+    The approval inbox shows it: approvals' inbox page and API hand this reader to `approval_inbox`. SQL text (names
+    from the models, values as parameters, the ids as one array on PostgreSQL): the ORM took longer to build the
+    two queries this replaces than the database took to run them.
     """
-    held = list(
-        BudgetEntry.objects.filter(
-            requisition_id__in=requisition_ids, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
+    if not requisition_ids:
+        return {}
+    entry, budget, centre = BudgetEntry._meta, Budget._meta, CostCentre._meta
+    ids_sql, ids = sql_in_ids(f"e.{sql_column(entry, 'requisition')}", requisition_ids)
+    held_columns = ", ".join(
+        f"b.{sql_column(budget, name)}"
+        for name in (
+            "pk",
+            "period_label",
+            "control",
+            "currency",
+            "amount_minor",
+            "precommitted_minor",
+            "committed_minor",
+            "actual_minor",
         )
-        .values("requisition_id", "budget_id")
-        .annotate(held=Sum("amount_minor"))
-        .order_by("budget_id")
     )
-    budgets = {
-        budget.pk: budget
-        for budget in Budget.objects.filter(pk__in={row["budget_id"] for row in held})
-        .select_related("cost_centre")
-        .order_by()
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.{sql_column(entry, 'requisition')}, c.{sql_column(centre, 'code')}, {held_columns},"  # noqa: S608
+            f" SUM(e.{sql_column(entry, 'amount_minor')})"
+            f" FROM {sql_table(entry)} e"
+            f" JOIN {sql_table(budget)} b ON b.{sql_column(budget, 'pk')} = e.{sql_column(entry, 'budget')}"
+            f" JOIN {sql_table(centre)} c ON c.{sql_column(centre, 'pk')} = b.{sql_column(budget, 'cost_centre')}"
+            f" WHERE e.{sql_column(entry, 'kind')} IN (%s, %s) AND {ids_sql}"
+            f" GROUP BY e.{sql_column(entry, 'requisition')}, c.{sql_column(centre, 'code')}, {held_columns}"
+            f" ORDER BY b.{sql_column(budget, 'pk')}",
+            [BudgetEntry.Kind.PRECOMMITMENT.value, BudgetEntry.Kind.RELEASE.value, *ids],
+        )
+        rows = cursor.fetchall()
     impacts: dict[int, list[BudgetImpact]] = {}
-    for row in held:
-        if not row["held"]:
+    for (
+        requisition_id,
+        centre_code,
+        _pk,
+        period,
+        control,
+        currency,
+        amount,
+        precommitted,
+        committed,
+        actual,
+        held,
+    ) in rows:
+        if not held:
             continue
-        budget = budgets[row["budget_id"]]
-        after = available_minor(amount_minor=budget.amount_minor, used_minor=budget.used_minor)
-        impacts.setdefault(row["requisition_id"], []).append(
+        after = available_minor(amount_minor=amount, used_minor=precommitted + committed + actual)  # Budget.used_minor
+        impacts.setdefault(requisition_id, []).append(
             BudgetImpact(
-                budget=f"{budget.cost_centre.code} {budget.period_label}",
-                control=budget.control,
-                this_requisition=Money.from_minor(row["held"], budget.currency),
-                available=Money.from_minor(after, budget.currency),
-                left_now=Money.from_minor(after + row["held"], budget.currency),
+                budget=f"{centre_code} {period}",
+                control=control,
+                this_requisition=Money.from_minor(held, currency),
+                available=Money.from_minor(after, currency),
+                left_now=Money.from_minor(after + held, currency),
             )
         )
     return impacts

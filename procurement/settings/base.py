@@ -151,6 +151,13 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The session's user is read with its employee profile, in one query (procurement.auth_backends). Django's own
+# backend stays listed after it so that sessions logged in before keep working; it never checks a password.
+AUTHENTICATION_BACKENDS = [
+    "procurement.auth_backends.UserWithEmployeeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
