@@ -448,10 +448,11 @@ def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepA
         cursor.execute(step_update, [step.status, step.pk])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are
-    cancelled and the approval processes end with their tasks.
+    cancelled and the approval processes end with their tasks. In the caller's transaction without a savepoint of
+    its own (one is opened when there is none): the chains' move is refused before anything is written.
 
     Every lookup goes by an indexed column, whatever the number of tasks: the chains by requisition, steps by
     chain, the processes by their artifact (the requisition, viewflow's own index), tasks by process."""

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,8 +91,9 @@ def _budgets_held_and_covering(
     *, requisition: Requisition, charges: list[Charge], on: date
 ) -> tuple[list[dict[str, Any]], list[Budget]]:
     """In one read, under the budgets' row locks (primary-key order): what the requisition still holds per budget and
-    currency (`_held_by_requisition`), and the budgets covering the charges (`budgets_covering`). The budgets it
-    holds are locked too, covering or not (another period, a control switched off since). Returns (held, covering).
+    currency (its pre-commitments less their releases), and the budgets covering the charges (`budgets_covering`).
+    The budgets it holds are locked too, covering or not (another period, a control switched off since). Returns
+    (held, covering).
 
     SQL text: the ORM cannot lock a budget joined to its grouped entries, and takes longer to build its two queries
     than the database takes to run this one (identifiers from the models, values as parameters)."""
@@ -110,6 +110,8 @@ def _budgets_held_and_covering(
     )
     day = connection.ops.adapt_datefield_value(on)
     covers_params = [requisition.legal_entity_id, *cost_centres, day, day, Budget.Control.NONE.value]
+    if not cost_centres:
+        covers_params = []
     columns = ", ".join(f"b.{sql_column(budget, field.name)}" for field in budget.concrete_fields)
     lock = ""
     if connection.features.has_select_for_update:
@@ -315,19 +317,6 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
     return entries
 
 
-def _held_by_requisition(*, requisition: Requisition) -> list[dict[str, Any]]:
-    """What the requisition still holds per budget and currency (its pre-commitments less their releases)."""
-    return [
-        dict(row)
-        for row in BudgetEntry.objects.filter(
-            requisition=requisition, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
-        )
-        .values("budget_id", "source_currency")
-        .annotate(held=Sum("amount_minor"), source=Sum("source_amount_minor"))
-        if row["held"]
-    ]
-
-
 def _release_entries(
     rows: list[dict[str, Any]], *, requisition: Requisition, by: Any, reason: str
 ) -> list[BudgetEntry]:
@@ -347,12 +336,13 @@ def _release_entries(
     ]
 
 
-@transaction.atomic
 def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[BudgetEntry]:
-    """Give back what the requisition still holds on each budget, in one entry per budget and currency."""
-    rows = _held_by_requisition(requisition=requisition)
-    budgets_select_for_update(row["budget_id"] for row in rows)
-    return ledger_write(_release_entries(rows, requisition=requisition, by=by, reason=reason))
+    """Give back what the requisition still holds on each budget, in one entry per budget and currency: what it holds
+    read with its budgets, locked, in one statement. In the caller's transaction without a savepoint of its own (one
+    is opened when there is none): the one write comes after every read."""
+    with transaction.atomic(savepoint=False):
+        rows, _covering = _budgets_held_and_covering(requisition=requisition, charges=[], on=timezone.localdate())
+        return ledger_write(_release_entries(rows, requisition=requisition, by=by, reason=reason))
 
 
 @dataclass(frozen=True)

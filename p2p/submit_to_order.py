@@ -147,7 +147,11 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
             purchase_order=applied.order,
         )
         requisition_status_move(
-            requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {applied.order.number}"
+            requisition=requisition,
+            to_status=RequisitionStatus.ORDERED,
+            by=None,
+            comment=f"On {applied.order.number}",
+            locked=True,  # read under its lock by the decision (or the submission) in this transaction
         )
         return
     if on_orders.made:

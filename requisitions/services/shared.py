@@ -43,8 +43,10 @@ def requisition_writes_together() -> Iterator[None]:
     For a flow that changes one requisition several times in one transaction: a final approval records the
     decision, `approved`, the orders made and `ordered` (4 inserts and 2 updates written as 1 and 1). Use it inside
     the transaction; inside the block the requisition objects hold the truth, the database has their rows as the
-    block found them. An error inside writes nothing (the transaction is rolled back anyway). A nested block
-    leaves the writing to the outer one."""
+    block found them (`_lock` writes what was kept before it reads). An error out of the block writes nothing (the
+    transaction is rolled back anyway); a savepoint rolled back and caught inside it does not take back what was kept
+    meanwhile, so do not catch a requisition's failed move inside the block. A nested block leaves the writing to the
+    outer one."""
     if _held_writes.get() is not None:
         yield
         return
@@ -54,9 +56,15 @@ def requisition_writes_together() -> Iterator[None]:
         yield
     finally:
         _held_writes.reset(token)
+    _held_write(held)
+
+
+def _held_write(held: _HeldWrites) -> None:
     for requisition, fields in held.saves.values():
         requisition.save(update_fields=sorted(fields))
     RequisitionEvent.objects.bulk_create(held.events)
+    held.saves.clear()
+    held.events.clear()
 
 
 def _save(requisition: Requisition, fields: list[str]) -> None:
@@ -115,7 +123,11 @@ def _event_row(
 
 def _lock(requisition: Requisition) -> Requisition:
     """Re-read the requisition under a row lock: concurrent edits of one cart take turns. Its legal entity and
-    requester (with the default cost centre) come along in the same read."""
+    requester (with the default cost centre) come along in the same read. In a `requisition_writes_together` block
+    what it kept is written first, so the row read is the one the block made."""
+    held = _held_writes.get()
+    if held is not None and (held.saves or held.events):
+        _held_write(held)
     return requisition_select_for_update_for_writes(requisition.pk)
 
 
