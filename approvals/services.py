@@ -17,7 +17,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.events import audit_event_record
 from procurement.models import Employee
-from procurement.sql import sql_column, sql_field
+from procurement.sql import sql_column, sql_field, sql_table
 from requisitions.lock_objects import requisition_select_for_update_with_parties
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
 from requisitions.services.lifecycle import requisition_event_record
@@ -316,16 +316,9 @@ def approval_decide(
             raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
             raise TaskAlreadyDecided(_("This approval has already been decided."))
-        # With whether another stage is still pending after this one: at the last stage the gate reads nothing.
-        assignment = (
-            approval_step_approvers_qs_select_for_update()
-            .annotate(later_stages=_LATER_STAGES)
-            .get(pk=task.data["assignment"])
-        )
+        assignment = _assignment_locked(task.data["assignment"], (task.process.data or {}).get("requisition"))
         step = assignment.step
         chain = step.chain
-        if chain.requisition_id is not None:
-            chain.requisition = requisition_select_for_update_with_parties(chain.requisition_id)
         if chain.barred(by):
             raise TaskNotYours(
                 _("Nobody decides on an invoice they entered.")
@@ -384,6 +377,30 @@ def approval_decide(
         return assignment
 
 
+def _assignment_locked(pk: int, requisition_id: int | None) -> ApprovalStepApprover:
+    """The assignment with its step and chain, locked, and whether another stage is still pending after this one (at
+    the last stage the gate reads nothing). A requisition's chain (the process's data names the requisition) comes
+    with the requisition locked and its legal entity and requester read, in the same query; an invoice's with its
+    invoice (not locked: an invoice's row is its own app's to lock)."""
+    assignments = approval_step_approvers_qs_select_for_update().annotate(later_stages=_LATER_STAGES)
+    if requisition_id is not None:
+        # The requisition's join must be an inner one for PostgreSQL to lock it: the filter on its own column
+        # (not the chain's foreign key) makes it so.
+        found = (
+            assignments.select_for_update(of=("self", "step", "step__chain", "step__chain__requisition"))
+            .select_related("step__chain__requisition__legal_entity", "step__chain__requisition__requester__user")
+            .filter(pk=pk, step__chain__requisition__number__isnull=False, step__chain__requisition_id=requisition_id)
+            .first()
+        )
+        if found is not None:
+            return found
+    assignment = assignments.get(pk=pk)
+    chain = assignment.step.chain
+    if chain.requisition_id is not None:
+        chain.requisition = requisition_select_for_update_with_parties(chain.requisition_id)
+    return assignment
+
+
 def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
     """The decision written and the step settled. A step is decided by its first rejection or return, or by enough
     approvals for its mode: an any-of stage by any decision without reading its other assignments, all-of and
@@ -407,12 +424,12 @@ def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: l
         decided.save(update_fields=fields)
         return
     _decision_and_cancellations_write(step, decided, fields)
-    ApprovalStep.objects.filter(pk=step.pk).update(status=step.status)
 
 
 def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
     """One UPDATE of the step's assignments: the decided one takes its decision (`fields`), the others still pending
-    are cancelled. Written as SQL: the ORM's CASE expressions cost more to build than the statement they save."""
+    are cancelled; then the step's status. Written as SQL: the ORM's CASE expressions cost more to build than the
+    statement they save. On PostgreSQL both are one statement (the step's UPDATE in a data-modifying WITH)."""
     meta = ApprovalStepApprover._meta
     qn = connection.ops.quote_name
     pk, status = sql_column(meta, "pk"), sql_column(meta, "status")
@@ -426,18 +443,28 @@ def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepA
         sets.append(f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END")
         params += [decided.pk, field.get_db_prep_save(getattr(decided, field.attname), connection)]
     params += [step.pk, decided.pk, StepStatus.PENDING]
+    assignments = (
+        f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608 - identifiers from the model, values as parameters
+        f"WHERE {sql_column(meta, 'step')} = %s AND ({pk} = %s OR {status} = %s)"
+    )
+    step_meta = ApprovalStep._meta
+    step_update = (
+        f"UPDATE {sql_table(step_meta)} SET {sql_column(step_meta, 'status')} = %s"  # noqa: S608
+        f" WHERE {sql_column(step_meta, 'pk')} = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(  # identifiers from the model, values as parameters
-            f"UPDATE {qn(meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-            f"WHERE {sql_column(meta, 'step')} = %s AND ({pk} = %s OR {status} = %s)",
-            params,
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH assignments AS ({assignments}) {step_update}", [*params, step.status, step.pk])
+            return
+        cursor.execute(assignments, params)
+        cursor.execute(step_update, [step.status, step.pk])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def approval_chains_end(*, requisition: Requisition, status: str) -> None:
     """Withdrawn or cancelled: pending chains take `status` (withdrawn), their open steps and assignments are
-    cancelled and the approval processes end with their tasks.
+    cancelled and the approval processes end with their tasks. In the caller's transaction without a savepoint of
+    its own (one is opened when there is none): the chains' move is refused before anything is written.
 
     Every lookup goes by an indexed column, whatever the number of tasks: the chains by requisition, steps by
     chain, the processes by their artifact (the requisition, viewflow's own index), tasks by process."""

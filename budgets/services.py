@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.money import Money, available_minor, convert_minor, rate_stored, split_minor
 from procurement.selectors import exchange_rate_get
+from procurement.sql import sql_column, sql_table
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent
 from requisitions.selectors import requisition_lines_for_charges
@@ -85,6 +85,72 @@ def budgets_covering(*, requisition: Requisition, charges: list[Charge], on: dat
             period_end__gte=on,
         ).exclude(control=Budget.Control.NONE)
     )
+
+
+def _budgets_held_and_covering(
+    *, requisition: Requisition, charges: list[Charge], on: date
+) -> tuple[list[dict[str, Any]], list[Budget]]:
+    """In one read, under the budgets' row locks (primary-key order): what the requisition still holds per budget and
+    currency (its pre-commitments less their releases), and the budgets covering the charges (`budgets_covering`).
+    The budgets it holds are locked too, covering or not (another period, a control switched off since). Returns
+    (held, covering).
+
+    SQL text: the ORM cannot lock a budget joined to its grouped entries, and takes longer to build its two queries
+    than the database takes to run this one (identifiers from the models, values as parameters)."""
+    budget, entry = Budget._meta, BudgetEntry._meta
+    bid = f"b.{sql_column(budget, 'pk')}"
+    cost_centres = sorted({c.cost_centre_id for c in charges})
+    covers = (
+        f"b.{sql_column(budget, 'legal_entity')} = %s"
+        f" AND b.{sql_column(budget, 'cost_centre')} IN ({', '.join(['%s'] * len(cost_centres))})"
+        f" AND b.{sql_column(budget, 'period_start')} <= %s AND b.{sql_column(budget, 'period_end')} >= %s"
+        f" AND b.{sql_column(budget, 'control')} <> %s"
+        if cost_centres
+        else "1 = 0"
+    )
+    day = connection.ops.adapt_datefield_value(on)
+    covers_params = [requisition.legal_entity_id, *cost_centres, day, day, Budget.Control.NONE.value]
+    if not cost_centres:
+        covers_params = []
+    columns = ", ".join(f"b.{sql_column(budget, field.name)}" for field in budget.concrete_fields)
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR UPDATE OF b" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    rows = Budget.objects.raw(
+        f"SELECT {columns}, CASE WHEN {covers} THEN 1 ELSE 0 END AS covers,"  # noqa: S608
+        " h.source_currency AS held_currency, h.held AS held_minor, h.source AS held_source_minor"
+        f" FROM {sql_table(budget)} b LEFT JOIN (SELECT e.{sql_column(entry, 'budget')} AS budget_id,"
+        f" e.{sql_column(entry, 'source_currency')} AS source_currency,"
+        f" SUM(e.{sql_column(entry, 'amount_minor')}) AS held,"
+        f" SUM(e.{sql_column(entry, 'source_amount_minor')}) AS source"
+        f" FROM {sql_table(entry)} e WHERE e.{sql_column(entry, 'requisition')} = %s"
+        f" AND e.{sql_column(entry, 'kind')} IN (%s, %s)"
+        f" GROUP BY e.{sql_column(entry, 'budget')}, e.{sql_column(entry, 'source_currency')}) h ON h.budget_id = {bid}"
+        f" WHERE ({covers}) OR h.budget_id IS NOT NULL ORDER BY {bid}, h.source_currency{lock}",
+        [
+            *covers_params,
+            requisition.pk,
+            BudgetEntry.Kind.PRECOMMITMENT.value,
+            BudgetEntry.Kind.RELEASE.value,
+            *covers_params,
+        ],
+    )
+    held: list[dict[str, Any]] = []
+    covering: dict[int, Budget] = {}
+    for row in rows:  # a budget comes once per currency it holds of the requisition
+        extra: Any = row  # the statement's extra columns, beside the budget's own
+        if extra.held_minor:
+            held.append(
+                {
+                    "budget_id": row.pk,
+                    "source_currency": extra.held_currency,
+                    "held": extra.held_minor,
+                    "source": extra.held_source_minor,
+                }
+            )
+        if extra.covers:
+            covering.setdefault(row.pk, row)
+    return held, list(covering.values())
 
 
 def budgets_pairs(budgets: list[Budget], charges: list[Charge]) -> list[tuple[Budget, Charge]]:
@@ -251,19 +317,6 @@ def funds_precommit(*, requisition: Requisition, by: Any, exceptions_routed: boo
     return entries
 
 
-def _held_by_requisition(*, requisition: Requisition) -> list[dict[str, Any]]:
-    """What the requisition still holds per budget and currency (its pre-commitments less their releases)."""
-    return [
-        dict(row)
-        for row in BudgetEntry.objects.filter(
-            requisition=requisition, kind__in=[BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE]
-        )
-        .values("budget_id", "source_currency")
-        .annotate(held=Sum("amount_minor"), source=Sum("source_amount_minor"))
-        if row["held"]
-    ]
-
-
 def _release_entries(
     rows: list[dict[str, Any]], *, requisition: Requisition, by: Any, reason: str
 ) -> list[BudgetEntry]:
@@ -283,12 +336,13 @@ def _release_entries(
     ]
 
 
-@transaction.atomic
 def funds_release(*, requisition: Requisition, by: Any, reason: str) -> list[BudgetEntry]:
-    """Give back what the requisition still holds on each budget, in one entry per budget and currency."""
-    rows = _held_by_requisition(requisition=requisition)
-    budgets_select_for_update(row["budget_id"] for row in rows)
-    return ledger_write(_release_entries(rows, requisition=requisition, by=by, reason=reason))
+    """Give back what the requisition still holds on each budget, in one entry per budget and currency: what it holds
+    read with its budgets, locked, in one statement. In the caller's transaction without a savepoint of its own (one
+    is opened when there is none): the one write comes after every read."""
+    with transaction.atomic(savepoint=False):
+        rows, _covering = _budgets_held_and_covering(requisition=requisition, charges=[], on=timezone.localdate())
+        return ledger_write(_release_entries(rows, requisition=requisition, by=by, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -315,23 +369,29 @@ def funds_commit_orders(
     return _funds_commit_orders(requisition=requisition, orders=orders, by=by, release_all=release_all)
 
 
-@transaction.atomic
 def _funds_commit_orders(
     *, requisition: Requisition, orders: Sequence[OrderCommitment], by: Any, release_all: bool
 ) -> list[BudgetEntry]:
+    # In the caller's transaction without a savepoint of its own (one is opened when there is none): everything is
+    # read and decided before the one write (ledger_write), so a refusal leaves nothing written, and a database
+    # error ends the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        return _funds_commit_orders_write(requisition=requisition, orders=orders, by=by, release_all=release_all)
+
+
+def _funds_commit_orders_write(
+    *, requisition: Requisition, orders: Sequence[OrderCommitment], by: Any, release_all: bool
+) -> list[BudgetEntry]:
     on = timezone.localdate()
-    covering = budgets_covering(requisition=requisition, charges=[c for o in orders for c in o.charges], on=on)
-    pairs = [budgets_pairs(covering, order.charges) for order in orders]
-    charged = {budget.pk for order_pairs in pairs for budget, _ in order_pairs}
+    charges = [c for o in orders for c in o.charges]
     looked_up: dict[tuple[str, str], Decimal | None] = {}
     entries: list[BudgetEntry] = []
     if release_all:
-        held = _held_by_requisition(requisition=requisition)
-        budgets_select_for_update(charged | {row["budget_id"] for row in held})
+        held, covering = _budgets_held_and_covering(requisition=requisition, charges=charges, on=on)
         entries += _release_entries(held, requisition=requisition, by=by, reason=f"ordered ({orders[0].note})")
-        for order, order_pairs in zip(orders, pairs, strict=True):
+        for order in orders:
             entries += _entries(
-                order_pairs,
+                budgets_pairs(covering, order.charges),
                 BudgetEntry.Kind.COMMITMENT,
                 requisition,
                 by,
@@ -341,7 +401,9 @@ def _funds_commit_orders(
                 looked_up=looked_up,
             )
         return ledger_write(entries)
-    budgets_select_for_update(charged)
+    # The covering budgets, locked as they are read (with some of the same cost centres they do not charge).
+    covering = budgets_covering(requisition=requisition, charges=charges, on=on, lock=True)
+    pairs = [budgets_pairs(covering, order.charges) for order in orders]
     precommitted_rates = {
         (row["budget_id"], row["source_currency"]): row["rate"]
         for row in BudgetEntry.objects.filter(requisition=requisition, kind=BudgetEntry.Kind.PRECOMMITMENT)

@@ -8,10 +8,11 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import QuerySet
 
-from procurement.models import Employee, Role
-from procurement.sql import sql_column
+from approvals.models import PurchasingRule
+from procurement.models import Address, Employee, LegalEntity, Role
+from procurement.sql import sql_column, sql_table
 from procurement.taxes import TaxRow, tax_breakdown
-from requisitions.models import Requisition, RequisitionStatus
+from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.selectors import requisitions_visible
 
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine
@@ -31,31 +32,69 @@ def purchase_orders_made(*, requisition: Requisition) -> bool:
 
 
 @dataclass(frozen=True)
+class OrderingFacts:
+    """What making a requisition's orders needs to know first (orders.services.purchase_orders_create)."""
+
+    po_number_prefix: str
+    bill_to_id: int | None  # the entity's default bill-to address (another one when none is the default)
+    hold_rules: bool  # an active "hold for a buyer" rule of the entity (or of every entity) exists
+    splits: bool  # a line of the requisition is split between cost centres
+
+
+@dataclass(frozen=True)
 class OrdersOfApproved:
     """What an approved requisition has on the orders' side: the order change it waits to apply (a change
-    requisition) and whether its orders exist already."""
+    requisition), whether its orders exist already, and what making them needs to know first."""
 
     change: OrderChange | None
     made: bool
+    ordering: OrderingFacts
 
 
 def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
-    """`order_change_pending` and `purchase_orders_made` in one query (the change, when there is one, read with its
-    order in a second)."""
-    qn = connection.ops.quote_name
-    change_meta, order_meta = OrderChange._meta, PurchaseOrder._meta
+    """`order_change_pending`, `purchase_orders_made` and the `OrderingFacts` in one query (the change, when there is
+    one, read with its order in a second): the hold rules and the lines' splits are then read only when there are
+    some. SQL text: the ORM takes longer to build this statement than the database takes to run it (identifiers
+    from the models, values as parameters)."""
+    change, order, entity, address = OrderChange._meta, PurchaseOrder._meta, LegalEntity._meta, Address._meta
+    rule, split, line = PurchasingRule._meta, RequisitionLineSplit._meta, RequisitionLine._meta
     with connection.cursor() as cursor:
-        cursor.execute(  # identifiers from the models, values as parameters; SQL: the ORM's would cost more to build
-            f"SELECT (SELECT c.{sql_column(change_meta, 'pk')} FROM {qn(change_meta.db_table)} c"  # noqa: S608
-            f" WHERE c.{sql_column(change_meta, 'requisition')} = %s"
-            f" AND c.{sql_column(change_meta, 'status')} = %s"
-            f" ORDER BY c.{sql_column(change_meta, 'pk')} LIMIT 1), EXISTS (SELECT 1 FROM {qn(order_meta.db_table)} o"
-            f" WHERE o.{sql_column(order_meta, 'requisition')} = %s)",
-            [requisition.pk, OrderChange.Status.PENDING.value, requisition.pk],
+        cursor.execute(
+            f"SELECT (SELECT c.{sql_column(change, 'pk')} FROM {sql_table(change)} c"  # noqa: S608
+            f" WHERE c.{sql_column(change, 'requisition')} = %s AND c.{sql_column(change, 'status')} = %s"
+            f" ORDER BY c.{sql_column(change, 'pk')} LIMIT 1),"
+            f" EXISTS (SELECT 1 FROM {sql_table(order)} o WHERE o.{sql_column(order, 'requisition')} = %s),"
+            f" e.{sql_column(entity, 'po_number_prefix')},"
+            f" (SELECT a.{sql_column(address, 'pk')} FROM {sql_table(address)} a"
+            f" WHERE a.{sql_column(address, 'legal_entity')} = e.{sql_column(entity, 'pk')}"
+            f" AND a.{sql_column(address, 'kind')} = %s"
+            f" ORDER BY a.{sql_column(address, 'is_default')} DESC, a.{sql_column(address, 'pk')} LIMIT 1),"
+            f" EXISTS (SELECT 1 FROM {sql_table(rule)} r WHERE (r.{sql_column(rule, 'legal_entity')} IS NULL"
+            f" OR r.{sql_column(rule, 'legal_entity')} = e.{sql_column(entity, 'pk')})"
+            f" AND r.{sql_column(rule, 'is_active')} AND r.{sql_column(rule, 'applies_to')} = %s"
+            f" AND r.{sql_column(rule, 'effect')} = %s),"
+            f" EXISTS (SELECT 1 FROM {sql_table(split)} s JOIN {sql_table(line)} l"
+            f" ON l.{sql_column(line, 'pk')} = s.{sql_column(split, 'line')}"
+            f" WHERE l.{sql_column(line, 'requisition')} = %s)"
+            f" FROM {sql_table(entity)} e WHERE e.{sql_column(entity, 'pk')} = %s",
+            [
+                requisition.pk,
+                OrderChange.Status.PENDING.value,
+                requisition.pk,
+                Address.Kind.BILL_TO.value,
+                PurchasingRule.AppliesTo.REQUISITIONS.value,
+                PurchasingRule.Effect.HOLD_FOR_BUYER.value,
+                requisition.pk,
+                requisition.legal_entity_id,
+            ],
         )
-        change_id, made = cursor.fetchone()
-    change = OrderChange.objects.select_related("purchase_order").get(pk=change_id) if change_id else None
-    return OrdersOfApproved(change=change, made=bool(made))
+        change_id, made, prefix, bill_to_id, hold_rules, splits = cursor.fetchone()
+    pending = OrderChange.objects.select_related("purchase_order").get(pk=change_id) if change_id else None
+    return OrdersOfApproved(
+        change=pending,
+        made=bool(made),
+        ordering=OrderingFacts(prefix, bill_to_id, bool(hold_rules), bool(splits)),
+    )
 
 
 def order_change_pending(*, requisition: Requisition) -> OrderChange | None:

@@ -2,8 +2,8 @@
 
 On a final approval p2p/submit_to_order.py calls, in the approval's transaction: purchase_orders_create
 (lines grouped by supplier x currency x ship-to, numbered per legal entity, gap-free under the sequence
-row lock), then budgets' commitment of the orders and purchase_orders_issued (revision 1 of each and its
-outbox row): per requisition, each kind of row written in one insert, however many orders and lines.
+row lock; issued at once with revision 1 of each and its outbox row), then budgets' commitment of the orders:
+per requisition, each kind of row written in one insert, however many orders and lines.
 The outbox is sent after commit (transmission.py). A purchasing rule with the effect "hold for a
 buyer" keeps the orders with a buyer, who issues them (purchase_order_issue). A buyer's change that
 raises quantities makes a change requisition (purchase_order_lines_change) that p2p submits; once it is
@@ -12,10 +12,11 @@ approved p2p applies it (order_change_apply).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from approvals.chain import Rates, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit
 from procurement.events import audit_event_record
-from procurement.models import Address, Employee, LegalEntity
+from procurement.models import Employee
 from procurement.money import Money, split_minor, total_minor
 from procurement.services import document_numbers_next
 from punchout.cxml import new_payload_id
@@ -34,8 +35,9 @@ from .buyers import check_buyer
 from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
-from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
-from .transitions import purchase_order_status_move, purchase_orders_created_record, purchase_orders_status_move
+from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, PurchaseOrderRevision, Transmission
+from .selectors import OrderingFacts, orders_of_approved
+from .transitions import is_allowed, purchase_order_status_move
 from .transmission import transmission_enqueue
 
 # A lump-sum service (UN/CEFACT LS "lump sum", E48 "service unit") is received and matched by amount: the
@@ -43,19 +45,20 @@ from .transmission import transmission_enqueue
 RECEIVED_BY_AMOUNT_UNITS = frozenset({"LS", "E48"})
 
 
-def hold_reason(*, requisition: Requisition) -> str:
+def hold_reason(*, requisition: Requisition, rules: list[PurchasingRule] | None = None) -> str:
     """The first "hold for a buyer" rule that applies, as a reason; empty when orders may go out at once.
 
-    The few active hold rules of the entity are read first; the requisition's facts only when there are some
-    (`rule_matches` checks every condition, so no narrowing by the facts in SQL is needed)."""
-    rules = list(
-        PurchasingRule.objects.filter(
-            Q(legal_entity__isnull=True) | Q(legal_entity_id=requisition.legal_entity_id),
-            is_active=True,
-            applies_to=PurchasingRule.AppliesTo.REQUISITIONS,
-            effect=PurchasingRule.Effect.HOLD_FOR_BUYER,
-        ).order_by("position", "pk")
-    )
+    The few active hold rules of the entity are read first (unless given); the requisition's facts only when there
+    are some (`rule_matches` checks every condition, so no narrowing by the facts in SQL is needed)."""
+    if rules is None:
+        rules = list(
+            PurchasingRule.objects.filter(
+                Q(legal_entity__isnull=True) | Q(legal_entity_id=requisition.legal_entity_id),
+                is_active=True,
+                applies_to=PurchasingRule.AppliesTo.REQUISITIONS,
+                effect=PurchasingRule.Effect.HOLD_FOR_BUYER,
+            ).order_by("position", "pk")
+        )
     if not rules:
         return ""
     facts = requisition_facts(requisition=requisition)
@@ -76,9 +79,11 @@ def order_charges(order: PurchaseOrder) -> list[Charge]:
     return charges
 
 
-def order_line_charges(line: PurchaseOrderLine, amount_minor: int) -> list[Charge]:
+def order_line_charges(line: PurchaseOrderLine, amount_minor: int, *, split: bool = True) -> list[Charge]:
+    """What an order line charges, per cost centre. `split` False: its requisition line is known not to be split
+    (its splits are not read)."""
     source = line.requisition_line
-    splits = list(source.splits.all()) if source is not None else []
+    splits = list(source.splits.all()) if source is not None and split else []
     currency = line.purchase_order.currency
     if not splits:
         if line.cost_centre_id is None:
@@ -122,21 +127,29 @@ class NewOrders:
 
 
 @transaction.atomic(savepoint=False)
-def purchase_orders_create(*, requisition: Requisition, by: Employee | None = None) -> NewOrders:
+def purchase_orders_create(
+    *, requisition: Requisition, by: Employee | None = None, facts: OrderingFacts | None = None
+) -> NewOrders:
     """Turn an approved requisition into orders, one per supplier x currency x ship-to: held for a buyer when a
-    rule says so, otherwise `issued` (by `by`, now) and waiting for their budget commitment and
-    purchase_orders_issued.
+    rule says so, otherwise issued (by `by`, now) with revision 1 and its outbox row, sent once the transaction
+    commits (the orders sent by hand `manual` at once). The caller commits their budgets in the same transaction
+    (budgets.funds_commit_orders, with `charges`).
 
-    Written per requisition, not per order: the numbers in one allocation, the orders, their lines and their
-    first history rows each in one insert; the lines' cost splits read once (for the charges)."""
-    reason = hold_reason(requisition=requisition)
-    lines = list(
-        requisition.lines.select_related("supplier")
-        .prefetch_related(Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
-        .order_by("line_number")
-        if not reason
-        else requisition.lines.select_related("supplier").order_by("line_number")
-    )
+    Written per requisition, not per order: the numbers in one allocation; the orders, their lines, revisions,
+    outbox rows and history rows each in one insert; the entity, the hold rules and the lines' cost splits read
+    once (the rules and the splits only when there are some). `facts`: as `orders_of_approved` read them (read
+    here when not given)."""
+    if facts is None:
+        facts = orders_of_approved(requisition=requisition).ordering
+    reason = hold_reason(requisition=requisition, rules=None if facts.hold_rules else [])
+    lines_qs = requisition.lines.select_related("supplier").order_by("line_number")
+    if not reason:
+        lines_qs = (
+            lines_qs.prefetch_related(Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
+            if facts.splits
+            else lines_qs
+        )
+    lines = list(lines_qs)
     orderable = [line for line in lines if line.supplier_id is not None]
     groups: dict[tuple[int, str, int | None], list[RequisitionLine]] = defaultdict(list)
     for line in orderable:
@@ -144,16 +157,10 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
         groups[(line.supplier_id, line.currency, requisition.ship_to_id)].append(line)
     if not groups:
         return NewOrders(orders=[], hold_reason=reason, unordered_lines=len(lines))
-    # The entity with its bill-to address (the default one first), in one read.
-    entity = LegalEntity.objects.annotate(
-        bill_to_id=Subquery(
-            Address.objects.filter(legal_entity=OuterRef("pk"), kind=Address.Kind.BILL_TO)
-            .order_by("-is_default")
-            .values("pk")[:1]
-        )
-    ).get(pk=requisition.legal_entity_id)
     ordered_groups = sorted(groups.items(), key=lambda g: (str(g[1][0].supplier), g[0]))
-    numbers = document_numbers_next(legal_entity=entity, kind="purchase_order", count=len(ordered_groups))
+    numbers = document_numbers_next(
+        legal_entity=requisition.legal_entity, kind="purchase_order", count=len(ordered_groups)
+    )
     now = timezone.now()
     orders = []
     for number, ((_supplier, currency, ship_to_id), group) in zip(numbers, ordered_groups, strict=True):
@@ -161,12 +168,12 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
         assert supplier is not None
         orders.append(
             PurchaseOrder(
-                legal_entity=entity,
-                number=f"{entity.po_number_prefix}{number:06d}",
+                legal_entity_id=requisition.legal_entity_id,
+                number=f"{facts.po_number_prefix}{number:06d}",
                 supplier=supplier,
                 currency=currency,
                 ship_to_id=ship_to_id,
-                bill_to_id=entity.bill_to_id,
+                bill_to_id=facts.bill_to_id,
                 requisition=requisition,
                 status=PurchaseOrder.Status.HELD if reason else PurchaseOrder.Status.ISSUED,
                 method=supplier.order_method,
@@ -178,8 +185,29 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
                 issued_by=None if reason else by,
             )
         )
+    # Issued at once: an order sent by hand is written `manual` (what its revision 1 makes it), its history
+    # saying both moves (created issued, then manual), as purchase_order_revision_add would have.
+    events = [
+        PurchaseOrderEvent(
+            purchase_order=order, from_status="", to_status=order.status, by=by, comment=f"From {requisition.number}"
+        )
+        for order in orders
+    ]
+    if not reason:
+        for order in orders:
+            if order.method == "none":
+                assert is_allowed(order.status, PurchaseOrder.Status.MANUAL)
+                order.status = PurchaseOrder.Status.MANUAL
+                events.append(
+                    PurchaseOrderEvent(
+                        purchase_order=order,
+                        from_status=PurchaseOrder.Status.ISSUED,
+                        to_status=PurchaseOrder.Status.MANUAL,
+                        by=by,
+                        comment="Revision 1 to be sent by hand",
+                    )
+                )
     PurchaseOrder.objects.bulk_create(orders)
-    purchase_orders_created_record(orders=orders, by=by, comment=f"From {requisition.number}")
     order_lines = [
         PurchaseOrderLine(
             purchase_order=order,
@@ -212,8 +240,10 @@ def purchase_orders_create(*, requisition: Requisition, by: Employee | None = No
     if not reason:  # held orders are charged when a buyer issues them (order_charges then)
         for order_line in order_lines:
             charges.setdefault(order_line.purchase_order.pk, []).extend(
-                order_line_charges(order_line, order_line.total_minor)
+                order_line_charges(order_line, order_line.total_minor, split=facts.splits)
             )
+        _first_revisions(orders, by=by, now=now)
+    PurchaseOrderEvent.objects.bulk_create(events)
     return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable), charges=charges)
 
 
@@ -241,14 +271,9 @@ def purchase_order_issued(*, order: PurchaseOrder, by: Employee | None) -> None:
     purchase_order_revision_add(order, PurchaseOrderRevision.Kind.NEW, by, "Issued")
 
 
-def purchase_orders_issued(*, orders: list[PurchaseOrder], by: Employee | None) -> None:
-    """The budget of orders just made issued (purchase_orders_create) is committed: revision 1 of each and its
-    outbox row, each kind in one insert; the orders sent by hand move to `manual` at once; the others are queued
-    to send once the transaction commits. What `purchase_order_issued` does for one order, for all of them."""
-    if not orders:
-        return
-    assert all(order.status == PurchaseOrder.Status.ISSUED and order.revision == 1 for order in orders)
-    now = timezone.now()
+def _first_revisions(orders: list[PurchaseOrder], *, by: Employee | None, now: datetime) -> None:
+    """Revision 1 of orders just issued and its outbox row, each kind in one insert; the outbox rows not sent by
+    hand are queued to send once the transaction commits. What `purchase_order_revision_add` does for one order."""
     revisions = PurchaseOrderRevision.objects.bulk_create(
         PurchaseOrderRevision(
             purchase_order=order,
@@ -271,10 +296,6 @@ def purchase_orders_issued(*, orders: list[PurchaseOrder], by: Employee | None) 
             next_attempt_at=now,
         )
         for order, revision in zip(orders, revisions, strict=True)
-    )
-    by_hand = [order for order in orders if order.method == "none"]
-    purchase_orders_status_move(
-        orders=by_hand, to_status=PurchaseOrder.Status.MANUAL, by=by, comment="Revision 1 to be sent by hand"
     )
     for transmission in transmissions:
         if transmission.status == Transmission.Status.PENDING:

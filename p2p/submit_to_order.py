@@ -12,9 +12,9 @@ writes; no app calls back up into another, and there is no registry of callbacks
                last approval → final_approval; rejected or returned → requisition_exit
                (an invoice's exception chain: its end goes to the invoice, p2p.invoice_exceptions)
     final approval (in the approval's transaction)
-               orders:       purchase orders made (held for a buyer when a rule says so)
+               orders:       purchase orders made (held for a buyer when a rule says so), or issued with
+                             revision 1 and its transmission row, sent after commit
                budgets:      per order issued, its amounts committed (the pre-commitment released)
-               orders:       per order issued, revision 1 and its transmission row, sent after commit
                requisitions: the orders noted, and `ordered` when everything is ordered
                (a change requisition instead: the order change applied, its amounts committed, `ordered`)
     exits      rejected, returned, withdrawn, cancelled:
@@ -52,7 +52,7 @@ from orders.buyers import buyers_notify
 from orders.models import PurchaseOrder
 from orders.order_changes import LineChange, order_change_apply, order_change_refuse, purchase_order_lines_change
 from orders.selectors import order_change_pending, orders_of_approved
-from orders.services import purchase_orders_create, purchase_orders_issued
+from orders.services import purchase_orders_create
 from p2p.invoice_exceptions import invoice_exception_decided
 from procurement.models import Employee
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
@@ -63,6 +63,7 @@ from requisitions.services.lifecycle import (
     requisition_mark_withdrawn,
     requisition_status_move,
     requisition_submit_check,
+    requisition_writes_together,
 )
 
 # --- submit ----------------------------------------------------------------------------------------
@@ -106,8 +107,9 @@ def approval_decide(
     *, task_id: int, by: Employee, decision: str, comment: str = "", origin: DecisionOrigin | None = None
 ) -> ApprovalStepApprover:
     """An approver approves, rejects or returns (inbox, bulk, API, e-mail link). When the decision ends the
-    chain, what follows runs in the same transaction, under the approval process lock."""
-    with approval_decision_lock(task_id=task_id):
+    chain, what follows runs in the same transaction, under the approval process lock. The requisition's status
+    saves and change-log rows are written once, at the end (requisition_writes_together)."""
+    with approval_decision_lock(task_id=task_id), requisition_writes_together():
         # 1. approvals: the decision recorded; the process moves to the next stage or ends, and the
         #    requisition takes the outcome (approved, rejected, returned).
         assignment = approvals.approval_decide(
@@ -147,24 +149,27 @@ def final_approval(*, requisition: Requisition, by: Employee | None) -> None:
             purchase_order=applied.order,
         )
         requisition_status_move(
-            requisition=requisition, to_status=RequisitionStatus.ORDERED, by=None, comment=f"On {applied.order.number}"
+            requisition=requisition,
+            to_status=RequisitionStatus.ORDERED,
+            by=None,
+            comment=f"On {applied.order.number}",
+            locked=True,  # read under its lock by the decision (or the submission) in this transaction
         )
         return
     if on_orders.made:
         return  # made already: a repeated approval makes no second set
-    # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so.
-    #    All of them at once (one number allocation, one insert per kind of row), with what each charges.
-    new = purchase_orders_create(requisition=requisition, by=by)
-    # 2. budgets: each order's amounts committed, the requisition's pre-commitment released (noted with the
+    # 1. orders: one order per supplier x currency x ship-to, numbered; held for a buyer when a rule says so,
+    #    otherwise issued with revision 1 and its transmission row, queued to send once this commits. All of them
+    #    at once (one number allocation, one insert per kind of row), with what each charges.
+    new = purchase_orders_create(requisition=requisition, by=by, facts=on_orders.ordering)
+    # 2. budgets: each issued order's amounts committed, the requisition's pre-commitment released (noted with the
     #    first), every budget locked once and the entries written at once.
     funds_commit_orders(
         requisition=requisition,
         orders=[OrderCommitment(order, new.charges.get(order.pk, []), order.number) for order in new.to_issue],
         by=by,
     )
-    # 3. orders: issued, revision 1 of each and its transmission row, queued to send once this commits.
-    purchase_orders_issued(orders=new.to_issue, by=by)
-    # 4. requisitions: the orders noted; `ordered` once every line is on an issued order.
+    # 3. requisitions: the orders noted; `ordered` once every line is on an issued order.
     requisition_event_record(
         requisition=requisition, kind=RequisitionEvent.Kind.EDITED, comment=new.note, data={"purchase_orders": True}
     )

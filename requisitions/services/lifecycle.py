@@ -16,7 +16,8 @@ from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid,
 from ..lock_objects import requisition_lines_for_submit, requisition_select_for_update_for_submit
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
-from .shared import TOTALS_FIELDS, _check_requester, _event, _lock, _totals_of_lines
+from .shared import TOTALS_FIELDS, _check_requester, _event, _lock, _save, _totals_of_lines
+from .shared import requisition_writes_together as requisition_writes_together
 
 
 def _status_move(requisition: Requisition, to_status: str, by: Employee | None, *, comment: str = "") -> None:
@@ -24,7 +25,7 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
     from_status = requisition.status
     _check_move(from_status, to_status)
     requisition.status = to_status
-    requisition.save(update_fields=["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
+    _save(requisition, ["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
     _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
 
 

@@ -1,6 +1,9 @@
 """What every write of a requisition shares: the row lock, who may change it, the event row, the totals."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -22,6 +25,60 @@ from ..models import Requisition, RequisitionEvent, RequisitionLine
 LINE_BATCH = 1000
 
 
+@dataclass
+class _HeldWrites:
+    """What `requisition_writes_together` keeps: change-log rows in order, and per requisition the fields to save."""
+
+    events: list[RequisitionEvent] = field(default_factory=list)
+    saves: dict[int, tuple[Requisition, set[str]]] = field(default_factory=dict)
+
+
+_held_writes: ContextVar[_HeldWrites | None] = ContextVar("requisition_held_writes", default=None)
+
+
+@contextmanager
+def requisition_writes_together() -> Iterator[None]:
+    """Inside the block, requisitions' status saves and change-log rows are kept, and written when it ends without
+    an error: each requisition's row in one UPDATE, the rows in one INSERT, in the order they were recorded.
+
+    For a flow that changes one requisition several times in one transaction: a final approval records the
+    decision, `approved`, the orders made and `ordered` (4 inserts and 2 updates written as 1 and 1). Use it inside
+    the transaction; inside the block the requisition objects hold the truth, the database has their rows as the
+    block found them (`_lock` writes what was kept before it reads). An error out of the block writes nothing (the
+    transaction is rolled back anyway); a savepoint rolled back and caught inside it does not take back what was kept
+    meanwhile, so do not catch a requisition's failed move inside the block. A nested block leaves the writing to the
+    outer one."""
+    if _held_writes.get() is not None:
+        yield
+        return
+    held = _HeldWrites()
+    token = _held_writes.set(held)
+    try:
+        yield
+    finally:
+        _held_writes.reset(token)
+    _held_write(held)
+
+
+def _held_write(held: _HeldWrites) -> None:
+    for requisition, fields in held.saves.values():
+        requisition.save(update_fields=sorted(fields))
+    RequisitionEvent.objects.bulk_create(held.events)
+    held.saves.clear()
+    held.events.clear()
+
+
+def _save(requisition: Requisition, fields: list[str]) -> None:
+    """Save these fields of the requisition now, or with the others when the `requisition_writes_together` block
+    ends."""
+    held = _held_writes.get()
+    if held is None:
+        requisition.save(update_fields=fields)
+        return
+    _earlier, earlier_fields = held.saves.get(requisition.pk, (requisition, set()))
+    held.saves[requisition.pk] = (requisition, earlier_fields | set(fields))
+
+
 def _event(
     requisition: Requisition,
     by: Employee | None,
@@ -32,8 +89,14 @@ def _event(
     from_status: str = "",
     to_status: str = "",
 ) -> RequisitionEvent:
+    """A row of the requisition's change log, written now or (in a `requisition_writes_together` block) when the
+    block ends."""
     event = _event_row(requisition, by, kind, comment=comment, data=data, from_status=from_status, to_status=to_status)
-    event.save(force_insert=True)
+    held = _held_writes.get()
+    if held is None:
+        event.save(force_insert=True)
+    else:
+        held.events.append(event)
     return event
 
 
@@ -61,7 +124,11 @@ def _event_row(
 
 def _lock(requisition: Requisition) -> Requisition:
     """Re-read the requisition under a row lock: concurrent edits of one cart take turns. Its legal entity and
-    requester (with the default cost centre) come along in the same read."""
+    requester (with the default cost centre) come along in the same read. In a `requisition_writes_together` block
+    what it kept is written first, so the row read is the one the block made."""
+    held = _held_writes.get()
+    if held is not None and (held.saves or held.events):
+        _held_write(held)
     return requisition_select_for_update_for_writes(requisition.pk)
 
 

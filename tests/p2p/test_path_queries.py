@@ -47,16 +47,17 @@ SUBMIT_QUERIES = 18
 # stage's approver is away: their stand-in read, and the assignment marked delegated. Was 22 (24 away).
 SUBMIT_HIERARCHY_QUERIES = 17
 SUBMIT_HIERARCHY_AWAY_QUERIES = SUBMIT_HIERARCHY_QUERIES + 2
-# A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process,
-# assignment with its step and chain (and whether a later stage is pending), requisition, each locked (3); the
-# decision with the stage's other assignments cancelled in one update, the stage settled, the decision's event (3,
-# plus 1 to count an all-of stage's approvals first); the task done with what is still open of the stage cancelled
-# in one update (1); the next stage with its delegates (1); its tasks with the gate row, their links (2); the lines
-# shown, preferences (with whether the entity has a webhook), notifications (3). Was 18 / 19.
-DECIDE_QUERIES = {ApprovalMode.ANY: 15, ApprovalMode.ALL: 16}
-# An approval of an all-of stage that others still have to approve: locks (3), the decision and its event (2),
-# the approvals counted (1), its task done (1), inside the test's savepoint (2).
-DECIDE_UNDECIDED_QUERIES = 9
+# A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process, then
+# assignment with its step and chain (and whether a later stage is pending) and the requisition with its parties,
+# locked (2); the decision with the stage's other assignments cancelled and the stage settled in one statement (1,
+# plus 1 to count an all-of stage's approvals first), the decision's event (1); the task done with what is still
+# open of the stage cancelled in one update (1); the next stage with its delegates (1); its tasks with the gate row,
+# their links (2); the lines shown, preferences (with whether the entity has a webhook), notifications (3). Was 18 /
+# 19, then 15 / 16.
+DECIDE_QUERIES = {ApprovalMode.ANY: 13, ApprovalMode.ALL: 14}
+# An approval of an all-of stage that others still have to approve: locks (2), the decision and its event (2),
+# the approvals counted (1), its task done (1), inside the test's savepoint (2). Was 9.
+DECIDE_UNDECIDED_QUERIES = 8
 
 
 def chain_of(france, stages: list[tuple[str, int]]) -> None:
