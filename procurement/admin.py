@@ -14,6 +14,7 @@ from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
 from .models import (
     Address,
     AuditEvent,
+    AuditTally,
     CatalogItem,
     CatalogItemAttribute,
     Category,
@@ -306,6 +307,21 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(AuditTally)
+class AuditTallyAdmin(admin.ModelAdmin[AuditTally]):
+    """The status moves /metrics counts, tallied up to a time (procurement.audit_tally): read only."""
+
+    list_display = ["event_type", "counted_until"]
+    search_fields = ["event_type"]
+    readonly_fields = ["event_type", "counted_until", "counts"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditTally | None = None) -> bool:
         return False
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from procurement.audit_tally import audit_moves_count
 from tests.factories import (
     AddressFactory,
     CatalogItemAttributeFactory,
@@ -21,7 +22,7 @@ from tests.factories import (
 @pytest.fixture
 def one_of_each(db):
     """A row of each core model a company sets up: entity, address, unit, cost centre, employee, category,
-    supplier, catalog item with an attribute, price list, exchange rate."""
+    supplier, catalog item with an attribute, price list, exchange rate; and the tally of transmission moves."""
     entity = LegalEntityFactory(code="ACME-FR", name="Acme France SAS")
     AddressFactory(legal_entity=entity)
     unit = OrgUnitFactory(legal_entity=entity)
@@ -31,6 +32,7 @@ def one_of_each(db):
     CatalogItemAttributeFactory(item__supplier=SupplierFactory(code="BUROTEC", name="Burotec Fournitures SARL"))
     PriceListFactory(legal_entities=[entity])
     ExchangeRateFactory()
+    audit_moves_count(event_type="orders.transmission.status")
 
 
 def core_models():
