@@ -1,6 +1,7 @@
 """From the loading dock to a closed order: alice receives on her phone, the supplier invoices over cXML, frank
 sees the invoice on hold with its reason, the last goods arrive, and the invoice matches by itself."""
 
+import re
 from io import StringIO
 
 import httpx
@@ -54,11 +55,18 @@ def invoice_for_five(order_number: str) -> bytes:
 </InvoiceDetailRequest></Request></cXML>""".encode()
 
 
+def menu_opened(page: Page) -> None:
+    """The top bar's folded links, once Bootstrap's collapse has finished opening (what a person waits for)."""
+    expect(page.locator("#topbar-menu")).to_have_class(re.compile(r"\bshow\b"))
+    expect(page.locator(".topbar-collapse.collapsing")).to_have_count(0)
+
+
 def open_menu_if_folded(page: Page) -> None:
     """Under 1200 px the top bar's links and Log out sit behind its Menu button."""
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible():
         menu.click()
+        menu_opened(page)
 
 
 def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: str) -> None:
@@ -70,8 +78,10 @@ def receive_on_phone(page: Page, base_url: str, order: PurchaseOrder, quantity: 
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Menu").click()
+    menu_opened(page)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     page.get_by_role("link", name="Receive", exact=True).first.click()
+    expect(page).to_have_url(re.compile(r"/receiving/$"))
     page.locator(f'li[data-order="{order.number}"]').get_by_role("link", name="Receive").click()
     line = order.lines.get()
     page.locator(f'input[name="quantity-{line.pk}"]').fill(quantity)
