@@ -58,8 +58,8 @@ def _carry_forward(event_type: str, until: datetime) -> None:
 def audit_moves_count(*, event_type: str) -> dict[str, int]:
     """How many audit events of `event_type` moved to each status ({"sent": 12, ...}), every event counted once.
 
-    Two small queries when the tally is current (its row, then the events since its mark, through the
-    `created_at` index); a step's events counted into the tally first when a step is due.
+    Two small queries when the tally is current (its row, then the events since its mark, through the audit log's
+    `(event_type, created_at)` index); a step's events counted into the tally first when a step is due.
     """
     now = timezone.now()
     lag = _seconds("AUDIT_TALLY_LAG_SECONDS", 900)
