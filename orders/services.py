@@ -37,7 +37,11 @@ from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
 from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 from .selectors import OrderingFacts, orders_of_approved
-from .transitions import is_allowed, purchase_order_status_move
+from .transitions import (
+    purchase_order_status_move,
+    purchase_orders_created_events,
+    purchase_orders_moved_before_written,
+)
 from .transmission import transmission_enqueue
 
 # A lump-sum service (UN/CEFACT LS "lump sum", E48 "service unit") is received and matched by amount: the
@@ -187,26 +191,14 @@ def purchase_orders_create(
         )
     # Issued at once: an order sent by hand is written `manual` (what its revision 1 makes it), its history
     # saying both moves (created issued, then manual), as purchase_order_revision_add would have.
-    events = [
-        PurchaseOrderEvent(
-            purchase_order=order, from_status="", to_status=order.status, by=by, comment=f"From {requisition.number}"
-        )
-        for order in orders
-    ]
+    events = purchase_orders_created_events(orders=orders, by=by, comment=f"From {requisition.number}")
     if not reason:
-        for order in orders:
-            if order.method == "none":
-                assert is_allowed(order.status, PurchaseOrder.Status.MANUAL)
-                order.status = PurchaseOrder.Status.MANUAL
-                events.append(
-                    PurchaseOrderEvent(
-                        purchase_order=order,
-                        from_status=PurchaseOrder.Status.ISSUED,
-                        to_status=PurchaseOrder.Status.MANUAL,
-                        by=by,
-                        comment="Revision 1 to be sent by hand",
-                    )
-                )
+        events += purchase_orders_moved_before_written(
+            orders=[order for order in orders if order.method == "none"],
+            to_status=PurchaseOrder.Status.MANUAL,
+            by=by,
+            comment="Revision 1 to be sent by hand",
+        )
     PurchaseOrder.objects.bulk_create(orders)
     order_lines = [
         PurchaseOrderLine(

@@ -74,24 +74,24 @@ def purchase_order_created_record(
     )
 
 
-def purchase_orders_created_record(
+def purchase_orders_created_events(
     *, orders: list[PurchaseOrder], by: Employee | None, comment: str = ""
 ) -> list[PurchaseOrderEvent]:
-    """The first row of the history of each of several new orders, written at once."""
+    """The first row of the history of each of several new orders, for the caller to write in one insert with the
+    orders' other rows."""
     assert all(order.status in INITIAL for order in orders), [order.status for order in orders]
-    return PurchaseOrderEvent.objects.bulk_create(
+    return [
         PurchaseOrderEvent(purchase_order=order, from_status="", to_status=order.status, by=by, comment=comment)
         for order in orders
-    )
+    ]
 
 
-def purchase_orders_status_move(
+def purchase_orders_moved_before_written(
     *, orders: list[PurchaseOrder], to_status: str, by: Employee | None, comment: str = ""
-) -> list[PurchaseOrder]:
-    """`purchase_order_status_move` for several orders at once: one UPDATE, their change-log rows in one
-    insert. Every move is checked first: one the table does not allow raises
-    `PurchaseOrderTransitionNotAllowed` and nothing is written. The caller holds the orders' row locks (or has
-    just made them in its transaction)."""
+) -> list[PurchaseOrderEvent]:
+    """`purchase_order_status_move` for several orders not written yet: every move is checked first (one the table
+    does not allow raises `PurchaseOrderTransitionNotAllowed` and nothing is changed), then each order takes
+    `to_status`; returns their change-log rows, for the caller to write with the orders."""
     moving = [order for order in orders if order.status != to_status]
     for order in moving:
         if not is_allowed(order.status, to_status):
@@ -103,17 +103,13 @@ def purchase_orders_status_move(
                     "label2": S(to_status).label.lower(),
                 }
             )
-    if not moving:
-        return orders
     events = [
         PurchaseOrderEvent(purchase_order=order, from_status=order.status, to_status=to_status, by=by, comment=comment)
         for order in moving
     ]
-    PurchaseOrder.objects.filter(pk__in=[order.pk for order in moving]).update(status=to_status)
     for order in moving:
         order.status = to_status
-    PurchaseOrderEvent.objects.bulk_create(events)
-    return orders
+    return events
 
 
 @transaction.atomic
