@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, available_minor
-from procurement.sql import sql_column, sql_table
-from procurement.sql_values import sql_in_ids
+from procurement.sql import sql_column, sql_in_ids, sql_table
 from requisitions.models import Requisition
 from requisitions.selectors import requisitions_with_requester
 
