@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
-from procurement.selectors import exchange_rate_get
+from procurement.selectors import exchange_rate_get, manager_chain_ids_sql, manager_chain_walk
 from procurement.sql import sql_column, sql_table
 from requisitions.models import Requisition
 
@@ -355,18 +355,15 @@ def _managers_and_role_holders(
     if requester.manager_id is None and not roles:
         return [], {}
     people, people_roles, members = Employee._meta, Employee.roles.through._meta, Employee.legal_entities.through._meta
-    table, pk, manager = sql_table(people), sql_column(people, "pk"), sql_column(people, "manager")
+    table, pk = sql_table(people), sql_column(people, "pk")
     role_employee, role = sql_column(people_roles, "employee"), sql_column(people_roles, "role")
     wanted = ", ".join(["%s"] * len(roles))
     parts: list[str] = []
     params: list[object] = []
     if requester.manager_id is not None:
-        parts.append(
-            f"SELECT c.id FROM (WITH RECURSIVE chain(id, manager_id) AS (SELECT {pk}, {manager} FROM {table} "  # noqa: S608
-            f"WHERE {pk} = %s UNION SELECT e.{pk}, e.{manager} FROM {table} e JOIN chain ch ON e.{pk} = ch.manager_id) "
-            "SELECT id FROM chain) c"
-        )
-        params.append(requester.manager_id)
+        chain_sql, chain_params = manager_chain_ids_sql(requester.manager_id)
+        parts.append(f"SELECT c.id FROM ({chain_sql}) c")  # noqa: S608 - identifiers from the models
+        params.extend(chain_params)
     if roles:
         parts.append(f"SELECT r.{role_employee} FROM {sql_table(people_roles)} r WHERE r.{role} IN ({wanted})")  # noqa: S608
         params.extend(roles)
@@ -393,13 +390,7 @@ def _managers_and_role_holders(
         .order_by()
     )
     found = {person.pk: person for person in rows}
-    managers: list[Employee] = []
-    current = requester.manager_id
-    seen: set[int] = set()
-    while current is not None and current in found and current != requester.pk and current not in seen:
-        seen.add(current)
-        managers.append(found[current])
-        current = found[current].manager_id
+    managers = manager_chain_walk(requester, found)
     role_members: dict[str, list[Employee]] = defaultdict(list)
     for person in sorted(found.values(), key=lambda person: person.user.username) if roles else ():
         if person.user.is_active and person.is_member:  # type: ignore[attr-defined]

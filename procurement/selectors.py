@@ -1,6 +1,6 @@
 """Reads of the core domain: who someone is, which entities they act for, what they may buy at what price."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -27,6 +27,7 @@ from .models import (
     Supplier,
 )
 from .money import Money, inverse_rate, price_after_percent_minor
+from .sql import sql_column, sql_table
 
 
 def employee_for_user(*, user: Any) -> Employee | None:
@@ -69,28 +70,35 @@ def legal_entity_for_user(*, user: Any, code: str | None) -> LegalEntity:
 
 
 def employee_manager_chain(*, employee: Employee) -> list[Employee]:
-    """The employee's manager, their manager, and so on to the top, in one query whatever the depth.
-
-    A recursive CTE collects the ids; UNION (not UNION ALL) makes a cycle in bad data terminate.
-    """
+    """The employee's manager, their manager, and so on to the top, in one query whatever the depth."""
     if employee.manager_id is None:
         return []
-    table = Employee._meta.db_table
-    # The table name is ours, not input; the id is a bound parameter.
-    chain_ids = RawSQL(  # noqa: S611
-        f"WITH RECURSIVE chain(id, manager_id) AS ("  # noqa: S608
-        f" SELECT id, manager_id FROM {table} WHERE id = %s"
-        f" UNION SELECT e.id, e.manager_id FROM {table} e JOIN chain c ON e.id = c.manager_id"
-        f") SELECT id FROM chain",
-        [employee.manager_id],
+    sql, params = manager_chain_ids_sql(employee.manager_id)
+    members = Employee.objects.filter(pk__in=RawSQL(sql, params)).select_related("user").order_by()  # noqa: S611
+    return manager_chain_walk(employee, {member.pk: member for member in members})
+
+
+def manager_chain_ids_sql(manager_id: int) -> tuple[str, list[int]]:
+    """A statement selecting the ids of the manager `manager_id`, their manager and so on to the top, with its
+    parameters: a recursive CTE whose UNION (not UNION ALL) makes a cycle in bad data terminate."""
+    people = Employee._meta
+    table, pk, manager = sql_table(people), sql_column(people, "pk"), sql_column(people, "manager")
+    return (
+        f"WITH RECURSIVE chain(id, manager_id) AS (SELECT {pk}, {manager} FROM {table} WHERE {pk} = %s"  # noqa: S608
+        f" UNION SELECT e.{pk}, e.{manager} FROM {table} e JOIN chain c ON e.{pk} = c.manager_id) SELECT id FROM chain",
+        [manager_id],
     )
-    members = {m.pk: m for m in Employee.objects.filter(pk__in=chain_ids).select_related("user").order_by()}
+
+
+def manager_chain_walk(employee: Employee, read: Mapping[int, Employee]) -> list[Employee]:
+    """The employee's managers in order, from the people `read` by `manager_chain_ids_sql` (by id); a cycle stops."""
     chain: list[Employee] = []
-    current: int | None = employee.manager_id
-    while current is not None and current in members and current != employee.pk:
-        manager = members.pop(current)
-        chain.append(manager)
-        current = manager.manager_id
+    seen: set[int] = set()
+    current = employee.manager_id
+    while current is not None and current in read and current != employee.pk and current not in seen:
+        seen.add(current)
+        chain.append(read[current])
+        current = read[current].manager_id
     return chain
 
 
