@@ -43,6 +43,9 @@ urlpatterns = [
     path("receiving/", include("receiving.urls")),
     path("invoices/", include("invoices.urls")),
     path("notifications/", include("notifications.urls")),
+    path("sourcing/", include("sourcing.urls")),
+    path("contracts/", include("contracts.urls")),
+    path("catalogs/", include("catalogs.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
     path("admin/", admin.site.urls),
@@ -56,6 +59,9 @@ urlpatterns = [
     path("api/v1/", include("receiving.api_urls")),
     path("api/v1/", include("invoices.api_urls")),
     path("api/v1/", include("notifications.api_urls")),
+    path("api/v1/", include("sourcing.api_urls")),
+    path("api/v1/", include("contracts.api_urls")),
+    path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/", include(p2p_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its

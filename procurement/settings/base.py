@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "receiving.apps.ReceivingConfig",
     "invoices.apps.InvoicesConfig",
     "notifications.apps.NotificationsConfig",
+    "contracts.apps.ContractsConfig",
+    "catalogs.apps.CatalogsConfig",
+    "sourcing.apps.SourcingConfig",
 ]
 
 MIDDLEWARE = [

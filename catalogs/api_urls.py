@@ -1,0 +1,3 @@
+"""API of catalogs."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of catalogs."""
+
+app_name = "catalogs"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API of contracts."""
+
+urlpatterns: list = []

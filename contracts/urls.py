@@ -1,0 +1,4 @@
+"""Pages of contracts."""
+
+app_name = "contracts"
+urlpatterns: list = []

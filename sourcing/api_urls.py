@@ -1,0 +1,3 @@
+"""API of sourcing."""
+
+urlpatterns: list = []

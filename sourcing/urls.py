@@ -1,0 +1,4 @@
+"""Pages of sourcing."""
+
+app_name = "sourcing"
+urlpatterns: list = []
