@@ -9,3 +9,7 @@ class CatalogsConfig(AppConfig):
     label = "catalogs"
     verbose_name = gettext_lazy("Catalog uploads")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The Celery tasks are registered once the models are loaded (services find them by name).
+        from . import tasks  # noqa: F401

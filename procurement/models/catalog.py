@@ -130,6 +130,17 @@ class CatalogItem(models.Model):
         validators=[MinValueValidator(QUANTITY_STEP)],
         help_text=_("The smallest quantity one may order (a multiple of the order multiple)."),
     )
+    # What one order unit holds, in content units (6 pieces in a box); empty when the item is sold by the piece.
+    pack_size = models.DecimalField(
+        max_digits=13,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(QUANTITY_STEP)],
+        help_text=_("How many pieces one order unit holds (6 in a box); empty for single pieces."),
+    )
+    image_url = models.URLField(_("image URL"), max_length=500, blank=True)
+    datasheet_url = models.URLField(_("datasheet URL"), max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,6 +151,9 @@ class CatalogItem(models.Model):
             models.CheckConstraint(condition=Q(base_price_minor__gte=0), name="catalog_item_price_not_negative"),
             models.CheckConstraint(condition=Q(order_multiple__gt=0), name="catalog_item_order_multiple_positive"),
             models.CheckConstraint(condition=Q(minimum_quantity__gt=0), name="catalog_item_minimum_positive"),
+            models.CheckConstraint(
+                condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0), name="catalog_item_pack_size_positive"
+            ),
         ]
         indexes = [
             models.Index(fields=["sku"]),
