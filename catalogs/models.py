@@ -158,3 +158,29 @@ class CatalogUploadLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.line_number} {self.sku} ({self.kind})"
+
+
+def _money(minor: int | None, currency: str) -> str:
+    from procurement.money import Money  # display only
+
+    return "" if minor is None or not currency else str(Money.from_minor(minor, currency))
+
+
+def line_price_text(line: CatalogUploadLine) -> str:
+    return _money(line.price_minor, line.currency)
+
+
+def line_old_price_text(line: CatalogUploadLine) -> str:
+    return _money(line.old_price_minor, line.currency)
+
+
+def line_price_change_text(line: CatalogUploadLine) -> str:
+    """The price change in percent, in the reader's language ("+15%"); empty without both prices or from 0."""
+    from procurement.money import percent_display
+
+    if line.price_minor is None or not line.old_price_minor or line.price_minor == line.old_price_minor:
+        return ""
+    change = (Decimal(line.price_minor - line.old_price_minor) * 100 / Decimal(line.old_price_minor)).quantize(
+        Decimal("0.1")
+    )
+    return ("+" if change > 0 else "") + percent_display(change)
