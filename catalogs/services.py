@@ -395,7 +395,7 @@ def catalog_upload_publish_run(*, upload_id: int) -> CatalogUpload:
     """Write an approved upload into the live catalog, in one transaction: new and changed items, and the
     removed ones deactivated. Refused (back to awaiting approval, checked again) when the live catalog changed
     since the upload was checked: the diff the buyer approved would no longer be what is written."""
-    upload = catalog_uploads_qs_select_for_update().select_related("supplier", "decided_by__user").get(pk=upload_id)
+    upload = catalog_uploads_qs_select_for_update().get(pk=upload_id)
     if upload.status != S.PUBLISHING:
         return upload
     latest = CatalogItem.objects.filter(supplier=upload.supplier).aggregate(latest=Max("updated_at"))["latest"]

@@ -1,6 +1,7 @@
 """Publishing a supplier's catalog: many items written at once, keyed by (supplier, SKU).
 
-New SKUs are created and known ones updated in batches (`bulk_create`, `bulk_update`); items a full catalog no
+New SKUs are created and known ones updated in batches (`bulk_insert_objects`: COPY on PostgreSQL, `bulk_create`
+elsewhere; `bulk_update`); items a full catalog no
 longer names are deactivated, never deleted (requisitions and orders point at them). One transaction, under the
 supplier's row lock, so two publications of one supplier run one after the other; one audit event says what changed.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from .bulk import bulk_insert_objects
 from .events import audit_event_record
 from .lock_objects import suppliers_qs_select_for_update
 from .models import CatalogItem, Supplier
@@ -87,7 +89,7 @@ def catalog_items_publish(
                 item = CatalogItem(pk=pk, supplier=supplier, sku=values.sku, is_active=True, updated_at=now, **data)
                 changed.append(item)
         if new:
-            CatalogItem.objects.bulk_create(new, batch_size=batch_size)
+            bulk_insert_objects(new, batch_size=batch_size)  # COPY on PostgreSQL, bulk_create elsewhere
             created += len(new)
             known.update((item.sku, item.pk) for item in new if item.pk is not None)
         if changed:
