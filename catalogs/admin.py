@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import CatalogUpload, CatalogUploadLine
+from .models import CatalogUpload, CatalogUploadLine, SupplierUploadLink
 
 
 @admin.register(CatalogUpload)
@@ -36,6 +36,20 @@ class CatalogUploadLineAdmin(admin.ModelAdmin[CatalogUploadLine]):
     readonly_fields = [f.name for f in CatalogUploadLine._meta.fields if f.name != "id"]
     raw_id_fields = ["upload", "item"]
     list_select_related = ["upload__supplier"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SupplierUploadLink)
+class SupplierUploadLinkAdmin(admin.ModelAdmin[SupplierUploadLink]):
+    """Read here (the nonce is never shown); links are made on the uploads page."""
+
+    list_display = ["id", "supplier", "legal_entity", "created_by", "created_at", "expires_at", "used_at"]
+    list_filter = ["supplier"]
+    search_fields = ["supplier__code", "supplier__name"]
+    exclude = ["nonce"]
+    readonly_fields = [f.name for f in SupplierUploadLink._meta.fields if f.name not in {"id", "nonce"}]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

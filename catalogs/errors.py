@@ -41,3 +41,10 @@ class CatalogUploadHasErrors(CatalogError):
 class CatalogChangedSinceCheck(CatalogError):
     code = CatalogErrorCode.CATALOG_CHANGED
     status = 409
+
+
+class SupplierLinkInvalid(CatalogError):
+    """A supplier's upload link that is forged, altered, expired or spent: answered as not found."""
+
+    code = CatalogErrorCode.LINK_INVALID
+    status = 404

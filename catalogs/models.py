@@ -184,3 +184,26 @@ def line_price_change_text(line: CatalogUploadLine) -> str:
         Decimal("0.1")
     )
     return ("+" if change > 0 else "") + percent_display(change)
+
+
+class SupplierUploadLink(models.Model):
+    """A link a buyer sends a supplier to upload its catalog without an account: signed, expiring, and spent by
+    the one upload it is for (`catalogs.supplier_links`)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="catalog_upload_links")
+    # The uploads it brings are seen by the buyers of this entity.
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(Employee, null=True, on_delete=models.SET_NULL, related_name="+")
+    nonce = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    upload = models.OneToOneField(
+        CatalogUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="supplier_link"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"upload link {self.pk} for {self.supplier}"

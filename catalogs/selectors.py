@@ -1,6 +1,6 @@
 """Reads of catalog uploads: which a person may see, their lines by diff kind."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
@@ -23,16 +23,14 @@ def employee_may_decide(employee: Employee) -> bool:
 
 
 def catalog_uploads_visible(*, employee: Employee) -> QuerySet[CatalogUpload]:
-    """The uploads of the employee's legal entities, and the suppliers' own (by link), for buyers and
-    administrators; none for anyone else."""
+    """The uploads of the employee's legal entities (a supplier's own, by link, belongs to the entity of the buyer
+    who sent the link), for buyers and administrators; none for anyone else."""
     uploads = CatalogUpload.objects.select_related("supplier", "uploaded_by__user", "decided_by__user", "legal_entity")
     if employee.user.is_superuser:
         return uploads.defer("content")
     if not employee_may_upload(employee):
         return uploads.none()
-    return uploads.filter(
-        Q(legal_entity__in=employee.legal_entities.values("pk")) | Q(legal_entity__isnull=True)
-    ).defer("content")
+    return uploads.filter(legal_entity__in=employee.legal_entities.values("pk")).defer("content")
 
 
 def catalog_upload_get(*, employee: Employee, pk: int) -> CatalogUpload:

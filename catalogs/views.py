@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from procurement.models import Employee, Supplier
 from procurement.web import acting_legal_entity, employee_required
 
-from .errors import CatalogError, CatalogUploadInvalid
+from .errors import CatalogError, CatalogUploadInvalid, SupplierLinkInvalid
 from .formats import CSV_TEMPLATE
 from .models import (
     CatalogUpload,
@@ -30,6 +30,12 @@ from .selectors import (
     employee_may_upload,
 )
 from .services import catalog_upload_check_again, catalog_upload_create, catalog_upload_publish, catalog_upload_reject
+from .supplier_links import (
+    link_max_age,
+    supplier_upload_link_create,
+    supplier_upload_link_load,
+    supplier_upload_link_use,
+)
 
 LINES_PER_PAGE = 50
 
@@ -53,11 +59,63 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     if supplier_id.isdigit() and len(supplier_id) < 19:
         uploads = uploads.filter(supplier_id=int(supplier_id))
     suppliers = Supplier.objects.filter(catalog_uploads__in=catalog_uploads_visible(employee=employee)).distinct()
+    context = {
+        "uploads": uploads[:100],
+        "suppliers": suppliers,
+        "supplier_id": supplier_id,
+        "may_send_link": employee_may_decide(employee),
+        "all_suppliers": Supplier.objects.filter(is_active=True).order_by("name"),
+    }
+    return render(request, "catalogs/index.html", context)
+
+
+@require_POST
+@employee_required
+def supplier_link(request: HttpRequest, employee: Employee) -> HttpResponse:
+    """A buyer makes an upload link for a supplier: the page shows it to copy into an e-mail."""
+    raw = request.POST.get("supplier", "")
+    supplier = Supplier.objects.filter(is_active=True, pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+    if supplier is None:
+        messages.error(request, _("Choose a supplier."))
+        return redirect("catalogs:index")
+    url = supplier_upload_link_create(supplier=supplier, legal_entity=acting_legal_entity(request), by=employee)
     return render(
-        request,
-        "catalogs/index.html",
-        {"uploads": uploads[:100], "suppliers": suppliers, "supplier_id": supplier_id},
+        request, "catalogs/supplier_link.html", {"supplier": supplier, "url": url, "days": link_max_age().days}
     )
+
+
+def supplier_upload(request: HttpRequest, token: str) -> HttpResponse:
+    """The supplier's upload page, reached by its link without an account: format and file."""
+    try:
+        link = supplier_upload_link_load(token)
+    except SupplierLinkInvalid as error:
+        return render(request, "catalogs/supplier_link_invalid.html", {"message": error.message}, status=404)
+    values = {"file_format": request.POST.get("file_format", "csv")[:20]}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        file = request.FILES.get("file")
+        if file is None:
+            errors["file"] = _("Choose a file to upload.")
+        else:
+            try:
+                supplier_upload_link_use(
+                    token=token, file_format=values["file_format"], filename=file.name or "catalog", content=file.read()
+                )
+            except CatalogUploadInvalid as error:
+                errors[error.field or "file"] = error.message
+            except SupplierLinkInvalid as error:
+                return render(request, "catalogs/supplier_link_invalid.html", {"message": error.message}, status=404)
+            else:
+                return render(request, "catalogs/supplier_uploaded.html", {"supplier": link.supplier})
+    context = {
+        "supplier": link.supplier,
+        "entity": link.legal_entity,
+        "expires_at": link.expires_at,
+        "formats": CatalogUpload.Format.choices,
+        "values": values,
+        "errors": errors,
+    }
+    return render(request, "catalogs/supplier_upload.html", context, status=400 if errors else 200)
 
 
 @employee_required
