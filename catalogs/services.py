@@ -356,37 +356,53 @@ def _enqueue_publish(upload_id: int) -> None:
         logger.error("catalog upload %s: publishing not queued", upload_id)  # beat's sweep or a new click queues it
 
 
+PUBLISHED_FIELDS = (
+    "sku",
+    "name",
+    "description",
+    "unspsc",
+    "unit",
+    "price_minor",
+    "currency",
+    "lead_time_days",
+    "manufacturer",
+    "manufacturer_part_id",
+    "pack_size",
+    "order_multiple",
+    "minimum_quantity",
+    "image_url",
+    "datasheet_url",
+)
+
+
 def _published_values(upload: CatalogUpload) -> Iterator[CatalogItemValues]:
     """The new and changed lines as items, read CHUNK at a time by primary key (no cursor held open across the
-    writes)."""
+    writes; tuples, not model instances)."""
     last = 0
+    lines = CatalogUploadLine.objects.filter(upload=upload, kind__in=[K.NEW, K.CHANGED]).order_by("pk")
     while True:
-        lines = list(
-            CatalogUploadLine.objects.filter(upload=upload, kind__in=[K.NEW, K.CHANGED], pk__gt=last).order_by("pk")[
-                :CHUNK
-            ]
-        )
-        if not lines:
+        chunk = list(lines.filter(pk__gt=last).values_list("pk", *PUBLISHED_FIELDS)[:CHUNK])
+        if not chunk:
             return
-        last = lines[-1].pk
-        for line in lines:
-            assert line.price_minor is not None
+        last = chunk[-1][0]
+        for _pk, sku, name, description, unspsc, unit, price, currency, lead, maker, maker_id, *rest in chunk:
+            pack_size, order_multiple, minimum_quantity, image_url, datasheet_url = rest
             yield CatalogItemValues(
-                sku=line.sku,
-                name=line.name,
-                description=line.description,
-                unspsc=line.unspsc,
-                unit=line.unit,
-                base_price_minor=line.price_minor,
-                currency=line.currency,
-                lead_time_days=line.lead_time_days,
-                manufacturer=line.manufacturer,
-                manufacturer_part_id=line.manufacturer_part_id,
-                pack_size=line.pack_size,
-                order_multiple=line.order_multiple,
-                minimum_quantity=line.minimum_quantity,
-                image_url=line.image_url,
-                datasheet_url=line.datasheet_url,
+                sku=sku,
+                name=name,
+                description=description,
+                unspsc=unspsc,
+                unit=unit,
+                base_price_minor=price,
+                currency=currency,
+                lead_time_days=lead,
+                manufacturer=maker,
+                manufacturer_part_id=maker_id,
+                pack_size=pack_size,
+                order_multiple=order_multiple,
+                minimum_quantity=minimum_quantity,
+                image_url=image_url,
+                datasheet_url=datasheet_url,
             )
 
 

@@ -1,6 +1,6 @@
 """Publishing a supplier's catalog: many items written at once, keyed by (supplier, SKU).
 
-New SKUs are created and known ones updated in batches (`bulk_insert_objects`: COPY on PostgreSQL, `bulk_create`
+New SKUs are created and known ones updated in batches (`bulk_insert_rows`: COPY on PostgreSQL, `bulk_create`
 elsewhere; `bulk_update`); items a full catalog no
 longer names are deactivated, never deleted (requisitions and orders point at them). One transaction, under the
 supplier's row lock, so two publications of one supplier run one after the other; one audit event says what changed.
@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .bulk import bulk_insert_objects
+from .bulk import bulk_insert_rows
 from .events import audit_event_record
 from .lock_objects import suppliers_qs_select_for_update
 from .models import CatalogItem, Supplier
@@ -46,6 +46,7 @@ class CatalogItemValues:
 
 
 WRITTEN = [f.name for f in fields(CatalogItemValues) if f.name != "sku"]
+NEW_FIELDS = ["supplier_id", "sku", "is_active", *WRITTEN]
 
 
 @dataclass(frozen=True)
@@ -78,20 +79,25 @@ def catalog_items_publish(
     created = updated = 0
     now = timezone.now()
     for batch in _batches(items, batch_size):
-        new: list[CatalogItem] = []
+        new: list[tuple[Any, ...]] = []
         changed: list[CatalogItem] = []
         for values in batch:
-            data = {name: getattr(values, name) for name in WRITTEN}
+            data = [getattr(values, name) for name in WRITTEN]
             pk = known.get(values.sku)
             if pk is None:
-                new.append(CatalogItem(supplier=supplier, sku=values.sku, is_active=True, **data))
-            else:
-                item = CatalogItem(pk=pk, supplier=supplier, sku=values.sku, is_active=True, updated_at=now, **data)
-                changed.append(item)
+                new.append((supplier.pk, values.sku, True, *data))
+                known[values.sku] = 0  # a SKU twice in `items` is written once
+            elif pk:
+                fields_given = dict(zip(WRITTEN, data, strict=True))
+                changed.append(
+                    CatalogItem(
+                        pk=pk, supplier=supplier, sku=values.sku, is_active=True, updated_at=now, **fields_given
+                    )
+                )
         if new:
-            bulk_insert_objects(new, batch_size=batch_size)  # COPY on PostgreSQL, bulk_create elsewhere
+            # Rows, not model instances: COPY on PostgreSQL, bulk_create elsewhere (the same defaults either way).
+            bulk_insert_rows(CatalogItem, NEW_FIELDS, new, with_ids=False, batch_size=batch_size)
             created += len(new)
-            known.update((item.sku, item.pk) for item in new if item.pk is not None)
         if changed:
             CatalogItem.objects.bulk_update(changed, [*WRITTEN, "is_active", "updated_at"], batch_size=batch_size)
             updated += len(changed)

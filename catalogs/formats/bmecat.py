@@ -28,7 +28,9 @@ ITEM_TAGS = ("{*}PRODUCT", "{*}ARTICLE")
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    """The tag without its namespace (`{http://www.bmecat.org/bmecat/2005}PRODUCT` → `PRODUCT`)."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _child(element: etree._Element, *names: str) -> etree._Element | None:
