@@ -37,7 +37,7 @@ UploadSchema = inline_serializer(
         "supplier": serializers.CharField(help_text="The supplier's code."),
         "file_format": serializers.ChoiceField(choices=CatalogUpload.Format.values),
         "filename": serializers.CharField(),
-        "mode": serializers.ChoiceField(choices=CatalogUpload.Mode.values),
+        "mode": serializers.CharField(help_text="full (items not in the file are removed) or incremental."),
         "status": serializers.ChoiceField(choices=CatalogUpload.Status.values),
         "progress": serializers.IntegerField(help_text="Percent of the background work done."),
         "price_increase_flag_percent": serializers.CharField(),
