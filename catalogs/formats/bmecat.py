@@ -27,36 +27,43 @@ PRICE_TYPES = ("net_customer", "net_list")
 ITEM_TAGS = ("{*}PRODUCT", "{*}ARTICLE")
 
 
+Kids = dict[str, list[etree._Element]]
+
+
 def _local(element: etree._Element) -> str:
     """The tag without its namespace (`{http://www.bmecat.org/bmecat/2005}PRODUCT` → `PRODUCT`)."""
     tag = element.tag
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _child(element: etree._Element, *names: str) -> etree._Element | None:
+def _kids(element: etree._Element | None) -> Kids:
+    """The element's children by local name, read in one pass (a product is looked into some twenty times)."""
+    found: Kids = {}
+    if element is None:
+        return found
     for child in element:
-        if isinstance(child.tag, str) and _local(child) in names:
-            return child
+        tag = child.tag
+        if isinstance(tag, str):
+            found.setdefault(tag.rpartition("}")[2], []).append(child)
+    return found
+
+
+def _first(kids: Kids, *names: str) -> etree._Element | None:
+    for name in names:
+        if name in kids:
+            return kids[name][0]
     return None
 
 
-def _children(element: etree._Element, *names: str) -> list[etree._Element]:
-    return [child for child in element if isinstance(child.tag, str) and _local(child) in names]
-
-
-def _text(element: etree._Element | None, *path: tuple[str, ...]) -> str:
-    """The text at `path` below `element`, each step one of its names (2005 and 1.2 spellings)."""
-    for names in path:
-        if element is None:
-            return ""
-        element = _child(element, *names)
+def _text(kids: Kids, *names: str) -> str:
+    element = _first(kids, *names)
     return "" if element is None else (element.text or "").strip()
 
 
-def _price(product: etree._Element) -> tuple[str, str, tuple[str, ...]]:
+def _price(product: Kids) -> tuple[str, str, tuple[str, ...]]:
     """(amount, currency, problems) of the product's price to buy one order unit."""
-    details = _child(product, "PRODUCT_PRICE_DETAILS", "ARTICLE_PRICE_DETAILS")
-    prices = [] if details is None else _children(details, "PRODUCT_PRICE", "ARTICLE_PRICE")
+    details = _kids(_first(product, "PRODUCT_PRICE_DETAILS", "ARTICLE_PRICE_DETAILS"))
+    prices = details.get("PRODUCT_PRICE", []) + details.get("ARTICLE_PRICE", [])
     for price_type in PRICE_TYPES:
         typed = [price for price in prices if price.get("price_type") == price_type]
         if typed:
@@ -65,48 +72,49 @@ def _price(product: etree._Element) -> tuple[str, str, tuple[str, ...]]:
         typed = prices[:1]
     if not typed:
         return "", "", ()
+    priced = [(price, _kids(price)) for price in typed]
 
-    def lower_bound(price: etree._Element) -> Decimal:
+    def lower_bound(entry: tuple[etree._Element, Kids]) -> Decimal:
         try:
-            return Decimal(_text(price, ("LOWER_BOUND",)) or "1")
+            return Decimal(_text(entry[1], "LOWER_BOUND") or "1")
         except InvalidOperation:
             return Decimal(1)
 
-    price = min(typed, key=lower_bound)
-    amount = _text(price, ("PRICE_AMOUNT",))
-    factor = _text(price, ("PRICE_FACTOR",))
+    _element, price = min(priced, key=lower_bound)
+    amount = _text(price, "PRICE_AMOUNT")
+    factor = _text(price, "PRICE_FACTOR")
     if amount and factor and factor not in {"1", "1.0", "1.00"}:
         try:
             amount = format(Decimal(amount) * Decimal(factor), "f")
         except InvalidOperation:
             return amount, "", ("price_factor",)
-    return amount, _text(price, ("PRICE_CURRENCY",)).upper(), ()
+    return amount, _text(price, "PRICE_CURRENCY").upper(), ()
 
 
-def _unspsc(product: etree._Element) -> str:
-    for features in _children(product, "PRODUCT_FEATURES", "ARTICLE_FEATURES"):
-        system = _text(features, ("REFERENCE_FEATURE_SYSTEM_NAME",)).upper()
-        if system.startswith("UNSPSC"):
-            return _text(features, ("REFERENCE_FEATURE_GROUP_ID",))
+def _unspsc(product: Kids) -> str:
+    for features in product.get("PRODUCT_FEATURES", []) + product.get("ARTICLE_FEATURES", []):
+        kids = _kids(features)
+        if _text(kids, "REFERENCE_FEATURE_SYSTEM_NAME").upper().startswith("UNSPSC"):
+            return _text(kids, "REFERENCE_FEATURE_GROUP_ID")
     return ""
 
 
-def _media(product: etree._Element, mime_root: str) -> tuple[str, str]:
+def _media(product: Kids, mime_root: str) -> tuple[str, str]:
     """(image URL, data sheet URL) of the product's MIME_INFO."""
-    info = _child(product, "MIME_INFO")
     image = datasheet = ""
+    info = _first(product, "MIME_INFO")
     if info is None:
         return image, datasheet
-    mimes = _children(info, "MIME")
 
-    def source(mime: etree._Element) -> str:
-        value = _text(mime, ("MIME_SOURCE",))
+    def source(mime: Kids) -> str:
+        value = _text(mime, "MIME_SOURCE")
         if not value or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or not mime_root:
             return value
         return mime_root.rstrip("/") + "/" + value.lstrip("/")
 
-    for mime in mimes:
-        purpose, kind = _text(mime, ("MIME_PURPOSE",)).lower(), _text(mime, ("MIME_TYPE",)).lower()
+    for element in _kids(info).get("MIME", []):
+        mime = _kids(element)
+        purpose, kind = _text(mime, "MIME_PURPOSE").lower(), _text(mime, "MIME_TYPE").lower()
         if not image and (purpose == "normal" or (kind.startswith("image/") and purpose != "thumbnail")):
             image = source(mime)
         if not datasheet and (purpose == "data_sheet" or kind == "application/pdf"):
@@ -114,29 +122,30 @@ def _media(product: etree._Element, mime_root: str) -> tuple[str, str]:
     return image, datasheet
 
 
-def _row(product: etree._Element, *, line_number: int, currency: str, mime_root: str) -> CatalogRow:
-    details = _child(product, "PRODUCT_DETAILS", "ARTICLE_DETAILS")
-    order = _child(product, "PRODUCT_ORDER_DETAILS", "ARTICLE_ORDER_DETAILS")
+def _row(element: etree._Element, *, line_number: int, currency: str, mime_root: str) -> CatalogRow:
+    product = _kids(element)
+    details = _kids(_first(product, "PRODUCT_DETAILS", "ARTICLE_DETAILS"))
+    order = _kids(_first(product, "PRODUCT_ORDER_DETAILS", "ARTICLE_ORDER_DETAILS"))
     amount, price_currency, problems = _price(product)
-    price_quantity = _text(order, ("PRICE_QUANTITY",))
+    price_quantity = _text(order, "PRICE_QUANTITY")
     if price_quantity and price_quantity not in {"1", "1.0", "1.00"}:
         problems += ("price_quantity",)
     image, datasheet = _media(product, mime_root)
     return CatalogRow(
         line_number=line_number,
-        sku=_text(product, ("SUPPLIER_PID", "SUPPLIER_AID")),
-        name=_text(details, ("DESCRIPTION_SHORT",)),
-        description=_text(details, ("DESCRIPTION_LONG",)),
+        sku=_text(product, "SUPPLIER_PID", "SUPPLIER_AID"),
+        name=_text(details, "DESCRIPTION_SHORT"),
+        description=_text(details, "DESCRIPTION_LONG"),
         unspsc=_unspsc(product),
-        unit=_text(order, ("ORDER_UNIT",)).upper(),
+        unit=_text(order, "ORDER_UNIT").upper(),
         price=amount,
         currency=price_currency or currency,
-        lead_time_days=_text(details, ("DELIVERY_TIME",)),
-        manufacturer=_text(details, ("MANUFACTURER_NAME",)),
-        manufacturer_part_id=_text(details, ("MANUFACTURER_PID", "MANUFACTURER_AID")),
-        pack_size=_text(order, ("NO_CU_PER_OU",)),
-        order_multiple=_text(order, ("QUANTITY_INTERVAL",)),
-        minimum_quantity=_text(order, ("QUANTITY_MIN",)),
+        lead_time_days=_text(details, "DELIVERY_TIME"),
+        manufacturer=_text(details, "MANUFACTURER_NAME"),
+        manufacturer_part_id=_text(details, "MANUFACTURER_PID", "MANUFACTURER_AID"),
+        pack_size=_text(order, "NO_CU_PER_OU"),
+        order_multiple=_text(order, "QUANTITY_INTERVAL"),
+        minimum_quantity=_text(order, "QUANTITY_MIN"),
         image_url=image,
         datasheet_url=datasheet,
         problems=problems,
