@@ -4,12 +4,13 @@ publish it into the live catalog when a buyer approves, or reject it. Each funct
 import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -463,3 +464,32 @@ def catalog_upload_check_again(*, upload: CatalogUpload, by: Employee) -> Catalo
         catalog_upload_status_move(upload=upload, to_status=S.VALIDATING, by=by)
         transaction.on_commit(lambda: _enqueue(VALIDATE_TASK, upload.pk))
     return upload
+
+
+# An upload whose worker died (killed, a lost message) stops moving; beat queues it again after this long. A chunk
+# of lines takes about a second, so a live check never waits this long; a publication is one transaction, so one
+# whose worker died rolled back and runs again whole (a second run of a live one waits for its lock, then finds
+# the upload published and does nothing).
+STALLED_CHECK = timedelta(seconds=300)
+STALLED_PUBLISH = timedelta(minutes=30)
+
+
+def catalog_uploads_stalled_requeue() -> int:
+    """Beat: queue again the checks and publications that stopped moving; returns how many."""
+    now = timezone.now()
+    before = now - STALLED_CHECK
+    checks = list(
+        CatalogUpload.objects.filter(status__in=[S.UPLOADED, S.VALIDATING])
+        .filter(Q(progress_at__lt=before) | Q(progress_at__isnull=True, created_at__lt=before))
+        .values_list("pk", flat=True)[:50]
+    )
+    publications = list(
+        CatalogUpload.objects.filter(status=S.PUBLISHING, decided_at__lt=now - STALLED_PUBLISH).values_list(
+            "pk", flat=True
+        )[:50]
+    )
+    for upload_id in checks:
+        task_enqueue(VALIDATE_TASK, kwargs={"upload_id": upload_id})
+    for upload_id in publications:
+        task_enqueue(PUBLISH_TASK, kwargs={"upload_id": upload_id})
+    return len(checks) + len(publications)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import catalog_upload_publish_run, catalog_upload_validate
+from .services import catalog_upload_publish_run, catalog_upload_validate, catalog_uploads_stalled_requeue
 
 
 @shared_task(
@@ -31,3 +31,9 @@ def upload_validate(*, upload_id: int) -> str:
 def upload_publish(*, upload_id: int) -> str:
     """Publish an approved catalog upload (one transaction); a second run finds it published and does nothing."""
     return str(catalog_upload_publish_run(upload_id=upload_id).status)
+
+
+@shared_task(name="catalogs.uploads_sweep", time_limit=60, soft_time_limit=50)
+def uploads_sweep() -> int:
+    """Beat: queue again the uploads whose worker died (a check that stopped moving, a publication that never ended)."""
+    return catalog_uploads_stalled_requeue()

@@ -184,3 +184,25 @@ def test_a_requester_cannot_upload_and_a_bad_threshold_is_refused(shop, django_c
     )
     assert CatalogUpload.objects.count() == 0
     assert CatalogUploadLine.objects.count() == 0
+
+
+def test_a_check_whose_worker_died_is_queued_again_by_the_sweep(shop, live_catalog, django_capture_on_commit_callbacks):
+    """Given an upload left at "checking" for 10 minutes (its worker was killed), when beat's sweep runs, then
+    the check runs again from the start and the upload awaits approval with its diff."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalogs.tasks import uploads_sweep
+
+    upload = upload_file(shop, django_capture_on_commit_callbacks, csv_of("PEN;Pen;44121704;EA;12.00;EUR;;;;;"))
+    CatalogUploadLine.objects.filter(upload=upload).delete()
+    CatalogUpload.objects.filter(pk=upload.pk).update(
+        status=S.VALIDATING, progress_at=timezone.now() - timedelta(minutes=10), processed_lines=0
+    )
+
+    assert uploads_sweep.delay().get() == 1
+    upload.refresh_from_db()
+
+    assert (upload.status, upload.total_lines, upload.changed_count) == (S.VALIDATED, 1, 1)
+    assert uploads_sweep.delay().get() == 0
