@@ -25,6 +25,9 @@ EXPLICIT_NAMES = {
     "notifications.webhook_deliveries_sweep",
     "notifications.daily_digest",
     "budgets.budget_balances_reconcile",
+    "catalogs.upload_validate",
+    "catalogs.upload_publish",
+    "catalogs.uploads_sweep",
 }
 
 
@@ -46,6 +49,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "notifications.webhook_deliveries_sweep",
         "notifications.daily_digest",
         "budgets.budget_balances_reconcile",
+        "catalogs.uploads_sweep",
     }
     assert scheduled <= set(app.tasks)
 

@@ -295,6 +295,9 @@ CELERY_TASK_ROUTES = {
     "approvals.delegations_apply": {"queue": "timers"},
     "requisitions.import_jobs_sweep": {"queue": "timers"},
     "budgets.budget_balances_reconcile": {"queue": "timers"},
+    "catalogs.upload_validate": {"queue": "imports"},
+    "catalogs.upload_publish": {"queue": "imports"},
+    "catalogs.uploads_sweep": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -326,6 +329,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "budgets-balances-reconcile": {
         "task": "budgets.budget_balances_reconcile",
         "schedule": float(os.environ.get("BUDGETS_RECONCILE_EVERY_SECONDS", 24 * 60 * 60)),
+    },
+    "catalog-uploads-sweep": {
+        "task": "catalogs.uploads_sweep",
+        "schedule": float(os.environ.get("CATALOG_UPLOADS_SWEEP_EVERY_SECONDS", 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",
