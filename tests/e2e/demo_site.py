@@ -107,11 +107,24 @@ def _import_job(requisition_id: int) -> int:
     return job.pk
 
 
+def _supplier_upload_link(create: Any) -> str:
+    """The path of an upload link frank sends LabSource (the supplier's page, no account)."""
+    from procurement.models import Employee, LegalEntity, Supplier
+
+    frank = Employee.objects.get(user__username="frank")
+    url = create(
+        supplier=Supplier.objects.get(code="LABSOURCE"), legal_entity=LegalEntity.objects.get(code="ACME-FR"), by=frank
+    )
+    return urlsplit(url).path
+
+
 def build_demo_site(url: str) -> DemoSite:
     """The demo seed, plus an order waiting to be received and an import job; the ids the page table needs."""
     from approvals.inbox import approval_open_task_id
     from approvals.links import decision_link_url
     from budgets.models import Budget
+    from catalogs.models import CatalogUpload
+    from catalogs.supplier_links import supplier_upload_link_create
     from invoices.models import Invoice
     from procurement.models import Employee
     from receiving.models import GoodsReceipt
@@ -134,6 +147,8 @@ def build_demo_site(url: str) -> DemoSite:
         "receipt": GoodsReceipt.objects.order_by("pk").first().pk,
         "invoice_on_hold": Invoice.objects.get(number="BT-2026-0412").pk,
         "budget": Budget.objects.get(cost_centre__code="FR-LAB").pk,
+        "catalog_upload": CatalogUpload.objects.get(supplier__code="LABSOURCE").pk,
+        "supplier_upload_link": _supplier_upload_link(supplier_upload_link_create),
     }
     return DemoSite(url=url, ids=ids)
 

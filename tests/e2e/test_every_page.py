@@ -90,6 +90,12 @@ PAGES = [
     Row("budgets", "erin", "/budgets/", None),
     Row("budget", "erin", "/budgets/{budget}/", None),
     Row("budget-import", "erin", "/budgets/import/", "main button[type=submit]"),
+    # catalog uploads: the buyer's list, form and diff; the supplier's page reached by its link
+    Row("catalog-uploads", "frank", "/catalogs/", None),
+    Row("catalog-upload", "frank", "/catalogs/upload/", None),
+    Row("catalog-upload-diff", "frank", "/catalogs/uploads/{catalog_upload}/", None),
+    Row("catalog-upload-flagged", "frank", "/catalogs/uploads/{catalog_upload}/?kind=flagged", None),
+    Row("supplier-catalog-upload", ANONYMOUS, "{supplier_upload_link}", None),
     # everyone
     Row("login", ANONYMOUS, "/login/", "button.primary"),
     Row("not-found", "alice", "/no-such-page/", None, status=404),
