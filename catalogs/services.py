@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from procurement.bulk import bulk_insert_rows
 from procurement.catalog_publish import CatalogItemValues, catalog_items_publish
+from procurement.lock_objects import suppliers_qs_select_for_update
 from procurement.models import CatalogItem, Employee, LegalEntity, Supplier
 from procurement.task_queue import task_enqueue
 
@@ -209,7 +210,8 @@ def catalog_upload_validate(*, upload_id: int) -> CatalogUpload:
         for name in ("total_lines", "processed_lines", "error_lines", "new_count", "changed_count"):
             setattr(upload, name, 0)
         upload.unchanged_count = upload.removed_count = upload.flagged_count = 0
-        upload.message = ""
+        if upload.status == S.UPLOADED:
+            upload.message = ""  # a check run again keeps why it was run again (the live catalog moved)
         upload.progress_at = timezone.now()
         counts = ["total_lines", "processed_lines", "error_lines", "new_count", "changed_count", "unchanged_count"]
         counts += ["removed_count", "flagged_count", "message", "progress_at"]
@@ -415,6 +417,9 @@ def catalog_upload_publish_run(*, upload_id: int) -> CatalogUpload:
     upload = catalog_uploads_qs_select_for_update().get(pk=upload_id)
     if upload.status != S.PUBLISHING:
         return upload
+    # The supplier's lock first, then the look at its catalog: a publication of the same supplier running now
+    # commits before this one looks, so its writes count as a change since the check.
+    suppliers_qs_select_for_update().filter(pk=upload.supplier_id).get()
     latest = CatalogItem.objects.filter(supplier=upload.supplier).aggregate(latest=Max("updated_at"))["latest"]
     if latest is not None and upload.validated_at is not None and latest > upload.validated_at:
         upload.message = _("The live catalog changed after this upload was checked: it was checked again.")
