@@ -42,9 +42,7 @@ def live_catalog_of(shop, file_format: str) -> None:
     items = []
     for row in catalog.rows:
         values = line_check(row, supplier_currency="EUR").values
-        items.append(
-            CatalogItemValues(base_price_minor=values.pop("price_minor"), **values)  # type: ignore[arg-type]
-        )
+        items.append(CatalogItemValues(base_price_minor=values.pop("price_minor"), **values))
     catalog_items_publish(supplier=shop.supplier, items=items)
     for number in range(5):
         CatalogItemFactory(supplier=shop.supplier, sku=f"OLD-{number}")
