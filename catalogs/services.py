@@ -251,7 +251,7 @@ def catalog_upload_validate(*, upload_id: int) -> CatalogUpload:
                     for item in removed[start : start + CHUNK]
                 ]
                 bulk_insert_rows(CatalogUploadLine, LINE_FIELDS, rows, with_ids=False)
-            upload.removed_count = len(removed)
+            upload.removed_count += len(removed)
         if upload.total_lines == 0:
             upload.message = _("The file holds no item.")
             return catalog_upload_status_move(upload=upload, to_status=S.FAILED, by=None, also_save=["message", "mode"])
@@ -273,6 +273,8 @@ def _stage(
     upload: CatalogUpload, row: CatalogRow, live: dict[str, dict[str, Any]], seen: dict[str, int], currency: str
 ) -> tuple[Any, ...]:
     """The staged line of `row`: checked, then new, changed or unchanged against the live item; counts kept."""
+    if row.delete:
+        return _stage_deletion(upload, row, live, seen, currency)
     checked = line_check(row, supplier_currency=currency, default_unspsc=upload.default_unspsc)
     values = checked.values
     sku = values["sku"]
@@ -323,6 +325,40 @@ def _stage(
         old_price_minor=old_price,
         changes=changes,
         flagged=flagged,
+    )
+
+
+def _stage_deletion(
+    upload: CatalogUpload, row: CatalogRow, live: dict[str, dict[str, Any]], seen: dict[str, int], currency: str
+) -> tuple[Any, ...]:
+    """An update's deletion: the live item is removed; an item the supplier does not sell (or no longer does)
+    leaves nothing to do (unchanged)."""
+    sku = row.sku[:64]
+    empty: dict[str, Any] = {"sku": sku, "name": "", "description": "", "unspsc": "", "unit": "", "price_minor": None}
+    empty |= {"currency": currency, "lead_time_days": 0, "manufacturer": "", "manufacturer_part_id": ""}
+    empty |= {"pack_size": None, "order_multiple": Decimal("0.001"), "minimum_quantity": Decimal("0.001")}
+    empty |= {"image_url": "", "datasheet_url": ""}
+    if not sku or sku in seen:
+        upload.error_lines += 1
+        error = (
+            _("The SKU %(sku)s is also on line %(line)s.") % {"sku": sku, "line": seen[sku]}
+            if sku
+            else _("The supplier part id (SKU) is missing.")
+        )
+        return _line_row(upload.pk, row.line_number, K.INVALID, empty, errors=[error])
+    seen[sku] = row.line_number
+    item = live.get(sku)
+    if item is None or not item["is_active"]:
+        upload.unchanged_count += 1
+        return _line_row(upload.pk, row.line_number, K.UNCHANGED, empty, item_id=item["pk"] if item else None)
+    upload.removed_count += 1
+    return _line_row(
+        upload.pk,
+        row.line_number,
+        K.REMOVED,
+        _values_of_item(item, currency),
+        item_id=item["pk"],
+        old_price_minor=item["base_price_minor"],
     )
 
 

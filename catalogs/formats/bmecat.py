@@ -9,7 +9,8 @@ net_list, at its lowest LOWER_BOUND; PRICE_AMOUNT × PRICE_FACTOR, PRICE_CURRENC
 the UNSPSC code (REFERENCE_FEATURE_GROUP_ID of a REFERENCE_FEATURE_SYSTEM_NAME starting "UNSPSC"; eCl@ss codes
 are not UNSPSC and are not read), and MIME_INFO: the first image (MIME_PURPOSE normal, else any image type) and
 the first data sheet (MIME_PURPOSE data_sheet, else a PDF), relative sources joined to the header's MIME_ROOT.
-A price per several units (PRICE_QUANTITY other than 1) is reported on its line, not divided.
+A price per several units (PRICE_QUANTITY other than 1) is reported on its line, not divided. In an update, a
+product of `mode="delete"` removes the item.
 """
 
 import re
@@ -124,6 +125,8 @@ def _media(product: Kids, mime_root: str) -> tuple[str, str]:
 
 def _row(element: etree._Element, *, line_number: int, currency: str, mime_root: str) -> CatalogRow:
     product = _kids(element)
+    if element.get("mode") == "delete":  # T_UPDATE_PRODUCTS: the product is no longer sold
+        return CatalogRow(line_number=line_number, sku=_text(product, "SUPPLIER_PID", "SUPPLIER_AID"), delete=True)
     details = _kids(_first(product, "PRODUCT_DETAILS", "ARTICLE_DETAILS"))
     order = _kids(_first(product, "PRODUCT_ORDER_DETAILS", "ARTICLE_ORDER_DETAILS"))
     amount, price_currency, problems = _price(product)

@@ -12,6 +12,7 @@ separator is `,`) and no thousands separator. UTF-8 (with or without BOM) or Win
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from .rows import CatalogFile, CatalogFormatError, CatalogRow, decode_text, size_check
 
@@ -66,7 +67,7 @@ def rows_from_table(records: Iterable[tuple[int, Sequence[object]]], positions: 
         if len(texts) < width:
             problems = ("columns",)
             texts = texts + [""] * (width - len(texts))
-        values = {name: texts[index] for name, index in positions.items()}
+        values: dict[str, Any] = {name: texts[index] for name, index in positions.items()}
         for name in NUMBER_COLUMNS & values.keys():
             values[name] = decimal_point(values[name])
         if values.get("currency"):

@@ -4,13 +4,14 @@
 Header lines read: `LOADMODE` (F full, I incremental; full when absent), `CURRENCY` (for items without a
 `Currency` field), `FIELDNAMES`. Fields read: Supplier Part ID, Short Name, Item Description, SPSC Code (or
 Classification Codes), Unit Price, Currency, Unit of Measure, Lead Time, Manufacturer Name, Manufacturer Part ID,
-Image (the picture's URL) and Manufacturer URL (the data sheet). Items marked `Delete` (`T`) are not read.
+Image (the picture's URL) and Manufacturer URL (the data sheet). An item marked `Delete` (`T`) is removed.
 Without `FIELDNAMES` the CIF 2.1 order applies.
 """
 
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from .rows import CatalogFile, CatalogFormatError, CatalogRow, LoadMode, decode_text, size_check
 
@@ -101,9 +102,13 @@ def read_cif(data: bytes) -> CatalogFile:
             if len(cells) == 1 and cells[0].strip().upper() == "ENDOFDATA":
                 return
             if delete_at is not None and delete_at < len(cells) and cells[delete_at].strip().upper() in {"T", "TRUE"}:
+                sku_at = positions["supplier part id"]
+                yield CatalogRow(
+                    line_number=number, sku=cells[sku_at].strip() if sku_at < len(cells) else "", delete=True
+                )
                 continue
             problems: tuple[str, ...] = () if len(cells) >= len(names) else ("columns",)
-            values: dict[str, str] = {}
+            values: dict[str, Any] = {}
             for name, index in positions.items():
                 target = FIELDS.get(name)
                 if target and index < len(cells) and not values.get(target):

@@ -8,7 +8,7 @@ read alike (the attached catalog's own load mode decides full or incremental); d
 Index fields read per `IndexItemAdd`: ItemID/SupplierPartID, ItemDetail: UnitPrice/Money (amount, currency),
 Description (English first; its ShortName, else its text, is the name), UnitOfMeasure, Classification of domain
 UNSPSC, ManufacturerName, ManufacturerPartID, LeadTime (or IndexItemDetail/LeadTime), URL (the data sheet) and
-the first AttachmentReference URL (the image). `loadmode` Full or Incremental. `IndexItemDelete` is not read.
+the first AttachmentReference URL (the image). `loadmode` Full or Incremental. An `IndexItemDelete` removes its item.
 """
 
 import email
@@ -105,8 +105,12 @@ def read_index(data: bytes) -> CatalogFile:
 
     def rows() -> Iterator[CatalogRow]:
         try:
-            for element in iterparse_xml(data, tag="IndexItemAdd", max_bytes=MAX_CATALOG_BYTES):
-                yield _index_row(element)
+            for element in iterparse_xml(data, tag=("IndexItemAdd", "IndexItemDelete"), max_bytes=MAX_CATALOG_BYTES):
+                if element.tag == "IndexItemDelete":
+                    sku = _text(element.find("ItemID/SupplierPartID"))
+                    yield CatalogRow(line_number=element.sourceline or 0, sku=sku, delete=True)
+                else:
+                    yield _index_row(element)
                 parent = element.getparent()  # IndexItem
                 element.clear()
                 grand = parent.getparent() if parent is not None else None

@@ -35,6 +35,7 @@ class CatalogRow:
     image_url: str = ""
     datasheet_url: str = ""
     problems: tuple[str, ...] = ()
+    delete: bool = False  # an update file's deletion of the item (only `sku` is read)
 
 
 @dataclass(kw_only=True)

@@ -223,3 +223,35 @@ def test_a_remote_catalog_upload_request_fails_with_why(shop, django_capture_on_
         "The CatalogUploadRequest points to a catalog on the web; we never fetch it. Attach the catalog (cid:). "
         "(https://www.attachment.com)"
     )
+
+
+def test_an_update_removes_the_items_it_deletes_and_keeps_the_others(
+    shop, live_catalog, django_capture_on_commit_callbacks
+):
+    """Given PEN, PAD and INK live, an incremental CIF raises PAD and deletes INK (and GONE, never sold): PEN stays,
+    INK is removed, GONE changes nothing."""
+    cif = (
+        b"CIF_I_V3.0\nLOADMODE: I\nCURRENCY: EUR\n"
+        b"FIELDNAMES: Supplier Part ID,Item Description,SPSC Code,Unit Price,Unit of Measure,Delete\nDATA\n"
+        b"PAD,Writing pad,44121704,21.00,EA,F\nINK,,,,,T\nGONE,,,,,T\nENDOFDATA\n"
+    )
+    upload = upload_file(shop, django_capture_on_commit_callbacks, cif, file_format="cif")
+
+    assert (upload.mode, upload.changed_count, upload.removed_count, upload.unchanged_count) == ("incremental", 1, 1, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_upload_publish(upload=upload, by=shop.frank)
+
+    items = dict(CatalogItem.objects.filter(supplier=shop.supplier).values_list("sku", "is_active"))
+    assert items == {"PEN": True, "PAD": True, "INK": False}
+
+
+def test_an_index_item_delete_is_read_as_a_deletion():
+    index = (
+        b'<?xml version="1.0"?><Index loadmode="Incremental"><SupplierID domain="DUNS">1</SupplierID>'
+        b"<IndexItem><IndexItemDelete><ItemID><SupplierPartID>INK</SupplierPartID></ItemID></IndexItemDelete>"
+        b"</IndexItem></Index>"
+    )
+    catalog = read_catalog("cxml_index", index)
+
+    assert catalog.mode == "incremental"
+    assert list(catalog.rows) == [CatalogRow(line_number=1, sku="INK", delete=True)]
