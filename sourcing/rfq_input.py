@@ -68,9 +68,9 @@ def date_read(value: Any, *, label: str, field: str) -> date | None:
     return parsed
 
 
-def due_read(value: Any, *, field: str = "due_at") -> datetime:
-    """The due date and time: ISO 8601 with an offset (API), or a local date and time typed on the page, read in
-    the site's time zone."""
+def due_read(value: Any, *, field: str = "due_at", offset_required: bool = False) -> datetime:
+    """The due date and time: ISO 8601 with an offset (the API requires one), or a local date and time typed on
+    the page, read in the site's time zone."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise RFQInvalid(_("Give the due date and time."), field=field)
@@ -81,6 +81,8 @@ def due_read(value: Any, *, field: str = "due_at") -> datetime:
     if parsed is None:
         raise RFQInvalid(_("Give the due date and time as 2026-12-31 17:00."), field=field)
     if timezone.is_naive(parsed):
+        if offset_required:
+            raise RFQInvalid(_("Give the due date with its offset: 2026-12-31T17:00:00+01:00."), field=field)
         parsed = timezone.make_aware(parsed)
     return parsed
 

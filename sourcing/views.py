@@ -19,7 +19,7 @@ from procurement.models import Employee
 from procurement.money import Money, decimal_text
 from procurement.web import acting_legal_entity, employee_required
 
-from .errors import LinkInvalid, QuotesSealed, RFQInvalid, SourcingError
+from .errors import LinkInvalid, NotAllowed, QuotesSealed, RFQInvalid, SourcingError
 from .links import invitation_for_link
 from .models import Criterion, Invitation, QuoteLine, RequestForQuotation, RFQAttachment
 from .rfq_input import date_read, decimal_read, due_read, id_read, weights_read, whole_read
@@ -432,7 +432,10 @@ def reveal(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
 def award(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     """The buyer picks a quote per line (lines may go to different suppliers) and says why."""
     rfq = rfq_get(employee=employee, pk=pk)
-    buyer_check(employee=employee, rfq=rfq)
+    try:
+        buyer_check(employee=employee, rfq=rfq)
+    except NotAllowed as refused:
+        return render(request, "sourcing/forbidden.html", {"message": refused.message}, status=403)
     try:
         table = comparison(rfq=rfq, employee=employee)
     except QuotesSealed as error:
@@ -488,6 +491,7 @@ class QuoteRow:
     valid_until: str = ""
     alternative: str = ""
     comment: str = ""
+    error: bool = False
 
 
 def _quote_rows(invitation: Invitation) -> list[QuoteRow]:
@@ -563,6 +567,8 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
             quote = quote_submit(invitation=invitation, lines=lines, note=note)
         except RFQInvalid as refused:
             problem, problem_field, status = refused.message, refused.field, 400
+            for row in rows:
+                row.error = problem_field.endswith(f"-{row.line.pk}")
         except SourcingError as refused:
             problem, status = refused.message, refused.status
         else:
