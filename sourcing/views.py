@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -210,8 +211,9 @@ def create(request: HttpRequest, employee: Employee) -> HttpResponse:
     if request.method == "POST":
         form = _form_from_post(request)
         try:
-            rfq = rfq_create(by=employee, legal_entity=entity, spec=_spec_from_form(form, employee=employee))
-            _attach(request, rfq, employee)
+            with transaction.atomic():  # a refused file leaves no request behind
+                rfq = rfq_create(by=employee, legal_entity=entity, spec=_spec_from_form(form, employee=employee))
+                _attach(request, rfq, employee)
         except RFQInvalid as error:
             form.error, form.error_field = error.message, error.field
             return _form_page(request, form, rfq=None, entity_pk=entity.pk, status=400)
@@ -248,8 +250,9 @@ def edit(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = _form_from_post(request)
         try:
-            rfq_update(rfq=rfq, by=employee, spec=_spec_from_form(form, employee=employee))
-            _attach(request, rfq, employee)
+            with transaction.atomic():
+                rfq_update(rfq=rfq, by=employee, spec=_spec_from_form(form, employee=employee))
+                _attach(request, rfq, employee)
         except RFQInvalid as error:
             form.error, form.error_field = error.message, error.field
             return _form_page(request, form, rfq=rfq, entity_pk=rfq.legal_entity_id, status=400)
@@ -514,7 +517,14 @@ def _quote_rows(invitation: Invitation) -> list[QuoteRow]:
 
 
 def _link_refused(request: HttpRequest, error: LinkInvalid) -> HttpResponse:
-    return render(request, "sourcing/link_refused.html", {"message": error.message}, status=error.status)
+    return _private(render(request, "sourcing/link_refused.html", {"message": error.message}, status=error.status))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page reached by a bearer link: kept out of caches, and the link is not passed on as a Referer."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def quote_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -577,24 +587,26 @@ def quote_page(request: HttpRequest, token: str) -> HttpResponse:
                 _("Your quote is received (revision %(revision)s). You may change it until %(due)s.")
                 % {"revision": quote.revision, "due": due_text(rfq)},
             )
-            return redirect("sourcing:quote", token)
-    return render(
-        request,
-        "sourcing/quote.html",
-        {
-            "rfq": rfq,
-            "invitation": invitation,
-            "rows": rows,
-            "quote": quote,
-            "note": note,
-            "due": due_text(rfq),
-            "token": token,
-            "attachments": rfq.attachments.only("pk", "filename", "size", "rfq_id"),
-            "error": problem,
-            "error_field": problem_field,
-            "today": timezone.localdate().isoformat(),
-        },
-        status=status,
+            return _private(redirect("sourcing:quote", token))
+    return _private(
+        render(
+            request,
+            "sourcing/quote.html",
+            {
+                "rfq": rfq,
+                "invitation": invitation,
+                "rows": rows,
+                "quote": quote,
+                "note": note,
+                "due": due_text(rfq),
+                "token": token,
+                "attachments": rfq.attachments.only("pk", "filename", "size", "rfq_id"),
+                "error": problem,
+                "error_field": problem_field,
+                "today": timezone.localdate().isoformat(),
+            },
+            status=status,
+        )
     )
 
 
@@ -606,4 +618,4 @@ def quote_attachment(request: HttpRequest, token: str, attachment_pk: int) -> Ht
     found = invitation.rfq.attachments.filter(pk=attachment_pk).first()
     if found is None:
         return render(request, "404.html", status=404)
-    return _download(found)
+    return _private(_download(found))

@@ -297,3 +297,30 @@ def test_the_api_makes_and_sends_a_request(acme, invited, api_client):
     again = api_client.post(f"/api/v1/rfqs/{made.json()['id']}/send/")
     assert (again.status_code, again.json()["code"]) == (409, "not_editable")
     assert LegalEntity.objects.filter(code="ACME-FR").exists()
+
+
+def test_files_go_with_the_request_and_the_supplier_downloads_them_by_its_link(acme, invited, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(person("frank").user)
+    drawing = SimpleUploadedFile("centrifuge-spec.pdf", b"%PDF-1.4 spec", content_type="application/pdf")
+    too_big = SimpleUploadedFile("huge.bin", b"x" * (5 * 1024 * 1024 + 1))
+    refused = client.post("/sourcing/new/", {**form_post(invited), "attachments": [too_big]})
+    assert refused.status_code == 400 and "huge.bin is larger than 5 MB." in refused.content.decode()
+    assert RequestForQuotation.objects.count() == 0  # nothing half made
+    client.post("/sourcing/new/", {**form_post(invited), "attachments": [drawing]})
+    rfq = RequestForQuotation.objects.get()
+    with committed():
+        client.post(f"/sourcing/{rfq.pk}/send/")
+    file_id = rfq.attachments.get().pk
+    client.logout()
+    path = links(rfq)["BRAVO"]
+    page = client.get(path)
+    assert (page["Cache-Control"], page["Referrer-Policy"]) == ("no-store", "no-referrer")
+    assert "centrifuge-spec.pdf" in page.content.decode()
+    download = client.get(f"{path}files/{file_id}/")
+    assert (download.status_code, download.content, download["Content-Disposition"]) == (
+        200,
+        b"%PDF-1.4 spec",
+        'attachment; filename="centrifuge-spec.pdf"',
+    )
