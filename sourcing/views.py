@@ -521,9 +521,9 @@ def _link_refused(request: HttpRequest, error: LinkInvalid) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """A page reached by a bearer link: kept out of caches, and the link is not passed on as a Referer."""
+    """A page reached by a bearer link: kept out of caches; the link is never sent to another site as a Referer."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # "no-referrer" would send Origin: null, which CSRF refuses
     return response
 
 

@@ -316,7 +316,7 @@ def test_files_go_with_the_request_and_the_supplier_downloads_them_by_its_link(a
     client.logout()
     path = links(rfq)["BRAVO"]
     page = client.get(path)
-    assert (page["Cache-Control"], page["Referrer-Policy"]) == ("no-store", "no-referrer")
+    assert (page["Cache-Control"], page["Referrer-Policy"]) == ("no-store", "same-origin")
     assert "centrifuge-spec.pdf" in page.content.decode()
     download = client.get(f"{path}files/{file_id}/")
     assert (download.status_code, download.content, download["Content-Disposition"]) == (
