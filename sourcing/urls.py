@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     # The supplier's quote page: public, reached by the invitation's signed link only.
     path("quote/<str:token>/", views.quote_page, name="quote"),
+    path("quote/<str:token>/cxml/", views.quote_cxml, name="quote-cxml"),
     path("quote/<str:token>/files/<int:attachment_pk>/", views.quote_attachment, name="quote-attachment"),
 ]

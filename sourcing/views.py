@@ -14,12 +14,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.models import Employee
 from procurement.money import Money, decimal_text
 from procurement.web import acting_legal_entity, employee_required
+from punchout.cxml.elements import Status
+from punchout.cxml.envelope import build_response
+from punchout.cxml.errors import status_text
 
+from .cxml_quotes import quote_message_receive, quote_request_document
 from .errors import LinkInvalid, NotAllowed, QuotesSealed, RFQInvalid, SourcingError
 from .links import invitation_for_link
 from .models import Criterion, Invitation, QuoteLine, RequestForQuotation, RFQAttachment
@@ -619,3 +624,30 @@ def quote_attachment(request: HttpRequest, token: str, attachment_pk: int) -> Ht
     if found is None:
         return render(request, "404.html", status=404)
     return _private(_download(found))
+
+
+# The same link, for a supplier's system: GET the QuoteRequest, POST the QuoteMessage (cXML, the link is the
+# credential; no session, so no CSRF token).
+
+CXML_CONTENT_TYPE = "text/xml; charset=utf-8"
+
+
+def _cxml_answer(code: int, message: str) -> HttpResponse:
+    status = Status(code=code, text=status_text(code), message=message, lang="en")
+    return _private(HttpResponse(build_response(status), content_type=CXML_CONTENT_TYPE, status=code))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def quote_cxml(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_link(token)
+    except LinkInvalid as error:
+        return _cxml_answer(error.status, error.message)
+    if request.method == "GET":
+        return _private(HttpResponse(quote_request_document(invitation=invitation), content_type=CXML_CONTENT_TYPE))
+    try:
+        quote = quote_message_receive(invitation=invitation, data=request.body)
+    except SourcingError as error:
+        return _cxml_answer(error.status, error.message)
+    return _cxml_answer(200, f"Quote received (revision {quote.revision}).")

@@ -144,3 +144,73 @@ def test_a_quote_message_without_prices_or_with_a_foreign_currency_is_refused():
         parse_quote_message(document.replace(b'<Money currency="EUR">240.00', b'<Money currency="USD">240.00'))
     with pytest.raises(InvalidDocument, match="QuoteItemIn 1 has no UnitPrice"):
         parse_quote_message(document.replace(b'<UnitPrice><Money currency="EUR">240.00</Money></UnitPrice>', b""))
+
+
+# Through the invitation's link: the supplier's system fetches the QuoteRequest and posts its QuoteMessage.
+
+
+@pytest.fixture
+def bravo_link(acme, invited):
+    from .helpers import links, sent_rfq
+
+    rfq = sent_rfq(invited)
+    return rfq, links(rfq)["BRAVO"] + "cxml/"
+
+
+def test_a_supplier_s_system_fetches_the_quote_request_by_its_link(bravo_link, client):
+    rfq, path = bravo_link
+    answer = client.get(path)
+    assert (answer.status_code, answer["Content-Type"]) == (200, "text/xml; charset=utf-8")
+    assert quote_dtd_errors(answer.content) == []
+    root = etree.fromstring(answer.content)
+    assert root.find("Request/QuoteRequest/QuoteRequestHeader").get("requestID") == rfq.number
+    assert [item.findtext("ItemDetail/Description") for item in root.iter("QuoteItemOut")] == [
+        "Centrifuge",
+        "Pipette tips",
+    ]
+
+
+def test_a_quote_message_posted_to_the_link_is_the_supplier_s_quote(bravo_link, client):
+    rfq, path = bravo_link
+    document = (
+        (DOCUMENTS / "quote_message.xml")
+        .read_bytes()
+        .replace(b'requestID="1"', rfq.number.encode().join([b'requestID="', b'"']))
+    )
+    answer = client.post(path, document, content_type="text/xml")
+    assert (answer.status_code, etree.fromstring(answer.content).find("Response/Status").get("code")) == (200, "200")
+    quote = rfq.quotes.get()
+    assert (quote.invitation.supplier.code, quote.note) == ("BRAVO", "Free delivery to Lyon.")
+    assert [
+        (
+            line.rfq_line.line_number,
+            line.unit_price_minor,
+            line.lead_time_days,
+            line.valid_until,
+            line.alternative_description,
+            line.comment,
+        )
+        for line in quote.lines.select_related("rfq_line").order_by("rfq_line__line_number")
+    ] == [
+        (1, 240_00, 12, date(2027, 2, 28), "", ""),
+        (
+            2,
+            13_00,
+            3,
+            date(2027, 1, 31),
+            "Pipette tips, 200 µl, bulk bag",
+            "Racked, sterile. Alternative: Pipette tips, 200 µl, bulk bag at 11.00 EUR.",
+        ),
+    ]
+    # another request's answer, or one after the due date, is refused in cXML
+    other = client.post(path, document.replace(rfq.number.encode(), b"RFQ-OTHER-1"), content_type="text/xml")
+    assert (other.status_code, etree.fromstring(other.content).find("Response/Status").text) == (
+        400,
+        f"The QuoteMessage answers RFQ-OTHER-1, not {rfq.number}.",
+    )
+    from .helpers import due_passes
+
+    due_passes(rfq)
+    late = client.post(path, document, content_type="text/xml")
+    assert late.status_code == 410
+    assert "has passed: quotes are no longer accepted." in etree.fromstring(late.content).find("Response/Status").text
