@@ -214,3 +214,21 @@ def test_a_quote_message_posted_to_the_link_is_the_supplier_s_quote(bravo_link, 
     late = client.post(path, document, content_type="text/xml")
     assert late.status_code == 410
     assert "has passed: quotes are no longer accepted." in etree.fromstring(late.content).find("Response/Status").text
+
+
+def test_what_is_not_a_readable_quote_message_is_answered_with_a_cxml_refusal(bravo_link, client):
+    _rfq, path = bravo_link
+    bombs = [
+        b"",
+        b"not xml",
+        b'<?xml version="1.0"?><!DOCTYPE cXML [<!ENTITY x "boom">]><cXML>&x;</cXML>',
+        (DOCUMENTS / "quote_message.xml").read_bytes().replace(b">240.00<", b">1E+30<"),
+        (DOCUMENTS / "quote_message.xml").read_bytes().replace(b'lineNumber="2"', b'lineNumber="99"'),
+    ]
+    for body in bombs:
+        answer = client.post(path, body, content_type="text/xml")
+        assert (answer.status_code, etree.fromstring(answer.content).find("Response/Status").get("code")) == (
+            400,
+            "400",
+        ), body[:60]
+    assert client.post(path[:-10] + "xx/cxml/", b"", content_type="text/xml").status_code == 404
