@@ -237,14 +237,17 @@ def evaluation(*, rfq: RequestForQuotation, employee: Employee, now: datetime | 
     scores = list(Score.objects.filter(evaluator__rfq=rfq).select_related("evaluator__employee__user").order_by("pk"))
     results = []
     for quote in quotes:
-        means: dict[str, Decimal] = {}
+        exact: dict[str, Decimal] = {}
         for criterion in Criterion.values:
             values = [score.value for score in scores if score.quote_id == quote.pk and score.criterion == criterion]
-            means[criterion] = (
-                (Decimal(sum(values)) / len(values)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-                if values
-                else Decimal(0)
+            exact[criterion] = Decimal(sum(values)) / len(values) if values else Decimal(0)
+        # The total is weighted from the exact means; only what is shown is rounded.
+        results.append(
+            QuoteResult(
+                quote=quote,
+                means={name: mean.quantize(TWO_PLACES, rounding=ROUND_HALF_UP) for name, mean in exact.items()},
+                total=weighted_total(means=exact, weights=rfq.weights),
             )
-        results.append(QuoteResult(quote=quote, means=means, total=weighted_total(means=means, weights=rfq.weights)))
+        )
     results.sort(key=lambda result: (-result.total, result.quote.invitation.supplier.name))
     return Evaluation(evaluators=evaluators, mine=mine, revealed=True, results=results, all_scores=scores)
