@@ -324,3 +324,17 @@ def test_files_go_with_the_request_and_the_supplier_downloads_them_by_its_link(a
         b"%PDF-1.4 spec",
         'attachment; filename="centrifuge-spec.pdf"',
     )
+
+
+def test_the_admin_lists_no_quote_before_the_due_date(acme, invited, client):
+    from tests.factories import UserFactory
+
+    rfq = sent_rfq(invited)
+    answer(rfq, "ALPHA", "250.00", "12.50")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for model in ("quote", "quoteline", "score"):
+        page = client.get(f"/admin/sourcing/{model}/")
+        assert (page.status_code, "250" in page.content.decode()) == (200, False), model
+    assert "0 quote lines" in client.get("/admin/sourcing/quoteline/").content.decode()
+    due_passes(rfq)
+    assert "2 quote lines" in client.get("/admin/sourcing/quoteline/").content.decode()
