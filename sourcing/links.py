@@ -84,9 +84,12 @@ def invitation_for_link(token: str, *, now: datetime | None = None) -> Invitatio
     if not hmac.compare_digest(secret_hash(data["s"]), invitation.token_hash):
         raise refused
     if invitation.expires_at is None or (now or timezone.now()) >= invitation.expires_at:
+        rfq = invitation.rfq
         expired = LinkInvalid(
-            _("The due date of %(number)s (%(due)s) has passed: quotes are no longer accepted.")
-            % {"number": invitation.rfq.number, "due": due_text(invitation.rfq)},
+            _("%(number)s is cancelled: quotes are no longer accepted.") % {"number": rfq.number}
+            if rfq.status == RequestForQuotation.Status.CANCELLED
+            else _("The due date of %(number)s (%(due)s) has passed: quotes are no longer accepted.")
+            % {"number": rfq.number, "due": due_text(rfq)},
             code=SourcingErrorCode.LINK_EXPIRED,
         )
         expired.status = 410

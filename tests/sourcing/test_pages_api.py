@@ -338,3 +338,39 @@ def test_the_admin_lists_no_quote_before_the_due_date(acme, invited, client):
     assert "0 quote lines" in client.get("/admin/sourcing/quoteline/").content.decode()
     due_passes(rfq)
     assert "2 quote lines" in client.get("/admin/sourcing/quoteline/").content.decode()
+
+
+def test_a_draft_is_changed_on_its_page_and_a_sent_request_is_cancelled_with_the_suppliers_told(acme, invited, client):
+    client.force_login(person("frank").user)
+    client.post("/sourcing/new/", form_post(invited))
+    rfq = RequestForQuotation.objects.get()
+    page = client.get(f"/sourcing/{rfq.pk}/edit/").content.decode()
+    assert 'value="Centrifuge"' in page and 'value="Lab equipment"' in page
+    changed = client.post(
+        f"/sourcing/{rfq.pk}/edit/",
+        form_post(invited[:2], title="Lab kit", **{"line-2-description": "", "line-2-quantity": ""}),
+    )
+    assert changed.status_code == 302
+    rfq.refresh_from_db()
+    assert (rfq.title, rfq.lines.count(), sorted(rfq.invitations.values_list("supplier__code", flat=True))) == (
+        "Lab kit",
+        1,
+        ["ALPHA", "BRAVO"],
+    )
+    with committed():
+        client.post(f"/sourcing/{rfq.pk}/send/")
+    assert client.get(f"/sourcing/{rfq.pk}/edit/")["Location"] == f"/sourcing/{rfq.pk}/"
+    path = links(rfq)["ALPHA"]
+    mail.outbox.clear()
+    assert client.post(f"/sourcing/{rfq.pk}/cancel/", {"reason": ""}).status_code == 302
+    rfq.refresh_from_db()
+    assert rfq.status == "sent"  # a reason is required
+    with committed():
+        client.post(f"/sourcing/{rfq.pk}/cancel/", {"reason": "The lab move is postponed."})
+    rfq.refresh_from_db()
+    assert rfq.status == "cancelled"
+    assert sorted(message.to[0] for message in mail.outbox) == ["sales@alpha.example", "sales@bravo.example"]
+    client.logout()
+    gone = client.get(path)
+    assert gone.status_code == 410
+    assert f"{rfq.number} is cancelled: quotes are no longer accepted." in gone.content.decode()
