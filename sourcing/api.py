@@ -287,8 +287,8 @@ def _scores_data(rfq: RequestForQuotation, employee: Employee) -> dict[str, Any]
             {
                 "quote": result.quote.pk,
                 "supplier": result.quote.invitation.supplier.code,
-                "means": {criterion: decimal_text(mean) for criterion, mean in result.means.items()},
-                "total": decimal_text(result.total),
+                "means": {criterion: f"{mean:f}" for criterion, mean in result.means.items()},
+                "total": f"{result.total:f}",  # out of 100, two decimals: "82.00"
             }
             for result in seen.results
         ],

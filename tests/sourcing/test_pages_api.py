@@ -374,3 +374,29 @@ def test_a_draft_is_changed_on_its_page_and_a_sent_request_is_cancelled_with_the
     gone = client.get(path)
     assert gone.status_code == 410
     assert f"{rfq.number} is cancelled: quotes are no longer accepted." in gone.content.decode()
+
+
+def test_an_evaluator_scores_by_the_api(acme, invited, api_client):
+    rfq = sent_rfq(invited, evaluators=("carol",))
+    answer(rfq, "ALPHA", "250.00", "12.50")
+    answer(rfq, "BRAVO", "240.00", "13.00")
+    rfq = due_passes(rfq)
+    quotes = {quote.invitation.supplier.code: quote.pk for quote in rfq.quotes.select_related("invitation__supplier")}
+    api_client.force_authenticate(person("carol").user)
+    url = f"/api/v1/rfqs/{rfq.pk}/scores/"
+    scores = [
+        {"quote": quotes[code], "criterion": criterion, "value": value}
+        for code, value in (("ALPHA", 6), ("BRAVO", 9))
+        for criterion in ("price", "delivery", "quality", "terms")
+    ]
+    bad = api_client.post(url, {"scores": [{**scores[0], "value": 11}, *scores[1:]]}, format="json")
+    assert (bad.status_code, bad.json()["message"]) == (400, "A score must be a whole number from 0 to 10.")
+    done = api_client.post(url, {"scores": scores}, format="json")
+    assert done.status_code == 200, done.content
+    # carol is the whole committee: her scores reveal the totals at once
+    assert (done.json()["revealed"], [(result["supplier"], result["total"]) for result in done.json()["results"]]) == (
+        True,
+        [("BRAVO", "90.00"), ("ALPHA", "60.00")],
+    )
+    api_client.force_authenticate(person("erin").user)  # not on this committee, not a buyer
+    assert api_client.get(url).status_code == 404
