@@ -119,6 +119,20 @@ def requisition_lines_to_quote(
     return requisition, lines
 
 
+def requisitions_to_quote(*, employee: Employee, legal_entity: LegalEntity, limit: int = 50) -> list[Requisition]:
+    """Open requisitions of the entity (draft or returned) the employee may see that have lines needing a price:
+    the buyer's way to start a request from one."""
+    unpriced = RequisitionLine.objects.filter(
+        Q(source=RequisitionLine.Source.FREE_TEXT) | Q(unit_price_minor=0)
+    ).values("requisition_id")
+    return list(
+        requisitions_visible(employee=employee)
+        .filter(legal_entity=legal_entity, status__in=Requisition.EDITABLE, pk__in=unpriced)
+        .select_related("requester__user")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
 def _may_see_quotes(employee: Employee, rfq: RequestForQuotation) -> bool:
     return (
         is_buyer(employee=employee, legal_entity_id=rfq.legal_entity_id)

@@ -41,6 +41,7 @@ from .selectors import (
     quote_counts,
     quote_of_invitation,
     requisition_lines_to_quote,
+    requisitions_to_quote,
     rfq_get,
     rfq_lines,
     rfqs_visible,
@@ -78,10 +79,15 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
         .select_related("buyer__user", "requester__user")
         .order_by("-created_at", "-id")[:200]
     )
+    may_create = is_buyer(employee=employee, legal_entity_id=entity.pk)
     return render(
         request,
         "sourcing/index.html",
-        {"requests": requests, "may_create": is_buyer(employee=employee, legal_entity_id=entity.pk)},
+        {
+            "requests": requests,
+            "may_create": may_create,
+            "requisitions": requisitions_to_quote(employee=employee, legal_entity=entity) if may_create else [],
+        },
     )
 
 

@@ -400,3 +400,14 @@ def test_an_evaluator_scores_by_the_api(acme, invited, api_client):
     )
     api_client.force_authenticate(person("erin").user)  # not on this committee, not a buyer
     assert api_client.get(url).status_code == 404
+
+
+def test_the_buyer_starts_a_request_from_a_requisition_listed_on_the_index(acme, invited, client):
+    from .test_rfq_flow import alice_cart
+
+    cart = alice_cart()
+    client.force_login(person("frank").user)
+    index = client.get("/sourcing/").content.decode()
+    assert f'<option value="{cart.pk}">{cart.number} · Lab refit · Alice Martin</option>' in index
+    client.force_login(person("alice").user)  # not a buyer: no such form
+    assert 'id="rfq-from-requisition"' not in client.get("/sourcing/").content.decode()
