@@ -131,6 +131,7 @@ class RequisitionLine(models.Model):
         PUNCHOUT = "punchout", _("Punchout")
         FREE_TEXT = "free_text", _("Free text")
         QUICK_ORDER = "quick_order", _("Quick order")
+        QUOTE = "quote", _("Quote")  # awarded from a supplier's quote (sourcing); the quote is in `extrinsics`
 
     # No index of its own: the unique (requisition, line_number) index below starts with it and serves every look-up
     # by requisition (one index less to write for each of the thousands of lines a punchout cart brings).

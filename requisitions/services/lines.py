@@ -214,6 +214,52 @@ def requisition_line_add_free_text(
     return line
 
 
+@transaction.atomic
+def requisition_line_add_quoted(
+    *,
+    requisition: Requisition,
+    by: Employee,
+    description: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price: Money,
+    supplier: Supplier,
+    lead_time_days: int | None,
+    quote: dict[str, Any],
+) -> RequisitionLine:
+    """Add a line awarded from a supplier's quote (sourcing): its price is the quoted one, its source "quote",
+    and `quote` (the request for quotation's number, the quote's and its line's ids) is kept in `extrinsics`."""
+    requisition, line_number, tax_codes = _lock_for_line_add(requisition)
+    _check_editable(requisition, by)
+    if not description.strip():
+        raise RequisitionError(_("A quoted line needs a description."), code=RequisitionErrorCode.INVALID)
+    _check_typed_price(requisition, unit_price)
+    line = RequisitionLine(
+        requisition=requisition,
+        line_number=line_number,
+        source=RequisitionLine.Source.QUOTE,
+        supplier=supplier,
+        description=description.strip()[:500],
+        quantity=_check_quantity(quantity),
+        unit=unit.upper(),
+        unit_price_minor=unit_price.minor,
+        currency=unit_price.currency,
+        lead_time_days=lead_time_days,
+        cost_centre=_default_cost_centre(requisition),
+        extrinsics={"quote": quote},
+    )
+    line.total_minor = line.compute_total_minor()
+    LineTaxes(requisition, codes=tax_codes).apply(line)
+    event = _event_row(
+        requisition,
+        by,
+        RequisitionEvent.Kind.LINES_ADDED,
+        data={"source": line.source, "added": 1, "description": line.description, "quote": quote},
+    )
+    _line_write(requisition, line, event)
+    return line
+
+
 # The columns an external line is written with; the others (GL account, project, supplier note, created_at)
 # get what Django gives a new line (procurement.bulk).
 EXTERNAL_LINE_FIELDS = (
