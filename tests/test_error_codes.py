@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 
 from approvals.error_codes import ApprovalErrorCode
 from budgets.error_codes import BudgetErrorCode
+from catalogs.error_codes import CatalogErrorCode
 from invoices.error_codes import InvoiceErrorCode
 from notifications.error_codes import NotificationErrorCode
 from orders.error_codes import OrderErrorCode
@@ -22,6 +23,7 @@ from punchout.error_codes import PunchoutErrorCode
 from receiving.error_codes import ReceivingErrorCode
 from requisitions.error_codes import RequisitionErrorCode
 from requisitions.errors import RequisitionNotEditable
+from sourcing.error_codes import SourcingErrorCode
 
 ENUMS: dict[str, type[StrEnum]] = {
     "procurement": ProcurementErrorCode,
@@ -33,6 +35,8 @@ ENUMS: dict[str, type[StrEnum]] = {
     "receiving": ReceivingErrorCode,
     "invoices": InvoiceErrorCode,
     "notifications": NotificationErrorCode,
+    "catalogs": CatalogErrorCode,
+    "sourcing": SourcingErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent
 # Not loaded here: migrations, settings and server entry points; the pure protocol codecs answer no API code.
