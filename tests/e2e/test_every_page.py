@@ -173,6 +173,7 @@ def test_page(
     try:
         response = open_row(page, demo_site, row)
         status = response.status if response is not None else None
+        landed_on = page.url
         width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         selector, box = primary_action_box(page, row)
         results = axe.run(page, context={"exclude": [[row.axe_exclude]]} if row.axe_exclude else None).response
@@ -189,6 +190,9 @@ def test_page(
         page.close()
 
     failures = list(problems)
+    # A persona's page, not the login page it would be sent to if its session had ended (that passes every check).
+    if row.persona != ANONYMOUS and "/login/" in landed_on and "/login/" not in row.path:
+        failures.append(f"landed on the login page ({landed_on}): {row.persona} is not signed in")
     if status != row.status:
         failures.append(f"answered {status}, expected {row.status}")
     if width > inner:
