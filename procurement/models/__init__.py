@@ -4,6 +4,7 @@ Every app imports the core's models from here (`from procurement.models import E
 """
 
 from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
+from .contracts import Contract, ContractAttachment, ContractLedgerEntry, ContractPrice, ContractPriceTier
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
 from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
@@ -24,6 +25,11 @@ __all__ = [
     "CatalogItem",
     "CatalogItemAttribute",
     "Category",
+    "Contract",
+    "ContractAttachment",
+    "ContractLedgerEntry",
+    "ContractPrice",
+    "ContractPriceTier",
     "CostCentre",
     "CustomCatalog",
     "DocumentSequence",
