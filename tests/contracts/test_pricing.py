@@ -11,23 +11,9 @@ from procurement.models import Contract
 from procurement.money import Money
 from procurement.selectors import catalog_item_quote, catalog_pricing_applicable
 from tests.contracts.factories import ContractFactory, contract_price
-from tests.factories import CatalogItemFactory, PriceListFactory, SupplierFactory
+from tests.factories import CatalogItemFactory
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def paper(france):
-    """A4 paper at 10.00 EUR, 20 % off on France's price list; a framework agreement of France prices it at
-    9.00, 8.50 from 10 boxes and 8.00 from 100."""
-    supplier = SupplierFactory(code="PAPERCO", name="Paper & Co")
-    item = CatalogItemFactory(supplier=supplier, sku="A4-500", name="A4 paper", base_price_minor=1000, unit="BX")
-    PriceListFactory(percent_off=Decimal("20"), legal_entities=[france])
-    contract = ContractFactory(
-        number="FA-2026-01", kind=Contract.Kind.FRAMEWORK, supplier=supplier, legal_entity=france, cap_minor=1_000_000
-    )
-    contract_price(contract, item, 900, tiers=[(10, 850), (100, 800)])
-    return item
 
 
 def quote(item, entity, user, quantity=None):
