@@ -20,7 +20,7 @@ from .catalog import CatalogItem, Supplier
 from .organisation import Employee, LegalEntity
 from .validators import QUANTITY_STEP, currency_code_validator, entity_code_validator
 
-MAX_PAYMENT_DAYS = 365
+MAX_PAYMENT_DAYS = 365  # a payment term of at most a year
 
 
 class Contract(models.Model):
