@@ -164,3 +164,14 @@ def contract_burn_down(contract: Contract) -> BurnDown:
         released_minor=sums["released_sum"],
         invoiced_minor=sums["invoiced_sum"],
     )
+
+
+def contracts_over_cap(*, amounts: dict[int, int]) -> list[int]:
+    """Of the contracts given with an amount to order under each (minor units of the contract's currency), those
+    with a cap the amount would exceed: what is left of it is less than the amount (one read)."""
+    over = []
+    for contract in contracts_with_burn_down(Contract.objects.filter(pk__in=amounts, cap_minor__isnull=False)):
+        remaining = contract_burn_down(contract).remaining_minor
+        if remaining is not None and amounts[contract.pk] > remaining:
+            over.append(contract.pk)
+    return sorted(over)
