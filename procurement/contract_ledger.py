@@ -108,7 +108,8 @@ class BurnDown:
 
     @property
     def over_alert(self) -> bool:
-        return self.percent_used is not None and self.percent_used >= CAP_ALERT_PERCENT
+        """80 % or more of the cap is used, exactly (79.9999 % is not, though it shows as 80.0)."""
+        return self.cap_minor is not None and self.used_minor * 100 >= self.cap_minor * CAP_ALERT_PERCENT
 
     def money(self, minor: int | None) -> Money | None:
         return None if minor is None else Money.from_minor(minor, self.currency)

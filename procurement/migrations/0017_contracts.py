@@ -108,6 +108,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("expiry_alert_sent_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("cap_alert_sent_at", models.DateTimeField(blank=True, editable=False, null=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 (

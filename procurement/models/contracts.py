@@ -67,6 +67,9 @@ class Contract(models.Model):
         _("early-payment discount within (days)"), default=0, validators=[MaxValueValidator(MAX_PAYMENT_DAYS)]
     )
     notes = models.TextField(_("notes"), blank=True)
+    # When the buyers were told that it ends soon / that 80 % of its cap is used (contracts.alerts): once each.
+    expiry_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cap_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -298,6 +298,7 @@ CELERY_TASK_ROUTES = {
     "approvals.delegations_apply": {"queue": "timers"},
     "requisitions.import_jobs_sweep": {"queue": "timers"},
     "budgets.budget_balances_reconcile": {"queue": "timers"},
+    "contracts.contract_alerts_send": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -329,6 +330,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "budgets-balances-reconcile": {
         "task": "budgets.budget_balances_reconcile",
         "schedule": float(os.environ.get("BUDGETS_RECONCILE_EVERY_SECONDS", 24 * 60 * 60)),
+    },
+    "contracts-alerts": {
+        "task": "contracts.contract_alerts_send",
+        "schedule": float(os.environ.get("CONTRACTS_ALERTS_EVERY_SECONDS", 24 * 60 * 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",
