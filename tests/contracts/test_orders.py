@@ -17,6 +17,7 @@ from p2p.submit_to_order import requisition_submit
 from procurement.contract_ledger import contract_burn_down
 from procurement.models import Contract, ContractLedgerEntry, Employee, LegalEntity
 from procurement.money import Money
+from punchout import cxml
 from requisitions.services import CatalogPick, requisition_create, requisition_lines_add_from_catalog
 from tests.contracts.factories import ContractFactory, contract_price
 from tests.factories import CatalogItemFactory
@@ -101,6 +102,10 @@ def test_a_release_order_commits_its_amount_and_carries_the_payment_terms(
         for term in header.findall("PaymentTerm")
     ]
     assert terms == [("10", "2"), ("30", None)]
+    assert cxml.parse_order_request(document).payment_terms == (
+        cxml.PaymentTerm(pay_in_days=10, discount_percent=Decimal(2)),
+        cxml.PaymentTerm(pay_in_days=30),
+    )
     # The PDF prints them, and the order's page shows them
     text = re.sub(r"\s+", " ", "".join(page.extract_text() for page in PdfReader(BytesIO(order_pdf(order))).pages))
     assert "30 days net; 2% discount if paid within 10 days (contract FA-ORG-01)" in text
