@@ -96,6 +96,7 @@ class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
                     "unspsc_prefix",
                     "supplier",
                     "line_source",
+                    "over_contract_cap",
                     "currency",
                     "min_amount",
                     "max_amount",

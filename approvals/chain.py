@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.contract_ledger import contracts_over_cap
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import exchange_rate_get, manager_chain_ids_sql, manager_chain_walk
@@ -59,6 +60,8 @@ class RequisitionFacts:
     unspsc: frozenset[str]
     suppliers: frozenset[int]
     sources: frozenset[str]
+    # Contract lines would order more than is left of their contract's cap (procurement.contract_ledger).
+    over_contract_cap: bool = False
 
 
 class RuleFacts(Protocol):
@@ -105,6 +108,11 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
     # this reads nothing), else two queries.
     prefetch_related_objects([requisition], "lines__splits")
     lines = [(line.cost_centre_id, line.unspsc, line.supplier_id, line.source) for line in requisition.lines.all()]
+    # What the lines priced from contracts would order under each (one read, none without such lines).
+    by_contract: dict[int, int] = {}
+    for line in requisition.lines.all():
+        if line.contract_id:
+            by_contract[line.contract_id] = by_contract.get(line.contract_id, 0) + line.total_minor
     split_centres = [split.cost_centre_id for line in requisition.lines.all() for split in line.splits.all()]
     # The requester's unit and those above it: read with the submission's lock, else here.
     units: set[int] = set(getattr(requisition, "requester_org_units", None) or ())
@@ -127,6 +135,7 @@ def requisition_facts(*, requisition: Requisition) -> RequisitionFacts:
         unspsc=frozenset(u for _, u, _, _ in lines if u),
         suppliers=frozenset(s for _, _, s, _ in lines if s),
         sources=frozenset(s for _, _, _, s in lines),
+        over_contract_cap=bool(by_contract) and bool(contracts_over_cap(amounts=by_contract)),
     )
 
 
@@ -143,6 +152,8 @@ def rule_matches(rule: PurchasingRule, facts: RuleFacts, rates: Rates) -> bool:
     if rule.supplier_id and rule.supplier_id not in facts.suppliers:
         return False
     if rule.line_source and rule.line_source not in facts.sources:
+        return False
+    if rule.over_contract_cap and not getattr(facts, "over_contract_cap", False):
         return False
     total = facts.total.minor
     if rule.min_amount_minor is not None:

@@ -78,6 +78,11 @@ class PurchasingRule(models.Model):
     unspsc_prefix = models.CharField(_("UNSPSC prefix"), max_length=8, blank=True)
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     line_source = models.CharField(max_length=20, blank=True, choices=RequisitionLine.Source.choices)
+    over_contract_cap = models.BooleanField(
+        _("exceeds a framework agreement's cap"),
+        default=False,
+        help_text=_("Applies when lines priced from a contract would order more than what is left of its cap."),
+    )
     min_amount_minor = models.BigIntegerField(
         _("above (minor units)"), null=True, blank=True, help_text=_("Applies when the total is above this.")
     )

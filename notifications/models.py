@@ -25,6 +25,8 @@ class Kind(models.TextChoices):
     NEEDS_BUYER = "order.needs_buyer", _("An order waits for a buyer")
     CONFIRMED = "order.confirmed", _("A supplier confirmed my order")
     SHIPPED = "order.shipped", _("A supplier shipped my order")
+    CONTRACT_EXPIRING = "contract.expiring", _("A contract ends within 30 days")
+    CONTRACT_CAP = "contract.cap_used", _("A framework agreement has used most of its cap (80 %)")
 
 
 # The event a webhook's "Send test event" button sends; not something people are notified of.

@@ -65,12 +65,34 @@ class PurchaseOrder(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The contract the order is placed under (its lines' contract) and its payment terms as ordered: due
+    # `payment_net_days` after the invoice, `payment_discount_percent` off when paid within
+    # `payment_discount_days`. Empty: the supplier's usual terms.
+    contract = models.ForeignKey(
+        "procurement.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    payment_net_days = models.PositiveSmallIntegerField(_("payment due (days net)"), null=True, blank=True)
+    payment_discount_percent = models.DecimalField(
+        _("early-payment discount (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    payment_discount_days = models.PositiveSmallIntegerField(
+        _("early-payment discount within (days)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["legal_entity", "number"], name="purchase_order_number_per_entity"),
             models.CheckConstraint(condition=Q(total_minor__gte=0), name="purchase_order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(payment_net_days__isnull=True) | Q(payment_net_days__lte=365),
+                name="purchase_order_payment_days_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_discount_percent__isnull=True)
+                | (Q(payment_discount_percent__gte=0) & Q(payment_discount_percent__lte=100)),
+                name="purchase_order_discount_percent_range",
+            ),
         ]
         indexes = [models.Index(fields=["legal_entity", "status"]), models.Index(fields=["supplier", "number"])]
 
@@ -89,6 +111,14 @@ class PurchaseOrder(models.Model):
     def gross(self) -> Money:
         return Money.from_minor(self.total_minor + self.tax_minor, self.currency)
 
+    @property
+    def has_payment_discount(self) -> bool:
+        return bool(self.payment_discount_percent and self.payment_discount_days)
+
+    @property
+    def payment_discount_text(self) -> str:
+        return decimal_text(self.payment_discount_percent or 0)
+
 
 class PurchaseOrderLine(models.Model):
     class Status(models.TextChoices):
@@ -103,6 +133,10 @@ class PurchaseOrderLine(models.Model):
     line_number = models.PositiveIntegerField()
     requisition_line = models.ForeignKey(
         RequisitionLine, null=True, on_delete=models.SET_NULL, related_name="purchase_order_lines"
+    )
+    # The contract the line was priced from: its amount is committed to (and released from) the contract's cap.
+    contract = models.ForeignKey(
+        "procurement.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     supplier_part_id = models.CharField(max_length=64, blank=True)
     supplier_part_auxiliary_id = models.CharField(max_length=255, blank=True)

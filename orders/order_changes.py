@@ -25,6 +25,7 @@ from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_order_lines_qs_select_for_update, purchase_orders_qs_select_for_update
 from .models import OrderChange, PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
+from .order_contracts import order_lines_commit_increases_to_contracts, order_lines_release_from_contracts
 from .services import order_line_charges, purchase_order_revision_add
 from .transitions import order_change_status_move, purchase_order_status_move
 
@@ -114,6 +115,7 @@ def purchase_order_lines_change(
             raise OrderError(_("Nothing changed."), code=OrderErrorCode.NO_CHANGE)
         return order, _request_increase(order, lines, increases, by, note)
     released: list[Charge] = []
+    decreases: list[tuple[PurchaseOrderLine, int]] = []
     changed = []
     for change in changes:
         line = lines.get(change.line_number)
@@ -142,6 +144,7 @@ def purchase_order_lines_change(
             if change.quantity == 0:
                 line.status = PurchaseOrderLine.Status.CANCELLED
             released.extend(order_line_charges(line, old_total - line.total_minor))
+            decreases.append((line, old_total - line.total_minor))
             changed.append(f"line {line.line_number} quantity {decimal_text(change.quantity)}")
         if change.needed_by is not None and change.needed_by != line.needed_by:
             line.needed_by = change.needed_by
@@ -157,6 +160,7 @@ def purchase_order_lines_change(
             note=f"{order.number} revision {order.revision + 1}",
             purchase_order=order,
         )
+    order_lines_release_from_contracts(order, decreases, revision=order.revision + 1)
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.tax_minor = total_minor(line.tax_minor for line in lines.values())
     order.revision += 1
@@ -273,6 +277,7 @@ def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedCh
     lines = {line.line_number: line for line in purchase_order_lines_qs_select_for_update(purchase_order=order)}
     applied = []
     charges: list[Charge] = []
+    increases: list[tuple[PurchaseOrderLine, int]] = []
     for entry in change.changes:
         line = lines[int(entry["line"])]
         quantity = Decimal(entry["quantity"])
@@ -285,7 +290,9 @@ def order_change_apply(*, change: OrderChange, by: Employee | None) -> AppliedCh
         line.status = PurchaseOrderLine.Status.OPEN
         line.save()
         charges.extend(order_line_charges(line, line.total_minor - old_total))
+        increases.append((line, line.total_minor - old_total))
         applied.append(f"line {line.line_number} quantity {decimal_text(quantity)}")
+    order_lines_commit_increases_to_contracts(order, increases, revision=order.revision + 1)
     order.total_minor = total_minor(line.total_minor for line in lines.values())
     order.tax_minor = total_minor(line.tax_minor for line in lines.values())
     order.revision += 1

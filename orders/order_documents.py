@@ -15,6 +15,7 @@ from punchout import cxml
 from punchout.redact import MASK, redact_cxml
 
 from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision
+from .order_contracts import payment_terms_text
 from .selectors import order_tax_breakdown
 
 
@@ -138,6 +139,23 @@ def _header_comments(order: PurchaseOrder, revision: PurchaseOrderRevision) -> s
     return "\n\n".join(part.strip() for part in parts if part.strip())
 
 
+def _payment_terms(order: PurchaseOrder) -> tuple[cxml.PaymentTerm, ...]:
+    """The contract's terms as ordered: the early-payment discount term, then the net term."""
+    if order.payment_net_days is None:
+        return ()
+    terms = []
+    if order.has_payment_discount:
+        assert order.payment_discount_days is not None and order.payment_discount_percent is not None
+        terms.append(
+            cxml.PaymentTerm(
+                pay_in_days=order.payment_discount_days,
+                discount_percent=Decimal(decimal_text(order.payment_discount_percent)),
+            )
+        )
+    terms.append(cxml.PaymentTerm(pay_in_days=order.payment_net_days))
+    return tuple(terms)
+
+
 def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
     order = revision.purchase_order
     supplier = order.supplier
@@ -200,6 +218,7 @@ def order_request_for(revision: PurchaseOrderRevision) -> cxml.OrderRequest:
             for line in lines
         ),
         tax=_order_tax(lines, order.currency),
+        payment_terms=_payment_terms(order),
         comments=_header_comments(order, revision),
         extrinsics={
             "Requisition": order.requisition.number,
@@ -319,6 +338,7 @@ def order_pdf(order: PurchaseOrder, revision: PurchaseOrderRevision | None = Non
             contact=f"{requester.display_name} <{requester.user.email}>" if requester.user.email else "",
             requisition=order.requisition.number,
             notes=order.supplier_note,  # never the requisition's justification: that one stays in the company
+            payment_terms=payment_terms_text(order),
             status_note=status_note,
             language=translation.get_language(),
         ),

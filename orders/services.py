@@ -36,6 +36,7 @@ from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
 from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, PurchaseOrderRevision, Transmission
+from .order_contracts import contracts_of_lines, order_contract_apply, order_lines_commit_to_contracts
 from .selectors import OrderingFacts, orders_of_approved
 from .transitions import (
     purchase_order_status_move,
@@ -166,6 +167,7 @@ def purchase_orders_create(
         legal_entity=requisition.legal_entity, kind="purchase_order", count=len(ordered_groups)
     )
     now = timezone.now()
+    contracts = contracts_of_lines(orderable)  # no read when no line was priced from a contract
     orders = []
     for number, ((_supplier, currency, ship_to_id), group) in zip(numbers, ordered_groups, strict=True):
         supplier = group[0].supplier
@@ -189,6 +191,8 @@ def purchase_orders_create(
                 issued_by=None if reason else by,
             )
         )
+        if contracts:
+            order_contract_apply(orders[-1], group, contracts)
     # Issued at once: an order sent by hand is written `manual` (what its revision 1 makes it), its history
     # saying both moves (created issued, then manual), as purchase_order_revision_add would have.
     events = purchase_orders_created_events(orders=orders, by=by, comment=f"From {requisition.number}")
@@ -205,6 +209,7 @@ def purchase_orders_create(
             purchase_order=order,
             line_number=position,
             requisition_line=line,
+            contract_id=line.contract_id,
             supplier_part_id=line.supplier_part_id,
             supplier_part_auxiliary_id=line.supplier_part_auxiliary_id,
             description=line.description,
@@ -228,6 +233,8 @@ def purchase_orders_create(
         for position, line in enumerate(group, 1)
     ]
     PurchaseOrderLine.objects.bulk_create(order_lines)
+    if contracts:  # release orders of framework agreements consume their caps
+        order_lines_commit_to_contracts(order_lines)
     charges: dict[int, list[Charge]] = {}
     if not reason:  # held orders are charged when a buyer issues them (order_charges then)
         for order_line in order_lines:

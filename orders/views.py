@@ -27,6 +27,7 @@ from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .models import PurchaseOrder, Transmission
 from .order_changes import LineChange, purchase_order_cancel
+from .order_contracts import payment_terms_text
 from .order_documents import order_pdf
 from .selectors import order_tax_breakdown, purchase_orders_visible
 from .services import purchase_order_issue
@@ -60,7 +61,7 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
 def _order(employee: Employee, pk: int) -> PurchaseOrder:
     return get_object_or_404(
         purchase_orders_visible(employee=employee).select_related(
-            "supplier", "requisition__requester__user", "legal_entity", "ship_to", "bill_to"
+            "supplier", "requisition__requester__user", "legal_entity", "ship_to", "bill_to", "contract"
         ),
         pk=pk,
     )
@@ -91,6 +92,7 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
             ],
             "reverse_charge": any(row.reverse_charge for row in order_tax_breakdown(lines)),
             "reverse_charge_note": REVERSE_CHARGE_NOTE,
+            "payment_terms": payment_terms_text(order),
             "revisions": order.revisions.select_related("transmission__sent_by").prefetch_related(
                 "transmission__attempt_log"
             ),

@@ -356,3 +356,6 @@ class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
 
     def has_change_permission(self, request: HttpRequest, obj: IdempotencyKey | None = None) -> bool:
         return False
+
+
+from . import admin_contracts  # noqa: E402, F401  (the contracts admin, registered on import)

@@ -12,12 +12,12 @@ from rest_framework.response import Response
 
 from .models import CatalogItem, CatalogItemAttribute, LegalEntity, Role, Supplier
 from .selectors import (
-    catalog_item_price,
+    catalog_item_quote,
     catalog_item_search,
+    catalog_pricing_applicable,
     employee_for_user,
     legal_entities_for_employee,
     legal_entity_for_user,
-    price_lists_applicable,
 )
 from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer, SupplierSerializer
 from .services import catalog_item_create, supplier_create, supplier_update
@@ -82,7 +82,7 @@ CATALOG_PARAMETERS = [
 
 
 class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
-    """Catalog items visible to the caller, priced with the legal entity's price lists."""
+    """Catalog items visible to the caller, priced with the legal entity's contracts in force and price lists."""
 
     serializer_class = CatalogItemSerializer
     filter_backends: list[Any] = []
@@ -103,7 +103,7 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
         return items.prefetch_related(Prefetch("attributes", CatalogItemAttribute.objects.order_by("name")))
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "prices": getattr(self, "prices", {})}
+        return {**super().get_serializer_context(), "quotes": getattr(self, "quotes", {})}
 
     @extend_schema(
         parameters=CATALOG_PARAMETERS,
@@ -112,8 +112,10 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.get_queryset()
         page = self.paginate_queryset(queryset) or []
-        price_lists = price_lists_applicable(legal_entity=self.legal_entity, user=request.user)
-        self.prices = {item.pk: catalog_item_price(item=item, price_lists=price_lists) for item in page}
+        pricing = catalog_pricing_applicable(
+            legal_entity=self.legal_entity, user=request.user, item_ids=[item.pk for item in page]
+        )
+        self.quotes = {item.pk: catalog_item_quote(item=item, pricing=pricing) for item in page}
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["legal_entity"] = self.legal_entity.code
         return response

@@ -18,7 +18,9 @@ Every money rule of the product has one function here, and every caller uses it 
   cXML, OCI, UBL, CSV, stored history);
 - what people read follows their language's CLDR rules via babel (`money_display`, `unit_price_display`,
   `number_display`, `percent_display`): "1,234.50 EUR" in English, "1 234,50 EUR" in French and Swedish;
-- a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`).
+- a price a person types is an ISO 4217 currency, not negative, at most MAX_TYPED_PRICE (`typed_price_check`);
+- a contract's unit price for a quantity is its highest volume tier reached (`tier_unit_price_minor`), and its cap
+  is used by what orders committed or was invoiced (`contract_cap_used_minor`, `percent_of_minor`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -364,3 +366,34 @@ def date_display(day: date, locale: str | None = None) -> str:
     if locale.split("_", 1)[0] == "en":
         return day.isoformat()
     return str(format_date(day, format="short", locale=locale))
+
+
+# -- contracts ---------------------------------------------------------------------------------------------------
+
+
+def tier_unit_price_minor(*, quantity: Decimal, base_minor: int, tiers: Iterable[tuple[Decimal, int]]) -> int:
+    """A contract's unit price for a quantity: the price of the highest tier whose minimum quantity is at most
+    the quantity (a tier applies from its minimum on, inclusive), else the base price. With tiers from 10 and
+    from 100: 9.999 pays the base price, 10 and 99 the first tier's, 100 the second's."""
+    quantity = Decimal(quantity)
+    price, reached = base_minor, Decimal(0)
+    for min_quantity, unit_price_minor in tiers:
+        if reached <= Decimal(min_quantity) <= quantity:
+            price, reached = unit_price_minor, Decimal(min_quantity)
+    return price
+
+
+def contract_cap_used_minor(*, committed_minor: int, released_minor: int, invoiced_minor: int) -> int:
+    """How much of a contract's cap is used: what orders committed less what cancellations released, or what
+    was invoiced when that is more (an invoice above its order still spends the cap)."""
+    return max(committed_minor - released_minor, invoiced_minor, 0)
+
+
+def percent_of_minor(*, part_minor: int, whole_minor: int) -> Decimal:
+    """`part` as a percentage of `whole` with one decimal, rounded half up (70.0 for 7,000 of 10,000); 0 for a
+    zero whole."""
+    if whole_minor <= 0:
+        return Decimal(0)
+    with localcontext() as context:
+        context.prec = 60
+        return (Decimal(part_minor) * HUNDRED / Decimal(whole_minor)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -19,6 +19,8 @@ from .models import (
     CatalogItem,
     CatalogItemAttribute,
     Category,
+    Contract,
+    ContractPrice,
     CustomCatalog,
     Employee,
     ExchangeRate,
@@ -26,7 +28,7 @@ from .models import (
     PriceList,
     Supplier,
 )
-from .money import Money, inverse_rate, price_after_percent_minor
+from .money import Money, decimal_text, inverse_rate, price_after_percent_minor, tier_unit_price_minor
 from .sql import sql_column, sql_table
 
 
@@ -295,6 +297,140 @@ def catalog_item_price(*, item: CatalogItem, price_lists: Iterable[PriceList]) -
         if price is not None:
             candidates.append(price)
     return Money.from_minor(min(candidates), item.currency)
+
+
+@dataclass(frozen=True)
+class ContractQuote:
+    """An item's price under a contract in force: its unit price and its volume tiers (min quantity, price)."""
+
+    contract_id: int
+    contract_number: str
+    contract_kind: str
+    unit_price_minor: int
+    currency: str
+    tiers: tuple[tuple[Decimal, int], ...] = ()
+
+    def price_for(self, quantity: Decimal) -> Money:
+        """The unit price at `quantity`: the highest tier reached (money.tier_unit_price_minor)."""
+        minor = tier_unit_price_minor(quantity=quantity, base_minor=self.unit_price_minor, tiers=self.tiers)
+        return Money.from_minor(minor, self.currency)
+
+    @property
+    def tier_prices(self) -> list[tuple[str, Money]]:
+        """The tiers for people and the API: ("10", 9.00 EUR) — from 10 on, 9.00 EUR a unit."""
+        return [(decimal_text(quantity), Money.from_minor(minor, self.currency)) for quantity, minor in self.tiers]
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """What a catalog item costs the buyer, and where that price comes from."""
+
+    class Source:
+        CONTRACT = "contract"
+        PRICE_LIST = "price_list"
+        BASE = "base"
+
+    price: Money
+    source: str
+    contract: ContractQuote | None = None
+
+
+@dataclass(frozen=True)
+class CatalogPricing:
+    """Everything that prices catalog items for one entity and user on one day: the price lists and the
+    contract prices in force (by item id)."""
+
+    price_lists: list[PriceList]
+    contracts: Mapping[int, ContractQuote]
+
+
+def _contract_quotes(rows: Iterable[Mapping[str, Any]]) -> dict[int, ContractQuote]:
+    """Quotes from rows of a contract price joined to its tiers (one row a tier, or one with no tier); when
+    several contracts price an item, the lowest unit price wins (then the lower contract number)."""
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["item_id"], row["contract_id"])
+        entry = found.setdefault(key, {**row, "tier_list": []})
+        if row["tiers__min_quantity"] is not None:
+            entry["tier_list"].append((row["tiers__min_quantity"], row["tiers__unit_price_minor"]))
+    quotes: dict[int, ContractQuote] = {}
+    for (item_id, contract_id), entry in sorted(
+        found.items(), key=lambda pair: (pair[1]["unit_price_minor"], pair[1]["contract__number"]), reverse=True
+    ):
+        quotes[item_id] = ContractQuote(
+            contract_id=contract_id,
+            contract_number=entry["contract__number"],
+            contract_kind=entry["contract__kind"],
+            unit_price_minor=entry["unit_price_minor"],
+            currency=entry["currency"],
+            tiers=tuple(sorted(entry["tier_list"])),
+        )
+    return quotes
+
+
+_QUOTE_COLUMNS = (
+    "item_id",
+    "contract_id",
+    "contract__number",
+    "contract__kind",
+    "unit_price_minor",
+    "currency",
+    "tiers__min_quantity",
+    "tiers__unit_price_minor",
+)
+
+
+def contract_prices_in_force(
+    *, legal_entity: LegalEntity, item_ids: Iterable[int], on: date | None = None
+) -> dict[int, ContractQuote]:
+    """The contract prices of these items that apply to the entity on the day, by item id, in one read: an
+    active contract of the entity, valid that day, with the item's own supplier."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    day = on or timezone.localdate()
+    rows = (
+        ContractPrice.objects.filter(
+            item_id__in=ids,
+            contract__legal_entity=legal_entity,
+            contract__status=Contract.Status.ACTIVE,
+            contract__valid_from__lte=day,
+            contract__valid_to__gte=day,
+            contract__supplier_id=F("item__supplier_id"),
+        )
+        .order_by()
+        .values(*_QUOTE_COLUMNS)
+    )
+    return _contract_quotes(rows)
+
+
+def contract_quote_for_item(*, contract_id: int, item_id: int) -> ContractQuote | None:
+    """The price of an item under one contract (in force or not), with its tiers: a line priced from a
+    contract is priced again from it when its quantity changes."""
+    rows = ContractPrice.objects.filter(contract_id=contract_id, item_id=item_id).order_by().values(*_QUOTE_COLUMNS)
+    return _contract_quotes(rows).get(item_id)
+
+
+def catalog_pricing_applicable(
+    *, legal_entity: LegalEntity, user: Any, item_ids: Iterable[int], on: date | None = None
+) -> CatalogPricing:
+    """The price lists and the contract prices in force for these items (`catalog_item_quote` reads them)."""
+    return CatalogPricing(
+        price_lists=price_lists_applicable(legal_entity=legal_entity, user=user, on=on),
+        contracts=contract_prices_in_force(legal_entity=legal_entity, item_ids=item_ids, on=on),
+    )
+
+
+def catalog_item_quote(*, item: CatalogItem, pricing: CatalogPricing, quantity: Decimal | None = None) -> PriceQuote:
+    """The item's price for `quantity` (its smallest orderable quantity when None): a contract price in force
+    beats the price lists, at the volume tier the quantity reaches; otherwise the best price-list price."""
+    contract = pricing.contracts.get(item.pk)
+    if contract is not None:
+        at = item.smallest_quantity if quantity is None else quantity
+        return PriceQuote(price=contract.price_for(at), source=PriceQuote.Source.CONTRACT, contract=contract)
+    price = catalog_item_price(item=item, price_lists=pricing.price_lists)
+    source = PriceQuote.Source.BASE if price.minor == item.base_price_minor else PriceQuote.Source.PRICE_LIST
+    return PriceQuote(price=price, source=source)
 
 
 def exchange_rate_get(*, from_currency: str, to_currency: str, on: date | None = None) -> Decimal | None:

@@ -5,11 +5,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from .models import QUANTITY_STEP, CatalogItem, LegalEntity, Supplier, TaxKind
 from .money import Money, decimal_text
+from .selectors import PriceQuote
 
 
 class MoneySerializer(serializers.Serializer[Money]):
@@ -34,6 +35,14 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     minimum_quantity = serializers.SerializerMethodField(help_text="The smallest quantity one may order.")
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
+    price_source = serializers.SerializerMethodField(
+        help_text="Where `price` comes from: `contract` (a contract in force, at the tier of the minimum quantity), "
+        "`price_list` or `base`."
+    )
+    contract = serializers.SerializerMethodField(help_text="The number of the contract the price comes from, or null.")
+    price_tiers = serializers.SerializerMethodField(
+        help_text="The contract's volume tiers: from `min_quantity` on (inclusive), `price` a unit."
+    )
     attributes = serializers.SerializerMethodField()
     tax_rate = serializers.SerializerMethodField(
         help_text='The VAT rate in percent ("5.5") when the kind has several; null: the entity\'s rate of the kind.'
@@ -57,6 +66,9 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
             "minimum_quantity",
             "price",
             "base_price",
+            "price_source",
+            "contract",
+            "price_tiers",
             "attributes",
             "tax_kind",
             "tax_rate",
@@ -69,9 +81,32 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
         return decimal_text(item.smallest_quantity)
 
     @extend_schema_field(MoneySerializer)
+    def _quote(self, item: CatalogItem) -> PriceQuote | None:
+        quotes: dict[int, PriceQuote] = self.context.get("quotes", {})
+        return quotes.get(item.pk)
+
     def get_price(self, item: CatalogItem) -> dict[str, str]:
-        prices: dict[int, Money] = self.context.get("prices", {})
-        return (prices.get(item.pk) or item.base_price).as_api()
+        quote = self._quote(item)
+        return (quote.price if quote else item.base_price).as_api()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["contract", "price_list", "base"]))
+    def get_price_source(self, item: CatalogItem) -> str:
+        quote = self._quote(item)
+        return quote.source if quote else PriceQuote.Source.BASE
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_contract(self, item: CatalogItem) -> str | None:
+        quote = self._quote(item)
+        return quote.contract.contract_number if quote and quote.contract else None
+
+    @extend_schema_field(
+        inline_serializer("PriceTier", {"min_quantity": serializers.CharField(), "price": MoneySerializer()}, many=True)
+    )
+    def get_price_tiers(self, item: CatalogItem) -> list[dict[str, Any]]:
+        quote = self._quote(item)
+        if quote is None or quote.contract is None:
+            return []
+        return [{"min_quantity": quantity, "price": price.as_api()} for quantity, price in quote.contract.tier_prices]
 
     @extend_schema_field(MoneySerializer)
     def get_base_price(self, item: CatalogItem) -> dict[str, str]:

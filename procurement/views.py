@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from .selectors import (
     CatalogFilters,
     catalog_facets,
-    catalog_item_price,
+    catalog_item_quote,
+    catalog_pricing_applicable,
     catalog_search,
-    price_lists_applicable,
 )
 from .web import no_legal_entity, safe_return_url
 
@@ -43,7 +43,7 @@ CATALOG_TYPED_KEY = "catalog:typed"
 
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
-    """The catalog as a dense table, priced with the chosen entity's price lists.
+    """The catalog as a dense table, priced with the chosen entity's contracts in force and price lists.
 
     The address holds the whole view (q, supplier, category, attr, exact, page): a reload, a link or Back
     shows the same. htmx requests (search as you type, a filter, a page link) get the results and, swapped
@@ -55,16 +55,20 @@ def catalog(request: HttpRequest) -> HttpResponse:
     filters = catalog_filters_from_query(request.GET)
     search = catalog_search(legal_entity=legal_entity, user=request.user, filters=filters)
     page = Paginator(search.items, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    price_lists = price_lists_applicable(legal_entity=legal_entity, user=request.user)
+    pricing = catalog_pricing_applicable(
+        legal_entity=legal_entity, user=request.user, item_ids=[item.pk for item in page.object_list]
+    )
     # Quantities refused by "Add to cart" come back as typed, each with its error next to the field.
     typed = request.session.pop(CATALOG_TYPED_KEY, None) or {}
     typed_values, typed_errors = typed.get("typed", {}), typed.get("errors", {})
+    quotes = {item.pk: catalog_item_quote(item=item, pricing=pricing) for item in page.object_list}
     rows = [
         (
             item,
-            catalog_item_price(item=item, price_lists=price_lists),
+            quotes[item.pk].price,
             typed_values.get(str(item.pk), ""),
             typed_errors.get(str(item.pk), ""),
+            quotes[item.pk],
         )
         for item in page.object_list
     ]
@@ -82,7 +86,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "corrected": search.text.corrected,
         "selected_attributes": selected_attributes,
         "facets": catalog_facets(search=search),
-        "price_lists": price_lists,
+        "price_lists": pricing.price_lists,
     }
     htmx = request.htmx  # type: ignore[attr-defined]
     partial = bool(htmx) and not htmx.history_restore_request

@@ -142,6 +142,16 @@ class RequisitionLine(models.Model):
         CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="requisition_lines"
     )
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The contract the line is priced from (its tier follows the quantity); its orders consume the contract's cap.
+    # No index: nothing looks lines up by contract, and punchout carts insert thousands of lines at once.
+    contract = models.ForeignKey(
+        "procurement.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requisition_lines",
+        db_index=False,
+    )
     supplier_part_id = models.CharField(max_length=64, blank=True)
     supplier_part_auxiliary_id = models.CharField(max_length=255, blank=True)
     description = models.CharField(max_length=500)

@@ -28,6 +28,8 @@ EXPLICIT_NAMES = {
     "catalogs.upload_validate",
     "catalogs.upload_publish",
     "catalogs.uploads_sweep",
+    "contracts.contract_alerts_send",
+    "sourcing.supplier_email_send",
 }
 
 
@@ -50,6 +52,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "notifications.daily_digest",
         "budgets.budget_balances_reconcile",
         "catalogs.uploads_sweep",
+        "contracts.contract_alerts_send",
     }
     assert scheduled <= set(app.tasks)
 

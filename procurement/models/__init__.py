@@ -4,6 +4,14 @@ Every app imports the core's models from here (`from procurement.models import E
 """
 
 from .catalog import CatalogItem, CatalogItemAttribute, Category, CustomCatalog, PriceList, Supplier
+from .contracts import (
+    MAX_PAYMENT_DAYS,
+    Contract,
+    ContractAttachment,
+    ContractLedgerEntry,
+    ContractPrice,
+    ContractPriceTier,
+)
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
 from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
@@ -17,6 +25,7 @@ from .validators import (
 )
 
 __all__ = [
+    "MAX_PAYMENT_DAYS",
     "QUANTITY_STEP",
     "Address",
     "AuditEvent",
@@ -24,6 +33,11 @@ __all__ = [
     "CatalogItem",
     "CatalogItemAttribute",
     "Category",
+    "Contract",
+    "ContractAttachment",
+    "ContractLedgerEntry",
+    "ContractPrice",
+    "ContractPriceTier",
     "CostCentre",
     "CustomCatalog",
     "DocumentSequence",

@@ -183,6 +183,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded files (contract attachments): kept out of the code's directory.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "media/"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -298,6 +301,7 @@ CELERY_TASK_ROUTES = {
     "catalogs.upload_validate": {"queue": "imports"},
     "catalogs.upload_publish": {"queue": "imports"},
     "catalogs.uploads_sweep": {"queue": "timers"},
+    "contracts.contract_alerts_send": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -333,6 +337,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "catalog-uploads-sweep": {
         "task": "catalogs.uploads_sweep",
         "schedule": float(os.environ.get("CATALOG_UPLOADS_SWEEP_EVERY_SECONDS", 60)),
+    },
+    "contracts-alerts": {
+        "task": "contracts.contract_alerts_send",
+        "schedule": float(os.environ.get("CONTRACTS_ALERTS_EVERY_SECONDS", 24 * 60 * 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",

@@ -150,6 +150,7 @@ from .order_request import (
     OrderItem,
     OrderRequest,
     OrderType,
+    PaymentTerm,
     build_order_request,
     parse_order_request,
 )
@@ -240,6 +241,7 @@ __all__ = [
     "OrderItem",
     "OrderRequest",
     "OrderType",
+    "PaymentTerm",
     "PreconditionFailed",
     "PriceBasisQuantity",
     "ProfileRequest",

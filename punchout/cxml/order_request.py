@@ -57,6 +57,7 @@ __all__ = [
     "OrderItem",
     "OrderRequest",
     "OrderType",
+    "PaymentTerm",
     "build_order_request",
     "parse_order_request",
     "read_order_request",
@@ -118,6 +119,16 @@ class OrderItem:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PaymentTerm:
+    """OrderRequestHeader/PaymentTerm: pay within `pay_in_days` of the invoice; with `discount_percent`, a
+    discount term (that much off when paid within those days), without it the net term. Net 30 with 2 %
+    within 10 days is two terms: (10, 2) and (30, None)."""
+
+    pay_in_days: int
+    discount_percent: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class OrderRequest:
     """A purchase order to send to a supplier (server to server, so the Sender's SharedSecret is written).
 
@@ -145,6 +156,7 @@ class OrderRequest:
     deployment_mode: DeploymentMode = "production"
     lang: str = "en-US"
     tax: Tax | None = None  # the order's tax (OrderRequestHeader/Tax); `total` stays without it
+    payment_terms: tuple[PaymentTerm, ...] = ()  # the contract's terms, discount terms first
 
 
 # ------------------------------------------------------------------------------------------- writing
@@ -247,6 +259,11 @@ def build_order_request(order: OrderRequest) -> bytes:
     write_address(write_element(header, "BillTo"), order.bill_to)
     if order.tax is not None:  # after BillTo (and Shipping), before Comments
         write_tax(header, order.tax, lang=lang)
+    for term in order.payment_terms:  # after Tax (and Payment), before Comments
+        element = write_element(header, "PaymentTerm", payInNumberOfDays=str(term.pay_in_days))
+        if term.discount_percent is not None:
+            discount = write_element(element, "Discount")
+            write_element(discount, "DiscountPercent", percent=format_decimal(term.discount_percent))
     _write_comments(header, order.comments, lang)
     if order.document_reference_payload_id:
         write_element(header, "DocumentReference", payloadID=order.document_reference_payload_id)
@@ -357,7 +374,24 @@ def read_order_request(root: Element, body: Element, request: Element | None) ->
         deployment_mode="production" if request is None else read_deployment_mode(request),
         lang=envelope.lang,
         tax=read_tax(header.find("Tax"), "the OrderRequestHeader Tax"),
+        payment_terms=tuple(_payment_term(element) for element in header.iterfind("PaymentTerm")),
     )
+
+
+def _payment_term(element: Element) -> PaymentTerm:
+    days = (element.get("payInNumberOfDays") or "").strip()
+    if not (days.isascii() and days.isdigit() and len(days) <= 4):
+        raise InvalidDocument(f"a PaymentTerm has payInNumberOfDays {days[:20]!r}")
+    percent = element.find("Discount/DiscountPercent")
+    discount = None
+    if percent is not None:
+        try:
+            discount = Decimal((percent.get("percent") or "").strip())
+        except ArithmeticError:
+            discount = None
+        if discount is None or not discount.is_finite() or abs(discount) > 100:
+            raise InvalidDocument("a PaymentTerm's DiscountPercent is not a percentage")
+    return PaymentTerm(pay_in_days=int(days), discount_percent=discount)
 
 
 def parse_order_request(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> OrderRequest:

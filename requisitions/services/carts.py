@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from procurement.models import Address, Employee, LegalEntity
 from procurement.selectors import (
-    catalog_item_price,
+    catalog_item_quote,
     catalog_items_visible,
+    catalog_pricing_applicable,
     legal_entities_for_employee,
-    price_lists_applicable,
 )
 from procurement.services import document_numbers_next
 
@@ -23,6 +23,7 @@ from ..lock_objects import requisitions_select_for_update
 from ..models import SUPPLIER_NOTE_MAX, Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from ..selectors import requestable_for
 from .lifecycle import _status_move
+from .line_prices import line_price_apply, line_reprice_for_quantity
 from .line_rules import catalog_quantity_check, combine_key
 from .line_taxes import LineTaxes, line_tax_amount_refresh
 from .shared import LINE_BATCH, _check_editable, _event, _lines_changed, _lock, _next_line_number, _refresh_totals
@@ -218,9 +219,10 @@ def requisition_merge(*, target: Requisition, sources: Sequence[Requisition], by
                     kept[key] = line
                 continue
             into.quantity = quantity
+            line_reprice_for_quantity(into)  # a contract line: the tier of the combined quantity
             into.total_minor = into.compute_total_minor()
             line_tax_amount_refresh(into)
-            into.save(update_fields=["quantity", "total_minor", "tax_minor"])
+            into.save(update_fields=["quantity", "unit_price_minor", "total_minor", "tax_minor"])
             combined.append(f"{source.number} line {line.line_number} → line {into.line_number}")
             line.delete()
         _move_lines(source, target, moving)
@@ -249,12 +251,14 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
     )
     copy.copied_from = requisition
     copy.save(update_fields=["copied_from"])
-    price_lists = price_lists_applicable(legal_entity=copy.legal_entity, user=by.user)
+    lines = list(requisition.lines.select_related("catalog_item").order_by("line_number"))
+    item_ids = {line.catalog_item_id for line in lines if line.catalog_item_id}
+    pricing = catalog_pricing_applicable(legal_entity=copy.legal_entity, user=by.user, item_ids=item_ids)
     visible = set(catalog_items_visible(legal_entity=copy.legal_entity, user=by.user).values_list("pk", flat=True))
     new_lines = []
     skipped = []
     taxes = LineTaxes(copy)
-    for number, line in enumerate(requisition.lines.select_related("catalog_item").order_by("line_number"), 1):
+    for number, line in enumerate(lines, 1):
         fresh = RequisitionLine(
             requisition=copy,
             line_number=number,
@@ -283,8 +287,7 @@ def requisition_copy(*, requisition: Requisition, by: Employee) -> Requisition:
             if line.catalog_item_id not in visible:
                 skipped.append(line.line_number)
                 continue
-            price = catalog_item_price(item=line.catalog_item, price_lists=price_lists)
-            fresh.unit_price_minor, fresh.currency = price.minor, price.currency
+            line_price_apply(fresh, catalog_item_quote(item=line.catalog_item, pricing=pricing, quantity=line.quantity))
         fresh.total_minor = fresh.compute_total_minor()
         # Today's codes; a punchout line keeps the rate its supplier's cart gave.
         taxes.apply(fresh, supplier_rate=line.tax_rate if line.source == RequisitionLine.Source.PUNCHOUT else None)

@@ -14,6 +14,7 @@ from ..errors import RequisitionError
 from ..models import Requisition, RequisitionLine
 from ..quick_order import MAX_QUANTITY
 from ..selectors import cost_centres_chargeable
+from .line_prices import line_price_key
 
 MAX_LEAD_TIME_DAYS = 99_999  # what OCI's LEADTIME (5 digits) and our column hold
 
@@ -86,14 +87,15 @@ def _splits_key(line: RequisitionLine) -> tuple[tuple[int, str, str, str], ...]:
 
 
 def combine_key(line: RequisitionLine) -> tuple[Any, ...] | None:
-    """Lines with the same key are one line: the same catalog item at the same price, charged the same way
+    """Lines with the same key are one line: the same catalog item at the same price (or from the same
+    contract), charged the same way
     (cost centre, GL account, project and splits). Quick order and merging carts both combine by it;
     free-text and punchout lines are never combined."""
     if line.catalog_item_id is None or line.source not in COMBINABLE_SOURCES:
         return None
     return (
         line.catalog_item_id,
-        line.unit_price_minor,
+        line_price_key(line),
         line.currency,
         line.price_basis_quantity,
         line.cost_centre_id,

@@ -3,7 +3,7 @@ removed."""
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from procurement.bulk import bulk_insert_objects, bulk_insert_rows
 from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, line_total_minor, minor_storable
-from procurement.selectors import catalog_item_price, catalog_items_visible, price_lists_applicable
+from procurement.selectors import catalog_item_quote, catalog_items_visible, catalog_pricing_applicable
 from punchout.cart_lines import IncomingLine
 
 from ..error_codes import RequisitionErrorCode
@@ -21,6 +21,7 @@ from ..errors import RequisitionError
 from ..lock_objects import requisition_lines_qs_select_for_update
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit
 from .carts import _supplier_note
+from .line_prices import line_price_apply, line_reprice_for_quantity
 from .line_rules import (
     COMBINABLE_SOURCES,
     MAX_LEAD_TIME_DAYS,
@@ -57,7 +58,11 @@ def _catalog_lines(
 ) -> tuple[list[RequisitionLine], list[RequisitionLine]]:
     """New lines for the picks (numbered from `number`), or more quantity on lines that already hold the same item
     and cost centre."""
-    price_lists = price_lists_applicable(legal_entity=requisition.legal_entity, user=requisition.requester.user)
+    pricing = catalog_pricing_applicable(
+        legal_entity=requisition.legal_entity,
+        user=requisition.requester.user,
+        item_ids={pick.item.pk for pick in picks},
+    )
     default_centre = _default_cost_centre(requisition)
     existing: dict[tuple[Any, ...], RequisitionLine] = {}
     for found in requisition.lines.filter(
@@ -68,17 +73,19 @@ def _catalog_lines(
             existing.setdefault(found_key, found)
     created: list[RequisitionLine] = []
     updated: dict[int, RequisitionLine] = {}
-    prices: dict[int, Money] = {}
     for pick in picks:
         catalog_quantity_check(item=pick.item, quantity=pick.quantity)
         centre = pick.cost_centre or default_centre
-        if pick.item.pk not in prices:
-            prices[pick.item.pk] = catalog_item_price(item=pick.item, price_lists=price_lists)
-        price = prices[pick.item.pk]
-        key = (pick.item.pk, price.minor, price.currency, Decimal(1), centre.pk if centre else None, "", "", ())
+        # A contract in force beats the price lists, at the tier the pick's quantity reaches.
+        quote = catalog_item_quote(item=pick.item, pricing=pricing, quantity=pick.quantity)
+        price = quote.price
+        price_key = ("contract", quote.contract.contract_id) if quote.contract else price.minor
+        key = (pick.item.pk, price_key, price.currency, Decimal(1), centre.pk if centre else None, "", "", ())
         line = existing.get(key)
         if line is not None:
             line.quantity = catalog_quantity_check(item=pick.item, quantity=line.quantity + pick.quantity)
+            if quote.contract is not None:  # the combined quantity may reach another tier
+                line_price_apply(line, replace(quote, price=quote.contract.price_for(line.quantity)))
             line.total_minor = line.compute_total_minor()
             line_tax_amount_refresh(line)
             if line.pk:
@@ -96,6 +103,7 @@ def _catalog_lines(
             unit=pick.item.unit,
             unit_price_minor=price.minor,
             currency=price.currency,
+            contract_id=quote.contract.contract_id if quote.contract else None,
             unspsc=pick.item.unspsc,
             lead_time_days=pick.item.lead_time_days,
             manufacturer=pick.item.manufacturer,
@@ -147,7 +155,9 @@ def requisition_lines_add_from_catalog(
     )
     bulk_insert_objects(created, batch_size=LINE_BATCH)
     if updated:
-        RequisitionLine.objects.bulk_update(updated, ["quantity", "total_minor", "tax_minor"], batch_size=LINE_BATCH)
+        RequisitionLine.objects.bulk_update(
+            updated, ["quantity", "unit_price_minor", "total_minor", "tax_minor"], batch_size=LINE_BATCH
+        )
     _event(
         requisition,
         by,
@@ -540,6 +550,11 @@ def requisition_line_update(*, line: RequisitionLine, by: Employee, fields: dict
         if old != value:
             changes[key] = [str(old) if old is not None else None, str(value) if value is not None else None]
             setattr(line, key, value)
+    if "quantity" in changes:
+        # A line priced from a contract takes the price of the tier its new quantity reaches.
+        old_price = line.unit_price.format("en")
+        if line_reprice_for_quantity(line):
+            changes["unit_price"] = [old_price, line.unit_price.format("en")]
     line.total_minor = line.compute_total_minor()
     if line.source == RequisitionLine.Source.FREE_TEXT:
         LineTaxes(requisition).apply(line)  # its supplier (and so reverse charge) may have changed

@@ -106,6 +106,7 @@ def test_a_return_writes_exact_lines_and_the_sessions_links(cart, shop, shop_sup
             "source": "punchout",
             "catalog_item": None,
             "supplier": shop_supplier.pk,
+            "contract": None,
             "supplier_part_id": "PART-00000",
             "supplier_part_auxiliary_id": "AUX-0",
             "description": "Item 0 — écrou inox, pack of 1",
@@ -135,6 +136,7 @@ def test_a_return_writes_exact_lines_and_the_sessions_links(cart, shop, shop_sup
             "source": "punchout",
             "catalog_item": None,
             "supplier": shop_supplier.pk,
+            "contract": None,
             "supplier_part_id": "PART-00001",
             "supplier_part_auxiliary_id": "AUX-1",
             "description": "Item 1 — écrou inox, pack of 2",
@@ -218,6 +220,7 @@ def test_the_bulk_writer_writes_the_rows_bulk_create_writes_field_by_field(cart)
         "created_at",
         "requisition_id",
         "supplier_id",
+        "contract_id",
         "catalog_item_id",
         "cost_centre_id",
     }

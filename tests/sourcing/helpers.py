@@ -67,7 +67,9 @@ def links(rfq: RequestForQuotation) -> dict[str, str]:
     for invitation in Invitation.objects.filter(rfq=rfq).select_related("supplier"):
         for message in mail.outbox:
             if message.to == [invitation.supplier.contact_email] and rfq.number in message.subject:
-                found[invitation.supplier.code] = re.search(r"https?://\S+(/sourcing/quote/\S+/)", message.body)[1]
+                link = re.search(r"https?://\S+(/sourcing/quote/\S+/)", message.body)
+                assert link is not None, message.body
+                found[invitation.supplier.code] = link[1]
     return found
 
 

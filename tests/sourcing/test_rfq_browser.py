@@ -80,7 +80,9 @@ def test_frank_sends_two_suppliers_answer_the_committee_scores_frank_awards_and_
         ("commandes@burotec.example", ("480.00", "8.90")),
     ):
         invitation = next(message for message in mail.outbox if message.to == [address])
-        page.goto(re.search(r"https?://\S+(/sourcing/quote/\S+/)", invitation.body)[1].join([url, ""]))
+        link = re.search(r"https?://\S+(/sourcing/quote/\S+/)", invitation.body)
+        assert link is not None, invitation.body
+        page.goto(link[1].join([url, ""]))
         for number, price in enumerate(prices, 1):
             line = page.locator(f"fieldset[data-line='{number}']")
             line.get_by_label("Unit price (EUR)").fill(price)
