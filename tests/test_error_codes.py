@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from approvals.error_codes import ApprovalErrorCode
 from budgets.error_codes import BudgetErrorCode
 from catalogs.error_codes import CatalogErrorCode
+from contracts.error_codes import ContractErrorCode
 from invoices.error_codes import InvoiceErrorCode
 from notifications.error_codes import NotificationErrorCode
 from orders.error_codes import OrderErrorCode
@@ -36,6 +37,7 @@ ENUMS: dict[str, type[StrEnum]] = {
     "invoices": InvoiceErrorCode,
     "notifications": NotificationErrorCode,
     "catalogs": CatalogErrorCode,
+    "contracts": ContractErrorCode,
     "sourcing": SourcingErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent
