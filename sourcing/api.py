@@ -17,7 +17,7 @@ from procurement.selectors import legal_entities_for_employee
 from procurement.web import current_employee
 
 from .errors import NotAllowed, QuotesSealed, RFQInvalid
-from .models import Criterion, Quote, RequestForQuotation
+from .models import SCORE_MAX, Criterion, Quote, RequestForQuotation
 from .rfq_input import decimal_read, due_read, id_read, ids_read, text_read, whole_read
 from .selectors import (
     evaluation,
@@ -30,7 +30,6 @@ from .selectors import (
     rfqs_visible,
 )
 from .services import (
-    SCORE_MAX,
     AwardChoice,
     RFQLineInput,
     RFQSpec,

@@ -27,7 +27,7 @@ from punchout.cxml.errors import status_text
 from .cxml_quotes import quote_message_receive, quote_request_document
 from .errors import LinkInvalid, NotAllowed, QuotesSealed, RFQInvalid, SourcingError
 from .links import invitation_for_link
-from .models import Criterion, Invitation, QuoteLine, RequestForQuotation, RFQAttachment
+from .models import LEAD_TIME_DAYS_MAX, SCORE_MAX, Criterion, Invitation, QuoteLine, RequestForQuotation, RFQAttachment
 from .rfq_input import date_read, decimal_read, due_read, id_read, weights_read, whole_read
 from .selectors import (
     buyer_check,
@@ -48,8 +48,6 @@ from .selectors import (
     suppliers_invitable,
 )
 from .services import (
-    LEAD_TIME_DAYS_MAX,
-    SCORE_MAX,
     AwardChoice,
     QuoteLineInput,
     RFQLineInput,
