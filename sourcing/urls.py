@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import supplier_views, views
 
 app_name = "sourcing"
 urlpatterns = [
@@ -18,7 +18,7 @@ urlpatterns = [
     path("<int:pk>/award/", views.award, name="award"),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     # The supplier's quote page: public, reached by the invitation's signed link only.
-    path("quote/<str:token>/", views.quote_page, name="quote"),
-    path("quote/<str:token>/cxml/", views.quote_cxml, name="quote-cxml"),
-    path("quote/<str:token>/files/<int:attachment_pk>/", views.quote_attachment, name="quote-attachment"),
+    path("quote/<str:token>/", supplier_views.quote_page, name="quote"),
+    path("quote/<str:token>/cxml/", supplier_views.quote_cxml, name="quote-cxml"),
+    path("quote/<str:token>/files/<int:attachment_pk>/", supplier_views.quote_attachment, name="quote-attachment"),
 ]
