@@ -14,6 +14,7 @@ from procurement.bulk import bulk_insert_objects, bulk_insert_rows
 from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, line_total_minor, minor_storable
 from procurement.selectors import catalog_item_quote, catalog_items_visible, catalog_pricing_applicable
+from procurement.taxes import EntityTaxCodes
 from punchout.cart_lines import IncomingLine
 
 from ..error_codes import RequisitionErrorCode
@@ -212,16 +213,7 @@ def requisition_line_add_free_text(
         project=project,
         supplier_note=_supplier_note(supplier_note),
     )
-    line.total_minor = line.compute_total_minor()
-    LineTaxes(requisition, codes=tax_codes).apply(line)  # the entity's default code (or reverse charge)
-    event = _event_row(
-        requisition,
-        by,
-        RequisitionEvent.Kind.LINES_ADDED,
-        data={"source": line.source, "added": 1, "description": line.description},
-    )
-    _line_write(requisition, line, event)  # with the totals (in one statement on PostgreSQL)
-    return line
+    return _typed_line_write(requisition, by, line, tax_codes)
 
 
 @transaction.atomic
@@ -258,13 +250,27 @@ def requisition_line_add_quoted(
         cost_centre=_default_cost_centre(requisition),
         extrinsics={"quote": quote},
     )
+    return _typed_line_write(requisition, by, line, tax_codes, event_data={"quote": quote})
+
+
+def _typed_line_write(
+    requisition: Requisition,
+    by: Employee,
+    line: RequisitionLine,
+    tax_codes: EntityTaxCodes,
+    *,
+    event_data: dict[str, Any] | None = None,
+) -> RequisitionLine:
+    """The end of a typed line's add (free text, or awarded from a quote): its total, the entity's default tax
+    code (or reverse charge), the "lines added" event, and the write with the totals (one statement on
+    PostgreSQL)."""
     line.total_minor = line.compute_total_minor()
     LineTaxes(requisition, codes=tax_codes).apply(line)
     event = _event_row(
         requisition,
         by,
         RequisitionEvent.Kind.LINES_ADDED,
-        data={"source": line.source, "added": 1, "description": line.description, "quote": quote},
+        data={"source": line.source, "added": 1, "description": line.description, **(event_data or {})},
     )
     _line_write(requisition, line, event)
     return line
