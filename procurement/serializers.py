@@ -33,6 +33,9 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
         help_text='Quantities are whole multiples of this (plain digits, e.g. "12"; "0.001": any quantity).'
     )
     minimum_quantity = serializers.SerializerMethodField(help_text="The smallest quantity one may order.")
+    pack_size = serializers.SerializerMethodField(
+        help_text='How many pieces one order unit holds (plain digits, e.g. "12"); null for single pieces.'
+    )
     price = serializers.SerializerMethodField()
     base_price = serializers.SerializerMethodField()
     price_source = serializers.SerializerMethodField(
@@ -64,6 +67,9 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
             "manufacturer_part_id",
             "order_multiple",
             "minimum_quantity",
+            "pack_size",
+            "image_url",
+            "datasheet_url",
             "price",
             "base_price",
             "price_source",
@@ -80,11 +86,15 @@ class CatalogItemSerializer(serializers.ModelSerializer[CatalogItem]):
     def get_minimum_quantity(self, item: CatalogItem) -> str:
         return decimal_text(item.smallest_quantity)
 
-    @extend_schema_field(MoneySerializer)
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_pack_size(self, item: CatalogItem) -> str | None:
+        return item.pack_size_text or None
+
     def _quote(self, item: CatalogItem) -> PriceQuote | None:
         quotes: dict[int, PriceQuote] = self.context.get("quotes", {})
         return quotes.get(item.pk)
 
+    @extend_schema_field(MoneySerializer)
     def get_price(self, item: CatalogItem) -> dict[str, str]:
         quote = self._quote(item)
         return (quote.price if quote else item.base_price).as_api()

@@ -187,6 +187,11 @@ class CatalogItem(models.Model):
     def smallest_quantity_text(self) -> str:
         return decimal_text(self.smallest_quantity)
 
+    @property
+    def pack_size_text(self) -> str:
+        """What one order unit holds, as typed ("12", not "12.000"); "" for an item sold by the piece."""
+        return decimal_text(self.pack_size) if self.pack_size is not None else ""
+
     def quantity_problem(self, quantity: Decimal) -> str:
         """Why `quantity` cannot be ordered of this item ("" when it can): positive, whole multiples, minimum."""
         unit = self.unit
