@@ -27,6 +27,8 @@ class Kind(models.TextChoices):
     SHIPPED = "order.shipped", _("A supplier shipped my order")
     CONTRACT_EXPIRING = "contract.expiring", _("A contract ends within 30 days")
     CONTRACT_CAP = "contract.cap_used", _("A framework agreement has used most of its cap (80 %)")
+    RFQ_EVALUATION = "sourcing.evaluation_invited", _("I am on the committee of a request for quotation")
+    RFQ_AWARDED = "sourcing.awarded", _("A request for quotation I asked for is awarded")
 
 
 # The event a webhook's "Send test event" button sends; not something people are notified of.

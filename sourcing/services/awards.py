@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Kind
+from notifications.services import notify
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from requisitions.models import Requisition
@@ -27,9 +29,7 @@ from .shared import (
     TEXT_MAX,
     AwardChoice,
     S,
-    person_email_queue,
     rfq_locked,
-    site_url,
     supplier_email_queue,
     text_checked,
 )
@@ -167,13 +167,14 @@ def rfq_award(
         },
     )
     if locked.requester_id != by.pk:
-        person_email_queue(
-            locked.requester,
-            template="awarded",
-            context={
-                "rfq": locked,
-                "requisition": requisition,
-                "url": site_url(reverse("requisitions:detail", args=[requisition.pk])),
-            },
+        notify(
+            recipients=[locked.requester.user],
+            kind=Kind.RFQ_AWARDED,
+            legal_entity=locked.legal_entity,
+            message="rfq_awarded",
+            context={"number": locked.number, "requisition_number": requisition.number},
+            link=reverse("requisitions:detail", args=[requisition.pk]),
+            obj=locked,
+            data={"rfq": locked.number, "requisition": requisition.number},
         )
     return locked

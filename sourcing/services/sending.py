@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Kind
+from notifications.services import notify
 from procurement.events import audit_event_record
 from procurement.models import Employee
 
@@ -21,9 +23,7 @@ from .shared import (
     TEXT_MAX,
     S,
     draft_check,
-    person_email_queue,
     rfq_locked,
-    site_url,
     supplier_address,
     supplier_email_queue,
     text_checked,
@@ -66,16 +66,16 @@ def rfq_send(*, rfq: RequestForQuotation, by: Employee) -> RequestForQuotation:
             context={"rfq": locked, "supplier": invitation.supplier, "url": link.url, "due": due_text(locked)},
         )
     Invitation.objects.bulk_update(invitations, ["token_hash", "expires_at", "sent_at"])
-    for evaluator in evaluators:
-        person_email_queue(
-            evaluator.employee,
-            template="evaluator",
-            context={
-                "rfq": locked,
-                "due": due_text(locked),
-                "url": site_url(reverse("sourcing:score", args=[locked.pk])),
-            },
-        )
+    notify(
+        recipients=[evaluator.employee.user for evaluator in evaluators],
+        kind=Kind.RFQ_EVALUATION,
+        legal_entity=locked.legal_entity,
+        message="rfq_evaluator",
+        context={"number": locked.number, "title": locked.title, "due": due_text(locked)},
+        link=reverse("sourcing:score", args=[locked.pk]),
+        obj=locked,
+        data={"rfq": locked.number, "due_at": locked.due_at.isoformat()},
+    )
     locked.sent_at = now
     rfq_status_move(rfq=locked, to_status=S.SENT, by=by, also=["sent_at"])
     audit_event_record(

@@ -10,9 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from procurement.models import Employee
 from procurement.task_queue import task_enqueue_on_commit
-from procurement.tasks import notification_email_send
 from requisitions.models import Requisition
 
 from ..error_codes import SourcingErrorCode
@@ -114,19 +112,6 @@ def supplier_email_queue(invitation: Invitation, *, template: str, context: dict
     task_enqueue_on_commit(
         supplier_email_send.name, kwargs={"invitation_id": invitation.pk, "subject": subject, "body": body}
     )
-
-
-def person_email_queue(person: Employee, *, template: str, context: dict) -> None:
-    with override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"sourcing/email/{template}.subject.txt", context).split())
-        body = render_to_string(f"sourcing/email/{template}.body.txt", context)
-    task_enqueue_on_commit(
-        notification_email_send.name, kwargs={"user_id": person.user_id, "subject": subject, "body": body}
-    )
-
-
-def site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def supplier_address(invitation: Invitation) -> str:

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from notifications.models import Notification
 from orders.models import PurchaseOrderLine
 from p2p.submit_to_order import requisition_submit
 from procurement.models import AuditEvent, LegalEntity
@@ -75,6 +76,10 @@ def test_from_invitation_to_a_split_award_approved_through_the_ordinary_flow(acm
         "sales@bravo.example",
         "sales@charlie.example",
     ]
+    # and the committee is told in the app too, with the link to their scoring page
+    assert sorted(
+        Notification.objects.filter(kind="sourcing.evaluation_invited").values_list("recipient__username", "link")
+    ) == [("carol", f"/sourcing/{rfq.pk}/score/"), ("erin", f"/sourcing/{rfq.pk}/score/")]
     # When the three suppliers answer (bravo revises once) and the due date passes
     answer(rfq, "ALPHA", "250.00", "12.50", lead_time=5)
     answer(rfq, "BRAVO", "260.00", "13.00")
@@ -177,6 +182,12 @@ def test_from_invitation_to_a_split_award_approved_through_the_ordinary_flow(acm
         ("alice@acme.example", f"{rfq.number} is awarded: your requisition has the quoted lines"),
         ("sales@charlie.example", f"Request for quotation {rfq.number}: not awarded to you"),
     ]
+    (told,) = Notification.objects.filter(kind="sourcing.awarded")
+    assert (told.recipient.username, told.title, told.link) == (
+        "alice",
+        f"{rfq.number} is awarded: your requisition has the quoted lines",
+        f"/requisitions/{cart.pk}/",
+    )
     # and every step is in the audit log
     assert list(
         AuditEvent.objects.filter(object_type="sourcing.RequestForQuotation", object_id=str(rfq.pk))
