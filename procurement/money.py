@@ -389,6 +389,11 @@ def contract_cap_used_minor(*, committed_minor: int, released_minor: int, invoic
     return max(committed_minor - released_minor, invoiced_minor, 0)
 
 
+def minimum_order_shortfall_minor(*, ordered_minor: int, minimum_minor: int) -> int:
+    """How much is missing to reach a minimum order value (0: reached or no minimum)."""
+    return max(minimum_minor - ordered_minor, 0)
+
+
 def percent_of_minor(*, part_minor: int, whole_minor: int) -> Decimal:
     """`part` as a percentage of `whole` with one decimal, rounded half up (70.0 for 7,000 of 10,000); 0 for a
     zero whole."""

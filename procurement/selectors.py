@@ -411,6 +411,30 @@ def contract_quote_for_item(*, contract_id: int, item_id: int) -> ContractQuote 
     return _contract_quotes(rows).get(item_id)
 
 
+@dataclass(frozen=True)
+class ContractMinimum:
+    contract_id: int
+    number: str
+    supplier_name: str
+    minimum: Money
+
+
+def contract_minimums(*, contract_ids: Iterable[int]) -> dict[int, ContractMinimum]:
+    """The minimum order values of these contracts, those that have one, by contract id, in one read."""
+    ids = sorted(set(contract_ids))
+    if not ids:
+        return {}
+    rows = (
+        Contract.objects.filter(pk__in=ids, minimum_order_minor__gt=0)
+        .order_by()
+        .values_list("pk", "number", "supplier__name", "minimum_order_minor", "currency")
+    )
+    return {
+        pk: ContractMinimum(pk, number, supplier_name, Money.from_minor(minor, currency))
+        for pk, number, supplier_name, minor, currency in rows
+    }
+
+
 def catalog_pricing_applicable(
     *, legal_entity: LegalEntity, user: Any, item_ids: Iterable[int], on: date | None = None
 ) -> CatalogPricing:

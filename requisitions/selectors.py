@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
 from procurement.models import CostCentre, Employee, Role
-from procurement.money import Money
+from procurement.money import Money, minimum_order_shortfall_minor
+from procurement.selectors import contract_minimums
 from procurement.taxes import tax_breakdown
 from punchout.models import InboundSession
 
@@ -212,3 +213,42 @@ def requisition_taxes_by_currency(*, requisition: Requisition) -> list[CurrencyT
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class MinimumShortfall:
+    """A contract's minimum order value that the requisition's lines priced from it do not reach."""
+
+    contract_number: str
+    supplier_name: str
+    minimum: Money
+    ordered: Money
+    missing: Money
+
+
+def minimum_order_shortfalls(*, lines: Iterable[RequisitionLine]) -> list[MinimumShortfall]:
+    """For each contract that priced some of these lines and has a minimum order value, what they fall short of
+    it (one read, and none when no line is priced from a contract). The supplier may refuse or surcharge an
+    order below its minimum: the requester is warned, not stopped."""
+    ordered: dict[int, tuple[int, str]] = {}
+    for line in lines:
+        if line.contract_id is not None:
+            total, _currency = ordered.get(line.contract_id, (0, line.currency))
+            ordered[line.contract_id] = (total + line.total_minor, line.currency)
+    shortfalls = []
+    for contract_id, minimum in contract_minimums(contract_ids=ordered).items():
+        total_minor, currency = ordered[contract_id]
+        if currency != minimum.minimum.currency:
+            continue
+        missing = minimum_order_shortfall_minor(ordered_minor=total_minor, minimum_minor=minimum.minimum.minor)
+        if missing:
+            shortfalls.append(
+                MinimumShortfall(
+                    contract_number=minimum.number,
+                    supplier_name=minimum.supplier_name,
+                    minimum=minimum.minimum,
+                    ordered=Money.from_minor(total_minor, currency),
+                    missing=Money.from_minor(missing, currency),
+                )
+            )
+    return sorted(shortfalls, key=lambda shortfall: shortfall.contract_number)

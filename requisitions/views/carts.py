@@ -29,6 +29,7 @@ from ..models import Requisition
 from ..selectors import (
     carts_of,
     cost_centres_chargeable,
+    minimum_order_shortfalls,
     requestable_for,
     requisition_get,
     requisition_lines,
@@ -136,6 +137,7 @@ def _detail_context(request: HttpRequest, employee: Employee, requisition: Requi
         "suppliers": Supplier.objects.filter(is_active=True).order_by("name"),
         "free_text": {"quantity": "1", "unit": "EA", "currency": requisition.currency},
         "requestable_for": requestable_for(employee=requisition.requester, legal_entity_id=requisition.legal_entity_id),
+        "minimum_shortfalls": minimum_order_shortfalls(lines=lines) if requisition.is_editable else [],
         **extra,
     }
 
