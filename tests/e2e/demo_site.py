@@ -125,10 +125,13 @@ def build_demo_site(url: str) -> DemoSite:
     from budgets.models import Budget
     from catalogs.models import CatalogUpload
     from catalogs.supplier_links import supplier_upload_link_create
+    from contracts.demo import NUMBER as DEMO_CONTRACT
     from invoices.models import Invoice
-    from procurement.models import Employee
+    from procurement.models import Contract, Employee
     from receiving.models import GoodsReceipt
     from requisitions.models import Requisition, RequisitionList
+    from sourcing.demo import DEMO_TITLE as DEMO_RFQ
+    from sourcing.models import RequestForQuotation
 
     call_command("seed_demo", stdout=StringIO())
     lab = Requisition.objects.get(requester__user__username="alice", title="Lab restock")
@@ -149,6 +152,8 @@ def build_demo_site(url: str) -> DemoSite:
         "budget": Budget.objects.get(cost_centre__code="FR-LAB").pk,
         "catalog_upload": CatalogUpload.objects.get(supplier__code="LABSOURCE").pk,
         "supplier_upload_link": _supplier_upload_link(supplier_upload_link_create),
+        "rfq": RequestForQuotation.objects.get(title=DEMO_RFQ, legal_entity__code="ACME-FR").pk,
+        "contract": Contract.objects.get(number=DEMO_CONTRACT).pk,
     }
     return DemoSite(url=url, ids=ids)
 

@@ -96,6 +96,15 @@ PAGES = [
     Row("catalog-upload-diff", "frank", "/catalogs/uploads/{catalog_upload}/", None),
     Row("catalog-upload-flagged", "frank", "/catalogs/uploads/{catalog_upload}/?kind=flagged", None),
     Row("supplier-catalog-upload", ANONYMOUS, "{supplier_upload_link}", None),
+    # sourcing: requests for quotation (the demo's, being scored), contracts and their burn-down
+    Row("sourcing", "frank", "/sourcing/", None),
+    Row("rfq", "frank", "/sourcing/{rfq}/", None),
+    Row("rfq-compare", "frank", "/sourcing/{rfq}/compare/", None),
+    Row("rfq-score", "erin", "/sourcing/{rfq}/score/", None),
+    Row("contracts", "frank", "/contracts/", None),
+    Row("contracts-requester", "alice", "/contracts/", None),
+    Row("contract", "frank", "/contracts/{contract}/", None),
+    Row("contract-new", "frank", "/contracts/new/", None),
     # everyone
     Row("login", ANONYMOUS, "/login/", "button.primary"),
     Row("not-found", "alice", "/no-such-page/", None, status=404),
