@@ -27,6 +27,7 @@ from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.order_progress import LineProgress, purchase_order_progress_record
 from orders.services import order_line_charges
 from orders.transitions import OPEN
+from procurement.contract_ledger import ContractSpend, contract_spend_invoice
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import line_total_minor, split_minor, tax_amount_minor
@@ -178,6 +179,27 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         )
         if closed:
             funds_order_release(purchase_order=order, by=by, note=f"{order.number} fully received and invoiced")
+    if not invoice.is_credit_note:
+        _contracts_invoice(invoice=invoice, linked=list(zip(linked, shares, strict=True)))
+
+
+def _contracts_invoice(*, invoice: Invoice, linked: list[tuple[InvoiceLine, int]]) -> int:
+    """What the invoice bills on order lines priced from framework agreements, written once per contract on
+    the contract's cap ledger as invoiced (a re-match writes nothing more). Lines in another currency than
+    their order are left out (the ledger adds up one currency per contract)."""
+    amounts: dict[int, int] = defaultdict(int)
+    for line, share in linked:
+        po_line = line.po_line
+        assert po_line is not None
+        if po_line.contract_id and po_line.purchase_order.currency == invoice.currency:
+            amounts[po_line.contract_id] += line.net_minor + share
+    spends = [
+        ContractSpend(
+            contract_id=contract_id, amount_minor=amount, currency=invoice.currency, reference=f"invoice:{invoice.pk}"
+        )
+        for contract_id, amount in sorted(amounts.items())
+    ]
+    return contract_spend_invoice(spends=spends) if spends else 0
 
 
 def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:
