@@ -27,7 +27,7 @@ from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.order_progress import LineProgress, purchase_order_progress_record
 from orders.services import order_line_charges
 from orders.transitions import OPEN
-from procurement.contract_ledger import ContractSpend, contract_spend_invoice
+from procurement.contract_ledger import ContractSpend, contract_spend_invoice, contract_spend_invoice_withdraw
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import line_total_minor, split_minor, tax_amount_minor
@@ -183,6 +183,10 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         _contracts_invoice(invoice=invoice, linked=list(zip(linked, shares, strict=True)))
 
 
+def _contract_reference(invoice: Invoice) -> str:
+    return f"invoice:{invoice.pk}"
+
+
 def _contracts_invoice(*, invoice: Invoice, linked: list[tuple[InvoiceLine, int]]) -> int:
     """What the invoice bills on order lines priced from framework agreements, written once per contract on
     the contract's cap ledger as invoiced (a re-match writes nothing more). Lines in another currency than
@@ -193,10 +197,9 @@ def _contracts_invoice(*, invoice: Invoice, linked: list[tuple[InvoiceLine, int]
         assert po_line is not None
         if po_line.contract_id and po_line.purchase_order.currency == invoice.currency:
             amounts[po_line.contract_id] += line.net_minor + share
+    reference = _contract_reference(invoice)
     spends = [
-        ContractSpend(
-            contract_id=contract_id, amount_minor=amount, currency=invoice.currency, reference=f"invoice:{invoice.pk}"
-        )
+        ContractSpend(contract_id=contract_id, amount_minor=amount, currency=invoice.currency, reference=reference)
         for contract_id, amount in sorted(amounts.items())
     ]
     return contract_spend_invoice(spends=spends) if spends else 0
@@ -222,6 +225,8 @@ def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, 
                 order=orders[order_id], changes=totals[order_id], by=by, comment=f"Invoice {invoice.number} {comment}"
             )
     funds_invoice_reverse(invoice=invoice, by=by, note=f"Invoice {invoice.number} {comment}")
+    if not invoice.is_credit_note:
+        contract_spend_invoice_withdraw(reference=_contract_reference(invoice))
 
 
 def _accept(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from invoices.matching import invoice_match
 from invoices.models import Invoice
+from invoices.services import invoice_reject
 from procurement.contract_ledger import contract_burn_down
 from procurement.models import Contract, ContractLedgerEntry
 from procurement.money import MoneyError, early_payment_discount_minor
@@ -158,3 +159,15 @@ def test_an_accepted_invoice_under_a_framework_agreement_is_invoiced_on_its_cap_
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=world.buyer.user)[0].key}")
     body = api.get(f"/api/v1/contracts/{framework.pk}/").json()
     assert body["burn_down"]["invoiced"] == {"amount": "123.40", "currency": "EUR"}
+
+
+def test_a_rejected_invoice_comes_off_the_contracts_cap(world, framework):
+    order = under_contract(world, framework, ("10", "12.34"))
+    line = po_lines(order)[0]
+    receive(order, line, "10")
+    invoice = invoice_for(order, (line, "10", "12.34"), invoice_date=DAY)
+    invoice_match(invoice=invoice)
+    assert contract_burn_down(framework).invoiced_minor == 12340
+    invoice_reject(invoice=invoice, by=world.buyer, comment="Wrong supplier entity")
+    assert contract_burn_down(framework).invoiced_minor == 0
+    assert not ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.INVOICED).exists()
