@@ -38,6 +38,7 @@ from .errors import InvoiceError
 from .exceptions import invoice_exception_route, invoice_exception_withdraw
 from .lock_objects import invoice_orders_lock, invoices_qs_select_for_update
 from .models import Invoice, InvoiceLine
+from .payment_terms import TERMS_FIELDS
 from .tasks import supplier_email_send
 from .transitions import ACCEPTED, invoice_status_move
 
@@ -68,7 +69,7 @@ def _reasons_text(invoice: Invoice, lines: list[InvoiceLine]) -> str:
 
 
 def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: bool) -> None:
-    """The match's verdict on the (locked) invoice, its reasons and match mode set by the match: matched and
+    """The match's verdict on the (locked) invoice, its reasons, match mode and terms set by the match: matched and
     accepted at once, or on hold as an exception (routed to an approval when it first goes on hold)."""
     mode = Invoice.MatchMode(invoice.match_mode).label.lower() if invoice.match_mode else "match"
     if ok:
@@ -76,7 +77,11 @@ def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: boo
             # On hold until now (a receipt or a credit note cleared it): its waiting approval is withdrawn.
             invoice_exception_withdraw(invoice=invoice, comment=f"Matched ({mode})")
         invoice_status_move(
-            invoice=invoice, to_status=S.MATCHED, by=None, comment=f"Matched ({mode})", also=["reasons", "match_mode"]
+            invoice=invoice,
+            to_status=S.MATCHED,
+            by=None,
+            comment=f"Matched ({mode})",
+            also=["reasons", "match_mode", *TERMS_FIELDS],
         )
         _accept(invoice=invoice, lines=lines, by=None, comment="Matched: no approval needed")
         return
@@ -85,7 +90,7 @@ def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: boo
         to_status=S.EXCEPTION,
         by=None,
         comment=_reasons_text(invoice, lines),
-        also=["reasons", "match_mode"],
+        also=["reasons", "match_mode", *TERMS_FIELDS],
     )
     # Routed when it goes on hold; routed again on a re-match that leaves it on hold (the same exception keeps its
     # waiting chain, a changed one supersedes it).
