@@ -171,3 +171,32 @@ def test_a_rejected_invoice_comes_off_the_contracts_cap(world, framework):
     invoice_reject(invoice=invoice, by=world.buyer, comment="Wrong supplier entity")
     assert contract_burn_down(framework).invoiced_minor == 0
     assert not ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.INVOICED).exists()
+
+
+def test_the_invoices_list_sorts_and_filters_by_due_date(world, framework, client):
+    order = under_contract(world, framework, ("10", "1.00"))
+    line = po_lines(order)[0]
+    receive(order, line, "10")
+    late = invoice_for(order, (line, "2", "1.00"), number="LATE", invoice_date=DAY)
+    soon = invoice_for(order, (line, "2", "1.00"), number="SOON", invoice_date=DAY - timedelta(days=20))
+    invoice_for(order, (line, "2", "1.00"), number="NONE", invoice_date=DAY, kind=Invoice.Kind.CREDIT_NOTE)
+    for invoice in (late, soon):
+        invoice_match(invoice=invoice)
+    client.force_login(world.buyer.user)
+    page = client.get("/invoices/", {"sort": "due"}).content.decode()
+    positions = [page.index(f'data-invoice="{number}"') for number in ("SOON", "LATE", "NONE")]
+    assert positions == sorted(positions)  # due 30 Nov, due 20 Dec, no due date
+    due_soon = client.get("/invoices/", {"due_by": "2026-11-30"}).content.decode()
+    assert ('data-invoice="SOON"' in due_soon, 'data-invoice="LATE"' in due_soon) == (True, False)
+    bad = client.get("/invoices/", {"due_by": "30/11/2026"})
+    assert bad.status_code == 200
+    assert "Give the date as YYYY-MM-DD" in bad.content.decode()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=world.buyer.user)[0].key}")
+    body = api.get("/api/v1/invoices/", {"sort": "due", "due_by": "2026-12-31"}).json()
+    assert [(row["number"], row["due_date"]) for row in body["results"]] == [
+        ("SOON", "2026-11-30"),
+        ("LATE", "2026-12-20"),
+    ]
+    wrong = api.get("/api/v1/invoices/", {"due_by": "tomorrow"})
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "invalid")
