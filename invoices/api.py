@@ -7,7 +7,7 @@ Factur-X PDF); both go through invoices.ingestion and are matched at once.
 
 import base64
 import binascii
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -32,7 +32,7 @@ from .errors import InvoiceError, InvoiceNotFound
 from .formats import MAX_INVOICE_BYTES, InvoiceFormatError, read_invoice_file
 from .ingestion import invoice_receive
 from .models import Invoice
-from .selectors import invoices_for_list, invoices_of_order, invoices_visible
+from .selectors import invoices_due_by, invoices_for_list, invoices_of_order, invoices_sorted, invoices_visible
 from .serializers import InvoiceSchema, invoice_data
 from .services import MAX_REFERENCE, invoice_mark_paid
 from .typed import TypedInvoiceInvalid, TypedLine, typed_invoice_receive
@@ -80,6 +80,8 @@ class InvoiceListView(APIView):
             OpenApiParameter("purchase_order", OpenApiTypes.INT, description="Invoices that bill this order."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=Invoice.Status.values),
             OpenApiParameter("supplier", OpenApiTypes.STR, description="The supplier's code."),
+            OpenApiParameter("due_by", OpenApiTypes.DATE, description="Invoices due on or before this date."),
+            OpenApiParameter("sort", OpenApiTypes.STR, enum=["due"], description="due: the soonest due first."),
         ],
         responses={200: inline_serializer("Invoices", {"results": InvoiceSchema})},
         operation_id="invoices_list",
@@ -98,7 +100,20 @@ class InvoiceListView(APIView):
             invoices = invoices.filter(status=params["status"])
         if params.get("supplier"):
             invoices = invoices.filter(supplier__code__iexact=params["supplier"])
-        page = invoices_for_list(invoices=invoices.distinct()).order_by("-received_at", "-id")[:PAGE_SIZE]
+        if params.get("due_by"):
+            try:
+                due_by = date.fromisoformat(params["due_by"][:10])
+            except ValueError:
+                raise InvoiceError(
+                    _("due_by is a date: YYYY-MM-DD, e.g. 2026-12-31."), code=InvoiceErrorCode.INVALID
+                ) from None
+            invoices = invoices_due_by(invoices=invoices, day=due_by)
+        sort = params.get("sort", "")
+        if sort not in ("", "due"):
+            raise InvoiceError(
+                _("sort is empty (newest first) or due (soonest due first)."), code=InvoiceErrorCode.INVALID
+            )
+        page = invoices_sorted(invoices=invoices_for_list(invoices=invoices.distinct()), sort=sort)[:PAGE_SIZE]
         return Response({"results": [invoice_data(invoice) for invoice in page]})
 
     @extend_schema(

@@ -28,6 +28,7 @@ from procurement.money import Money, currency_digits, decimal_text, line_total_m
 
 from .lock_objects import invoice_orders_lock, invoices_qs_select_for_update
 from .models import Invoice, InvoiceLine, MatchTolerance
+from .payment_terms import invoice_terms_apply
 from .services import invoice_lines_with_orders, invoice_match_outcome
 from .transitions import ACCEPTED, MATCHABLE
 
@@ -399,9 +400,10 @@ def invoice_match(*, invoice: Invoice) -> None:
         line.variance_minor = line_result.variance_minor
     if lines:
         InvoiceLine.objects.bulk_update(lines, ["match", "reasons", "variance_minor"])
-    locked.reasons = [*locked.notes, *result.reasons]
+    terms_reasons = invoice_terms_apply(invoice=locked, lines=lines)  # saved with the verdict
+    locked.reasons = [*locked.notes, *result.reasons, *terms_reasons]
     locked.match_mode = result.mode
-    invoice_match_outcome(invoice=locked, lines=lines, ok=result.ok and not locked.notes)
+    invoice_match_outcome(invoice=locked, lines=lines, ok=result.ok and not locked.notes and not terms_reasons)
     invoice.refresh_from_db()
 
 

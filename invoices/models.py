@@ -83,6 +83,13 @@ class Invoice(models.Model):
     document = models.TextField(blank=True, help_text=_("The XML as received, credentials masked."))
     document_hash = models.CharField(max_length=64, blank=True)
     payment_terms = models.CharField(max_length=200, blank=True)
+    # The terms the invoice is paid on. `due_date` is the supplier's own when its document states one, else
+    # its order's payment terms (net days from the invoice date: `due_date_from_order`). The early-payment
+    # discount comes from the order's terms: `discount_percent` off the total when paid by `discount_until`.
+    due_date_from_order = models.BooleanField(default=False)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    discount_until = models.DateField(null=True, blank=True)
+    discount_minor = models.BigIntegerField(default=0)
     supplier_note = models.TextField(blank=True)
     # Payment, reported by the ERP (the payment run stays there).
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +110,15 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(net_minor__gte=0), name="invoice_net_not_negative"),
             models.CheckConstraint(condition=Q(tax_minor__gte=0), name="invoice_tax_not_negative"),
             models.CheckConstraint(condition=Q(total_minor__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount_minor__gte=0) & Q(discount_minor__lte=models.F("total_minor")),
+                name="invoice_discount_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | (Q(discount_percent__gte=0) & Q(discount_percent__lte=100)),
+                name="invoice_discount_percent_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["legal_entity", "status"]),
@@ -124,6 +140,14 @@ class Invoice(models.Model):
     @property
     def net(self) -> Money:
         return Money.from_minor(self.net_minor, self.currency)
+
+    @property
+    def discount(self) -> Money:
+        return Money.from_minor(self.discount_minor, self.currency)
+
+    @property
+    def has_discount(self) -> bool:
+        return bool(self.discount_minor and self.discount_until)
 
     @property
     def tax(self) -> Money:

@@ -1,8 +1,9 @@
 """Reads of invoices: who sees which, the buyers' queue of invoices on hold, one invoice with its match."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from orders.selectors import purchase_orders_visible
 from procurement.models import AuditEvent, Employee, Role
@@ -47,6 +48,18 @@ def invoices_for_list(*, invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
         "purchase_orders",
         Prefetch("attachments", queryset=InvoiceAttachment.objects.defer("content")),
     )
+
+
+def invoices_sorted(*, invoices: QuerySet[Invoice], sort: str) -> QuerySet[Invoice]:
+    """Newest first; `sort="due"`: the soonest due first (those without a due date last)."""
+    if sort == "due":
+        return invoices.order_by(F("due_date").asc(nulls_last=True), "id")
+    return invoices.order_by("-received_at", "-id")
+
+
+def invoices_due_by(*, invoices: QuerySet[Invoice], day: date) -> QuerySet[Invoice]:
+    """The invoices due on or before `day`."""
+    return invoices.filter(due_date__lte=day)
 
 
 def invoices_on_hold(*, employee: Employee, legal_entity_id: int) -> QuerySet[Invoice]:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from procurement.money import Money, decimal_text
 
 from .models import Invoice, InvoiceLine
+from .payment_terms import discount_text
 
 MoneySchema = inline_serializer(
     "InvoiceMoney", {"amount": serializers.CharField(), "currency": serializers.CharField()}
@@ -49,6 +50,10 @@ InvoiceSchema = inline_serializer(
         "status_text": serializers.CharField(),
         "invoice_date": serializers.DateField(),
         "due_date": serializers.DateField(allow_null=True),
+        "due_date_from_order": serializers.BooleanField(),
+        "discount_percent": serializers.CharField(allow_null=True),
+        "discount_until": serializers.DateField(allow_null=True),
+        "discount": MoneySchema,
         "currency": serializers.CharField(),
         "net": MoneySchema,
         "tax": MoneySchema,
@@ -112,6 +117,10 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "status_text": invoice.get_status_display(),
         "invoice_date": invoice.invoice_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "due_date_from_order": invoice.due_date_from_order,
+        "discount_percent": discount_text(invoice) or None,
+        "discount_until": invoice.discount_until.isoformat() if invoice.discount_until else None,
+        "discount": invoice.discount.as_api(),
         "currency": currency,
         "net": invoice.net.as_api(),
         "tax": invoice.tax.as_api(),

@@ -27,6 +27,7 @@ from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.order_progress import LineProgress, purchase_order_progress_record
 from orders.services import order_line_charges
 from orders.transitions import OPEN
+from procurement.contract_ledger import ContractSpend, contract_spend_invoice, contract_spend_invoice_withdraw
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import line_total_minor, split_minor, tax_amount_minor
@@ -37,6 +38,7 @@ from .errors import InvoiceError
 from .exceptions import invoice_exception_route, invoice_exception_withdraw
 from .lock_objects import invoice_orders_lock, invoices_qs_select_for_update
 from .models import Invoice, InvoiceLine
+from .payment_terms import TERMS_FIELDS
 from .tasks import supplier_email_send
 from .transitions import ACCEPTED, invoice_status_move
 
@@ -67,7 +69,7 @@ def _reasons_text(invoice: Invoice, lines: list[InvoiceLine]) -> str:
 
 
 def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: bool) -> None:
-    """The match's verdict on the (locked) invoice, its reasons and match mode set by the match: matched and
+    """The match's verdict on the (locked) invoice, its reasons, match mode and terms set by the match: matched and
     accepted at once, or on hold as an exception (routed to an approval when it first goes on hold)."""
     mode = Invoice.MatchMode(invoice.match_mode).label.lower() if invoice.match_mode else "match"
     if ok:
@@ -75,7 +77,11 @@ def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: boo
             # On hold until now (a receipt or a credit note cleared it): its waiting approval is withdrawn.
             invoice_exception_withdraw(invoice=invoice, comment=f"Matched ({mode})")
         invoice_status_move(
-            invoice=invoice, to_status=S.MATCHED, by=None, comment=f"Matched ({mode})", also=["reasons", "match_mode"]
+            invoice=invoice,
+            to_status=S.MATCHED,
+            by=None,
+            comment=f"Matched ({mode})",
+            also=["reasons", "match_mode", *TERMS_FIELDS],
         )
         _accept(invoice=invoice, lines=lines, by=None, comment="Matched: no approval needed")
         return
@@ -84,7 +90,7 @@ def invoice_match_outcome(*, invoice: Invoice, lines: list[InvoiceLine], ok: boo
         to_status=S.EXCEPTION,
         by=None,
         comment=_reasons_text(invoice, lines),
-        also=["reasons", "match_mode"],
+        also=["reasons", "match_mode", *TERMS_FIELDS],
     )
     # Routed when it goes on hold; routed again on a re-match that leaves it on hold (the same exception keeps its
     # waiting chain, a changed one supersedes it).
@@ -178,6 +184,30 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         )
         if closed:
             funds_order_release(purchase_order=order, by=by, note=f"{order.number} fully received and invoiced")
+    if not invoice.is_credit_note:
+        _contracts_invoice(invoice=invoice, linked=list(zip(linked, shares, strict=True)))
+
+
+def _contract_reference(invoice: Invoice) -> str:
+    return f"invoice:{invoice.pk}"
+
+
+def _contracts_invoice(*, invoice: Invoice, linked: list[tuple[InvoiceLine, int]]) -> int:
+    """What the invoice bills on order lines priced from framework agreements, written once per contract on
+    the contract's cap ledger as invoiced (a re-match writes nothing more). Lines in another currency than
+    their order are left out (the ledger adds up one currency per contract)."""
+    amounts: dict[int, int] = defaultdict(int)
+    for line, share in linked:
+        po_line = line.po_line
+        assert po_line is not None
+        if po_line.contract_id and po_line.purchase_order.currency == invoice.currency:
+            amounts[po_line.contract_id] += line.net_minor + share
+    reference = _contract_reference(invoice)
+    spends = [
+        ContractSpend(contract_id=contract_id, amount_minor=amount, currency=invoice.currency, reference=reference)
+        for contract_id, amount in sorted(amounts.items())
+    ]
+    return contract_spend_invoice(spends=spends) if spends else 0
 
 
 def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:
@@ -200,6 +230,8 @@ def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, 
                 order=orders[order_id], changes=totals[order_id], by=by, comment=f"Invoice {invoice.number} {comment}"
             )
     funds_invoice_reverse(invoice=invoice, by=by, note=f"Invoice {invoice.number} {comment}")
+    if not invoice.is_credit_note:
+        contract_spend_invoice_withdraw(reference=_contract_reference(invoice))
 
 
 def _accept(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:

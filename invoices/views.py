@@ -1,6 +1,8 @@
 """Invoice pages: the list (by status, supplier, order), the buyers' queue of invoices on hold with their reasons,
 one invoice with its match line by line, and its attachments (only for the people of its legal entity)."""
 
+from datetime import date
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -13,9 +15,11 @@ from .models import Invoice, InvoiceAttachment
 from .selectors import (
     invoice_history,
     invoice_match_rows,
+    invoices_due_by,
     invoices_for_list,
     invoices_of_order,
     invoices_on_hold,
+    invoices_sorted,
     invoices_visible,
 )
 
@@ -35,7 +39,15 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
         invoices = invoices.filter(supplier__code__iexact=supplier)
     if order.isdigit():
         invoices = invoices.filter(pk__in=invoices_of_order(order_id=int(order)))
-    page = invoices_for_list(invoices=invoices).order_by("-received_at", "-id")[:PAGE_SIZE]
+    sort = "due" if request.GET.get("sort") == "due" else ""
+    due_by = request.GET.get("due_by", "").strip()[:10]
+    due_by_error = ""
+    if due_by:
+        try:
+            invoices = invoices_due_by(invoices=invoices, day=date.fromisoformat(due_by))
+        except ValueError:
+            due_by_error = _("Give the date as YYYY-MM-DD, e.g. 2026-12-31.")
+    page = invoices_sorted(invoices=invoices_for_list(invoices=invoices), sort=sort)[:PAGE_SIZE]
     return render(
         request,
         "invoices/index.html",
@@ -45,6 +57,9 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
             "status": status,
             "supplier": supplier,
             "order": order if order.isdigit() else "",
+            "sort": sort,
+            "due_by": due_by,
+            "due_by_error": due_by_error,
             "suppliers": Supplier.objects.filter(invoices__legal_entity=entity).distinct().order_by("name"),
         },
     )

@@ -61,6 +61,15 @@ def contract_spend_invoice(*, spends: Sequence[ContractSpend]) -> int:
     return _write(ContractLedgerEntry.Kind.INVOICED, spends)
 
 
+@transaction.atomic(savepoint=False)
+def contract_spend_invoice_withdraw(*, reference: str) -> int:
+    """An invoice rejected after it was accepted was never spent: its invoiced entries come off the caps.
+    Returns how many entries were removed (0 when it wrote none)."""
+    entries = ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.INVOICED, reference=reference)
+    deleted, _ = entries.delete()
+    return deleted
+
+
 @dataclass(frozen=True)
 class BurnDown:
     """Where a contract stands against its cap, in its currency; the cap fields are None without a cap."""

@@ -127,6 +127,17 @@ def tax_amount_minor(*, net_minor: int, rate_percent: Decimal) -> int:
     return -rounded if net_minor < 0 else rounded
 
 
+def early_payment_discount_minor(*, amount_minor: int, percent: Decimal) -> int:
+    """The early-payment discount on an amount payable at a percentage, rounded half up once: 2 % of 1,234.56
+    is 24.69, 2 % of 0.25 is 0.01. The percentage is between 0 and 100; a negative amount (a credit) gives
+    the same discount with its sign."""
+    if percent < 0 or percent > 100:
+        raise MoneyError("A discount is between 0 and 100 %.")
+    exact = _EXACT.divide(_EXACT.multiply(Decimal(abs(amount_minor)), Decimal(percent)), HUNDRED)
+    rounded = round_minor(exact)
+    return -rounded if amount_minor < 0 else rounded
+
+
 def total_minor(line_totals: Iterable[int]) -> int:
     """A requisition's or an order's total: the plain sum of its (already rounded) line totals."""
     return sum(line_totals, 0)
