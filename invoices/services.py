@@ -27,7 +27,12 @@ from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.order_progress import LineProgress, purchase_order_progress_record
 from orders.services import order_line_charges
 from orders.transitions import OPEN
-from procurement.contract_ledger import ContractSpend, contract_spend_invoice, contract_spend_invoice_withdraw
+from procurement.contract_ledger import (
+    ContractSpend,
+    contract_spend_credit,
+    contract_spend_invoice,
+    contract_spend_invoice_withdraw,
+)
 from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import line_total_minor, split_minor, tax_amount_minor
@@ -129,6 +134,8 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         order = line.po_line.purchase_order
         per_order[order.pk].append((line, share))
         orders[order.pk] = order
+    # What each line bills (or credits) on a framework agreement's cap: its net amount and share of charges.
+    contract_amounts: list[tuple[PurchaseOrderLine, int]] = []
     sign = invoice.sign
     label = f"{'Credit note' if invoice.is_credit_note else 'Invoice'} {invoice.number}"
     recoverable = {code.code: code.recoverable for code in entity_tax_codes(legal_entity=invoice.legal_entity).codes}
@@ -145,6 +152,7 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
             if invoice.is_credit_note:  # never below zero: a credit beyond what was invoiced is capped
                 quantity = min(quantity, po_line.invoiced_quantity + before.invoiced_quantity)
                 amount = min(amount, po_line.invoiced_amount_minor + before.invoiced_amount_minor)
+            contract_amounts.append((po_line, amount + share))
             changes[po_line.pk] = LineProgress(
                 invoiced_quantity=before.invoiced_quantity + sign * quantity,
                 invoiced_amount_minor=before.invoiced_amount_minor + sign * amount,
@@ -184,30 +192,29 @@ def _book(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, co
         )
         if closed:
             funds_order_release(purchase_order=order, by=by, note=f"{order.number} fully received and invoiced")
-    if not invoice.is_credit_note:
-        _contracts_invoice(invoice=invoice, linked=list(zip(linked, shares, strict=True)))
+    _contracts_invoice(invoice=invoice, amounts=contract_amounts)
 
 
 def _contract_reference(invoice: Invoice) -> str:
     return f"invoice:{invoice.pk}"
 
 
-def _contracts_invoice(*, invoice: Invoice, linked: list[tuple[InvoiceLine, int]]) -> int:
+def _contracts_invoice(*, invoice: Invoice, amounts: list[tuple[PurchaseOrderLine, int]]) -> int:
     """What the invoice bills on order lines priced from framework agreements, written once per contract on
-    the contract's cap ledger as invoiced (a re-match writes nothing more). Lines in another currency than
-    their order are left out (the ledger adds up one currency per contract)."""
-    amounts: dict[int, int] = defaultdict(int)
-    for line, share in linked:
-        po_line = line.po_line
-        assert po_line is not None
+    the contract's cap ledger as invoiced, or for a credit note as credited, never more than the contract has
+    invoiced (a re-match writes nothing more). Lines in another currency than their order are left out (the
+    ledger adds up one currency per contract)."""
+    per_contract: dict[int, int] = defaultdict(int)
+    for po_line, amount in amounts:
         if po_line.contract_id and po_line.purchase_order.currency == invoice.currency:
-            amounts[po_line.contract_id] += line.net_minor + share
+            per_contract[po_line.contract_id] += amount
     reference = _contract_reference(invoice)
     spends = [
         ContractSpend(contract_id=contract_id, amount_minor=amount, currency=invoice.currency, reference=reference)
-        for contract_id, amount in sorted(amounts.items())
+        for contract_id, amount in sorted(per_contract.items())
     ]
-    return contract_spend_invoice(spends=spends) if spends else 0
+    write = contract_spend_credit if invoice.is_credit_note else contract_spend_invoice
+    return write(spends=spends)
 
 
 def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:
@@ -230,8 +237,7 @@ def _unbook(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, 
                 order=orders[order_id], changes=totals[order_id], by=by, comment=f"Invoice {invoice.number} {comment}"
             )
     funds_invoice_reverse(invoice=invoice, by=by, note=f"Invoice {invoice.number} {comment}")
-    if not invoice.is_credit_note:
-        contract_spend_invoice_withdraw(reference=_contract_reference(invoice))
+    contract_spend_invoice_withdraw(reference=_contract_reference(invoice))
 
 
 def _accept(*, invoice: Invoice, lines: list[InvoiceLine], by: Employee | None, comment: str) -> None:

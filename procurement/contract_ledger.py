@@ -1,8 +1,8 @@
-"""A contract's cap ledger: what orders commit to it, what their cancellations release, what is invoiced; and
-the burn-down read from it (a sum of integer minor units per kind)."""
+"""A contract's cap ledger: what orders commit to it, what their cancellations release, what is invoiced and
+what credit notes take back; and the burn-down read from it (a sum of integer minor units per kind)."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -62,10 +62,28 @@ def contract_spend_invoice(*, spends: Sequence[ContractSpend]) -> int:
 
 
 @transaction.atomic(savepoint=False)
+def contract_spend_credit(*, spends: Sequence[ContractSpend]) -> int:
+    """Record what suppliers' credit notes took back of what they invoiced under contracts: never more than a
+    contract has invoiced net of earlier credits (one read)."""
+    if not spends:
+        return 0
+    invoiced = {
+        contract.pk: contract_burn_down(contract).invoiced_minor
+        for contract in contracts_with_burn_down(Contract.objects.filter(pk__in={s.contract_id for s in spends}))
+    }
+    return _write(
+        ContractLedgerEntry.Kind.CREDITED,
+        [replace(spend, amount_minor=min(spend.amount_minor, invoiced[spend.contract_id])) for spend in spends],
+    )
+
+
+@transaction.atomic(savepoint=False)
 def contract_spend_invoice_withdraw(*, reference: str) -> int:
-    """An invoice rejected after it was accepted was never spent: its invoiced entries come off the caps.
-    Returns how many entries were removed (0 when it wrote none)."""
-    entries = ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.INVOICED, reference=reference)
+    """An invoice or credit note rejected after it was accepted never counted: its invoiced (or credited)
+    entries come off the caps. Returns how many entries were removed (0 when it wrote none)."""
+    entries = ContractLedgerEntry.objects.filter(
+        kind__in=(ContractLedgerEntry.Kind.INVOICED, ContractLedgerEntry.Kind.CREDITED), reference=reference
+    )
     deleted, _ = entries.delete()
     return deleted
 
@@ -154,25 +172,30 @@ def contracts_with_burn_down(contracts: models.QuerySet[Contract]) -> models.Que
         committed_sum=_sums(ContractLedgerEntry.Kind.COMMITTED),
         released_sum=_sums(ContractLedgerEntry.Kind.RELEASED),
         invoiced_sum=_sums(ContractLedgerEntry.Kind.INVOICED),
+        credited_sum=_sums(ContractLedgerEntry.Kind.CREDITED),
     )
 
 
 def contract_burn_down(contract: Contract) -> BurnDown:
     """The burn-down of a contract: from its annotations (`contracts_with_burn_down`) or one aggregate read."""
     if hasattr(contract, "committed_sum"):
-        sums = {name: getattr(contract, name) for name in ("committed_sum", "released_sum", "invoiced_sum")}
+        sums = {
+            name: getattr(contract, name) for name in ("committed_sum", "released_sum", "invoiced_sum", "credited_sum")
+        }
     else:
         sums = ContractLedgerEntry.objects.filter(contract=contract).aggregate(
             committed_sum=Sum("amount_minor", filter=Q(kind=ContractLedgerEntry.Kind.COMMITTED), default=0),
             released_sum=Sum("amount_minor", filter=Q(kind=ContractLedgerEntry.Kind.RELEASED), default=0),
             invoiced_sum=Sum("amount_minor", filter=Q(kind=ContractLedgerEntry.Kind.INVOICED), default=0),
+            credited_sum=Sum("amount_minor", filter=Q(kind=ContractLedgerEntry.Kind.CREDITED), default=0),
         )
     return BurnDown(
         currency=contract.currency,
         cap_minor=contract.cap_minor,
         committed_minor=sums["committed_sum"],
         released_minor=sums["released_sum"],
-        invoiced_minor=sums["invoiced_sum"],
+        # What was invoiced net of what credit notes took back.
+        invoiced_minor=sums["invoiced_sum"] - sums["credited_sum"],
     )
 
 

@@ -208,13 +208,15 @@ class ContractPriceTier(models.Model):
 
 
 class ContractLedgerEntry(models.Model):
-    """An amount against a contract's cap: committed by an order, released by its cancellation, invoiced.
+    """An amount against a contract's cap: committed by an order, released by its cancellation, invoiced, or
+    credited back by a credit note.
     Each source writes each kind once (the unique reference makes a repeated write a no-op)."""
 
     class Kind(models.TextChoices):
         COMMITTED = "committed", _("Committed")
         RELEASED = "released", _("Released")
         INVOICED = "invoiced", _("Invoiced")
+        CREDITED = "credited", _("Credited")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="ledger_entries")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -173,6 +173,37 @@ def test_a_rejected_invoice_comes_off_the_contracts_cap(world, framework):
     assert not ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.INVOICED).exists()
 
 
+def test_a_credit_note_takes_back_what_it_credits_from_the_contracts_invoiced_amount(world, framework, client):
+    # Given 20 bolts at 12.34 ordered under the agreement, 10 received and invoiced (123.40 invoiced on its cap)
+    order = under_contract(world, framework, ("20", "12.34"))
+    line = po_lines(order)[0]
+    receive(order, line, "10")
+    invoice = invoice_for(order, (line, "10", "12.34"), invoice_date=DAY)
+    invoice_match(invoice=invoice)
+    # When the supplier credits 3 of them
+    credit = invoice_for(order, (line, "3", "12.34"), invoice_date=DAY, kind=Invoice.Kind.CREDIT_NOTE, corrects=invoice)
+    invoice_match(invoice=credit)
+    credit.refresh_from_db()
+    assert [r for line in credit.lines.all() for r in line.reasons] == []
+    assert credit.status == Invoice.Status.READY_TO_PAY
+    # Then the contract has 86.38 invoiced, net of the 37.02 credited, and matching again writes nothing more
+    Invoice.objects.filter(pk=credit.pk).update(status=Invoice.Status.RECEIVED)
+    invoice_match(invoice=credit)
+    entries = list(ContractLedgerEntry.objects.order_by("pk").values_list("kind", "amount_minor", "reference"))
+    assert [entry for entry in entries if entry[0] != ContractLedgerEntry.Kind.COMMITTED] == [
+        ("invoiced", 12340, f"invoice:{invoice.pk}"),
+        ("credited", 3702, f"invoice:{credit.pk}"),
+    ]
+    assert contract_burn_down(framework).invoiced_minor == 8638
+    client.force_login(world.buyer.user)
+    page = client.get(f"/contracts/{framework.pk}/").content.decode()
+    assert '<dd id="burn-invoiced">86.38\xa0EUR</dd>' in page
+    # And a credit note rejected after it was accepted gives it back
+    invoice_reject(invoice=credit, by=world.buyer, comment="Sent in error")
+    assert contract_burn_down(framework).invoiced_minor == 12340
+    assert not ContractLedgerEntry.objects.filter(kind=ContractLedgerEntry.Kind.CREDITED).exists()
+
+
 def test_the_invoices_list_sorts_and_filters_by_due_date(world, framework, client):
     order = under_contract(world, framework, ("10", "1.00"))
     line = po_lines(order)[0]
