@@ -1,6 +1,7 @@
 """Alerts of contracts, from beat: a contract ends within 30 days, a framework agreement has used 80 % of its
 cap. Each goes once per contract to its owner, else to the buyers of its entity (notifications.services.notify:
-in the app and by e-mail per their preferences)."""
+in the app and by e-mail per their preferences). A cap alert is armed again when releases, credit notes or a
+raised cap bring the contract back under 80 %, so climbing over it again alerts again."""
 
 import datetime
 
@@ -41,20 +42,22 @@ def _alert(contract: Contract, kind: str, message: str, context: dict) -> None:
 
 def contract_alerts_send(*, today: datetime.date | None = None) -> int:
     """Tell the owners of active contracts ending within 30 days, and of framework agreements at 80 % of their
-    cap, once each; how many alerts went. Each contract is handled under its row lock, decided on what is read
-    there, so two runs at once alert once."""
+    cap, once each (a cap alert again after the contract fell back under 80 %); how many alerts went. Each
+    contract is handled under its row lock, decided on what is read there, so two runs at once alert once."""
     day = today or timezone.localdate()
     last_day = day + datetime.timedelta(days=EXPIRY_NOTICE_DAYS)
     candidates = contracts_with_burn_down(
         Contract.objects.filter(status=Contract.Status.ACTIVE).filter(
             Q(expiry_alert_sent_at__isnull=True, valid_to__gte=day, valid_to__lte=last_day)
-            | Q(cap_alert_sent_at__isnull=True, cap_minor__isnull=False)
+            | Q(cap_minor__isnull=False)
         )
     ).order_by("pk")
     sent = 0
     for first_look in candidates:
         ending = first_look.expiry_alert_sent_at is None and day <= first_look.valid_to <= last_day
-        if not ending and not contract_burn_down(first_look).over_alert:
+        over = contract_burn_down(first_look).over_alert
+        alerted = first_look.cap_alert_sent_at is not None
+        if not ending and over == alerted:
             continue
         with transaction.atomic():
             contract = (
@@ -79,4 +82,7 @@ def contract_alerts_send(*, today: datetime.date | None = None) -> int:
                 contract.cap_alert_sent_at = now
                 contract.save(update_fields=["cap_alert_sent_at"])
                 sent += 1
+            elif contract.cap_alert_sent_at is not None and not burn.over_alert:
+                contract.cap_alert_sent_at = None  # back under 80 %: the next climb over it alerts again
+                contract.save(update_fields=["cap_alert_sent_at"])
     return sent
