@@ -11,6 +11,7 @@ from procurement.money import Money, decimal_text
 from procurement.serializers import MoneySerializer
 
 from .models import ImportJob, Requisition, RequisitionEvent, RequisitionLine, RequisitionList, RequisitionListItem
+from .selectors import minimum_order_shortfalls
 
 
 class SplitSerializer(serializers.Serializer[Any]):
@@ -99,6 +100,14 @@ class RequisitionLineSerializer(serializers.ModelSerializer[RequisitionLine]):
         ]
 
 
+class MinimumOrderWarningSerializer(serializers.Serializer[Any]):
+    contract = serializers.CharField(help_text="The framework agreement's number.")
+    supplier = serializers.CharField()
+    minimum = MoneySerializer()
+    ordered = MoneySerializer(help_text="What the requisition's lines priced from it add up to.")
+    missing = MoneySerializer()
+
+
 class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
     legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
     requester = serializers.CharField(source="requester.user.username", read_only=True)
@@ -106,6 +115,11 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
     total = serializers.SerializerMethodField()
     totals_by_currency = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
+    minimum_order_warnings = serializers.SerializerMethodField(
+        help_text="For a requisition still being edited, read with its lines: each framework agreement that priced "
+        "some lines and whose minimum order value they do not reach (the supplier may refuse or surcharge the "
+        "order; submitting is not stopped). Empty in lists."
+    )
     ship_to: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(read_only=True)
 
     total_rates = serializers.JSONField(
@@ -134,6 +148,7 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
             "totals_by_currency",
             "line_count",
             "lines",
+            "minimum_order_warnings",
             "created_at",
             "updated_at",
             "submitted_at",
@@ -159,6 +174,22 @@ class RequisitionSerializer(serializers.ModelSerializer[Requisition]):
         if lines is None:
             return []
         return list(RequisitionLineSerializer(lines, many=True).data)
+
+    @extend_schema_field(MinimumOrderWarningSerializer(many=True))
+    def get_minimum_order_warnings(self, requisition: Requisition) -> list[dict[str, Any]]:
+        lines = self.context.get("lines", {}).get(requisition.pk)
+        if lines is None or not requisition.is_editable:
+            return []
+        return [
+            {
+                "contract": shortfall.contract_number,
+                "supplier": shortfall.supplier_name,
+                "minimum": shortfall.minimum.as_api(),
+                "ordered": shortfall.ordered.as_api(),
+                "missing": shortfall.missing.as_api(),
+            }
+            for shortfall in minimum_order_shortfalls(lines=lines)
+        ]
 
 
 class RequisitionCreateSerializer(serializers.Serializer[Any]):

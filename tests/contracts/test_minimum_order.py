@@ -3,6 +3,8 @@ below it, and not once they reach it."""
 
 from decimal import Decimal
 
+from rest_framework.test import APIClient
+
 from procurement.models import Contract
 from procurement.money import minimum_order_shortfall_minor
 from requisitions.services import CatalogPick, requisition_line_update, requisition_lines_add_from_catalog
@@ -33,12 +35,25 @@ def test_the_cart_warns_below_the_contracts_minimum_and_stops_once_it_is_reached
     page = client.get(f"/requisitions/{cart.pk}/").content.decode()
     # 5 × 9.00 + 1 × 45.00 = 90.00 of a 100.00 minimum
     assert WARNING.format(ordered="90.00", missing="10.00") in page
+    # And the API says the same to an integrator
+    api = APIClient()
+    api.force_authenticate(requester.user)
+    assert api.get(f"/api/v1/requisitions/{cart.pk}/").json()["minimum_order_warnings"] == [
+        {
+            "contract": "FA-2026-01",
+            "supplier": "Paper & Co",
+            "minimum": {"amount": "100.00", "currency": "EUR"},
+            "ordered": {"amount": "90.00", "currency": "EUR"},
+            "missing": {"amount": "10.00", "currency": "EUR"},
+        }
+    ]
 
     paper_line = cart.lines.get(supplier_part_id="A4-500")
     requisition_line_update(line=paper_line, by=requester, fields={"quantity": Decimal(7)})
     page = client.get(f"/requisitions/{cart.pk}/").content.decode()
     # 7 × 9.00 + 45.00 = 108.00
     assert "minimum-shortfall" not in page
+    assert api.get(f"/api/v1/requisitions/{cart.pk}/").json()["minimum_order_warnings"] == []
 
 
 def test_a_contract_without_a_minimum_warns_of_nothing(client, cart, requester, paper):
