@@ -48,8 +48,7 @@ def contract_alerts_send(*, today: datetime.date | None = None) -> int:
     last_day = day + datetime.timedelta(days=EXPIRY_NOTICE_DAYS)
     candidates = contracts_with_burn_down(
         Contract.objects.filter(status=Contract.Status.ACTIVE).filter(
-            Q(expiry_alert_sent_at__isnull=True, valid_to__gte=day, valid_to__lte=last_day)
-            | Q(cap_minor__isnull=False)
+            Q(expiry_alert_sent_at__isnull=True, valid_to__gte=day, valid_to__lte=last_day) | Q(cap_minor__isnull=False)
         )
     ).order_by("pk")
     sent = 0

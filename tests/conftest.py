@@ -6,6 +6,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from procurement.celery import QUEUES
@@ -15,6 +17,11 @@ from procurement.models import Employee
 from . import document_guard
 from .factories import EmployeeFactory, LegalEntityFactory
 from .postgres_rule import pytest_collection_modifyitems, pytest_runtest_setup  # noqa: F401 - the `postgres` rule
+
+# Generated inputs are checked for what they prove, not for how fast a shared, loaded machine draws them: no
+# per-example deadline, and slow generation is not a failure.
+hypothesis_settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("suite")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
