@@ -272,3 +272,20 @@ def test_a_bad_line_refuses_the_whole_cart_and_names_it(cart, shop):
     assert response.status_code == 400
     assert "the quantity of ItemIn 2 is larger than 9999999999.999" in response.content.decode()
     assert cart.lines.count() == 0
+
+
+def test_the_session_line_links_keep_their_unique_pair_and_foreign_keys_without_an_index_on_the_session_alone():
+    """The link table Django made for `PunchoutSession.lines`, now through `PunchoutSessionLine`: the unique
+    (session, line) index serves look-ups by session, so the session has no index of its own; both foreign keys
+    and the line's index stay."""
+    through = PunchoutSession.lines.through
+    assert through._meta.db_table == "punchout_punchoutsession_lines"
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, through._meta.db_table).values()
+    indexed = [c["columns"] for c in constraints if c["index"] and not c["primary_key"] and not c["unique"]]
+    unique = [c["columns"] for c in constraints if c["unique"] and not c["primary_key"]]
+    foreign = sorted(c["columns"][0] for c in constraints if c["foreign_key"])
+    assert ["punchoutsession_id"] not in indexed
+    assert ["requisitionline_id"] in indexed
+    assert ["punchoutsession_id", "requisitionline_id"] in unique
+    assert foreign == ["punchoutsession_id", "requisitionline_id"]
