@@ -289,3 +289,19 @@ def test_the_session_line_links_keep_their_unique_pair_and_foreign_keys_without_
     assert ["requisitionline_id"] in indexed
     assert ["punchoutsession_id", "requisitionline_id"] in unique
     assert foreign == ["punchoutsession_id", "requisitionline_id"]
+
+
+@pytest.mark.postgres
+def test_columns_whose_database_default_is_djangos_are_left_out_of_the_copy(cart):
+    """The line's GL account, project and note ("" in Django and in the column) and contract (NULL) are not sent:
+    the rows read back as bulk_create writes them."""
+    RequisitionLine.objects.bulk_create([_line(cart, 1)])
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert_objects([_line(cart, 2)])
+        bulk_insert_rows(RequisitionLine, COPIED_FIELDS, [[cart.pk, 3, "punchout", "Bolt", Decimal(1), "EA", 5, "EUR"]])
+    copies = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("COPY")]
+    assert len(copies) == 2
+    assert all('"gl_account"' not in sql and '"contract_id"' not in sql for sql in copies[1:])
+    left = ("gl_account", "project", "supplier_note", "contract_id")
+    rows = RequisitionLine.objects.filter(requisition=cart).order_by("line_number").values_list(*left)
+    assert list(rows) == [("", "", "", None)] * 3
