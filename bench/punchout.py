@@ -89,9 +89,9 @@ def lines_general_reader(document: bytes) -> tuple[cxml.ItemRow, ...]:
 
 def lines_fast_path(document: bytes) -> tuple[cxml.ItemRow, ...]:
     """The safe parse and the lines as the cart reader reads them (`read_item_rows`: plain lines read from the
-    serialization of the tree, others from their elements)."""
+    document's text, others from their elements)."""
     _, body, _ = parse_expected(document, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
-    return read_item_rows(body, "ItemIn")
+    return read_item_rows(body, "ItemIn", document)
 
 
 def interleaved(runs_of: list[Callable[[], object]], *, runs: int) -> tuple[list[Timing], list[Timing]]:

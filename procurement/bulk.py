@@ -55,10 +55,23 @@ def _is_auto_time(field: models.Field[Any, Any]) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+def _left_to_database(field: models.Field[Any, Any]) -> bool:
+    """True when the column's own default is what Django gives a new instance, so a row need not carry it: a
+    nullable field without any default (Django leaves its column without a default: NULL), or one whose
+    `db_default` is the same plain value as its `default`."""
+    if field.db_default is NOT_PROVIDED:
+        return field.null and not field.has_default()
+    if not field.has_default():
+        return True  # only a database default: the database gives it (an instance would hold a DatabaseDefault)
+    default, db_default = field.default, field.db_default
+    return not callable(default) and not hasattr(db_default, "resolve_expression") and default == db_default
+
+
 def _filled(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], list[Any]]:
     """The fields the caller left out that the row must still carry, and their values as Django gives them to a
     new instance: `auto_now`/`auto_now_add` fields the time now (one time for the whole write), others their
-    default. Fields with only a database default are left to the database."""
+    default. Fields whose column's default gives the same value are left to the database (`_left_to_database`):
+    COPY sends fewer columns."""
     names: list[str] = []
     values: list[Any] = []
     holder = SimpleNamespace()
@@ -67,10 +80,10 @@ def _filled(model: type[models.Model], given: Sequence[str]) -> tuple[list[str],
             continue
         if _is_auto_time(field):
             values.append(field.pre_save(holder, add=True))  # type: ignore[arg-type]
-        elif field.has_default() or field.db_default is NOT_PROVIDED:
-            values.append(field.get_default())
-        else:
+        elif _left_to_database(field):
             continue
+        else:
+            values.append(field.get_default())
         names.append(field.attname)
     return names, values
 

@@ -103,8 +103,12 @@ def line_total_minor(*, quantity: Decimal, unit_price_minor: int, price_basis_qu
     """quantity × unit price ÷ price basis quantity, rounded once at the end: 500 at 12.50 per 100 is 62.50."""
     if price_basis_quantity <= 0:
         raise MoneyError("The price basis quantity must be more than 0.")
-    exact = _EXACT.divide(_EXACT.multiply(Decimal(unit_price_minor), Decimal(quantity)), Decimal(price_basis_quantity))
-    return round_minor(exact)
+    # The exact product, divided only by a basis other than 1 (the common case divides by nothing): the same
+    # number, so the same rounding. A Decimal quantity is used as it is (Decimal() of one is a copy).
+    exact = _EXACT.multiply(Decimal(unit_price_minor), quantity if quantity.__class__ is Decimal else Decimal(quantity))
+    if price_basis_quantity != ONE:
+        exact = _EXACT.divide(exact, Decimal(price_basis_quantity))
+    return int(exact.quantize(ONE, rounding=ROUND_HALF_UP, context=_EXACT))
 
 
 def line_total(*, quantity: Decimal, unit_price: "Money", price_basis_quantity: Decimal = ONE) -> "Money":
@@ -122,8 +126,11 @@ def tax_amount_minor(*, net_minor: int, rate_percent: Decimal) -> int:
     0.05 at 5.5 % is 0.00. A negative net (a credit) gives the same tax with its sign."""
     if rate_percent < 0 or rate_percent > 100:
         raise MoneyError("A tax rate is between 0 and 100 %.")
-    exact = _EXACT.divide(_EXACT.multiply(Decimal(abs(net_minor)), Decimal(rate_percent)), HUNDRED)
-    rounded = round_minor(exact)
+    # Exact: the product's point moved two places is the product divided by 100.
+    exact = _EXACT.multiply(
+        Decimal(abs(net_minor)), rate_percent if rate_percent.__class__ is Decimal else Decimal(rate_percent)
+    ).scaleb(-2, _EXACT)
+    rounded = int(exact.quantize(ONE, rounding=ROUND_HALF_UP, context=_EXACT))
     return -rounded if net_minor < 0 else rounded
 
 

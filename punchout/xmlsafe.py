@@ -20,6 +20,7 @@ __all__ = [
     "XmlMalformed",
     "XmlSafetyError",
     "XmlTooLarge",
+    "has_internal_subset",
     "iterparse_xml",
     "parse_xml",
 ]
@@ -100,6 +101,21 @@ def _declares_entities(data: bytes) -> bool:
         if token.group() == b"[":
             # Conservative: any <!ENTITY after the subset opens counts, even one in a later CDATA section.
             return _ENTITY_DECLARATION.search(view, token.end()) is not None
+    return False
+
+
+def has_internal_subset(data: bytes) -> bool:
+    """True when the document's DOCTYPE has an internal subset ("[ … ]"): its declarations may give the tree
+    what the text does not show (libxml2 adds an ATTLIST's default values to the elements even with DTDs off)."""
+    view = _ascii_compatible(data)
+    start = view.find(_DOCTYPE)
+    if start < 0:
+        return False
+    for token in _DOCTYPE_TOKENS.finditer(view, start + len(_DOCTYPE)):
+        if token.group() == b">":
+            return False
+        if token.group() == b"[":
+            return True
     return False
 
 

@@ -173,10 +173,12 @@ class RequisitionLine(models.Model):
     manufacturer = models.CharField(max_length=100, blank=True)
     manufacturer_part_id = models.CharField(max_length=64, blank=True)
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    gl_account = models.CharField("GL account", max_length=20, blank=True)
-    project = models.CharField(max_length=40, blank=True)
+    # Empty unless set by hand: the column's default too, so a cart of thousands of lines written with COPY leaves
+    # them to the database (procurement.bulk).
+    gl_account = models.CharField("GL account", max_length=20, blank=True, default="", db_default="")
+    project = models.CharField(max_length=40, blank=True, default="", db_default="")
     # What the supplier reads on this line of its purchase order (PDF, ItemOut Comments).
-    supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True)
+    supplier_note = models.CharField(max_length=SUPPLIER_NOTE_MAX, blank=True, default="", db_default="")
     extrinsics = models.JSONField(default=dict, blank=True, help_text=_("Raw supplier extras, kept as received."))
     created_at = models.DateTimeField(auto_now_add=True)
 

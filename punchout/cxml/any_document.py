@@ -21,6 +21,7 @@ from .punchout import (
     PunchOutOrderMessage,
     PunchOutSetupRequest,
     PunchOutSetupResponse,
+    read_punchout_order_cart,
     read_punchout_order_message,
     read_punchout_setup_request,
     read_punchout_setup_response,
@@ -125,4 +126,7 @@ def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Docume
         if kind in KNOWN_DOCUMENT_TYPES:
             raise NotAPunchoutDocument(f"{article(kind)} {kind} is not a punchout document", document_type=kind)
         raise NotImplementedRequest(f"{kind} is not a cXML document this system implements")
+    if kind == "PunchOutOrderMessage" and body is not None and wrapper is not None:
+        # With the document's bytes, so that a cart's plain lines are read from their text.
+        return read_punchout_order_cart(root, body, wrapper, bytes(data)).message()
     return reader(root, body, wrapper)

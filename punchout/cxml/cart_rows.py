@@ -3,14 +3,24 @@ thousands of lines. The same rows, value for value and type for type, and the sa
 (`line_items.read_item_row`) on each ItemIn, which reads every line that is not plain. No Django here.
 
 Plain lines (the shape nearly every cart line has, `_PLAIN`) whose numbers are plainly within our columns are read
-from libxml2's serialization of the parsed tree (`_PLAIN_ITEM`), one C serialization and one C regular-expression
-scan for the whole cart, then column by column, instead of a Python object per element. The tree is the one the
-safe parser built (entities, DTDs and the network off); what is scanned is lxml's own output for it, whose form
-is fixed: double-quoted attributes in document order, `&` `<` `>` escaped in text, `&` `<` `"` and control
-characters escaped in attributes. The pattern admits only values without any markup or escape, so each value
-captured is the tree's text or attribute value character for character; a line it does not take (an escape, an
-element written empty, another attribute or attribute order, text between elements, a namespace, a number that
-needs the general checks) is read from its element, as before.
+with one C regular-expression scan for the whole cart (`_PLAIN_ITEM`), then column by column, instead of a Python
+object per element. What is scanned is the document's own text when the caller gives it and it can be read as the
+tree was (`_raw_text`), else libxml2's serialization of the parsed tree. The tree is the one the safe parser built
+(entities, DTDs and the network off). lxml's output for it has a fixed form: double-quoted attributes in document
+order, `&` `<` `>` escaped in text, `&` `<` `"` and control characters escaped in attributes. The pattern admits
+only values without any markup or escape, so each value captured is the tree's text or attribute value character
+for character; a line it does not take (an escape, an element written empty, another attribute or attribute order,
+text between elements, a namespace, a number that needs the general checks) is read from its element, as before.
+
+The document's own text gives the tree's values where the pattern takes a line, provided that: it is UTF-8 XML 1.0
+(decoded as libxml2 decodes it), it has no carriage return (libxml2 turns CR LF and CR into LF in text and
+attributes), and the captured attribute values hold no tab or newline (libxml2 turns them into spaces; the
+pattern for the source text refuses them). Comments and CDATA sections hold a "<" the pattern refuses, and every
+"<ItemIn" of the text must be the start tag of one of the lines, in order (the count is checked), so each match is
+one line's element and nothing else. The source is scanned only when every line is taken from it; otherwise the
+serialization is. Neither text is read when the DOCTYPE has an internal subset: libxml2 gives the elements the
+default values of its ATTLIST declarations (even with DTDs off), which neither the source nor the serialization
+shows.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from operator import attrgetter
 
 from lxml import etree
 from lxml.etree import _Element as Element
+
+from punchout.xmlsafe import has_internal_subset
 
 from .limits import AMOUNT_MAX_DECIMAL_PLACES, AMOUNT_MAX_INTEGER_DIGITS, QUANTITY_DECIMAL_PLACES
 from .line_items import _PLAIN_AMOUNT, _PLAIN_QUANTITY, _SHORT_WHOLE, ItemRow, read_item_row
@@ -116,21 +128,36 @@ def _plain_item_row(element: Element) -> ItemRow | None:
 # domain reads as an empty one does.
 _TEXT = r"([^<&]*)"
 _ATTRIBUTE = r'([^"<&]*)'
-_PLAIN_ITEM = re.compile(
-    rf'<ItemIn quantity="([0-9]{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{QUANTITY_DECIMAL_PLACES}}})?)"'
-    rf'(?: lineNumber="([0-9]{{1,{_SHORT_WHOLE}}})")?>\s*'
-    rf"<ItemID>\s*<SupplierPartID>{_TEXT}</SupplierPartID>\s*"
-    r"(?:<SupplierPartAuxiliaryID>([^<&]+)</SupplierPartAuxiliaryID>\s*)?</ItemID>\s*"
-    r'<ItemDetail>\s*<UnitPrice>\s*<Money currency="([A-Z]{3})">'
-    rf"([0-9]{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?)</Money>\s*</UnitPrice>\s*"
-    rf'<Description(?: xml:lang="{_ATTRIBUTE}")?>{_TEXT}</Description>\s*'
-    rf"<UnitOfMeasure>{_TEXT}</UnitOfMeasure>\s*"
-    rf'<Classification(?: domain="{_ATTRIBUTE}")?>{_TEXT}</Classification>\s*'
-    r"</ItemDetail>\s*</ItemIn>"
-)
-# The same where the text has no "&" at all, so no value has an escape: a value is anything up to the next "<"
-# (text) or '"' (attribute), which the regular-expression engine scans faster than a set of two characters.
-_PLAIN_ITEM_WITHOUT_ESCAPES = re.compile(_PLAIN_ITEM.pattern.replace("[^<&]", "[^<]").replace('[^"<&]', '[^"]'))
+# In the document's own text an attribute's tab or newline is a space in the tree: such a value is not taken.
+_SOURCE_ATTRIBUTE = r'([^"<&\t\n]*)'
+
+
+def _plain_item_pattern(text: str, attribute: str) -> re.Pattern[str]:
+    return re.compile(
+        rf'<ItemIn quantity="([0-9]{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{QUANTITY_DECIMAL_PLACES}}})?)"'
+        rf'(?: lineNumber="([0-9]{{1,{_SHORT_WHOLE}}})")?>\s*'
+        rf"<ItemID>\s*<SupplierPartID>{text}</SupplierPartID>\s*"
+        r"(?:<SupplierPartAuxiliaryID>([^<&]+)</SupplierPartAuxiliaryID>\s*)?</ItemID>\s*"
+        r'<ItemDetail>\s*<UnitPrice>\s*<Money currency="([A-Z]{3})">'
+        rf"([0-9]{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?)</Money>\s*</UnitPrice>\s*"
+        rf'<Description(?: xml:lang="{attribute}")?>{text}</Description>\s*'
+        rf"<UnitOfMeasure>{text}</UnitOfMeasure>\s*"
+        rf'<Classification(?: domain="{attribute}")?>{text}</Classification>\s*'
+        r"</ItemDetail>\s*</ItemIn>"
+    )
+
+
+def _without_escapes(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same where the text has no "&" at all, so no value has an escape: a value is anything up to the next "<"
+    (text) or '"' (attribute), which the regular-expression engine scans faster than a set of two characters."""
+    return re.compile(pattern.pattern.replace("[^<&]", "[^<]").replace('[^"<&', '[^"'))
+
+
+_PLAIN_ITEM = _plain_item_pattern(_TEXT, _ATTRIBUTE)
+_PLAIN_ITEM_WITHOUT_ESCAPES = _without_escapes(_PLAIN_ITEM)
+# The same for the document's own text (`_raw_text`).
+_SOURCE_ITEM = _plain_item_pattern(_TEXT, _SOURCE_ATTRIBUTE)
+_SOURCE_ITEM_WITHOUT_ESCAPES = _without_escapes(_SOURCE_ITEM)
 # The serializer as lxml has it: what is serialized here is a document read, never one written (the test suite
 # scans what `etree.tostring` writes for numbers in exponent form; a cart read may well have them).
 _serialize = etree.tostring
@@ -196,18 +223,29 @@ def _rows_from_fields(found: list[tuple[str, ...]]) -> list[ItemRow]:
     )
 
 
-def _plain_rows(parent: Element) -> list[ItemRow | None] | None:
-    """For each ItemIn child of `parent`, in order: its row when it is plain as `_PLAIN_ITEM` reads it, else None;
-    None when the serialization cannot be lined up with the children."""
-    count = int(_ITEM_IN_COUNT(parent))
-    if not count:
-        return []
-    text = _serialize(parent, encoding="unicode", with_tail=False)
-    # Every "<ItemIn" in the text must be the start tag of one of the children, in order. Each child writes one;
+def _raw_text(parent: Element, document: bytes) -> str | None:
+    """The text of `document` (the bytes `parent`'s tree was parsed from) when a plain line's values read from it
+    are the tree's (see the module's docstring): UTF-8 XML 1.0 without a carriage return; else None."""
+    info = parent.getroottree().docinfo
+    if info.xml_version != "1.0" or (info.encoding or "").casefold() != "utf-8":
+        return None
+    try:
+        text = document.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\r" in text else text
+
+
+def _scan(
+    text: str, count: int, pattern: re.Pattern[str], without_escapes: re.Pattern[str]
+) -> list[ItemRow | None] | None:
+    """For each of the `count` ItemIn lines, in order: its row when `text` has it as the pattern reads it, else None;
+    None when the text's "<ItemIn" are not the lines' start tags, one each."""
+    # Every "<ItemIn" in the text must be the start tag of one of the lines, in order. Each line writes one;
     # anything else that does (a descendant, an "ItemInfo", a comment or CDATA section) makes one more.
     if text.count(_ITEM_IN_START) != count:
         return None
-    pattern = _PLAIN_ITEM if "&" in text else _PLAIN_ITEM_WITHOUT_ESCAPES
+    pattern = pattern if "&" in text else without_escapes
     found = pattern.findall(text)
     if len(found) == count:  # each match starts at one of the count start tags: every line, in order
         return _rows_from_fields(found)  # type: ignore[return-value]
@@ -220,11 +258,37 @@ def _plain_rows(parent: Element) -> list[ItemRow | None] | None:
     return rows
 
 
-def read_item_rows(parent: Element, tag: str) -> tuple[ItemRow, ...]:
+def _plain_rows(parent: Element, document: bytes, *, source: bool = True) -> list[ItemRow | None] | None:
+    """For each ItemIn child of `parent`, in order: its row when it is plain as `_PLAIN_ITEM` reads it, else None;
+    None when the text cannot be lined up with the children. Read from `document` (the bytes the tree was parsed
+    from) when it gives every line (`_raw_text`; `source` False: never), else from the tree's serialization. None
+    when the document has a DOCTYPE internal subset: libxml2 gives the elements the default values of its ATTLISTs,
+    which neither text shows."""
+    count = int(_ITEM_IN_COUNT(parent))
+    if not count:
+        return []
+    if has_internal_subset(document):
+        return None
+    text = _raw_text(parent, document) if source else None
+    if text is not None:
+        rows = _scan(text, count, _SOURCE_ITEM, _SOURCE_ITEM_WITHOUT_ESCAPES)
+        if rows is not None and None not in rows:
+            return rows
+    return _scan(
+        _serialize(parent, encoding="unicode", with_tail=False), count, _PLAIN_ITEM, _PLAIN_ITEM_WITHOUT_ESCAPES
+    )
+
+
+def read_item_rows(parent: Element, tag: str, document: bytes | None = None) -> tuple[ItemRow, ...]:
     """The `ItemRow` of every `tag` child of `parent` (the ItemIn of a cart), in order; the same rows and errors as
-    `read_item_row` on each. Plain ItemIn are read from the serialization (`_plain_rows`), every other line from
+    `read_item_row` on each. With `document`, the bytes the tree was parsed from, plain ItemIn are read from the
+    text (`_plain_rows`: the document's own when usable, else the tree's serialization); every other line from
     its element (`_plain_item_row`, else `read_item_row`), in order, so the first error is the first line's."""
-    plain = _plain_rows(parent) if tag == "ItemIn" else None
+    return _read_rows(parent, tag, _plain_rows(parent, document) if tag == "ItemIn" and document is not None else None)
+
+
+def _read_rows(parent: Element, tag: str, plain: list[ItemRow | None] | None) -> tuple[ItemRow, ...]:
+    """`read_item_rows` given the rows read from the text (`_plain_rows`)."""
     if plain is not None and None not in plain:
         return tuple(plain)  # type: ignore[arg-type]
     rows: list[ItemRow] = []

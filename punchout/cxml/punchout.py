@@ -281,7 +281,11 @@ def read_punchout_order_message(root: Element, body: Element, message: Element) 
     return read_punchout_order_cart(root, body, message).message()
 
 
-def read_punchout_order_cart(root: Element, body: Element, message: Element) -> PunchOutOrderCart:
+def read_punchout_order_cart(
+    root: Element, body: Element, message: Element, document: bytes | None = None
+) -> PunchOutOrderCart:
+    """The cart of a parsed PunchOutOrderMessage; `document`, the bytes it was parsed from, lets its plain lines be
+    read from their own text (`read_item_rows`)."""
     envelope = read_envelope(root)
     header_element = root.find("Header")
     if header_element is not None:
@@ -306,7 +310,7 @@ def read_punchout_order_cart(root: Element, body: Element, message: Element) -> 
         tax_detail = read_tax(order_header.find("Tax"), "the cart Tax")
         quote_status = (order_header.get("quoteStatus") or "").strip() or None
         ship_to = read_address(order_header.find("ShipTo/Address"))
-    rows = read_item_rows(body, "ItemIn")
+    rows = read_item_rows(body, "ItemIn", document)
     return PunchOutOrderCart(
         header=read_header(root),
         buyer_cookie=_buyer_cookie(body, "PunchOutOrderMessage"),
@@ -353,13 +357,13 @@ def parse_punchout_order_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BY
     Refuses (400) a message carrying a SharedSecret: it was visible to the user's browser, so the secret
     is burnt and the message proves nothing; the BuyerCookie and session token authenticate the cart.
     """
-    return read_punchout_order_message(*parse_expected(data, max_bytes, "PunchOutOrderMessage"))
+    return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"), bytes(data)).message()
 
 
 def parse_punchout_order_cart(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PunchOutOrderCart:
     """`parse_punchout_order_message` with the lines as plain `ItemRow` tuples: for a cart of thousands of lines
     (the same checks, refusals and values; `.message()` gives the PunchOutOrderMessage)."""
-    return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"))
+    return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"), bytes(data))
 
 
 def parse_punchout_setup_response(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PunchOutSetupResponse:

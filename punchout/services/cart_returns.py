@@ -37,7 +37,7 @@ from ..cart_lines import IncomingLine
 from ..error_codes import PunchoutErrorCode
 from ..errors import PunchoutReturnRefused
 from ..lock_objects import punchout_sessions_qs_select_for_update
-from ..models import PunchoutSession
+from ..models import PunchoutSession, PunchoutSessionLine
 from ..redact import redact_form_fields, redact_text
 from ..tokens import token_hash
 from ..transitions import punchout_session_status_move
@@ -444,10 +444,12 @@ def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
     """`session.lines.set(line_ids)` in two statements whatever the number of lines (COPY on PostgreSQL): the
     session's links go, then the new ones are written. The lines are the ones the return just created, never
     linked to anything, so no link `set` would keep is lost."""
-    through = PunchoutSession.lines.through
-    through.objects.filter(punchoutsession_id=session.pk).delete()
+    PunchoutSessionLine.objects.filter(punchoutsession_id=session.pk).delete()
     bulk_insert_rows(
-        through, ("punchoutsession_id", "requisitionline_id"), list(zip(repeat(session.pk), line_ids)), with_ids=False
+        PunchoutSessionLine,
+        ("punchoutsession_id", "requisitionline_id"),
+        list(zip(repeat(session.pk), line_ids)),
+        with_ids=False,
     )
 
 

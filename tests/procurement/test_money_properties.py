@@ -12,6 +12,7 @@ from procurement.money import (
     line_total_minor,
     rate_stored,
     split_minor,
+    tax_amount_minor,
 )
 
 FAST = settings(max_examples=100, deadline=None)
@@ -78,3 +79,41 @@ def test_a_line_total_is_rounded_once_half_up(quantity, price, basis):
 
 def test_the_defect_example_500_at_12_50_per_100_is_62_50():
     assert line_total_minor(quantity=Decimal(500), unit_price_minor=1250, price_basis_quantity=Decimal(100)) == 6250
+
+
+# The rules as they were written before their fast paths (no division by a basis of 1, the tax's hundredth as a
+# moved point): the same numbers, so the same rounding.
+def _line_total_as_before(quantity: Decimal, price: int, basis: Decimal) -> int:
+    with localcontext() as context:
+        context.prec = 60
+        return int((Decimal(price) * Decimal(quantity) / Decimal(basis)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def _tax_as_before(net: int, rate: Decimal) -> int:
+    with localcontext() as context:
+        context.prec = 60
+        rounded = int((Decimal(abs(net)) * Decimal(rate) / 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    return -rounded if net < 0 else rounded
+
+
+quantities = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(10) ** 10, places=3) | st.integers(1, 10**6)
+bases = st.sampled_from([Decimal(1), Decimal("1.000"), 1]) | st.decimals(
+    min_value=Decimal("0.001"), max_value=Decimal(10) ** 10, places=3
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(quantity=quantities, price=st.integers(min_value=0, max_value=10**15), basis=bases)
+def test_a_line_total_is_the_exact_product_over_the_basis_rounded_once(quantity, price, basis):
+    assert line_total_minor(
+        quantity=quantity, unit_price_minor=price, price_basis_quantity=basis
+    ) == _line_total_as_before(quantity, price, basis)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    net=st.integers(min_value=-(10**15), max_value=10**15),
+    rate=st.decimals(min_value=0, max_value=100, places=3) | st.integers(0, 100),
+)
+def test_a_tax_is_the_exact_share_of_the_net_rounded_once(net, rate):
+    assert tax_amount_minor(net_minor=net, rate_percent=rate) == _tax_as_before(net, rate)

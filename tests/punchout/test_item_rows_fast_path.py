@@ -1,6 +1,6 @@
-"""The cart reader's fast paths for plain lines (`read_item_rows`: plain lines read from the tree's serialization,
-else from their elements) give exactly what the general reader (`read_item_row` on each ItemIn) gives: the same rows,
-value for value and type for type, or the same error."""
+"""The cart reader's fast paths for plain lines (`read_item_rows`: plain lines read from the document's own text or
+from the tree's serialization, else from their elements) give exactly what the general reader (`read_item_row` on
+each ItemIn) gives: the same rows, value for value and type for type, or the same error."""
 
 import re
 from collections.abc import Callable
@@ -26,10 +26,20 @@ from punchout.cxml import (
     extract_cxml_from_form,
     parse_punchout_order_cart,
 )
-from punchout.cxml.cart_rows import _plain_item_row, _plain_rows, read_item_rows
+from punchout.cxml.cart_rows import (
+    _SOURCE_ITEM,
+    _SOURCE_ITEM_WITHOUT_ESCAPES,
+    _plain_item_row,
+    _plain_rows,
+    _raw_text,
+    _read_rows,
+    _scan,
+    read_item_rows,
+)
 from punchout.cxml.envelope import parse_expected
 from punchout.cxml.line_items import read_item_row
 from punchout.oci import fields_from_html
+from punchout.xmlsafe import has_internal_subset
 
 from .support import CXML_SAMPLES
 
@@ -64,20 +74,27 @@ def general_rows(data: bytes) -> object:
     )
 
 
-def fast_rows(data: bytes) -> object:
+def fast_rows(data: bytes, *, source: bool = True) -> object:
+    """The rows as the cart reader reads them (`source` False: plain lines from the tree's serialization, never from
+    the document's own text)."""
     _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
-    return outcome(lambda: read_item_rows(body, "ItemIn"))
+    if source:
+        return outcome(lambda: read_item_rows(body, "ItemIn", data))
+    return outcome(lambda: _read_rows(body, "ItemIn", _plain_rows(body, data, source=False)))
 
 
 def assert_same(data: bytes) -> object:
+    """Both fast paths (plain lines from the document's text or the tree's serialization) and the tree alone (no
+    document given) read what the general reader reads."""
     expected = general_rows(data)
-    got = fast_rows(data)
-    assert got == expected
-    if isinstance(expected, tuple) and expected[:1] != ("refused",):
-        for fast_row, general_row in zip(got, expected, strict=True):  # type: ignore[call-overload]
-            assert [type(value) for value in fast_row] == [type(value) for value in general_row]
-            assert type(fast_row) is type(general_row)
-    return got
+    _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
+    for got in (fast_rows(data), fast_rows(data, source=False), outcome(lambda: read_item_rows(body, "ItemIn"))):
+        assert got == expected
+        if isinstance(expected, tuple) and expected[:1] != ("refused",):
+            for fast_row, general_row in zip(got, expected, strict=True):  # type: ignore[call-overload]
+                assert [type(value) for value in fast_row] == [type(value) for value in general_row]
+                assert type(fast_row) is type(general_row)
+    return fast_rows(data)
 
 
 def plain_count(data: bytes) -> int:
@@ -88,8 +105,20 @@ def plain_count(data: bytes) -> int:
 def serialized_count(data: bytes) -> int:
     """How many lines are read from the serialization (`_plain_rows`) rather than from their elements."""
     _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
-    rows = _plain_rows(body)
+    rows = _plain_rows(body, data, source=False)
     return 0 if rows is None else sum(row is not None for row in rows)
+
+
+def source_count(data: bytes) -> int:
+    """How many lines are read from the document's own text: all of them or none (then the serialization is)."""
+    _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
+    text = None if has_internal_subset(data) else _raw_text(body, data)
+    count = len(body.findall("ItemIn"))
+    rows = None if text is None else _scan(text, count, _SOURCE_ITEM, _SOURCE_ITEM_WITHOUT_ESCAPES)
+    if rows is None or None in rows:
+        return 0
+    assert _plain_rows(body, data) == rows
+    return len(rows)
 
 
 def test_the_samples_are_all_there():
@@ -130,6 +159,7 @@ def test_plain_lines_take_the_fast_path_and_read_the_same():
     data = plain_cart(40)
     assert plain_count(data) == 40
     assert serialized_count(data) == 40
+    assert source_count(data) == 40
     rows = assert_same(data)
     assert rows[1].supplier_part_auxiliary_id == "AUX-1"  # type: ignore[index]
     assert rows[0].supplier_part_auxiliary_id is None  # type: ignore[index]
@@ -232,54 +262,106 @@ def test_an_edited_line_among_plain_ones_reads_the_same_on_both_paths(edits: tup
 THREE_LINES = plain_cart(3)
 INDENTED = etree.tostring(etree.fromstring(plain_cart(6)), pretty_print=True, xml_declaration=True, encoding="UTF-8")
 
-# Documents where the serialization differs from the source or could be misread: each must read the same, and
-# `serialized` lines come from the serialization.
-SERIALIZATION_CASES: list[tuple[str, bytes, int]] = [
-    ("indented", INDENTED, 6),
-    ("windows line ends", INDENTED.replace(b"\n", b"\r\n"), 6),
-    ("escaped text", THREE_LINES.replace(b">Item 1<", b">Nuts &amp; bolts &lt;M8&gt; &#233;&#x20AC; 1<"), 2),
-    ("escaped attribute", THREE_LINES.replace(b'domain="UNSPSC"', b'domain="a&amp;b&quot;c&#9;d&#10;"', 1), 2),
-    ("character reference digits", THREE_LINES.replace(b'quantity="2"', b'quantity="&#x661;"'), 2),
-    ("carriage return in text", THREE_LINES.replace(b">Item 1<", b">Item&#13;1<"), 2),
-    ("non-ASCII", THREE_LINES.replace(b">Item 1<", "> Écrou — 螺母 ✓ <".encode()), 3),
-    ("tab and newline in attribute", THREE_LINES.replace(b'xml:lang="en"', b'xml:lang="\ten\n"', 1), 3),
-    ("text between elements", THREE_LINES.replace(b"</ItemID>", b"</ItemID>tail", 1), 2),
+NON_ASCII = THREE_LINES.replace(b">Item 1<", "> Écrou — 螺母 ✓ <".encode())
+NO_LINE_NUMBERS = re.sub(rb' lineNumber="[0-9]+"', b"", THREE_LINES)
+
+
+def declared(data: bytes, declaration: str, encoding: str) -> bytes:
+    """`data` with another XML declaration, written in `encoding`."""
+    text = data.decode()
+    return (declaration + text[text.index("?>") + 2 :]).encode(encoding)
+
+
+# Documents where the serialization or the source text differs from the tree or could be misread: each must read
+# the same on every path, `serialized` lines come from the serialization and `source` from the document's own text
+# (all its lines or none).
+SERIALIZATION_CASES: list[tuple[str, bytes, int, int]] = [
+    ("indented", INDENTED, 6, 6),
+    ("windows line ends", INDENTED.replace(b"\n", b"\r\n"), 6, 0),
+    ("a carriage return between elements", THREE_LINES.replace(b"</ItemID>", b"</ItemID>\r", 1), 3, 0),
+    ("escaped text", THREE_LINES.replace(b">Item 1<", b">Nuts &amp; bolts &lt;M8&gt; &#233;&#x20AC; 1<"), 2, 0),
+    ("an escape outside the lines", THREE_LINES.replace(b">c</BuyerCookie>", b">&#99;</BuyerCookie>"), 3, 3),
+    ("escaped attribute", THREE_LINES.replace(b'domain="UNSPSC"', b'domain="a&amp;b&quot;c&#9;d&#10;"', 1), 2, 0),
+    ("character reference digits", THREE_LINES.replace(b'quantity="2"', b'quantity="&#x661;"'), 2, 0),
+    ("carriage return in text", THREE_LINES.replace(b">Item 1<", b">Item&#13;1<"), 2, 0),
+    ("non-ASCII", NON_ASCII, 3, 3),
+    ("a byte order mark", b"\xef\xbb\xbf" + NON_ASCII, 3, 3),
+    ("UTF-16", declared(NON_ASCII, '<?xml version="1.0" encoding="UTF-16"?>', "utf-16"), 3, 0),
+    (
+        "ISO-8859-1",
+        declared(
+            NON_ASCII.replace(" — 螺母 ✓".encode(), b""), "<?xml version='1.0' encoding='ISO-8859-1'?>", "latin-1"
+        ),
+        3,
+        0,
+    ),
+    ("lower-case utf-8", declared(NON_ASCII, "<?xml version='1.0' encoding='utf-8'?>", "utf-8"), 3, 3),
+    ("XML 1.1", declared(NON_ASCII, '<?xml version="1.1" encoding="UTF-8"?>', "utf-8"), 3, 0),
+    ("tab and newline in attribute", THREE_LINES.replace(b'xml:lang="en"', b'xml:lang="\ten\n"', 1), 3, 0),
+    ("a newline in a text", THREE_LINES.replace(b">Item 1<", b">Item\n\t1<"), 3, 3),
+    ("single quotes", THREE_LINES.replace(b'<Money currency="EUR">0.99', b"<Money currency='EUR'>0.99", 1), 3, 0),
+    ("a space before the end of a tag", THREE_LINES.replace(b"<ItemID>", b"<ItemID >", 1), 3, 0),
+    (
+        "attribute defaults in the DOCTYPE's internal subset: the tree has them, neither text does",
+        NO_LINE_NUMBERS.replace(
+            b'cXML.dtd">',
+            b'cXML.dtd" [<!ATTLIST ItemIn lineNumber CDATA "7"><!ATTLIST Description xml:lang CDATA "de">'
+            b'<!ATTLIST Classification domain CDATA "X">]>',
+        )
+        .replace(b' xml:lang="en"', b"", 1)
+        .replace(b' domain="UNSPSC"', b"", 1),
+        0,
+        0,
+    ),
+    ("an internal subset", THREE_LINES.replace(b'cXML.dtd">', b'cXML.dtd" [<!ELEMENT Foo EMPTY>]>'), 0, 0),
+    ("text between elements", THREE_LINES.replace(b"</ItemID>", b"</ItemID>tail", 1), 2, 0),
     (
         "attributes the other way round",
         THREE_LINES.replace(b'quantity="1" lineNumber="1"', b'lineNumber="1" quantity="1"'),
         2,
+        0,
     ),
-    ("another attribute", THREE_LINES.replace(b'<ItemIn quantity="1"', b'<ItemIn itemType="item" quantity="1"'), 2),
+    (
+        "another attribute",
+        THREE_LINES.replace(b'<ItemIn quantity="1"', b'<ItemIn itemType="item" quantity="1"'),
+        2,
+        0,
+    ),
     (
         "a nested ItemIn",
         THREE_LINES.replace(
             b"</ItemDetail>", b"<Extrinsic name='x'><ItemIn quantity='1'/></Extrinsic></ItemDetail>", 1
         ),
         0,
+        0,
     ),
-    ("an ItemInfo element", THREE_LINES.replace(b"<BuyerCookie>", b"<ItemInfo/><BuyerCookie>"), 0),
-    ("a CDATA section", THREE_LINES.replace(b">Item 1<", b'><![CDATA[<ItemIn quantity="1">]]><'), 2),
-    ("a comment", THREE_LINES.replace(b">Item 1<", b'><!-- <ItemIn quantity="1"> -->Item 1<'), 3),
+    ("an ItemInfo element", THREE_LINES.replace(b"<BuyerCookie>", b"<ItemInfo/><BuyerCookie>"), 0, 0),
+    ("a CDATA section", THREE_LINES.replace(b">Item 1<", b'><![CDATA[<ItemIn quantity="1">]]><'), 2, 0),
+    ("a comment", THREE_LINES.replace(b">Item 1<", b'><!-- <ItemIn quantity="1"> -->Item 1<'), 3, 0),
+    ("a comment outside the lines", THREE_LINES.replace(b"<BuyerCookie>", b"<!-- <ItemIn> --><BuyerCookie>"), 3, 0),
+    ("a processing instruction", THREE_LINES.replace(b"<ItemID>", b"<ItemID><?pi <ItemIn?>", 1), 3, 0),
     (
         "an entity reference the tree keeps (the document names an external DTD)",
         THREE_LINES.replace(b">Item 1<", b">Item &x; 1<"),
         2,
+        0,
     ),
-    ("a default namespace", THREE_LINES.replace(b"<cXML ", b"<cXML xmlns='urn:x' "), 0),
-    ("a long line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="123456789"'), 3),
-    ("a longer line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="1234567890"'), 2),
-    ("no line numbers", re.sub(rb' lineNumber="[0-9]+"', b"", THREE_LINES), 3),
-    ("one line number", re.sub(rb' lineNumber="[23]"', b"", THREE_LINES), 3),
+    ("a default namespace", THREE_LINES.replace(b"<cXML ", b"<cXML xmlns='urn:x' "), 0, 0),
+    ("a long line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="123456789"'), 3, 3),
+    ("a longer line number", THREE_LINES.replace(b'lineNumber="2"', b'lineNumber="1234567890"'), 2, 0),
+    ("no line numbers", NO_LINE_NUMBERS, 3, 3),
+    ("one line number", re.sub(rb' lineNumber="[23]"', b"", THREE_LINES), 3, 3),
 ]
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "serialized"), SERIALIZATION_CASES, ids=[case[0] for case in SERIALIZATION_CASES]
+    ("name", "data", "serialized", "source"), SERIALIZATION_CASES, ids=[case[0] for case in SERIALIZATION_CASES]
 )
-def test_the_serialization_is_read_only_where_it_gives_the_tree_values(name: str, data: bytes, serialized: int):
+def test_the_text_is_read_only_where_it_gives_the_tree_values(name: str, data: bytes, serialized: int, source: int):
     parse_expected(data, 10**8, "PunchOutOrderMessage")  # well-formed, and the safe parser takes it
     assert_same(data)
     assert serialized_count(data) == serialized
+    assert source_count(data) == source
 
 
 def test_a_tree_with_comments_and_cdata_is_read_from_its_elements():
@@ -289,8 +371,8 @@ def test_a_tree_with_comments_and_cdata_is_read_from_its_elements():
     )
     root = etree.fromstring(text, etree.XMLParser(strip_cdata=False, resolve_entities=False))
     body = root.find("Message/PunchOutOrderMessage")
-    assert _plain_rows(body) is None
-    assert read_item_rows(body, "ItemIn") == tuple(
+    assert _plain_rows(body, text) is None
+    assert read_item_rows(body, "ItemIn", text) == tuple(
         read_item_row(element, position, "ItemIn") for position, element in enumerate(body.iterchildren("ItemIn"), 1)
     )
 

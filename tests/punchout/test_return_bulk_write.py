@@ -272,3 +272,36 @@ def test_a_bad_line_refuses_the_whole_cart_and_names_it(cart, shop):
     assert response.status_code == 400
     assert "the quantity of ItemIn 2 is larger than 9999999999.999" in response.content.decode()
     assert cart.lines.count() == 0
+
+
+def test_the_session_line_links_keep_their_unique_pair_and_foreign_keys_without_an_index_on_the_session_alone():
+    """The link table Django made for `PunchoutSession.lines`, now through `PunchoutSessionLine`: the unique
+    (session, line) index serves look-ups by session, so the session has no index of its own; both foreign keys
+    and the line's index stay."""
+    through = PunchoutSession.lines.through
+    assert through._meta.db_table == "punchout_punchoutsession_lines"
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, through._meta.db_table).values()
+    indexed = [c["columns"] for c in constraints if c["index"] and not c["primary_key"] and not c["unique"]]
+    unique = [c["columns"] for c in constraints if c["unique"] and not c["primary_key"]]
+    foreign = sorted(c["columns"][0] for c in constraints if c["foreign_key"])
+    assert ["punchoutsession_id"] not in indexed
+    assert ["requisitionline_id"] in indexed
+    assert ["punchoutsession_id", "requisitionline_id"] in unique
+    assert foreign == ["punchoutsession_id", "requisitionline_id"]
+
+
+@pytest.mark.postgres
+def test_columns_whose_database_default_is_djangos_are_left_out_of_the_copy(cart):
+    """The line's GL account, project and note ("" in Django and in the column) and contract (NULL) are not sent:
+    the rows read back as bulk_create writes them."""
+    RequisitionLine.objects.bulk_create([_line(cart, 1)])
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert_objects([_line(cart, 2)])
+        bulk_insert_rows(RequisitionLine, COPIED_FIELDS, [[cart.pk, 3, "punchout", "Bolt", Decimal(1), "EA", 5, "EUR"]])
+    copies = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("COPY")]
+    assert len(copies) == 2
+    assert all('"gl_account"' not in sql and '"contract_id"' not in sql for sql in copies[1:])
+    left = ("gl_account", "project", "supplier_note", "contract_id")
+    rows = RequisitionLine.objects.filter(requisition=cart).order_by("line_number").values_list(*left)
+    assert list(rows) == [("", "", "", None)] * 3
