@@ -256,6 +256,15 @@ def decimal_text(value: Decimal | int, places: int | None = None) -> str:
     return format(value, "f")
 
 
+def minor_text(minor: int, currency: str) -> str:
+    """An amount in minor units as `Money.from_minor(minor, currency).as_api()` writes it ("12.50", "-3", "0.000"),
+    from the integer alone: a page of amounts without decimal contexts."""
+    digits = currency_digits(currency)
+    whole, part = divmod(abs(minor), 10**digits)
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{whole}.{part:0{digits}d}" if digits else f"{sign}{whole}"
+
+
 def within_currency_digits(amount: Decimal, currency: str) -> bool:
     """Whether an amount a person typed has no more decimals than its currency (12.50 EUR yes, 5000.5 JPY no)."""
     return amount == amount.quantize(Decimal(1).scaleb(-currency_digits(currency)))
