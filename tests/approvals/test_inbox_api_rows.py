@@ -57,19 +57,26 @@ def varied_cart(username: str, *, entity: str, currency: str, lines: int, title:
     return requisition_submit(requisition=cart, by=requester)
 
 
-@pytest.mark.usefixtures("acme")
-def test_varied_rows_are_written_as_the_serializer_writes_them():
-    # Given requisitions in two currencies, with 7 lines (5 shown), suppliers or none, non-ASCII text, a
-    # justification or none, earlier decisions with and without comments, and a delegation
+def varied_rows() -> None:
+    """Requisitions in two currencies, with 7 lines (5 shown), suppliers or none, non-ASCII text, a justification
+    or none, earlier decisions with and without comments, and a delegation (bob's tasks go to carol)."""
     varied_cart("alice", entity="ACME-FR", currency="EUR", lines=7, title="Fournitures « été » ✓", justification="Né")
-    varied_cart("alice", entity="ACME-FR", currency="EUR", lines=1, title="x")
+    varied_cart("alice", entity="ACME-FR", currency="EUR", lines=1, title="x <b>&</b>")
     varied_cart("alice", entity="ACME-FR", currency="SEK", lines=2, title="Kontorsmaterial åäö")
-    for amount, comment in (("5000", "Très bien — d’accord ✓"), ("6000", "")):
+    for amount, comment in (
+        ("5000", "Très bien — d’accord ✓ et un commentaire bien plus long que quarante signes"),
+        ("6000", ""),
+    ):
         requisition = submitted(amount)
         decide(requisition, "bob", comment=comment)
     submitted("100")
     today = date.today()
     delegation_create(employee=person("bob"), delegate=person("carol"), starts_on=today, ends_on=today + timedelta(1))
+
+
+@pytest.mark.usefixtures("acme")
+def test_varied_rows_are_written_as_the_serializer_writes_them():
+    varied_rows()
     seen = 0
     for username in ("bob", "carol", "dave", "frank"):
         employee = person(username)
