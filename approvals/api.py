@@ -18,9 +18,9 @@ from procurement.web import current_employee
 from requisitions.selectors import requisition_get
 
 from .forms import bounded_int, decision_origin
-from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox_page
+from .inbox import INBOX_COUNT_CAP, InboxCursor, approval_inbox_rows
 from .selectors import approval_chain_for, chain_subject_status
-from .serializers import ChainViewSerializer, DecisionSerializer, InboxItemSerializer
+from .serializers import ChainViewSerializer, DecisionSerializer, InboxApiResults, InboxItemSerializer
 
 INBOX_PAGE = 100
 # What each path means on an invoice's task (the same paths serve both kinds).
@@ -116,8 +116,10 @@ class InboxView(APIView):
             raise ValidationError({"cursor": ["Not a cursor of this inbox: follow the `next` link."]})
         entity_code = request.query_params.get("legal_entity")
         entity_id = legal_entity_for_user(user=request.user, code=entity_code).pk if entity_code else None
-        result = approval_inbox_page(
+        result = approval_inbox_rows(
             employee=employee,
+            # Each task's object written from its row as InboxItemSerializer writes it (the schema's serializer).
+            build=InboxApiResults(),
             order=request.query_params.get("order", "oldest"),
             offset=0 if cursor else (page - 1) * INBOX_PAGE,
             limit=INBOX_PAGE,
@@ -138,7 +140,7 @@ class InboxView(APIView):
                 "count": min(count, INBOX_COUNT_CAP),
                 "count_capped": count > INBOX_COUNT_CAP,
                 "next": next_url,
-                "results": InboxItemSerializer(result.items, many=True).data,
+                "results": result.items,
             }
         )
 

@@ -235,8 +235,8 @@ class InboxCursor:
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    items: list[InboxItem]
+class InboxPage[T]:
+    items: list[T]
     next_cursor: InboxCursor | None  # None on the last page
     # With count=True: the open tasks counted up to INBOX_COUNT_CAP, cap + 1 meaning more (approval_inbox_count).
     count: int | None = None
@@ -301,7 +301,7 @@ def approval_inbox_page(
     budget_impacts: BudgetImpactReader | None = None,
     cursor: InboxCursor | None = None,
     count: bool = False,
-) -> InboxPage:
+) -> InboxPage[InboxItem]:
     """One page of the open tasks owned by the employee, in one query plus what the budget reader reads: the tasks
     (from the open-tasks index) joined to their assignment, step, chain and requisition, with the first lines and
     the earlier steps' decisions as JSON arrays. With `count`, the same query counts the inbox (as
@@ -311,6 +311,38 @@ def approval_inbox_page(
     last task of the page before) starts the page after it without counting what came before (keyset);
     `offset` is the older way, kept for `?page=` links.
     """
+    return approval_inbox_rows(
+        employee=employee,
+        order=order,
+        offset=offset,
+        limit=limit,
+        legal_entity_id=legal_entity_id,
+        budget_impacts=budget_impacts,
+        cursor=cursor,
+        count=count,
+        build=inbox_item,
+    )
+
+
+# A row of the page's query (columns named in _COLUMN) and what the budget reader gave for the page.
+type InboxRow = Sequence[Any]
+type InboxImpacts = Mapping[int, Sequence[BudgetImpactRow]]
+
+
+def approval_inbox_rows[T](
+    *,
+    employee: Employee,
+    build: Callable[[InboxRow, InboxImpacts], T],
+    order: str = "oldest",
+    offset: int = 0,
+    limit: int = 100,
+    legal_entity_id: int | None = None,
+    budget_impacts: BudgetImpactReader | None = None,
+    cursor: InboxCursor | None = None,
+    count: bool = False,
+) -> InboxPage[T]:
+    """approval_inbox_page with each item made by `build` from its row and the page's budget impacts: the API
+    writes its JSON objects straight from the rows (approvals.serializers.inbox_api_result)."""
     newest = order == "newest"
     if cursor is not None:
         offset = 0
@@ -338,21 +370,17 @@ def approval_inbox_page(
         rows = [row[:-1] for row in rows if row[0] is not None]
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = InboxCursor(_moment(rows[-1][1]), rows[-1][0]) if more and rows else None
+    next_cursor = InboxCursor(inbox_moment(rows[-1][1]), rows[-1][0]) if more and rows else None
     requisition_ids = {row[_COLUMN["requisition_id"]] for row in rows if row[_COLUMN["requisition_id"]]}
     impacts = budget_impacts(requisition_ids=requisition_ids) if budget_impacts and requisition_ids else {}
-    items = [
-        _item(row, impacts)
-        for row in rows
-        if row[_COLUMN["assignment_id"]] is not None  # a task whose assignment is gone shows nothing
-    ]
+    shown = [row for row in rows if row[_COLUMN["assignment_id"]] is not None]  # no assignment: nothing to show
     if order == "amount":
-        items.sort(key=_amount_first)
-    return InboxPage(items, next_cursor, counted)
+        shown.sort(key=_row_amount_first)
+    return InboxPage([build(row, impacts) for row in shown], next_cursor, counted)
 
 
 # The columns of the page's query, in order (see _page_statement).
-_COLUMN = {
+INBOX_COLUMNS = _COLUMN = {
     name: index
     for index, name in enumerate(
         (
@@ -381,15 +409,13 @@ _COLUMN = {
             "first_name",
             "last_name",
             "entity_code",
-            "lines",
-            "earlier_steps",
-            "decisions",
+            "extras",  # one JSON array: [lines, earlier steps, decisions], each an array or null
         )
     )
 }
 
 
-def _item(row: Sequence[Any], impacts: Mapping[int, Sequence[BudgetImpactRow]]) -> InboxItem:
+def inbox_item(row: InboxRow, impacts: InboxImpacts) -> InboxItem:
     """One task of the page's query as the inbox shows it."""
     column = _COLUMN
     chain_id, requisition_id, invoice_id = (
@@ -423,35 +449,35 @@ def _item(row: Sequence[Any], impacts: Mapping[int, Sequence[BudgetImpactRow]]) 
                 subject_summary=json.loads(summary) if isinstance(summary, str) else summary,
             )
         )
+    lines_json, earlier_json, decisions_json = inbox_row_extras(row)
     # Lines and earlier steps come as JSON arrays, unordered (SQLite has no ORDER BY in an aggregate): sorted here.
     lines = [
         InboxLine(
             number,
             description,
-            Decimal(quantity).quantize(_QUANTITY_EXPONENT),
+            Decimal(quantity).quantize(LINE_QUANTITY_EXPONENT),
             None if supplier_code is None else InboxSupplier(supplier_code),
             total_minor,
             currency,
         )
-        for number, description, quantity, supplier_code, total_minor, currency in sorted(
-            _json_rows(row[column["lines"]])
-        )
+        for number, description, quantity, supplier_code, total_minor, currency in sorted(lines_json)
     ]
     decided: dict[int, list[tuple[int, InboxDecision]]] = {}
-    for step_id, decision_id, username, first_name, last_name, status, comment, at in _json_rows(
-        row[column["decisions"]]
-    ):
+    for step_id, decision_id, username, first_name, last_name, status, comment, at in decisions_json:
         decided.setdefault(step_id, []).append(
-            (decision_id, InboxDecision(InboxPerson.of(username, first_name, last_name), status, comment, _moment(at)))
+            (
+                decision_id,
+                InboxDecision(InboxPerson.of(username, first_name, last_name), status, comment, inbox_moment(at)),
+            )
         )
     earlier_steps = [
         EarlierStep(position, name, status, tuple(decision for _id, decision in sorted(decided.get(step_id, ()))))
-        for position, step_id, name, status in sorted(_json_rows(row[column["earlier_steps"]]))
+        for position, step_id, name, status in sorted(earlier_json)
     ]
     rule_name = row[column["rule_name"]]
     return InboxItem(
         task_id=row[column["task_id"]],
-        created=_moment(row[column["created"]]),
+        created=inbox_moment(row[column["created"]]),
         requisition=requisition,
         total=requisition.total if requisition is not None else invoice.total if invoice else None,
         step=InboxStep(
@@ -473,15 +499,25 @@ def _item(row: Sequence[Any], impacts: Mapping[int, Sequence[BudgetImpactRow]]) 
     )
 
 
-_QUANTITY_EXPONENT = Decimal(1).scaleb(-RequisitionLine._meta.get_field("quantity").decimal_places)
+LINE_QUANTITY_EXPONENT = Decimal(1).scaleb(-RequisitionLine._meta.get_field("quantity").decimal_places)
 
 
-def _json_rows(text: str | None) -> list[Any]:
-    """A JSON array of the page's query (decimals kept exact); NULL when PostgreSQL aggregated no row."""
-    return json.loads(text, parse_float=Decimal) if text else []
+# Decimals kept exact (a line's quantity); one decoder for every row (json.loads with parse_float makes a new one).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
-def _moment(value: datetime | str) -> datetime:
+def inbox_row_extras(row: Sequence[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """A row's first lines, earlier steps and their decisions: JSON arrays of the page's query, unordered (SQLite
+    has no ORDER BY in an aggregate), each empty when it aggregated no row.
+
+    A line: [line_number, description, quantity, supplier code or null, total_minor, currency]; an earlier step:
+    [position, step_id, name, status]; a decision: [step_id, decision_id, username, first_name, last_name, status,
+    comment, decided_at as ISO text]."""
+    lines, earlier, decisions = _DECODER.decode(row[_COLUMN["extras"]])
+    return lines or [], earlier or [], decisions or []
+
+
+def inbox_moment(value: datetime | str) -> datetime:
     """A timestamp of the page's query: PostgreSQL gives datetimes, and ISO text inside JSON; SQLite gives text,
     in UTC without an offset (as Django writes it)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -526,19 +562,25 @@ _JSON = {
         "array": "json_build_array",
         "agg": "json_agg",
         "as_text": "::text",
+        "nested": "",
+        "nested_end": "",
         "assignment": "(t.{T.data} ->> 'assignment')::bigint",
     },
     "sqlite": {
         "array": "json_array",
         "agg": "json_group_array",
         "as_text": "",
+        # A subquery's JSON reaches json_array as text: json() keeps it an array (NULL stays null).
+        "nested": "json(",
+        "nested_end": ")",
         "assignment": "json_extract(t.{T.data}, '$.assignment')",
     },
 }
 
 # The page of tasks (from the open-tasks index: approval_task_open_by_owner on PostgreSQL) as a CTE, joined row by
 # row to its assignment, step, chain and requisition; the first five lines of the requisition, the earlier steps of
-# the chain and the decisions made on them as JSON arrays (correlated subqueries on their foreign-key indexes).
+# the chain and the decisions made on them as JSON arrays (correlated subqueries on their foreign-key indexes), the
+# three in one JSON document per row (one decoding a row).
 _PAGE_SQL = """
 WITH page AS (
     SELECT t.{T.pk} AS task_id, t.{T.created} AS created, {assignment} AS assignment_id
@@ -551,17 +593,18 @@ SELECT page.task_id, page.created, a.{A.pk}, s.{P.pk}, s.{P.position}, s.{P.name
     r.{R.name}, c.{C.pk}, c.{C.requisition}, c.{C.invoice}, c.{C.total_minor}, c.{C.currency}, c.{C.subject_summary},
     q.{Q.number}, q.{Q.title}, q.{Q.justification}, q.{Q.line_count}, q.{Q.total_minor}, q.{Q.currency},
     u.{U.username}, u.{U.first_name}, u.{U.last_name}, le.{LE.code},
-    (SELECT {agg}({array}(l.{L.line_number}, l.{L.description}, l.{L.quantity}, sup.{S.code}, l.{L.total_minor},
-            l.{L.currency})){as_text}
+    {array}({nested}(SELECT {agg}({array}(l.{L.line_number}, l.{L.description}, l.{L.quantity}, sup.{S.code},
+            l.{L.total_minor}, l.{L.currency}))
         FROM {L} l LEFT JOIN {S} sup ON sup.{S.pk} = l.{L.supplier}
-        WHERE l.{L.requisition} = c.{C.requisition} AND l.{L.line_number} <= 5),
-    (SELECT {agg}({array}(es.{P.position}, es.{P.pk}, es.{P.name}, es.{P.status})){as_text}
-        FROM {P} es WHERE es.{P.chain} = s.{P.chain} AND es.{P.position} < s.{P.position}),
-    (SELECT {agg}({array}(d.{A.step}, d.{A.pk}, du.{U.username}, du.{U.first_name}, du.{U.last_name}, d.{A.status},
-            d.{A.comment}, d.{A.decided_at})){as_text}
+        WHERE l.{L.requisition} = c.{C.requisition} AND l.{L.line_number} <= 5){nested_end},
+    {nested}(SELECT {agg}({array}(es.{P.position}, es.{P.pk}, es.{P.name}, es.{P.status}))
+        FROM {P} es WHERE es.{P.chain} = s.{P.chain} AND es.{P.position} < s.{P.position}){nested_end},
+    {nested}(SELECT {agg}({array}(d.{A.step}, d.{A.pk}, du.{U.username}, du.{U.first_name}, du.{U.last_name},
+            d.{A.status}, d.{A.comment}, d.{A.decided_at}))
         FROM {P} es JOIN {A} d ON d.{A.step} = es.{P.pk}
             JOIN {E} de ON de.{E.pk} = d.{A.approver} JOIN {U} du ON du.{U.pk} = de.{E.user}
         WHERE es.{P.chain} = s.{P.chain} AND es.{P.position} < s.{P.position} AND d.{A.decided_at} IS NOT NULL)
+        {nested_end}){as_text}
     {counted_column}
 FROM {page_relation}
     LEFT JOIN {A} a ON a.{A.pk} = page.assignment_id
@@ -605,6 +648,8 @@ def _page_statement(vendor: str, *, newest: bool, after: bool, count: bool, enti
         array=spelling["array"],
         agg=spelling["agg"],
         as_text=spelling["as_text"],
+        nested=spelling["nested"],
+        nested_end=spelling["nested_end"],
         assignment=spelling["assignment"].format(**names),
         open_tasks=open_tasks,
         keyset=keyset if after else "",
@@ -617,10 +662,11 @@ def _page_statement(vendor: str, *, newest: bool, after: bool, count: bool, enti
     return " ".join(sql.split())
 
 
-def _amount_first(item: InboxItem) -> int:
-    if item.requisition is not None:
-        return -(item.requisition.total_minor or 0)
-    return -item.chain_total_minor
+def _row_amount_first(row: Sequence[Any]) -> int:
+    """Largest first: a requisition's total (none counts as 0), else the chain's (an invoice's)."""
+    if row[_COLUMN["requisition_id"]] is not None:
+        return -(row[_COLUMN["total_minor"]] or 0)
+    return -int(row[_COLUMN["chain_total_minor"]])
 
 
 def approval_open_task_id(

@@ -1,6 +1,24 @@
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
+
+from procurement.money import minor_text
+
+from .decisions import actions
+from .inbox import (
+    INBOX_COLUMNS,
+    LINE_QUANTITY_EXPONENT,
+    InboxImpacts,
+    InboxRow,
+    inbox_item,
+    inbox_moment,
+    inbox_row_extras,
+)
+from .models import ApprovalChain
 
 
 class ApproverViewSerializer(serializers.Serializer[Any]):
@@ -251,3 +269,158 @@ class DecisionSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000, help_text="Required to reject or return."
     )
+
+
+# The page query's columns as inbox_api_result unpacks them.
+_ROW_NAMES = (
+    "task_id",
+    "created",
+    "assignment_id",
+    "step_id",
+    "position",
+    "step_name",
+    "reason",
+    "mode",
+    "rule_name",
+    "chain_id",
+    "requisition_id",
+    "invoice_id",
+    "chain_total_minor",
+    "chain_currency",
+    "subject_summary",
+    "number",
+    "title",
+    "justification",
+    "line_count",
+    "total_minor",
+    "currency",
+    "username",
+    "first_name",
+    "last_name",
+    "entity_code",
+    "extras",
+)
+assert tuple(INBOX_COLUMNS) == _ROW_NAMES, "approvals.inbox's page query changed its columns"
+_REQUISITION = ApprovalChain.Subject.REQUISITION
+
+
+class InboxApiResults:
+    """Each row of an inbox page as InboxItemSerializer writes its item, straight from the page query's row (no
+    item, no named tuples): `approval_inbox_rows(build=InboxApiResults())`, one per page. An invoice's task (rare,
+    and its summary is a structure of its own) goes through the serializer; tests compare both on varied rows."""
+
+    def __init__(self) -> None:
+        self.serializer = InboxItemSerializer()
+        # As DRF's DateTimeField: in the current time zone, ISO 8601 with "Z" for UTC.
+        self.timezone = timezone.get_current_timezone()
+        self.iso = str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
+        self.actions: list[dict[str, str]] | None = None
+
+    def __call__(self, row: InboxRow, impacts: InboxImpacts) -> dict[str, Any]:
+        (
+            task_id,
+            created,
+            _assignment_id,
+            step_id,
+            position,
+            step_name,
+            reason,
+            mode,
+            rule_name,
+            _chain_id,
+            requisition_id,
+            _invoice_id,
+            _chain_total_minor,
+            _chain_currency,
+            _subject_summary,
+            number,
+            title,
+            justification,
+            line_count,
+            total_minor,
+            currency,
+            username,
+            first_name,
+            last_name,
+            entity_code,
+            _extras,
+        ) = row
+        if requisition_id is None:
+            return self.serializer.to_representation(inbox_item(row, impacts))
+        if self.actions is None:
+            self.actions = [{"decision": a["decision"], "label": str(a["label"])} for a in actions(_REQUISITION)]
+        lines, earlier, decisions = inbox_row_extras(row)
+        decided: dict[int, list[tuple[int, dict[str, str]]]] = {}
+        for step, decision_id, approver, _first_name, _last_name, status, comment, _at in decisions:
+            decided.setdefault(step, []).append(
+                (decision_id, {"approver": approver, "status": status, "comment": comment})
+            )
+        return {
+            "id": task_id,
+            "created": self.moment(created),
+            "subject": _REQUISITION,
+            "requisition": requisition_id,
+            "requisition_detail": {
+                "id": requisition_id,
+                "number": number,
+                "title": title,
+                "legal_entity": entity_code,
+                "requester": username,
+                "requester_name": f"{first_name} {last_name}".strip() or username,
+                "justification": justification,
+                "line_count": line_count,
+                "total": None
+                if total_minor is None
+                else {"amount": minor_text(total_minor, currency), "currency": currency},
+            },
+            "invoice": None,
+            "actions": [dict(action) for action in self.actions],
+            "step": {
+                "id": step_id,
+                "position": position,
+                "name": step_name,
+                "reason": reason,
+                "mode": mode,
+                "rule": rule_name,
+            },
+            "lines": [
+                {
+                    "line_number": line_number,
+                    "description": description,
+                    "quantity": _QUANTITY.to_representation(Decimal(quantity).quantize(LINE_QUANTITY_EXPONENT)),
+                    "supplier": supplier,
+                    "total": {"amount": minor_text(line_total, line_currency), "currency": line_currency},
+                }
+                for line_number, description, quantity, supplier, line_total, line_currency in sorted(lines)
+            ],
+            "budget_impact": [
+                {
+                    "budget": str(impact.budget),
+                    "control": str(impact.control),
+                    "this_requisition": dict(impact.this_requisition.as_api()),
+                    "available": dict(impact.available.as_api()),
+                    "left_now": dict(impact.left_now.as_api()),
+                }
+                for impact in impacts.get(requisition_id, ())
+            ],
+            "chain_so_far": [
+                {
+                    "position": step_position,
+                    "name": name,
+                    "status": status,
+                    "decisions": [decision for _id, decision in sorted(decided.get(step, ()), key=_first)],
+                }
+                for step_position, step, name, status in sorted(earlier)
+            ],
+        }
+
+    def moment(self, value: datetime | str) -> Any:
+        moment = inbox_moment(value)
+        if not self.iso:
+            return _DATETIME.to_representation(moment)
+        text = moment.astimezone(self.timezone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
