@@ -35,7 +35,12 @@ from .errors import (
     TaskNotYours,
 )
 from .flows import ApprovalFlow, StageRoute
-from .lock_objects import approval_step_approvers_qs_select_for_update, purchasing_rules_qs_select_for_update
+from .lock_objects import (
+    approval_assignment_select_for_update_with_requisition,
+    approval_step_approvers_qs_select_for_update,
+    approval_task_select_for_update_with_process,
+    purchasing_rules_qs_select_for_update,
+)
 from .models import (
     ApprovalChain,
     ApprovalMode,
@@ -261,15 +266,6 @@ def approval_decision_lock(*, task_id: int) -> Iterator[None]:
         yield
 
 
-def _task_locked(task_id: int) -> Any:
-    """The task with its process, the process row locked (the lock of its flow, as `ApprovalFlow.lock` takes it:
-    whoever holds it alone decides on or hands over the process's tasks), in one query; None when there is no
-    such task."""
-    return (
-        Task.objects.select_related("process").select_for_update(of=("process",)).filter(pk=task_id).order_by().first()
-    )
-
-
 # Whether the assignment's chain has a pending stage besides the assignment's own, as SQL on the assignment's row (an
 # Exists of the ORM costs more to build than the query it spares).
 _LATER_STAGES = RawSQL(  # noqa: S611 - no value in the text: the status is a parameter
@@ -311,7 +307,7 @@ def approval_decide(
             code=ApprovalErrorCode.INVALID,
         )
     with transaction.atomic(savepoint=False):
-        task = _task_locked(task_id)
+        task = approval_task_select_for_update_with_process(task_id)
         if task is None or task.flow_task != ApprovalFlow.approve or task.owner_id != by.user_id:
             raise TaskNotYours(_("There is no approval task %(task_id)s of yours.") % {"task_id": task_id})
         if task.status != STATUS.ASSIGNED:
@@ -382,19 +378,11 @@ def _assignment_locked(pk: int, requisition_id: int | None) -> ApprovalStepAppro
     the last stage the gate reads nothing). A requisition's chain (the process's data names the requisition) comes
     with the requisition locked and its legal entity and requester read, in the same query; an invoice's with its
     invoice (not locked: an invoice's row is its own app's to lock)."""
-    assignments = approval_step_approvers_qs_select_for_update().annotate(later_stages=_LATER_STAGES)
     if requisition_id is not None:
-        # The requisition's join must be an inner one for PostgreSQL to lock it: the filter on its own column
-        # (not the chain's foreign key) makes it so.
-        found = (
-            assignments.select_for_update(of=("self", "step", "step__chain", "step__chain__requisition"))
-            .select_related("step__chain__requisition__legal_entity", "step__chain__requisition__requester__user")
-            .filter(pk=pk, step__chain__requisition__number__isnull=False, step__chain__requisition_id=requisition_id)
-            .first()
-        )
+        found = approval_assignment_select_for_update_with_requisition(pk, requisition_id)
         if found is not None:
             return found
-    assignment = assignments.get(pk=pk)
+    assignment = approval_step_approvers_qs_select_for_update().annotate(later_stages=_LATER_STAGES).get(pk=pk)
     chain = assignment.step.chain
     if chain.requisition_id is not None:
         chain.requisition = requisition_select_for_update_with_parties(chain.requisition_id)
