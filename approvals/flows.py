@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import DateField, F, IntegerField, OuterRef, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import DateField, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -38,6 +38,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
 from procurement.models import Employee
+from procurement.sql import SqlModelRow, sql_column, sql_field, sql_insert, sql_table
 
 from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
 from .notifications import notify_stage_tasks
@@ -232,9 +233,9 @@ class StageGate(flow.Join):
                 finished=now,
                 token=Token("start"),
             )
-            Task.objects.bulk_create([*unsaved, gate, end])
+            sql_insert([*unsaved, gate, end])
             _links([(gate, prev_activation.task), (end, gate)])
-            Process.objects.filter(pk=process.pk).update(status=PROCESS.DONE, finished=now)
+            _process_done(process.pk, now)
             process.status, process.finished = PROCESS.DONE, now
             approval_chain_finish(
                 chain=route.chain, outcome=outcome, last=route.last, requisition_locked=route.requisition_locked
@@ -254,7 +255,7 @@ class StageGate(flow.Join):
             )
             for n, assignment in enumerate(stage, 1)
         ]
-        Task.objects.bulk_create([*unsaved, gate, *tasks])
+        sql_insert([*unsaved, gate, *tasks])
         _links([(gate, prev_activation.task), *((task, gate) for task in tasks)])
         notify_stage_tasks(chain=route.chain, tasks=tasks, assignments=stage)
         activation = activation_class(gate)
@@ -291,35 +292,71 @@ def _stage_tasks_close(*, process_id: int, done: Any, now: Any) -> None:
 def _links(pairs: list[tuple[Any, Any]]) -> None:
     """viewflow's task links (`previous`), all in one insert."""
     through = Task.previous.through
-    through.objects.bulk_create([through(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs])
+    sql_insert([through(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs])
+
+
+def _process_done(process_id: int, now: Any) -> None:
+    """The process row DONE and finished, as SQL text (the ORM's UPDATE costs more to build than to run)."""
+    meta = Process._meta
+    finished = sql_field(meta, "finished")
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model, values as parameters
+            f"UPDATE {sql_table(meta)} SET {sql_column(meta, 'status')} = %s, {sql_column(meta, 'finished')} = %s"  # noqa: S608
+            f" WHERE {sql_column(meta, 'pk')} = %s",
+            [PROCESS.DONE.value, finished.get_db_prep_save(now, connection), process_id],
+        )
 
 
 def next_stage(chain_id: int) -> list[ApprovalStepApprover]:
     """The pending assignments of the chain's first pending stage, with the stage, the people and the delegate of
-    anyone away today (`away_delegate_id`), in one query."""
-    # The stage and the delegate as SQL fragments: the ORM's subqueries cost more to build than the query takes.
-    today = DateField().get_db_prep_value(timezone.localdate(), connection)
-    return list(
-        ApprovalStepApprover.objects.filter(
-            step_id=RawSQL(_FIRST_PENDING_STAGE, (chain_id, StepStatus.PENDING)),  # noqa: S611 - values as parameters
-            status=StepStatus.PENDING,
-        )
-        .select_related("step", "approver__user")
-        .annotate(away_delegate_id=RawSQL(_DELEGATE_TODAY, (today, today), output_field=IntegerField()))  # noqa: S611
-        .order_by("pk")
+    anyone away today (`away_delegate_id`), in one query. As SQL text (columns from the models' `_meta`, values as
+    parameters): built by the ORM, its select_related and subqueries cost more to compile than the query takes."""
+    a, s, m, u, d = (
+        ApprovalStepApprover._meta,
+        ApprovalStep._meta,
+        Employee._meta,
+        get_user_model()._meta,
+        Delegation._meta,
     )
+    today = DateField().get_db_prep_value(timezone.localdate(), connection)
+    sql = (  # identifiers from the models, values as parameters
+        f"SELECT {_ASSIGNMENT.columns}, {_STEP.columns}, {_APPROVER.columns}, {_USER.columns},"  # noqa: S608
+        f" (SELECT d.{sql_column(d, 'delegate')} FROM {sql_table(d)} d"
+        f" WHERE d.{sql_column(d, 'employee')} = a.{sql_column(a, 'approver')} AND d.{sql_column(d, 'starts_on')} <= %s"
+        f" AND d.{sql_column(d, 'ends_on')} >= %s"
+        f" ORDER BY d.{sql_column(d, 'created_at')} DESC, d.{sql_column(d, 'pk')} DESC LIMIT 1)"
+        f" FROM {sql_table(a)} a"
+        f" INNER JOIN {sql_table(s)} s ON s.{sql_column(s, 'pk')} = a.{sql_column(a, 'step')}"
+        f" INNER JOIN {sql_table(m)} m ON m.{sql_column(m, 'pk')} = a.{sql_column(a, 'approver')}"
+        f" INNER JOIN {sql_table(u)} u ON u.{sql_column(u, 'pk')} = m.{sql_column(m, 'user')}"
+        f" WHERE a.{sql_column(a, 'status')} = %s AND a.{sql_column(a, 'step')} = ("
+        f"SELECT f.{sql_column(s, 'pk')} FROM {sql_table(s)} f WHERE f.{sql_column(s, 'chain')} = %s"
+        f" AND f.{sql_column(s, 'status')} = %s ORDER BY f.{sql_column(s, 'position')} LIMIT 1)"
+        f" ORDER BY a.{sql_column(a, 'pk')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [today, today, StepStatus.PENDING, chain_id, StepStatus.PENDING])
+        rows = cursor.fetchall()
+    stage = []
+    for row in rows:
+        assignment = _ASSIGNMENT.build(row)
+        start = _ASSIGNMENT.width
+        step = _STEP.build(row, start)
+        start += _STEP.width
+        approver = _APPROVER.build(row, start)
+        start += _APPROVER.width
+        user = _USER.build(row, start)
+        Employee.user.field.set_cached_value(approver, user)
+        Employee.user.field.remote_field.set_cached_value(user, approver)  # one to one: both ways, as select_related
+        ApprovalStepApprover.step.field.set_cached_value(assignment, step)
+        ApprovalStepApprover.approver.field.set_cached_value(assignment, approver)
+        assignment.away_delegate_id = row[start + _USER.width]
+        stage.append(assignment)
+    return stage
 
 
-_FIRST_PENDING_STAGE = (
-    f"SELECT s.id FROM {ApprovalStep._meta.db_table} s WHERE s.chain_id = %s AND s.status = %s"  # noqa: S608
-    " ORDER BY s.position LIMIT 1"
-)
-# The delegate of the assignment's approver today, the newest delegation winning (approvals.selectors.delegate_for).
-_DELEGATE_TODAY = (
-    f"SELECT d.delegate_id FROM {Delegation._meta.db_table} d"  # noqa: S608 - identifiers from the models
-    f" WHERE d.employee_id = {ApprovalStepApprover._meta.db_table}.approver_id AND d.starts_on <= %s"
-    " AND d.ends_on >= %s ORDER BY d.created_at DESC, d.id DESC LIMIT 1"
-)
+_ASSIGNMENT, _STEP = SqlModelRow(ApprovalStepApprover, "a"), SqlModelRow(ApprovalStep, "s")
+_APPROVER, _USER = SqlModelRow(Employee, "m"), SqlModelRow(get_user_model(), "u")
 
 
 def _delegate_today(employee: Any) -> Subquery:

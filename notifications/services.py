@@ -256,6 +256,7 @@ def notify_each(
                         "subject": rendered.title[:150],
                         "body": rendered.email_body,
                         "language": rendered.language,
+                        "email": user.email,
                     },
                 )
     if written:
@@ -349,6 +350,7 @@ def digest_send(*, user_id: int, today: date | None = None, now: datetime | None
                     "subject": rendered.title[:150],
                     "body": rendered.email_body,
                     "language": rendered.language,
+                    "email": user.email,
                 },
             )
     return len(listed) if user.email else 0

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +24,10 @@ from approvals.chain import Rates, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit
 from procurement.events import audit_event_record
-from procurement.models import Employee
+from procurement.models import Employee, Supplier
 from procurement.money import Money, split_minor, total_minor
 from procurement.services import document_numbers_next
+from procurement.sql import SqlModelRow, sql_column, sql_table
 from punchout.cxml import new_payload_id
 from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.services.lifecycle import requisition_status_move
@@ -131,6 +132,31 @@ class NewOrders:
         return bool(self.orders) and not self.hold_reason and not self.unordered_lines
 
 
+_LINE, _SUPPLIER = SqlModelRow(RequisitionLine, "l"), SqlModelRow(Supplier, "s")
+
+
+def _lines_with_suppliers(requisition_id: int) -> list[RequisitionLine]:
+    """The requisition's lines in line order, each with its supplier (None for a line without one), as
+    `select_related("supplier")` reads them; by SQL text (columns from `_meta`), which costs less to build."""
+    line, supplier = RequisitionLine._meta, Supplier._meta
+    sql = (  # identifiers from the models, the id a parameter
+        f"SELECT {_LINE.columns}, {_SUPPLIER.columns} FROM {sql_table(line)} l"  # noqa: S608
+        f" LEFT OUTER JOIN {sql_table(supplier)} s ON s.{sql_column(supplier, 'pk')} = l.{sql_column(line, 'supplier')}"
+        f" WHERE l.{sql_column(line, 'requisition')} = %s ORDER BY l.{sql_column(line, 'line_number')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [requisition_id])
+        rows = cursor.fetchall()
+    lines = []
+    for row in rows:
+        built = _LINE.build(row)
+        RequisitionLine.supplier.field.set_cached_value(
+            built, _SUPPLIER.build(row, _LINE.width) if built.supplier_id is not None else None
+        )
+        lines.append(built)
+    return lines
+
+
 @transaction.atomic(savepoint=False)
 def purchase_orders_create(
     *, requisition: Requisition, by: Employee | None = None, facts: OrderingFacts | None = None
@@ -147,14 +173,9 @@ def purchase_orders_create(
     if facts is None:
         facts = orders_of_approved(requisition=requisition).ordering
     reason = hold_reason(requisition=requisition, rules=None if facts.hold_rules else [])
-    lines_qs = requisition.lines.select_related("supplier").order_by("line_number")
-    if not reason:
-        lines_qs = (
-            lines_qs.prefetch_related(Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
-            if facts.splits
-            else lines_qs
-        )
-    lines = list(lines_qs)
+    lines = _lines_with_suppliers(requisition.pk)
+    if not reason and facts.splits:
+        prefetch_related_objects(lines, Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
     orderable = [line for line in lines if line.supplier_id is not None]
     groups: dict[tuple[int, str, int | None], list[RequisitionLine]] = defaultdict(list)
     for line in orderable:

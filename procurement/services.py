@@ -97,7 +97,11 @@ def notification_send(*, user: Any, subject: str, body: str) -> None:
     `notifications.services.notify` (preferences, the notification centre, the reader's language, webhooks)."""
     if not user.email:
         return
-    task_enqueue_on_commit(notification_email_send.name, kwargs={"user_id": user.pk, "subject": subject, "body": body})
+    # The address goes along for an active user (the task then reads nobody); any other is read and skipped there.
+    email = user.email if getattr(user, "is_active", False) else ""
+    task_enqueue_on_commit(
+        notification_email_send.name, kwargs={"user_id": user.pk, "subject": subject, "body": body, "email": email}
+    )
 
 
 SECRET_FIELDS = {"order_shared_secret"}
