@@ -256,6 +256,7 @@ def notify_each(
                         "subject": rendered.title[:150],
                         "body": rendered.email_body,
                         "language": rendered.language,
+                        "email": user.email,  # the task sends to it without reading the user again
                     },
                 )
     if written:

@@ -20,14 +20,18 @@ logger = logging.getLogger(__name__)
     time_limit=60,
     soft_time_limit=50,
 )
-def notification_email_send(*, user_id: int, subject: str, body: str, language: str = "") -> bool:
+def notification_email_send(*, user_id: int, subject: str, body: str, language: str = "", email: str = "") -> bool:
     """Send one notification e-mail; a user who has gone or has no address is skipped. `language` is the one it
-    was written in (notifications.services renders it in the recipient's), sent as Content-Language."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email:
-        return False
+    was written in (notifications.services renders it in the recipient's), sent as Content-Language. `email`: the
+    active recipient's address as the queueing transaction read it (the user is not read again); without it, the
+    user is read here."""
+    if not email:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None or not user.email:
+            return False
+        email = user.email
     headers = {"Content-Language": language[:16]} if language else {}
-    EmailMessage(subject, body, None, [user.email], headers=headers).send()
+    EmailMessage(subject, body, None, [email], headers=headers).send()
     logger.info("notification e-mail sent to user %s", user_id)
     return True
 
