@@ -12,7 +12,7 @@ from django.db.models import Model
 from procurement.models import Address, Employee
 from procurement.money import Money
 from procurement.sql import sql_insert
-from procurement.taxes import entity_tax_codes
+from procurement.taxes import entity_tax_codes, entity_tax_codes_from, tax_codes_default_create
 from requisitions.lock_objects import (
     requisition_lines_for_submit,
     requisition_select_for_update_for_line_add,
@@ -46,7 +46,10 @@ def add_line(cart, requester, n: int, **extra) -> RequisitionLine:
     )
 
 
-def test_line_add_lock_reads_what_the_orm_read(cart, requester):
+@pytest.mark.parametrize("with_tax_codes", [True, False])
+def test_line_add_lock_reads_what_the_orm_read(cart, requester, with_tax_codes):
+    if with_tax_codes:
+        tax_codes_default_create(legal_entity=cart.legal_entity, country="FR")
     add_line(cart, requester, 1)
     add_line(cart, requester, 2)
     with transaction.atomic():
@@ -57,8 +60,14 @@ def test_line_add_lock_reads_what_the_orm_read(cart, requester):
     assert columns(held.requester) == columns(orm.requester)
     assert columns(held.requester.default_cost_centre) == columns(orm.requester.default_cost_centre)
     assert held.top_line_number == 2
-    codes = entity_tax_codes(legal_entity=orm.legal_entity)
-    assert sorted(c["code"] for c in held.tax_codes_json) == sorted(c.code for c in codes.codes)
+    read = entity_tax_codes_from(legal_entity=held.legal_entity, codes=held.tax_codes_json)
+    direct = entity_tax_codes(legal_entity=orm.legal_entity)
+    fields = ("code", "name", "rate", "kind", "category", "recoverable", "is_default")
+    assert read.country == direct.country
+    assert [[getattr(c, f) for f in fields] for c in read.codes] == [
+        [getattr(c, f) for f in fields] for c in direct.codes
+    ]
+    assert bool(read.codes) is with_tax_codes
 
 
 def test_line_add_lock_without_default_cost_centre_or_lines(cart, requester):
