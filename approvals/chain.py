@@ -3,13 +3,15 @@
 Reads only, in a constant number of queries whatever the depth of the hierarchy or the number of lines.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BooleanField, DateField, F, IntegerField, JSONField, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, DateField, F, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from procurement.contract_ledger import contracts_over_cap
 from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.money import Money, convert_minor
 from procurement.selectors import exchange_rate_get, manager_chain_ids_sql, manager_chain_walk
-from procurement.sql import sql_column, sql_table
+from procurement.sql import sql_column, sql_instance, sql_related, sql_select_list, sql_table
 from requisitions.models import Requisition
 
 from .models import ApprovalMode, Delegation, PurchasingRule
@@ -361,8 +363,9 @@ def _managers_and_role_holders(
     `away_delegate_id`, their delegate today if they are away (`approvals.selectors.delegate_for`), so the first
     stage's tasks are assigned without reading delegations again (approvals.services._steps_store).
 
-    As SQL text (identifiers from the models, values as parameters): the recursive chain and the annotations built
-    by Django's expressions cost several times the query's own time to compile."""
+    As SQL text (identifiers from the models, values as parameters), read into the instances Django's
+    `select_related("user")` would make: the recursive chain and the annotations built by Django's expressions cost
+    several times the query's own time to compile."""
     if requester.manager_id is None and not roles:
         return [], {}
     people, people_roles, members = Employee._meta, Employee.roles.through._meta, Employee.legal_entities.through._meta
@@ -379,27 +382,41 @@ def _managers_and_role_holders(
         parts.append(f"SELECT r.{role_employee} FROM {sql_table(people_roles)} r WHERE r.{role} IN ({wanted})")  # noqa: S608
         params.extend(roles)
     today = DateField().get_db_prep_value(timezone.localdate(), connection)
-    annotations = {
-        "away_delegate_id": RawSQL(_delegate_today_sql(), (today, today), output_field=IntegerField()),  # noqa: S611
-    }
+    user = get_user_model()._meta
+    columns = [f"({_delegate_today_sql()})"]
+    column_params: list[Any] = [today, today]
     if roles:
         # The wanted roles each holds (JSON), and whether they are a member of the entity (a role holder must be).
-        held = (
-            f"SELECT {_JSON_ARRAY[connection.vendor].format('r.' + role)} FROM {sql_table(people_roles)} r "  # noqa: S608
-            f"WHERE r.{role_employee} = {table}.{pk} AND r.{role} IN ({wanted})"
+        columns.append(
+            f"(SELECT {_JSON_ARRAY[connection.vendor].format('r.' + role)} FROM {sql_table(people_roles)} r "  # noqa: S608
+            f"WHERE r.{role_employee} = {table}.{pk} AND r.{role} IN ({wanted}))"
         )
-        member = (
+        columns.append(
             f"EXISTS (SELECT 1 FROM {sql_table(members)} m WHERE m.{sql_column(members, 'employee')} = {table}.{pk} "  # noqa: S608
             f"AND m.{sql_column(members, 'legalentity')} = %s)"
         )
-        annotations["held_roles"] = RawSQL(held, roles, output_field=JSONField())  # noqa: S611
-        annotations["is_member"] = RawSQL(member, (legal_entity_id,), output_field=BooleanField())  # noqa: S611
-    rows = (
-        Employee.objects.filter(pk__in=RawSQL(" UNION ".join(parts), params))  # noqa: S611
-        .select_related("user")
-        .annotate(**annotations)
-        .order_by()
+        column_params.extend([*roles, legal_entity_id])
+    sql = (
+        f"SELECT {sql_select_list(people, table)}, {sql_select_list(user, 'u')}, {', '.join(columns)} "  # noqa: S608
+        f"FROM {table} INNER JOIN {sql_table(user)} u"
+        f" ON u.{sql_column(user, 'pk')} = {table}.{sql_column(people, 'user')}"
+        f" WHERE {table}.{pk} IN ({' UNION '.join(parts)})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*column_params, *params])  # type: ignore[list-item]
+        fetched = cursor.fetchall()
+    rows: list[Employee] = []
+    for row in fetched:
+        person, at = sql_instance(Employee, row)
+        account, at = sql_instance(get_user_model(), row, at)
+        assert isinstance(person, Employee)
+        sql_related(person, "user", account)
+        person.away_delegate_id = row[at]  # type: ignore[attr-defined]
+        if roles:
+            held_roles = row[at + 1]
+            person.held_roles = json.loads(held_roles) if isinstance(held_roles, str) else held_roles  # type: ignore[attr-defined]
+            person.is_member = bool(row[at + 2])  # type: ignore[attr-defined]
+        rows.append(person)
     found = {person.pk: person for person in rows}
     managers = manager_chain_walk(requester, found)
     role_members: dict[str, list[Employee]] = defaultdict(list)

@@ -56,6 +56,7 @@ class SqlModelRow:
         self.fields = list(model._meta.concrete_fields)
         self.width = len(self.fields)
         self.attnames = [field.attname for field in self.fields]
+        self.pk_index = self.fields.index(model._meta.pk)
         self._columns: dict[str, str] = {}
         self._converters: dict[str, list[tuple[int, Any, list[Any]]]] = {}
 
@@ -89,16 +90,18 @@ class SqlModelRow:
         return self.model.from_db(connection.alias, self.attnames, values)
 
 
-def sql_insert(objs: Sequence[Model]) -> None:
-    """Insert new instances of one model in one statement, as `bulk_create` writes them (each field's `pre_save`
-    for a new row, then `get_db_prep_save`), and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+):
-    for a few rows on a hot path, where `bulk_create` costs more to compile than the insert takes to run. Every
-    value a parameter."""
-    if not objs:
-        return
-    model = type(objs[0])
-    meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.pk and not field.generated]
+def _writable_fields(meta: Options) -> list[Field]:
+    """The columns an INSERT of a new instance writes: what Django's `save(force_insert=True)` writes."""
+    return [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+
+
+def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
+    """The INSERT of new instances of one model, as `bulk_create` (or `save(force_insert=True)` for one) writes
+    them, RETURNING their ids, and its parameters: the same columns, each value through the field's `pre_save` (so
+    `auto_now` fields are set on the instances as `save` sets them) and `get_db_prep_save`. Built as text: Django's
+    insert compiler costs several times the insert on a hot path (a cart's line add writes two rows)."""
+    meta = objs[0]._meta
+    fields = _writable_fields(meta)
     qn = connection.ops.quote_name
     params: list[Any] = []
     for obj in objs:
@@ -107,12 +110,62 @@ def sql_insert(objs: Sequence[Model]) -> None:
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = (  # identifiers from the model, values as parameters
         f"INSERT INTO {sql_table(meta)} ({', '.join(qn(str(field.column)) for field in fields)})"  # noqa: S608
-        f" VALUES {', '.join([row] * len(objs))} RETURNING {sql_column(meta, 'pk')}"
+        f" VALUES {', '.join([row] * len(objs))} RETURNING {sql_table(meta)}.{sql_column(meta, 'pk')}"
     )
+    return sql, params
+
+
+def sql_insert(objs: Sequence[Model]) -> None:
+    """Insert new instances of one model in one statement (`sql_insert_statement`; no model has save signals here)
+    and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+)."""
+    if not objs:
+        return
+    sql, params = sql_insert_statement(objs)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [pk for (pk,) in cursor.fetchall()]
     for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        sql_inserted(obj, pk)
+
+
+def sql_inserted(obj: Model, pk: Any) -> None:
+    """`obj` was written by `sql_insert_statement` with the id `pk`: it is saved, as after `save`."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+_ROWS: dict[type[Model], SqlModelRow] = {}  # per model: its columns and converters (no data)
+
+
+def _model_row(model: type[Model]) -> SqlModelRow:
+    reader = _ROWS.get(model)
+    if reader is None:
+        reader = _ROWS[model] = SqlModelRow(model, connection.ops.quote_name(model._meta.db_table))
+    return reader
+
+
+def sql_select_list(meta: Options, alias: str) -> str:
+    """Every concrete column of the model, prefixed by the query's `alias`, in `_meta.concrete_fields` order (what
+    `sql_instance` reads back)."""
+    qn = connection.ops.quote_name
+    return ", ".join(f"{alias}.{qn(str(f.column))}" for f in meta.concrete_fields)
+
+
+def sql_instance(model: type[Model], row: Sequence[Any], start: int = 0) -> tuple[Model | None, int]:
+    """The instance of `model` whose columns (`sql_select_list`) begin at `row[start]`, with every value converted
+    as Django's own queries convert it for this database (`SqlModelRow.build`), and where the next model's columns
+    begin. None for a row without its id (an outer join that found nothing), as Django's `select_related` does."""
+    reader = _model_row(model)
+    end = start + reader.width
+    if row[start + reader.pk_index] is None:
+        return None, end
+    return reader.build(row, start), end
+
+
+def sql_related(obj: Model, name: str, related: Model | None) -> None:
+    """`related` (read by `sql_instance` from the same row) kept as `obj.<name>`, the forward relation `name`, as
+    Django's `select_related` keeps it: on a one-to-one, `related` knows `obj` back too."""
+    field = obj._meta.get_field(name)
+    field.set_cached_value(obj, related)  # type: ignore[union-attr]
+    if related is not None and field.one_to_one:
+        field.remote_field.set_cached_value(related, obj)  # type: ignore[union-attr]

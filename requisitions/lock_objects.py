@@ -1,11 +1,14 @@
 """Row locks of requisitions; several requisitions are always locked in primary-key order."""
 
-from django.db import connection
-from django.db.models import BooleanField, IntegerField, JSONField, QuerySet
-from django.db.models.expressions import RawSQL
+import json
+from typing import Any
 
-from procurement.models import Employee, OrgUnit
-from procurement.sql import sql_column, sql_table
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import QuerySet
+
+from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit
+from procurement.sql import sql_column, sql_instance, sql_related, sql_select_list, sql_table
 from procurement.taxes import entity_tax_codes_sql
 from punchout.models import InboundSession
 
@@ -55,54 +58,101 @@ def requisition_select_for_update_for_writes(pk: int) -> Requisition:
 def requisition_select_for_update_for_line_add(pk: int) -> Requisition:
     """`requisition_select_for_update_for_writes`, and in the same query what adding lines needs besides:
     `top_line_number` (the highest line number, 0 for none) and `tax_codes_json` (its entity's active tax
-    codes, `procurement.taxes.entity_tax_codes_from`). Both read by plain SQL subqueries: built by Django's
-    expressions, they cost several times the query's own time to compile."""
-    requisitions, lines = Requisition._meta.db_table, RequisitionLine._meta.db_table
-    top = RawSQL(  # noqa: S611  (table names are ours; no input in the text)
-        f'SELECT COALESCE(MAX(l.line_number), 0) FROM {lines} l WHERE l.requisition_id = "{requisitions}"."id"',  # noqa: S608
-        (),
-        output_field=IntegerField(),
+    codes, `procurement.taxes.entity_tax_codes_from`). SQL text (identifiers from the models, the id a parameter),
+    read back into the instances Django's `select_related` would make: a cart takes this lock at each line add,
+    and Django's compiler cost several times the query."""
+    requisition, entity, employee, centre = (Requisition._meta, LegalEntity._meta, Employee._meta, CostCentre._meta)
+    entity_id = f"r.{sql_column(requisition, 'legal_entity')}"
+    codes = entity_tax_codes_sql(vendor=connection.vendor, legal_entity_column=entity_id)
+    lines = RequisitionLine._meta
+    sql = (
+        f"SELECT {sql_select_list(requisition, 'r')}, {sql_select_list(entity, 'le')}, "  # noqa: S608  (from _meta)
+        f"{sql_select_list(employee, 'e')}, {sql_select_list(centre, 'cc')}, "
+        f"(SELECT COALESCE(MAX(l.{sql_column(lines, 'line_number')}), 0) FROM {sql_table(lines)} l"
+        f" WHERE l.{sql_column(lines, 'requisition')} = r.{sql_column(requisition, 'pk')}), ({codes.sql}) "
+        f"FROM {sql_table(requisition)} r"
+        f"{_parties_join()}"
+        f" LEFT OUTER JOIN {sql_table(centre)} cc"
+        f" ON cc.{sql_column(centre, 'pk')} = e.{sql_column(employee, 'default_cost_centre')}"
+        f" WHERE r.{sql_column(requisition, 'pk')} = %s"
     )
-    codes = entity_tax_codes_sql(vendor=connection.vendor, legal_entity_column=f'"{requisitions}"."legal_entity_id"')
-    return (
-        Requisition.objects.select_for_update(of=("self",))
-        .select_related("legal_entity", "requester__default_cost_centre")
-        .annotate(top_line_number=top, tax_codes_json=codes)
-        .order_by()
-        .get(pk=pk)
-    )
+    row = _locked_row(sql, (pk,))
+    held, at = sql_instance(Requisition, row)
+    legal_entity, at = sql_instance(LegalEntity, row, at)
+    requester, at = sql_instance(Employee, row, at)
+    default_centre, at = sql_instance(CostCentre, row, at)
+    top, tax_codes = row[at], row[at + 1]
+    assert isinstance(held, Requisition) and requester is not None
+    sql_related(held, "legal_entity", legal_entity)
+    sql_related(held, "requester", requester)
+    sql_related(requester, "default_cost_centre", default_centre)
+    held.top_line_number = top  # type: ignore[attr-defined]
+    held.tax_codes_json = json.loads(tax_codes) if isinstance(tax_codes, str) else tax_codes  # type: ignore[attr-defined]
+    return held
 
 
 def requisition_select_for_update_for_submit(pk: int) -> Requisition:
     """`requisition_select_for_update_with_parties`, and in the same query `is_punchin_cart`: whether it is (or
-    was) the shop-side cart of an ERP's punch-in (`selectors.is_punchin_cart`), by a plain SQL EXISTS (cheaper
-    to compile than Django's); and `requester_org_units`: the ids of the requester's org unit and of every unit
-    above it in the requisition's legal entity (the facts the approval rules look at, approvals.chain), by a
-    recursive query (UNION: a cycle in bad data ends)."""
-    sessions = InboundSession._meta.db_table
-    requisition_id = f'"{Requisition._meta.db_table}"."id"'
-    return (
-        Requisition.objects.select_for_update(of=("self",))
-        .select_related("legal_entity", "requester__user")
-        .annotate(
-            is_punchin_cart=RawSQL(  # noqa: S611  (table names are ours; no input in the text)
-                f"EXISTS (SELECT 1 FROM {sessions} s WHERE s.requisition_id = {requisition_id})",  # noqa: S608
-                (),
-                output_field=BooleanField(),
-            ),
-            requester_org_units=RawSQL(  # noqa: S611  (identifiers from the models; the id is a parameter)
-                _ORG_UNITS_UP[connection.vendor].format(
-                    requisitions=sql_table(Requisition._meta),
-                    employees=sql_table(Employee._meta),
-                    units=sql_table(OrgUnit._meta),
-                ),
-                (pk, pk),
-                output_field=JSONField(),
-            ),
-        )
-        .order_by()
-        .get(pk=pk)
+    was) the shop-side cart of an ERP's punch-in (`selectors.is_punchin_cart`); and `requester_org_units`: the ids
+    of the requester's org unit and of every unit above it in the requisition's legal entity (the facts the
+    approval rules look at, approvals.chain), by a recursive query (UNION: a cycle in bad data ends). SQL text
+    (identifiers from the models, the id a parameter), read back into the instances Django's `select_related`
+    would make: Django's compiler cost several times the query."""
+    requisition, entity, employee = Requisition._meta, LegalEntity._meta, Employee._meta
+    user = get_user_model()._meta
+    sessions = InboundSession._meta
+    units = _ORG_UNITS_UP[connection.vendor].format(
+        requisitions=sql_table(requisition), employees=sql_table(Employee._meta), units=sql_table(OrgUnit._meta)
     )
+    rid = f"r.{sql_column(requisition, 'pk')}"
+    sql = (
+        f"SELECT {sql_select_list(requisition, 'r')}, {sql_select_list(entity, 'le')}, "  # noqa: S608  (from _meta)
+        f"{sql_select_list(employee, 'e')}, {sql_select_list(user, 'u')}, "
+        f"EXISTS (SELECT 1 FROM {sql_table(sessions)} s WHERE s.{sql_column(sessions, 'requisition')} = {rid}), "
+        f"({units}) FROM {sql_table(requisition)} r"
+        f"{_parties_join()}"
+        f" INNER JOIN {sql_table(user)} u ON u.{sql_column(user, 'pk')} = e.{sql_column(employee, 'user')}"
+        f" WHERE {rid} = %s"
+    )
+    row = _locked_row(sql, (pk, pk, pk))
+    held, at = sql_instance(Requisition, row)
+    legal_entity, at = sql_instance(LegalEntity, row, at)
+    requester, at = sql_instance(Employee, row, at)
+    account, at = sql_instance(get_user_model(), row, at)
+    assert isinstance(held, Requisition) and requester is not None
+    sql_related(held, "legal_entity", legal_entity)
+    sql_related(held, "requester", requester)
+    sql_related(requester, "user", account)
+    held.is_punchin_cart = bool(row[at])  # type: ignore[attr-defined]
+    org_units = row[at + 1]
+    held.requester_org_units = json.loads(org_units) if isinstance(org_units, str) else org_units  # type: ignore[attr-defined]
+    return held
+
+
+def _parties_join() -> str:
+    """The joins of a requisition `r` to its legal entity `le` and requester `e`."""
+    requisition, entity, employee = Requisition._meta, LegalEntity._meta, Employee._meta
+    return (
+        f" INNER JOIN {sql_table(entity)} le"
+        f" ON le.{sql_column(entity, 'pk')} = r.{sql_column(requisition, 'legal_entity')}"
+        f" INNER JOIN {sql_table(employee)} e"
+        f" ON e.{sql_column(employee, 'pk')} = r.{sql_column(requisition, 'requester')}"
+    )
+
+
+def _locked_row(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The one row of a requisition read by `sql` (its table aliased `r`), locked FOR UPDATE OF it where the
+    database locks rows; Requisition.DoesNotExist without one."""
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF r"
+    elif connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Requisition.DoesNotExist("Requisition matching query does not exist.")
+    return tuple(row)
 
 
 # The requester's org unit and the units above it, as a JSON array of ids; a step up stays in the requisition's
@@ -122,14 +172,22 @@ _ORG_UNITS_UP = {
 
 def requisition_lines_for_submit(requisition: Requisition) -> list[RequisitionLine]:
     """The lines of a requisition locked by its submission (`requisition_select_for_update_for_submit`: the lines
-    change only under that lock), in line order, each with `has_splits`: whether it is charged by splits (read by a
-    plain SQL EXISTS, cheaper to compile than Django's)."""
-    splits = RequisitionLineSplit._meta
-    has_splits = RawSQL(  # noqa: S611  (identifiers from the models; no input in the text)
-        f"EXISTS (SELECT 1 FROM {sql_table(splits)} s WHERE s.{sql_column(splits, 'line')} = "  # noqa: S608
-        f"{sql_table(RequisitionLine._meta)}.{sql_column(RequisitionLine._meta, 'pk')})",
-        (),
-        output_field=BooleanField(),
+    change only under that lock), in line order, each with `has_splits`: whether it is charged by splits. SQL text
+    (identifiers from the models, the id a parameter), read into the instances Django's query would make."""
+    lines, splits = RequisitionLine._meta, RequisitionLineSplit._meta
+    sql = (
+        f"SELECT {sql_select_list(lines, 'l')}, EXISTS (SELECT 1 FROM {sql_table(splits)} s"  # noqa: S608
+        f" WHERE s.{sql_column(splits, 'line')} = l.{sql_column(lines, 'pk')})"
+        f" FROM {sql_table(lines)} l WHERE l.{sql_column(lines, 'requisition')} = %s"
+        f" ORDER BY l.{sql_column(lines, 'line_number')}"
     )
-    rows = RequisitionLine.objects.filter(requisition_id=requisition.pk).annotate(has_splits=has_splits)
-    return list(rows.order_by("line_number"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (requisition.pk,))
+        rows = cursor.fetchall()
+    read: list[RequisitionLine] = []
+    for row in rows:
+        line, at = sql_instance(RequisitionLine, row)
+        assert isinstance(line, RequisitionLine)
+        line.has_splits = bool(row[at])  # type: ignore[attr-defined]
+        read.append(line)
+    return read

@@ -13,15 +13,15 @@ from procurement.selectors import (
     catalog_item_quote,
     catalog_items_visible,
     catalog_pricing_applicable,
-    legal_entities_for_employee,
 )
 from procurement.services import document_numbers_next
+from procurement.sql import sql_insert
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import NotRequester, RequisitionError
 from ..lock_objects import requisitions_select_for_update
 from ..models import SUPPLIER_NOTE_MAX, Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
-from ..selectors import requestable_for
+from ..selectors import membership_and_default_ship_to, requestable_for
 from .lifecycle import _status_move
 from .line_prices import line_price_apply, line_reprice_for_quantity
 from .line_rules import catalog_quantity_check, combine_key
@@ -58,7 +58,9 @@ def requisition_create(
     supplier_note: str = "",
 ) -> Requisition:
     """Open a new cart (a draft requisition) for one of the employee's legal entities."""
-    if not legal_entities_for_employee(employee=by).filter(pk=legal_entity.pk).exists():
+    # Membership and the default ship-to in one query.
+    member, default_ship_to = membership_and_default_ship_to(employee=by, legal_entity=legal_entity)
+    if not member:
         raise RequisitionError(
             _("You are not a member of legal entity %(code)s.") % {"code": legal_entity.code},
             code=RequisitionErrorCode.NOT_A_MEMBER,
@@ -68,14 +70,14 @@ def requisition_create(
             _("The ship-to address belongs to another legal entity."), code=RequisitionErrorCode.INVALID_SHIP_TO
         )
     if ship_to is None:
-        ship_to = legal_entity.addresses.filter(kind=Address.Kind.SHIP_TO, is_default=True).first()
+        ship_to = default_ship_to
     if on_behalf_of is not None:
         _check_on_behalf_of(Requisition(requester=by, legal_entity=legal_entity), by, on_behalf_of)
         if on_behalf_of.pk == by.pk:
             on_behalf_of = None
     # One upsert that makes or moves the entity's sequence row (gap-free: it stays locked until this commits).
     [number] = document_numbers_next(legal_entity=legal_entity, kind="requisition", count=1)
-    requisition = Requisition.objects.create(
+    requisition = Requisition(
         legal_entity=legal_entity,
         number=f"REQ-{legal_entity.code}-{number:06d}",
         requester=by,
@@ -87,6 +89,7 @@ def requisition_create(
         ship_to=ship_to,
         currency=legal_entity.currency,
     )
+    sql_insert([requisition])  # as `save` writes it, built as text
     _event(requisition, by, RequisitionEvent.Kind.CREATED)
     return requisition
 

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Model, Sum
-from django.db.models.sql import InsertQuery
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
-from procurement.sql import sql_column, sql_field, sql_table
+from procurement.sql import sql_column, sql_field, sql_insert, sql_insert_statement, sql_inserted, sql_table
 from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
@@ -94,7 +93,7 @@ def _event(
     event = _event_row(requisition, by, kind, comment=comment, data=data, from_status=from_status, to_status=to_status)
     held = _held_writes.get()
     if held is None:
-        event.save(force_insert=True)
+        sql_insert([event])  # as `save` writes it, built as text
     else:
         held.events.append(event)
     return event
@@ -201,18 +200,6 @@ def _totals_set(requisition: Requisition, sums: list[tuple[str, int | None, int]
     requisition.line_count = sum(lines for _currency, _amount, lines in sums)
 
 
-def _insert_sql(obj: Model) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT Django's `save` runs for a new instance, RETURNING its id (its auto_now fields set on it as
-    `save` sets them), to run inside a larger statement."""
-    meta = obj._meta
-    query = InsertQuery(type(obj))
-    query.insert_values([f for f in meta.local_concrete_fields if not f.generated and not f.primary_key], [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return sql, tuple(params)
-
-
 def _adds_to_totals(requisition: Requisition, line: RequisitionLine) -> bool:
     """A line in the requisition's currency, on totals made only of that currency (no rate in them), adds its total
     and 1 to the count; any other line makes the totals computed again (`_refresh_totals`)."""
@@ -222,14 +209,15 @@ def _adds_to_totals(requisition: Requisition, line: RequisitionLine) -> bool:
 def _line_write(requisition: Requisition, line: RequisitionLine, event: RequisitionEvent) -> None:
     """Write one new line of the locked `requisition` with its event, and move the totals. On PostgreSQL, a line that
     adds to the totals (`_adds_to_totals`) is written in one statement: the line's and the event's INSERTs in a
-    data-modifying WITH of the totals' UPDATE. Otherwise: the line, the event, then the totals (`_line_added`)."""
+    data-modifying WITH of the totals' UPDATE. Otherwise: the line, the event, then the totals (`_line_added`).
+    Each INSERT as `procurement.sql.sql_insert_statement` writes it (what `save` writes, built as text)."""
     if connection.vendor != "postgresql" or not _adds_to_totals(requisition, line):
-        line.save(force_insert=True)
-        event.save(force_insert=True)
+        sql_insert([line])
+        sql_insert([event])
         _line_added(requisition, line)
         return
-    line_sql, line_params = _insert_sql(line)
-    event_sql, event_params = _insert_sql(event)
+    line_sql, line_params = sql_insert_statement([line])
+    event_sql, event_params = sql_insert_statement([event])
     move_sql, move_params = _totals_move_sql(requisition, line)
     sql = (
         f"WITH new_line AS ({line_sql}), new_event AS ({event_sql}) "  # noqa: S608  (Django's own INSERTs, bound)
@@ -237,9 +225,9 @@ def _line_write(requisition: Requisition, line: RequisitionLine, event: Requisit
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, (*line_params, *event_params, *move_params))
-        line.pk, event.pk = cursor.fetchone()
-    for written in (line, event):
-        written._state.adding, written._state.db = False, connection.alias
+        line_id, event_id = cursor.fetchone()
+    sql_inserted(line, line_id)
+    sql_inserted(event, event_id)
     requisition.total_minor = total_minor([requisition.total_minor or 0, line.total_minor])
     requisition.line_count += 1
 

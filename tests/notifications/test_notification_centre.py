@@ -6,14 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from notifications.context_processors import unread_notifications
 from notifications.models import Channel, Kind, Notification
 from notifications.services import preferences_save
 from notifications.tasks import daily_digest_task
+from procurement.tasks import notification_email_send
 from tests.approvals.helpers import decide, open_tasks, person, submitted
 from tests.factories import Company
 
@@ -232,3 +235,19 @@ def test_an_escalated_task_says_so(acme: Company, django_capture_on_commit_callb
     [escalated] = notes("carol")
     assert escalated.kind == Kind.ESCALATED and "Bob Dubois" in escalated.body
     assert person("carol").user.email in [m.to[0] for m in mail.outbox]
+
+
+def test_the_e_mail_task_is_given_the_address_and_reads_no_user(acme: Company, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        submitted("500")
+    # The approver's e-mail is queued with their address: sending it reads nobody again
+    with CaptureQueriesContext(connection) as queries:
+        for callback in queued:
+            callback()
+    assert len(queries) == 0
+    [to_bob] = mails_to("bob")
+    assert to_bob.to == [acme.bob.user.email]
+    # A task queued without the address (before this change) still finds it, and skips a user who has gone
+    assert notification_email_send(user_id=acme.bob.user.pk, subject="s", body="b") is True
+    assert mails_to("bob")[-1].to == [acme.bob.user.email]
+    assert notification_email_send(user_id=0, subject="s", body="b") is False

@@ -20,13 +20,16 @@ from approvals.flows import ApprovalFlow
 from approvals.models import ApprovalMode, ApprovalStep, Delegation, PurchasingRule
 from approvals.services import purchasing_rule_save
 from p2p.submit_to_order import approval_decide, requisition_submit
-from procurement.models import Employee, OrgUnit
+from procurement.models import Address, Employee, OrgUnit
 from procurement.money import Money
 from procurement.taxes import tax_codes_default_create
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.factories import CostCentreFactory, EmployeeFactory, SupplierFactory
 
+# Opening a cart, inside the test's savepoint (2): the membership of the entity and its default ship-to (1; was
+# 2), the entity's next requisition number (1), the requisition and its "created" event (2).
+CREATE_QUERIES = 6
 # Adding a free-text line to a cart, inside the test's savepoint (2): the cart locked with its legal entity, its
 # requester's default cost centre, its top line number and its entity's tax codes (1); the line and its event
 # inserted and the totals and line count moved by the line's total, in one statement (1).
@@ -113,6 +116,35 @@ def decide(task: Task) -> int:
     with CaptureQueriesContext(connection) as queries:
         approval_decide(task_id=task.pk, by=by, decision="approve")
     return len(queries)
+
+
+@pytest.mark.parametrize("ship_to", [True, False])
+def test_opening_a_cart_takes_the_same_queries_with_or_without_a_default_ship_to(france, ship_to):
+    # Given a member of the entity, whose default ship-to address is there or not
+    requester = EmployeeFactory(legal_entities=[france])
+    france.addresses.filter(kind="ship_to").update(is_default=False)
+    default = None
+    if ship_to:
+        default = Address.objects.create(
+            legal_entity=france,
+            kind="ship_to",
+            name="Dock",
+            street="1 rue",
+            postal_code="75001",
+            city="Paris",
+            country="FR",
+            is_default=True,
+        )
+
+    # When they open a cart
+    with CaptureQueriesContext(connection) as queries:
+        made = requisition_create(by=requester, legal_entity=france, title="Path")
+
+    # Then it ships to the default address, if any, in the same queries
+    made.refresh_from_db()
+    assert made.ship_to_id == (default.pk if default is not None else None)
+    assert (made.status, made.events.get().kind) == ("draft", "created")
+    assert len(queries) == CREATE_QUERIES
 
 
 @pytest.mark.parametrize("lines", [1, 30])
