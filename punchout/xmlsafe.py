@@ -89,34 +89,32 @@ def _ascii_compatible(data: bytes) -> bytes:
     return data
 
 
-def _declares_entities(data: bytes) -> bool:
-    """True when a DOCTYPE with an internal subset is followed by an entity declaration."""
+def _internal_subset(data: bytes) -> tuple[bytes, int] | None:
+    """Where the document's DOCTYPE opens an internal subset ("[ … ]"): the ASCII-compatible view of the bytes and
+    the offset after the "["; None without one."""
     view = _ascii_compatible(data)
     start = view.find(_DOCTYPE)
     if start < 0:
-        return False
+        return None
     for token in _DOCTYPE_TOKENS.finditer(view, start + len(_DOCTYPE)):
         if token.group() == b">":
-            return False
+            return None
         if token.group() == b"[":
-            # Conservative: any <!ENTITY after the subset opens counts, even one in a later CDATA section.
-            return _ENTITY_DECLARATION.search(view, token.end()) is not None
-    return False
+            return view, token.end()
+    return None
+
+
+def _declares_entities(data: bytes) -> bool:
+    """True when a DOCTYPE with an internal subset is followed by an entity declaration."""
+    subset = _internal_subset(data)
+    # Conservative: any <!ENTITY after the subset opens counts, even one in a later CDATA section.
+    return subset is not None and _ENTITY_DECLARATION.search(subset[0], subset[1]) is not None
 
 
 def has_internal_subset(data: bytes) -> bool:
     """True when the document's DOCTYPE has an internal subset ("[ … ]"): its declarations may give the tree
     what the text does not show (libxml2 adds an ATTLIST's default values to the elements even with DTDs off)."""
-    view = _ascii_compatible(data)
-    start = view.find(_DOCTYPE)
-    if start < 0:
-        return False
-    for token in _DOCTYPE_TOKENS.finditer(view, start + len(_DOCTYPE)):
-        if token.group() == b">":
-            return False
-        if token.group() == b"[":
-            return True
-    return False
+    return _internal_subset(data) is not None
 
 
 def _syntax_error(error: etree.XMLSyntaxError) -> str:
