@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -13,14 +14,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from p2p.close_out import purchase_order_buyer_close
-from procurement.api import ERROR_SCHEMA
+from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
 from procurement.errors import NotFound
+from procurement.exports import list_export
 from procurement.models import TaxCategory
 from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
 from .error_codes import OrderErrorCode
 from .errors import OrderError
+from .exports import ORDER_COLUMNS
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import order_tax_breakdown, purchase_orders_visible
 from .transmission import transmission_mark_sent
@@ -171,11 +174,12 @@ class PurchaseOrderListView(APIView):
             OpenApiParameter("requisition", OpenApiTypes.INT),
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("supplier", OpenApiTypes.STR),
+            EXPORT_PARAMETER,
         ],
         responses={200: inline_serializer("PurchaseOrders", {"results": OrderSchema})},
         operation_id="purchase_orders_list",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         """Purchase orders the caller may see (buyers and finance: all of their entities'), newest first."""
         employee = current_employee(request)
         orders = purchase_orders_visible(employee=employee)
@@ -186,6 +190,14 @@ class PurchaseOrderListView(APIView):
             orders = orders.filter(status=params["status"])
         if params.get("supplier"):
             orders = orders.filter(supplier__code__iexact=params["supplier"])
+        download = list_export(
+            request,
+            name="purchase-orders",
+            columns=ORDER_COLUMNS,
+            rows=lambda: orders.select_related("supplier", "legal_entity").order_by("-created_at", "-id"),
+        )
+        if download is not None:
+            return download
         orders = (
             orders.select_related("supplier", "legal_entity")
             .prefetch_related(

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from p2p.close_out import purchase_order_buyer_close
 from p2p.submit_to_order import purchase_order_change
+from procurement.exports import list_export
 from procurement.machine_endpoints import cxml_endpoint
 from procurement.models import Employee
 from procurement.money import Money
@@ -25,6 +27,7 @@ from punchout.request_bodies import BodyTooLarge, BodyUnreadable, request_body_r
 from .buyers import is_buyer
 from .error_codes import OrderErrorCode
 from .errors import OrderError
+from .exports import ORDER_COLUMNS
 from .models import PurchaseOrder, Transmission
 from .order_changes import LineChange, purchase_order_cancel
 from .order_contracts import payment_terms_text
@@ -40,7 +43,7 @@ CXML_TYPE = "text/xml; charset=utf-8"
 
 
 @employee_required
-def index(request: HttpRequest, employee: Employee) -> HttpResponse:
+def index(request: HttpRequest, employee: Employee) -> HttpResponseBase:
     entity = acting_legal_entity(request)
     orders = (
         purchase_orders_visible(employee=employee)
@@ -51,6 +54,9 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     status = request.GET.get("status", "")
     if status:
         orders = orders.filter(status=status)
+    download = list_export(request, name="purchase-orders", columns=ORDER_COLUMNS, rows=lambda: orders)
+    if download is not None:
+        return download
     return render(
         request,
         "orders/index.html",

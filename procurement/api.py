@@ -26,6 +26,15 @@ from .web import employee_has_role
 
 ERROR_SCHEMA = inline_serializer("Error", {"code": serializers.CharField(), "message": serializers.CharField()})
 
+# `?export=csv|xlsx` on a list: every row the other filters select (no page limit), as a download
+# (procurement/exports.py, docs/analytics.md "Exports").
+EXPORT_PARAMETER = OpenApiParameter(
+    "export",
+    OpenApiTypes.STR,
+    enum=["csv", "xlsx"],
+    description="Download every row the filters select as CSV (API keys as headings) or XLSX.",
+)
+
 
 class IsCatalogAdmin(permissions.BasePermission):
     """Superusers and employees with the admin role manage configuration."""

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,7 +54,7 @@ def employee_has_role(employee: Employee, *roles: str) -> bool:
     return employee.user.is_superuser or employee.roles.filter(code__in=roles).exists()
 
 
-def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def employee_required[R: HttpResponseBase](view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
     """A page for a logged-in employee with a legal entity; the view gets the employee after the request.
 
     Domain errors become a message on the page the user came from, not a 500; a `NotFound` becomes the 404 page.
@@ -61,7 +62,7 @@ def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
         org = request.org  # type: ignore[attr-defined]
         if org.employee is None or org.legal_entity is None:
             return render(request, "no_legal_entity.html", status=403)
