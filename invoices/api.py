@@ -9,6 +9,7 @@ import base64
 import binascii
 from datetime import date, datetime, time
 
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -21,14 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ERROR_SCHEMA
+from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
 from procurement.errors import NotFound
+from procurement.exports import list_export
 from procurement.models import Employee, LegalEntity, Role
 from procurement.web import current_employee, employee_has_role
 
 from .access import intake_check, intake_role_check
 from .error_codes import InvoiceErrorCode
 from .errors import InvoiceError, InvoiceNotFound
+from .exports import INVOICE_COLUMNS, invoices_for_export
 from .formats import MAX_INVOICE_BYTES, InvoiceFormatError, read_invoice_file
 from .ingestion import invoice_receive
 from .models import Invoice
@@ -82,11 +85,12 @@ class InvoiceListView(APIView):
             OpenApiParameter("supplier", OpenApiTypes.STR, description="The supplier's code."),
             OpenApiParameter("due_by", OpenApiTypes.DATE, description="Invoices due on or before this date."),
             OpenApiParameter("sort", OpenApiTypes.STR, enum=["due"], description="due: the soonest due first."),
+            EXPORT_PARAMETER,
         ],
         responses={200: inline_serializer("Invoices", {"results": InvoiceSchema})},
         operation_id="invoices_list",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         """Invoices and credit notes the caller may see, newest first (at most 200), each with its match."""
         employee = current_employee(request)
         invoices = invoices_visible(employee=employee)
@@ -113,6 +117,14 @@ class InvoiceListView(APIView):
             raise InvoiceError(
                 _("sort is empty (newest first) or due (soonest due first)."), code=InvoiceErrorCode.INVALID
             )
+        download = list_export(
+            request,
+            name="invoices",
+            columns=INVOICE_COLUMNS,
+            rows=lambda: invoices_sorted(invoices=invoices_for_export(invoices.distinct()), sort=sort),
+        )
+        if download is not None:
+            return download
         page = invoices_sorted(invoices=invoices_for_list(invoices=invoices.distinct()), sort=sort)[:PAGE_SIZE]
         return Response({"results": [invoice_data(invoice) for invoice in page]})
 

@@ -4,13 +4,16 @@ one invoice with its match line by line, and its attachments (only for the peopl
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from orders.buyers import is_buyer
+from procurement.exports import list_export
 from procurement.models import Employee, Supplier
 from procurement.web import acting_legal_entity, employee_required
 
+from .exports import INVOICE_COLUMNS, invoices_for_export
 from .models import Invoice, InvoiceAttachment
 from .selectors import (
     invoice_history,
@@ -27,7 +30,7 @@ PAGE_SIZE = 500
 
 
 @employee_required
-def index(request: HttpRequest, employee: Employee) -> HttpResponse:
+def index(request: HttpRequest, employee: Employee) -> HttpResponseBase:
     entity = acting_legal_entity(request)
     invoices = invoices_visible(employee=employee).filter(legal_entity=entity)
     status = request.GET.get("status", "")
@@ -47,6 +50,18 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
             invoices = invoices_due_by(invoices=invoices, day=date.fromisoformat(due_by))
         except ValueError:
             due_by_error = _("Give the date as YYYY-MM-DD, e.g. 2026-12-31.")
+    download = (
+        None
+        if due_by_error
+        else list_export(
+            request,
+            name="invoices",
+            columns=INVOICE_COLUMNS,
+            rows=lambda: invoices_sorted(invoices=invoices_for_export(invoices), sort=sort),
+        )
+    )
+    if download is not None:
+        return download
     page = invoices_sorted(invoices=invoices_for_list(invoices=invoices), sort=sort)[:PAGE_SIZE]
     return render(
         request,
