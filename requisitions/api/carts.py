@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -15,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ERROR_SCHEMA
+from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
+from procurement.exports import list_export
 from procurement.models import Address, CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import Money
 from procurement.selectors import legal_entity_for_user
@@ -23,6 +25,7 @@ from procurement.web import current_employee
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError, RequisitionNotFound
+from ..exports import REQUISITION_COLUMNS, requisitions_for_export
 from ..models import Requisition, RequisitionLine
 from ..selectors import (
     requisition_get,
@@ -122,10 +125,11 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             OpenApiParameter("status", OpenApiTypes.STR, description="draft, submitted, in_approval, …"),
             OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code."),
             OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only those I requested (buyers see all)."),
+            EXPORT_PARAMETER,
         ],
         responses={200: RequisitionSerializer(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         employee = current_employee(request)
         requisitions: QuerySet[Requisition] = requisitions_listed(employee=employee).select_related(
             "legal_entity", "requester__user", "on_behalf_of__user"
@@ -146,6 +150,14 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
             requisitions = requisitions.filter(legal_entity=legal_entity_for_user(user=request.user, code=entity_code))
         if request.query_params.get("mine") in {"1", "true", "yes"}:
             requisitions = requisitions.filter(requester=employee)
+        download = list_export(
+            request,
+            name="requisitions",
+            columns=REQUISITION_COLUMNS,
+            rows=lambda: requisitions_for_export(requisitions).order_by("-created_at", "-id"),
+        )
+        if download is not None:
+            return download
         page = self.paginate_queryset(requisitions.order_by("-created_at", "-id")) or []
         return self.get_paginated_response(RequisitionSerializer(page, many=True).data)
 

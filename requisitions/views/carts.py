@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from p2p.submit_to_order import requisition_submit
+from procurement.exports import list_export
 from procurement.idempotency import once_per_form
 from procurement.models import Address, CostCentre, Employee, Supplier
 from procurement.money import Money, decimal_text
@@ -25,6 +27,7 @@ from procurement.web import acting_legal_entity, employee_required, safe_return_
 from ..current_cart import choose_cart, current_cart
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError, RequisitionNotFound
+from ..exports import REQUISITION_COLUMNS, requisitions_for_export
 from ..models import Requisition
 from ..selectors import (
     carts_of,
@@ -67,7 +70,7 @@ def decimal_or_none(value: str | None) -> Decimal | None:
 
 
 @employee_required
-def index(request: HttpRequest, employee: Employee) -> HttpResponse:
+def index(request: HttpRequest, employee: Employee) -> HttpResponseBase:
     """My requisitions: every cart and requisition, filtered by status and entity."""
     requisitions = requisitions_listed(employee=employee).filter(requester=employee)
     entity_code = request.GET.get("entity", acting_legal_entity(request).code)
@@ -77,6 +80,14 @@ def index(request: HttpRequest, employee: Employee) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Requisition.Status.values:
         requisitions = requisitions.filter(status=status)
+    download = list_export(
+        request,
+        name="requisitions",
+        columns=REQUISITION_COLUMNS,
+        rows=lambda: requisitions_for_export(requisitions).order_by("-updated_at", "-id"),
+    )
+    if download is not None:
+        return download
     cart = current_cart(request, employee)
     return render(
         request,
