@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -12,13 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.api import ERROR_SCHEMA
+from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
 from procurement.errors import NotFound, ProcurementError
+from procurement.exports import list_export
 from procurement.money import Money, decimal_text
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
 from procurement.web import current_employee
 
 from .error_codes import BudgetErrorCode
+from .exports import BUDGET_COLUMNS, entry_columns
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry
 from .selectors import budget_use_of, budgets_with_use
@@ -82,10 +85,11 @@ class BudgetListView(APIView):
         parameters=[
             OpenApiParameter("legal_entity", OpenApiTypes.STR),
             OpenApiParameter("cost_centre", OpenApiTypes.STR),
+            EXPORT_PARAMETER,
         ],
         responses={200: inline_serializer("Budgets", {"results": BudgetSchema})},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         """Budgets of the caller's legal entities with what is left: amount − every ledger entry."""
         employee = current_employee(request)
         budgets = Budget.objects.filter(legal_entity__in=legal_entities_for_employee(employee=employee))
@@ -98,6 +102,9 @@ class BudgetListView(APIView):
         budgets = budgets_with_use(budgets.select_related("legal_entity", "cost_centre")).order_by(
             "legal_entity__code", "cost_centre__code", "period_start"
         )
+        download = list_export(request, name="budgets", columns=BUDGET_COLUMNS, rows=lambda: budgets)
+        if download is not None:
+            return download
         return Response({"results": [budget_row(budget) for budget in budgets]})
 
 
@@ -133,6 +140,7 @@ class BudgetEntriesView(APIView):
             OpenApiParameter("requisition", OpenApiTypes.INT),
             OpenApiParameter("purchase_order", OpenApiTypes.INT),
             OpenApiParameter("before", OpenApiTypes.INT, description="Entries with an id below this (next page)."),
+            EXPORT_PARAMETER,
         ],
         responses={
             200: inline_serializer(
@@ -142,7 +150,7 @@ class BudgetEntriesView(APIView):
             404: ERROR_SCHEMA,
         },
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         """The ledger of one budget, newest first, in pages of 200 (pass `before` = `next_before`)."""
         employee = current_employee(request)
         budget = Budget.objects.filter(pk=pk, legal_entity__in=legal_entities_for_employee(employee=employee)).first()
@@ -162,6 +170,11 @@ class BudgetEntriesView(APIView):
             entries = entries.filter(purchase_order_id=int(params["purchase_order"]))
         if params.get("before", "").isdigit():
             entries = entries.filter(pk__lt=int(params["before"]))
+        download = list_export(
+            request, name=f"budget-{budget.pk}-ledger", columns=entry_columns(budget), rows=lambda: entries
+        )
+        if download is not None:
+            return download
         page = list(entries[: PAGE_SIZE + 1])
         more = len(page) > PAGE_SIZE
         page = page[:PAGE_SIZE]

@@ -132,9 +132,17 @@ def budget_figures_for(budget_ids: Iterable[int]) -> dict[int, BudgetUse]:
     }
 
 
+def budgets_listed(*, legal_entity: LegalEntity) -> QuerySet[Budget]:
+    """The entity's budgets as the overview lists them: by cost centre, then period."""
+    return (
+        Budget.objects.filter(legal_entity=legal_entity)
+        .select_related("legal_entity", "cost_centre")
+        .order_by("cost_centre__code", "period_start")
+    )
+
+
 def budget_overview(*, legal_entity: LegalEntity) -> list[BudgetUse]:
-    budgets = budgets_with_use(Budget.objects.filter(legal_entity=legal_entity).select_related("cost_centre"))
-    return [budget_use_of(budget) for budget in budgets.order_by("cost_centre__code", "period_start")]
+    return [budget_use_of(budget) for budget in budgets_listed(legal_entity=legal_entity)]
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,19 @@
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from procurement.exports import list_export
 from procurement.models import Employee, Role
 from procurement.selectors import legal_entities_for_employee
 from procurement.web import acting_legal_entity, employee_has_role, employee_required
 
+from .exports import BUDGET_COLUMNS, entry_columns
 from .imports import BudgetImportFormatError, budgets_import
 from .models import Budget, BudgetEntry
-from .selectors import budget_holds, budget_overview, budget_use
+from .selectors import budget_holds, budget_overview, budget_use, budgets_listed
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -22,8 +25,16 @@ def may_plan(employee: Employee) -> bool:
 
 
 @employee_required
-def overview(request: HttpRequest, employee: Employee) -> HttpResponse:
+def overview(request: HttpRequest, employee: Employee) -> HttpResponseBase:
     entity = acting_legal_entity(request)
+    download = list_export(
+        request,
+        name="budgets",
+        columns=BUDGET_COLUMNS,
+        rows=lambda: budgets_listed(legal_entity=entity),
+    )
+    if download is not None:
+        return download
     return render(
         request,
         "budgets/overview.html",
@@ -32,7 +43,7 @@ def overview(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 
 @employee_required
-def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
+def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponseBase:
     """One budget: its figures, the requisitions that hold part of it, and every ledger entry."""
     entity = acting_legal_entity(request)
     budget = get_object_or_404(Budget.objects.select_related("cost_centre", "legal_entity"), pk=pk, legal_entity=entity)
@@ -41,6 +52,11 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponse:
         .select_related("requisition", "created_by", "purchase_order", "invoice")
         .order_by("-created_at", "-id")
     )
+    download = list_export(
+        request, name=f"budget-{budget.pk}-ledger", columns=entry_columns(budget), rows=lambda: entries
+    )
+    if download is not None:
+        return download
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(
         request,
