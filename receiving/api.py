@@ -5,8 +5,10 @@ Posting and reversing go through `p2p.receipts`, which also re-matches the order
 from typing import Any
 
 from django.db.models import Q
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,18 +17,22 @@ from rest_framework.views import APIView
 from orders.models import PurchaseOrder, Shipment
 from orders.selectors import purchase_orders_visible
 from p2p.receipts import goods_receipt_post, goods_receipt_reverse_post
-from procurement.api import ERROR_SCHEMA
+from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
+from procurement.exports import list_export
 from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
 from .errors import ReceiptInvalid, ReceiptNotFound
+from .exports import RECEIPT_LINE_COLUMNS, receipt_lines_for_export
 from .models import GoodsReceipt
 from .receipt_input import api_lines_read
 from .selectors import (
     purchase_order_for_receiving,
     purchase_orders_receivable,
     receipt_get,
+    receipt_lines_prefetch,
     receipts_of_order,
+    receipts_visible,
 )
 
 MoneySchema = inline_serializer(
@@ -153,6 +159,47 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
             _("%(name)s is longer than %(limit)s characters.") % {"name": name, "limit": limit}, field=name
         )
     return value
+
+
+class ReceiptListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("purchase_order", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=GoodsReceipt.Status.values),
+            OpenApiParameter("supplier", OpenApiTypes.STR, description="The supplier's code."),
+            OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code."),
+            EXPORT_PARAMETER,
+        ],
+        responses={200: inline_serializer("GoodsReceiptList", {"results": ReceiptSchema})},
+        operation_id="receipts_list",
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        """Goods receipts of orders the caller may see or receive, newest first (at most 200). The download
+        (`export`) has one row per receipt line, every receipt the filters select."""
+        employee = current_employee(request)
+        receipts = receipts_visible(employee=employee)
+        params = request.query_params
+        if params.get("purchase_order", "").isdigit():
+            receipts = receipts.filter(purchase_order_id=int(params["purchase_order"]))
+        if params.get("status"):
+            receipts = receipts.filter(status=params["status"])
+        if params.get("supplier"):
+            receipts = receipts.filter(purchase_order__supplier__code__iexact=params["supplier"])
+        if params.get("legal_entity"):
+            receipts = receipts.filter(legal_entity__code__iexact=params["legal_entity"])
+        download = list_export(
+            request, name="receipts", columns=RECEIPT_LINE_COLUMNS, rows=lambda: receipt_lines_for_export(receipts)
+        )
+        if download is not None:
+            return download
+        page = (
+            receipts.select_related(
+                "purchase_order", "legal_entity", "received_by__user", "reversed_by__user", "shipment"
+            )
+            .prefetch_related(receipt_lines_prefetch())
+            .order_by("-received_at", "-id")[:200]
+        )
+        return Response({"results": [receipt_data(receipt) for receipt in page]})
 
 
 class OrderReceiptsView(APIView):

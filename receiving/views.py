@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,12 +16,14 @@ from django.views.decorators.http import require_POST
 from orders.errors import OrderError
 from orders.models import PurchaseOrder, PurchaseOrderLine
 from p2p.receipts import goods_receipt_post, goods_receipt_reverse_post
+from procurement.exports import list_export
 from procurement.idempotency import once_per_form
 from procurement.models import Employee
 from procurement.money import Money, decimal_text
 from procurement.web import acting_legal_entity, employee_required
 
 from .errors import NotAllowedToReceive, OrderNotReceivable, ReceiptInvalid, ReceivingError
+from .exports import RECEIPT_LINE_COLUMNS, receipt_lines_for_export
 from .models import GoodsReceipt, GoodsReceiptLine
 from .receipt_input import number_read, reason_read
 from .selectors import (
@@ -43,10 +46,18 @@ def _forbidden(request: HttpRequest, error: ReceivingError) -> HttpResponse:
 
 
 @employee_required
-def index(request: HttpRequest, employee: Employee) -> HttpResponse:
+def index(request: HttpRequest, employee: Employee) -> HttpResponseBase:
     """Orders of the acting entity that the employee may receive and that still expect something."""
     entity = acting_legal_entity(request)
     orders = list(purchase_orders_to_receive(employee=employee, legal_entity=entity)[:200])
+    download = list_export(
+        request,
+        name="receipts",
+        columns=RECEIPT_LINE_COLUMNS,
+        rows=lambda: receipt_lines_for_export(receipts_visible(employee=employee).filter(legal_entity=entity)),
+    )
+    if download is not None:
+        return download
     receipts = (
         receipts_visible(employee=employee)
         .filter(legal_entity=entity)

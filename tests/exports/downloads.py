@@ -27,7 +27,8 @@ def xlsx_rows(response, keys: list[str]) -> tuple[list[str], list[dict[str, obje
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     headings = [str(value) for value in rows[0]]
     assert len(headings) == len(keys)
-    return headings, [dict(zip(keys, row, strict=True)) for row in rows[1:]]
+    # a row whose last cells are empty is shorter: those cells are None
+    return headings, [dict(zip(keys, row + [None] * (len(keys) - len(row)), strict=True)) for row in rows[1:]]
 
 
 def number(value: object) -> Decimal:
