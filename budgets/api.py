@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA, EXPORT_PARAMETER
 from procurement.errors import NotFound, ProcurementError
-from procurement.exports import list_export
+from procurement.exports import DEFAULT_CSV, csv_text, list_export
 from procurement.money import Money, decimal_text
 from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
 from procurement.web import current_employee
@@ -23,6 +23,7 @@ from procurement.web import current_employee
 from .error_codes import BudgetErrorCode
 from .exports import BUDGET_COLUMNS, entry_columns
 from .imports import BudgetImportFormatError, budgets_import
+from .journal import JOURNAL_COLUMNS, JOURNAL_KINDS, LAYOUTS, SAP_COLUMNS, SAP_CSV, journal_entries, journal_request
 from .models import Budget, BudgetEntry
 from .selectors import budget_use_of, budgets_with_use
 from .views import MAX_UPLOAD_BYTES, may_plan
@@ -207,6 +208,73 @@ class BudgetEntriesView(APIView):
         )
 
 
+class BudgetJournalView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("legal_entity", OpenApiTypes.STR, description="Entity code (default: your first)."),
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, required=True, description="2026-11, 2026-Q4, 2026, FY2027-P01"
+            ),
+            OpenApiParameter("layout", OpenApiTypes.STR, enum=list(LAYOUTS), description="journal (default) or sap."),
+            OpenApiParameter("precommitments", OpenApiTypes.BOOL, description="Include requisitions' pre-commitments."),
+            EXPORT_PARAMETER,
+        ],
+        responses={
+            200: inline_serializer(
+                "BudgetJournal",
+                {
+                    "legal_entity": serializers.CharField(),
+                    "period": serializers.CharField(),
+                    "layout": serializers.CharField(),
+                    "count": serializers.IntegerField(),
+                    "results": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            400: ERROR_SCHEMA,
+            403: ERROR_SCHEMA,
+        },
+        operation_id="budgets_journal",
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        """The accounting export (finance): commitments and actuals of a period, one line per ledger entry, as the
+        download gives them (`export=csv|xlsx`) or as JSON (the first 200 lines, every value as its CSV text)."""
+        employee = current_employee(request)
+        if not may_plan(employee):
+            raise PermissionDenied(_("Only finance exports the accounting journal."))
+        params = request.query_params
+        entity = legal_entity_for_user(user=request.user, code=params.get("legal_entity") or None)
+        layout = params.get("layout", "journal")
+        period, errors = journal_request(legal_entity=entity, period_text=params.get("period", ""), layout=layout)
+        if period is None or errors:
+            raise BudgetJournalInvalid("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        kinds: tuple[str, ...] = JOURNAL_KINDS
+        if params.get("precommitments") in {"1", "true", "yes"}:
+            kinds = (*JOURNAL_KINDS, BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE)
+        columns = SAP_COLUMNS if layout == "sap" else JOURNAL_COLUMNS
+        style = SAP_CSV if layout == "sap" else DEFAULT_CSV
+        entries = journal_entries(legal_entity=entity, period=period, kinds=kinds)
+        download = list_export(
+            request,
+            name=f"journal-{entity.code}-{period.label}" + ("-sap" if layout == "sap" else ""),
+            columns=columns,
+            rows=lambda: entries,
+            style=style,
+        )
+        if download is not None:
+            return download
+        return Response(
+            {
+                "legal_entity": entity.code,
+                "period": period.label,
+                "layout": layout,
+                "count": entries.count(),
+                "results": [
+                    {column.key: csv_text(column.value(entry), style) for column in columns} for entry in entries[:200]
+                ],
+            }
+        )
+
+
 class BudgetImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -260,3 +328,7 @@ class BudgetNotFound(NotFound):
 
 class BudgetImportRefused(ProcurementError):
     code = BudgetErrorCode.INVALID_FILE
+
+
+class BudgetJournalInvalid(ProcurementError):
+    code = BudgetErrorCode.INVALID_JOURNAL_REQUEST

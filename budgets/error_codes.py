@@ -13,3 +13,4 @@ class BudgetErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID_FILE = "invalid_file"
     FILE_TOO_LARGE = "file_too_large"
+    INVALID_JOURNAL_REQUEST = "invalid_journal_request"

@@ -4,15 +4,17 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.exports import list_export
+from procurement.exports import DEFAULT_CSV, export_format, list_export
 from procurement.models import Employee, Role
 from procurement.selectors import legal_entities_for_employee
 from procurement.web import acting_legal_entity, employee_has_role, employee_required
 
 from .exports import BUDGET_COLUMNS, entry_columns
 from .imports import BudgetImportFormatError, budgets_import
+from .journal import JOURNAL_COLUMNS, JOURNAL_KINDS, SAP_COLUMNS, SAP_CSV, journal_entries, journal_request
 from .models import Budget, BudgetEntry
 from .selectors import budget_holds, budget_overview, budget_use, budgets_listed
 
@@ -62,6 +64,46 @@ def detail(request: HttpRequest, employee: Employee, pk: int) -> HttpResponseBas
         request,
         "budgets/detail.html",
         {"budget": budget, "use": budget_use(budget=budget), "holds": budget_holds(budget=budget), "page": page},
+    )
+
+
+@employee_required
+def journal(request: HttpRequest, employee: Employee) -> HttpResponseBase:
+    """Finance downloads the commitments and actuals of a period as a journal (CSV/XLSX) or in SAP's layout."""
+    if not may_plan(employee):
+        return render(request, "404.html", {"message": _("Only finance exports the accounting journal.")}, status=403)
+    entity = acting_legal_entity(request)
+    today = timezone.localdate()
+    period_text = request.GET.get("period", f"{today.year}-{today.month:02d}")
+    layout = request.GET.get("layout", "journal")
+    with_precommitments = request.GET.get("precommitments") == "1"
+    period, errors = journal_request(legal_entity=entity, period_text=period_text, layout=layout)
+    if period is not None and not errors and export_format(request.GET.get("export")):
+        kinds = (
+            (*JOURNAL_KINDS, BudgetEntry.Kind.PRECOMMITMENT, BudgetEntry.Kind.RELEASE)
+            if with_precommitments
+            else JOURNAL_KINDS
+        )
+        download = list_export(
+            request,
+            name=f"journal-{entity.code}-{period.label}" + ("-sap" if layout == "sap" else ""),
+            columns=SAP_COLUMNS if layout == "sap" else JOURNAL_COLUMNS,
+            rows=lambda: journal_entries(legal_entity=entity, period=period, kinds=kinds),
+            style=SAP_CSV if layout == "sap" else DEFAULT_CSV,
+        )
+        if download is not None:
+            return download
+    return render(
+        request,
+        "budgets/journal.html",
+        {
+            "period_text": period_text,
+            "period": period,
+            "layout": layout,
+            "with_precommitments": with_precommitments,
+            "errors": errors,
+        },
+        status=400 if errors and "export" in request.GET else 200,
     )
 
 

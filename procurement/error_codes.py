@@ -30,3 +30,4 @@ class ProcurementErrorCode(StrEnum):
     NOT_ACCEPTABLE = "not_acceptable"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     THROTTLED = "throttled"
+    EXPORT_TOO_LARGE = "export_too_large"

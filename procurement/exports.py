@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from procurement.error_codes import ProcurementErrorCode
 from procurement.money import decimal_text
 
 type Cell = str | int | Decimal | date | datetime | bool | None
@@ -65,7 +66,19 @@ def export_format(value: str | None) -> str | None:
     return value if value in FORMATS else None
 
 
-def csv_text(value: Cell) -> str:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV is written: the default is the documented one; an ERP layout may want `;` and YYYYMMDD dates."""
+
+    delimiter: str = ","
+    bom: bool = True
+    date_format: str = ""  # strftime pattern; empty: ISO 8601
+
+
+DEFAULT_CSV: Final = CsvStyle()
+
+
+def csv_text(value: Cell, style: CsvStyle = DEFAULT_CSV) -> str:
     """A cell as CSV text: plain decimals, ISO dates, `true`/`false`, empty for none; formulas defused."""
     if value is None:
         return ""
@@ -74,9 +87,10 @@ def csv_text(value: Cell) -> str:
     if isinstance(value, Decimal | int):
         return number_text(value)
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.strftime(style.date_format) if style.date_format else value.isoformat()
     if isinstance(value, date):
-        return value.isoformat()
+        return value.strftime(style.date_format) if style.date_format else value.isoformat()
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
@@ -96,12 +110,12 @@ class _Echo:
         return value
 
 
-def csv_lines[T](columns: list[Column[T]], rows: Iterable[T]) -> Iterator[str]:
+def csv_lines[T](columns: list[Column[T]], rows: Iterable[T], style: CsvStyle = DEFAULT_CSV) -> Iterator[str]:
     """The CSV document line by line: a byte-order mark, the keys, then one line per row."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([column.key for column in columns])
+    writer = csv.writer(_Echo(), delimiter=style.delimiter, lineterminator="\r\n")
+    yield ("\ufeff" if style.bom else "") + writer.writerow([column.key for column in columns])
     for row in rows:
-        yield writer.writerow([csv_text(column.value(row)) for column in columns])
+        yield writer.writerow([csv_text(column.value(row), style) for column in columns])
 
 
 def _xlsx_cell(sheet: Worksheet, value: Cell, *, money_digits: int | None) -> WriteOnlyCell:
@@ -179,11 +193,13 @@ def export_filename(name: str, fmt: str) -> str:
     return get_valid_filename(f"{name}-{timezone.localdate().isoformat()}.{fmt}")
 
 
-def export_response[T](*, fmt: str, name: str, columns: list[Column[T]], rows: Iterable[T]) -> HttpResponseBase:
+def export_response[T](
+    *, fmt: str, name: str, columns: list[Column[T]], rows: Iterable[T], style: CsvStyle = DEFAULT_CSV
+) -> HttpResponseBase:
     """The download of `rows` in `fmt` (`csv` or `xlsx`), streamed, named after the list and the day."""
     filename = export_filename(name, fmt)
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(columns, in_chunks(rows)), content_type=CSV_TYPE)
+        response = StreamingHttpResponse(csv_lines(columns, in_chunks(rows), style), content_type=CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return FileResponse(
@@ -192,7 +208,12 @@ def export_response[T](*, fmt: str, name: str, columns: list[Column[T]], rows: I
 
 
 def list_export[T](
-    request: HttpRequest, *, name: str, columns: list[Column[T]], rows: Callable[[], Iterable[T]]
+    request: HttpRequest,
+    *,
+    name: str,
+    columns: list[Column[T]],
+    rows: Callable[[], Iterable[T]],
+    style: CsvStyle = DEFAULT_CSV,
 ) -> HttpResponseBase | None:
     """The download a list page or API list was asked for with `?export=csv|xlsx`, or None to show the list.
 
@@ -203,11 +224,11 @@ def list_export[T](
     if fmt is None:
         return None
     try:
-        return export_response(fmt=fmt, name=name, columns=columns, rows=rows())
+        return export_response(fmt=fmt, name=name, columns=columns, rows=rows(), style=style)
     except ExportTooLarge:
         message = _("This list has more rows than one XLSX sheet holds: narrow the filters or download it as CSV.")
         if request.path.startswith("/api/"):
-            return JsonResponse({"code": "export_too_large", "message": message}, status=400)
+            return JsonResponse({"code": ProcurementErrorCode.EXPORT_TOO_LARGE, "message": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
