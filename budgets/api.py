@@ -21,11 +21,11 @@ from procurement.selectors import legal_entities_for_employee, legal_entity_for_
 from procurement.web import current_employee
 
 from .error_codes import BudgetErrorCode
-from .exports import BUDGET_COLUMNS, entry_columns
+from .exports import BUDGET_COLUMNS, budgets_filtered, entry_columns
 from .imports import BudgetImportFormatError, budgets_import
 from .journal import JOURNAL_COLUMNS, JOURNAL_KINDS, LAYOUTS, SAP_COLUMNS, SAP_CSV, journal_entries, journal_request
 from .models import Budget, BudgetEntry
-from .selectors import budget_use_of, budgets_with_use
+from .selectors import budget_use_of
 from .views import MAX_UPLOAD_BYTES, may_plan
 
 BudgetSchema = inline_serializer(
@@ -93,16 +93,7 @@ class BudgetListView(APIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Budgets of the caller's legal entities with what is left: amount − every ledger entry."""
         employee = current_employee(request)
-        budgets = Budget.objects.filter(legal_entity__in=legal_entities_for_employee(employee=employee))
-        if request.query_params.get("legal_entity"):
-            budgets = budgets.filter(
-                legal_entity=legal_entity_for_user(user=request.user, code=request.query_params["legal_entity"])
-            )
-        if request.query_params.get("cost_centre"):
-            budgets = budgets.filter(cost_centre__code__iexact=request.query_params["cost_centre"])
-        budgets = budgets_with_use(budgets.select_related("legal_entity", "cost_centre")).order_by(
-            "legal_entity__code", "cost_centre__code", "period_start"
-        )
+        budgets = budgets_filtered(employee=employee, params=request.query_params)
         download = list_export(request, name="budgets", columns=BUDGET_COLUMNS, rows=lambda: budgets)
         if download is not None:
             return download

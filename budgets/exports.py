@@ -3,16 +3,19 @@
 A budget row gives its figures in the budget's currency from its running balances (no ledger sum); a ledger row
 gives the entry in the budget's currency and as it came (source amount, currency and the stored rate)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from procurement.exports import Column
+from procurement.models import Employee
 from procurement.money import currency_digits, from_minor
+from procurement.selectors import legal_entities_for_employee, legal_entity_for_user
 
 from .models import Budget, BudgetEntry
-from .selectors import budget_use_of
+from .selectors import budget_use_of, budgets_with_use
 
 
 def _digits(budget: Budget) -> int:
@@ -81,3 +84,16 @@ def entry_columns(budget: Budget) -> list[Column[BudgetEntry]]:
         Column("over_limit", _("Over the limit"), lambda e: e.over_limit),
         Column("note", _("Note"), lambda e: e.note),
     ]
+
+
+def budgets_filtered(*, employee: Employee, params: Mapping[str, str]) -> QuerySet[Budget]:
+    """The budgets the API list (and a scheduled report) selects: `legal_entity`, `cost_centre`; by entity, cost
+    centre and period."""
+    budgets = Budget.objects.filter(legal_entity__in=legal_entities_for_employee(employee=employee))
+    if params.get("legal_entity"):
+        budgets = budgets.filter(legal_entity=legal_entity_for_user(user=employee.user, code=params["legal_entity"]))
+    if params.get("cost_centre"):
+        budgets = budgets.filter(cost_centre__code__iexact=params["cost_centre"])
+    return budgets_with_use(budgets.select_related("legal_entity", "cost_centre")).order_by(
+        "legal_entity__code", "cost_centre__code", "period_start"
+    )

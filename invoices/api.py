@@ -7,7 +7,7 @@ Factur-X PDF); both go through invoices.ingestion and are matched at once.
 
 import base64
 import binascii
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -31,11 +31,11 @@ from procurement.web import current_employee, employee_has_role
 from .access import intake_check, intake_role_check
 from .error_codes import InvoiceErrorCode
 from .errors import InvoiceError, InvoiceNotFound
-from .exports import INVOICE_COLUMNS, invoices_for_export
+from .exports import INVOICE_COLUMNS, invoices_filtered, invoices_for_export
 from .formats import MAX_INVOICE_BYTES, InvoiceFormatError, read_invoice_file
 from .ingestion import invoice_receive
 from .models import Invoice
-from .selectors import invoices_due_by, invoices_for_list, invoices_of_order, invoices_sorted, invoices_visible
+from .selectors import invoices_for_list, invoices_sorted, invoices_visible
 from .serializers import InvoiceSchema, invoice_data
 from .services import MAX_REFERENCE, invoice_mark_paid
 from .typed import TypedInvoiceInvalid, TypedLine, typed_invoice_receive
@@ -93,39 +93,16 @@ class InvoiceListView(APIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Invoices and credit notes the caller may see, newest first (at most 200), each with its match."""
         employee = current_employee(request)
-        invoices = invoices_visible(employee=employee)
-        params = request.query_params
-        if "purchase_order" in params:
-            if not params["purchase_order"].isdigit():
-                raise InvoiceError(_("purchase_order is an order's id."), code=InvoiceErrorCode.INVALID)
-            order_id = int(params["purchase_order"])
-            invoices = invoices.filter(pk__in=invoices_of_order(order_id=order_id))
-        if params.get("status"):
-            invoices = invoices.filter(status=params["status"])
-        if params.get("supplier"):
-            invoices = invoices.filter(supplier__code__iexact=params["supplier"])
-        if params.get("due_by"):
-            try:
-                due_by = date.fromisoformat(params["due_by"][:10])
-            except ValueError:
-                raise InvoiceError(
-                    _("due_by is a date: YYYY-MM-DD, e.g. 2026-12-31."), code=InvoiceErrorCode.INVALID
-                ) from None
-            invoices = invoices_due_by(invoices=invoices, day=due_by)
-        sort = params.get("sort", "")
-        if sort not in ("", "due"):
-            raise InvoiceError(
-                _("sort is empty (newest first) or due (soonest due first)."), code=InvoiceErrorCode.INVALID
-            )
+        invoices, sort = invoices_filtered(employee=employee, params=request.query_params)
         download = list_export(
             request,
             name="invoices",
             columns=INVOICE_COLUMNS,
-            rows=lambda: invoices_sorted(invoices=invoices_for_export(invoices.distinct()), sort=sort),
+            rows=lambda: invoices_sorted(invoices=invoices_for_export(invoices), sort=sort),
         )
         if download is not None:
             return download
-        page = invoices_sorted(invoices=invoices_for_list(invoices=invoices.distinct()), sort=sort)[:PAGE_SIZE]
+        page = invoices_sorted(invoices=invoices_for_list(invoices=invoices), sort=sort)[:PAGE_SIZE]
         return Response({"results": [invoice_data(invoice) for invoice in page]})
 
     @extend_schema(

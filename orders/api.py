@@ -23,7 +23,7 @@ from procurement.web import current_employee
 
 from .error_codes import OrderErrorCode
 from .errors import OrderError
-from .exports import ORDER_COLUMNS
+from .exports import ORDER_COLUMNS, purchase_orders_filtered, purchase_orders_for_export
 from .models import PurchaseOrder, PurchaseOrderRevision
 from .selectors import order_tax_breakdown, purchase_orders_visible
 from .transmission import transmission_mark_sent
@@ -182,19 +182,9 @@ class PurchaseOrderListView(APIView):
     def get(self, request: Request) -> HttpResponseBase:
         """Purchase orders the caller may see (buyers and finance: all of their entities'), newest first."""
         employee = current_employee(request)
-        orders = purchase_orders_visible(employee=employee)
-        params = request.query_params
-        if params.get("requisition", "").isdigit():
-            orders = orders.filter(requisition_id=int(params["requisition"]))
-        if params.get("status"):
-            orders = orders.filter(status=params["status"])
-        if params.get("supplier"):
-            orders = orders.filter(supplier__code__iexact=params["supplier"])
+        orders = purchase_orders_filtered(employee=employee, params=request.query_params)
         download = list_export(
-            request,
-            name="purchase-orders",
-            columns=ORDER_COLUMNS,
-            rows=lambda: orders.select_related("supplier", "legal_entity").order_by("-created_at", "-id"),
+            request, name="purchase-orders", columns=ORDER_COLUMNS, rows=lambda: purchase_orders_for_export(orders)
         )
         if download is not None:
             return download

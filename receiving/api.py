@@ -23,7 +23,7 @@ from procurement.money import Money, decimal_text
 from procurement.web import current_employee
 
 from .errors import ReceiptInvalid, ReceiptNotFound
-from .exports import RECEIPT_LINE_COLUMNS, receipt_lines_for_export
+from .exports import RECEIPT_LINE_COLUMNS, receipt_lines_for_export, receipts_filtered
 from .models import GoodsReceipt
 from .receipt_input import api_lines_read
 from .selectors import (
@@ -32,7 +32,6 @@ from .selectors import (
     receipt_get,
     receipt_lines_prefetch,
     receipts_of_order,
-    receipts_visible,
 )
 
 MoneySchema = inline_serializer(
@@ -177,16 +176,7 @@ class ReceiptListView(APIView):
         """Goods receipts of orders the caller may see or receive, newest first (at most 200). The download
         (`export`) has one row per receipt line, every receipt the filters select."""
         employee = current_employee(request)
-        receipts = receipts_visible(employee=employee)
-        params = request.query_params
-        if params.get("purchase_order", "").isdigit():
-            receipts = receipts.filter(purchase_order_id=int(params["purchase_order"]))
-        if params.get("status"):
-            receipts = receipts.filter(status=params["status"])
-        if params.get("supplier"):
-            receipts = receipts.filter(purchase_order__supplier__code__iexact=params["supplier"])
-        if params.get("legal_entity"):
-            receipts = receipts.filter(legal_entity__code__iexact=params["legal_entity"])
+        receipts = receipts_filtered(employee=employee, params=request.query_params)
         download = list_export(
             request, name="receipts", columns=RECEIPT_LINE_COLUMNS, rows=lambda: receipt_lines_for_export(receipts)
         )

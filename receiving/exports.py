@@ -1,13 +1,17 @@
 """Goods receipts as a download (CSV for machines, XLSX for people): one row per receipt line, with its receipt,
 order and supplier, the API's keys (`GET /api/v1/receipts/` nests the same lines in their receipts)."""
 
+from collections.abc import Mapping
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from procurement.exports import Cell, Column
+from procurement.models import Employee
 from procurement.money import currency_digits, from_minor
 
 from .models import GoodsReceipt, GoodsReceiptLine
+from .selectors import receipts_visible
 
 
 def _amount(line: GoodsReceiptLine) -> Cell:
@@ -57,3 +61,18 @@ def receipt_lines_for_export(receipts: QuerySet[GoodsReceipt]) -> QuerySet[Goods
         )
         .order_by("-receipt__received_at", "-receipt_id", "po_line__line_number")
     )
+
+
+def receipts_filtered(*, employee: Employee, params: Mapping[str, str]) -> QuerySet[GoodsReceipt]:
+    """The receipts the API list (and a scheduled report) selects: `purchase_order`, `status`, `supplier`,
+    `legal_entity`."""
+    receipts = receipts_visible(employee=employee)
+    if params.get("purchase_order", "").isdigit():
+        receipts = receipts.filter(purchase_order_id=int(params["purchase_order"]))
+    if params.get("status"):
+        receipts = receipts.filter(status=params["status"])
+    if params.get("supplier"):
+        receipts = receipts.filter(purchase_order__supplier__code__iexact=params["supplier"])
+    if params.get("legal_entity"):
+        receipts = receipts.filter(legal_entity__code__iexact=params["legal_entity"])
+    return receipts

@@ -1,13 +1,21 @@
 """The requisition list as a download (CSV for machines, XLSX for people): one row per requisition, the API's keys.
 `total` is in the requisition's currency at stored rates (empty while a line's currency has no stored rate)."""
 
+from collections.abc import Mapping
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from procurement.exports import Column
+from procurement.models import Employee
 from procurement.money import currency_digits
+from procurement.selectors import legal_entity_for_user
 
+from .error_codes import RequisitionErrorCode
+from .errors import RequisitionError
 from .models import Requisition
+from .selectors import requisitions_listed
 
 
 def _digits(requisition: Requisition) -> int:
@@ -35,3 +43,26 @@ REQUISITION_COLUMNS: list[Column[Requisition]] = [
 def requisitions_for_export(requisitions: QuerySet[Requisition]) -> QuerySet[Requisition]:
     """What the columns read: the entity and the people, in one query per chunk."""
     return requisitions.select_related("legal_entity", "requester__user", "on_behalf_of__user")
+
+
+def requisitions_filtered(*, employee: Employee, params: Mapping[str, str]) -> QuerySet[Requisition]:
+    """The requisitions the API list (and a scheduled report) selects: `status` (one or several, comma-separated),
+    `legal_entity`, `mine`. An unknown status or entity raises an error naming it."""
+    requisitions = requisitions_listed(employee=employee)
+    status_filter = params.get("status")
+    if status_filter:
+        statuses = [value.strip() for value in status_filter.split(",")]
+        unknown = [value for value in statuses if value not in Requisition.Status.values]
+        if unknown:
+            raise RequisitionError(
+                gettext("Unknown status %(unknown)s; use one of %(values)s.")
+                % {"unknown": ", ".join(unknown), "values": ", ".join(Requisition.Status.values)},
+                code=RequisitionErrorCode.INVALID,
+            )
+        requisitions = requisitions.filter(status__in=statuses)
+    entity_code = params.get("legal_entity")
+    if entity_code:
+        requisitions = requisitions.filter(legal_entity=legal_entity_for_user(user=employee.user, code=entity_code))
+    if params.get("mine") in {"1", "true", "yes"}:
+        requisitions = requisitions.filter(requester=employee)
+    return requisitions

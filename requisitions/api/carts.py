@@ -6,7 +6,6 @@ Thin: read the request, call a service, answer the requisition.
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,13 +24,12 @@ from procurement.web import current_employee
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError, RequisitionNotFound
-from ..exports import REQUISITION_COLUMNS, requisitions_for_export
+from ..exports import REQUISITION_COLUMNS, requisitions_filtered, requisitions_for_export
 from ..models import Requisition, RequisitionLine
 from ..selectors import (
     requisition_get,
     requisition_lines,
     requisition_totals_by_currency,
-    requisitions_listed,
 )
 from ..serializers import (
     LineCreateSerializer,
@@ -131,25 +129,9 @@ class RequisitionListView(generics.GenericAPIView[Requisition]):
     )
     def get(self, request: Request) -> HttpResponseBase:
         employee = current_employee(request)
-        requisitions: QuerySet[Requisition] = requisitions_listed(employee=employee).select_related(
+        requisitions = requisitions_filtered(employee=employee, params=request.query_params).select_related(
             "legal_entity", "requester__user", "on_behalf_of__user"
         )
-        status_filter = request.query_params.get("status")
-        if status_filter:
-            statuses = [value.strip() for value in status_filter.split(",")]
-            unknown = [value for value in statuses if value not in Requisition.Status.values]
-            if unknown:
-                raise RequisitionError(
-                    _("Unknown status %(unknown)s; use one of %(values)s.")
-                    % {"unknown": ", ".join(unknown), "values": ", ".join(Requisition.Status.values)},
-                    code=RequisitionErrorCode.INVALID,
-                )
-            requisitions = requisitions.filter(status__in=statuses)
-        entity_code = request.query_params.get("legal_entity")
-        if entity_code:
-            requisitions = requisitions.filter(legal_entity=legal_entity_for_user(user=request.user, code=entity_code))
-        if request.query_params.get("mine") in {"1", "true", "yes"}:
-            requisitions = requisitions.filter(requester=employee)
         download = list_export(
             request,
             name="requisitions",
