@@ -45,6 +45,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("sourcing/", include("sourcing.urls")),
     path("contracts/", include("contracts.urls")),
+    path("analytics/", include("analytics.urls")),
     path("catalogs/", include("catalogs.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("api/v1/", include("notifications.api_urls")),
     path("api/v1/", include("sourcing.api_urls")),
     path("api/v1/", include("contracts.api_urls")),
+    path("api/v1/", include("analytics.api_urls")),
     path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/", include(p2p_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -30,6 +30,8 @@ EXPLICIT_NAMES = {
     "catalogs.uploads_sweep",
     "contracts.contract_alerts_send",
     "sourcing.supplier_email_send",
+    "analytics.scheduled_reports_send",
+    "analytics.scheduled_report_send",
 }
 
 
@@ -53,6 +55,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "budgets.budget_balances_reconcile",
         "catalogs.uploads_sweep",
         "contracts.contract_alerts_send",
+        "analytics.scheduled_reports_send",
     }
     assert scheduled <= set(app.tasks)
 

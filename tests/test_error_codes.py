@@ -10,6 +10,7 @@ import pytest
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 
+from analytics.error_codes import AnalyticsErrorCode
 from approvals.error_codes import ApprovalErrorCode
 from budgets.error_codes import BudgetErrorCode
 from catalogs.error_codes import CatalogErrorCode
@@ -38,6 +39,7 @@ ENUMS: dict[str, type[StrEnum]] = {
     "notifications": NotificationErrorCode,
     "catalogs": CatalogErrorCode,
     "contracts": ContractErrorCode,
+    "analytics": AnalyticsErrorCode,
     "sourcing": SourcingErrorCode,
 }
 ROOT = Path(__file__).resolve().parent.parent

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoices.apps.InvoicesConfig",
     "notifications.apps.NotificationsConfig",
     "contracts.apps.ContractsConfig",
+    "analytics.apps.AnalyticsConfig",
     "catalogs.apps.CatalogsConfig",
     "sourcing.apps.SourcingConfig",
 ]
@@ -231,7 +232,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The notification kinds are also the webhook events: one enum for both.
-    "ENUM_NAME_OVERRIDES": {"NotificationKindEnum": "notifications.models.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "notifications.models.Kind",
+        "FileFormatEnum": ["csv", "xlsx", "cif", "cxml", "cxml_index", "bmecat"],  # catalogs.CatalogUpload.Format
+        "ScheduledReportFileFormatEnum": [("csv", "CSV"), ("xlsx", "XLSX")],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "procurement.idempotency.openapi_idempotency_header",
@@ -302,6 +307,8 @@ CELERY_TASK_ROUTES = {
     "catalogs.upload_publish": {"queue": "imports"},
     "catalogs.uploads_sweep": {"queue": "timers"},
     "contracts.contract_alerts_send": {"queue": "timers"},
+    "analytics.scheduled_reports_send": {"queue": "timers"},
+    "analytics.scheduled_report_send": {"queue": "notifications"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -341,6 +348,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "contracts-alerts": {
         "task": "contracts.contract_alerts_send",
         "schedule": float(os.environ.get("CONTRACTS_ALERTS_EVERY_SECONDS", 24 * 60 * 60)),
+    },
+    "analytics-scheduled-reports": {
+        "task": "analytics.scheduled_reports_send",
+        "schedule": float(os.environ.get("ANALYTICS_REPORTS_EVERY_SECONDS", 60 * 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",
