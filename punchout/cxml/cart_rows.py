@@ -315,19 +315,20 @@ def _read_rows(parent: Element, tag: str, plain: list[ItemRow | None] | None) ->
 
 # ------------------------------------------------------------------------- plain lines cut out before the parse
 
-# A plain line as `_PLAIN_ITEM` reads it, written so that it is well-formed XML by itself: between elements only
-# spaces, tabs and line ends; in a text no "<", no character that XML 1.0 does not allow (C0 controls other than tab
-# and newline, U+FFFE, U+FFFF; no carriage return either, which libxml2 makes a newline) and "&" only in a predefined
-# entity or a character reference (checked and decoded by `_unescape`); in an attribute value neither '"', "<" nor
-# a tab or line end (libxml2 makes them spaces). A "]]>" in a text is refused after the match. Groups as in
-# `_PLAIN_ITEM`, an absent lineNumber, SupplierPartAuxiliaryID, xml:lang or domain None (`re.split`).
-_CUT_SPACE = "[ \t\n\r]*"
-_CUT_TEXT_CHARACTER = "[^<&\x00-\x08\x0b-\x1f\ufffe\uffff]"
-_CUT_ATTRIBUTE_CHARACTER = '[^"<&\x00-\x1f\ufffe\uffff]'
-_REFERENCE = "&(?:amp|lt|gt|quot|apos|#[0-9]{1,10}|#x[0-9a-fA-F]{1,8});"
+# A plain line as `_PLAIN_ITEM` reads it, in the document's bytes (UTF-8), written so that it is well-formed XML by
+# itself: between elements only spaces, tabs and line ends; in a text no "<", no C0 control but tab and newline (no
+# carriage return either, which libxml2 makes a newline) and "&" only in a predefined entity or a character
+# reference (checked and decoded by `_unescape`); in an attribute value neither '"', "<" nor a tab or line end
+# (libxml2 makes them spaces). Each value is decoded as strict UTF-8 and refused with U+FFFE or U+FFFF (not XML
+# characters), a text with "]]>" (`_decoded`, `_rows_from_columns`). Groups as in `_PLAIN_ITEM`, an absent
+# lineNumber, SupplierPartAuxiliaryID, xml:lang or domain None (`re.split`).
+_CUT_SPACE = r"[ \t\n\r]*"
+_CUT_TEXT_CHARACTER = r"[^<&\x00-\x08\x0b-\x1f]"
+_CUT_ATTRIBUTE_CHARACTER = r'[^"<&\x00-\x1f]'
+_REFERENCE = r"&(?:amp|lt|gt|quot|apos|#[0-9]{1,10}|#x[0-9a-fA-F]{1,8});"
 
 
-def _cut_item_pattern(*, escapes: bool) -> re.Pattern[str]:
+def _cut_item_pattern(*, escapes: bool) -> re.Pattern[bytes]:
     def value(character: str) -> str:
         # Characters, then each reference followed by characters: one way only to match a value (no backtracking
         # into it when what follows fails).
@@ -335,37 +336,41 @@ def _cut_item_pattern(*, escapes: bool) -> re.Pattern[str]:
 
     text, attribute, space = value(_CUT_TEXT_CHARACTER), value(_CUT_ATTRIBUTE_CHARACTER), _CUT_SPACE
     return re.compile(
-        rf'<ItemIn quantity="([0-9]{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{QUANTITY_DECIMAL_PLACES}}})?)"'
-        rf'(?: lineNumber="([0-9]{{1,{_SHORT_WHOLE}}})")?>{space}'
-        rf"<ItemID>{space}<SupplierPartID>{text}</SupplierPartID>{space}"
-        rf"(?:<SupplierPartAuxiliaryID>{text}</SupplierPartAuxiliaryID>{space})?</ItemID>{space}"
-        rf'<ItemDetail>{space}<UnitPrice>{space}<Money currency="([A-Z]{{3}})">'
-        rf"([0-9]{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?)</Money>{space}"
-        rf"</UnitPrice>{space}"
-        rf'<Description(?: xml:lang="{attribute}")?>{text}</Description>{space}'
-        rf"<UnitOfMeasure>{text}</UnitOfMeasure>{space}"
-        rf'<Classification(?: domain="{attribute}")?>{text}</Classification>{space}'
-        rf"</ItemDetail>{space}</ItemIn>"
+        (
+            rf'<ItemIn quantity="([0-9]{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{QUANTITY_DECIMAL_PLACES}}})?)"'
+            rf'(?: lineNumber="([0-9]{{1,{_SHORT_WHOLE}}})")?>{space}'
+            rf"<ItemID>{space}<SupplierPartID>{text}</SupplierPartID>{space}"
+            rf"(?:<SupplierPartAuxiliaryID>{text}</SupplierPartAuxiliaryID>{space})?</ItemID>{space}"
+            rf'<ItemDetail>{space}<UnitPrice>{space}<Money currency="([A-Z]{{3}})">'
+            rf"([0-9]{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?)</Money>{space}"
+            rf"</UnitPrice>{space}"
+            rf'<Description(?: xml:lang="{attribute}")?>{text}</Description>{space}'
+            rf"<UnitOfMeasure>{text}</UnitOfMeasure>{space}"
+            rf'<Classification(?: domain="{attribute}")?>{text}</Classification>{space}'
+            rf"</ItemDetail>{space}</ItemIn>"
+        ).encode("ascii")
     )
 
 
 _CUT_ITEM = _cut_item_pattern(escapes=True)
-_CUT_ITEM_WITHOUT_ESCAPES = _cut_item_pattern(escapes=False)  # for a text without any "&": faster
+_CUT_ITEM_WITHOUT_ESCAPES = _cut_item_pattern(escapes=False)  # for a document without any "&": faster
 _CUT_FIELDS = _CUT_ITEM.groups + 1  # what `re.split` gives per line: the text before it, then its groups
-_PLACEHOLDER = "<ItemIn/>"
+_PLACEHOLDER = b"<ItemIn/>"
+_ITEM_IN_BYTES = b"<ItemIn"
 # No value cut out may come near libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes for a text or a start
 # tag), which would refuse the document: none can in a document of up to `_SHORT_DOCUMENT` bytes; in a longer one a
-# value longer than `_LONGEST_VALUE` characters (4 bytes each at most) leaves the document to the whole parse.
+# value longer than `_LONGEST_VALUE` bytes leaves the document to the whole parse.
 _SHORT_DOCUMENT = 8_000_000
 _LONGEST_VALUE = 1_000_000
-_CDATA_END = "]]>"
+_CDATA_END = b"]]>"
+_SEPARATOR = b"\x00"  # in no value
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _REFERENCE_PARTS = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
 _EMPTY_ITEM_IN = etree.XPath("count(ItemIn[not(node() or @*)])")
 
 
 class _NotWellFormed(Exception):
-    """A line cut out would not read as libxml2 reads it (a character reference to no XML 1.0 character, a "]]>"
+    """A line cut out would not read as libxml2 reads it (not UTF-8, a character that XML does not allow, a "]]>"
     in a text, a value too long): the document is parsed whole."""
 
 
@@ -388,6 +393,29 @@ def _unescaped(column: list[str | None]) -> list[str | None]:
     return list(map(_unescape, column)) if "&" in "".join(filter(None, column)) else column
 
 
+def _decoded(column: list[bytes | None]) -> list[str | None]:
+    """A column of values (bytes, None where absent) as text: strict UTF-8, all in one decode; refused (raises
+    `_NotWellFormed`) with U+FFFE or U+FFFF, which are not characters of XML."""
+    values = column if None not in column else [value for value in column if value is not None]
+    if not values:
+        return column  # type: ignore[return-value]
+    try:
+        text = _SEPARATOR.join(values).decode()  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise _NotWellFormed from None
+    if "\ufffe" in text or "\uffff" in text:
+        raise _NotWellFormed
+    decoded: list[str | None] = text.split("\x00")  # type: ignore[assignment]
+    if values is column:
+        return decoded
+    found = iter(decoded)
+    return [None if value is None else next(found) for value in column]
+
+
+def _ascii_decimal(value: bytes) -> Decimal:
+    return Decimal(value.decode("ascii"))
+
+
 def _optional_strip(value: str | None) -> str | None:
     return None if value is None else value.strip()
 
@@ -400,19 +428,24 @@ def _cut_language(lang: str | None) -> str:
     return (lang or "").strip() or "en"
 
 
-def _rows_from_columns(parts: list[str | None], *, escapes: bool, long: bool, cdata_end: bool) -> list[ItemRow]:
-    """The rows of the plain lines `re.split` found with `_CUT_ITEM` (`parts`: text, then each line's groups and the
-    text after it), column by column: what `_plain_item_row` gives for the line's element."""
+def _rows_from_columns(parts: list[bytes | None], *, escapes: bool, long: bool, cdata_end: bool) -> list[ItemRow]:
+    """The rows of the plain lines `re.split` found with `_CUT_ITEM` (`parts`: bytes before, then each line's groups
+    and the bytes after it), column by column: what `_plain_item_row` gives for the line's element."""
     step = _CUT_FIELDS
-    quantities, line_numbers, ids, auxiliaries, currencies, amounts = (parts[start::step] for start in range(1, 7))
-    langs, descriptions, units, domains, values = (parts[start::step] for start in range(7, 12))
-    texts = (ids, auxiliaries, descriptions, units, values)
-    if cdata_end and any(_CDATA_END in "\x00".join(filter(None, column)) for column in texts):
+    quantities, line_numbers, raw_ids, raw_auxiliaries, currencies, amounts = (
+        parts[start::step] for start in range(1, 7)
+    )
+    raw_langs, raw_descriptions, raw_units, raw_domains, raw_values = (parts[start::step] for start in range(7, 12))
+    texts = (raw_ids, raw_auxiliaries, raw_descriptions, raw_units, raw_values)
+    if cdata_end and any(_CDATA_END in _SEPARATOR.join(filter(None, column)) for column in texts):
         raise _NotWellFormed  # libxml2: "Sequence ']]>' not allowed in content"
-    if long and max(max(map(len, filter(None, column)), default=0) for column in (*texts, langs, domains)) > (
+    if long and max(max(map(len, filter(None, column)), default=0) for column in (*texts, raw_langs, raw_domains)) > (
         _LONGEST_VALUE
     ):
         raise _NotWellFormed
+    ids, auxiliaries, langs, descriptions, units, domains, values = map(
+        _decoded, (raw_ids, raw_auxiliaries, raw_langs, raw_descriptions, raw_units, raw_domains, raw_values)
+    )
     if escapes:
         ids, auxiliaries, langs, descriptions, units, domains, values = map(
             _unescaped, (ids, auxiliaries, langs, descriptions, units, domains, values)
@@ -426,10 +459,10 @@ def _rows_from_columns(parts: list[str | None], *, escapes: bool, long: bool, cd
         map(
             partial(_new_row, ItemRow),
             zip(
-                _each(Decimal, quantities),  # type: ignore[arg-type]
+                _each(_ascii_decimal, quantities),  # type: ignore[arg-type]
                 map(str.strip, ids),  # type: ignore[arg-type]
-                _each(Decimal, amounts),  # type: ignore[arg-type]
-                currencies,
+                _each(_ascii_decimal, amounts),  # type: ignore[arg-type]
+                _each(bytes.decode, currencies),  # type: ignore[arg-type]
                 _each(str.strip, units),  # type: ignore[arg-type]
                 map(str.strip, descriptions),  # type: ignore[arg-type]
                 _each(_cut_language, langs),  # type: ignore[arg-type]
@@ -488,37 +521,33 @@ class CutLines:
 
 def cut_plain_lines(data: bytes, max_bytes: int) -> CutLines | None:
     """The plain ItemIn of a cart's document (`data`, at most `max_bytes`) cut out as rows, each replaced by an
-    empty ItemIn in the skeleton to parse; None when the document is not strict UTF-8, has a DOCTYPE internal subset
-    (its defaults would change the lines' elements), is too large, or has no plain line to cut (then the whole
-    document is parsed). The rows hold only if the skeleton parsed `fits`."""
+    empty ItemIn in the skeleton to parse; None when the document is too large, has a DOCTYPE internal subset (its
+    defaults would change the lines' elements) or no plain line to cut, or a line's value is not what libxml2
+    would read (then the whole document is parsed). The rows hold only if the skeleton parsed `fits` (UTF-8)."""
     if type(data) is not bytes or len(data) > max_bytes or has_internal_subset(data):
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    escapes = "&" in text
-    parts: list[str | None] = (_CUT_ITEM if escapes else _CUT_ITEM_WITHOUT_ESCAPES).split(text)
+    escapes = b"&" in data
+    parts: list[bytes | None] = (_CUT_ITEM if escapes else _CUT_ITEM_WITHOUT_ESCAPES).split(data)
     cut = len(parts) // _CUT_FIELDS
     if not cut:
         return None
     try:
         plain = _rows_from_columns(
-            parts, escapes=escapes, long=len(data) > _SHORT_DOCUMENT, cdata_end=_CDATA_END in text
+            parts, escapes=escapes, long=len(data) > _SHORT_DOCUMENT, cdata_end=_CDATA_END in data
         )
     except _NotWellFormed:
         return None
-    outside: list[str] = parts[::_CUT_FIELDS]  # type: ignore[assignment]
+    outside: list[bytes] = parts[::_CUT_FIELDS]  # type: ignore[assignment]
     skeleton = _PLACEHOLDER.join(outside)
     # The skeleton has the document's "<ItemIn" (a cut line has one, at its start; what is left of the text keeps
     # its own): counted there, where it is short.
     rows: list[ItemRow | None]
-    if skeleton.count(_ITEM_IN_START) == cut:
+    if skeleton.count(_ITEM_IN_BYTES) == cut:
         rows = plain  # type: ignore[assignment]
     else:  # lines left in the text: as many "<ItemIn" between two cut ones as the text there holds
         rows = []
         for piece, row in zip(outside, [*plain, None], strict=True):
-            rows += repeat(None, piece.count(_ITEM_IN_START))
+            rows += repeat(None, piece.count(_ITEM_IN_BYTES))
             if row is not None:
                 rows.append(row)
-    return CutLines(skeleton.encode(), rows, cut)
+    return CutLines(skeleton, rows, cut)

@@ -563,7 +563,7 @@ def test_a_plain_cart_is_read_from_a_skeleton_without_its_lines():
 
 THREE = THREE_LINES.decode()
 FIRST_LINE = re.search(r"<ItemIn .*?</ItemIn>", THREE).group()
-assert _CUT_ITEM_WITHOUT_ESCAPES.fullmatch(FIRST_LINE) and _CUT_ITEM.fullmatch(FIRST_LINE)
+assert _CUT_ITEM_WITHOUT_ESCAPES.fullmatch(FIRST_LINE.encode()) and _CUT_ITEM.fullmatch(FIRST_LINE.encode())
 NO_DOCTYPE = re.sub(r"<!DOCTYPE[^>]*>", "", THREE)
 NOT_PLAIN_LINE = (
     "<ItemIn quantity='2'><ItemID><SupplierPartID>X</SupplierPartID></ItemID><ItemDetail><UnitPrice>"
