@@ -23,10 +23,11 @@ default values of its ATTLIST declarations (even with DTDs off), which neither t
 shows.
 
 Better still, the plain lines are cut out of the document before it is parsed (`cut_plain_lines`), so that libxml2
-never builds their elements: in the document's text (strict UTF-8, no DOCTYPE internal subset) each plain ItemIn
-that is well-formed by itself as `_CUT_ITEM` reads it (characters of XML 1.0 only, "&" only as a predefined entity
-or a character reference, decoded as libxml2 decodes them, no "]]>" in a text, each value far below libxml2's
-limits) is replaced by an empty `<ItemIn/>`, and this skeleton is parsed by the same safe parser. Its rows are
+never builds their elements: in the document's bytes (no DOCTYPE internal subset) each plain ItemIn that is
+well-formed by itself as `_CUT_ITEM` reads it (values in strict UTF-8, characters of XML 1.0 only, "&" only as a
+predefined entity or a character reference, decoded as libxml2 decodes them, no "]]>" in a text, each value far
+below libxml2's limits) is replaced by an empty `<ItemIn/>`, and this skeleton, with the document's own prolog and
+size limit, is parsed by the same safe parser (entities, DTDs and the network off). Its rows are
 taken (`CutLines.fits`) only when the skeleton is UTF-8 XML 1.0 and each "<ItemIn" of the text is an ItemIn child
 of the message's PunchOutOrderMessage, the cut ones empty: a line cut from a comment, a CDATA section, a processing
 instruction, an attribute value or from anywhere but the message's lines is not one, and the counts differ. A
