@@ -21,6 +21,20 @@ one line's element and nothing else. The source is scanned only when every line 
 serialization is. Neither text is read when the DOCTYPE has an internal subset: libxml2 gives the elements the
 default values of its ATTLIST declarations (even with DTDs off), which neither the source nor the serialization
 shows.
+
+Better still, the plain lines are cut out of the document before it is parsed (`cut_plain_lines`), so that libxml2
+never builds their elements: in the document's bytes (no DOCTYPE internal subset) each plain ItemIn that is
+well-formed by itself as `_CUT_ITEM` reads it (values in strict UTF-8, characters of XML 1.0 only, "&" only as a
+predefined entity or a character reference, decoded as libxml2 decodes them, no "]]>" in a text, each value far
+below libxml2's limits) is replaced by an empty `<ItemIn/>`, and this skeleton, with the document's own prolog and
+size limit, is parsed by the same safe parser (entities, DTDs and the network off). Its rows are
+taken (`CutLines.fits`) only when the skeleton is UTF-8 XML 1.0 and each "<ItemIn" of the text is an ItemIn child
+of the message's PunchOutOrderMessage, the cut ones empty: a line cut from a comment, a CDATA section, a processing
+instruction, an attribute value or from anywhere but the message's lines is not one, and the counts differ. A
+placeholder parsed as an element in content is where its line's element was (the text before it parses the same),
+and the line, well-formed by itself, leaves the parser as the placeholder does; so the document is well-formed
+exactly when the skeleton is, and its tree is the skeleton's with the cut lines in the placeholders' places. Lines
+not cut are read from their elements in the skeleton. Otherwise the whole document is parsed and read as above.
 """
 
 from __future__ import annotations
@@ -41,7 +55,7 @@ from .limits import AMOUNT_MAX_DECIMAL_PLACES, AMOUNT_MAX_INTEGER_DIGITS, QUANTI
 from .line_items import _PLAIN_AMOUNT, _PLAIN_QUANTITY, _SHORT_WHOLE, ItemRow, read_item_row
 from .values import QUANTITY_INTEGER_DIGITS, XML_LANG
 
-__all__ = ["read_item_rows"]
+__all__ = ["CutLines", "cut_plain_lines", "read_item_rows"]
 
 
 # The plain line, the shape nearly every cart line has: ItemID with a SupplierPartID (and perhaps a
@@ -298,3 +312,243 @@ def _read_rows(parent: Element, tag: str, plain: list[ItemRow | None] | None) ->
             row = _plain_item_row(element) or read_item_row(element, position, tag)
         rows.append(row)
     return tuple(rows)
+
+
+# ------------------------------------------------------------------------- plain lines cut out before the parse
+
+# A plain line as `_PLAIN_ITEM` reads it, in the document's bytes (UTF-8), written so that it is well-formed XML by
+# itself: between elements only spaces, tabs and line ends; in a text no "<", no C0 control but tab and newline (no
+# carriage return either, which libxml2 makes a newline) and "&" only in a predefined entity or a character
+# reference (checked and decoded by `_unescape`); in an attribute value neither '"', "<" nor a tab or line end
+# (libxml2 makes them spaces). Each value is decoded as strict UTF-8 and refused with U+FFFE or U+FFFF (not XML
+# characters), a text with "]]>" (`_decoded`, `_rows_from_columns`). Groups as in `_PLAIN_ITEM`, an absent
+# lineNumber, SupplierPartAuxiliaryID, xml:lang or domain None (`re.split`).
+_CUT_SPACE = r"[ \t\n\r]*"
+_CUT_TEXT_CHARACTER = r"[^<&\x00-\x08\x0b-\x1f]"
+_CUT_ATTRIBUTE_CHARACTER = r'[^"<&\x00-\x1f]'
+_REFERENCE = r"&(?:amp|lt|gt|quot|apos|#[0-9]{1,10}|#x[0-9a-fA-F]{1,8});"
+
+
+def _cut_item_pattern(*, escapes: bool) -> re.Pattern[bytes]:
+    def value(character: str) -> str:
+        # Characters, then each reference followed by characters: one way only to match a value (no backtracking
+        # into it when what follows fails).
+        return f"({character}*(?:{_REFERENCE}{character}*)*)" if escapes else f"({character}*)"
+
+    text, attribute, space = value(_CUT_TEXT_CHARACTER), value(_CUT_ATTRIBUTE_CHARACTER), _CUT_SPACE
+    return re.compile(
+        (
+            rf'<ItemIn quantity="([0-9]{{1,{QUANTITY_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{QUANTITY_DECIMAL_PLACES}}})?)"'
+            rf'(?: lineNumber="([0-9]{{1,{_SHORT_WHOLE}}})")?>{space}'
+            rf"<ItemID>{space}<SupplierPartID>{text}</SupplierPartID>{space}"
+            rf"(?:<SupplierPartAuxiliaryID>{text}</SupplierPartAuxiliaryID>{space})?</ItemID>{space}"
+            rf'<ItemDetail>{space}<UnitPrice>{space}<Money currency="([A-Z]{{3}})">'
+            rf"([0-9]{{1,{AMOUNT_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{0,{AMOUNT_MAX_DECIMAL_PLACES}}})?)</Money>{space}"
+            rf"</UnitPrice>{space}"
+            rf'<Description(?: xml:lang="{attribute}")?>{text}</Description>{space}'
+            rf"<UnitOfMeasure>{text}</UnitOfMeasure>{space}"
+            rf'<Classification(?: domain="{attribute}")?>{text}</Classification>{space}'
+            rf"</ItemDetail>{space}</ItemIn>"
+        ).encode("ascii")
+    )
+
+
+_CUT_ITEM = _cut_item_pattern(escapes=True)
+_CUT_ITEM_WITHOUT_ESCAPES = _cut_item_pattern(escapes=False)  # for a document without any "&": faster
+_CUT_FIELDS = _CUT_ITEM.groups + 1  # what `re.split` gives per line: the text before it, then its groups
+_PLACEHOLDER = b"<ItemIn/>"
+_ITEM_IN_BYTES = b"<ItemIn"
+# No value cut out may come near libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes for a text or a start
+# tag), which would refuse the document: none can in a document of up to `_SHORT_DOCUMENT` bytes; in a longer one a
+# value longer than `_LONGEST_VALUE` bytes leaves the document to the whole parse.
+_SHORT_DOCUMENT = 8_000_000
+_LONGEST_VALUE = 1_000_000
+_CDATA_END = b"]]>"
+_SEPARATOR = b"\x00"  # in no value
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_REFERENCE_PARTS = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
+_EMPTY_ITEM_IN = etree.XPath("count(ItemIn[not(node() or @*)])")
+
+
+class _NotWellFormed(Exception):
+    """A line cut out would not read as libxml2 reads it (not UTF-8, a character that XML does not allow, a "]]>"
+    in a text, a value too long): the document is parsed whole."""
+
+
+def _character(reference: re.Match[str]) -> str:
+    name, decimal, hexadecimal = reference.groups()
+    if name:
+        return _PREDEFINED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise _NotWellFormed  # libxml2: "xmlParseCharRef: invalid xmlChar value"
+
+
+def _unescape(value: str | None) -> str | None:
+    return value if value is None or "&" not in value else _REFERENCE_PARTS.sub(_character, value)
+
+
+def _unescaped(column: list[str | None]) -> list[str | None]:
+    """A column of values as the tree has them: the references of a text or attribute value decoded."""
+    return list(map(_unescape, column)) if "&" in "".join(filter(None, column)) else column
+
+
+def _decoded(column: list[bytes | None]) -> list[str | None]:
+    """A column of values (bytes, None where absent) as text: strict UTF-8, all in one decode; refused (raises
+    `_NotWellFormed`) with U+FFFE or U+FFFF, which are not characters of XML."""
+    values = column if None not in column else [value for value in column if value is not None]
+    if not values:
+        return column  # type: ignore[return-value]
+    try:
+        text = _SEPARATOR.join(values).decode()  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise _NotWellFormed from None
+    if "\ufffe" in text or "\uffff" in text:
+        raise _NotWellFormed
+    decoded: list[str | None] = text.split("\x00")  # type: ignore[assignment]
+    if values is column:
+        return decoded
+    found = iter(decoded)
+    return [None if value is None else next(found) for value in column]
+
+
+def _ascii_decimal(value: bytes) -> Decimal:
+    return Decimal(value.decode("ascii"))
+
+
+def _optional_strip(value: str | None) -> str | None:
+    return None if value is None else value.strip()
+
+
+def _optional_int(value: str | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _cut_language(lang: str | None) -> str:
+    return (lang or "").strip() or "en"
+
+
+def _rows_from_columns(parts: list[bytes | None], *, escapes: bool, long: bool, cdata_end: bool) -> list[ItemRow]:
+    """The rows of the plain lines `re.split` found with `_CUT_ITEM` (`parts`: bytes before, then each line's groups
+    and the bytes after it), column by column: what `_plain_item_row` gives for the line's element."""
+    step = _CUT_FIELDS
+    quantities, line_numbers, raw_ids, raw_auxiliaries, currencies, amounts = (
+        parts[start::step] for start in range(1, 7)
+    )
+    raw_langs, raw_descriptions, raw_units, raw_domains, raw_values = (parts[start::step] for start in range(7, 12))
+    texts = (raw_ids, raw_auxiliaries, raw_descriptions, raw_units, raw_values)
+    if cdata_end and any(_CDATA_END in _SEPARATOR.join(filter(None, column)) for column in texts):
+        raise _NotWellFormed  # libxml2: "Sequence ']]>' not allowed in content"
+    if long and max(max(map(len, filter(None, column)), default=0) for column in (*texts, raw_langs, raw_domains)) > (
+        _LONGEST_VALUE
+    ):
+        raise _NotWellFormed
+    ids, auxiliaries, langs, descriptions, units, domains, values = map(
+        _decoded, (raw_ids, raw_auxiliaries, raw_langs, raw_descriptions, raw_units, raw_domains, raw_values)
+    )
+    if escapes:
+        ids, auxiliaries, langs, descriptions, units, domains, values = map(
+            _unescaped, (ids, auxiliaries, langs, descriptions, units, domains, values)
+        )
+    nothing = repeat(None)
+    classifications = {
+        pair: ((((pair[0] or "").strip(), value),) if (value := (pair[1] or "").strip()) else ())
+        for pair in set(zip(domains, values, strict=True))
+    }
+    return list(
+        map(
+            partial(_new_row, ItemRow),
+            zip(
+                _each(_ascii_decimal, quantities),  # type: ignore[arg-type]
+                map(str.strip, ids),  # type: ignore[arg-type]
+                _each(_ascii_decimal, amounts),  # type: ignore[arg-type]
+                _each(bytes.decode, currencies),  # type: ignore[arg-type]
+                _each(str.strip, units),  # type: ignore[arg-type]
+                map(str.strip, descriptions),  # type: ignore[arg-type]
+                _each(_cut_language, langs),  # type: ignore[arg-type]
+                repeat(""),
+                map(str.strip, auxiliaries) if None not in auxiliaries else map(_optional_strip, auxiliaries),  # type: ignore[arg-type]
+                nothing,
+                map(classifications.__getitem__, zip(domains, values, strict=True)),
+                nothing,
+                nothing,
+                nothing,
+                nothing,
+                nothing,
+                iter(dict, None),  # a new empty extrinsics mapping per line
+                map(int, line_numbers) if None not in line_numbers else map(_optional_int, line_numbers),  # type: ignore[arg-type]
+                nothing,
+            ),
+        )
+    )
+
+
+class CutLines:
+    """A cart's plain lines cut out of its document (`cut_plain_lines`): the `skeleton` to parse instead of the
+    document, and for each "<ItemIn" of the document, in order, the row of the line cut there or None for a line
+    left in the skeleton."""
+
+    __slots__ = ("cut", "rows", "skeleton")
+
+    def __init__(self, skeleton: bytes, rows: list[ItemRow | None], cut: int) -> None:
+        self.skeleton = skeleton
+        self.rows = rows
+        self.cut = cut
+
+    def fits(self, root: Element, body: Element) -> bool:
+        """Whether the skeleton parsed (`root`, with the PunchOutOrderMessage `body`) is the document's tree with
+        the lines cut out: UTF-8 XML 1.0, every "<ItemIn" of the text an ItemIn child of `body` (none in a comment,
+        a CDATA section, a processing instruction, elsewhere in the tree), those cut out empty. Never raises."""
+        info = root.getroottree().docinfo
+        if info.xml_version != "1.0" or (info.encoding or "").casefold() != "utf-8":
+            return False
+        # Each ItemIn element of the tree has its own "<ItemIn" in the skeleton's text (no entity can make one):
+        # as many ItemIn children of `body` as "<ItemIn" in the text are all of them, one for each, in order.
+        count = len(self.rows)
+        if self.cut == count:
+            return _EMPTY_ITEM_IN(body) == count
+        return _ITEM_IN_COUNT(body) == count and all(
+            not len(element) and not element.attrib
+            for element, row in zip(body.iterchildren("ItemIn"), self.rows, strict=True)
+            if row is not None
+        )
+
+    def read(self, body: Element) -> tuple[ItemRow, ...]:
+        """The rows of every line of the skeleton `body` that `fits`: those cut out as read from the text, the others
+        from their elements (`_plain_item_row`, else `read_item_row`, which raises the general reader's error)."""
+        return _read_rows(body, "ItemIn", self.rows)
+
+
+def cut_plain_lines(data: bytes, max_bytes: int) -> CutLines | None:
+    """The plain ItemIn of a cart's document (`data`, at most `max_bytes`) cut out as rows, each replaced by an
+    empty ItemIn in the skeleton to parse; None when the document is too large, has a DOCTYPE internal subset (its
+    defaults would change the lines' elements) or no plain line to cut, or a line's value is not what libxml2
+    would read (then the whole document is parsed). The rows hold only if the skeleton parsed `fits` (UTF-8)."""
+    if type(data) is not bytes or len(data) > max_bytes or has_internal_subset(data):
+        return None
+    escapes = b"&" in data
+    parts: list[bytes | None] = (_CUT_ITEM if escapes else _CUT_ITEM_WITHOUT_ESCAPES).split(data)
+    cut = len(parts) // _CUT_FIELDS
+    if not cut:
+        return None
+    try:
+        plain = _rows_from_columns(
+            parts, escapes=escapes, long=len(data) > _SHORT_DOCUMENT, cdata_end=_CDATA_END in data
+        )
+    except _NotWellFormed:
+        return None
+    outside: list[bytes] = parts[::_CUT_FIELDS]  # type: ignore[assignment]
+    skeleton = _PLACEHOLDER.join(outside)
+    # The skeleton has the document's "<ItemIn" (a cut line has one, at its start; what is left of the text keeps
+    # its own): counted there, where it is short.
+    rows: list[ItemRow | None]
+    if skeleton.count(_ITEM_IN_BYTES) == cut:
+        rows = plain  # type: ignore[assignment]
+    else:  # lines left in the text: as many "<ItemIn" between two cut ones as the text there holds
+        rows = []
+        for piece, row in zip(outside, [*plain, None], strict=True):
+            rows += repeat(None, piece.count(_ITEM_IN_BYTES))
+            if row is not None:
+                rows.append(row)
+    return CutLines(skeleton, rows, cut)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 from urllib.parse import unquote_plus
 
@@ -22,7 +23,7 @@ from lxml.etree import _Element as Element
 
 from punchout.xmlsafe import DEFAULT_MAX_BYTES
 
-from .cart_rows import read_item_rows
+from .cart_rows import cut_plain_lines, read_item_rows
 from .elements import Address, Contact, DeploymentMode, Header, ItemIn, ItemOut, Money, Status, Tax
 from .envelope import (
     document_parts,
@@ -38,7 +39,14 @@ from .envelope import (
     write_header,
     write_status,
 )
-from .errors import InvalidDocument, MalformedDocument, NotImplementedRequest, SecretInBrowser, UnexpectedDocument
+from .errors import (
+    CXMLError,
+    InvalidDocument,
+    MalformedDocument,
+    NotImplementedRequest,
+    SecretInBrowser,
+    UnexpectedDocument,
+)
 from .limits import AMOUNT_MAX_DECIMAL_PLACES
 from .line_items import ItemRow, read_item, write_item
 from .tax_elements import read_tax
@@ -286,6 +294,14 @@ def read_punchout_order_cart(
 ) -> PunchOutOrderCart:
     """The cart of a parsed PunchOutOrderMessage; `document`, the bytes it was parsed from, lets its plain lines be
     read from their own text (`read_item_rows`)."""
+    return _read_cart(root, body, message, lambda: read_item_rows(body, "ItemIn", document))
+
+
+def _read_cart(
+    root: Element, body: Element, message: Element, read_rows: Callable[[], tuple[ItemRow, ...]]
+) -> PunchOutOrderCart:
+    """`read_punchout_order_cart` with the lines read by `read_rows` (where the general reader reads them, so that
+    the same error comes first)."""
     envelope = read_envelope(root)
     header_element = root.find("Header")
     if header_element is not None:
@@ -310,7 +326,7 @@ def read_punchout_order_cart(
         tax_detail = read_tax(order_header.find("Tax"), "the cart Tax")
         quote_status = (order_header.get("quoteStatus") or "").strip() or None
         ship_to = read_address(order_header.find("ShipTo/Address"))
-    rows = read_item_rows(body, "ItemIn", document)
+    rows = read_rows()
     return PunchOutOrderCart(
         header=read_header(root),
         buyer_cookie=_buyer_cookie(body, "PunchOutOrderMessage"),
@@ -357,12 +373,25 @@ def parse_punchout_order_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BY
     Refuses (400) a message carrying a SharedSecret: it was visible to the user's browser, so the secret
     is burnt and the message proves nothing; the BuyerCookie and session token authenticate the cart.
     """
-    return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"), bytes(data)).message()
+    return parse_punchout_order_cart(data, max_bytes=max_bytes).message()
 
 
 def parse_punchout_order_cart(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PunchOutOrderCart:
     """`parse_punchout_order_message` with the lines as plain `ItemRow` tuples: for a cart of thousands of lines
-    (the same checks, refusals and values; `.message()` gives the PunchOutOrderMessage)."""
+    (the same checks, refusals and values; `.message()` gives the PunchOutOrderMessage).
+
+    The plain lines are cut out of the text first (`cut_plain_lines`) and the rest, the skeleton, is parsed by the
+    same safe parser; where the skeleton does not fit the document (or is refused), the whole document is parsed
+    and read, so every refusal is the whole parse's."""
+    lines = cut_plain_lines(data, max_bytes)
+    if lines is not None:
+        try:
+            root, body, message = parse_expected(lines.skeleton, max_bytes, "PunchOutOrderMessage")
+        except CXMLError:
+            pass
+        else:
+            if lines.fits(root, body):
+                return _read_cart(root, body, message, partial(lines.read, body))
     return read_punchout_order_cart(*parse_expected(data, max_bytes, "PunchOutOrderMessage"), bytes(data))
 
 

@@ -1,6 +1,7 @@
 """The cart reader's fast paths for plain lines (`read_item_rows`: plain lines read from the document's own text or
-from the tree's serialization, else from their elements) give exactly what the general reader (`read_item_row` on
-each ItemIn) gives: the same rows, value for value and type for type, or the same error."""
+from the tree's serialization, else from their elements; `parse_punchout_order_cart`: plain lines cut out of the
+text before the rest is parsed) give exactly what the general reader (`read_item_row` on each ItemIn of the whole
+document's tree) gives: the same rows, value for value and type for type, or the same error."""
 
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from punchout.cxml import (
     Header,
     InvalidDocument,
     ItemIn,
+    MalformedDocument,
     Money,
     PunchOutOrderMessage,
     build_punchout_order_message,
@@ -27,6 +29,8 @@ from punchout.cxml import (
     parse_punchout_order_cart,
 )
 from punchout.cxml.cart_rows import (
+    _CUT_ITEM,
+    _CUT_ITEM_WITHOUT_ESCAPES,
     _SOURCE_ITEM,
     _SOURCE_ITEM_WITHOUT_ESCAPES,
     _plain_item_row,
@@ -34,12 +38,14 @@ from punchout.cxml.cart_rows import (
     _raw_text,
     _read_rows,
     _scan,
+    cut_plain_lines,
     read_item_rows,
 )
 from punchout.cxml.envelope import parse_expected
 from punchout.cxml.line_items import read_item_row
+from punchout.cxml.punchout import _read_cart
 from punchout.oci import fields_from_html
-from punchout.xmlsafe import has_internal_subset
+from punchout.xmlsafe import DEFAULT_MAX_BYTES, has_internal_subset
 
 from .support import CXML_SAMPLES
 
@@ -83,9 +89,61 @@ def fast_rows(data: bytes, *, source: bool = True) -> object:
     return outcome(lambda: _read_rows(body, "ItemIn", _plain_rows(body, data, source=False)))
 
 
+def cart_outcome(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except CXMLError as error:
+        return ("refused", type(error), str(error), error.status_code)
+
+
+def general_cart(data: bytes) -> object:
+    """The cart as the whole document's tree reads with the general reader on every line, or its refusal."""
+
+    def read() -> object:
+        root, body, message = parse_expected(data, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+        return _read_cart(
+            root,
+            body,
+            message,
+            lambda: tuple(
+                read_item_row(element, position, "ItemIn")
+                for position, element in enumerate(body.iterchildren("ItemIn"), 1)
+            ),
+        )
+
+    return cart_outcome(read)
+
+
+def cut_count(data: bytes) -> int:
+    """How many lines `parse_punchout_order_cart` cuts out of the text and reads from it: 0 when the whole document
+    is parsed (nothing to cut, or the skeleton does not fit or is refused)."""
+    lines = cut_plain_lines(data, DEFAULT_MAX_BYTES)
+    if lines is None:
+        return 0
+    try:
+        root, body, _ = parse_expected(lines.skeleton, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+    except CXMLError:
+        return 0
+    return lines.cut if lines.fits(root, body) else 0
+
+
+def assert_same_cart(data: bytes) -> object:
+    """The cart read with plain lines cut out of the text (`parse_punchout_order_cart`) is the whole tree's with
+    the general reader: every field, the rows' value types, or the same refusal (message and status)."""
+    expected = general_cart(data)
+    got = cart_outcome(lambda: parse_punchout_order_cart(data))
+    assert got == expected
+    if not isinstance(expected, tuple):
+        for got_row, expected_row in zip(got.rows, expected.rows, strict=True):
+            assert type(got_row) is type(expected_row)
+            assert [type(value) for value in got_row] == [type(value) for value in expected_row]
+    return got
+
+
 def assert_same(data: bytes) -> object:
-    """Both fast paths (plain lines from the document's text or the tree's serialization) and the tree alone (no
-    document given) read what the general reader reads."""
+    """Both fast paths (plain lines from the document's text or the tree's serialization), the tree alone (no
+    document given) and the cart with its plain lines cut out read what the general reader reads."""
+    assert_same_cart(data)
     expected = general_rows(data)
     _, body, _ = parse_expected(data, 10**8, "PunchOutOrderMessage")
     for got in (fast_rows(data), fast_rows(data, source=False), outcome(lambda: read_item_rows(body, "ItemIn"))):
@@ -438,3 +496,347 @@ def generated_carts(draw: st.DrawFn) -> bytes:
 @given(generated_carts())
 def test_generated_carts_read_the_same_on_both_paths(data: bytes):
     assert_same(data)
+
+
+# ------------------------------------------------------------------------ plain lines cut out before the parse
+
+# How many lines `parse_punchout_order_cart` cuts out of the text in each of the cases above (0: the whole document
+# is parsed): an encoding other than UTF-8, XML 1.1, an internal subset, a comment, CDATA section or processing
+# instruction that holds "<ItemIn", an ItemIn elsewhere than among the message's lines send it to the whole parse.
+CUT_LINES = {
+    "indented": 6,
+    "windows line ends": 6,
+    "a carriage return between elements": 3,
+    "escaped text": 3,
+    "an escape outside the lines": 3,
+    "escaped attribute": 3,
+    "character reference digits": 2,
+    "carriage return in text": 3,
+    "non-ASCII": 3,
+    "a byte order mark": 3,
+    "UTF-16": 0,
+    "ISO-8859-1": 0,
+    "lower-case utf-8": 3,
+    "XML 1.1": 0,
+    "tab and newline in attribute": 2,
+    "a newline in a text": 3,
+    "single quotes": 2,
+    "a space before the end of a tag": 2,
+    "attribute defaults in the DOCTYPE's internal subset: the tree has them, neither text does": 0,
+    "an internal subset": 0,
+    "text between elements": 2,
+    "attributes the other way round": 2,
+    "another attribute": 2,
+    "a nested ItemIn": 0,
+    "an ItemInfo element": 0,
+    "a CDATA section": 0,
+    "a comment": 0,
+    "a comment outside the lines": 0,
+    "a processing instruction": 0,
+    "an entity reference the tree keeps (the document names an external DTD)": 2,
+    "a default namespace": 0,
+    "a long line number": 3,
+    "a longer line number": 2,
+    "no line numbers": 3,
+    "one line number": 3,
+}
+
+
+@pytest.mark.parametrize(("name", "data"), [case[:2] for case in SERIALIZATION_CASES], ids=CUT_LINES)
+def test_lines_are_cut_out_only_where_the_skeleton_fits(name: str, data: bytes):
+    assert_same_cart(data)
+    assert cut_count(data) == CUT_LINES[name]
+
+
+def test_a_plain_cart_is_read_from_a_skeleton_without_its_lines():
+    data = plain_cart(40)
+    lines = cut_plain_lines(data, DEFAULT_MAX_BYTES)
+    assert lines is not None
+    assert lines.cut == 40
+    assert lines.skeleton.count(b"<ItemIn/>") == 40
+    assert b"PART-" not in lines.skeleton
+    assert len(lines.skeleton) < len(data) / 4
+    assert cut_count(data) == 40
+    assert parse_punchout_order_cart(data).rows == general_rows(data)
+    assert_same(data)
+
+
+THREE = THREE_LINES.decode()
+FIRST_LINE = re.search(r"<ItemIn .*?</ItemIn>", THREE).group()
+assert _CUT_ITEM_WITHOUT_ESCAPES.fullmatch(FIRST_LINE.encode()) and _CUT_ITEM.fullmatch(FIRST_LINE.encode())
+NO_DOCTYPE = re.sub(r"<!DOCTYPE[^>]*>", "", THREE)
+NOT_PLAIN_LINE = (
+    "<ItemIn quantity='2'><ItemID><SupplierPartID>X</SupplierPartID></ItemID><ItemDetail><UnitPrice>"
+    "<Money currency='EUR'>1</Money></UnitPrice><Description xml:lang='en'>x</Description>"
+    "<UnitOfMeasure>EA</UnitOfMeasure><Classification domain='UNSPSC'>1</Classification><LeadTime>3</LeadTime>"
+    "</ItemDetail></ItemIn>"
+)
+HUGE = 10_000_001  # more than libxml2 takes in a text or a start tag without XML_PARSE_HUGE
+
+
+def edited(text: str, *edits: tuple[str, str]) -> bytes:
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text.encode()
+
+
+# Documents built to mislead the cut: each must read as the whole document does (the same cart or the same
+# refusal, its position included), and cut the lines given (0: the whole document parsed).
+ADVERSARIAL_CASES: list[tuple[str, bytes, int]] = [
+    ("a line in a comment between lines", edited(THREE, ("</ItemIn>", f"</ItemIn><!-- {FIRST_LINE} -->")), 0),
+    ("a line in a comment outside the lines", edited(THREE, ("<BuyerCookie>", f"<!--{FIRST_LINE}--><BuyerCookie>")), 0),
+    (
+        "a line in a comment and an empty ItemIn: as many ItemIn elements as lines cut",
+        edited(THREE, ("</ItemIn>", f"</ItemIn><!-- {FIRST_LINE} -->"), ("<BuyerCookie>", "<ItemIn/><BuyerCookie>")),
+        0,
+    ),
+    ("a line in a CDATA section", edited(THREE, (">c</BuyerCookie>", f">c<![CDATA[{FIRST_LINE}]]></BuyerCookie>")), 0),
+    ("a line in a processing instruction", edited(THREE, ("</ItemIn>", f"</ItemIn><?pi {FIRST_LINE}?>")), 0),
+    ("a line in an attribute value", edited(THREE, ("<Message ", f"<Message x='{FIRST_LINE}' ")), 0),
+    (
+        "a line in the DOCTYPE",
+        edited(THREE, ('cXML.dtd">', f"cXML.dtd' '{FIRST_LINE}'>".replace("cXML.dtd'", 'cXML.dtd"'))),
+        0,
+    ),
+    ("a line followed by garbage", edited(THREE, ("</ItemIn>", "</ItemIn></Garbage>")), 0),
+    ("a line followed by text", edited(THREE, ("</ItemIn>", "</ItemIn>text")), 3),
+    ("a line before the root element", edited(THREE, ("<cXML ", f"{FIRST_LINE}<cXML ")), 0),
+    ("a line after the root element", edited(THREE, ("</cXML>", f"</cXML>{FIRST_LINE}")), 0),
+    ("only the lines well-formed", edited(THREE, ("</PunchOutOrderMessage>", "")), 0),
+    ("a start tag left open before the lines", edited(THREE, ("<ItemIn ", "<Open><ItemIn ")), 0),
+    ("an ItemIn end tag too many", edited(THREE, ("</ItemIn>", "</ItemIn></ItemIn>")), 0),
+    ("a line with \\x01 in its text", edited(THREE, (">Item 1<", ">Item\x01 1<")), 0),
+    ("a line with \\x0c in its text", edited(THREE, (">Item 1<", ">Item\x0c 1<")), 0),
+    ("a line with \\x1f in its text", edited(THREE, (">PART-00001<", ">PART\x1f00001<")), 0),
+    ("a line with U+FFFE in its text", edited(THREE, (">EA<", ">E\ufffeA<")), 0),
+    ("a line with U+FFFF in its text", edited(THREE, (">31161500<", ">3116\uffff1500<")), 0),
+    ("a line with \\x01 in an attribute", edited(THREE, ('xml:lang="en"', 'xml:lang="e\x01n"')), 0),
+    ("a line with \\x0b between its elements", edited(THREE, ("</ItemID>", "</ItemID>\x0b")), 0),
+    ("a line with NUL in its text", edited(THREE, (">Item 1<", ">Item\x00 1<")), 0),
+    ("C1 controls, U+2028 and a plane-1 noncharacter", edited(THREE, (">Item 1<", ">\x85\x9f\u2028\U0001fffe<")), 3),
+    ("a reference to no character", edited(THREE, (">Item 1<", ">Item &#1; 1<")), 0),
+    ("a reference to NUL", edited(THREE, (">Item 1<", ">&#0;<")), 0),
+    ("a reference to U+FFFE", edited(THREE, (">Item 1<", ">&#xFFFE;<")), 0),
+    ("a reference to a surrogate", edited(THREE, (">Item 1<", ">&#xD800;<")), 0),
+    ("a reference beyond Unicode", edited(THREE, (">Item 1<", ">&#x110000;<")), 0),
+    ("an upper-case X reference", edited(THREE, (">Item 1<", ">&#X41;<")), 0),
+    ("a reference to a carriage return", edited(THREE, (">Item 1<", ">Item&#13;&#xD;1<")), 3),
+    ("a reference to a tab in an attribute", edited(THREE, ('xml:lang="en"', 'xml:lang="&#9;en&#10;"')), 3),
+    (
+        "every predefined entity and references",
+        edited(THREE, (">Item 1<", ">&amp;&lt;&gt;&quot;&apos; &#x20AC;&#8364;&#00065;&#x0041;&#x10FFFF;<")),
+        3,
+    ),
+    ("predefined entities in attributes", edited(THREE, ('domain="UNSPSC"', 'domain="&lt;&amp;&quot;&gt;"')), 3),
+    ("a reference of many digits", edited(THREE, (">Item 1<", ">&#000000000065;<")), 2),
+    ("an entity not declared", NO_DOCTYPE.replace(">Item 1<", ">Item &x; 1<").encode(), 0),
+    ("an entity not declared in an attribute", NO_DOCTYPE.replace('xml:lang="en"', 'xml:lang="&x;"').encode(), 0),
+    ("a bare ampersand", edited(THREE, (">Item 1<", ">Nuts & bolts<")), 0),
+    ("]]> in a text", edited(THREE, (">Item 1<", ">Item ]]> 1<")), 0),
+    ("]]> in the text outside the lines", edited(THREE, (">c</BuyerCookie>", ">c]]></BuyerCookie>")), 0),
+    ("]] and ]> in a text", edited(THREE, (">Item 1<", ">Item ]] ]> 1<")), 3),
+    ("]]> escaped in a text", edited(THREE, (">Item 1<", ">Item ]]&gt; 1<")), 3),
+    ("]]> in an attribute", edited(THREE, ('xml:lang="en"', 'xml:lang="e]]>n"')), 3),
+    ("a CDATA section elsewhere, ]]> in none of the lines", edited(THREE, (">c<", "><![CDATA[c]]><")), 3),
+    (
+        "a line in the message header",
+        edited(THREE, ("</PunchOutOrderMessageHeader>", f"{FIRST_LINE}</PunchOutOrderMessageHeader>")),
+        0,
+    ),
+    (
+        "a line in the Message, after the cart",
+        edited(THREE, ("</PunchOutOrderMessage>", f"</PunchOutOrderMessage>{FIRST_LINE}")),
+        0,
+    ),
+    (
+        "a line in the Message, before the cart",
+        edited(THREE, ("<PunchOutOrderMessage>", f"{FIRST_LINE}<PunchOutOrderMessage>")),
+        0,
+    ),
+    ("a line in the root", edited(THREE, ("</cXML>", f"{FIRST_LINE}</cXML>")), 0),
+    (
+        "a line in another line's extrinsic",
+        edited(THREE, ("</ItemDetail>", f"<Extrinsic name='x'>{FIRST_LINE}</Extrinsic></ItemDetail>")),
+        0,
+    ),
+    ("a line in another line's description", edited(THREE, (">Item 1<", f">Item {FIRST_LINE} 1<")), 0),
+    (
+        "two carts in one message",
+        edited(
+            THREE,
+            (
+                "</Message>",
+                f"</Message><Message><PunchOutOrderMessage><BuyerCookie>d</BuyerCookie>{FIRST_LINE}</PunchOutOrderMessage></Message>",
+            ),
+        ),
+        0,
+    ),
+    (
+        "two carts in the message",
+        edited(
+            THREE,
+            (
+                "</PunchOutOrderMessage>",
+                f"</PunchOutOrderMessage><PunchOutOrderMessage>{FIRST_LINE}</PunchOutOrderMessage>",
+            ),
+        ),
+        0,
+    ),
+    ("a real empty ItemIn among the lines", edited(THREE, ("</ItemIn>", "</ItemIn><ItemIn/>")), 3),
+    (
+        "a line that is not plain among them",
+        edited(THREE, ("</ItemIn>", f"</ItemIn>{NOT_PLAIN_LINE}")),
+        3,
+    ),
+    (
+        "a line refused among plain ones",
+        edited(
+            THREE,
+            (
+                "</ItemIn>",
+                "</ItemIn><ItemIn quantity='-1'><ItemID><SupplierPartID>X</SupplierPartID></ItemID></ItemIn>",
+            ),
+        ),
+        3,
+    ),
+    ("a byte order mark", b"\xef\xbb\xbf" + THREE_LINES, 3),
+    ("two byte order marks", b"\xef\xbb\xbf\xef\xbb\xbf" + THREE_LINES, 0),
+    ("no XML declaration", THREE[THREE.index("?>") + 2 :].lstrip().encode(), 3),
+    (
+        "ISO-8859-1 declared, ASCII only",
+        declared(THREE_LINES, "<?xml version='1.0' encoding='ISO-8859-1'?>", "latin-1"),
+        0,
+    ),
+    ("invalid UTF-8 in a line", THREE_LINES.replace(b">Item 1<", b">Item \xff 1<"), 0),
+    ("an overlong UTF-8 sequence in a line", THREE_LINES.replace(b">Item 1<", b">Item \xc0\xbc 1<"), 0),
+    ("a UTF-8 surrogate in a line", THREE_LINES.replace(b">Item 1<", b">Item \xed\xa0\x80 1<"), 0),
+    (
+        "a default namespace on the cart",
+        edited(THREE, ("<PunchOutOrderMessage>", "<PunchOutOrderMessage xmlns='urn:x'>")),
+        0,
+    ),
+    ("a prefixed ItemIn", edited(THREE, ("<BuyerCookie>", "<x:ItemIn xmlns:x='urn:x'/><BuyerCookie>")), 3),
+    (
+        "a shared secret in the header",
+        edited(
+            THREE,
+            (
+                "</Identity></Credential><UserAgent>",
+                "</Identity><SharedSecret>s</SharedSecret></Credential><UserAgent>",
+            ),
+        ),
+        3,
+    ),
+    ("no BuyerCookie", edited(THREE, ("<BuyerCookie>c</BuyerCookie>", "")), 3),
+    (
+        "a total that is not a number",
+        edited(THREE, ('<Total><Money currency="EUR">', '<Total><Money currency="EUR">x')),
+        3,
+    ),
+    ("a long attribute", edited(THREE, ('xml:lang="en"', f'xml:lang="{"e" * 2_000_000}"')), 3),
+    ("a huge attribute", edited(THREE, ('xml:lang="en"', f'xml:lang="{"e" * HUGE}"')), 0),
+    ("a huge text", edited(THREE, (">Item 1<", f">{'i' * HUGE}<")), 0),
+    (
+        "a long text in a long document",
+        edited(THREE, (">Item 1<", f">{'i' * 1_000_001}<"), (">Item 2<", f">{'i' * 8_000_000}<")),
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "cut"), ADVERSARIAL_CASES, ids=[case[0] for case in ADVERSARIAL_CASES])
+def test_a_document_built_to_mislead_the_cut_reads_as_the_whole_document(name: str, data: bytes, cut: int):
+    assert_same_cart(data)
+    assert cut_count(data) == cut
+
+
+def test_a_line_that_is_not_well_formed_is_left_in_the_skeleton():
+    """A line with a character XML does not allow is not cut: the skeleton keeps it and is refused, and the whole
+    document is refused where it breaks."""
+    data = edited(THREE, (">Item 1<", ">Item\x01 1<"))
+    lines = cut_plain_lines(data, DEFAULT_MAX_BYTES)
+    assert lines is not None
+    assert lines.cut == 2
+    assert b"\x01" in lines.skeleton
+    refused = cart_outcome(lambda: parse_punchout_order_cart(data))
+    assert refused == general_cart(data)
+    assert refused[:2] == ("refused", MalformedDocument)  # type: ignore[index]
+
+
+def test_the_skeleton_is_parsed_with_the_safe_parsers_limits():
+    """The size limit is the document's, not the skeleton's; an entity declaration is refused as before."""
+    data = plain_cart(20)
+    limit = len(data) - 1
+    assert cut_plain_lines(data, limit) is None
+    with pytest.raises(CXMLError) as refused:
+        parse_punchout_order_cart(data, max_bytes=limit)
+    assert refused.value.status_code == 413
+    bomb = data.replace(b'cXML.dtd">', b'cXML.dtd" [<!ENTITY a "aaaa">]>')
+    assert cut_plain_lines(bomb, DEFAULT_MAX_BYTES) is None
+    assert cart_outcome(lambda: parse_punchout_order_cart(bomb)) == general_cart(bomb)
+
+
+# Fragments that change what a document means to an XML parser, inserted anywhere in a cart.
+FRAGMENTS = [
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<?pi ",
+    "?>",
+    "\x01",
+    "\x0c",
+    "\ufffe",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x85",
+    "&amp;",
+    "&#1;",
+    "&#x20AC;",
+    "&x;",
+    "&",
+    "<",
+    ">",
+    "'",
+    '"',
+    "<ItemIn/>",
+    "</ItemIn>",
+    "<ItemIn",
+    FIRST_LINE,
+    f"<!-- {FIRST_LINE} -->",
+    f"<![CDATA[{FIRST_LINE}]]>",
+    "<Extrinsic name='x'>",
+    "</Extrinsic>",
+    " xmlns='urn:x'",
+    " a='1'",
+    "é",
+]
+
+
+@st.composite
+def tampered_carts(draw: st.DrawFn) -> bytes:
+    text = draw(generated_carts()).decode()
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        position = draw(st.integers(min_value=0, max_value=len(text)))
+        if draw(st.booleans()):
+            text = text[:position] + draw(st.sampled_from(FRAGMENTS)) + text[position:]
+        else:
+            text = text[:position] + text[position + draw(st.integers(min_value=1, max_value=12)) :]
+    return text.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(tampered_carts())
+def test_a_tampered_cart_reads_as_the_whole_document(data: bytes):
+    assert_same_cart(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(generated_carts())
+def test_a_generated_cart_has_its_plain_lines_cut(data: bytes):
+    _, body, _ = parse_expected(data, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+    plain = sum(_plain_item_row(element) is not None for element in body.iterchildren("ItemIn"))
+    assert cut_count(data) == plain
+    assert_same_cart(data)
