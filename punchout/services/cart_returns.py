@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -19,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.bulk import bulk_insert_rows
+from procurement.bulk import bulk_insert_id_pairs
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
     Money,
@@ -502,16 +501,12 @@ def punchout_session_line_ids(*, session: PunchoutSession) -> list[int]:
 
 
 def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
-    """`session.lines.set(line_ids)` in two statements whatever the number of lines (COPY on PostgreSQL): the
-    session's links go, then the new ones are written. The lines are the ones the return just created, never
-    linked to anything, so no link `set` would keep is lost."""
+    """`session.lines.set(line_ids)` in two statements whatever the number of lines: the session's links go, then
+    the new ones are written (on PostgreSQL made by the database from the runs of the lines' consecutive ids,
+    `bulk_insert_id_pairs`). The lines are the ones the return just created, never linked to anything, so no link
+    `set` would keep is lost."""
     PunchoutSessionLine.objects.filter(punchoutsession_id=session.pk).delete()
-    bulk_insert_rows(
-        PunchoutSessionLine,
-        ("punchoutsession_id", "requisitionline_id"),
-        list(zip(repeat(session.pk), line_ids)),
-        with_ids=False,
-    )
+    bulk_insert_id_pairs(PunchoutSessionLine, ("punchoutsession_id", "requisitionline_id"), session.pk, line_ids)
 
 
 def punchout_return_record(
