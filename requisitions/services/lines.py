@@ -323,6 +323,7 @@ def _external_line_values(
     taxes: LineTaxes,
     unit_prices: dict[Money, int],
     known: dict[tuple[Any, ...], _Checked],
+    quantities: set[tuple[int, Decimal]],
 ) -> list[Any]:
     """The column values (EXTERNAL_LINE_FIELDS, line number 0 until numbered) of one incoming line, every
     value checked and bounded as a line's columns hold it; a RequisitionError naming the line otherwise.
@@ -330,7 +331,8 @@ def _external_line_values(
     The checks and the money (`_external_line_checked`) are done once per distinct (unit price, unit, quantity,
     price basis, lead time, catalog item, supplier, VAT rate) of the write, kept in `known`: a line alike in all
     of them to one already checked passes the same checks and gets the same amounts (a large cart repeats them).
-    `unit_prices`: the minor units of each unit price the write has met."""
+    `unit_prices`: the minor units of each unit price the write has met; `quantities`: the (catalog item's id(),
+    quantity) pairs found usable."""
     description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
     item = spec.catalog_item
     supplier = spec.supplier
@@ -338,8 +340,10 @@ def _external_line_values(
     basis = spec.price_basis_quantity
     lead_time = spec.lead_time_days
     # The item and supplier by identity: the same objects give the same quantity rule and tax.
+    price = spec.unit_price
     key: tuple[Any, ...] | None = (
-        spec.unit_price,
+        price.amount,
+        price.currency,
         spec.unit,
         quantity,
         basis,
@@ -353,7 +357,7 @@ def _external_line_values(
     except TypeError:  # a signalling NaN has no hash: checked (and refused) below
         checked, key = None, None
     if checked is None:
-        checked = _external_line_checked(spec, index, description, taxes, unit_prices)
+        checked = _external_line_checked(spec, index, description, taxes, unit_prices, quantities)
         if key is not None:
             known[key] = checked
     unit, unit_price_minor, total, tax_code, tax_category, tax_rate, tax_minor = checked
@@ -370,7 +374,7 @@ def _external_line_values(
         quantity,
         unit,
         unit_price_minor,
-        spec.unit_price.currency,
+        price.currency,
         basis,
         total,
         tax_code,
@@ -392,6 +396,7 @@ def _external_line_checked(
     description: str,
     taxes: LineTaxes,
     unit_prices: dict[Money, int],
+    quantities: set[tuple[int, Decimal]],
 ) -> _Checked:
     """An incoming line's price, unit, quantity, price basis and lead time checked, in this order, as a line's
     columns hold them (a RequisitionError naming the line otherwise); its unit, unit price in minor units, total
@@ -409,18 +414,23 @@ def _external_line_checked(
             code=RequisitionErrorCode.INVALID_UNIT,
         )
     item = spec.catalog_item
+    quantity = spec.quantity
     try:
-        quantity = (
-            catalog_quantity_check(item=item, quantity=spec.quantity)
-            if item is not None
-            else _check_quantity(spec.quantity)
-        )
-    except RequisitionError as exc:
-        raise RequisitionError(
-            _("Line %(index)s (%(description)s): %(reason)s")
-            % {"index": index, "description": description, "reason": exc.message},
-            code=exc.code,
-        ) from None
+        usable = (id(item), quantity) in quantities  # the item's quantity rule, or the plain one, passed already
+    except TypeError:  # a signalling NaN has no hash: checked (and refused) below
+        usable = False
+    if not usable:
+        try:
+            quantity = (
+                catalog_quantity_check(item=item, quantity=quantity) if item is not None else _check_quantity(quantity)
+            )
+        except RequisitionError as exc:
+            raise RequisitionError(
+                _("Line %(index)s (%(description)s): %(reason)s")
+                % {"index": index, "description": description, "reason": exc.message},
+                code=exc.code,
+            ) from None
+        quantities.add((id(item), quantity))
     basis = spec.price_basis_quantity
     if basis <= 0:
         raise RequisitionError(
@@ -488,9 +498,10 @@ def _external_lines_write(
     taxes = LineTaxes(requisition, codes=tax_codes)
     unit_prices: dict[Money, int] = {}
     known: dict[tuple[Any, ...], _Checked] = {}
+    quantities: set[tuple[int, Decimal]] = set()
     requisition_id = requisition.pk
     rows = [
-        _external_line_values(spec, index, requisition_id, source, centre_id, taxes, unit_prices, known)
+        _external_line_values(spec, index, requisition_id, source, centre_id, taxes, unit_prices, known, quantities)
         for index, spec in enumerate(lines, 1)
     ]
     replace = list(replace_line_ids)

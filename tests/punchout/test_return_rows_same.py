@@ -520,12 +520,13 @@ def assert_same_lines_and_rows(cart: Requisition, old: list[IncomingLine], new: 
     old_prices: dict[Money, int] = {}
     new_prices: dict[Money, int] = {}
     known: dict[tuple[Any, ...], Any] = {}
+    quantities: set[tuple[int, Decimal]] = set()
     old_rows = [
         old_external_line_values(spec, index, cart, "punchout", centre_id, old_taxes, old_prices)
         for index, spec in enumerate(old, 1)
     ]
     new_rows = [
-        _external_line_values(spec, index, cart.pk, "punchout", centre_id, new_taxes, new_prices, known)
+        _external_line_values(spec, index, cart.pk, "punchout", centre_id, new_taxes, new_prices, known, quantities)
         for index, spec in enumerate(new, 1)
     ]
     assert [columns(row) for row in old_rows] == [columns(row) for row in new_rows]
