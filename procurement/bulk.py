@@ -22,7 +22,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import NOT_PROVIDED
 
-__all__ = ["bulk_insert_objects", "bulk_insert_rows"]
+__all__ = ["bulk_insert_id_pairs", "bulk_insert_objects", "bulk_insert_rows"]
 
 # Fields whose value a psycopg 3 COPY takes as the Python value the field holds (its get_db_prep_save does
 # nothing more on PostgreSQL than check the type the caller already gives).
@@ -225,3 +225,50 @@ def bulk_insert_objects[ModelT: models.Model](
         obj._state.adding = False
         obj._state.db = using
     return list(objects)
+
+
+def _runs(ids: Sequence[int]) -> tuple[list[int], list[int]] | None:
+    """Strictly ascending ids as the first and last id of each run of consecutive ones ([1, 2, 3, 7, 8] gives
+    ([1, 7], [3, 8])); None when they are not strictly ascending."""
+    firsts, lasts = [ids[0]], []
+    previous = ids[0]
+    for value in ids[1:]:
+        if value != previous + 1:
+            if value <= previous:
+                return None
+            lasts.append(previous)
+            firsts.append(value)
+        previous = value
+    lasts.append(previous)
+    return firsts, lasts
+
+
+def bulk_insert_id_pairs(
+    model: type[models.Model], fields: tuple[str, str], value: Any, ids: Sequence[int], *, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Insert one row of `model` per id of `ids`: `fields[0]` the same `value` in every row, `fields[1]` the id (a
+    link table's rows, such as a session's links to the lines it brought), in the order of `ids`.
+
+    On PostgreSQL, when the ids are strictly ascending (ids `bulk_insert_rows` gave), the database makes the rows
+    from the runs of consecutive ids in one `INSERT … SELECT` (the same rows, in the same order, as COPY wrote
+    them; a run is two parameters where COPY sent a row a line). Otherwise, and where the model has columns the
+    rows would have to fill, `bulk_insert_rows`."""
+    if not ids:
+        return
+    connection = connections[using]
+    runs = _runs(ids) if connection.vendor == "postgresql" else None
+    if runs is None or _filled(model, fields)[0]:
+        bulk_insert_rows(model, fields, [(value, pk) for pk in ids], with_ids=False, using=using)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    field_of: dict[str, models.Field[Any, Any]] = {field.attname: field for field in meta.concrete_fields}
+    first, second = (quote(str(field_of[name].column)) for name in fields)
+    field = field_of[fields[0]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({first}, {second})"  # noqa: S608  # names from _meta, values parameters
+            " SELECT %s, id FROM unnest(%s::bigint[], %s::bigint[]) AS run(first_id, last_id),"
+            " generate_series(run.first_id, run.last_id) AS id ORDER BY id",
+            [field.get_db_prep_save(value, connection), *runs],
+        )

@@ -6,7 +6,7 @@ returned cart, or the ERP's lines of an edit or inspect punch-in), already mappe
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from procurement.models import CatalogItem, Supplier
 from procurement.money import Money
@@ -57,3 +57,25 @@ class IncomingLine:
     # The VAT rate in percent the supplier's cart gave for this line (its Tax), None when it gave none: the
     # entity's code with that rate applies instead of its default (procurement.taxes.tax_code_for_line).
     tax_rate: Decimal | None = None
+
+
+class IncomingRow(NamedTuple):
+    """An `IncomingLine` as a plain tuple, its fields in the same order with the same names and meaning: what a
+    shop's returned cart of thousands of lines is read into (a tuple is built in one step, a frozen dataclass
+    field by field). The cart's app reads either by attribute."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Money
+    supplier: Supplier | None
+    supplier_part_id: str
+    supplier_part_auxiliary_id: str
+    price_basis_quantity: Decimal
+    unspsc: str
+    lead_time_days: int | None
+    manufacturer: str
+    manufacturer_part_id: str
+    catalog_item: CatalogItem | None
+    extrinsics: dict[str, Any]
+    tax_rate: Decimal | None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from procurement.errors import ProcurementError
 from procurement.models import Employee
 from punchout import cxml, oci
-from punchout.cart_lines import CartLine, IncomingLine
+from punchout.cart_lines import CartLine, IncomingRow
 from punchout.models import PunchoutConnection, PunchoutSession
 from punchout.services import (
     CartToShop,
@@ -165,7 +165,7 @@ def requisition_punchout_return(*, token: str, fields: list[tuple[str, str]], us
 
 
 def _apply(
-    session: PunchoutSession, requisition: Requisition, lines: list[IncomingLine] | None, outcome: ReturnOutcome
+    session: PunchoutSession, requisition: Requisition, lines: list[IncomingRow] | None, outcome: ReturnOutcome
 ) -> list[int] | None:
     """The returned lines into the requisition; the ids of the lines the session brought now (None: unchanged)."""
     operation = session.operation

@@ -1,9 +1,9 @@
 """The cart a supplier's shop sends back: the session its token names, and its lines read and checked.
 
 The protocol layer (punchout.cxml, punchout.oci) turns the posted fields into dataclasses; this module maps
-them to `IncomingLine`s in our units, prices and codes (contract prices win when lower) and keeps the
-session's outcome. Putting the lines into the cart is the cart's app's work. Nothing here logs a shared
-secret, a password or a token.
+them to `IncomingRow`s (`IncomingLine`'s fields as a tuple) in our units, prices and codes (contract prices win
+when lower) and keeps the session's outcome. Putting the lines into the cart is the cart's app's work. Nothing
+here logs a shared secret, a password or a token.
 """
 
 import logging
@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
 from typing import Any
 
 from django.db import connection
@@ -19,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procurement.bulk import bulk_insert_rows
+from procurement.bulk import bulk_insert_id_pairs
 from procurement.models import CatalogItem, LegalEntity
 from procurement.money import (
     Money,
@@ -33,7 +32,7 @@ from procurement.money import (
 from procurement.selectors import catalog_item_price, price_lists_applicable
 
 from .. import cxml, oci
-from ..cart_lines import IncomingLine
+from ..cart_lines import IncomingRow
 from ..error_codes import PunchoutErrorCode
 from ..errors import PunchoutReturnRefused
 from ..lock_objects import punchout_sessions_qs_select_for_update
@@ -151,7 +150,7 @@ def punchout_cart_read(
     outcome: ReturnOutcome,
     currency: str,
     legal_entity: LegalEntity,
-) -> tuple[list[IncomingLine] | None, str]:
+) -> tuple[list[IncomingRow] | None, str]:
     """The lines the shop sent, mapped to ours; None means "keep what is there" (cXML status 204).
 
     `currency` is the cart's, `legal_entity` the one whose contract prices apply. The second value is a
@@ -191,20 +190,10 @@ def punchout_cart_read(
     lines = [_cxml_line(session, currency, row, outcome, contracts, cart_rate) for row in message.rows]
     note = ""
     total_currency = message.total.currency if message.total is not None else ""
-    if message.total is not None and lines and all(line.unit_price.currency == total_currency for line in lines):
+    totals = _line_totals_minor(lines, total_currency) if message.total is not None and lines else None
+    if message.total is not None and totals is not None:
         # Never trust the shop's Total: the lines count (each rounded once, then added). Say so when they disagree.
-        minor = {price: price.minor for price in {line.unit_price for line in lines}}  # once per distinct price
-        computed = Money.from_minor(
-            total_minor(
-                line_total_minor(
-                    quantity=line.quantity,
-                    unit_price_minor=minor[line.unit_price],
-                    price_basis_quantity=line.price_basis_quantity,
-                )
-                for line in lines
-            ),
-            total_currency,
-        )
+        computed = Money.from_minor(total_minor(totals), total_currency)
         if to_minor(message.total.amount, total_currency) != computed.minor:
             theirs = decimal_text(message.total.amount, currency_digits(total_currency))
             note = _(
@@ -212,6 +201,29 @@ def punchout_cart_read(
                 "the lines count."
             ) % {"theirs": theirs, "total_currency": total_currency, "computed": computed}
     return lines, note
+
+
+def _line_totals_minor(lines: list[IncomingRow], currency: str) -> list[int] | None:
+    """Each line's total in minor units (`line_total_minor`), None when a line is in another currency than
+    `currency`. Computed once per distinct (quantity, unit price, price basis): a large cart repeats them."""
+    minor: dict[Money, int] = {}  # once per distinct price
+    known: dict[tuple[Decimal, Money, Decimal], int] = {}
+    totals = []
+    for line in lines:
+        unit_price = line.unit_price
+        if unit_price.currency != currency:
+            return None
+        key = (line.quantity, unit_price, line.price_basis_quantity)
+        total = known.get(key)
+        if total is None:
+            price_minor = minor.get(unit_price)
+            if price_minor is None:
+                price_minor = minor[unit_price] = unit_price.minor
+            total = known[key] = line_total_minor(
+                quantity=line.quantity, unit_price_minor=price_minor, price_basis_quantity=line.price_basis_quantity
+            )
+        totals.append(total)
+    return totals
 
 
 class _Contracts:
@@ -234,6 +246,14 @@ class _Contracts:
         # (unit price, minor units, price basis) by the shop's (price, price basis, currency), checked and
         # computed once for the cart (`_unit_price`): a large cart repeats few prices.
         self.priced: dict[tuple[Decimal, str, str], tuple[Money, int, Decimal]] = {}
+        # What the cart's lines repeat, checked or converted once per distinct value (`_line`): the quantities
+        # found usable, our unit for each of the shop's, the UNSPSC code for each classification the shop
+        # gave, the VAT rates found usable.
+        self.quantities: set[Decimal] = set()
+        self.units: dict[str, str] = {}
+        self.unspsc: dict[str, str] = {}
+        self.classified: dict[tuple[tuple[str, str], ...], str] = {}
+        self.rates: set[Decimal] = set()
 
     def price(self, part_id: str) -> tuple[CatalogItem | None, Money | None]:
         item = self.items.get(part_id)
@@ -281,12 +301,24 @@ def _unit_price(price: Decimal, price_basis: Decimal, currency: str, label: _Lab
     return Money.from_minor(minor, currency), minor, price_basis
 
 
+def _quantity_check(quantity: Decimal | None, label: _Label) -> None:
+    """A line's quantity as a requisition line holds it (more than 0, at most 10 digits and 3 decimals), else the
+    refusal naming the line."""
+    if quantity is None or not quantity.is_finite() or quantity <= 0:
+        raise PunchoutReturnRefused(_("%(label)s has no quantity.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
+    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(_THOUSANDTH):
+        raise PunchoutReturnRefused(
+            _("%(label)s has a quantity we cannot hold: %(quantity)s (at most 10 digits and 3 decimals).")
+            % {"label": label, "quantity": str(quantity)[:30]},
+            code=PunchoutErrorCode.BAD_CART,
+        )
+
+
 def _line(
     session: PunchoutSession,
     cart_currency: str,
     outcome: ReturnOutcome,
     contracts: _Contracts,
-    *,
     index: int,
     description: str,
     quantity: Decimal | None,
@@ -302,38 +334,45 @@ def _line(
     manufacturer_part_id: str = "",
     extrinsics: dict[str, Any] | None = None,
     tax_rate: Decimal | None = None,
-) -> IncomingLine:
-    label = _Label(index, description, part_id)  # formatted only when a refusal or a warning is written
-    if quantity is None or not quantity.is_finite() or quantity <= 0:
-        raise PunchoutReturnRefused(_("%(label)s has no quantity.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
-    if quantity >= MAX_QUANTITY or quantity != quantity.quantize(_THOUSANDTH):
+) -> IncomingRow:
+    """One of the shop's lines in our units, prices and codes, checked. What lines repeat (a quantity, a price
+    with its basis and currency, a unit, a UNSPSC code, a VAT rate) is checked and converted once per distinct
+    value for the cart (`contracts`); a refusal or a warning names the line (`_Label`, formatted only then)."""
+    quantities = contracts.quantities
+    try:
+        known = quantity in quantities
+    except TypeError:  # a signalling NaN has no hash: the check refuses it
+        known = False
+    if not known:
+        _quantity_check(quantity, _Label(index, description, part_id))
+        quantities.add(quantity)  # type: ignore[arg-type]  # checked: a Decimal
+    if price is None:
         raise PunchoutReturnRefused(
-            _("%(label)s has a quantity we cannot hold: %(quantity)s (at most 10 digits and 3 decimals).")
-            % {"label": label, "quantity": str(quantity)[:30]},
+            _("%(label)s has no price.") % {"label": _Label(index, description, part_id)},
             code=PunchoutErrorCode.BAD_CART,
         )
-    if price is None:
-        raise PunchoutReturnRefused(_("%(label)s has no price.") % {"label": label}, code=PunchoutErrorCode.BAD_CART)
     currency = (currency or cart_currency).upper()
     if price.is_finite():
         # The basis by its text: an equal basis written with other digits (1, 1.000) gives its own digits back.
         key = (price, str(price_basis), currency)
         priced = contracts.priced.get(key)
         if priced is None:
-            priced = contracts.priced[key] = _unit_price(price, price_basis, currency, label)
+            priced = contracts.priced[key] = _unit_price(
+                price, price_basis, currency, _Label(index, description, part_id)
+            )
     else:
-        priced = _unit_price(price, price_basis, currency, label)
+        priced = _unit_price(price, price_basis, currency, _Label(index, description, part_id))
     unit_price, minor, price_basis = priced
-    item, contract = contracts.price(part_id)
+    item, contract = contracts.price(part_id) if contracts.items else (None, None)
     if contract is not None and contract.currency == currency:
         # Our contract price is for one unit: compare the line totals, each rounded once.
-        theirs = line_total_minor(quantity=quantity, unit_price_minor=minor, price_basis_quantity=price_basis)
-        ours = line_total_minor(quantity=quantity, unit_price_minor=contract.minor)
+        theirs = line_total_minor(quantity=quantity, unit_price_minor=minor, price_basis_quantity=price_basis)  # type: ignore[arg-type]
+        ours = line_total_minor(quantity=quantity, unit_price_minor=contract.minor)  # type: ignore[arg-type]
         if ours < theirs:
             outcome.warnings.append(
                 (
                     _("%(label)s: priced at our contract price %(contract)s instead of the shop's %(unit_price)s")
-                    % {"label": label, "contract": contract, "unit_price": unit_price}
+                    % {"label": _Label(index, description, part_id), "contract": contract, "unit_price": unit_price}
                 )
                 + (f" per {price_basis.normalize():f}" if price_basis != 1 else "")
                 + "."
@@ -342,25 +381,40 @@ def _line(
     if currency != cart_currency:
         outcome.warnings.append(
             _("%(label)s is in %(currency)s, the cart in %(cart_currency)s.")
-            % {"label": label, "currency": currency, "cart_currency": cart_currency}
+            % {"label": _Label(index, description, part_id), "currency": currency, "cart_currency": cart_currency}
         )
-    mapped = contracts.unit(unit or "EA")
-    return IncomingLine(
-        description=description or part_id,
-        quantity=quantity,
-        unit=mapped,
-        unit_price=unit_price,
-        supplier=contracts.supplier,
-        supplier_part_id=part_id,
-        supplier_part_auxiliary_id=aux_id,
-        price_basis_quantity=price_basis,
-        unspsc=_unspsc(unspsc) or (item.unspsc if item else ""),
-        lead_time_days=lead_time,
-        manufacturer=manufacturer,
-        manufacturer_part_id=manufacturer_part_id,
-        catalog_item=item,
-        extrinsics=extrinsics or {},
-        tax_rate=_tax_rate(tax_rate, label, outcome),
+    unit = unit or "EA"
+    mapped = contracts.units.get(unit)
+    if mapped is None:
+        mapped = contracts.units[unit] = contracts.unit(unit)
+    code = contracts.unspsc.get(unspsc)
+    if code is None:
+        code = contracts.unspsc[unspsc] = _unspsc(unspsc)
+    if tax_rate is not None:
+        try:
+            usable = tax_rate in contracts.rates
+        except TypeError:  # a signalling NaN has no hash: the check refuses it
+            usable = False
+        if not usable:
+            tax_rate = _tax_rate(tax_rate, _Label(index, description, part_id), outcome)
+            if tax_rate is not None:
+                contracts.rates.add(tax_rate)
+    return IncomingRow(
+        description or part_id,
+        quantity,  # type: ignore[arg-type]  # checked: a Decimal
+        mapped,
+        unit_price,
+        contracts.supplier,
+        part_id,
+        aux_id,
+        price_basis,
+        code or (item.unspsc if item else ""),
+        lead_time,
+        manufacturer,
+        manufacturer_part_id,
+        item,
+        extrinsics or {},
+        tax_rate,
     )
 
 
@@ -383,34 +437,40 @@ def _cxml_line(
     outcome: ReturnOutcome,
     contracts: _Contracts,
     cart_rate: Decimal | None = None,
-) -> IncomingLine:
+) -> IncomingRow:
     price, basis = _cxml_basis(item)
+    classifications = item.classifications
+    unspsc = contracts.classified.get(classifications)
+    if unspsc is None:  # the same classifications give the same code: read once per distinct set
+        unspsc = contracts.classified[classifications] = item.classification("UNSPSC") or ""
+    tax = item.tax
+    rate = tax.single_rate if tax is not None else None
     return _line(
         session,
         cart_currency,
         outcome,
         contracts,
-        index=item.line_number or 0,
-        description=item.text,
-        quantity=item.quantity,
-        unit=item.unit_of_measure,
-        price=price,
-        price_basis=basis,
-        currency=item.currency,
-        part_id=item.supplier_part_id,
-        aux_id=item.supplier_part_auxiliary_id or "",
-        unspsc=item.classification("UNSPSC") or "",
-        lead_time=item.lead_time,
-        manufacturer=item.manufacturer_name or "",
-        manufacturer_part_id=item.manufacturer_part_id or "",
-        extrinsics=dict(redact_form_fields(list(dict(item.extrinsics).items()))) if item.extrinsics else {},
-        tax_rate=cart_rate if item.tax is None or item.tax.single_rate is None else item.tax.single_rate,
+        item.line_number or 0,
+        item.description or item.short_name,  # ItemRow.text
+        item.quantity,
+        item.unit_of_measure,
+        price,
+        item.currency,
+        item.supplier_part_id,
+        basis,
+        item.supplier_part_auxiliary_id or "",
+        unspsc,
+        item.lead_time,
+        item.manufacturer_name or "",
+        item.manufacturer_part_id or "",
+        dict(redact_form_fields(list(dict(item.extrinsics).items()))) if item.extrinsics else {},
+        cart_rate if rate is None else rate,
     )
 
 
 def _oci_line(
     session: PunchoutSession, cart_currency: str, item: oci.OciItem, outcome: ReturnOutcome, contracts: _Contracts
-) -> IncomingLine:
+) -> IncomingRow:
     return _line(
         session,
         cart_currency,
@@ -441,16 +501,12 @@ def punchout_session_line_ids(*, session: PunchoutSession) -> list[int]:
 
 
 def _session_lines_set(session: PunchoutSession, line_ids: list[int]) -> None:
-    """`session.lines.set(line_ids)` in two statements whatever the number of lines (COPY on PostgreSQL): the
-    session's links go, then the new ones are written. The lines are the ones the return just created, never
-    linked to anything, so no link `set` would keep is lost."""
+    """`session.lines.set(line_ids)` in two statements whatever the number of lines: the session's links go, then
+    the new ones are written (on PostgreSQL made by the database from the runs of the lines' consecutive ids,
+    `bulk_insert_id_pairs`). The lines are the ones the return just created, never linked to anything, so no link
+    `set` would keep is lost."""
     PunchoutSessionLine.objects.filter(punchoutsession_id=session.pk).delete()
-    bulk_insert_rows(
-        PunchoutSessionLine,
-        ("punchoutsession_id", "requisitionline_id"),
-        list(zip(repeat(session.pk), line_ids)),
-        with_ids=False,
-    )
+    bulk_insert_id_pairs(PunchoutSessionLine, ("punchoutsession_id", "requisitionline_id"), session.pk, line_ids)
 
 
 def punchout_return_record(

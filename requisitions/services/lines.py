@@ -15,7 +15,7 @@ from procurement.models import CatalogItem, CostCentre, Employee, Supplier
 from procurement.money import MAX_MINOR, Money, MoneyError, line_total_minor, minor_storable
 from procurement.selectors import catalog_item_quote, catalog_items_visible, catalog_pricing_applicable
 from procurement.taxes import EntityTaxCodes
-from punchout.cart_lines import IncomingLine
+from punchout.cart_lines import IncomingLine, IncomingRow
 
 from ..error_codes import RequisitionErrorCode
 from ..errors import RequisitionError
@@ -308,19 +308,99 @@ _UNIT = re.compile(r"[A-Z0-9]{2,3}")  # procurement.models.unit_validator
 _LINE_NUMBER = EXTERNAL_LINE_FIELDS.index("line_number")
 
 
+# What an external line's checks and money give, the same for every line alike in what they read (its unit price,
+# unit, quantity, price basis, lead time, catalog item, supplier and the supplier's VAT rate): our unit, the unit
+# price in minor units, the total, the tax code, category, rate and amount.
+_Checked = tuple[str, int, int, str, str, Decimal | None, int]
+
+
 def _external_line_values(
-    spec: IncomingLine,
+    spec: IncomingLine | IncomingRow,
     index: int,
-    requisition: Requisition,
+    requisition_id: int,
     source: str,
     centre_id: int | None,
     taxes: LineTaxes,
     unit_prices: dict[Money, int],
+    known: dict[tuple[Any, ...], _Checked],
+    quantities: set[tuple[int, Decimal]],
 ) -> list[Any]:
     """The column values (EXTERNAL_LINE_FIELDS, line number 0 until numbered) of one incoming line, every
     value checked and bounded as a line's columns hold it; a RequisitionError naming the line otherwise.
-    `unit_prices`: the minor units of each unit price the write has met (a large cart repeats few prices)."""
+
+    The checks and the money (`_external_line_checked`) are done once per distinct (unit price, unit, quantity,
+    price basis, lead time, catalog item, supplier, VAT rate) of the write, kept in `known`: a line alike in all
+    of them to one already checked passes the same checks and gets the same amounts (a large cart repeats them).
+    `unit_prices`: the minor units of each unit price the write has met; `quantities`: the (catalog item's id(),
+    quantity) pairs found usable."""
     description = " ".join(spec.description.split())[:500] or spec.supplier_part_id or f"Item {index}"
+    item = spec.catalog_item
+    supplier = spec.supplier
+    quantity = spec.quantity
+    basis = spec.price_basis_quantity
+    lead_time = spec.lead_time_days
+    # The item and supplier by identity: the same objects give the same quantity rule and tax.
+    price = spec.unit_price
+    key: tuple[Any, ...] | None = (
+        price.amount,
+        price.currency,
+        spec.unit,
+        quantity,
+        basis,
+        lead_time,
+        id(item),
+        id(supplier),
+        spec.tax_rate,
+    )
+    try:
+        checked = known.get(key)  # type: ignore[arg-type]
+    except TypeError:  # a signalling NaN has no hash: checked (and refused) below
+        checked, key = None, None
+    if checked is None:
+        checked = _external_line_checked(spec, index, description, taxes, unit_prices, quantities)
+        if key is not None:
+            known[key] = checked
+    unit, unit_price_minor, total, tax_code, tax_category, tax_rate, tax_minor = checked
+    unspsc = spec.unspsc
+    return [
+        requisition_id,
+        0,
+        source,
+        item.pk if item is not None else None,
+        supplier.pk if supplier is not None else None,
+        spec.supplier_part_id[:64],
+        spec.supplier_part_auxiliary_id[:255],
+        description,
+        quantity,
+        unit,
+        unit_price_minor,
+        price.currency,
+        basis,
+        total,
+        tax_code,
+        tax_category,
+        tax_rate,
+        tax_minor,
+        unspsc[:8] if unspsc.isdigit() else "",
+        lead_time,
+        spec.manufacturer[:100],
+        spec.manufacturer_part_id[:64],
+        centre_id,
+        spec.extrinsics,
+    ]
+
+
+def _external_line_checked(
+    spec: IncomingLine | IncomingRow,
+    index: int,
+    description: str,
+    taxes: LineTaxes,
+    unit_prices: dict[Money, int],
+    quantities: set[tuple[int, Decimal]],
+) -> _Checked:
+    """An incoming line's price, unit, quantity, price basis and lead time checked, in this order, as a line's
+    columns hold them (a RequisitionError naming the line otherwise); its unit, unit price in minor units, total
+    and tax (`_Checked`)."""
     if spec.unit_price.amount < 0:
         raise RequisitionError(
             _("Line %(index)s (%(description)s) has a negative price.") % {"index": index, "description": description},
@@ -334,18 +414,23 @@ def _external_line_values(
             code=RequisitionErrorCode.INVALID_UNIT,
         )
     item = spec.catalog_item
+    quantity = spec.quantity
     try:
-        quantity = (
-            catalog_quantity_check(item=item, quantity=spec.quantity)
-            if item is not None
-            else _check_quantity(spec.quantity)
-        )
-    except RequisitionError as exc:
-        raise RequisitionError(
-            _("Line %(index)s (%(description)s): %(reason)s")
-            % {"index": index, "description": description, "reason": exc.message},
-            code=exc.code,
-        ) from None
+        usable = (id(item), quantity) in quantities  # the item's quantity rule, or the plain one, passed already
+    except TypeError:  # a signalling NaN has no hash: checked (and refused) below
+        usable = False
+    if not usable:
+        try:
+            quantity = (
+                catalog_quantity_check(item=item, quantity=quantity) if item is not None else _check_quantity(quantity)
+            )
+        except RequisitionError as exc:
+            raise RequisitionError(
+                _("Line %(index)s (%(description)s): %(reason)s")
+                % {"index": index, "description": description, "reason": exc.message},
+                code=exc.code,
+            ) from None
+        quantities.add((id(item), quantity))
     basis = spec.price_basis_quantity
     if basis <= 0:
         raise RequisitionError(
@@ -390,40 +475,14 @@ def _external_line_values(
         item=item,
         supplier_rate=spec.tax_rate,
     )
-    unspsc = spec.unspsc
-    return [
-        requisition.pk,
-        0,
-        source,
-        item.pk if item is not None else None,
-        supplier.pk if supplier is not None else None,
-        spec.supplier_part_id[:64],
-        spec.supplier_part_auxiliary_id[:255],
-        description,
-        quantity,
-        unit,
-        unit_price_minor,
-        spec.unit_price.currency,
-        basis,
-        total,
-        tax.code,
-        tax.category,
-        tax.rate,
-        tax.amount_minor(total),
-        unspsc[:8] if unspsc.isdigit() else "",
-        lead_time,
-        spec.manufacturer[:100],
-        spec.manufacturer_part_id[:64],
-        centre_id,
-        spec.extrinsics,
-    ]
+    return unit, unit_price_minor, total, tax.code, tax.category, tax.rate, tax.amount_minor(total)
 
 
 def _external_lines_write(
     *,
     requisition: Requisition,
     by: Employee,
-    lines: Sequence[IncomingLine],
+    lines: Sequence[IncomingLine | IncomingRow],
     replace_line_ids: Iterable[int],
     source: str,
     note: str,
@@ -438,8 +497,11 @@ def _external_lines_write(
     centre_id = centre.pk if centre is not None else None
     taxes = LineTaxes(requisition, codes=tax_codes)
     unit_prices: dict[Money, int] = {}
+    known: dict[tuple[Any, ...], _Checked] = {}
+    quantities: set[tuple[int, Decimal]] = set()
+    requisition_id = requisition.pk
     rows = [
-        _external_line_values(spec, index, requisition, source, centre_id, taxes, unit_prices)
+        _external_line_values(spec, index, requisition_id, source, centre_id, taxes, unit_prices, known, quantities)
         for index, spec in enumerate(lines, 1)
     ]
     replace = list(replace_line_ids)
@@ -466,7 +528,7 @@ def requisition_lines_add_external(
     *,
     requisition: Requisition,
     by: Employee,
-    lines: Sequence[IncomingLine],
+    lines: Sequence[IncomingLine | IncomingRow],
     replace_line_ids: Iterable[int] = (),
     source: str = RequisitionLine.Source.PUNCHOUT,
     note: str = "",
@@ -496,7 +558,7 @@ def requisition_lines_replace_external(
     *,
     requisition: Requisition,
     by: Employee,
-    lines: Sequence[IncomingLine],
+    lines: Sequence[IncomingLine | IncomingRow],
     replace_line_ids: Iterable[int] = (),
     source: str = RequisitionLine.Source.PUNCHOUT,
     note: str = "",

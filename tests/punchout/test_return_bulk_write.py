@@ -7,13 +7,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from procurement.bulk import bulk_insert_objects, bulk_insert_rows
+from procurement.bulk import bulk_insert_id_pairs, bulk_insert_objects, bulk_insert_rows
 from procurement.models import Employee
 from punchout import cxml
 from punchout.models import PunchoutConnection, PunchoutSession
@@ -96,8 +96,10 @@ def test_a_return_writes_exact_lines_and_the_sessions_links(cart, shop, shop_sup
         response = post_return("t-exact", order_message(3))
     assert response.status_code == 303, response.content[:300]
     copied = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("COPY ")]
-    # PostgreSQL: the lines and the session's links each in one COPY; elsewhere bulk_create.
-    assert len(copied) == (2 if connection.vendor == "postgresql" else 0)
+    made = [query["sql"] for query in queries.captured_queries if "generate_series(run.first_id" in query["sql"]]
+    # PostgreSQL: the lines in one COPY, the session's links made by the database from the lines' ids in one
+    # INSERT … SELECT; elsewhere bulk_create.
+    assert (len(copied), len(made)) == ((1, 1) if connection.vendor == "postgresql" else (0, 0))
     lines = list(cart.lines.order_by("line_number"))
     assert [as_row(line) for line in lines[:2]] == [
         {
@@ -305,3 +307,38 @@ def test_columns_whose_database_default_is_djangos_are_left_out_of_the_copy(cart
     left = ("gl_account", "project", "supplier_note", "contract_id")
     rows = RequisitionLine.objects.filter(requisition=cart).order_by("line_number").values_list(*left)
     assert list(rows) == [("", "", "", None)] * 3
+
+
+@pytest.mark.parametrize("pick", [[0, 1, 2, 3, 4, 5], [0, 1, 3, 4, 7], [2], [5, 1, 3], [0, 0, 1]])
+def test_link_rows_made_from_runs_of_ids_are_the_rows_copy_wrote(cart, shop, pick):
+    """`bulk_insert_id_pairs` against `bulk_insert_rows` of the same pairs: the same rows in the same order (their
+    own ids ascending as the pairs go), whether the ids are consecutive, in runs with gaps, one, not ascending or
+    repeated (those two written as rows; a repeated pair is refused by the unique pair either way)."""
+    through = PunchoutSession.lines.through
+    line_ids = bulk_insert_rows(
+        RequisitionLine,
+        COPIED_FIELDS,
+        [[cart.pk, n, "punchout", f"L{n}", Decimal(1), "EA", 1, "EUR"] for n in range(1, 9)],
+    )
+    ids = [line_ids[index] for index in pick]
+    fields = ("punchoutsession_id", "requisitionline_id")
+
+    def written(session: PunchoutSession) -> list[int]:
+        return list(through.objects.filter(punchoutsession=session).order_by("pk").values_list(fields[1], flat=True))
+
+    old, new = open_session(shop, cart, "t-old"), open_session(shop, cart, "t-new")
+    if len(set(ids)) < len(ids):
+        for write in (
+            lambda: bulk_insert_rows(through, fields, [(old.pk, pk) for pk in ids], with_ids=False),
+            lambda: bulk_insert_id_pairs(through, fields, new.pk, ids),
+        ):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                write()
+        return
+    bulk_insert_rows(through, fields, [(old.pk, pk) for pk in ids], with_ids=False)
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert_id_pairs(through, fields, new.pk, ids)
+    assert written(new) == written(old) == ids
+    if connection.vendor == "postgresql":
+        [query] = queries.captured_queries
+        assert query["sql"].startswith("INSERT" if ids == sorted(ids) else "COPY")
