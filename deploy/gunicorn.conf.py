@@ -18,3 +18,17 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front sets X-Forwarded-Proto; Django reads it (SECURE_PROXY_SSL_HEADER), gunicorn need not.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has loaded the app: import the URLs' modules (views, serializers, as the first request
+    would), then move every object the worker holds out of the garbage collector's reach (gc.freeze). A full
+    collection then walks only what requests made, instead of stalling a request now and then on the whole loaded
+    app (one in about 33 inbox requests was seen to)."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imported for its side effect, as the first request does
+    gc.collect()
+    gc.freeze()

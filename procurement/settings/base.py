@@ -152,6 +152,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg prepares only the statements the code asks it to (procurement.sql.sql_prepared_cursor: the inbox
+    # page); Django's own cursors bind values on the client and are never prepared. None turns it off (PgBouncer
+    # in transaction mode, prod.py).
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "prepare_threshold": 5}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

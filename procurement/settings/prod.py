@@ -36,7 +36,8 @@ for _position, _key in enumerate(SECRETS_ENCRYPTION_KEYS, start=1):
 # PostgreSQL connections (docs/deploy.md "PostgreSQL and Redis"): by default each web thread and worker keeps
 # its own connection for a minute (CONN_MAX_AGE, base.py). DATABASE_POOL_MAX_SIZE turns on Django's psycopg pool
 # instead: each process holds at most that many (a pool needs CONN_MAX_AGE 0). DATABASE_PGBOUNCER=1 says the
-# database is PgBouncer in transaction mode: no server-side cursors (they would not outlive the transaction).
+# database is PgBouncer in transaction mode: no server-side cursors nor prepared statements (they would not outlive
+# the transaction).
 DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE") or 0)
 DATABASE_POOL_MIN_SIZE = int(os.environ.get("DATABASE_POOL_MIN_SIZE") or min(2, DATABASE_POOL_MAX_SIZE))
 DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT") or 30)
@@ -63,6 +64,8 @@ if DATABASE_POOL_MAX_SIZE:
     }
 if DATABASE_PGBOUNCER:
     _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # Nor prepared statements: the next transaction may run on another server connection.
+    _database["OPTIONS"] = {key: value for key, value in _database["OPTIONS"].items() if key != "prepare_threshold"}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -35,7 +35,8 @@ def test_without_pool_variables_each_process_keeps_its_connections_a_minute():
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
         "DISABLE_SERVER_SIDE_CURSORS": False,
-        "OPTIONS": {},
+        # psycopg prepares the statements the code asks it to (procurement.sql.sql_prepared_cursor)
+        "OPTIONS": {"prepare_threshold": 5},
     }
 
 
@@ -45,15 +46,16 @@ def test_pool_sizes_from_the_environment_turn_on_the_psycopg_pool():
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": True,
         "DISABLE_SERVER_SIDE_CURSORS": False,
-        "OPTIONS": {"pool": {"min_size": 3, "max_size": 8, "timeout": 5.0}},
+        "OPTIONS": {"prepare_threshold": 5, "pool": {"min_size": 3, "max_size": 8, "timeout": 5.0}},
     }
     # Only the largest size given: the pool opens two connections and grows to it
     assert prod_database(DATABASE_POOL_MAX_SIZE="4")["OPTIONS"] == {
-        "pool": {"min_size": 2, "max_size": 4, "timeout": 30.0}
+        "prepare_threshold": 5,
+        "pool": {"min_size": 2, "max_size": 4, "timeout": 30.0},
     }
 
 
-def test_pgbouncer_in_transaction_mode_gets_no_server_side_cursors():
+def test_pgbouncer_in_transaction_mode_gets_no_server_side_cursors_nor_prepared_statements():
     assert prod_database(DATABASE_PGBOUNCER="1") == {
         "ENGINE": "django.db.backends.postgresql",
         "CONN_MAX_AGE": 60,

@@ -1,6 +1,7 @@
 """deploy/: each systemd unit runs its Procfile line (modulo the venv's path and the environment), the worker
 consumes every queue tasks are routed to, and gunicorn's settings load."""
 
+import gc
 import runpy
 
 from django.conf import settings
@@ -49,3 +50,12 @@ def test_the_beat_unit_keeps_its_schedule_in_its_state_directory():
 def test_gunicorn_settings_load():
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["timeout"] == 60 and config["workers"] >= 1 and config["accesslog"] == "-"
+
+
+def test_a_gunicorn_worker_keeps_the_loaded_app_out_of_the_garbage_collector():
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    try:
+        config["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
