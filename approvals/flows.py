@@ -38,7 +38,15 @@ from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
 from procurement.models import Employee
-from procurement.sql import SqlModelRow, sql_column, sql_field, sql_insert, sql_table
+from procurement.sql import (
+    SqlModelRow,
+    sql_column,
+    sql_field,
+    sql_insert,
+    sql_insert_statement,
+    sql_inserted,
+    sql_table,
+)
 
 from .models import ApprovalChain, ApprovalProcess, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
 from .notifications import notify_stage_tasks
@@ -196,15 +204,20 @@ class StageGate(flow.Join):
             task.process = process
             task.flow_task_type = task.flow_task.task_type
             task.status = STATUS.DONE
+        # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
+        # graph) ends here, in one update, which also writes the decided task done (ApproveActivation.complete). On
+        # PostgreSQL that update goes with the gate's insert (`_gate_write`).
+        close: tuple[str, list[Any]] | None = None
         if route.step is not None:
-            # The stage is over: what is still open of it (the other approvers' tasks, a waiting join of the earlier
-            # graph) ends here, in one update, which also writes the decided task done (ApproveActivation.complete).
             done = prev_activation.task if getattr(prev_activation, "written_by_gate", False) else None
             if done is None:
                 Task.objects.filter(process_id=process.pk, status__in=OPEN).update(status=STATUS.CANCELED, finished=now)
             else:
                 done.finished = now
-                _stage_tasks_close(process_id=process.pk, done=done, now=now)
+                close = _stage_tasks_close_statement(process_id=process.pk, done=done, now=now)
+                if connection.vendor != "postgresql" or unsaved:
+                    _execute(*close)
+                    close = None
         gate = Task(
             process=process,
             flow_task=self,
@@ -233,9 +246,7 @@ class StageGate(flow.Join):
                 finished=now,
                 token=Token("start"),
             )
-            sql_insert([*unsaved, gate, end])
-            _links([(gate, prev_activation.task), (end, gate)])
-            _process_done(process.pk, now)
+            _gate_write(unsaved, gate, [end], prev_activation.task, before=close, process_done=(process.pk, now))
             process.status, process.finished = PROCESS.DONE, now
             approval_chain_finish(
                 chain=route.chain, outcome=outcome, last=route.last, requisition_locked=route.requisition_locked
@@ -255,38 +266,93 @@ class StageGate(flow.Join):
             )
             for n, assignment in enumerate(stage, 1)
         ]
-        sql_insert([*unsaved, gate, *tasks])
-        _links([(gate, prev_activation.task), *((task, gate) for task in tasks)])
+        _gate_write(unsaved, gate, tasks, prev_activation.task, before=close)
         notify_stage_tasks(chain=route.chain, tasks=tasks, assignments=stage)
         activation = activation_class(gate)
         activation.next_activations = [self._stage.activation_class(task) for task in tasks]
         return activation
 
 
-def _stage_tasks_close(*, process_id: int, done: Any, now: Any) -> None:
-    """One UPDATE of the process's tasks: `done` (the decided approve task, started and finished) DONE, what else is
-    open CANCELED. As SQL: the ORM's CASE expressions cost more to build than the statement they save."""
+def _gate_write(
+    unsaved: list[Any],
+    gate: Any,
+    after: list[Any],
+    previous: Any,
+    *,
+    before: tuple[str, list[Any]] | None,
+    process_done: tuple[int, Any] | None = None,
+) -> None:
+    """The gate's rows: the start task still `unsaved` (at the start), the gate's own and the tasks `after` it (the
+    next stage's, or the end), new, in one insert; the gate follows `previous` (the task completed) and each task
+    after it follows the gate (viewflow's `previous` links, in one insert). `before` is an update to run first (the
+    stage's close); `process_done` the process finished (its id, the time).
+
+    On PostgreSQL, when there is no start task to write, all of it is one statement: the updates and the links in
+    data-modifying WITHs of the insert, the links made from the inserted ids (the gate's the smallest, as it is the
+    insert's first row). Elsewhere one statement each."""
+    done = _process_done_statement(*process_done) if process_done is not None else None
+    rows = [*unsaved, gate, *after]
+    if connection.vendor != "postgresql" or unsaved:
+        if before is not None:
+            _execute(*before)
+        sql_insert(rows)
+        _links([(gate, previous), *((task, gate) for task in after)])
+        if done is not None:
+            _execute(*done)
+        return
+    updates = [update for update in (before, done) if update is not None]
+    through = Task.previous.through._meta
+    insert_sql, insert_params = sql_insert_statement(rows)
+    task_pk = sql_column(Task._meta, "pk")
+    # identifiers from the models, values as parameters
+    parts = [f"update_{n} AS ({sql})" for n, (sql, _params) in enumerate(updates)]
+    params = [param for _sql, update_params in updates for param in update_params]
+    gate = f"(SELECT MIN({task_pk}) AS id FROM new_tasks)"  # noqa: S608
+    link_columns = f"{sql_column(through, 'from_task')}, {sql_column(through, 'to_task')}"
+    parts += [
+        f"new_tasks AS ({insert_sql})",
+        f"links AS (INSERT INTO {sql_table(through)} ({link_columns})"  # noqa: S608
+        f" SELECT g.id, %s FROM {gate} g UNION ALL SELECT n.{task_pk}, g.id FROM new_tasks n, {gate} g"
+        f" WHERE n.{task_pk} > g.id ORDER BY 1)",
+    ]
+    params += [*insert_params, previous.pk]
+    sql = f"WITH {', '.join(parts)} SELECT {task_pk} FROM new_tasks ORDER BY {task_pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for row, pk in zip(rows, ids, strict=True):
+        sql_inserted(row, pk)
+
+
+def _execute(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _stage_tasks_close_statement(*, process_id: int, done: Any, now: Any) -> tuple[str, list[Any]]:
+    """The UPDATE of the process's tasks, and its parameters: `done` (the decided approve task, started and finished)
+    DONE, what else is open CANCELED. As SQL: the ORM's CASE expressions cost more to build than the statement they
+    save."""
     meta = Task._meta
     qn = connection.ops.quote_name
     started = meta.get_field("started")
     pk, status, column = qn(meta.pk.column), qn(meta.get_field("status").column), qn(started.column)
-    with connection.cursor() as cursor:
-        cursor.execute(  # identifiers from the model, values as parameters
-            f"UPDATE {qn(meta.db_table)} SET {status} = CASE WHEN {pk} = %s THEN %s ELSE %s END, "  # noqa: S608
-            f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END, {qn(meta.get_field('finished').column)} = %s "
-            f"WHERE {qn(meta.get_field('process').column)} = %s AND ({pk} = %s OR {status} IN (%s, %s, %s))",
-            [
-                done.pk,
-                STATUS.DONE.value,
-                STATUS.CANCELED.value,
-                done.pk,
-                started.get_db_prep_save(done.started, connection),
-                started.get_db_prep_save(now, connection),
-                process_id,
-                done.pk,
-                *(open_status.value for open_status in OPEN),
-            ],
-        )
+    return (  # identifiers from the model, values as parameters
+        f"UPDATE {qn(meta.db_table)} SET {status} = CASE WHEN {pk} = %s THEN %s ELSE %s END, "  # noqa: S608
+        f"{column} = CASE WHEN {pk} = %s THEN %s ELSE {column} END, {qn(meta.get_field('finished').column)} = %s "
+        f"WHERE {qn(meta.get_field('process').column)} = %s AND ({pk} = %s OR {status} IN (%s, %s, %s))",
+        [
+            done.pk,
+            STATUS.DONE.value,
+            STATUS.CANCELED.value,
+            done.pk,
+            started.get_db_prep_save(done.started, connection),
+            started.get_db_prep_save(now, connection),
+            process_id,
+            done.pk,
+            *(open_status.value for open_status in OPEN),
+        ],
+    )
 
 
 def _links(pairs: list[tuple[Any, Any]]) -> None:
@@ -295,16 +361,16 @@ def _links(pairs: list[tuple[Any, Any]]) -> None:
     sql_insert([through(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs])
 
 
-def _process_done(process_id: int, now: Any) -> None:
-    """The process row DONE and finished, as SQL text (the ORM's UPDATE costs more to build than to run)."""
+def _process_done_statement(process_id: int, now: Any) -> tuple[str, list[Any]]:
+    """The UPDATE of the process row, DONE and finished, and its parameters: as SQL text (the ORM's UPDATE costs more
+    to build than to run)."""
     meta = Process._meta
     finished = sql_field(meta, "finished")
-    with connection.cursor() as cursor:
-        cursor.execute(  # identifiers from the model, values as parameters
-            f"UPDATE {sql_table(meta)} SET {sql_column(meta, 'status')} = %s, {sql_column(meta, 'finished')} = %s"  # noqa: S608
-            f" WHERE {sql_column(meta, 'pk')} = %s",
-            [PROCESS.DONE.value, finished.get_db_prep_save(now, connection), process_id],
-        )
+    return (  # identifiers from the model, values as parameters
+        f"UPDATE {sql_table(meta)} SET {sql_column(meta, 'status')} = %s, {sql_column(meta, 'finished')} = %s"  # noqa: S608
+        f" WHERE {sql_column(meta, 'pk')} = %s",
+        [PROCESS.DONE.value, finished.get_db_prep_save(now, connection), process_id],
+    )
 
 
 def next_stage(chain_id: int) -> list[ApprovalStepApprover]:

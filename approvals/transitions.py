@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from procurement.models import Employee
-from procurement.status_moves import StatusTable, status_move, status_move_log
+from procurement.sql import sql_update_and_insert
+from procurement.status_moves import StatusTable, status_move_event, status_move_log
 from requisitions.models import Requisition
 
 from .errors import ApprovalChainTransitionNotAllowed
@@ -47,15 +48,24 @@ def approval_chain_status_move(
     Staying in the same status is no move: nothing is written. A move the table does not allow raises
     `ApprovalChainTransitionNotAllowed`.
     """
-    status_move(
-        chain,
+    from_status = chain.status
+    if from_status == to_status:
+        return chain
+    if not TABLE.allows(from_status, to_status):
+        raise ApprovalChainTransitionNotAllowed(TABLE.refusal(from_status, to_status))
+    chain.status = to_status
+    event = status_move_event(
         table=TABLE,
+        obj=chain,
+        from_status=from_status,
         to_status=to_status,
-        refused=ApprovalChainTransitionNotAllowed,
         actor=by.user if by else None,
-        legal_entity=lambda: chain.legal_entity,
+        legal_entity=chain.legal_entity,
         comment=comment,
     )
+    # What `status_move` writes (the status saved, its audit event), built as text: one statement on PostgreSQL.
+    with transaction.atomic(savepoint=False):
+        sql_update_and_insert(chain, ["status"], [event])
     return chain
 
 
@@ -99,6 +109,22 @@ def _chains_move(
         .order_by("pk")
     )
     ids = [chain.pk for chain in chains]
+    if len(chains) == 1:
+        # The usual case: the one chain's move and its audit event in one statement on PostgreSQL, as
+        # `approval_chain_status_move` writes them (the row is locked above: its status is the one read).
+        (chain,) = chains
+        chain.status = to_status
+        event = status_move_event(
+            table=TABLE,
+            obj=chain,
+            from_status=from_status,
+            to_status=to_status,
+            actor=by.user if by else None,
+            legal_entity=requisition.legal_entity if requisition is not None else chain.legal_entity,
+            comment=comment,
+        )
+        sql_update_and_insert(chain, ["status"], [event])
+        return ids
     moved = ApprovalChain.objects.filter(pk__in=ids, status=from_status).update(status=to_status)
     assert moved == len(ids), (moved, ids)
     for chain in chains:

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from procurement.i18n import user_language
 from procurement.models import LegalEntity
-from procurement.sql import sql_column
+from procurement.sql import sql_column, sql_insert
 from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
@@ -259,8 +259,8 @@ def notify_each(
                         "email": user.email,
                     },
                 )
-    if written:
-        written = Notification.objects.bulk_create(written)
+    # The rows `bulk_create` writes, built as text (`procurement.sql.sql_insert`).
+    sql_insert(written)
     if legal_entity is not None:
         hooks = webhooks_for(legal_entity=legal_entity, event=kind) if any_hook else []
         for notice in notices:

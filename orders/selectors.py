@@ -1,16 +1,17 @@
 """Who sees which purchase orders: buyers, finance and admins all of their entities'; others those of the
 requisitions they may see."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from approvals.models import PurchasingRule
-from procurement.models import Address, Employee, LegalEntity, Role
-from procurement.sql import sql_column, sql_table
+from procurement.models import Address, Employee, LegalEntity, Role, Supplier
+from procurement.sql import SqlModelRow, sql_column, sql_table
 from procurement.taxes import TaxRow, tax_breakdown
 from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.selectors import requisitions_visible
@@ -39,6 +40,9 @@ class OrderingFacts:
     bill_to_id: int | None  # the entity's default bill-to address (another one when none is the default)
     hold_rules: bool  # an active "hold for a buyer" rule of the entity (or of every entity) exists
     splits: bool  # a line of the requisition is split between cost centres
+    # The requisition's lines in line order with their suppliers, read with the facts (as
+    # `requisition_lines_with_suppliers` reads them alone); None when not read.
+    lines: list[RequisitionLine] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,14 @@ class OrdersOfApproved:
 
 
 def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
-    """`order_change_pending`, `purchase_orders_made` and the `OrderingFacts` in one query (the change, when there is
-    one, read with its order in a second): the hold rules and the lines' splits are then read only when there are
-    some. SQL text: the ORM takes longer to build this statement than the database takes to run it (identifiers
-    from the models, values as parameters)."""
+    """`order_change_pending`, `purchase_orders_made` and the `OrderingFacts` with the requisition's lines and their
+    suppliers (`requisition_lines_with_suppliers`), in one query: one row per line, the facts on each (one row of
+    facts without a line when there is none); the change, when there is one, read with its order in a second. The
+    hold rules and the lines' splits are then read only when there are some. SQL text: the ORM takes longer to build
+    this statement than the database takes to run it (identifiers from the models, values as parameters)."""
     change, order, entity, address = OrderChange._meta, PurchaseOrder._meta, LegalEntity._meta, Address._meta
     rule, split, line = PurchasingRule._meta, RequisitionLineSplit._meta, RequisitionLine._meta
+    supplier = Supplier._meta
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT c.{sql_column(change, 'pk')} FROM {sql_table(change)} c"  # noqa: S608
@@ -73,10 +79,15 @@ def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
             f" OR r.{sql_column(rule, 'legal_entity')} = e.{sql_column(entity, 'pk')})"
             f" AND r.{sql_column(rule, 'is_active')} AND r.{sql_column(rule, 'applies_to')} = %s"
             f" AND r.{sql_column(rule, 'effect')} = %s),"
-            f" EXISTS (SELECT 1 FROM {sql_table(split)} s JOIN {sql_table(line)} l"
-            f" ON l.{sql_column(line, 'pk')} = s.{sql_column(split, 'line')}"
-            f" WHERE l.{sql_column(line, 'requisition')} = %s)"
-            f" FROM {sql_table(entity)} e WHERE e.{sql_column(entity, 'pk')} = %s",
+            f" EXISTS (SELECT 1 FROM {sql_table(split)} sp JOIN {sql_table(line)} sl"
+            f" ON sl.{sql_column(line, 'pk')} = sp.{sql_column(split, 'line')}"
+            f" WHERE sl.{sql_column(line, 'requisition')} = %s),"
+            f" {_LINE.columns}, {_SUPPLIER.columns}"
+            f" FROM {sql_table(entity)} e"
+            f" LEFT OUTER JOIN {sql_table(line)} l ON l.{sql_column(line, 'requisition')} = %s"
+            f" LEFT OUTER JOIN {sql_table(supplier)} s"
+            f" ON s.{sql_column(supplier, 'pk')} = l.{sql_column(line, 'supplier')}"
+            f" WHERE e.{sql_column(entity, 'pk')} = %s ORDER BY l.{sql_column(line, 'line_number')}",
             [
                 requisition.pk,
                 OrderChange.Status.PENDING.value,
@@ -85,16 +96,48 @@ def orders_of_approved(*, requisition: Requisition) -> OrdersOfApproved:
                 PurchasingRule.AppliesTo.REQUISITIONS.value,
                 PurchasingRule.Effect.HOLD_FOR_BUYER.value,
                 requisition.pk,
+                requisition.pk,
                 requisition.legal_entity_id,
             ],
         )
-        change_id, made, prefix, bill_to_id, hold_rules, splits = cursor.fetchone()
+        rows = cursor.fetchall()
+    change_id, made, prefix, bill_to_id, hold_rules, splits = rows[0][:_FACTS]
+    lines = [_line_with_supplier(row, _FACTS) for row in rows if row[_FACTS + _LINE.pk_index] is not None]
     pending = OrderChange.objects.select_related("purchase_order").get(pk=change_id) if change_id else None
     return OrdersOfApproved(
         change=pending,
         made=bool(made),
-        ordering=OrderingFacts(prefix, bill_to_id, bool(hold_rules), bool(splits)),
+        ordering=OrderingFacts(prefix, bill_to_id, bool(hold_rules), bool(splits), lines),
     )
+
+
+_FACTS = 6  # the facts' columns before a line's in `orders_of_approved`
+_LINE, _SUPPLIER = SqlModelRow(RequisitionLine, "l"), SqlModelRow(Supplier, "s")
+
+
+def _line_with_supplier(row: Sequence[Any], start: int = 0) -> RequisitionLine:
+    """The line whose columns begin at `row[start]`, its supplier (None for a line without one) read from the columns
+    after it, kept as `select_related("supplier")` keeps it."""
+    built = _LINE.build(row, start)
+    RequisitionLine.supplier.field.set_cached_value(
+        built, _SUPPLIER.build(row, start + _LINE.width) if built.supplier_id is not None else None
+    )
+    return built
+
+
+def requisition_lines_with_suppliers(requisition_id: int) -> list[RequisitionLine]:
+    """The requisition's lines in line order, each with its supplier (None for a line without one), as
+    `select_related("supplier")` reads them; by SQL text (columns from `_meta`), which costs less to build."""
+    line, supplier = RequisitionLine._meta, Supplier._meta
+    sql = (  # identifiers from the models, the id a parameter
+        f"SELECT {_LINE.columns}, {_SUPPLIER.columns} FROM {sql_table(line)} l"  # noqa: S608
+        f" LEFT OUTER JOIN {sql_table(supplier)} s ON s.{sql_column(supplier, 'pk')} = l.{sql_column(line, 'supplier')}"
+        f" WHERE l.{sql_column(line, 'requisition')} = %s ORDER BY l.{sql_column(line, 'line_number')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [requisition_id])
+        rows = cursor.fetchall()
+    return [_line_with_supplier(row) for row in rows]
 
 
 def order_change_pending(*, requisition: Requisition) -> OrderChange | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,10 +24,9 @@ from approvals.chain import Rates, requisition_facts, rule_matches
 from approvals.models import PurchasingRule
 from budgets.services import Charge, funds_commit
 from procurement.events import audit_event_record
-from procurement.models import Employee, Supplier
+from procurement.models import Employee
 from procurement.money import Money, split_minor, total_minor
 from procurement.services import document_numbers_next
-from procurement.sql import SqlModelRow, sql_column, sql_table
 from punchout.cxml import new_payload_id
 from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.services.lifecycle import requisition_status_move
@@ -38,7 +37,7 @@ from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
 from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 from .order_contracts import contracts_of_lines, order_contract_apply, order_lines_commit_to_contracts
-from .selectors import OrderingFacts, orders_of_approved
+from .selectors import OrderingFacts, orders_of_approved, requisition_lines_with_suppliers
 from .transitions import (
     purchase_order_status_move,
     purchase_orders_created_events,
@@ -132,29 +131,9 @@ class NewOrders:
         return bool(self.orders) and not self.hold_reason and not self.unordered_lines
 
 
-_LINE, _SUPPLIER = SqlModelRow(RequisitionLine, "l"), SqlModelRow(Supplier, "s")
-
-
 def _lines_with_suppliers(requisition_id: int) -> list[RequisitionLine]:
-    """The requisition's lines in line order, each with its supplier (None for a line without one), as
-    `select_related("supplier")` reads them; by SQL text (columns from `_meta`), which costs less to build."""
-    line, supplier = RequisitionLine._meta, Supplier._meta
-    sql = (  # identifiers from the models, the id a parameter
-        f"SELECT {_LINE.columns}, {_SUPPLIER.columns} FROM {sql_table(line)} l"  # noqa: S608
-        f" LEFT OUTER JOIN {sql_table(supplier)} s ON s.{sql_column(supplier, 'pk')} = l.{sql_column(line, 'supplier')}"
-        f" WHERE l.{sql_column(line, 'requisition')} = %s ORDER BY l.{sql_column(line, 'line_number')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [requisition_id])
-        rows = cursor.fetchall()
-    lines = []
-    for row in rows:
-        built = _LINE.build(row)
-        RequisitionLine.supplier.field.set_cached_value(
-            built, _SUPPLIER.build(row, _LINE.width) if built.supplier_id is not None else None
-        )
-        lines.append(built)
-    return lines
+    """The requisition's lines in line order, each with its supplier (orders.selectors)."""
+    return requisition_lines_with_suppliers(requisition_id)
 
 
 @transaction.atomic(savepoint=False)
@@ -173,7 +152,7 @@ def purchase_orders_create(
     if facts is None:
         facts = orders_of_approved(requisition=requisition).ordering
     reason = hold_reason(requisition=requisition, rules=None if facts.hold_rules else [])
-    lines = _lines_with_suppliers(requisition.pk)
+    lines = facts.lines if facts.lines is not None else _lines_with_suppliers(requisition.pk)
     if not reason and facts.splits:
         prefetch_related_objects(lines, Prefetch("splits", RequisitionLineSplit.objects.order_by("line", "id")))
     orderable = [line for line in lines if line.supplier_id is not None]

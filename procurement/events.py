@@ -15,7 +15,21 @@ def audit_event_record(
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = audit_event_row(event_type=event_type, actor=actor, legal_entity=legal_entity, obj=obj, data=data)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event_row(
+    *,
+    event_type: str,
+    actor: Any = None,
+    legal_entity: LegalEntity | None = None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The event `audit_event_record` writes, not written yet (for a caller that writes it with its own statement)."""
+    return AuditEvent(
         event_type=event_type,
         actor=actor if getattr(actor, "pk", None) else None,
         legal_entity=legal_entity,

@@ -9,22 +9,33 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Field, Model
 from django.db.models.options import Options
+
+# Quoted names per (database vendor, model, field): a hot statement names a few dozen, and the models do not change.
+_NAMES: dict[tuple[str, Options, str | None], str] = {}
 
 
 def sql_column(meta: Options, name: str) -> str:
     """The quoted column of the field `name` ("pk" for the primary key) of the model whose `_meta` is `meta`."""
-    field = meta.pk if name == "pk" else meta.get_field(name)
-    if not isinstance(field, Field) or not field.column:
-        raise ValueError(f"{meta.label}.{name} is not a concrete column")
-    return connection.ops.quote_name(field.column)
+    key = (connection.vendor, meta, name)
+    quoted = _NAMES.get(key)
+    if quoted is None:
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        if not isinstance(field, Field) or not field.column:
+            raise ValueError(f"{meta.label}.{name} is not a concrete column")
+        quoted = _NAMES[key] = connection.ops.quote_name(field.column)
+    return quoted
 
 
 def sql_table(meta: Options) -> str:
     """The quoted table of the model whose `_meta` is `meta`."""
-    return connection.ops.quote_name(meta.db_table)
+    key = (connection.vendor, meta, None)
+    quoted = _NAMES.get(key)
+    if quoted is None:
+        quoted = _NAMES[key] = connection.ops.quote_name(meta.db_table)
+    return quoted
 
 
 def sql_field(meta: Options, name: str) -> Field:
@@ -134,6 +145,50 @@ def sql_inserted(obj: Model, pk: Any) -> None:
     """`obj` was written by `sql_insert_statement` with the id `pk`: it is saved, as after `save`."""
     obj.pk = pk
     obj._state.adding, obj._state.db = False, connection.alias
+
+
+def sql_update_statement(obj: Model, fields: Iterable[str]) -> tuple[str, list[Any]]:
+    """The UPDATE `obj.save(update_fields=fields)` runs, and its parameters: the fields' columns in the model's order,
+    each value through the field's `pre_save` (an `auto_now` field takes the time, on the instance too, as `save`
+    sets it) and `get_db_prep_save`, the row found by its primary key."""
+    meta = obj._meta
+    names = set(fields)
+    chosen = [f for f in meta.local_concrete_fields if not f.primary_key and (f.name in names or f.attname in names)]
+    if len(chosen) != len(names):
+        raise ValueError(f"{meta.label} has no field among {sorted(names)} to save")
+    qn = connection.ops.quote_name
+    sets = ", ".join(f"{qn(str(field.column))} = %s" for field in chosen)
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in chosen]
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    sql = f"UPDATE {sql_table(meta)} SET {sets} WHERE {sql_column(meta, 'pk')} = %s"  # noqa: S608 - identifiers from the model
+    return sql, params
+
+
+def sql_update_and_insert(obj: Model, fields: Iterable[str], rows: Sequence[Model]) -> None:
+    """`obj.save(update_fields=fields)` (`sql_update_statement`) and `sql_insert(rows)` (new rows of one model, e.g.
+    the change-log rows of the update): on PostgreSQL one statement, the UPDATE in a data-modifying WITH of the
+    INSERT; elsewhere the UPDATE, then the INSERT. Raises `DatabaseError` when the update finds no row, as `save`
+    does."""
+    update_sql, update_params = sql_update_statement(obj, fields)
+    if not rows or connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, update_params)
+            if cursor.rowcount != 1:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+        sql_insert(rows)
+        return
+    insert_sql, insert_params = sql_insert_statement(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS ({update_sql} RETURNING 1) {insert_sql}, (SELECT COUNT(*) FROM moved)",  # noqa: S608
+            [*update_params, *insert_params],
+        )
+        returned = cursor.fetchall()
+    if returned[0][1] != 1:
+        # The rows went in with it: the error ends the caller's transaction, as a failed `save` does.
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    for row, (pk, _moved) in zip(rows, returned, strict=True):
+        sql_inserted(row, pk)
 
 
 _ROWS: dict[type[Model], SqlModelRow] = {}  # per model: its columns and converters (no data)

@@ -13,8 +13,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
 
-from .events import audit_event_record
-from .models import LegalEntity
+from .events import audit_event_record, audit_event_row
+from .models import AuditEvent, LegalEntity
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,26 @@ def status_move_log(
     comment: str = "",
 ) -> None:
     audit_event_record(
+        event_type=table.event_type,
+        actor=actor,
+        legal_entity=legal_entity,
+        obj=obj,
+        data={"from": from_status, "to": to_status, "comment": comment},
+    )
+
+
+def status_move_event(
+    *,
+    table: StatusTable,
+    obj: models.Model,
+    from_status: str,
+    to_status: str,
+    actor: Any,
+    legal_entity: LegalEntity | None,
+    comment: str = "",
+) -> AuditEvent:
+    """The event `status_move_log` writes, not written yet (for a move that writes it with its own statement)."""
+    return audit_event_row(
         event_type=table.event_type,
         actor=actor,
         legal_entity=legal_entity,

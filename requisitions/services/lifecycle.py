@@ -16,7 +16,15 @@ from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid,
 from ..lock_objects import requisition_lines_for_submit, requisition_select_for_update_for_submit
 from ..models import Requisition, RequisitionEvent, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from ..transitions import CANCELLABLE, WITHDRAWABLE, is_allowed
-from .shared import TOTALS_FIELDS, _check_requester, _event, _lock, _save, _totals_of_lines
+from .shared import (
+    TOTALS_FIELDS,
+    _check_requester,
+    _event,
+    _event_row,
+    _lock,
+    _save_with_event,
+    _totals_of_lines,
+)
 from .shared import requisition_writes_together as requisition_writes_together
 
 
@@ -25,8 +33,11 @@ def _status_move(requisition: Requisition, to_status: str, by: Employee | None, 
     from_status = requisition.status
     _check_move(from_status, to_status)
     requisition.status = to_status
-    _save(requisition, ["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])])
-    _event(requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status)
+    event = _event_row(
+        requisition, by, RequisitionEvent.Kind.STATUS, comment=comment, from_status=from_status, to_status=to_status
+    )
+    fields = ["status", "updated_at", *(["submitted_at"] if to_status == "submitted" else [])]
+    _save_with_event(requisition, fields, event)
 
 
 def _check_move(from_status: str, to_status: str) -> None:
@@ -178,7 +189,7 @@ def _status_moves(
     RequisitionEvent.objects.bulk_create(events)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def requisition_mark_withdrawn(*, requisition: Requisition, by: Employee, comment: str = "") -> Requisition:
     """The requester takes a requisition back before its final approval (the status move only: the funds it
     holds and its approval tasks are ended by p2p.submit_to_order.requisition_withdraw)."""

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
-from procurement.sql import sql_column, sql_field, sql_insert, sql_insert_statement, sql_inserted, sql_table
+from procurement.sql import (
+    sql_column,
+    sql_field,
+    sql_insert,
+    sql_insert_statement,
+    sql_inserted,
+    sql_table,
+    sql_update_and_insert,
+)
 from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
@@ -60,11 +68,19 @@ def requisition_writes_together() -> Iterator[None]:
 
 
 def _held_write(held: _HeldWrites) -> None:
-    for requisition, fields in held.saves.values():
-        requisition.save(update_fields=sorted(fields))
-    RequisitionEvent.objects.bulk_create(held.events)
+    """What the block kept, as `save(update_fields=…)` and `bulk_create` write it, built as text: one requisition's
+    row and the change-log rows in one statement on PostgreSQL (`sql_update_and_insert`)."""
+    saves = list(held.saves.values())
+    events = list(held.events)
     held.saves.clear()
     held.events.clear()
+    if len(saves) == 1:
+        requisition, fields = saves[0]
+        sql_update_and_insert(requisition, sorted(fields), events)
+        return
+    for requisition, fields in saves:
+        sql_update_and_insert(requisition, sorted(fields), [])
+    sql_insert(events)
 
 
 def _save(requisition: Requisition, fields: list[str]) -> None:
@@ -76,6 +92,17 @@ def _save(requisition: Requisition, fields: list[str]) -> None:
         return
     _earlier, earlier_fields = held.saves.get(requisition.pk, (requisition, set()))
     held.saves[requisition.pk] = (requisition, earlier_fields | set(fields))
+
+
+def _save_with_event(requisition: Requisition, fields: list[str], event: RequisitionEvent) -> None:
+    """`_save` and the change-log row `event` (made by `_event_row`): kept by a `requisition_writes_together` block,
+    else written now, in one statement on PostgreSQL (`sql_update_and_insert`)."""
+    held = _held_writes.get()
+    if held is None:
+        sql_update_and_insert(requisition, fields, [event])
+        return
+    _save(requisition, fields)
+    held.events.append(event)
 
 
 def _event(

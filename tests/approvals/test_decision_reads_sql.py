@@ -2,30 +2,44 @@
 queries they replaced gave: the same instances, field by field and type by type, with the same related objects
 loaded, on PostgreSQL and SQLite; and the rows they insert are the rows `bulk_create` inserts."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
+from approvals.errors import ApprovalChainTransitionNotAllowed
 from approvals.flows import ApprovalFlow, next_stage
 from approvals.lock_objects import (
     approval_assignment_select_for_update_with_requisition,
     approval_task_select_for_update_with_process,
 )
-from approvals.models import ApprovalMode, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
+from approvals.models import (
+    ApprovalChain,
+    ApprovalMode,
+    ApprovalStep,
+    ApprovalStepApprover,
+    Delegation,
+    StepStatus,
+)
 from approvals.notifications import _lines_shown
+from approvals.transitions import TABLE, approval_chain_status_move
+from orders.selectors import orders_of_approved
 from orders.services import _lines_with_suppliers
-from p2p.submit_to_order import requisition_submit
-from procurement.sql import sql_insert
+from p2p.submit_to_order import approval_decide as p2p_approval_decide
+from p2p.submit_to_order import requisition_submit, requisition_withdraw
+from procurement.models import AuditEvent, Employee
+from procurement.sql import sql_insert, sql_update_and_insert
+from procurement.status_moves import status_move
 from procurement.tasks import notification_email_send
-from requisitions.models import Requisition, RequisitionLine
+from requisitions.models import Requisition, RequisitionEvent, RequisitionLine
 from tests.p2p.test_path_queries import cart, chain_of, open_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -179,3 +193,146 @@ def test_a_notification_e_mail_given_its_address_reads_nobody(france):
     assert mail.outbox[0].to == ["x@example.com"] and mail.outbox[0].extra_headers == {"Content-Language": "fr"}
     # queued before the address went along: the user is read, and one who is not there is skipped
     assert notification_email_send(user_id=2**62, subject="s", body="b") is False
+
+
+# --- writes of one statement where the ORM wrote two or more ----------------------------------------------------
+
+
+def _row(model: Any, pk: int, *leave_out: str) -> dict[str, Any]:
+    return {k: v for k, v in model.objects.filter(pk=pk).values().get().items() if k not in ("id", *leave_out)}
+
+
+def test_sql_update_and_insert_writes_what_save_and_bulk_create_write(submitted):
+    def event(requisition: Requisition) -> RequisitionEvent:
+        return RequisitionEvent(
+            requisition=requisition, kind=RequisitionEvent.Kind.STATUS, comment="é", data={"n": 1}, from_status="x"
+        )
+
+    by_orm = Requisition.objects.get(pk=submitted.pk)
+    by_orm.title, by_orm.needed_by = "Changed", None
+    by_orm.save(update_fields=["title", "needed_by", "updated_at"])
+    orm_event = event(by_orm)
+    RequisitionEvent.objects.bulk_create([orm_event])
+    orm_row = _row(Requisition, submitted.pk, "updated_at")
+    by_text = Requisition.objects.get(pk=submitted.pk)
+    by_text.title, by_text.needed_by = "Changed", None
+    text_event = event(by_text)
+    with CaptureQueriesContext(connection) as queries:
+        sql_update_and_insert(by_text, ["title", "needed_by", "updated_at"], [text_event])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert _row(Requisition, submitted.pk, "updated_at") == orm_row
+    # `updated_at` (auto_now) was set on the instance and written, as `save` does
+    assert by_text.updated_at > by_orm.updated_at
+    assert Requisition.objects.get(pk=submitted.pk).updated_at == by_text.updated_at
+    assert text_event.pk and text_event._state.adding is False
+    assert _row(RequisitionEvent, text_event.pk, "created_at") == _row(RequisitionEvent, orm_event.pk, "created_at")
+    # a row that is not there: refused as `save(update_fields=…)` refuses it
+    gone = Requisition(pk=2**62, title="gone")
+    for rows in ([], [event(submitted)]):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            sql_update_and_insert(gone, ["title"], rows)
+
+
+def test_a_chain_moves_with_its_audit_event_as_status_move_wrote_them(submitted):
+    by = Employee.objects.select_related("user").get(pk=submitted.requester_id)
+    chains = [ApprovalChain.objects.create(requisition=submitted, total_minor=1, currency="EUR") for _ in range(2)]
+    for chain in chains:
+        chain.requisition = submitted
+    status_move(
+        chains[0],
+        table=TABLE,
+        to_status=ApprovalChain.Status.APPROVED,
+        refused=ApprovalChainTransitionNotAllowed,
+        actor=by.user,
+        legal_entity=lambda: chains[0].legal_entity,
+        comment="ok",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        approval_chain_status_move(chain=chains[1], to_status=ApprovalChain.Status.APPROVED, by=by, comment="ok")
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert _row(ApprovalChain, chains[0].pk, "created_at") == _row(ApprovalChain, chains[1].pk, "created_at")
+    events = [AuditEvent.objects.get(object_type="approvals.ApprovalChain", object_id=str(c.pk)) for c in chains]
+    assert _row(AuditEvent, events[0].pk, "created_at", "object_id") == _row(
+        AuditEvent, events[1].pk, "created_at", "object_id"
+    )
+    with pytest.raises(ApprovalChainTransitionNotAllowed):
+        approval_chain_status_move(chain=chains[1], to_status=ApprovalChain.Status.REJECTED, by=by)
+
+
+def test_the_gate_writes_a_stage_s_rows_and_the_end_as_the_statements_one_by_one_did(submitted):
+    decided, other = open_tasks(submitted)
+    process = decided.process
+    with CaptureQueriesContext(connection) as queries:
+        p2p_approval_decide(
+            task_id=decided.pk, by=Employee.objects.select_related("user").get(user=decided.owner), decision="approve"
+        )
+    task_writes = [q["sql"] for q in queries if re.search(r"(UPDATE|INSERT INTO) \"viewflow_", q["sql"])]
+    assert len(task_writes) == (1 if connection.vendor == "postgresql" else 3)
+    decided.refresh_from_db()
+    other.refresh_from_db()
+    assert (decided.status, other.status) == (STATUS.DONE, STATUS.CANCELED)
+    assert decided.started is not None and decided.finished == other.finished
+    first_gate = Task.objects.get(process=process, flow_task=ApprovalFlow.gate, data__step=decided.data["step"])
+    assert (first_gate.status, first_gate.finished) == (STATUS.DONE, decided.finished)
+    (last,) = open_tasks(submitted)
+    assert first_gate.pk < last.pk and last.owner_id is not None
+    assert list(first_gate.previous.values_list("pk", flat=True)) == [decided.pk]
+    assert list(last.previous.values_list("pk", flat=True)) == [first_gate.pk]
+    # the last stage: its gate and the end written, linked, and the process finished
+    p2p_approval_decide(
+        task_id=last.pk, by=Employee.objects.select_related("user").get(user=last.owner), decision="approve"
+    )
+    process.refresh_from_db()
+    last.refresh_from_db()
+    gate = Task.objects.get(process=process, flow_task=ApprovalFlow.gate, data__step=last.data["step"])
+    end = Task.objects.get(process=process, flow_task=ApprovalFlow.end)
+    assert (process.status, process.finished) == ("DONE", last.finished)
+    assert last.finished == gate.finished == end.finished and gate.pk < end.pk
+    assert list(gate.previous.values_list("pk", flat=True)) == [last.pk]
+    assert list(end.previous.values_list("pk", flat=True)) == [gate.pk]
+    links = Task.previous.through.objects.filter(from_task__process=process).order_by("pk")
+    assert [link.from_task_id for link in links] == sorted(link.from_task_id for link in links)
+
+
+def test_the_facts_of_an_approved_requisition_bring_its_lines_as_read_alone(submitted):
+    RequisitionLine.objects.filter(requisition=submitted, line_number=2).update(supplier=None)
+    alone = _lines_with_suppliers(submitted.pk)
+    with_facts = orders_of_approved(requisition=submitted).ordering.lines
+    assert with_facts is not None and len(with_facts) == len(alone) == 3
+    for one, other in zip(with_facts, alone, strict=True):
+        same(one, other)
+        with CaptureQueriesContext(connection) as queries:
+            if other.supplier is None:
+                assert one.supplier is None
+            else:
+                same(one.supplier, other.supplier)
+        assert not queries
+    empty = Requisition.objects.create(
+        legal_entity=submitted.legal_entity, number="EMPTY-1", requester=submitted.requester, title="Empty"
+    )
+    facts = orders_of_approved(requisition=empty)
+    assert facts.ordering.lines == [] and facts.made is False and facts.change is None
+    assert facts.ordering.po_number_prefix == orders_of_approved(requisition=submitted).ordering.po_number_prefix
+
+
+def test_a_withdrawal_moves_the_requisition_with_its_event_in_one_statement(submitted):
+    requester = Employee.objects.select_related("user").get(pk=submitted.requester_id)
+    with CaptureQueriesContext(connection) as queries:
+        requisition_withdraw(requisition=submitted, by=requester, comment="not needed")
+    moves = [q["sql"] for q in queries if '"requisitions_requisitionevent"' in q["sql"]]
+    assert len(moves) == 1
+    assert not [q for q in queries if q["sql"].startswith("SAVEPOINT") and "withdraw" in q["sql"]]
+    event = RequisitionEvent.objects.filter(requisition=submitted, kind=RequisitionEvent.Kind.STATUS).latest("pk")
+    assert (event.from_status, event.to_status, event.comment, event.actor_id) == (
+        "in_approval",
+        "withdrawn",
+        "not needed",
+        requester.user_id,
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == "withdrawn"
+    chain = ApprovalChain.objects.get(requisition=submitted)
+    assert chain.status == ApprovalChain.Status.WITHDRAWN
+    audit = AuditEvent.objects.get(object_type="approvals.ApprovalChain", object_id=str(chain.pk))
+    assert audit.data == {"from": "pending", "to": "withdrawn", "comment": f"Requisition {submitted.number} ended"}
+    assert audit.actor_id is None and audit.legal_entity_id == submitted.legal_entity_id

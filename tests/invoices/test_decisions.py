@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from invoices.errors import InvoiceTransitionNotAllowed
 from invoices.matching import invoice_match
@@ -100,5 +101,6 @@ def test_the_match_and_acceptance_take_the_same_queries_whatever_the_line_count(
     assert invoice.status == "ready_to_pay"
 
 
-# 49 before status moves wrote their row and audit event without a savepoint of their own (procurement.status_moves).
-QUERIES = 45
+# 49 before status moves wrote their row and audit event without a savepoint of their own (procurement.status_moves);
+# on PostgreSQL 44 since a requisition's status move and its change-log row are one statement.
+QUERIES = 44 if connection.vendor == "postgresql" else 45

@@ -54,10 +54,10 @@ SUBMIT_HIERARCHY_AWAY_QUERIES = SUBMIT_HIERARCHY_QUERIES + 2
 # assignment with its step and chain (and whether a later stage is pending) and the requisition with its parties,
 # locked (2); the decision with the stage's other assignments cancelled and the stage settled in one statement (1,
 # plus 1 to count an all-of stage's approvals first), the decision's event (1); the task done with what is still
-# open of the stage cancelled in one update (1); the next stage with its delegates (1); its tasks with the gate row,
-# their links (2); the lines shown, preferences (with whether the entity has a webhook), notifications (3). Was 18 /
-# 19, then 15 / 16.
-DECIDE_QUERIES = {ApprovalMode.ANY: 13, ApprovalMode.ALL: 14}
+# open of the stage cancelled, its tasks with the gate row and their links, in one statement on PostgreSQL (1); the next
+# stage with its delegates (1); the lines shown, preferences (with whether the entity has a webhook), notifications
+# (3). Was 18 / 19, then 15 / 16, then 13 / 14 (the cancellation, the insert and the links one statement each).
+DECIDE_QUERIES = {ApprovalMode.ANY: 11, ApprovalMode.ALL: 12}
 # An approval of an all-of stage that others still have to approve: locks (2), the decision and its event (2),
 # the approvals counted (1), its task done (1), inside the test's savepoint (2). Was 9.
 DECIDE_UNDECIDED_QUERIES = 8
