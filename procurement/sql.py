@@ -91,8 +91,10 @@ class SqlModelRow:
 
 
 def _writable_fields(meta: Options) -> list[Field]:
-    """The columns an INSERT of a new instance writes: what Django's `save(force_insert=True)` writes."""
-    return [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+    """The columns an INSERT of a new instance writes: what Django's `save(force_insert=True)` writes (a proxy
+    model's are its concrete model's)."""
+    concrete = meta.concrete_model._meta if meta.proxy and meta.concrete_model is not None else meta
+    return [f for f in concrete.local_concrete_fields if not f.generated and not f.primary_key]
 
 
 def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
