@@ -60,13 +60,9 @@ def balances_add(deltas: dict[int, dict[str, int]]) -> None:
         cursor.execute(f"UPDATE {sql_table(meta)} SET {', '.join(sets)} WHERE {condition}", [*params, *ids])  # noqa: S608
 
 
-# Entries per INSERT: well under SQLite's and PostgreSQL's limits on a statement's parameters.
-_INSERT_BATCH = 500
-
-
 def ledger_write(entries: Sequence[BudgetEntry]) -> list[BudgetEntry]:
     """Write ledger entries and move their budgets' balances by them, in one transaction: two queries whatever
-    the number of entries and budgets (up to 500 entries an insert). The only writer of BudgetEntry; the entries
+    the number of entries and budgets. The only writer of BudgetEntry; the entries
     are written as `bulk_create` writes them (`procurement.sql.sql_insert`), their ids set.
 
     The caller holds the budgets' row locks (`budgets_select_for_update`, taken in primary-key order) when it
@@ -76,8 +72,7 @@ def ledger_write(entries: Sequence[BudgetEntry]) -> list[BudgetEntry]:
         return []
     created = list(entries)
     with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint of its own
-        for start in range(0, len(created), _INSERT_BATCH):
-            sql_insert(created[start : start + _INSERT_BATCH])
+        sql_insert(created)
         balances_add(balance_deltas(created))
     return created
 

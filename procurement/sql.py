@@ -117,17 +117,25 @@ def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     return sql, params
 
 
+# Parameters of one INSERT at most: under SQLite's (32,766) and PostgreSQL's (65,535) limits of a statement.
+SQL_INSERT_MAX_PARAMS = 30_000
+
+
 def sql_insert(objs: Sequence[Model]) -> None:
     """Insert new instances of one model in one statement (`sql_insert_statement`; no model has save signals here)
-    and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+)."""
+    and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+). Rows of more than
+    `SQL_INSERT_MAX_PARAMS` values in all go in as many statements as that takes, as `bulk_create` batches them."""
     if not objs:
         return
-    sql, params = sql_insert_statement(objs)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for obj, pk in zip(objs, ids, strict=True):
-        sql_inserted(obj, pk)
+    per_statement = max(1, SQL_INSERT_MAX_PARAMS // max(1, len(_writable_fields(objs[0]._meta))))
+    for start in range(0, len(objs), per_statement):
+        batch = objs[start : start + per_statement]
+        sql, params = sql_insert_statement(batch)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [pk for (pk,) in cursor.fetchall()]
+        for obj, pk in zip(batch, ids, strict=True):
+            sql_inserted(obj, pk)
 
 
 def sql_inserted(obj: Model, pk: Any) -> None:

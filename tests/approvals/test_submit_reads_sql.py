@@ -205,3 +205,31 @@ def test_sql_insert_of_a_proxy_model_writes_what_save_writes():
     }
     assert (mine.data, theirs.data) == ({"chain": 1}, {"chain": 2})
     assert mine.created == made.created
+
+
+def test_sql_insert_batches_a_long_list_as_bulk_create_does(acme, monkeypatch):
+    """Over SQL_INSERT_MAX_PARAMS values, the rows go in several statements, every one with its id (a long
+    order's lines, a ledger write of many entries)."""
+    from procurement import sql
+
+    budget = BudgetFactory(cost_centre=acme.alice.default_cost_centre)
+    monkeypatch.setattr(sql, "SQL_INSERT_MAX_PARAMS", 30)  # 14 columns: 2 entries a statement
+    entries = [
+        BudgetEntry(
+            budget=budget,
+            kind=BudgetEntry.Kind.ACTUAL,
+            amount_minor=n,
+            source_amount_minor=n,
+            source_currency="EUR",
+            rate=Decimal(1),
+        )
+        for n in range(1, 6)
+    ]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        ledger_write(entries)
+    assert sum("INSERT" in q["sql"] for q in queries.captured_queries) == 3
+    assert sorted(BudgetEntry.objects.filter(budget=budget).values_list("pk", "amount_minor")) == sorted(
+        (e.pk, e.amount_minor) for e in entries
+    )
+    budget.refresh_from_db()
+    assert budget.actual_minor == 15
