@@ -7,7 +7,7 @@ values always go as parameters (`sql_in_ids` for a list of ids).
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Field, Model
 from django.db.models.options import Options
 
@@ -127,7 +127,9 @@ def sql_insert(objs: Sequence[Model]) -> None:
     `SQL_INSERT_MAX_PARAMS` values in all go in as many statements as that takes, as `bulk_create` batches them."""
     if not objs:
         return
-    per_statement = max(1, SQL_INSERT_MAX_PARAMS // max(1, len(_writable_fields(objs[0]._meta))))
+    per_statement = (
+        1 if len(objs) == 1 else max(1, SQL_INSERT_MAX_PARAMS // max(1, len(_writable_fields(objs[0]._meta))))
+    )
     for start in range(0, len(objs), per_statement):
         batch = objs[start : start + per_statement]
         sql, params = sql_insert_statement(batch)
@@ -142,6 +144,32 @@ def sql_inserted(obj: Model, pk: Any) -> None:
     """`obj` was written by `sql_insert_statement` with the id `pk`: it is saved, as after `save`."""
     obj.pk = pk
     obj._state.adding, obj._state.db = False, connection.alias
+
+
+def sql_update(obj: Model, fields: Sequence[str]) -> None:
+    """What `obj.save(update_fields=fields)` writes, as text: each field's `pre_save` (an `auto_now` field set on
+    the instance too) and `get_db_prep_save`, one UPDATE of its row by primary key; a row that is gone raises
+    DatabaseError as `save` does. A value that is an expression (an F()) is left to `save`."""
+    if not fields:
+        return
+    meta = obj._meta
+    chosen = [sql_field(meta, name) for name in fields]
+    obj._prepare_related_fields_for_save(operation_name="save", fields=chosen)  # type: ignore[attr-defined]
+    values = [field.pre_save(obj, False) for field in chosen]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save(update_fields=list(fields))
+        return
+    sets = ", ".join(f"{connection.ops.quote_name(str(field.column))} = %s" for field in chosen)
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(chosen, values, strict=True)]
+    pk = meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model, values as parameters
+            f"UPDATE {sql_table(meta)} SET {sets} WHERE {sql_column(meta, 'pk')} = %s",  # noqa: S608
+            [*params, pk.get_db_prep_value(obj.pk, connection)],
+        )
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 _ROWS: dict[type[Model], SqlModelRow] = {}  # per model: its columns and converters (no data)

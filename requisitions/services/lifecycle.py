@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
+from procurement.sql import sql_insert, sql_update
 
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
 from ..lock_objects import requisition_lines_for_submit, requisition_select_for_update_for_submit
@@ -174,8 +175,8 @@ def _status_moves(
                 to_status=to_status,
             )
         )
-    requisition.save(update_fields=["status", "updated_at", "submitted_at", *(also or [])])
-    RequisitionEvent.objects.bulk_create(events)
+    sql_update(requisition, ["status", "updated_at", "submitted_at", *(also or [])])  # as save(update_fields=…)
+    sql_insert(events)  # as bulk_create writes them
 
 
 @transaction.atomic

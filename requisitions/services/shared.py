@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from procurement.models import Employee
 from procurement.money import convert_minor, decimal_text, total_minor
 from procurement.selectors import exchange_rate_get
-from procurement.sql import sql_column, sql_field, sql_insert, sql_insert_statement, sql_inserted, sql_table
+from procurement.sql import sql_column, sql_field, sql_insert, sql_insert_statement, sql_inserted, sql_table, sql_update
 from procurement.taxes import EntityTaxCodes, entity_tax_codes_from
 
 from ..errors import NotRequester, RequisitionNotEditable
@@ -61,8 +61,8 @@ def requisition_writes_together() -> Iterator[None]:
 
 def _held_write(held: _HeldWrites) -> None:
     for requisition, fields in held.saves.values():
-        requisition.save(update_fields=sorted(fields))
-    RequisitionEvent.objects.bulk_create(held.events)
+        sql_update(requisition, sorted(fields))  # as save(update_fields=…)
+    sql_insert(held.events)  # as bulk_create writes them
     held.saves.clear()
     held.events.clear()
 

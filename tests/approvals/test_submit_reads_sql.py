@@ -233,3 +233,37 @@ def test_sql_insert_batches_a_long_list_as_bulk_create_does(acme, monkeypatch):
     )
     budget.refresh_from_db()
     assert budget.actual_minor == 15
+
+
+def test_sql_update_writes_what_save_with_update_fields_writes(acme):
+    """A requisition's status save (submission, final approval) by sql_update: the row save(update_fields=…) wrote,
+    auto_now set on the instance; a row gone raises as save does."""
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from procurement.sql import sql_update
+    from requisitions.models import Requisition
+
+    mine, theirs = cart_of("alice", "10"), cart_of("alice", "10")
+    fields = ["status", "updated_at", "submitted_at", "total_minor"]
+    for requisition in (mine, theirs):
+        requisition.status, requisition.total_minor = "submitted", 12_34
+        requisition.submitted_at = timezone.now()
+        requisition.title = "not saved"
+    before = mine.updated_at
+    sql_update(mine, fields)
+    theirs.save(update_fields=fields)
+    assert mine.updated_at > before
+    skip = {"id", "number", "updated_at", "submitted_at", "created_at"}
+    stored_mine, stored_theirs = (Requisition.objects.get(pk=r.pk) for r in (mine, theirs))
+    assert {
+        f.attname: getattr(stored_mine, f.attname) for f in Requisition._meta.concrete_fields if f.name not in skip
+    } == {f.attname: getattr(stored_theirs, f.attname) for f in Requisition._meta.concrete_fields if f.name not in skip}
+    assert (stored_mine.updated_at, stored_mine.submitted_at) == (mine.updated_at, mine.submitted_at)
+    assert stored_mine.title != "not saved"
+    Requisition.objects.filter(pk=mine.pk).update(status="draft")
+    gone = Requisition(pk=mine.pk + 10_000, status="draft")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql_update(gone, ["status"])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        gone.save(update_fields=["status"])
