@@ -94,13 +94,13 @@ def approve_task_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 class ChainStartActivation(StartHandleActivation):
     """The process row is new: nobody else can see it before this transaction commits, so it is saved once and no
-    lock is taken on it."""
+    lock is taken on it. It is written by `sql_insert` (the row `save` writes; no model has save signals here)."""
 
     route: StageRoute | None = None
 
     @Activation.status.super()
     def execute(self) -> None:
-        self.process.save()
+        sql_insert([self.process])
         self.complete()
         self.activate_next()
 

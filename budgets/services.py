@@ -16,9 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.models import CostCentre
 from procurement.money import Money, available_minor, convert_minor, rate_stored, split_minor
 from procurement.selectors import exchange_rate_get
-from procurement.sql import sql_column, sql_table
+from procurement.sql import SqlModelRow, sql_column, sql_related, sql_table
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition, RequisitionEvent
 from requisitions.selectors import requisition_lines_for_charges
@@ -26,7 +27,7 @@ from requisitions.services.lifecycle import requisition_budget_exception_set, re
 
 from .error_codes import BudgetErrorCode
 from .ledger import ledger_write
-from .lock_objects import budgets_qs_select_for_update, budgets_select_for_update
+from .lock_objects import budgets_select_for_update
 from .models import Budget, BudgetEntry
 from .plans import MAX_AMOUNT as MAX_AMOUNT  # budget plans live in .plans; these names stay importable here
 from .plans import BudgetInvalid as BudgetInvalid
@@ -72,19 +73,45 @@ def budgets_matching(*, requisition: Requisition, charges: list[Charge], on: dat
 
 def budgets_covering(*, requisition: Requisition, charges: list[Charge], on: date, lock: bool = False) -> list[Budget]:
     """The budgets (one query) that may cover these charges: of the requisition's entity, the charges' cost
-    centres and the day, not control-free. With `lock`, read under their row locks (in primary-key order) with
-    their cost centres, in the same query."""
+    centres and the day, not control-free, in primary-key order. With `lock`, read under their row locks with their
+    cost centres, in the same query (the statement and locks of
+    `budgets_qs_select_for_update().select_related("cost_centre")`).
+
+    SQL text (identifiers from the models, values as parameters), read into the instances the ORM made: its query
+    took longer to build than to run on the submission's path."""
     if not charges:
         return []
-    budgets = budgets_qs_select_for_update().select_related("cost_centre") if lock else Budget.objects.order_by("pk")
-    return list(
-        budgets.filter(
-            legal_entity_id=requisition.legal_entity_id,
-            cost_centre_id__in={c.cost_centre_id for c in charges},
-            period_start__lte=on,
-            period_end__gte=on,
-        ).exclude(control=Budget.Control.NONE)
+    budget, centre = Budget._meta, CostCentre._meta
+    cost_centres = sorted({c.cost_centre_id for c in charges})
+    day = connection.ops.adapt_datefield_value(on)
+    joined = lock
+    columns = _BUDGET.columns + (f", {_COST_CENTRE.columns}" if joined else "")
+    sql = (  # identifiers from the models, values as parameters
+        f"SELECT {columns} FROM {sql_table(budget)} b"  # noqa: S608
+        + (
+            f" INNER JOIN {sql_table(centre)} c ON c.{sql_column(centre, 'pk')} = b.{sql_column(budget, 'cost_centre')}"
+            if joined
+            else ""
+        )
+        + f" WHERE b.{sql_column(budget, 'legal_entity')} = %s"
+        f" AND b.{sql_column(budget, 'cost_centre')} IN ({', '.join(['%s'] * len(cost_centres))})"
+        f" AND b.{sql_column(budget, 'period_start')} <= %s AND b.{sql_column(budget, 'period_end')} >= %s"
+        f" AND NOT (b.{sql_column(budget, 'control')} = %s) ORDER BY b.{sql_column(budget, 'pk')} ASC"
+        + (" FOR UPDATE" if lock and connection.features.has_select_for_update else "")
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [requisition.legal_entity_id, *cost_centres, day, day, Budget.Control.NONE.value])
+        rows = cursor.fetchall()
+    budgets: list[Budget] = []
+    for row in rows:
+        found = _BUDGET.build(row)
+        if joined:
+            sql_related(found, "cost_centre", _COST_CENTRE.build(row, _BUDGET.width))
+        budgets.append(found)
+    return budgets
+
+
+_BUDGET, _COST_CENTRE = SqlModelRow(Budget, "b"), SqlModelRow(CostCentre, "c")
 
 
 def _budgets_held_and_covering(

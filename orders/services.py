@@ -27,6 +27,7 @@ from procurement.events import audit_event_record
 from procurement.models import Employee
 from procurement.money import Money, split_minor, total_minor
 from procurement.services import document_numbers_next
+from procurement.sql import sql_insert
 from punchout.cxml import new_payload_id
 from requisitions.models import Requisition, RequisitionLine, RequisitionLineSplit, RequisitionStatus
 from requisitions.services.lifecycle import requisition_status_move
@@ -35,7 +36,7 @@ from .buyers import check_buyer
 from .error_codes import OrderErrorCode
 from .errors import OrderError
 from .lock_objects import purchase_orders_qs_select_for_update
-from .models import PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, PurchaseOrderRevision, Transmission
+from .models import PurchaseOrder, PurchaseOrderLine, PurchaseOrderRevision, Transmission
 from .order_contracts import contracts_of_lines, order_contract_apply, order_lines_commit_to_contracts
 from .selectors import OrderingFacts, orders_of_approved, requisition_lines_with_suppliers
 from .transitions import (
@@ -203,7 +204,7 @@ def purchase_orders_create(
             by=by,
             comment="Revision 1 to be sent by hand",
         )
-    PurchaseOrder.objects.bulk_create(orders)
+    sql_insert(orders)
     order_lines = [
         PurchaseOrderLine(
             purchase_order=order,
@@ -232,7 +233,7 @@ def purchase_orders_create(
         for order, (_key, group) in zip(orders, ordered_groups, strict=True)
         for position, line in enumerate(group, 1)
     ]
-    PurchaseOrderLine.objects.bulk_create(order_lines)
+    sql_insert(order_lines)
     if contracts:  # release orders of framework agreements consume their caps
         order_lines_commit_to_contracts(order_lines)
     charges: dict[int, list[Charge]] = {}
@@ -242,7 +243,7 @@ def purchase_orders_create(
                 order_line_charges(order_line, order_line.total_minor, split=facts.splits)
             )
         _first_revisions(orders, by=by, now=now)
-    PurchaseOrderEvent.objects.bulk_create(events)
+    sql_insert(events)
     return NewOrders(orders=orders, hold_reason=reason, unordered_lines=len(lines) - len(orderable), charges=charges)
 
 
@@ -273,7 +274,7 @@ def purchase_order_issued(*, order: PurchaseOrder, by: Employee | None) -> None:
 def _first_revisions(orders: list[PurchaseOrder], *, by: Employee | None, now: datetime) -> None:
     """Revision 1 of orders just issued and its outbox row, each kind in one insert; the outbox rows not sent by
     hand are queued to send once the transaction commits. What `purchase_order_revision_add` does for one order."""
-    revisions = PurchaseOrderRevision.objects.bulk_create(
+    revisions = [
         PurchaseOrderRevision(
             purchase_order=order,
             revision=order.revision,
@@ -285,8 +286,9 @@ def _first_revisions(orders: list[PurchaseOrder], *, by: Employee | None, now: d
             created_by=by.user if by else None,
         )
         for order in orders
-    )
-    transmissions = Transmission.objects.bulk_create(
+    ]
+    sql_insert(revisions)
+    transmissions = [
         Transmission(
             revision=revision,
             purchase_order=order,
@@ -295,7 +297,8 @@ def _first_revisions(orders: list[PurchaseOrder], *, by: Employee | None, now: d
             next_attempt_at=now,
         )
         for order, revision in zip(orders, revisions, strict=True)
-    )
+    ]
+    sql_insert(transmissions)
     for transmission in transmissions:
         if transmission.status == Transmission.Status.PENDING:
             transaction.on_commit(partial(transmission_enqueue, transmission.pk))

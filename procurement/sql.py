@@ -104,8 +104,10 @@ class SqlModelRow:
 
 
 def _writable_fields(meta: Options) -> list[Field]:
-    """The columns an INSERT of a new instance writes: what Django's `save(force_insert=True)` writes."""
-    return [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+    """The columns an INSERT of a new instance writes: what Django's `save(force_insert=True)` writes (a proxy
+    model's are its concrete model's)."""
+    concrete = meta.concrete_model._meta if meta.proxy and meta.concrete_model is not None else meta
+    return [f for f in concrete.local_concrete_fields if not f.generated and not f.primary_key]
 
 
 def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
@@ -128,17 +130,27 @@ def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     return sql, params
 
 
+# Parameters of one INSERT at most: under SQLite's (32,766) and PostgreSQL's (65,535) limits of a statement.
+SQL_INSERT_MAX_PARAMS = 30_000
+
+
 def sql_insert(objs: Sequence[Model]) -> None:
     """Insert new instances of one model in one statement (`sql_insert_statement`; no model has save signals here)
-    and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+)."""
+    and set their primary keys from `RETURNING` (PostgreSQL, SQLite 3.35+). Rows of more than
+    `SQL_INSERT_MAX_PARAMS` values in all go in as many statements as that takes, as `bulk_create` batches them."""
     if not objs:
         return
-    sql, params = sql_insert_statement(objs)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for obj, pk in zip(objs, ids, strict=True):
-        sql_inserted(obj, pk)
+    per_statement = (
+        1 if len(objs) == 1 else max(1, SQL_INSERT_MAX_PARAMS // max(1, len(_writable_fields(objs[0]._meta))))
+    )
+    for start in range(0, len(objs), per_statement):
+        batch = objs[start : start + per_statement]
+        sql, params = sql_insert_statement(batch)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [pk for (pk,) in cursor.fetchall()]
+        for obj, pk in zip(batch, ids, strict=True):
+            sql_inserted(obj, pk)
 
 
 def sql_inserted(obj: Model, pk: Any) -> None:
@@ -156,6 +168,7 @@ def sql_update_statement(obj: Model, fields: Iterable[str]) -> tuple[str, list[A
     chosen = [f for f in meta.local_concrete_fields if not f.primary_key and (f.name in names or f.attname in names)]
     if len(chosen) != len(names):
         raise ValueError(f"{meta.label} has no field among {sorted(names)} to save")
+    obj._prepare_related_fields_for_save(operation_name="save", fields=chosen)  # type: ignore[attr-defined]
     qn = connection.ops.quote_name
     sets = ", ".join(f"{qn(str(field.column))} = %s" for field in chosen)
     params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in chosen]
@@ -189,6 +202,23 @@ def sql_update_and_insert(obj: Model, fields: Iterable[str], rows: Sequence[Mode
         raise DatabaseError("Save with update_fields did not affect any rows.")
     for row, (pk, _moved) in zip(rows, returned, strict=True):
         sql_inserted(row, pk)
+
+
+def sql_update(obj: Model, fields: Sequence[str]) -> None:
+    """What `obj.save(update_fields=fields)` writes, as text (`sql_update_statement`): one UPDATE of its row by
+    primary key; a row that is gone raises DatabaseError as `save` does. A value that is an expression (an F()) is
+    left to `save`."""
+    if not fields:
+        return
+    meta = obj._meta
+    if any(hasattr(getattr(obj, sql_field(meta, name).attname), "resolve_expression") for name in fields):
+        obj.save(update_fields=list(fields))
+        return
+    sql, params = sql_update_statement(obj, fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 _ROWS: dict[type[Model], SqlModelRow] = {}  # per model: its columns and converters (no data)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.models import Employee, Role
+from procurement.sql import sql_update_and_insert
 
 from ..errors import NotRequester, PunchinCartNotSubmittable, SubmissionInvalid, TransitionNotAllowed
 from ..lock_objects import requisition_lines_for_submit, requisition_select_for_update_for_submit
@@ -185,8 +186,8 @@ def _status_moves(
                 to_status=to_status,
             )
         )
-    requisition.save(update_fields=["status", "updated_at", "submitted_at", *(also or [])])
-    RequisitionEvent.objects.bulk_create(events)
+    # as save(update_fields=…) and bulk_create write them, in one statement on PostgreSQL
+    sql_update_and_insert(requisition, ["status", "updated_at", "submitted_at", *(also or [])], events)
 
 
 @transaction.atomic(savepoint=False)
