@@ -39,10 +39,11 @@ LINE_ADD_QUERIES = 4
 # when one has them; its totals refreshed from those lines, saved with the status); funds checked and pre-committed
 # on those lines (budgets: 1 with no budget to charge, the covering budgets locked as read); the chain resolved from
 # what was read already: rules, group members (2); the requisition submitted (with its totals) and in approval in
-# one update with the insert of both events, one statement on PostgreSQL (1); the chain, its steps and assignments (3; a requisition never
-# submitted before has no pending chain to supersede); the process, the delegates of the first stage, its tasks
-# with the start and gate rows, their links, and the messages: preferences with whether the entity has a webhook at
-# all, notifications (6; the webhooks are read only when it has one). Was 29, then 21, then 18.
+# one update with the insert of both events, one statement on PostgreSQL (1); the chain, its steps and assignments
+# (3; a requisition never submitted before has no pending chain to supersede); the process, the delegates of the
+# first stage, its tasks with the start and gate rows, their links, and the messages: preferences with whether the
+# entity has a webhook at all, notifications (6; the webhooks are read only when it has one). Was 29, then 21, then
+# 18.
 SUBMIT_QUERIES = 17
 # Submit through the hierarchy (a manager-chain rule of the requester's top unit and a finance rule): as above, but
 # the chain's people are the requester's managers and the finance holders, read in one query with each one's
