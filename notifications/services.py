@@ -18,7 +18,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Model
-from django.template.loader import render_to_string
+from django.template import Context, Node, Template
+from django.template.base import TextNode, VariableNode
+from django.template.context import make_context
+from django.template.defaulttags import (
+    AutoEscapeControlNode,
+    CommentNode,
+    FirstOfNode,
+    ForNode,
+    IfNode,
+    LoadNode,
+    TemplateLiteral,
+    WithNode,
+)
+from django.template.loader import get_template, render_to_string
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.utils import timezone, translation
 
 from procurement.i18n import user_language
@@ -51,16 +65,133 @@ class Rendered:
 
 
 def message_render(*, message: str, context: dict[str, Any], language: str) -> Rendered:
-    """`templates/notifications/messages/<message>.subject.txt` and `.body.txt` in `language`; the body twice,
-    for the app (`for_email` false) and for the e-mail."""
+    """`templates/notifications/messages/<message>.subject.txt` and `.body.txt` in `language`; the body for the app
+    (`for_email` false) and for the e-mail, in one pass (`_body_render`: what two renders write)."""
     with translation.override(language):
         # One line; a no-break space (in amounts) stays.
         title = re.sub(r"[ \t\r\n]+", " ", render_to_string(f"notifications/messages/{message}.subject.txt", context))
         title = title.strip(" ")
-        body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": False})
-        email_body = render_to_string(f"notifications/messages/{message}.body.txt", {**context, "for_email": True})
+        body, email_body = _body_render(get_template(f"notifications/messages/{message}.body.txt"), context)
         used = translation.get_language() or language
     return Rendered(used, title[:TITLE_MAX], _tidy(body), _tidy(email_body) + "\n")
+
+
+# Template nodes whose output depends only on the variables their own tags name and on the context's values (no
+# state kept between renders, no other template read): a body made of these alone is rendered in one pass.
+_PLAIN_NODES: tuple[type[Node], ...] = (
+    TextNode,
+    VariableNode,
+    LoadNode,
+    AutoEscapeControlNode,
+    IfNode,
+    ForNode,
+    WithNode,
+    FirstOfNode,
+    CommentNode,
+    TranslateNode,
+    BlockTranslateNode,
+)
+_READER = "for_email"
+
+
+@dataclass(frozen=True)
+class _BodyPlan:
+    """A body template as steps: its nodes with any `{% autoescape %}` around the first that reads `for_email`
+    opened into its children (an `int`: set `autoescape` to it, `None`: put back the one before). The steps before
+    `split` read no `for_email` and are rendered once; from `split` on, once per reader, each from the same state.
+    `split` None: the template cannot be split (a node outside _PLAIN_NODES): rendered whole once per reader."""
+
+    steps: tuple[Node | int | None, ...]
+    split: int | None
+
+
+def _reads(node: Node) -> bool:
+    """Whether `for_email` appears in any tag or condition of the node and the nodes inside it."""
+    for inner in node.get_nodes_by_type(Node):
+        token = getattr(inner, "token", None)
+        if token is not None and _READER in token.contents:
+            return True
+        if isinstance(inner, BlockTranslateNode) and any(
+            _READER in part.contents for part in (*inner.singular, *(inner.plural or ()))
+        ):
+            return True
+        if isinstance(inner, IfNode) and any(
+            condition is not None and _READER in _condition_text(condition)
+            for condition, _nodes in inner.conditions_nodelists
+        ):
+            return True
+    return False
+
+
+def _condition_text(condition: Any) -> str:
+    """The variables an `{% if %}`/`{% elif %}` condition names (smartif's literals and operators)."""
+    if isinstance(condition, TemplateLiteral):
+        return str(condition.text)
+    parts = (getattr(condition, "first", None), getattr(condition, "second", None))
+    return " ".join(_condition_text(part) for part in parts if part)
+
+
+def _body_plan(template: Template) -> _BodyPlan:
+    plan: _BodyPlan | None = getattr(template, "_message_body_plan", None)
+    if plan is not None:
+        return plan
+    nodes = template.nodelist.get_nodes_by_type(Node)
+    if not all(type(node) in _PLAIN_NODES for node in nodes):
+        plan = _BodyPlan(steps=(), split=None)
+    else:
+        steps: list[Node | int | None] = []
+        split: int | None = None
+        pending: list[Node | None] = list(template.nodelist)
+        while pending:
+            node = pending.pop(0)
+            if node is not None and split is None and _reads(node):
+                if isinstance(node, AutoEscapeControlNode):
+                    steps.append(int(node.setting))
+                    pending[:0] = [*node.nodelist, None]
+                    continue
+                split = len(steps)
+            steps.append(node)
+        plan = _BodyPlan(steps=tuple(steps), split=len(steps) if split is None else split)
+    template._message_body_plan = plan  # type: ignore[attr-defined] # compiled once, kept with the template
+    return plan
+
+
+def _steps_render(steps: tuple[Node | int | None, ...], context: Context, settings_before: list[bool]) -> str:
+    out: list[str] = []
+    for step in steps:
+        if step is None:
+            context.autoescape = settings_before.pop()
+        elif isinstance(step, int):
+            settings_before.append(context.autoescape)
+            context.autoescape = bool(step)
+        else:
+            out.append(str(step.render_annotated(context)))
+    return "".join(out)
+
+
+def _body_render(found: Any, values: dict[str, Any]) -> tuple[str, str]:
+    """A body template (as `get_template` finds it) rendered for the app (`for_email` false) and for the e-mail
+    (true): what `render_to_string` writes with each, the part before the first node that reads `for_email`
+    rendered once."""
+    template = found.template
+    plan = _body_plan(template)
+    if plan.split is None:
+        return found.render({**values, _READER: False}), found.render({**values, _READER: True})
+    context = make_context({**values, _READER: False}, None, autoescape=template.engine.autoescape)
+    with context.render_context.push_state(template), context.bind_template(template):
+        context.template_name = template.name
+        settings_before: list[bool] = []
+        shared = _steps_render(plan.steps[: plan.split], context, settings_before)
+        rest = plan.steps[plan.split :]
+        if not rest:
+            return shared, shared
+        autoescape, opened = context.autoescape, list(settings_before)
+        with context.push():
+            app = _steps_render(rest, context, settings_before)
+        context.autoescape, settings_before = autoescape, opened
+        with context.push({_READER: True}):
+            email = _steps_render(rest, context, settings_before)
+    return shared + app, shared + email
 
 
 def _tidy(text: str) -> str:
