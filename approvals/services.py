@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Model
 from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -15,12 +15,21 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from procurement.events import audit_event_record
+from procurement.events import audit_event_row
 from procurement.models import Employee
-from procurement.sql import sql_column, sql_field, sql_in_ids, sql_table
+from procurement.sql import (
+    sql_column,
+    sql_field,
+    sql_in_ids,
+    sql_insert,
+    sql_insert_statement,
+    sql_inserted,
+    sql_table,
+    sql_update_and_insert,
+)
 from requisitions.lock_objects import requisition_select_for_update_with_parties
 from requisitions.models import Requisition, RequisitionEvent, RequisitionStatus
-from requisitions.services.lifecycle import requisition_event_record
+from requisitions.services.lifecycle import requisition_event_for_statement
 
 from . import decisions
 from .chain import ResolvedChain
@@ -339,26 +348,28 @@ def approval_decide(
             assignment.decided_from_ip = origin.ip
             assignment.decided_user_agent = origin.user_agent[:300]
             fields += ["decided_via", "decided_from_ip", "decided_user_agent"]
-        _decision_write(step, assignment, fields)
         audit = {
             "decision": decision,
             "step": step.name,
             **({"for": assignment.approver.display_name} if assignment.approver_id != by.pk else {}),
             **(origin.audit() if origin is not None else {}),
         }
-        if chain.requisition is not None:
-            requisition_event_record(
+        # The decision's row in the requisition's change log, or (an invoice has no change log of its own here) its
+        # audit event on the invoice: written with the decision's own statement.
+        event: Model | None = (
+            requisition_event_for_statement(
                 requisition=chain.requisition, by=by, kind=RequisitionEvent.Kind.DECISION, comment=comment, data=audit
             )
-        else:
-            # An invoice has no change log of its own here: the decision is an audit event on the invoice.
-            audit_event_record(
+            if chain.requisition is not None
+            else audit_event_row(
                 event_type="approvals.invoice.decision",
                 actor=by.user,
                 legal_entity=chain.legal_entity,
                 obj=chain.invoice,
                 data={**audit, "chain": chain.pk, "comment": comment},
             )
+        )
+        _decision_write(step, assignment, fields, event)
         activation = ApprovalFlow.approve.activation_class(task)
         activation.route = StageRoute(
             chain=chain,
@@ -389,12 +400,13 @@ def _assignment_locked(pk: int, requisition_id: int | None) -> ApprovalStepAppro
     return assignment
 
 
-def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
-    """The decision written and the step settled. A step is decided by its first rejection or return, or by enough
-    approvals for its mode: an any-of stage by any decision without reading its other assignments, all-of and
-    N-of-M by counting the approvals in one query first. When the decision settles the step, the decision and the
-    cancellation of what is still pending of the step are one update, and the step's status another; otherwise
-    the decision alone is saved."""
+def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str], event: Model | None) -> None:
+    """The decision written and the step settled, with its change-log row or audit event `event` (when given). A step
+    is decided by its first rejection or return, or by enough approvals for its mode: an any-of stage by any
+    decision without reading its other assignments, all-of and N-of-M by counting the approvals in one query first.
+    When the decision settles the step, the decision and the cancellation of what is still pending of the step are
+    one update, and the step's status another; otherwise the decision alone is saved. On PostgreSQL the event goes
+    in the same statement (a data-modifying WITH); elsewhere it is inserted after."""
     if decided.status in (StepStatus.REJECTED, StepStatus.RETURNED):
         step.status = decided.status
     elif step.mode == ApprovalMode.ANY:
@@ -409,15 +421,18 @@ def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: l
         ):
             step.status = StepStatus.APPROVED
     if step.status == StepStatus.PENDING:
-        decided.save(update_fields=fields)
+        sql_update_and_insert(decided, fields, [event] if event is not None else [])
         return
-    _decision_and_cancellations_write(step, decided, fields)
+    _decision_and_cancellations_write(step, decided, fields, event)
 
 
-def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str]) -> None:
+def _decision_and_cancellations_write(
+    step: ApprovalStep, decided: ApprovalStepApprover, fields: list[str], event: Model | None
+) -> None:
     """One UPDATE of the step's assignments: the decided one takes its decision (`fields`), the others still pending
-    are cancelled; then the step's status. Written as SQL: the ORM's CASE expressions cost more to build than the
-    statement they save. On PostgreSQL both are one statement (the step's UPDATE in a data-modifying WITH)."""
+    are cancelled; then the step's status; then the event row `event`. Written as SQL: the ORM's CASE
+    expressions cost more to build than the statement they save. On PostgreSQL all are one statement (the updates in
+    data-modifying WITHs of the event's INSERT, or of the step's UPDATE without one)."""
     meta = ApprovalStepApprover._meta
     qn = connection.ops.quote_name
     pk, status = sql_column(meta, "pk"), sql_column(meta, "status")
@@ -440,12 +455,24 @@ def _decision_and_cancellations_write(step: ApprovalStep, decided: ApprovalStepA
         f"UPDATE {sql_table(step_meta)} SET {sql_column(step_meta, 'status')} = %s"  # noqa: S608
         f" WHERE {sql_column(step_meta, 'pk')} = %s"
     )
+    if connection.vendor == "postgresql" and event is not None:
+        insert_sql, insert_params = sql_insert_statement([event])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH assignments AS ({assignments}), steps AS ({step_update}) {insert_sql}",
+                [*params, step.status, step.pk, *insert_params],
+            )
+            [(pk,)] = cursor.fetchall()
+        sql_inserted(event, pk)
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"WITH assignments AS ({assignments}) {step_update}", [*params, step.status, step.pk])
             return
         cursor.execute(assignments, params)
         cursor.execute(step_update, [step.status, step.pk])
+    if event is not None:
+        sql_insert([event])
 
 
 @transaction.atomic(savepoint=False)

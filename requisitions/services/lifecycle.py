@@ -22,6 +22,7 @@ from .shared import (
     _check_requester,
     _event,
     _event_row,
+    _event_to_write_now,
     _lock,
     _save_with_event,
     _totals_of_lines,
@@ -238,6 +239,22 @@ def requisition_event_record(
     """A row of the requisition's change log, for what another app did to it (a decision, a budget warning,
     purchase orders made, a task handed over)."""
     return _event(requisition, by, kind, comment=comment, data=data)
+
+
+def requisition_event_for_statement(
+    *,
+    requisition: Requisition,
+    kind: str,
+    by: Employee | None = None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> RequisitionEvent | None:
+    """`requisition_event_record`'s row, not written, for the caller to insert in a statement it runs anyway (e.g.
+    with `procurement.sql.sql_update_and_insert`, or in a data-modifying WITH): it must write the row it is given.
+    None when a `requisition_writes_together` block keeps earlier change-log rows: the row is kept after them and
+    written with them, as `requisition_event_record` keeps it."""
+    event = _event_row(requisition, by, kind, comment=comment, data=data)
+    return event if _event_to_write_now(event) else None
 
 
 def requisition_budget_exception_set(*, requisition: Requisition, text: str) -> None:

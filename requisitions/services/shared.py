@@ -126,6 +126,17 @@ def _event(
     return event
 
 
+def _event_to_write_now(event: RequisitionEvent) -> bool:
+    """Whether `event` (made by `_event_row`) is the caller's to write now, in a statement of its own making: yes
+    unless a `requisition_writes_together` block already keeps change-log rows recorded before it; then the block
+    keeps it after them (the rows stay in the order they were recorded) and writes it when it ends."""
+    held = _held_writes.get()
+    if held is None or not held.events:
+        return True
+    held.events.append(event)
+    return False
+
+
 def _event_row(
     requisition: Requisition,
     by: Employee | None,

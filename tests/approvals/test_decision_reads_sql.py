@@ -40,6 +40,7 @@ from procurement.sql import sql_insert, sql_update_and_insert
 from procurement.status_moves import status_move
 from procurement.tasks import notification_email_send
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine
+from requisitions.services import requisition_event_record
 from tests.p2p.test_path_queries import cart, chain_of, open_tasks
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -336,3 +337,34 @@ def test_a_withdrawal_moves_the_requisition_with_its_event_in_one_statement(subm
     audit = AuditEvent.objects.get(object_type="approvals.ApprovalChain", object_id=str(chain.pk))
     assert audit.data == {"from": "pending", "to": "withdrawn", "comment": f"Requisition {submitted.number} ended"}
     assert audit.actor_id is None and audit.legal_entity_id == submitted.legal_entity_id
+
+
+def test_a_decision_s_event_goes_in_with_the_decision_as_requisition_event_record_wrote_it(france):
+    chain_of(france, [(ApprovalMode.ALL, 2), (ApprovalMode.ANY, 1)])
+    requisition, requester = cart(france, 2)
+    submitted = requisition_submit(requisition=requisition, by=requester)
+    before = RequisitionEvent.objects.filter(requisition=submitted).count()
+    decided = []
+    for _stage in range(2):
+        for task in open_tasks(submitted):  # all-of: the first approval leaves the stage open, the second decides it
+            by = Employee.objects.select_related("user").get(user=task.owner)
+            with CaptureQueriesContext(connection) as queries:
+                assignment = p2p_approval_decide(task_id=task.pk, by=by, decision="approve", comment=" ok ")
+            writes = [q["sql"] for q in queries if '"requisitions_requisitionevent"' in q["sql"]]
+            if connection.vendor == "postgresql":  # in the decision's own statement, with the assignments' update
+                assert '"approvals_approvalstepapprover"' in writes[0]
+            decided.append((by, assignment.step.name))
+    submitted.refresh_from_db()
+    assert submitted.status in ("approved", "ordered")
+    events = list(RequisitionEvent.objects.filter(requisition=submitted).order_by("pk"))[before:]
+    # The decision first, then what followed it (as they were recorded): approved, the orders, ordered
+    assert [e.kind for e in events][:4] == ["decision", "decision", "decision", "status"]
+    for event, (by, step) in zip(events, decided, strict=False):
+        reference = requisition_event_record(
+            requisition=submitted,
+            by=by,
+            kind=RequisitionEvent.Kind.DECISION,
+            comment="ok",
+            data={"decision": "approve", "step": step},
+        )
+        assert _row(RequisitionEvent, event.pk, "created_at") == _row(RequisitionEvent, reference.pk, "created_at")
