@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 
 from procurement.i18n import user_language
 from procurement.models import LegalEntity
-from procurement.sql import sql_column, sql_insert
+from procurement.sql import sql_column, sql_insert, sql_inserted, sql_rows_select, sql_table
 from procurement.task_queue import task_enqueue_on_commit
 from procurement.tasks import notification_email_send
 
@@ -264,22 +264,13 @@ def _channels_and_digests(
     if not users:
         return {}, set(), True
     qn = connection.ops.quote_name
-    user_meta, preference, settings_meta, webhook = (
+    user_meta, preference, settings_meta = (
         get_user_model()._meta,
         NotificationPreference._meta,
         NotificationSettings._meta,
-        Webhook._meta,
     )
     ids = [user.pk for user in users]
-    hooks_sql = "%s"
-    hooks_params: list[Any] = [True]
-    if legal_entity is not None:
-        hooks_sql = (
-            f"EXISTS (SELECT 1 FROM {qn(webhook.db_table)} w"  # noqa: S608 - identifiers from the model
-            f" WHERE w.{sql_column(webhook, 'legal_entity')} = %s"
-            f" AND w.{sql_column(webhook, 'active')} = %s)"
-        )
-        hooks_params = [legal_entity.pk, True]
+    hooks_sql, hooks_params = _any_hook_sql(legal_entity)
     user_pk = sql_column(user_meta, "pk")
     sql = (  # identifiers from the models, values as parameters
         f"SELECT u.{user_pk}, "  # noqa: S608
@@ -306,6 +297,17 @@ def _channels_and_digests(
     return channels, digest, hooks
 
 
+def _any_hook_sql(legal_entity: LegalEntity | None) -> tuple[str, list[Any]]:
+    """Whether `legal_entity` has an active webhook, as an SQL expression and its parameters (true without one)."""
+    if legal_entity is None:
+        return "%s", [True]
+    webhook = Webhook._meta
+    return (
+        f"EXISTS (SELECT 1 FROM {sql_table(webhook)} w"  # noqa: S608 - identifiers from the model
+        f" WHERE w.{sql_column(webhook, 'legal_entity')} = %s AND w.{sql_column(webhook, 'active')} = %s)"
+    ), [legal_entity.pk, True]
+
+
 @dataclass(frozen=True)
 class Notice:
     """One message of a batch (`notify_each`): who is told, its parts, and its webhook event's `data`."""
@@ -313,6 +315,127 @@ class Notice:
     recipients: list[Any]
     context: dict[str, Any]
     data: dict[str, Any] | None = None
+
+
+def _render_for(notice: Notice, person: Recipient, message: str, absolute: str) -> Rendered:
+    user = person.user
+    return message_render(
+        message=message,
+        context={**notice.context, **person.context, "recipient": user, "link_url": absolute},
+        language=user_language(user),
+    )
+
+
+def _notification(row: Notification, user: Any, rendered: Rendered) -> Notification:
+    """`row`'s message (entity, kind, link, object) to `user`, in their words."""
+    return Notification(
+        recipient=user,
+        legal_entity=row.legal_entity,
+        kind=row.kind,
+        title=rendered.title,
+        body=rendered.body,
+        link=row.link,
+        object_type=row.object_type,
+        object_id=row.object_id,
+    )
+
+
+Told = list[tuple[Notice, Recipient]]
+Written = tuple[list[Notification], list[tuple[Any, Rendered]], bool]
+
+
+def _chosen_then_written(told: Told, *, row: Notification, message: str, absolute: str) -> Written:
+    """Each person's channel and digest read (`_channels_and_digests`), then the messages rendered for those told and
+    the notifications kept inserted (`sql_insert`): the in-app and digest rows written, the e-mails to send, and
+    whether the entity has an active webhook."""
+    users = list({person.user.pk: person.user for _notice, person in told}.values())
+    channels, digest, any_hook = _channels_and_digests(users=users, kind=row.kind, legal_entity=row.legal_entity)
+    written: list[Notification] = []
+    emails: list[tuple[Any, Rendered]] = []
+    for notice, person in told:
+        user = person.user
+        channel = channels[user.pk]
+        if channel == Channel.NONE:
+            continue
+        wants_email = channel in (Channel.EMAIL, Channel.BOTH) and bool(user.email)
+        in_app = channel in (Channel.IN_APP, Channel.BOTH)
+        batched = wants_email and user.pk in digest
+        if not (in_app or batched or wants_email):
+            continue
+        rendered = _render_for(notice, person, message, absolute)
+        if in_app or batched:
+            notification = _notification(row, user, rendered)
+            notification.in_app, notification.for_digest = in_app, batched
+            written.append(notification)
+        if wants_email and not batched:
+            emails.append((user, rendered))
+    # The rows `bulk_create` writes, built as text (`procurement.sql.sql_insert`).
+    sql_insert(written)
+    return written, emails, any_hook
+
+
+def _written_as_chosen(told: Told, *, row: Notification, message: str, absolute: str) -> Written:
+    """What `_chosen_then_written` does, in one statement on PostgreSQL: every message rendered first, then one
+    INSERT … SELECT keeps the rows each person's channel and digest call for (in-app, or kept for the digest), with
+    the same values, in the same order, and answers each person's choice and whether the entity has an active
+    webhook. A person who chose no channel had their message rendered for nothing."""
+    rendered = [_render_for(notice, person, message, absolute) for notice, person in told]
+    rows = [_notification(row, person.user, words) for (_notice, person), words in zip(told, rendered, strict=True)]
+    users = list({person.user.pk: person.user for _notice, person in told}.values())
+    fields, rows_sql, rows_params = sql_rows_select(rows, leave_out=("in_app", "for_digest"))
+    qn = connection.ops.quote_name
+    meta, preference, settings_meta = Notification._meta, NotificationPreference._meta, NotificationSettings._meta
+    hooks_sql, hooks_params = _any_hook_sql(row.legal_entity)
+    pk = sql_column(meta, "pk")
+    columns = [qn(str(field.column)) for field in fields]
+    sql = (  # identifiers from the models, values as parameters
+        f"WITH people (uid, has_email) AS (VALUES {', '.join(['(%s, %s)'] * len(users))}), "  # noqa: S608
+        "choice AS (SELECT p.uid, p.has_email, COALESCE(NULLIF("
+        f"(SELECT c.{sql_column(preference, 'channel')} FROM {sql_table(preference)} c"
+        f" WHERE c.{sql_column(preference, 'user')} = p.uid AND c.{sql_column(preference, 'kind')} = %s LIMIT 1),"
+        " ''), %s) AS channel, "
+        f"EXISTS (SELECT 1 FROM {sql_table(settings_meta)} s WHERE s.{sql_column(settings_meta, 'user')} = p.uid"
+        f" AND s.{sql_column(settings_meta, 'daily_digest')} = %s) AS digest FROM people p), "
+        "flags AS (SELECT uid, channel IN (%s, %s) AS in_app, (channel IN (%s, %s) AND has_email) AS wants_email,"
+        " digest FROM choice), "
+        f"candidates AS ({rows_sql}), "
+        f"written AS (INSERT INTO {sql_table(meta)} ({', '.join(columns)}, {sql_column(meta, 'in_app')},"
+        f" {sql_column(meta, 'for_digest')}) SELECT {', '.join(f'r.{column}' for column in columns)}, x.in_app,"
+        f" x.wants_email AND x.digest FROM candidates r JOIN flags x ON x.uid = r.{sql_column(meta, 'recipient')}"
+        f" WHERE x.in_app OR (x.wants_email AND x.digest) ORDER BY r.n RETURNING {sql_table(meta)}.{pk}) "
+        f"SELECT x.uid, x.in_app, x.wants_email, x.digest, {hooks_sql}, ARRAY(SELECT w.{pk} FROM written w"
+        f" ORDER BY w.{pk}) FROM flags x"
+    )
+    params = [
+        *(value for user in users for value in (user.pk, bool(user.email))),
+        row.kind,
+        Channel.BOTH,
+        True,
+        Channel.IN_APP,
+        Channel.BOTH,
+        Channel.EMAIL,
+        Channel.BOTH,
+        *rows_params,
+        *hooks_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        answered = cursor.fetchall()
+    chosen = {uid: (in_app, wants_email, digest) for uid, in_app, wants_email, digest, _hook, _ids in answered}
+    ids = iter(answered[0][5])
+    written: list[Notification] = []
+    emails: list[tuple[Any, Rendered]] = []
+    for notification, words in zip(rows, rendered, strict=True):
+        user = notification.recipient
+        in_app, wants_email, digest = chosen[user.pk]
+        batched = wants_email and digest
+        if in_app or batched:
+            notification.in_app, notification.for_digest = in_app, batched
+            sql_inserted(notification, next(ids))
+            written.append(notification)
+        if wants_email and not batched:
+            emails.append((user, words))
+    return written, emails, bool(answered[0][4])
 
 
 def notify_each(
@@ -339,59 +462,32 @@ def notify_each(
         ]
         for notice in notices
     ]
-    users = list({person.user.pk: person.user for people in batch for person in people}.values())
-    # The entity's webhooks are read below only when it has an active one.
-    channels, digest, any_hook = _channels_and_digests(users=users, kind=kind, legal_entity=legal_entity)
-    written: list[Notification] = []
     absolute = settings.SITE_URL.rstrip("/") + link if link else ""
+    # Each person once per notice, with the parts of their message.
+    told: list[tuple[Notice, Recipient]] = []
     for notice, people in zip(notices, batch, strict=True):
         seen: set[int] = set()
         for person in people:
-            user = person.user
-            if user.pk in seen:
-                continue
-            seen.add(user.pk)
-            channel = channels[user.pk]
-            if channel == Channel.NONE:
-                continue
-            wants_email = channel in (Channel.EMAIL, Channel.BOTH) and bool(user.email)
-            in_app = channel in (Channel.IN_APP, Channel.BOTH)
-            batched = wants_email and user.pk in digest
-            if not (in_app or batched or wants_email):
-                continue
-            rendered = message_render(
-                message=message,
-                context={**notice.context, **person.context, "recipient": user, "link_url": absolute},
-                language=user_language(user),
-            )
-            if in_app or batched:
-                written.append(
-                    Notification(
-                        recipient=user,
-                        legal_entity=legal_entity,
-                        kind=kind,
-                        title=rendered.title,
-                        body=rendered.body,
-                        link=link,
-                        object_type=object_type,
-                        object_id=object_id,
-                        in_app=in_app,
-                        for_digest=batched,
-                    )
-                )
-            if wants_email and not batched:
-                task_enqueue_on_commit(
-                    notification_email_send.name,
-                    kwargs={
-                        "user_id": user.pk,
-                        "subject": rendered.title[:150],
-                        "body": rendered.email_body,
-                        "language": rendered.language,
-                        "email": user.email,
-                    },
-                )
-    # The rows `bulk_create` writes, built as text (`procurement.sql.sql_insert`).
-    sql_insert(written)
+            if person.user.pk not in seen:
+                seen.add(person.user.pk)
+                told.append((notice, person))
+    row = Notification(legal_entity=legal_entity, kind=kind, link=link, object_type=object_type, object_id=object_id)
+    if told and connection.vendor == "postgresql":
+        # The entity's webhooks are read below only when it has an active one.
+        written, emails, any_hook = _written_as_chosen(told, row=row, message=message, absolute=absolute)
+    else:
+        written, emails, any_hook = _chosen_then_written(told, row=row, message=message, absolute=absolute)
+    for user, rendered in emails:
+        task_enqueue_on_commit(
+            notification_email_send.name,
+            kwargs={
+                "user_id": user.pk,
+                "subject": rendered.title[:150],
+                "body": rendered.email_body,
+                "language": rendered.language,
+                "email": user.email,
+            },
+        )
     if legal_entity is not None:
         hooks = webhooks_for(legal_entity=legal_entity, event=kind) if any_hook else []
         for notice in notices:

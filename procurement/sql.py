@@ -130,6 +130,40 @@ def sql_insert_statement(objs: Sequence[Model]) -> tuple[str, list[Any]]:
     return sql, params
 
 
+# Columns whose values are text: cast to `text` (not `varchar(n)`, which cuts a long value where an INSERT refuses it).
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField"})
+
+
+def sql_rows_select(objs: Sequence[Model], leave_out: Iterable[str] = ()) -> tuple[list[Field], str, list[Any]]:
+    """The values `sql_insert_statement` writes for new instances of one model (each through the field's `pre_save`,
+    so `auto_now` fields are set on the instances too, and `get_db_prep_save`), but for the fields `leave_out`, as
+    a SELECT of one row per instance (UNION ALL): `n` (the instance's position) then each field's column, named
+    as the column. The first row's values are cast to the columns' types (character columns to text, so an INSERT
+    of a value too long is still refused), which the other rows take. For an `INSERT … SELECT` that adds values the
+    database knows, or keeps only some rows, in one statement. Returns the fields, the SELECT and its parameters."""
+    meta = objs[0]._meta
+    left_out = set(leave_out)
+    fields = [f for f in _writable_fields(meta) if f.name not in left_out and f.attname not in left_out]
+    qn = connection.ops.quote_name
+    typed = ", ".join(
+        [
+            "CAST(%s AS integer) AS n",
+            *(
+                f"CAST(%s AS {'text' if f.get_internal_type() in _TEXT_TYPES else f.db_type(connection)})"
+                f" AS {qn(str(f.column))}"
+                for f in fields
+            ),
+        ]
+    )
+    plain = ", ".join(["%s"] * (len(fields) + 1))
+    params: list[Any] = []
+    for position, obj in enumerate(objs):
+        obj._prepare_related_fields_for_save(operation_name="sql_insert")  # type: ignore[attr-defined]
+        params += [position, *(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields)]
+    sql = " UNION ALL ".join([f"SELECT {typed}", *[f"SELECT {plain}"] * (len(objs) - 1)])
+    return fields, sql, params
+
+
 # Parameters of one INSERT at most: under SQLite's (32,766) and PostgreSQL's (65,535) limits of a statement.
 SQL_INSERT_MAX_PARAMS = 30_000
 

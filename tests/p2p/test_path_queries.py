@@ -41,25 +41,26 @@ LINE_ADD_QUERIES = 4
 # what was read already: rules, group members (2); the requisition submitted (with its totals) and in approval in
 # one update with the insert of both events, one statement on PostgreSQL (1); the chain, its steps and assignments
 # (3; a requisition never submitted before has no pending chain to supersede); the process, the delegates of the
-# first stage, its tasks with the start and gate rows, their links, and the messages: preferences with whether the
-# entity has a webhook at all, notifications (6; the webhooks are read only when it has one). Was 29, then 21, then
-# 18.
-SUBMIT_QUERIES = 17
+# first stage, its tasks with the start and gate rows, their links, and the messages: the notifications inserted as
+# each one's preferences call for, with whether the entity has a webhook at all, one statement on PostgreSQL (5; the
+# webhooks are read only when it has one). Was 29, then 21, then 18, then 17.
+SUBMIT_QUERIES = 16
 # Submit through the hierarchy (a manager-chain rule of the requester's top unit and a finance rule): as above, but
 # the chain's people are the requester's managers and the finance holders, read in one query with each one's
 # delegate today, so the first stage's tasks are assigned without reading delegations again. 2 more when the first
-# stage's approver is away: their stand-in read, and the assignment marked delegated. Was 22 (24 away), then 17.
-SUBMIT_HIERARCHY_QUERIES = 16
+# stage's approver is away: their stand-in read, and the assignment marked delegated. Was 22 (24 away), then 17,
+# then 16.
+SUBMIT_HIERARCHY_QUERIES = 15
 SUBMIT_HIERARCHY_AWAY_QUERIES = SUBMIT_HIERARCHY_QUERIES + 2
 # A decision that decides its stage and opens the next, inside the test's savepoint (2): task with its process, then
 # assignment with its step and chain (and whether a later stage is pending) and the requisition with its parties,
 # locked (2); the decision with the stage's other assignments cancelled, the stage settled and the decision's event,
 # in one statement on PostgreSQL (1, plus 1 to count an all-of stage's approvals first); the task done with what is
 # still open of the stage cancelled, its tasks with the gate row and their links, in one statement on PostgreSQL (1);
-# the next stage with its delegates (1); the lines shown, preferences (with whether the entity has a webhook),
-# notifications (3). Was 18 / 19, then 15 / 16, then 13 / 14 (the cancellation, the insert and the links one
-# statement each), then 11 / 12.
-DECIDE_QUERIES = {ApprovalMode.ANY: 10, ApprovalMode.ALL: 11}
+# the next stage with its delegates (1); the lines shown (1), the notifications inserted as the preferences call for,
+# with whether the entity has a webhook, one statement on PostgreSQL (1). Was 18 / 19, then 15 / 16, then 13 / 14
+# (the cancellation, the insert and the links one statement each), then 11 / 12.
+DECIDE_QUERIES = {ApprovalMode.ANY: 9, ApprovalMode.ALL: 10}
 # An approval of an all-of stage that others still have to approve: locks (2), the decision and its event (1, one
 # statement on PostgreSQL), the approvals counted (1), its task done (1), inside the test's savepoint (2). Was 9,
 # then 8.
