@@ -6,6 +6,14 @@ as ItemRow tuples, as the return reads them, and as the PunchOutOrderMessage dat
 `bulk_create` of the same lines and links. Each: a warm-up, then ≥ 5 timed runs (min/median/p95), the queries of
 one run, and the rows one return wrote per table.
 
+The four parse readers (raw lxml, our cart, and the lines alone by the fast path and by the general reader) are
+timed alike, interleaved round by round on the same bytes (`interleaved`): each run's result is built completely
+(a tree; the cart with its rows) and freed inside its own timing, and so is what that free leaves glibc's malloc to
+do (`settle`); the order turns by one each round; the garbage collector runs for all as in a request, and the
+collections each reader caused are printed. Until 2026-12-04 the settling was not done: freeing the raw parse's
+5,000-line tree left glibc's merging of its freed chunks to the next large allocation, our cart's, which paid 5 to
+8 ms of it (seen as malloc_consolidate with perf), while the raw parse's timing held none of its own.
+
 PostgreSQL (lines written with COPY): .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
 SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7);
 BENCH_PARSE_ONLY=1 prints the parse figures only (the fast path for plain lines against the general reader).
