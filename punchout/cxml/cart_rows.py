@@ -475,7 +475,7 @@ def _rows_from_columns(parts: list[bytes | None], *, escapes: bool, long: bool, 
     def language(value: bytes | None) -> str:
         return (_text(value, escapes) or "").strip() or "en"
 
-    def classification(pair: tuple[bytes | None, bytes]) -> tuple[tuple[str, str], ...]:
+    def classification(pair: tuple[bytes | None, bytes | None]) -> tuple[tuple[str, str], ...]:
         value = (_text(pair[1], escapes) or "").strip()
         return (((_text(pair[0], escapes) or "").strip(), value),) if value else ()
 
