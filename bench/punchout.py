@@ -6,12 +6,21 @@ as ItemRow tuples, as the return reads them, and as the PunchOutOrderMessage dat
 `bulk_create` of the same lines and links. Each: a warm-up, then ≥ 5 timed runs (min/median/p95), the queries of
 one run, and the rows one return wrote per table.
 
+The four parse readers (raw lxml, our cart, and the lines alone by the fast path and by the general reader) are
+timed alike, interleaved round by round on the same bytes (`interleaved`): each run's result is built completely
+(a tree; the cart with its rows) and freed inside its own timing, and so is what that free leaves glibc's malloc to
+do (`settle`); the order turns by one each round; the garbage collector runs for all as in a request, and the
+collections each reader caused are printed. Until 2026-12-04 the settling was not done: freeing the raw parse's
+5,000-line tree left glibc's merging of its freed chunks to the next large allocation, our cart's, which paid 5 to
+8 ms of it (seen as malloc_consolidate with perf), while the raw parse's timing held none of its own.
+
 PostgreSQL (lines written with COPY): .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
 SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7);
 BENCH_PARSE_ONLY=1 prints the parse figures only (the fast path for plain lines against the general reader).
 """
 
 import base64
+import gc
 import os
 import sys
 import time
@@ -94,21 +103,59 @@ def lines_fast_path(document: bytes) -> tuple[cxml.ItemRow, ...]:
     return read_item_rows(body, "ItemIn", document)
 
 
-def interleaved(runs_of: list[Callable[[], object]], *, runs: int) -> tuple[list[Timing], list[Timing]]:
+def settle() -> None:
+    """What freeing a run's result leaves glibc's malloc to do, done now: one allocation of 64 KiB, which makes it
+    merge the small chunks the free put aside (its fastbins, `malloc_consolidate`). glibc does this at the next
+    allocation of that size or a free of a large chunk, whoever makes it; without this step the cost of freeing a
+    5,000-line lxml tree (about 5 to 8 ms here) lands on the next reader of the round, not the one that built the
+    tree. Cheap when nothing is pending."""
+    bytearray(1 << 16)
+
+
+def interleaved(
+    runs_of: list[Callable[[], object]], *, runs: int
+) -> tuple[list[Timing], list[Timing], list[dict[str, float]]]:
     """Each callable timed `runs` times after a warm-up, taking turns round by round: (wall-clock timings, CPU-time
-    timings of this process). On a shared machine the CPU time is the figure to compare: others' load stretches
-    the wall clock of whichever run it falls on."""
+    timings of this process, the garbage collections per run of each generation). On a shared machine the CPU time
+    is the figure to compare: others' load stretches the wall clock of whichever run it falls on.
+
+    Every reader is timed alike: its result is freed inside its timing (it is not kept) and so is what that free
+    left the allocator to do (`settle`), so no reader pays for the one before it; the garbage collector runs as it
+    does in a request; the order turns by one each round, so no reader always follows the same one."""
     for run in runs_of:
         run()
+        settle()
     seconds: list[list[float]] = [[] for _ in runs_of]
     cpu_seconds: list[list[float]] = [[] for _ in runs_of]
-    for _ in range(runs):
-        for index, run in enumerate(runs_of):
+    collections = [[0, 0, 0] for _ in runs_of]
+    counting: list[int] = []  # the generations collected during the current run
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            counting.append(info["generation"])
+
+    gc.callbacks.append(count)
+    for round_number in range(runs):
+        shift = round_number % len(runs_of)
+        for index in [*range(shift, len(runs_of)), *range(shift)]:
+            run = runs_of[index]
+            counting.clear()
             started, cpu_started = time.perf_counter(), time.process_time()
             run()
+            settle()
             seconds[index].append(time.perf_counter() - started)
             cpu_seconds[index].append(time.process_time() - cpu_started)
-    return [summarize(values, warmup=1) for values in seconds], [summarize(values, warmup=1) for values in cpu_seconds]
+            for generation in counting:
+                collections[index][generation] += 1
+    gc.callbacks.remove(count)
+    return (
+        [summarize(values, warmup=1) for values in seconds],
+        [summarize(values, warmup=1) for values in cpu_seconds],
+        [
+            {f"generation_{generation}": round(n / runs, 1) for generation, n in enumerate(counts)}
+            for counts in collections
+        ],
+    )
 
 
 def cpu_timed[T](prepare: Callable[[], T], run: Callable[[T], object], *, runs: int) -> Timing:
@@ -190,7 +237,7 @@ def main() -> None:
 
     assert lines_fast_path(document) == lines_general_reader(document)
     # The parses interleaved, one of each per round, so that the load of a shared machine falls on all alike.
-    (raw, rows, fast, general), (raw_cpu, rows_cpu, fast_cpu, general_cpu) = interleaved(
+    (raw, rows, fast, general), (raw_cpu, rows_cpu, fast_cpu, general_cpu), collected = interleaved(
         [
             lambda: etree.fromstring(document, _RAW_PARSER),
             lambda: cxml.parse_punchout_order_cart(document),
@@ -214,6 +261,9 @@ def main() -> None:
             "lines_fast_path_vs_raw_lxml": ratio(fast_cpu.median_ms, raw_cpu.median_ms, 2),
             "lines_general_reader_vs_raw_lxml": ratio(general_cpu.median_ms, raw_cpu.median_ms, 2),
         },
+        "garbage_collections_per_run": dict(
+            zip(("raw_lxml_parse", "our_parse_rows", "lines_fast_path", "lines_general_reader"), collected, strict=True)
+        ),
     }
     if PARSE_ONLY:
         emit({"benchmark": "punchout return (parse only)", "lines": LINES, "document_bytes": len(document), **parse})

@@ -33,6 +33,7 @@ from punchout.cxml.cart_rows import (
     _CUT_ITEM_WITHOUT_ESCAPES,
     _SOURCE_ITEM,
     _SOURCE_ITEM_WITHOUT_ESCAPES,
+    CutLines,
     _plain_item_row,
     _plain_rows,
     _raw_text,
@@ -762,6 +763,29 @@ def test_a_line_that_is_not_well_formed_is_left_in_the_skeleton():
     refused = cart_outcome(lambda: parse_punchout_order_cart(data))
     assert refused == general_cart(data)
     assert refused[:2] == ("refused", MalformedDocument)  # type: ignore[index]
+
+
+# An ItemIn with something in it where a cut line's placeholder is (comments and processing instructions are not
+# in the safe parser's tree).
+NOT_EMPTY = [b"<ItemIn a='1'/>", b"<ItemIn>x</ItemIn>", b"<ItemIn> </ItemIn>", b"<ItemIn><x/></ItemIn>"]
+
+
+@pytest.mark.parametrize("placeholder", NOT_EMPTY)
+@pytest.mark.parametrize("position", [0, 2])
+def test_a_skeleton_fits_only_with_its_placeholders_empty(placeholder: bytes, position: int):
+    """The skeleton's rows are taken only when each cut line's ItemIn is empty: no attribute, text, child or other
+    node (`CutLines.fits`, whether every line or only some were cut)."""
+    for data in (THREE_LINES, edited(THREE, ("</ItemIn>", f"</ItemIn>{NOT_PLAIN_LINE}"))):
+        lines = cut_plain_lines(data, DEFAULT_MAX_BYTES)
+        assert lines is not None
+        assert lines.cut == 3
+        root, body, _ = parse_expected(lines.skeleton, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+        assert lines.fits(root, body)
+        pieces = lines.skeleton.split(b"<ItemIn/>")
+        skeleton = b"<ItemIn/>".join(pieces[: position + 1]) + placeholder + b"<ItemIn/>".join(pieces[position + 1 :])
+        tampered = CutLines(skeleton, lines.rows, lines.cut)
+        root, body, _ = parse_expected(tampered.skeleton, DEFAULT_MAX_BYTES, "PunchOutOrderMessage")
+        assert not tampered.fits(root, body)
 
 
 def test_the_skeleton_is_parsed_with_the_safe_parsers_limits():
