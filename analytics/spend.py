@@ -1,0 +1,429 @@
+"""Spend pre-aggregated and refreshed incrementally (docs/analytics.md, "Spend").
+
+`SpendFact` holds one row per (legal entity, month, supplier, UNSPSC class, cost centre, requester, on contract) with
+the requested, committed, actual and saved amounts in the entity's currency at the requisitions' stored rates. Pages
+and the API read only these rows; the requisition lines are read by the refresh, one (entity, month) at a time:
+
+- beat runs `spend_refresh` every minute: it reads the change logs written with every status move (requisition
+  events, purchase order events, invoices' status audit events) from where it stopped (a watermark per log, plus
+  the last few minutes again, for a write that committed after a later one), finds the requisitions they touch,
+  recomputes the (entity, month) of each (its current one and the one it was counted in), and writes only the rows
+  whose figures changed;
+- `spend_refresh(full=True)` (`manage.py spend_refresh --full`) recomputes every month of every entity.
+
+A month is recomputed from its lines in Python with the money rules of `procurement.money` (one conversion per line
+at the requisition's stored rate, rounded once), on SQLite and PostgreSQL alike.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from invoices.models import InvoiceLine
+from orders.models import PurchaseOrderEvent, PurchaseOrderLine
+from procurement.models import AuditEvent, CatalogItem
+from procurement.money import convert_minor, line_total_minor
+from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
+from sourcing.models import Award, QuoteLine
+
+from .models import SpendCounted, SpendFact, SpendWatermark
+
+S = RequisitionStatus
+# Approved and everything after: the company has agreed to spend it.
+COMMITTED_STATUSES: Final = frozenset({S.APPROVED, S.ORDERED, S.RECEIVED, S.INVOICED, S.CLOSED})
+# Asked for and not turned down: waiting for approval, or committed.
+REQUESTED_STATUSES: Final = COMMITTED_STATUSES | {S.SUBMITTED, S.IN_APPROVAL}
+# Change logs re-read on each run besides what is above the watermark: a write that committed after a later id.
+LOOKBACK: Final = datetime.timedelta(minutes=5)
+INVOICE_STATUS_EVENT: Final = "invoices.invoice.status"
+_LOCK: Final = "lock"
+
+type FactKey = tuple[int | None, str, int | None, int, bool]  # supplier, class, cost centre, requester, on contract
+
+
+def month_start(moment: datetime.datetime | None) -> datetime.date:
+    """The first day of the month `moment` falls in, in the site's time zone."""
+    assert moment is not None  # read from submitted requisitions only
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first moment of the month, first moment of the next) in the site's time zone."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(month, datetime.time(), tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time(), tzinfo=zone),
+    )
+
+
+def unspsc_class(code: str) -> str:
+    """The UNSPSC class of a code ("43211503" → "43211500"); empty for no or a malformed code."""
+    code = (code or "").strip()
+    if len(code) < 6 or not code[:6].isdigit():
+        return ""
+    return code[:6] + "00"
+
+
+@dataclass
+class Figures:
+    requested: int = 0
+    committed: int = 0
+    actual: int = 0
+    savings: int = 0
+    lines: int = 0
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        return (self.requested, self.committed, self.actual, self.savings, self.lines)
+
+
+@dataclass
+class RefreshResult:
+    months: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    requisitions: set[int] = field(default_factory=set)
+
+
+def _converted(amount_minor: int, currency: str, to_currency: str, rates: dict[str, str | None]) -> int | None:
+    """An amount in the requisition's currency at the rate stored with the requisition; None when none is."""
+    if currency == to_currency:
+        return amount_minor
+    rate = (rates or {}).get(currency)
+    if rate is None:
+        return None
+    return convert_minor(amount_minor, from_currency=currency, to_currency=to_currency, rate=Decimal(rate))
+
+
+def _month_lines(entity_id: int, month: datetime.date) -> list[tuple]:
+    start, end = month_bounds(month)
+    return list(
+        RequisitionLine.objects.filter(
+            requisition__legal_entity_id=entity_id,
+            requisition__submitted_at__gte=start,
+            requisition__submitted_at__lt=end,
+            requisition__status__in=REQUESTED_STATUSES,
+            requisition__total_minor__isnull=False,
+        )
+        .order_by()
+        .values_list(
+            "id",
+            "requisition_id",
+            "requisition__status",
+            "requisition__currency",
+            "requisition__total_rates",
+            "requisition__requester_id",
+            "requisition__on_behalf_of_id",
+            "supplier_id",
+            "unspsc",
+            "cost_centre_id",
+            "contract_id",
+            "catalog_item_id",
+            "currency",
+            "quantity",
+            "price_basis_quantity",
+            "total_minor",
+        )
+    )
+
+
+def _invoiced(entity_id: int, month: datetime.date) -> dict[int, list[tuple[str, int]]]:
+    """What accepted invoices billed on the order lines made from each requisition line of the month, per currency."""
+    start, end = month_bounds(month)
+    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    rows = (
+        PurchaseOrderLine.objects.filter(
+            requisition_line__requisition__legal_entity_id=entity_id,
+            requisition_line__requisition__submitted_at__gte=start,
+            requisition_line__requisition__submitted_at__lt=end,
+        )
+        .order_by()
+        .values("requisition_line_id", "purchase_order__currency")
+        .annotate(amount=Sum("invoiced_amount_minor"))
+    )
+    for row in rows:
+        found[row["requisition_line_id"]].append((row["purchase_order__currency"], row["amount"] or 0))
+    return found
+
+
+def _reference_totals(lines: list[tuple]) -> dict[int, tuple[str, int]]:
+    """Per committed line, what it would have cost without the negotiation (docs: "Savings"), in the line's currency:
+    an awarded line at the highest unit price quoted for its request line in the same currency; else a line on a
+    contract at its catalog item's base price."""
+    committed = [line for line in lines if line[2] in COMMITTED_STATUSES]
+    found: dict[int, tuple[str, int]] = {}
+    awards = {
+        row["requisition_line_id"]: row
+        for row in Award.objects.filter(requisition_line_id__in=[line[0] for line in committed]).values(
+            "requisition_line_id", "quote_line__rfq_line_id"
+        )
+    }
+    highest: dict[tuple[int, str], int] = {}
+    if awards:
+        for row in (
+            QuoteLine.objects.filter(rfq_line_id__in={award["quote_line__rfq_line_id"] for award in awards.values()})
+            .order_by()
+            .values("rfq_line_id", "quote__currency")
+            .annotate(highest=Max("unit_price_minor"))
+        ):
+            highest[(row["rfq_line_id"], row["quote__currency"])] = row["highest"]
+    items = {
+        item_id: (currency, price)
+        for item_id, currency, price in CatalogItem.objects.filter(
+            pk__in={line[11] for line in committed if line[10] and line[11]}
+        ).values_list("id", "currency", "base_price_minor")
+    }
+    for line in committed:
+        line_id, currency, quantity = line[0], line[12], line[13]
+        award = awards.get(line_id)
+        if award is not None:
+            price = highest.get((award["quote_line__rfq_line_id"], currency))
+            if price is not None:
+                found[line_id] = (
+                    currency,
+                    line_total_minor(quantity=quantity, unit_price_minor=price, price_basis_quantity=line[14]),
+                )
+            continue
+        if line[10] and line[11] in items and items[line[11]][0] == currency:
+            found[line_id] = (currency, line_total_minor(quantity=quantity, unit_price_minor=items[line[11]][1]))
+    return found
+
+
+def spend_month_figures(entity_id: int, month: datetime.date) -> tuple[str, dict[FactKey, Figures], set[int]]:
+    """The month's figures per key from its requisition lines; the entity's currency and the requisitions counted."""
+    lines = _month_lines(entity_id, month)
+    invoiced = _invoiced(entity_id, month)
+    references = _reference_totals(lines)
+    figures: dict[FactKey, Figures] = defaultdict(Figures)
+    counted: set[int] = set()
+    currency = ""
+    for line in lines:
+        (line_id, requisition_id, status, req_currency, rates, requester, on_behalf, supplier) = line[:8]
+        (unspsc, cost_centre, contract, _item, line_currency, _quantity, _basis, total) = line[8:]
+        amount = _converted(total, line_currency, req_currency, rates)
+        if amount is None:
+            continue  # no stored rate: the requisition has no total either (docs/money.md)
+        currency = req_currency
+        counted.add(requisition_id)
+        key: FactKey = (supplier, unspsc_class(unspsc), cost_centre, on_behalf or requester, contract is not None)
+        row = figures[key]
+        row.lines += 1
+        row.requested += amount
+        if status in COMMITTED_STATUSES:
+            row.committed += amount
+            for po_currency, billed in invoiced.get(line_id, ()):
+                row.actual += _converted(billed, po_currency, req_currency, rates) or 0
+            reference = references.get(line_id)
+            if reference is not None:
+                row.savings += (_converted(reference[1] - total, reference[0], req_currency, rates)) or 0
+    return currency, figures, counted
+
+
+def _recompute_month(entity_id: int, month: datetime.date, result: RefreshResult, now: datetime.datetime) -> set[int]:
+    currency, figures, counted = spend_month_figures(entity_id, month)
+    existing = {
+        (fact.supplier_id, fact.unspsc_class, fact.cost_centre_id, fact.requester_id, fact.on_contract): fact
+        for fact in SpendFact.objects.filter(legal_entity_id=entity_id, month=month)
+    }
+    created: list[SpendFact] = []
+    changed: list[SpendFact] = []
+    for key, values in figures.items():
+        fact = existing.pop(key, None)
+        numbers = values.as_tuple()
+        if fact is None:
+            supplier, klass, cost_centre, requester, on_contract = key
+            created.append(
+                SpendFact(
+                    legal_entity_id=entity_id,
+                    month=month,
+                    supplier_id=supplier,
+                    unspsc_class=klass,
+                    unspsc_family=klass[:4] + "0000" if klass else "",
+                    unspsc_segment=klass[:2] + "000000" if klass else "",
+                    cost_centre_id=cost_centre,
+                    requester_id=requester,
+                    on_contract=on_contract,
+                    currency=currency,
+                    requested_minor=numbers[0],
+                    committed_minor=numbers[1],
+                    actual_minor=numbers[2],
+                    savings_minor=numbers[3],
+                    line_count=numbers[4],
+                    refreshed_at=now,
+                )
+            )
+        elif numbers != (
+            fact.requested_minor,
+            fact.committed_minor,
+            fact.actual_minor,
+            fact.savings_minor,
+            fact.line_count,
+        ) or (fact.currency != currency):
+            (fact.requested_minor, fact.committed_minor, fact.actual_minor, fact.savings_minor, fact.line_count) = (
+                numbers
+            )
+            fact.currency = currency
+            fact.refreshed_at = now
+            changed.append(fact)
+    if existing:
+        SpendFact.objects.filter(pk__in=[fact.pk for fact in existing.values()]).delete()
+    SpendFact.objects.bulk_create(created, batch_size=1000)
+    SpendFact.objects.bulk_update(
+        changed,
+        [
+            "requested_minor",
+            "committed_minor",
+            "actual_minor",
+            "savings_minor",
+            "line_count",
+            "currency",
+            "refreshed_at",
+        ],
+        batch_size=1000,
+    )
+    result.months += 1
+    result.created += len(created)
+    result.updated += len(changed)
+    result.deleted += len(existing)
+    return counted
+
+
+def _touched(marks: dict[str, SpendWatermark], since: datetime.datetime) -> tuple[set[int], dict[str, int]]:
+    """The requisitions the change logs name above their watermarks (or in the last few minutes), and the new
+    watermarks."""
+    touched: set[int] = set()
+    highest: dict[str, int] = {}
+
+    def read(source: str, rows: Iterable[tuple[int, int | str | None]]) -> set[str]:
+        values: set[str] = set()
+        top = marks[source].last_id
+        for row_id, value in rows:
+            top = max(top, row_id)
+            if value is not None:
+                values.add(str(value))
+        highest[source] = top
+        return values
+
+    def window(source: str) -> Q:
+        return Q(id__gt=marks[source].last_id) | Q(created_at__gte=since)
+
+    touched |= {
+        int(v)
+        for v in read(
+            "requisition_events",
+            RequisitionEvent.objects.filter(window("requisition_events")).values_list("id", "requisition_id"),
+        )
+    }
+    touched |= {
+        int(v)
+        for v in read(
+            "order_events",
+            PurchaseOrderEvent.objects.filter(window("order_events")).values_list(
+                "id", "purchase_order__requisition_id"
+            ),
+        )
+    }
+    invoice_ids = read(
+        "invoice_events",
+        AuditEvent.objects.filter(window("invoice_events"), event_type=INVOICE_STATUS_EVENT).values_list(
+            "id", "object_id"
+        ),
+    )
+    invoice_pks = [int(value) for value in invoice_ids if value.isdigit()]
+    if invoice_pks:
+        touched |= set(
+            InvoiceLine.objects.filter(invoice_id__in=invoice_pks, po_line__isnull=False)
+            .values_list("po_line__purchase_order__requisition_id", flat=True)
+            .distinct()
+        )
+    return touched, highest
+
+
+SOURCES: Final = ("requisition_events", "order_events", "invoice_events")
+
+
+def _source_maxima() -> dict[str, int]:
+    return {
+        "requisition_events": RequisitionEvent.objects.aggregate(top=Max("id"))["top"] or 0,
+        "order_events": PurchaseOrderEvent.objects.aggregate(top=Max("id"))["top"] or 0,
+        "invoice_events": AuditEvent.objects.filter(event_type=INVOICE_STATUS_EVENT).aggregate(top=Max("id"))["top"]
+        or 0,
+    }
+
+
+def spend_refresh(*, full: bool = False) -> RefreshResult:
+    """Bring the spend facts up to date: the months the changes since the last run touch, or every month (`full`).
+
+    One run at a time (it locks the watermarks' row); nothing but the database is read, so the transaction holds no
+    network I/O."""
+    result = RefreshResult()
+    now = timezone.now()
+    with transaction.atomic():
+        SpendWatermark.objects.get_or_create(source=_LOCK)
+        for source in SOURCES:
+            SpendWatermark.objects.get_or_create(source=source)
+        lock = SpendWatermark.objects.select_for_update().get(source=_LOCK)
+        marks = {mark.source: mark for mark in SpendWatermark.objects.filter(source__in=SOURCES)}
+        if full:
+            highest = _source_maxima()
+            months = set(
+                (entity, month_start(moment))
+                for entity, moment in Requisition.objects.filter(submitted_at__isnull=False)
+                .order_by()
+                .values_list("legal_entity_id", "submitted_at")
+                .iterator(chunk_size=5000)
+            )
+            months |= set(SpendFact.objects.order_by().values_list("legal_entity_id", "month").distinct())
+            touched: set[int] | None = None
+        else:
+            touched, highest = _touched(marks, now - LOOKBACK)
+            months = set()
+            for entity, moment in Requisition.objects.filter(pk__in=touched, submitted_at__isnull=False).values_list(
+                "legal_entity_id", "submitted_at"
+            ):
+                months.add((entity, month_start(moment)))
+            months |= set(
+                SpendCounted.objects.filter(requisition_id__in=touched).values_list("legal_entity_id", "month")
+            )
+        counted_now: dict[int, tuple[int, datetime.date]] = {}
+        for entity, month in sorted(months):
+            for requisition_id in _recompute_month(entity, month, result, now):
+                counted_now[requisition_id] = (entity, month)
+        _counted_write(counted_now, touched)
+        result.requisitions = set(counted_now) if touched is None else touched
+        for source in SOURCES:
+            mark = marks[source]
+            mark.last_id = max(mark.last_id, highest.get(source, 0))
+            mark.refreshed_at = now
+        SpendWatermark.objects.bulk_update(list(marks.values()), ["last_id", "refreshed_at"])
+        lock.refreshed_at = now
+        lock.save(update_fields=["refreshed_at"])
+    return result
+
+
+def _counted_write(counted_now: dict[int, tuple[int, datetime.date]], touched: set[int] | None) -> None:
+    """Where each requisition was counted: all of them after a full run, the touched ones after an incremental one."""
+    if touched is None:
+        SpendCounted.objects.all().delete()
+        ids = sorted(counted_now)
+    else:
+        SpendCounted.objects.filter(requisition_id__in=touched).delete()
+        ids = sorted(set(counted_now) & touched)
+    SpendCounted.objects.bulk_create(
+        [SpendCounted(requisition_id=pk, legal_entity_id=counted_now[pk][0], month=counted_now[pk][1]) for pk in ids],
+        batch_size=2000,
+    )
+
+
+def spend_refreshed_at() -> datetime.datetime | None:
+    """When the figures were last brought up to date."""
+    mark = SpendWatermark.objects.filter(source=_LOCK).first()
+    return mark.refreshed_at if mark else None
