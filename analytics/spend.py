@@ -17,7 +17,7 @@ at the requisition's stored rate, rounded once), on SQLite and PostgreSQL alike.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
@@ -33,7 +33,7 @@ from procurement.money import convert_minor, line_total_minor
 from requisitions.models import Requisition, RequisitionEvent, RequisitionLine, RequisitionStatus
 from sourcing.models import Award, QuoteLine
 
-from .models import SpendCounted, SpendFact, SpendWatermark
+from .models import SpendCounted, SpendFact, SpendRollup, SpendWatermark
 
 S = RequisitionStatus
 # Approved and everything after: the company has agreed to spend it.
@@ -90,6 +90,7 @@ class RefreshResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    rollups_written: int = 0
     requisitions: set[int] = field(default_factory=set)
 
 
@@ -227,72 +228,81 @@ def spend_month_figures(entity_id: int, month: datetime.date) -> tuple[str, dict
     return currency, figures, counted
 
 
+FACT_KEY: Final = ("supplier_id", "unspsc_class", "cost_centre_id", "requester_id", "on_contract")
+ROLLUP_KEY: Final = ("supplier_id", "unspsc_class", "on_contract")
+_NUMBERS: Final = ("requested_minor", "committed_minor", "actual_minor", "savings_minor", "line_count")
+
+
+def _rolled_up(figures: dict[FactKey, Figures]) -> dict[tuple, Figures]:
+    """The month's figures per (supplier, class, on contract): the facts' summed over cost centres and people."""
+    rolled: dict[tuple, Figures] = defaultdict(Figures)
+    for (supplier, klass, _centre, _requester, on_contract), values in figures.items():
+        row = rolled[(supplier, klass, on_contract)]
+        row.requested += values.requested
+        row.committed += values.committed
+        row.actual += values.actual
+        row.savings += values.savings
+        row.lines += values.lines
+    return rolled
+
+
+def _write_month(
+    model: type[SpendFact] | type[SpendRollup],
+    key_fields: tuple[str, ...],
+    *,
+    entity_id: int,
+    month: datetime.date,
+    currency: str,
+    figures: Mapping[tuple, Figures],
+    now: datetime.datetime,
+) -> tuple[int, int, int]:
+    """Make the month's rows of `model` equal `figures`, writing only the rows that differ: (created, updated,
+    deleted)."""
+    existing: dict[tuple, SpendFact | SpendRollup] = {
+        tuple(getattr(row, name) for name in key_fields): row
+        for row in model.objects.filter(legal_entity_id=entity_id, month=month)
+    }
+    created: list = []
+    changed: list = []
+    for key, values in figures.items():
+        row = existing.pop(key, None)
+        numbers = values.as_tuple()
+        if row is None:
+            klass = key[key_fields.index("unspsc_class")]
+            row = model(
+                legal_entity_id=entity_id,
+                month=month,
+                unspsc_family=klass[:4] + "0000" if klass else "",
+                unspsc_segment=klass[:2] + "000000" if klass else "",
+                currency=currency,
+                refreshed_at=now,
+                **dict(zip(key_fields, key, strict=True)),
+                **dict(zip(_NUMBERS, numbers, strict=True)),
+            )
+            created.append(row)
+        elif numbers != tuple(getattr(row, name) for name in _NUMBERS) or row.currency != currency:
+            for name, value in zip(_NUMBERS, numbers, strict=True):
+                setattr(row, name, value)
+            row.currency = currency
+            row.refreshed_at = now
+            changed.append(row)
+    if existing:
+        model.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    model.objects.bulk_create(created, batch_size=1000)
+    model.objects.bulk_update(changed, [*_NUMBERS, "currency", "refreshed_at"], batch_size=500)
+    return len(created), len(changed), len(existing)
+
+
 def _recompute_month(entity_id: int, month: datetime.date, result: RefreshResult, now: datetime.datetime) -> set[int]:
     currency, figures, counted = spend_month_figures(entity_id, month)
-    existing = {
-        (fact.supplier_id, fact.unspsc_class, fact.cost_centre_id, fact.requester_id, fact.on_contract): fact
-        for fact in SpendFact.objects.filter(legal_entity_id=entity_id, month=month)
-    }
-    created: list[SpendFact] = []
-    changed: list[SpendFact] = []
-    for key, values in figures.items():
-        fact = existing.pop(key, None)
-        numbers = values.as_tuple()
-        if fact is None:
-            supplier, klass, cost_centre, requester, on_contract = key
-            created.append(
-                SpendFact(
-                    legal_entity_id=entity_id,
-                    month=month,
-                    supplier_id=supplier,
-                    unspsc_class=klass,
-                    unspsc_family=klass[:4] + "0000" if klass else "",
-                    unspsc_segment=klass[:2] + "000000" if klass else "",
-                    cost_centre_id=cost_centre,
-                    requester_id=requester,
-                    on_contract=on_contract,
-                    currency=currency,
-                    requested_minor=numbers[0],
-                    committed_minor=numbers[1],
-                    actual_minor=numbers[2],
-                    savings_minor=numbers[3],
-                    line_count=numbers[4],
-                    refreshed_at=now,
-                )
-            )
-        elif numbers != (
-            fact.requested_minor,
-            fact.committed_minor,
-            fact.actual_minor,
-            fact.savings_minor,
-            fact.line_count,
-        ) or (fact.currency != currency):
-            (fact.requested_minor, fact.committed_minor, fact.actual_minor, fact.savings_minor, fact.line_count) = (
-                numbers
-            )
-            fact.currency = currency
-            fact.refreshed_at = now
-            changed.append(fact)
-    if existing:
-        SpendFact.objects.filter(pk__in=[fact.pk for fact in existing.values()]).delete()
-    SpendFact.objects.bulk_create(created, batch_size=1000)
-    SpendFact.objects.bulk_update(
-        changed,
-        [
-            "requested_minor",
-            "committed_minor",
-            "actual_minor",
-            "savings_minor",
-            "line_count",
-            "currency",
-            "refreshed_at",
-        ],
-        batch_size=1000,
-    )
+    written = {"entity_id": entity_id, "month": month, "currency": currency, "now": now}
+    created, updated, deleted = _write_month(SpendFact, FACT_KEY, figures=figures, **written)  # type: ignore[arg-type]
+    rolled = _write_month(SpendRollup, ROLLUP_KEY, figures=_rolled_up(figures), **written)  # type: ignore[arg-type]
     result.months += 1
-    result.created += len(created)
-    result.updated += len(changed)
-    result.deleted += len(existing)
+    result.created += created
+    result.updated += updated
+    result.deleted += deleted
+    result.rollups_written += sum(rolled)
     return counted
 
 
@@ -382,6 +392,7 @@ def spend_refresh(*, full: bool = False) -> RefreshResult:
                 .iterator(chunk_size=5000)
             )
             months |= set(SpendFact.objects.order_by().values_list("legal_entity_id", "month").distinct())
+            months |= set(SpendRollup.objects.order_by().values_list("legal_entity_id", "month").distinct())
             touched: set[int] | None = None
         else:
             touched, highest = _touched(marks, now - LOOKBACK)

@@ -20,7 +20,7 @@ from procurement.selectors import legal_entities_for_employee
 from requisitions.models import RequisitionLine
 
 from .error_codes import AnalyticsErrorCode
-from .models import SpendFact
+from .models import SpendFact, SpendRollup
 from .spend import REQUESTED_STATUSES, month_bounds
 
 DIMENSIONS: Final = {
@@ -201,32 +201,39 @@ def spend_query_read(params: Mapping[str, str], *, entities: list[LegalEntity]) 
     )
 
 
-def _facts(query: SpendQuery) -> QuerySet[SpendFact]:
-    facts = SpendFact.objects.filter(
-        legal_entity_id__in=[query.legal_entity.pk] if query.legal_entity else query.entities
+def _facts(query: SpendQuery) -> QuerySet[SpendFact] | QuerySet[SpendRollup]:
+    """The rows to add up: the roll-up (no cost centre, no person) unless the query needs those."""
+    fine = (
+        query.by in ("cost_centre", "requester")
+        or query.cost_centre is not None
+        or query.requester is not None
+        or "cost_centre" in query.none
     )
+    filters: dict[str, Any] = {"legal_entity_id__in": [query.legal_entity.pk] if query.legal_entity else query.entities}
     if query.month_from:
-        facts = facts.filter(month__gte=query.month_from)
+        filters["month__gte"] = query.month_from
     if query.month_to:
-        facts = facts.filter(month__lte=query.month_to)
+        filters["month__lte"] = query.month_to
     if query.category:
         column = {2: "unspsc_segment", 4: "unspsc_family", 6: "unspsc_class"}[len(query.category)]
-        facts = facts.filter(**{column: query.category.ljust(8, "0")})
+        filters[column] = query.category.ljust(8, "0")
     if query.supplier:
-        facts = facts.filter(supplier_id=query.supplier.pk)
+        filters["supplier_id"] = query.supplier.pk
     if query.cost_centre:
-        facts = facts.filter(cost_centre_id=query.cost_centre.pk)
+        filters["cost_centre_id"] = query.cost_centre.pk
     if query.requester:
-        facts = facts.filter(requester_id=query.requester.pk)
+        filters["requester_id"] = query.requester.pk
     if query.contract:
-        facts = facts.filter(on_contract=query.contract == "on")
+        filters["on_contract"] = query.contract == "on"
     if "category" in query.none:
-        facts = facts.filter(unspsc_class="")
+        filters["unspsc_class"] = ""
     if "supplier" in query.none:
-        facts = facts.filter(supplier__isnull=True)
+        filters["supplier__isnull"] = True
     if "cost_centre" in query.none:
-        facts = facts.filter(cost_centre__isnull=True)
-    return facts
+        filters["cost_centre__isnull"] = True
+    if fine:
+        return SpendFact.objects.filter(**filters)
+    return SpendRollup.objects.filter(**filters)
 
 
 @dataclass(frozen=True)
