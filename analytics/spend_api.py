@@ -1,6 +1,7 @@
 """REST API of spend analytics: the figures grouped by one dimension, and the requisition lines behind a figure."""
 
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -172,5 +173,8 @@ def _bounded(request: Request, name: str, default: int, low: int, high: int) -> 
     if not text:
         return default
     if not text.isdigit() or not (low <= int(text) <= high):
-        raise SpendQueryInvalid(f"{name}: a whole number from {low} to {high}, not {text[:20]}.")
+        raise SpendQueryInvalid(
+            _("%(name)s: a whole number from %(low)s to %(high)s, not %(value)s.")
+            % {"name": name, "low": low, "high": high, "value": text[:20]}
+        )
     return int(text)
