@@ -111,10 +111,12 @@ class SpendCounted(models.Model):
 
 
 class SpendWatermark(models.Model):
-    """How far the refresh has read each source of changes (the highest id of its rows seen)."""
+    """How far the refresh has read each source of changes: the highest id of its rows seen by the last run and by
+    the run before it (the next run reads from there, so a row that committed late is read too)."""
 
     source = models.CharField(max_length=40, primary_key=True)
     last_id = models.BigIntegerField(default=0)
+    previous_id = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -5,8 +5,9 @@ the requested, committed, actual and saved amounts in the entity's currency at t
 and the API read only these rows; the requisition lines are read by the refresh, one (entity, month) at a time:
 
 - beat runs `spend_refresh` every minute: it reads the change logs written with every status move (requisition
-  events, purchase order events, invoices' status audit events) from where it stopped (a watermark per log, plus
-  the last few minutes again, for a write that committed after a later one), finds the requisitions they touch,
+  events, purchase order events, invoices' status audit events) from where the run before the last one stopped (a
+  watermark per log: each row is read by two runs, so a write that committed after a later id is not missed), finds
+  the requisitions they touch,
   recomputes the (entity, month) of each (its current one and the one it was counted in), and writes only the rows
   whose figures changed;
 - `spend_refresh(full=True)` (`manage.py spend_refresh --full`) recomputes every month of every entity.
@@ -40,8 +41,6 @@ S = RequisitionStatus
 COMMITTED_STATUSES: Final = frozenset({S.APPROVED, S.ORDERED, S.RECEIVED, S.INVOICED, S.CLOSED})
 # Asked for and not turned down: waiting for approval, or committed.
 REQUESTED_STATUSES: Final = COMMITTED_STATUSES | {S.SUBMITTED, S.IN_APPROVAL}
-# Change logs re-read on each run besides what is above the watermark: a write that committed after a later id.
-LOOKBACK: Final = datetime.timedelta(minutes=5)
 INVOICE_STATUS_EVENT: Final = "invoices.invoice.status"
 _LOCK: Final = "lock"
 
@@ -306,9 +305,9 @@ def _recompute_month(entity_id: int, month: datetime.date, result: RefreshResult
     return counted
 
 
-def _touched(marks: dict[str, SpendWatermark], since: datetime.datetime) -> tuple[set[int], dict[str, int]]:
-    """The requisitions the change logs name above their watermarks (or in the last few minutes), and the new
-    watermarks."""
+def _touched(marks: dict[str, SpendWatermark]) -> tuple[set[int], dict[str, int]]:
+    """The requisitions the change logs name above the watermarks of the run before the last (so a row that
+    committed after a higher id was read is read in the next run), and the new watermarks."""
     touched: set[int] = set()
     highest: dict[str, int] = {}
 
@@ -323,7 +322,7 @@ def _touched(marks: dict[str, SpendWatermark], since: datetime.datetime) -> tupl
         return values
 
     def window(source: str) -> Q:
-        return Q(id__gt=marks[source].last_id) | Q(created_at__gte=since)
+        return Q(id__gt=marks[source].previous_id)
 
     touched |= {
         int(v)
@@ -395,7 +394,7 @@ def spend_refresh(*, full: bool = False) -> RefreshResult:
             months |= set(SpendRollup.objects.order_by().values_list("legal_entity_id", "month").distinct())
             touched: set[int] | None = None
         else:
-            touched, highest = _touched(marks, now - LOOKBACK)
+            touched, highest = _touched(marks)
             months = set()
             for entity, moment in Requisition.objects.filter(pk__in=touched, submitted_at__isnull=False).values_list(
                 "legal_entity_id", "submitted_at"
@@ -412,9 +411,11 @@ def spend_refresh(*, full: bool = False) -> RefreshResult:
         result.requisitions = set(counted_now) if touched is None else touched
         for source in SOURCES:
             mark = marks[source]
-            mark.last_id = max(mark.last_id, highest.get(source, 0))
+            top = max(mark.last_id, highest.get(source, 0))
+            mark.previous_id = top if full else mark.last_id
+            mark.last_id = top
             mark.refreshed_at = now
-        SpendWatermark.objects.bulk_update(list(marks.values()), ["last_id", "refreshed_at"])
+        SpendWatermark.objects.bulk_update(list(marks.values()), ["previous_id", "last_id", "refreshed_at"])
         lock.refreshed_at = now
         lock.save(update_fields=["refreshed_at"])
     return result
