@@ -48,7 +48,7 @@ DRILL = "/analytics/spend/?by=category&level=class&category=4311&legal_entity=AC
 
 def _series(count: int) -> str:
     if POSTGRES:
-        return f"generate_series(1, {int(count)}) AS s(n)"
+        return f"generate_series(1::bigint, {int(count)}) AS s(n)"
     return (
         f"(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {int(count)}) SELECT n FROM s) AS s"
     )
