@@ -103,54 +103,66 @@ def _converted(amount_minor: int, currency: str, to_currency: str, rates: dict[s
     return convert_minor(amount_minor, from_currency=currency, to_currency=to_currency, rate=Decimal(rate))
 
 
+_CHUNK: Final = 2000  # ids per IN (…) list: SQLite's limit on bound values stays far away
+
+
+def _chunks[T](values: list[T]) -> Iterable[list[T]]:
+    for index in range(0, len(values), _CHUNK):
+        yield values[index : index + _CHUNK]
+
+
 def _month_lines(entity_id: int, month: datetime.date) -> list[tuple]:
+    """The counted lines of the entity's requisitions submitted in the month, each with its requisition's status,
+    currency, rates and person: the requisitions found by the entity's index, then their lines by theirs (no scan of
+    every line)."""
     start, end = month_bounds(month)
-    return list(
-        RequisitionLine.objects.filter(
-            requisition__legal_entity_id=entity_id,
-            requisition__submitted_at__gte=start,
-            requisition__submitted_at__lt=end,
-            requisition__status__in=REQUESTED_STATUSES,
-            requisition__total_minor__isnull=False,
+    requisitions = {
+        row[0]: row[1:]
+        for row in Requisition.objects.filter(
+            legal_entity_id=entity_id,
+            status__in=REQUESTED_STATUSES,
+            submitted_at__gte=start,
+            submitted_at__lt=end,
+            total_minor__isnull=False,
         )
         .order_by()
-        .values_list(
-            "id",
-            "requisition_id",
-            "requisition__status",
-            "requisition__currency",
-            "requisition__total_rates",
-            "requisition__requester_id",
-            "requisition__on_behalf_of_id",
-            "supplier_id",
-            "unspsc",
-            "cost_centre_id",
-            "contract_id",
-            "catalog_item_id",
-            "currency",
-            "quantity",
-            "price_basis_quantity",
-            "total_minor",
-        )
-    )
+        .values_list("id", "status", "currency", "total_rates", "requester_id", "on_behalf_of_id")
+    }
+    lines: list[tuple] = []
+    for chunk in _chunks(sorted(requisitions)):
+        for row in (
+            RequisitionLine.objects.filter(requisition_id__in=chunk)
+            .order_by()
+            .values_list(
+                "id",
+                "requisition_id",
+                "supplier_id",
+                "unspsc",
+                "cost_centre_id",
+                "contract_id",
+                "catalog_item_id",
+                "currency",
+                "quantity",
+                "price_basis_quantity",
+                "total_minor",
+            )
+        ):
+            lines.append((row[0], row[1], *requisitions[row[1]], *row[2:]))
+    return lines
 
 
-def _invoiced(entity_id: int, month: datetime.date) -> dict[int, list[tuple[str, int]]]:
-    """What accepted invoices billed on the order lines made from each requisition line of the month, per currency."""
-    start, end = month_bounds(month)
+def _invoiced(line_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """What accepted invoices billed on the order lines made from each requisition line, per order currency."""
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    rows = (
-        PurchaseOrderLine.objects.filter(
-            requisition_line__requisition__legal_entity_id=entity_id,
-            requisition_line__requisition__submitted_at__gte=start,
-            requisition_line__requisition__submitted_at__lt=end,
+    for chunk in _chunks(line_ids):
+        rows = (
+            PurchaseOrderLine.objects.filter(requisition_line_id__in=chunk)
+            .order_by()
+            .values("requisition_line_id", "purchase_order__currency")
+            .annotate(amount=Sum("invoiced_amount_minor"))
         )
-        .order_by()
-        .values("requisition_line_id", "purchase_order__currency")
-        .annotate(amount=Sum("invoiced_amount_minor"))
-    )
-    for row in rows:
-        found[row["requisition_line_id"]].append((row["purchase_order__currency"], row["amount"] or 0))
+        for row in rows:
+            found[row["requisition_line_id"]].append((row["purchase_order__currency"], row["amount"] or 0))
     return found
 
 
@@ -162,7 +174,8 @@ def _reference_totals(lines: list[tuple]) -> dict[int, tuple[str, int]]:
     found: dict[int, tuple[str, int]] = {}
     awards = {
         row["requisition_line_id"]: row
-        for row in Award.objects.filter(requisition_line_id__in=[line[0] for line in committed]).values(
+        for chunk in _chunks([line[0] for line in committed])
+        for row in Award.objects.filter(requisition_line_id__in=chunk).values(
             "requisition_line_id", "quote_line__rfq_line_id"
         )
     }
@@ -200,7 +213,7 @@ def _reference_totals(lines: list[tuple]) -> dict[int, tuple[str, int]]:
 def spend_month_figures(entity_id: int, month: datetime.date) -> tuple[str, dict[FactKey, Figures], set[int]]:
     """The month's figures per key from its requisition lines; the entity's currency and the requisitions counted."""
     lines = _month_lines(entity_id, month)
-    invoiced = _invoiced(entity_id, month)
+    invoiced = _invoiced([line[0] for line in lines if line[2] in COMMITTED_STATUSES])
     references = _reference_totals(lines)
     figures: dict[FactKey, Figures] = defaultdict(Figures)
     counted: set[int] = set()
