@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import Employee, LegalEntity
+from procurement.models import CostCentre, Employee, LegalEntity, Supplier
 
 
 class ScheduledReport(models.Model):
@@ -47,3 +47,77 @@ class ScheduledReport(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpendFigures(models.Model):
+    """Spend of one key in one legal entity and month, in the entity's currency at the requisitions' stored rates,
+    integer minor units (docs/analytics.md, "Spend").
+
+    Written only by `analytics.spend.spend_refresh` (one row per key: it holds the watermarks' lock while it
+    writes): each (entity, month) it recomputes is compared with these rows and only the rows whose figures changed
+    are written."""
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("The first day of the month the requisition was submitted in."))
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # UNSPSC class (6 digits and "00"), its family and its segment; empty when the line has no UNSPSC code.
+    unspsc_class = models.CharField(max_length=8, blank=True)
+    unspsc_family = models.CharField(max_length=8, blank=True)
+    unspsc_segment = models.CharField(max_length=8, blank=True)
+    on_contract = models.BooleanField()
+    currency = models.CharField(max_length=3)
+    requested_minor = models.BigIntegerField(default=0)
+    committed_minor = models.BigIntegerField(default=0)
+    actual_minor = models.BigIntegerField(default=0)
+    savings_minor = models.BigIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity_id} {self.month:%Y-%m} {self.unspsc_class or '-'} {self.committed_minor}"
+
+
+class SpendFact(SpendFigures):
+    """Per (legal entity, month, supplier, UNSPSC class, cost centre, requester, on contract): every filter."""
+
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    requester = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["legal_entity", "month"], name="spend_fact_entity_month")]
+
+
+class SpendRollup(SpendFigures):
+    """The same figures per (legal entity, month, supplier, UNSPSC class, on contract): what the pages read when
+    neither a cost centre nor a requester is asked for (a few hundred rows per month, whatever the people)."""
+
+    class Meta:
+        indexes = [models.Index(fields=["legal_entity", "month"], name="spend_rollup_entity_month")]
+
+
+class SpendCounted(models.Model):
+    """Where the last refresh counted each requisition, so a requisition that moved month (submitted again) has its
+    old month recomputed too."""
+
+    requisition_id = models.BigIntegerField(primary_key=True)
+    legal_entity_id = models.BigIntegerField()
+    month = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.requisition_id} in {self.legal_entity_id} {self.month:%Y-%m}"
+
+
+class SpendWatermark(models.Model):
+    """How far the refresh has read each source of changes: the highest id of its rows seen by the last run and by
+    the run before it (the next run reads from there, so a row that committed late is read too)."""
+
+    source = models.CharField(max_length=40, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    previous_id = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.last_id}"

@@ -313,6 +313,7 @@ CELERY_TASK_ROUTES = {
     "contracts.contract_alerts_send": {"queue": "timers"},
     "analytics.scheduled_reports_send": {"queue": "timers"},
     "analytics.scheduled_report_send": {"queue": "notifications"},
+    "analytics.spend_refresh": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -356,6 +357,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "analytics-scheduled-reports": {
         "task": "analytics.scheduled_reports_send",
         "schedule": float(os.environ.get("ANALYTICS_REPORTS_EVERY_SECONDS", 60 * 60)),
+    },
+    "analytics-spend-refresh": {
+        "task": "analytics.spend_refresh",
+        "schedule": float(os.environ.get("ANALYTICS_SPEND_REFRESH_EVERY_SECONDS", 60)),
     },
     "worker-heartbeat": {
         "task": "procurement.worker_heartbeat",

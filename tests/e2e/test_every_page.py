@@ -105,6 +105,11 @@ PAGES = [
     Row("contracts-requester", "alice", "/contracts/", None),
     Row("contract", "frank", "/contracts/{contract}/", None),
     Row("contract-new", "frank", "/contracts/new/", None),
+    # spend analytics (finance)
+    Row("spend", "erin", "/analytics/spend/", None),
+    Row("spend-suppliers", "erin", "/analytics/spend/?by=supplier&legal_entity=ACME-FR", None),
+    Row("spend-lines", "erin", "/analytics/spend/lines/?legal_entity=ACME-FR", None),
+    Row("spend-refused", "alice", "/analytics/spend/", None, status=403),
     # everyone
     Row("login", ANONYMOUS, "/login/", "button.primary"),
     Row("not-found", "alice", "/no-such-page/", None, status=404),
