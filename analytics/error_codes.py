@@ -6,3 +6,8 @@ from enum import StrEnum
 class AnalyticsErrorCode(StrEnum):
     INVALID_REPORT = "invalid_report"
     NOT_FOUND = "report_not_found"
+    # Cycle times, approver turnaround and budget burn-down (analytics.cycle, analytics.burndown)
+    INVALID_CYCLE_REQUEST = "invalid_cycle_request"
+    CYCLE_FORBIDDEN = "cycle_times_forbidden"
+    INVALID_BURN_DOWN_REQUEST = "invalid_burn_down_request"
+    BUDGET_NOT_FOUND = "burn_down_budget_not_found"

@@ -47,3 +47,9 @@ class ScheduledReport(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The cycle-time and turnaround rows live in their own module; imported here so Django registers them.
+from .cycle_models import ApprovalTurnaround, RefreshMark, RequisitionCycle  # noqa: E402
+
+__all__ = ["ApprovalTurnaround", "RefreshMark", "RequisitionCycle", "ScheduledReport"]

@@ -29,3 +29,11 @@ def scheduled_reports_send() -> int:
 def scheduled_report_send_task(*, report_id: int) -> bool:
     """Build one report's file as its owner would download it and e-mail it to its recipients."""
     return scheduled_report_send(report_id=report_id)
+
+
+@shared_task(name="analytics.cycle_refresh", time_limit=1800, soft_time_limit=1700)
+def cycle_refresh_task() -> dict[str, int]:
+    """Beat, every 10 minutes: recompute the cycle-time and turnaround rows of what changed since the last run."""
+    from .cycle_refresh import cycle_refresh
+
+    return cycle_refresh()

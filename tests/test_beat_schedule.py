@@ -32,6 +32,7 @@ EXPLICIT_NAMES = {
     "sourcing.supplier_email_send",
     "analytics.scheduled_reports_send",
     "analytics.scheduled_report_send",
+    "analytics.cycle_refresh",
 }
 
 
@@ -56,6 +57,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "catalogs.uploads_sweep",
         "contracts.contract_alerts_send",
         "analytics.scheduled_reports_send",
+        "analytics.cycle_refresh",
     }
     assert scheduled <= set(app.tasks)
 
