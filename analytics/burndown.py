@@ -8,7 +8,7 @@ All in the budget's currency, in integer minor units summed by the database (pro
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Sum
@@ -23,6 +23,7 @@ from procurement.money import (
     Money,
     budget_ideal_burn_minor,
     budget_projected_use_minor,
+    currency_digits,
     decimal_text,
     from_minor,
 )
@@ -74,7 +75,10 @@ class BurnDown:
     exhausted_on: date | None  # the day the run rate reaches the amount, when it does within the period
 
     def amount(self, minor: int | None) -> str | None:
-        return None if minor is None else decimal_text(from_minor(minor, self.budget.currency))
+        if minor is None:
+            return None
+        currency = self.budget.currency
+        return decimal_text(from_minor(minor, currency), places=currency_digits(currency))
 
     def as_dict(self) -> dict[str, Any]:
         b = self.budget
@@ -115,6 +119,19 @@ class BurnDown:
         return None if minor is None else Money.from_minor(minor, self.budget.currency)
 
 
+def burn_down_as_of(text: str | None) -> date | None:
+    """The day asked for (`as_of=YYYY-MM-DD`), None for today; a bad one is refused."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise BurnDownInvalid(_("as_of is a day: YYYY-MM-DD.")) from None
+    if not 2000 <= day.year <= 2100:
+        raise BurnDownInvalid(_("as_of must be a day between 2000 and 2100."))
+    return day
+
+
 def burn_down_budget(*, employee: Employee, budget_id: str | int | None) -> Budget:
     """The budget asked for, if it belongs to one of the employee's legal entities (else 404, as if none)."""
     text = str(budget_id or "").strip()
@@ -143,7 +160,8 @@ def _month_end(month: date) -> date:
 
 
 def budget_burn_down(*, budget: Budget, as_of: date | None = None) -> BurnDown:
-    """The burn-down of `budget` as of `as_of` (today by default): one grouped query over its ledger entries.
+    """The burn-down of `budget` as of `as_of` (today by default; the entries written up to that day's end): one
+    grouped query over its ledger entries.
 
     Entries written before the period's first month count in the first month, entries after its last month in the
     last month (a commitment made in December for next year's budget, an invoice booked after the year end)."""
@@ -151,8 +169,9 @@ def budget_burn_down(*, budget: Budget, as_of: date | None = None) -> BurnDown:
     start, end = budget.period_start, budget.period_end
     months = _month_starts(start, end)
     sums: dict[tuple[date, str], int] = {}
+    until = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
     for row in (
-        BudgetEntry.objects.filter(budget=budget)
+        BudgetEntry.objects.filter(budget=budget, created_at__lt=until)
         .annotate(month=TruncMonth("created_at"))
         .order_by()
         .values("month", "kind")

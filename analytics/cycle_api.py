@@ -15,7 +15,7 @@ from procurement.exports import list_export
 from procurement.selectors import legal_entity_for_user
 from procurement.web import current_employee
 
-from .burndown import budget_burn_down, burn_down_budget
+from .burndown import budget_burn_down, burn_down_as_of, burn_down_budget
 from .cycle import (
     CYCLE_GROUPS,
     STEPS,
@@ -163,7 +163,10 @@ class ApproverTurnaroundView(APIView):
 
 class BurnDownView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("budget", OpenApiTypes.INT, required=True, description="The budget's id.")],
+        parameters=[
+            OpenApiParameter("budget", OpenApiTypes.INT, required=True, description="The budget's id."),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Look from this day (default: today)."),
+        ],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_SCHEMA, 404: ERROR_SCHEMA},
         operation_id="analytics_burn_down",
     )
@@ -173,4 +176,5 @@ class BurnDownView(APIView):
         period's end at the run rate so far; amounts in the budget's currency as decimal text."""
         employee = current_employee(request)
         budget = burn_down_budget(employee=employee, budget_id=request.query_params.get("budget"))
-        return Response(budget_burn_down(budget=budget).as_dict())
+        as_of = burn_down_as_of(request.query_params.get("as_of"))
+        return Response(budget_burn_down(budget=budget, as_of=as_of).as_dict())

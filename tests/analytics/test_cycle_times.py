@@ -353,3 +353,40 @@ def test_the_table_downloads_with_the_figures_of_the_api(generated, api_client):
             assert cells["total_p90_hours"] is None
         else:
             assert number(cells["total_p90_hours"]) == Decimal(figure["p90_hours"])
+
+
+def test_the_page_shows_the_chart_data_the_table_and_the_requisitions_behind_a_bar(generated, client):
+    import json
+
+    erin, _france, plans = generated
+    client.force_login(erin.user)
+    page = client.get("/analytics/cycle-times/?from=2026-01&to=2026-03")
+    assert page.status_code == 200
+    text = page.content.decode()
+    chart = json.loads(text.split('<script id="cycle-data" type="application/json">')[1].split("</script>")[0])
+    assert chart["labels"] == ["2026-01", "2026-02", "2026-03"]
+    assert chart["drill"][1] == "?from=2026-01&to=2026-03&month=2026-02#drill-down"
+    february = [p for p in plans if p.submitted.strftime("%Y-%m") == "2026-02"]
+    assert chart["datasets"][0]["label"] == "Submitted → approved"
+    assert chart["datasets"][0]["data"][1] == _expected(february)["steps"]["approval"]["median_hours"]
+    assert 'href="/analytics/cycle-times/?from=2026-01&amp;to=2026-03&amp;export=xlsx"' in text
+    assert "<script>" not in text and "onclick" not in text.lower()
+    drilled = client.get("/analytics/cycle-times/" + chart["drill"][1].split("#")[0]).content.decode()
+    table = drilled.split('id="cycle-requisitions"')[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == len(february)
+    for plan in february:
+        assert f'href="/requisitions/{plan.requisition.pk}/"' in table
+    bad = client.get("/analytics/cycle-times/?from=2026-13&supplier=DURAND")
+    assert bad.status_code == 400
+    assert "from is a month: YYYY-MM (2026-13 is not)." in bad.content.decode()
+    assert 'name="supplier" value="DURAND"' in bad.content.decode()
+    approvers = client.get("/analytics/approvers/?from=2026-01&to=2026-03")
+    assert approvers.status_code == 200 and 'id="approver-data"' in approvers.content.decode()
+
+
+def test_a_requester_gets_403_on_the_pages(generated, client):
+    _erin, france, _plans = generated
+    alice = EmployeeFactory(user=UserFactory(username="alice3"), legal_entities=[france], roles=[Role.REQUESTER])
+    client.force_login(alice.user)
+    assert client.get("/analytics/cycle-times/").status_code == 403
+    assert client.get("/analytics/approvers/").status_code == 403
