@@ -121,3 +121,18 @@ class SpendWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.last_id}"
+
+
+# The cycle-time and turnaround rows live in their own module; imported here so Django registers them.
+from .cycle_models import ApprovalTurnaround, RefreshMark, RequisitionCycle  # noqa: E402
+
+__all__ = [
+    "ApprovalTurnaround",
+    "RefreshMark",
+    "RequisitionCycle",
+    "ScheduledReport",
+    "SpendCounted",
+    "SpendFact",
+    "SpendRollup",
+    "SpendWatermark",
+]

@@ -447,3 +447,22 @@ def percent_of_minor(*, part_minor: int, whole_minor: int) -> Decimal:
     with localcontext() as context:
         context.prec = 60
         return (Decimal(part_minor) * HUNDRED / Decimal(whole_minor)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def budget_ideal_burn_minor(*, amount_minor: int, elapsed_days: int, period_days: int) -> int:
+    """A budget's ideal use after `elapsed_days` of its `period_days`: the straight line from nothing on its first
+    day to the whole amount on its last, amount × elapsed ÷ days, rounded half up (burn-down charts)."""
+    if period_days <= 0:
+        return amount_minor
+    elapsed = min(max(elapsed_days, 0), period_days)
+    return round_minor(_EXACT.divide(_EXACT.multiply(Decimal(amount_minor), Decimal(elapsed)), Decimal(period_days)))
+
+
+def budget_projected_use_minor(*, used_minor: int, elapsed_days: int, period_days: int) -> int:
+    """A budget's projected use at the end of its period at the run rate so far: used ÷ elapsed days × period
+    days, rounded half up (the use itself once the period is over; nothing before it starts)."""
+    if elapsed_days <= 0:
+        return 0
+    if elapsed_days >= period_days:
+        return used_minor
+    return round_minor(_EXACT.divide(_EXACT.multiply(Decimal(used_minor), Decimal(period_days)), Decimal(elapsed_days)))

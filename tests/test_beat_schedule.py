@@ -33,6 +33,7 @@ EXPLICIT_NAMES = {
     "analytics.scheduled_reports_send",
     "analytics.scheduled_report_send",
     "analytics.spend_refresh",
+    "analytics.cycle_refresh",
 }
 
 
@@ -58,6 +59,7 @@ def test_every_beat_entry_names_a_registered_task() -> None:
         "contracts.contract_alerts_send",
         "analytics.scheduled_reports_send",
         "analytics.spend_refresh",
+        "analytics.cycle_refresh",
     }
     assert scheduled <= set(app.tasks)
 

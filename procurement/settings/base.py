@@ -314,6 +314,7 @@ CELERY_TASK_ROUTES = {
     "analytics.scheduled_reports_send": {"queue": "timers"},
     "analytics.scheduled_report_send": {"queue": "notifications"},
     "analytics.spend_refresh": {"queue": "timers"},
+    "analytics.cycle_refresh": {"queue": "timers"},
 }
 # Beat names each task by its explicit Celery name (`name=` on the task), not its module path, so modules can move.
 # Intervals in seconds; the environment may shorten them (the system tests do).
@@ -353,6 +354,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "contracts-alerts": {
         "task": "contracts.contract_alerts_send",
         "schedule": float(os.environ.get("CONTRACTS_ALERTS_EVERY_SECONDS", 24 * 60 * 60)),
+    },
+    "analytics-cycle-refresh": {
+        "task": "analytics.cycle_refresh",
+        "schedule": float(os.environ.get("ANALYTICS_CYCLE_REFRESH_EVERY_SECONDS", 10 * 60)),
     },
     "analytics-scheduled-reports": {
         "task": "analytics.scheduled_reports_send",
