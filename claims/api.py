@@ -235,7 +235,8 @@ class ClaimCloseView(APIView):
 
 
 def percent_text(value: Any) -> str | None:
-    return None if value is None else decimal_text(value)
+    """A rate as the API gives it: one decimal ("60.0"), never in exponent notation."""
+    return None if value is None else format(value, "f")
 
 
 def scorecard_data(card: Scorecard) -> dict[str, Any]:
