@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Kind",
         "FileFormatEnum": ["csv", "xlsx", "cif", "cxml", "cxml_index", "bmecat"],  # catalogs.CatalogUpload.Format
         "ScheduledReportFileFormatEnum": [("csv", "CSV"), ("xlsx", "XLSX")],
+        "ClaimKindEnum": ["damaged", "short", "wrong_item", "late", "quality"],  # claims.Claim.Kind
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
