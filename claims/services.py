@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from notifications.services import message_render
 from orders.lock_objects import purchase_orders_qs_select_for_update
 from orders.models import QUANTITY_MAX
 from procurement.events import audit_event_record
+from procurement.i18n import supplier_language
 from procurement.models import Employee
 from procurement.money import (
     Money,
@@ -176,7 +176,7 @@ def _link_send(claim: Claim) -> bool:
     if not address:
         return False
     po_line = claim.receipt_line.po_line
-    # Suppliers have no language on file: the site's (the templates are translated like every message).
+    # In the supplier's language (its own, else its entity's country's), as its purchase orders.
     message = message_render(
         message="claim_raised",
         context={
@@ -193,7 +193,7 @@ def _link_send(claim: Claim) -> bool:
             "link": link.url,
             "expires": link.expires_at.date().isoformat(),
         },
-        language=settings.LANGUAGE_CODE,
+        language=supplier_language(supplier, claim.legal_entity),
     )
     task_enqueue_on_commit(
         claim_supplier_email_send.name,

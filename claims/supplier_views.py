@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from procurement.i18n import supplier_language
 from procurement.money import decimal_text
 
 from .claim_input import date_read, decimal_read
@@ -61,6 +62,8 @@ def answer_page(request: HttpRequest, token: str) -> HttpResponse:
         claim = claim_for_link(token)
     except ClaimLinkInvalid as error:
         return _private(render(request, "claims/link_refused.html", {"message": error.message}, status=error.status))
+    # The page speaks the supplier's language, like the e-mail that brought them here.
+    translation.activate(supplier_language(claim.supplier, claim.legal_entity))
     form = AnswerForm()
     if request.method != "POST":
         return _page(request, claim, form)

@@ -124,7 +124,14 @@ def _detail(
         {
             "claim": claim,
             "po_line": claim.receipt_line.po_line,
-            "history": claim_history(claim=claim),
+            "history": [
+                {
+                    "event": event,
+                    "was": _status_label(event.data.get("from")),
+                    "becomes": _status_label(event.data.get("to")),
+                }
+                for event in claim_history(claim=claim)
+            ],
             "closable": may_close(employee=employee, claim=claim)
             and claim.status in (Claim.Status.RESOLVED, Claim.Status.REJECTED),
             "renewable": may_close(employee=employee, claim=claim) and claim.status in ANSWERABLE,
@@ -133,6 +140,10 @@ def _detail(
         },
         status=status,
     )
+
+
+def _status_label(value: object) -> str:
+    return str(Claim.Status(value).label) if value in Claim.Status.values else ""
 
 
 @employee_required

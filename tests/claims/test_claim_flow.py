@@ -90,9 +90,9 @@ def test_a_damaged_delivery_is_claimed_answered_with_a_credit_note_and_the_actua
 
     # Then the claim's page shows its history and the credit note; the receipt and the order show it closed
     detail = browser(delivery.world.buyer).get(f"/claims/{claim.pk}/").content.decode()
-    assert "open → acknowledged: Acknowledged by the supplier" in detail
-    assert "acknowledged → resolved: Credit note CL-FR-TEST-000001 of 20.00\xa0EUR" in detail
-    assert "resolved → closed: Credited" in detail
+    assert "Open → Acknowledged: Acknowledged by the supplier" in detail
+    assert "Acknowledged → Resolved: Credit note CL-FR-TEST-000001 of 20.00\xa0EUR" in detail
+    assert "Resolved → Closed: Credited" in detail
     assert f'href="/invoices/{credit_note.pk}/" id="claim-credit-note"' in detail
     for path in (f"/receiving/receipts/{delivery.receipt.pk}/", f"/purchase-orders/{delivery.order.pk}/"):
         body = browser(delivery.world.buyer).get(path).content.decode()
