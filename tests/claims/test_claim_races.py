@@ -4,6 +4,7 @@ count the first, so together they never claim more than arrived."""
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from claims.errors import ClaimInvalid
 from claims.models import Claim
@@ -17,7 +18,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_claims_at_once_do_not_claim_more_than_arrived(world, warehouse):
-    order = ordered(world, ("10", "2.00"))
+    with transaction.atomic():  # the final approval's p2p step runs in the approver's transaction
+        order = ordered(world, ("10", "2.00"))
     line = receive(order, warehouse, "10").lines.get()
 
     def claim_six(by):
