@@ -180,7 +180,12 @@ def _line_reasons(
     mode = tolerance.mode_for(po_line)
     result = LineResult(mode=mode)
     reasons = result.reasons
-    if order.status in (PurchaseOrder.Status.CLOSED, PurchaseOrder.Status.CANCELLED):
+    # A credit note answering a claim on a delivery (claims) takes back part of what a closed order invoiced: the
+    # claim bounded it by what was received and its value; any other document on a closed order waits for a person.
+    answers_claim = invoice.is_credit_note and invoice.source == Invoice.Source.CLAIM
+    if order.status == PurchaseOrder.Status.CANCELLED or (
+        order.status == PurchaseOrder.Status.CLOSED and not answers_claim
+    ):
         reasons.append(f"order {order.number} is {PurchaseOrder.Status(order.status).label.lower()}")
     elif po_line.status == PurchaseOrderLine.Status.CANCELLED:
         reasons.append(f"order {order.number} line {po_line.line_number} is cancelled")

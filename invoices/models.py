@@ -29,6 +29,7 @@ class Invoice(models.Model):
         CII = "cii", _("UN/CEFACT CII")
         FACTURX = "facturx", _("Factur-X / ZUGFeRD PDF")
         TYPED = "typed", _("Typed from paper")
+        CLAIM = "claim", _("Answer to a claim on a delivery")
 
     class Status(models.TextChoices):
         RECEIVED = "received", pgettext_lazy("invoice status", "Received, not matched yet")

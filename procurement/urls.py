@@ -46,6 +46,7 @@ urlpatterns = [
     path("sourcing/", include("sourcing.urls")),
     path("contracts/", include("contracts.urls")),
     path("analytics/", include("analytics.urls")),
+    path("claims/", include("claims.urls")),
     path("catalogs/", include("catalogs.urls")),
     # Every supplier document: invoices are taken by invoices, confirmations and ship notices handed to orders.
     path("cxml/inbound/", cxml_inbound, name="cxml-inbound"),
@@ -63,6 +64,7 @@ urlpatterns = [
     path("api/v1/", include("sourcing.api_urls")),
     path("api/v1/", include("contracts.api_urls")),
     path("api/v1/", include("analytics.api_urls")),
+    path("api/v1/", include("claims.api_urls")),
     path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/", include(p2p_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

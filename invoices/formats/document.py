@@ -29,7 +29,7 @@ __all__ = [
 InvoiceKind = Literal["invoice", "credit_note"]
 
 # The model's Invoice.Source values.
-InvoiceFormat = Literal["cxml", "ubl", "cii", "facturx", "typed"]
+InvoiceFormat = Literal["cxml", "ubl", "cii", "facturx", "typed", "claim"]
 
 
 class InvoiceFormatError(Exception):

@@ -37,6 +37,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Where people reach this server: links in e-mails start with it.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# How long a supplier's link to answer a claim on a delivery works (claims.links); an answer spends it sooner.
+CLAIM_LINK_MAX_AGE_DAYS = int(os.environ.get("CLAIM_LINK_MAX_AGE_DAYS", "30"))
 # Our own cXML identity: the To of documents sent to us, the From of those we send (domain DUNS).
 CXML_IDENTITY = os.environ.get("CXML_IDENTITY", "ACME-CATALOG")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "invoices.apps.InvoicesConfig",
     "notifications.apps.NotificationsConfig",
     "contracts.apps.ContractsConfig",
+    "claims.apps.ClaimsConfig",
     "analytics.apps.AnalyticsConfig",
     "catalogs.apps.CatalogsConfig",
     "sourcing.apps.SourcingConfig",
@@ -240,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.Kind",
         "FileFormatEnum": ["csv", "xlsx", "cif", "cxml", "cxml_index", "bmecat"],  # catalogs.CatalogUpload.Format
         "ScheduledReportFileFormatEnum": [("csv", "CSV"), ("xlsx", "XLSX")],
+        "ClaimKindEnum": ["damaged", "short", "wrong_item", "late", "quality"],  # claims.Claim.Kind
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
