@@ -22,9 +22,9 @@ class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
         model = IdentityProvider
         fields = [
             "name", "slug", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page",
-            "discovery_url", "client_id", "client_secret", "scopes", "local_passwords_disabled", "email_claim",
-            "given_name_claim", "family_name_claim", "org_unit_claim", "manager_claim", "cost_centre_claim",
-            "groups_claim", "legal_entity_claim", "default_roles",
+            "discovery_url", "client_id", "client_secret", "scopes", "local_passwords_disabled",
+            "hosted_domain_required", "email_claim", "given_name_claim", "family_name_claim", "org_unit_claim",
+            "manager_claim", "cost_centre_claim", "groups_claim", "legal_entity_claim", "default_roles",
         ]  # fmt: skip
 
     def clean_client_secret(self) -> str:
@@ -65,7 +65,16 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
         (None, {"fields": ["name", "slug", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page"]}),
         (
             gettext_lazy("OpenID Connect"),
-            {"fields": ["discovery_url", "client_id", "client_secret", "scopes", "redirect_uri_shown"]},
+            {
+                "fields": [
+                    "discovery_url",
+                    "client_id",
+                    "client_secret",
+                    "scopes",
+                    "hosted_domain_required",
+                    "redirect_uri_shown",
+                ]
+            },
         ),
         (gettext_lazy("Passwords"), {"fields": ["local_passwords_disabled"]}),
         (

@@ -78,6 +78,14 @@ class IdentityProvider(models.Model):
             "provider; superusers keep their password (break-glass)."
         ),
     )
+    hosted_domain_required = models.BooleanField(
+        _("hosted domain required (Google)"),
+        default=False,
+        help_text=_(
+            "The ID token's hd claim must be one of the e-mail domains: a Google account that is not your "
+            "Workspace's is refused, even with an address of your domain."
+        ),
+    )
     # Claim mapping: the name of the claim that carries each attribute; empty leaves the attribute alone.
     email_claim = models.CharField(
         _("e-mail claim"), max_length=100, default="email", validators=[CLAIM_NAME_VALIDATOR]

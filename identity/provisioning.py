@@ -94,6 +94,13 @@ def provision(provider: IdentityProvider, claims: dict[str, Any]) -> Provisioned
             provider, provider.email_claim, email, _("this e-mail domain does not sign in through this provider.")
         )
 
+    if provider.hosted_domain_required:
+        hosted = claims.get("hd")
+        if not isinstance(hosted, str) or not provider.domains.filter(domain=normalise_domain(hosted)).exists():
+            raise _mapping_error(
+                provider, "hd", str(hosted or "")[:80], _("the account is not one of your organisation's accounts.")
+            )
+
     entity = provider.legal_entity
     entity_code = _text(provider, claims, provider.legal_entity_claim, 20)
     if entity_code is not None and entity_code != entity.code:

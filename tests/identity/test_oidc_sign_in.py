@@ -227,6 +227,21 @@ def test_the_work_e_mail_routes_to_the_provider_of_its_domain(client, oidc_provi
     )
 
 
+def test_a_provider_that_requires_a_hosted_domain_refuses_an_account_outside_it(client, oidc_provider, acme):
+    provider, _bea = acme
+    provider.hosted_domain_required = True
+    provider.save()
+    oidc_provider.person("consumer", "c-pw", **ada_claims(email="consumer@acme.example"))
+    refused = sign_in(client, oidc_provider, "acme", "consumer", "c-pw", browser="consumer")
+    assert refused.status_code == 403
+    assert page_message(refused) == (
+        'Acme SSO says hd = "": the account is not one of your organisation\'s accounts. Ask your administrator to '
+        "fix the mapping."
+    )
+    oidc_provider.person("worker", "w-pw", **ada_claims(email="worker@acme.example", hd="acme.example"))
+    assert sign_in(client, oidc_provider, "acme", "worker", "w-pw", browser="worker").status_code == 302
+
+
 def test_the_login_page_offers_each_provider(client, acme):
     page = client.get("/login/").content.decode()
     assert "Sign in with Acme SSO" in page and 'href="/sso/oidc/acme/login/"' in page
