@@ -13,6 +13,7 @@ from django.test import Client
 from identity.models import ExternalIdentity, GroupRoleMapping, IdentityProvider, IdentityProviderDomain
 from procurement.models import AuditEvent, Employee, Role
 from tests.factories import CostCentreFactory, EmployeeFactory, LegalEntityFactory, OrgUnitFactory, UserFactory
+from tests.waiting import free_port
 
 from .provider import CLIENTS, Provider, callback_path
 
@@ -314,3 +315,24 @@ def test_the_client_secret_is_encrypted_at_rest_and_never_shown_in_the_admin(adm
     assert stored.startswith("encrypted:fernet:") and "procurement-secret" not in stored
     page = admin_client.get(f"/admin/identity/identityprovider/{provider.pk}/change/").content.decode()
     assert "procurement-secret" not in page and "http://127.0.0.1:8000/sso/oidc/acme/callback/" in page
+
+
+def test_a_wrong_client_secret_and_an_unreachable_provider_are_told_plainly(client, oidc_provider, acme):
+    provider, _bea = acme
+    provider.client_secret = "not-the-secret"
+    provider.save()
+    oidc_provider.person("ada", "ada-pw", **ada_claims())
+    refused = sign_in(client, oidc_provider, "acme", "ada", "ada-pw")
+    assert refused.status_code == 400
+    assert page_message(refused) == "Acme SSO refused the sign-in (invalid_client)."
+
+    provider.discovery_url = f"http://127.0.0.1:{free_port()}/o"
+    provider.save()
+    away = client.get("/sso/oidc/acme/login/")
+    assert away.status_code == 502
+    assert page_message(away) == "Acme SSO cannot be reached just now. Try again in a moment."
+    assert list(
+        AuditEvent.objects.filter(event_type="identity.sign_in_failed")
+        .order_by("id")
+        .values_list("data__reason", flat=True)
+    ) == ["provider_error", "provider_unreachable"]
