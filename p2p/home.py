@@ -96,6 +96,9 @@ class Home:
     legal_entity: LegalEntity
     roles: list[str]
     sections: list[Section]
+    # Where the person sits: their org unit's name and their default cost centre ("CODE — name"); "" when none.
+    org_unit: str = ""
+    cost_centre: str = ""
 
     def section(self, key: str) -> Section | None:
         return next((section for section in self.sections if section.key == key), None)
@@ -539,4 +542,27 @@ def home_for(*, employee: Employee, legal_entity: LegalEntity) -> Home:
         roles.append("warehouse")
         sections.append(_entity_to_receive(employee, legal_entity))
     sections.sort(key=lambda section: (section.count == 0, section.urgency))
-    return Home(employee=employee, legal_entity=legal_entity, roles=roles, sections=sections)
+    org_unit, cost_centre = _org_place(employee)
+    return Home(
+        employee=employee,
+        legal_entity=legal_entity,
+        roles=roles,
+        sections=sections,
+        org_unit=org_unit,
+        cost_centre=cost_centre,
+    )
+
+
+def _org_place(employee: Employee) -> tuple[str, str]:
+    """The person's org unit and default cost centre as the page shows them: one query, none when they have neither."""
+    if not employee.org_unit_id and not employee.default_cost_centre_id:
+        return "", ""
+    row = (
+        Employee.objects.filter(pk=employee.pk)
+        .values_list("org_unit__name", "default_cost_centre__code", "default_cost_centre__name")
+        .first()
+    )
+    if row is None:
+        return "", ""
+    unit, code, name = row
+    return unit or "", f"{code} — {name}" if code else ""

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from identity import views as identity_views
 from invoices.intake_views import cxml_inbound
 from p2p import metrics
 from p2p import urls as p2p_urls
@@ -32,8 +32,10 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     # The language switch of pages before logging in (POST language=fr, next=…): Django's set_language.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The login page offers single sign-on beside the password; logout ends the provider's session too (identity).
+    path("login/", identity_views.LoginView.as_view(), name="login"),
+    path("logout/", identity_views.LogoutView.as_view(), name="logout"),
+    path("sso/", include("identity.urls")),
     path("requisitions/", include("requisitions.urls")),
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),

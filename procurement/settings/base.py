@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "analytics.apps.AnalyticsConfig",
     "catalogs.apps.CatalogsConfig",
     "sourcing.apps.SourcingConfig",
+    "identity.apps.IdentityConfig",
 ]
 
 MIDDLEWARE = [
@@ -162,9 +163,12 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The session's user is read with its employee profile, in one query (procurement.auth_backends). Django's own
-# backend stays listed after it so that sessions logged in before keep working; it never checks a password.
+# The session's user is read with its employee profile, in one query (procurement.auth_backends); identity's
+# backend is that one refusing the password of a person whose company switched local passwords off (single
+# sign-on, identity/). The backends after it stay listed so that sessions logged in before keep working; they
+# never check a password (the first refuses wrong credentials for good).
 AUTHENTICATION_BACKENDS = [
+    "identity.backends.LocalPasswordBackend",
     "procurement.auth_backends.UserWithEmployeeBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]

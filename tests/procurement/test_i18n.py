@@ -135,6 +135,7 @@ def test_a_language_that_is_not_offered_is_refused_and_nothing_changes(client, f
     assert employee.language == "sv"
 
 
+@pytest.mark.django_db  # the login page lists the single sign-on providers
 def test_anonymous_pages_switch_language_with_set_language(client):
     response = client.post("/i18n/setlang/", {"language": "sv", "next": "/login/"})
 

@@ -206,6 +206,7 @@ def test_logging_in_never_redirects_off_site(client, clerk, target):
     assert again.status_code == 302 and again["Location"] == "/"
 
 
+@pytest.mark.django_db  # the login page lists the single sign-on providers
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_the_login_page_does_not_hand_an_off_site_next_to_its_form(client, target):
     page = client.get("/login/", {"next": target}).content.decode()
