@@ -39,6 +39,8 @@ def spend_refresh_task() -> int:
 
     result = spend_refresh()
     return result.created + result.updated + result.deleted
+
+
 @shared_task(name="analytics.cycle_refresh", time_limit=1800, soft_time_limit=1700)
 def cycle_refresh_task() -> dict[str, int]:
     """Beat, every 10 minutes: recompute the cycle-time and turnaround rows of what changed since the last run."""
