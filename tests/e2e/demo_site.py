@@ -118,6 +118,27 @@ def _supplier_upload_link(create: Any) -> str:
     return urlsplit(url).path
 
 
+def _claim_on_demo_receipt(receipt_id: int) -> tuple[int, str]:
+    """wendy claims 1 damaged on the demo receipt's first line; the claim and the path of the supplier's link."""
+    from decimal import Decimal
+
+    from claims.links import claim_link_make
+    from claims.models import Claim
+    from claims.services import claim_raise
+    from procurement.models import Employee
+    from receiving.models import GoodsReceiptLine
+
+    wendy = Employee.objects.get(user__username="wendy")
+    line = GoodsReceiptLine.objects.filter(receipt_id=receipt_id, quantity__gt=0).order_by("pk").first()
+    assert line is not None, "the demo receipt has no line to claim"
+    claim = claim_raise(
+        receipt_line=line, kind="damaged", quantity=Decimal(1), comment="Box crushed", photos=[], by=wendy
+    )
+    link = claim_link_make(claim=claim)  # the supplier's link, as its e-mail carries it
+    Claim.objects.filter(pk=claim.pk).update(link_token_hash=link.token_hash, link_expires_at=link.expires_at)
+    return claim.pk, urlsplit(link.url).path
+
+
 def build_demo_site(url: str) -> DemoSite:
     """The demo seed, plus an order waiting to be received and an import job; the ids the page table needs."""
     from approvals.inbox import approval_open_task_id
@@ -140,6 +161,8 @@ def build_demo_site(url: str) -> DemoSite:
     task_id = approval_open_task_id(employee=bob, requisition_id=chairs.pk)
     assert task_id is not None, "bob holds no task on the demo chairs"
     order_id = _order_to_receive()
+    receipt_id = GoodsReceipt.objects.order_by("pk").first().pk
+    claim_id, claim_link = _claim_on_demo_receipt(receipt_id)
     ids = {
         "lab_cart": lab.pk,
         "submitted": chairs.pk,
@@ -147,7 +170,9 @@ def build_demo_site(url: str) -> DemoSite:
         "import_job": _import_job(lab.pk),
         "email_link": urlsplit(decision_link_url(task_id=task_id, user_id=bob.user_id)).path,
         "order": order_id,
-        "receipt": GoodsReceipt.objects.order_by("pk").first().pk,
+        "receipt": receipt_id,
+        "claim": claim_id,
+        "claim_link": claim_link,
         "invoice_on_hold": Invoice.objects.get(number="BT-2026-0412").pk,
         "budget": Budget.objects.get(cost_centre__code="FR-LAB").pk,
         "catalog_upload": CatalogUpload.objects.get(supplier__code="LABSOURCE").pk,

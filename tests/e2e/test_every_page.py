@@ -81,6 +81,12 @@ PAGES = [
     Row("receiving", "wendy", "/receiving/", "a.button.primary"),
     Row("receive", "wendy", "/receiving/orders/{order}/", "#receive-post"),
     Row("receipt", "wendy", "/receiving/receipts/{receipt}/", None),
+    # claims on deliveries: raised at the dock, followed by the buyer, answered by the supplier through its link
+    Row("claim-new", "wendy", "/claims/receipts/{receipt}/new/", None),
+    Row("claims", "frank", "/claims/", None),
+    Row("claim", "frank", "/claims/{claim}/", None),
+    Row("supplier-scorecard", "frank", "/claims/suppliers/LABSOURCE/", None),
+    Row("claim-answer", ANONYMOUS, "{claim_link}", None),
     # finance
     Row("invoices", "erin", "/invoices/", None),
     Row("invoices-on-hold", "erin", "/invoices/on-hold/", None),
