@@ -12,7 +12,7 @@ timed alike, interleaved round by round on the same bytes (`interleaved`): each 
 do (`settle`); the order turns by one each round; the garbage collector runs for all as in a request, and the
 collections each reader caused are printed. Until 2026-12-04 the settling was not done: freeing the raw parse's
 5,000-line tree left glibc's merging of its freed chunks to the next large allocation, our cart's, which paid 5 to
-8 ms of it (seen as malloc_consolidate with perf), while the raw parse's timing held none of its own.
+10 ms of it (seen as malloc_consolidate with perf), while the raw parse's timing held none of its own.
 
 PostgreSQL (lines written with COPY): .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/punchout.py
 SQLite (bulk_create): .venv/bin/python bench/punchout.py. Scale with BENCH_LINES (5000) and BENCH_RUNS (7);
@@ -107,7 +107,7 @@ def settle() -> None:
     """What freeing a run's result leaves glibc's malloc to do, done now: one allocation of 64 KiB, which makes it
     merge the small chunks the free put aside (its fastbins, `malloc_consolidate`). glibc does this at the next
     allocation of that size or a free of a large chunk, whoever makes it; without this step the cost of freeing a
-    5,000-line lxml tree (about 5 to 8 ms here) lands on the next reader of the round, not the one that built the
+    5,000-line lxml tree (about 5 to 10 ms here) lands on the next reader of the round, not the one that built the
     tree. Cheap when nothing is pending."""
     bytearray(1 << 16)
 
