@@ -390,3 +390,32 @@ def test_a_requester_gets_403_on_the_pages(generated, client):
     client.force_login(alice.user)
     assert client.get("/analytics/cycle-times/").status_code == 403
     assert client.get("/analytics/approvers/").status_code == 403
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 70, 87])
+def test_the_90th_percentile_is_the_nearest_rank_at_sizes_where_floating_point_would_miss_it(db, n):
+    """0.9 × 70 is 63.00000000000001 in floating point: a plain percentile_disc(0.9) would take the 64th."""
+    from analytics.cycle import CycleQuery, cycle_times
+
+    france = LegalEntityFactory(code="ACME-FR", currency="EUR")
+    alice = EmployeeFactory(user=UserFactory(username="alice"), legal_entities=[france])
+    durations = list(range(1000, 1000 + 7 * n, 7))
+    random.Random(n).shuffle(durations)
+    for seconds in durations:
+        req = requisition_for(alice, france, title="R")
+        RequisitionCycle.objects.create(
+            requisition=req,
+            legal_entity=france,
+            month=START.date(),
+            submitted_at=START,
+            approved_at=START + timedelta(seconds=seconds),
+            approval_seconds=seconds,
+        )
+    query = CycleQuery(france, START.date(), START.date(), "month")
+    (row,) = cycle_times(query)
+    ordered = sorted(durations)
+    assert (row.steps["approval"].count, row.steps["approval"].median, row.steps["approval"].p90) == (
+        n,
+        ordered[(n + 1) // 2 - 1],
+        ordered[(9 * n + 9) // 10 - 1],
+    )
