@@ -6,6 +6,8 @@ months): of n durations in order, the median is the ⌈n/2⌉-th (the lower midd
 percentile the ⌈9n/10⌉-th, so each is a duration that happened, exact to the second, with integer arithmetic only.
 """
 
+import contextlib
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, Count, Q
 from django.db.models.fields.json import KT
@@ -29,7 +32,8 @@ from procurement.models import Employee, LegalEntity, Role, Supplier
 from procurement.web import employee_has_role
 from requisitions.selectors import requisition_ids_of_entity
 
-from .cycle_models import ApprovalTurnaround, RequisitionCycle
+from .cycle_models import ApprovalTurnaround, RefreshMark, RequisitionCycle
+from .cycle_refresh import MARK
 from .error_codes import AnalyticsErrorCode
 
 # The steps of a requisition, in order: (key, label, seconds column)
@@ -182,7 +186,30 @@ class Figure:
 _P90_FRACTION: Final = 0.9 - 1e-12
 
 
-def _percentiles(
+CACHE_SECONDS: Final = 15 * 60
+
+
+def _percentiles(**kwargs: Any) -> dict[tuple[Any, str], Figure]:
+    """The figures of `_figures_computed`, cached until the rows change: the key holds the last refresh's moment,
+    so the first view after a refresh computes them and the others read them (a cache that is away only costs the
+    computation)."""
+    refreshed = RefreshMark.objects.filter(name=MARK).values_list("at", flat=True).first()
+    if refreshed is None:
+        return _figures_computed(**kwargs)
+    key = (
+        "analytics:cycle:" + hashlib.sha256(repr((refreshed.isoformat(), sorted(kwargs.items()))).encode()).hexdigest()
+    )
+    found: dict[tuple[Any, str], Figure] | None = None
+    with contextlib.suppress(Exception):  # the cache is a shortcut: without it the figures are computed
+        found = cache.get(key)
+    if found is None:
+        found = _figures_computed(**kwargs)
+        with contextlib.suppress(Exception):
+            cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _figures_computed(
     *, table: str, group_sql: str, columns: Sequence[str], where: str, params: list[Any]
 ) -> dict[tuple[Any, str], Figure]:
     """{(group, column): Figure} over the rows `where` selects, in one statement: on PostgreSQL one scan grouped, with
