@@ -9,7 +9,7 @@ percentile the ⌈9n/10⌉-th, so each is a duration that happened, exact to the
 import contextlib
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -189,24 +189,26 @@ _P90_FRACTION: Final = 0.9 - 1e-12
 CACHE_SECONDS: Final = 15 * 60
 
 
-def _percentiles(**kwargs: Any) -> dict[tuple[Any, str], Figure]:
-    """The figures of `_figures_computed`, cached until the rows change: the key holds the last refresh's moment,
-    so the first view after a refresh computes them and the others read them (a cache that is away only costs the
+def _cached[T](parts: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, cached until the rows change: the key holds the last refresh's moment and `parts` (what is
+    asked), so the first view after a refresh computes and the others read (a cache that is away only costs the
     computation)."""
     refreshed = RefreshMark.objects.filter(name=MARK).values_list("at", flat=True).first()
     if refreshed is None:
-        return _figures_computed(**kwargs)
-    key = (
-        "analytics:cycle:" + hashlib.sha256(repr((refreshed.isoformat(), sorted(kwargs.items()))).encode()).hexdigest()
-    )
-    found: dict[tuple[Any, str], Figure] | None = None
+        return compute()
+    key = "analytics:cycle:" + hashlib.sha256(repr((refreshed.isoformat(), parts)).encode()).hexdigest()
+    found: T | None = None
     with contextlib.suppress(Exception):  # the cache is a shortcut: without it the figures are computed
         found = cache.get(key)
     if found is None:
-        found = _figures_computed(**kwargs)
+        found = compute()
         with contextlib.suppress(Exception):
             cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+def _percentiles(**kwargs: Any) -> dict[tuple[Any, str], Figure]:
+    return _cached(("figures", sorted(kwargs.items())), lambda: _figures_computed(**kwargs))
 
 
 def _figures_computed(
@@ -308,16 +310,22 @@ def cycle_times(query: CycleQuery) -> list[CycleRow]:
     elif query.none_supplier:
         selected = selected.filter(supplier__isnull=True)
     if query.group_by == "month":
-        counts = {
-            _group_key(row["month"]): row["n"]
-            for row in selected.order_by().values("month").annotate(n=Count("pk")).values("month", "n")
-        }
+        counts = _cached(
+            ("months", str(selected.query)),
+            lambda: {
+                _group_key(row["month"]): row["n"]
+                for row in selected.order_by().values("month").annotate(n=Count("pk")).values("month", "n")
+            },
+        )
         rows = [CycleRow(m.isoformat()[:7], m.isoformat()[:7], counts.get(m.isoformat()[:7], 0)) for m in query.months]
     else:
-        counts = {
-            row["supplier_id"]: row["n"]
-            for row in selected.order_by().values("supplier_id").annotate(n=Count("pk")).values("supplier_id", "n")
-        }
+        counts = _cached(
+            ("suppliers", str(selected.query)),
+            lambda: {
+                row["supplier_id"]: row["n"]
+                for row in selected.order_by().values("supplier_id").annotate(n=Count("pk")).values("supplier_id", "n")
+            },
+        )
         suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in=[pk for pk in counts if pk is not None])}
         order = sorted(counts, key=lambda pk: (-counts[pk], suppliers[pk].code if pk in suppliers else "~"))
         rows = [
