@@ -55,7 +55,7 @@ def decided(db):
             decided_at = created + timedelta(seconds=rng.randrange(60, 6 * 86_400))
             ApprovalStepApprover.objects.filter(pk=assignment.pk).update(decided_at=decided_at)
             expected.append((assignment.approver.user.username, assignment.step.name, decided_at, decided_at - created))
-    open_tasks = {
+    open_tasks: dict[str, list[int]] = {
         task.owner.username: [] for task in Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED)
     }
     for task in Task.objects.filter(flow_task=ApprovalFlow.approve, status=STATUS.ASSIGNED).select_related("owner"):

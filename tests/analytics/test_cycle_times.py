@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from analytics.cycle_models import RequisitionCycle
+from analytics.cycle_models import RefreshMark, RequisitionCycle
 from analytics.cycle_refresh import cycle_refresh
 from invoices.models import Invoice
 from orders.models import PurchaseOrder
@@ -390,3 +390,47 @@ def test_a_requester_gets_403_on_the_pages(generated, client):
     client.force_login(alice.user)
     assert client.get("/analytics/cycle-times/").status_code == 403
     assert client.get("/analytics/approvers/").status_code == 403
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 70, 87])
+def test_the_90th_percentile_is_the_nearest_rank_at_sizes_where_floating_point_would_miss_it(db, n):
+    """0.9 × 70 is 63.00000000000001 in floating point: a plain percentile_disc(0.9) would take the 64th."""
+    from analytics.cycle import CycleQuery, cycle_times
+
+    france = LegalEntityFactory(code="ACME-FR", currency="EUR")
+    alice = EmployeeFactory(user=UserFactory(username="alice"), legal_entities=[france])
+    durations = list(range(1000, 1000 + 7 * n, 7))
+    random.Random(n).shuffle(durations)
+    for seconds in durations:
+        req = requisition_for(alice, france, title="R")
+        RequisitionCycle.objects.create(
+            requisition=req,
+            legal_entity=france,
+            month=START.date(),
+            submitted_at=START,
+            approved_at=START + timedelta(seconds=seconds),
+            approval_seconds=seconds,
+        )
+    query = CycleQuery(france, START.date(), START.date(), "month")
+    (row,) = cycle_times(query)
+    ordered = sorted(durations)
+    assert (row.steps["approval"].count, row.steps["approval"].median, row.steps["approval"].p90) == (
+        n,
+        ordered[(n + 1) // 2 - 1],
+        ordered[(9 * n + 9) // 10 - 1],
+    )
+
+
+def test_the_figures_are_computed_once_per_refresh_and_read_from_the_cache_until_the_next(generated, api_client):
+    erin, _france, _plans = generated
+    api_client.force_authenticate(erin.user)
+    query = "/api/v1/analytics/cycle-times/?from=2026-01&to=2026-03"
+    first = api_client.get(query).json()
+    RequisitionCycle.objects.update(approval_seconds=10**9)  # behind the refresh's back
+    assert api_client.get(query).json() == first  # the figures of the last refresh, from the cache
+    cycle_refresh(full=True)  # writes the rows back from the apps' rows, and the next view computes anew
+    assert api_client.get(query).json() == first
+    RequisitionCycle.objects.update(approval_seconds=10**9)
+    RefreshMark.objects.update(at=START)  # as if a refresh had run since: the cached figures are not used
+    changed = api_client.get(query).json()["results"][0]["steps"]["approval"]
+    assert (changed["median_seconds"], changed["p90_seconds"]) == (10**9, 10**9)
