@@ -30,6 +30,7 @@ EXPLICIT_NAMES = {
     "catalogs.uploads_sweep",
     "contracts.contract_alerts_send",
     "sourcing.supplier_email_send",
+    "claims.supplier_email_send",
     "analytics.scheduled_reports_send",
     "analytics.scheduled_report_send",
     "analytics.spend_refresh",

@@ -307,6 +307,7 @@ CELERY_TASK_ROUTES = {
     "requisitions.import_job_run": {"queue": "imports"},
     "procurement.notification_email_send": {"queue": "notifications"},
     "invoices.supplier_email_send": {"queue": "notifications"},
+    "claims.supplier_email_send": {"queue": "notifications"},
     "notifications.webhook_deliver": {"queue": "notifications"},
     "notifications.webhook_deliveries_sweep": {"queue": "timers"},
     "notifications.daily_digest": {"queue": "timers"},
