@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
+from .api_tokens import api_token_revoke
 from .models import (
     Address,
+    ApiToken,
     AuditEvent,
     AuditTally,
     CatalogItem,
@@ -356,6 +358,55 @@ class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
 
     def has_change_permission(self, request: HttpRequest, obj: IdempotencyKey | None = None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Everyone's API tokens (procurement.api_tokens): an administrator lists them and revokes any; the secrets
+    are nowhere to show. Tokens are made by their owners (/profile/tokens/, the API), never here."""
+
+    list_display = [
+        "name",
+        "user",
+        "hint",
+        "scopes",
+        "origin",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["origin", ("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["name", "user__username", "hint"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "name",
+        "hint",
+        "scopes",
+        "origin",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False  # revoked, never deleted: the audit log names them
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = sum(api_token_revoke(token=token, actor=request.user) for token in queryset.select_related("user"))
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": revoked})
 
 
 from . import admin_contracts  # noqa: E402, F401  (the contracts admin, registered on import)

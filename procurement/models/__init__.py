@@ -15,6 +15,7 @@ from .contracts import (
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
 from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
+from .tokens import ApiToken, TokenScope
 from .validators import (
     QUANTITY_STEP,
     country_code_validator,
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_PAYMENT_DAYS",
     "QUANTITY_STEP",
     "Address",
+    "ApiToken",
     "AuditEvent",
     "AuditTally",
     "CatalogItem",
@@ -52,6 +54,7 @@ __all__ = [
     "TaxCategory",
     "TaxCode",
     "TaxKind",
+    "TokenScope",
     "country_code_validator",
     "currency_code_validator",
     "entity_code_validator",
