@@ -29,9 +29,11 @@ from .models import (
     LegalEntity,
     OrgUnit,
     PriceList,
+    RecoveryCode,
     Role,
     Supplier,
     TaxCode,
+    TotpDevice,
 )
 from .taxes import tax_codes_default_create
 
@@ -407,6 +409,42 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         revoked = sum(api_token_revoke(token=token, actor=request.user) for token in queryset.select_related("user"))
         self.message_user(request, _("%(count)d tokens revoked.") % {"count": revoked})
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin[TotpDevice]):
+    """People's authenticator apps (procurement.two_factor): an administrator deletes the one of a person who lost
+    their phone and recovery codes; they enrol again at their next login. The key is never shown."""
+
+    list_display = ["user", "name", "confirmed", "created_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at"]
+    readonly_fields = ["user", "name", "confirmed", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TotpDevice | None = None) -> bool:
+        return False
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(admin.ModelAdmin[RecoveryCode]):
+    """Whether a person's recovery codes were used (the codes themselves are kept as hashes only)."""
+
+    list_display = ["user", "created_at", "used_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "created_at", "used_at"]
+    readonly_fields = ["user", "created_at", "used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RecoveryCode | None = None) -> bool:
+        return False
 
 
 from . import admin_contracts  # noqa: E402, F401  (the contracts admin, registered on import)

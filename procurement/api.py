@@ -23,6 +23,7 @@ from .selectors import (
 )
 from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer, SupplierSerializer
 from .services import catalog_item_create, supplier_create, supplier_update
+from .two_factor import password_exchange_check
 from .views import catalog_filters_from_query
 from .web import employee_has_role
 
@@ -62,7 +63,14 @@ class TokenView(APIView):
 
     @extend_schema(
         request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(
+                    required=False, help_text="The authenticator's code, for accounts with two-factor authentication."
+                ),
+            },
         ),
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ERROR_SCHEMA},
         auth=[],
@@ -70,7 +78,9 @@ class TokenView(APIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = AuthTokenSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        response = Response({"token": password_token_issue(user=incoming.validated_data["user"])})
+        user = incoming.validated_data["user"]
+        password_exchange_check(user, request.data.get("otp") if hasattr(request.data, "get") else None)
+        response = Response({"token": password_token_issue(user=user)})
         response["Cache-Control"] = "no-store"
         return response
 

@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -339,3 +340,21 @@ SCOPE_HELP = {
     TokenScope.PURCHASING.value: gettext_lazy("Orders, receipts, invoices, requests for quotation and contracts."),
     TokenScope.ADMIN.value: gettext_lazy("Configuration: suppliers, catalog, punchout, budget imports, webhooks."),
 }
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The tokens in the OpenAPI schema (the scheme keeps its name, tokenAuth)."""
+
+    target_class = "procurement.api_tokens.ApiTokenAuthentication"
+    match_subclasses = True
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ptk_ followed by 43 characters",
+            "description": "An API token (POST /api/v1/auth/token/, POST /api/v1/tokens/ or /profile/tokens/) as "
+            "`Authorization: Bearer <token>`; `Authorization: Token <token>` is accepted too. Each operation "
+            "needs a scope: `read` for GET, the scope of docs/api.md's table for writes.",
+        }

@@ -119,6 +119,7 @@ class ApiTokenListView(generics.ListAPIView[ApiToken]):
     """The caller's API tokens, newest first (the secrets are never shown again); POST makes one."""
 
     serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.none()  # the schema's model; get_queryset gives the caller's
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return ApiToken.objects.filter(user=signed_in(self.request))
@@ -151,6 +152,7 @@ class ApiTokenDetailView(generics.RetrieveDestroyAPIView[ApiToken]):
     """One of the caller's tokens; DELETE revokes it (it stays listed, revoked)."""
 
     serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.none()
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return ApiToken.objects.filter(user=signed_in(self.request))

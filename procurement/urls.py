@@ -11,7 +11,7 @@ from p2p import urls as p2p_urls
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, health, profile, token_views, views
+from . import api, health, profile, token_views, two_factor, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -38,6 +38,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("requisitions/", include("requisitions.urls")),
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),

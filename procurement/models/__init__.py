@@ -16,6 +16,7 @@ from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, R
 from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
 from .tokens import ApiToken, TokenScope
+from .two_factor import RecoveryCode, TotpDevice
 from .validators import (
     QUANTITY_STEP,
     country_code_validator,
@@ -49,12 +50,14 @@ __all__ = [
     "LegalEntity",
     "OrgUnit",
     "PriceList",
+    "RecoveryCode",
     "Role",
     "Supplier",
     "TaxCategory",
     "TaxCode",
     "TaxKind",
     "TokenScope",
+    "TotpDevice",
     "country_code_validator",
     "currency_code_validator",
     "entity_code_validator",

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "django_otp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -85,9 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor given in this session (django-otp) ...
+    "django_otp.middleware.OTPMiddleware",
     # ... then the language of the user's profile, when it names one.
     "procurement.i18n.UserLanguageMiddleware",
     "requisitions.punchin_middleware.PunchinMiddleware",
+    # ... asked of administrators and finance who signed in with a password (procurement.two_factor).
+    "procurement.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,6 +169,17 @@ AUTHENTICATION_BACKENDS = [
     "procurement.auth_backends.UserWithEmployeeBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor authentication (TOTP, procurement.two_factor): asked at a password login of superusers and of
+# employees with one of these roles; they enrol an authenticator before using the app.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+TWO_FACTOR_ROLES = ["admin", "finance"]
+# The sign-in backends of a local (password) login; a single sign-on backend is not asked for a second factor.
+TWO_FACTOR_PASSWORD_BACKENDS = [
+    "procurement.auth_backends.UserWithEmployeeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = "Procurement"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

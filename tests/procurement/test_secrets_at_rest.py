@@ -320,6 +320,7 @@ def test_rotation_reads_old_values_during_the_overlap_rewrites_them_and_then_nee
     assert rotate() == [
         f"notifications.Webhook.secret: {counts(0, 0, 0, 0)}",
         f"procurement.Supplier.order_shared_secret: {counts(1, 0, 0, 0)}",
+        f"procurement.TotpDevice.key_hex: {counts(0, 0, 0, 0)}",
         f"punchout.ErpClient.shared_secret: {counts(1, 0, 0, 0)}",
         f"punchout.PunchoutConnection.oci_fields: {counts(1, 0, 0, 0)}",
         f"punchout.PunchoutConnection.shared_secret: {counts(1, 0, 0, 0)}",
