@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from django_otp.oath import TOTP
 
 from procurement.models import AuditEvent, RecoveryCode, Role, TotpDevice
@@ -66,8 +67,6 @@ def test_finance_without_an_authenticator_enrols_before_using_the_app(client, er
     wrong = client.post("/two-factor/setup/", {"code": "000000" if code(device) != "000000" else "111111"})
     assert wrong.status_code == 400
     assert "The code is wrong: check the time on your phone and type the newest code." in wrong.content.decode()
-    throttled = client.post("/two-factor/setup/", {"code": code(device)})
-    assert "Too many wrong codes: wait a moment and try again." in throttled.content.decode()
     time.sleep(THROTTLE_SECONDS)  # each wrong code doubles the wait before the next try (django-otp)
 
     done = client.post("/two-factor/setup/", {"code": code(device), "next": "/requisitions/"})
@@ -77,6 +76,20 @@ def test_finance_without_an_authenticator_enrols_before_using_the_app(client, er
     assert RecoveryCode.objects.filter(user=erin.user).count() == 10
     assert client.get("/requisitions/").status_code == 200
     assert AuditEvent.objects.filter(event_type="two_factor.enrolled", actor=erin.user).count() == 1
+
+
+def test_after_many_wrong_codes_even_the_right_one_waits(client, erin):
+    device, _codes = enrol(client, erin)
+    client.logout()
+    password_login(client, erin)
+    # Ten wrong codes in a row (as a guesser would send them): the next try waits 2⁹ seconds.
+    TotpDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=10, throttling_failure_timestamp=timezone.now()
+    )
+    refused = client.post("/two-factor/verify/", {"code": code(device, steps_ahead=1), "next": "/"})
+    assert refused.status_code == 400
+    assert "Too many wrong codes: wait a moment and try again." in refused.content.decode()
+    assert client.get("/requisitions/").status_code == 302
 
 
 def test_the_stored_key_is_encrypted_at_rest(erin, client):
