@@ -28,3 +28,12 @@ class LocalPasswordBackend(UserWithEmployeeBackend):
                     setattr(request, REFUSED_ATTRIBUTE, provider)
                 raise PermissionDenied
         return user
+
+
+class SingleSignOnBackend(UserWithEmployeeBackend):
+    """The session backend of a person signed in through their identity provider (identity.views): it reads the
+    session's user as the core does but never checks a password, so the session says how its person signed in (a
+    password login is asked for a second factor, a single sign-on is not: procurement.two_factor)."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> Any:
+        return None

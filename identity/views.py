@@ -25,7 +25,7 @@ from .provisioning import provision
 SESSION_PENDING = "identity_pending"
 SESSION_PROVIDER = "identity_provider"
 SESSION_ID_TOKEN = "identity_id_token"  # noqa: S105 - a session key's name
-BACKEND = "identity.backends.LocalPasswordBackend"
+BACKEND = "identity.backends.SingleSignOnBackend"
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:

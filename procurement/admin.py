@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
+from .api_tokens import api_token_revoke
 from .models import (
     Address,
+    ApiToken,
     AuditEvent,
     AuditTally,
     CatalogItem,
@@ -27,9 +29,11 @@ from .models import (
     LegalEntity,
     OrgUnit,
     PriceList,
+    RecoveryCode,
     Role,
     Supplier,
     TaxCode,
+    TotpDevice,
 )
 from .taxes import tax_codes_default_create
 
@@ -355,6 +359,91 @@ class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: IdempotencyKey | None = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Everyone's API tokens (procurement.api_tokens): an administrator lists them and revokes any; the secrets
+    are nowhere to show. Tokens are made by their owners (/profile/tokens/, the API), never here."""
+
+    list_display = [
+        "name",
+        "user",
+        "hint",
+        "scopes",
+        "origin",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["origin", ("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["name", "user__username", "hint"]
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "name",
+        "hint",
+        "scopes",
+        "origin",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False  # revoked, never deleted: the audit log names them
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = sum(api_token_revoke(token=token, actor=request.user) for token in queryset.select_related("user"))
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": revoked})
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin[TotpDevice]):
+    """People's authenticator apps (procurement.two_factor): an administrator deletes the one of a person who lost
+    their phone and recovery codes; they enrol again at their next login. The key is never shown."""
+
+    list_display = ["user", "name", "confirmed", "created_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at"]
+    readonly_fields = ["user", "name", "confirmed", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TotpDevice | None = None) -> bool:
+        return False
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(admin.ModelAdmin[RecoveryCode]):
+    """Whether a person's recovery codes were used (the codes themselves are kept as hashes only)."""
+
+    list_display = ["user", "created_at", "used_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "created_at", "used_at"]
+    readonly_fields = ["user", "created_at", "used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RecoveryCode | None = None) -> bool:
         return False
 
 

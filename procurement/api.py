@@ -6,10 +6,12 @@ from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from .api_tokens import TokenScopePermission, password_token_issue
 from .models import CatalogItem, CatalogItemAttribute, LegalEntity, Role, Supplier
 from .selectors import (
     catalog_item_quote,
@@ -21,6 +23,7 @@ from .selectors import (
 )
 from .serializers import CatalogItemCreateSerializer, CatalogItemSerializer, LegalEntitySerializer, SupplierSerializer
 from .services import catalog_item_create, supplier_create, supplier_update
+from .two_factor import password_exchange_check
 from .views import catalog_filters_from_query
 from .web import employee_has_role
 
@@ -47,18 +50,39 @@ class IsCatalogAdmin(permissions.BasePermission):
         return employee is not None and employee_has_role(employee, Role.ADMIN)
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+class TokenView(APIView):
+    """Exchange a username and password for an API token.
+
+    Each call issues a new token with every scope the user's roles allow, valid for 30 days
+    (procurement.api_tokens.password_token_issue); named, narrower tokens are made at /profile/tokens/ or with
+    POST /api/v1/tokens/.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
 
     @extend_schema(
         request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+            "TokenRequest",
+            {
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(
+                    required=False, help_text="The authenticator's code, for accounts with two-factor authentication."
+                ),
+            },
         ),
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ERROR_SCHEMA},
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        incoming = AuthTokenSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        user = incoming.validated_data["user"]
+        password_exchange_check(user, request.data.get("otp") if hasattr(request.data, "get") else None)
+        response = Response({"token": password_token_issue(user=user)})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class LegalEntityListView(generics.ListAPIView[LegalEntity]):
@@ -98,8 +122,8 @@ class CatalogItemListView(generics.ListCreateAPIView[CatalogItem]):
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "POST":
-            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
-        return [permissions.IsAuthenticated()]
+            return [permissions.IsAuthenticated(), TokenScopePermission(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated(), TokenScopePermission()]
 
     def get_queryset(self) -> QuerySet[CatalogItem]:
         params = self.request.query_params.copy()
@@ -149,8 +173,8 @@ class SupplierListView(generics.ListCreateAPIView[Supplier]):
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "POST":
-            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
-        return [permissions.IsAuthenticated()]
+            return [permissions.IsAuthenticated(), TokenScopePermission(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated(), TokenScopePermission()]
 
     @extend_schema(responses={201: SupplierSerializer, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -169,8 +193,8 @@ class SupplierDetailView(generics.RetrieveAPIView[Supplier]):
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.request.method == "PATCH":
-            return [permissions.IsAuthenticated(), IsCatalogAdmin()]
-        return [permissions.IsAuthenticated()]
+            return [permissions.IsAuthenticated(), TokenScopePermission(), IsCatalogAdmin()]
+        return [permissions.IsAuthenticated(), TokenScopePermission()]
 
     @extend_schema(request=SupplierSerializer, responses={200: SupplierSerializer, 400: ERROR_SCHEMA})
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -31,3 +31,8 @@ class ProcurementErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     THROTTLED = "throttled"
     EXPORT_TOO_LARGE = "export_too_large"
+    INSUFFICIENT_SCOPE = "insufficient_scope"
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105  (an error code)
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105  (an error code)
+    TOO_MANY_TOKENS = "too_many_tokens"
+    OTP_REQUIRED = "otp_required"

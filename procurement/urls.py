@@ -11,10 +11,12 @@ from p2p import urls as p2p_urls
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, health, profile, views
+from . import api, health, profile, token_views, two_factor, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("tokens/", token_views.ApiTokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", token_views.ApiTokenDetailView.as_view(), name="api-token-detail"),
     path("legal-entities/", api.LegalEntityListView.as_view(), name="api-legal-entities"),
     path("catalog/items/", api.CatalogItemListView.as_view(), name="api-catalog-items"),
     path("suppliers/", api.SupplierListView.as_view(), name="api-suppliers"),
@@ -30,12 +32,16 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/tokens/", token_views.tokens_page, name="profile-tokens"),
+    path("profile/tokens/<int:pk>/revoke/", token_views.token_revoke, name="profile-token-revoke"),
     # The language switch of pages before logging in (POST language=fr, next=…): Django's set_language.
     path("i18n/", include("django.conf.urls.i18n")),
     # The login page offers single sign-on beside the password; logout ends the provider's session too (identity).
     path("login/", identity_views.LoginView.as_view(), name="login"),
     path("logout/", identity_views.LogoutView.as_view(), name="logout"),
     path("sso/", include("identity.urls")),
+    path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("requisitions/", include("requisitions.urls")),
     path("approvals/", include("approvals.urls")),
     path("budgets/", include("budgets.urls")),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.api import ERROR_SCHEMA, IsCatalogAdmin
+from procurement.api_tokens import TokenScopePermission
 from procurement.events import audit_event_record
 from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import Supplier
@@ -84,7 +85,7 @@ def connection_data(connection: PunchoutConnection) -> dict[str, Any]:
 
 
 class ConnectionListView(APIView):
-    permission_classes = [permissions.IsAuthenticated, IsCatalogAdmin, IdempotencyKeyPermission]
+    permission_classes = [permissions.IsAuthenticated, TokenScopePermission, IsCatalogAdmin, IdempotencyKeyPermission]
 
     @extend_schema(responses={200: inline_serializer("PunchoutConnections", {"results": serializers.ListField()})})
     def get(self, request: Request) -> Response:

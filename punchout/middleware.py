@@ -11,9 +11,10 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
-from rest_framework import authentication, exceptions
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
+from procurement.api_tokens import ApiTokenAuthentication
 from procurement.i18n import activate_user_language
 
 from .models import InboundSession
@@ -66,8 +67,8 @@ class NotPunchinUser(BasePermission):
         return not is_punchin_user(request.user)
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """API tokens, refused for punch-in identities whatever view they call."""
+class TokenAuthentication(ApiTokenAuthentication):
+    """API tokens (procurement.api_tokens), refused for punch-in identities whatever view they call."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         user, token = super().authenticate_credentials(key)

@@ -388,3 +388,30 @@ def requisition_for(employee, legal_entity, **kwargs):
     from requisitions.services import requisition_create
 
     return requisition_create(by=employee, legal_entity=legal_entity, **kwargs)
+
+
+def api_token(owner, *, scopes=None, days=30, name="Test token") -> str:
+    """The secret of a new API token of `owner` (a user or an employee): every scope unless `scopes` says which.
+
+    Written as a row (no audit event), as a token made long before the test would be."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from procurement.api_tokens import HINT_LENGTH, secret_hash, secret_new
+    from procurement.models import ApiToken, TokenScope
+
+    user = owner.user if isinstance(owner, Employee) else owner
+    secret = secret_new()
+    now = timezone.now()
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=secret_hash(secret),
+        hint=secret[:HINT_LENGTH],
+        scopes=[scope.value for scope in TokenScope] if scopes is None else list(scopes),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        origin="page",
+    )
+    return secret

@@ -15,6 +15,8 @@ from .contracts import (
 from .organisation import Address, CostCentre, Employee, LegalEntity, OrgUnit, Role
 from .records import AuditEvent, AuditTally, DocumentSequence, ExchangeRate, IdempotencyKey
 from .taxes import TaxCategory, TaxCode, TaxKind
+from .tokens import ApiToken, TokenScope
+from .two_factor import RecoveryCode, TotpDevice
 from .validators import (
     QUANTITY_STEP,
     country_code_validator,
@@ -28,6 +30,7 @@ __all__ = [
     "MAX_PAYMENT_DAYS",
     "QUANTITY_STEP",
     "Address",
+    "ApiToken",
     "AuditEvent",
     "AuditTally",
     "CatalogItem",
@@ -47,11 +50,14 @@ __all__ = [
     "LegalEntity",
     "OrgUnit",
     "PriceList",
+    "RecoveryCode",
     "Role",
     "Supplier",
     "TaxCategory",
     "TaxCode",
     "TaxKind",
+    "TokenScope",
+    "TotpDevice",
     "country_code_validator",
     "currency_code_validator",
     "entity_code_validator",

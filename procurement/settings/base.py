@@ -53,8 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
+    "django_otp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -90,9 +90,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): a second factor given in this session (django-otp) ...
+    "django_otp.middleware.OTPMiddleware",
     # ... then the language of the user's profile, when it names one.
     "procurement.i18n.UserLanguageMiddleware",
     "requisitions.punchin_middleware.PunchinMiddleware",
+    # ... asked of administrators and finance who signed in with a password (procurement.two_factor).
+    "procurement.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,9 +173,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # never check a password (the first refuses wrong credentials for good).
 AUTHENTICATION_BACKENDS = [
     "identity.backends.LocalPasswordBackend",
+    "identity.backends.SingleSignOnBackend",
     "procurement.auth_backends.UserWithEmployeeBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor authentication (TOTP, procurement.two_factor): asked at a password login of superusers and of
+# employees with one of these roles; they enrol an authenticator before using the app.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+TWO_FACTOR_ROLES = ["admin", "finance"]
+# The sign-in backends of a local (password) login; a single sign-on backend is not asked for a second factor.
+TWO_FACTOR_PASSWORD_BACKENDS = [
+    "identity.backends.LocalPasswordBackend",
+    "procurement.auth_backends.UserWithEmployeeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = "Procurement"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -214,6 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "punchout.middleware.NotPunchinUser",
+        "procurement.api_tokens.TokenScopePermission",
         "procurement.idempotency.IdempotencyKeyPermission",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

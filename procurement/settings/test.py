@@ -17,6 +17,9 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Tests run queued tasks inline; the worker integration test turns this off to use a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tests log in administrators and finance without a second factor; tests/procurement/test_two_factor.py turns
+# it on.
+TWO_FACTOR_REQUIRED = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files through the finders, as runserver does: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories import api_token
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def alice_cart(acme):
 
 def test_the_api_previews_the_chain_then_shows_the_stored_one(api_client, alice_cart):
     alice, cart = alice_cart
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice.user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice.user)}")
     preview = api_client.get(f"/api/v1/requisitions/{cart.pk}/approval-chain/").json()
     assert preview["status"] == "preview" and preview["total"] == {"amount": "6000.00", "currency": "EUR"}
     assert [(s["name"], [a["username"] for a in s["approvers"]]) for s in preview["stages"]] == [

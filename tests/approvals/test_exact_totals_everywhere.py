@@ -11,7 +11,6 @@ from django.core import mail
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.inbox import approval_inbox
@@ -25,7 +24,7 @@ from requisitions.services import (
     requisition_line_add_free_text,
     requisition_line_splits_set,
 )
-from tests.factories import CostCentreFactory, EmployeeFactory
+from tests.factories import CostCentreFactory, EmployeeFactory, api_token
 
 SEK_TO_EUR = Decimal("0.0873456789")
 
@@ -89,7 +88,7 @@ def test_every_view_of_a_requisition_shows_the_same_total(django_capture_on_comm
     assert cart.total_rates == ({"SEK": "0.0873456789"} if any(s[0] == "SEK" for s in specs) else {})
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=requester.user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(requester.user)}")
     assert api.get(f"/api/v1/requisitions/{cart.pk}/").json()["total"] == expected.as_api()
     assert api.get(f"/api/v1/requisitions/{cart.pk}/approval-chain/").json()["total"] == expected.as_api()
 
@@ -109,7 +108,7 @@ def test_every_view_of_a_requisition_shows_the_same_total(django_capture_on_comm
     approver = Client()
     approver.force_login(manager.user)
     assert f'<td class="num">{text(expected)}</td>' in approver.get("/approvals/").content.decode()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=manager.user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(manager.user)}")
     [task] = api.get("/api/v1/approvals/inbox/").json()["results"]
     assert task["requisition_detail"]["total"] == expected.as_api()
     [message] = [m for m in mail.outbox if m.to == [manager.user.email]]

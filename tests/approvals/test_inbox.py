@@ -1,11 +1,10 @@
 """The inbox and decisions, by API and page; nobody decides or sees what is not theirs."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget
 from p2p.submit_to_order import approval_decide
-from tests.factories import BudgetEntryFactory, BudgetFactory, EmployeeFactory
+from tests.factories import BudgetEntryFactory, BudgetFactory, EmployeeFactory, api_token
 
 from .helpers import open_tasks, person, submitted
 
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("acme")
 
 def api_as(api_client, username_or_employee):
     employee = person(username_or_employee) if isinstance(username_or_employee, str) else username_or_employee
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
     return api_client
 
 

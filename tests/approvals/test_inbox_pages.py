@@ -140,11 +140,11 @@ def test_the_newest_order_pages_from_the_newest_task_down():
 
 @pytest.mark.usefixtures("acme")
 def test_the_api_pages_by_cursor_and_still_by_page_number(api_client):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
     submitted_with_a_decision(3)
     bob = person("bob")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=bob.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(bob.user)}")
     body = api_client.get("/api/v1/approvals/inbox/").json()
     assert body["next"] is None and len(body["results"]) == 3
     # page= goes on working (an empty page past the end), and a cursor that is not ours is refused
@@ -156,12 +156,12 @@ def test_the_api_pages_by_cursor_and_still_by_page_number(api_client):
 
 @pytest.mark.usefixtures("acme")
 def test_a_cursor_positions_a_page_and_shows_nobody_elses_tasks(api_client):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
     submitted_with_a_decision(2)
     carol = person("carol")
     cursor = InboxCursor(timezone.now() - timedelta(days=1), 1)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=carol.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(carol.user)}")
     body = api_client.get("/api/v1/approvals/inbox/", {"cursor": cursor.token}).json()
     assert body["results"] == [] and body["count"] == 0
     assert InboxCursor.parse(cursor.token) == cursor

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget, BudgetEntry
 from budgets.services import budget_available_minor
@@ -20,6 +19,7 @@ from requisitions.services import (
     requisition_status_move,
 )
 from tests.approvals.helpers import decide, open_tasks
+from tests.factories import api_token
 
 pytestmark = pytest.mark.usefixtures("budgets")
 
@@ -144,7 +144,7 @@ def test_every_matching_budget_must_have_room_and_tolerance_counts():
 
 def test_budgets_api_shows_what_is_left_for_the_callers_entities_only(api_client):
     requisition_submit(requisition=lab_cart("250"), by=alice())
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice().user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice().user)}")
     rows = api_client.get("/api/v1/budgets/", {"legal_entity": "ACME-FR"}).json()["results"]
     lab = next(row for row in rows if row["cost_centre"] == "FR-LAB")
     assert {k: lab[k] for k in ("legal_entity", "amount", "available", "currency", "control", "precommitted")} == {
@@ -158,7 +158,7 @@ def test_budgets_api_shows_what_is_left_for_the_callers_entities_only(api_client
     from tests.factories import EmployeeFactory
 
     swede = EmployeeFactory(legal_entities=[LegalEntity.objects.get(code="ACME-SE")])  # SE-ENG and SE-OPS
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(swede.user)}")
     codes = {row["cost_centre"] for row in api_client.get("/api/v1/budgets/").json()["results"]}
     assert codes == {"SE-ENG", "SE-OPS"}
 

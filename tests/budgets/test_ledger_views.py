@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
 from budgets.models import Budget, BudgetEntry
 from p2p.submit_to_order import requisition_submit, requisition_withdraw
 from procurement.models import Employee, LegalEntity
 from requisitions.errors import RequisitionError
-from tests.factories import EmployeeFactory
+from tests.factories import EmployeeFactory, api_token
 
 from .test_funds import alice, lab_cart
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("budgets")
 
 
 def token_for(employee: Employee) -> str:
-    return f"Token {Token.objects.get_or_create(user=employee.user)[0].key}"
+    return f"Token {api_token(employee.user)}"
 
 
 def test_the_budget_page_shows_its_ledger_and_the_requisitions_holding_it(client):

@@ -2,16 +2,16 @@
 currency, prices with their tiers, errors as {"code", "message"}."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from procurement.contract_ledger import ContractSpend, contract_spend_commit
 from procurement.models import Contract
+from tests.factories import api_token
 
 
 @pytest.fixture
 def as_user(api_client):
     def login(employee):
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
         return api_client
 
     return login

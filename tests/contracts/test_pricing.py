@@ -5,13 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from procurement.models import Contract
 from procurement.money import Money
 from procurement.selectors import catalog_item_quote, catalog_pricing_applicable
 from tests.contracts.factories import ContractFactory, contract_price
-from tests.factories import CatalogItemFactory
+from tests.factories import CatalogItemFactory, api_token
 
 TODAY = timezone.localdate
 
@@ -76,7 +75,7 @@ def test_the_catalog_page_shows_the_contract_price_and_its_tiers(client, paper, 
 def test_the_catalog_api_says_where_the_price_comes_from(api_client, paper, france, employee_in):
     other = CatalogItemFactory(supplier=paper.supplier, sku="A3-500", base_price_minor=2000)
     user = employee_in(france).user
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     body = api_client.get("/api/v1/catalog/items/", {"supplier": "PAPERCO"}).json()
     by_sku = {row["sku"]: row for row in body["results"]}
     assert by_sku["A4-500"]["price"] == {"amount": "9.00", "currency": "EUR"}

@@ -3,8 +3,6 @@ the tier of its quantity, and priced again when its quantity changes."""
 
 from decimal import Decimal
 
-from rest_framework.authtoken.models import Token
-
 from procurement.models import Contract
 from procurement.money import Money
 from requisitions.services import (
@@ -13,6 +11,7 @@ from requisitions.services import (
     requisition_line_update,
     requisition_lines_add_from_catalog,
 )
+from tests.factories import api_token
 
 
 def lines(cart):
@@ -90,7 +89,7 @@ def test_a_copy_is_priced_at_todays_contract(cart, requester, paper):
 
 
 def test_the_api_and_quick_order_add_lines_at_the_contract_tier(api_client, cart, requester, paper):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=requester.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(requester.user)}")
     added = api_client.post(
         f"/api/v1/requisitions/{cart.pk}/lines/", {"sku": "A4-500", "quantity": "10"}, format="json"
     )

@@ -134,6 +134,7 @@ PAGES = [
     Row("notification-preferences", "alice", "/notifications/preferences/", "main button[type=submit]"),
     Row("webhooks", "admin", "/notifications/webhooks/", "main button[type=submit]"),
     Row("profile", "alice", "/profile/", "main button[type=submit]"),
+    Row("profile-tokens", "alice", "/profile/tokens/", "main button[type=submit]"),
 ]
 
 CASES = [

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from invoices.matching import invoice_match
@@ -15,6 +14,7 @@ from procurement.contract_ledger import contract_burn_down
 from procurement.models import Contract, ContractLedgerEntry
 from procurement.money import MoneyError, early_payment_discount_minor
 from tests.contracts.factories import ContractFactory
+from tests.factories import api_token
 
 from .helpers import invoice_for, ordered, po_lines, receive
 
@@ -80,7 +80,7 @@ def test_an_invoice_is_due_and_discounted_on_its_orders_terms(world, framework, 
     assert '<dd id="due-date">2026-12-20' in page
     assert '<dd id="discount">2.96\xa0EUR if paid by 2026-11-30</dd>' in page
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=world.buyer.user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.buyer.user)}")
     body = api.get(f"/api/v1/invoices/{invoice.pk}/").json()
     assert (body["due_date"], body["discount_until"], body["discount"], body["discount_percent"]) == (
         "2026-12-20",
@@ -156,7 +156,7 @@ def test_an_accepted_invoice_under_a_framework_agreement_is_invoiced_on_its_cap_
     page = client.get(f"/contracts/{framework.pk}/").content.decode()
     assert '<dd id="burn-invoiced">123.40\xa0EUR</dd>' in page
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=world.buyer.user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.buyer.user)}")
     body = api.get(f"/api/v1/contracts/{framework.pk}/").json()
     assert body["burn_down"]["invoiced"] == {"amount": "123.40", "currency": "EUR"}
 
@@ -223,7 +223,7 @@ def test_the_invoices_list_sorts_and_filters_by_due_date(world, framework, clien
     assert bad.status_code == 200
     assert "Give the date as YYYY-MM-DD" in bad.content.decode()
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=world.buyer.user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.buyer.user)}")
     body = api.get("/api/v1/invoices/", {"sort": "due", "due_by": "2026-12-31"}).json()
     assert [(row["number"], row["due_date"]) for row in body["results"]] == [
         ("SOON", "2026-11-30"),

@@ -6,13 +6,13 @@ import logging
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from orders.models import Transmission
 from orders.transmission import transmissions_due
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
 from tests.broker import broker_away  # noqa: F401 - the fixture
+from tests.factories import api_token
 
 from .conftest import alice, cxml_supplier
 
@@ -34,7 +34,7 @@ def test_an_approval_while_the_broker_is_away_answers_its_outcome_and_the_order_
         supplier=cxml_supplier("AWAYSUP", endpoint.url),
         unspsc="41121500",
     )
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice().user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice().user)}")
 
     # When she submits while the broker does not answer
     with caplog.at_level(logging.ERROR, logger="procurement.task_queue"):

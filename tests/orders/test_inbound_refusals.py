@@ -6,12 +6,12 @@ import logging
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orders import supplier_answers
 from orders.models import PurchaseOrder, PurchaseOrderLine, SupplierDocument
 from procurement.models import Employee
+from tests.factories import api_token
 
 from .inbound_support import CONFIRMATION, SUPPLIER_SECRET, for_order, post, sample_supplier_order, status
 
@@ -43,7 +43,7 @@ def everything_reads(order: PurchaseOrder) -> None:
     assert client.get(f"/purchase-orders/{order.pk}/").status_code == 200
     assert client.get("/purchase-orders/").status_code == 200
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=frank.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(frank.user)}")
     assert api.get(f"/api/v1/purchase-orders/{order.pk}/").status_code == 200
     assert api.get("/api/v1/purchase-orders/").status_code == 200
 

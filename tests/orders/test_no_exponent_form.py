@@ -15,7 +15,6 @@ import pytest
 import yaml
 from django.test import Client
 from lxml import etree
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from budgets.models import Budget
@@ -29,6 +28,7 @@ from requisitions.services import (
     requisition_line_add_free_text,
     requisition_line_splits_set,
 )
+from tests.factories import api_token
 
 from .. import document_guard
 from .conftest import alice, cxml_supplier
@@ -47,7 +47,7 @@ def _get_paths() -> list[str]:
 def _api(username: str) -> APIClient:
     user = Employee.objects.select_related("user").get(user__username=username).user
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 from lxml import etree
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from procurement.models import Employee
+from tests.factories import api_token
 
 from .conftest import cxml_supplier, ordered
 
@@ -21,7 +21,7 @@ def test_round_quantities_and_percentages_are_written_as_plain_numbers(endpoint,
     item = etree.fromstring(sent).find(".//ItemOut")
     frank = Employee.objects.select_related("user").get(user__username="frank")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=frank.user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(frank.user)}")
     (line,) = api.get(f"/api/v1/purchase-orders/{order.pk}/").json()["lines"]
     # Then every number is plain
     assert item.get("quantity") == "100"

@@ -10,12 +10,12 @@ from io import BytesIO
 import pytest
 from lxml import etree
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 
 from orders.order_documents import order_pdf
 from procurement.models import Employee, LegalEntity
 from procurement.taxes import tax_codes_default_create
 from punchout import cxml
+from tests.factories import api_token
 from tests.punchout.support import dtd_errors
 
 from .conftest import alice, cxml_supplier, ordered
@@ -39,7 +39,7 @@ def pdf_text(order) -> str:
 
 def api_of(api_client, order) -> dict:
     user = Employee.objects.get(user__username="frank").user
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api_client.get(f"/api/v1/purchase-orders/{order.pk}/").json()
 
 

@@ -196,14 +196,12 @@ def test_a_buyer_change_sends_an_update_and_a_full_cancel_a_delete(endpoint, dja
 def test_the_api_lists_orders_of_a_requisition_with_their_transmissions(
     endpoint, api_client, organisation, django_capture_on_commit_callbacks
 ):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
     acme = cxml_supplier("ACMETOOLS", endpoint.url)
     with django_capture_on_commit_callbacks(execute=True):
         requisition = ordered([(acme, "Torque wrench", "2", "120.00")])
-    api_client.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=Employee.objects.get(user__username='alice').user).key}"
-    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(Employee.objects.get(user__username='alice').user)}")
     (order,) = api_client.get("/api/v1/purchase-orders/", {"requisition": requisition.pk}).json()["results"]
     assert order["supplier"] == "ACMETOOLS" and order["status"] == "sent"
     assert order["total"] == {"amount": "240.00", "currency": "EUR"}
@@ -213,7 +211,7 @@ def test_the_api_lists_orders_of_a_requisition_with_their_transmissions(
     swede = __import__("tests.factories", fromlist=["EmployeeFactory"]).EmployeeFactory(
         legal_entities=[organisation.sweden]
     )
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=swede.user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(swede.user)}")
     assert api_client.get("/api/v1/purchase-orders/").json()["results"] == []
 
 

@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from orders.models import PurchaseOrder, Transmission
 from procurement.events import AuditEvent
 from procurement.models import Employee, Supplier
+from tests.factories import api_token
 
 from .conftest import cxml_supplier, ordered
 
@@ -71,7 +71,7 @@ def test_a_buyer_marks_an_order_sent_by_hand_after_confirming(by_hand, client):
 
 def test_the_api_marks_sent_and_shows_who_and_when(by_hand, api_client):
     order = by_hand
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=frank().user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(frank().user)}")
     too_long = api_client.post(f"/api/v1/purchase-orders/{order.pk}/mark-sent/", {"note": "x" * 301}, format="json")
     assert too_long.status_code == 400 and too_long.json()["code"] == "invalid"
     before = api_client.get(f"/api/v1/purchase-orders/{order.pk}/").json()
@@ -93,7 +93,7 @@ def test_the_api_marks_sent_and_shows_who_and_when(by_hand, api_client):
 
 def test_only_a_buyer_marks_sent(by_hand, api_client, client):
     alice = Employee.objects.get(user__username="alice")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=alice.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice.user)}")
     response = api_client.post(f"/api/v1/purchase-orders/{by_hand.pk}/mark-sent/", {}, format="json")
     assert response.status_code == 403 and response.json()["code"] == "not_a_buyer"
     by_hand.refresh_from_db()
@@ -102,7 +102,7 @@ def test_only_a_buyer_marks_sent(by_hand, api_client, client):
 
 def test_an_electronic_order_cannot_be_marked_sent_by_hand(endpoint, api_client):
     order = ordered([(cxml_supplier("ACMETOOLS", endpoint.url), "Drill", "1", "10")]).purchase_orders.get()
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=frank().user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(frank().user)}")
     response = api_client.post(f"/api/v1/purchase-orders/{order.pk}/mark-sent/", {}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "not_manual"
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
-from rest_framework.authtoken.models import Token
 
 from orders.models import PurchaseOrder
 from orders.order_documents import order_request_document
@@ -14,6 +13,7 @@ from procurement.models import Employee
 from procurement.money import Money
 from punchout import cxml
 from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories import api_token
 
 from .conftest import alice, cxml_supplier
 from .inbound_support import SUPPLIER_SECRET, post, status
@@ -47,7 +47,7 @@ def page_of(client, order: PurchaseOrder) -> str:
 
 def api_of(api_client, order: PurchaseOrder) -> dict:
     user = Employee.objects.get(user__username="frank").user
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api_client.get(f"/api/v1/purchase-orders/{order.pk}/").json()
 
 

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 from lxml import etree
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 
 from orders.models import PurchaseOrder
 from orders.order_documents import order_pdf, order_request_document
@@ -18,6 +17,7 @@ from procurement.money import Money
 from punchout import cxml
 from requisitions.models import Requisition
 from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories import api_token
 from tests.punchout.support import dtd_errors
 
 from .conftest import alice, cxml_supplier
@@ -132,7 +132,7 @@ def test_the_cart_page_keeps_the_notes_and_the_order_page_shows_them(endpoint, c
 
 def test_the_api_takes_and_shows_the_notes(endpoint, api_client):
     supplier = cxml_supplier("ACMETOOLS", endpoint.url)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice().user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice().user)}")
     created = api_client.post(
         "/api/v1/requisitions/",
         {"title": "API", "justification": SECRET_REASON, "supplier_note": HEADER_NOTE},

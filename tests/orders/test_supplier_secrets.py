@@ -7,7 +7,6 @@ import json
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from orders.models import (
@@ -19,6 +18,7 @@ from orders.models import (
 from orders.transmission import transmission_send
 from procurement.models import Employee
 from punchout.redact import MASK
+from tests.factories import api_token
 
 from .conftest import cxml_supplier, ordered
 from .inbound_support import CONFIRMATION, SUPPLIER_SECRET, for_order, post, sample_supplier_order, status
@@ -40,7 +40,7 @@ def pages_and_api_of(order) -> dict[str, str]:
         assert page.status_code == 200
         seen[f"page as {username}"] = page.content.decode()
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=employee.user).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
         for url in (f"/api/v1/purchase-orders/{order.pk}/", "/api/v1/purchase-orders/"):
             answer = api.get(url)
             assert answer.status_code == 200

@@ -3,10 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from procurement.models import AuditEvent, CatalogItem
-from tests.factories import CatalogItemFactory, PriceListFactory, SupplierFactory, UserFactory
+from tests.factories import CatalogItemFactory, PriceListFactory, SupplierFactory, UserFactory, api_token
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def priced_catalog(france, sweden):
 
 
 def login(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api_client
 
 

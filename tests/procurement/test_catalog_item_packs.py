@@ -2,9 +2,7 @@
 
 from decimal import Decimal
 
-from rest_framework.authtoken.models import Token
-
-from tests.factories import CatalogItemFactory, SupplierFactory
+from tests.factories import CatalogItemFactory, SupplierFactory, api_token
 
 
 def test_the_catalog_page_shows_the_pack_size_and_links_the_datasheet(client, france, employee_in):
@@ -43,7 +41,7 @@ def test_the_catalog_api_gives_pack_size_image_and_datasheet(api_client, france,
     )
     CatalogItemFactory(supplier=supplier, sku="PIP-1")
     user = employee_in(france).user
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
     rows = {
         row["sku"]: row for row in api_client.get("/api/v1/catalog/items/", {"supplier": "LABSRC"}).json()["results"]

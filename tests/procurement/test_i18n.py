@@ -12,7 +12,6 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 
 from orders.po_pdf import Party, PrintLine, PurchaseOrderPrint, render_purchase_order_pdf
 from procurement.i18n import supplier_language, user_language
@@ -25,7 +24,7 @@ from procurement.money import (
     unit_price_display,
 )
 from scripts.compile_messages import compile_all
-from tests.factories import LegalEntityFactory, SupplierFactory
+from tests.factories import LegalEntityFactory, SupplierFactory, api_token
 
 NNBSP, NBSP = "\u202f", "\xa0"
 
@@ -159,8 +158,8 @@ def test_api_messages_follow_accept_language_and_codes_stay_english(api_client):
 
 def test_api_messages_follow_the_token_users_profile_over_the_browser(api_client, france, employee_in):
     employee = employee_in(france, language="sv")
-    token = Token.objects.create(user=employee.user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(employee.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     SupplierFactory(code="ACMEPENS")
 
     response = api_client.patch("/api/v1/suppliers/ACMEPENS/", {"name": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="fr")

@@ -7,7 +7,6 @@ import pytest
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
@@ -15,7 +14,7 @@ from procurement.idempotency import IdempotencyKeyPermission
 from procurement.models import IdempotencyKey, Role
 from requisitions.models import Requisition
 from tests.concurrency import run_concurrently
-from tests.factories import CatalogItemFactory, CostCentreFactory, EmployeeFactory, SupplierFactory
+from tests.factories import CatalogItemFactory, CostCentreFactory, EmployeeFactory, SupplierFactory, api_token
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def requester(france):
 
 @pytest.fixture
 def api(api_client, requester):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=requester.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(requester.user)}")
     return api_client
 
 
@@ -90,7 +89,7 @@ def test_keys_belong_to_their_user(api, api_client, requester, france):
     new_cart(api, key="shared-key")
     colleague = EmployeeFactory(legal_entities=[france], roles=[Role.REQUESTER])
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=colleague.user)[0].key}")
+    other.credentials(HTTP_AUTHORIZATION=f"Token {api_token(colleague.user)}")
     response = new_cart(other, key="shared-key")
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
     assert Requisition.objects.filter(requester=colleague).count() == 1
@@ -196,7 +195,7 @@ def test_every_api_view_that_takes_a_post_honours_the_key():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_racing_with_one_key_create_one_cart(france, requester):
-    token = Token.objects.get_or_create(user=requester.user)[0].key
+    token = api_token(requester.user)
 
     def post():
         client = APIClient()

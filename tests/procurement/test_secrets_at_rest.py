@@ -16,13 +16,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
-from rest_framework.authtoken.models import Token
 
 from procurement.encryption import PREFIX, SecretDecryptionError
 from procurement.models import Supplier
 from procurement.settings.base import DEV_SECRETS_ENCRYPTION_KEY
 from punchout.models import ErpClient, PunchoutConnection
-from tests.factories import SupplierFactory
+from tests.factories import SupplierFactory, api_token
 
 # Fresh keys for every run: nothing here depends on a key written down anywhere.
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
@@ -57,7 +56,7 @@ def opens_with(key: str, stored: str) -> str:
 @pytest.fixture
 def admin_api(api_client, france, employee_in):
     admin = employee_in(france, roles=["admin"])
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=admin.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(admin.user)}")
     return api_client
 
 
@@ -322,6 +321,7 @@ def test_rotation_reads_old_values_during_the_overlap_rewrites_them_and_then_nee
         f"identity.IdentityProvider.client_secret: {counts(0, 0, 0, 0)}",
         f"notifications.Webhook.secret: {counts(0, 0, 0, 0)}",
         f"procurement.Supplier.order_shared_secret: {counts(1, 0, 0, 0)}",
+        f"procurement.TotpDevice.key_hex: {counts(0, 0, 0, 0)}",
         f"punchout.ErpClient.shared_secret: {counts(1, 0, 0, 0)}",
         f"punchout.PunchoutConnection.oci_fields: {counts(1, 0, 0, 0)}",
         f"punchout.PunchoutConnection.shared_secret: {counts(1, 0, 0, 0)}",

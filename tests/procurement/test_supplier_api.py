@@ -1,10 +1,9 @@
 """Suppliers as configuration as code: administrators register and change them through the API."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from procurement.models import AuditEvent, Supplier
-from tests.factories import SupplierFactory
+from tests.factories import SupplierFactory, api_token
 
 ACME_OFFICE = {
     "code": "OFFICE-1",
@@ -20,7 +19,7 @@ ACME_OFFICE = {
 
 
 def client_for(api_client, employee):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
     return api_client
 
 

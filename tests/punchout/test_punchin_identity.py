@@ -14,7 +14,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from p2p.submit_to_order import requisition_submit
 from procurement.models import CatalogItem, Employee
@@ -22,6 +21,7 @@ from procurement.money import Money
 from punchout.models import InboundSession
 from requisitions.models import Requisition, RequisitionStatus
 from requisitions.services import requisition_create, requisition_line_add_free_text
+from tests.factories import api_token
 
 from ..approvals.helpers import open_tasks
 from .test_inbound import post_setup, setup_request, start_page
@@ -206,7 +206,7 @@ def test_a_punch_in_identity_holding_an_ordinary_login_is_logged_out(client):
     stale.force_login(shopper)
     assert stale.get("/approvals/")["Location"].startswith("/login/")
     assert stale.get("/catalog/")["Location"].startswith("/login/")
-    token = Token.objects.create(user=shopper)
-    api = Client(headers={"Authorization": f"Token {token.key}"})
+    token = api_token(shopper)
+    api = Client(headers={"Authorization": f"Token {token}"})
     assert api.get("/api/v1/requisitions/").status_code == 401
     assert api.get("/api/v1/catalog/items/").status_code == 401

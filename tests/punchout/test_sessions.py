@@ -294,9 +294,9 @@ def test_hostile_returns_are_refused_and_change_nothing(shopper, cart, cxml_conn
 
 
 def test_the_api_opens_a_session_and_admins_register_connections(api_client, cart, cxml_connection, site):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice().user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice().user)}")
     started = api_client.post(
         "/api/v1/punchout/sessions/", {"requisition": cart.pk, "supplier": "TESTSHOP", "operation": "create"}
     )
@@ -309,7 +309,7 @@ def test_the_api_opens_a_session_and_admins_register_connections(api_client, car
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="admin")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     created = api_client.post(
         "/api/v1/punchout/connections/",
         {

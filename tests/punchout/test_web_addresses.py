@@ -185,13 +185,13 @@ def test_a_supplier_start_page_that_is_not_a_plain_web_address_never_reaches_the
 )
 def test_connection_urls_entered_in_the_api_follow_the_same_rules(db, api_client, shop_supplier, url):
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from procurement.models import Employee
+    from tests.factories import api_token
 
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
     Employee.objects.create(user=admin)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(admin)}")
     response = api_client.post(
         "/api/v1/punchout/connections/",
         {"supplier": shop_supplier.code, "protocol": "oci", "url": url},

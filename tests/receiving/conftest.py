@@ -4,7 +4,6 @@ rule approves everything), ordered from a supplier that takes its orders by hand
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from approvals.models import PurchasingRule
@@ -14,7 +13,7 @@ from p2p.submit_to_order import requisition_submit
 from procurement.models import Employee, Role, Supplier
 from procurement.money import Money
 from requisitions.services import requisition_create, requisition_line_add_free_text
-from tests.factories import EmployeeFactory
+from tests.factories import EmployeeFactory, api_token
 from tests.factories_documents import Organisation, buying_organisation
 
 
@@ -63,5 +62,5 @@ def order_of(lines: list[tuple[str, str, str]], *, receiver: Employee | None = N
 
 def api_as(employee: Employee) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
     return client

@@ -5,18 +5,18 @@ that cannot be converted says which rate is missing instead of 0.00."""
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from procurement.models import ExchangeRate
 from procurement.money import Money
 from punchout.cart_lines import IncomingLine
 from requisitions.models import RequisitionLine
 from requisitions.services import requisition_lines_replace_external
+from tests.factories import api_token
 
 
 @pytest.fixture
 def api(api_client, requester):
-    token = Token.objects.get_or_create(user=requester.user)[0].key
+    token = api_token(requester.user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api_client
 

@@ -4,17 +4,17 @@ with why, instead of waiting at 0 % for good."""
 import io
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from requisitions.models import ImportJob
 from tests.broker import broker_away  # noqa: F401 - the fixture
+from tests.factories import api_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("broker_away")]
 
 
 def test_an_upload_that_cannot_be_queued_fails_with_why(api_client, cart, requester, items):
     # Given a requester's cart, while the broker does not answer
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=requester.user).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(requester.user)}")
     upload = io.BytesIO(b"sku;quantity\nPEN-1;2\n")
     upload.name = "order.csv"
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from procurement.models import Role
 from punchout.models import ErpClient, InboundSession
@@ -21,13 +20,13 @@ from requisitions.services import (
     requisition_merge,
     requisition_quick_add,
 )
-from tests.factories import EmployeeFactory, UserFactory
+from tests.factories import EmployeeFactory, UserFactory, api_token
 
 
 @pytest.fixture
 def api(api_client, requester):
-    token = Token.objects.get_or_create(user=requester.user)[0]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(requester.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api_client
 
 
@@ -215,8 +214,8 @@ def test_the_api_creates_a_list_of_catalog_items(api, items):
 def test_only_the_owner_edits_a_list(api_client, filled_cart, requester, france):
     saved = requisition_list_create(requisition=filled_cart, by=requester, name="Office")
     someone = EmployeeFactory(legal_entities=[france])
-    token = Token.objects.get_or_create(user=someone.user)[0]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(someone.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     # A personal list of someone else does not exist for them.
     assert api_client.patch(f"/api/v1/requisition-lists/{saved.pk}/", {"name": "x"}, format="json").status_code == 404
 

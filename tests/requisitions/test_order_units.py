@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from rest_framework.authtoken.models import Token
 
 from requisitions.errors import RequisitionError
 from requisitions.models import Requisition
@@ -19,7 +18,7 @@ from requisitions.services import (
     requisition_merge,
     requisition_quick_add,
 )
-from tests.factories import CatalogItemFactory
+from tests.factories import CatalogItemFactory, api_token
 
 
 @pytest.fixture
@@ -44,8 +43,8 @@ def browser(client, requester):
 
 @pytest.fixture
 def api(api_client, requester):
-    token = Token.objects.get_or_create(user=requester.user)[0]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(requester.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api_client
 
 

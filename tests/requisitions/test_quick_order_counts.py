@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
 from requisitions.models import ImportJob
 from requisitions.services import import_job_create, import_job_process
+from tests.factories import api_token
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def browser(client, requester):
 
 @pytest.fixture
 def api(api_client, requester):
-    token = Token.objects.get_or_create(user=requester.user)[0]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token(requester.user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api_client
 
 

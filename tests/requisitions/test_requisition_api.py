@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from rest_framework.authtoken.models import Token
 
 from requisitions.models import Requisition
-from tests.factories import EmployeeFactory
+from tests.factories import EmployeeFactory, api_token
 
 
 def as_user(api_client, employee):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee.user)}")
     return api_client
 
 
