@@ -8,7 +8,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from identity.models import ExternalIdentity, GroupRoleMapping, IdentityProvider, IdentityProviderDomain
 from procurement.models import AuditEvent, Employee, Role
@@ -336,3 +336,28 @@ def test_a_wrong_client_secret_and_an_unreachable_provider_are_told_plainly(clie
         .order_by("id")
         .values_list("data__reason", flat=True)
     ) == ["provider_error", "provider_unreachable"]
+
+
+def test_finance_signed_in_by_the_provider_is_not_asked_for_a_second_factor_but_by_password_is(
+    client, oidc_provider, acme
+):
+    """The provider vouches for the person (its own second factor): the session of a single sign-on is not a password
+    login, so finance lands on the page; the same person by password is sent to enrol an authenticator first."""
+    provider, _manager = acme
+    finance, _ = Role.objects.get_or_create(code=Role.FINANCE, defaults={"name": "Finance"})
+    GroupRoleMapping.objects.create(provider=provider, group="finance", role=finance)
+    oidc_provider.person("ada", "ada-pw", **ada_claims(groups=["finance"]))
+    with override_settings(TWO_FACTOR_REQUIRED=True):
+        start = client.get("/sso/oidc/acme/login/?next=/requisitions/")
+        landed = client.get(callback_path(oidc_provider.authorize(start["Location"], "ada", "ada-pw")))
+        assert (landed.status_code, landed["Location"]) == (302, "/requisitions/")
+        assert client.get("/requisitions/").status_code == 200
+        ada = Employee.objects.get(user__email="ada@acme.example")
+        assert list(ada.roles.values_list("code", flat=True).order_by("code")) == [Role.FINANCE, "requester"]
+
+        ada.user.set_password("ada-local-pw")
+        ada.user.save()
+        by_password = Client()
+        by_password.post("/login/", {"username": ada.user.username, "password": "ada-local-pw"})
+        held = by_password.get("/requisitions/")
+        assert (held.status_code, held["Location"]) == (302, "/two-factor/setup/?next=%2Frequisitions%2F")
