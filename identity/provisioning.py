@@ -175,6 +175,15 @@ def _user_for(provider: IdentityProvider, subject: str, email: str) -> tuple[Any
             subject,
             _("the account with this e-mail address signs in as another person of this provider."),
         )
+    if users and (users[0].is_staff or users[0].is_superuser):
+        # An administrator's account is never taken over by whoever a provider vouches for with its address: it keeps
+        # its password and second factor (docs/identity.md).
+        raise _mapping_error(
+            provider,
+            provider.email_claim,
+            email,
+            _("the account with this e-mail address is an administrator's, which signs in with its password."),
+        )
     if users:
         return users[0], None, False
     if user_model._default_manager.filter(username__iexact=email).exists():

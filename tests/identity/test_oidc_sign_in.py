@@ -361,3 +361,20 @@ def test_finance_signed_in_by_the_provider_is_not_asked_for_a_second_factor_but_
         by_password.post("/login/", {"username": ada.user.username, "password": "ada-local-pw"})
         held = by_password.get("/requisitions/")
         assert (held.status_code, held["Location"]) == (302, "/two-factor/setup/?next=%2Frequisitions%2F")
+
+
+def test_an_administrator_account_with_the_same_e_mail_is_not_taken_over(client, oidc_provider, acme):
+    """Whoever the provider vouches for with an administrator's address is refused: the account keeps its password."""
+    root = UserFactory(username="root", email="ada@acme.example", is_superuser=True, is_staff=True)
+    oidc_provider.person("ada", "ada-pw", **ada_claims())
+
+    refused = sign_in(client, oidc_provider, "acme", "ada", "ada-pw")
+
+    assert refused.status_code == 403
+    assert page_message(refused) == (
+        'Acme SSO says email = "ada@acme.example": the account with this e-mail address is an administrator\'s, '
+        "which signs in with its password. Ask your administrator to fix the mapping."
+    )
+    assert not ExternalIdentity.objects.exists() and client.get("/").status_code == 302
+    root.refresh_from_db()
+    assert root.is_superuser and not Employee.objects.filter(user=root).exists()
