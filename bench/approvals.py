@@ -13,8 +13,11 @@ Each inbox figure comes with the number of queries and a fingerprint of their SQ
 fingerprints at both sizes show that the same queries ran. Decisions: `approve_decision` is the last stage of a
 100 EUR requisition (the process ends, the requisition approved, its order step run);
 `approve_decision_opens_next_stage` the first of three stages of a 5,500 EUR one (the next stage's tasks made, its
-approver told). Baseline in the same run: a bare requisition status move, the floor any decision costs. Prints one
-JSON object with the rows per table actually built.
+approver told). These run their tasks (the approver's e-mail, the order's transmission) in this process, inside
+the timing (Celery eager); the `…_tasks_published` figures are the same decisions as a web process makes them, their
+tasks published to the broker after commit (Redis under scripts/testenv.py; else a scratch file-system broker) for a
+worker to run outside the timing. Baseline in the same run: a bare requisition status move, the floor any decision
+costs. Prints one JSON object with the rows per table actually built.
 """
 
 import atexit
@@ -38,6 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 workdir = tempfile.mkdtemp(prefix="bench-")
 atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+if not os.environ.get("REDIS_URL"):  # the published decisions' tasks go to kombu's file-system broker, here
+    for folder in ("queue", "control"):
+        Path(workdir, "celery", folder).mkdir(parents=True)
+    os.environ["CELERY_DIR"] = f"{workdir}/celery"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings.bench")
 
 import django  # noqa: E402
@@ -63,6 +70,7 @@ from p2p.submit_to_order import (  # noqa: E402
     requisition_submit,
     requisition_withdraw,
 )
+from procurement.celery import app as celery_app  # noqa: E402
 from procurement.models import Employee, LegalEntity  # noqa: E402
 from procurement.money import Money  # noqa: E402
 from requisitions.models import Requisition, RequisitionStatus  # noqa: E402
@@ -395,40 +403,53 @@ def explain_inbox(out: Path) -> None:
 # --- decisions and withdraws ---------------------------------------------------------------------------------
 
 
-def decision_and_withdraw(france: LegalEntity) -> dict[str, Any]:
-    alice = Employee.objects.get(user__username="alice")
-    bob = Employee.objects.select_related("user").get(user__username="bob")
-    to_decide = [requisition_submit(requisition=cart(alice, france, "100"), by=alice) for _ in range(DECISIONS)]
-    task_ids = list(
+def bob_tasks(bob: Employee, requisitions: list[Requisition]) -> list[int]:
+    return list(
         Task.objects.filter(
             flow_task=ApprovalFlow.approve,
             status=STATUS.ASSIGNED,
             owner=bob.user,
-            process__data__requisition__in=[r.pk for r in to_decide],
+            process__data__requisition__in=[r.pk for r in requisitions],
         ).values_list("pk", flat=True)
     )
+
+
+def decisions(
+    alice: Employee, bob: Employee, france: LegalEntity, task_ids: list[int]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """bob's last-stage decisions on `task_ids` (100 EUR requisitions), then his first-of-three-stages decisions on
+    new 5,500 EUR requisitions (each opens carol's stage and tells her)."""
     pending = iter(task_ids)
     decide, _ = timed(
         lambda: approval_decide(task_id=next(pending), by=bob, decision="approve"), runs=len(task_ids) - WARMUP
     )
     # A middle decision: bob's stage of a 5,500 EUR requisition, which opens carol's (tasks made, carol told).
     to_open = [requisition_submit(requisition=cart(alice, france, "5500"), by=alice) for _ in range(DECISIONS)]
-    opening = iter(
-        list(
-            Task.objects.filter(
-                flow_task=ApprovalFlow.approve,
-                status=STATUS.ASSIGNED,
-                owner=bob.user,
-                process__data__requisition__in=[r.pk for r in to_open],
-            ).values_list("pk", flat=True)
-        )
-    )
+    opening = iter(bob_tasks(bob, to_open))
     decide_middle, _ = timed(
         lambda: approval_decide(task_id=next(opening), by=bob, decision="approve"), runs=DECISIONS - WARMUP
     )
     assert Requisition.objects.filter(pk__in=[r.pk for r in to_open], status=RequisitionStatus.IN_APPROVAL).count() == (
         DECISIONS
     ), "each middle decision leaves its requisition in approval"
+    return decide, decide_middle
+
+
+def decision_and_withdraw(france: LegalEntity) -> dict[str, Any]:
+    alice = Employee.objects.get(user__username="alice")
+    bob = Employee.objects.select_related("user").get(user__username="bob")
+    to_decide = [requisition_submit(requisition=cart(alice, france, "100"), by=alice) for _ in range(DECISIONS)]
+    task_ids = bob_tasks(bob, to_decide)
+    decide, decide_middle = decisions(alice, bob, france, task_ids)
+    # The same two decisions as a web process makes them: their tasks (the approver's e-mail, the order's
+    # transmission) published to the broker after commit, sent by a worker outside the timing (Redis under
+    # scripts/testenv.py). The figures above run them in this process (Celery eager), inside the timing.
+    celery_app.conf.task_always_eager = False
+    try:
+        published = [requisition_submit(requisition=cart(alice, france, "100"), by=alice) for _ in range(DECISIONS)]
+        decide_published, decide_middle_published = decisions(alice, bob, france, bob_tasks(bob, published))
+    finally:
+        celery_app.conf.task_always_eager = True
     to_withdraw = iter(
         [requisition_submit(requisition=cart(alice, france, "100"), by=alice) for _ in range(WITHDRAWS + WARMUP)]
     )
@@ -447,6 +468,8 @@ def decision_and_withdraw(france: LegalEntity) -> dict[str, Any]:
     return {
         "approve_decision": decide,
         "approve_decision_opens_next_stage": decide_middle,
+        "approve_decision_tasks_published": decide_published,
+        "approve_decision_opens_next_stage_tasks_published": decide_middle_published,
         "withdraw": withdraw,
         "baseline_status_move_and_exit": baseline,
     }
