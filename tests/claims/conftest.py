@@ -13,7 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from budgets.models import BudgetEntry
@@ -24,7 +23,7 @@ from p2p.receipts import goods_receipt_post
 from procurement.models import Employee, Role
 from receiving.models import GoodsReceipt
 from receiving.services import ReceiptLineInput
-from tests.factories import EmployeeFactory
+from tests.factories import EmployeeFactory, api_token
 from tests.invoices.helpers import World, ordered, world
 
 __all__ = ["world"]
@@ -101,7 +100,7 @@ def browser(employee: Employee) -> Client:
 
 def api_as(employee: Employee) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=employee.user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(employee)}")
     return client
 
 
