@@ -77,7 +77,7 @@ SCOPE_OF_WRITE: dict[str, str] = {
     ),
     # approvals: decisions on approval tasks
     **dict.fromkeys(["api-approve", "api-reject", "api-return"], TokenScope.APPROVALS.value),
-    # purchasing: the documents after approval (orders, receipts, claims on deliveries, invoices), sourcing and contracts
+    # purchasing: the documents after approval (orders, receipts, claims, invoices), sourcing and contracts
     **dict.fromkeys(
         [
             "api-purchase-order-mark-sent",
