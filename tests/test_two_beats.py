@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -108,8 +109,13 @@ def test_two_beats_at_once_escalate_delegate_and_send_each_once(tmp_path: Path):
         assert wait_until(lambda: all(min(sent_by(log)[job] for job in JOBS) >= RUNS_PER_BEAT for log in beat_logs)), (
             "\n".join(log.read_text(errors="replace")[-3000:] for log in beat_logs)
         )
+        # Stopped between two ticks: a beat logs "Sending due task" before it publishes, so one stopped within the
+        # milliseconds of a send would count a task it never sent. Each ticks every second; its log quiet for 0.2 s
+        # means it is asleep until its next tick.
+        assert wait_until(lambda: all(time.time() - log.stat().st_mtime >= 0.2 for log in beat_logs), every=0.02)
         for beat in processes[1:]:
             beat.terminate()
+        for beat in processes[1:]:
             beat.wait(20)
         sent = sent_by(beat_logs[0]) + sent_by(beat_logs[1])
         assert wait_until(lambda: all(succeeded(worker_log)[job] >= sent[job] for job in JOBS))
