@@ -31,11 +31,11 @@ class EmployeeOrgChange:
     """What to change of one employee; a field left UNSET stays as it is (None: no manager, no unit, no limit)."""
 
     employee: Employee
-    manager: Employee | None | object = UNSET
-    org_unit: OrgUnit | None | object = UNSET
-    default_cost_centre: CostCentre | None | object = UNSET
+    manager: Employee | object | None = UNSET
+    org_unit: OrgUnit | object | None = UNSET
+    default_cost_centre: CostCentre | object | None = UNSET
     # Minor units of signing_limit_currency; None: no limit.
-    signing_limit_minor: int | None | object = UNSET
+    signing_limit_minor: int | object | None = UNSET
     signing_limit_currency: str | object = UNSET
     # False: a leaver (login off, tokens revoked, sessions ended, tasks reassigned, delegations ended); True: a
     # rejoiner (login on again, nothing else).
