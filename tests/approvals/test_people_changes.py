@@ -230,3 +230,37 @@ def test_a_rejoiner_can_sign_in_again_and_nothing_else_moves():
     assert result == _result()
     assert person("bob").user.is_active is True
     assert set(open_tasks(requisition)) == {"carol"}
+
+
+def _change_form_data(response):
+    """What the admin's change form posts back as it is shown."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = [str(getattr(v, "pk", v)) for v in value] if isinstance(value, list | tuple) else value
+    return data
+
+
+def test_a_manager_changed_on_the_admin_page_re_routes_the_task(admin_client):
+    from django.urls import reverse
+
+    # Given alice's requisition waits for bob
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    ben = _newcomer("ben", "Ben Noir", manager=person("carol"), limit_eur=1_000)
+    url = reverse("admin:procurement_employee_change", args=[person("alice").pk])
+    data = _change_form_data(admin_client.get(url))
+    # When an administrator sets ben as alice's manager on her page
+    response = admin_client.post(url, {**data, "manager": str(ben.pk)})
+    # Then it is saved, audited as an admin change, and ben has the task
+    assert response.status_code == 302
+    assert person("alice").manager_id == ben.pk
+    change = AuditEvent.objects.get(event_type="organisation.employee.changed")
+    assert (change.data, change.actor.username) == (
+        {"manager": {"from": "bob", "to": "ben"}, "employee": "alice", "source": "admin"},
+        "admin",
+    )
+    assert open_tasks(requisition) == {"ben": task_id}
