@@ -80,6 +80,7 @@ def approval_processes_affected(*, employee_ids: Collection[int], leaver_ids: Co
             Q(requisition__requester__in=below)
             | Q(steps__approvers__approver__in=people, steps__approvers__status=StepStatus.PENDING)
         )
+        .order_by()
         .values_list("pk", flat=True)
         .distinct()
     )

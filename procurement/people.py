@@ -22,7 +22,7 @@ from .api_tokens import api_token_revoke
 from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 from .events import audit_event_record
-from .models import ApiToken, CostCentre, Employee, OrgUnit
+from .models import ApiToken, CostCentre, Employee, LegalEntity, OrgUnit
 from .models.validators import currency_code_validator
 from .sql import sql_column, sql_table
 
@@ -99,8 +99,9 @@ def employee_org_update(
     `active` sets whether the employee's user may sign in (False for a leaver, True for a rejoiner): the login only;
     ending their sessions, tokens and tasks is the orchestration's (p2p.people_changes). With `check_cycles=False`
     the caller checks manager cycles itself once for a batch (`employees_manager_cycles_check`).
-    Raises PeopleChangeInvalid; runs in the caller's transaction (or one of its own)."""
-    with transaction.atomic():
+    Raises PeopleChangeInvalid; runs in the caller's transaction without a savepoint of its own (a refusal ends that
+    transaction), or in one of its own."""
+    with transaction.atomic(savepoint=False):
         return _apply(
             employee,
             by,
@@ -180,7 +181,8 @@ def _apply(employee: Employee, by: Any, source: str, *, check_cycles: bool, **gi
         audit_event_record(
             event_type=EVENT_CHANGED,
             actor=by,
-            legal_entity=employee.default_legal_entity,
+            # The entity by its id: reading the row would cost a query per employee.
+            legal_entity=LegalEntity(pk=employee.default_legal_entity_id) if employee.default_legal_entity_id else None,
             obj=employee,
             data={**changed, "employee": _person(employee), "source": source},
         )
