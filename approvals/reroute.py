@@ -172,11 +172,14 @@ def _process_reroute(process_id: int, context: _Context, work: ReroutedWork) -> 
     if held is None:
         return  # ended meanwhile
     _pk, data = held
+    chain_id = (data or {}).get("chain")
+    if chain_id is None:
+        return
     chain = (
         ApprovalChain.objects.select_related(
             "requisition__requester__user", "requisition__legal_entity", "invoice__legal_entity"
         )
-        .filter(pk=(data or {}).get("chain"), status=ApprovalChain.Status.PENDING)
+        .filter(pk=chain_id, status=ApprovalChain.Status.PENDING)
         .first()
     )
     if chain is None:
@@ -209,7 +212,9 @@ def _chain_tail_reroute(process_id: int, chain: ApprovalChain, context: _Context
         return
     decided = [step for step in steps if step.status != StepStatus.PENDING]
     decided_rules = {
-        step.rule_id for step in decided if step.rule_id and step.rule.effect != PurchasingRule.Effect.MANAGER_CHAIN
+        step.rule_id
+        for step in decided
+        if step.rule is not None and step.rule.effect != PurchasingRule.Effect.MANAGER_CHAIN
     }
     # Whoever decided already is not asked again (a person appears once in a chain), nor in the pending steps.
     asked = {a.approver_id for step in steps for a in step.approvers.all() if a.status == StepStatus.APPROVED}

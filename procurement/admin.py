@@ -154,7 +154,7 @@ def employee_save_as_people_change(request: HttpRequest, employee: Employee, sav
     stored = Employee.objects.select_related("user").get(pk=employee.pk)
     wanted: dict[str, Any] = {}
     for name in PEOPLE_CHANGE_FIELDS:
-        column = Employee._meta.get_field(name).attname
+        column = f"{name}_id" if name in ("manager", "org_unit", "default_cost_centre") else name
         if getattr(employee, column) != getattr(stored, column):
             wanted[name] = getattr(employee, name)
         setattr(employee, name, getattr(stored, name))
@@ -205,7 +205,8 @@ class ProcurementUserAdmin(UserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Unticking "active" makes a leaver (p2p.people_changes): applied with the employee's changes, in save_formset.
-        request.people_change_active = obj.is_active  # type: ignore[attr-defined]  (per request: admins are shared)
+        # Kept on the request, not on the admin: one admin object serves every request.
+        request.people_change_active = obj.is_active  # type: ignore[attr-defined]
         if change and hasattr(obj, "employee"):
             obj.is_active = type(obj).objects.values_list("is_active", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
