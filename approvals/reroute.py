@@ -381,8 +381,9 @@ def _leavers_tasks_move(process_id: int, chain: ApprovalChain, context: _Context
             continue
         previous = task.owner.get_username() if task.owner is not None else ""
         approver = assignment.approver
-        if approver.pk not in context.leavers and _may_decide(approver, chain):
-            # Delegated or escalated to the leaver: back to the approver (or whoever stands in for them today).
+        escalated_to_leaver = assignment.escalated_from_id is not None and owner_left
+        if approver.pk not in context.leavers and _may_decide(approver, chain) and not escalated_to_leaver:
+            # Delegated to the leaver: back to the approver (or whoever stands in for them today).
             delegate = context.delegate_of(approver)
             holder = delegate if delegate is not None and _may_decide(delegate, chain) else approver
             assignment.delegated_from = approver if holder is not approver else None
@@ -391,9 +392,17 @@ def _leavers_tasks_move(process_id: int, chain: ApprovalChain, context: _Context
             _task_move(task, assignment, holder, chain, context, REASON_LEAVER, previous)
             moved += 1
             continue
+        if escalated_to_leaver and owner is not None:
+            # Escalated to the leaver: on up, past them (the assignment stays the late approver's).
+            target = _leaver_successor(owner, chain, context)
+            if target is None:
+                continue
+            _task_move(task, assignment, _holder(target, chain, context), chain, context, REASON_LEAVER, previous)
+            moved += 1
+            continue
         target = _leaver_successor(approver, chain, context)
         if target is None:
-            continue  # nobody may take it: it stays, and the inbox of the entity's administrators is empty too
+            continue  # nobody may take it: it stays where it is
         taken = ApprovalStepApprover.objects.filter(step=assignment.step, approver=target).exists()
         if taken:
             # The successor is asked in this step already: the leaver's assignment stays, held by them.
@@ -412,6 +421,12 @@ def _leavers_tasks_move(process_id: int, chain: ApprovalChain, context: _Context
         _task_move(task, assignment, holder, chain, context, REASON_LEAVER, previous)
         moved += 1
     return moved
+
+
+def _holder(person: Employee, chain: ApprovalChain, context: _Context) -> Employee:
+    """`person`, or their delegate today when they are away and the delegate may decide."""
+    delegate = context.delegate_of(person)
+    return delegate if delegate is not None and _may_decide(delegate, chain) else person
 
 
 def _leaver_successor(leaver: Employee, chain: ApprovalChain, context: _Context) -> Employee | None:

@@ -319,3 +319,32 @@ def test_a_user_unticked_active_in_the_admin_is_a_leaver(admin_client):
     assert set(open_tasks(requisition)) == {"carol"}
     change = AuditEvent.objects.get(event_type="organisation.employee.changed")
     assert change.data == {"active": {"from": True, "to": False}, "employee": "bob", "source": "admin"}
+
+
+def test_a_task_escalated_to_a_leaver_goes_on_up_to_their_manager():
+    from datetime import UTC, datetime
+
+    from viewflow.workflow.models import Task
+
+    from approvals.routing import approvals_escalate
+
+    # Given bob was late on alice's requisition and it was escalated to carol
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    monday = datetime(2026, 11, 16, 9, tzinfo=UTC)
+    Task.objects.filter(pk=task_id).update(assigned=monday, created=monday)
+    assert approvals_escalate(now=monday + timedelta(hours=73)) == {"reminded": 0, "escalated": 1}
+    assert open_tasks(requisition) == {"carol": task_id}
+    # When carol leaves
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=person("carol"), active=False)], by=None, source="scim"
+    )
+    # Then it goes on up to dave, not back to late bob
+    assert result == _result(reassigned=1)
+    assert open_tasks(requisition) == {"dave": task_id}
+    assert requisition.events.get(kind="rerouted").data == {
+        "step": "Manager: Bob Dubois",
+        "from": "carol",
+        "to": "dave",
+        "reason": "leaver",
+    }
