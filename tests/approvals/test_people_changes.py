@@ -240,7 +240,7 @@ def _change_form_data(response):
 def _posted(form):
     from datetime import datetime
 
-    data = {}
+    data: dict[str, object] = {}
     for name in form.fields:
         value = form[name].value()
         key = form.add_prefix(name)
