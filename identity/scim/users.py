@@ -389,7 +389,7 @@ def changes_resolve(client: ScimClient, before: dict[str, Any], after: dict[str,
         if after[key] != before[key]:
             changes.user_fields[name] = after[key]
     if email != before["email"]:
-        changes.user_fields["email"] = email.lower()
+        changes.user_fields["email"] = email
     if after["title"] != before["title"]:
         changes.title = after["title"]
     if after["externalid"] != before["externalid"]:
