@@ -173,7 +173,7 @@ def _user_written(client: ScimClient, user: Any, changes: users.UserChanges, *, 
     names = changes.names()
     if created:
         _audit(client, EVENT_USER_CREATED, user, user=user.username, attributes=names)
-    elif names:
+    elif [name for name in names if name != "active"]:  # a deactivation alone is its own event
         _audit(client, EVENT_USER_UPDATED, user, user=user.username, attributes=names)
     if changes.org.get("active") is False:
         _audit(client, EVENT_USER_DEACTIVATED, user, user=user.username)
