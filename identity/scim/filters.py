@@ -141,7 +141,9 @@ class _Translator:
             q = Q() if op == "eq" and text.lower() == "work" else NOTHING
         elif field.kind == BOOLEAN:
             if op not in ("eq", "ne") or text.lower() not in ("true", "false"):
-                raise ScimError(400, "A boolean attribute is compared with eq or ne and true or false.", "invalidFilter")
+                raise ScimError(
+                    400, "A boolean attribute is compared with eq or ne and true or false.", "invalidFilter"
+                )
             q = Q(**{field.lookup: text.lower() == "true"})
         elif field.kind in (USER_ID, GROUP_ID):
             if op not in ("eq", "ne"):

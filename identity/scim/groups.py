@@ -61,7 +61,9 @@ class GroupState:
 
 
 def state_of(group: ScimGroup) -> GroupState:
-    return GroupState(str(group.pk), group.display_name, group.external_id, set(group.members.values_list("pk", flat=True)))
+    return GroupState(
+        str(group.pk), group.display_name, group.external_id, set(group.members.values_list("pk", flat=True))
+    )
 
 
 def _text(value: Any, name: str, max_length: int) -> str:

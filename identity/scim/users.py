@@ -58,7 +58,7 @@ def users_for_rendering(client: ScimClient, queryset: QuerySet[Any]) -> QuerySet
 
 def _scim_row(user: Any) -> ScimUser | None:
     try:
-        return user.scim_user  # type: ignore[no-any-return]
+        return user.scim_user
     except ScimUser.DoesNotExist:
         return None
 

@@ -316,7 +316,10 @@ def _group_saved(
         group.members.remove(*removed)
     if added:
         group.members.add(*added)
-    renamed = before is not None and (before.display_name, before.external_id) != (after.display_name, after.external_id)
+    renamed = before is not None and (before.display_name, before.external_id) != (
+        after.display_name,
+        after.external_id,
+    )
     concerned = (after.members | old_members) if renamed or before is None else (added | removed)
     roles = groups.roles_resync(client, concerned)
     return {

@@ -40,7 +40,7 @@ def entra(acme):
         discovery_url="https://login.microsoftonline.com/0000/v2.0",
         client_id="procurement",
     )
-    client, token = scim_client(acme.france, provider=provider)
+    _client, token = scim_client(acme.france, provider=provider)
     return Scim(token, provider="entra")
 
 
@@ -87,7 +87,10 @@ def test_entra_matches_then_creates_a_user_with_an_employee_in_the_clients_entit
     }
     # A user without a password (they sign in through Entra ID), an employee of ACME-FR only, no roles
     assert user.has_usable_password() is False
-    assert (user.employee.default_legal_entity, list(user.employee.legal_entities.all())) == (acme.france, [acme.france])
+    assert (user.employee.default_legal_entity, list(user.employee.legal_entities.all())) == (
+        acme.france,
+        [acme.france],
+    )
     assert list(user.employee.roles.all()) == []
     [created] = AuditEvent.objects.filter(event_type="scim.user_created")
     assert created.actor is None
@@ -155,7 +158,10 @@ def test_entra_sets_the_manager_then_department_and_cost_centre(acme, entra):
 
     response = entra.replay(
         "update_manager",
-        ids={"a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1": str(user.pk), "00aa00aa-bb11-cc22-dd33-44ee44ee44ee": str(bob.user_id)},
+        ids={
+            "a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1": str(user.pk),
+            "00aa00aa-bb11-cc22-dd33-44ee44ee44ee": str(bob.user_id),
+        },
     )
     assert response.status_code == 200
     user.employee.refresh_from_db()
@@ -294,7 +300,9 @@ def test_entra_groups_give_and_take_the_mapped_role(acme, entra):
     # … and added again, then removed the compliant way (members[value eq "…"])
     assert entra.replay("update_group_add_members", ids=ids).status_code == 204
     assert list(user.employee.roles.values_list("code", flat=True)) == [Role.BUYER]
-    response = entra.replay("remove_group_member_with_flag", ids={"a99962b9f99d4c4fac67": gid, "7f4bc1a3-285e-48ae-8202-5accb43efb0e": uid})
+    response = entra.replay(
+        "remove_group_member_with_flag", ids={"a99962b9f99d4c4fac67": gid, "7f4bc1a3-285e-48ae-8202-5accb43efb0e": uid}
+    )
     assert response.status_code == 204
     assert list(user.employee.roles.all()) == []
 

@@ -77,7 +77,7 @@ def test_okta_creates_updates_with_put_and_deactivates_with_patch(acme, okta):
     assert user.is_active is False
     # still there (Okta never deletes): a GET and the filter find them, inactive
     assert okta.replay("get_user").data["active"] is False
-    assert okta.request("GET", '/Users?filter=active eq false').data["totalResults"] == 1
+    assert okta.request("GET", "/Users?filter=active eq false").data["totalResults"] == 1
     assert [event.event_type for event in AuditEvent.objects.filter(event_type__startswith="scim.").order_by("pk")] == [
         "scim.user_created",
         "scim.user_updated",

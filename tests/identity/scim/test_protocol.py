@@ -64,17 +64,28 @@ def test_a_client_sees_and_changes_only_its_own_entitys_people(france, scim):
     [ours] = people(france, 1, "ours")
     sweden = LegalEntityFactory(code="ACME-SE")
     [theirs] = people(sweden, 1, "theirs")
-    admin = EmployeeFactory(user=UserFactory(username="root", is_superuser=True, is_staff=True), legal_entities=[france])
+    admin = EmployeeFactory(
+        user=UserFactory(username="root", is_superuser=True, is_staff=True), legal_entities=[france]
+    )
     listed = scim.request("GET", "/Users").data
     assert [item["userName"] for item in listed["Resources"]] == ["ours00"]
-    for method, body in [("GET", None), ("PUT", {"userName": "x"}), ("PATCH", {"Operations": [{"op": "replace", "value": {"active": False}}]}), ("DELETE", None)]:
+    for method, body in [
+        ("GET", None),
+        ("PUT", {"userName": "x"}),
+        ("PATCH", {"Operations": [{"op": "replace", "value": {"active": False}}]}),
+        ("DELETE", None),
+    ]:
         for other in (theirs, admin):
             response = scim.request(method, f"/Users/{other.user_id}", body)
             assert (response.status_code, response.data["status"]) == (404, "404")
     theirs.user.refresh_from_db()
     assert theirs.user.is_active is True
     # their id cannot be made a manager or a group member either
-    response = scim.request("PATCH", f"/Users/{ours.user_id}", {"Operations": [{"op": "add", "path": "manager", "value": str(theirs.user_id)}]})
+    response = scim.request(
+        "PATCH",
+        f"/Users/{ours.user_id}",
+        {"Operations": [{"op": "add", "path": "manager", "value": str(theirs.user_id)}]},
+    )
     assert (response.status_code, response.data["scimType"]) == (400, "invalidValue")
     response = scim.request("POST", "/Groups", {"displayName": "G", "members": [{"value": str(theirs.user_id)}]})
     assert (response.status_code, response.data["scimType"]) == (400, "invalidValue")
@@ -84,13 +95,32 @@ def test_a_client_sees_and_changes_only_its_own_entitys_people(france, scim):
 
 
 def test_filters_refused_with_invalid_filter(scim):
-    for text in ['userName eq', 'userName xx "a"', 'nickName eq "a"', "userName eq \"a\" and (", 'meta.lastModified gt "2020"', "a" * 1001]:
+    for text in [
+        "userName eq",
+        'userName xx "a"',
+        'nickName eq "a"',
+        'userName eq "a" and (',
+        'meta.lastModified gt "2020"',
+        "a" * 1001,
+    ]:
         response = scim.request("GET", "/Users?filter=" + text.replace(" ", "%20").replace('"', "%22"))
-        assert (response.status_code, response.data["scimType"], response.data["status"]) == (400, "invalidFilter", "400"), text
+        assert (response.status_code, response.data["scimType"], response.data["status"]) == (
+            400,
+            "invalidFilter",
+            "400",
+        ), text
 
 
 def test_filters_on_external_id_email_and_and(france, scim):
-    scim.request("POST", "/Users", {"userName": "ann@acme.example", "externalId": "E-1", "emails": [{"value": "ann@acme.example", "type": "work", "primary": True}]})
+    scim.request(
+        "POST",
+        "/Users",
+        {
+            "userName": "ann@acme.example",
+            "externalId": "E-1",
+            "emails": [{"value": "ann@acme.example", "type": "work", "primary": True}],
+        },
+    )
     scim.request("POST", "/Users", {"userName": "ben@acme.example", "externalId": "E-2"})
 
     def names(text):
@@ -112,7 +142,12 @@ def test_paging_counts_exactly(france, scim):
     assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (5, 2, 2)
     assert [item["userName"] for item in page["Resources"]] == ["p01", "p02"]
     last = scim.request("GET", "/Users?startIndex=5&count=2").data
-    assert (last["totalResults"], last["startIndex"], last["itemsPerPage"], last["Resources"][0]["userName"]) == (5, 5, 1, "p04")
+    assert (last["totalResults"], last["startIndex"], last["itemsPerPage"], last["Resources"][0]["userName"]) == (
+        5,
+        5,
+        1,
+        "p04",
+    )
     past = scim.request("GET", "/Users?startIndex=9").data
     assert (past["totalResults"], past["itemsPerPage"], past["Resources"]) == (5, 0, [])
     counted = scim.request("GET", "/Users?count=0").data
@@ -156,13 +191,37 @@ def test_bad_bodies_and_values_are_refused_and_nothing_is_written(france, scim):
         (json.dumps([1, 2]).encode(), 400, "invalidSyntax"),
         (json.dumps({"Operations": [{"op": "move", "path": "title"}]}).encode(), 400, "invalidSyntax"),
         (json.dumps({"Operations": [{"op": "remove"}]}).encode(), 400, "noTarget"),
-        (json.dumps({"Operations": [{"op": "replace", "path": "active", "value": "maybe"}]}).encode(), 400, "invalidValue"),
-        (json.dumps({"Operations": [{"op": "replace", "path": "name.givenName", "value": "x" * 151}]}).encode(), 400, "invalidValue"),
+        (
+            json.dumps({"Operations": [{"op": "replace", "path": "active", "value": "maybe"}]}).encode(),
+            400,
+            "invalidValue",
+        ),
+        (
+            json.dumps({"Operations": [{"op": "replace", "path": "name.givenName", "value": "x" * 151}]}).encode(),
+            400,
+            "invalidValue",
+        ),
         (json.dumps({"Operations": [{"op": "replace", "path": "id", "value": "7"}]}).encode(), 400, "mutability"),
-        (json.dumps({"Operations": [{"op": "add", "path": "groups", "value": [{"value": "1"}]}]}).encode(), 400, "mutability"),
-        (json.dumps({"Operations": [{"op": "replace", "path": "emails[type eq", "value": "a"}]}).encode(), 400, "invalidPath"),
-        (json.dumps({"Operations": [{"op": "replace", "path": "manager", "value": str(person.user_id)}]}).encode(), 400, "invalidValue"),
-        (json.dumps({"Operations": [{"op": "replace", "path": "title", "value": "ok"}] * 1001}).encode(), 400, "tooMany"),
+        (
+            json.dumps({"Operations": [{"op": "add", "path": "groups", "value": [{"value": "1"}]}]}).encode(),
+            400,
+            "mutability",
+        ),
+        (
+            json.dumps({"Operations": [{"op": "replace", "path": "emails[type eq", "value": "a"}]}).encode(),
+            400,
+            "invalidPath",
+        ),
+        (
+            json.dumps({"Operations": [{"op": "replace", "path": "manager", "value": str(person.user_id)}]}).encode(),
+            400,
+            "invalidValue",
+        ),
+        (
+            json.dumps({"Operations": [{"op": "replace", "path": "title", "value": "ok"}] * 1001}).encode(),
+            400,
+            "tooMany",
+        ),
     ]
     for raw, status, scim_type in cases:
         response = scim.request("PATCH", url, raw=raw)
@@ -183,7 +242,9 @@ def test_an_oversized_body_is_refused_before_it_is_read(france, scim):
 def test_a_group_member_removed_by_a_filter_that_matches_no_one_is_no_target(france, scim):
     [person] = people(france, 1)
     gid = scim.request("POST", "/Groups", {"displayName": "G", "members": [{"value": str(person.user_id)}]}).data["id"]
-    response = scim.request("PATCH", f"/Groups/{gid}", {"Operations": [{"op": "remove", "path": 'members[value eq "999999"]'}]})
+    response = scim.request(
+        "PATCH", f"/Groups/{gid}", {"Operations": [{"op": "remove", "path": 'members[value eq "999999"]'}]}
+    )
     assert (response.status_code, response.data["scimType"]) == (400, "noTarget")
     assert scim.request("GET", "/Groups/not-a-uuid").status_code == 404
 
@@ -214,7 +275,12 @@ def test_discovery_documents(scim):
         "urn:ietf:params:scim:schemas:core:2.0:Group",
     ]
     one = scim.request("GET", "/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User").data
-    assert [attribute["name"] for attribute in one["attributes"]] == ["employeeNumber", "department", "costCenter", "manager"]
+    assert [attribute["name"] for attribute in one["attributes"]] == [
+        "employeeNumber",
+        "department",
+        "costCenter",
+        "manager",
+    ]
     assert scim.request("GET", "/ResourceTypes/Group").data["endpoint"] == "/Groups"
     assert scim.request("DELETE", "/Schemas").status_code == 405
 
