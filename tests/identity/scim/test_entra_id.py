@@ -222,7 +222,6 @@ def test_entra_sets_the_manager_then_department_and_cost_centre(acme, entra):
     assert response.data["detail"] == 'department "Nowhere": no org unit of ACME-FR has this code or name.'
 
 
-@pytest.mark.xfail(reason="the re-routing of p2p.people_changes lands with the lifecycle branch", strict=True)
 def test_entra_manager_change_reroutes_the_open_task_and_a_leaver_hands_it_to_their_manager(acme, entra):
     # alice (reports to bob) asks for 500 EUR: bob approves it
     requisition = submitted("500.00")
