@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -69,6 +69,8 @@ def scim_endpoint(methods: tuple[str, ...]) -> Callable[[Handler], Handler]:
                 return error_response(error)
             except PeopleChangeInvalid as error:
                 return error_response(ScimError(400, str(error), "invalidValue"))
+            except IntegrityError:  # a create racing another with the same userName or group name
+                return error_response(ScimError(409, "This conflicts with an existing resource.", "uniqueness"))
 
         return view
 
