@@ -249,7 +249,17 @@ def test_entra_manager_change_reroutes_the_open_task_and_a_leaver_hands_it_to_th
     assert acme.carol.user.is_active is False
     # her open task goes to her manager, dave
     assert list(open_tasks(requisition)) == ["dave"]
-    assert AuditEvent.objects.filter(event_type="scim.user_deactivated").count() == 1
+    [deactivated] = AuditEvent.objects.filter(event_type="scim.user_deactivated")
+    assert (deactivated.actor, deactivated.data["user"], deactivated.data["client"]) == (
+        None,
+        "carol",
+        "Entra ID provisioning",
+    )
+    changes = AuditEvent.objects.filter(event_type="organisation.employee.changed").order_by("pk")
+    assert [event.data for event in changes] == [
+        {"manager": {"from": "bob", "to": "carol"}, "employee": "alice", "source": "scim"},
+        {"active": {"from": True, "to": False}, "employee": "carol", "source": "scim"},
+    ]
 
 
 def test_entra_groups_give_and_take_the_mapped_role(acme, entra):

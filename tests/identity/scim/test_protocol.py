@@ -301,3 +301,26 @@ def test_the_admin_makes_a_client_and_shows_its_token_once(france, admin_client)
     page = admin_client.get(f"/admin/identity/scimclient/{client.pk}/change/")
     assert token not in page.content.decode()
     assert AuditEvent.objects.filter(event_type="scim.client_created").count() == 1
+
+
+def test_a_page_of_users_costs_the_same_queries_whatever_its_size(france, scim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people(france, 3)
+    scim.request("GET", "/ServiceProviderConfig")  # the token's last use written (once a minute)
+    with CaptureQueriesContext(connection) as small:
+        assert scim.request("GET", "/Users").data["itemsPerPage"] == 3
+    people(france, 20, "q")
+    with CaptureQueriesContext(connection) as large:
+        assert scim.request("GET", "/Users").data["itemsPerPage"] == 23
+    # the client, the count, the page with employees, managers and SCIM rows, the page's groups
+    assert len(large.captured_queries) == len(small.captured_queries) == 4
+
+
+def test_attributes_and_excluded_attributes_select_what_is_returned(france, scim):
+    [person] = people(france, 1)
+    only = scim.request("GET", f"/Users/{person.user_id}?attributes=userName,emails").data
+    assert sorted(only) == ["emails", "id", "meta", "schemas", "userName"]
+    without = scim.request("GET", f"/Users/{person.user_id}?excludedAttributes=groups,name").data
+    assert "groups" not in without and "name" not in without and without["userName"] == "p00"
