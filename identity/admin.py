@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
@@ -128,22 +129,14 @@ class ExternalIdentityAdmin(admin.ModelAdmin[ExternalIdentity]):
         return False
 
 
-def _token_shown(request: HttpRequest, client: ScimClient, token: str) -> None:
-    messages.warning(
-        request,
-        format_html(
-            "{} <code>{}</code> {}",
-            gettext("The secret token of %(client)s:") % {"client": client.name},
-            token,
-            gettext("Copy it into the identity provider now: it is shown only this once."),
-        ),
-    )
+def _tenant_url() -> str:
+    return str(settings.SITE_URL).rstrip("/") + "/scim/v2/"
 
 
 @admin.register(ScimClient)
 class ScimClientAdmin(admin.ModelAdmin[ScimClient]):
-    """A provisioning client: its token is made when the client is saved first (or by the action below), shown once
-    in the page's message and kept only as its SHA-256."""
+    """A provisioning client: its token is made when the client is saved first (or by the action below) and shown
+    on that answer only (never stored in a message, a cookie or the session); only its SHA-256 is kept."""
 
     list_display = ["name", "legal_entity", "identity_provider", "is_active", "token_hint", "last_used_at"]
     list_filter = ["is_active", "legal_entity"]
@@ -153,10 +146,23 @@ class ScimClientAdmin(admin.ModelAdmin[ScimClient]):
 
     @admin.display(description=gettext_lazy("Tenant URL (SCIM base URL)"))
     def tenant_url(self, obj: ScimClient | None) -> str:
-        return format_html("<code>{}</code>", settings.SITE_URL.rstrip("/") + "/scim/v2/")
+        return format_html("<code>{}</code>", _tenant_url())
+
+    def _token_page(self, request: HttpRequest, client: ScimClient, token: str) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("The secret token of %(client)s") % {"client": client.name},
+            "client": client,
+            "token": token,
+            "tenant_url": _tenant_url(),
+        }
+        response = TemplateResponse(request, "admin/identity/scim_token_shown.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     def save_model(self, request: HttpRequest, obj: ScimClient, form: Any, change: bool) -> None:
-        token = None if change else token_issue(obj)
+        if not change:
+            request._scim_token = token_issue(obj)  # type: ignore[attr-defined]  # for response_add, this request only
         super().save_model(request, obj, form, change)
         audit_event_record(
             event_type="scim.client_changed" if change else "scim.client_created",
@@ -165,22 +171,29 @@ class ScimClientAdmin(admin.ModelAdmin[ScimClient]):
             obj=obj,
             data={"client": obj.name, "fields": list(form.changed_data)},
         )
-        if token is not None:
-            _token_shown(request, obj, token)
+
+    def response_add(self, request: HttpRequest, obj: ScimClient, post_url_continue: str | None = None) -> HttpResponse:
+        token = getattr(request, "_scim_token", None)
+        if token is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._token_page(request, obj, token)
 
     @admin.action(description=gettext_lazy("Issue a new secret token (the old one stops working)"))
-    def token_reissue(self, request: HttpRequest, queryset: QuerySet[ScimClient]) -> None:
-        for client in queryset:
-            token = token_issue(client)
-            client.save(update_fields=["token_hash", "token_hint"])
-            audit_event_record(
-                event_type="scim.client_token_issued",
-                actor=request.user,
-                legal_entity=client.legal_entity,
-                obj=client,
-                data={"client": client.name},
-            )
-            _token_shown(request, client, token)
+    def token_reissue(self, request: HttpRequest, queryset: QuerySet[ScimClient]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Choose one client: its new token is shown once."), messages.ERROR)
+            return None
+        client = queryset.get()
+        token = token_issue(client)
+        client.save(update_fields=["token_hash", "token_hint"])
+        audit_event_record(
+            event_type="scim.client_token_issued",
+            actor=request.user,
+            legal_entity=client.legal_entity,
+            obj=client,
+            data={"client": client.name},
+        )
+        return self._token_page(request, client, token)
 
 
 @admin.register(ScimGroup)

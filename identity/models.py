@@ -8,6 +8,7 @@ for the people of its entity (`identity.policy`). Its client secret is encrypted
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -256,6 +257,16 @@ class ScimClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        provider = self.identity_provider
+        if (
+            provider is not None
+            and self.legal_entity_id
+            and provider.legal_entity_id != self.legal_entity_id
+            and not provider.other_legal_entities.filter(pk=self.legal_entity_id).exists()
+        ):
+            raise ValidationError({"identity_provider": _("The identity provider belongs to another legal entity.")})
 
 
 class ScimUser(models.Model):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from .protocol import MAX_BODY_BYTES, MAX_OPERATIONS, MAX_RESULTS, SCHEMA_ENTERPRISE, SCHEMA_GROUP, SCHEMA_USER
+from .protocol import MAX_RESULTS, SCHEMA_ENTERPRISE, SCHEMA_GROUP, SCHEMA_USER
 
 
 def _absolute(request: Any, name: str, *args: str) -> str:
@@ -30,8 +30,6 @@ def service_provider_config(request: Any) -> dict[str, Any]:
             }
         ],
         "meta": {"resourceType": "ServiceProviderConfig", "location": _absolute(request, "scim:config")},
-        # Not in the schema, for a reader: the bounds of a request.
-        "x-limits": {"maxPayloadSize": MAX_BODY_BYTES, "maxOperations": MAX_OPERATIONS},
     }
 
 

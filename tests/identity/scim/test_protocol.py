@@ -289,18 +289,29 @@ def test_the_admin_makes_a_client_and_shows_its_token_once(france, admin_client)
     response = admin_client.post(
         "/admin/identity/scimclient/add/",
         {"name": "Entra ID provisioning", "legal_entity": france.pk, "is_active": "on"},
-        follow=True,
     )
+    # shown on the answer to the POST itself: no redirect, so the token is in no message, cookie or session
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     client = ScimClient.objects.get()
-    [message] = [str(m) for m in response.context["messages"] if "<code>" in str(m)]
-    token = message.split("<code>")[1].split("</code>")[0]
+    token = response.content.decode().split('<code id="scim-token">')[1].split("</code>")[0]
     assert token_hash(token) == client.token_hash
+    assert "scim_" not in "".join(cookie.value for cookie in response.cookies.values())
     assert Scim(token).request("GET", "/Users").status_code == 200
     # never shown again
     page = admin_client.get(f"/admin/identity/scimclient/{client.pk}/change/")
     assert token not in page.content.decode()
     assert AuditEvent.objects.filter(event_type="scim.client_created").count() == 1
+
+    # a new token replaces it: the old one stops working
+    response = admin_client.post(
+        "/admin/identity/scimclient/", {"action": "token_reissue", "_selected_action": [client.pk]}
+    )
+    new_token = response.content.decode().split('<code id="scim-token">')[1].split("</code>")[0]
+    assert new_token != token
+    assert Scim(token).request("GET", "/Users").status_code == 401
+    assert Scim(new_token).request("GET", "/Users").status_code == 200
+    assert AuditEvent.objects.filter(event_type="scim.client_token_issued").count() == 1
 
 
 def test_a_page_of_users_costs_the_same_queries_whatever_its_size(france, scim):
