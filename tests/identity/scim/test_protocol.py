@@ -335,3 +335,21 @@ def test_attributes_and_excluded_attributes_select_what_is_returned(france, scim
     assert sorted(only) == ["emails", "id", "meta", "schemas", "userName"]
     without = scim.request("GET", f"/Users/{person.user_id}?excludedAttributes=groups,name").data
     assert "groups" not in without and "name" not in without and without["userName"] == "p00"
+
+
+def test_the_admin_refuses_an_identity_provider_of_another_entity(france, admin_client):
+    from identity.models import IdentityProvider
+
+    sweden = LegalEntityFactory(code="ACME-SE")
+    provider = IdentityProvider.objects.create(
+        name="Swedish SSO", slug="se", legal_entity=sweden, discovery_url="https://sso.example/se", client_id="x"
+    )
+    response = admin_client.post(
+        "/admin/identity/scimclient/add/",
+        {"name": "Entra", "legal_entity": france.pk, "identity_provider": provider.pk, "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "identity_provider": ["The identity provider belongs to another legal entity."]
+    }
+    assert ScimClient.objects.count() == 0
