@@ -1,11 +1,27 @@
-from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from typing import Any
 
-from .models import ExternalIdentity, GroupRoleMapping, IdentityProvider, IdentityProviderDomain, normalise_domain
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
+
+from procurement.events import audit_event_record
+
+from .models import (
+    ExternalIdentity,
+    GroupRoleMapping,
+    IdentityProvider,
+    IdentityProviderDomain,
+    ScimClient,
+    ScimGroup,
+    normalise_domain,
+)
 from .oidc import redirect_uri
+from .scim.auth import token_issue
 
 
 class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
@@ -108,6 +124,84 @@ class ExternalIdentityAdmin(admin.ModelAdmin[ExternalIdentity]):
     list_filter = ["provider"]
     search_fields = ["user__username", "user__email", "subject"]
     readonly_fields = ["provider", "subject", "user", "created_at", "last_sign_in_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+def _tenant_url() -> str:
+    return str(settings.SITE_URL).rstrip("/") + "/scim/v2/"
+
+
+@admin.register(ScimClient)
+class ScimClientAdmin(admin.ModelAdmin[ScimClient]):
+    """A provisioning client: its token is made when the client is saved first (or by the action below) and shown
+    on that answer only (never stored in a message, a cookie or the session); only its SHA-256 is kept."""
+
+    list_display = ["name", "legal_entity", "identity_provider", "is_active", "token_hint", "last_used_at"]
+    list_filter = ["is_active", "legal_entity"]
+    fields = ["name", "legal_entity", "identity_provider", "is_active", "tenant_url", "token_hint", "last_used_at"]
+    readonly_fields = ["tenant_url", "token_hint", "last_used_at"]
+    actions = ["token_reissue"]
+
+    @admin.display(description=gettext_lazy("Tenant URL (SCIM base URL)"))
+    def tenant_url(self, obj: ScimClient | None) -> str:
+        return format_html("<code>{}</code>", _tenant_url())
+
+    def _token_page(self, request: HttpRequest, client: ScimClient, token: str) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("The secret token of %(client)s") % {"client": client.name},
+            "client": client,
+            "token": token,
+            "tenant_url": _tenant_url(),
+        }
+        response = TemplateResponse(request, "admin/identity/scim_token_shown.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def save_model(self, request: HttpRequest, obj: ScimClient, form: Any, change: bool) -> None:
+        if not change:
+            request._scim_token = token_issue(obj)  # type: ignore[attr-defined]  # for response_add, this request only
+        super().save_model(request, obj, form, change)
+        audit_event_record(
+            event_type="scim.client_changed" if change else "scim.client_created",
+            actor=request.user,
+            legal_entity=obj.legal_entity,
+            obj=obj,
+            data={"client": obj.name, "fields": list(form.changed_data)},
+        )
+
+    def response_add(self, request: HttpRequest, obj: ScimClient, post_url_continue: str | None = None) -> HttpResponse:
+        token = getattr(request, "_scim_token", None)
+        if token is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._token_page(request, obj, token)
+
+    @admin.action(description=gettext_lazy("Issue a new secret token (the old one stops working)"))
+    def token_reissue(self, request: HttpRequest, queryset: QuerySet[ScimClient]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Choose one client: its new token is shown once."), messages.ERROR)
+            return None
+        client = queryset.get()
+        token = token_issue(client)
+        client.save(update_fields=["token_hash", "token_hint"])
+        audit_event_record(
+            event_type="scim.client_token_issued",
+            actor=request.user,
+            legal_entity=client.legal_entity,
+            obj=client,
+            data={"client": client.name},
+        )
+        return self._token_page(request, client, token)
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(admin.ModelAdmin[ScimGroup]):
+    list_display = ["display_name", "client", "external_id", "updated_at"]
+    list_filter = ["client"]
+    search_fields = ["display_name", "external_id"]
+    readonly_fields = ["client", "display_name", "external_id", "members", "created_at", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,7 +5,10 @@ or updates their employee from the ID token's claims (`identity.provisioning`), 
 for the people of its entity (`identity.policy`). Its client secret is encrypted at rest and never shown back.
 """
 
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -214,3 +217,98 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.subject}"
+
+
+class ScimClient(models.Model):
+    """An identity provider's provisioning connection (SCIM 2.0, /scim/v2/): it creates, updates and deactivates the
+    people of one legal entity and their groups. It signs its requests with a bearer token shown once when the client
+    is made; only the token's SHA-256 is kept (identity.scim.auth)."""
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. Entra ID provisioning."))
+    legal_entity = models.ForeignKey(
+        LegalEntity,
+        on_delete=models.PROTECT,
+        related_name="scim_clients",
+        verbose_name=_("legal entity"),
+        help_text=_("The company whose people this client provisions: it sees and changes no one else."),
+    )
+    identity_provider = models.ForeignKey(
+        IdentityProvider,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scim_clients",
+        verbose_name=_("identity provider"),
+        help_text=_(
+            "Its group to role mappings give roles to the members of the groups this client pushes (by the group's "
+            "name or external id)."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("token starts with"), max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("SCIM provisioning client")
+        verbose_name_plural = _("SCIM provisioning clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        provider = self.identity_provider
+        if (
+            provider is not None
+            and self.legal_entity_id
+            and provider.legal_entity_id != self.legal_entity_id
+            and not provider.other_legal_entities.filter(pk=self.legal_entity_id).exists()
+        ):
+            raise ValidationError({"identity_provider": _("The identity provider belongs to another legal entity.")})
+
+
+class ScimUser(models.Model):
+    """What SCIM knows of a person beyond the user and employee: the provider's external id, the employee number,
+    when SCIM last changed them, and whether the provider deleted them (then they are gone from SCIM's view)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim_user")
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=255, blank=True)
+    employee_number = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        verbose_name = _("SCIM user")
+        verbose_name_plural = _("SCIM users")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ScimGroup(models.Model):
+    """A group a provider pushed (Entra ID group provisioning, Okta group push) and its members. A member of a group
+    that the client's identity provider maps to a role has that role."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(ScimClient, on_delete=models.CASCADE, related_name="groups")
+    display_name = models.CharField(_("name"), max_length=256)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="scim_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("SCIM group")
+        verbose_name_plural = _("SCIM groups")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "display_name"], name="identity_scim_group_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -266,17 +266,8 @@ def _apply(
     if not employee.legal_entities.filter(pk=entity.pk).exists():
         employee.legal_entities.add(entity)
         changed.append("legal_entities")
-    if groups is not None:
-        mappings = list(provider.group_roles.values_list("group", "role_id"))
-        managed = {role for _group, role in mappings}
-        wanted = {role for group, role in mappings if group in set(groups)}
-        have = set(employee.roles.filter(code__in=managed).values_list("code", flat=True))
-        if have - wanted:
-            employee.roles.remove(*Role.objects.filter(code__in=have - wanted))
-        if wanted - have:
-            employee.roles.add(*Role.objects.filter(code__in=wanted - have))
-        if have != wanted:
-            changed.append("roles")
+    if groups is not None and any(roles_from_groups(provider, employee, groups).values()):
+        changed.append("roles")
 
     if link is None:
         link = ExternalIdentity.objects.create(provider=provider, subject=subject, user=user)
@@ -285,3 +276,20 @@ def _apply(
     return Provisioned(
         user=user, employee=employee, created=created or new_employee, changed=changed, warnings=warnings
     )
+
+
+def roles_from_groups(provider: IdentityProvider, employee: Employee, groups: list[str]) -> dict[str, list[str]]:
+    """The employee's roles as the provider's group to role mappings give them for membership of `groups` (names or
+    ids): a role some mapping names is held exactly when one of `groups` maps to it; roles no mapping names (given by
+    hand) are left alone. Used at sign-in (the groups claim) and by SCIM (the pushed groups the person is in).
+    Returns the role codes {"added": […], "removed": […]} (empty lists: nothing changed)."""
+    mappings = list(provider.group_roles.values_list("group", "role_id"))
+    managed = {role for _group, role in mappings}
+    given = set(groups)
+    wanted = {role for group, role in mappings if group in given}
+    have = set(employee.roles.filter(code__in=managed).values_list("code", flat=True))
+    if have - wanted:
+        employee.roles.remove(*Role.objects.filter(code__in=have - wanted))
+    if wanted - have:
+        employee.roles.add(*Role.objects.filter(code__in=wanted - have))
+    return {"added": sorted(wanted - have), "removed": sorted(have - wanted)}

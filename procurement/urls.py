@@ -40,6 +40,8 @@ urlpatterns = [
     path("login/", identity_views.LoginView.as_view(), name="login"),
     path("logout/", identity_views.LogoutView.as_view(), name="logout"),
     path("sso/", include("identity.urls")),
+    # SCIM 2.0 provisioning (Entra ID, Okta): a machine endpoint with its own bearer tokens (identity.scim).
+    path("scim/v2/", include("identity.scim.urls")),
     path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("requisitions/", include("requisitions.urls")),
