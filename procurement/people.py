@@ -1,0 +1,213 @@
+"""People changes of the core: an employee's manager, org unit, default cost centre, signing limit and whether
+they may sign in, validated, saved and audited field by field (from → to, and where the change came from).
+
+The one writer of these fields: the org import, SCIM, single sign-on's just-in-time provisioning and the admin
+reach them through the orchestration `p2p.people_changes.employees_org_apply`, which then moves open approval work.
+"""
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from .error_codes import ProcurementErrorCode
+from .errors import ProcurementError
+from .events import audit_event_record
+from .models import CostCentre, Employee, OrgUnit
+from .models.validators import currency_code_validator
+from .sql import sql_column, sql_table
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+# "Leave this field as it is" (None means "no manager", "no limit", …).
+UNSET: Final = _Unset.UNSET
+Unset = _Unset
+
+EVENT_CHANGED = "organisation.employee.changed"
+
+# The fields a people change may set, in the order they are applied and audited.
+ORG_FIELDS = ("manager", "org_unit", "default_cost_centre", "signing_limit", "active")
+
+
+class PeopleChangeInvalid(ProcurementError):
+    """A change that would break the organisation (a manager cycle, a limit without a currency, …): nothing of the
+    batch is written. `employee` and `field` say where, for an import to report the line."""
+
+    code = ProcurementErrorCode.INVALID
+
+    def __init__(self, message: str, *, employee: Employee | None = None, field: str = "") -> None:
+        super().__init__(message)
+        self.employee = employee
+        self.field = field
+
+
+@dataclass(frozen=True)
+class EmployeeChanged:
+    """What changed of one employee: {field: (from, to)} as audited (people by username, units and cost centres by
+    code, a limit as {"minor", "currency"}, active as a bool). The ids before and after are in `before`."""
+
+    employee: Employee
+    fields: dict[str, dict[str, Any]]
+    # The previous ids/values of what changed: manager_id, org_unit_id, default_cost_centre_id,
+    # signing_limit (minor, currency), active.
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+def _person(employee: Employee | None) -> str | None:
+    return employee.user.get_username() if employee is not None else None
+
+
+def _unit(unit: OrgUnit | CostCentre | None) -> str | None:
+    return unit.code if unit is not None else None
+
+
+def _limit(minor: int | None, currency: str) -> dict[str, Any] | None:
+    return None if minor is None else {"minor": minor, "currency": currency}
+
+
+def employee_org_update(
+    *,
+    employee: Employee,
+    by: Any,
+    source: str,
+    manager: Employee | Unset | None = UNSET,
+    org_unit: OrgUnit | Unset | None = UNSET,
+    default_cost_centre: CostCentre | Unset | None = UNSET,
+    signing_limit_minor: int | Unset | None = UNSET,
+    signing_limit_currency: str | Unset = UNSET,
+    active: bool | Unset = UNSET,
+    check_cycles: bool = True,
+) -> EmployeeChanged:
+    """Set what is given of `employee` (UNSET leaves a field as it is), validate, save and audit each field that
+    changed (`organisation.employee.changed`, data {field: {from, to}, "source": source}, actor `by`).
+
+    `active` sets whether the employee's user may sign in (False for a leaver, True for a rejoiner): the login only;
+    ending their sessions, tokens and tasks is the orchestration's (p2p.people_changes). With `check_cycles=False`
+    the caller checks manager cycles itself once for a batch (`employees_manager_cycles_check`).
+    Raises PeopleChangeInvalid; runs in the caller's transaction (or one of its own)."""
+    with transaction.atomic():
+        return _apply(
+            employee,
+            by,
+            source,
+            manager=manager,
+            org_unit=org_unit,
+            default_cost_centre=default_cost_centre,
+            signing_limit_minor=signing_limit_minor,
+            signing_limit_currency=signing_limit_currency,
+            active=active,
+            check_cycles=check_cycles,
+        )
+
+
+def _apply(employee: Employee, by: Any, source: str, *, check_cycles: bool, **given: Any) -> EmployeeChanged:
+    changed: dict[str, dict[str, Any]] = {}
+    before: dict[str, Any] = {}
+    update: list[str] = []
+    manager = given["manager"]
+    if manager is not UNSET and (manager.pk if manager is not None else None) != employee.manager_id:
+        if manager is not None and manager.pk == employee.pk:
+            raise PeopleChangeInvalid(
+                _("This would make the employee their own manager."), employee=employee, field="manager"
+            )
+        changed["manager"] = {"from": _person(employee.manager), "to": _person(manager)}
+        before["manager_id"] = employee.manager_id
+        employee.manager = manager
+        update.append("manager")
+    for name, describe in (("org_unit", _unit), ("default_cost_centre", _unit)):
+        value = given[name]
+        if value is not UNSET and (value.pk if value is not None else None) != getattr(employee, f"{name}_id"):
+            changed[name] = {"from": describe(getattr(employee, name)), "to": describe(value)}
+            before[f"{name}_id"] = getattr(employee, f"{name}_id")
+            setattr(employee, name, value)
+            update.append(name)
+    minor, currency = given["signing_limit_minor"], given["signing_limit_currency"]
+    if minor is not UNSET or currency is not UNSET:
+        new_minor = employee.signing_limit_minor if minor is UNSET else minor
+        new_currency = employee.signing_limit_currency if currency is UNSET else (currency or "").upper()
+        if new_minor is not None and (not isinstance(new_minor, int) or new_minor < 0 or new_minor > 2**63 - 1):
+            raise PeopleChangeInvalid(
+                _("A signing limit is a whole, non-negative amount."), employee=employee, field="signing_limit"
+            )
+        if new_minor is not None and not new_currency:
+            raise PeopleChangeInvalid(
+                _("A signing limit needs a currency."), employee=employee, field="signing_limit_currency"
+            )
+        if new_currency:
+            try:
+                currency_code_validator(new_currency)
+            except Exception as error:
+                raise PeopleChangeInvalid(
+                    _("%(currency)s is not a currency code.") % {"currency": new_currency},
+                    employee=employee,
+                    field="signing_limit_currency",
+                ) from error
+        if new_minor is None and currency is UNSET:
+            new_currency = ""  # no limit: its currency goes with it
+        old_pair = (employee.signing_limit_minor, employee.signing_limit_currency)
+        if (new_minor, new_currency) != old_pair:
+            if _limit(*old_pair) != _limit(new_minor, new_currency):
+                changed["signing_limit"] = {"from": _limit(*old_pair), "to": _limit(new_minor, new_currency)}
+                before["signing_limit"] = old_pair
+            employee.signing_limit_minor, employee.signing_limit_currency = new_minor, new_currency
+            update += ["signing_limit_minor", "signing_limit_currency"]
+    active = given["active"]
+    if active is not UNSET and bool(active) != employee.user.is_active:
+        changed["active"] = {"from": employee.user.is_active, "to": bool(active)}
+        before["active"] = employee.user.is_active
+        employee.user.is_active = bool(active)
+        employee.user.save(update_fields=["is_active"])
+    if update:
+        employee.save(update_fields=update)
+    if "manager" in changed and check_cycles:
+        employees_manager_cycles_check(employees=[employee])
+    if changed:
+        audit_event_record(
+            event_type=EVENT_CHANGED,
+            actor=by,
+            legal_entity=employee.default_legal_entity,
+            obj=employee,
+            data={**changed, "employee": _person(employee), "source": source},
+        )
+    return EmployeeChanged(employee=employee, fields=changed, before=before)
+
+
+def employees_manager_cycles_check(*, employees: Iterable[Employee]) -> None:
+    """Refuse (PeopleChangeInvalid) when any of `employees` is now above themselves in the manager chain, as saved
+    in this transaction: one recursive query for all of them, whatever the depth (a cycle elsewhere ends it)."""
+    people = {employee.pk: employee for employee in employees if employee.manager_id is not None}
+    if not people:
+        return
+    meta = Employee._meta
+    table, pk, manager = sql_table(meta), sql_column(meta, "pk"), sql_column(meta, "manager")
+    ids = sorted(people)
+    listed = ", ".join(["%s"] * len(ids))
+    sql = (  # identifiers from the model, values as parameters
+        f"WITH RECURSIVE walk(start, id) AS (SELECT {pk}, {manager} FROM {table} WHERE {pk} IN ({listed})"  # noqa: S608
+        f" UNION SELECT w.start, e.{manager} FROM walk w JOIN {table} e ON e.{pk} = w.id"
+        f" WHERE e.{manager} IS NOT NULL) SELECT DISTINCT start FROM walk WHERE id = start ORDER BY start"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        cycles = [start for (start,) in cursor.fetchall()]
+    if cycles:
+        employee = people[cycles[0]]
+        raise PeopleChangeInvalid(
+            _("%(name)s would end up above themselves in the manager chain.") % {"name": employee.display_name},
+            employee=employee,
+            field="manager",
+        )
+
+
+def changes_summary(changes: Mapping[str, Any]) -> str:
+    """A field-by-field line for a history entry: "manager: alice → bob"."""
+    return "; ".join(f"{name}: {value.get('from')} → {value.get('to')}" for name, value in changes.items())

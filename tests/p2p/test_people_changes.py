@@ -1,0 +1,53 @@
+"""People changes (p2p.people_changes): fields audited from → to, manager cycles refused, open approval work moved."""
+
+import pytest
+
+from p2p.people_changes import UNSET, EmployeeOrgChange, PeopleChangeResult, employees_org_apply
+from procurement.models import AuditEvent
+from procurement.people import PeopleChangeInvalid
+from tests.factories import company
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_manager_change_is_saved_and_audited_from_and_to():
+    # Given alice reports to bob
+    acme = company()
+    # When the org import says she reports to carol
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=acme.alice, manager=acme.carol)], by=None, source="org_import"
+    )
+    # Then she does, and the audit log says who she reported to before and where the change came from
+    acme.alice.refresh_from_db()
+    assert acme.alice.manager_id == acme.carol.pk
+    assert result == PeopleChangeResult(changed_employees=1, rerouted_tasks=0, reassigned_tasks=0, delegations_ended=0)
+    [event] = AuditEvent.objects.filter(event_type="organisation.employee.changed")
+    assert event.data == {
+        "manager": {"from": "bob", "to": "carol"},
+        "employee": "alice",
+        "source": "org_import",
+    }
+
+
+def test_a_manager_cycle_in_a_batch_is_refused_and_nothing_is_written():
+    # Given dave is at the top, carol reports to dave
+    acme = company()
+    # When a batch puts dave under alice (who is below carol, below dave)
+    with pytest.raises(PeopleChangeInvalid) as refused:
+        employees_org_apply(
+            changes=[
+                EmployeeOrgChange(
+                    employee=acme.frank, org_unit=UNSET, signing_limit_minor=5_00, signing_limit_currency="EUR"
+                ),
+                EmployeeOrgChange(employee=acme.dave, manager=acme.alice),
+            ],
+            by=None,
+            source="org_import",
+        )
+    # Then the batch is refused, naming dave and the field, and nothing changed
+    assert (refused.value.employee, refused.value.field) == (acme.dave, "manager")
+    acme.dave.refresh_from_db()
+    acme.frank.refresh_from_db()
+    assert acme.dave.manager_id is None
+    assert acme.frank.signing_limit_minor == 0
+    assert AuditEvent.objects.filter(event_type="organisation.employee.changed").count() == 0
