@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role
-from procurement.money import MoneyError, decimal_text, from_minor, is_currency, to_minor, within_currency_digits
+from procurement.money import MoneyError, currency_digits, is_currency, minor_text, to_minor, within_currency_digits
 
 from .columns import (
     CLEAR,
@@ -167,7 +167,7 @@ def limit_text(limit: tuple[int, str] | None) -> str | None:
     if limit is None:
         return None
     minor, currency = limit
-    return f"{decimal_text(from_minor(minor, currency))} {currency}"
+    return f"{minor_text(minor, currency)} {currency}"
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -201,20 +201,17 @@ class _Checker:
     def row(self, raw: OrgFileRow) -> _Row | None:
         line, cells = raw.line, raw.cells
         values: dict[str, Any] = {}
-        ok = True
         for column, text in cells.items():
             if not text:
                 continue
             limit = COLUMNS[column]
             if len(text) > min(limit, MAX_CELL):
                 self.error(line, column, text, _("Too long: at most %(max)d characters.") % {"max": limit})
-                ok = False
                 continue
             try:
                 values[column] = self.cell(column, text)
             except ValueError as problem:
                 self.error(line, column, text, str(problem))
-                ok = False
         email = values.get(EMAIL)
         if not email:
             if not cells.get(EMAIL):
@@ -227,7 +224,6 @@ class _Checker:
                 cells[SIGNING_LIMIT_CURRENCY],
                 _("A currency needs a signing_limit on the same row."),
             )
-            ok = False
         if isinstance(values.get(SIGNING_LIMIT), Decimal):
             currency = values.get(SIGNING_LIMIT_CURRENCY) or self.entity.currency
             if not within_currency_digits(values[SIGNING_LIMIT], currency):
@@ -236,19 +232,17 @@ class _Checker:
                     SIGNING_LIMIT,
                     cells[SIGNING_LIMIT],
                     _("%(currency)s amounts have at most %(digits)d decimals.")
-                    % {"currency": currency, "digits": len(str(from_minor(1, currency)).split(".")[-1])},
+                    % {"currency": currency, "digits": currency_digits(currency)},
                 )
-                ok = False
         for dependent in (ORG_UNIT_NAME, ORG_UNIT_PARENT):
             if dependent in values and ORG_UNIT not in values:
                 self.error(line, dependent, cells[dependent], _("Give the org_unit code this applies to."))
-                ok = False
         if COST_CENTRE_NAME in values and COST_CENTRE not in values:
             self.error(
                 line, COST_CENTRE_NAME, cells[COST_CENTRE_NAME], _("Give the cost_centre code this applies to.")
             )
-            ok = False
-        return _Row(line=line, email=str(email), values=values) if ok else _Row(line=line, email=str(email), values={})
+        # A row with a bad cell is still checked with its good ones (every problem is reported at once).
+        return _Row(line=line, email=str(email), values=values)
 
     def cell(self, column: str, text: str) -> Any:
         cleared = text == CLEAR
