@@ -76,10 +76,14 @@ def run_data(run: OrgImportRun) -> dict[str, Any]:
     }
 
 
+def _field(request: Request, name: str) -> Any:
+    """A field of the body (form or JSON object); None when absent or the body is not an object."""
+    data: Any = request.data
+    return data.get(name) if hasattr(data, "get") else None
+
+
 def _entity_of(request: Request) -> LegalEntity:
-    code = request.query_params.get("legal_entity") or (
-        request.data.get("legal_entity") if hasattr(request.data, "get") else None
-    )
+    code = request.query_params.get("legal_entity") or _field(request, "legal_entity")
     entity = legal_entity_for_user(user=request.user, code=str(code)[:20] if code else None)
     if not may_import_org(employee=current_employee(request), legal_entity=entity):
         raise OrgImportError(_("Only administrators of this legal entity import the organisation."))
@@ -122,16 +126,14 @@ class OrgImportListView(APIView):
         entity = _entity_of(request)
         upload = request.FILES.get("file")
         if upload is None:
-            raise ProcurementError(
-                _("Send the file as the multipart field `file`."), code=OrgImportErrorCode.NO_FILE
-            )
-        mode = str(request.data.get("mode") or MODE_PARTIAL)
+            raise ProcurementError(_("Send the file as the multipart field `file`."), code=OrgImportErrorCode.NO_FILE)
+        mode = str(_field(request, "mode") or MODE_PARTIAL)
         if mode not in (MODE_PARTIAL, MODE_FULL):
-            raise ProcurementError(_("The mode is partial or full."), code=OrgImportErrorCode.NO_FILE)
+            raise ProcurementError(_("The mode is partial or full."), code=OrgImportErrorCode.INVALID_REQUEST)
         if upload.size is not None and upload.size > MAX_FILE_BYTES:
             raise ProcurementError(
                 _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
-                code=OrgImportErrorCode.INVALID_LINES,
+                code=OrgImportErrorCode.INVALID_REQUEST,
             )
         run = org_import_run_create(
             legal_entity=entity,
@@ -174,7 +176,7 @@ class OrgImportApplyView(APIView):
         `org_import_changed_since_preview` with the new diff (nothing applied). Full imports with leavers need
         `"confirm_leavers": true`."""
         entity, run = _run(request, pk)
-        confirm = request.data.get("confirm_leavers") if hasattr(request.data, "get") else None
+        confirm = _field(request, "confirm_leavers")
         try:
             applied = org_import_apply(
                 run_id=run.pk,

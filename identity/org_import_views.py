@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from p2p.org_import_apply import OrgImportChanged, OrgImportFailed, OrgImportRefused, org_import_apply
-from procurement.models import Employee
+from procurement.models import Employee, LegalEntity
 from procurement.web import acting_legal_entity, employee_required
 
 from .models import OrgImportRun
@@ -81,7 +81,7 @@ def template(request: HttpRequest, employee: Employee, file_format: str) -> Http
     return response
 
 
-def _run_of(entity: object, pk: int) -> OrgImportRun | None:
+def _run_of(entity: LegalEntity, pk: int) -> OrgImportRun | None:
     return OrgImportRun.objects.select_related("created_by", "applied_by").filter(pk=pk, legal_entity=entity).first()
 
 

@@ -144,9 +144,7 @@ def _carry_out(plan: OrgPlan, *, by: Any) -> dict[str, int]:
                 given["name"] = unit_change.name
             if unit_change.parent_changes:
                 given["parent"] = parent
-            units[unit_change.code] = org_unit_update(
-                org_unit=units[unit_change.code], by=by, source=SOURCE, **given
-            )
+            units[unit_change.code] = org_unit_update(org_unit=units[unit_change.code], by=by, source=SOURCE, **given)
     centres = {centre.code: centre for centre in CostCentre.objects.filter(legal_entity=entity)}
     for centre_change in plan.cost_centres:
         if centre_change.action == CREATE:
@@ -159,7 +157,9 @@ def _carry_out(plan: OrgPlan, *, by: Any) -> dict[str, int]:
                 source=SOURCE,
             )
         else:
-            cost_centre_rename(cost_centre=centres[centre_change.code], name=centre_change.name or "", by=by, source=SOURCE)
+            cost_centre_rename(
+                cost_centre=centres[centre_change.code], name=centre_change.name or "", by=by, source=SOURCE
+            )
 
     people: dict[str, Employee] = {}
     for person in plan.people:
@@ -188,10 +188,12 @@ def _carry_out(plan: OrgPlan, *, by: Any) -> dict[str, int]:
     }
     managers = dict(people)
     if wanted:
-        for employee in Employee.objects.select_related("user").annotate(email_lower=Lower("user__email")).filter(
-            email_lower__in=sorted(wanted)
+        for employee in (
+            Employee.objects.select_related("user")
+            .annotate(email_lower=Lower("user__email"))
+            .filter(email_lower__in=sorted(wanted))
         ):
-            managers[employee.email_lower] = employee  # type: ignore[attr-defined]
+            managers[employee.email_lower] = employee
     changes = []
     for person in plan.people:
         target = person.target
@@ -219,5 +221,3 @@ def _carry_out(plan: OrgPlan, *, by: Any) -> dict[str, int]:
         "reassigned_tasks": moved.reassigned_tasks,
         "delegations_ended": moved.delegations_ended,
     }
-
-

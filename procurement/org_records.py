@@ -50,7 +50,10 @@ def org_unit_update(
     if parent is not _KEEP and (parent.pk if parent else None) != org_unit.parent_id:
         if parent is not None and parent.legal_entity_id != org_unit.legal_entity_id:
             raise ValueError("the parent unit belongs to another legal entity")
-        changes["parent"] = {"from": org_unit.parent.code if org_unit.parent else None, "to": parent.code if parent else None}
+        changes["parent"] = {
+            "from": org_unit.parent.code if org_unit.parent else None,
+            "to": parent.code if parent else None,
+        }
         org_unit.parent = parent
     if changes:
         org_unit.save(update_fields=[name for name in changes])

@@ -114,14 +114,12 @@ def _csv_table(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise OrgFileRefused(
-            "not_utf8", _("The file is not UTF-8 text: save it as \"CSV UTF-8\" or as .xlsx.")
-        ) from None
+        raise OrgFileRefused("not_utf8", _('The file is not UTF-8 text: save it as "CSV UTF-8" or as .xlsx.')) from None
     if "\x00" in text:
         raise OrgFileRefused("unreadable_file", _("The file is not a CSV file: upload a .csv or .xlsx file."))
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: list[tuple[int, list[str]]] = []
     start = 1
     try:

@@ -6,10 +6,8 @@ change, the people to create, change or mark as leavers (each field old → new)
 Nothing is written here: p2p.org_import_apply carries a plan out, after building it again on the current data.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,24 +15,19 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit, Role
-from procurement.money import MoneyError, currency_digits, is_currency, minor_text, to_minor, within_currency_digits
+from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit
+from procurement.money import MoneyError, minor_text, to_minor
 
+from .cells import CellChecker, CheckedRow, LineError
 from .columns import (
-    CLEAR,
     COLUMNS,
     COST_CENTRE,
-    COST_CENTRE_NAME,
     EMAIL,
     EMPLOYEE_NUMBER,
     FIRST_NAME,
     LAST_NAME,
-    LEGAL_ENTITY,
     MANAGER_EMAIL,
-    MAX_CELL,
     ORG_UNIT,
-    ORG_UNIT_NAME,
-    ORG_UNIT_PARENT,
     ROLES,
     SIGNING_LIMIT,
     SIGNING_LIMIT_CURRENCY,
@@ -43,44 +36,11 @@ from .columns import (
     STATUS_LEAVER,
 )
 from .files import OrgFileRow
+from .units import CREATE, UPDATE, UnitChange, centres_plan, units_plan
 
 MODE_PARTIAL = "partial"
 MODE_FULL = "full"
-# Signing limits stay well inside a BIGINT of minor units whatever the currency (as budget amounts do).
-MAX_SIGNING_LIMIT = Decimal(10) ** 13
-EMAIL_PATTERN = re.compile(r"^[^@\s,;<>\"]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,63}$")
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")
-
-CREATE = "create"
-UPDATE = "update"
 LEAVER = "leaver"
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    column: str
-    value: str
-    message: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "value": self.value, "message": self.message}
-
-
-@dataclass
-class UnitChange:
-    """An org unit (or cost centre) to create or change: `changes` holds field → (old, new) as shown."""
-
-    code: str
-    line: int
-    action: str
-    existing: Any
-    name: str | None = None  # the new name, when it changes or the unit is new
-    parent: str | None = None  # org units: the parent's code (None: top level), when `parent_changes`
-    parent_changes: bool = False
-    org_unit: str | None = None  # cost centres: the org unit of a new one
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,13 +116,6 @@ class OrgPlan:
         }
 
 
-@dataclass
-class _Row:
-    line: int
-    email: str
-    values: dict[str, Any]  # column → parsed value; None: cleared with "-"; a blank cell is absent
-
-
 def limit_text(limit: tuple[int, str] | None) -> str | None:
     if limit is None:
         return None
@@ -170,161 +123,13 @@ def limit_text(limit: tuple[int, str] | None) -> str | None:
     return f"{minor_text(minor, currency)} {currency}"
 
 
-def _decimal(text: str) -> Decimal | None:
-    """An amount as people type it: 25000, 25000.50, 25 000,50, 25,000.50, 25'000.50."""
-    cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
-    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
-    elif "," in cleaned:
-        cleaned = cleaned.replace(",", "")
-    if not re.fullmatch(r"-?\d{1,20}(\.\d{1,10})?", cleaned):
-        return None
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
-
-
-class _Checker:
-    def __init__(self, *, legal_entity: LegalEntity, mode: str, by: Any) -> None:
-        self.entity = legal_entity
-        self.mode = mode
-        self.by = by
-        self.errors: list[LineError] = []
-        self.role_codes = set(Role.objects.values_list("code", flat=True))
-
-    def error(self, line: int, column: str, value: str, message: str) -> None:
-        self.errors.append(LineError(line=line, column=column, value=value[:200], message=message))
-
-    # -- cells ----------------------------------------------------------------------------------------------------
-
-    def row(self, raw: OrgFileRow) -> _Row | None:
-        line, cells = raw.line, raw.cells
-        values: dict[str, Any] = {}
-        for column, text in cells.items():
-            if not text:
-                continue
-            limit = COLUMNS[column]
-            if len(text) > min(limit, MAX_CELL):
-                self.error(line, column, text, _("Too long: at most %(max)d characters.") % {"max": limit})
-                continue
-            try:
-                values[column] = self.cell(column, text)
-            except ValueError as problem:
-                self.error(line, column, text, str(problem))
-        email = values.get(EMAIL)
-        if not email:
-            if not cells.get(EMAIL):
-                self.error(line, EMAIL, "", _("Each row needs the person's e-mail address."))
-            return None
-        if SIGNING_LIMIT_CURRENCY in values and SIGNING_LIMIT not in values:
-            self.error(
-                line,
-                SIGNING_LIMIT_CURRENCY,
-                cells[SIGNING_LIMIT_CURRENCY],
-                _("A currency needs a signing_limit on the same row."),
-            )
-        if isinstance(values.get(SIGNING_LIMIT), Decimal):
-            currency = values.get(SIGNING_LIMIT_CURRENCY) or self.entity.currency
-            if not within_currency_digits(values[SIGNING_LIMIT], currency):
-                self.error(
-                    line,
-                    SIGNING_LIMIT,
-                    cells[SIGNING_LIMIT],
-                    _("%(currency)s amounts have at most %(digits)d decimals.")
-                    % {"currency": currency, "digits": currency_digits(currency)},
-                )
-        for dependent in (ORG_UNIT_NAME, ORG_UNIT_PARENT):
-            if dependent in values and ORG_UNIT not in values:
-                self.error(line, dependent, cells[dependent], _("Give the org_unit code this applies to."))
-        if COST_CENTRE_NAME in values and COST_CENTRE not in values:
-            self.error(
-                line, COST_CENTRE_NAME, cells[COST_CENTRE_NAME], _("Give the cost_centre code this applies to.")
-            )
-        # A row with a bad cell is still checked with its good ones (every problem is reported at once).
-        return _Row(line=line, email=str(email), values=values)
-
-    def cell(self, column: str, text: str) -> Any:
-        cleared = text == CLEAR
-        if column == EMAIL:
-            if not EMAIL_PATTERN.match(text):
-                raise ValueError(_("Not an e-mail address."))
-            return text.lower()
-        if column == MANAGER_EMAIL:
-            if cleared:
-                return None
-            if not EMAIL_PATTERN.match(text):
-                raise ValueError(_("Not an e-mail address (or - for no manager)."))
-            return text.lower()
-        if column == EMPLOYEE_NUMBER:
-            if not NUMBER_PATTERN.match(text):
-                raise ValueError(_("An employee number: letters, digits and _ . - /"))
-            return text
-        if column in (FIRST_NAME, LAST_NAME):
-            if any(ord(char) < 32 for char in text):
-                raise ValueError(_("A name cannot hold control characters."))
-            return "" if cleared else text
-        if column in (ORG_UNIT_NAME, COST_CENTRE_NAME):
-            if cleared:
-                raise ValueError(_("A name cannot be cleared: leave the cell blank to keep it."))
-            if any(ord(char) < 32 for char in text):
-                raise ValueError(_("A name cannot hold control characters."))
-            return text
-        if column == LEGAL_ENTITY:
-            if text.upper() != self.entity.code.upper():
-                raise ValueError(
-                    _("This import is for %(entity)s: load this person in an import of their own legal entity.")
-                    % {"entity": self.entity.code}
-                )
-            return self.entity.code
-        if column in (ORG_UNIT, COST_CENTRE, ORG_UNIT_PARENT):
-            if cleared:
-                return None
-            if not CODE_PATTERN.match(text):
-                raise ValueError(_("A code: letters, digits and _ . - / (or - to clear)."))
-            return text
-        if column == SIGNING_LIMIT:
-            if cleared:
-                return None
-            amount = _decimal(text)
-            if amount is None:
-                raise ValueError(_("Not an amount: write it as 25000 or 25000.50 (or - for no limit)."))
-            if amount < 0:
-                raise ValueError(_("A signing limit cannot be negative."))
-            if amount >= MAX_SIGNING_LIMIT:
-                raise ValueError(_("A signing limit must be below %(max)s.") % {"max": f"{MAX_SIGNING_LIMIT:,}"})
-            return amount
-        if column == SIGNING_LIMIT_CURRENCY:
-            code = text.upper()
-            if not is_currency(code):
-                raise ValueError(_("Not an ISO 4217 currency code (EUR, SEK, USD …)."))
-            return code
-        if column == ROLES:
-            if cleared:
-                return frozenset()
-            codes = frozenset(code.strip().lower() for code in re.split(r"[,;|]", text) if code.strip())
-            unknown = sorted(codes - self.role_codes)
-            if unknown:
-                raise ValueError(
-                    _("Unknown roles: %(unknown)s. The roles are: %(known)s.")
-                    % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(self.role_codes))}
-                )
-            return codes
-        if column == STATUS:
-            status = text.lower()
-            if status not in (STATUS_ACTIVE, STATUS_LEAVER):
-                raise ValueError(_("The status is active or leaver."))
-            return status
-        raise ValueError(_("Unknown column."))  # pragma: no cover - files.py refuses unknown headers
-
-
 def org_plan_build(
     *, legal_entity: LegalEntity, rows: Sequence[OrgFileRow], mode: str = MODE_PARTIAL, by: Any = None
 ) -> OrgPlan:
     """Check every row of a file for `legal_entity` and work out what applying it would change (no write)."""
-    checker = _Checker(legal_entity=legal_entity, mode=mode, by=by)
+    checker = CellChecker(legal_entity=legal_entity, mode=mode, by=by)
     plan = OrgPlan(legal_entity=legal_entity, mode=mode)
-    parsed: list[_Row] = []
+    parsed: list[CheckedRow] = []
     seen: dict[str, int] = {}
     for raw in rows:
         row = checker.row(raw)
@@ -354,8 +159,8 @@ def org_plan_build(
             numbers.setdefault(number, row.line)
 
     world = _World.load(legal_entity, [row.email for row in parsed] + _manager_emails(parsed))
-    units = _units_plan(checker, world, parsed)
-    centres = _centres_plan(checker, world, parsed)
+    units = units_plan(checker, world, parsed)
+    centres = centres_plan(checker, world, parsed)
     people, unchanged = _people_plan(checker, world, parsed)
     plan.errors = sorted(checker.errors, key=lambda error: (error.line, list(COLUMNS).index(error.column)))
     if not plan.errors:
@@ -363,7 +168,7 @@ def org_plan_build(
     return plan
 
 
-def _manager_emails(rows: Iterable[_Row]) -> list[str]:
+def _manager_emails(rows: Iterable[CheckedRow]) -> list[str]:
     return [row.values[MANAGER_EMAIL] for row in rows if row.values.get(MANAGER_EMAIL)]
 
 
@@ -398,9 +203,7 @@ class _World:
                 users.setdefault(user.email_lower, []).append(user)
         member_filter = Q(legal_entities=entity) | Q(default_legal_entity=entity)
         members = set(Employee.objects.filter(member_filter).values_list("pk", flat=True))
-        employee_ids = [
-            user.employee.pk for group in users.values() for user in group if hasattr(user, "employee")
-        ]
+        employee_ids = [user.employee.pk for group in users.values() for user in group if hasattr(user, "employee")]
         roles: dict[int, set[str]] = {}
         through = Employee.roles.through
         for start in range(0, len(employee_ids), 5000):
@@ -429,147 +232,7 @@ class _World:
         )
 
 
-def _units_plan(checker: _Checker, world: _World, rows: list[_Row]) -> list[UnitChange]:
-    """The org units the rows name, created or changed (name, parent), parents first."""
-    defined: dict[str, tuple[int, str | None, Any]] = {}  # code → (first line, name, parent or KEEP)
-    keep = object()
-    for row in rows:
-        code = row.values.get(ORG_UNIT)
-        if not code:
-            continue
-        name = row.values.get(ORG_UNIT_NAME)
-        parent = row.values.get(ORG_UNIT_PARENT, keep)
-        if code not in defined:
-            defined[code] = (row.line, name, parent)
-            continue
-        first_line, first_name, first_parent = defined[code]
-        if name is not None and first_name is not None and name != first_name:
-            checker.error(
-                row.line,
-                ORG_UNIT_NAME,
-                name,
-                _("Line %(line)d names org unit %(code)s otherwise.") % {"line": first_line, "code": code},
-            )
-        if parent is not keep and first_parent is not keep and parent != first_parent:
-            checker.error(
-                row.line,
-                ORG_UNIT_PARENT,
-                parent or CLEAR,
-                _("Line %(line)d gives org unit %(code)s another parent.") % {"line": first_line, "code": code},
-            )
-        defined[code] = (
-            first_line,
-            first_name if first_name is not None else name,
-            first_parent if first_parent is not keep else parent,
-        )
-    # The final tree: code → parent code, for the units of the entity and those of the file.
-    parents: dict[str, str | None] = {
-        code: unit.parent.code if unit.parent is not None else None for code, unit in world.units.items()
-    }
-    changes: dict[str, UnitChange] = {}
-    for code, (line, name, parent) in defined.items():
-        existing = world.units.get(code)
-        if parent is not keep and parent is not None and parent not in world.units and parent not in defined:
-            checker.error(
-                line,
-                ORG_UNIT_PARENT,
-                parent,
-                _("No org unit %(code)s in %(entity)s or in this file.") % {"code": parent, "entity": world.entity.code},
-            )
-            continue
-        if parent == code:
-            checker.error(line, ORG_UNIT_PARENT, parent, _("A unit cannot sit below itself."))
-            continue
-        change = UnitChange(code=code, line=line, action=CREATE if existing is None else UPDATE, existing=existing)
-        if existing is None:
-            change.name = name or code
-            change.changes["name"] = (None, change.name)
-            change.parent = None if parent is keep else parent
-            change.parent_changes = change.parent is not None
-            if change.parent is not None:
-                change.changes["parent"] = (None, change.parent)
-        else:
-            if name is not None and name != existing.name:
-                change.name = name
-                change.changes["name"] = (existing.name, name)
-            old_parent = existing.parent.code if existing.parent is not None else None
-            if parent is not keep and parent != old_parent:
-                change.parent, change.parent_changes = parent, True
-                change.changes["parent"] = (old_parent, parent)
-        if change.parent_changes or existing is None:
-            parents[code] = change.parent
-        if change.changes:
-            changes[code] = change
-    # A parent chain that comes back to a unit is refused on the lines that made it.
-    for code, change in changes.items():
-        if not change.parent_changes:
-            continue
-        walked, current = set(), parents.get(code)
-        while current is not None and current not in walked:
-            if current == code:
-                checker.error(
-                    change.line,
-                    ORG_UNIT_PARENT,
-                    change.parent or "",
-                    _("This parent would put org unit %(code)s below itself.") % {"code": code},
-                )
-                break
-            walked.add(current)
-            current = parents.get(current)
-
-    def depth(code: str) -> int:
-        level, current, walked = 0, parents.get(code), set()
-        while current is not None and current not in walked:
-            walked.add(current)
-            level, current = level + 1, parents.get(current)
-        return level
-
-    return sorted(changes.values(), key=lambda change: (depth(change.code), change.line))
-
-
-def _centres_plan(checker: _Checker, world: _World, rows: list[_Row]) -> list[UnitChange]:
-    """The cost centres the rows name, created (with the row's org unit) or renamed."""
-    defined: dict[str, tuple[int, str | None, str | None]] = {}  # code → (first line, name, org unit of a new one)
-    for row in rows:
-        code = row.values.get(COST_CENTRE)
-        if not code:
-            continue
-        name = row.values.get(COST_CENTRE_NAME)
-        if code not in defined:
-            defined[code] = (row.line, name, row.values.get(ORG_UNIT) or None)
-            existing = world.centres.get(code)
-            if existing is not None and not existing.is_active:
-                checker.error(
-                    row.line, COST_CENTRE, code, _("Cost centre %(code)s is closed: reopen it first.") % {"code": code}
-                )
-            continue
-        line, first_name, unit = defined[code]
-        if name is not None and first_name is not None and name != first_name:
-            checker.error(
-                row.line,
-                COST_CENTRE_NAME,
-                name,
-                _("Line %(line)d names cost centre %(code)s otherwise.") % {"line": line, "code": code},
-            )
-        elif first_name is None:
-            defined[code] = (line, name, unit)
-    changes = []
-    for code, (line, name, unit) in defined.items():
-        existing = world.centres.get(code)
-        if existing is None:
-            change = UnitChange(code=code, line=line, action=CREATE, existing=None, name=name or code, org_unit=unit)
-            change.changes["name"] = (None, change.name)
-            if unit:
-                change.changes["org_unit"] = (None, unit)
-            changes.append(change)
-        elif name is not None and name != existing.name:
-            change = UnitChange(code=code, line=line, action=UPDATE, existing=existing, name=name)
-            change.changes["name"] = (existing.name, name)
-            changes.append(change)
-    return changes
-
-
-def _people_plan(checker: _Checker, world: _World, rows: list[_Row]) -> tuple[list[PersonChange], int]:
+def _people_plan(checker: CellChecker, world: _World, rows: list[CheckedRow]) -> tuple[list[PersonChange], int]:
     entity = world.entity
     people: list[PersonChange] = []
     unchanged = 0
@@ -603,13 +266,13 @@ def _people_plan(checker: _Checker, world: _World, rows: list[_Row]) -> tuple[li
     # Leavers of the full mode: active people of the entity (their home entity) missing from the file.
     missing: list[Employee] = []
     if checker.mode == MODE_FULL:
-        missing = list(
-            Employee.objects.filter(default_legal_entity=entity, user__is_active=True, user__is_superuser=False)
-            .exclude(user__email="")
-            .exclude(user_id=getattr(checker.by, "pk", None))
-            .select_related("user")
-            .order_by("user__email")
-        )
+        # Never the importer, nor a superuser (the break-glass accounts).
+        candidates = Employee.objects.filter(
+            default_legal_entity=entity, user__is_active=True, user__is_superuser=False
+        ).exclude(user__email="")
+        if getattr(checker.by, "pk", None) is not None:
+            candidates = candidates.exclude(user_id=checker.by.pk)
+        missing = list(candidates.select_related("user").order_by("user__email"))
         missing = [employee for employee in missing if employee.user.email.lower() not in in_file]
     missing_emails = {employee.user.email.lower() for employee in missing}
 
@@ -665,7 +328,11 @@ def _people_plan(checker: _Checker, world: _World, rows: list[_Row]) -> tuple[li
                         break
                     walked.add(current)
                     current = managers.get(current, "")
-        if values.get(STATUS) == STATUS_LEAVER and employee is not None and employee.user_id == getattr(checker.by, "pk", None):
+        if (
+            values.get(STATUS) == STATUS_LEAVER
+            and employee is not None
+            and employee.user_id == getattr(checker.by, "pk", None)
+        ):
             checker.error(row.line, STATUS, STATUS_LEAVER, _("You cannot mark yourself as a leaver."))
         person = _person_change(world, row, employee)
         if person is None:
@@ -686,7 +353,7 @@ def _people_plan(checker: _Checker, world: _World, rows: list[_Row]) -> tuple[li
     return people, unchanged
 
 
-def _person_change(world: _World, row: _Row, employee: Employee | None) -> PersonChange | None:
+def _person_change(world: _World, row: CheckedRow, employee: Employee | None) -> PersonChange | None:
     values = row.values
     target: dict[str, Any] = {}
     changes: dict[str, tuple[Any, Any]] = {}
@@ -738,10 +405,10 @@ def _person_change(world: _World, row: _Row, employee: Employee | None) -> Perso
                 new_limit = (to_minor(amount, currency), currency)
             except MoneyError:  # pragma: no cover - bounded above
                 new_limit = None
-        if new_limit != old_limit or employee is None:
-            if not (employee is None and new_limit is None):
-                target["signing_limit"] = new_limit
-                changes["signing_limit"] = (limit_text(old_limit), limit_text(new_limit))
+        # A new person gets the limit given (no limit needs no mention); a known one only a different limit.
+        if (new_limit != old_limit) if employee is not None else new_limit is not None:
+            target["signing_limit"] = new_limit
+            changes["signing_limit"] = (limit_text(old_limit), limit_text(new_limit))
     if ROLES in values:
         old_roles = world.roles.get(employee.pk, set()) if employee is not None else set()
         new_roles = set(values[ROLES])
@@ -768,4 +435,6 @@ def _person_change(world: _World, row: _Row, employee: Employee | None) -> Perso
     if not target:
         return None
     action = LEAVER if target.get("active") is False else UPDATE
-    return PersonChange(email=row.email, line=row.line, action=action, employee=employee, target=target, changes=changes)
+    return PersonChange(
+        email=row.email, line=row.line, action=action, employee=employee, target=target, changes=changes
+    )

@@ -19,7 +19,7 @@ SAMPLE = csv_file(
     "signing_limit,signing_limit_currency,roles,status",
     "alice@acme.example,,,,,,carol@acme.example,,,500,,,",
     "nina@acme.example,Nina,Ng,FR-LAB,Laboratory,FR,bob@acme.example,FR-LAB,Lab,0,EUR,requester,active",
-    "bob@acme.example,Bob,Dubois,,,,carol@acme.example,FR-ENG,,1000.00,EUR,\"approver,requester\",active",
+    'bob@acme.example,Bob,Dubois,,,,carol@acme.example,FR-ENG,,1000.00,EUR,"approver,requester",active',
 )
 
 

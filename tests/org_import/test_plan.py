@@ -35,7 +35,10 @@ def test_the_diff_of_a_sample_file_names_every_create_update_and_unchanged_row(a
                 "action": "create",
                 "code": "FR-LAB",
                 "line": 3,
-                "fields": [{"field": "name", "old": None, "new": "Laboratory"}, {"field": "parent", "old": None, "new": "FR"}],
+                "fields": [
+                    {"field": "name", "old": None, "new": "Laboratory"},
+                    {"field": "parent", "old": None, "new": "FR"},
+                ],
             }
         ],
         "cost_centres": [
@@ -43,7 +46,10 @@ def test_the_diff_of_a_sample_file_names_every_create_update_and_unchanged_row(a
                 "action": "create",
                 "code": "FR-LAB",
                 "line": 3,
-                "fields": [{"field": "name", "old": None, "new": "Lab"}, {"field": "org_unit", "old": None, "new": "FR-LAB"}],
+                "fields": [
+                    {"field": "name", "old": None, "new": "Lab"},
+                    {"field": "org_unit", "old": None, "new": "FR-LAB"},
+                ],
             }
         ],
         "employees": [
