@@ -20,8 +20,20 @@ from typing import Any
 
 from django.db import transaction
 
+from approvals.reroute import approval_delegations_end, approval_work_reroute
+from procurement.events import audit_event_record
 from procurement.models import CostCentre, Employee, OrgUnit
-from procurement.people import UNSET, EmployeeChanged, employee_org_update, employees_manager_cycles_check
+from procurement.people import (
+    UNSET,
+    EmployeeChanged,
+    employee_org_update,
+    employees_access_end,
+    employees_manager_cycles_check,
+)
+from requisitions.selectors import requisition_numbers_open
+
+# A leaver's summary: what was ended for them, and their open requisitions left as they are.
+EVENT_LEFT = "organisation.employee.left"
 
 __all__ = ["UNSET", "EmployeeOrgChange", "PeopleChangeResult", "employees_org_apply"]
 
@@ -56,14 +68,17 @@ def employees_org_apply(*, changes: Sequence[EmployeeOrgChange], by: Any, source
     """Apply all changes (in the caller's transaction, or one of its own), audited per field (from → to, source),
     then move open approval work once for the whole batch.
 
-    `by` is the user (or None for a machine) the audit names; `source` where the change came from ("org_import",
-    "scim", "sso", "admin"). Raises procurement.people.PeopleChangeInvalid (with the employee and the field) and
-    writes nothing when a change would break the organisation (a manager cycle, a limit without a currency)."""
+    `by` is who made the change (a user or an employee; None for a machine without one), `source` where it came from
+    ("org_import", "scim", "sso", "admin"). Raises procurement.people.PeopleChangeInvalid (naming the employee and
+    the field) and writes nothing when a change would break the organisation (a manager cycle, a limit without a
+    currency). A change that sets what is already there writes and reads nothing more (an import run again)."""
+    actor = by.user if isinstance(by, Employee) else by
     with transaction.atomic():
+        # 1. procurement: each employee's fields, audited; the manager chains checked once, on the final state.
         applied: list[EmployeeChanged] = [
             employee_org_update(
                 employee=change.employee,
-                by=by,
+                by=actor,
                 source=source,
                 manager=change.manager,  # type: ignore[arg-type]
                 org_unit=change.org_unit,  # type: ignore[arg-type]
@@ -77,6 +92,35 @@ def employees_org_apply(*, changes: Sequence[EmployeeOrgChange], by: Any, source
         ]
         employees_manager_cycles_check(employees=[item.employee for item in applied if "manager" in item.fields])
         changed = [item for item in applied if item.fields]
+        if not changed:
+            return PeopleChangeResult(changed_employees=0, rerouted_tasks=0, reassigned_tasks=0, delegations_ended=0)
+        leavers = [item.employee for item in changed if item.fields.get("active", {}).get("to") is False]
+        # 2. procurement: a leaver's tokens revoked and sessions ended.
+        access = employees_access_end(employees=leavers, by=actor)
+        # 3. approvals: the leavers' delegations end (their tasks move in 4).
+        leaver_ids = [employee.pk for employee in leavers]
+        ended = approval_delegations_end(employee_ids=leaver_ids, by=actor, source=source)
+        # 4. approvals: the open chains the batch touches re-routed by the rules; what leavers still hold moves on.
+        #    A rejoiner's login alone comes back: what moved when they left stays where it went.
+        moving = [item.employee.pk for item in changed if set(item.fields) != {"active"} or item.employee in leavers]
+        work = approval_work_reroute(employee_ids=moving, leaver_ids=leaver_ids, by=actor, source=source)
+        # 5. A leaver's own open requisitions stay as they are (nothing is deleted): noted for whoever follows up.
+        for employee in leavers:
+            audit_event_record(
+                event_type=EVENT_LEFT,
+                actor=actor,
+                legal_entity=employee.default_legal_entity,
+                obj=employee,
+                data={
+                    "employee": employee.user.get_username(),
+                    "source": source,
+                    **access[employee.pk],
+                    "open_requisitions": requisition_numbers_open(requester=employee),
+                },
+            )
         return PeopleChangeResult(
-            changed_employees=len(changed), rerouted_tasks=0, reassigned_tasks=0, delegations_ended=0
+            changed_employees=len(changed),
+            rerouted_tasks=work.rerouted,
+            reassigned_tasks=work.reassigned,
+            delegations_ended=ended,
         )

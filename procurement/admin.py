@@ -138,6 +138,33 @@ class EmployeeForm(MajorAmountsForm):
         exclude = ["signing_limit_minor"]
 
 
+# What a people change sets (p2p.people_changes): the admin's changes of these go through it, so they are audited
+# field by field and move open approval work as an org import would.
+PEOPLE_CHANGE_FIELDS = ("manager", "org_unit", "default_cost_centre", "signing_limit_minor", "signing_limit_currency")
+
+
+def employee_save_as_people_change(request: HttpRequest, employee: Employee, save: Any, *, active: Any = None) -> None:
+    """Save an employee edited in the admin: its other fields by `save()`, and what a people change sets (and
+    `active`, the user's checkbox, when given) through p2p.people_changes.employees_org_apply (source "admin")."""
+    from p2p.people_changes import EmployeeOrgChange, employees_org_apply
+
+    if employee.pk is None:
+        save()
+        return
+    stored = Employee.objects.select_related("user").get(pk=employee.pk)
+    wanted: dict[str, Any] = {}
+    for name in PEOPLE_CHANGE_FIELDS:
+        column = f"{name}_id" if name in ("manager", "org_unit", "default_cost_centre") else name
+        if getattr(employee, column) != getattr(stored, column):
+            wanted[name] = getattr(employee, name)
+        setattr(employee, name, getattr(stored, name))
+    if active is not None and active != stored.user.is_active:
+        wanted["active"] = active
+    save()
+    if wanted:
+        employees_org_apply(changes=[EmployeeOrgChange(employee=employee, **wanted)], by=request.user, source="admin")
+
+
 @admin.register(Employee)
 class EmployeeAdmin(admin.ModelAdmin[Employee]):
     form = EmployeeForm
@@ -152,6 +179,11 @@ class EmployeeAdmin(admin.ModelAdmin[Employee]):
     def signing_limit_display(self, employee: Employee) -> str:
         limit = employee.signing_limit
         return str(limit) if limit is not None else _("no limit")
+
+    def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+        employee_save_as_people_change(
+            request, obj, lambda: super(EmployeeAdmin, self).save_model(request, obj, form, change)
+        )
 
 
 class EmployeeInline(admin.StackedInline[Employee, Any]):
@@ -170,6 +202,26 @@ admin.site.unregister(User)
 @admin.register(User)
 class ProcurementUserAdmin(UserAdmin):
     inlines = [EmployeeInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Unticking "active" makes a leaver (p2p.people_changes): applied with the employee's changes, in save_formset.
+        # Kept on the request, not on the admin: one admin object serves every request.
+        request.people_change_active = obj.is_active  # type: ignore[attr-defined]
+        if change and hasattr(obj, "employee"):
+            obj.is_active = type(obj).objects.values_list("is_active", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Employee or not change:
+            super().save_formset(request, form, formset, change)
+            return
+        employees = formset.save(commit=False)
+        for employee in employees or [getattr(form.instance, "employee", None)]:
+            if employee is not None:
+                employee_save_as_people_change(
+                    request, employee, employee.save, active=getattr(request, "people_change_active", None)
+                )
+        formset.save_m2m()
 
 
 @admin.register(Category)

@@ -8,15 +8,21 @@ reach them through the orchestration `p2p.people_changes.employees_org_apply`, w
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Final
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .api_tokens import api_token_revoke
 from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
 from .events import audit_event_record
-from .models import CostCentre, Employee, OrgUnit
+from .models import ApiToken, CostCentre, Employee, LegalEntity, OrgUnit
 from .models.validators import currency_code_validator
 from .sql import sql_column, sql_table
 
@@ -93,8 +99,9 @@ def employee_org_update(
     `active` sets whether the employee's user may sign in (False for a leaver, True for a rejoiner): the login only;
     ending their sessions, tokens and tasks is the orchestration's (p2p.people_changes). With `check_cycles=False`
     the caller checks manager cycles itself once for a batch (`employees_manager_cycles_check`).
-    Raises PeopleChangeInvalid; runs in the caller's transaction (or one of its own)."""
-    with transaction.atomic():
+    Raises PeopleChangeInvalid; runs in the caller's transaction without a savepoint of its own (a refusal ends that
+    transaction), or in one of its own."""
+    with transaction.atomic(savepoint=False):
         return _apply(
             employee,
             by,
@@ -174,7 +181,8 @@ def _apply(employee: Employee, by: Any, source: str, *, check_cycles: bool, **gi
         audit_event_record(
             event_type=EVENT_CHANGED,
             actor=by,
-            legal_entity=employee.default_legal_entity,
+            # The entity by its id: reading the row would cost a query per employee.
+            legal_entity=LegalEntity(pk=employee.default_legal_entity_id) if employee.default_legal_entity_id else None,
             obj=employee,
             data={**changed, "employee": _person(employee), "source": source},
         )
@@ -211,3 +219,50 @@ def employees_manager_cycles_check(*, employees: Iterable[Employee]) -> None:
 def changes_summary(changes: Mapping[str, Any]) -> str:
     """A field-by-field line for a history entry: "manager: alice → bob"."""
     return "; ".join(f"{name}: {value.get('from')} → {value.get('to')}" for name, value in changes.items())
+
+
+def employee_ids_with_reports(*, employee_ids: Iterable[int]) -> list[int]:
+    """These employees and everyone below them (their reports, their reports' reports, …), in one recursive query
+    whatever the depth (a cycle in bad data ends it)."""
+    ids = sorted(set(employee_ids))
+    if not ids:
+        return []
+    meta = Employee._meta
+    table, pk, manager = sql_table(meta), sql_column(meta, "pk"), sql_column(meta, "manager")
+    listed = ", ".join(["%s"] * len(ids))
+    sql = (  # identifiers from the model, values as parameters
+        f"WITH RECURSIVE below(id) AS (SELECT {pk} FROM {table} WHERE {pk} IN ({listed})"  # noqa: S608
+        f" UNION SELECT e.{pk} FROM {table} e JOIN below b ON e.{manager} = b.id) SELECT id FROM below ORDER BY id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def employees_access_end(*, employees: Iterable[Employee], by: Any) -> dict[int, dict[str, int]]:
+    """Leavers: their API tokens revoked (procurement.api_tokens.api_token_revoke, each audited) and their web
+    sessions ended (the database sessions naming them are deleted; with another session engine the inactive user is
+    refused at their next request anyway). Returns {employee id: {"tokens_revoked": n, "sessions_ended": n}}."""
+    people = {str(employee.user_id): employee for employee in employees}
+    ended = {employee.pk: {"tokens_revoked": 0, "sessions_ended": 0} for employee in people.values()}
+    if not people:
+        return ended
+    for token in (
+        ApiToken.objects.filter(user__in=[employee.user_id for employee in people.values()], revoked_at__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        if api_token_revoke(token=token, actor=by):
+            ended[people[str(token.user_id)].pk]["tokens_revoked"] += 1
+    if settings.SESSION_ENGINE in _DATABASE_SESSIONS:
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        # One pass over the sessions still valid, for the whole batch (the table has no user column to filter on).
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).order_by("pk").iterator(chunk_size=2000):
+            employee = people.get(str(session.get_decoded().get(SESSION_KEY)))
+            if employee is not None:
+                store(session_key=session.session_key).delete()
+                ended[employee.pk]["sessions_ended"] += 1
+    return ended
+
+
+_DATABASE_SESSIONS = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")

@@ -273,6 +273,8 @@ class RequisitionEvent(models.Model):
         DELEGATED = "delegated", _("Approval delegated")
         ESCALATED = "escalated", _("Approval escalated")
         REMINDED = "reminded", _("Approver reminded")
+        # A people change (a new manager, limit or unit; a leaver) moved an open approval (p2p.people_changes).
+        REROUTED = "rerouted", _("Approval re-routed")
 
     requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -279,3 +279,22 @@ def membership_and_default_ship_to(*, employee: Employee, legal_entity: LegalEnt
         row = cursor.fetchone()
     ship_to, _end = sql_instance(Address, row, 1)
     return bool(row[0]), ship_to  # type: ignore[return-value]
+
+
+# A requisition still in someone's hands: a draft (a cart), in approval, or returned to its requester.
+OPEN_STATUSES = (
+    Requisition.Status.DRAFT,
+    Requisition.Status.SUBMITTED,
+    Requisition.Status.IN_APPROVAL,
+    Requisition.Status.RETURNED,
+)
+
+
+def requisition_numbers_open(*, requester: Employee, limit: int = 100) -> list[str]:
+    """The numbers of `requester`'s open requisitions (drafts, in approval, returned), oldest first, at most `limit`
+    (a leaver's are noted in the audit, never deleted: p2p.people_changes)."""
+    return list(
+        Requisition.objects.filter(requester=requester, status__in=OPEN_STATUSES)
+        .order_by("pk")
+        .values_list("number", flat=True)[:limit]
+    )

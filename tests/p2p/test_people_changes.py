@@ -51,3 +51,37 @@ def test_a_manager_cycle_in_a_batch_is_refused_and_nothing_is_written():
     assert acme.dave.manager_id is None
     assert acme.frank.signing_limit_minor == 0
     assert AuditEvent.objects.filter(event_type="organisation.employee.changed").count() == 0
+
+
+def _queries_of_batch(acme, count: int, *, change: bool) -> int:
+    """The queries of one batch: `count` people under frank (none with approval work) given a new limit (`change`)
+    or the limit they have (an import run again), plus alice's move to carol."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from procurement.models import Employee
+    from tests.factories import EmployeeFactory
+
+    people = EmployeeFactory.create_batch(
+        count, manager=acme.frank, signing_limit_minor=10_00, signing_limit_currency="EUR"
+    )
+    people = list(Employee.objects.filter(pk__in=[p.pk for p in people]).select_related("user").order_by("pk"))
+    alice = Employee.objects.select_related("user", "manager__user").get(pk=acme.alice.pk)
+    carol = Employee.objects.select_related("user").get(pk=acme.carol.pk)
+    changes = [EmployeeOrgChange(employee=alice, manager=carol if alice.manager_id != carol.pk else acme.bob)]
+    changes += [EmployeeOrgChange(employee=p, signing_limit_minor=20_00 if change else 10_00) for p in people]
+    with CaptureQueriesContext(connection) as queries:
+        employees_org_apply(changes=changes, by=None, source="org_import")
+    return len(queries)
+
+
+def test_a_batch_costs_nothing_per_unchanged_employee_and_no_approval_reads_per_changed_one():
+    # Given a company without open approvals
+    acme = company()
+    # When a batch carries 5, then 40, people whose data is already what it says (an import run again)
+    few, many = _queries_of_batch(acme, 5, change=False), _queries_of_batch(acme, 40, change=False)
+    # Then the 35 more cost no query at all
+    assert many == few
+    # And when 5, then 40, people really change, each costs its update and its audit row, nothing more
+    few, many = _queries_of_batch(acme, 5, change=True), _queries_of_batch(acme, 40, change=True)
+    assert many - few == 35 * 2
