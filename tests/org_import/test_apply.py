@@ -109,11 +109,6 @@ def test_apply_creates_and_changes_exactly_what_the_diff_says_and_a_second_run_c
     assert refused.value.code == "org_import_already_applied"
 
 
-# Until the lifecycle branch moves approval work in p2p.people_changes (the interface answers 0 moved tasks).
-AWAITS_REROUTING = pytest.mark.xfail(reason="approval work moves with the lifecycle branch", strict=False)
-
-
-@AWAITS_REROUTING
 def test_an_import_that_moves_a_manager_reroutes_the_pending_approval_task(acme, admin):
     # Given alice's requisition of 500 EUR waiting for her manager bob
     requisition = submitted("500.00")
@@ -126,7 +121,6 @@ def test_an_import_that_moves_a_manager_reroutes_the_pending_approval_task(acme,
     assert applied.result["rerouted_tasks"] == 1
 
 
-@AWAITS_REROUTING
 def test_a_leaver_of_the_full_mode_is_deactivated_and_their_task_goes_to_their_manager(acme, admin):
     requisition = submitted("500.00")  # waits for bob
     rows = ["email"] + [f"{name}@acme.example" for name in ("alice", "carol", "dave", "erin", "frank")]
