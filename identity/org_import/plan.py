@@ -183,11 +183,13 @@ class _World:
     units: dict[str, OrgUnit]
     centres: dict[str, CostCentre]
     managers: dict[str, str]  # lower e-mail of each member → their manager's lower e-mail
+    usernames: set[str]  # the file's e-mails that are (lower-cased) user names of some account
 
     @classmethod
     def load(cls, entity: LegalEntity, emails: list[str]) -> "_World":
         user_model = get_user_model()
         users: dict[str, list[Any]] = {}
+        usernames: set[str] = set()
         wanted = sorted(set(emails))
         for start in range(0, len(wanted), 5000):
             found = (
@@ -201,6 +203,11 @@ class _World:
             )
             for user in found:
                 users.setdefault(user.email_lower, []).append(user)
+            usernames.update(
+                user_model._default_manager.annotate(username_lower=Lower("username"))
+                .filter(username_lower__in=wanted[start : start + 5000])
+                .values_list("username_lower", flat=True)
+            )
         member_filter = Q(legal_entities=entity) | Q(default_legal_entity=entity)
         members = set(Employee.objects.filter(member_filter).values_list("pk", flat=True))
         employee_ids = [user.employee.pk for group in users.values() for user in group if hasattr(user, "employee")]
@@ -229,6 +236,7 @@ class _World:
                 for centre in CostCentre.objects.filter(legal_entity=entity).select_related("org_unit")
             },
             managers=managers,
+            usernames=usernames,
         )
 
 
@@ -258,7 +266,7 @@ def _people_plan(checker: CellChecker, world: _World, rows: list[CheckedRow]) ->
                 _("This person belongs to another legal entity: they are changed by an import of theirs."),
             )
             continue
-        if user is None and get_user_model()._default_manager.filter(username__iexact=row.email).exists():
+        if user is None and row.email in world.usernames:
             checker.error(row.line, EMAIL, row.email, _("Another account has this e-mail as its user name."))
             continue
         existing[row.email] = employee
