@@ -1,10 +1,12 @@
 """The organisation file checked line by line and its diff against factory data (identity.org_import)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from identity.org_import.files import read_org_file
 from identity.org_import.plan import MODE_FULL, org_plan_build
-from tests.factories import OrgUnitFactory
+from tests.factories import EmployeeFactory, LegalEntityFactory, OrgUnitFactory, UserFactory
 
 from .conftest import csv_file
 
@@ -160,11 +162,20 @@ def test_the_full_mode_lists_the_missing_people_of_the_entity_as_leavers(acme, a
 
 
 def test_people_of_another_entity_cannot_be_touched(acme, admin):
-    from tests.factories import EmployeeFactory, LegalEntityFactory, UserFactory
-
     other = LegalEntityFactory(code="OTHER")
     EmployeeFactory(user=UserFactory(username="sven", email="sven@other.example"), legal_entities=[other])
     plan = plan_of(acme, admin, csv_file("email,signing_limit", "sven@other.example,100"))
     assert [(e.line, e.column, e.message) for e in plan.errors] == [
         (2, "email", "This person belongs to another legal entity: they are changed by an import of theirs.")
     ]
+
+
+def test_checking_a_file_costs_the_same_queries_for_ten_rows_or_a_thousand(acme, admin, django_assert_num_queries):
+    def people(count: int) -> bytes:
+        rows = [f"p{n}@acme.example,P{n},Person,FR-ENG,bob@acme.example,1000,requester" for n in range(count)]
+        return csv_file("email,first_name,last_name,cost_centre,manager_email,signing_limit,roles", *rows)
+
+    with CaptureQueriesContext(connection) as ten:
+        assert plan_of(acme, admin, people(10)).counts["created"] == 10
+    with django_assert_num_queries(len(ten.captured_queries)):
+        assert plan_of(acme, admin, people(1000)).counts["created"] == 1000
