@@ -25,7 +25,7 @@ STATUS = "status"
 
 # In the template's order; the longest text each may hold (the database's lengths).
 COLUMNS: dict[str, int] = {
-    EMAIL: 254,
+    EMAIL: 150,  # the user name is the e-mail: Django user names hold 150 characters
     EMPLOYEE_NUMBER: 50,
     FIRST_NAME: 150,
     LAST_NAME: 150,

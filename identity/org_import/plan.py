@@ -266,6 +266,11 @@ def _people_plan(checker: CellChecker, world: _World, rows: list[CheckedRow]) ->
                 _("This person belongs to another legal entity: they are changed by an import of theirs."),
             )
             continue
+        if user is not None and user.is_superuser and not getattr(checker.by, "is_superuser", False):
+            checker.error(
+                row.line, EMAIL, row.email, _("A superuser's account is changed only by a superuser (in the admin).")
+            )
+            continue
         if user is None and row.email in world.usernames:
             checker.error(row.line, EMAIL, row.email, _("Another account has this e-mail as its user name."))
             continue

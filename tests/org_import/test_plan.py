@@ -179,3 +179,14 @@ def test_checking_a_file_costs_the_same_queries_for_ten_rows_or_a_thousand(acme,
         assert plan_of(acme, admin, people(10)).counts["created"] == 10
     with django_assert_num_queries(len(ten.captured_queries)):
         assert plan_of(acme, admin, people(1000)).counts["created"] == 1000
+
+
+def test_an_entity_admin_cannot_change_a_superuser(acme, admin):
+    root = EmployeeFactory(
+        user=UserFactory(username="root", email="root@acme.example", is_superuser=True), legal_entities=[acme.france]
+    )
+    plan = plan_of(acme, admin, csv_file("email,status,roles", "root@acme.example,leaver,-"))
+    assert [(e.line, e.column, e.message) for e in plan.errors] == [
+        (2, "email", "A superuser's account is changed only by a superuser (in the admin).")
+    ]
+    assert root.user.is_active
