@@ -69,7 +69,8 @@ def leavers_tasks_move(process_id: int, chain: ApprovalChain, context: MoveConte
             continue  # nobody may take it: it stays where it is
         taken = ApprovalStepApprover.objects.filter(step=assignment.step, approver=target).exists()
         if taken:
-            # The successor is asked in this step already: the leaver's assignment stays, held by them.
+            # The successor is asked in this step already: the leaver's assignment stays (escalated from the leaver)
+            # and its task is the successor's too.
             assignment.escalated_from = approver
             assignment.save(update_fields=["escalated_from"])
         else:
