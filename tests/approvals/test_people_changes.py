@@ -234,13 +234,24 @@ def test_a_rejoiner_can_sign_in_again_and_nothing_else_moves():
 
 def _change_form_data(response):
     """What the admin's change form posts back as it is shown."""
-    form = response.context["adminform"].form
-    data = {}
+    return _posted(response.context["adminform"].form)
+
+
+def _posted(form):
+    from datetime import datetime
+
+    data: dict[str, object] = {}
     for name in form.fields:
         value = form[name].value()
+        key = form.add_prefix(name)
         if value is None:
             continue
-        data[name] = [str(getattr(v, "pk", v)) for v in value] if isinstance(value, list | tuple) else value
+        if isinstance(value, datetime):  # a split date and time
+            data[f"{key}_0"], data[f"{key}_1"] = value.date().isoformat(), value.time().strftime("%H:%M:%S")
+        elif isinstance(value, list | tuple):
+            data[key] = [str(getattr(v, "pk", v)) for v in value]
+        else:
+            data[key] = value
     return data
 
 
@@ -264,3 +275,101 @@ def test_a_manager_changed_on_the_admin_page_re_routes_the_task(admin_client):
         "admin",
     )
     assert open_tasks(requisition) == {"ben": task_id}
+
+
+def test_a_leaver_with_nobody_above_hands_the_task_to_the_entitys_first_administrator():
+    # Given carol's 3,000 EUR requisition waits for dave, who has no manager; two administrators of ACME-FR
+    requisition = submitted("3000", username="carol")
+    task_id = open_tasks(requisition)["dave"]
+    for username in ("zoe", "adele"):
+        admin = _newcomer(username, f"{username.title()} Admin", manager=None)
+        admin.roles.add(Role.ADMIN)
+    # When dave leaves
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=person("dave"), active=False)], by=None, source="scim"
+    )
+    # Then the first administrator by user name has it
+    assert result == _result(reassigned=1)
+    assert open_tasks(requisition) == {"adele": task_id}
+    assert requisition.events.get(kind="rerouted").data == {
+        "step": "Manager: Dave Moreau",
+        "from": "dave",
+        "to": "adele",
+        "reason": "leaver",
+    }
+
+
+def test_a_user_unticked_active_in_the_admin_is_a_leaver(admin_client):
+    from django.urls import reverse
+
+    # Given bob has alice's requisition to approve
+    requisition = submitted("500")
+    bob = person("bob")
+    url = reverse("admin:auth_user_change", args=[bob.user.pk])
+    data = _change_form_data(admin_client.get(url))
+    inline = admin_client.get(url).context["inline_admin_formsets"][0].formset
+    for form in [inline.management_form, *inline.forms]:
+        data.update(_posted(form))
+    data.pop("is_active", None)  # an unticked box is not posted
+    # When an administrator unticks "active" on his user page
+    response = admin_client.post(url, data)
+    # Then he is a leaver: login off, task with carol, audited as an admin change
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert person("bob").user.is_active is False
+    assert set(open_tasks(requisition)) == {"carol"}
+    change = AuditEvent.objects.get(event_type="organisation.employee.changed")
+    assert change.data == {"active": {"from": True, "to": False}, "employee": "bob", "source": "admin"}
+
+
+def test_a_task_escalated_to_a_leaver_goes_on_up_to_their_manager():
+    from datetime import UTC, datetime
+
+    from viewflow.workflow.models import Task
+
+    from approvals.routing import approvals_escalate
+
+    # Given bob was late on alice's requisition and it was escalated to carol
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    monday = datetime(2026, 11, 16, 9, tzinfo=UTC)
+    Task.objects.filter(pk=task_id).update(assigned=monday, created=monday)
+    assert approvals_escalate(now=monday + timedelta(hours=73)) == {"reminded": 0, "escalated": 1}
+    assert open_tasks(requisition) == {"carol": task_id}
+    # When carol leaves
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=person("carol"), active=False)], by=None, source="scim"
+    )
+    # Then it goes on up to dave, not back to late bob
+    assert result == _result(reassigned=1)
+    assert open_tasks(requisition) == {"dave": task_id}
+    assert requisition.events.get(kind="rerouted").data == {
+        "step": "Manager: Bob Dubois",
+        "from": "carol",
+        "to": "dave",
+        "reason": "leaver",
+    }
+
+
+def test_a_new_manager_without_enough_authority_is_asked_first_and_the_next_one_after():
+    # Given alice's 2,000 EUR requisition: bob (1,000) approved, carol (10,000) is asked now
+    requisition = submitted("2000")
+    decide(requisition, "bob")
+    task_id = open_tasks(requisition)["carol"]
+    # When alice moves under ben (1,000 EUR, reporting to carol)
+    ben = _newcomer("ben", "Ben Noir", manager=person("carol"), limit_eur=1_000)
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=person("alice"), manager=ben)], by=None, source="org_import"
+    )
+    # Then ben, her new manager, is asked now (carol's task is his) and carol after him; bob's approval stands
+    assert result == _result(rerouted=1)
+    assert open_tasks(requisition) == {"ben": task_id}
+    assert _stages(requisition) == [
+        (1, "Manager: Bob Dubois", "approved", [("bob", "approved")]),
+        (2, "Manager: Ben Noir", "pending", [("ben", "pending")]),
+        (3, "Manager: Carol Lefebvre", "pending", [("carol", "pending")]),
+    ]
+    decide(requisition, "ben")
+    assert set(open_tasks(requisition)) == {"carol"}
+    decide(requisition, "carol")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved"
