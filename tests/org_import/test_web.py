@@ -179,3 +179,28 @@ def test_a_malformed_file_is_refused_with_a_reason_never_a_500(client, acme, adm
     run = OrgImportRun.objects.get()
     assert [(error["line"], error["code"]) for error in run.errors] == [(0, code)]
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_page_asks_to_confirm_the_leavers_of_a_full_import_and_shows_a_newer_diff(client, acme, admin):
+    signed_in(client, admin)
+    rows = ["email"] + [f"{name}@acme.example" for name in ("alice", "bob", "carol", "dave", "erin")]
+    upload = io.BytesIO(csv_file(*rows))
+    upload.name = "everyone.csv"
+    run_url = client.post("/organisation/import/", {"file": upload, "mode": "full"})["Location"]
+    page = client.get(run_url).content.decode()
+    assert 'id="confirm-leavers"' in page and 'data-email="frank@acme.example"' in page
+    # Without the tick nothing happens
+    page = client.post(f"{run_url}apply/", follow=True).content.decode()
+    assert "Tick the box that confirms the leavers of the full import." in page
+    assert Employee.objects.get(user__username="frank").user.is_active is True
+    # frank leaves by other means in between: the page shows the new diff instead of applying
+    frank = Employee.objects.select_related("user").get(user__username="frank")
+    frank.user.is_active = False
+    frank.user.save(update_fields=["is_active"])
+    page = client.post(f"{run_url}apply/", {"confirm_leavers": "on"}, follow=True).content.decode()
+    assert "The organisation changed since this diff was made" in page
+    assert 'data-email="frank@acme.example"' not in page and 'id="confirm-leavers"' not in page
+    # Applying the new diff changes nothing and says so
+    page = client.post(f"{run_url}apply/", follow=True).content.decode()
+    assert 'id="org-import-result"' in page
+    assert OrgImportRun.objects.get().result["changed_employees"] == 0
