@@ -31,9 +31,9 @@ from procurement.models import CostCentre, Employee, LegalEntity, OrgUnit
 from procurement.org_records import (
     cost_centre_create,
     cost_centre_rename,
-    employee_create,
     employee_name_update,
-    employee_roles_set,
+    employees_create,
+    employees_roles_set,
     org_unit_create,
     org_unit_update,
 )
@@ -161,25 +161,25 @@ def _carry_out(plan: OrgPlan, *, by: Any) -> dict[str, int]:
                 cost_centre=centres[centre_change.code], name=centre_change.name or "", by=by, source=SOURCE
             )
 
-    people: dict[str, Employee] = {}
+    new = [
+        (person.email, person.target.get("first_name", ""), person.target.get("last_name", ""))
+        for person in plan.people
+        if person.action == CREATE
+    ]
+    people: dict[str, Employee] = employees_create(people=new, legal_entity=entity, by=by, source=SOURCE)
     for person in plan.people:
         if person.action == CREATE:
-            people[person.email] = employee_create(
-                email=person.email,
-                first_name=person.target.get("first_name", ""),
-                last_name=person.target.get("last_name", ""),
-                legal_entity=entity,
-                by=by,
-                source=SOURCE,
-            )
-        else:
-            assert person.employee is not None
-            people[person.email] = person.employee
-            names = {name: person.target[name] for name in ("first_name", "last_name") if name in person.target}
-            if names:
-                employee_name_update(employee=person.employee, by=by, source=SOURCE, **names)
-        if "roles" in person.target:
-            employee_roles_set(employee=people[person.email], roles=person.target["roles"], by=by, source=SOURCE)
+            continue
+        assert person.employee is not None
+        people[person.email] = person.employee
+        names = {name: person.target[name] for name in ("first_name", "last_name") if name in person.target}
+        if names:
+            employee_name_update(employee=person.employee, by=by, source=SOURCE, **names)
+    employees_roles_set(
+        roles={people[person.email]: set(person.target["roles"]) for person in plan.people if "roles" in person.target},
+        by=by,
+        source=SOURCE,
+    )
 
     wanted = {
         person.target["manager"]
