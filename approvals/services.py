@@ -330,6 +330,9 @@ def approval_decide(
                 if chain.is_invoice
                 else _("Nobody approves their own requisition.")
             )
+        if step.status == StepStatus.PENDING and assignment.status == StepStatus.CANCELLED:
+            # Moved to someone else while this decision waited for the process (approvals.reroute).
+            raise TaskNotYours(_("This approval has moved to someone else."))
         if step.status != StepStatus.PENDING or assignment.status != StepStatus.PENDING:
             raise TaskAlreadyDecided(_("This approval has already been decided."))
         if decision in (Decision.REJECT, Decision.RETURN) and not comment:
@@ -413,7 +416,14 @@ def _decision_write(step: ApprovalStep, decided: ApprovalStepApprover, fields: l
         step.status = StepStatus.APPROVED
     else:
         # The others' statuses, this one counted as decided.
-        others = step.approvers.exclude(pk=decided.pk).order_by().values_list("status", flat=True)
+        # An assignment cancelled while the step was open (its task moved to someone else: approvals.reroute) counts
+        # for nothing.
+        others = (
+            step.approvers.exclude(pk=decided.pk)
+            .exclude(status=StepStatus.CANCELLED)
+            .order_by()
+            .values_list("status", flat=True)
+        )
         statuses = [*others, decided.status]
         approved = statuses.count(StepStatus.APPROVED)
         if (step.mode == ApprovalMode.ALL and approved == len(statuses)) or (

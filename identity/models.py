@@ -312,3 +312,51 @@ class ScimGroup(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+class OrgImportRun(models.Model):
+    """One upload of an organisation file (identity.org_import): what it held, what was wrong with it, what it
+    would change (the diff shown before "Apply"), and what applying it changed. Belongs to one legal entity."""
+
+    class Mode(models.TextChoices):
+        PARTIAL = "partial", _("Partial: only the people in the file")
+        FULL = "full", _("Full: people of the entity missing from the file leave")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, related_name="org_import_runs", verbose_name=_("legal entity")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.PARTIAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The rows as read ({"line": n, "cells": {column: text}}), kept to check them again at apply time.
+    rows = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    # [{"line", "column", "value", "message"}]: a line 0 error is about the file as a whole.
+    errors = models.JSONField(default=list, blank=True)
+    # What applying would change (identity.org_import.diff): org units, cost centres, employees, counts.
+    diff = models.JSONField(default=dict, blank=True)
+    # What applying changed: counts, including the approval tasks moved.
+    result = models.JSONField(default=dict, blank=True)
+    failure = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("organisation import")
+        verbose_name_plural = _("organisation imports")
+        indexes = [models.Index(fields=["legal_entity", "-created_at"], name="identity_org_import_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity_id} {self.file_name} ({self.status})"

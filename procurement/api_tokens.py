@@ -116,6 +116,8 @@ SCOPE_OF_WRITE: dict[str, str] = {
             "api-webhooks",
             "api-webhook",
             "api-webhook-test",
+            "api-org-imports",
+            "api-org-import-apply",
         ],
         TokenScope.ADMIN.value,
     ),

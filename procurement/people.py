@@ -221,22 +221,19 @@ def changes_summary(changes: Mapping[str, Any]) -> str:
     return "; ".join(f"{name}: {value.get('from')} → {value.get('to')}" for name, value in changes.items())
 
 
-def employee_ids_with_reports(*, employee_ids: Iterable[int]) -> list[int]:
-    """These employees and everyone below them (their reports, their reports' reports, …), in one recursive query
-    whatever the depth (a cycle in bad data ends it)."""
+def employee_ids_with_reports_sql(*, employee_ids: Iterable[int]) -> tuple[str, list[int]]:
+    """A statement selecting the ids of these employees and everyone below them (their reports, their reports'
+    reports, …), and its parameters: one recursive query whatever the depth (UNION: a cycle in bad data ends it),
+    to use as a subquery (`RawSQL`) so that a change at the top of a large company sends no list of ids around."""
     ids = sorted(set(employee_ids))
-    if not ids:
-        return []
     meta = Employee._meta
     table, pk, manager = sql_table(meta), sql_column(meta, "pk"), sql_column(meta, "manager")
-    listed = ", ".join(["%s"] * len(ids))
-    sql = (  # identifiers from the model, values as parameters
+    listed = ", ".join(["%s"] * len(ids)) or "NULL"
+    return (  # identifiers from the model, values as parameters
         f"WITH RECURSIVE below(id) AS (SELECT {pk} FROM {table} WHERE {pk} IN ({listed})"  # noqa: S608
-        f" UNION SELECT e.{pk} FROM {table} e JOIN below b ON e.{manager} = b.id) SELECT id FROM below ORDER BY id"
+        f" UNION SELECT e.{pk} FROM {table} e JOIN below b ON e.{manager} = b.id) SELECT id FROM below",
+        ids,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def employees_access_end(*, employees: Iterable[Employee], by: Any) -> dict[int, dict[str, int]]:

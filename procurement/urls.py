@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from identity import org_import_urls
 from identity import views as identity_views
 from invoices.intake_views import cxml_inbound
 from p2p import metrics
@@ -42,6 +43,7 @@ urlpatterns = [
     path("sso/", include("identity.urls")),
     # SCIM 2.0 provisioning (Entra ID, Okta): a machine endpoint with its own bearer tokens (identity.scim).
     path("scim/v2/", include("identity.scim.urls")),
+    path("organisation/import/", include((org_import_urls.urlpatterns, "org-import"))),
     path("two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("requisitions/", include("requisitions.urls")),
@@ -77,6 +79,7 @@ urlpatterns = [
     path("api/v1/", include("claims.api_urls")),
     path("api/v1/", include("catalogs.api_urls")),
     path("api/v1/", include(p2p_urls.api_urlpatterns)),
+    path("api/v1/", include(org_import_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its start-up script from /api/docs/?script instead of inline, our template its
     # stylesheet from a file; swagger-ui's stylesheet draws its icons as data: images, which only this page allows.

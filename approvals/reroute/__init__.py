@@ -24,11 +24,12 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from procurement.people import employee_ids_with_reports
+from procurement.people import employee_ids_with_reports_sql
 
 from ..flows import ApprovalFlow
 from ..lock_objects import approval_processes_qs_select_for_update
@@ -57,11 +58,11 @@ def approval_processes_affected(*, employee_ids: Collection[int], leaver_ids: Co
     if not employee_ids:
         return []
     people = sorted(set(employee_ids))
-    below = employee_ids_with_reports(employee_ids=people)
+    below, below_params = employee_ids_with_reports_sql(employee_ids=people)
     chains = set(
         ApprovalChain.objects.filter(status=ApprovalChain.Status.PENDING)
         .filter(
-            Q(requisition__requester__in=below)
+            Q(requisition__requester__in=RawSQL(below, below_params))  # noqa: S611 - identifiers, values as parameters
             | Q(steps__approvers__approver__in=people, steps__approvers__status=StepStatus.PENDING)
         )
         .order_by()

@@ -11,12 +11,13 @@ from procurement.events import audit_event_record
 from procurement.models import Employee, Role
 from procurement.selectors import employee_manager_chain
 
-from ..models import ApprovalChain, ApprovalStepApprover, Delegation
+from ..models import ApprovalChain, ApprovalStepApprover, Delegation, StepStatus
 from .moves import (
     EVENT_DELEGATION_ENDED,
     REASON_LEAVER,
     MoveContext,
     able,
+    assignment_for,
     holder_today,
     may_decide,
     open_tasks_by_assignment,
@@ -67,16 +68,18 @@ def leavers_tasks_move(process_id: int, chain: ApprovalChain, context: MoveConte
         target = _leaver_successor(approver, chain, context)
         if target is None:
             continue  # nobody may take it: it stays where it is
-        taken = ApprovalStepApprover.objects.filter(step=assignment.step, approver=target).exists()
+        earlier = ApprovalStepApprover.objects.filter(step=assignment.step, approver=target).first()
+        taken = earlier is not None and earlier.status != StepStatus.CANCELLED
         if taken:
-            # The successor is asked in this step already: the leaver's assignment stays, held by them.
+            # The successor is asked in this step already: the leaver's assignment stays (escalated from the leaver)
+            # and its task is the successor's too.
             assignment.escalated_from = approver
             assignment.save(update_fields=["escalated_from"])
         else:
-            assignment.approver = target
-            assignment.delegated_from = None
-            assignment.escalated_from = None
-            assignment.save(update_fields=["approver", "delegated_from", "escalated_from"])
+            # The leaver's assignment is cancelled and the task goes on the successor's own (as a re-route does).
+            assignment.status = StepStatus.CANCELLED
+            assignment.save(update_fields=["status"])
+            assignment = assignment_for(assignment.step, target, earlier)
         delegate = context.delegate_of(target)
         holder = delegate if delegate is not None and may_decide(delegate, chain) else target
         if holder is not target and not taken:

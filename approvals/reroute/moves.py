@@ -16,7 +16,7 @@ from procurement.selectors import employee_manager_chain
 from requisitions.models import RequisitionEvent
 
 from ..flows import ApprovalFlow
-from ..models import ApprovalChain, ApprovalStep, ApprovalStepApprover, Delegation
+from ..models import ApprovalChain, ApprovalStep, ApprovalStepApprover, Delegation, StepStatus
 from ..notifications import notify_task_created
 from ..routing import _history_record
 
@@ -173,3 +173,14 @@ def task_add(
     )
     rerouted_audit(chain, context, {**data, "task": task.pk})
     notify_task_created(task=task)
+
+
+def assignment_for(step: ApprovalStep, person: Employee, earlier: ApprovalStepApprover | None) -> ApprovalStepApprover:
+    """A pending assignment of `person` in `step`: their earlier one (cancelled by a move) asked again, or a new one."""
+    if earlier is None:
+        return ApprovalStepApprover.objects.create(step=step, approver=person)
+    earlier.status = StepStatus.PENDING
+    earlier.delegated_from = None
+    earlier.escalated_from = None
+    earlier.save(update_fields=["status", "delegated_from", "escalated_from"])
+    return earlier

@@ -12,6 +12,7 @@ from .moves import (
     REASON_LEAVER,
     REASON_RULES,
     MoveContext,
+    assignment_for,
     open_tasks_by_assignment,
     stand_in,
     task_add,
@@ -92,50 +93,59 @@ def _step_reshape(
     context: MoveContext,
     work: ReroutedWork,
 ) -> None:
-    """The step asks `people` now: an assignment of someone no longer named goes to someone newly named (its open task
-    with it), extra ones are removed (their tasks cancelled), extra people get assignments (and tasks, when the step
-    is the one being decided); counted in `work`."""
+    """The step asks `people` now, counted in `work`. The assignment of someone no longer named is cancelled and its
+    open task goes to someone newly named, on an assignment of their own (a decision that was waiting for the process
+    lock then finds the assignment it read cancelled, and is told so: never decided after it moved); extra
+    assignments are cancelled with their tasks (but never the step's last pending one); people named in addition get
+    assignments, and tasks when the step is the one being decided."""
     approvers = list(step.approvers.all())
     current = [a for a in approvers if a.status == StepStatus.PENDING]
-    already = {a.approver_id for a in approvers}
+    by_person = {a.approver_id: a for a in approvers}
     wanted = {person.pk for person in people}
     removed = [a for a in current if a.approver_id not in wanted]
-    added = [person for person in people if person.pk not in already]
+    added = [
+        person for person in people if person.pk not in by_person or by_person[person.pk].status == StepStatus.CANCELLED
+    ]
+    if len(removed) > len(added) and len(removed) == len(current):
+        removed = removed[: max(len(added), 1)]  # a step keeps someone to decide it
+        if not added:
+            return
+    if not removed and not added:
+        return
+    approved = [a.approver for a in approvers if a.status == StepStatus.APPROVED]
     fields = {
         "name": stage.name[:200],
         "reason": stage.reason[:300],
         "mode": stage.mode,
-        "required_count": _required(stage, people + [a.approver for a in approvers if a.status != StepStatus.PENDING]),
+        "required_count": _required(stage, people + approved),
         "rule_id": stage.rule.pk if stage.rule is not None and stage.rule.pk else None,
         "rule_version": stage.rule.version if stage.rule is not None and stage.rule.pk else None,
         "sla_hours": stage.sla_hours,
     }
-    if not removed and not added:
-        return
     for name, value in fields.items():
         setattr(step, name, value)
     step.save(update_fields=[name.removesuffix("_id") if name == "rule_id" else name for name in fields])
     handed: list[tuple[Any, ApprovalStepApprover, str, bool]] = []
     fresh: list[ApprovalStepApprover] = []
+    for assignment in removed:
+        assignment.status = StepStatus.CANCELLED
+        assignment.save(update_fields=["status"])
     for assignment, person in zip(removed, added, strict=False):
-        previous = assignment.approver
-        assignment.approver = person
-        assignment.delegated_from = None
-        assignment.escalated_from = None
-        assignment.save(update_fields=["approver", "delegated_from", "escalated_from"])
         task = tasks.get(assignment.pk)
+        successor = assignment_for(step, person, by_person.get(person.pk))
         if task is not None:
             holder = getattr(task.owner, "employee", None)
-            left = previous.pk in context.leavers or (holder is not None and holder.pk in context.leavers)
-            handed.append((task, assignment, task.owner.get_username() if task.owner else "", left))
+            left = assignment.approver_id in context.leavers or (holder is not None and holder.pk in context.leavers)
+            handed.append((task, successor, task.owner.get_username() if task.owner else "", left))
+        else:
+            fresh.append(successor)
     for assignment in removed[len(added) :]:
         task = tasks.get(assignment.pk)
         if task is not None:
             task_cancel(task, assignment, chain, context)
             work.rerouted += 1
-        assignment.delete()
     for person in added[len(removed) :]:
-        fresh.append(ApprovalStepApprover.objects.create(step=step, approver=person))
+        fresh.append(assignment_for(step, person, by_person.get(person.pk)))
     if tasks:
         owners = stage_owners(chain, [assignment for _task, assignment, _from, _left in handed] + fresh)
         for task, assignment, previous_name, left in handed:

@@ -62,7 +62,7 @@ def test_a_new_manager_takes_the_pending_task_with_history_audit_and_notice(djan
     # Then the same task waits for ben, not bob; the history, the audit and ben's e-mail say so
     assert result == _result(rerouted=1)
     assert open_tasks(requisition) == {"ben": task_id}
-    assert _stages(requisition) == [(1, "Manager: Ben Noir", "pending", [("ben", "pending")])]
+    assert _stages(requisition) == [(1, "Manager: Ben Noir", "pending", [("bob", "cancelled"), ("ben", "pending")])]
     [event] = requisition.events.filter(kind="rerouted")
     assert event.data == {"step": "Manager: Ben Noir", "from": "bob", "to": "ben", "reason": "rules"}
     assert event.comment == "The organisation changed; now with Ben Noir by the purchasing rules."
@@ -104,7 +104,7 @@ def test_a_decided_first_stage_stays_and_the_pending_one_follows_the_new_manager
     assert result == _result(rerouted=1)
     assert _stages(requisition) == [
         (1, "Manager: Bob Dubois", "approved", [("bob", "approved")]),
-        (2, "Manager: Dave Moreau", "pending", [("dave", "pending")]),
+        (2, "Manager: Dave Moreau", "pending", [("carol", "cancelled"), ("dave", "pending")]),
     ]
     assert set(open_tasks(requisition)) == {"dave"}
 
@@ -348,3 +348,28 @@ def test_a_task_escalated_to_a_leaver_goes_on_up_to_their_manager():
         "to": "dave",
         "reason": "leaver",
     }
+
+
+def test_a_new_manager_without_enough_authority_is_asked_first_and_the_next_one_after():
+    # Given alice's 2,000 EUR requisition: bob (1,000) approved, carol (10,000) is asked now
+    requisition = submitted("2000")
+    decide(requisition, "bob")
+    task_id = open_tasks(requisition)["carol"]
+    # When alice moves under ben (1,000 EUR, reporting to carol)
+    ben = _newcomer("ben", "Ben Noir", manager=person("carol"), limit_eur=1_000)
+    result = employees_org_apply(
+        changes=[EmployeeOrgChange(employee=person("alice"), manager=ben)], by=None, source="org_import"
+    )
+    # Then ben, her new manager, is asked now (carol's task is his) and carol after him; bob's approval stands
+    assert result == _result(rerouted=1)
+    assert open_tasks(requisition) == {"ben": task_id}
+    assert _stages(requisition) == [
+        (1, "Manager: Bob Dubois", "approved", [("bob", "approved")]),
+        (2, "Manager: Ben Noir", "pending", [("carol", "cancelled"), ("ben", "pending")]),
+        (3, "Manager: Carol Lefebvre", "pending", [("carol", "pending")]),
+    ]
+    decide(requisition, "ben")
+    assert set(open_tasks(requisition)) == {"carol"}
+    decide(requisition, "carol")
+    requisition.refresh_from_db()
+    assert requisition.status == "approved"

@@ -85,3 +85,55 @@ def test_a_batch_costs_nothing_per_unchanged_employee_and_no_approval_reads_per_
     # And when 5, then 40, people really change, each costs its update and its audit row, nothing more
     few, many = _queries_of_batch(acme, 5, change=True), _queries_of_batch(acme, 40, change=True)
     assert many - few == 35 * 2
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "field", "message"),
+    [
+        (5_00, "", "signing_limit_currency", "A signing limit needs a currency."),
+        (5_00, "EURO", "signing_limit_currency", "EURO is not a currency code."),
+        (-1, "EUR", "signing_limit", "A signing limit is a whole, non-negative amount."),
+    ],
+)
+def test_a_bad_signing_limit_is_refused_naming_the_field(minor, currency, field, message):
+    # Given dave, who signs up to 100,000 EUR
+    acme = company()
+    # When a change gives him a limit that cannot be
+    with pytest.raises(PeopleChangeInvalid) as refused:
+        employees_org_apply(
+            changes=[EmployeeOrgChange(employee=acme.dave, signing_limit_minor=minor, signing_limit_currency=currency)],
+            by=None,
+            source="org_import",
+        )
+    # Then it is refused, naming the field, and his limit is as it was
+    assert (refused.value.field, refused.value.message) == (field, message)
+    acme.dave.refresh_from_db()
+    assert (acme.dave.signing_limit_minor, acme.dave.signing_limit_currency) == (100_000_00, "EUR")
+
+
+def test_a_limit_removed_and_a_unit_set_are_audited_in_one_event():
+    from tests.factories import OrgUnitFactory
+
+    acme = company()
+    unit = OrgUnitFactory(legal_entity=acme.france, code="ENG", name="Engineering")
+    employees_org_apply(
+        changes=[EmployeeOrgChange(employee=acme.carol, signing_limit_minor=None, org_unit=unit)],
+        by=acme.dave,
+        source="scim",
+    )
+    acme.carol.refresh_from_db()
+    assert (acme.carol.signing_limit_minor, acme.carol.signing_limit_currency, acme.carol.org_unit_id) == (
+        None,
+        "",
+        unit.pk,
+    )
+    [event] = AuditEvent.objects.filter(event_type="organisation.employee.changed")
+    assert (event.actor, event.data) == (
+        acme.dave.user,
+        {
+            "org_unit": {"from": None, "to": "ENG"},
+            "signing_limit": {"from": {"minor": 10_000_00, "currency": "EUR"}, "to": None},
+            "employee": "carol",
+            "source": "scim",
+        },
+    )
