@@ -125,6 +125,15 @@ class IdentityProvider(models.Model):
         validators=[CLAIM_NAME_VALIDATOR],
         help_text=_("A list of group names (or ids); roles follow the group mappings below."),
     )
+    graph_url = models.URLField(
+        _("Microsoft Graph address"),
+        max_length=200,
+        default="https://graph.microsoft.com",
+        help_text=_(
+            "Entra ID only: where a person's groups are read when the ID token has too many to carry them (group "
+            "overage)."
+        ),
+    )
     legal_entity_claim = models.CharField(
         _("legal entity claim"),
         max_length=100,
