@@ -68,10 +68,10 @@ class FakeGraph:
                     )
                 self._answer(200, page)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 self._serve("POST")
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 self._serve("GET")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
