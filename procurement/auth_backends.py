@@ -7,9 +7,9 @@ entity, the language, the inbox); reading it with the user joins it to the sessi
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, StringAgg, Subquery, Value
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, StringAgg, Subquery, Value
 from django.http import HttpRequest
 
 from .models import Employee

@@ -2,8 +2,8 @@
 told 403), read with the session's user: the menu costs no query of its own."""
 
 import pytest
-from django.db import connection
 from django.conf import settings
+from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
