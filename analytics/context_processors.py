@@ -23,9 +23,9 @@ def menu(request: HttpRequest) -> dict[str, Any]:
     def roles() -> frozenset[str]:
         if user.is_superuser:
             return frozenset(Role.ALL)
-        codes = getattr(user, "role_codes", False)
-        if codes is False:
+        if not hasattr(user, "role_codes"):
             return frozenset(Role.objects.filter(employees__user=user).values_list("code", flat=True))
+        codes: str | None = user.role_codes
         return frozenset(codes.split(",")) if codes else frozenset()
 
     may_see_spend: Callable[[], bool] = lambda: bool(roles() & set(SPEND_ROLES))  # noqa: E731

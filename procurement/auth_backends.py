@@ -19,14 +19,15 @@ def employee_role_codes() -> Subquery:
     """The codes of the user's employee's roles, comma-separated ("" or None without any): read in the same query as
     the session's user, so the top bar can show each person only the menus their roles open (analytics'
     context processor) without a query of its own."""
-    through = Employee.roles.through
-    return Subquery(
+    through: Any = Employee.roles.through
+    codes = (
         through.objects.filter(employee_id=OuterRef("employee__pk"))
         .order_by()
         .values("employee_id")
         .annotate(codes=StringAgg("role_id", delimiter=Value(",")))
         .values("codes")[:1]
     )
+    return Subquery(codes)
 
 
 class UserWithEmployeeBackend(ModelBackend):

@@ -1,6 +1,8 @@
 """The top bar's analytics links are offered to those whose roles open the pages (a requester clicking them was
 told 403), read with the session's user: the menu costs no query of its own."""
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -56,10 +58,12 @@ def test_a_requester_sees_no_analytics_links_finance_and_an_approver_see_theirs(
         403,
     )
     # Roles are read in the session user's query: the menu adds no query to the page.
-    templates = [{**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"]}}]
-    templates[0]["OPTIONS"]["context_processors"] = [
-        name for name in templates[0]["OPTIONS"]["context_processors"] if name != "analytics.context_processors.menu"
+    engine: dict[str, Any] = settings.TEMPLATES[0]
+    options = {**engine["OPTIONS"]}
+    options["context_processors"] = [
+        name for name in options["context_processors"] if name != "analytics.context_processors.menu"
     ]
+    templates = [{**engine, "OPTIONS": options}]
     with override_settings(TEMPLATES=templates):
         _home, without_menu = home_of(finance)
     assert len(home_of(finance)[1]) == len(without_menu)
