@@ -26,7 +26,7 @@ from joserfc.jws import JWSRegistry
 from procurement.events import audit_event_record
 
 from .models import IdentityProvider, LogoutTokenUse, SingleSignOnSession
-from .oidc import SignInFailed, client_for, load_metadata
+from .oidc import SignInFailed, _remember, client_for, load_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ MAX_TOKEN_LENGTH = 16_000
 MAX_AGE_SECONDS = 300  # a logout token is sent as the session ends: an older one is refused
 LEEWAY_SECONDS = 60
 BACKCHANNEL_LOGOUT = "identity.backchannel_logout"
+# A token naming an unknown key makes us read the JWKS again, at most once a minute per provider per process: the
+# endpoint is public, and a stream of made-up key ids must not become a stream of requests to the provider.
+JWKS_REFRESH_SECONDS = 60
+_jwks_refreshed: dict[int, float] = {}
 
 
 class LogoutTokenInvalid(Exception):
@@ -48,6 +52,8 @@ class LogoutTokenInvalid(Exception):
 
 def sso_session_record(*, provider: IdentityProvider, session_key: str, user: Any, claims: dict[str, Any]) -> None:
     """Keep which provider session (`sid`) and subject a session of ours was opened for."""
+    if not session_key:
+        return
     sid = claims.get("sid")
     SingleSignOnSession.objects.update_or_create(
         session_key=session_key,
@@ -71,6 +77,7 @@ def _key_set(provider: IdentityProvider, force: bool) -> tuple[KeySet, list[str]
     try:
         metadata = load_metadata(provider, client)
         keys = client.fetch_jwk_set(force=force)
+        _remember(provider, client)  # the JWKS is kept with the discovery document, not read at each logout
     except SignInFailed:
         raise LogoutTokenInvalid("provider_unreachable", "The provider's configuration cannot be read.") from None
     except (requests.RequestException, RuntimeError, ValueError):
@@ -94,6 +101,9 @@ def logout_token_verify(provider: IdentityProvider, logout_token: str) -> dict[s
         try:
             token = jwt.decode(logout_token, key=key_set, registry=registry)
         except jose_errors.InvalidKeyIdError:
+            if time.monotonic() - _jwks_refreshed.get(provider.pk, -JWKS_REFRESH_SECONDS) < JWKS_REFRESH_SECONDS:
+                raise
+            _jwks_refreshed[provider.pk] = time.monotonic()
             key_set, _algorithms = _key_set(provider, force=True)
             token = jwt.decode(logout_token, key=key_set, registry=registry)
     except (jose_errors.BadSignatureError, jose_errors.InvalidKeyIdError, jose_errors.UnsupportedAlgorithmError):
