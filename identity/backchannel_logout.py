@@ -54,6 +54,15 @@ def sso_session_record(*, provider: IdentityProvider, session_key: str, user: An
     """Keep which provider session (`sid`) and subject a session of ours was opened for."""
     if not session_key:
         return
+    # This person's rows of sessions that ended without a logout (expired, cleared) go: the table holds live ones.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    gone = [
+        row.pk
+        for row in SingleSignOnSession.objects.filter(user=user).exclude(session_key=session_key)[:50]
+        if not store().exists(row.session_key)
+    ]
+    if gone:
+        SingleSignOnSession.objects.filter(pk__in=gone).delete()
     sid = claims.get("sid")
     SingleSignOnSession.objects.update_or_create(
         session_key=session_key,

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import requests
+from django.contrib.sessions.models import Session
 from django.test import Client
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -150,3 +151,14 @@ def test_logging_out_forgets_the_session_and_a_get_is_refused(client, oidc_provi
     assert client.get("/sso/oidc/acme/backchannel-logout/").status_code == 405
     unknown = Client().post("/sso/oidc/nobody/backchannel-logout/", {"logout_token": "x"})
     assert (unknown.status_code, unknown.json()["code"]) == (400, "invalid_request")
+
+
+def test_a_sign_in_drops_the_rows_of_that_persons_sessions_that_ended_without_a_logout(oidc_provider, people):
+    """Given Ada's first session expired (its row in the session store is gone, no logout), when she signs in again,
+    then only her live sessions are kept."""
+    ada_one, _ada_two, _grace, _sub = people
+    Session.objects.filter(session_key=ada_one.session.session_key).delete()
+    oidc_provider.person("ada", "ada-pw", **ada_claims(sid="s-4"))
+    assert sign_in(Client(), oidc_provider, "acme", "ada", "ada-pw", browser="ada-4").status_code == 302
+
+    assert sorted(SingleSignOnSession.objects.values_list("sid", flat=True)) == ["s-2", "s-3", "s-4"]
