@@ -61,9 +61,12 @@ class CycleForbidden(ProcurementError):
     status = 403
 
 
+CYCLE_ROLES = (Role.FINANCE, Role.ADMIN, Role.BUYER, Role.APPROVER)
+
+
 def may_see_cycle_times(employee: Employee) -> bool:
     """Finance, administrators, buyers and approvers (the managers) see their entities' cycle times."""
-    return employee_has_role(employee, Role.FINANCE, Role.ADMIN, Role.BUYER, Role.APPROVER)
+    return employee_has_role(employee, *CYCLE_ROLES)
 
 
 def cycle_access_check(employee: Employee) -> None:

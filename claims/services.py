@@ -41,6 +41,7 @@ from procurement.services import document_number_next
 from procurement.task_queue import task_enqueue_on_commit
 from receiving.models import GoodsReceipt, GoodsReceiptLine
 
+from .answer_notices import ACKNOWLEDGED, claim_answer_notify
 from .errors import ClaimInvalid, ClaimNotAllowed, ClaimTransitionNotAllowed
 from .links import claim_link_make
 from .lock_objects import claims_qs_select_for_update
@@ -246,6 +247,7 @@ def claim_acknowledge(*, claim: Claim) -> Claim:
     locked = _locked(claim)
     if locked.status == C.OPEN:
         claim_status_move(claim=locked, to_status=C.ACKNOWLEDGED, actor=None, comment="Acknowledged by the supplier")
+        claim_answer_notify(claim=locked, event=ACKNOWLEDGED)
     return locked
 
 
@@ -409,6 +411,7 @@ def claim_answer(*, claim: Claim, given: ClaimAnswer, now: date | None = None) -
     locked.supplier_note = note
     locked.link_token_hash = ""  # the link is spent
     claim_status_move(claim=locked, to_status=to_status, actor=None, comment=words, also=fields)
+    claim_answer_notify(claim=locked, event=given.answer)
     return locked
 
 

@@ -40,7 +40,7 @@ class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
             "name", "slug", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page",
             "discovery_url", "client_id", "client_secret", "scopes", "local_passwords_disabled",
             "hosted_domain_required", "email_claim", "given_name_claim", "family_name_claim", "org_unit_claim",
-            "manager_claim", "cost_centre_claim", "groups_claim", "legal_entity_claim", "default_roles",
+            "manager_claim", "cost_centre_claim", "groups_claim", "graph_url", "legal_entity_claim", "default_roles",
         ]  # fmt: skip
 
     def clean_client_secret(self) -> str:
@@ -104,6 +104,7 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
                     "manager_claim",
                     "cost_centre_claim",
                     "groups_claim",
+                    "graph_url",
                     "legal_entity_claim",
                     "default_roles",
                 ]

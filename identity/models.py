@@ -128,6 +128,15 @@ class IdentityProvider(models.Model):
         validators=[CLAIM_NAME_VALIDATOR],
         help_text=_("A list of group names (or ids); roles follow the group mappings below."),
     )
+    graph_url = models.URLField(
+        _("Microsoft Graph address"),
+        max_length=200,
+        default="https://graph.microsoft.com",
+        help_text=_(
+            "Entra ID only: where a person's groups are read when the ID token has too many to carry them (group "
+            "overage)."
+        ),
+    )
     legal_entity_claim = models.CharField(
         _("legal entity claim"),
         max_length=100,
@@ -360,3 +369,38 @@ class OrgImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_entity_id} {self.file_name} ({self.status})"
+class SingleSignOnSession(models.Model):
+    """A session of ours opened by a provider's sign-in, with the provider's session id (`sid`) and subject (`sub`):
+    what a back-channel logout from the provider names to end it (identity.backchannel_logout)."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    sid = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("single sign-on session")
+        verbose_name_plural = _("single sign-on sessions")
+        indexes = [
+            models.Index(fields=["provider", "sid"], name="identity_sso_session_sid"),
+            models.Index(fields=["provider", "subject"], name="identity_sso_session_sub"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.subject}"
+
+
+class LogoutTokenUse(models.Model):
+    """A back-channel logout token's `jti`, kept until the token would be too old anyway: each is used once."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "jti"], name="identity_logout_token_once")]
+
+    def __str__(self) -> str:
+        return self.jti

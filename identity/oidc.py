@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from joserfc import errors as jose_errors
 
+from .entra_groups import GraphGroupsError, has_group_overage, member_object_ids
 from .models import IdentityProvider
 
 logger = logging.getLogger(__name__)
@@ -201,7 +202,29 @@ def complete_sign_in(request: HttpRequest, provider: IdentityProvider) -> dict[s
             "id_token_missing",
             _("%(provider)s sent no ID token: is the openid scope granted?") % {"provider": provider.name},
         )
+    claims = token["userinfo"]
+    if has_group_overage(claims, provider.groups_claim):
+        claims[provider.groups_claim] = overage_groups(provider, str(token.get("access_token") or ""))
     return token
+
+
+def overage_groups(provider: IdentityProvider, access_token: str) -> list[str]:
+    """The groups of a person whose ID token had too many to carry them (Entra ID's overage), read from Microsoft
+    Graph; raises SignInFailed (nobody is signed in with roles that are not theirs)."""
+    try:
+        return member_object_ids(provider.graph_url, access_token)
+    except GraphGroupsError as error:
+        logger.warning("identity provider %s: group overage: %s", provider.slug, error.reason)
+        raise SignInFailed(
+            error.reason,
+            _(
+                "You are in more groups than %(provider)s puts in a sign-in token, and your groups could not be "
+                "read from Microsoft Graph just now, so your roles here cannot be set. Try again in a moment; if "
+                "it keeps failing, ask your administrator."
+            )
+            % {"provider": provider.name},
+            502,
+        ) from None
 
 
 def logout_url(provider: IdentityProvider, id_token: str, after: str) -> str | None:

@@ -1,26 +1,38 @@
 """The login page (password or single sign-on), the OpenID Connect redirect and callback, and logout (with the
 provider's end of session when it has one)."""
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import audit
+from .backchannel_logout import (
+    LogoutTokenInvalid,
+    logout_token_verify,
+    sessions_end,
+    sso_session_forget,
+    sso_session_record,
+)
 from .backends import REFUSED_ATTRIBUTE
 from .forms import PasswordLoginForm, SingleSignOnForm
 from .models import IdentityProvider
 from .oidc import SignInFailed, authorization_redirect, complete_sign_in, logout_url
 from .policy import provider_for_email
 from .provisioning import provision
+
+logger = logging.getLogger(__name__)
 
 SESSION_PENDING = "identity_pending"
 SESSION_PROVIDER = "identity_provider"
@@ -131,6 +143,12 @@ def oidc_callback(request: HttpRequest, slug: str) -> HttpResponse:
     login(request, provisioned.user, backend=BACKEND)
     request.session[SESSION_PROVIDER] = provider.pk
     request.session[SESSION_ID_TOKEN] = token["id_token"]
+    sso_session_record(
+        provider=provider,
+        session_key=request.session.session_key or "",
+        user=provisioned.user,
+        claims=token["userinfo"],
+    )
     audit.sign_in_recorded(
         request,
         user=provisioned.user,
@@ -155,6 +173,7 @@ class LogoutView(auth_views.LogoutView):
         id_token = request.session.get(SESSION_ID_TOKEN, "")
         user = request.user if request.user.is_authenticated else None
         provider = IdentityProvider.objects.filter(pk=provider_pk, is_active=True).first() if provider_pk else None
+        sso_session_forget(session_key=request.session.session_key)
         response = super().post(request, *args, **kwargs)
         if user is not None:
             audit.sign_out_recorded(request, user=user, provider=provider)
@@ -164,3 +183,28 @@ class LogoutView(auth_views.LogoutView):
             if url:
                 return HttpResponseRedirect(url)
         return response
+
+
+@csrf_exempt  # a machine endpoint, authenticated by the logout token's signature
+@never_cache
+@require_POST
+def oidc_backchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
+    """OpenID Connect Back-Channel Logout: the provider posts a signed logout token; the sessions it names end."""
+    provider = IdentityProvider.objects.select_related("legal_entity").filter(slug=slug, is_active=True).first()
+    try:
+        if provider is None:
+            raise LogoutTokenInvalid("invalid_request", "No active identity provider has this slug.")
+        claims = logout_token_verify(provider, request.POST.get("logout_token", ""))
+        sessions_end(provider=provider, claims=claims, ip=audit.client_address(request)["ip"])
+    except LogoutTokenInvalid as invalid:
+        logger.info("back-channel logout refused (%s): %s", slug, invalid.message)
+        return JsonResponse(
+            {
+                "error": invalid.code,
+                "error_description": invalid.message,
+                "code": invalid.code,
+                "message": invalid.message,
+            },
+            status=400,
+        )
+    return JsonResponse({}, status=200)

@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     CONTRACT_CAP = "contract.cap_used", _("A framework agreement has used most of its cap (80 %)")
     RFQ_EVALUATION = "sourcing.evaluation_invited", _("I am on the committee of a request for quotation")
     RFQ_AWARDED = "sourcing.awarded", _("A request for quotation I asked for is awarded")
+    CLAIM_ANSWERED = "claim.answered", _("A supplier acknowledged or answered a claim on a delivery")
 
 
 # The event a webhook's "Send test event" button sends; not something people are notified of.

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "procurement.context_processors.legal_entity",
                 "requisitions.context_processors.cart",
                 "approvals.context_processors.inbox",
+                "analytics.context_processors.menu",
                 "punchout.context_processors.inbound",
                 "notifications.context_processors.unread_notifications",
             ],

@@ -38,6 +38,7 @@ class Provider:
     world: dict[str, Any]
     process: subprocess.Popen[bytes]
     log: Path
+    key_file: Path  # the provider's RSA signing key (PEM), as published in its JWKS
     sessions: dict[str, requests.Session] = field(default_factory=dict)
 
     def person(self, username: str, password: str, **claims: Any) -> None:
@@ -161,7 +162,7 @@ def start_provider(folder: Path) -> Provider:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    provider = Provider(issuer=issuer, world_file=world_file, world=world, process=process, log=log)
+    provider = Provider(issuer=issuer, world_file=world_file, world=world, process=process, log=log, key_file=key_file)
 
     def ready() -> bool:
         if process.poll() is not None:
