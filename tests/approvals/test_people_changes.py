@@ -373,3 +373,26 @@ def test_a_new_manager_without_enough_authority_is_asked_first_and_the_next_one_
     decide(requisition, "carol")
     requisition.refresh_from_db()
     assert requisition.status == "approved"
+
+
+def test_a_leaver_and_their_reports_new_manager_in_one_batch_move_each_task_once():
+    # Given alice's requisition waits for bob; bob has a requisition of his own waiting for carol
+    requisition = submitted("500")
+    task_id = open_tasks(requisition)["bob"]
+    own = submitted("300", username="bob")
+    # When one import says bob left and alice now reports to dave
+    result = employees_org_apply(
+        changes=[
+            EmployeeOrgChange(employee=person("bob"), active=False),
+            EmployeeOrgChange(employee=person("alice"), manager=person("dave")),
+        ],
+        by=None,
+        source="org_import",
+    )
+    # Then alice's task went once, to dave, as the leaver's; bob's own requisition is left with carol
+    assert result == _result(changed=2, reassigned=1)
+    assert open_tasks(requisition) == {"dave": task_id}
+    assert list(requisition.events.filter(kind="rerouted").values_list("data", flat=True)) == [
+        {"step": "Manager: Dave Moreau", "from": "bob", "to": "dave", "reason": "leaver"}
+    ]
+    assert set(open_tasks(own)) == {"carol"}
