@@ -321,6 +321,8 @@ class ScimGroup(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
 class OrgImportRun(models.Model):
     """One upload of an organisation file (identity.org_import): what it held, what was wrong with it, what it
     would change (the diff shown before "Apply"), and what applying it changed. Belongs to one legal entity."""
@@ -369,6 +371,8 @@ class OrgImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_entity_id} {self.file_name} ({self.status})"
+
+
 class SingleSignOnSession(models.Model):
     """A session of ours opened by a provider's sign-in, with the provider's session id (`sid`) and subject (`sub`):
     what a back-channel logout from the provider names to end it (identity.backchannel_logout)."""

@@ -34,6 +34,9 @@ class Provisioned:
     created: bool
     changed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # An existing employee's manager, org unit or default cost centre as the claims give them, not written here: a
+    # change there may move open approval work, which `identity.sso_people.sso_provision` has the people changes do.
+    org_change: dict[str, Any] = field(default_factory=dict)
 
 
 def _mapping_error(provider: IdentityProvider, claim: str, value: str, reason: str) -> SignInFailed:
@@ -234,12 +237,13 @@ def _apply(
     ):
         employee.default_legal_entity = entity
         employee_updates.append("default_legal_entity")
+    # What the claims say of the org fields: set outright on a new employee (no work of theirs to move yet), handed
+    # back as `org_change` for an existing one.
+    org_fields: dict[str, Any] = {}
     if org_unit is not None and employee.org_unit_id != org_unit.pk:
-        employee.org_unit = org_unit
-        employee_updates.append("org_unit")
+        org_fields["org_unit"] = org_unit
     if cost_centre is not None and employee.default_cost_centre_id != cost_centre.pk:
-        employee.default_cost_centre = cost_centre
-        employee_updates.append("default_cost_centre")
+        org_fields["default_cost_centre"] = cost_centre
     if manager_email is not None:
         manager = Employee.objects.filter(user__email__iexact=manager_email, user__is_active=True).first()
         if manager is None:
@@ -253,13 +257,20 @@ def _apply(
             try:
                 employee.clean()
             except ValidationError:
-                employee.manager = previous
                 warnings.append(
                     _("Your manager %(email)s would make a loop in the hierarchy: your manager was left as it was.")
                     % {"email": manager_email}
                 )
             else:
-                employee_updates.append("manager")
+                org_fields["manager"] = manager
+            employee.manager = previous
+    org_change: dict[str, Any] = {}
+    if new_employee:
+        for name, value in org_fields.items():
+            setattr(employee, name, value)
+        employee_updates += list(org_fields)
+    else:
+        org_change = org_fields
     if employee_updates:
         employee.save(update_fields=employee_updates)
         changed += employee_updates
@@ -274,7 +285,12 @@ def _apply(
     link.last_sign_in_at = timezone.now()
     link.save(update_fields=["last_sign_in_at"])
     return Provisioned(
-        user=user, employee=employee, created=created or new_employee, changed=changed, warnings=warnings
+        user=user,
+        employee=employee,
+        created=created or new_employee,
+        changed=changed,
+        warnings=warnings,
+        org_change=org_change,
     )
 
 

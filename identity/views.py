@@ -30,7 +30,7 @@ from .forms import PasswordLoginForm, SingleSignOnForm
 from .models import IdentityProvider
 from .oidc import SignInFailed, authorization_redirect, complete_sign_in, logout_url
 from .policy import provider_for_email
-from .provisioning import provision
+from .sso_people import sso_provision
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def oidc_callback(request: HttpRequest, slug: str) -> HttpResponse:
     provider = get_object_or_404(IdentityProvider.objects.select_related("legal_entity"), slug=slug, is_active=True)
     try:
         token = complete_sign_in(request, provider)
-        provisioned = provision(provider, dict(token["userinfo"]))
+        provisioned = sso_provision(provider, dict(token["userinfo"]))
     except SignInFailed as failure:
         return _failed(request, provider, failure)
     pending = request.session.pop(SESSION_PENDING, None) or {}
