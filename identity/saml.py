@@ -19,6 +19,7 @@ No database transaction is open while xmlsec1 runs; nothing here talks to the Id
 
 import datetime
 import logging
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -56,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 CLOCK_SKEW_SECONDS = 120  # how far the IdP's clock may be from ours (NotBefore, NotOnOrAfter)
 REQUEST_MAX_AGE = datetime.timedelta(minutes=10)  # an AuthnRequest not answered by then is forgotten
+ASSERTION_MEMORY = datetime.timedelta(days=1)  # an IdP-initiated assertion's ID is remembered that long (replays)
 MAX_MESSAGE = 512_000  # characters of a base64 SAML message we read at all
 RELAY_STATE_MAX = 80  # bytes: SAML bindings 3.4.3
 SP_KEY_BITS = 3072
@@ -263,7 +265,9 @@ def relay_state_for(next_url: str) -> str:
 def authn_redirect(provider: IdentityProvider, next_url: str) -> tuple[str, str]:
     """The address of the IdP's sign-in with our signed AuthnRequest, and that request's ID (kept, to be answered
     once)."""
-    SamlRequest.objects.filter(created_at__lt=timezone.now() - REQUEST_MAX_AGE).delete()
+    now = timezone.now()
+    SamlRequest.objects.filter(created_at__lt=now - REQUEST_MAX_AGE).exclude(request_id__startswith="assertion:").delete()
+    SamlRequest.objects.filter(created_at__lt=now - ASSERTION_MEMORY, request_id__startswith="assertion:").delete()
     with client_for(provider) as client:
         request_id, info = client.prepare_for_authenticate(
             entityid=idp_entity_id(client, provider),
@@ -314,8 +318,10 @@ def _refused(provider: IdentityProvider, error: Exception) -> SignInFailed:
             )
             % name,
         )
-    if isinstance(error, ResponseLifetimeExceed | ToEarly):
-        return SignInFailed("saml_expired", _("The sign-in answer from %(provider)s has expired.") % name)
+    if isinstance(error, ResponseLifetimeExceed | ToEarly) or text == "Condition not OK":
+        return SignInFailed(
+            "saml_expired", _("The sign-in answer from %(provider)s has expired or is not valid yet.") % name
+        )
     if "AudienceRestrictions" in text:
         return SignInFailed(
             "saml_audience", _("The sign-in answer from %(provider)s was not issued for this application.") % name
@@ -350,6 +356,22 @@ def _attributes(response: Any) -> dict[str, Any]:
     return claims
 
 
+def _replayed() -> SignInFailed:
+    return SignInFailed("saml_replayed", _("This sign-in answer was already used. Start again from the login page."))
+
+
+def _answered_before(provider: IdentityProvider, error: Exception) -> bool:
+    """Whether a Response pysaml2 found unsolicited answers a request of ours that was answered already."""
+    found = re.match(r"Unsolicited response: (\S{1,100})$", str(error))
+    return bool(
+        isinstance(error, UnsolicitedResponse)
+        and found
+        and SamlRequest.objects.filter(
+            provider=provider, request_id=found.group(1), answered_at__isnull=False
+        ).exists()
+    )
+
+
 def check_response(provider: IdentityProvider, saml_response: str) -> Answer:
     """The IdP's Response (base64, as posted), checked as the module says, or SignInFailed. Spends nothing: the
     caller spends the request (`spend`)."""
@@ -362,6 +384,8 @@ def check_response(provider: IdentityProvider, saml_response: str) -> Answer:
             )
         except Exception as error:  # noqa: BLE001 - pysaml2 raises bare Exceptions for some checks
             logger.info("SAML provider %s: response refused: %s: %s", provider.slug, type(error).__name__, error)
+            if _answered_before(provider, error):
+                raise _replayed() from None
             raise _refused(provider, error) from None
     if response is None or response.assertion is None or response.name_id is None:
         raise SignInFailed(
@@ -397,10 +421,7 @@ def spend(provider: IdentityProvider, answer: Answer) -> SamlRequest:
         "name_id_format": answer.name_id_format,
         "session_index": answer.session_index,
     }
-    replayed = SignInFailed(
-        "saml_replayed",
-        _("This sign-in answer was already used. Start again from the login page."),
-    )
+    replayed = _replayed()
     if answer.request_id is None:
         if not answer.assertion_id:
             raise replayed

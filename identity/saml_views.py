@@ -77,6 +77,7 @@ def saml_acs(request: HttpRequest, slug: str) -> HttpResponse:
         return _failed(request, provider, failure)
     if answer.request_id is None:
         relay_state = request.POST.get("RelayState", "")[:2000]
+        SamlRequest.objects.filter(pk=spent.pk).update(answer=None)  # the assertion ID alone is kept, for replays
         return _complete(request, provider, spent.answer or {}, _safe_next(request, relay_state))
     return redirect("identity:saml-finish", slug=provider.slug)
 
@@ -91,8 +92,9 @@ def saml_finish(request: HttpRequest, slug: str) -> HttpResponse:
         row = SamlRequest.objects.filter(
             provider=provider, request_id=pending["request_id"], answered_at__isnull=False
         ).first()
-    # Deleting is what spends it: of two tabs finishing at once, one deletes it.
-    if row is None or SamlRequest.objects.filter(pk=row.pk).delete()[0] != 1:
+    # Clearing the answer is what spends it (of two tabs finishing at once, one does); the row stays until it
+    # expires, so that the same Response played again is known as a replay.
+    if row is None or SamlRequest.objects.filter(pk=row.pk, answer__isnull=False).update(answer=None) != 1:
         return _failed(
             request,
             provider,

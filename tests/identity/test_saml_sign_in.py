@@ -138,3 +138,140 @@ def test_sign_in_creates_the_employee_with_the_attributes_mapped(acme, saml_idp)
     assert event.data["method"] == "saml"
     assert event.data["provider"] == "acme"
     assert event.data["created"] is True
+
+
+def failure(reason: str) -> AuditEvent:
+    return AuditEvent.objects.get(event_type="identity.sign_in_failed", data__reason=reason)
+
+
+def test_second_sign_in_updates_the_employee(acme, saml_idp):
+    provider, _manager = acme
+    sign_in(Client(), saml_idp)
+    lab_manager = EmployeeFactory(user=UserFactory(username="cy", email="cy@acme.example"))
+    saml_idp.person(
+        "ada",
+        "ada-pass",
+        "ada-0001",
+        **{
+            **ADA,
+            "sn": "King",
+            "department": "LAB",
+            "costCenter": "CC-LAB",
+            "manager": "cy@acme.example",
+            "groups": ["procurement-buyers"],
+        },
+    )
+    saml_idp.sessions.clear()  # a new browser: signs in at the IdP again
+    finished = sign_in(Client(), saml_idp)
+    assert finished.status_code == 302
+    employee = Employee.objects.get(user__email="ada@acme.example")
+    assert employee.user.last_name == "King"
+    assert (employee.org_unit.code, employee.default_cost_centre.code) == ("LAB", "CC-LAB")
+    assert employee.manager_id == lab_manager.pk
+    assert sorted(employee.roles.values_list("code", flat=True)) == ["buyer", "requester"]
+    assert ExternalIdentity.objects.filter(provider=provider).count() == 1
+    events = AuditEvent.objects.filter(event_type="identity.sign_in").order_by("pk")
+    assert [event.data["created"] for event in events] == [True, False]
+    assert sorted(events[1].data["changed"]) == ["default_cost_centre", "last_name", "manager", "org_unit", "roles"]
+
+
+def test_a_response_signed_on_the_assertion_only_or_the_response_only_is_accepted(acme, saml_idp):
+    saml_idp.options(sign_response=False, sign_assertion=True)
+    assert sign_in(Client(), saml_idp)["Location"] == "/"
+    saml_idp.options(sign_response=True, sign_assertion=False)
+    assert sign_in(Client(), saml_idp)["Location"] == "/"
+
+
+def test_an_unsigned_response_is_refused(acme, saml_idp):
+    saml_idp.options(sign_response=False, sign_assertion=False)
+    client = Client()
+    action, fields = saml_idp.sign_in(start(client), "ada", "ada-pass")
+    posted = post_to_acs(action, fields)
+    assert posted.status_code == 400
+    assert "is not signed by it, or was altered" in posted.content.decode()
+    assert failure("saml_signature").data["provider"] == "acme"
+    assert not Employee.objects.filter(user__email="ada@acme.example").exists()
+
+
+def test_an_altered_response_is_refused(acme, saml_idp):
+    client = Client()
+    action, fields = saml_idp.sign_in(start(client), "ada", "ada-pass")
+    xml = base64.b64decode(fields["SAMLResponse"]).decode()
+    assert xml.count(">ENG<") == 1
+    fields["SAMLResponse"] = base64.b64encode(xml.replace(">ENG<", ">LAB<").encode()).decode()
+    posted = post_to_acs(action, fields)
+    assert posted.status_code == 400
+    assert "is not signed by it, or was altered" in posted.content.decode()
+    assert failure("saml_signature")
+    assert client.get("/sso/saml/acme/finish/").status_code == 400
+    assert not Employee.objects.filter(user__email="ada@acme.example").exists()
+
+
+def test_a_replayed_response_is_refused(acme, saml_idp):
+    client = Client()
+    action, fields = saml_idp.sign_in(start(client), "ada", "ada-pass")
+    assert post_to_acs(action, fields).status_code == 302
+    assert client.get("/sso/saml/acme/finish/").status_code == 302
+    again = post_to_acs(action, fields)
+    assert again.status_code == 400
+    assert "This sign-in answer was already used" in again.content.decode()
+    assert failure("saml_replayed")
+    # Nor can the finish step be played again, by the same browser or another.
+    assert client.get("/sso/saml/acme/finish/").status_code == 400
+    assert AuditEvent.objects.filter(event_type="identity.sign_in").count() == 1
+
+
+def test_a_response_for_another_audience_is_refused(acme, saml_idp):
+    # A Response the IdP made for another service provider it knows (here: ours for Globex).
+    make_saml_provider(saml_idp, LegalEntityFactory(code="GLOBEX"), slug="globex", domains=["globex.example"])
+    saml_idp.options(audience="http://127.0.0.1:8000/sso/saml/globex/metadata/")
+    action, fields = saml_idp.sign_in(start(Client()), "ada", "ada-pass")
+    posted = post_to_acs(action, fields)
+    assert posted.status_code == 400
+    assert "was not issued for this application" in posted.content.decode()
+    assert failure("saml_audience")
+
+
+def test_an_expired_response_is_refused(acme, saml_idp):
+    saml_idp.options(lifetime_minutes=-5)  # beyond the two minutes of clock skew allowed
+    action, fields = saml_idp.sign_in(start(Client()), "ada", "ada-pass")
+    posted = post_to_acs(action, fields)
+    assert posted.status_code == 400
+    assert "has expired" in posted.content.decode()
+    assert failure("saml_expired")
+
+
+def test_an_answer_is_finished_only_by_the_browser_that_asked(acme, saml_idp):
+    client = Client()
+    action, fields = saml_idp.sign_in(start(client), "ada", "ada-pass")
+    assert post_to_acs(action, fields).status_code == 302
+    other = Client()
+    refused = other.get("/sso/saml/acme/finish/")
+    assert refused.status_code == 400
+    assert "_auth_user_id" not in other.session
+    assert failure("saml_not_this_browser")
+    assert client.get("/sso/saml/acme/finish/")["Location"] == "/"
+    assert "_auth_user_id" in client.session
+
+
+def test_an_idp_initiated_sign_in_is_refused_unless_allowed(acme, saml_idp):
+    provider, _manager = acme
+    sp = "http://127.0.0.1:8000/sso/saml/acme/metadata/"
+    action, fields = saml_idp.sign_in(f"{saml_idp.base}/unsolicited?username=ada&sp={sp}&relay=/orders/", "", "")
+    refused = post_to_acs(action, fields)
+    assert refused.status_code == 400
+    assert "answers no sign-in started here" in refused.content.decode()
+    assert failure("saml_unsolicited")
+
+    provider.saml_allow_idp_initiated = True
+    provider.save()
+    action, fields = saml_idp.sign_in(f"{saml_idp.base}/unsolicited?username=ada&sp={sp}&relay=/orders/", "", "")
+    browser = Client()
+    accepted = browser.post(path_of(action), fields)
+    assert accepted.status_code == 302
+    assert accepted["Location"] == "/orders/"
+    assert Employee.objects.get(user__email="ada@acme.example").org_unit.code == "ENG"
+    assert "_auth_user_id" in browser.session
+    again = post_to_acs(action, fields)
+    assert again.status_code == 400
+    assert failure("saml_replayed")

@@ -25,7 +25,6 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
-from saml2.samlp import SessionIndex
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
@@ -60,7 +59,12 @@ def server(state: dict[str, Any]) -> Server:
                         "single_sign_on_service": [(f"{BASE}/sso/redirect", BINDING_HTTP_REDIRECT)],
                         "single_logout_service": [(f"{BASE}/slo/redirect", BINDING_HTTP_REDIRECT)],
                     },
-                    "policy": {"default": {"lifetime": {"minutes": 15}, "name_form": NAME_FORMAT_URI}},
+                    "policy": {
+                        "default": {
+                            "lifetime": {"minutes": state.get("options", {}).get("lifetime_minutes", 15)},
+                            "name_form": NAME_FORMAT_URI,
+                        }
+                    },
                     "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                     "want_authn_requests_signed": True,
                 }
@@ -208,5 +212,3 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         return page(start_response, str(info["data"]))
     return page(start_response, "not found", "404 Not Found")
 
-
-__all__ = ["SessionIndex", "application"]
