@@ -275,3 +275,109 @@ def test_an_idp_initiated_sign_in_is_refused_unless_allowed(acme, saml_idp):
     again = post_to_acs(action, fields)
     assert again.status_code == 400
     assert failure("saml_replayed")
+
+
+def test_logout_here_ends_the_session_at_the_idp_too(acme, saml_idp):
+    client = Client()
+    sign_in(client, saml_idp)
+    assert saml_idp.get("/whoami").text == "ada"
+    logout = client.post("/logout/")
+    assert logout.status_code == 302
+    assert logout["Location"].startswith(f"{saml_idp.base}/slo/redirect?")
+    assert set(parse_qs(urlsplit(logout["Location"]).query)) == {"SAMLRequest", "SigAlg", "Signature"}
+    assert "_auth_user_id" not in client.session
+    assert SamlSession.objects.count() == 0
+    back = saml_idp.get(path_of(logout["Location"]))  # the IdP checks our signature, ends its session, answers
+    assert back.status_code == 302, back.text[:300]
+    assert back.headers["Location"].startswith("http://127.0.0.1:8000/sso/saml/acme/sls/?SAMLResponse=")
+    assert saml_idp.get("/whoami").text == "anonymous"
+    done = client.get(path_of(back.headers["Location"]))
+    assert (done.status_code, done["Location"]) == (302, "/login/")
+    assert client.get("/").status_code == 302
+
+
+def test_a_logout_request_from_the_idp_ends_the_session(acme, saml_idp):
+    provider, _manager = acme
+    client = Client()
+    sign_in(client, saml_idp)
+    other_person = Client()
+    EmployeeFactory(user=UserFactory(username="bob", email="bob@acme.example"))
+    other_person.force_login(Employee.objects.get(user__username="bob").user)
+    assert client.get("/").status_code == 200
+
+    sp = "http://127.0.0.1:8000/sso/saml/acme/metadata/"
+    request = saml_idp.get(f"/initiate-logout?username=ada&sp={sp}")
+    assert request.status_code == 302
+    # It may come without the browser's cookie (another tab, a POST): the session is found by the NameID.
+    answer = Client().get(path_of(request.headers["Location"]))
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"{saml_idp.base}/slo/redirect?SAMLResponse=")
+    assert saml_idp.get(path_of(answer["Location"])).text == "logged out everywhere"
+    assert client.get("/").status_code == 302
+    assert other_person.session.get("_auth_user_id") == str(Employee.objects.get(user__username="bob").user_id)
+    assert SamlSession.objects.count() == 0
+    event = AuditEvent.objects.get(event_type="identity.sign_out")
+    assert (event.data["provider"], event.actor.email) == ("acme", "ada@acme.example")
+
+
+def test_an_unsigned_logout_request_is_refused(acme, saml_idp):
+    client = Client()
+    sign_in(client, saml_idp)
+    saml_idp.options(sign_logout=False)
+    sp = "http://127.0.0.1:8000/sso/saml/acme/metadata/"
+    request = saml_idp.get(f"/initiate-logout?username=ada&sp={sp}")
+    assert "Signature=" not in request.headers["Location"]
+    refused = Client().get(path_of(request.headers["Location"]))
+    assert refused.status_code == 400
+    assert "This logout request is not signed by Acme SAML." in refused.content.decode()
+    assert client.get("/").status_code == 200
+    assert failure("saml_logout_signature").data["method"] == "saml_logout"
+
+
+def test_the_login_page_offers_saml_and_routes_the_work_email(acme, saml_idp):
+    page = Client().get("/login/")
+    assert 'href="/sso/saml/acme/login/"' in page.content.decode()
+    assert "Sign in with Acme SAML" in page.content.decode()
+    client = Client()
+    routed = client.post("/sso/start/", {"email": "Ada@Acme.Example", "next": "/orders/"})
+    assert routed.status_code == 302
+    assert routed["Location"].startswith(f"{saml_idp.base}/sso/redirect?")
+    action, fields = saml_idp.sign_in(routed["Location"], "ada", "ada-pass")
+    assert client.get(post_to_acs(action, fields)["Location"])["Location"] == "/orders/"
+
+
+def test_an_unsafe_next_address_is_not_followed(acme, saml_idp):
+    finished = sign_in(Client(), saml_idp, next_url="https://evil.example/")
+    assert finished["Location"] == "/"
+
+
+def test_the_metadata_names_our_entity_acs_logout_and_certificate(acme):
+    provider, _manager = acme
+    metadata = Client().get("/sso/saml/acme/metadata/")
+    assert metadata["Content-Type"] == "application/samlmetadata+xml"
+    text = metadata.content.decode()
+    assert 'entityID="http://127.0.0.1:8000/sso/saml/acme/metadata/"' in text
+    assert 'Location="http://127.0.0.1:8000/sso/saml/acme/acs/"' in text
+    assert 'Location="http://127.0.0.1:8000/sso/saml/acme/sls/"' in text
+    assert 'AuthnRequestsSigned="true"' in text
+    body = "".join(provider.saml_sp_certificate.strip().splitlines()[1:-1])
+    assert body in text.replace("\n", "")
+    assert "PRIVATE" not in text
+    provider.refresh_from_db()
+    stored = IdentityProvider.objects.filter(pk=provider.pk).values_list("saml_sp_private_key", flat=True)
+    assert provider.saml_sp_private_key.startswith("-----BEGIN PRIVATE KEY-----")
+    assert stored[0].startswith("-----BEGIN PRIVATE KEY-----")  # read through the field: decrypted
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT saml_sp_private_key FROM identity_identityprovider WHERE id = %s", [provider.pk])
+        assert cursor.fetchone()[0].startswith("encrypted:fernet:")
+
+
+def test_without_xmlsec1_a_saml_sign_in_says_so(acme, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    answer = Client().get("/sso/saml/acme/login/")
+    assert answer.status_code == 503
+    assert "the xmlsec1 program is missing" in answer.content.decode()
+    assert failure("saml_unavailable")
+    assert Client().get("/login/").status_code == 200
