@@ -9,6 +9,8 @@ certificates, or its metadata XML); we are its service provider with a key pair 
 key encrypted at rest), and its attribute names go in the same `*_claim` fields (`identity.saml`).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -213,7 +215,7 @@ class IdentityProvider(models.Model):
         return self.protocol == Protocol.SAML
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.protocol == Protocol.OIDC:
             for name in ("discovery_url", "client_id"):
                 if not getattr(self, name):

@@ -17,6 +17,7 @@ pysaml2 with defusedxml (no entities, no network).
 No database transaction is open while xmlsec1 runs; nothing here talks to the IdP over the network.
 """
 
+import base64
 import datetime
 import logging
 import re
@@ -34,7 +35,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -124,7 +128,9 @@ def ensure_sp_keys(provider: IdentityProvider) -> None:
 
 def certificates(text: str) -> list[str]:
     """The PEM certificates in a text (several may be pasted one after the other), as base64 bodies."""
-    bodies, current, inside = [], [], False
+    bodies: list[str] = []
+    current: list[str] = []
+    inside = False
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("-----BEGIN CERTIFICATE"):
@@ -136,6 +142,33 @@ def certificates(text: str) -> list[str]:
         elif inside and line:
             current.append(line)
     return bodies
+
+
+def check_idp_certificates(text: str) -> str:
+    """The IdP's certificates as pasted, when each reads as an X.509 certificate (ValidationError otherwise)."""
+    bodies = certificates(text)
+    if not bodies or len(bodies) > 10:
+        raise ValidationError(_("Paste one or more PEM certificates (-----BEGIN CERTIFICATE----- …)."))
+    for body in bodies:
+        try:
+            x509.load_der_x509_certificate(base64.b64decode(body, validate=True))
+        except ValueError:
+            raise ValidationError(_("A certificate cannot be read: paste it as PEM.")) from None
+    return text.strip()
+
+
+def check_idp_metadata(text: str) -> str:
+    """The IdP's metadata as pasted, when it is one IdP's EntityDescriptor (read with entities and network off)."""
+    try:
+        root = DefusedET.fromstring(text.strip().encode())
+    except (DefusedET.ParseError, DefusedXmlException, ValueError):
+        raise ValidationError(_("This is not an XML document, or it declares entities.")) from None
+    namespace = "{urn:oasis:names:tc:SAML:2.0:metadata}"
+    if root.tag != f"{namespace}EntityDescriptor" or root.find(f"{namespace}IDPSSODescriptor") is None:
+        raise ValidationError(
+            _("This is not the metadata of one identity provider (an EntityDescriptor with an IDPSSODescriptor).")
+        )
+    return text.strip()
 
 
 def idp_metadata(provider: IdentityProvider) -> str:
@@ -266,7 +299,9 @@ def authn_redirect(provider: IdentityProvider, next_url: str) -> tuple[str, str]
     """The address of the IdP's sign-in with our signed AuthnRequest, and that request's ID (kept, to be answered
     once)."""
     now = timezone.now()
-    SamlRequest.objects.filter(created_at__lt=now - REQUEST_MAX_AGE).exclude(request_id__startswith="assertion:").delete()
+    SamlRequest.objects.filter(created_at__lt=now - REQUEST_MAX_AGE).exclude(
+        request_id__startswith="assertion:"
+    ).delete()
     SamlRequest.objects.filter(created_at__lt=now - ASSERTION_MEMORY, request_id__startswith="assertion:").delete()
     with client_for(provider) as client:
         request_id, info = client.prepare_for_authenticate(
@@ -366,9 +401,7 @@ def _answered_before(provider: IdentityProvider, error: Exception) -> bool:
     return bool(
         isinstance(error, UnsolicitedResponse)
         and found
-        and SamlRequest.objects.filter(
-            provider=provider, request_id=found.group(1), answered_at__isnull=False
-        ).exists()
+        and SamlRequest.objects.filter(provider=provider, request_id=found.group(1), answered_at__isnull=False).exists()
     )
 
 
@@ -382,7 +415,7 @@ def check_response(provider: IdentityProvider, saml_response: str) -> Answer:
             response = client.parse_authn_request_response(
                 saml_response, BINDING_HTTP_POST, outstanding=_Outstanding(provider)
             )
-        except Exception as error:  # noqa: BLE001 - pysaml2 raises bare Exceptions for some checks
+        except Exception as error:
             logger.info("SAML provider %s: response refused: %s: %s", provider.slug, type(error).__name__, error)
             if _answered_before(provider, error):
                 raise _replayed() from None
@@ -501,7 +534,7 @@ def answer_logout_request(
                 signature=signature,
             )
             request.verify()
-        except Exception as error:  # noqa: BLE001 - pysaml2 raises bare Exceptions for some checks
+        except Exception as error:
             logger.info("SAML provider %s: logout request refused: %s", provider.slug, type(error).__name__)
             raise SignInFailed(
                 "saml_logout_signature",

@@ -200,7 +200,9 @@ def saml_sls(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-def after_logout(provider: IdentityProvider, session_data: dict[str, Any] | None, session_key: str | None) -> str | None:
+def after_logout(
+    provider: IdentityProvider, session_data: dict[str, Any] | None, session_key: str | None
+) -> str | None:
     """Our logout of a person signed in through a SAML provider: their session's row forgotten, and the address of
     the IdP's single logout with our LogoutRequest (None when it has none)."""
     if session_key:

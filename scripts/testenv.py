@@ -106,7 +106,9 @@ def ensure_packages() -> None:
     if postgres_bindir() is None or not all(
         shutil.which(tool) for tool in ("redis-server", "chromium", "xgettext", "xmlsec1")
     ):
-        raise TestEnvError("packages installed but postgres, redis-server, chromium, xgettext or xmlsec1 still not found")
+        raise TestEnvError(
+            "packages installed but postgres, redis-server, chromium, xgettext or xmlsec1 still not found"
+        )
 
 
 # --- helpers -----------------------------------------------------------------------------

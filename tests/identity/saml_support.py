@@ -64,7 +64,9 @@ class SamlIdp:
     def browser(self, name: str = "default") -> requests.Session:
         return self.sessions.setdefault(name, requests.Session())
 
-    def sign_in(self, location: str, username: str, password: str, browser: str = "default") -> tuple[str, dict[str, str]]:
+    def sign_in(
+        self, location: str, username: str, password: str, browser: str = "default"
+    ) -> tuple[str, dict[str, str]]:
         """Follow our redirect to the IdP as a browser would, signing in on its form when asked; returns the
         auto-posting form's action (our ACS) and fields (SAMLResponse, RelayState)."""
         session = self.browser(browser)

@@ -297,7 +297,7 @@ def test_logout_here_ends_the_session_at_the_idp_too(acme, saml_idp):
 
 
 def test_a_logout_request_from_the_idp_ends_the_session(acme, saml_idp):
-    provider, _manager = acme
+    _provider, _manager = acme
     client = Client()
     sign_in(client, saml_idp)
     other_person = Client()

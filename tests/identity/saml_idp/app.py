@@ -74,7 +74,9 @@ def server(state: dict[str, Any]) -> Server:
     return Server(config=config)
 
 
-def page(start_response: Any, body: str, status: str = "200 OK", headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+def page(
+    start_response: Any, body: str, status: str = "200 OK", headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
     start_response(status, [("Content-Type", "text/html; charset=utf-8"), *(headers or [])])
     return [body.encode()]
 
@@ -95,7 +97,10 @@ def answer(idp: Server, state: dict[str, Any], request: Any, relay_state: str, u
     options = state.get("options", {})
     message = request.message
     sp = message.issuer.text
-    destination = message.assertion_consumer_service_url or idp.metadata.assertion_consumer_service(sp, BINDING_HTTP_POST)[0]["location"]
+    destination = (
+        message.assertion_consumer_service_url
+        or idp.metadata.assertion_consumer_service(sp, BINDING_HTTP_POST)[0]["location"]
+    )
     response = idp.create_authn_response(
         identity={name: value if isinstance(value, list) else [value] for name, value in person["attributes"].items()},
         in_response_to=options.get("in_response_to", message.id),
@@ -114,7 +119,8 @@ def answer(idp: Server, state: dict[str, Any], request: Any, relay_state: str, u
 
 def login_form(fields: dict[str, str], error: str = "") -> str:
     hidden = "".join(
-        f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">' for name, value in fields.items()
+        f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+        for name, value in fields.items()
     )
     return (
         f"<html><body><h1>Test IdP</h1><p>{html.escape(error)}</p><form method='post' action='{BASE}/login'>{hidden}"
@@ -144,9 +150,13 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         saml = {name: fields[name] for name in ("SAMLRequest", "RelayState", "SigAlg", "Signature") if name in fields}
         try:
             request = idp.parse_authn_request(
-                saml["SAMLRequest"], BINDING_HTTP_REDIRECT, saml.get("RelayState"), saml.get("SigAlg"), saml.get("Signature")
+                saml["SAMLRequest"],
+                BINDING_HTTP_REDIRECT,
+                saml.get("RelayState"),
+                saml.get("SigAlg"),
+                saml.get("Signature"),
             )
-        except Exception as error:  # noqa: BLE001 - the test reads the page
+        except Exception as error:
             return page(start_response, f"refused AuthnRequest: {type(error).__name__} {error}", "400 Bad Request")
         cookie = cookie_of(environ)
         username = SESSIONS.get(cookie, {}).get("username")
@@ -162,16 +172,22 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if not username:
             return page(start_response, login_form(saml))
         SESSIONS[cookie]["sps"][request.message.issuer.text] = True
-        return page(start_response, answer(idp, state, request, saml.get("RelayState", ""), username, cookie), headers=headers)
+        return page(
+            start_response, answer(idp, state, request, saml.get("RelayState", ""), username, cookie), headers=headers
+        )
     if path == "/slo/redirect":
         if "SAMLResponse" in query:
             idp.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT)
             return page(start_response, "logged out everywhere")
         try:
             request = idp.parse_logout_request(
-                query["SAMLRequest"], BINDING_HTTP_REDIRECT, query.get("RelayState"), query.get("SigAlg"), query.get("Signature")
+                query["SAMLRequest"],
+                BINDING_HTTP_REDIRECT,
+                query.get("RelayState"),
+                query.get("SigAlg"),
+                query.get("Signature"),
             )
-        except Exception as error:  # noqa: BLE001 - the test reads the page
+        except Exception as error:
             return page(start_response, f"refused LogoutRequest: {type(error).__name__} {error}", "400 Bad Request")
         name_id = request.message.name_id.text
         for key, session in list(SESSIONS.items()):
@@ -179,7 +195,13 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
                 del SESSIONS[key]
         response = idp.create_logout_response(request.message, [BINDING_HTTP_REDIRECT], sign=False)
         info = idp.apply_binding(
-            BINDING_HTTP_REDIRECT, str(response), response.destination, query.get("RelayState", ""), response=True, sign=True, sigalg=SIG_RSA_SHA256
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            response.destination,
+            query.get("RelayState", ""),
+            response=True,
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
         )
         return redirect(start_response, dict(info["headers"])["Location"])
     if path == "/initiate-logout":
@@ -197,7 +219,9 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         sp = query["sp"]
         destination = idp.metadata.assertion_consumer_service(sp, BINDING_HTTP_POST)[0]["location"]
         response = idp.create_authn_response(
-            identity={name: value if isinstance(value, list) else [value] for name, value in person["attributes"].items()},
+            identity={
+                name: value if isinstance(value, list) else [value] for name, value in person["attributes"].items()
+            },
             in_response_to=None,
             destination=destination,
             sp_entity_id=sp,
@@ -211,4 +235,3 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         info = idp.apply_binding(BINDING_HTTP_POST, str(response), destination, query.get("relay", ""), response=True)
         return page(start_response, str(info["data"]))
     return page(start_response, "not found", "404 Not Found")
-
