@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -44,18 +44,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
-from saml2.request import LogoutRequest
-from saml2.response import StatusError, UnsolicitedResponse
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
-from saml2.sigver import SignatureError
-from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from .models import IdentityProvider, SamlRequest
 from .oidc import SignInFailed
+
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+
+# pysaml2's client, configuration, response and signature modules load XML schemas (about a second): they are
+# imported where a SAML provider is used, not when the application starts.
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,9 @@ def idp_metadata(provider: IdentityProvider) -> str:
     )
 
 
-def _config(provider: IdentityProvider, folder: Path, xmlsec: str) -> SPConfig:
+def _config(provider: IdentityProvider, folder: Path, xmlsec: str) -> "SPConfig":
+    from saml2.config import SPConfig
+
     key_file, cert_file = folder / "sp.key", folder / "sp.crt"
     key_file.write_text(provider.saml_sp_private_key)
     key_file.chmod(0o600)
@@ -247,9 +249,11 @@ def unavailable() -> SignInFailed:
 
 
 @contextmanager
-def client_for(provider: IdentityProvider) -> Iterator[Saml2Client]:
+def client_for(provider: IdentityProvider) -> Iterator["Saml2Client"]:
     """pysaml2's service provider for this IdP; its key and certificate live in a private temporary folder (xmlsec1
     reads files) only while it is used."""
+    from saml2.client import Saml2Client
+
     xmlsec = shutil.which("xmlsec1")
     if xmlsec is None:
         raise unavailable()
@@ -269,7 +273,7 @@ def client_for(provider: IdentityProvider) -> Iterator[Saml2Client]:
         yield client
 
 
-def idp_entity_id(client: Saml2Client, provider: IdentityProvider) -> str:
+def idp_entity_id(client: "Saml2Client", provider: IdentityProvider) -> str:
     found = client.metadata.identity_providers()
     if len(found) != 1:
         raise SignInFailed(
@@ -283,6 +287,8 @@ def idp_entity_id(client: Saml2Client, provider: IdentityProvider) -> str:
 
 def sp_metadata(provider: IdentityProvider) -> str:
     """Our metadata for this IdP (entity ID, ACS, logout address, signing certificate), to give to the IdP."""
+    from saml2.metadata import entity_descriptor
+
     xmlsec = shutil.which("xmlsec1") or "xmlsec1"  # not run for an unsigned metadata document
     ensure_sp_keys(provider)
     with tempfile.TemporaryDirectory(prefix="saml-sp-") as folder:
@@ -342,6 +348,10 @@ class _Outstanding(Mapping[str, str]):
 
 
 def _refused(provider: IdentityProvider, error: Exception) -> SignInFailed:
+    from saml2.response import StatusError, UnsolicitedResponse
+    from saml2.sigver import SignatureError
+    from saml2.validate import ResponseLifetimeExceed, ToEarly
+
     name = {"provider": provider.name}
     text = str(error)
     if isinstance(error, UnsolicitedResponse) or "don't recall" in text or text == "Came from":
@@ -397,6 +407,8 @@ def _replayed() -> SignInFailed:
 
 def _answered_before(provider: IdentityProvider, error: Exception) -> bool:
     """Whether a Response pysaml2 found unsolicited answers a request of ours that was answered already."""
+    from saml2.response import UnsolicitedResponse
+
     found = re.match(r"Unsolicited response: (\S{1,100})$", str(error))
     return bool(
         isinstance(error, UnsolicitedResponse)
@@ -516,6 +528,8 @@ def answer_logout_request(
     """The IdP's LogoutRequest (HTTP-Redirect with the query signed, or POST with the XML signed): checked, the
     sessions it names ended (`end_sessions(name_id, session_indexes)`), and the address of our signed
     LogoutResponse at the IdP. Raises SignInFailed when it is not the IdP's."""
+    from saml2.request import LogoutRequest
+
     if not message or len(message) > MAX_MESSAGE:
         raise SignInFailed("saml_invalid", _("The logout request is missing or too large."))
     with client_for(provider) as client:

@@ -102,7 +102,7 @@ def oidc_login(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _start(request: HttpRequest, provider: IdentityProvider, next_url: str) -> HttpResponse:
     if provider.is_saml:
-        from . import saml_views
+        from . import saml_views  # imported here: saml_views imports this module
 
         return saml_views.start(request, provider, next_url)
     try:
@@ -166,7 +166,7 @@ class LogoutView(auth_views.LogoutView):
         if user is not None:
             audit.sign_out_recorded(request, user=user, provider=provider)
         if provider is not None and provider.is_saml:
-            from . import saml_views
+            from . import saml_views  # imported here: saml_views imports this module
 
             saml_url = saml_views.after_logout(provider, saml_session, session_key)
             return HttpResponseRedirect(saml_url) if saml_url else response
