@@ -7,6 +7,7 @@ import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.test import Client
 
 from identity.models import ExternalIdentity, GroupRoleMapping, IdentityProvider, IdentityProviderDomain, SamlSession
@@ -381,3 +382,66 @@ def test_without_xmlsec1_a_saml_sign_in_says_so(acme, monkeypatch):
     assert "the xmlsec1 program is missing" in answer.content.decode()
     assert failure("saml_unavailable")
     assert Client().get("/login/").status_code == 200
+
+
+def admin_form(entity, **fields):
+    data = {
+        "name": "Idp Metadata",
+        "slug": "meta",
+        "protocol": "saml",
+        "legal_entity": entity.pk,
+        "is_active": "on",
+        "show_on_login_page": "on",
+        "scopes": "openid email profile",
+        "email_claim": "email",
+        "given_name_claim": "givenName",
+        "family_name_claim": "sn",
+        "org_unit_claim": "department",
+        "cost_centre_claim": "costCenter",
+        "manager_claim": "manager",
+        "groups_claim": "groups",
+        "saml_name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+        "domains-TOTAL_FORMS": "1",
+        "domains-INITIAL_FORMS": "0",
+        "domains-0-domain": "meta.example",
+        "group_roles-TOTAL_FORMS": "0",
+        "group_roles-INITIAL_FORMS": "0",
+    }
+    return {**data, **fields}
+
+
+def test_a_provider_added_in_the_admin_from_the_idp_metadata_signs_in(admin_client, saml_idp):
+    entity = LegalEntityFactory(code="META")
+    OrgUnitFactory(legal_entity=entity, code="ENG")
+    CostCentreFactory(legal_entity=entity, code="CC-ENG")
+    bad = admin_client.post(
+        "/admin/identity/identityprovider/add/",
+        admin_form(entity, saml_metadata_xml='<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>'),
+    )
+    assert bad.status_code == 200
+    assert "This is not an XML document, or it declares entities." in bad.content.decode()
+    missing = admin_client.post("/admin/identity/identityprovider/add/", admin_form(entity))
+    assert missing.content.decode().count("A SAML provider needs this, or its metadata XML.") == 3
+
+    metadata = requests.get(f"{saml_idp.base}/metadata", timeout=10).text
+    added = admin_client.post("/admin/identity/identityprovider/add/", admin_form(entity, saml_metadata_xml=metadata))
+    assert added.status_code == 302, added.content.decode()[:3000]
+    provider = IdentityProvider.objects.get(slug="meta")
+    assert provider.saml_sp_private_key.startswith("-----BEGIN PRIVATE KEY-----")
+    page = admin_client.get(f"/admin/identity/identityprovider/{provider.pk}/change/").content.decode()
+    assert "<code>http://127.0.0.1:8000/sso/saml/meta/metadata/</code>" in page
+    assert "<code>http://127.0.0.1:8000/sso/saml/meta/acs/</code>" in page
+    assert "PRIVATE KEY" not in page
+    assert "".join(provider.saml_sp_private_key.splitlines()[1:3]) not in page.replace("\n", "")
+
+    saml_idp.trust(Client().get("/sso/saml/meta/metadata/").content.decode())
+    saml_idp.person("max", "max-pass", "max-0001", **{**ADA, "email": "max@meta.example", "manager": ""})
+    client = Client()
+    action, fields = saml_idp.sign_in(start(client, slug="meta"), "max", "max-pass")
+    assert client.get(post_to_acs(action, fields)["Location"])["Location"] == "/"
+    employee = Employee.objects.get(user__email="max@meta.example")
+    assert (employee.user.first_name, employee.org_unit.code, employee.default_legal_entity_id) == (
+        "Ada",
+        "ENG",
+        entity.pk,
+    )
