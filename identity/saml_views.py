@@ -8,6 +8,7 @@ which carries the cookie; there the session must name that request, so an answer
 browser than the one that asked for it (no login CSRF).
 """
 
+import datetime
 from importlib import import_module
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -123,6 +125,10 @@ def _complete(request: HttpRequest, provider: IdentityProvider, answer: dict[str
         "session_index": answer.get("session_index", ""),
     }
     request.session.save()
+    # Rows of sessions that expired on their own are forgotten with them.
+    SamlSession.objects.filter(
+        created_at__lt=timezone.now() - datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    ).delete()
     SamlSession.objects.create(
         provider=provider,
         user=provisioned.user,
