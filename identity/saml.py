@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
+from saml2.s_utils import UnsupportedBinding
 from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
@@ -427,7 +428,7 @@ def check_response(provider: IdentityProvider, saml_response: str) -> Answer:
             response = client.parse_authn_request_response(
                 saml_response, BINDING_HTTP_POST, outstanding=_Outstanding(provider)
             )
-        except Exception as error:
+        except Exception as error:  # pysaml2 raises bare Exceptions for some of its checks
             logger.info("SAML provider %s: response refused: %s: %s", provider.slug, type(error).__name__, error)
             if _answered_before(provider, error):
                 raise _replayed() from None
@@ -496,8 +497,8 @@ def logout_redirect(provider: IdentityProvider, name_id: str, name_id_format: st
             idp = idp_entity_id(client, provider)
             try:
                 destination = client.metadata.single_logout_service(idp, BINDING_HTTP_REDIRECT, "idpsso")
-            except (SAMLError, KeyError):
-                return None
+            except (SAMLError, KeyError, UnsupportedBinding):
+                return None  # the IdP has no single logout (by HTTP-Redirect)
             if not destination:
                 return None
             location = destination[0]["location"]
@@ -513,6 +514,9 @@ def logout_redirect(provider: IdentityProvider, name_id: str, name_id_format: st
             )
     except SignInFailed:
         return None
+    except Exception as error:  # our session has ended: a logout never fails on the IdP's part
+        logger.warning("SAML provider %s: no logout request made: %s", provider.slug, type(error).__name__)
+        return None
     return str(dict(info["headers"])["Location"])
 
 
@@ -524,10 +528,10 @@ def answer_logout_request(
     sigalg: str | None,
     signature: str | None,
     end_sessions: Any,
-) -> str:
+) -> str | None:
     """The IdP's LogoutRequest (HTTP-Redirect with the query signed, or POST with the XML signed): checked, the
     sessions it names ended (`end_sessions(name_id, session_indexes)`), and the address of our signed
-    LogoutResponse at the IdP. Raises SignInFailed when it is not the IdP's."""
+    LogoutResponse at the IdP (None when it cannot be made). Raises SignInFailed when it is not the IdP's."""
     from saml2.request import LogoutRequest
 
     if not message or len(message) > MAX_MESSAGE:
@@ -548,7 +552,7 @@ def answer_logout_request(
                 signature=signature,
             )
             request.verify()
-        except Exception as error:
+        except Exception as error:  # pysaml2 raises bare Exceptions for some of its checks
             logger.info("SAML provider %s: logout request refused: %s", provider.slug, type(error).__name__)
             raise SignInFailed(
                 "saml_logout_signature",
@@ -562,15 +566,18 @@ def answer_logout_request(
         name_id = str(request.message.name_id.text or "") if request.message.name_id is not None else ""
         indexes = [str(index.text or "") for index in request.message.session_index or []]
         end_sessions(name_id, indexes)
-        response_info = client.create_logout_response(request.message, [BINDING_HTTP_REDIRECT], sign=False)
-        location = response_info.destination
-        info = client.apply_binding(
-            BINDING_HTTP_REDIRECT,
-            str(response_info),
-            location,
-            relay_state=relay_state or "",
-            response=True,
-            sign=True,
-            sigalg=SIG_RSA_SHA256,
-        )
+        try:
+            response_info = client.create_logout_response(request.message, [BINDING_HTTP_REDIRECT], sign=False)
+            info = client.apply_binding(
+                BINDING_HTTP_REDIRECT,
+                str(response_info),
+                response_info.destination,
+                relay_state=relay_state or "",
+                response=True,
+                sign=True,
+                sigalg=SIG_RSA_SHA256,
+            )
+        except Exception as error:  # the sessions are ended: only the answer to the IdP is missing
+            logger.warning("SAML provider %s: no logout response made: %s", provider.slug, type(error).__name__)
+            return None
     return str(dict(info["headers"])["Location"])

@@ -201,7 +201,7 @@ def saml_sls(request: HttpRequest, slug: str) -> HttpResponse:
                 {"provider": provider, "message": failure.message},
                 status=failure.status,
             )
-        return HttpResponseRedirect(location)
+        return HttpResponseRedirect(location) if location else redirect(settings.LOGOUT_REDIRECT_URL)
     messages.info(request, _("You are signed out of %(provider)s too.") % {"provider": provider.name})
     return redirect(settings.LOGOUT_REDIRECT_URL)
 

@@ -53,6 +53,7 @@ def make_saml_provider(saml_idp: SamlIdp, entity, *, slug="acme", domains=("acme
     metadata = Client().get(f"/sso/saml/{slug}/metadata/")
     assert metadata.status_code == 200
     saml_idp.trust(metadata.content.decode())
+    provider.refresh_from_db()  # with the key pair made for the metadata
     return provider
 
 
@@ -445,3 +446,24 @@ def test_a_provider_added_in_the_admin_from_the_idp_metadata_signs_in(admin_clie
         "ENG",
         entity.pk,
     )
+
+
+def test_an_openid_connect_provider_still_needs_its_issuer_and_client_id(admin_client):
+    entity = LegalEntityFactory(code="OIDC")
+    refused = admin_client.post("/admin/identity/identityprovider/add/", admin_form(entity, protocol="oidc"))
+    assert refused.status_code == 200
+    assert refused.content.decode().count("An OpenID Connect provider needs this.") == 2
+    assert not IdentityProvider.objects.filter(slug="meta").exists()
+
+
+def test_without_an_idp_logout_address_only_our_session_ends(acme, saml_idp):
+    provider, _manager = acme
+    provider.saml_slo_url = ""
+    provider.save()
+    client = Client()
+    sign_in(client, saml_idp)
+    logout = client.post("/logout/")
+    assert (logout.status_code, logout["Location"]) == (302, "/login/")
+    assert "_auth_user_id" not in client.session
+    assert SamlSession.objects.count() == 0
+    assert saml_idp.get("/whoami").text == "ada"
