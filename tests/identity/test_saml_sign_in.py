@@ -467,3 +467,24 @@ def test_without_an_idp_logout_address_only_our_session_ends(acme, saml_idp):
     assert "_auth_user_id" not in client.session
     assert SamlSession.objects.count() == 0
     assert saml_idp.get("/whoami").text == "ada"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "not base64 at all!",
+        base64.b64encode(b"<not-saml/>").decode(),
+        base64.b64encode(
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>'
+        ).decode(),
+    ],
+)
+def test_garbage_at_the_acs_and_the_logout_address_is_refused_plainly(acme, value):
+    posted = Client().post("/sso/saml/acme/acs/", {"SAMLResponse": value})
+    assert posted.status_code == 400
+    assert "root:" not in posted.content.decode()
+    logout = Client().get("/sso/saml/acme/sls/", {"SAMLRequest": value or "x"})
+    assert logout.status_code == 400
+    assert "This logout request is not signed by Acme SAML." in logout.content.decode()
