@@ -108,7 +108,7 @@ def auto_post(text: str) -> tuple[str, dict[str, str]]:
         html.unescape(name): html.unescape(value)
         for name, value in re.findall(r'<input\s+type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"', text)
     }
-    assert "SAMLResponse" in fields, text[:500]
+    assert "SAMLResponse" in fields or "SAMLRequest" in fields, text[:500]
     return html.unescape(action.group(1)), fields
 
 

@@ -14,7 +14,7 @@ from identity.models import ExternalIdentity, GroupRoleMapping, IdentityProvider
 from procurement.models import AuditEvent, Employee, Role
 from tests.factories import CostCentreFactory, EmployeeFactory, LegalEntityFactory, OrgUnitFactory, UserFactory
 
-from .saml_support import SamlIdp, path_of
+from .saml_support import SamlIdp, auto_post, path_of
 
 pytestmark = pytest.mark.django_db
 
@@ -488,3 +488,23 @@ def test_garbage_at_the_acs_and_the_logout_address_is_refused_plainly(acme, valu
     logout = Client().get("/sso/saml/acme/sls/", {"SAMLRequest": value or "x"})
     assert logout.status_code == 400
     assert "This logout request is not signed by Acme SAML." in logout.content.decode()
+
+
+def test_a_logout_request_posted_by_the_idp_must_be_signed_and_ends_the_session(acme, saml_idp):
+    client = Client()
+    sign_in(client, saml_idp)
+    sp = "http://127.0.0.1:8000/sso/saml/acme/metadata/"
+    saml_idp.options(sign_logout=False)
+    action, fields = auto_post(saml_idp.get(f"/initiate-logout?username=ada&sp={sp}&binding=post").text)
+    assert action == "http://127.0.0.1:8000/sso/saml/acme/sls/"
+    refused = Client().post(path_of(action), fields)
+    assert refused.status_code == 400
+    assert client.get("/").status_code == 200
+
+    saml_idp.options(sign_logout=True)
+    action, fields = auto_post(saml_idp.get(f"/initiate-logout?username=ada&sp={sp}&binding=post").text)
+    answer = Client().post(path_of(action), fields)  # a cross-site POST: no session cookie with it
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"{saml_idp.base}/slo/redirect?SAMLResponse=")
+    assert client.get("/").status_code == 302
+    assert SamlSession.objects.count() == 0

@@ -208,10 +208,22 @@ def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         person = state["users"][query["username"]]
         sp = query["sp"]
         destination = idp.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
+        sign = state.get("options", {}).get("sign_logout", True)
+        if query.get("binding") == "post":  # the XML signed, posted by the browser
+            destination = idp.metadata.single_logout_service(sp, BINDING_HTTP_POST, "spsso")[0]["location"]
+            _request_id, message = idp.create_logout_request(
+                destination,
+                sp,
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=person["name_id"]),
+                sign=sign,
+                sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256,
+            )
+            info = idp.apply_binding(BINDING_HTTP_POST, str(message), destination, "")
+            return page(start_response, str(info["data"]))
         _request_id, message = idp.create_logout_request(
             destination, sp, name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=person["name_id"]), sign=False
         )
-        sign = state.get("options", {}).get("sign_logout", True)
         info = idp.apply_binding(BINDING_HTTP_REDIRECT, str(message), destination, "", sign=sign, sigalg=SIG_RSA_SHA256)
         return redirect(start_response, dict(info["headers"])["Location"])
     if path == "/unsolicited":
