@@ -22,6 +22,7 @@ from .models import (
 )
 from .oidc import redirect_uri
 from .scim.auth import token_issue
+from .saml import acs_url, check_idp_certificates, check_idp_metadata, generate_sp_keys, sls_url, sp_entity_id
 
 
 class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
@@ -37,11 +38,21 @@ class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
     class Meta:
         model = IdentityProvider
         fields = [
-            "name", "slug", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page",
+            "name", "slug", "protocol", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page",
             "discovery_url", "client_id", "client_secret", "scopes", "local_passwords_disabled",
             "hosted_domain_required", "email_claim", "given_name_claim", "family_name_claim", "org_unit_claim",
             "manager_claim", "cost_centre_claim", "groups_claim", "graph_url", "legal_entity_claim", "default_roles",
+            "saml_metadata_xml", "saml_idp_entity_id", "saml_sso_url", "saml_slo_url", "saml_idp_certificates",
+            "saml_name_id_format", "saml_allow_idp_initiated",
         ]  # fmt: skip
+
+    def clean_saml_metadata_xml(self) -> str:
+        value: str = self.cleaned_data.get("saml_metadata_xml", "")
+        return check_idp_metadata(value) if value.strip() else ""
+
+    def clean_saml_idp_certificates(self) -> str:
+        value: str = self.cleaned_data.get("saml_idp_certificates", "")
+        return check_idp_certificates(value) if value.strip() else ""
 
     def clean_client_secret(self) -> str:
         value: str = self.cleaned_data.get("client_secret", "")
@@ -74,11 +85,24 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
     list_display = ["name", "slug", "legal_entity", "is_active", "local_passwords_disabled"]
     list_filter = ["is_active", "local_passwords_disabled", "legal_entity"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["redirect_uri_shown"]
+    readonly_fields = ["redirect_uri_shown", "saml_sp_shown"]
     filter_horizontal = ["other_legal_entities", "default_roles"]
     inlines = [DomainInline, GroupRoleInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "legal_entity", "other_legal_entities", "is_active", "show_on_login_page"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "protocol",
+                    "legal_entity",
+                    "other_legal_entities",
+                    "is_active",
+                    "show_on_login_page",
+                ]
+            },
+        ),
         (
             gettext_lazy("OpenID Connect"),
             {
@@ -90,6 +114,24 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
                     "hosted_domain_required",
                     "redirect_uri_shown",
                 ]
+            },
+        ),
+        (
+            gettext_lazy("SAML 2.0"),
+            {
+                "fields": [
+                    "saml_sp_shown",
+                    "saml_metadata_xml",
+                    "saml_idp_entity_id",
+                    "saml_sso_url",
+                    "saml_slo_url",
+                    "saml_idp_certificates",
+                    "saml_name_id_format",
+                    "saml_allow_idp_initiated",
+                ],
+                "description": gettext_lazy(
+                    "For a SAML provider: the claim names below are the names of the attributes the IdP sends."
+                ),
             },
         ),
         (gettext_lazy("Passwords"), {"fields": ["local_passwords_disabled"]}),
@@ -117,6 +159,27 @@ class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
         if obj is None or not obj.pk:
             return "—"
         return format_html("<code>{}</code>", redirect_uri(obj))
+
+    @admin.display(description=gettext_lazy("Our service provider (give these to the IdP)"))
+    def saml_sp_shown(self, obj: IdentityProvider | None) -> str:
+        if obj is None or not obj.pk or not obj.is_saml:
+            return "—"
+        return format_html(
+            "{}: <code>{}</code><br>{}: <code>{}</code><br>{}: <code>{}</code><br>{}: <code>{}</code>",
+            gettext_lazy("Metadata URL"),
+            sp_entity_id(obj),
+            gettext_lazy("Entity ID (audience)"),
+            sp_entity_id(obj),
+            gettext_lazy("ACS URL (reply URL)"),
+            acs_url(obj),
+            gettext_lazy("Single logout URL"),
+            sls_url(obj),
+        )
+
+    def save_model(self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool) -> None:
+        if obj.is_saml and not (obj.saml_sp_private_key and obj.saml_sp_certificate):
+            generate_sp_keys(obj)  # our key pair for this IdP: the private key is encrypted at rest, never shown
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ExternalIdentity)

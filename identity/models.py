@@ -1,11 +1,16 @@
-"""Identity providers (OpenID Connect) per legal entity and e-mail domain, and who signed in through which.
+"""Identity providers (OpenID Connect or SAML 2.0) per legal entity and e-mail domain, and who signed in through which.
 
 A provider belongs to one legal entity: it signs in the people whose e-mail domain is one of its domains, creates
 or updates their employee from the ID token's claims (`identity.provisioning`), and may switch local passwords off
 for the people of its entity (`identity.policy`). Its client secret is encrypted at rest and never shown back.
+
+A SAML provider (`protocol` "saml") names its IdP (entity ID, single sign-on and logout addresses, signing
+certificates, or its metadata XML); we are its service provider with a key pair of our own per provider (the private
+key encrypted at rest), and its attribute names go in the same `*_claim` fields (`identity.saml`).
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,8 +33,21 @@ def normalise_domain(value: str) -> str:
     return value.strip().lower().rstrip(".")
 
 
+class Protocol(models.TextChoices):
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
+
+
+class NameIdFormat(models.TextChoices):
+    PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", _("persistent")
+    EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", _("e-mail address")
+    UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", _("unspecified")
+    TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient", _("transient (the e-mail identifies)")
+
+
 class IdentityProvider(models.Model):
-    """An OpenID Connect provider (Entra ID, Okta, Keycloak, Google …) and how its claims map to our employees."""
+    """An OpenID Connect provider or SAML 2.0 identity provider (Entra ID, Okta, Keycloak, Google …) and how its
+    claims or attributes map to our employees."""
 
     name = models.CharField(_("name"), max_length=100, help_text=_('Shown on the login page: "Sign in with …".'))
     slug = models.SlugField(
@@ -49,6 +67,7 @@ class IdentityProvider(models.Model):
         verbose_name=_("other legal entities"),
         help_text=_("Other companies the legal entity claim may name for a person of this provider."),
     )
+    protocol = models.CharField(_("protocol"), max_length=4, choices=Protocol.choices, default=Protocol.OIDC)
     is_active = models.BooleanField(_("active"), default=True)
     show_on_login_page = models.BooleanField(
         _("show on the login page"), default=True, help_text=_('A "Sign in with …" button on the login page.')
@@ -56,12 +75,13 @@ class IdentityProvider(models.Model):
     discovery_url = models.URLField(
         _("issuer or discovery URL"),
         max_length=500,
+        blank=True,
         help_text=_(
             "The issuer (https://login.example.com/…) or its /.well-known/openid-configuration address; the "
             "ID token's issuer must be the one this document names."
         ),
     )
-    client_id = models.CharField(_("client id"), max_length=255)
+    client_id = models.CharField(_("client id"), max_length=255, blank=True)
     client_secret = EncryptedTextField(_("client secret"), max_length=500, blank=True)
     scopes = models.CharField(
         _("scopes"),
@@ -89,6 +109,44 @@ class IdentityProvider(models.Model):
             "Workspace's is refused, even with an address of your domain."
         ),
     )
+    # SAML 2.0: the identity provider (from its metadata XML, or its entity ID, addresses and certificates).
+    saml_metadata_xml = models.TextField(
+        _("IdP metadata XML"),
+        blank=True,
+        validators=[MaxLengthValidator(500_000)],
+        help_text=_("The IdP's metadata document; when given, the four fields below are read from it."),
+    )
+    saml_idp_entity_id = models.CharField(_("IdP entity ID"), max_length=500, blank=True)
+    saml_sso_url = models.URLField(
+        _("IdP single sign-on URL"), max_length=500, blank=True, help_text=_("Its HTTP-Redirect binding.")
+    )
+    saml_slo_url = models.URLField(
+        _("IdP single logout URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Its HTTP-Redirect binding; empty: logging out here does not end the IdP's session."),
+    )
+    saml_idp_certificates = models.TextField(
+        _("IdP signing certificates"),
+        blank=True,
+        validators=[MaxLengthValidator(50_000)],
+        help_text=_("One or more PEM certificates (two during a rollover): responses must be signed by one."),
+    )
+    saml_name_id_format = models.CharField(
+        _("NameID format"), max_length=100, choices=NameIdFormat.choices, default=NameIdFormat.PERSISTENT
+    )
+    saml_allow_idp_initiated = models.BooleanField(
+        _("allow IdP-initiated sign-in"),
+        default=False,
+        help_text=_(
+            "Accept a response that answers no request of ours (started from the IdP's portal). Off by default: "
+            "such a response is not bound to the browser that receives it (see docs/identity.md)."
+        ),
+    )
+    # Our own key pair as this provider's service provider: it signs our requests; never shown back (the
+    # certificate is public: it is in our metadata).
+    saml_sp_private_key = EncryptedTextField(_("SP private key"), max_length=10_000, blank=True)
+    saml_sp_certificate = models.TextField(_("SP certificate"), blank=True)
     # Claim mapping: the name of the claim that carries each attribute; empty leaves the attribute alone.
     email_claim = models.CharField(
         _("e-mail claim"), max_length=100, default="email", validators=[CLAIM_NAME_VALIDATOR]
@@ -161,6 +219,23 @@ class IdentityProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == Protocol.SAML
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.protocol == Protocol.OIDC:
+            for name in ("discovery_url", "client_id"):
+                if not getattr(self, name):
+                    errors[name] = _("An OpenID Connect provider needs this.")
+        elif not self.saml_metadata_xml.strip():
+            for name in ("saml_idp_entity_id", "saml_sso_url", "saml_idp_certificates"):
+                if not getattr(self, name).strip():
+                    errors[name] = _("A SAML provider needs this, or its metadata XML.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def scope_list(self) -> list[str]:
@@ -408,3 +483,46 @@ class LogoutTokenUse(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class SamlRequest(models.Model):
+    """An AuthnRequest we sent, until its answer is used: the response must answer one (InResponseTo), once.
+
+    The IdP's answer is a cross-site POST, which a SameSite=Lax session cookie does not come with: the request is
+    kept here rather than in the session, the checked answer is written on it, and the browser that started the
+    sign-in (its session names the request) finishes it with a same-site GET.
+    """
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="saml_requests")
+    request_id = models.CharField(max_length=100, unique=True)
+    next_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["created_at"], name="identity_saml_request_age")]
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
+class SamlSession(models.Model):
+    """A session signed in through a SAML provider, found again by the IdP's LogoutRequest (its NameID and
+    session index) to end it, even when that request comes without the browser's cookie."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="saml_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name_id = models.CharField(max_length=500)
+    name_id_format = models.CharField(max_length=100, blank=True)
+    session_index = models.CharField(max_length=500, blank=True)
+    session_key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["provider", "name_id"], name="identity_saml_session_name")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.name_id}"

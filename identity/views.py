@@ -49,7 +49,9 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
 
 
 def login_providers() -> list[IdentityProvider]:
-    return list(IdentityProvider.objects.filter(is_active=True, show_on_login_page=True).only("name", "slug"))
+    return list(
+        IdentityProvider.objects.filter(is_active=True, show_on_login_page=True).only("name", "slug", "protocol")
+    )
 
 
 class LoginView(auth_views.LoginView):
@@ -111,6 +113,10 @@ def oidc_login(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _start(request: HttpRequest, provider: IdentityProvider, next_url: str) -> HttpResponse:
+    if provider.is_saml:
+        from . import saml_views  # imported here: saml_views imports this module
+
+        return saml_views.start(request, provider, next_url)
     try:
         response = authorization_redirect(request, provider)
     except SignInFailed as failure:
@@ -171,12 +177,18 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider_pk = request.session.get(SESSION_PROVIDER)
         id_token = request.session.get(SESSION_ID_TOKEN, "")
+        saml_session, session_key = request.session.get("identity_saml"), request.session.session_key
         user = request.user if request.user.is_authenticated else None
         provider = IdentityProvider.objects.filter(pk=provider_pk, is_active=True).first() if provider_pk else None
         sso_session_forget(session_key=request.session.session_key)
         response = super().post(request, *args, **kwargs)
         if user is not None:
             audit.sign_out_recorded(request, user=user, provider=provider)
+        if provider is not None and provider.is_saml:
+            from . import saml_views  # imported here: saml_views imports this module
+
+            saml_url = saml_views.after_logout(provider, saml_session, session_key)
+            return HttpResponseRedirect(saml_url) if saml_url else response
         if provider is not None and id_token:
             after = settings.SITE_URL.rstrip("/") + reverse(settings.LOGOUT_REDIRECT_URL)
             url = logout_url(provider, id_token, after)

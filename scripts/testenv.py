@@ -83,6 +83,8 @@ def ensure_packages() -> None:
         missing.append("chromium")
     if shutil.which("xgettext") is None:
         missing.append("gettext")  # only the translation test (makemessages) needs it; babel compiles
+    if shutil.which("xmlsec1") is None:
+        missing.append("xmlsec1")  # pysaml2 signs and verifies SAML messages with it (tests/identity SAML IdP)
     if not missing:
         return
     prefix: list[str] = []
@@ -101,8 +103,12 @@ def ensure_packages() -> None:
         stdin=subprocess.DEVNULL,
         stdout=stdout,
     )
-    if postgres_bindir() is None or not all(shutil.which(tool) for tool in ("redis-server", "chromium", "xgettext")):
-        raise TestEnvError("packages installed but postgres, redis-server, chromium or xgettext still not found")
+    if postgres_bindir() is None or not all(
+        shutil.which(tool) for tool in ("redis-server", "chromium", "xgettext", "xmlsec1")
+    ):
+        raise TestEnvError(
+            "packages installed but postgres, redis-server, chromium, xgettext or xmlsec1 still not found"
+        )
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -319,6 +319,7 @@ def test_rotation_reads_old_values_during_the_overlap_rewrites_them_and_then_nee
 
     assert rotate() == [
         f"identity.IdentityProvider.client_secret: {counts(0, 0, 0, 0)}",
+        f"identity.IdentityProvider.saml_sp_private_key: {counts(0, 0, 0, 0)}",
         f"notifications.Webhook.secret: {counts(0, 0, 0, 0)}",
         f"procurement.Supplier.order_shared_secret: {counts(1, 0, 0, 0)}",
         f"procurement.TotpDevice.key_hex: {counts(0, 0, 0, 0)}",
