@@ -4,6 +4,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
+from procurement.admin_audit import AuditedModelAdmin
+
 from .models import ExternalIdentity, GroupRoleMapping, IdentityProvider, IdentityProviderDomain, normalise_domain
 from .oidc import redirect_uri
 
@@ -53,7 +55,8 @@ class GroupRoleInline(admin.TabularInline[GroupRoleMapping, IdentityProvider]):
 
 
 @admin.register(IdentityProvider)
-class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
+class IdentityProviderAdmin(AuditedModelAdmin[IdentityProvider]):
+    audit_event_prefix = "identity.provider"
     form = IdentityProviderForm
     list_display = ["name", "slug", "legal_entity", "is_active", "local_passwords_disabled"]
     list_filter = ["is_active", "local_passwords_disabled", "legal_entity"]
