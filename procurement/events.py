@@ -39,14 +39,14 @@ def audit_event_row(
     )
 
 
-# Field names whose values never enter the log: a change to one is recorded as "changed", never its value.
-SECRET_NAME_PARTS = ("secret", "password", "private_key", "key_hash", "token_hash", "otp_key")
+# Field names whose values never enter the log (names ending so): a change to one is recorded as "changed", never
+# its value. `local_passwords_disabled` is not one: only names that end with a secret's word.
+SECRET_NAME_ENDS = ("secret", "password", "password_hash", "private_key", "key_hash", "token_hash", "key_hex")
 SECRET_CHANGED = "changed"  # noqa: S105  (what the log says of a changed secret)
 
 
 def audit_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(part in lowered for part in SECRET_NAME_PARTS)
+    return name.lower().endswith(SECRET_NAME_ENDS)
 
 
 def audit_value(value: Any) -> Any:
@@ -76,8 +76,8 @@ def audit_snapshot(obj: models.Model, *, exclude: frozenset[str] = frozenset()) 
     never writes them down."""
     state: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.primary_key or field.name in exclude:
-            continue
+        if field.primary_key or field.name in exclude or getattr(field, "auto_now", False):
+            continue  # a time the save itself moves is no change anyone made
         if field.is_relation:
             related_id = getattr(obj, field.attname)
             state[field.name] = None if related_id is None else audit_value(getattr(obj, field.name))
