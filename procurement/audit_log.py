@@ -238,10 +238,10 @@ class AuditReader:
     unattached: bool
 
 
-def audit_reader_roles_exist() -> Exists:
-    """True for an employee row holding a role that reads the log (annotated on the request's employee, so the
-    menu knows without a query of its own)."""
-    return Exists(Employee.roles.through.objects.filter(employee_id=OuterRef("pk"), role_id__in=READER_ROLES))
+def audit_readers_exist() -> Exists:
+    """For a user row: whether their employee holds a role that reads the log (annotated on the session's user
+    query, so the menu knows without a query of its own)."""
+    return Exists(Employee.roles.through.objects.filter(employee__user=OuterRef("pk"), role_id__in=READER_ROLES))
 
 
 def audit_reader_for(*, user: Any, employee: Employee | None, entities: list[LegalEntity]) -> AuditReader:

@@ -11,6 +11,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from .audit_log import audit_readers_exist
+
 
 class UserWithEmployeeBackend(ModelBackend):
     """Django's model backend (same passwords, same permissions, same `is_active` rule) whose session user comes
@@ -20,9 +22,17 @@ class UserWithEmployeeBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("employee").get(pk=user_id)
+            user = (
+                user_model._default_manager.select_related("employee")
+                .annotate(employee_may_read_audit=audit_readers_exist())
+                .get(pk=user_id)
+            )
         except user_model.DoesNotExist:
             return None
+        employee = getattr(user, "employee", None) if hasattr(user, "employee") else None
+        if employee is not None:
+            # For the menu's link to the audit log, known in the same query (procurement.middleware.OrgContext).
+            employee.may_read_audit = user.employee_may_read_audit
         return user if self.user_can_authenticate(user) else None
 
     def authenticate(

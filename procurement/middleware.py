@@ -5,7 +5,6 @@ from functools import cached_property
 
 from django.http import HttpRequest, HttpResponse
 
-from .audit_log import audit_reader_roles_exist
 from .models import Employee, LegalEntity
 from .selectors import employee_for_user, legal_entities_for_employee
 
@@ -20,21 +19,12 @@ class OrgContext:
 
     @cached_property
     def employee(self) -> Employee | None:
-        """The user's employee, read with whether they may read the audit log (`may_read_audit`, for the menu)
-        in the same query."""
-        user = self._request.user
-        if not getattr(user, "is_authenticated", False) or Employee.user.field.remote_field.is_cached(user):
-            return employee_for_user(user=user)
-        employee = Employee.objects.filter(user=user).annotate(may_read_audit=audit_reader_roles_exist()).first()
-        # As `user.employee` would have: the profile remembered on the user (and the user on it), no second read.
-        Employee.user.field.remote_field.set_cached_value(user, employee)
-        if employee is not None:
-            Employee.user.field.set_cached_value(employee, user)
-        return employee
+        return employee_for_user(user=self._request.user)
 
     @property
     def may_read_audit(self) -> bool:
-        """Whether the menu shows the audit log (the page checks again): known without a query of its own."""
+        """Whether the menu shows the audit log (the page checks again): known without a query of its own, from
+        what the session's user was read with (procurement.auth_backends)."""
         if getattr(self._request.user, "is_superuser", False):
             return True
         return bool(getattr(self.employee, "may_read_audit", False))

@@ -49,7 +49,11 @@ def test_a_supplier_changed_in_the_admin_records_old_and_new_values_and_only_tha
         "changes": {"name": {"from": "Burotec", "to": "Burotec SARL"}, "order_shared_secret": "changed"},
         "source": "admin",
     }
-    assert (event.actor.username, event.object_type, event.object_id) == ("admin", "procurement.Supplier", str(supplier.pk))
+    assert (event.actor.username, event.object_type, event.object_id) == (
+        "admin",
+        "procurement.Supplier",
+        str(supplier.pk),
+    )
     assert "secret-" not in json.dumps(event.data)
 
 
@@ -102,8 +106,10 @@ def test_an_administrator_setting_a_password_is_recorded_without_it(admin_client
 
 @pytest.mark.parametrize("kind", ["org_unit", "cost_centre"])
 def test_organisation_changes_in_the_admin_are_recorded_with_their_entity(admin_client, france, kind):
-    thing = OrgUnitFactory(legal_entity=france, name="Old") if kind == "org_unit" else CostCentreFactory(
-        legal_entity=france, name="Old"
+    thing = (
+        OrgUnitFactory(legal_entity=france, name="Old")
+        if kind == "org_unit"
+        else CostCentreFactory(legal_entity=france, name="Old")
     )
     model = type(thing)._meta.model_name
     admin_form_post(admin_client, reverse(f"admin:procurement_{model}_change", args=[thing.pk]), {"name": "New"})
@@ -144,7 +150,12 @@ def test_a_purchasing_rule_changed_in_the_admin_records_each_changed_condition(a
     response = admin_form_post(
         admin_client,
         reverse("admin:approvals_purchasingrule_change", args=[rule.pk]),
-        {"effect": PurchasingRule.Effect.NAMED_APPROVER, "approver": approver.pk, "min_amount": "5000.00", "currency": "EUR"},
+        {
+            "effect": PurchasingRule.Effect.NAMED_APPROVER,
+            "approver": approver.pk,
+            "min_amount": "5000.00",
+            "currency": "EUR",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = only_event(event_type="purchasing_rule.changed")
@@ -252,7 +263,10 @@ def test_a_supplier_changed_through_the_api_records_old_and_new_values(db, api_c
     supplier = SupplierFactory(code="BUROTEC", name="Burotec", order_shared_secret="old")
     supplier_update(by=admin, supplier=supplier, fields={"name": "Burotec SARL", "order_shared_secret": "new"})
     event = only_event(event_type="supplier.updated")
-    assert event.data["changes"] == {"name": {"from": "Burotec", "to": "Burotec SARL"}, "order_shared_secret": "changed"}
+    assert event.data["changes"] == {
+        "name": {"from": "Burotec", "to": "Burotec SARL"},
+        "order_shared_secret": "changed",
+    }
     assert event.data["order_shared_secret"] == "***"
 
 
