@@ -35,5 +35,5 @@ def admin_form_post(client: Client, url: str, changes: dict[str, Any], *, form_i
     if response.status_code == 200 and getattr(response, "context", None) is not None:
         admin_form = response.context.get("adminform")
         errors = admin_form.form.errors if admin_form is not None else None
-        response.form_errors = errors  # type: ignore[attr-defined]  (for a failing test's message)
+        response.form_errors = errors  # for a failing test's message
     return response

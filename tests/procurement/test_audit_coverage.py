@@ -275,7 +275,7 @@ def test_budget_created_by_the_service_is_recorded_with_its_amount(db, france):
     from procurement.money import Money
 
     centre = CostCentreFactory(legal_entity=france, code="FR-LAB")
-    budget, created = budget_save(
+    _budget, created = budget_save(
         spec=BudgetSpec(legal_entity=france, cost_centre=centre, period="2026", amount=Money(Decimal("1000"), "EUR"))
     )
     event = only_event(event_type="budget.created")

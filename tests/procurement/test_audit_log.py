@@ -258,7 +258,7 @@ def test_the_page_and_the_api_take_the_same_number_of_queries_for_3_or_30_events
     signed_in(client, world["ida"])
     bob = world["bob"]
     few = (count(reverse("audit") + "?actor=bob"), count("/api/v1/audit/events/?actor=bob"))
-    for n in range(27):
+    for _n in range(27):
         audit_event_record(
             event_type="identity.sign_in", actor=bob, legal_entity=france, obj=bob, data={"method": "password"}
         )
