@@ -191,6 +191,7 @@ class ProcurementUserAdmin(AuditedModelAdmin[Any], UserAdmin):
 
     audit_event_prefix = "user"
     audit_exclude_fields = frozenset({"last_login", "date_joined"})
+    audit_inlines = False  # the employee inline: in audit_state below, without what procurement.people audits
     inlines = [EmployeeInline]
 
     def audit_state(self, obj: Any) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.db import models
-from django.forms import BaseFormSet, ModelForm
+from django.forms import ModelForm
+from django.forms.models import _get_foreign_key
 from django.http import HttpRequest
 
-from .events import audit_changes, audit_event_record, audit_snapshot
+from .events import audit_changes, audit_event_record, audit_snapshot, audit_value
 from .models import LegalEntity
 
 _BEFORE = "_audit_before"
@@ -33,9 +34,22 @@ class AuditedModelAdmin[M: models.Model](admin.ModelAdmin[M]):
     def audit_prefix(self) -> str:
         return self.audit_event_prefix or self.model._meta.label_lower
 
+    # Whether the rows of the admin's inlines (an entity's addresses, a provider's domains and group roles) are
+    # part of the object's state: each inline as a list of its rows' fields.
+    audit_inlines: ClassVar[bool] = True
+
     def audit_state(self, obj: M) -> dict[str, Any]:
-        """What is compared before and after a save; an admin adds what its inlines change."""
-        return audit_snapshot(obj, exclude=self.audit_exclude_fields)
+        """What is compared before and after a save: the object's fields, and its inlines' rows."""
+        state = audit_snapshot(obj, exclude=self.audit_exclude_fields)
+        if self.audit_inlines and obj.pk is not None:
+            for inline in self.inlines:
+                model = inline.model
+                parent = _get_foreign_key(self.model, model, fk_name=getattr(inline, "fk_name", None))
+                rows = model._default_manager.filter(**{parent.name: obj}).order_by("pk")
+                state[model._meta.model_name] = audit_value(
+                    [audit_snapshot(row, exclude=frozenset({parent.name})) for row in rows]
+                )
+        return state
 
     def audit_legal_entity(self, obj: M) -> LegalEntity | None:
         """The entity whose auditors see the event: the object's own entity when it has one."""
@@ -94,7 +108,3 @@ class AuditedModelAdmin[M: models.Model](admin.ModelAdmin[M]):
 def _given(change: Any) -> bool:
     """A field set on creation (not left empty)."""
     return change == "changed" or change["to"] not in (None, "", [], {})
-
-
-def formsets_changed(formsets: list[BaseFormSet[Any]]) -> bool:
-    return any(formset.has_changed() for formset in formsets)

@@ -287,3 +287,24 @@ def test_budget_created_by_the_service_is_recorded_with_its_amount(db, france):
         "changes": {},
     }
     assert LegalEntityFactory(code="FR-TEST") == event.legal_entity
+
+
+def test_a_group_role_mapping_added_to_an_identity_provider_is_recorded_with_the_provider(admin_client, france):
+    provider = IdentityProvider.objects.create(
+        name="Corp SSO",
+        slug="corp",
+        legal_entity=france,
+        discovery_url="https://idp.example/.well-known/openid-configuration",
+        client_id="procurement",
+    )
+    Role.objects.get_or_create(code=Role.APPROVER, defaults={"name": "Approver"})
+    response = admin_form_post(
+        admin_client,
+        reverse("admin:identity_identityprovider_change", args=[provider.pk]),
+        {"group_roles-0-group": "procurement-approvers", "group_roles-0-role": Role.APPROVER},
+    )
+    assert response.status_code == 302, getattr(response, "form_errors", None)
+    event = only_event(event_type="identity.provider.changed")
+    assert event.data["changes"] == {
+        "grouprolemapping": {"from": [], "to": [{"group": "procurement-approvers", "role": "Approver"}]}
+    }
