@@ -20,13 +20,11 @@ from .audit_log import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     AuditReader,
-    audit_actor_name,
-    audit_event_ip,
-    audit_event_summary,
     audit_events_page,
     audit_filters_parse,
     audit_reader_for,
 )
+from .audit_texts import audit_actor_name, audit_event_ip, audit_event_summary
 from .audit_views import audit_export
 from .models import ApiToken, AuditEvent, Role, TokenScope
 from .selectors import employee_for_user, legal_entities_for_employee

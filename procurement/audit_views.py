@@ -17,16 +17,12 @@ from .audit_log import (
     AuditFilters,
     AuditForbidden,
     AuditReader,
-    audit_actor_name,
-    audit_event_ip,
-    audit_event_summary,
     audit_events_filtered,
     audit_events_page,
     audit_filters_parse,
-    audit_object_url,
     audit_reader_for,
-    audit_type_choices,
 )
+from .audit_texts import audit_actor_name, audit_event_ip, audit_event_summary, audit_object_url, audit_type_choices
 from .error_codes import ProcurementErrorCode
 from .exports import Column, export_format, export_response
 from .models import AuditEvent
