@@ -61,11 +61,13 @@ class AuditedModelAdmin[M: models.Model](admin.ModelAdmin[M]):
                 return entity if isinstance(entity, LegalEntity) else None
         return None
 
-    def save_model(self, request: HttpRequest, obj: M, form: ModelForm[M], change: bool) -> None:
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
+        # Read before the form saves anything (a form may write its object in save(commit=False): ERP clients).
         if self.audit_saves:
+            obj = form.instance
             stored = type(obj)._default_manager.filter(pk=obj.pk).first() if change and obj.pk else None
             setattr(form, _BEFORE, self.audit_state(stored) if stored is not None else {})
-        super().save_model(request, obj, form, change)
+        return super().save_form(request, form, change)
 
     def save_related(self, request: HttpRequest, form: ModelForm[M], formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -308,3 +308,27 @@ def test_a_group_role_mapping_added_to_an_identity_provider_is_recorded_with_the
     assert event.data["changes"] == {
         "grouprolemapping": {"from": [], "to": [{"group": "procurement-approvers", "role": "Approver"}]}
     }
+
+
+def test_an_erp_clients_new_oci_password_and_shared_secret_are_recorded_as_changed_only(admin_client, france):
+    from punchout.models import ErpClient
+
+    client = ErpClient.objects.create(
+        code="ERP-X", name="ERP X", legal_entity=france, shared_secret="erp-secret-1", allowed_hosts=["erp.example"]
+    )
+    response = admin_form_post(
+        admin_client,
+        reverse("admin:punchout_erpclient_change", args=[client.pk]),
+        {"oci_password": "erp-pass-2", "shared_secret": "erp-secret-2", "oci_enabled": "on", "oci_username": "erpx"},
+    )
+    assert response.status_code == 302, getattr(response, "form_errors", None)
+    event = only_event(event_type="punchout.erp_client.changed")
+    changes = event.data["changes"]
+    assert changes.pop("group") == {"from": None, "to": "ERP clients: ERP-X"}
+    assert changes == {
+        "oci_enabled": {"from": False, "to": True},
+        "oci_username": {"from": "", "to": "erpx"},
+        "oci_password_hash": "changed",
+        "shared_secret": "changed",
+    }
+    assert "erp-pass" not in json.dumps(event.data) and "erp-secret" not in json.dumps(event.data)
