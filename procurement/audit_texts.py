@@ -171,6 +171,11 @@ SENTENCES: Final[dict[str, Promise]] = {
     "punchout.connection_created": _("Created a %(protocol)s punchout connection of %(supplier)s"),
     "catalog_item.created": _("Added item %(sku)s of %(supplier)s"),
 }
+# Why a sign-in failed, as identity.audit records it (other reasons are shown as recorded).
+REASONS: Final[dict[str, Promise]] = {
+    "bad_credentials": _("wrong user name or password"),
+    "password_switched_off": _("passwords are switched off for this entity"),
+}
 STATUS_SENTENCE: Final = _("Status %(from)s → %(to)s")
 CREATED: Final = _("Created %(thing)s “%(name)s”")
 CHANGED: Final = _("Changed %(thing)s “%(name)s”: %(fields)s")
@@ -221,6 +226,8 @@ def audit_event_summary(event: AuditEvent) -> str:
     data = event.data if isinstance(event.data, dict) else {}
     fields = _Fields({key: value for key, value in data.items() if isinstance(value, str | int | float)})
     fields["fields"] = _fields_changed(event)
+    if fields.get("reason") in REASONS:
+        fields["reason"] = str(REASONS[fields["reason"]])
     sentence = SENTENCES.get(event.event_type)
     if sentence is not None:
         return str(sentence) % fields
