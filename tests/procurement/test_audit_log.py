@@ -374,3 +374,25 @@ def test_every_filter_reads_through_an_index_of_the_log(world, query, index):
         plan = events.explain()
         assert "Seq Scan on procurement_auditevent" not in plan, plan
         assert any(name in plan for name in expected), plan
+
+
+def test_a_superuser_reads_every_entitys_events(admin_client, world):
+    e = world["events"]
+    response = admin_client.get(reverse("audit"))
+    assert page_ids(response) == ids(e["budget"], e["supplier"], e["failed"], e["sign_in"])
+    assert 'id="menu-audit"' in response.content.decode()
+    assert page_ids(admin_client.get(reverse("audit"), {"entity": "SE-TEST"})) == ids(e["failed"])
+
+
+def test_an_xlsx_download_beyond_its_bound_is_refused_with_what_to_do(client, api_client, world, monkeypatch):
+    from procurement import audit_views
+
+    monkeypatch.setattr(audit_views, "XLSX_MAX_EVENTS", 2)
+    signed_in(client, world["ida"])
+    response = client.get(reverse("audit"), {"export": "xlsx"})
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "More than 2 events match: an XLSX download holds at most that many. Narrow the filters (dates, type) or "
+        "download the CSV, which has every event."
+    )
+    assert client.get(reverse("audit"), {"export": "xlsx", "type": "budgets"}).status_code == 200
