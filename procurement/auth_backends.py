@@ -29,7 +29,7 @@ class UserWithEmployeeBackend(ModelBackend):
             )
         except user_model.DoesNotExist:
             return None
-        employee = getattr(user, "employee", None) if hasattr(user, "employee") else None
+        employee = getattr(user, "employee", None)  # None: no profile (its absence is remembered too)
         if employee is not None:
             # For the menu's link to the audit log, known in the same query (procurement.middleware.OrgContext).
             employee.may_read_audit = user.employee_may_read_audit
