@@ -368,7 +368,10 @@ def test_every_filter_reads_through_an_index_of_the_log(world, query, index):
             ("audit_event_", "procurement_auditevent_created_at"),
         ),
     ):
-        events = audit_events_filtered(reader=reader, filters=audit_filters_parse(query))[:51]
+        events = audit_events_filtered(reader=reader, filters=audit_filters_parse(query))
+        # A superuser's filtered rows unordered: the planner cannot take the time index for the order and filter
+        # after it (what it may rightly do on a tiny table), so the filter's own index is what serves it.
+        events = events.order_by()[:51] if reader.all_entities and query else events[:51]
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = events.explain()
