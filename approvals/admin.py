@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from procurement.admin_amounts import MajorAmountsForm, major_amount_field
+from procurement.admin_audit import AuditedModelAdmin
 
 from .models import (
     INVOICE_RULE_EFFECTS,
@@ -65,7 +66,9 @@ class PurchasingRuleForm(MajorAmountsForm):
 
 
 @admin.register(PurchasingRule)
-class PurchasingRuleAdmin(admin.ModelAdmin[PurchasingRule]):
+class PurchasingRuleAdmin(AuditedModelAdmin[PurchasingRule]):
+    audit_event_prefix = "purchasing_rule"
+    audit_saves = False  # purchasing_rule_save audits every save
     form = PurchasingRuleForm
     list_display = [
         "position",

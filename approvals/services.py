@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from procurement.events import audit_event_row
+from procurement.events import audit_changes, audit_event_record, audit_event_row
 from procurement.models import Employee
 from procurement.sql import (
     sql_column,
@@ -71,19 +71,46 @@ def _snapshot(rule: PurchasingRule) -> dict[str, Any]:
     }
 
 
+def _related_named(changes: dict[str, Any]) -> None:
+    """A changed approver, unit, cost centre or supplier by its name, not its id."""
+    for name, change in changes.items():
+        field = PurchasingRule._meta.get_field(name)
+        if field.many_to_one and field.related_model is not None:
+            related = field.related_model._default_manager
+            for end in ("from", "to"):
+                if change[end] not in (None, ""):
+                    found = related.filter(pk=change[end]).first()
+                    change[end] = str(found) if found is not None else change[end]
+
+
 @transaction.atomic
 def purchasing_rule_save(*, rule: PurchasingRule, by: Any = None) -> PurchasingRule:
     """Save a rule; every change makes a new version, and the old one stays readable."""
+    before: dict[str, Any] = {}
     if rule.pk:
         previous = purchasing_rules_qs_select_for_update().get(pk=rule.pk)
-        if _snapshot(previous) == _snapshot(rule) and previous.version == rule.version:
+        before = _snapshot(previous)
+        if before == _snapshot(rule) and previous.version == rule.version:
             return rule
         rule.version = previous.version + 1
     else:
         rule.version = 1
     rule.save()
+    after = _snapshot(rule)
     PurchasingRuleVersion.objects.create(
-        rule=rule, version=rule.version, snapshot=_snapshot(rule), created_by=by if getattr(by, "pk", None) else None
+        rule=rule, version=rule.version, snapshot=after, created_by=by if getattr(by, "pk", None) else None
+    )
+    changes = audit_changes(before, after)
+    changes.pop("version", None)
+    _related_named(changes)
+    if rule.version == 1:
+        changes = {name: change for name, change in changes.items() if change["to"] not in (None, "", [])}
+    audit_event_record(
+        event_type="purchasing_rule.created" if rule.version == 1 else "purchasing_rule.changed",
+        actor=by,
+        legal_entity=rule.legal_entity,
+        obj=rule,
+        data={"name": rule.name, "version": rule.version, "changes": changes},
     )
     return rule
 

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from procurement.admin_audit import AuditedModelAdmin
 from procurement.money import Money
 
 from .models import Budget, BudgetEntry
@@ -64,7 +65,9 @@ class BudgetForm(forms.ModelForm[Budget]):
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin[Budget]):
+class BudgetAdmin(AuditedModelAdmin[Budget]):
+    audit_event_prefix = "budget"
+    audit_saves = False  # budget_save audits every save
     form = BudgetForm
     list_display = ["cost_centre", "legal_entity", "period_label", "period_start", "period_end", "amount", "control"]
     list_filter = ["legal_entity", "control", "period_kind", "period_label"]

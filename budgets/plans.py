@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from procurement.errors import ProcurementError
-from procurement.events import audit_event_record
+from procurement.events import audit_changes, audit_event_record
 from procurement.models import CostCentre, LegalEntity
 from procurement.money import Money, to_minor
 
@@ -97,6 +97,7 @@ def budget_save(*, spec: BudgetSpec, by: Any = None) -> tuple[Budget, bool]:
         "tolerance_minor": to_minor(spec.tolerance_amount, spec.amount.currency),
     }
     budget = budgets_qs_select_for_update().filter(**scope).first()
+    before = {name: getattr(budget, name) for name in values} if budget is not None else {}
     if budget is None:
         budget = Budget.objects.create(**scope, **values)
         created = True
@@ -136,6 +137,13 @@ def budget_save(*, spec: BudgetSpec, by: Any = None) -> tuple[Budget, bool]:
         actor=getattr(by, "user", by),
         legal_entity=spec.legal_entity,
         obj=budget,
-        data={"period": period.label, "amount": str(spec.amount.amount), "currency": spec.amount.currency},
+        data={
+            "cost_centre": spec.cost_centre.code,
+            "period": period.label,
+            "amount": str(spec.amount.amount),
+            "currency": spec.amount.currency,
+            # Per field {from, to}: amounts in minor units of the currency, as stored.
+            "changes": audit_changes(before, values) if not created else {},
+        },
     )
     return budget, created

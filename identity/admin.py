@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
+from procurement.admin_audit import AuditedModelAdmin
 from procurement.events import audit_event_record
 
 from .models import (
@@ -21,8 +22,8 @@ from .models import (
     normalise_domain,
 )
 from .oidc import redirect_uri
-from .scim.auth import token_issue
 from .saml import acs_url, check_idp_certificates, check_idp_metadata, generate_sp_keys, sls_url, sp_entity_id
+from .scim.auth import token_issue
 
 
 class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
@@ -80,7 +81,8 @@ class GroupRoleInline(admin.TabularInline[GroupRoleMapping, IdentityProvider]):
 
 
 @admin.register(IdentityProvider)
-class IdentityProviderAdmin(admin.ModelAdmin[IdentityProvider]):
+class IdentityProviderAdmin(AuditedModelAdmin[IdentityProvider]):
+    audit_event_prefix = "identity.provider"
     form = IdentityProviderForm
     list_display = ["name", "slug", "legal_entity", "is_active", "local_passwords_disabled"]
     list_filter = ["is_active", "local_passwords_disabled", "legal_entity"]

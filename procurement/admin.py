@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .admin_amounts import MAX_TYPED_PRICE, MajorAmountsForm, major_amount_field
+from .admin_audit import AuditedModelAdmin
 from .api_tokens import api_token_revoke
+from .events import audit_event_record, audit_snapshot
 from .models import (
     Address,
     ApiToken,
@@ -68,7 +70,8 @@ class LegalEntityForm(MajorAmountsForm):
 
 
 @admin.register(LegalEntity)
-class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
+class LegalEntityAdmin(AuditedModelAdmin[LegalEntity]):
+    audit_event_prefix = "legal_entity"
     form = LegalEntityForm
     list_display = ["code", "name", "country", "currency", "tax_id", "po_number_prefix", "is_active"]
     list_filter = ["country", "currency", "is_active"]
@@ -83,7 +86,8 @@ class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
 
 
 @admin.register(TaxCode)
-class TaxCodeAdmin(admin.ModelAdmin[TaxCode]):
+class TaxCodeAdmin(AuditedModelAdmin[TaxCode]):
+    audit_event_prefix = "tax_code"
     list_display = [
         "code",
         "legal_entity",
@@ -101,14 +105,16 @@ class TaxCodeAdmin(admin.ModelAdmin[TaxCode]):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin[Address]):
+class AddressAdmin(AuditedModelAdmin[Address]):
+    audit_event_prefix = "address"
     list_display = ["legal_entity", "kind", "name", "city", "country", "is_default"]
     list_filter = ["legal_entity", "kind", "country"]
     search_fields = ["name", "street", "city"]
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
+class OrgUnitAdmin(AuditedModelAdmin[OrgUnit]):
+    audit_event_prefix = "org_unit"
     list_display = ["code", "name", "legal_entity", "parent", "manager"]
     list_filter = ["legal_entity"]
     search_fields = ["code", "name", "manager__user__username"]
@@ -116,7 +122,8 @@ class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
 
 
 @admin.register(CostCentre)
-class CostCentreAdmin(admin.ModelAdmin[CostCentre]):
+class CostCentreAdmin(AuditedModelAdmin[CostCentre]):
+    audit_event_prefix = "cost_centre"
     list_display = ["code", "name", "legal_entity", "org_unit", "owner", "is_active"]
     list_filter = ["legal_entity", "is_active"]
     search_fields = ["code", "name", "owner__user__username"]
@@ -124,9 +131,15 @@ class CostCentreAdmin(admin.ModelAdmin[CostCentre]):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin[Role]):
+class RoleAdmin(AuditedModelAdmin[Role]):
+    audit_event_prefix = "role"
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+EMPLOYEE_FIELDS_AUDITED_BY_PEOPLE = frozenset(
+    {"manager", "org_unit", "default_cost_centre", "signing_limit_minor", "signing_limit_currency"}
+)
 
 
 class EmployeeForm(MajorAmountsForm):
@@ -166,7 +179,11 @@ def employee_save_as_people_change(request: HttpRequest, employee: Employee, sav
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin[Employee]):
+class EmployeeAdmin(AuditedModelAdmin[Employee]):
+    audit_event_prefix = "employee"
+    # The manager, unit, default cost centre and signing limit are changed and audited by procurement.people
+    # (organisation.employee.changed): here the roles, entities, cost centres and the rest.
+    audit_exclude_fields = EMPLOYEE_FIELDS_AUDITED_BY_PEOPLE
     form = EmployeeForm
     list_display = ["user", "job_title", "org_unit", "manager", "signing_limit_display", "default_legal_entity"]
     list_filter = ["legal_entities", "roles", "org_unit__legal_entity"]
@@ -200,7 +217,13 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ProcurementUserAdmin(UserAdmin):
+class ProcurementUserAdmin(AuditedModelAdmin[Any], UserAdmin):
+    """Users and their employee profile: a change to either (activation, staff and superuser flags, roles,
+    entities) is one `user.changed` event; the password only as "changed"."""
+
+    audit_event_prefix = "user"
+    audit_exclude_fields = frozenset({"last_login", "date_joined"})
+    audit_inlines = False  # the employee inline: in audit_state below, without what procurement.people audits
     inlines = [EmployeeInline]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -222,6 +245,32 @@ class ProcurementUserAdmin(UserAdmin):
                     request, employee, employee.save, active=getattr(request, "people_change_active", None)
                 )
         formset.save_m2m()
+
+    def audit_state(self, obj: Any) -> dict[str, Any]:
+        state = super().audit_state(obj)
+        employee = Employee.objects.filter(user=obj).first() if obj.pk else None
+        if employee is not None:
+            employee_state = audit_snapshot(employee, exclude=EMPLOYEE_FIELDS_AUDITED_BY_PEOPLE | {"user"})
+            state.update({f"employee.{name}": value for name, value in employee_state.items()})
+        return state
+
+    def audit_legal_entity(self, obj: Any) -> LegalEntity | None:
+        employee = Employee.objects.filter(user=obj).select_related("default_legal_entity").first()
+        return employee.default_legal_entity if employee is not None else None
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and getattr(response, "status_code", 200) == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                audit_event_record(
+                    event_type="user.password_set",
+                    actor=request.user,
+                    legal_entity=self.audit_legal_entity(user),
+                    obj=user,
+                    data={"user": user.get_username(), "usable": user.has_usable_password(), "source": "admin"},
+                )
+        return response
 
 
 @admin.register(Category)
@@ -250,7 +299,8 @@ class SupplierAdminForm(forms.ModelForm[Supplier]):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin[Supplier]):
+class SupplierAdmin(AuditedModelAdmin[Supplier]):
+    audit_event_prefix = "supplier"
     form = SupplierAdminForm
     list_display = ["code", "name", "country", "currency", "order_method", "contact_email", "is_active"]
     list_filter = ["order_method", "country", "currency", "is_active"]
@@ -480,6 +530,25 @@ class TotpDeviceAdmin(admin.ModelAdmin[TotpDevice]):
 
     def has_change_permission(self, request: HttpRequest, obj: TotpDevice | None = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: TotpDevice) -> None:
+        _two_factor_reset_recorded(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[TotpDevice]) -> None:
+        for device in queryset.select_related("user"):
+            _two_factor_reset_recorded(request, device)
+        super().delete_queryset(request, queryset)
+
+
+def _two_factor_reset_recorded(request: HttpRequest, device: TotpDevice) -> None:
+    """An administrator removed someone's authenticator: they enrol again at their next sign-in."""
+    audit_event_record(
+        event_type="two_factor.reset",
+        actor=request.user,
+        obj=device.user,
+        data={"user": device.user.get_username(), "device": device.name, "confirmed": device.confirmed},
+    )
 
 
 @admin.register(RecoveryCode)

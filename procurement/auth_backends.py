@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, StringAgg, Subquery, Value
 from django.http import HttpRequest
 
+from .audit_log import audit_readers_exist
 from .models import Employee
 
 
@@ -41,10 +42,15 @@ class UserWithEmployeeBackend(ModelBackend):
             user = (
                 user_model._default_manager.select_related("employee")
                 .annotate(role_codes=employee_role_codes())
+                .annotate(employee_may_read_audit=audit_readers_exist())
                 .get(pk=user_id)
             )
         except user_model.DoesNotExist:
             return None
+        employee = getattr(user, "employee", None)  # None: no profile (its absence is remembered too)
+        if employee is not None:
+            # For the menu's link to the audit log, known in the same query (procurement.middleware.OrgContext).
+            employee.may_read_audit = user.employee_may_read_audit
         return user if self.user_can_authenticate(user) else None
 
     def authenticate(

@@ -8,4 +8,9 @@ def legal_entity(request: HttpRequest) -> dict[str, Any]:
     org = getattr(request, "org", None)
     if org is None or not request.user.is_authenticated:
         return {}
-    return {"current_legal_entity": org.legal_entity, "legal_entities": org.legal_entities, "employee": org.employee}
+    return {
+        "current_legal_entity": org.legal_entity,
+        "legal_entities": org.legal_entities,
+        "employee": org.employee,
+        "may_read_audit": org.may_read_audit,
+    }

@@ -16,6 +16,7 @@ class ProcurementErrorCode(StrEnum):
     DUPLICATE_SKU = "duplicate_sku"
     INVALID_PRICE = "invalid_price"
     INVALID = "invalid"
+    INVALID_FILTER = "invalid_filter"  # a list's filter that cannot be read (the audit log's dates, types)
     DUPLICATE_SUPPLIER = "duplicate_supplier"
     CODE_IMMUTABLE = "code_immutable"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"

@@ -21,6 +21,14 @@ class OrgContext:
     def employee(self) -> Employee | None:
         return employee_for_user(user=self._request.user)
 
+    @property
+    def may_read_audit(self) -> bool:
+        """Whether the menu shows the audit log (the page checks again): known without a query of its own, from
+        what the session's user was read with (procurement.auth_backends)."""
+        if getattr(self._request.user, "is_superuser", False):
+            return True
+        return bool(getattr(self.employee, "may_read_audit", False))
+
     @cached_property
     def legal_entities(self) -> list[LegalEntity]:
         return list(legal_entities_for_employee(employee=self.employee))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .error_codes import ProcurementErrorCode
 from .errors import ProcurementError
-from .events import audit_event_record
+from .events import audit_changes, audit_event_record
 from .lock_objects import document_sequence_qs_select_for_update, suppliers_qs_select_for_update
 from .models import (
     QUANTITY_STEP,
@@ -131,10 +131,16 @@ def supplier_update(*, by: Any, supplier: Supplier, fields: dict[str, Any]) -> S
     if "code" in fields and fields["code"] != supplier.code:
         raise ProcurementError(_("A supplier's code cannot change."), code=ProcurementErrorCode.CODE_IMMUTABLE)
     supplier = suppliers_qs_select_for_update().get(pk=supplier.pk)
+    before = {key: getattr(supplier, key) for key in fields}
     for key, value in fields.items():
         setattr(supplier, key, value)
     supplier.save()
-    audit_event_record(event_type="supplier.updated", actor=by, obj=supplier, data=_audit_fields(fields))
+    audit_event_record(
+        event_type="supplier.updated",
+        actor=by,
+        obj=supplier,
+        data={**_audit_fields(fields), "changes": audit_changes(before, fields, secrets=frozenset(SECRET_FIELDS))},
+    )
     return supplier
 
 

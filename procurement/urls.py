@@ -12,7 +12,7 @@ from p2p import urls as p2p_urls
 from punchout import urls as punchout_urls
 from requisitions import punchout_urls as requisition_punchout_urls
 
-from . import api, health, profile, token_views, two_factor, views
+from . import api, audit_api, audit_views, health, profile, token_views, two_factor, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -22,6 +22,8 @@ api_v1 = [
     path("catalog/items/", api.CatalogItemListView.as_view(), name="api-catalog-items"),
     path("suppliers/", api.SupplierListView.as_view(), name="api-suppliers"),
     path("suppliers/<str:code>/", api.SupplierDetailView.as_view(), name="api-supplier"),
+    path("audit/events/", audit_api.AuditEventListView.as_view(), name="api-audit-events"),
+    path("audit/events.csv", audit_api.AuditEventExportView.as_view(), name="api-audit-events-csv"),
 ]
 
 urlpatterns = [
@@ -33,6 +35,7 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("legal-entity/", views.legal_entity_switch, name="legal-entity-switch"),
     path("profile/", profile.profile, name="profile"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("profile/tokens/", token_views.tokens_page, name="profile-tokens"),
     path("profile/tokens/<int:pk>/revoke/", token_views.token_revoke, name="profile-token-revoke"),
     # The language switch of pages before logging in (POST language=fr, next=…): Django's set_language.

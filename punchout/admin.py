@@ -11,6 +11,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from procurement.admin_audit import AuditedModelAdmin
 from procurement.models import CustomCatalog, PriceList
 
 from .models import ErpClient, InboundSession, PunchoutConnection, PunchoutSession
@@ -83,7 +84,8 @@ class PunchoutConnectionForm(forms.ModelForm[PunchoutConnection]):
 
 
 @admin.register(PunchoutConnection)
-class PunchoutConnectionAdmin(admin.ModelAdmin[PunchoutConnection]):
+class PunchoutConnectionAdmin(AuditedModelAdmin[PunchoutConnection]):
+    audit_event_prefix = "punchout.connection"
     form = PunchoutConnectionForm
     list_display = ["supplier", "name", "protocol", "url", "is_active", "supports_edit", "supports_inspect"]
     list_filter = ["protocol", "is_active"]
@@ -248,7 +250,8 @@ class ErpClientForm(forms.ModelForm[ErpClient]):
 
 
 @admin.register(ErpClient)
-class ErpClientAdmin(admin.ModelAdmin[ErpClient]):
+class ErpClientAdmin(AuditedModelAdmin[ErpClient]):
+    audit_event_prefix = "punchout.erp_client"
     form = ErpClientForm
     list_display = ["code", "name", "legal_entity", "cxml_enabled", "oci_enabled", "is_active"]
     list_filter = ["legal_entity", "is_active"]

@@ -154,6 +154,8 @@ class Role(models.Model):
     ADMIN = "admin"
     # Receives the goods of every order of the employee's legal entities (the loading dock).
     WAREHOUSE = "warehouse"
+    # Reads the audit log of the employee's legal entities (/audit/), nothing more.
+    AUDITOR = "auditor"
     ALL = {
         REQUESTER: "Requester",
         APPROVER: "Approver",
@@ -161,6 +163,7 @@ class Role(models.Model):
         FINANCE: "Finance",
         ADMIN: "Administrator",
         WAREHOUSE: "Warehouse",
+        AUDITOR: "Auditor",
     }
 
     code = models.CharField(max_length=20, primary_key=True)

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.fields.json import KT
 
 from .organisation import LegalEntity
 from .validators import currency_code_validator
@@ -47,6 +48,12 @@ class AuditEvent(models.Model):
         indexes = [
             # Events of a type, and of a type since a time (procurement.audit_tally counts the recent moves).
             models.Index(fields=["event_type", "created_at"], name="audit_event_type_created"),
+            # The audit log's filters (procurement.audit_log), each read newest first: by entity, by who, by object,
+            # by the address a sign-in came from.
+            models.Index(fields=["legal_entity", "created_at"], name="audit_event_entity_created"),
+            models.Index(fields=["actor", "created_at"], name="audit_event_actor_created"),
+            models.Index(fields=["object_type", "object_id", "created_at"], name="audit_event_object_created"),
+            models.Index(KT("data__ip"), F("created_at"), name="audit_event_ip_created"),
         ]
 
     def __str__(self) -> str:

@@ -98,6 +98,7 @@ PAGES = [
     Row("budget-import", "erin", "/budgets/import/", "main button[type=submit]"),
     # analytics: cycle times, approver turnaround, a budget's burn-down (Chart.js charts)
     Row("cycle-times", "erin", "/analytics/cycle-times/", None),
+    Row("audit-log", "erin", "/audit/", "#audit-apply"),
     Row("approver-turnaround", "erin", "/analytics/approvers/", None),
     Row("burn-down", "erin", "/analytics/burn-down/?budget={budget}", None),
     # catalog uploads: the buyer's list, form and diff; the supplier's page reached by its link
