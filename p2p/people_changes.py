@@ -26,9 +26,9 @@ from procurement.models import CostCentre, Employee, OrgUnit
 from procurement.people import (
     UNSET,
     EmployeeChanged,
-    employee_org_update,
     employees_access_end,
     employees_manager_cycles_check,
+    employees_org_update,
 )
 from requisitions.selectors import requisition_numbers_open
 
@@ -75,21 +75,22 @@ def employees_org_apply(*, changes: Sequence[EmployeeOrgChange], by: Any, source
     actor = by.user if isinstance(by, Employee) else by
     with transaction.atomic():
         # 1. procurement: each employee's fields, audited; the manager chains checked once, on the final state.
-        applied: list[EmployeeChanged] = [
-            employee_org_update(
-                employee=change.employee,
-                by=actor,
-                source=source,
-                manager=change.manager,  # type: ignore[arg-type]
-                org_unit=change.org_unit,  # type: ignore[arg-type]
-                default_cost_centre=change.default_cost_centre,  # type: ignore[arg-type]
-                signing_limit_minor=change.signing_limit_minor,  # type: ignore[arg-type]
-                signing_limit_currency=change.signing_limit_currency,  # type: ignore[arg-type]
-                active=change.active,  # type: ignore[arg-type]
-                check_cycles=False,
-            )
-            for change in changes
-        ]
+        applied: list[EmployeeChanged] = employees_org_update(
+            changes=[
+                {
+                    "employee": change.employee,
+                    "manager": change.manager,
+                    "org_unit": change.org_unit,
+                    "default_cost_centre": change.default_cost_centre,
+                    "signing_limit_minor": change.signing_limit_minor,
+                    "signing_limit_currency": change.signing_limit_currency,
+                    "active": change.active,
+                }
+                for change in changes
+            ],
+            by=actor,
+            source=source,
+        )
         employees_manager_cycles_check(employees=[item.employee for item in applied if "manager" in item.fields])
         changed = [item for item in applied if item.fields]
         if not changed:

@@ -122,7 +122,7 @@ def test_every_bad_line_is_reported_with_its_column_value_and_message(acme, admi
             5,
             "roles",
             "wizard",
-            "Unknown roles: wizard. The roles are: admin, approver, buyer, finance, requester, warehouse.",
+            "Unknown roles: wizard. The roles are: admin, approver, auditor, buyer, finance, requester, warehouse.",
         ),
         (5, "status", "gone", "The status is active or leaver."),
         (6, "email", "alice@acme.example", "This person is already on line 2."),

@@ -107,7 +107,7 @@ def test_the_api_lists_each_bad_line_and_refuses_a_token_without_the_admin_scope
                 "column": "roles",
                 "value": "pilot",
                 "message": "Unknown roles: pilot. The roles are: "
-                "admin, approver, buyer, finance, requester, warehouse.",
+                "admin, approver, auditor, buyer, finance, requester, warehouse.",
             }
         ],
     )
