@@ -58,12 +58,14 @@ class ExponentGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")
-        if (
-            not getattr(response, "streaming", False)
-            and content_type.startswith(_TEXT_TYPES)
-            and not content_type.startswith(_PROMETHEUS_TYPE)
-        ):
-            scan(response.content.decode("utf-8", "replace"), f"{request.method} {request.path} answered")
+        if content_type.startswith(_TEXT_TYPES) and not content_type.startswith(_PROMETHEUS_TYPE):
+            if getattr(response, "streaming", False):
+                # A streamed text (a CSV export) is read whole here and handed on as it was.
+                body = b"".join(response.streaming_content)
+                response.streaming_content = [body]
+            else:
+                body = response.content
+            scan(body.decode("utf-8", "replace"), f"{request.method} {request.path} answered")
         return response
 
 

@@ -34,10 +34,14 @@ class AuditEvent(models.Model):
     """Append-only record of every write a service makes."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No single-column index of their own: (actor, created_at) and (legal_entity, created_at) below serve every
+    # lookup by them (and the deletes that set them null), and the planner cannot pick the narrower one instead.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    legal_entity = models.ForeignKey(LegalEntity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    legal_entity = models.ForeignKey(
+        LegalEntity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     event_type = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)

@@ -401,6 +401,7 @@ def admin_form(entity, **fields):
         "cost_centre_claim": "costCenter",
         "manager_claim": "manager",
         "groups_claim": "groups",
+        "graph_url": "https://graph.microsoft.com",  # the admin page shows its default
         "saml_name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
         "domains-TOTAL_FORMS": "1",
         "domains-INITIAL_FORMS": "0",

@@ -22,3 +22,9 @@ def admin(acme) -> Employee:
 
 def csv_file(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
+
+
+def known_roles() -> str:
+    """The role codes the database holds, as an unknown role's message lists them: the migrations' roles (warehouse,
+    auditor) are there or not depending on whether a transactional test flushed the database before."""
+    return ", ".join(sorted(Role.objects.values_list("code", flat=True)))
