@@ -25,7 +25,7 @@ from .errors import ProcurementError
 from .events import audit_event_row
 from .models import ApiToken, AuditEvent, CostCentre, Employee, LegalEntity, OrgUnit
 from .models.validators import currency_code_validator
-from .sql import sql_column, sql_table
+from .sql import sql_bulk_update, sql_column, sql_table
 
 
 class _Unset(enum.Enum):
@@ -241,10 +241,8 @@ def employees_org_update(*, changes: Sequence[Mapping[str, Any]], by: Any, sourc
             if result.columns:
                 by_columns[tuple(sorted(set(result.columns)))].append(result.employee)
         for columns, employees in by_columns.items():
-            Employee.objects.bulk_update(employees, list(columns), batch_size=BATCH_SIZE)
-        logins = [result.employee.user for result in results if "active" in result.fields]
-        if logins:
-            type(logins[0])._default_manager.bulk_update(logins, ["is_active"], batch_size=BATCH_SIZE)
+            sql_bulk_update(employees, columns, batch_size=BATCH_SIZE)
+        sql_bulk_update([result.employee.user for result in results if "active" in result.fields], ["is_active"])
         events = [_changed_event(result, by, source) for result in results if result.fields]
         AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
     return results

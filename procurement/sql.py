@@ -255,6 +255,41 @@ def sql_update(obj: Model, fields: Sequence[str]) -> None:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
+def sql_bulk_update(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = 1000) -> None:
+    """What `Model.objects.bulk_update(objs, fields)` writes, without its CASE WHEN per row and field (whose building
+    costs more than the write at thousands of rows): per batch one `WITH v(pk, …) AS (VALUES (…), …) UPDATE … FROM v`
+    (PostgreSQL, SQLite 3.33+), each value cast to its column's type. Values go through `get_db_prep_save` as `save`
+    does; an expression value (an F()) is left to `bulk_update`. (No row count: SQLite's driver gives none for a
+    statement that starts with WITH.)"""
+    if not objs or not fields:
+        return
+    meta = objs[0]._meta
+    chosen = [sql_field(meta, name) for name in fields]
+    if any(hasattr(getattr(obj, field.attname), "resolve_expression") for obj in objs for field in chosen):
+        type(objs[0])._default_manager.bulk_update(objs, list(fields), batch_size=batch_size)
+        return
+    qn = connection.ops.quote_name
+    names = ["pk", *(f"c{n}" for n in range(len(chosen)))]
+    # The key as a foreign key to it would be typed ("integer", not "serial"); a foreign key as its target's key.
+    types = [str(meta.pk.rel_db_type(connection)), *(str(field.db_type(connection)) for field in chosen)]
+    placeholders = "(" + ", ".join(f"CAST(%s AS {db_type})" for db_type in types) + ")"
+    sets = ", ".join(f"{qn(str(field.column))} = v.c{n}" for n, field in enumerate(chosen))
+    table, pk = sql_table(meta), sql_column(meta, "pk")
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            batch = objs[start : start + batch_size]
+            params: list[Any] = []
+            for obj in batch:
+                params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+                params += [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in chosen]
+            rows = ", ".join([placeholders] * len(batch))
+            cursor.execute(
+                f"WITH v({', '.join(names)}) AS (VALUES {rows}) "  # noqa: S608 - identifiers from the model
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.pk",
+                params,
+            )
+
+
 _ROWS: dict[type[Model], SqlModelRow] = {}  # per model: its columns and converters (no data)
 
 
