@@ -13,4 +13,5 @@ def legal_entity(request: HttpRequest) -> dict[str, Any]:
         "legal_entities": org.legal_entities,
         "employee": org.employee,
         "may_read_audit": org.may_read_audit,
+        "may_import_org": lambda: org.may_import_org,  # a query only for a user read without role codes
     }

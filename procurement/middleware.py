@@ -5,7 +5,7 @@ from functools import cached_property
 
 from django.http import HttpRequest, HttpResponse
 
-from .models import Employee, LegalEntity
+from .models import Employee, LegalEntity, Role
 from .selectors import employee_for_user, legal_entities_for_employee
 
 SESSION_KEY = "legal_entity"
@@ -28,6 +28,18 @@ class OrgContext:
         if getattr(self._request.user, "is_superuser", False):
             return True
         return bool(getattr(self.employee, "may_read_audit", False))
+
+    @property
+    def may_import_org(self) -> bool:
+        """Whether the menu shows the organisation import (its page checks again, per entity): superusers and
+        administrators, known from the role codes the session's user was read with (procurement.auth_backends); a
+        user read otherwise is asked once, where the menu renders."""
+        user = self._request.user
+        if getattr(user, "is_superuser", False):
+            return True
+        if hasattr(user, "role_codes"):
+            return Role.ADMIN in (user.role_codes or "").split(",")
+        return self.employee is not None and self.employee.roles.filter(code=Role.ADMIN).exists()
 
     @cached_property
     def legal_entities(self) -> list[LegalEntity]:
