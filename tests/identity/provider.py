@@ -5,7 +5,6 @@ it (its login form, its authorize redirect) walked with a plain HTTP session."""
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +16,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.waiting import free_port, wait_for
+from tests.identity.served import process_stop, wsgi_serve
+from tests.waiting import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # The application's slugs the provider's clients send people back to (any port on 127.0.0.1 or localhost).
@@ -94,13 +94,7 @@ class Provider:
         return "/accounts/login/" not in answer.headers.get("Location", "")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        process_stop(self.process)
 
 
 def start_provider(folder: Path) -> Provider:
@@ -142,42 +136,15 @@ def start_provider(folder: Path) -> Provider:
         [sys.executable, "-m", "tests.identity.oidc_provider.setup"], env=env, cwd=ROOT, check=True, timeout=120
     )
     log = folder / "provider.log"
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tests.identity.oidc_provider.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
+    process = wsgi_serve(
+        "tests.identity.oidc_provider.wsgi:application",
+        port=port,
         env=env,
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+        log=log,
+        ready_url=f"{issuer}/.well-known/openid-configuration",
+        what="the OIDC provider",
     )
-    provider = Provider(issuer=issuer, world_file=world_file, world=world, process=process, log=log, key_file=key_file)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"the OIDC provider stopped: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_for(ready, "the OIDC provider to answer", seconds=60)
-    except BaseException:
-        provider.stop()
-        raise
-    return provider
+    return Provider(issuer=issuer, world_file=world_file, world=world, process=process, log=log, key_file=key_file)
 
 
 def callback_path(url: str) -> str:

@@ -7,9 +7,7 @@ import html
 import json
 import os
 import re
-import signal
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.waiting import free_port, wait_for
+from tests.identity.served import process_stop, wsgi_serve
+from tests.waiting import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,13 +83,7 @@ class SamlIdp:
         return self.browser(browser).get(f"{self.base}{path}", allow_redirects=False, timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        process_stop(self.process)
 
 
 def hidden_fields(text: str) -> dict[str, str]:
@@ -156,39 +149,12 @@ def start_idp(folder: Path) -> SamlIdp:
         "IDP_WORLD": str(world_file),
     }
     log = folder / "idp.log"
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tests.identity.saml_idp.app:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
+    process = wsgi_serve(
+        "tests.identity.saml_idp.app:application",
+        port=port,
         env=env,
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+        log=log,
+        ready_url=f"{base}/health",
+        what="the SAML IdP",
     )
-    idp = SamlIdp(base=base, certificate=pem, world_file=world_file, world=world, process=process, log=log)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"the SAML IdP stopped: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(f"{base}/health", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_for(ready, "the SAML IdP to answer", seconds=60)
-    except BaseException:
-        idp.stop()
-        raise
-    return idp
+    return SamlIdp(base=base, certificate=pem, world_file=world_file, world=world, process=process, log=log)
