@@ -83,47 +83,9 @@ def _limit(minor: int | None, currency: str) -> dict[str, Any] | None:
     return None if minor is None else {"minor": minor, "currency": currency}
 
 
-def employee_org_update(
-    *,
-    employee: Employee,
-    by: Any,
-    source: str,
-    manager: Employee | Unset | None = UNSET,
-    org_unit: OrgUnit | Unset | None = UNSET,
-    default_cost_centre: CostCentre | Unset | None = UNSET,
-    signing_limit_minor: int | Unset | None = UNSET,
-    signing_limit_currency: str | Unset = UNSET,
-    active: bool | Unset = UNSET,
-    check_cycles: bool = True,
-) -> EmployeeChanged:
-    """Set what is given of `employee` (UNSET leaves a field as it is), validate, save and audit each field that
-    changed (`organisation.employee.changed`, data {field: {from, to}, "source": source}, actor `by`).
-
-    `active` sets whether the employee's user may sign in (False for a leaver, True for a rejoiner): the login only;
-    ending their sessions, tokens and tasks is the orchestration's (p2p.people_changes). With `check_cycles=False`
-    the caller checks manager cycles itself once for a batch (`employees_manager_cycles_check`).
-    Raises PeopleChangeInvalid; runs in the caller's transaction without a savepoint of its own (a refusal ends that
-    transaction), or in one of its own."""
-    with transaction.atomic(savepoint=False):
-        return _apply(
-            employee,
-            by,
-            source,
-            manager=manager,
-            org_unit=org_unit,
-            default_cost_centre=default_cost_centre,
-            signing_limit_minor=signing_limit_minor,
-            signing_limit_currency=signing_limit_currency,
-            active=active,
-            check_cycles=check_cycles,
-        )
-
-
-def _apply(
-    employee: Employee, by: Any, source: str, *, check_cycles: bool, write: bool = True, **given: Any
-) -> EmployeeChanged:
-    """Set and check what is given on the instances; with `write`, save them and audit (else the caller does, for a
-    whole batch at once: `employees_org_update`)."""
+def _apply(employee: Employee, **given: Any) -> EmployeeChanged:
+    """Set and check what is given (UNSET leaves a field as it is) on the instances, without writing: the caller
+    writes the whole batch at once (`employees_org_update`). Raises PeopleChangeInvalid."""
     changed: dict[str, dict[str, Any]] = {}
     before: dict[str, Any] = {}
     update: list[str] = []
@@ -179,18 +141,7 @@ def _apply(
         changed["active"] = {"from": employee.user.is_active, "to": bool(active)}
         before["active"] = employee.user.is_active
         employee.user.is_active = bool(active)
-        if write:
-            employee.user.save(update_fields=["is_active"])
-    result = EmployeeChanged(employee=employee, fields=changed, before=before, columns=tuple(update))
-    if not write:
-        return result
-    if update:
-        employee.save(update_fields=update)
-    if "manager" in changed and check_cycles:
-        employees_manager_cycles_check(employees=[employee])
-    if changed:
-        _changed_event(result, by, source).save(force_insert=True)
-    return result
+    return EmployeeChanged(employee=employee, fields=changed, before=before, columns=tuple(update))
 
 
 def _changed_event(changed: EmployeeChanged, by: Any, source: str) -> AuditEvent:
@@ -218,22 +169,17 @@ BATCH_SIZE = 1000
 
 
 def employees_org_update(*, changes: Sequence[Mapping[str, Any]], by: Any, source: str) -> list[EmployeeChanged]:
-    """`employee_org_update` for a batch (each change: {"employee": …, and any of CHANGE_ARGUMENTS}), checked one by
-    one as it does, then written together: the employees' columns by one bulk update per set of columns, the logins
+    """Set what each change gives of its employee ({"employee": …, and any of CHANGE_ARGUMENTS}; UNSET or absent
+    leaves a field as it is; `active` is whether the user may sign in, the login only), each checked, then written
+    together and audited field by field (`organisation.employee.changed`, data {field: {from, to}, "source"}, actor
+    `by`): the employees' columns by one bulk update per set of columns, the logins
     switched on or off by one, and the audit events by one bulk insert, in batches of BATCH_SIZE; so a first load of
     an HR directory costs a few statements per thousand people, not two per person. Manager cycles are the caller's
     to check once on the final state (`employees_manager_cycles_check`). Raises PeopleChangeInvalid naming the first
     bad change, and writes nothing then."""
     with transaction.atomic(savepoint=False):
         results = [
-            _apply(
-                change["employee"],
-                by,
-                source,
-                check_cycles=False,
-                write=False,
-                **{name: change.get(name, UNSET) for name in CHANGE_ARGUMENTS},
-            )
+            _apply(change["employee"], **{name: change.get(name, UNSET) for name in CHANGE_ARGUMENTS})
             for change in changes
         ]
         by_columns: dict[tuple[str, ...], list[Employee]] = defaultdict(list)
